@@ -1,0 +1,54 @@
+# Every target bootstraps what it needs: a fresh machine needs only Python 3.11+.
+#   make run    everything on an embedded Redis (or REDIS_URL), Ctrl-C stops it
+#   make demo   a synthetic jail feed against the running system
+#   make test   the whole test suite on a real Redis
+#   make lint   ruff and mypy
+#   make bench  benchmarks (ratios against a baseline measured in the same run)
+#   make bench-match  matching accuracy (beside Splink) and speed at 1M detainers -> bench/results/
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.synced
+
+.PHONY: run demo test test-fast lint format bench bench-match clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# --inexact keeps uv itself (and pip) in the environment it manages.
+$(STAMP): pyproject.toml uv.lock | $(BIN)/uv
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --inexact --all-groups --python $(BIN)/python
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/releasewatch run
+
+demo: $(STAMP)
+	$(BIN)/releasewatch demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+bench-match: $(STAMP)
+	$(BIN)/python -m bench.match
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

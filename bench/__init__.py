@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its throughput next to a baseline measured in the same run."""

@@ -1,0 +1,109 @@
+"""Ingest: publishing custody events idempotently, against bare XADD.
+
+Baselines are measured in the same run on the same Redis:
+- a bare pipelined XADD of the same payloads (no receipt, no idempotency);
+- for the API, the publisher alone (so the ratio is what HTTP and validation cost).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import httpx
+from redis.asyncio import Redis
+
+from bench.data import feed
+from bench.harness import Comparison, measure
+from contracts import CustodyEvent, RedisNames
+from ingest.app import create_app
+from ingest.custody.publisher import CustodyEventPublisher
+from ingest.settings import IngestSettings
+
+BATCH_EVENTS = 20_000
+SINGLE_EVENTS = 2_000
+API_EVENTS = 10_000
+CHUNK = 500
+BARE_STREAM = "bench:{custody}:bare"
+
+
+async def run(url: str) -> list[Comparison]:
+    names = RedisNames()
+    client = Redis.from_url(url)
+    publisher = CustodyEventPublisher(client, names, receipt_ttl_seconds=3600, chunk_size=CHUNK)
+    runs = itertools.count()
+
+    def events_of(count: int):  # fresh event ids every run: a repeat must not be a replay
+        async def prepare() -> list[CustodyEvent]:
+            return feed(count, run=f"r{next(runs)}")
+
+        return prepare
+
+    def payloads_of(count: int):
+        async def prepare() -> list[str]:
+            return [event.model_dump_json() for event in feed(count, run=f"r{next(runs)}")]
+
+        return prepare
+
+    async def publish_batch(events: list[CustodyEvent]) -> int:
+        await publisher.publish(events)
+        return len(events)
+
+    async def xadd_batch(payloads: list[str]) -> int:
+        for start in range(0, len(payloads), CHUNK):
+            async with client.pipeline(transaction=False) as pipe:
+                for payload in payloads[start : start + CHUNK]:
+                    pipe.xadd(BARE_STREAM, {"__data__": payload})
+                await pipe.execute()
+        return len(payloads)
+
+    async def publish_one_by_one(events: list[CustodyEvent]) -> int:
+        for event in events:
+            await publisher.publish([event])
+        return len(events)
+
+    async def xadd_one_by_one(payloads: list[str]) -> int:
+        for payload in payloads:
+            await client.xadd(BARE_STREAM, {"__data__": payload})
+        return len(payloads)
+
+    app = create_app(IngestSettings(redis_url=url, log_format="text", log_level="WARNING", auth="off"))
+
+    async def ndjson_body() -> bytes:
+        return b"".join(event.model_dump_json().encode() + b"\n" for event in feed(API_EVENTS, run=f"r{next(runs)}"))
+
+    async def api_batch(body: bytes) -> int:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
+            answer = await http.post(
+                "/v1/custody-events:batch", content=body, headers={"content-type": "application/x-ndjson"}
+            )
+        assert answer.status_code == 202, answer.text
+        return int(answer.json()["accepted"])
+
+    comparisons = [
+        Comparison(
+            "publish, chunks of 500 (receipt + XADD, Lua)",
+            "events",
+            await measure(publish_batch, events_of(BATCH_EVENTS)),
+            "pipelined XADD",
+            await measure(xadd_batch, payloads_of(BATCH_EVENTS)),
+        ),
+        Comparison(
+            "publish, one event per call",
+            "events",
+            await measure(publish_one_by_one, events_of(SINGLE_EVENTS)),
+            "one XADD per call",
+            await measure(xadd_one_by_one, payloads_of(SINGLE_EVENTS)),
+        ),
+    ]
+    async with app.router.lifespan_context(app):
+        comparisons.append(
+            Comparison(
+                "POST /v1/custody-events:batch, 10k NDJSON (parse, validate, publish)",
+                "events",
+                await measure(api_batch, ndjson_body),
+                "publisher alone",
+                await measure(publish_batch, events_of(API_EVENTS)),
+            )
+        )
+    await client.aclose()
+    return comparisons

@@ -1,0 +1,95 @@
+"""`make bench-match`: fit on one half, report on the other, beside Splink; then speed and memory at scale.
+
+Writes ``bench/results/match.md`` and ``bench/results/match.json``. Steps:
+
+1. fit the weights and thresholds on the fit half (``bench/match/fit.py``,
+   writing the shipped ``weights.json``), unless ``--no-fit``;
+2. on the report half of each data set, with and without identifiers: our
+   decisions (exactly as the notifier makes them) and Splink's;
+3. decision time and memory with 10,000 / 100,000 / 1,000,000 active detainers
+   on a throwaway Redis (``--no-speed`` skips it; ``--scales`` changes it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.harness import throwaway_redis
+from bench.match import fit as fitting
+from bench.match import speed
+from bench.match.evaluate import PREVALENCE, evaluate
+from bench.match.febrl import febrl_dataset
+from bench.match.generator import synthetic_dataset
+from bench.match.report import render
+from bench.match.splink_reference import splink_reference
+from notifier.matching import MatchModel, fitted_model
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+
+
+def accuracy(model: MatchModel) -> list[dict[str, Any]]:
+    rows = []
+    for dataset in (febrl_dataset(), synthetic_dataset()):
+        report_half = dataset.half(1)
+        for variant, identifiers in ((report_half, True), (report_half.without_identifiers(), False)):
+            started = time.perf_counter()
+            ours = evaluate(variant, model=model)
+            ours_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            reference = splink_reference(variant)
+            rows.append(
+                {
+                    "data": dataset.name,
+                    "identifiers": identifiers,
+                    "ours": ours.summary(),
+                    "splink": reference.summary(),
+                    "seconds": {"ours": round(ours_seconds, 1), "splink": round(time.perf_counter() - started, 1)},
+                }
+            )
+            print(f"  {variant.name}: ours F1 {ours.auto_f1:.4f}, Splink F1 {reference.f1_at_half:.4f}", flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-fit", action="store_true", help="report with the shipped weights as they are")
+    parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--scales", default=",".join(str(scale) for scale in speed.SCALES))
+    arguments = parser.parse_args()
+    logging.disable(logging.WARNING)
+    started = time.perf_counter()
+    if not arguments.no_fit:
+        print("fitting on the fit half ...", flush=True)
+        fitting.write(fitting.fit(fitting.fit_halves()))
+        fitted_model.cache_clear()
+    model = fitted_model()
+    print(f"thresholds: {dict(model.thresholds)}; reporting on the other half ...", flush=True)
+    results: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count()},
+        "prevalence": PREVALENCE,
+        "thresholds": dict(model.thresholds),
+        "accuracy": accuracy(model),
+    }
+    if not arguments.no_speed:
+        scales = tuple(int(scale) for scale in arguments.scales.split(","))
+        print(f"speed and memory at {scales} active detainers ...", flush=True)
+        with throwaway_redis() as (url, _):
+            results["speed"] = asyncio.run(speed.run(url, scales))
+    results["seconds"] = round(time.perf_counter() - started)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "match.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    markdown = render(results)
+    (RESULTS / "match.md").write_text(markdown, encoding="utf-8")
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""Our matcher over a data set with known truth: what field offices and reviewers would see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+from bench.match.rows import Dataset, Row
+from contracts import MatchDecision
+from notifier.matching import MatchConfig, MatchModel, MatchRecord, PersonIndex, fitted_model
+from notifier.matching.compare import compare
+from notifier.matching.decide import Assessment, assess_among, failed_hard_rules
+
+__all__ = ["PREVALENCE", "Outcome", "assessments", "evaluate"]
+
+PREVALENCE = 0.02  # share of bookings whose person has an active detainer (FIELD-NOTES: ~200k of ~9M a year)
+
+
+@dataclass
+class Outcome:
+    """Counts over every booking of one data set; the rates below are what the report shows."""
+
+    dataset: str
+    detainers: int = 0
+    subject_bookings: int = 0
+    other_bookings: int = 0
+    auto_true: int = 0  # automatic match on the booked person's own detainer
+    auto_false: int = 0  # automatic match on someone else's detainer: the worst error
+    review_true: int = 0  # the true subject went to review (and was not matched automatically)
+    reviews_on_subjects: int = 0  # every review raised for a subject's booking (true or not)
+    reviews_on_others: int = 0  # reviews raised for bookings of people with no detainer
+    auto_on_others: int = 0
+    within_hard_rules: int = 0  # subject bookings whose own detainer shares an identifier or agrees on
+    # given name, surname and date of birth: the most an automatic match may ever find
+
+    @property
+    def bookings(self) -> int:
+        return self.subject_bookings + self.other_bookings
+
+    @property
+    def auto_precision(self) -> float:
+        decided = self.auto_true + self.auto_false
+        return self.auto_true / decided if decided else 1.0
+
+    @property
+    def auto_recall(self) -> float:
+        return self.auto_true / self.subject_bookings if self.subject_bookings else 0.0
+
+    @property
+    def auto_f1(self) -> float:
+        p, r = self.auto_precision, self.auto_recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def hard_rule_ceiling(self) -> float:
+        return self.within_hard_rules / self.subject_bookings if self.subject_bookings else 0.0
+
+    @property
+    def found_recall(self) -> float:
+        """Matched automatically or sent to review: a person will see it."""
+        return (self.auto_true + self.review_true) / self.subject_bookings if self.subject_bookings else 0.0
+
+    @property
+    def subjects_to_review(self) -> float:
+        return self.review_true / self.subject_bookings if self.subject_bookings else 0.0
+
+    @property
+    def reviews_per_1000(self) -> float:
+        """At this data set's own mix of subjects and others."""
+        return 1000 * (self.reviews_on_subjects + self.reviews_on_others) / self.bookings if self.bookings else 0.0
+
+    @property
+    def reviews_per_1000_at_prevalence(self) -> float:
+        """At the field's mix: 2% of bookings are a detainer's subject."""
+        per_subject = self.reviews_on_subjects / self.subject_bookings if self.subject_bookings else 0.0
+        per_other = self.reviews_on_others / self.other_bookings if self.other_bookings else 0.0
+        return 1000 * (PREVALENCE * per_subject + (1 - PREVALENCE) * per_other)
+
+    @property
+    def false_auto_per_1000_others(self) -> float:
+        return 1000 * self.auto_on_others / self.other_bookings if self.other_bookings else 0.0
+
+    def summary(self) -> dict[str, float | int | str]:
+        counts = asdict(self)
+        rates = {
+            name: round(getattr(self, name), 4)
+            for name in (
+                "auto_precision",
+                "auto_recall",
+                "auto_f1",
+                "hard_rule_ceiling",
+                "found_recall",
+                "subjects_to_review",
+                "reviews_per_1000",
+                "reviews_per_1000_at_prevalence",
+                "false_auto_per_1000_others",
+            )
+        }
+        return {**counts, **rates}
+
+
+def _index(dataset: Dataset, model: MatchModel | None, config: MatchConfig | None) -> PersonIndex:
+    # FEBRL has bookings without a date of birth (the wire never does): let them search by name.
+    index = PersonIndex(model=model, config=config, undated_searches=True)
+    index.add_many((row.record_id, row.record(), "") for row in dataset.detainers)
+    return index
+
+
+def evaluate(dataset: Dataset, *, model: MatchModel | None = None, config: MatchConfig | None = None) -> Outcome:
+    """Every booking through ``PersonIndex.matches``, exactly as the notifier decides."""
+    index = _index(dataset, model, config)
+    person_of = {row.record_id: row.person_id for row in dataset.detainers}
+    own_detainer = {row.person_id: row.record() for row in dataset.detainers}
+    outcome = Outcome(dataset.name, detainers=len(dataset.detainers))
+    for booking in dataset.bookings:
+        is_subject = booking.person_id in own_detainer
+        if is_subject:
+            outcome.subject_bookings += 1
+            comparison = compare(booking.record(), own_detainer[booking.person_id], model or fitted_model())
+            names_and_birth = not {"given_name", "surname", "date_of_birth"} & set(failed_hard_rules(comparison))
+            outcome.within_hard_rules += bool(comparison.equal_identifiers) or names_and_birth
+        else:
+            outcome.other_bookings += 1
+        for detainer_id, evidence in index.matches(booking.record()):
+            correct = person_of[detainer_id] == booking.person_id
+            if evidence.decision is MatchDecision.MATCH:
+                if correct:
+                    outcome.auto_true += 1
+                else:
+                    outcome.auto_false += 1
+                    outcome.auto_on_others += 0 if is_subject else 1
+            else:
+                outcome.review_true += int(correct)
+                if is_subject:
+                    outcome.reviews_on_subjects += 1
+                else:
+                    outcome.reviews_on_others += 1
+    return outcome
+
+
+def assessments(
+    dataset: Dataset, *, model: MatchModel, auto_min: float, margin_floor: float
+) -> Iterator[tuple[Row, bool, list[tuple[bool, Assessment[str]]]]]:
+    """For each booking: (booking, is a subject, [(candidate is the same person, assessment)]).
+
+    The raw facts behind every decision, so the fit can try thresholds without matching again.
+    """
+    index = _index(dataset, model, None)
+    person_of = {row.record_id: row.person_id for row in dataset.detainers}
+    subjects = dataset.subject_ids
+    for booking in dataset.bookings:
+        record: MatchRecord = booking.record()
+        assessed = assess_among(
+            record, index.candidate_records(record), model=model, auto_min=auto_min, margin_floor=margin_floor
+        )
+        yield (
+            booking,
+            booking.person_id in subjects,
+            [(person_of[a.key] == booking.person_id, a) for a in assessed],
+        )

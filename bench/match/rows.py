@@ -1,0 +1,85 @@
+"""The benchmark's records: plain rows with known truth, for our matcher and for Splink alike."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, replace
+from datetime import date
+
+from notifier.matching import MatchRecord
+
+__all__ = ["Dataset", "Row"]
+
+AliasFields = tuple[str | None, str | None, str | None, date | None]  # first, middle, last, date of birth
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    record_id: str
+    person_id: str  # the truth: two rows with one person_id are one person
+    first_name: str | None
+    last_name: str | None
+    date_of_birth: date | None
+    middle_name: str | None = None
+    sex: str | None = None  # M, F or None
+    place_of_birth: str | None = None
+    fbi_number: str | None = None
+    a_number: str | None = None
+    state_id: tuple[str, str] | None = None
+    aliases: tuple[AliasFields, ...] = ()
+
+    @property
+    def has_identifier(self) -> bool:
+        return bool(self.fbi_number or self.a_number or self.state_id)
+
+    def without_identifiers(self) -> Row:
+        return replace(self, fbi_number=None, a_number=None, state_id=None)
+
+    def record(self) -> MatchRecord:
+        return MatchRecord.of(
+            first_name=self.first_name,
+            middle_name=self.middle_name,
+            last_name=self.last_name,
+            date_of_birth=self.date_of_birth,
+            sex=self.sex,
+            place_of_birth=self.place_of_birth,
+            aliases=self.aliases,
+            fbi_number=self.fbi_number,
+            a_number=self.a_number,
+            state_id=self.state_id,
+        )
+
+
+def _half_of(person_id: str) -> int:
+    return zlib.crc32(person_id.encode()) % 2
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Detainers (one per subject) and bookings: the subjects' own, and people with no detainer."""
+
+    name: str
+    detainers: list[Row]
+    bookings: list[Row]
+    has_sex: bool = True  # FEBRL carries no sex
+
+    def half(self, which: int) -> Dataset:
+        """The people whose id hashes to ``which`` (0: fit, 1: report); a person is never in both."""
+        return Dataset(
+            f"{self.name}[{'fit' if which == 0 else 'report'}]",
+            [row for row in self.detainers if _half_of(row.person_id) == which],
+            [row for row in self.bookings if _half_of(row.person_id) == which],
+            self.has_sex,
+        )
+
+    def without_identifiers(self) -> Dataset:
+        return Dataset(
+            self.name + " (names and date of birth only)",
+            [row.without_identifiers() for row in self.detainers],
+            [row.without_identifiers() for row in self.bookings],
+            self.has_sex,
+        )
+
+    @property
+    def subject_ids(self) -> set[str]:
+        return {row.person_id for row in self.detainers}

@@ -1,0 +1,208 @@
+"""Decision time and memory with many active detainers (10,000 / 100,000 / 1,000,000).
+
+The detainers are written to Redis as ingest writes them; each scale is then
+measured in a fresh process: ``DetainerIndex.load()`` (what a notifier does at
+start), its resident memory, and the time of ``DetainerIndex.matches`` — the
+whole decision for one booked person: normalising them, the blocking-key
+lookups, comparing every candidate, the margin — for bookings of subjects
+(with errors) and of other people. Redis ``used_memory`` is reported for the
+detainer records and for the booking index (bookings filed by blocking key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from redis.asyncio import Redis
+
+from bench.match.generator import _Errors, _People
+from bench.match.rows import Row
+from contracts import Alias, Detainer, DetainerForm, DetainerStatus, Person, RedisNames, Sex, StateId
+from notifier.adapters.booking_index import BookingIndex
+from notifier.adapters.detainer_index import DetainerIndex
+from notifier.domain.custody import BookingState
+
+__all__ = ["run"]
+
+SCALES = (10_000, 100_000, 1_000_000)
+EVENTS = 20_000  # decisions timed per scale
+SUBJECT_SHARE = 0.1  # of the timed bookings, those of a detainer's subject
+FILED_BOOKINGS = 100_000  # bookings filed in the Redis booking index, for its memory
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+_WRITE_CHUNK = 5_000
+
+
+def _person(row: Row) -> Person:
+    return Person(
+        last_name=row.last_name or "UNKNOWN",
+        first_name=row.first_name or "UNKNOWN",
+        middle_name=row.middle_name,
+        date_of_birth=row.date_of_birth or NOW.date(),
+        sex=Sex(row.sex) if row.sex else Sex.UNKNOWN,
+        place_of_birth=row.place_of_birth,
+        aliases=tuple(Alias(last_name=last or "X", first_name=first or "X") for first, _, last, _ in row.aliases),
+        fbi_number=row.fbi_number,
+        a_number=row.a_number,
+        state_id=StateId(state=row.state_id[0], number=row.state_id[1]) if row.state_id else None,
+    )
+
+
+def _people(count: int, seed: int) -> tuple[list[Row], list[Person]]:
+    rng = random.Random(seed)
+    people = _People(rng)
+    errors = _Errors(rng, people.short_forms)
+    subjects = [people.person(index, "s-") for index in range(count)]
+    detainers = [errors.detainer_of(subject, f"D-{subject.person_id}") for subject in subjects]
+    timed: list[Person] = []
+    for index in range(EVENTS):
+        if rng.random() < SUBJECT_SHARE:
+            timed.append(_person(errors.booking_of(rng.choice(subjects), f"B-{index}")))
+        else:
+            timed.append(_person(errors.booking_of(people.person(index, "o-"), f"B-{index}")))
+    return detainers, timed
+
+
+async def _used_memory(client: Redis) -> int:
+    info = cast(dict[str, Any], await client.info("memory"))
+    return int(info["used_memory"])
+
+
+async def _write_detainers(client: Redis, names: RedisNames, rows: list[Row]) -> None:
+    for start in range(0, len(rows), _WRITE_CHUNK):
+        async with client.pipeline(transaction=False) as pipe:
+            for row in rows[start : start + _WRITE_CHUNK]:
+                detainer = Detainer(
+                    detainer_id=row.record_id,
+                    form=DetainerForm.I_247A,
+                    field_office="LOS",
+                    person=_person(row),
+                    issued_at=NOW,
+                    status=DetainerStatus.ACTIVE,
+                    lodged_at=NOW,
+                )
+                pipe.set(names.detainer(detainer.detainer_id), detainer.model_dump_json())
+                pipe.sadd(names.active_detainers, detainer.detainer_id)
+            await pipe.execute()
+
+
+def _read_lines(path: str) -> list[str]:
+    return Path(path).read_text().splitlines()
+
+
+def _rss_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+async def _measure_one_scale(url: str, prefix: str, timed_file: str) -> dict[str, Any]:
+    """In a fresh process: load the index, then time decisions."""
+    client = Redis.from_url(url)
+    index = DetainerIndex(client, RedisNames(prefix=prefix))
+    timed = [Person.model_validate_json(line) for line in await asyncio.to_thread(_read_lines, timed_file)]
+    gc.collect()
+    before = _rss_bytes()
+    started = time.perf_counter()
+    await index.load()
+    load_seconds = time.perf_counter() - started
+    gc.collect()
+    after = _rss_bytes()
+    for person in timed[:200]:  # warm the caches a running notifier would have warm
+        index.matches(person)
+    durations = []
+    decided = 0
+    for person in timed:
+        begin = time.perf_counter_ns()
+        decided += len(index.matches(person))
+        durations.append(time.perf_counter_ns() - begin)
+    await client.aclose()
+    durations.sort()
+    micro = [value / 1000 for value in durations]
+    return {
+        "detainers": len(index),
+        "load_seconds": round(load_seconds, 1),
+        "rss_index_mb": round((after - before) / 2**20, 1),
+        "rss_total_mb": round(after / 2**20, 1),
+        "decision_us_p50": round(statistics.median(micro), 1),
+        "decision_us_p99": round(micro[int(len(micro) * 0.99)], 1),
+        "decision_us_max": round(micro[-1], 1),
+        "decision_us_mean": round(statistics.fmean(micro), 1),
+        "events_timed": len(micro),
+        "alerts_decided": decided,
+    }
+
+
+async def _booking_index_memory(client: Redis, people: list[Person]) -> dict[str, float]:
+    names = RedisNames(prefix="bench-bookings")
+    index = BookingIndex(client, names, retention_seconds=3600)
+    before = await _used_memory(client)
+    for start in range(0, len(people), 1_000):
+        transitions = []
+        for number, person in enumerate(people[start : start + 1_000], start=start):
+            empty = BookingState.empty("CA0194200", f"B{number}")
+            transitions.append((empty, empty.model_copy(update={"person": person, "booked_at": NOW})))
+        await index.record(transitions)
+    used = await _used_memory(client) - before
+    return {
+        "bookings_filed": len(people),
+        "redis_mb": round(used / 2**20, 1),
+        "bytes_per_booking": round(used / len(people)),
+    }
+
+
+async def run(url: str, scales: tuple[int, ...] = SCALES, workdir: Path | None = None) -> dict[str, Any]:
+    client = Redis.from_url(url)
+    await client.flushdb()
+    largest = max(scales)
+    rows, timed = _people(largest, seed=7)
+    work = workdir or Path("/tmp")
+    timed_file = work / "rw-bench-match-timed.ndjson"
+    timed_file.write_text("\n".join(person.model_dump_json() for person in timed))
+    results: dict[str, Any] = {"scales": []}
+    for scale in scales:
+        prefix = f"bench-{scale}"
+        before = await _used_memory(client)
+        await _write_detainers(client, RedisNames(prefix=prefix), rows[:scale])
+        redis_mb = round((await _used_memory(client) - before) / 2**20, 1)
+        child = await asyncio.to_thread(  # a fresh process, so its memory is the index's alone
+            subprocess.run,
+            [sys.executable, "-m", "bench.match.speed", "--url", url, "--prefix", prefix, "--timed", str(timed_file)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        measured = json.loads(child.stdout.strip().splitlines()[-1])
+        measured["redis_detainer_records_mb"] = redis_mb
+        results["scales"].append(measured)
+        await client.delete(RedisNames(prefix=prefix).active_detainers)
+        async for key in client.scan_iter(match=f"{prefix}:*", count=10_000):
+            await client.unlink(key)
+    booked = [_person(row) for row in rows[: min(FILED_BOOKINGS, len(rows))]]
+    results["booking_index"] = await _booking_index_memory(client, booked)
+    await client.aclose()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--prefix", required=True)
+    parser.add_argument("--timed", required=True)
+    arguments = parser.parse_args()
+    print(json.dumps(asyncio.run(_measure_one_scale(arguments.url, arguments.prefix, arguments.timed))))
+
+
+if __name__ == "__main__":
+    main()

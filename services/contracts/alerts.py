@@ -1,0 +1,94 @@
+"""Alerts: what a field office is told, with the evidence for it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from contracts.base import WireModel
+from contracts.events import ReleaseReason
+from contracts.fields import BookingNumber, DetainerId, EventId, FieldOffice, Ori
+from contracts.person import Person
+
+__all__ = [
+    "Alert",
+    "AlertKind",
+    "AlertRaised",
+    "AlertStatus",
+    "AlertTrigger",
+    "FieldAgreement",
+    "MatchDecision",
+    "MatchEvidence",
+]
+
+
+class AlertKind(StrEnum):
+    IN_CUSTODY = "in_custody"
+    RELEASE_SCHEDULED = "release_scheduled"
+    RELEASED = "released"
+    TRANSFERRED = "transferred"
+    POSSIBLE_MATCH = "possible_match"
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class MatchDecision(StrEnum):
+    MATCH = "match"
+    POSSIBLE_MATCH = "possible_match"
+
+
+class FieldAgreement(WireModel):
+    """How one field of the booked person compared with the detainer's subject."""
+
+    field: str = Field(examples=["a_number"])
+    level: str = Field(description="e.g. exact, swapped, phonetic, missing, disagree", examples=["exact"])
+    weight: float | None = Field(default=None, description="The field's contribution to the score, if scored.")
+
+
+class MatchEvidence(WireModel):
+    """Why releasewatch believes the booked person is the detainer's subject."""
+
+    decision: MatchDecision
+    rule: str = Field(description="The rule that decided, e.g. identifier.", examples=["identifier"])
+    score: float | None = None
+    margin: float | None = Field(default=None, description="Score over the runner-up candidate.")
+    fields: tuple[FieldAgreement, ...] = ()
+
+
+class AlertTrigger(StrEnum):
+    CUSTODY_EVENT = "custody_event"
+    DETAINER_LODGED = "detainer_lodged"
+
+
+class Alert(WireModel):
+    alert_id: str = Field(description="Stable: derived from the condition, so a redelivery finds the same alert.")
+    kind: AlertKind
+    status: AlertStatus = AlertStatus.OPEN
+    field_office: FieldOffice
+    detainer_id: DetainerId
+    facility_ori: Ori
+    booking_number: BookingNumber
+    raised_at: datetime
+    occurred_at: datetime = Field(description="When the condition arose at the facility.")
+    trigger: AlertTrigger
+    event_id: EventId | None = Field(default=None, description="The custody event that raised it, if one did.")
+    scheduled_release_at: datetime | None = None
+    released_at: datetime | None = None
+    release_reason: ReleaseReason | None = None
+    to_facility_ori: Ori | None = None
+    person: Person | None = Field(default=None, description="The person as the facility booked them.")
+    match: MatchEvidence
+
+
+class AlertRaised(WireModel):
+    """Published on the alert stream once per alert, when it is first raised."""
+
+    type: Literal["alert_raised"] = "alert_raised"
+    alert: Alert

@@ -1,0 +1,144 @@
+"""Custody events: what a jail's booking system tells us, one fact at a time.
+
+The six event types form a discriminated union on ``type``. Every event
+carries the source's ``event_id`` (the idempotency key), when it happened,
+and the facility and booking it concerns.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, TypeAdapter, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from contracts.base import WireModel
+from contracts.fields import BookingNumber, EventId, FreeText, NcicCode, Ori, Rfc3339Datetime, ShortText
+from contracts.person import Person
+
+__all__ = [
+    "Booking",
+    "BookingUpdated",
+    "Charge",
+    "ChargeSeverity",
+    "CustodyEvent",
+    "CustodyEventType",
+    "Release",
+    "ReleaseCancelled",
+    "ReleaseReason",
+    "ReleaseScheduled",
+    "Transfer",
+    "custody_event_adapter",
+]
+
+
+class ChargeSeverity(StrEnum):
+    FELONY = "felony"
+    MISDEMEANOR = "misdemeanor"
+    INFRACTION = "infraction"
+
+
+class ReleaseReason(StrEnum):
+    BAIL_POSTED = "bail_posted"
+    OWN_RECOGNIZANCE = "own_recognizance"
+    SENTENCE_COMPLETE = "sentence_complete"
+    COURT_ORDER = "court_order"
+    CHARGES_DROPPED = "charges_dropped"
+    TRANSFER = "transfer"
+    OTHER = "other"
+
+
+class CustodyEventType(StrEnum):
+    BOOKING = "booking"
+    BOOKING_UPDATED = "booking_updated"
+    RELEASE_SCHEDULED = "release_scheduled"
+    RELEASE_CANCELLED = "release_cancelled"
+    RELEASE = "release"
+    TRANSFER = "transfer"
+
+
+class Charge(WireModel):
+    statute: ShortText = Field(examples=["PC 459"])
+    description: FreeText = Field(examples=["Burglary, second degree"])
+    severity: ChargeSeverity
+    ncic_code: NcicCode | None = None
+
+
+MAX_CHARGES = 100
+
+
+class _CustodyEventBase(WireModel):
+    event_id: EventId = Field(description="The source's unique id for this event; the idempotency key.")
+    occurred_at: Rfc3339Datetime = Field(description="When it happened at the facility (RFC 3339 with offset).")
+    facility_ori: Ori
+    booking_number: BookingNumber = Field(description="Unique within the facility for one stay.")
+
+    @property
+    def booking_key(self) -> tuple[str, str]:
+        return (self.facility_ori, self.booking_number)
+
+
+class Booking(_CustodyEventBase):
+    """A person is booked into custody."""
+
+    type: Literal["booking"] = "booking"
+    person: Person
+    charges: tuple[Charge, ...] = Field(default=(), max_length=MAX_CHARGES)
+
+
+class BookingUpdated(_CustodyEventBase):
+    """The identity or the charges of a booking were corrected."""
+
+    type: Literal["booking_updated"] = "booking_updated"
+    person: Person | None = None
+    charges: tuple[Charge, ...] | None = Field(default=None, max_length=MAX_CHARGES)
+
+    @model_validator(mode="after")
+    def _needs_a_correction(self) -> Self:
+        if self.person is None and self.charges is None:
+            raise ValueError("a booking_updated event needs person, charges or both")
+        return self
+
+
+class ReleaseScheduled(_CustodyEventBase):
+    """A release time is now known."""
+
+    type: Literal["release_scheduled"] = "release_scheduled"
+    scheduled_release_at: Rfc3339Datetime
+    release_reason: ReleaseReason
+
+
+class ReleaseCancelled(_CustodyEventBase):
+    """A scheduled release will not happen."""
+
+    type: Literal["release_cancelled"] = "release_cancelled"
+
+
+class Release(_CustodyEventBase):
+    """The person has left custody."""
+
+    type: Literal["release"] = "release"
+    release_reason: ReleaseReason
+
+
+class Transfer(_CustodyEventBase):
+    """The person was moved to another facility."""
+
+    type: Literal["transfer"] = "transfer"
+    to_facility_ori: Ori
+
+    @field_validator("to_facility_ori")
+    @classmethod
+    def _moves_somewhere_else(cls, to_facility_ori: str, info: ValidationInfo) -> str:
+        if to_facility_ori == info.data.get("facility_ori"):
+            raise PydanticCustomError("same_facility", "must differ from facility_ori")
+        return to_facility_ori
+
+
+CustodyEvent = Annotated[
+    Booking | BookingUpdated | ReleaseScheduled | ReleaseCancelled | Release | Transfer,
+    Field(discriminator="type"),
+]
+
+custody_event_adapter: TypeAdapter[CustodyEvent] = TypeAdapter(CustodyEvent)

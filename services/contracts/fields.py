@@ -1,0 +1,316 @@
+"""Constrained field types shared by every wire model.
+
+Each type rejects what it does not accept with a message a source's
+developer can act on, and publishes its rule (pattern, length, example) in
+the JSON schema so the OpenAPI document says the same thing the validator
+does.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, Strict, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from contracts.codes import ISO_3166_1_ALPHA_2, US_STATE_CODES
+
+__all__ = [
+    "ANumber",
+    "BookingNumber",
+    "CountryCode",
+    "DateOfBirth",
+    "DetainerId",
+    "EventId",
+    "FbiNumber",
+    "FieldOffice",
+    "FreeText",
+    "NcicCode",
+    "Ori",
+    "PersonName",
+    "Rfc3339Datetime",
+    "ShortText",
+    "StateCode",
+    "StateIdNumber",
+]
+
+
+def _pattern_rule(regex: str, code: str, message: str) -> AfterValidator:
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise PydanticCustomError(code, message)
+        return value
+
+    return AfterValidator(check)
+
+
+def _schema(pattern: str | None = None, examples: list[Any] | None = None, **extra: Any) -> Any:
+    schema: dict[str, Any] = dict(extra)
+    if pattern is not None:
+        schema["pattern"] = pattern
+    return Field(json_schema_extra=schema, examples=examples)
+
+
+# --- identifiers of the source's records ---------------------------------------
+
+_EVENT_ID = r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}"
+EventId = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=1, max_length=128),
+    _pattern_rule(
+        _EVENT_ID,
+        "event_id_format",
+        "must be 1-128 characters: letters, digits and . _ : - (starting with a letter or digit)",
+    ),
+    _schema(f"^{_EVENT_ID}$", ["evt-2026-11-22-000123"]),
+]
+
+_BOOKING_NUMBER = r"[A-Za-z0-9][A-Za-z0-9./\-]{0,39}"
+BookingNumber = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=1, max_length=40),
+    _pattern_rule(
+        _BOOKING_NUMBER,
+        "booking_number_format",
+        "must be 1-40 characters: letters, digits and . / - (starting with a letter or digit)",
+    ),
+    _schema(f"^{_BOOKING_NUMBER}$", ["2026-004512"]),
+]
+
+_DETAINER_ID = r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}"
+DetainerId = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=1, max_length=64),
+    _pattern_rule(
+        _DETAINER_ID,
+        "detainer_id_format",
+        "must be 1-64 characters: letters, digits and . _ : - (starting with a letter or digit)",
+    ),
+    _schema(f"^{_DETAINER_ID}$", ["LOS-2026-000871"]),
+]
+
+
+# --- places --------------------------------------------------------------------
+
+
+def _check_state_code(value: str) -> str:
+    if value not in US_STATE_CODES:
+        raise PydanticCustomError("state_code", "must be a two-letter USPS state or territory code, e.g. CA")
+    return value
+
+
+StateCode = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=2, max_length=2),
+    AfterValidator(_check_state_code),
+    _schema("^[A-Z]{2}$", ["CA"]),
+]
+
+_ORI = r"[A-Z]{2}[A-Z0-9]{7}"
+
+
+def _check_ori(value: str) -> str:
+    if not re.fullmatch(_ORI, value):
+        raise PydanticCustomError(
+            "ori_format",
+            "must be a 9-character ORI: a 2-letter state code and 7 upper-case letters or digits, e.g. CA0194200",
+        )
+    if value[:2] not in US_STATE_CODES:
+        raise PydanticCustomError("ori_state", "must start with a USPS state or territory code, e.g. CA0194200")
+    return value
+
+
+Ori = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=9, max_length=9),
+    AfterValidator(_check_ori),
+    _schema(f"^{_ORI}$", ["CA0194200"]),
+]
+
+
+def _check_country(value: str) -> str:
+    if value not in ISO_3166_1_ALPHA_2:
+        raise PydanticCustomError("country_code", "must be an ISO 3166-1 alpha-2 country code, e.g. MX")
+    return value
+
+
+CountryCode = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=2, max_length=2),
+    AfterValidator(_check_country),
+    _schema("^[A-Z]{2}$", ["MX"]),
+]
+
+_FIELD_OFFICE = r"[A-Z]{3}"
+FieldOffice = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=3, max_length=3),
+    _pattern_rule(_FIELD_OFFICE, "field_office_format", "must be a 3-letter field office code, e.g. LOS"),
+    _schema(f"^{_FIELD_OFFICE}$", ["LOS"]),
+]
+
+
+# --- person identifiers ---------------------------------------------------------
+
+_A_NUMBER = r"A[0-9]{8,9}"
+ANumber = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=9, max_length=10),
+    _pattern_rule(_A_NUMBER, "a_number_format", "must be an A-number: A followed by 8 or 9 digits, e.g. A012345678"),
+    _schema(f"^{_A_NUMBER}$", ["A012345678"]),
+]
+
+_FBI_NUMBER = r"[0-9A-Z]{1,9}"
+FbiNumber = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=1, max_length=9),
+    _pattern_rule(_FBI_NUMBER, "fbi_number_format", "must be 1-9 upper-case letters or digits, e.g. 123456AB9"),
+    _schema(f"^{_FBI_NUMBER}$", ["123456AB9"]),
+]
+
+_STATE_ID_NUMBER = r"[0-9A-Z][0-9A-Z\-]{0,19}"
+StateIdNumber = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=1, max_length=20),
+    _pattern_rule(
+        _STATE_ID_NUMBER,
+        "state_id_format",
+        "must be 1-20 upper-case letters, digits or hyphens (starting with a letter or digit)",
+    ),
+    _schema(f"^{_STATE_ID_NUMBER}$", ["A1234567"]),
+]
+
+_NCIC_CODE = r"[0-9]{4}"
+NcicCode = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=4, max_length=4),
+    _pattern_rule(_NCIC_CODE, "ncic_code_format", "must be a 4-digit NCIC offense code, e.g. 1313"),
+    _schema(f"^{_NCIC_CODE}$", ["1313"]),
+]
+
+
+# --- names and text ---------------------------------------------------------------
+
+_NAME_PUNCTUATION = frozenset(" '-.")
+
+
+def _check_person_name(value: str) -> str:
+    """Letters of any script, combining marks, and the punctuation names carry."""
+    if value != value.strip() or "  " in value:
+        raise PydanticCustomError("name_spacing", "must not have leading, trailing or doubled spaces")
+    for char in value:
+        if char.isalpha() or char in _NAME_PUNCTUATION:
+            continue
+        if unicodedata.category(char).startswith("M"):
+            continue
+        raise PydanticCustomError(
+            "name_characters",
+            "may contain only letters, spaces, hyphens, apostrophes and periods",
+        )
+    if not value[0].isalpha():
+        raise PydanticCustomError("name_characters", "must start with a letter")
+    return value
+
+
+PersonName = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=1, max_length=100),
+    AfterValidator(_check_person_name),
+    _schema(examples=["GARCIA LOPEZ"]),
+]
+
+
+def _check_printable(value: str) -> str:
+    if any(unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"} and char != "\n" for char in value):
+        raise PydanticCustomError("text_characters", "must not contain control or unassigned characters")
+    return value
+
+
+ShortText = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=1, max_length=64),
+    AfterValidator(_check_printable),
+]
+
+FreeText = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=1, max_length=500),
+    AfterValidator(_check_printable),
+]
+
+
+# --- times --------------------------------------------------------------------------
+
+_RFC3339 = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})[Tt ](?P<time>\d{2}:\d{2}:\d{2})"
+    r"(?P<fraction>\.\d{1,9})?(?P<offset>[Zz]|[+-]\d{2}:\d{2})",
+)
+_RFC3339_MESSAGE = "must be an RFC 3339 date-time with seconds and an offset, e.g. 2026-11-22T14:30:00-08:00"
+
+
+def _parse_rfc3339(value: Any) -> Any:
+    """RFC 3339 only: a string with seconds and an offset; no epoch numbers, no naive times."""
+    if isinstance(value, datetime):  # built in Python, not parsed from the wire
+        return value
+    match = _RFC3339.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise PydanticCustomError("rfc3339", _RFC3339_MESSAGE)
+    fraction = (match["fraction"] or "")[:7]  # Python keeps microseconds
+    offset = "+00:00" if match["offset"] in "Zz" else match["offset"]
+    try:
+        return datetime.fromisoformat(f"{match['date']}T{match['time']}{fraction}{offset}")
+    except ValueError:
+        raise PydanticCustomError("rfc3339", "is not a real date or time: " + _RFC3339_MESSAGE) from None
+
+
+Rfc3339Datetime = Annotated[
+    AwareDatetime,
+    BeforeValidator(_parse_rfc3339),
+    _schema(examples=["2026-11-22T14:30:00-08:00"]),
+]
+
+_EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def _parse_iso_date(value: Any) -> Any:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise PydanticCustomError("iso_date", "must be a date as YYYY-MM-DD, e.g. 1984-12-31")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("iso_date", "is not a real date (YYYY-MM-DD)") from None
+
+
+def _check_plausible_birth(value: date) -> date:
+    if value < _EARLIEST_BIRTH or value > date.today():
+        raise PydanticCustomError("date_of_birth_range", "must be between 1900-01-01 and today")
+    return value
+
+
+DateOfBirth = Annotated[
+    date,
+    BeforeValidator(_parse_iso_date),
+    AfterValidator(_check_plausible_birth),
+    _schema(examples=["1984-12-31"]),
+]

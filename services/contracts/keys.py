@@ -1,0 +1,145 @@
+"""Every Redis key, stream and consumer group the services use, named once.
+
+Redis Cluster places a key by the part of its name between ``{`` and ``}``
+(the hash tag). Keys that one command or script touches together share a
+tag, and nothing here is used in a multi-key command across tags:
+
+========================  ======================================================
+tag                       what lives there, and why together
+========================  ======================================================
+``{custody}``             the custody event stream and the receipts of accepted
+                          events: ingest checks a receipt and appends in one
+                          atomic script.
+``{detainers}``           detainer records, the active set, the listing index and
+                          the detainer changelog: a lodge or a lift updates them
+                          and publishes the change atomically.
+``{alerts}``              alert records, their indexes and the alert stream: an
+                          alert is created once, indexed and published atomically.
+``{dead-letters}``        the dead-letter stream and what operators did with each.
+``{audit}``               the audit trail.
+per booking               one key per booking (its own slot; the cluster spreads
+                          bookings over every node).
+per blocking key          the index of bookings by person, one sorted set per
+                          blocking key, named by a digest so no identifier
+                          appears in a key name.
+========================  ======================================================
+
+Everything starts with the prefix (``rw`` unless configured), so one
+``SCAN MATCH rw:*`` finds all the service owns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["NOTIFIER_GROUP", "RedisNames"]
+
+NOTIFIER_GROUP = "notifier"
+"""The consumer group the notifiers share on every stream they consume."""
+
+
+@dataclass(frozen=True, slots=True)
+class RedisNames:
+    prefix: str = "rw"
+
+    def __post_init__(self) -> None:
+        # Letters, digits and : _ . - only: no hash-tag braces, no SCAN MATCH glob characters.
+        if not re.fullmatch(r"[A-Za-z0-9:_.\-]+", self.prefix):
+            raise ValueError("the key prefix may hold only letters, digits and : _ . -")
+
+    @property
+    def scan_pattern(self) -> str:
+        return f"{self.prefix}:*"
+
+    # --- custody intake: {custody} ---------------------------------------------
+
+    @property
+    def custody_events(self) -> str:
+        """Stream of accepted custody events (field ``__data__``: the event JSON)."""
+        return f"{self.prefix}:{{custody}}:events"
+
+    def custody_receipt(self, event_id: str) -> str:
+        """Hash: the digest of the accepted body and the answer given for ``event_id``."""
+        return f"{self.prefix}:{{custody}}:receipt:{event_id}"
+
+    # --- detainers: {detainers} -------------------------------------------------
+
+    @property
+    def detainer_changes(self) -> str:
+        """Stream of detainer changes (lodged, lifted): every notifier reads all of it."""
+        return f"{self.prefix}:{{detainers}}:changes"
+
+    def detainer(self, detainer_id: str) -> str:
+        """String: the detainer's JSON."""
+        return f"{self.prefix}:{{detainers}}:detainer:{detainer_id}"
+
+    @property
+    def active_detainers(self) -> str:
+        """Set of the ids of active detainers."""
+        return f"{self.prefix}:{{detainers}}:active"
+
+    def detainer_listing(self, *, field_office: str | None = None, status: str | None = None) -> str:
+        """Sorted set of detainer ids by the time lodged (ms), narrowed by office and/or status."""
+        return self._listing("detainers", field_office, status)
+
+    # --- custody state: one slot per booking ----------------------------------
+
+    def booking(self, facility_ori: str, booking_number: str) -> str:
+        """Hash: the booking's custody state (``state`` JSON and ``version``)."""
+        return f"{self.prefix}:booking:{{{facility_ori}:{booking_number}}}"
+
+    def bookings_by_blocking_key(self, blocking_key_digest: str) -> str:
+        """Sorted set of the booking keys filed under one blocking key, scored by expiry (ms)."""
+        return f"{self.prefix}:bookings-by-key:{blocking_key_digest}"
+
+    # --- alerts: {alerts} ------------------------------------------------------
+
+    def alert(self, alert_id: str) -> str:
+        """String: the alert's JSON."""
+        return f"{self.prefix}:{{alerts}}:alert:{alert_id}"
+
+    def alert_listing(self, *, field_office: str | None = None, status: str | None = None) -> str:
+        """Sorted set of alert ids by the time raised (ms), narrowed by office and/or status."""
+        return self._listing("alerts", field_office, status)
+
+    @property
+    def alerts_raised(self) -> str:
+        """Stream of ``alert_raised`` messages, one per alert (live feed, delivery)."""
+        return f"{self.prefix}:{{alerts}}:raised"
+
+    def listings(self, family: str, field_office: str, status: str) -> tuple[str, str, str, str]:
+        """The four listings one record of ``family`` (alerts, detainers) belongs to."""
+        return (
+            self._listing(family, None, None),
+            self._listing(family, field_office, None),
+            self._listing(family, None, status),
+            self._listing(family, field_office, status),
+        )
+
+    def _listing(self, family: str, field_office: str | None, status: str | None) -> str:
+        name = f"{self.prefix}:{{{family}}}:index"
+        if field_office is not None:
+            name += f":office:{field_office}"
+        if status is not None:
+            name += f":status:{status}"
+        return name
+
+    # --- dead letters: {dead-letters} -------------------------------------------
+
+    @property
+    def dead_letters(self) -> str:
+        """Stream of messages no consumer could process, with the reason."""
+        return f"{self.prefix}:{{dead-letters}}:messages"
+
+    @property
+    def dead_letter_dispositions(self) -> str:
+        """Hash: dead-letter entry id -> what an operator did with it (replayed, discarded), as JSON."""
+        return f"{self.prefix}:{{dead-letters}}:dispositions"
+
+    # --- audit: {audit} ---------------------------------------------------------
+
+    @property
+    def audit_trail(self) -> str:
+        """Stream, append-only: every detainer, alert and dead-letter action, by whom and when."""
+        return f"{self.prefix}:{{audit}}:trail"

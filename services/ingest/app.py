@@ -1,0 +1,108 @@
+"""The ingest service: the HTTP edge where sources and field offices meet releasewatch."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from contracts import RedisNames
+from ingest.alerts.repository import AlertReader
+from ingest.alerts.routes import router as alerts_router
+from ingest.auth import ApiKeys
+from ingest.custody.backlog import BacklogGauge
+from ingest.custody.publisher import CustodyEventPublisher
+from ingest.custody.routes import router as custody_router
+from ingest.detainers.repository import DetainerRepository
+from ingest.detainers.routes import router as detainers_router
+from ingest.health import router as health_router
+from ingest.openapi import install_openapi
+from ingest.ops.audit import AuditTrail
+from ingest.ops.dead_letters import DeadLetterOperations
+from ingest.ops.routes import router as ops_router
+from ingest.problems import Problem, install_problem_handlers, problem_response
+from ingest.settings import IngestSettings
+from runtime import connect_redis
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Custody events from jail booking systems, detainers from field offices, and
+the alerts that tell an office a person it holds a detainer on is in custody,
+about to be released, or released.
+
+Every error is RFC 9457 `application/problem+json` with a JSON pointer to
+each offending field.
+"""
+
+
+def create_app(settings: IngestSettings | None = None) -> FastAPI:
+    """Build the app; it connects to Redis when it starts, not before."""
+    settings = settings or IngestSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redis = connect_redis(
+            settings.redis_url, cluster=settings.redis_cluster, timeout=settings.redis_timeout_seconds
+        )
+        names = RedisNames(settings.key_prefix)
+        app.state.api_keys = ApiKeys.configured(
+            auth=settings.auth, api_keys=settings.api_keys, api_keys_file=settings.api_keys_file
+        )
+        app.state.settings = settings
+        app.state.redis = redis
+        app.state.publisher = CustodyEventPublisher(redis, names, receipt_ttl_seconds=settings.receipt_ttl_seconds)
+        app.state.backlog = BacklogGauge(
+            redis, names, limit=settings.max_backlog, refresh_seconds=settings.backlog_refresh_seconds
+        )
+        app.state.detainers = DetainerRepository(redis, names)
+        app.state.alerts = AlertReader(redis, names)
+        app.state.dead_letters = DeadLetterOperations(redis, names)
+        app.state.audit = AuditTrail(redis, names)
+        log.info("ingest started", extra={"redis_cluster": settings.redis_cluster})
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            log.info("ingest stopped")
+
+    app = FastAPI(
+        title="releasewatch",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "custody events", "description": "From jail booking systems."},
+            {"name": "detainers", "description": "From field offices."},
+            {"name": "alerts", "description": "To field offices."},
+            {"name": "operations", "description": "Health and metrics."},
+        ],
+    )
+    install_problem_handlers(app)
+
+    @app.exception_handler(RedisError)
+    async def _redis_unavailable(request: Request, error: RedisError) -> JSONResponse:
+        transient = isinstance(error, RedisConnectionError | RedisTimeoutError)
+        log.error(
+            "redis error",
+            extra={"path": request.url.path, "error": type(error).__name__, "transient": transient},
+        )
+        problem = Problem(
+            "redis-unavailable",
+            "Redis did not answer. Retrying is safe: events or detainers already accepted come back as replays.",
+            headers={"Retry-After": str(settings.retry_after_seconds)},
+        )
+        return problem_response(problem, request.url.path)
+
+    for router in (custody_router, detainers_router, alerts_router, ops_router, health_router):
+        app.include_router(router)
+    install_openapi(app)
+    return app

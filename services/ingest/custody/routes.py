@@ -1,0 +1,220 @@
+"""`POST /v1/custody-events` and `POST /v1/custody-events:batch`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from contracts import CustodyEvent, custody_event_adapter
+from ingest.auth import Principal, Role, require_role
+from ingest.body import JSON_TYPES, NDJSON_TYPES, media_type_of, read_body, split_batch, validate_json_body
+from ingest.custody.backlog import BacklogGauge
+from ingest.custody.publisher import CustodyEventPublisher, PublishOutcome, PublishStatus
+from ingest.dependencies import get_backlog, get_publisher, get_settings
+from ingest.metrics import EVENTS_RECEIVED
+from ingest.openapi import problem_responses, request_body_schema
+from ingest.problems import FieldError, Problem, field_errors_from_validation, json_pointer
+from ingest.settings import IngestSettings
+
+__all__ = ["router"]
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1", tags=["custody events"])
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+class EventAccepted(BaseModel):
+    """The answer to an accepted event; a retry of the same event gets the same answer."""
+
+    event_id: str
+    status: Literal["accepted"] = "accepted"
+    stream_id: str
+    accepted_at: str
+
+
+class BatchItemResult(BaseModel):
+    index: int
+    event_id: str | None = None
+    status: Literal["accepted", "duplicate", "conflict", "invalid", "forbidden"]
+    stream_id: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+class BatchResult(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: int
+    results: list[BatchItemResult]
+
+
+def _accepted_body(outcome: PublishOutcome) -> EventAccepted:
+    return EventAccepted(event_id=outcome.event_id, stream_id=outcome.stream_id, accepted_at=outcome.accepted_at)
+
+
+def _conflict(event_id: str, *, pointer: str = "#/event_id") -> Problem:
+    return Problem(
+        "event-id-conflict",
+        f"event_id {event_id!r} was already accepted with a different body.",
+        errors=[FieldError(pointer, "already used for a different event")],
+    )
+
+
+@router.post(
+    "/custody-events",
+    status_code=202,
+    response_model=EventAccepted,
+    summary="Submit one custody event",
+    description=(
+        "Answers 202 once the event is in the custody stream. Sending the same event again (same `event_id`, "
+        "same body) answers the original result with `Idempotent-Replayed: true` and publishes nothing; "
+        "a different body under a used `event_id` answers 409."
+    ),
+    openapi_extra=request_body_schema("CustodyEvent", ["application/json"]),
+    responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 503),
+)
+async def submit_custody_event(
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, require_role(Role.SOURCE)],
+    backlog: Annotated[BacklogGauge, Depends(get_backlog)],
+    settings: Annotated[IngestSettings, Depends(get_settings)],
+    publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
+) -> EventAccepted:
+    body = await read_body(request, limit=settings.max_event_bytes)
+    try:
+        event = validate_json_body(custody_event_adapter, body, tagged_union=True)
+    except Problem:
+        EVENTS_RECEIVED.labels(type="unknown", outcome="invalid").inc()
+        raise
+    if not principal.may_submit_for(event.facility_ori):
+        EVENTS_RECEIVED.labels(type=event.type, outcome="forbidden").inc()
+        raise Problem(
+            "forbidden",
+            "This API key may not submit events for that facility.",
+            errors=[FieldError("#/facility_ori", "is not a facility this key submits for")],
+        )
+    await refuse_when_behind(backlog, settings)
+    (outcome,) = await publisher.publish([event])
+    EVENTS_RECEIVED.labels(type=event.type, outcome=outcome.status.value).inc()
+    if outcome.status is PublishStatus.CONFLICT:
+        log.info("event refused: event_id reused", extra={"event_id": event.event_id})
+        raise _conflict(event.event_id)
+    if outcome.status is PublishStatus.DUPLICATE:
+        response.headers[REPLAYED_HEADER] = "true"
+    log.info(
+        "event %s",
+        outcome.status.value,
+        extra={"event_id": event.event_id, "event_type": event.type, "stream_id": outcome.stream_id},
+    )
+    return _accepted_body(outcome)
+
+
+async def refuse_when_behind(backlog: BacklogGauge, settings: IngestSettings) -> None:
+    """503 when the notifiers are too far behind; checked after validation, so a bad body still hears why."""
+    if await backlog.over_limit():
+        raise Problem(
+            "backlog-full",
+            f"{await backlog.current()} events are waiting to be processed (limit {backlog.limit}).",
+            headers={"Retry-After": str(settings.retry_after_seconds)},
+        )
+
+
+def _parse_item(raw: bytes) -> CustodyEvent:
+    return custody_event_adapter.validate_json(raw)
+
+
+@router.post(
+    "/custody-events:batch",
+    status_code=202,
+    response_model=BatchResult,
+    summary="Submit up to 10,000 custody events",
+    description=(
+        "The body is a JSON array of events, or NDJSON (`application/x-ndjson`, one event per line). "
+        "Valid events are accepted and invalid ones reported by index (for NDJSON, the 0-based line number), "
+        "with pointers into the item. Answers 202 when at least one event was accepted or replayed, "
+        "422 problem+json (listing every item's errors) when none was."
+    ),
+    openapi_extra=request_body_schema("CustodyEvent", ["application/json", "application/x-ndjson"], array=True),
+    responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 503),
+)
+async def submit_custody_event_batch(
+    request: Request,
+    principal: Annotated[Principal, require_role(Role.SOURCE)],
+    backlog: Annotated[BacklogGauge, Depends(get_backlog)],
+    settings: Annotated[IngestSettings, Depends(get_settings)],
+    publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
+) -> JSONResponse:
+    body = await read_body(request, limit=settings.max_batch_bytes, accept=JSON_TYPES | NDJSON_TYPES)
+    items = split_batch(body, media_type_of(request))
+    if len(items) > settings.max_batch_events:
+        raise Problem(
+            "body-too-large",
+            f"The batch holds {len(items)} events; at most {settings.max_batch_events} are taken at once.",
+        )
+    if not items:
+        raise Problem("malformed-body", "The batch holds no events.")
+
+    results: dict[int, BatchItemResult] = {}
+    valid: list[tuple[int, CustodyEvent]] = []
+    for item in items:
+        try:
+            event = _parse_item(item.raw)
+        except ValidationError as error:
+            errors = field_errors_from_validation(error, prefix=[item.index], tagged_union=True)
+            results[item.index] = BatchItemResult(
+                index=item.index, status="invalid", errors=[e.as_json() for e in errors]
+            )
+            EVENTS_RECEIVED.labels(type="unknown", outcome="invalid").inc()
+            continue
+        if not principal.may_submit_for(event.facility_ori):
+            refusal = FieldError(json_pointer([item.index, "facility_ori"]), "is not a facility this key submits for")
+            results[item.index] = BatchItemResult(
+                index=item.index, event_id=event.event_id, status="forbidden", errors=[refusal.as_json()]
+            )
+            EVENTS_RECEIVED.labels(type=event.type, outcome="forbidden").inc()
+            continue
+        valid.append((item.index, event))
+
+    if valid:
+        await refuse_when_behind(backlog, settings)
+    outcomes = await publisher.publish([event for _, event in valid])
+    for (index, event), outcome in zip(valid, outcomes, strict=True):
+        EVENTS_RECEIVED.labels(type=event.type, outcome=outcome.status.value).inc()
+        conflict_errors = (
+            [FieldError(json_pointer([index, "event_id"]), "already used for a different event").as_json()]
+            if outcome.status is PublishStatus.CONFLICT
+            else None
+        )
+        results[index] = BatchItemResult(
+            index=index,
+            event_id=event.event_id,
+            status=outcome.status.value,
+            stream_id=None if conflict_errors else outcome.stream_id,
+            errors=conflict_errors,
+        )
+
+    ordered = [results[item.index] for item in items]
+    accepted = sum(1 for r in ordered if r.status == "accepted")
+    duplicates = sum(1 for r in ordered if r.status == "duplicate")
+    rejected = len(ordered) - accepted - duplicates
+    log.info(
+        "batch received",
+        extra={"events": len(ordered), "accepted": accepted, "duplicates": duplicates, "rejected": rejected},
+    )
+    if accepted + duplicates == 0:
+        statuses = {r.status for r in ordered}
+        slug = {"conflict": "event-id-conflict", "forbidden": "forbidden"}.get(next(iter(statuses)), "validation-error")
+        raise Problem(
+            slug if len(statuses) == 1 else "validation-error",
+            f"None of the {len(ordered)} events was accepted.",
+            errors=[FieldError(e["pointer"], e["detail"]) for r in ordered for e in (r.errors or [])],
+            extra={"results": [r.model_dump(exclude_none=True) for r in ordered]},
+        )
+    result = BatchResult(accepted=accepted, duplicates=duplicates, rejected=rejected, results=ordered)
+    return JSONResponse(result.model_dump(exclude_none=True), status_code=202)

@@ -1,0 +1,19 @@
+"""Prometheus metrics of the ingest service. Labels carry types and outcomes, never personal data."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+__all__ = ["DETAINER_CHANGES", "EVENTS_RECEIVED"]
+
+EVENTS_RECEIVED = Counter(
+    "releasewatch_ingest_events_total",
+    "Custody events received, by event type and outcome (accepted, duplicate, conflict, invalid).",
+    ["type", "outcome"],
+)
+
+DETAINER_CHANGES = Counter(
+    "releasewatch_ingest_detainer_changes_total",
+    "Detainer lodges and lifts, by change and outcome (applied, replayed, conflict).",
+    ["change", "outcome"],
+)

@@ -1,0 +1,143 @@
+"""Dead letters for operators: list, inspect, replay once, discard with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from importlib.resources import files
+from typing import Any, cast
+
+from pydantic import BaseModel
+
+from contracts import DeadLetter, RedisNames
+from runtime import RedisClient
+
+__all__ = [
+    "DeadLetterAlreadyHandledError",
+    "DeadLetterNotFoundError",
+    "DeadLetterOperations",
+    "DeadLetterView",
+    "Disposition",
+    "DispositionState",
+]
+
+_CLAIM_SCRIPT = (files(__package__) / "claim_dead_letter.lua").read_text()
+
+
+class DispositionState(StrEnum):
+    REPLAYING = "replaying"  # claimed for replay, not yet back on its stream
+    REPLAYED = "replayed"
+    DISCARDED = "discarded"
+
+
+class Disposition(BaseModel):
+    state: DispositionState
+    by: str
+    at: datetime
+    reason: str | None = None
+    replayed_as: str | None = None  # the id of the entry the replay appended
+
+
+class DeadLetterView(BaseModel):
+    id: str  # the entry's id in the dead-letter stream
+    dead_letter: DeadLetter
+    disposition: Disposition | None = None
+
+
+class DeadLetterNotFoundError(LookupError):
+    pass
+
+
+class DeadLetterAlreadyHandledError(Exception):
+    def __init__(self, disposition: Disposition) -> None:
+        super().__init__(f"already {disposition.state.value} by {disposition.by}")
+        self.disposition = disposition
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DeadLetterOperations:
+    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        self._client = client
+        self._names = names
+        self._clock = clock
+        self._claim = client.register_script(_CLAIM_SCRIPT)
+        # Only the streams our consumers read can take a replay: a dead letter's fields are data, not orders.
+        self._replayable = {names.custody_events, names.detainer_changes}
+
+    async def newest(self, *, limit: int, before: str | None, open_only: bool) -> list[DeadLetterView]:
+        views: list[DeadLetterView] = []
+        upper = f"({before}" if before else "+"
+        while len(views) < limit:
+            entries = cast(
+                list[tuple[bytes, dict[bytes, bytes]]],
+                await self._client.xrevrange(self._names.dead_letters, max=upper, min="-", count=limit),
+            )
+            if not entries:
+                break
+            page = await self._views(entries)
+            views += [view for view in page if not (open_only and view.disposition is not None)]
+            upper = f"({entries[-1][0].decode()}"
+        return views[:limit]
+
+    async def get(self, entry_id: str) -> DeadLetterView:
+        entries = cast(
+            list[tuple[bytes, dict[bytes, bytes]]],
+            await self._client.xrange(self._names.dead_letters, min=entry_id, max=entry_id),
+        )
+        if not entries:
+            raise DeadLetterNotFoundError(entry_id)
+        (view,) = await self._views(entries)
+        return view
+
+    async def _views(self, entries: Sequence[tuple[bytes, dict[bytes, bytes]]]) -> list[DeadLetterView]:
+        ids = [entry_id.decode() for entry_id, _ in entries]
+        dispositions = cast(list[bytes | None], await self._client.hmget(self._names.dead_letter_dispositions, ids))
+        return [
+            DeadLetterView(
+                id=entry_id,
+                dead_letter=DeadLetter.model_validate_json(fields[b"__data__"], extra="ignore"),
+                disposition=Disposition.model_validate_json(raw) if raw is not None else None,
+            )
+            for entry_id, (_, fields), raw in zip(ids, entries, dispositions, strict=True)
+        ]
+
+    async def _claim_for(self, entry_id: str, disposition: Disposition, *, force: bool) -> None:
+        outcome = cast(
+            list[Any],
+            await self._claim(
+                keys=[self._names.dead_letter_dispositions, self._names.dead_letters],
+                args=[entry_id, disposition.model_dump_json(exclude_none=True), "1" if force else "0"],
+            ),
+        )
+        if outcome[0] == -1:
+            raise DeadLetterNotFoundError(entry_id)
+        if outcome[0] == 0:
+            raise DeadLetterAlreadyHandledError(Disposition.model_validate_json(outcome[1]))
+
+    async def replay(self, entry_id: str, *, actor: str, force: bool = False) -> DeadLetterView:
+        """Put the message back on its stream, once; ``force`` finishes a replay that was interrupted."""
+        view = await self.get(entry_id)
+        if view.dead_letter.stream not in self._replayable:
+            raise ValueError(f"{view.dead_letter.stream} is not a stream releasewatch consumes")
+        await self._claim_for(
+            entry_id, Disposition(state=DispositionState.REPLAYING, by=actor, at=self._clock()), force=force
+        )
+        new_id = await self._client.xadd(view.dead_letter.stream, view.dead_letter.fields)  # type: ignore[arg-type]
+        done = Disposition(
+            state=DispositionState.REPLAYED,
+            by=actor,
+            at=self._clock(),
+            replayed_as=new_id.decode() if isinstance(new_id, bytes) else str(new_id),
+        )
+        await self._client.hset(self._names.dead_letter_dispositions, entry_id, done.model_dump_json(exclude_none=True))
+        return view.model_copy(update={"disposition": done})
+
+    async def discard(self, entry_id: str, *, actor: str, reason: str) -> DeadLetterView:
+        view = await self.get(entry_id)
+        done = Disposition(state=DispositionState.DISCARDED, by=actor, at=self._clock(), reason=reason)
+        await self._claim_for(entry_id, done, force=False)
+        return view.model_copy(update={"disposition": done})

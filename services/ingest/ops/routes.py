@@ -1,0 +1,170 @@
+"""`/v1/ops`: what operators watch and do. Operators only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, Field, TypeAdapter
+
+from contracts import RedisNames
+from ingest.auth import Principal, require_role
+from ingest.body import read_body, validate_json_body
+from ingest.dependencies import get_audit, get_redis, get_settings
+from ingest.openapi import problem_responses
+from ingest.ops.audit import AuditEntry, AuditTrail
+from ingest.ops.dead_letters import (
+    DeadLetterAlreadyHandledError,
+    DeadLetterNotFoundError,
+    DeadLetterOperations,
+    DeadLetterView,
+)
+from ingest.ops.queues import QueueReport, describe_queues
+from ingest.problems import FieldError, Problem
+from ingest.settings import IngestSettings
+from runtime import RedisClient
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/ops", tags=["operations"])
+
+_STREAM_ID = r"^[0-9]+-[0-9]+$"
+
+
+def _dead_letters(request: Request) -> DeadLetterOperations:
+    operations: DeadLetterOperations = request.app.state.dead_letters
+    return operations
+
+
+Operator = Annotated[Principal, require_role()]
+
+
+class DeadLetterPage(BaseModel):
+    dead_letters: list[DeadLetterView]
+    next_before: str | None = Field(description="Pass as `before` for the next (older) page.")
+
+
+class Discard(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+_discard_adapter: TypeAdapter[Discard] = TypeAdapter(Discard)
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntry]
+    next_before: str | None
+
+
+def _not_found(entry_id: str) -> Problem:
+    return Problem("not-found", f"No dead letter {entry_id!r}.")
+
+
+def _already(error: DeadLetterAlreadyHandledError) -> Problem:
+    disposition = error.disposition
+    return Problem(
+        "dead-letter-handled",
+        f"This dead letter was already {disposition.state.value} by {disposition.by} at {disposition.at.isoformat()}.",
+        extra={"disposition": disposition.model_dump(mode="json", exclude_none=True)},
+    )
+
+
+@router.get("/queues", response_model=QueueReport, summary="Streams, lag, pending, consumers, dead letters")
+async def queues(
+    _: Operator,
+    redis: Annotated[RedisClient, Depends(get_redis)],
+    settings: Annotated[IngestSettings, Depends(get_settings)],
+) -> QueueReport:
+    return await describe_queues(redis, RedisNames(settings.key_prefix))
+
+
+@router.get("/dead-letters", response_model=DeadLetterPage, summary="Dead letters, newest first")
+async def list_dead_letters(
+    _: Operator,
+    operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
+    open_only: Annotated[bool, Query(alias="open", description="Only those nobody replayed or discarded.")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    before: Annotated[str | None, Query(pattern=_STREAM_ID)] = None,
+) -> DeadLetterPage:
+    page = await operations.newest(limit=limit, before=before, open_only=open_only)
+    return DeadLetterPage(dead_letters=page, next_before=page[-1].id if len(page) == limit else None)
+
+
+@router.get(
+    "/dead-letters/{entry_id}",
+    response_model=DeadLetterView,
+    summary="One dead letter: the message, where from, why, and what was done",
+    responses=problem_responses(404),
+)
+async def get_dead_letter(
+    _: Operator,
+    entry_id: Annotated[str, Path(pattern=_STREAM_ID)],
+    operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
+) -> DeadLetterView:
+    try:
+        return await operations.get(entry_id)
+    except DeadLetterNotFoundError:
+        raise _not_found(entry_id) from None
+
+
+@router.post(
+    "/dead-letters/{entry_id}/replay",
+    response_model=DeadLetterView,
+    summary="Put the message back on its stream, once",
+    description="`force=true` finishes a replay that was claimed but interrupted before the message was re-added.",
+    responses=problem_responses(404, 409, 422),
+)
+async def replay_dead_letter(
+    operator: Operator,
+    entry_id: Annotated[str, Path(pattern=_STREAM_ID)],
+    operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
+    audit: Annotated[AuditTrail, Depends(get_audit)],
+    force: bool = False,
+) -> DeadLetterView:
+    try:
+        view = await operations.replay(entry_id, actor=operator.name, force=force)
+    except DeadLetterNotFoundError:
+        raise _not_found(entry_id) from None
+    except DeadLetterAlreadyHandledError as error:
+        raise _already(error) from None
+    except ValueError as error:
+        raise Problem("validation-error", str(error), errors=[FieldError("#", "not replayable")]) from None
+    replayed_as = view.disposition.replayed_as if view.disposition else ""
+    await audit.record(actor=operator.name, action="dead_letter.replayed", target=entry_id, detail=f"as {replayed_as}")
+    return view
+
+
+@router.post(
+    "/dead-letters/{entry_id}/discard",
+    response_model=DeadLetterView,
+    summary="Record that the message will not be processed, and why",
+    responses=problem_responses(400, 404, 409, 422),
+)
+async def discard_dead_letter(
+    operator: Operator,
+    entry_id: Annotated[str, Path(pattern=_STREAM_ID)],
+    request: Request,
+    operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
+    audit: Annotated[AuditTrail, Depends(get_audit)],
+    settings: Annotated[IngestSettings, Depends(get_settings)],
+) -> DeadLetterView:
+    discard = validate_json_body(_discard_adapter, await read_body(request, limit=settings.max_detainer_bytes))
+    try:
+        view = await operations.discard(entry_id, actor=operator.name, reason=discard.reason)
+    except DeadLetterNotFoundError:
+        raise _not_found(entry_id) from None
+    except DeadLetterAlreadyHandledError as error:
+        raise _already(error) from None
+    await audit.record(actor=operator.name, action="dead_letter.discarded", target=entry_id, detail=discard.reason)
+    return view
+
+
+@router.get("/audit", response_model=AuditPage, summary="The audit trail, newest first")
+async def audit_trail(
+    _: Operator,
+    audit: Annotated[AuditTrail, Depends(get_audit)],
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before: Annotated[str | None, Query(pattern=_STREAM_ID)] = None,
+) -> AuditPage:
+    entries = await audit.newest(limit=limit, before=before)
+    return AuditPage(entries=entries, next_before=entries[-1].id if len(entries) == limit else None)

@@ -1,0 +1,258 @@
+"""Every error the API answers is RFC 9457 ``application/problem+json``.
+
+A problem names its type (a relative URI under ``/problems/``, served as a
+short explanation), a title, the HTTP status, a detail for this occurrence,
+and, for input errors, ``errors``: one entry per offending field with a JSON
+pointer to it (``#/person/date_of_birth``), as in RFC 9457 section 3.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+__all__ = [
+    "PROBLEM_TYPES",
+    "FieldError",
+    "Problem",
+    "field_errors_from_validation",
+    "install_problem_handlers",
+    "json_pointer",
+    "problem_response",
+]
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemType:
+    slug: str
+    title: str
+    status: int
+    explanation: str
+
+    @property
+    def uri(self) -> str:
+        return f"/problems/{self.slug}"
+
+
+PROBLEM_TYPES: dict[str, ProblemType] = {
+    problem.slug: problem
+    for problem in (
+        ProblemType(
+            "validation-error",
+            "The request body failed validation",
+            422,
+            "The body is well-formed JSON but one or more fields break the contract. "
+            "Each entry of `errors` points at one offending field; fix those and send it again.",
+        ),
+        ProblemType(
+            "malformed-body",
+            "The request body could not be read",
+            400,
+            "The body is not UTF-8, not JSON (or NDJSON), or not the shape this endpoint takes.",
+        ),
+        ProblemType(
+            "body-too-large",
+            "The request body is too large",
+            413,
+            "The body exceeds this endpoint's limit; split it (batches take up to 10,000 events).",
+        ),
+        ProblemType(
+            "unsupported-media-type",
+            "Unsupported media type",
+            415,
+            "Send `application/json` (or `application/x-ndjson` to the batch endpoint).",
+        ),
+        ProblemType(
+            "event-id-conflict",
+            "This event_id was already used for a different event",
+            409,
+            "An event_id identifies one event for good. The same body again is accepted as a retry; "
+            "a different body under a used event_id is refused. Give the new event a new event_id.",
+        ),
+        ProblemType(
+            "detainer-conflict",
+            "This detainer conflicts with the one on record",
+            409,
+            "A detainer_id identifies one detainer. Lodging it again with a different body, or lifting it "
+            "again for a different reason, is refused.",
+        ),
+        ProblemType(
+            "unauthenticated",
+            "An API key is needed",
+            401,
+            "Send the API key you were given as `Authorization: Bearer <key>`.",
+        ),
+        ProblemType(
+            "forbidden",
+            "This API key may not do that",
+            403,
+            "Sources submit custody events for their own facilities; field offices lodge, lift and read "
+            "their own office's detainers and alerts; operators read everything.",
+        ),
+        ProblemType("not-found", "Not found", 404, "Nothing exists at this path."),
+        ProblemType(
+            "redis-unavailable",
+            "The service cannot store anything right now",
+            503,
+            "Redis did not answer, so nothing was accepted. Retry after the number of seconds in `Retry-After`.",
+        ),
+        ProblemType(
+            "backlog-full",
+            "Too many events are waiting to be processed",
+            503,
+            "The notifiers are behind. Nothing was accepted; send the same events again after the number of "
+            "seconds in `Retry-After` (retries are safe: events already accepted come back as replays).",
+        ),
+        ProblemType(
+            "dead-letter-handled",
+            "This dead letter was already handled",
+            409,
+            "A dead letter is replayed once or discarded once; the answer says what was done, by whom and when.",
+        ),
+        ProblemType("method-not-allowed", "Method not allowed", 405, "This path does not take that method."),
+        ProblemType("internal-error", "Internal error", 500, "Something failed on our side; it has been logged."),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    pointer: str
+    detail: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"pointer": self.pointer, "detail": self.detail}
+
+
+class Problem(Exception):
+    """Raise to answer with a problem document."""
+
+    def __init__(
+        self,
+        slug: str,
+        detail: str,
+        *,
+        errors: Sequence[FieldError] = (),
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.type = PROBLEM_TYPES[slug]
+        self.detail = detail
+        self.errors = tuple(errors)
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def problem_response(problem: Problem, instance: str) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": problem.type.uri,
+        "title": problem.type.title,
+        "status": problem.type.status,
+        "detail": problem.detail,
+        "instance": instance,
+    }
+    if problem.errors:
+        body["errors"] = [error.as_json() for error in problem.errors]
+    body.update(problem.extra)
+    return JSONResponse(body, status_code=problem.type.status, headers=problem.headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def json_pointer(path: Iterable[str | int]) -> str:
+    """A JSON pointer (RFC 6901) in URI fragment form, as RFC 9457's examples use."""
+    escaped = [str(part).replace("~", "~0").replace("/", "~1") for part in path]
+    return "#/" + "/".join(escaped) if escaped else "#"
+
+
+_UNION_TAG_ERRORS = frozenset({"union_tag_invalid", "union_tag_not_found"})
+
+
+def _error_path(error: ErrorDetails, *, tagged_union: bool) -> list[str | int]:
+    location = list(error["loc"])
+    if error["type"] in _UNION_TAG_ERRORS:
+        return ["type"]
+    if tagged_union and location and isinstance(location[0], str):
+        # pydantic puts the union member's tag first ("booking"); it is not in the body.
+        location = location[1:]
+    # A failed model-level check (e.g. "needs person or charges") has no field of its own.
+    return location
+
+
+def _error_detail(error: ErrorDetails) -> str:
+    message = error["msg"]
+    if error["type"] == "missing":
+        return "is required"
+    if error["type"] == "extra_forbidden":
+        return "is not a field of this object"
+    if message.startswith("Value error, "):
+        return message.removeprefix("Value error, ")
+    return message
+
+
+def field_errors_from_validation(
+    error: ValidationError | RequestValidationError,
+    *,
+    prefix: Sequence[str | int] = (),
+    tagged_union: bool = False,
+) -> list[FieldError]:
+    """Turn pydantic's errors into pointers, without echoing the input (it may be personal data)."""
+    details: Sequence[Any] = (
+        error.errors(include_input=False, include_url=False) if isinstance(error, ValidationError) else error.errors()
+    )
+    return [
+        FieldError(json_pointer([*prefix, *_error_path(detail, tagged_union=tagged_union)]), _error_detail(detail))
+        for detail in details
+    ]
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error path of ``app`` answer problem+json."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, problem: Problem) -> JSONResponse:
+        return problem_response(problem, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_validation(request: Request, error: RequestValidationError) -> JSONResponse:
+        # Only path and query parameters reach here: bodies are validated by the routes themselves.
+        errors = [
+            FieldError(
+                json_pointer([str(part) for part in detail["loc"]]),
+                _error_detail(detail),
+            )
+            for detail in error.errors()
+        ]
+        problem = Problem("validation-error", "Invalid path or query parameters.", errors=errors)
+        return problem_response(problem, request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code)
+        if slug is None:
+            body = {
+                "type": "about:blank",
+                "title": str(error.detail),
+                "status": error.status_code,
+                "instance": request.url.path,
+            }
+            return JSONResponse(body, status_code=error.status_code, media_type=PROBLEM_MEDIA_TYPE)
+        detail = "Nothing exists at this path." if slug == "not-found" else f"{request.method} is not allowed here."
+        return problem_response(Problem(slug, detail, headers=dict(error.headers or {})), request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path, "error": type(error).__name__})
+        return problem_response(Problem("internal-error", "An unexpected error occurred."), request.url.path)

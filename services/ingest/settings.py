@@ -1,0 +1,58 @@
+"""Ingest configuration: the only place the ingest service reads the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["IngestSettings"]
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+class IngestSettings(BaseSettings):
+    """Every variable is documented in README.md (Configuration)."""
+
+    model_config = SettingsConfigDict(env_prefix="RW_", extra="ignore", frozen=True)
+
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        validation_alias=AliasChoices("REDIS_URL", "RW_REDIS_URL"),
+        description="Redis (or a Redis Cluster node when RW_REDIS_CLUSTER is true).",
+    )
+    redis_cluster: bool = False
+    redis_timeout_seconds: float = 5.0
+    key_prefix: str = "rw"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    max_event_bytes: int = Field(default=256 * KIB, description="Largest body `POST /v1/custody-events` takes.")
+    max_batch_bytes: int = Field(default=16 * MIB, description="Largest body the batch endpoint takes.")
+    max_batch_events: int = 10_000
+    max_detainer_bytes: int = 256 * KIB
+    receipt_ttl_seconds: int = Field(
+        default=30 * 24 * 3600,
+        description="How long an accepted event_id is remembered for idempotent retries.",
+    )
+    retry_after_seconds: int = Field(default=5, description="Retry-After sent with 503 (Redis down, backlog full).")
+    max_backlog: int = Field(
+        default=100_000,
+        ge=1,
+        description="Custody events accepted but not yet processed above which new ones are refused with 503.",
+    )
+    backlog_refresh_seconds: float = Field(default=1.0, gt=0, description="How often the backlog is measured.")
+
+    auth: Literal["required", "off"] = Field(
+        default="required",
+        description="`off` treats every caller as an operator: local development only.",
+    )
+    api_keys: str | None = Field(default=None, description="JSON list of API key entries (see README).")
+    api_keys_file: Path | None = Field(default=None, description="A file holding that JSON list.")
+
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"

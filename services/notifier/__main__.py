@@ -1,0 +1,31 @@
+"""`python -m notifier`: consume the streams, serve health and metrics."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from notifier.app import build_notifier
+from notifier.http import create_http_app
+from notifier.settings import NotifierSettings
+from runtime import configure_logging
+
+
+def main() -> None:
+    settings = NotifierSettings()
+    configure_logging(settings.log_level, settings.log_format, service="notifier")
+    logging.getLogger("notifier.broker").setLevel(logging.WARNING)  # FastStream's per-task chatter
+    notifier = build_notifier(settings)
+    uvicorn.run(
+        create_http_app(notifier),
+        host=settings.health_host,
+        port=settings.health_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) + 5,
+    )
+
+
+if __name__ == "__main__":
+    main()

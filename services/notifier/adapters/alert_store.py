@@ -1,0 +1,45 @@
+"""Alerts in Redis: created once each, atomically with their listings and stream entry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib.resources import files
+
+from contracts import Alert, AlertRaised, RedisNames
+from runtime import RedisClient
+
+__all__ = ["AlertStore"]
+
+_CREATE_SCRIPT = (files(__package__) / "create_alerts.lua").read_text()
+_CHUNK = 200  # alerts per script call: keeps each call short on the server
+
+
+class AlertStore:
+    def __init__(self, client: RedisClient, names: RedisNames) -> None:
+        self._client = client
+        self._names = names
+        self._create = client.register_script(_CREATE_SCRIPT)
+
+    async def create(self, alerts: Sequence[Alert]) -> list[Alert]:
+        """Create the alerts that do not exist yet; returns those created by this call."""
+        unique: dict[str, Alert] = {}
+        for alert in alerts:  # the first copy names the event that raised it
+            unique.setdefault(alert.alert_id, alert)
+        created: list[Alert] = []
+        ordered = list(unique.values())
+        for start in range(0, len(ordered), _CHUNK):
+            chunk = ordered[start : start + _CHUNK]
+            keys = [self._names.alerts_raised]
+            args: list[str | int] = []
+            for alert in chunk:
+                keys.append(self._names.alert(alert.alert_id))
+                keys.extend(self._names.listings("alerts", alert.field_office, alert.status.value))
+                args += [
+                    alert.alert_id,
+                    alert.model_dump_json(),
+                    int(alert.raised_at.timestamp() * 1000),
+                    AlertRaised(alert=alert).model_dump_json(),
+                ]
+            flags = await self._create(keys=keys, args=args)
+            created.extend(alert for alert, flag in zip(chunk, flags, strict=True) if flag)
+        return created

@@ -1,0 +1,84 @@
+"""Bookings by blocking key: how a newly lodged detainer finds its subject.
+
+Every booking whose person we know is filed under that person's blocking
+keys for as long as its state is kept: for good while the person is held,
+until the retention ends after they left. A lodge therefore finds the
+person in custody now and one who left recently, so the alerts for a
+(detainer, booking) pair depend on the booking's state alone, never on
+whether a source happened to re-send its events.
+
+The keys are the matcher's own (``notifier.matching``): a booking is filed
+under ``blocking_keys`` and a lodged detainer searches ``search_keys``, the
+same keys the in-memory detainer index uses the other way round. Set names
+carry a digest of the blocking key, never a name or an identifier. The index
+proposes candidates; the booking's stored state and the matcher decide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from importlib.resources import files
+from typing import cast
+
+from contracts import RedisNames
+from notifier.domain.custody import BookingState
+from notifier.matching import blocking_keys
+from runtime import RedisClient
+from runtime.scripts import ScriptCall, call_script_many
+
+__all__ = ["BookingIndex"]
+
+_FILE_SCRIPT = (files(__package__) / "file_booking.lua").read_text()
+
+
+def _keys_of(state: BookingState) -> frozenset[str]:
+    return blocking_keys(state.person) if state.person is not None else frozenset()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BookingIndex:
+    def __init__(
+        self,
+        client: RedisClient,
+        names: RedisNames,
+        *,
+        retention_seconds: int,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._client = client
+        self._names = names
+        self._retention_ms = retention_seconds * 1000
+        self._clock = clock
+        self._file = client.register_script(_FILE_SCRIPT)
+
+    def _set_name(self, blocking_key: str) -> str:
+        return self._names.bookings_by_blocking_key(hashlib.sha256(blocking_key.encode()).hexdigest()[:32])
+
+    async def record(self, transitions: Sequence[tuple[BookingState, BookingState]]) -> None:
+        """File and unfile bookings as their states went from ``before`` to ``after``."""
+        now = int(self._clock().timestamp() * 1000)
+        calls: list[ScriptCall] = []
+        for before, after in transitions:
+            member = self._names.booking(*after.key)
+            old, new = _keys_of(before), _keys_of(after)
+            expiry = "+inf" if after.in_custody else str(now + self._retention_ms)
+            calls += [([self._set_name(key)], [member, "file", expiry, now]) for key in sorted(new)]
+            calls += [([self._set_name(key)], [member, "unfile", "+inf", now]) for key in sorted(old - new)]
+        await call_script_many(self._client, self._file, calls)
+
+    async def bookings_filed_under(self, keys: Iterable[str]) -> list[str]:
+        """Booking keys filed under any of ``keys`` and not expired."""
+        wanted = list(keys)
+        if not wanted:
+            return []
+        now = int(self._clock().timestamp() * 1000)
+        async with self._client.pipeline(transaction=False) as pipe:
+            for blocking_key in wanted:
+                pipe.zrangebyscore(self._set_name(blocking_key), now, "+inf")
+            replies = cast(list[list[bytes]], await pipe.execute())
+        return sorted({member.decode() for members in replies for member in members})

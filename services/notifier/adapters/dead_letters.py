@@ -1,0 +1,86 @@
+"""Dead letters: the message, where it came from, and why it could not be processed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from contracts import DeadLetter, RedisNames
+from notifier.adapters.stream_entries import StreamEntry, text_fields
+from notifier.metrics import DEAD_LETTERED
+from runtime import RedisClient
+
+__all__ = ["DeadLetterWriter"]
+
+log = logging.getLogger(__name__)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DeadLetterWriter:
+    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        self._client = client
+        self._names = names
+        self._clock = clock
+
+    def _label(self, stream: str) -> str:
+        labels = {self._names.custody_events: "custody", self._names.detainer_changes: "detainers"}
+        return labels.get(stream, "other")
+
+    async def delivery_counts(self, stream: str, group: str, message_ids: Sequence[str]) -> dict[str, int]:
+        """How often each message was delivered to the group (from the pending entries list)."""
+        counts: dict[str, int] = {}
+        for message_id in message_ids:
+            pending = cast(
+                list[dict[str, Any]],
+                await self._client.xpending_range(stream, group, min=message_id, max=message_id, count=1),
+            )
+            counts[message_id] = int(pending[0]["times_delivered"]) if pending else 1
+        return counts
+
+    async def send(
+        self,
+        group: str,
+        failures: Sequence[tuple[StreamEntry, str]],
+        *,
+        attempts: Mapping[str, int] | None = None,
+    ) -> None:
+        """Move each (entry, reason) to the dead-letter stream; the caller acknowledges them after."""
+        if not failures:
+            return
+        stream = failures[0][0].stream
+        counts = attempts or await self.delivery_counts(stream, group, [entry.message_id for entry, _ in failures])
+        letters = [
+            DeadLetter(
+                stream=entry.stream,
+                message_id=entry.message_id,
+                group=group,
+                reason=reason,
+                attempts=counts.get(entry.message_id, 1),
+                dead_lettered_at=self._clock(),
+                fields=text_fields(entry.fields),
+            )
+            for entry, reason in failures
+        ]
+        async with self._client.pipeline(transaction=False) as pipe:
+            for letter in letters:
+                pipe.xadd(
+                    self._names.dead_letters,
+                    {
+                        "__data__": letter.model_dump_json(),
+                        "stream": letter.stream,
+                        "message_id": letter.message_id,
+                        "reason": letter.reason,
+                    },
+                )
+            await pipe.execute()
+        DEAD_LETTERED.labels(stream=self._label(stream)).inc(len(letters))
+        for letter in letters:
+            log.warning(
+                "message dead-lettered",
+                extra={"stream": letter.stream, "message_id": letter.message_id, "attempts": letter.attempts},
+            )

@@ -1,0 +1,184 @@
+"""Wiring the notifier: settings, Redis, the FastStream broker and its subscribers.
+
+Everything is built here at start-up and nothing connects at import time.
+The subscribers are thin: they hand the raw batch to a processor and
+acknowledge it when the processor returns. A batch whose processing raised
+is not acknowledged and stays pending for another attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from faststream import AckPolicy
+from faststream.redis import RedisBroker, RedisClusterBroker, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage
+
+from contracts import NOTIFIER_GROUP, RedisNames
+from notifier.adapters.alert_store import AlertStore
+from notifier.adapters.booking_index import BookingIndex
+from notifier.adapters.booking_store import BookingStore
+from notifier.adapters.dead_letters import DeadLetterWriter
+from notifier.adapters.detainer_index import DetainerIndex
+from notifier.adapters.stream_entries import keep_raw_entries, raw_entries
+from notifier.delivery import BatchRunner
+from notifier.metrics import BATCH_SECONDS
+from notifier.service import CustodyEventProcessor, DetainerLodgeProcessor, NotifierPorts
+from notifier.settings import NotifierSettings
+from runtime import RedisClient, connect_redis, ensure_consumer_group, redis_is_reachable
+
+__all__ = ["Notifier", "Phase", "build_notifier"]
+
+log = logging.getLogger(__name__)
+
+_REDIS_WAIT_LOG_EVERY = 5.0  # seconds between "still waiting for Redis" lines
+
+
+class Phase(StrEnum):
+    WAITING_FOR_REDIS = "waiting_for_redis"
+    PREPARING = "preparing"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    FAILED = "failed"
+
+
+@dataclass
+class Notifier:
+    """The assembled notifier: its processors, subscribers and where it is in its life."""
+
+    settings: NotifierSettings
+    names: RedisNames
+    redis: RedisClient
+    broker: RedisBroker
+    detainers: DetainerIndex
+    custody: CustodyEventProcessor
+    lodges: DetainerLodgeProcessor
+    runners: list[BatchRunner]
+    phase: Phase = Phase.WAITING_FOR_REDIS
+
+    async def run(self) -> None:
+        """Start: wait for Redis, prepare, then let the subscribers read. ``phase`` says how far it got."""
+        try:
+            await self.prepare()
+            await self.broker.start()
+        except Exception:
+            self.phase = Phase.FAILED
+            log.exception("notifier failed to start")
+            raise
+        self.phase = Phase.RUNNING
+        log.info("notifier running", extra={"consumer": self.settings.consumer_name})
+
+    async def stop(self) -> None:
+        """Stop reading; a batch in flight gets RW_SHUTDOWN_GRACE_SECONDS to finish, or stays pending."""
+        self.phase = Phase.STOPPING
+        await self.broker.stop()
+        await self.close()
+
+    async def prepare(self) -> None:
+        """Before any subscriber reads: wait for Redis, create groups at id 0, load the detainers,
+        and re-process what this consumer read before a restart and never acknowledged."""
+        self.phase = Phase.WAITING_FOR_REDIS
+        await _wait_for_redis(self.redis)
+        self.phase = Phase.PREPARING
+        for stream in (self.names.custody_events, self.names.detainer_changes):
+            if await ensure_consumer_group(self.redis, stream, NOTIFIER_GROUP):
+                log.info("consumer group created at id 0", extra={"stream": stream})
+        await self.detainers.load()
+        for runner in self.runners:
+            recovered = await runner.recover_own_pending(
+                self.settings.consumer_name, batch_size=self.settings.batch_size
+            )
+            if recovered:
+                log.info("own pending entries re-processed", extra={"stream": runner.label, "entries": recovered})
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+async def _wait_for_redis(redis: RedisClient) -> None:
+    waited = 0.0
+    delay = 0.1
+    while not await redis_is_reachable(redis, within_seconds=1.0):
+        if waited == 0.0 or int(waited // _REDIS_WAIT_LOG_EVERY) != int((waited - delay) // _REDIS_WAIT_LOG_EVERY):
+            log.warning("waiting for redis", extra={"waited_seconds": round(waited, 1)})
+        await asyncio.sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 2.0)
+
+
+def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
+    settings = settings or NotifierSettings()
+    names = RedisNames(settings.key_prefix)
+    redis = connect_redis(settings.redis_url, cluster=settings.redis_cluster, timeout=settings.redis_timeout_seconds)
+    broker_class = RedisClusterBroker if settings.redis_cluster else RedisBroker
+    broker = broker_class(
+        settings.redis_url,
+        graceful_timeout=settings.shutdown_grace_seconds,
+        logger=logging.getLogger("notifier.broker"),
+        log_level=logging.DEBUG,  # one line per batch is noise at INFO; our processors log what matters
+    )
+
+    detainers = DetainerIndex(redis, names)
+    retention_seconds = settings.booking_retention_days * 24 * 3600
+    dead_letters = DeadLetterWriter(redis, names)
+    ports = NotifierPorts(
+        bookings=BookingStore(redis, names, retention_seconds=retention_seconds),
+        booking_index=BookingIndex(redis, names, retention_seconds=retention_seconds),
+        detainers=detainers,
+        alerts=AlertStore(redis, names),
+        dead_letters=dead_letters,
+        group=NOTIFIER_GROUP,
+    )
+    custody = CustodyEventProcessor(ports)
+    lodges = DetainerLodgeProcessor(ports)
+    runners = {
+        label: BatchRunner(
+            client=redis,
+            stream=stream,
+            group=NOTIFIER_GROUP,
+            stream_label=label,
+            processor=processor,
+            dead_letters=dead_letters,
+            max_deliveries=settings.max_deliveries,
+        )
+        for label, stream, processor in (
+            ("custody", names.custody_events, custody),
+            ("detainers", names.detainer_changes, lodges),
+        )
+    }
+
+    def _new_entries(name: str) -> StreamSub:
+        return StreamSub(
+            name,
+            group=NOTIFIER_GROUP,
+            consumer=settings.consumer_name,
+            batch=True,
+            max_records=settings.batch_size,
+            polling_interval=settings.poll_interval_ms,
+        )
+
+    def _idle_entries(name: str) -> StreamSub:
+        # FastStream runs XAUTOCLAIM (one entry per call) instead of reading new entries.
+        return StreamSub(
+            name,
+            group=NOTIFIER_GROUP,
+            consumer=settings.consumer_name,
+            batch=True,
+            min_idle_time=int(settings.reclaim_idle_seconds * 1000),
+            polling_interval=settings.reclaim_poll_ms,
+        )
+
+    def _subscribe(runner: BatchRunner, read: StreamSub) -> None:
+        @broker.subscriber(stream=read, parser=keep_raw_entries, ack_policy=AckPolicy.MANUAL)
+        async def handle(message: RedisBatchStreamMessage) -> None:
+            with BATCH_SECONDS.labels(stream=runner.label).time():
+                await runner.run(raw_entries(message))
+
+    for runner in runners.values():
+        _subscribe(runner, _new_entries(runner.stream))
+        _subscribe(runner, _idle_entries(runner.stream))
+
+    return Notifier(settings, names, redis, broker, detainers, custody, lodges, list(runners.values()))

@@ -1,0 +1,126 @@
+"""Which alerts a booking calls for, once its person matched a detainer.
+
+Each alert states a fact of the stay: the person was booked (``in_custody``),
+a release was scheduled while they were held (``release_scheduled``, one per
+release time), they were released, they were transferred. Rules read the
+booking's state, not the event that changed it, and a fact once true stays
+true, so the alerts of a stay do not depend on the order its events were
+processed in, on redeliveries, or on whether the detainer was lodged before
+or after: a stay seen in any order raises the same alerts. Each condition
+has a fingerprint and the alert id is derived from it: one condition, one
+alert, however often it is evaluated.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from contracts import Alert, AlertKind, AlertTrigger, MatchDecision, MatchEvidence
+from notifier.domain.custody import BookingState
+
+__all__ = ["AlertCondition", "AlertFingerprint", "DetainerRef", "alert_conditions", "build_alert"]
+
+
+class DetainerRef(Protocol):
+    """What an alert needs of its detainer (a stored ``Detainer`` or the index's compact entry)."""
+
+    @property
+    def detainer_id(self) -> str: ...
+
+    @property
+    def field_office(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFingerprint:
+    """What makes two alerts the same alert."""
+
+    kind: AlertKind
+    detainer_id: str
+    facility_ori: str
+    booking_number: str
+    qualifier: str = ""  # e.g. the scheduled time: a new release time is a new condition
+
+    def __str__(self) -> str:
+        return "|".join(
+            ("v1", self.kind.value, self.detainer_id, self.facility_ori, self.booking_number, self.qualifier)
+        )
+
+    @property
+    def alert_id(self) -> str:
+        digest = hashlib.sha256(str(self).encode()).digest()
+        return "al_" + base64.b32encode(digest).decode().lower().rstrip("=")[:26]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertCondition:
+    kind: AlertKind
+    occurred_at: datetime  # when the condition arose at the facility
+    qualifier: str = ""
+
+
+def _utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def alert_conditions(state: BookingState, decision: MatchDecision = MatchDecision.MATCH) -> list[AlertCondition]:
+    """The conditions that hold for a booking whose person matched a detainer's subject.
+
+    A possible match raises one ``possible_match`` for a person to review,
+    and nothing else until it is confirmed.
+    """
+    if state.booked_at is None:
+        return []  # events of a stay we never saw booked: no person to speak of
+    if decision is MatchDecision.POSSIBLE_MATCH:
+        return [AlertCondition(AlertKind.POSSIBLE_MATCH, state.booked_at)]
+    conditions = [AlertCondition(AlertKind.IN_CUSTODY, state.booked_at)]  # booked: a fact whatever followed
+    scheduled, known_at = state.scheduled_release_at, state.schedule_known_at
+    left_at = min((at for at in (state.released_at, state.transferred_at) if at is not None), default=None)
+    if scheduled is not None and known_at is not None and (left_at is None or known_at <= left_at):
+        conditions.append(AlertCondition(AlertKind.RELEASE_SCHEDULED, known_at, _utc_iso(scheduled)))
+    if state.released_at is not None:
+        conditions.append(AlertCondition(AlertKind.RELEASED, state.released_at))
+    if state.transferred_at is not None and state.transferred_to is not None:
+        conditions.append(AlertCondition(AlertKind.TRANSFERRED, state.transferred_at, state.transferred_to))
+    return conditions
+
+
+def build_alert(
+    condition: AlertCondition,
+    state: BookingState,
+    detainer: DetainerRef,
+    evidence: MatchEvidence,
+    *,
+    trigger: AlertTrigger,
+    event_id: str | None,
+    raised_at: datetime,
+) -> Alert:
+    fingerprint = AlertFingerprint(
+        condition.kind, detainer.detainer_id, state.facility_ori, state.booking_number, condition.qualifier
+    )
+    is_schedule = condition.kind is AlertKind.RELEASE_SCHEDULED
+    is_release = condition.kind is AlertKind.RELEASED
+    return Alert(
+        alert_id=fingerprint.alert_id,
+        kind=condition.kind,
+        field_office=detainer.field_office,
+        detainer_id=detainer.detainer_id,
+        facility_ori=state.facility_ori,
+        booking_number=state.booking_number,
+        raised_at=raised_at,
+        occurred_at=condition.occurred_at,
+        trigger=trigger,
+        event_id=event_id,
+        scheduled_release_at=state.scheduled_release_at if is_schedule else None,
+        release_reason=(
+            state.scheduled_release_reason if is_schedule else state.release_reason if is_release else None
+        ),
+        released_at=state.released_at if is_release else None,
+        to_facility_ori=state.transferred_to if condition.kind is AlertKind.TRANSFERRED else None,
+        person=state.person,
+        match=evidence,
+    )

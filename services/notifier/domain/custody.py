@@ -1,0 +1,145 @@
+"""The custody state of one booking, folded from its events.
+
+Events may be redelivered and may arrive out of order (a source re-sends, a
+batch file lands late), so the fold does not depend on arrival order: every
+fact carries a stamp — when it happened at the facility, then a rank by
+event type (a correction outranks the booking it corrects, a cancellation
+the schedule it cancels), then the event id — and of two facts of one kind
+the later stamp wins (the earlier, for the end of a stay). Applying an event
+twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from contracts import (
+    Booking,
+    BookingUpdated,
+    CustodyEvent,
+    Person,
+    Release,
+    ReleaseCancelled,
+    ReleaseReason,
+    ReleaseScheduled,
+    Transfer,
+)
+
+__all__ = ["BookingState", "FactStamp", "apply_event"]
+
+FactStamp = tuple[datetime, int, str]  # (occurred_at, rank of the event type, event_id)
+
+_RANK = {
+    "booking": 0,
+    "booking_updated": 1,  # a correction at the same instant wins over the booking
+    "release_scheduled": 0,
+    "release_cancelled": 1,  # a cancellation at the same instant wins over the schedule
+    "release": 0,
+    "transfer": 0,
+}
+
+
+def _stamp(event: CustodyEvent) -> FactStamp:
+    return (event.occurred_at, _RANK[event.type], event.event_id)
+
+
+class BookingState(BaseModel):
+    """What we know of one stay of one person at one facility."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    facility_ori: str
+    booking_number: str
+    person: Person | None = None
+    person_stamp: FactStamp | None = None
+    booked_at: datetime | None = None
+    scheduled_release_at: datetime | None = None
+    scheduled_release_reason: ReleaseReason | None = None
+    schedule_stamp: FactStamp | None = None  # of the last schedule or cancellation
+    released_at: datetime | None = None
+    release_reason: ReleaseReason | None = None
+    release_stamp: FactStamp | None = None
+    transferred_to: str | None = None
+    transferred_at: datetime | None = None
+    transfer_stamp: FactStamp | None = None
+
+    @classmethod
+    def empty(cls, facility_ori: str, booking_number: str) -> BookingState:
+        return cls(facility_ori=facility_ori, booking_number=booking_number)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.facility_ori, self.booking_number)
+
+    @property
+    def in_custody(self) -> bool:
+        """Booked here and neither released nor moved elsewhere since."""
+        return self.booked_at is not None and self.released_at is None and self.transferred_at is None
+
+    @property
+    def release_pending(self) -> datetime | None:
+        """The scheduled release time while the person is still here."""
+        return self.scheduled_release_at if self.in_custody else None
+
+    @property
+    def schedule_known_at(self) -> datetime | None:
+        return self.schedule_stamp[0] if self.schedule_stamp is not None else None
+
+
+def _later(stamp: FactStamp, current: FactStamp | None) -> bool:
+    return current is None or stamp >= current
+
+
+def _earlier(stamp: FactStamp, current: FactStamp | None) -> bool:
+    return current is None or stamp <= current
+
+
+def apply_event(state: BookingState, event: CustodyEvent) -> BookingState:
+    """The state after ``event``, whatever order the booking's events arrive in."""
+    stamp = _stamp(event)
+    match event:
+        case Booking() | BookingUpdated():
+            if event.person is not None and _later(stamp, state.person_stamp):
+                state = state.model_copy(update={"person": event.person, "person_stamp": stamp})
+            if isinstance(event, Booking) and (state.booked_at is None or event.occurred_at < state.booked_at):
+                state = state.model_copy(update={"booked_at": event.occurred_at})
+            return state
+        case ReleaseScheduled():
+            if not _later(stamp, state.schedule_stamp):
+                return state
+            return state.model_copy(
+                update={
+                    "scheduled_release_at": event.scheduled_release_at,
+                    "scheduled_release_reason": event.release_reason,
+                    "schedule_stamp": stamp,
+                }
+            )
+        case ReleaseCancelled():
+            if not _later(stamp, state.schedule_stamp):
+                return state
+            return state.model_copy(
+                update={"scheduled_release_at": None, "scheduled_release_reason": None, "schedule_stamp": stamp}
+            )
+        case Release():
+            if not _earlier(stamp, state.release_stamp):
+                return state  # the first release ends the stay; a later one changes nothing
+            return state.model_copy(
+                update={
+                    "released_at": event.occurred_at,
+                    "release_reason": event.release_reason,
+                    "release_stamp": stamp,
+                }
+            )
+        case Transfer():
+            if not _earlier(stamp, state.transfer_stamp):
+                return state
+            return state.model_copy(
+                update={
+                    "transferred_to": event.to_facility_ori,
+                    "transferred_at": event.occurred_at,
+                    "transfer_stamp": stamp,
+                }
+            )
+    raise TypeError(f"not a custody event: {type(event).__name__}")  # pragma: no cover - the union is closed

@@ -1,0 +1,72 @@
+"""Deciding whether a booked person is a detainer's subject: the one seam the notifier matches through.
+
+The rest of the notifier uses only what is exported here:
+
+- ``match_record(person)``: the person pre-normalised (folded names, each surname
+  apart, nicknames, phonetic codes, identifiers), the compact form the
+  detainer index keeps in memory;
+- ``blocking_keys(person)`` and ``search_keys(person)``: the keys a person is
+  filed under, and the keys a search for them looks under (the booking index
+  in Redis files bookings by the first and a lodged detainer searches by the
+  second, exactly as ``PersonIndex`` does in memory);
+- ``PersonIndex``: people by those keys; ``matches(person)`` decides over all
+  candidates at once, since an automatic match must lead the runner-up;
+- ``decide(subject, candidate)`` for one pair, and ``decide_among`` for a
+  subject and candidates found elsewhere;
+- ``MatchConfig``: the thresholds (the fitted ones ship in ``data/weights.json``).
+
+Everything here is pure: no I/O but reading the package's own data files.
+PRODUCT.md (Matching) is the contract; ``decide.py`` says how its rules and
+issue 3's are reconciled.
+"""
+
+from __future__ import annotations
+
+from contracts import MatchEvidence, Person
+from notifier.matching.decide import MatchConfig, decide_among, decide_records
+from notifier.matching.identifiers import normalise_a_number, normalise_fbi_number, normalise_state_id
+from notifier.matching.index import PersonIndex
+from notifier.matching.keys import filing_keys
+from notifier.matching.keys import search_keys as _search_keys
+from notifier.matching.model import MatchModel, fitted_model
+from notifier.matching.normalise import fold, phonetic_code
+from notifier.matching.record import MatchRecord, match_record
+
+__all__ = [
+    "MatchConfig",
+    "MatchModel",
+    "MatchRecord",
+    "PersonIndex",
+    "blocking_keys",
+    "decide",
+    "decide_among",
+    "fitted_model",
+    "fold",
+    "match_record",
+    "normalise_a_number",
+    "normalise_fbi_number",
+    "normalise_state_id",
+    "phonetic_code",
+    "search_keys",
+]
+
+
+def _record(person: Person | MatchRecord) -> MatchRecord:
+    return person if isinstance(person, MatchRecord) else match_record(person)
+
+
+def blocking_keys(person: Person | MatchRecord) -> frozenset[str]:
+    """The keys a person is filed under."""
+    return filing_keys(_record(person))
+
+
+def search_keys(person: Person | MatchRecord) -> frozenset[str]:
+    """The keys to look under for people who may be this person."""
+    return _search_keys(_record(person))
+
+
+def decide(
+    subject: Person | MatchRecord, candidate: Person | MatchRecord, *, config: MatchConfig | None = None
+) -> MatchEvidence | None:
+    """One pair on its own: ``match``, ``possible_match`` (with the evidence), or None."""
+    return decide_records(_record(subject), _record(candidate), config=config)

@@ -1,0 +1,214 @@
+"""The match decision over all candidates of one subject, and its evidence.
+
+Rules, in order:
+
+1. **An equal identifier** (FBI number, A-number or state id, normalised) is a
+   ``match`` — unless sex conflicts (M against F), or both the name and the date
+   of birth contradict it: then it is a ``possible_match`` for a person to review
+   (a keying error, or a number shared by two people). This is the union of
+   PRODUCT.md's rule (date of birth *or* sex contradict) and issue 3's (name
+   *and* date of birth contradict), keeping the safer half of each: a sex
+   conflict alone can only be a different person or a wrong record, so it goes
+   to review; a date-of-birth typo alone, with the name agreeing, is the keying
+   error the identifier exists to see through, so it stays a match.
+2. **Otherwise the score** (the sum of per-field weights, ``compare``) decides:
+   an automatic ``match`` needs the given name, surname and date of birth to
+   agree (the date exactly or with day and month swapped), no conflict on sex,
+   place of birth or middle name, no identifier of one kind that differs (beyond
+   a typo) on both sides, a score at or above the automatic
+   threshold and a clear margin over the runner-up, that is the best candidate
+   that is *not the same person* (two detainers on one person are not rivals);
+   a weaker agreement at or above the review threshold is a ``possible_match``;
+   below it, no match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from contracts import FieldAgreement, MatchDecision, MatchEvidence
+from notifier.matching.compare import Comparison, compare
+from notifier.matching.model import MatchModel, fitted_model
+from notifier.matching.record import MatchRecord
+
+__all__ = ["Assessment", "MatchConfig", "assess_among", "decide_among", "decide_records", "failed_hard_rules"]
+
+K = TypeVar("K")
+
+_AGREEING_GIVEN = frozenset({"exact", "nickname", "phonetic", "similar", "middle_as_first"})
+_AGREEING_SURNAME = frozenset({"exact", "reordered", "dropped", "phonetic", "similar"})
+_AGREEING_BIRTH = frozenset({"exact", "day_month_swapped"})
+_CONTRADICTING_BIRTH = frozenset({"disagree", "day_or_month_typo", "year_typo"})
+_SAME_PERSON_CHECKS = 20  # runner-up candidates examined for being the same person, at most
+
+
+@dataclass(frozen=True, slots=True)
+class MatchConfig:
+    """Thresholds, in bits (log2 likelihood ratio); ``None`` takes the fitted value shipped with the model."""
+
+    auto_min_score: float | None = None  # an automatic match scores at least this
+    review_min_score: float | None = None  # a possible match scores at least this
+    min_margin: float | None = None  # and an automatic match leads the runner-up by at least this
+
+    def resolved(self, model: MatchModel) -> tuple[float, float, float]:
+        fitted = model.thresholds
+        return (
+            fitted["auto"] if self.auto_min_score is None else self.auto_min_score,
+            fitted["review"] if self.review_min_score is None else self.review_min_score,
+            fitted["margin"] if self.min_margin is None else self.min_margin,
+        )
+
+
+def failed_hard_rules(comparison: Comparison) -> list[str]:
+    """The reasons an automatic match is not allowed, whatever the score."""
+    failed = []
+    if comparison.level("given_name") not in _AGREEING_GIVEN:
+        failed.append("given_name")
+    if comparison.level("surname") not in _AGREEING_SURNAME:
+        failed.append("surname")
+    if comparison.level("date_of_birth") not in _AGREEING_BIRTH:
+        failed.append("date_of_birth")
+    for field_name in ("sex", "place_of_birth", "middle_name"):
+        if comparison.level(field_name) == "disagree":
+            failed.append(field_name)
+    if comparison.identifiers and all(level == "disagree" for _, level in comparison.identifiers):
+        # Both carry a number of the same kind and they differ beyond a typo: two people who share
+        # a name and a birth date, unless a person reviewing it says otherwise.
+        failed.append("identifier")
+    return failed
+
+
+def _identifier_contradicted(comparison: Comparison) -> bool:
+    """Sex conflicts, or the name and the date of birth both contradict (see the module docstring)."""
+    if comparison.level("sex") == "disagree":
+        return True
+    name_contradicts = comparison.level("given_name") == "disagree" and comparison.level("surname") in (
+        "disagree",
+        "partial",
+    )
+    return name_contradicts and comparison.level("date_of_birth") in _CONTRADICTING_BIRTH
+
+
+def _same_person(first: MatchRecord, second: MatchRecord, model: MatchModel, auto_min: float) -> bool:
+    """Two candidates are one person if they share an identifier or would match each other automatically."""
+    comparison = compare(first, second, model)
+    if comparison.equal_identifiers:
+        return not _identifier_contradicted(comparison)
+    return comparison.score >= auto_min and not failed_hard_rules(comparison)
+
+
+def _evidence(decision: MatchDecision, rule: str, comparison: Comparison, margin: float | None) -> MatchEvidence:
+    fields = [
+        *(FieldAgreement(field=name, level=level) for name, level in comparison.identifiers),
+        *(FieldAgreement(field=f.field, level=f.level, weight=round(f.weight, 2)) for f in comparison.fields),
+    ]
+    if comparison.used_alias:
+        fields.append(FieldAgreement(field="name_form", level="alias"))
+    return MatchEvidence(
+        decision=decision,
+        rule=rule,
+        score=round(comparison.score, 2),
+        margin=None if margin is None else round(margin, 2),
+        fields=tuple(fields),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment(Generic[K]):
+    """The facts about one candidate that the thresholds then turn into a decision."""
+
+    key: K
+    comparison: Comparison
+    failed_hard_rules: tuple[str, ...]
+    identifier_contradicted: bool
+    margin: float | None  # score over the best candidate that is not the same person; None if there is none
+
+    @property
+    def by_identifier(self) -> bool:
+        return bool(self.comparison.equal_identifiers)
+
+    @property
+    def score(self) -> float:
+        return self.comparison.score
+
+    def decision(self, auto_min: float, review_min: float, min_margin: float) -> tuple[MatchDecision, str] | None:
+        """(decision, rule) under these thresholds, or None for no match."""
+        if self.by_identifier:
+            if self.identifier_contradicted:
+                return MatchDecision.POSSIBLE_MATCH, "identifier_contradicted"
+            return MatchDecision.MATCH, "identifier"
+        if self.score >= auto_min and not self.failed_hard_rules:
+            if self.margin is not None and self.margin < min_margin:
+                return MatchDecision.POSSIBLE_MATCH, "ambiguous"
+            return MatchDecision.MATCH, "score"
+        if self.score < review_min:
+            return None
+        reasons = ",".join(self.failed_hard_rules) or "score"
+        return MatchDecision.POSSIBLE_MATCH, f"review:{reasons}"
+
+
+def assess_among(
+    subject: MatchRecord,
+    candidates: Sequence[tuple[K, MatchRecord]],
+    *,
+    model: MatchModel,
+    auto_min: float,
+    margin_floor: float,
+) -> list[Assessment[K]]:
+    """Every candidate compared with the subject, best first; the margin is worked out for those
+    scoring at least ``margin_floor`` or sharing an identifier (the rest cannot match)."""
+    compared = sorted(
+        ((key, record, compare(subject, record, model)) for key, record in candidates),
+        key=lambda item: -item[2].score,
+    )
+    assessed: list[Assessment[K]] = []
+    for position, (key, record, comparison) in enumerate(compared):
+        margin = None
+        if comparison.score >= margin_floor or comparison.equal_identifiers:
+            others = (entry for index, entry in enumerate(compared) if index != position)
+            for checked, (_, other, other_comparison) in enumerate(others):
+                if checked == _SAME_PERSON_CHECKS:
+                    break
+                if not _same_person(record, other, model, auto_min):
+                    margin = comparison.score - other_comparison.score
+                    break
+        assessed.append(
+            Assessment(
+                key,
+                comparison,
+                tuple(failed_hard_rules(comparison)),
+                _identifier_contradicted(comparison),
+                margin,
+            )
+        )
+    return assessed
+
+
+def decide_among(
+    subject: MatchRecord,
+    candidates: Sequence[tuple[K, MatchRecord]],
+    *,
+    config: MatchConfig | None = None,
+    model: MatchModel | None = None,
+) -> list[tuple[K, MatchEvidence]]:
+    """The candidates that match or possibly match ``subject``, each with its evidence, best first."""
+    model = model or fitted_model()
+    auto_min, review_min, min_margin = (config or MatchConfig()).resolved(model)
+    decided: list[tuple[K, MatchEvidence]] = []
+    floor = min(auto_min, review_min)
+    for assessment in assess_among(subject, candidates, model=model, auto_min=auto_min, margin_floor=floor):
+        outcome = assessment.decision(auto_min, review_min, min_margin)
+        if outcome is not None:
+            decision, rule = outcome
+            decided.append((assessment.key, _evidence(decision, rule, assessment.comparison, assessment.margin)))
+    return decided
+
+
+def decide_records(
+    subject: MatchRecord, candidate: MatchRecord, *, config: MatchConfig | None = None, model: MatchModel | None = None
+) -> MatchEvidence | None:
+    """One pair on its own (no runner-up to compare with)."""
+    decided = decide_among(subject, [(0, candidate)], config=config, model=model)
+    return decided[0][1] if decided else None

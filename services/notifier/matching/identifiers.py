@@ -1,0 +1,32 @@
+"""Identifier normalisation: the same FBI number, A-number or state id however it was written."""
+
+from __future__ import annotations
+
+import re
+
+from contracts import StateId
+
+__all__ = ["normalise_a_number", "normalise_fbi_number", "normalise_state_id"]
+
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+_NOT_DIGIT = re.compile(r"\D")
+
+
+def normalise_fbi_number(value: str) -> str:
+    """``123456AB9``, ``123456-ab9`` and `` 123456 AB9 `` are the same FBI number."""
+    return _NOT_ALNUM.sub("", value.upper())
+
+
+def normalise_a_number(value: str) -> str:
+    """``A012345678``, ``A12345678`` and ``12345678`` are the same A-number."""
+    return _NOT_DIGIT.sub("", value).lstrip("0") or "0"
+
+
+def normalise_state_id(state_id: StateId | str, number: str | None = None) -> str:
+    """A state id with its state: ``CA:A1234567`` (hyphens and spaces dropped); the same number
+    issued by another state is another id. Takes a ``StateId`` or (state, number)."""
+    if isinstance(state_id, StateId):
+        state, number = state_id.state, state_id.number
+    else:
+        state = state_id
+    return f"{state.upper()}:{_NOT_ALNUM.sub('', (number or '').upper())}"

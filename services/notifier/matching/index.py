@@ -1,0 +1,179 @@
+"""An in-memory index of people by blocking key, compact enough for a million entries.
+
+Keys are held as 64-bit hashes in one sorted numpy array (with the entry's
+slot beside each), searched with ``searchsorted``; entries filed since the
+last merge sit in a small dict and are merged in when it grows. A removed
+entry's slot is emptied at once, so it is never a candidate again, and its
+postings are dropped at the next merge. Per entry the index keeps its id, an
+optional tag (the detainer index keeps the field office there) and the
+pre-normalised ``MatchRecord``, in parallel lists: no object per entry.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+from contracts import MatchEvidence, Person
+from notifier.matching.decide import MatchConfig, decide_among
+from notifier.matching.keys import filing_keys, search_keys
+from notifier.matching.model import MatchModel
+from notifier.matching.record import MatchRecord, match_record
+
+__all__ = ["PersonIndex"]
+
+_MIN_MERGE = 50_000  # postings waiting in the dict before they are merged into the arrays
+
+
+def _hash(key: str) -> int:
+    # Python's string hash: stable within the process, which is all an in-memory index needs
+    # (Redis key names use a SHA-256 digest instead). A collision only adds a candidate.
+    return hash(key)
+
+
+def _record(person: Person | MatchRecord) -> MatchRecord:
+    return person if isinstance(person, MatchRecord) else match_record(person)
+
+
+class PersonIndex:
+    """Files each entry (by id) under its person's blocking keys, and decides who matches a person.
+
+    ``undated_searches``: file everyone under their names alone too, for searches by records
+    without a date of birth (never on the wire: a person always has one; some benchmark data do).
+    """
+
+    def __init__(
+        self, *, config: MatchConfig | None = None, model: MatchModel | None = None, undated_searches: bool = False
+    ) -> None:
+        self._config = config
+        self._model = model
+        self._undated_searches = undated_searches
+        self._slot_by_id: dict[str, int] = {}
+        self._ids: list[str | None] = []  # by slot; None once removed
+        self._tags: list[str] = []  # by slot
+        self._records: list[MatchRecord | None] = []  # by slot
+        self._keys: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # sorted key hashes
+        self._slots: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)  # the slot of each posting
+        self._recent: dict[int, list[int]] = {}  # postings filed since the last merge
+        self._recent_postings = 0
+        self._removed = 0
+
+    def __len__(self) -> int:
+        return len(self._slot_by_id)
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._slot_by_id
+
+    def tag(self, entry_id: str) -> str | None:
+        """The tag the entry was filed with, or None if it is not here."""
+        slot = self._slot_by_id.get(entry_id)
+        return None if slot is None else self._tags[slot]
+
+    # --- filing -----------------------------------------------------------------------
+
+    def _new_slot(self, entry_id: str, record: MatchRecord, tag: str) -> int:
+        self.remove(entry_id)
+        slot = len(self._records)
+        self._ids.append(entry_id)
+        self._tags.append(sys.intern(tag))
+        self._records.append(record)
+        self._slot_by_id[entry_id] = slot
+        return slot
+
+    def add(self, entry_id: str, person: Person | MatchRecord, *, tag: str = "") -> None:
+        """File ``entry_id`` under the person's keys, replacing what it was filed under before."""
+        record = _record(person)
+        slot = self._new_slot(entry_id, record, tag)
+        for key in filing_keys(record, undated_searches=self._undated_searches):
+            self._recent.setdefault(_hash(key), []).append(slot)
+            self._recent_postings += 1
+        if self._recent_postings > max(_MIN_MERGE, len(self._keys) // 8):
+            self._merge()
+
+    def add_many(self, entries: Iterable[tuple[str, Person | MatchRecord, str]]) -> None:
+        """File many (id, person, tag) at once, as at start-up: one sort instead of a merge per batch."""
+        hashes, slots = array("q"), array("i")  # 12 bytes a posting, no Python int kept per posting
+        for entry_id, person, tag in entries:
+            record = _record(person)
+            slot = self._new_slot(entry_id, record, tag)
+            keys = filing_keys(record, undated_searches=self._undated_searches)
+            hashes.extend(_hash(key) for key in keys)
+            slots.extend([slot] * len(keys))
+        self._merge(np.frombuffer(hashes, dtype=np.int64), np.frombuffer(slots, dtype=np.int32))
+
+    def remove(self, entry_id: str) -> None:
+        slot = self._slot_by_id.pop(entry_id, None)
+        if slot is not None:
+            self._ids[slot] = None
+            self._records[slot] = None
+            self._removed += 1
+
+    def _merge(
+        self,
+        extra_keys: npt.NDArray[np.int64] | None = None,
+        extra_slots: npt.NDArray[np.int32] | None = None,
+    ) -> None:
+        recent_keys = np.fromiter(
+            (key for key, slots in self._recent.items() for _ in slots), dtype=np.int64, count=self._recent_postings
+        )
+        recent_slots = np.fromiter(
+            (slot for slots in self._recent.values() for slot in slots), dtype=np.int32, count=self._recent_postings
+        )
+        keys = np.concatenate([self._keys, recent_keys, *([] if extra_keys is None else [extra_keys])])
+        slots = np.concatenate([self._slots, recent_slots, *([] if extra_slots is None else [extra_slots])])
+        if self._removed:
+            alive = np.fromiter((entry is not None for entry in self._ids), dtype=bool, count=len(self._ids))
+            kept = alive[slots]
+            keys, slots = keys[kept], slots[kept]
+            if self._removed * 4 > len(self._ids):
+                slots = self._renumber(alive, slots)
+        order = np.argsort(keys, kind="stable")
+        self._keys, self._slots = keys[order], slots[order]
+        self._recent, self._recent_postings = {}, 0
+
+    def _renumber(self, alive: npt.NDArray[np.bool_], slots: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+        """Drop the empty slots of removed entries (they would otherwise grow without bound)."""
+        new_slot = (np.cumsum(alive) - 1).astype(np.int32)
+        kept = [slot for slot, entry_id in enumerate(self._ids) if entry_id is not None]
+        self._ids = [self._ids[slot] for slot in kept]
+        self._tags = [self._tags[slot] for slot in kept]
+        self._records = [self._records[slot] for slot in kept]
+        self._slot_by_id = {entry_id: slot for slot, entry_id in enumerate(self._ids) if entry_id is not None}
+        self._removed = 0
+        renumbered: npt.NDArray[np.int32] = new_slot[slots]
+        return renumbered
+
+    # --- searching ----------------------------------------------------------------------
+
+    def candidate_records(self, person: Person | MatchRecord) -> list[tuple[str, MatchRecord]]:
+        """The entries filed under any of the person's search keys, in filing order."""
+        record = _record(person)
+        hashes = np.array([_hash(key) for key in search_keys(record)], dtype=np.int64)
+        found: set[int] = set()
+        if len(self._keys):
+            starts = np.searchsorted(self._keys, hashes, side="left").tolist()
+            ends = np.searchsorted(self._keys, hashes, side="right").tolist()
+            for start, end in zip(starts, ends, strict=True):
+                if end > start:
+                    found.update(self._slots[start:end].tolist())
+        for key in hashes.tolist():
+            found.update(self._recent.get(key, ()))
+        candidates = []
+        for slot in sorted(found):
+            entry_id, candidate = self._ids[slot], self._records[slot]
+            if entry_id is not None and candidate is not None:
+                candidates.append((entry_id, candidate))
+        return candidates
+
+    def candidates(self, person: Person | MatchRecord) -> set[str]:
+        """Ids filed under any of the person's search keys."""
+        return {entry_id for entry_id, _ in self.candidate_records(person)}
+
+    def matches(self, person: Person | MatchRecord) -> list[tuple[str, MatchEvidence]]:
+        """The entries that match or possibly match the person, each with its evidence, best first."""
+        record = _record(person)
+        return decide_among(record, self.candidate_records(record), config=self._config, model=self._model)

@@ -1,0 +1,108 @@
+"""Blocking keys: what two records of one person share even through one error of each kind.
+
+A record is filed under its keys; a search looks under the searcher's keys.
+For every name form (the name and each alias), with given-name codes ``g``
+(the phonetic code of the first given name and of each formal name it may be
+a nickname of) and surname codes ``s`` (each surname on its own):
+
+==============================  ===============================================
+key                             still shared when ...
+==============================  ===============================================
+``p:{g,s}:year:month``          the day is wrong
+``d:{g,s}:year:day``            the month is wrong
+``q:{g,s}:month-day:y%10``      the tens digit of the year is wrong (month and
+                                day in sorted order: also when swapped)
+``r:{g,s}:month-day:y//10``     the last digit of the year is wrong
+``t:code:year:month-day``       one name is wrong (the other name's code, with
+                                the full date, day and month in sorted order)
+``o:{g,s}``                     the filed record has no date of birth (filed
+                                only then; every search looks there)
+``n:{g,s}``                     the searched record has no date of birth (only
+                                such a search looks; filed only by an index
+                                that expects such searches)
+``fbi=``, ``a_number=``,        an identifier is equal (normalised)
+``state_id=``
+==============================  ===============================================
+
+``{g,s}`` is the pair in sorted order, so a given name and surname written
+the other way round give the same key; a dropped second surname leaves the
+pair with the first. Each key narrows a common name to few people (JOSE
+GARCIA born in one year and month), so a search compares few candidates even
+among a million detainers. Keys go into Redis key names only as digests.
+"""
+
+from __future__ import annotations
+
+from notifier.matching.normalise import phonetic_code, token_canon
+from notifier.matching.record import MatchRecord, NameForm
+
+__all__ = ["filing_keys", "search_keys"]
+
+_MAX_GIVEN_CODES = 6  # a nickname standing for many names (AL: ALBERT, ALFRED...) files under a few
+_MAX_SURNAMES = 3
+
+
+def _given_codes(form: NameForm) -> list[str]:
+    if not form.given:
+        return []
+    codes = sorted({phonetic_code(name) for name in token_canon(form.given[0])})
+    return codes[:_MAX_GIVEN_CODES]
+
+
+def _surname_codes(form: NameForm) -> list[str]:
+    return sorted({phonetic_code(surname) for surname in form.surnames[:_MAX_SURNAMES]})
+
+
+def _pairs(form: NameForm) -> set[str]:
+    return {
+        f"{min(given, surname)}:{max(given, surname)}"
+        for given in _given_codes(form)
+        for surname in _surname_codes(form)
+    }
+
+
+def _form_keys(form: NameForm, undated_searches: bool) -> set[str]:
+    pairs = _pairs(form)
+    keys = {f"n:{pair}" for pair in pairs} if undated_searches else set()
+    if form.birth is None:
+        return keys | {f"o:{pair}" for pair in pairs}
+    year, month, day = form.birth // 10_000, form.birth // 100 % 100, form.birth % 100
+    month_day = f"{min(month, day):02d}{max(month, day):02d}"
+    for pair in pairs:
+        keys |= {
+            f"p:{pair}:{year}:{month}",
+            f"d:{pair}:{year}:{day}",
+            f"q:{pair}:{month_day}:{year % 10}",
+            f"r:{pair}:{month_day}:{year // 10}",
+        }
+    keys |= {f"t:{code}:{year}:{month_day}" for code in {*_given_codes(form), *_surname_codes(form)}}
+    return keys
+
+
+def filing_keys(record: MatchRecord, *, undated_searches: bool = False) -> frozenset[str]:
+    """The keys a record is filed under. ``undated_searches``: also under its names alone, for an
+    index that will be searched by records without a date of birth (a person on the wire always
+    has one; some benchmark records do not)."""
+    keys: set[str] = set()
+    for form in record.forms:
+        keys |= _form_keys(form, undated_searches)
+    if record.fbi_number:
+        keys.add(f"fbi={record.fbi_number}")
+    if record.a_number:
+        keys.add(f"a_number={record.a_number}")
+    if record.state_id:
+        keys.add(f"state_id={record.state_id}")
+    return frozenset(keys)
+
+
+def search_keys(record: MatchRecord) -> frozenset[str]:
+    """The keys a search for the record looks under: its own, and the names of records filed without
+    a date of birth (``o:``); a name form without a date looks under the names of everyone (``n:``)."""
+    keys = set(filing_keys(record))
+    for form in record.forms:
+        pairs = _pairs(form)
+        if form.birth is not None:
+            keys |= {f"o:{pair}" for pair in pairs}
+        else:
+            keys |= {f"n:{pair}" for pair in pairs}
+    return frozenset(keys)

@@ -1,0 +1,107 @@
+"""A person as the matcher holds them: every name form pre-normalised, identifiers normalised.
+
+A ``MatchRecord`` is small and immutable, so a million of them fit in memory,
+and building one is the only place names are folded: comparing two records
+never re-normalises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from contracts import Person, Sex
+from notifier.matching.identifiers import normalise_a_number, normalise_fbi_number, normalise_state_id
+from notifier.matching.normalise import given_tokens, surname_tokens
+
+__all__ = ["MatchRecord", "NameForm", "birth_number", "match_record"]
+
+
+def birth_number(day: date | None) -> int | None:
+    """A date of birth as YYYYMMDD (one small int per record instead of a date object)."""
+    return None if day is None else day.year * 10_000 + day.month * 100 + day.day
+
+
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    """One way the person's name (and date of birth) was written: the name itself, or an alias."""
+
+    given: tuple[str, ...]  # folded given names in order (first name, then middle names)
+    surnames: tuple[str, ...]  # folded surnames, each kept apart, particles dropped
+    birth: int | None  # YYYYMMDD, None when unknown
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRecord:
+    forms: tuple[NameForm, ...]  # the name as written first, then each alias
+    sex: str | None  # "M" or "F"; None when X or unknown (nothing to contradict)
+    place_of_birth: str | None
+    fbi_number: str | None = None
+    a_number: str | None = None
+    state_id: str | None = None
+
+    @property
+    def primary(self) -> NameForm:
+        return self.forms[0]
+
+    def identifiers(self) -> dict[str, str]:
+        """Normalised identifiers by field name, only those present."""
+        found = {"fbi_number": self.fbi_number, "a_number": self.a_number, "state_id": self.state_id}
+        return {field: value for field, value in found.items() if value}
+
+    def without_identifiers(self) -> MatchRecord:
+        return MatchRecord(self.forms, self.sex, self.place_of_birth)
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        first_name: str | None,
+        last_name: str | None,
+        middle_name: str | None = None,
+        date_of_birth: date | None = None,
+        sex: str | None = None,
+        place_of_birth: str | None = None,
+        aliases: Iterable[tuple[str | None, str | None, str | None, date | None]] = (),
+        fbi_number: str | None = None,
+        a_number: str | None = None,
+        state_id: tuple[str, str] | None = None,
+    ) -> MatchRecord:
+        """A record from plain fields (aliases as (first, middle, last, date of birth or None))."""
+        birth = birth_number(date_of_birth)
+        forms = [NameForm(given_tokens(first_name, middle_name), surname_tokens(last_name), birth)]
+        for alias_first, alias_middle, alias_last, alias_birth in aliases:
+            form = NameForm(
+                given_tokens(alias_first, alias_middle),
+                surname_tokens(alias_last),
+                birth if alias_birth is None else birth_number(alias_birth),  # no date given: the person's own
+            )
+            if form not in forms and (form.given or form.surnames):
+                forms.append(form)
+        return cls(
+            forms=tuple(forms),
+            sex=sex if sex in (Sex.MALE.value, Sex.FEMALE.value) else None,
+            place_of_birth=place_of_birth,
+            fbi_number=normalise_fbi_number(fbi_number) if fbi_number else None,
+            a_number=normalise_a_number(a_number) if a_number else None,
+            state_id=normalise_state_id(*state_id) if state_id else None,
+        )
+
+
+def match_record(person: Person) -> MatchRecord:
+    """The person as the matcher compares them."""
+    return MatchRecord.of(
+        first_name=person.first_name,
+        middle_name=person.middle_name,
+        last_name=person.last_name,
+        date_of_birth=person.date_of_birth,
+        sex=person.sex.value,
+        place_of_birth=person.place_of_birth,
+        aliases=[
+            (alias.first_name, alias.middle_name, alias.last_name, alias.date_of_birth) for alias in person.aliases
+        ],
+        fbi_number=person.fbi_number,
+        a_number=person.a_number,
+        state_id=(person.state_id.state, person.state_id.number) if person.state_id else None,
+    )

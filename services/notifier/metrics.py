@@ -1,0 +1,25 @@
+"""Prometheus metrics of the notifier. Labels carry types and kinds, never personal data."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+__all__ = ["ALERTS_RAISED", "BATCH_SECONDS", "DEAD_LETTERED", "EVENTS_PROCESSED"]
+
+EVENTS_PROCESSED = Counter(
+    "releasewatch_notifier_events_total", "Custody events applied to booking state, by type.", ["type"]
+)
+ALERTS_RAISED = Counter(
+    "releasewatch_notifier_alerts_raised_total", "Alerts raised (first time only), by kind.", ["kind"]
+)
+DEAD_LETTERED = Counter(
+    "releasewatch_notifier_dead_lettered_total",
+    "Messages moved to the dead-letter stream, by source stream.",
+    ["stream"],
+)
+BATCH_SECONDS = Histogram(
+    "releasewatch_notifier_batch_seconds",
+    "Time to process one batch read from a stream (seconds).",
+    ["stream"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)

@@ -1,0 +1,59 @@
+"""Notifier configuration: the only place the notifier reads the environment."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["NotifierSettings"]
+
+
+def _default_consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class NotifierSettings(BaseSettings):
+    """Every variable is documented in README.md (Configuration)."""
+
+    model_config = SettingsConfigDict(env_prefix="RW_", extra="ignore", frozen=True)
+
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        validation_alias=AliasChoices("REDIS_URL", "RW_REDIS_URL"),
+    )
+    redis_cluster: bool = False
+    redis_timeout_seconds: float = 5.0
+    key_prefix: str = "rw"
+
+    consumer_name: str = Field(
+        default_factory=_default_consumer_name,
+        description="This instance's name in the consumer groups; unique per running notifier.",
+    )
+    batch_size: int = Field(default=500, ge=1, le=10_000, description="Stream entries read per batch.")
+    poll_interval_ms: int = Field(default=200, ge=1, description="How long one read blocks waiting for entries (ms).")
+    reclaim_idle_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Entries another consumer left unacknowledged this long are claimed and retried.",
+    )
+    reclaim_poll_ms: int = Field(default=1000, ge=1, description="How often to look for such entries (ms).")
+    max_deliveries: int = Field(
+        default=5, ge=1, description="Deliveries after which an entry that keeps failing goes to the dead letters."
+    )
+    booking_retention_days: int = Field(
+        default=30, ge=1, description="How long a booking's state is kept after the person left custody."
+    )
+
+    shutdown_grace_seconds: float = Field(
+        default=10.0, ge=0, description="On SIGTERM, how long a batch in flight may take to finish."
+    )
+
+    health_host: str = "127.0.0.1"
+    health_port: int = 8001
+
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"

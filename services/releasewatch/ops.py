@@ -1,0 +1,122 @@
+"""`releasewatch queue` and `releasewatch dlq ...`: the operator's API, from a terminal."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["dlq_app", "queue_command"]
+
+console = Console(soft_wrap=True)
+
+ApiOption = Annotated[str, typer.Option("--api", envvar="RW_API", help="The running API.")]
+KeyOption = Annotated[str | None, typer.Option(envvar="RW_API_KEY", help="An operator's API key.")]
+
+dlq_app = typer.Typer(help="Dead letters: list, show, replay, discard.", no_args_is_help=True)
+
+
+def _client(api: str, api_key: str | None) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    return httpx.Client(base_url=api, headers=headers, timeout=10)
+
+
+def _answer(response: httpx.Response) -> Any:
+    if response.is_success:
+        return response.json()
+    try:
+        problem = response.json()
+        console.print(f"[red]{problem.get('title', response.status_code)}[/red]: {problem.get('detail', '')}")
+    except ValueError:
+        console.print(f"[red]{response.status_code}[/red] {response.text}")
+    raise typer.Exit(1)
+
+
+def queue_command(api: ApiOption = "http://127.0.0.1:8000", api_key: KeyOption = None) -> None:
+    """Per stream: length, each group's lag and pending, the oldest pending age, each consumer's idle time."""
+    with _client(api, api_key) as client:
+        report = _answer(client.get("/v1/ops/queues"))
+    table = Table(title="releasewatch streams")
+    for column in ("stream", "length", "group", "lag", "pending", "oldest pending", "consumers (pending, idle)"):
+        table.add_column(column)
+    for stream in report["streams"]:
+        groups = stream["groups"] or [None]
+        for group in groups:
+            consumers = ", ".join(
+                f"{c['name']} ({c['pending']}, {c['idle_seconds']:.0f}s)" for c in (group or {}).get("consumers", [])
+            )
+            age = (group or {}).get("oldest_pending_age_seconds")
+            table.add_row(
+                stream["role"],
+                str(stream["length"]),
+                group["name"] if group else "-",
+                "-" if not group or group["lag"] is None else str(group["lag"]),
+                str(group["pending"]) if group else "-",
+                "-" if age is None else f"{age:.0f}s",
+                consumers or "-",
+            )
+    console.print(table)
+    console.print(f"dead letters waiting for an operator: {report['dead_letters_open']}")
+
+
+@dlq_app.command("list")
+def dlq_list(
+    api: ApiOption = "http://127.0.0.1:8000",
+    api_key: KeyOption = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include those already replayed or discarded.")] = False,
+    limit: int = 50,
+) -> None:
+    """Dead letters, newest first."""
+    with _client(api, api_key) as client:
+        page = _answer(client.get("/v1/ops/dead-letters", params={"open": not all_, "limit": limit}))
+    table = Table(title="dead letters")
+    for column in ("id", "from stream", "message id", "attempts", "reason", "done"):
+        table.add_column(column)
+    for view in page["dead_letters"]:
+        letter, done = view["dead_letter"], view.get("disposition")
+        table.add_row(
+            view["id"],
+            letter["stream"],
+            letter["message_id"],
+            str(letter["attempts"]),
+            letter["reason"],
+            f"{done['state']} by {done['by']}" if done else "",
+        )
+    console.print(table)
+
+
+@dlq_app.command("show")
+def dlq_show(entry_id: str, api: ApiOption = "http://127.0.0.1:8000", api_key: KeyOption = None) -> None:
+    """One dead letter, whole: the message's fields, where it came from, why, what was done."""
+    with _client(api, api_key) as client:
+        console.print_json(json.dumps(_answer(client.get(f"/v1/ops/dead-letters/{entry_id}"))))
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    entry_id: str,
+    api: ApiOption = "http://127.0.0.1:8000",
+    api_key: KeyOption = None,
+    force: Annotated[bool, typer.Option(help="Finish a replay that was interrupted.")] = False,
+) -> None:
+    """Put the message back on its stream, once."""
+    with _client(api, api_key) as client:
+        view = _answer(client.post(f"/v1/ops/dead-letters/{entry_id}/replay", params={"force": force}))
+    console.print(f"replayed {entry_id} as {view['disposition']['replayed_as']} on {view['dead_letter']['stream']}")
+
+
+@dlq_app.command("discard")
+def dlq_discard(
+    entry_id: str,
+    reason: Annotated[str, typer.Option(help="Why it will not be processed (recorded).")],
+    api: ApiOption = "http://127.0.0.1:8000",
+    api_key: KeyOption = None,
+) -> None:
+    """Record that the message will not be processed, and why."""
+    with _client(api, api_key) as client:
+        _answer(client.post(f"/v1/ops/dead-letters/{entry_id}/discard", json={"reason": reason}))
+    console.print(f"discarded {entry_id}")

@@ -1,0 +1,11 @@
+"""What both deployables need to run: Redis connections, consumer groups, logging.
+
+Nothing here reads the environment: each service's settings class does, and
+passes values in.
+"""
+
+from runtime.groups import ensure_consumer_group
+from runtime.logs import configure_logging
+from runtime.redis import RedisClient, connect_redis, redis_is_reachable
+
+__all__ = ["RedisClient", "configure_logging", "connect_redis", "ensure_consumer_group", "redis_is_reachable"]

@@ -1,0 +1,136 @@
+"""A field office's view of the whole path, on the real processes.
+
+An office lodges a detainer; a jail books the person, schedules the release
+and releases them, every event sent twice (the same event again, and the
+same facts again under new event ids, as a source re-sending its feed
+does). The office sees exactly one in_custody, one release_scheduled and
+one released alert, and no other office sees any.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests import samples
+from tests.e2e.conftest import RunningSystem, start_system
+
+pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
+
+PATIENCE = 30.0  # seconds to wait for asynchronous effects; never asserted on
+
+
+def eventually(probe: Callable[[], T | None], *, what: str) -> T:
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        result = probe()
+        if result is not None:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def events_processed(system: RunningSystem) -> int:
+    text = httpx.get(f"{system.notifier}/metrics", timeout=5).text
+    for family in text_string_to_metric_families(text):
+        if family.name == "releasewatch_notifier_events":
+            return int(sum(sample.value for sample in family.samples if sample.name.endswith("_total")))
+    return 0
+
+
+def alerts_of(api: httpx.Client, office: str) -> list[dict[str, Any]]:
+    answer = api.get("/v1/alerts", params={"field_office": office})
+    assert answer.status_code == 200
+    alerts: list[dict[str, Any]] = answer.json()["alerts"]
+    return alerts
+
+
+def test_detained_person_booked_scheduled_and_released_raises_exactly_three_alerts(
+    running_system: RunningSystem,
+) -> None:
+    with httpx.Client(base_url=running_system.api, timeout=10) as api:
+        lodged = api.post("/v1/detainers", json=samples.detainer(field_office="LOS"))
+        assert lodged.status_code == 201
+
+        feed = [samples.booking(), samples.release_scheduled(), samples.release()]
+        for event in feed:
+            first = api.post("/v1/custody-events", json=event)
+            again = api.post("/v1/custody-events", json=event)
+            assert first.status_code == again.status_code == 202
+            assert again.json() == first.json()
+            assert again.headers["Idempotent-Replayed"] == "true"
+        for event in feed:  # the same facts re-sent by the source under new ids
+            resent = api.post("/v1/custody-events", json={**event, "event_id": event["event_id"] + "-resent"})
+            assert resent.status_code == 202
+
+        eventually(lambda: events_processed(running_system) >= 6 or None, what="the notifier to process 6 events")
+        alerts = alerts_of(api, "LOS")
+
+        assert sorted(alert["kind"] for alert in alerts) == ["in_custody", "release_scheduled", "released"]
+        for alert in alerts:
+            assert alert["field_office"] == "LOS"
+            assert alert["detainer_id"] == "LOS-2026-000871"
+            assert (alert["facility_ori"], alert["booking_number"]) == ("CA0194200", "2026-004512")
+            assert alert["status"] == "open"
+            assert alert["match"]["decision"] == "match"
+            assert api.get(f"/v1/alerts/{alert['alert_id']}").json() == alert
+        scheduled = next(alert for alert in alerts if alert["kind"] == "release_scheduled")
+        assert datetime.fromisoformat(scheduled["scheduled_release_at"]) == datetime.fromisoformat(
+            samples.release_scheduled()["scheduled_release_at"]
+        )
+        assert alerts_of(api, "NYC") == []
+
+
+def test_detainer_lodged_on_someone_already_in_custody_raises_in_custody_at_once(
+    running_system: RunningSystem,
+) -> None:
+    with httpx.Client(base_url=running_system.api, timeout=10) as api:
+        assert api.post("/v1/custody-events", json=samples.booking()).status_code == 202
+        assert api.post("/v1/custody-events", json=samples.release_scheduled()).status_code == 202
+        eventually(lambda: events_processed(running_system) >= 2 or None, what="the booking to be processed")
+        assert alerts_of(api, "HOU") == []
+
+        assert api.post("/v1/detainers", json=samples.detainer(field_office="HOU")).status_code == 201
+
+        alerts = eventually(
+            lambda: ((found := alerts_of(api, "HOU")) and len(found) >= 2 and found) or None, what="alerts"
+        )
+        assert sorted(alert["kind"] for alert in alerts) == ["in_custody", "release_scheduled"]
+        assert {alert["trigger"] for alert in alerts} == {"detainer_lodged"}
+
+
+def test_ctrl_c_stops_every_process_cleanly(running_system: RunningSystem) -> None:
+    assert running_system.stop() == 0
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{running_system.api}/healthz", timeout=2)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{running_system.notifier}/healthz", timeout=2)
+
+
+def test_the_embedded_redis_keeps_its_data_under_var_across_a_restart(tmp_path: Path) -> None:
+    first = start_system(tmp_path, redis_url=None)
+    try:
+        with httpx.Client(base_url=first.api, timeout=10) as api:
+            assert api.post("/v1/detainers", json=samples.detainer()).status_code == 201
+            assert api.post("/v1/custody-events", json=samples.booking()).status_code == 202
+    finally:
+        assert first.stop() == 0
+    assert list((tmp_path / "var" / "redis").glob("appendonly*"))
+
+    second = start_system(tmp_path, redis_url=None)
+    try:
+        with httpx.Client(base_url=second.api, timeout=10) as api:
+            assert api.get("/v1/detainers/LOS-2026-000871").json()["status"] == "active"
+            replay = api.post("/v1/custody-events", json=samples.booking())
+            assert replay.headers["Idempotent-Replayed"] == "true"
+    finally:
+        second.stop()

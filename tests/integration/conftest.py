@@ -1,0 +1,27 @@
+"""Integration fixtures: the ingest app served in-process over real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from ingest.app import create_app
+from ingest.settings import IngestSettings
+
+
+@pytest.fixture
+def ingest_settings(redis_url: str) -> IngestSettings:
+    return IngestSettings(redis_url=redis_url, log_format="text", auth="off")  # authorization: test_auth.py
+
+
+@pytest.fixture
+async def api(ingest_settings: IngestSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to a started ingest app (lifespan run, Redis connected)."""
+    app = create_app(ingest_settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
+    ):
+        yield client

@@ -1,0 +1,93 @@
+"""When the notifiers fall behind, sources are asked to come back later, and nothing accepted is lost."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from contracts import NOTIFIER_GROUP, RedisNames
+from ingest.app import create_app
+from ingest.settings import IngestSettings
+from tests import samples
+from tests.integration.ingest.support import assert_problem
+
+LIMIT = 3
+
+
+@pytest.fixture
+async def small_ingest(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = IngestSettings(
+        redis_url=redis_url,
+        auth="off",
+        log_format="text",
+        max_backlog=LIMIT,
+        backlog_refresh_seconds=0.001,  # measure on every request, for the test
+        retry_after_seconds=7,
+    )
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
+    ):
+        yield client
+
+
+def event(number: int) -> dict[str, object]:
+    return samples.booking(event_id=f"evt-{number}", booking_number=f"B-{number}")
+
+
+async def fill_backlog(api: httpx.AsyncClient) -> None:
+    for number in range(LIMIT + 1):
+        assert (await api.post("/v1/custody-events", json=event(number))).status_code == 202
+
+
+async def test_over_the_backlog_limit_a_new_event_is_a_503_with_retry_after_and_is_not_published(
+    small_ingest: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    await fill_backlog(small_ingest)
+
+    response = await small_ingest.post("/v1/custody-events", json=event(99))
+
+    problem = assert_problem(response, 503, "backlog-full")
+    assert response.headers["Retry-After"] == "7"
+    assert f"limit {LIMIT}" in problem["detail"]
+    assert await redis_client.xlen(names.custody_events) == LIMIT + 1
+
+
+async def test_over_the_backlog_limit_a_batch_is_refused_whole(
+    small_ingest: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    await fill_backlog(small_ingest)
+
+    response = await small_ingest.post("/v1/custody-events:batch", json=[event(100), event(101)])
+
+    assert_problem(response, 503, "backlog-full")
+    assert await redis_client.xlen(names.custody_events) == LIMIT + 1
+
+
+async def test_a_bad_event_is_still_told_what_is_wrong_when_the_backlog_is_full(
+    small_ingest: httpx.AsyncClient,
+) -> None:
+    await fill_backlog(small_ingest)
+
+    response = await small_ingest.post("/v1/custody-events", json={**event(99), "facility_ori": "nope"})
+
+    assert_problem(response, 422, "validation-error")
+
+
+async def test_once_the_notifiers_catch_up_events_are_accepted_again_and_readyz_says_how_far_behind(
+    small_ingest: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    await fill_backlog(small_ingest)
+    assert (await small_ingest.get("/readyz")).json()["backlog"] == LIMIT + 1
+
+    # A notifier reads and acknowledges everything.
+    await redis_client.xgroup_create(names.custody_events, NOTIFIER_GROUP, id="0")
+    reply = await redis_client.xreadgroup(NOTIFIER_GROUP, "n1", {names.custody_events: ">"})
+    await redis_client.xack(names.custody_events, NOTIFIER_GROUP, *[entry_id for entry_id, _ in reply[0][1]])
+
+    assert (await small_ingest.get("/readyz")).json()["backlog"] == 0
+    assert (await small_ingest.post("/v1/custody-events", json=event(99))).status_code == 202

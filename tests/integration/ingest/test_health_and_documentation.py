@@ -1,0 +1,269 @@
+"""Health, readiness when Redis is gone, the OpenAPI document and the problem type pages."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from ingest.app import create_app
+from ingest.settings import IngestSettings
+from tests import samples
+from tests.integration.ingest.support import assert_problem
+
+V1_PATHS = {
+    "/v1/custody-events",
+    "/v1/custody-events:batch",
+    "/v1/detainers",
+    "/v1/detainers/{detainer_id}",
+    "/v1/detainers/{detainer_id}/lift",
+    "/v1/alerts",
+    "/v1/alerts/{alert_id}",
+    "/v1/ops/queues",
+    "/v1/ops/dead-letters",
+    "/v1/ops/dead-letters/{entry_id}",
+    "/v1/ops/dead-letters/{entry_id}/replay",
+    "/v1/ops/dead-letters/{entry_id}/discard",
+    "/v1/ops/audit",
+}
+
+
+def free_port() -> int:
+    """A port nothing listens on (it was free a moment ago and nobody here binds it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+async def api_without_redis() -> AsyncIterator[httpx.AsyncClient]:
+    """The ingest app started against a Redis URL where no server listens."""
+    settings = IngestSettings(
+        redis_url=f"redis://127.0.0.1:{free_port()}/0", redis_timeout_seconds=0.5, retry_after_seconds=7, auth="off"
+    )
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
+    ):
+        yield client
+
+
+# --- health ---------------------------------------------------------------------------------
+
+
+async def test_healthz_answers_ok(api: httpx.AsyncClient) -> None:
+    response = await api.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_answers_ready_when_redis_answers(api: httpx.AsyncClient) -> None:
+    response = await api.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "backlog": 0, "max_backlog": 100_000}
+
+
+async def test_healthz_answers_ok_even_when_redis_is_unreachable(api_without_redis: httpx.AsyncClient) -> None:
+    response = await api_without_redis.get("/healthz")
+
+    assert response.status_code == 200
+
+
+async def test_readyz_is_a_503_problem_with_retry_after_when_redis_is_unreachable(
+    api_without_redis: httpx.AsyncClient,
+) -> None:
+    response = await api_without_redis.get("/readyz")
+
+    assert_problem(response, 503, "redis-unavailable")
+    assert response.headers["retry-after"] == "7"
+
+
+@pytest.mark.parametrize(
+    ("url", "payload"),
+    [
+        pytest.param("/v1/custody-events", samples.booking(), id="custody-event"),
+        pytest.param("/v1/custody-events:batch", [samples.booking(), samples.release()], id="batch"),
+        pytest.param("/v1/detainers", samples.detainer(), id="lodge"),
+        pytest.param("/v1/detainers/LOS-2026-000871/lift", {"reason": "cancelled"}, id="lift"),
+    ],
+)
+async def test_post_when_redis_is_unreachable_is_a_503_problem_never_accepted(
+    api_without_redis: httpx.AsyncClient, url: str, payload: Any
+) -> None:
+    response = await api_without_redis.post(url, json=payload)
+
+    problem = assert_problem(response, 503, "redis-unavailable")
+    assert response.headers["retry-after"] == "7"
+    assert "Retrying is safe" in problem["detail"]
+
+
+@pytest.mark.parametrize("url", ["/v1/detainers", "/v1/detainers/LOS-1", "/v1/alerts", "/v1/alerts/al_1"])
+async def test_read_when_redis_is_unreachable_is_a_503_problem(api_without_redis: httpx.AsyncClient, url: str) -> None:
+    response = await api_without_redis.get(url)
+
+    assert_problem(response, 503, "redis-unavailable")
+    assert response.headers["retry-after"] == "7"
+
+
+async def test_invalid_event_is_still_a_422_when_redis_is_unreachable(api_without_redis: httpx.AsyncClient) -> None:
+    response = await api_without_redis.post("/v1/custody-events", json=samples.booking(facility_ori="bad"))
+
+    assert_problem(response, 422, "validation-error")
+
+
+# --- OpenAPI -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def openapi(api: httpx.AsyncClient) -> dict[str, Any]:
+    response = await api.get("/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def test_openapi_lists_every_v1_path(openapi: dict[str, Any]) -> None:
+    assert {path for path in openapi["paths"] if path.startswith("/v1/")} == V1_PATHS
+
+
+def test_openapi_describes_the_request_bodies_and_the_problem(openapi: dict[str, Any]) -> None:
+    schemas = openapi["components"]["schemas"]
+
+    assert {"CustodyEvent", "LodgeDetainer", "LiftDetainer", "Problem"} <= set(schemas)
+    assert schemas["CustodyEvent"]["discriminator"]["propertyName"] == "type"
+    assert set(schemas["CustodyEvent"]["discriminator"]["mapping"]) == set(samples.EVENT_BUILDERS)
+    assert set(schemas["Problem"]["required"]) == {"type", "title", "status"}
+    assert "errors" in schemas["Problem"]["properties"]
+
+
+def test_openapi_request_bodies_reference_the_contract_schemas(openapi: dict[str, Any]) -> None:
+    def body_schema(path: str) -> dict[str, Any]:
+        schema: dict[str, Any] = openapi["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        return schema
+
+    assert body_schema("/v1/custody-events") == {"$ref": "#/components/schemas/CustodyEvent"}
+    assert body_schema("/v1/custody-events:batch")["items"] == {"$ref": "#/components/schemas/CustodyEvent"}
+    assert body_schema("/v1/custody-events:batch")["maxItems"] == 10_000
+    assert body_schema("/v1/detainers") == {"$ref": "#/components/schemas/LodgeDetainer"}
+    assert body_schema("/v1/detainers/{detainer_id}/lift") == {"$ref": "#/components/schemas/LiftDetainer"}
+    assert "application/x-ndjson" in openapi["paths"]["/v1/custody-events:batch"]["post"]["requestBody"]["content"]
+
+
+def test_openapi_publishes_the_field_rules_the_validator_applies(openapi: dict[str, Any]) -> None:
+    schemas = openapi["components"]["schemas"]
+
+    assert schemas["Booking"]["properties"]["facility_ori"]["pattern"] == "^[A-Z]{2}[A-Z0-9]{7}$"
+    assert schemas["Person"]["properties"]["aliases"]["maxItems"] == 20
+    assert schemas["Booking"]["properties"]["charges"]["maxItems"] == 100
+    assert schemas["LodgeDetainer"]["properties"]["field_office"]["pattern"] == "^[A-Z]{3}$"
+
+
+def test_every_reference_in_the_openapi_document_resolves(openapi: dict[str, Any]) -> None:
+    references: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$ref":
+                    references.add(value)
+                else:
+                    collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(openapi)
+
+    assert references
+    prefix = "#/components/schemas/"
+    assert {ref for ref in references if not ref.startswith(prefix)} == set()
+    assert {ref for ref in references if ref.removeprefix(prefix) not in openapi["components"]["schemas"]} == set()
+
+
+def _error_responses(openapi: dict[str, Any]) -> dict[str, list[str]]:
+    """Media types documented for each 4xx/5xx answer, keyed 'METHOD path status'."""
+    return {
+        f"{method.upper()} {path} {status}": sorted(response.get("content", {}))
+        for path, operations in openapi["paths"].items()
+        for method, operation in operations.items()
+        for status, response in operation["responses"].items()
+        if status[0] in "45"
+    }
+
+
+def test_body_endpoints_document_their_errors_as_problems(openapi: dict[str, Any]) -> None:
+    documented = _error_responses(openapi)
+
+    for key in ("POST /v1/custody-events 409", "POST /v1/custody-events 422", "POST /v1/detainers 409"):
+        assert documented[key] == ["application/problem+json"]
+
+
+def test_every_documented_error_response_is_problem_json(openapi: dict[str, Any]) -> None:
+    documented = _error_responses(openapi)
+
+    assert {key: media for key, media in documented.items() if media != ["application/problem+json"]} == {}
+
+
+# --- problem type pages and unknown paths ------------------------------------------------------
+
+
+async def test_problem_type_page_explains_the_validation_error(api: httpx.AsyncClient) -> None:
+    response = await api.get("/problems/validation-error")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["type"] == "/problems/validation-error"
+    assert body["status"] == 422
+    assert body["title"] == "The request body failed validation"
+    assert "errors" in body["explanation"]
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "malformed-body",
+        "body-too-large",
+        "unsupported-media-type",
+        "event-id-conflict",
+        "detainer-conflict",
+        "not-found",
+        "redis-unavailable",
+        "method-not-allowed",
+    ],
+)
+async def test_every_problem_type_the_api_answers_with_has_a_page(api: httpx.AsyncClient, slug: str) -> None:
+    response = await api.get(f"/problems/{slug}")
+
+    assert response.status_code == 200
+    assert response.json()["type"] == f"/problems/{slug}"
+
+
+async def test_unknown_problem_type_is_a_404_problem(api: httpx.AsyncClient) -> None:
+    response = await api.get("/problems/no-such-problem")
+
+    assert_problem(response, 404, "not-found")
+
+
+@pytest.mark.parametrize("path", ["/v2/custody-events", "/v1/facilities", "/nothing/here", "/v1/detainers/a/b/c"])
+async def test_unknown_path_is_a_404_problem(api: httpx.AsyncClient, path: str) -> None:
+    response = await api.get(path)
+
+    problem = assert_problem(response, 404, "not-found")
+    assert problem["detail"] == "Nothing exists at this path."
+
+
+async def test_metrics_count_received_events_by_type_and_outcome(api: httpx.AsyncClient) -> None:
+    await api.post("/v1/custody-events", json=samples.release(event_id="evt-metrics"))
+
+    response = await api.get("/metrics")
+
+    assert response.status_code == 200
+    assert 'releasewatch_ingest_events_total{outcome="accepted",type="release"}' in response.text
+    assert "GARCIA" not in response.text

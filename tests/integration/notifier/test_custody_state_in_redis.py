@@ -1,0 +1,154 @@
+"""The booking states and the booking index the notifier keeps in Redis."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from redis.asyncio import Redis
+
+from contracts import AlertKind, Person, RedisNames
+from notifier.adapters.booking_index import BookingIndex
+from notifier.matching import blocking_keys, search_keys
+from tests import samples
+from tests.integration.notifier.conftest import (
+    FIXED_NOW,
+    RETENTION_SECONDS,
+    IngestApi,
+    NotifierInstance,
+    Outcome,
+    Streams,
+    without_identifiers_but,
+)
+
+BOOKING_KEY = RedisNames().booking("CA0194200", "2026-004512")
+
+
+async def process_feed(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, *events: dict[str, object]
+) -> None:
+    await ingest_api.submit(*events)
+    await notifier.custody.process(await streams.new_custody_events())
+
+
+async def filed_under(notifier: NotifierInstance, person: dict[str, object]) -> list[str]:
+    """The bookings a detainer lodged on ``person`` would look at (the lodge path's search)."""
+    return await notifier.ports.booking_index.bookings_filed_under(
+        search_keys(Person.model_validate(person, strict=False))
+    )
+
+
+def someone_else_sharing(**identifier: object) -> dict[str, object]:
+    """Another name and date of birth: only the identifier is shared with ``samples.person()``."""
+    return samples.person(
+        first_name="MARIA",
+        last_name="HERNANDEZ",
+        date_of_birth="1975-08-30",
+        aliases=[],
+        **without_identifiers_but(**identifier),
+    )
+
+
+async def lodge_and_process(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, **detainer: object
+) -> int:
+    """Lodges a detainer; returns how many alerts its lodge raised."""
+    await ingest_api.lodge(samples.detainer(**detainer))
+    report = await notifier.lodges.process(await streams.new_detainer_changes())
+    return len(report.alerts)
+
+
+async def test_a_booked_person_is_found_by_each_of_their_identifiers_alone(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi
+) -> None:
+    await process_feed(notifier, streams, ingest_api, samples.booking())
+
+    for identifier in (
+        {"a_number": "A12345678"},
+        {"fbi_number": "123456AB9"},
+        {"state_id": {"state": "CA", "number": "A1234567"}},
+    ):
+        assert await filed_under(notifier, someone_else_sharing(**identifier)) == [BOOKING_KEY]
+    assert await filed_under(notifier, someone_else_sharing()) == []
+
+
+@pytest.mark.parametrize(("leaving", "kind"), [("release", AlertKind.RELEASED), ("transfer", AlertKind.TRANSFERRED)])
+async def test_a_new_detainer_on_someone_who_left_recently_learns_the_stay_and_that_it_ended(
+    leaving: str, kind: AlertKind, notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, outcome: Outcome
+) -> None:
+    await process_feed(notifier, streams, ingest_api, samples.booking(), samples.EVENT_BUILDERS[leaving]())
+    assert await filed_under(notifier, samples.person()) == [BOOKING_KEY]
+
+    assert await lodge_and_process(notifier, streams, ingest_api) == 2
+
+    assert sorted(alert.kind for alert in await outcome.alerts("LOS")) == sorted([AlertKind.IN_CUSTODY, kind])
+
+
+async def test_a_booking_is_no_longer_found_once_its_retention_after_release_ran_out(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, redis_client: Redis, names: RedisNames
+) -> None:
+    await process_feed(notifier, streams, ingest_api, samples.booking(), samples.release())
+    later = BookingIndex(
+        redis_client,
+        names,
+        retention_seconds=RETENTION_SECONDS,
+        clock=lambda: FIXED_NOW + timedelta(seconds=RETENTION_SECONDS + 1),
+    )
+
+    assert await later.bookings_filed_under(blocking_keys(Person.model_validate(samples.person(), strict=False))) == []
+
+
+async def test_a_person_still_held_stays_filed_for_good(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, redis_client: Redis, names: RedisNames
+) -> None:
+    await process_feed(notifier, streams, ingest_api, samples.booking())
+    much_later = BookingIndex(
+        redis_client, names, retention_seconds=RETENTION_SECONDS, clock=lambda: FIXED_NOW + timedelta(days=3650)
+    )
+
+    found = await much_later.bookings_filed_under(blocking_keys(Person.model_validate(samples.person(), strict=False)))
+
+    assert found == [BOOKING_KEY]
+
+
+async def test_a_corrected_identity_is_found_under_the_new_identifiers_only(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, outcome: Outcome
+) -> None:
+    old = someone_else_sharing(a_number="A012345678")  # booked under another person's identity at first
+    new = samples.person(**without_identifiers_but(a_number="A087654321"))
+    await process_feed(notifier, streams, ingest_api, samples.booking(person=old))
+
+    await process_feed(notifier, streams, ingest_api, samples.booking_updated(person=new))
+
+    assert await filed_under(notifier, old) == []
+    assert await filed_under(notifier, new) == [BOOKING_KEY]
+    assert await lodge_and_process(notifier, streams, ingest_api, detainer_id="LOS-OLD", person=old) == 0
+    assert await lodge_and_process(notifier, streams, ingest_api, detainer_id="LOS-NEW", person=new) == 1
+    assert [alert.detainer_id for alert in await outcome.alerts("LOS")] == ["LOS-NEW"]
+
+
+async def test_no_key_name_carries_an_identifier(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, redis_client: Redis, names: RedisNames
+) -> None:
+    await ingest_api.lodge(samples.detainer())
+    await process_feed(notifier, streams, ingest_api, samples.booking(), samples.release_scheduled())
+
+    index_keys = [key.decode() async for key in redis_client.scan_iter(match=f"{names.prefix}:bookings-by-key:*")]
+    every_key = [key.decode() async for key in redis_client.scan_iter(match=names.scan_pattern)]
+
+    booked = Person.model_validate(samples.person(), strict=False)
+    assert len(index_keys) == len(blocking_keys(booked))  # one set per blocking key, named by its digest
+    for key in every_key:
+        for personal in ("12345678", "123456AB9", "A1234567", "GARCIA", "LOPEZ", "JOSE", "PEPE", "1990", "0417"):
+            assert personal not in key, key
+
+
+async def test_a_booking_state_is_kept_while_the_person_is_held_and_expires_after_release(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, redis_client: Redis
+) -> None:
+    await process_feed(notifier, streams, ingest_api, samples.booking(), samples.release_scheduled())
+    assert await redis_client.ttl(BOOKING_KEY) == -1  # no expiry
+
+    await process_feed(notifier, streams, ingest_api, samples.release())
+
+    assert 0 < await redis_client.ttl(BOOKING_KEY) <= RETENTION_SECONDS

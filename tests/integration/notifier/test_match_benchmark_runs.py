@@ -1,0 +1,55 @@
+"""`make bench-match` keeps working: every step runs end to end at a tiny size.
+
+Nothing here looks at accuracy figures or timings (the benchmark reports
+those); it checks that each step still runs against the current matcher and
+produces what the report needs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bench.match import fit as fitting
+from bench.match import speed
+from bench.match.evaluate import evaluate
+from bench.match.generator import synthetic_dataset
+from bench.match.report import render
+from bench.match.splink_reference import splink_reference
+
+from notifier.matching import MatchModel
+
+
+async def test_fitting_reporting_and_the_speed_run_all_work_at_a_tiny_size(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(fitting, "U_PAIRS", 2_000)
+    monkeypatch.setattr(speed, "EVENTS", 40)
+    monkeypatch.setattr(speed, "FILED_BOOKINGS", 30)
+    data = synthetic_dataset(detainers=120, other_bookings=360)
+
+    model = MatchModel.from_document(fitting.fit([data.half(0)]))
+    ours = evaluate(data.half(1), model=model)
+    reference = splink_reference(data.half(1))
+    measured = await speed.run(redis_url, scales=(150,), workdir=tmp_path)
+
+    assert ours.subject_bookings > 0
+    assert ours.auto_true > 0
+    assert reference.f1_at_half > 0
+    (scale,) = measured["scales"]
+    assert scale["detainers"] == 150
+    assert scale["events_timed"] == 40
+    assert measured["booking_index"]["bookings_filed"] == 30
+    report = render(
+        {
+            "thresholds": dict(model.thresholds),
+            "prevalence": 0.02,
+            "accuracy": [
+                {"data": data.name, "identifiers": True, "ours": ours.summary(), "splink": reference.summary()}
+            ],
+            "speed": measured,
+            "seconds": 1,
+            "machine": {"cpu_count": 2, "python": "3.11"},
+        }
+    )
+    assert "## Targets" in report

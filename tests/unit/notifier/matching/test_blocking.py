@@ -1,0 +1,117 @@
+"""Candidate search: a person is found through one error of each kind, and the index stays right as it changes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from notifier.matching import MatchRecord, PersonIndex, blocking_keys, search_keys
+from notifier.matching import index as index_module
+from tests.unit.notifier.matching.helpers import someone
+
+ONE_ERROR_EACH = [
+    pytest.param({"first_name": "JSOE"}, id="typo in the given name"),
+    pytest.param({"first_name": "PEPE", "middle_name": None}, id="nickname"),
+    pytest.param({"last_name": "GRACIA LOPEZ"}, id="typo in the first surname"),
+    pytest.param({"last_name": "GARCIA"}, id="second surname dropped"),
+    pytest.param({"last_name": "LOPEZ"}, id="first surname dropped"),
+    pytest.param({"last_name": "LOPEZ GARCIA"}, id="surnames reordered"),
+    pytest.param({"date_of_birth": "1990-04-07"}, id="day typo"),
+    pytest.param({"date_of_birth": "1991-04-17"}, id="year typo"),
+    pytest.param({"first_name": "GARCIA", "middle_name": None, "last_name": "JOSE"}, id="given and surname swapped"),
+    pytest.param({"first_name": "LUIS", "middle_name": None}, id="goes by the middle name"),
+    pytest.param({"first_name": "JSOE", "last_name": "GARCIA", "date_of_birth": "1990-04-18"}, id="one of each"),
+]
+
+
+@pytest.mark.parametrize("error", ONE_ERROR_EACH)
+def test_a_person_is_a_candidate_through_one_error(error: dict[str, object]) -> None:
+    index = PersonIndex()
+    index.add("LOS-1", someone())
+    index.add("NYC-1", someone(first_name="MARIA", middle_name=None, last_name="HERNANDEZ", date_of_birth="1975-08-30"))
+
+    assert index.candidates(someone(**error)) == {"LOS-1"}
+
+
+def test_day_and_month_swapped_share_keys() -> None:
+    swapped = someone(date_of_birth="1990-07-04")
+
+    assert blocking_keys(someone(date_of_birth="1990-04-07")) & blocking_keys(swapped)
+
+
+def test_jimenez_and_ximenez_are_candidates_for_each_other() -> None:
+    index = PersonIndex()
+    index.add("LOS-1", someone(last_name="JIMÉNEZ"))
+
+    assert index.candidates(someone(last_name="XIMENEZ")) == {"LOS-1"}
+
+
+def _record(birth: date | None) -> MatchRecord:
+    return MatchRecord.of(first_name="JOSE", last_name="GARCIA LOPEZ", date_of_birth=birth)
+
+
+def test_without_a_date_of_birth_a_person_is_searched_by_name_alone() -> None:
+    index = PersonIndex(undated_searches=True)
+    index.add("LOS-1", _record(date(1990, 4, 17)))
+    index.add("LOS-2", _record(None))
+
+    assert index.candidates(_record(None)) == {"LOS-1", "LOS-2"}
+    assert index.candidates(_record(date(1984, 1, 2))) == {"LOS-2"}  # not everyone of that name: only the undated
+
+
+def test_an_index_not_expecting_undated_searches_files_nobody_by_name_alone() -> None:
+    index = PersonIndex()
+    index.add("LOS-1", _record(date(1990, 4, 17)))
+
+    assert index.candidates(_record(None)) == set()
+    assert not any(key.startswith("n:") for key in blocking_keys(_record(date(1990, 4, 17))))
+
+
+def test_a_search_with_a_birth_date_does_not_look_at_everyone_of_the_name() -> None:
+    assert not any(key.startswith("n:") for key in search_keys(_record(date(1990, 4, 17))))
+    assert any(key.startswith("n:") for key in search_keys(_record(None)))
+
+
+# --- the index as detainers come and go ------------------------------------------------------
+
+
+def test_entries_filed_after_a_merge_and_before_one_are_both_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "_MIN_MERGE", 10)
+    index = PersonIndex()
+    for number in range(30):  # several merges happen on the way
+        index.add(f"LOS-{number}", someone(date_of_birth=f"19{50 + number}-04-17"))
+
+    found = {number: index.candidates(someone(date_of_birth=f"19{50 + number}-04-17")) for number in range(30)}
+
+    assert all(f"LOS-{number}" in ids for number, ids in found.items())
+    assert len(index) == 30
+
+
+def test_removed_entries_stay_gone_through_merges_and_renumbering(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "_MIN_MERGE", 10)
+    index = PersonIndex()
+    for number in range(40):
+        index.add(f"LOS-{number}", someone(date_of_birth=f"19{50 + number}-04-17"))
+    for number in range(0, 40, 2):
+        index.remove(f"LOS-{number}")
+    for number in range(40, 60):  # enough filing to merge and renumber the slots
+        index.add(f"LOS-{number}", someone(date_of_birth=f"19{50 + number - 40}-05-17"))
+
+    found = set().union(*(index.candidates(someone(date_of_birth=f"19{50 + n}-04-17")) for n in range(40)))
+    first_forty = {entry_id for entry_id in found if int(entry_id.split("-")[1]) < 40}
+    assert first_forty == {f"LOS-{number}" for number in range(1, 40, 2)}  # every one kept, none removed
+    assert "LOS-41" in index.candidates(someone(date_of_birth="1951-05-17"))
+    assert len(index) == 40
+
+
+def test_filing_many_at_once_finds_what_filing_one_by_one_finds() -> None:
+    people = {f"LOS-{n}": someone(date_of_birth=f"19{60 + n}-0{1 + n % 9}-1{n % 10}") for n in range(20)}
+    one_by_one, at_once = PersonIndex(), PersonIndex()
+    for entry_id, person in people.items():
+        one_by_one.add(entry_id, person)
+    at_once.add_many((entry_id, person, "LOS") for entry_id, person in people.items())
+
+    for person in people.values():
+        assert at_once.candidates(person) == one_by_one.candidates(person)
+        assert at_once.matches(person) == one_by_one.matches(person)

@@ -1,0 +1,250 @@
+"""Who is matched, who goes to review, and who is left alone: named cases a duty officer would recognise.
+
+The subject is JOSE LUIS GARCIA LOPEZ, male, born 1990-04-17 in Mexico (``someone()``), with no
+identifiers: every decision here is made on names and date of birth.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts import MatchDecision
+from notifier.matching import MatchConfig, PersonIndex, decide, fitted_model, match_record
+from tests.unit.notifier.matching.helpers import decision, levels, someone
+
+# --- the same person, written differently: an automatic match ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("booked_as", "field", "level"),
+    [
+        pytest.param({"last_name": "GARCIA-LOPEZ"}, "surname", "exact", id="hyphenated compound surname"),
+        pytest.param({"last_name": "García López"}, "surname", "exact", id="accents and case"),
+        pytest.param({"last_name": "GARCIA Y LOPEZ"}, "surname", "exact", id="surnames joined by Y"),
+        pytest.param({"last_name": "GARCIA"}, "surname", "dropped", id="second surname dropped"),
+        pytest.param({"last_name": "LOPEZ GARCIA"}, "surname", "reordered", id="surnames in the other order"),
+        pytest.param({"first_name": "PEPE", "middle_name": None}, "given_name", "nickname", id="PEPE for JOSE"),
+        pytest.param({"middle_name": None}, "middle_name", "missing", id="middle name left out"),
+    ],
+)
+def test_the_same_person_written_differently_is_matched_automatically(
+    booked_as: dict[str, object], field: str, level: str
+) -> None:
+    evidence = decide(someone(**booked_as), someone())
+
+    assert decision(evidence) is MatchDecision.MATCH
+    assert levels(evidence)[field] == level
+
+
+def test_a_day_and_month_swapped_birth_date_still_matches_automatically() -> None:
+    evidence = decide(someone(date_of_birth="1990-04-07"), someone(date_of_birth="1990-07-04"))
+
+    assert decision(evidence) is MatchDecision.MATCH
+    assert levels(evidence)["date_of_birth"] == "day_month_swapped"
+
+
+def test_jimenez_and_ximenez_are_one_surname() -> None:
+    evidence = decide(someone(last_name="XIMÉNEZ"), someone(last_name="JIMENEZ"))
+
+    assert decision(evidence) is MatchDecision.MATCH
+    assert levels(evidence)["surname"] == "phonetic"
+
+
+def test_particles_do_not_tell_surnames_apart() -> None:
+    evidence = decide(someone(last_name="CRUZ"), someone(last_name="DE LA CRUZ"))
+
+    assert decision(evidence) is MatchDecision.MATCH
+    assert levels(evidence)["surname"] == "exact"
+
+
+def test_a_given_name_and_surname_written_the_other_way_round_still_match() -> None:
+    evidence = decide(someone(first_name="GARCIA", middle_name=None, last_name="JOSE"), someone(middle_name=None))
+
+    assert decision(evidence) is not None
+    assert levels(evidence)["name_order"] == "swapped"
+    assert levels(evidence)["given_name"] == "exact"
+
+
+def test_an_alias_on_the_detainer_is_a_candidate_name_too() -> None:
+    wanted = someone(first_name="JUAN", aliases=[{"last_name": "GARCIA LOPEZ", "first_name": "JOSE"}])
+
+    evidence = decide(someone(), wanted)
+
+    assert decision(evidence) is MatchDecision.MATCH
+    assert levels(evidence)["name_form"] == "alias"
+
+
+def test_an_alias_on_the_booking_is_a_candidate_name_too() -> None:
+    booked = someone(first_name="JUAN", aliases=[{"last_name": "GARCIA LOPEZ", "first_name": "PEPE"}])
+
+    evidence = decide(booked, someone())
+
+    assert decision(evidence) is MatchDecision.MATCH
+    assert levels(evidence)["given_name"] == "nickname"
+
+
+# --- look-alikes: never an automatic match ------------------------------------------------------
+
+
+def test_twins_with_the_same_surnames_and_birth_date_do_not_match_each_other_automatically() -> None:
+    evidence = decide(someone(first_name="JUAN", middle_name=None), someone(middle_name=None))
+
+    assert decision(evidence) is not MatchDecision.MATCH
+
+
+def test_twins_who_share_a_first_name_are_told_apart_by_their_middle_names() -> None:
+    index = PersonIndex()
+    index.add("LOS-1", someone(middle_name="PABLO"))
+
+    assert index.matches(someone(middle_name="CARLOS")) == []  # JOSE CARLOS and JOSE PABLO: brothers
+
+
+def test_the_same_name_born_another_year_is_not_matched_automatically() -> None:
+    evidence = decide(someone(date_of_birth="1991-04-17"), someone())
+
+    assert decision(evidence) is not MatchDecision.MATCH
+
+
+def test_the_same_name_born_years_apart_is_no_match() -> None:
+    assert decide(someone(date_of_birth="1965-11-02"), someone()) is None
+
+
+def test_a_relative_sharing_one_surname_and_the_birth_date_is_not_matched_automatically() -> None:
+    evidence = decide(someone(last_name="GARCIA PEREZ"), someone())
+
+    assert decision(evidence) is not MatchDecision.MATCH
+    assert levels(evidence)["surname"] == "partial"
+
+
+def test_a_conflicting_sex_forbids_an_automatic_match() -> None:
+    evidence = decide(someone(sex="F"), someone())
+
+    assert decision(evidence) is not MatchDecision.MATCH
+
+
+def test_a_conflicting_place_of_birth_forbids_an_automatic_match() -> None:
+    evidence = decide(someone(place_of_birth="GT"), someone())
+
+    assert decision(evidence) is not MatchDecision.MATCH
+
+
+def test_a_different_a_number_forbids_an_automatic_match() -> None:
+    evidence = decide(someone(a_number="A000000001"), someone(a_number="A012345678"))
+
+    assert decision(evidence) is MatchDecision.POSSIBLE_MATCH
+    assert evidence is not None
+    assert "identifier" in evidence.rule
+
+
+def test_an_a_number_one_keystroke_off_does_not_stand_in_the_way() -> None:
+    evidence = decide(someone(a_number="A012345679"), someone(a_number="A012345678"))
+
+    assert decision(evidence) is MatchDecision.MATCH
+
+
+def test_an_unknown_sex_contradicts_nothing() -> None:
+    evidence = decide(someone(sex="U"), someone())
+
+    assert decision(evidence) is MatchDecision.MATCH
+    assert levels(evidence)["sex"] == "missing"
+
+
+def test_a_birth_date_typo_with_everything_else_agreeing_goes_to_review() -> None:
+    evidence = decide(someone(date_of_birth="1990-04-18"), someone())
+
+    assert decision(evidence) is MatchDecision.POSSIBLE_MATCH
+    assert evidence is not None
+    assert "date_of_birth" in evidence.rule
+
+
+def test_a_different_person_is_no_match() -> None:
+    other = someone(first_name="MARIA", middle_name=None, last_name="HERNANDEZ", date_of_birth="1975-08-30", sex="F")
+
+    assert decide(other, someone()) is None
+
+
+# --- the runner-up, and what the evidence says ------------------------------------------------
+
+
+def test_two_people_who_both_fit_a_booking_go_to_review_not_to_an_alert() -> None:
+    index = PersonIndex()
+    index.add("LOS-1", someone(last_name="GARCIA LOPEZ"))
+    index.add("NYC-1", someone(last_name="GARCIA PEREZ", place_of_birth="GT"))
+    booked = someone(last_name="GARCIA", place_of_birth=None)  # fits both: the second surname was dropped
+
+    decided = dict(index.matches(booked))
+
+    assert set(decided) == {"LOS-1", "NYC-1"}
+    assert all(evidence.decision is MatchDecision.POSSIBLE_MATCH for evidence in decided.values())
+    assert decided["LOS-1"].rule == "ambiguous"
+
+
+def test_two_detainers_on_one_person_are_not_rivals_both_match() -> None:
+    index = PersonIndex()
+    index.add("LOS-1", someone())
+    index.add("NYC-1", someone(first_name="PEPE", middle_name=None))
+
+    decided = dict(index.matches(someone()))
+
+    assert {key: evidence.decision for key, evidence in decided.items()} == {
+        "LOS-1": MatchDecision.MATCH,
+        "NYC-1": MatchDecision.MATCH,
+    }
+
+
+def test_a_clear_leader_keeps_its_automatic_match_and_reports_its_margin() -> None:
+    index = PersonIndex()
+    index.add("LOS-1", someone())
+    index.add("NYC-1", someone(first_name="JUAN", middle_name="CARLOS"))  # a twin brother
+
+    decided = dict(index.matches(someone()))
+
+    assert decided["LOS-1"].decision is MatchDecision.MATCH
+    assert "NYC-1" not in decided or decided["NYC-1"].decision is not MatchDecision.MATCH
+    margin = decided["LOS-1"].margin
+    assert margin is not None
+    assert margin >= MatchConfig().resolved(fitted_model())[2]
+
+
+def test_the_evidence_gives_the_decision_score_and_each_fields_level_and_weight() -> None:
+    evidence = decide(someone(first_name="PEPE", middle_name=None), someone())
+
+    assert evidence is not None
+    assert evidence.decision is MatchDecision.MATCH
+    assert evidence.rule == "score"
+    scored = {agreement.field: agreement for agreement in evidence.fields if agreement.weight is not None}
+    assert set(scored) >= {"given_name", "surname", "date_of_birth", "sex", "place_of_birth", "identifier"}
+    assert scored["given_name"].level == "nickname"
+    assert scored["surname"].level == "exact"
+    assert evidence.score == pytest.approx(sum(a.weight for a in scored.values() if a.weight is not None), abs=0.05)
+
+
+def test_common_names_with_weak_agreement_go_to_review_rather_than_alert() -> None:
+    evidence = decide(someone(first_name="PEPE", middle_name=None, last_name="GARCIA", place_of_birth=None), someone())
+
+    assert decision(evidence) is MatchDecision.POSSIBLE_MATCH  # a nickname and one common surname: too weak alone
+
+
+def test_a_rare_surname_weighs_more_than_a_common_one() -> None:
+    common = decide(someone(last_name="GARCIA"), someone(last_name="GARCIA"))
+    rare = decide(someone(last_name="ZUBIZARRETA"), someone(last_name="ZUBIZARRETA"))
+
+    assert common is not None
+    assert rare is not None
+    common_weight = next(a.weight for a in common.fields if a.field == "surname")
+    rare_weight = next(a.weight for a in rare.fields if a.field == "surname")
+    assert (rare_weight or 0.0) > (common_weight or 0.0)
+
+
+def test_the_thresholds_are_configuration() -> None:
+    cautious = MatchConfig(auto_min_score=1000.0)
+
+    evidence = decide(someone(), someone(), config=cautious)
+
+    assert decision(evidence) is MatchDecision.POSSIBLE_MATCH
+
+
+def test_a_record_compares_through_its_pre_normalised_form_exactly_like_the_person() -> None:
+    assert decide(match_record(someone()), match_record(someone(first_name="PEPE"))) == decide(
+        someone(), someone(first_name="PEPE")
+    )
