@@ -70,6 +70,12 @@ class RedisNames:
         """Stream of detainer changes (lodged, lifted): every notifier reads all of it."""
         return f"{self.prefix}:{{detainers}}:changes"
 
+    @property
+    def detainer_change_count(self) -> str:
+        """Integer: changes ever appended to the changelog; each entry carries its number as ``seq``,
+        so a reader sees a gap (entries trimmed before it read them) as a jump in ``seq``."""
+        return f"{self.prefix}:{{detainers}}:changes:count"
+
     def detainer(self, detainer_id: str) -> str:
         """String: the detainer's JSON."""
         return f"{self.prefix}:{{detainers}}:detainer:{detainer_id}"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from faststream import AckPolicy
@@ -28,6 +29,7 @@ from notifier.delivery import BatchRunner
 from notifier.metrics import BATCH_SECONDS
 from notifier.service import CustodyEventProcessor, DetainerLodgeProcessor, NotifierPorts
 from notifier.settings import NotifierSettings
+from notifier.trimming import StreamTrimmer
 from runtime import RedisClient, connect_redis, ensure_consumer_group, redis_is_reachable
 
 __all__ = ["Notifier", "Phase", "build_notifier"]
@@ -57,7 +59,9 @@ class Notifier:
     custody: CustodyEventProcessor
     lodges: DetainerLodgeProcessor
     runners: list[BatchRunner]
+    trimmer: StreamTrimmer
     phase: Phase = Phase.WAITING_FOR_REDIS
+    _chores: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
 
     async def run(self) -> None:
         """Start: wait for Redis, prepare, then let the subscribers read. ``phase`` says how far it got."""
@@ -69,11 +73,18 @@ class Notifier:
             log.exception("notifier failed to start")
             raise
         self.phase = Phase.RUNNING
+        self._chores = [
+            asyncio.create_task(_every(self.settings.trim_interval_seconds, "trim streams", self.trimmer.trim_all)),
+            asyncio.create_task(_every(self.settings.detainer_sync_seconds, "sync detainers", self.detainers.sync)),
+        ]
         log.info("notifier running", extra={"consumer": self.settings.consumer_name})
 
     async def stop(self) -> None:
         """Stop reading; a batch in flight gets RW_SHUTDOWN_GRACE_SECONDS to finish, or stays pending."""
         self.phase = Phase.STOPPING
+        for chore in self._chores:
+            chore.cancel()
+        await asyncio.gather(*self._chores, return_exceptions=True)
         await self.broker.stop()
         await self.close()
 
@@ -96,6 +107,16 @@ class Notifier:
 
     async def close(self) -> None:
         await self.redis.aclose()
+
+
+async def _every(seconds: float, what: str, chore: Callable[[], Awaitable[object]]) -> None:
+    """Run ``chore`` every ``seconds`` until cancelled; a failure is logged and tried again next time."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await chore()
+        except Exception:  # Redis away for a moment: the next round tries again
+            log.warning("periodic chore failed", extra={"chore": what}, exc_info=True)
 
 
 async def _wait_for_redis(redis: RedisClient) -> None:
@@ -181,4 +202,9 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
         _subscribe(runner, _new_entries(runner.stream))
         _subscribe(runner, _idle_entries(runner.stream))
 
-    return Notifier(settings, names, redis, broker, detainers, custody, lodges, list(runners.values()))
+    trimmer = StreamTrimmer(
+        redis,
+        [names.custody_events, names.detainer_changes, names.alerts_raised],
+        retention_seconds=settings.stream_retention_seconds,
+    )
+    return Notifier(settings, names, redis, broker, detainers, custody, lodges, list(runners.values()), trimmer)

@@ -44,6 +44,17 @@ class NotifierSettings(BaseSettings):
     max_deliveries: int = Field(
         default=5, ge=1, description="Deliveries after which an entry that keeps failing goes to the dead letters."
     )
+    trim_interval_seconds: float = Field(
+        default=30.0, gt=0, description="How often the streams are trimmed behind the slowest consumer group."
+    )
+    stream_retention_seconds: float = Field(
+        default=600.0,
+        ge=0,
+        description="Acknowledged stream entries are kept at least this long; unacknowledged ones are never trimmed.",
+    )
+    detainer_sync_seconds: float = Field(
+        default=5.0, gt=0, description="How often an idle notifier applies detainer changes (busy ones do per batch)."
+    )
     booking_retention_days: int = Field(
         default=30, ge=1, description="How long a booking's state is kept after the person left custody."
     )

@@ -2,6 +2,7 @@
 --
 -- KEYS[1] the detainer record        KEYS[2] the active set
 -- KEYS[3] the detainer changelog     KEYS[4..7] the four listings it joins
+-- KEYS[8] the changelog's counter (each entry carries its number as `seq`)
 -- ARGV[1] detainer_id  ARGV[2] record JSON  ARGV[3] listing score (ms)  ARGV[4] change JSON
 --
 -- Returns {1, changelog id} when lodged now, {0, existing record} when the
@@ -15,5 +16,7 @@ redis.call('SADD', KEYS[2], ARGV[1])
 for i = 4, 7 do
   redis.call('ZADD', KEYS[i], ARGV[3], ARGV[1])
 end
-local id = redis.call('XADD', KEYS[3], '*', '__data__', ARGV[4], 'type', 'detainer_lodged', 'detainer_id', ARGV[1])
+local seq = redis.call('INCR', KEYS[8])
+local id = redis.call(
+  'XADD', KEYS[3], '*', '__data__', ARGV[4], 'type', 'detainer_lodged', 'detainer_id', ARGV[1], 'seq', seq)
 return {1, id}

@@ -69,6 +69,7 @@ class DetainerRepository:
                 names.active_detainers,
                 names.detainer_changes,
                 *names.listings("detainers", detainer.field_office, DetainerStatus.ACTIVE.value),
+                names.detainer_change_count,
             ],
             args=[
                 detainer.detainer_id,
@@ -119,6 +120,7 @@ class DetainerRepository:
                     names.detainer_changes,
                     *leaving,
                     *joining,
+                    names.detainer_change_count,
                 ],
                 args=[
                     detainer_id,

@@ -13,6 +13,7 @@ active detainers fit in memory (``make bench-match`` measures it).
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ __all__ = ["ActiveDetainer", "DetainerIndex"]
 log = logging.getLogger(__name__)
 
 _LOAD_CHUNK = 1000  # detainer records per MGET at start-up
+_SEQ_FIELD = b"seq"  # each changelog entry's number (see RedisNames.detainer_change_count)
 _SYNC_CHUNK = 1000  # changelog entries per XREAD
 _FREEZE_AT = 50_000  # active detainers from which the loaded index is moved out of the garbage collector's way
 
@@ -57,6 +59,8 @@ class DetainerIndex:
         self._config = config
         self._people = PersonIndex(config=config)  # each detainer filed with its field office as tag
         self._read_up_to = "0-0"  # changelog id applied so far
+        self._last_seq: int | None = None  # the changelog number (``seq``) of the newest change applied
+        self._syncing = asyncio.Lock()  # the timer and the batches both sync: one at a time
 
     def __len__(self) -> int:
         return len(self._people)
@@ -74,10 +78,19 @@ class DetainerIndex:
 
     async def load(self) -> None:
         """Read every active detainer, then catch up on changes made meanwhile."""
+        async with self._syncing:
+            await self._load()
+
+    async def _load(self) -> None:
         latest = cast(
             list[tuple[bytes, dict[bytes, bytes]]], await self._client.xrevrange(self._names.detainer_changes, count=1)
         )
         read_up_to = latest[0][0].decode() if latest else "0-0"
+        # No entry left to read it from (an empty changelog): the counter says where numbering is.
+        latest_seq = (
+            latest[0][1].get(_SEQ_FIELD) if latest else await self._client.get(self._names.detainer_change_count)
+        )
+        self._last_seq = int(latest_seq) if latest_seq is not None and latest_seq.isdigit() else None
         members = cast(set[bytes], await self._client.smembers(self._names.active_detainers))
         ids = sorted(member.decode() for member in members)
         self._people = PersonIndex(config=self._config)
@@ -93,7 +106,7 @@ class DetainerIndex:
         self._people.add_many(loaded)  # one sort for all, rather than a merge per thousand
         del loaded
         self._read_up_to = read_up_to
-        await self.sync()
+        await self._sync()
         if len(self._people) >= _FREEZE_AT:
             # The index is then most of the heap and lives as long as the process: keep the cyclic
             # garbage collector from walking a million records on every full collection (pauses of
@@ -103,7 +116,16 @@ class DetainerIndex:
         log.info("detainer index loaded", extra={"active_detainers": len(self._people)})
 
     async def sync(self) -> int:
-        """Apply changelog entries not applied yet; returns how many."""
+        """Apply changelog entries not applied yet; returns how many.
+
+        If the changelog was trimmed past what this index applied (an instance that
+        stood still longer than the retention), the changes in between are gone:
+        the index is then rebuilt from the detainer records instead.
+        """
+        async with self._syncing:
+            return await self._sync()
+
+    async def _sync(self) -> int:
         applied = 0
         while True:
             reply = cast(
@@ -114,6 +136,13 @@ class DetainerIndex:
                 return applied
             (_, entries) = reply[0]
             for message_id, fields in entries:
+                if self._skipped_trimmed_changes(fields.get(_SEQ_FIELD)):
+                    log.warning(
+                        "detainer changelog trimmed past this index: reloading",
+                        extra={"applied_up_to": self._read_up_to},
+                    )
+                    await self._load()
+                    return len(self._people)
                 self._read_up_to = message_id.decode()
                 data = fields.get(DATA_FIELD)
                 try:
@@ -126,6 +155,16 @@ class DetainerIndex:
                 applied += 1
             if len(entries) < _SYNC_CHUNK:
                 return applied
+
+    def _skipped_trimmed_changes(self, raw_seq: bytes | None) -> bool:
+        """Whether this entry's number jumps past the next one expected (updating the last seen)."""
+        if raw_seq is None or not raw_seq.isdigit():
+            return False  # not numbered (written by hand, or before numbering): nothing to tell
+        seq = int(raw_seq)
+        skipped = self._last_seq is not None and seq > self._last_seq + 1
+        if self._last_seq is None or seq > self._last_seq:  # a replayed old entry does not move it back
+            self._last_seq = seq
+        return skipped
 
     def _apply(self, detainer: Detainer) -> None:
         if detainer.status is DetainerStatus.ACTIVE:
