@@ -7,12 +7,16 @@ source's integration can share it.
 from contracts.alerts import (
     Alert,
     AlertKind,
+    AlertOutcome,
     AlertRaised,
+    AlertReview,
+    AlertReviewed,
     AlertStatus,
     AlertTrigger,
     FieldAgreement,
     MatchDecision,
     MatchEvidence,
+    ReviewDecision,
 )
 from contracts.dead_letters import DeadLetter
 from contracts.detainers import (
@@ -48,7 +52,10 @@ __all__ = [
     "NOTIFIER_GROUP",
     "Alert",
     "AlertKind",
+    "AlertOutcome",
     "AlertRaised",
+    "AlertReview",
+    "AlertReviewed",
     "AlertStatus",
     "AlertTrigger",
     "Alias",
@@ -77,6 +84,7 @@ __all__ = [
     "ReleaseCancelled",
     "ReleaseReason",
     "ReleaseScheduled",
+    "ReviewDecision",
     "Sex",
     "StateId",
     "Transfer",

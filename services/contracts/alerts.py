@@ -16,12 +16,16 @@ from contracts.person import Person
 __all__ = [
     "Alert",
     "AlertKind",
+    "AlertOutcome",
     "AlertRaised",
+    "AlertReview",
+    "AlertReviewed",
     "AlertStatus",
     "AlertTrigger",
     "FieldAgreement",
     "MatchDecision",
     "MatchEvidence",
+    "ReviewDecision",
 ]
 
 
@@ -37,6 +41,15 @@ class AlertStatus(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
+
+
+class AlertOutcome(StrEnum):
+    """Why a resolved alert was closed."""
+
+    CUSTODY_ASSUMED = "custody_assumed"
+    RELEASED = "released"
+    DETAINER_LIFTED = "detainer_lifted"
+    NOT_THE_PERSON = "not_the_person"
 
 
 class MatchDecision(StrEnum):
@@ -65,6 +78,20 @@ class MatchEvidence(WireModel):
 class AlertTrigger(StrEnum):
     CUSTODY_EVENT = "custody_event"
     DETAINER_LODGED = "detainer_lodged"
+    MATCH_CONFIRMED = "match_confirmed"  # a person confirmed a possible match
+
+
+class ReviewDecision(StrEnum):
+    CONFIRMED = "confirmed"  # the booked person is the detainer's subject
+    REJECTED = "rejected"  # they are not: never suggested again for this booking
+
+
+class AlertReview(WireModel):
+    """A person's decision on a ``possible_match`` alert."""
+
+    decision: ReviewDecision
+    reviewed_by: str = Field(description="Who decided: the name on their API key.", examples=["LOS duty desk"])
+    reviewed_at: datetime
 
 
 class Alert(WireModel):
@@ -85,6 +112,14 @@ class Alert(WireModel):
     to_facility_ori: Ori | None = None
     person: Person | None = Field(default=None, description="The person as the facility booked them.")
     match: MatchEvidence
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    outcome: AlertOutcome | None = Field(default=None, description="Why it was resolved.")
+    review: AlertReview | None = Field(
+        default=None, description="For a possible_match: whether a person confirmed or rejected it."
+    )
 
 
 class AlertRaised(WireModel):
@@ -92,3 +127,10 @@ class AlertRaised(WireModel):
 
     type: Literal["alert_raised"] = "alert_raised"
     alert: Alert
+
+
+class AlertReviewed(WireModel):
+    """Published on the review stream when a person confirms or rejects a possible match."""
+
+    type: Literal["alert_reviewed"] = "alert_reviewed"
+    alert: Alert = Field(description="The possible_match alert, with its review.")

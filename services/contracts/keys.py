@@ -13,12 +13,15 @@ tag                       what lives there, and why together
 ``{detainers}``           detainer records, the active set, the listing index and
                           the detainer changelog: a lodge or a lift updates them
                           and publishes the change atomically.
-``{alerts}``              alert records, their indexes and the alert stream: an
-                          alert is created once, indexed and published atomically.
+``{alerts}``              alert records, their indexes, the alert stream and the
+                          review stream: an alert is created once, indexed and
+                          published atomically; a review updates the alert, moves
+                          it between listings and publishes itself atomically.
 ``{dead-letters}``        the dead-letter stream and what operators did with each.
 ``{audit}``               the audit trail.
 per booking               one key per booking (its own slot; the cluster spreads
-                          bookings over every node).
+                          bookings over every node), holding its state and the
+                          review decisions on it, read and saved together.
 per blocking key          the index of bookings by person, one sorted set per
                           blocking key, named by a digest so no identifier
                           appears in a key name.
@@ -92,7 +95,8 @@ class RedisNames:
     # --- custody state: one slot per booking ----------------------------------
 
     def booking(self, facility_ori: str, booking_number: str) -> str:
-        """Hash: the booking's custody state (``state`` JSON and ``version``)."""
+        """Hash: the booking's custody state (``state`` JSON and ``version``) and the review decisions
+        on it (``review:<detainer_id>`` JSON), so one compare-and-set guards both."""
         return f"{self.prefix}:booking:{{{facility_ori}:{booking_number}}}"
 
     def bookings_by_blocking_key(self, blocking_key_digest: str) -> str:
@@ -113,6 +117,11 @@ class RedisNames:
     def alerts_raised(self) -> str:
         """Stream of ``alert_raised`` messages, one per alert (live feed, delivery)."""
         return f"{self.prefix}:{{alerts}}:raised"
+
+    @property
+    def alert_reviews(self) -> str:
+        """Stream of ``alert_reviewed`` messages: a possible match confirmed or rejected (the notifier acts on it)."""
+        return f"{self.prefix}:{{alerts}}:reviews"
 
     def listings(self, family: str, field_office: str, status: str) -> tuple[str, str, str, str]:
         """The four listings one record of ``family`` (alerts, detainers) belongs to."""

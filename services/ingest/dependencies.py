@@ -10,13 +10,22 @@ from ingest.settings import IngestSettings
 from runtime import RedisClient
 
 if TYPE_CHECKING:
-    from ingest.alerts.repository import AlertReader
+    from ingest.alerts.repository import AlertReader, AlertReviews
     from ingest.custody.backlog import BacklogGauge
     from ingest.custody.publisher import CustodyEventPublisher
     from ingest.detainers.repository import DetainerRepository
     from ingest.ops.audit import AuditTrail
 
-__all__ = ["get_alerts", "get_audit", "get_backlog", "get_detainers", "get_publisher", "get_redis", "get_settings"]
+__all__ = [
+    "get_alert_reviews",
+    "get_alerts",
+    "get_audit",
+    "get_backlog",
+    "get_detainers",
+    "get_publisher",
+    "get_redis",
+    "get_settings",
+]
 
 
 def get_settings(request: Request) -> IngestSettings:
@@ -45,3 +54,7 @@ def get_detainers(request: Request) -> DetainerRepository:
 
 def get_alerts(request: Request) -> AlertReader:
     return cast("AlertReader", request.app.state.alerts)
+
+
+def get_alert_reviews(request: Request) -> AlertReviews:
+    return cast("AlertReviews", request.app.state.alert_reviews)

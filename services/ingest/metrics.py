@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter
 
-__all__ = ["DETAINER_CHANGES", "EVENTS_RECEIVED"]
+__all__ = ["ALERT_REVIEWS", "DETAINER_CHANGES", "EVENTS_RECEIVED"]
 
 EVENTS_RECEIVED = Counter(
     "releasewatch_ingest_events_total",
@@ -16,4 +16,10 @@ DETAINER_CHANGES = Counter(
     "releasewatch_ingest_detainer_changes_total",
     "Detainer lodges and lifts, by change and outcome (applied, replayed, conflict).",
     ["change", "outcome"],
+)
+
+ALERT_REVIEWS = Counter(
+    "releasewatch_ingest_alert_reviews_total",
+    "Possible matches confirmed or rejected, by decision and outcome (applied, replayed, conflict).",
+    ["decision", "outcome"],
 )

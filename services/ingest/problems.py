@@ -90,6 +90,20 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "again for a different reason, is refused.",
         ),
         ProblemType(
+            "not-reviewable",
+            "Only a possible match is confirmed or rejected",
+            409,
+            "Confirming and rejecting decide whether a `possible_match` alert names the detainer's subject; "
+            "every other alert already rests on a match.",
+        ),
+        ProblemType(
+            "review-conflict",
+            "This possible match was already decided the other way",
+            409,
+            "A possible match is confirmed or rejected once. The same decision again answers the alert as it is; "
+            "the opposite one is refused. The answer's `review` says who decided, and when.",
+        ),
+        ProblemType(
             "unauthenticated",
             "An API key is needed",
             401,
@@ -100,7 +114,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "This API key may not do that",
             403,
             "Sources submit custody events for their own facilities; field offices lodge, lift and read "
-            "their own office's detainers and alerts; operators read everything.",
+            "their own office's detainers and alerts, and review its possible matches; operators read everything.",
         ),
         ProblemType("not-found", "Not found", 404, "Nothing exists at this path."),
         ProblemType(

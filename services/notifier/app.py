@@ -27,7 +27,7 @@ from notifier.adapters.detainer_index import DetainerIndex
 from notifier.adapters.stream_entries import keep_raw_entries, raw_entries
 from notifier.delivery import BatchRunner
 from notifier.metrics import BATCH_SECONDS
-from notifier.service import CustodyEventProcessor, DetainerLodgeProcessor, NotifierPorts
+from notifier.service import AlertReviewProcessor, CustodyEventProcessor, DetainerLodgeProcessor, NotifierPorts
 from notifier.settings import NotifierSettings
 from notifier.trimming import StreamTrimmer
 from runtime import RedisClient, connect_redis, ensure_consumer_group, redis_is_reachable
@@ -94,7 +94,7 @@ class Notifier:
         self.phase = Phase.WAITING_FOR_REDIS
         await _wait_for_redis(self.redis)
         self.phase = Phase.PREPARING
-        for stream in (self.names.custody_events, self.names.detainer_changes):
+        for stream in (self.names.custody_events, self.names.detainer_changes, self.names.alert_reviews):
             if await ensure_consumer_group(self.redis, stream, NOTIFIER_GROUP):
                 log.info("consumer group created at id 0", extra={"stream": stream})
         await self.detainers.load()
@@ -168,6 +168,7 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
         for label, stream, processor in (
             ("custody", names.custody_events, custody),
             ("detainers", names.detainer_changes, lodges),
+            ("reviews", names.alert_reviews, AlertReviewProcessor(ports)),
         )
     }
 
@@ -204,7 +205,7 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
 
     trimmer = StreamTrimmer(
         redis,
-        [names.custody_events, names.detainer_changes, names.alerts_raised],
+        [names.custody_events, names.detainer_changes, names.alerts_raised, names.alert_reviews],
         retention_seconds=settings.stream_retention_seconds,
     )
     return Notifier(settings, names, redis, broker, detainers, custody, lodges, list(runners.values()), trimmer)

@@ -2,16 +2,20 @@
 
 ``CustodyEventProcessor`` turns a batch of custody events into booking
 states and alerts; ``DetainerLodgeProcessor`` raises alerts for a newly
-lodged detainer whose subject is in custody (or left recently). Both are idempotent:
-a batch processed twice (a redelivery after a crash) changes nothing the
-second time and raises no second alert.
+lodged detainer whose subject is in custody (or left recently);
+``AlertReviewProcessor`` keeps a person's decision on a possible match with
+the booking and, for a confirmation, raises the alerts of a match. All are
+idempotent: a batch processed twice (a redelivery after a crash) changes
+nothing the second time and raises no second alert. All three apply the
+review decisions kept with a booking (``domain/reviews.py``) to what the
+matcher says of it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -19,6 +23,8 @@ from pydantic import ValidationError
 
 from contracts import (
     Alert,
+    AlertKind,
+    AlertReviewed,
     AlertTrigger,
     CustodyEvent,
     Detainer,
@@ -35,10 +41,12 @@ from notifier.adapters.detainer_index import DetainerIndex
 from notifier.adapters.stream_entries import StreamEntry
 from notifier.domain.alert_rules import DetainerRef, alert_conditions, build_alert
 from notifier.domain.custody import BookingState, apply_event
+from notifier.domain.reviews import BookingReview, reviewed_matches
 from notifier.matching import search_keys
 from notifier.metrics import ALERTS_RAISED, EVENTS_PROCESSED
 
 __all__ = [
+    "AlertReviewProcessor",
     "BatchReport",
     "CustodyEventProcessor",
     "DetainerLodgeProcessor",
@@ -140,13 +148,13 @@ class CustodyEventProcessor:
                 unreadable.append((entry, str(error)))
 
         # 1. Fold the events into booking states and save them (the facts come first).
-        timeline, transitions = await self._apply(events)
+        timeline, transitions, reviews = await self._apply(events)
         # 2. File the bookings by person, so a detainer lodged from now on finds them ...
         await self._ports.booking_index.record(transitions)
         # 3. ... and only then look at the detainers: a lodge racing this batch is seen
         #    either here or by the lodge processor's lookup, never by neither.
         await self._ports.detainers.sync()
-        report.alerts = await _raise_alerts(self._ports.alerts, self._alerts_for(timeline))
+        report.alerts = await _raise_alerts(self._ports.alerts, self._alerts_for(timeline, reviews))
         await self._ports.dead_letters.send(self._ports.group, unreadable)
 
         report.processed = len(events)
@@ -157,9 +165,15 @@ class CustodyEventProcessor:
 
     async def _apply(
         self, events: Sequence[CustodyEvent]
-    ) -> tuple[list[tuple[CustodyEvent, BookingState]], list[tuple[BookingState, BookingState]]]:
+    ) -> tuple[
+        list[tuple[CustodyEvent, BookingState]],
+        list[tuple[BookingState, BookingState]],
+        dict[BookingKey, Mapping[str, BookingReview]],
+    ]:
         """Apply events per booking in stream order; returns each event with the state it left,
-        and each booking's state before and after the batch."""
+        each booking's state before and after the batch, and the review decisions on each booking
+        as they were when its state was saved (a decision kept meanwhile makes the save fail and
+        the booking be read again)."""
         by_booking: defaultdict[BookingKey, list[CustodyEvent]] = defaultdict(list)
         for event in events:
             by_booking[event.booking_key].append(event)
@@ -188,16 +202,24 @@ class CustodyEventProcessor:
         else:
             raise RuntimeError(f"{len(pending)} booking(s) kept changing concurrently; the batch will be retried")
         timeline = [step for booking in by_booking for step in snapshots[booking]]
-        return timeline, list(transitions.values())
+        reviews = {booking: stored[booking].reviews for booking in by_booking}
+        return timeline, list(transitions.values()), reviews
 
-    def _alerts_for(self, timeline: Sequence[tuple[CustodyEvent, BookingState]]) -> list[Alert]:
+    def _alerts_for(
+        self,
+        timeline: Sequence[tuple[CustodyEvent, BookingState]],
+        reviews: Mapping[BookingKey, Mapping[str, BookingReview]],
+    ) -> list[Alert]:
         raised_at = self._ports.clock()
         alerts: list[Alert] = []
+        detainers = self._ports.detainers
         for event, state in timeline:
             if state.person is None:
                 continue
             # One decision over every candidate detainer: an automatic match must lead the runner-up.
-            for detainer, evidence in self._ports.detainers.matches(state.person):
+            # Then people's decisions on this booking: a confirmed detainer is a match, a rejected one nothing.
+            matches = detainers.matches(state.person)
+            for detainer, evidence in reviewed_matches(matches, reviews.get(state.key, {}), detainers.get):
                 alerts += alerts_for_match(
                     state,
                     detainer,
@@ -234,12 +256,15 @@ class DetainerLodgeProcessor:
             if self._ports.detainers.get(detainer.detainer_id) is None:
                 continue  # lifted since: nothing to raise
             booking_keys = await self._ports.booking_index.bookings_filed_under(search_keys(detainer.person))
-            for state in await self._ports.bookings.load_keys(booking_keys):
+            for stored in await self._ports.bookings.load_keys(booking_keys):
+                state = stored.state
                 if state.person is None:
                     continue
                 # The very decision the booking's own events get (over every active detainer, this one
-                # included), so the alerts depend on the booking's state, not on which path came first.
-                for match, evidence in self._ports.detainers.matches(state.person):
+                # included, and with people's decisions on the booking), so the alerts depend on the
+                # booking's state, not on which path came first.
+                matches = self._ports.detainers.matches(state.person)
+                for match, evidence in reviewed_matches(matches, stored.reviews, self._ports.detainers.get):
                     if match.detainer_id == detainer.detainer_id:
                         alerts += alerts_for_match(
                             state,
@@ -254,3 +279,72 @@ class DetainerLodgeProcessor:
         report.processed = len(entries) - len(unreadable)
         report.dead_lettered = len(unreadable)
         return report
+
+
+def read_alert_review(entry: StreamEntry) -> BookingReview:
+    if entry.data is None:
+        raise UnreadableEntryError("no __data__ field: not written by releasewatch ingest")
+    try:
+        alert = AlertReviewed.model_validate_json(entry.data, extra="ignore").alert
+    except ValidationError as error:
+        raise UnreadableEntryError(f"not a valid alert review: {_describe(error)}") from None
+    if alert.kind is not AlertKind.POSSIBLE_MATCH or alert.review is None:
+        raise UnreadableEntryError("an alert review must carry a reviewed possible_match alert")
+    return BookingReview.of(alert)
+
+
+class AlertReviewProcessor:
+    """Acts on a person's decision on a possible match.
+
+    The decision is kept with the booking first (compare-and-set on the booking's version), then the
+    booking's state is read: a custody event saved concurrently either comes before (and its state is
+    read here) or fails its save and reads the decision. A confirmation raises the alerts a match calls
+    for (the normal fingerprints: a redelivered review, or a later automatic match, raises none twice);
+    a rejection raises nothing, and from now on the other processors never raise for the pair.
+    """
+
+    def __init__(self, ports: NotifierPorts) -> None:
+        self._ports = ports
+
+    async def process(self, entries: Sequence[StreamEntry]) -> BatchReport:
+        report = BatchReport(entries=len(entries))
+        reviews: list[BookingReview] = []
+        unreadable: list[tuple[StreamEntry, str]] = []
+        for entry in entries:
+            try:
+                reviews.append(read_alert_review(entry))
+            except UnreadableEntryError as error:
+                unreadable.append((entry, str(error)))
+        await self._ports.detainers.sync()  # a detainer lifted since is not alerted on
+        raised_at = self._ports.clock()
+        alerts: list[Alert] = []
+        for review in reviews:
+            stored = await self._keep_with_booking(review)
+            # This pair only, as the booking now holds it (the first decision on a pair stands).
+            decided = {review.detainer_id: stored.reviews[review.detainer_id]}
+            for detainer, evidence in reviewed_matches([], decided, self._ports.detainers.get):
+                alerts += alerts_for_match(
+                    stored.state,
+                    detainer,
+                    evidence,
+                    trigger=AlertTrigger.MATCH_CONFIRMED,
+                    event_id=None,
+                    raised_at=raised_at,
+                )
+        report.alerts = await _raise_alerts(self._ports.alerts, alerts)
+        await self._ports.dead_letters.send(self._ports.group, unreadable)
+        report.processed = len(reviews)
+        report.dead_lettered = len(unreadable)
+        return report
+
+    async def _keep_with_booking(self, review: BookingReview) -> StoredBooking:
+        """The booking with ``review`` kept on it (already there, on a redelivery: nothing is written)."""
+        booking = review.booking
+        for _ in range(_SAVE_ATTEMPTS):
+            stored = (await self._ports.bookings.load_many([booking]))[booking]
+            if review.detainer_id in stored.reviews:
+                return stored
+            if await self._ports.bookings.save_review(stored, review):
+                return StoredBooking(stored.state, stored.version + 1, {**stored.reviews, review.detainer_id: review})
+            log.info("booking changed concurrently; keeping the review again", extra={"alert_id": review.alert_id})
+        raise RuntimeError(f"booking of alert {review.alert_id} kept changing; the review will be retried")

@@ -140,3 +140,43 @@ async def test_foreign_entry_on_a_cluster_is_dead_lettered(
         await asyncio.sleep(0.05)
     (entry,) = await client.xrange(names.dead_letters)
     assert entry[1][b"reason"].startswith(b"no __data__ field")
+
+
+async def test_reviewing_possible_matches_on_a_cluster_raises_or_suppresses_the_alerts(
+    cluster_api: httpx.AsyncClient, cluster_notifier: Notifier
+) -> None:
+    """A review touches the alert's slot and the booking's, never both in one command."""
+    no_identifiers = {"fbi_number": None, "state_id": None, "a_number": None}
+    typo = samples.person(**no_identifiers, date_of_birth="1990-04-18", aliases=[])
+    for office in ("LOS", "NYC"):
+        detainer = samples.detainer(
+            detainer_id=f"{office}-1", field_office=office, person=samples.person(**no_identifiers)
+        )
+        assert (await cluster_api.post("/v1/detainers", json=detainer)).status_code == 201
+    for number in ("B-1", "B-2"):
+        event = samples.booking(event_id=f"evt-{number}", booking_number=number, person=typo)
+        assert (await cluster_api.post("/v1/custody-events", json=event)).status_code == 202
+    possible = {
+        (alert["field_office"], alert["booking_number"]): alert["alert_id"]
+        for office in ("LOS", "NYC")
+        for alert in await wait_for_alerts(cluster_api, office, 2)
+    }
+    assert len(possible) == 4
+
+    assert (await cluster_api.post(f"/v1/alerts/{possible['LOS', 'B-1']}/confirm")).status_code == 200
+    assert (await cluster_api.post(f"/v1/alerts/{possible['NYC', 'B-1']}/reject")).status_code == 200
+    alerts = await wait_for_alerts(cluster_api, "LOS", 3)
+
+    assert sorted((alert["kind"], alert["booking_number"]) for alert in alerts) == [
+        ("in_custody", "B-1"),
+        ("possible_match", "B-1"),
+        ("possible_match", "B-2"),
+    ]
+    release = samples.release(event_id="evt-B-1-out", booking_number="B-1")
+    assert (await cluster_api.post("/v1/custody-events", json=release)).status_code == 202
+    assert "released" in [alert["kind"] for alert in await wait_for_alerts(cluster_api, "LOS", 4)]
+    nyc = (await cluster_api.get("/v1/alerts", params={"field_office": "NYC"})).json()["alerts"]
+    assert sorted((alert["kind"], alert["status"]) for alert in nyc) == [
+        ("possible_match", "open"),
+        ("possible_match", "resolved"),
+    ]

@@ -66,7 +66,7 @@ class DeadLetterOperations:
         self._clock = clock
         self._claim = client.register_script(_CLAIM_SCRIPT)
         # Only the streams our consumers read can take a replay: a dead letter's fields are data, not orders.
-        self._replayable = {names.custody_events, names.detainer_changes}
+        self._replayable = {names.custody_events, names.detainer_changes, names.alert_reviews}
 
     async def newest(self, *, limit: int, before: str | None, open_only: bool) -> list[DeadLetterView]:
         views: list[DeadLetterView] = []

@@ -79,6 +79,7 @@ async def describe_queues(client: RedisClient, names: RedisNames) -> QueueReport
         ("custody_events", names.custody_events),
         ("detainer_changes", names.detainer_changes),
         ("alerts_raised", names.alerts_raised),
+        ("alert_reviews", names.alert_reviews),
         ("dead_letters", names.dead_letters),
     ):
         length = int(await client.xlen(key))

@@ -4,22 +4,30 @@ Two notifiers may process events of the same booking at once (a booking and
 its release in different batches). Each save names the version it read; a
 save that lost the race is refused and the caller re-applies its events to
 the newer state, so no fact is ever overwritten by a stale copy.
+
+The hash also keeps people's review decisions on the booking (one field per
+detainer), read with the state and guarded by the same version: whoever saves
+second, a state or a decision, has read the other's write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib.resources import files
 
 from contracts import RedisNames
 from notifier.domain.custody import BookingState
+from notifier.domain.reviews import BookingReview
 from runtime import RedisClient
 from runtime.scripts import ScriptCall, call_script_many
 
 __all__ = ["BookingStore", "StoredBooking"]
 
 _SAVE_SCRIPT = (files(__package__) / "save_booking.lua").read_text()
+_REVIEW_SCRIPT = (files(__package__) / "record_review.lua").read_text()
+REVIEW_FIELD_PREFIX = "review:"  # + detainer_id: a review decision kept in the booking hash
+_REVIEW_FIELD_PREFIX_BYTES = REVIEW_FIELD_PREFIX.encode()
 
 BookingKey = tuple[str, str]
 
@@ -28,6 +36,23 @@ BookingKey = tuple[str, str]
 class StoredBooking:
     state: BookingState
     version: int  # 0: never saved
+    reviews: Mapping[str, BookingReview] = field(default_factory=dict)  # by detainer_id
+
+
+def _stored(fields: Mapping[bytes, bytes], state: BookingState) -> StoredBooking:
+    """A booking hash as read (HGETALL), its state parsed: version and review decisions, if any."""
+    version = fields.get(b"version")
+    reviews = [
+        BookingReview.model_validate_json(value)
+        for name, value in fields.items()
+        if name.startswith(_REVIEW_FIELD_PREFIX_BYTES)
+    ]
+    return StoredBooking(state, 0 if version is None else int(version), {r.detainer_id: r for r in reviews})
+
+
+def _state(fields: Mapping[bytes, bytes]) -> BookingState | None:
+    raw = fields.get(b"state")
+    return None if raw is None else BookingState.model_validate_json(raw)
 
 
 class BookingStore:
@@ -36,6 +61,7 @@ class BookingStore:
         self._names = names
         self._retention = retention_seconds
         self._save = client.register_script(_SAVE_SCRIPT)
+        self._record_review = client.register_script(_REVIEW_SCRIPT)
 
     def key_of(self, booking: BookingKey) -> str:
         return self._names.booking(*booking)
@@ -46,25 +72,37 @@ class BookingStore:
             return {}
         async with self._client.pipeline(transaction=False) as pipe:
             for booking in wanted:
-                pipe.hmget(self.key_of(booking), ["version", "state"])
+                pipe.hgetall(self.key_of(booking))
             replies = await pipe.execute()
-        loaded: dict[BookingKey, StoredBooking] = {}
-        for booking, (version, state) in zip(wanted, replies, strict=True):
-            if state is None:
-                loaded[booking] = StoredBooking(BookingState.empty(*booking), 0)
-            else:
-                loaded[booking] = StoredBooking(BookingState.model_validate_json(state), int(version))
-        return loaded
+        return {
+            booking: _stored(fields, _state(fields) or BookingState.empty(*booking))
+            for booking, fields in zip(wanted, replies, strict=True)
+        }
 
-    async def load_keys(self, keys: Sequence[str]) -> list[BookingState]:
-        """States stored under booking keys (as the in-custody index holds them); missing ones skipped."""
+    async def load_keys(self, keys: Sequence[str]) -> list[StoredBooking]:
+        """Bookings stored under booking keys (as the in-custody index holds them), with the review
+        decisions on them; those without a state are skipped."""
         if not keys:
             return []
         async with self._client.pipeline(transaction=False) as pipe:
             for key in keys:
-                pipe.hget(key, "state")
+                pipe.hgetall(key)
             replies = await pipe.execute()
-        return [BookingState.model_validate_json(raw) for raw in replies if raw is not None]
+        return [_stored(fields, state) for fields in replies if (state := _state(fields)) is not None]
+
+    async def save_review(self, stored: StoredBooking, review: BookingReview) -> bool:
+        """Keep ``review`` with the booking read as ``stored``; False where the booking moved on since."""
+        reply = await self._record_review(
+            keys=[self.key_of(stored.state.key)],
+            args=[
+                stored.version,
+                stored.version + 1,
+                REVIEW_FIELD_PREFIX + review.detainer_id,
+                review.model_dump_json(),
+                self._retention,
+            ],
+        )
+        return bool(reply)
 
     async def save_many(self, changes: Sequence[tuple[StoredBooking, BookingState]]) -> list[bool]:
         """Save each new state over the stored one it was derived from; False where that one moved on."""

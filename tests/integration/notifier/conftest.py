@@ -25,7 +25,7 @@ from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.detainer_index import DetainerIndex
 from notifier.adapters.stream_entries import StreamEntry
 from notifier.domain.custody import BookingState
-from notifier.service import CustodyEventProcessor, DetainerLodgeProcessor, NotifierPorts
+from notifier.service import AlertReviewProcessor, CustodyEventProcessor, DetainerLodgeProcessor, NotifierPorts
 from runtime import ensure_consumer_group
 
 StreamEntries = list[tuple[bytes, dict[bytes, bytes]]]
@@ -68,11 +68,12 @@ class NotifierInstance:
     ports: NotifierPorts
     custody: CustodyEventProcessor
     lodges: DetainerLodgeProcessor
+    reviews: AlertReviewProcessor
 
     @classmethod
     async def start(cls, ports: NotifierPorts) -> NotifierInstance:
         await ports.detainers.load()  # what Notifier.prepare() does before subscribing
-        return cls(ports, CustodyEventProcessor(ports), DetainerLodgeProcessor(ports))
+        return cls(ports, CustodyEventProcessor(ports), DetainerLodgeProcessor(ports), AlertReviewProcessor(ports))
 
 
 class Streams:
@@ -97,6 +98,9 @@ class Streams:
 
     async def new_detainer_changes(self) -> list[StreamEntry]:
         return await self._new(self._names.detainer_changes)
+
+    async def new_alert_reviews(self) -> list[StreamEntry]:
+        return await self._new(self._names.alert_reviews)
 
     async def append_raw_entry(self, stream: str, fields: dict[str, str | bytes]) -> str:
         """An entry written by something other than ingest."""

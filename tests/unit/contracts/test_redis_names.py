@@ -41,6 +41,7 @@ DETAINER_KEYS = [
 ALERT_KEYS = [
     NAMES.alert("al_abc"),
     NAMES.alerts_raised,
+    NAMES.alert_reviews,
     NAMES.alert_listing(),
     NAMES.alert_listing(field_office="LOS"),
     NAMES.alert_listing(status="open"),
@@ -136,6 +137,7 @@ def _every_name(names: RedisNames) -> list[str]:
         names.alert_listing(field_office="LOS", status="open"),
         *names.listings("alerts", "LOS", "open"),
         names.alerts_raised,
+        names.alert_reviews,
         names.dead_letters,
     ]
 

@@ -1,0 +1,501 @@
+"""Reviewing possible matches: a duty officer confirms or rejects, and the alerts follow.
+
+The booked person is the detainer's subject but for a birth date one day off, and neither record
+carries an identifier: the matcher sends the pair to review. Everything is driven as in production
+(events and detainers through the ingest API with API keys, reviews through the alert endpoints,
+the notifier's processors reading the streams with its consumer group) and asserted through what the
+duty officer reads from ``/v1/alerts``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from contracts import RedisNames
+from ingest.app import create_app
+from ingest.auth import ApiKeyEntry, Role, digest_of
+from ingest.settings import IngestSettings
+from notifier.adapters.booking_store import BookingKey, BookingStore, StoredBooking
+from notifier.app import build_notifier
+from tests import samples
+from tests.integration.ingest.support import assert_problem
+from tests.integration.notifier.conftest import (
+    RETENTION_SECONDS,
+    NotifierInstance,
+    Outcome,
+    Streams,
+    build_ports,
+    without_identifiers_but,
+)
+from tests.integration.notifier.test_wired_service import WiredNotifier, eventually, settings_for
+
+DETAINER_ID = "LOS-2026-000871"
+DESK = "LOS duty desk"
+
+KEYS = {
+    "jail": ApiKeyEntry(name="county jail", role=Role.SOURCE, key_sha256=digest_of("rwk_jail")),
+    "los": ApiKeyEntry(name=DESK, role=Role.FIELD_OFFICE, field_office="LOS", key_sha256=digest_of("rwk_los")),
+    "nyc": ApiKeyEntry(
+        name="NYC duty desk", role=Role.FIELD_OFFICE, field_office="NYC", key_sha256=digest_of("rwk_nyc")
+    ),
+    "ops": ApiKeyEntry(name="night operator", role=Role.OPERATOR, key_sha256=digest_of("rwk_ops")),
+}
+
+
+def as_(holder: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer rwk_{holder}"}
+
+
+def wanted_person() -> dict[str, Any]:
+    """The detainer's subject, known by name and birth date only."""
+    return samples.person(**without_identifiers_but())
+
+
+def booked_with_a_typo() -> dict[str, Any]:
+    """The same person as the jail booked them: birth date one day off, no aliases, no identifiers."""
+    return samples.person(**without_identifiers_but(), date_of_birth="1990-04-18", aliases=[])
+
+
+class Desk:
+    """What the jail and the field offices do and see, through the API."""
+
+    def __init__(self, api: httpx.AsyncClient) -> None:
+        self.api = api
+
+    async def lodge(self) -> None:
+        detainer = samples.detainer(detainer_id=DETAINER_ID, person=wanted_person())
+        answer = await self.api.post("/v1/detainers", json=detainer, headers=as_("los"))
+        assert answer.status_code == 201, answer.text
+
+    async def lift(self) -> None:
+        answer = await self.api.post(
+            f"/v1/detainers/{DETAINER_ID}/lift", json={"reason": "cancelled"}, headers=as_("los")
+        )
+        assert answer.status_code == 200, answer.text
+
+    async def submit(self, *events: dict[str, Any]) -> None:
+        for event in events:
+            answer = await self.api.post("/v1/custody-events", json=event, headers=as_("jail"))
+            assert answer.status_code == 202, answer.text
+
+    async def alerts(self, holder: str = "los", **query: str) -> list[dict[str, Any]]:
+        """The office's alerts, oldest first."""
+        answer = await self.api.get("/v1/alerts", params={"limit": 100, **query}, headers=as_(holder))
+        assert answer.status_code == 200, answer.text
+        return list(reversed(answer.json()["alerts"]))
+
+    async def kinds(self, holder: str = "los", **query: str) -> list[str]:
+        return sorted(alert["kind"] for alert in await self.alerts(holder, **query))
+
+    async def alert(self, kind: str, holder: str = "los") -> dict[str, Any]:
+        (alert,) = [alert for alert in await self.alerts(holder) if alert["kind"] == kind]
+        return alert
+
+    async def possible_match(self) -> dict[str, Any]:
+        return await self.alert("possible_match")
+
+    async def confirm(self, alert_id: str, holder: str = "los") -> httpx.Response:
+        return await self.api.post(f"/v1/alerts/{alert_id}/confirm", headers=as_(holder))
+
+    async def reject(self, alert_id: str, holder: str = "los") -> httpx.Response:
+        return await self.api.post(f"/v1/alerts/{alert_id}/reject", headers=as_(holder))
+
+
+@pytest.fixture
+async def keyed_api(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    payload = json.dumps([entry.model_dump(mode="json") for entry in KEYS.values()])
+    app = create_app(IngestSettings(redis_url=redis_url, log_format="text", api_keys=payload))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def desk(keyed_api: httpx.AsyncClient) -> Desk:
+    return Desk(keyed_api)
+
+
+async def catch_up(notifier: NotifierInstance, streams: Streams) -> None:
+    """The notifier processes whatever is new on each stream it consumes."""
+    if changes := await streams.new_detainer_changes():
+        await notifier.lodges.process(changes)
+    if events := await streams.new_custody_events():
+        await notifier.custody.process(events)
+    if reviews := await streams.new_alert_reviews():
+        await notifier.reviews.process(reviews)
+
+
+async def booked_for_review(desk: Desk, notifier: NotifierInstance, streams: Streams, *events: dict[str, Any]) -> str:
+    """A detainer lodged, then a booking that only possibly matches it (and ``events``): the possible
+    match's alert id."""
+    await desk.lodge()
+    await desk.submit(samples.booking(person=booked_with_a_typo()), *events)
+    await catch_up(notifier, streams)
+    assert await desk.kinds() == ["possible_match"]
+    return str((await desk.possible_match())["alert_id"])
+
+
+# --- what the officer reviews ---------------------------------------------------------------------
+
+
+async def test_a_booking_that_only_possibly_matches_raises_one_open_possible_match_for_review(
+    desk: Desk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    await booked_for_review(desk, notifier, streams, samples.release_scheduled())
+
+    alert = await desk.possible_match()
+    assert alert["status"] == "open"
+    assert alert["review"] is None
+    assert alert["match"]["decision"] == "possible_match"
+    assert ("date_of_birth", "day_or_month_typo") in [(f["field"], f["level"]) for f in alert["match"]["fields"]]
+
+
+# --- confirming ---------------------------------------------------------------------------------
+
+
+async def test_confirming_a_possible_match_raises_the_alerts_of_a_match_with_the_evidence_the_officer_saw(
+    desk: Desk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams, samples.release_scheduled())
+    shown = await desk.possible_match()
+
+    answer = await desk.confirm(alert_id)
+    await catch_up(notifier, streams)
+
+    assert answer.status_code == 200, answer.text
+    assert "Idempotent-Replayed" not in answer.headers
+    assert await desk.kinds() == ["in_custody", "possible_match", "release_scheduled"]
+    reviewed = await desk.possible_match()
+    assert reviewed == answer.json()
+    assert reviewed["status"] == "acknowledged"
+    assert (reviewed["acknowledged_by"], reviewed["acknowledged_at"]) == (DESK, reviewed["review"]["reviewed_at"])
+    assert reviewed["review"]["decision"] == "confirmed"
+    assert reviewed["review"]["reviewed_by"] == DESK
+    assert reviewed["outcome"] is None
+    in_custody = await desk.alert("in_custody")
+    assert in_custody["status"] == "open"
+    assert in_custody["trigger"] == "match_confirmed"
+    assert (in_custody["detainer_id"], in_custody["booking_number"]) == (DETAINER_ID, shown["booking_number"])
+    assert in_custody["match"] == {**shown["match"], "decision": "match", "rule": "confirmed"}
+    assert (await desk.alert("release_scheduled"))["scheduled_release_at"] == "2026-11-24T09:00:00-08:00"
+
+
+async def test_after_a_confirmation_a_later_release_raises_released(
+    desk: Desk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams)
+    assert (await desk.confirm(alert_id)).status_code == 200
+    await catch_up(notifier, streams)
+
+    await desk.submit(samples.release())
+    await catch_up(notifier, streams)
+
+    assert await desk.kinds() == ["in_custody", "possible_match", "released"]
+    released = await desk.alert("released")
+    assert released["trigger"] == "custody_event"
+    assert released["event_id"] == "evt-0005"
+    assert (released["match"]["decision"], released["match"]["rule"]) == ("match", "confirmed")
+
+
+async def test_a_release_that_came_before_the_confirmation_is_alerted_once_confirmed(
+    desk: Desk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams, samples.release_scheduled(), samples.release())
+
+    assert (await desk.confirm(alert_id)).status_code == 200
+    await catch_up(notifier, streams)
+
+    assert await desk.kinds() == ["in_custody", "possible_match", "release_scheduled", "released"]
+
+
+async def test_confirming_twice_answers_the_same_alert_and_raises_nothing_new(
+    desk: Desk, notifier: NotifierInstance, streams: Streams, outcome: Outcome, redis_client: Redis, names: RedisNames
+) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams)
+    first = await desk.confirm(alert_id)
+    review_entries = await streams.new_alert_reviews()
+    await notifier.reviews.process(review_entries)
+    raised = len(await outcome.alerts_raised())
+
+    again = await desk.confirm(alert_id)
+    await notifier.reviews.process(review_entries)  # the review message redelivered, too
+    await catch_up(notifier, streams)
+
+    assert again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert await redis_client.xlen(names.alert_reviews) == 1
+    assert len(await outcome.alerts_raised()) == raised
+    assert await desk.kinds() == ["in_custody", "possible_match"]
+
+
+async def test_a_confirmed_pair_the_matcher_later_matches_on_its_own_raises_nothing_twice(
+    desk: Desk, notifier: NotifierInstance, streams: Streams, outcome: Outcome
+) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams)
+    assert (await desk.confirm(alert_id)).status_code == 200
+    await catch_up(notifier, streams)
+
+    corrected = samples.booking_updated(person=wanted_person())  # the jail fixes the birth date
+    await desk.submit(corrected)
+    await catch_up(notifier, streams)
+
+    assert await desk.kinds() == ["in_custody", "possible_match"]
+    assert [raised.alert.kind.value for raised in await outcome.alerts_raised()] == ["possible_match", "in_custody"]
+
+
+async def test_confirming_a_possible_match_whose_detainer_was_lifted_since_raises_nothing(
+    desk: Desk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams)
+    await desk.lift()
+
+    assert (await desk.confirm(alert_id)).status_code == 200
+    await catch_up(notifier, streams)
+
+    assert await desk.kinds() == ["possible_match"]
+
+
+# --- rejecting ----------------------------------------------------------------------------------
+
+
+async def test_rejecting_resolves_the_possible_match_as_not_the_person(
+    desk: Desk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams)
+
+    answer = await desk.reject(alert_id)
+    await catch_up(notifier, streams)
+
+    assert answer.status_code == 200, answer.text
+    alert = await desk.possible_match()
+    assert alert == answer.json()
+    assert (alert["status"], alert["outcome"], alert["resolved_by"]) == ("resolved", "not_the_person", DESK)
+    assert alert["review"]["decision"] == "rejected"
+    assert await desk.kinds(status="open") == []
+    assert await desk.kinds(status="resolved") == ["possible_match"]
+
+
+async def test_after_a_rejection_nothing_is_raised_for_that_detainer_on_that_booking_again(
+    desk: Desk, notifier: NotifierInstance, streams: Streams, outcome: Outcome
+) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams)
+    assert (await desk.reject(alert_id)).status_code == 200
+    await catch_up(notifier, streams)
+
+    # Even a correction that makes the booked person match outright does not bring the detainer back.
+    await desk.submit(samples.booking_updated(person=wanted_person()), samples.release_scheduled(), samples.transfer())
+    await catch_up(notifier, streams)
+
+    assert await desk.kinds() == ["possible_match"]
+    assert len(await outcome.alerts_raised()) == 1
+
+
+async def test_a_rejection_also_holds_when_the_detainer_lodge_is_processed_after_it(
+    desk: Desk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    await desk.lodge()
+    await desk.submit(samples.booking(person=booked_with_a_typo()))
+    await notifier.custody.process(await streams.new_custody_events())  # sees the detainer in the changelog
+    alert_id = (await desk.possible_match())["alert_id"]
+    assert (await desk.reject(alert_id)).status_code == 200
+    await notifier.reviews.process(await streams.new_alert_reviews())
+    await desk.submit(samples.booking_updated(person=wanted_person()))
+    await notifier.custody.process(await streams.new_custody_events())
+
+    await notifier.lodges.process(await streams.new_detainer_changes())  # the lodge, processed last
+
+    assert await desk.kinds() == ["possible_match"]
+
+
+# --- who may, and what may be reviewed ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["confirm", "reject"])
+async def test_another_office_cannot_review_the_possible_match_it_cannot_see(
+    desk: Desk, notifier: NotifierInstance, streams: Streams, redis_client: Redis, names: RedisNames, action: str
+) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams)
+    before = await desk.possible_match()
+
+    answer = await desk.api.post(f"/v1/alerts/{alert_id}/{action}", headers=as_("nyc"))
+
+    problem = assert_problem(answer, 404, "not-found")
+    assert alert_id in problem["detail"]
+    assert await desk.possible_match() == before
+    assert await redis_client.xlen(names.alert_reviews) == 0
+
+
+async def test_a_jail_cannot_review_a_possible_match(desk: Desk, notifier: NotifierInstance, streams: Streams) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams)
+
+    assert_problem(await desk.confirm(alert_id, holder="jail"), 403, "forbidden")
+    assert (await desk.possible_match())["review"] is None
+
+
+async def test_an_operator_reviews_any_office_s_possible_match(
+    desk: Desk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams)
+
+    answer = await desk.confirm(alert_id, holder="ops")
+    await catch_up(notifier, streams)
+
+    assert answer.json()["review"]["reviewed_by"] == "night operator"
+    assert await desk.kinds() == ["in_custody", "possible_match"]
+
+
+@pytest.mark.parametrize("action", ["confirm", "reject"])
+async def test_reviewing_an_alert_that_is_not_a_possible_match_is_a_409_problem(
+    desk: Desk, notifier: NotifierInstance, streams: Streams, redis_client: Redis, names: RedisNames, action: str
+) -> None:
+    await desk.lodge()
+    await desk.submit(samples.booking(person=wanted_person()))
+    await catch_up(notifier, streams)
+    alert = await desk.alert("in_custody")
+
+    answer = await desk.api.post(f"/v1/alerts/{alert['alert_id']}/{action}", headers=as_("los"))
+
+    problem = assert_problem(answer, 409, "not-reviewable")
+    assert "in_custody" in problem["detail"]
+    assert await desk.alert("in_custody") == alert
+    assert await redis_client.xlen(names.alert_reviews) == 0
+
+
+@pytest.mark.parametrize(("first", "then"), [("confirm", "reject"), ("reject", "confirm")])
+async def test_deciding_a_possible_match_the_other_way_is_a_409_problem_naming_the_first_decision(
+    desk: Desk, notifier: NotifierInstance, streams: Streams, first: str, then: str
+) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams)
+    decided = await desk.api.post(f"/v1/alerts/{alert_id}/{first}", headers=as_("los"))
+    await catch_up(notifier, streams)
+    kinds = await desk.kinds()
+
+    answer = await desk.api.post(f"/v1/alerts/{alert_id}/{then}", headers=as_("ops"))
+    await catch_up(notifier, streams)
+
+    problem = assert_problem(answer, 409, "review-conflict")
+    assert problem["review"] == decided.json()["review"]
+    assert await desk.possible_match() == decided.json()
+    assert await desk.kinds() == kinds
+
+
+async def test_reviewing_an_unknown_alert_is_a_404_problem(desk: Desk) -> None:
+    assert_problem(await desk.confirm("al_nothing_here"), 404, "not-found")
+
+
+async def test_every_review_is_in_the_audit_trail(desk: Desk, notifier: NotifierInstance, streams: Streams) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams)
+    await desk.confirm(alert_id)
+    await desk.confirm(alert_id)  # a replay is not a second action
+
+    trail = (await desk.api.get("/v1/ops/audit", headers=as_("ops"))).json()
+
+    reviews = [entry for entry in trail["entries"] if entry["action"].startswith("alert.")]
+    assert [(entry["actor"], entry["action"], entry["target"]) for entry in reviews] == [
+        (DESK, "alert.confirmed", alert_id)
+    ]
+
+
+async def test_an_entry_on_the_review_stream_that_is_no_review_is_dead_lettered_with_the_reason(
+    notifier: NotifierInstance, streams: Streams, outcome: Outcome, names: RedisNames
+) -> None:
+    foreign_id = await streams.append_raw_entry(names.alert_reviews, {"__data__": '{"type": "alert_reviewed"}'})
+
+    report = await notifier.reviews.process(await streams.new_alert_reviews())
+
+    assert (report.processed, report.dead_lettered) == (0, 1)
+    ((_, letter),) = await outcome.dead_letters()
+    assert (letter.stream, letter.message_id) == (names.alert_reviews, foreign_id)
+    assert letter.reason.startswith("not a valid alert review")
+
+
+# --- a review and an event of the booking at once -------------------------------------------------
+
+
+class BookingStoreWithAWindow(BookingStore):
+    """Runs ``meanwhile`` (another notifier's work) right after its first read of a booking."""
+
+    def __init__(self, client: Redis, names: RedisNames, *, meanwhile: Callable[[], Awaitable[object]]) -> None:
+        super().__init__(client, names, retention_seconds=RETENTION_SECONDS)
+        self._meanwhile: Callable[[], Awaitable[object]] | None = meanwhile
+
+    async def load_many(self, bookings: Iterable[BookingKey]) -> dict[BookingKey, StoredBooking]:
+        loaded = await super().load_many(bookings)
+        if self._meanwhile is not None:
+            meanwhile, self._meanwhile = self._meanwhile, None
+            await meanwhile()
+        return loaded
+
+
+async def test_a_confirmation_kept_while_a_release_is_being_saved_still_raises_released(
+    desk: Desk, notifier: NotifierInstance, streams: Streams, second_client: Redis, names: RedisNames
+) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams)
+    assert (await desk.confirm(alert_id)).status_code == 200
+    confirmation = await streams.new_alert_reviews()
+    await desk.submit(samples.release())
+    release = await streams.new_custody_events()
+
+    # This notifier reads the booking (not confirmed yet); meanwhile another one keeps the confirmation
+    # and reads the booking (not released yet). Neither may conclude there is nothing to raise.
+    other = await NotifierInstance.start(
+        build_ports(
+            second_client,
+            names,
+            bookings=BookingStoreWithAWindow(
+                second_client, names, meanwhile=lambda: notifier.reviews.process(confirmation)
+            ),
+        )
+    )
+    await other.custody.process(release)
+
+    assert await desk.kinds() == ["in_custody", "possible_match", "released"]
+
+
+async def test_a_release_saved_while_a_confirmation_is_being_kept_still_raises_released(
+    desk: Desk, notifier: NotifierInstance, streams: Streams, second_client: Redis, names: RedisNames
+) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams)
+    assert (await desk.confirm(alert_id)).status_code == 200
+    confirmation = await streams.new_alert_reviews()
+    await desk.submit(samples.release())
+    release = await streams.new_custody_events()
+
+    other = await NotifierInstance.start(
+        build_ports(
+            second_client,
+            names,
+            bookings=BookingStoreWithAWindow(second_client, names, meanwhile=lambda: notifier.custody.process(release)),
+        )
+    )
+    await other.reviews.process(confirmation)
+
+    assert await desk.kinds() == ["in_custody", "possible_match", "released"]
+
+
+# --- the notifier as it runs ----------------------------------------------------------------------
+
+
+async def test_the_running_notifier_acts_on_a_confirmation(desk: Desk, redis_url: str) -> None:
+    wired = WiredNotifier(build_notifier(settings_for(redis_url)))
+    try:
+        await wired.start()
+        await desk.lodge()
+        await desk.submit(samples.booking(person=booked_with_a_typo()))
+        (alert,) = await eventually(desk.alerts, bool, what="the possible match")
+
+        assert (await desk.confirm(alert["alert_id"])).status_code == 200
+
+        kinds = await eventually(desk.kinds, lambda kinds: "in_custody" in kinds, what="the in_custody alert")
+    finally:
+        await wired.stop()
+    assert kinds == ["in_custody", "possible_match"]
