@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from contracts.base import WireModel
 from contracts.events import ReleaseReason
@@ -21,11 +21,14 @@ __all__ = [
     "AlertReview",
     "AlertReviewed",
     "AlertStatus",
+    "AlertStep",
     "AlertTrigger",
     "FieldAgreement",
     "MatchDecision",
     "MatchEvidence",
+    "ResolveAlert",
     "ReviewDecision",
+    "TimelineEntry",
 ]
 
 
@@ -94,6 +97,36 @@ class AlertReview(WireModel):
     reviewed_at: datetime
 
 
+class AlertStep(StrEnum):
+    """What happened to an alert, as its timeline tells it."""
+
+    RAISED = "raised"
+    REVIEWED = "reviewed"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class TimelineEntry(WireModel):
+    """One step in an alert's life, appended by whatever changed the alert, in the same write."""
+
+    at: datetime
+    what: AlertStep
+    by: str | None = Field(default=None, description="Who: the name on their API key; none when releasewatch did.")
+    detail: str | None = Field(
+        default=None, description="e.g. the trigger that raised it, the review decision, the outcome and note."
+    )
+
+
+ResolutionNote = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class ResolveAlert(WireModel):
+    """What a field office sends to resolve an alert."""
+
+    outcome: AlertOutcome
+    note: ResolutionNote | None = None
+
+
 class Alert(WireModel):
     alert_id: str = Field(description="Stable: derived from the condition, so a redelivery finds the same alert.")
     kind: AlertKind
@@ -119,6 +152,20 @@ class Alert(WireModel):
     outcome: AlertOutcome | None = Field(default=None, description="Why it was resolved.")
     review: AlertReview | None = Field(
         default=None, description="For a possible_match: whether a person confirmed or rejected it."
+    )
+    resolution_note: str | None = Field(default=None, description="What the person who resolved it wrote.")
+    notice_given: bool | None = Field(
+        default=None, description="For released: whether the release schedule was known before the person left."
+    )
+    notice_lead_hours: float | None = Field(
+        default=None,
+        description="For released with notice: hours from when the schedule became known to the release (0.1 h).",
+    )
+    released_without_notice: bool | None = Field(
+        default=None, description="For released: true when no release schedule was known before the person left."
+    )
+    timeline: tuple[TimelineEntry, ...] = Field(
+        default=(), description="What happened to the alert, oldest first: raised, reviewed, acknowledged, resolved."
     )
 
 

@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from contracts import RedisNames
-from ingest.alerts.repository import AlertReader, AlertReviews
+from ingest.alerts.repository import AlertLifecycle, AlertReader, AlertReviews
 from ingest.alerts.routes import router as alerts_router
 from ingest.auth import ApiKeys
 from ingest.custody.backlog import BacklogGauge
@@ -66,6 +66,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         app.state.detainers = DetainerRepository(redis, names)
         app.state.alerts = AlertReader(redis, names)
         app.state.alert_reviews = AlertReviews(redis, names)
+        app.state.alert_lifecycle = AlertLifecycle(redis, names)
         app.state.dead_letters = DeadLetterOperations(redis, names)
         app.state.audit = AuditTrail(redis, names)
         log.info("ingest started", extra={"redis_cluster": settings.redis_cluster})

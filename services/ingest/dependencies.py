@@ -10,13 +10,14 @@ from ingest.settings import IngestSettings
 from runtime import RedisClient
 
 if TYPE_CHECKING:
-    from ingest.alerts.repository import AlertReader, AlertReviews
+    from ingest.alerts.repository import AlertLifecycle, AlertReader, AlertReviews
     from ingest.custody.backlog import BacklogGauge
     from ingest.custody.publisher import CustodyEventPublisher
     from ingest.detainers.repository import DetainerRepository
     from ingest.ops.audit import AuditTrail
 
 __all__ = [
+    "get_alert_lifecycle",
     "get_alert_reviews",
     "get_alerts",
     "get_audit",
@@ -54,6 +55,10 @@ def get_detainers(request: Request) -> DetainerRepository:
 
 def get_alerts(request: Request) -> AlertReader:
     return cast("AlertReader", request.app.state.alerts)
+
+
+def get_alert_lifecycle(request: Request) -> AlertLifecycle:
+    return cast("AlertLifecycle", request.app.state.alert_lifecycle)
 
 
 def get_alert_reviews(request: Request) -> AlertReviews:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter
 
-__all__ = ["ALERT_REVIEWS", "DETAINER_CHANGES", "EVENTS_RECEIVED"]
+__all__ = ["ALERT_LIFECYCLE", "ALERT_REVIEWS", "DETAINER_CHANGES", "EVENTS_RECEIVED"]
 
 EVENTS_RECEIVED = Counter(
     "releasewatch_ingest_events_total",
@@ -16,6 +16,12 @@ DETAINER_CHANGES = Counter(
     "releasewatch_ingest_detainer_changes_total",
     "Detainer lodges and lifts, by change and outcome (applied, replayed, conflict).",
     ["change", "outcome"],
+)
+
+ALERT_LIFECYCLE = Counter(
+    "releasewatch_ingest_alert_steps_total",
+    "Alerts acknowledged or resolved, by step and outcome (applied, replayed, conflict).",
+    ["step", "outcome"],
 )
 
 ALERT_REVIEWS = Counter(

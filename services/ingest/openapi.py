@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, TypeAdapter
 
-from contracts import LiftDetainer, LodgeDetainer, custody_event_adapter
+from contracts import LiftDetainer, LodgeDetainer, ResolveAlert, custody_event_adapter
 
 __all__ = ["install_openapi", "problem_responses", "request_body_schema"]
 
@@ -23,6 +23,7 @@ _REQUEST_SCHEMAS: dict[str, TypeAdapter[Any] | type[BaseModel]] = {
     "CustodyEvent": custody_event_adapter,
     "LodgeDetainer": LodgeDetainer,
     "LiftDetainer": LiftDetainer,
+    "ResolveAlert": ResolveAlert,
 }
 
 _PROBLEM_SCHEMA: dict[str, Any] = {

@@ -104,6 +104,14 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "the opposite one is refused. The answer's `review` says who decided, and when.",
         ),
         ProblemType(
+            "alert-lifecycle-conflict",
+            "This alert is past that step",
+            409,
+            "An alert goes open, acknowledged, resolved, and never back. Acknowledging a resolved alert, or "
+            "resolving it again with another outcome, is refused; the same step again answers the alert as it is. "
+            "The answer's `alert` shows where it stands.",
+        ),
+        ProblemType(
             "unauthenticated",
             "An API key is needed",
             401,
@@ -114,7 +122,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "This API key may not do that",
             403,
             "Sources submit custody events for their own facilities; field offices lodge, lift and read "
-            "their own office's detainers and alerts, and review its possible matches; operators read everything.",
+            "their own office's detainers and alerts, review its possible matches, and acknowledge and resolve its "
+            "alerts; operators read everything.",
         ),
         ProblemType("not-found", "Not found", 404, "Nothing exists at this path."),
         ProblemType(

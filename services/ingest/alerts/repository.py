@@ -1,4 +1,5 @@
-"""Alerts in Redis: read what the notifier wrote, and record people's reviews of possible matches."""
+"""Alerts in Redis: read what the notifier wrote, and record what people do with them: reviews of
+possible matches, acknowledgements and resolutions."""
 
 from __future__ import annotations
 
@@ -14,13 +15,17 @@ from contracts import (
     AlertReview,
     AlertReviewed,
     AlertStatus,
+    AlertStep,
     RedisNames,
     ReviewDecision,
+    TimelineEntry,
 )
 from ingest.listing import newest_first
 from runtime import RedisClient
 
 __all__ = [
+    "AlertLifecycle",
+    "AlertLifecycleConflictError",
     "AlertNotFoundError",
     "AlertNotReviewableError",
     "AlertReader",
@@ -29,6 +34,7 @@ __all__ = [
 ]
 
 _REVIEW_SCRIPT = (files(__package__) / "review_alert.lua").read_text()
+_UPDATE_SCRIPT = (files(__package__) / "update_alert.lua").read_text()
 _REVIEW_ATTEMPTS = 5  # compare-and-swap retries when the record changes between read and write
 
 
@@ -59,6 +65,16 @@ class AlertReviewConflictError(Exception):
         super().__init__(f"alert {current.alert_id!r} was already {review.decision.value}")
         self.current = current
         self.review = review
+
+
+class AlertLifecycleConflictError(Exception):
+    """The alert is past the step asked for: acknowledging a resolved alert, or resolving it again
+    with another outcome. ``pointer`` names the request field at fault, if one is."""
+
+    def __init__(self, current: Alert, detail: str, *, pointer: str | None = None) -> None:
+        super().__init__(detail)
+        self.current = current
+        self.pointer = pointer
 
 
 class AlertReader:
@@ -94,7 +110,11 @@ def reviewed(alert: Alert, decision: ReviewDecision, *, by: str, at: datetime) -
     A confirmation acknowledges it: the case goes on in the alerts it turns into. A rejection resolves
     it as ``not_the_person``. Neither moves an alert back in its lifecycle.
     """
-    update: dict[str, Any] = {"review": AlertReview(decision=decision, reviewed_by=by, reviewed_at=at)}
+    step = TimelineEntry(at=at, what=AlertStep.REVIEWED, by=by, detail=decision.value)
+    update: dict[str, Any] = {
+        "review": AlertReview(decision=decision, reviewed_by=by, reviewed_at=at),
+        "timeline": (*alert.timeline, step),
+    }
     if decision is ReviewDecision.CONFIRMED:
         if alert.status is AlertStatus.OPEN:
             update |= {"status": AlertStatus.ACKNOWLEDGED, "acknowledged_at": at, "acknowledged_by": by}
@@ -155,3 +175,95 @@ class AlertReviews:
             if outcome[0] == -1:
                 raise AlertNotFoundError(alert_id)
         raise RuntimeError(f"alert {alert_id!r} kept changing while being reviewed")
+
+
+def acknowledged(alert: Alert, *, by: str, at: datetime) -> Alert | None:
+    """The alert once ``by`` acknowledged it; None when it already was (nothing to change).
+
+    A resolved alert is past acknowledging: that is a conflict.
+    """
+    if alert.status is AlertStatus.ACKNOWLEDGED:
+        return None
+    if alert.status is AlertStatus.RESOLVED:
+        raise AlertLifecycleConflictError(alert, f"alert {alert.alert_id!r} is already resolved")
+    step = TimelineEntry(at=at, what=AlertStep.ACKNOWLEDGED, by=by)
+    return alert.model_copy(
+        update={
+            "status": AlertStatus.ACKNOWLEDGED,
+            "acknowledged_at": at,
+            "acknowledged_by": by,
+            "timeline": (*alert.timeline, step),
+        }
+    )
+
+
+def resolved(alert: Alert, outcome: AlertOutcome, note: str | None, *, by: str, at: datetime) -> Alert | None:
+    """The alert once ``by`` resolved it with ``outcome``; None when it already was, with that outcome.
+
+    An open alert may be resolved directly (it is never marked acknowledged). Resolved with another
+    outcome already: a conflict.
+    """
+    if alert.status is AlertStatus.RESOLVED:
+        if alert.outcome is outcome:
+            return None
+        already = alert.outcome.value if alert.outcome is not None else "no outcome"
+        raise AlertLifecycleConflictError(
+            alert,
+            f"alert {alert.alert_id!r} was already resolved as {already} by {alert.resolved_by}",
+            pointer="#/outcome",
+        )
+    detail = outcome.value if note is None else f"{outcome.value}: {note}"
+    step = TimelineEntry(at=at, what=AlertStep.RESOLVED, by=by, detail=detail)
+    return alert.model_copy(
+        update={
+            "status": AlertStatus.RESOLVED,
+            "resolved_at": at,
+            "resolved_by": by,
+            "outcome": outcome,
+            "resolution_note": note,
+            "timeline": (*alert.timeline, step),
+        }
+    )
+
+
+class AlertLifecycle:
+    """Acknowledging and resolving alerts: each step once, by compare-and-swap on the record."""
+
+    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        self._client = client
+        self._names = names
+        self._clock = clock
+        self._update = client.register_script(_UPDATE_SCRIPT)
+
+    async def acknowledge(self, alert_id: str, *, by: str) -> tuple[Alert, bool]:
+        """Acknowledge the alert; returns it and whether this call changed it."""
+        return await self._step(alert_id, lambda current, at: acknowledged(current, by=by, at=at))
+
+    async def resolve(self, alert_id: str, outcome: AlertOutcome, note: str | None, *, by: str) -> tuple[Alert, bool]:
+        """Resolve the alert with ``outcome``; returns it and whether this call changed it."""
+        return await self._step(alert_id, lambda current, at: resolved(current, outcome, note, by=by, at=at))
+
+    async def _step(self, alert_id: str, change: Callable[[Alert, datetime], Alert | None]) -> tuple[Alert, bool]:
+        names = self._names
+        for _ in range(_REVIEW_ATTEMPTS):
+            raw = await self._client.get(names.alert(alert_id))
+            if raw is None:
+                raise AlertNotFoundError(alert_id)
+            current = _parse(raw)
+            after = change(current, self._clock())
+            if after is None:
+                return current, False
+            leaving = names.listings("alerts", current.field_office, current.status.value)[2:]
+            joining = names.listings("alerts", after.field_office, after.status.value)[2:]
+            outcome = cast(
+                list[Any],
+                await self._update(
+                    keys=[names.alert(alert_id), *leaving, *joining],
+                    args=[alert_id, raw, after.model_dump_json(), int(current.raised_at.timestamp() * 1000)],
+                ),
+            )
+            if outcome[0] == 1:
+                return after, True
+            if outcome[0] == -1:
+                raise AlertNotFoundError(alert_id)
+        raise RuntimeError(f"alert {alert_id!r} kept changing while being acknowledged or resolved")

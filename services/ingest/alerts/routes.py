@@ -1,16 +1,19 @@
-"""`/v1/alerts`: what field offices read, and their reviews of possible matches."""
+"""`/v1/alerts`: what field offices read, their reviews of possible matches, and acknowledging and
+resolving alerts."""
 
 from __future__ import annotations
 
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, TypeAdapter
 
-from contracts import Alert, AlertStatus, ReviewDecision
+from contracts import Alert, AlertStatus, ResolveAlert, ReviewDecision
 from contracts.fields import FieldOffice
 from ingest.alerts.repository import (
+    AlertLifecycle,
+    AlertLifecycleConflictError,
     AlertNotFoundError,
     AlertNotReviewableError,
     AlertReader,
@@ -18,12 +21,13 @@ from ingest.alerts.repository import (
     AlertReviews,
 )
 from ingest.auth import Principal, Role, office_to_list, require_role
-from ingest.dependencies import get_alert_reviews, get_alerts, get_audit
+from ingest.body import read_body, validate_json_body
+from ingest.dependencies import get_alert_lifecycle, get_alert_reviews, get_alerts, get_audit
 from ingest.listing import Paging
-from ingest.metrics import ALERT_REVIEWS
-from ingest.openapi import problem_responses
+from ingest.metrics import ALERT_LIFECYCLE, ALERT_REVIEWS
+from ingest.openapi import problem_responses, request_body_schema
 from ingest.ops.audit import AuditTrail
-from ingest.problems import Problem
+from ingest.problems import FieldError, Problem
 
 __all__ = ["router"]
 
@@ -32,6 +36,10 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+
+_MAX_RESOLVE_BYTES = 16 * 1024  # an outcome and a note of up to 1,000 characters
+
+_resolve_adapter: TypeAdapter[ResolveAlert] = TypeAdapter(ResolveAlert)
 
 AlertId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
@@ -165,5 +173,94 @@ async def _review(
     log.info(
         "possible match reviewed" if decided else "possible match review replayed",
         extra={"alert_id": alert_id, "decision": decision.value},
+    )
+    return alert
+
+
+@router.post(
+    "/{alert_id}/ack",
+    response_model=Alert,
+    summary="Acknowledge an alert",
+    description=(
+        "Someone at the field office has seen the alert: it becomes `acknowledged`, with who and when, and the "
+        "step joins its `timeline`. Acknowledging again answers the alert as it is with "
+        "`Idempotent-Replayed: true`; acknowledging a resolved alert answers 409."
+    ),
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def acknowledge_alert(
+    alert_id: AlertId,
+    response: Response,
+    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
+    alerts: Annotated[AlertReader, Depends(get_alerts)],
+    lifecycle: Annotated[AlertLifecycle, Depends(get_alert_lifecycle)],
+    audit: Annotated[AuditTrail, Depends(get_audit)],
+) -> Alert:
+    await _visible_alert(alerts, alert_id, principal)
+    try:
+        alert, changed = await lifecycle.acknowledge(alert_id, by=principal.name)
+    except AlertNotFoundError:
+        raise _not_found(alert_id) from None
+    except AlertLifecycleConflictError as conflict:
+        raise _lifecycle_conflict("acknowledged", conflict) from None
+    return await _stepped(alert, "acknowledged", changed, response, principal, audit)
+
+
+@router.post(
+    "/{alert_id}/resolve",
+    response_model=Alert,
+    summary="Resolve an alert",
+    description=(
+        "The case is closed with an `outcome` (`custody_assumed`, `released`, `detainer_lifted`, "
+        "`not_the_person`) and an optional `note`: the alert becomes `resolved`, with who and when, and the step "
+        "joins its `timeline`. An open alert may be resolved directly. Resolving again with the same outcome "
+        "answers the alert as it is with `Idempotent-Replayed: true`; with another outcome, 409."
+    ),
+    openapi_extra=request_body_schema("ResolveAlert", ["application/json"]),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+)
+async def resolve_alert(
+    alert_id: AlertId,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
+    alerts: Annotated[AlertReader, Depends(get_alerts)],
+    lifecycle: Annotated[AlertLifecycle, Depends(get_alert_lifecycle)],
+    audit: Annotated[AuditTrail, Depends(get_audit)],
+) -> Alert:
+    body = await read_body(request, limit=_MAX_RESOLVE_BYTES)
+    resolution = validate_json_body(_resolve_adapter, body)
+    await _visible_alert(alerts, alert_id, principal)
+    try:
+        alert, changed = await lifecycle.resolve(alert_id, resolution.outcome, resolution.note, by=principal.name)
+    except AlertNotFoundError:
+        raise _not_found(alert_id) from None
+    except AlertLifecycleConflictError as conflict:
+        raise _lifecycle_conflict("resolved", conflict) from None
+    return await _stepped(alert, "resolved", changed, response, principal, audit)
+
+
+def _lifecycle_conflict(step: str, conflict: AlertLifecycleConflictError) -> Problem:
+    ALERT_LIFECYCLE.labels(step=step, outcome="conflict").inc()
+    errors = [] if conflict.pointer is None else [FieldError(conflict.pointer, str(conflict))]
+    return Problem(
+        "alert-lifecycle-conflict",
+        f"{conflict}.",
+        errors=errors,
+        extra={"alert": conflict.current.model_dump(mode="json")},
+    )
+
+
+async def _stepped(
+    alert: Alert, step: str, changed: bool, response: Response, principal: Principal, audit: AuditTrail
+) -> Alert:
+    ALERT_LIFECYCLE.labels(step=step, outcome="applied" if changed else "replayed").inc()
+    if changed:
+        await audit.record(actor=principal.name, action=f"alert.{step}", target=alert.alert_id)
+    else:
+        response.headers[REPLAYED_HEADER] = "true"
+    log.info(
+        f"alert {step}" if changed else f"alert {step} replayed",
+        extra={"alert_id": alert.alert_id, "status": alert.status.value},
     )
     return alert

@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from importlib.resources import files
 
-from contracts import Alert, AlertRaised, RedisNames
+from contracts import Alert, AlertRaised, AlertStep, RedisNames, TimelineEntry
 from runtime import RedisClient
 
 __all__ = ["AlertStore"]
 
 _CREATE_SCRIPT = (files(__package__) / "create_alerts.lua").read_text()
 _CHUNK = 200  # alerts per script call: keeps each call short on the server
+
+
+def _with_raised_step(alert: Alert) -> Alert:
+    """The alert as first written: its timeline starts with being raised (the record is its own history)."""
+    if alert.timeline:
+        return alert
+    raised = TimelineEntry(at=alert.raised_at, what=AlertStep.RAISED, detail=alert.trigger.value)
+    return alert.model_copy(update={"timeline": (raised,)})
 
 
 class AlertStore:
@@ -24,7 +32,7 @@ class AlertStore:
         """Create the alerts that do not exist yet; returns those created by this call."""
         unique: dict[str, Alert] = {}
         for alert in alerts:  # the first copy names the event that raised it
-            unique.setdefault(alert.alert_id, alert)
+            unique.setdefault(alert.alert_id, _with_raised_step(alert))
         created: list[Alert] = []
         ordered = list(unique.values())
         for start in range(0, len(ordered), _CHUNK):

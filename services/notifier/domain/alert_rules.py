@@ -17,7 +17,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from contracts import Alert, AlertKind, AlertTrigger, MatchDecision, MatchEvidence
 from notifier.domain.custody import BookingState
@@ -67,6 +67,25 @@ def _utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def _schedule_known_before_leaving(state: BookingState) -> bool:
+    """Whether a release time was known at the facility before the person left (the release_scheduled
+    condition of ``alert_conditions``)."""
+    scheduled, known_at = state.scheduled_release_at, state.schedule_known_at
+    left_at = min((at for at in (state.released_at, state.transferred_at) if at is not None), default=None)
+    return scheduled is not None and known_at is not None and (left_at is None or known_at <= left_at)
+
+
+def _release_notice(state: BookingState) -> dict[str, Any]:
+    """For a ``released`` alert: whether notice came first, and how many hours ahead of the release."""
+    if state.released_at is None:
+        return {}
+    known_at = state.schedule_known_at
+    if not _schedule_known_before_leaving(state) or known_at is None:
+        return {"notice_given": False, "released_without_notice": True}
+    lead_hours = round((state.released_at - known_at).total_seconds() / 3600, 1)
+    return {"notice_given": True, "notice_lead_hours": lead_hours, "released_without_notice": False}
+
+
 def alert_conditions(state: BookingState, decision: MatchDecision = MatchDecision.MATCH) -> list[AlertCondition]:
     """The conditions that hold for a booking whose person matched a detainer's subject.
 
@@ -79,8 +98,7 @@ def alert_conditions(state: BookingState, decision: MatchDecision = MatchDecisio
         return [AlertCondition(AlertKind.POSSIBLE_MATCH, state.booked_at)]
     conditions = [AlertCondition(AlertKind.IN_CUSTODY, state.booked_at)]  # booked: a fact whatever followed
     scheduled, known_at = state.scheduled_release_at, state.schedule_known_at
-    left_at = min((at for at in (state.released_at, state.transferred_at) if at is not None), default=None)
-    if scheduled is not None and known_at is not None and (left_at is None or known_at <= left_at):
+    if _schedule_known_before_leaving(state) and scheduled is not None and known_at is not None:
         conditions.append(AlertCondition(AlertKind.RELEASE_SCHEDULED, known_at, _utc_iso(scheduled)))
     if state.released_at is not None:
         conditions.append(AlertCondition(AlertKind.RELEASED, state.released_at))
@@ -123,4 +141,5 @@ def build_alert(
         to_facility_ori=state.transferred_to if condition.kind is AlertKind.TRANSFERRED else None,
         person=state.person,
         match=evidence,
+        **(_release_notice(state) if is_release else {}),
     )
