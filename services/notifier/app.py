@@ -85,7 +85,11 @@ class Notifier:
         for chore in self._chores:
             chore.cancel()
         await asyncio.gather(*self._chores, return_exceptions=True)
-        await self.broker.stop()
+        try:
+            # FastStream waits RW_SHUTDOWN_GRACE_SECONDS for the batch in flight; never wait for ever.
+            await asyncio.wait_for(self.broker.stop(), timeout=self.settings.shutdown_grace_seconds + 5)
+        except TimeoutError:
+            log.warning("subscribers did not stop in time; what they held stays pending and is retried")
         await self.close()
 
     async def prepare(self) -> None:
