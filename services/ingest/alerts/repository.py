@@ -203,6 +203,11 @@ def resolved(alert: Alert, outcome: AlertOutcome, note: str | None, *, by: str, 
     An open alert may be resolved directly (it is never marked acknowledged). Resolved with another
     outcome already: a conflict.
     """
+    if alert.kind is AlertKind.POSSIBLE_MATCH and alert.review is None:
+        # Resolving it would leave the pair to be suggested again: a person decides it with confirm or reject.
+        raise AlertLifecycleConflictError(
+            alert, f"possible match {alert.alert_id!r} is not reviewed yet: confirm or reject it first"
+        )
     if alert.status is AlertStatus.RESOLVED:
         if alert.outcome is outcome:
             return None

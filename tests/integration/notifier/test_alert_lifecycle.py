@@ -254,6 +254,18 @@ async def test_a_reviewed_possible_match_shows_its_review_in_the_timeline(
     assert (reviewed["what"], reviewed["by"], reviewed["detail"]) == ("reviewed", DESK, "rejected")
 
 
+async def test_an_unreviewed_possible_match_is_not_resolved_but_confirmed_or_rejected(
+    office: Office, notifier: NotifierInstance, streams: Streams
+) -> None:
+    alert_id = await booked_for_review(office, notifier, streams)
+
+    answer = await office.resolve(alert_id, {"outcome": "not_the_person"})
+
+    assert_problem(answer, 409, "alert-lifecycle-conflict")
+    assert "confirm or reject" in answer.json()["detail"]
+    assert (await office.read(alert_id)).json()["status"] == "open"
+
+
 # --- what a released alert says about notice ----------------------------------------------------
 
 
