@@ -6,8 +6,10 @@ import os
 import socket
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from notifier.scheduler import SchedulePolicy, parse_durations
 
 __all__ = ["NotifierSettings"]
 
@@ -55,6 +57,23 @@ class NotifierSettings(BaseSettings):
     detainer_sync_seconds: float = Field(
         default=5.0, gt=0, description="How often an idle notifier applies detainer changes (busy ones do per batch)."
     )
+    reminder_leads: str = Field(
+        default="72h,48h,24h,4h",
+        description="Lead times of the reminders before a scheduled release (s, m, h, d; seconds if no unit).",
+    )
+    escalation_after_seconds: float = Field(
+        default=3600.0, gt=0, description="An alert not acknowledged this long after it was raised is escalated."
+    )
+    escalation_urgent_after_seconds: float = Field(
+        default=900.0, gt=0, description="The same, when the release is within RW_ESCALATION_URGENT_WITHIN_HOURS."
+    )
+    escalation_urgent_within_hours: float = Field(
+        default=48.0, ge=0, description="A release this close makes an alert's escalation urgent."
+    )
+    escalation_levels: int = Field(
+        default=2, ge=0, le=10, description="Escalations per alert, each one window after the one before."
+    )
+    scheduler_tick_seconds: float = Field(default=1.0, gt=0, description="How often due reminders are looked for.")
     booking_retention_days: int = Field(
         default=30, ge=1, description="How long a booking's state is kept after the person left custody."
     )
@@ -68,3 +87,18 @@ class NotifierSettings(BaseSettings):
 
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
+
+    @field_validator("reminder_leads")
+    @classmethod
+    def _leads_parse(cls, value: str) -> str:
+        parse_durations(value)
+        return value
+
+    def schedule_policy(self) -> SchedulePolicy:
+        return SchedulePolicy(
+            reminder_leads_seconds=parse_durations(self.reminder_leads),
+            escalation_after_seconds=self.escalation_after_seconds,
+            escalation_urgent_after_seconds=self.escalation_urgent_after_seconds,
+            escalation_urgent_within_seconds=self.escalation_urgent_within_hours * 3600,
+            escalation_levels=self.escalation_levels,
+        )

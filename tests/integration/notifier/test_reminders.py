@@ -1,0 +1,317 @@
+"""Reminders before a release and escalations of unacknowledged alerts, as a duty officer sees them.
+
+Events and detainers go in through the ingest API; the notifier's processors and its scheduler run
+over the real Redis; what the office sees is read back through ``GET /v1/alerts/{id}``. Time is a
+clock the test moves (the scheduler runs whatever is due at the clock's time), so an 80-hour story
+takes no time and no assertion depends on how fast anything ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from contracts import AlertNotice, RedisNames
+from notifier.adapters.alert_store import AlertStore
+from notifier.scheduler import JobPlanner, SchedulePolicy, Scheduler, parse_durations
+from tests import samples
+from tests.integration.notifier.conftest import FIXED_NOW, IngestApi, NotifierInstance, Streams, build_ports
+
+RELEASE_AT = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+NO_ESCALATION = SchedulePolicy(escalation_levels=0)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Notifier:
+    """One notifier instance: its processors, its planner and its scheduler, on the test's clock."""
+
+    def __init__(self, instance: NotifierInstance, scheduler: Scheduler) -> None:
+        self.instance = instance
+        self.scheduler = scheduler
+
+    @classmethod
+    async def start(cls, client: Redis, names: RedisNames, clock: Clock, policy: SchedulePolicy) -> Notifier:
+        ports = dataclasses.replace(
+            build_ports(client, names),
+            alerts=AlertStore(client, names, planner=JobPlanner(client, names, policy, clock=clock)),
+        )
+        instance = await NotifierInstance.start(ports)
+        return cls(instance, Scheduler(client, names, bookings=ports.bookings, detainers=ports.detainers, clock=clock))
+
+    async def process(self, streams: Streams) -> None:
+        await self.instance.custody.process(await streams.new_custody_events())
+        await self.instance.lodges.process(await streams.new_detainer_changes())
+
+
+class Office:
+    def __init__(self, api: httpx.AsyncClient) -> None:
+        self.api = api
+
+    async def alerts(self, kind: str) -> list[dict[str, Any]]:
+        answer = await self.api.get("/v1/alerts", params={"field_office": "LOS"})
+        return [alert for alert in answer.json()["alerts"] if alert["kind"] == kind]
+
+    async def alert(self, kind: str) -> dict[str, Any]:
+        (found,) = await self.alerts(kind)
+        return found
+
+    async def steps(self, alert_id: str, what: str) -> list[str]:
+        alert = (await self.api.get(f"/v1/alerts/{alert_id}")).json()
+        return [entry["detail"] for entry in alert["timeline"] if entry["what"] == what]
+
+
+@pytest.fixture
+def office(api: httpx.AsyncClient) -> Office:
+    return Office(api)
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    yield Clock(RELEASE_AT - timedelta(hours=80))
+
+
+def scheduled(release_at: datetime = RELEASE_AT, event_id: str = "evt-0003") -> dict[str, Any]:
+    return samples.release_scheduled(event_id=event_id, scheduled_release_at=release_at.isoformat())
+
+
+async def story(ingest_api: IngestApi, streams: Streams, notifier: Notifier, *events: dict[str, Any]) -> None:
+    await ingest_api.lodge(samples.detainer())
+    await ingest_api.submit(samples.booking(), *events)
+    await notifier.process(streams)
+
+
+async def run_at(moment: datetime, clock: Clock, *notifiers: Notifier) -> None:
+    clock.now = moment
+    await asyncio.gather(*(notifier.scheduler.run_due() for notifier in notifiers))
+
+
+async def test_a_release_scheduled_80_hours_ahead_gets_the_four_reminders_in_order_and_none_after_release(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    notifier = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
+    await story(ingest_api, streams, notifier, scheduled())
+    alert_id = (await office.alert("release_scheduled"))["alert_id"]
+
+    seen = []
+    for hours_before in (73, 71.9, 60, 47.9, 30, 23.9, 5, 3.9, 1, -1, -30):
+        await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, notifier)
+        seen.append(await office.steps(alert_id, "reminded"))
+
+    assert seen[0] == []
+    assert seen[1] == ["72h before release"]
+    assert seen[3] == ["72h before release", "48h before release"]
+    assert seen[5] == ["72h before release", "48h before release", "24h before release"]
+    assert seen[7] == seen[-1] == ["72h before release", "48h before release", "24h before release", "4h before release"]
+
+
+async def test_a_release_10_hours_ahead_gets_only_the_4_hour_reminder(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    clock.now = RELEASE_AT - timedelta(hours=10)
+    notifier = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
+    await story(ingest_api, streams, notifier, scheduled())
+    alert_id = (await office.alert("release_scheduled"))["alert_id"]
+
+    for hours_before in (9, 5, 3.5, 0.5):
+        await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, notifier)
+
+    assert await office.steps(alert_id, "reminded") == ["4h before release"]
+
+
+async def test_a_cancelled_release_sends_no_further_reminder(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    notifier = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
+    await story(ingest_api, streams, notifier, scheduled())
+    alert_id = (await office.alert("release_scheduled"))["alert_id"]
+    await run_at(RELEASE_AT - timedelta(hours=71), clock, notifier)
+
+    await ingest_api.submit(samples.release_cancelled(occurred_at=(clock.now + timedelta(minutes=5)).isoformat()))
+    await notifier.process(streams)
+    for hours_before in (47, 23, 3):
+        await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, notifier)
+
+    assert await office.steps(alert_id, "reminded") == ["72h before release"]
+
+
+async def test_a_lifted_detainer_sends_no_further_reminder(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    notifier = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
+    await story(ingest_api, streams, notifier, scheduled())
+    alert_id = (await office.alert("release_scheduled"))["alert_id"]
+    await run_at(RELEASE_AT - timedelta(hours=71), clock, notifier)
+
+    await ingest_api.lift(samples.detainer()["detainer_id"])
+    for hours_before in (47, 23, 3):
+        await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, notifier)
+
+    assert await office.steps(alert_id, "reminded") == ["72h before release"]
+
+
+async def test_a_rescheduled_release_is_reminded_of_at_its_new_time_only(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    notifier = await Notifier.start(redis_client, names, clock, SchedulePolicy(reminder_leads_seconds=(4 * 3600,)))
+    later = RELEASE_AT + timedelta(days=2)
+    await story(ingest_api, streams, notifier, scheduled())
+    await ingest_api.submit(
+        scheduled(later, event_id="evt-0013") | {"occurred_at": (clock.now + timedelta(hours=1)).isoformat()}
+    )
+    await notifier.process(streams)
+
+    for moment in (RELEASE_AT - timedelta(hours=3), later - timedelta(hours=3)):
+        await run_at(moment, clock, notifier)
+
+    reminded = {
+        alert["scheduled_release_at"]: await office.steps(alert["alert_id"], "reminded")
+        for alert in await office.alerts("release_scheduled")
+    }
+    assert reminded == {
+        RELEASE_AT.isoformat().replace("+00:00", "Z"): [],
+        later.isoformat().replace("+00:00", "Z"): ["4h before release"],
+    }
+
+
+async def test_a_notifier_restarted_between_two_reminders_loses_none_and_repeats_none(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    first = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
+    await story(ingest_api, streams, first, scheduled())
+    alert_id = (await office.alert("release_scheduled"))["alert_id"]
+    await run_at(RELEASE_AT - timedelta(hours=71), clock, first)
+    del first  # killed: all it knew was in Redis
+
+    clock.now = RELEASE_AT - timedelta(hours=47)
+    restarted = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
+    for hours_before in (47, 23, 23, 3, 3):
+        await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, restarted)
+
+    assert await office.steps(alert_id, "reminded") == [
+        "72h before release",
+        "48h before release",
+        "24h before release",
+        "4h before release",
+    ]
+
+
+async def test_two_notifiers_send_each_reminder_once(
+    redis_client: Redis,
+    second_client: Redis,
+    names: RedisNames,
+    ingest_api: IngestApi,
+    streams: Streams,
+    office: Office,
+    clock: Clock,
+) -> None:
+    first = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
+    second = await Notifier.start(second_client, names, clock, NO_ESCALATION)
+    await story(ingest_api, streams, first, scheduled())
+    alert_id = (await office.alert("release_scheduled"))["alert_id"]
+
+    for hours_before in (71, 47, 23, 3):
+        await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, first, second)
+
+    assert await office.steps(alert_id, "reminded") == [
+        "72h before release",
+        "48h before release",
+        "24h before release",
+        "4h before release",
+    ]
+    notices = [
+        AlertNotice.model_validate_json(fields[b"__data__"])
+        for _, fields in await redis_client.xrange(names.alerts_raised)
+        if fields[b"type"] == b"alert_reminded"
+    ]
+    assert [notice.lead_seconds for notice in notices] == [72 * 3600, 48 * 3600, 24 * 3600, 4 * 3600]
+
+
+async def test_reminders_overdue_when_the_release_came_are_never_sent(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    notifier = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
+    await story(ingest_api, streams, notifier, scheduled())
+    alert_id = (await office.alert("release_scheduled"))["alert_id"]
+
+    await run_at(RELEASE_AT + timedelta(minutes=1), clock, notifier)  # the scheduler was down until after release
+
+    assert await office.steps(alert_id, "reminded") == []
+    assert await redis_client.zcard(names.alert_schedule) == 0
+
+
+# --- escalation -------------------------------------------------------------------------------
+
+
+ESCALATE_HOURLY = SchedulePolicy(
+    reminder_leads_seconds=(),
+    escalation_after_seconds=3600,
+    escalation_urgent_after_seconds=600,
+    escalation_urgent_within_seconds=48 * 3600,
+    escalation_levels=2,
+)
+
+
+async def test_an_unacknowledged_alert_escalates_once_per_level(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    notifier = await Notifier.start(redis_client, names, clock, ESCALATE_HOURLY)
+    await story(ingest_api, streams, notifier)
+    alert = await office.alert("in_custody")
+    raised = datetime.fromisoformat(alert["raised_at"])
+
+    for minutes in (59, 61, 61, 119, 121, 121, 600):
+        await run_at(raised + timedelta(minutes=minutes), clock, notifier)
+
+    assert await office.steps(alert["alert_id"], "escalated") == ["level 1", "level 2"]
+    assert (await office.alert("in_custody"))["escalation_level"] == 2
+
+
+async def test_an_acknowledged_alert_does_not_escalate(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    notifier = await Notifier.start(redis_client, names, clock, ESCALATE_HOURLY)
+    await story(ingest_api, streams, notifier)
+    alert = await office.alert("in_custody")
+    raised = datetime.fromisoformat(alert["raised_at"])
+
+    assert (await office.api.post(f"/v1/alerts/{alert['alert_id']}/ack")).status_code == 200
+    for minutes in (61, 121, 600):
+        await run_at(raised + timedelta(minutes=minutes), clock, notifier)
+
+    assert await office.steps(alert["alert_id"], "escalated") == []
+    assert (await office.alert("in_custody"))["escalation_level"] is None
+
+
+async def test_escalation_comes_sooner_when_the_release_is_close(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    clock.now = FIXED_NOW  # when the notifier raises the alert
+    notifier = await Notifier.start(redis_client, names, clock, ESCALATE_HOURLY)
+    await story(ingest_api, streams, notifier, scheduled(FIXED_NOW + timedelta(hours=20)))
+    alert = await office.alert("release_scheduled")
+    raised = datetime.fromisoformat(alert["raised_at"])
+
+    await run_at(raised + timedelta(minutes=11), clock, notifier)
+
+    assert await office.steps(alert["alert_id"], "escalated") == ["level 1"]
+
+
+def test_lead_times_are_written_with_units() -> None:
+    assert parse_durations("72h,48h,24h,4h") == (259200, 172800, 86400, 14400)
+    assert parse_durations("30s, 2m,1d") == (86400, 120, 30)
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_durations("soon")
