@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -29,6 +31,7 @@ __all__ = [
     "ResolveAlert",
     "ReviewDecision",
     "TimelineEntry",
+    "story_id_for",
 ]
 
 
@@ -127,6 +130,14 @@ class ResolveAlert(WireModel):
     note: ResolutionNote | None = None
 
 
+def story_id_for(detainer_id: str) -> str:
+    """The story every alert of one detainer belongs to: its subject's time in custody, across bookings
+    and facilities (a transfer and the booking at the new facility continue it). Stable: a digest of the
+    detainer id, so each service derives it alone and no identifier shows in it."""
+    digest = hashlib.sha256(f"v1|story|{detainer_id}".encode()).digest()
+    return "st_" + base64.b32encode(digest).decode().lower().rstrip("=")[:26]
+
+
 class Alert(WireModel):
     alert_id: str = Field(description="Stable: derived from the condition, so a redelivery finds the same alert.")
     kind: AlertKind
@@ -138,6 +149,12 @@ class Alert(WireModel):
     raised_at: datetime
     occurred_at: datetime = Field(description="When the condition arose at the facility.")
     trigger: AlertTrigger
+    story_id: str | None = Field(
+        default=None,
+        description="The story it belongs to: every alert of one detainer, across bookings and facilities "
+        "(none on alerts raised before stories existed).",
+        examples=["st_3k7q..."],
+    )
     event_id: EventId | None = Field(default=None, description="The custody event that raised it, if one did.")
     scheduled_release_at: datetime | None = None
     released_at: datetime | None = None

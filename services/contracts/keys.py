@@ -13,9 +13,10 @@ tag                       what lives there, and why together
 ``{detainers}``           detainer records, the active set, the listing index and
                           the detainer changelog: a lodge or a lift updates them
                           and publishes the change atomically.
-``{alerts}``              alert records, their indexes, the alert stream and the
-                          review stream: an alert is created once, indexed and
-                          published atomically; a review updates the alert, moves
+``{alerts}``              alert records, their indexes, the stories they belong
+                          to, the alert stream and the review stream: an alert is
+                          created once, indexed (in its story too) and published
+                          atomically; a review updates the alert, moves
                           it between listings and publishes itself atomically.
 ``{dead-letters}``        the dead-letter stream and what operators did with each.
 ``{audit}``               the audit trail.
@@ -112,6 +113,15 @@ class RedisNames:
     def alert_listing(self, *, field_office: str | None = None, status: str | None = None) -> str:
         """Sorted set of alert ids by the time raised (ms), narrowed by office and/or status."""
         return self._listing("alerts", field_office, status)
+
+    def story(self, story_id: str) -> str:
+        """Sorted set of the ids of one story's alerts (every alert of one detainer) by the time raised (ms)."""
+        return f"{self.prefix}:{{alerts}}:story:{story_id}"
+
+    def story_listing(self, *, field_office: str | None = None) -> str:
+        """Sorted set of story ids by the time their latest alert was raised (ms), narrowed by office."""
+        name = f"{self.prefix}:{{alerts}}:stories"
+        return name if field_office is None else f"{name}:office:{field_office}"
 
     @property
     def alerts_raised(self) -> str:

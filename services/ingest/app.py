@@ -28,6 +28,7 @@ from ingest.ops.dead_letters import DeadLetterOperations
 from ingest.ops.routes import router as ops_router
 from ingest.problems import Problem, install_problem_handlers, problem_response
 from ingest.settings import IngestSettings
+from ingest.stories.routes import router as stories_router
 from runtime import connect_redis
 
 __all__ = ["create_app"]
@@ -104,7 +105,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         )
         return problem_response(problem, request.url.path)
 
-    for router in (custody_router, detainers_router, alerts_router, ops_router, health_router):
+    for router in (custody_router, detainers_router, alerts_router, stories_router, ops_router, health_router):
         app.include_router(router)
     install_openapi(app)
     return app

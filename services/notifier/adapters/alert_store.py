@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from importlib.resources import files
 
 from contracts import Alert, AlertRaised, AlertStep, RedisNames, TimelineEntry
+from contracts.alerts import story_id_for
 from runtime import RedisClient
 
 __all__ = ["AlertStore"]
@@ -48,6 +49,14 @@ class AlertStore:
                     int(alert.raised_at.timestamp() * 1000),
                     AlertRaised(alert=alert).model_dump_json(),
                 ]
+            for alert in chunk:  # after every alert's own keys and args: each alert's story
+                story_id = alert.story_id or story_id_for(alert.detainer_id)
+                keys += [
+                    self._names.story(story_id),
+                    self._names.story_listing(),
+                    self._names.story_listing(field_office=alert.field_office),
+                ]
+                args.append(story_id)
             flags = await self._create(keys=keys, args=args)
             created.extend(alert for alert, flag in zip(chunk, flags, strict=True) if flag)
         return created

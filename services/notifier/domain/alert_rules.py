@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from contracts import Alert, AlertKind, AlertTrigger, MatchDecision, MatchEvidence
+from contracts.alerts import story_id_for
 from notifier.domain.custody import BookingState
 
 __all__ = ["AlertCondition", "AlertFingerprint", "DetainerRef", "alert_conditions", "build_alert"]
@@ -132,6 +133,7 @@ def build_alert(
         raised_at=raised_at,
         occurred_at=condition.occurred_at,
         trigger=trigger,
+        story_id=story_id_for(detainer.detainer_id),  # one story per detainer, across bookings and facilities
         event_id=event_id,
         scheduled_release_at=state.scheduled_release_at if is_schedule else None,
         release_reason=(

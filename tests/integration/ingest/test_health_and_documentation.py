@@ -26,6 +26,8 @@ V1_PATHS = {
     "/v1/alerts/{alert_id}/reject",
     "/v1/alerts/{alert_id}/ack",
     "/v1/alerts/{alert_id}/resolve",
+    "/v1/stories",
+    "/v1/stories/{story_id}",
     "/v1/ops/queues",
     "/v1/ops/dead-letters",
     "/v1/ops/dead-letters/{entry_id}",

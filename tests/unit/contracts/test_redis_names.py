@@ -47,6 +47,9 @@ ALERT_KEYS = [
     NAMES.alert_listing(status="open"),
     NAMES.alert_listing(field_office="LOS", status="acknowledged"),
     *NAMES.listings("alerts", "NYC", "resolved"),
+    NAMES.story("st_abc"),
+    NAMES.story_listing(),
+    NAMES.story_listing(field_office="LOS"),
 ]
 
 

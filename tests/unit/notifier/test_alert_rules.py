@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from contracts import Alert, AlertKind, AlertTrigger, Detainer, FieldAgreement, MatchDecision, MatchEvidence
+from contracts.alerts import story_id_for
 from notifier.domain.alert_rules import AlertCondition, alert_conditions, build_alert
 from notifier.domain.custody import BookingState
 from tests.unit.notifier.builders import at, detainer, event, fold
@@ -198,3 +199,16 @@ def test_a_transfer_of_a_detained_person_calls_for_a_transferred_alert() -> None
 
     assert AlertKind.TRANSFERRED in raised
     assert raised[AlertKind.TRANSFERRED].to_facility_ori == "CA0190000"
+
+
+def test_every_alert_of_one_detainer_tells_one_story_across_bookings_and_facilities() -> None:
+    moved = fold(event("booking"), event("transfer", to_facility_ori="CA0190000"))
+    rebooked = fold(event("booking", event_id="evt-0100", facility_ori="CA0190000", booking_number="2026-B-0077"))
+
+    told = [*alerts(moved).values(), *alerts(rebooked).values()]
+    elsewhere = alerts(booked(), detainer(detainer_id="LOS-2026-000999"))[AlertKind.IN_CUSTODY]
+
+    assert [alert.kind for alert in told] == [AlertKind.IN_CUSTODY, AlertKind.TRANSFERRED, AlertKind.IN_CUSTODY]
+    assert {alert.story_id for alert in told} == {story_id_for("LOS-2026-000871")}
+    assert len({alert.alert_id for alert in told}) == 3  # one story, still one alert per condition
+    assert elsewhere.story_id == story_id_for("LOS-2026-000999") != story_id_for("LOS-2026-000871")

@@ -1,0 +1,215 @@
+"""Stories: several alerts on one person read as one story, on `/v1/stories` and on the alert stream.
+
+Driven as in production: detainers and custody events through the ingest API with API keys, the
+notifier's processors reading the streams, and what the duty officer reads from `/v1/stories`,
+`/v1/alerts` and the `alert_raised` messages channels deliver from.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from ingest.app import create_app
+from ingest.settings import IngestSettings
+from tests import samples
+from tests.integration.ingest.support import assert_problem
+from tests.integration.notifier.conftest import NotifierInstance, Outcome, Streams, without_identifiers_but
+from tests.integration.notifier.test_reviews import KEYS, Desk, as_, catch_up
+
+OLD_FACILITY, NEW_FACILITY = "CA0194200", "CA0190000"
+NEW_BOOKING = "2026-B-0077"
+
+
+@pytest.fixture
+async def keyed_api(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    payload = json.dumps([entry.model_dump(mode="json") for entry in KEYS.values()])
+    app = create_app(IngestSettings(redis_url=redis_url, log_format="text", api_keys=payload))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
+    ):
+        yield client
+
+
+class StoryDesk(Desk):
+    async def lodge_detainer(self, **overrides: Any) -> None:
+        answer = await self.api.post("/v1/detainers", json=samples.detainer(**overrides), headers=as_("los"))
+        assert answer.status_code == 201, answer.text
+
+    async def submit_batch(self, *events: dict[str, Any]) -> None:
+        answer = await self.api.post("/v1/custody-events:batch", json=list(events), headers=as_("jail"))
+        assert answer.status_code == 202, answer.text
+        assert answer.json()["accepted"] == len(events), answer.text
+
+    async def stories_answer(self, holder: str = "los", **query: str) -> httpx.Response:
+        return await self.api.get("/v1/stories", params={"limit": 100, **query}, headers=as_(holder))
+
+    async def stories(self, holder: str = "los", **query: str) -> list[dict[str, Any]]:
+        answer = await self.stories_answer(holder, **query)
+        assert answer.status_code == 200, answer.text
+        return list(answer.json()["stories"])
+
+    async def story(self, story_id: str, holder: str = "los") -> httpx.Response:
+        return await self.api.get(f"/v1/stories/{story_id}", headers=as_(holder))
+
+
+@pytest.fixture
+def desk(keyed_api: httpx.AsyncClient) -> StoryDesk:
+    return StoryDesk(keyed_api)
+
+
+def kinds_and_places(story: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(alert["kind"], alert["facility_ori"], alert["booking_number"]) for alert in story["alerts"]]
+
+
+async def test_a_booking_and_a_scheduled_release_in_one_batch_are_one_story_headed_by_the_release(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams, outcome: Outcome
+) -> None:
+    await desk.lodge_detainer()
+    await desk.submit_batch(samples.booking(), samples.release_scheduled())
+    await catch_up(notifier, streams)
+
+    alerts = await desk.alerts()
+    assert sorted(alert["kind"] for alert in alerts) == ["in_custody", "release_scheduled"]
+    (story_id,) = {alert["story_id"] for alert in alerts}
+    assert story_id is not None
+    assert story_id.startswith("st_")
+    (story,) = await desk.stories()
+    assert story["story_id"] == story_id
+    assert (story["detainer_id"], story["field_office"]) == ("LOS-2026-000871", "LOS")
+    assert (story["facility_ori"], story["booking_number"]) == (OLD_FACILITY, "2026-004512")
+    assert story["headline"]["kind"] == "release_scheduled"
+    assert story["headline"]["scheduled_release_at"] == "2026-11-24T09:00:00-08:00"
+    assert [alert["kind"] for alert in story["alerts"]] == ["release_scheduled", "in_custody"]
+    assert story["open_alerts"] == 2
+    assert (await desk.story(story_id)).json() == story
+    # Channels group too: every alert_raised message names the story.
+    assert {message.alert.story_id for message in await outcome.alerts_raised()} == {story_id}
+
+
+async def test_once_the_person_is_released_the_release_heads_the_story_not_the_schedule(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    await desk.lodge_detainer()
+    await desk.submit_batch(samples.booking(), samples.release_scheduled())
+    await catch_up(notifier, streams)
+    await desk.submit(samples.release())
+    await catch_up(notifier, streams)
+
+    (story,) = await desk.stories()
+
+    assert story["headline"]["kind"] == "released"
+    assert [alert["kind"] for alert in story["alerts"]] == ["released", "release_scheduled", "in_custody"]
+
+
+@pytest.mark.parametrize(
+    "booked_as",
+    [
+        pytest.param(samples.person(), id="with-identifiers"),
+        pytest.param(samples.person(**without_identifiers_but()), id="by-name-and-birth-date"),
+    ],
+)
+async def test_a_transfer_and_the_booking_at_the_new_facility_continue_one_story(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams, booked_as: dict[str, Any]
+) -> None:
+    await desk.lodge_detainer()
+    await desk.submit(samples.booking(), samples.transfer(to_facility_ori=NEW_FACILITY))
+    await catch_up(notifier, streams)
+
+    (moved,) = await desk.stories()
+    assert moved["headline"]["kind"] == "transferred"
+    assert moved["headline"]["to_facility_ori"] == NEW_FACILITY
+    assert (moved["facility_ori"], moved["booking_number"]) == (NEW_FACILITY, None)  # not booked there yet
+
+    await desk.submit(
+        samples.booking(
+            event_id="evt-0100",
+            occurred_at="2026-11-22T11:30:00-08:00",
+            facility_ori=NEW_FACILITY,
+            booking_number=NEW_BOOKING,
+            person=booked_as,
+        )
+    )
+    await catch_up(notifier, streams)
+
+    (story,) = await desk.stories()
+    assert story["story_id"] == moved["story_id"]
+    assert kinds_and_places(story) == [
+        ("in_custody", NEW_FACILITY, NEW_BOOKING),
+        ("transferred", OLD_FACILITY, "2026-004512"),
+        ("in_custody", OLD_FACILITY, "2026-004512"),
+    ]
+    assert story["alerts"][1]["to_facility_ori"] == NEW_FACILITY
+    assert (story["facility_ori"], story["booking_number"]) == (NEW_FACILITY, NEW_BOOKING)
+    assert {alert["story_id"] for alert in await desk.alerts()} == {story["story_id"]}
+
+
+async def test_a_detainer_lodged_after_the_transfer_finds_both_bookings_in_one_story(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    new_booking = samples.booking(
+        event_id="evt-0100",
+        occurred_at="2026-11-22T11:30:00-08:00",
+        facility_ori=NEW_FACILITY,
+        booking_number=NEW_BOOKING,
+    )
+    await desk.submit(samples.booking(), samples.transfer(to_facility_ori=NEW_FACILITY), new_booking)
+    await catch_up(notifier, streams)
+
+    await desk.lodge_detainer()
+    await catch_up(notifier, streams)
+
+    (story,) = await desk.stories()
+    assert [alert["kind"] for alert in story["alerts"]] == ["in_custody", "transferred", "in_custody"]
+    assert (story["facility_ori"], story["booking_number"]) == (NEW_FACILITY, NEW_BOOKING)
+
+
+async def test_two_detainers_are_two_stories_newest_first_and_page_apart(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    await desk.lodge_detainer()
+    await desk.submit(samples.booking())
+    await catch_up(notifier, streams)
+    other = samples.person(
+        last_name="NGUYEN", first_name="THANH", middle_name=None, date_of_birth="1978-02-03", aliases=[],
+        fbi_number="987654CD1", state_id={"state": "CA", "number": "B7654321"}, a_number="A098765432",
+    )  # fmt: skip
+    await desk.lodge_detainer(detainer_id="LOS-2026-000999", person=other)
+    await desk.submit(
+        samples.booking(event_id="evt-0200", booking_number="2026-009999", person=other),
+        samples.release_scheduled(event_id="evt-0201", booking_number="2026-009999"),
+    )
+    await catch_up(notifier, streams)
+
+    stories = await desk.stories()
+    assert [story["detainer_id"] for story in stories] == ["LOS-2026-000999", "LOS-2026-000871"]
+    assert len({story["story_id"] for story in stories}) == 2
+    assert [len(story["alerts"]) for story in stories] == [2, 1]
+    first = await desk.stories_answer(limit="1")
+    second = await desk.stories_answer(limit="1", cursor=first.json()["next_cursor"])
+    assert [story["detainer_id"] for story in first.json()["stories"] + second.json()["stories"]] == [
+        "LOS-2026-000999",
+        "LOS-2026-000871",
+    ]
+    assert second.json()["next_cursor"] is None
+
+
+async def test_another_office_does_not_see_the_story(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    await desk.lodge_detainer()
+    await desk.submit_batch(samples.booking(), samples.release_scheduled())
+    await catch_up(notifier, streams)
+    (story,) = await desk.stories()
+
+    assert await desk.stories("nyc") == []
+    assert_problem(await desk.story(story["story_id"], holder="nyc"), 404, "not-found")
+    assert_problem(await desk.stories_answer("nyc", field_office="LOS"), 403, "forbidden")
+    assert [entry["story_id"] for entry in await desk.stories("ops", field_office="LOS")] == [story["story_id"]]
+    assert await desk.stories("ops", field_office="NYC") == []
+    assert_problem(await desk.stories_answer("jail"), 403, "forbidden")

@@ -1,0 +1,94 @@
+"""How a story reads: where the person is, and which of its alerts to act on first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from contracts import Alert, AlertKind, AlertStatus, AlertTrigger, MatchDecision, MatchEvidence
+from ingest.stories.story import headline_of, tell_story
+
+OLD, NEW = ("CA0194200", "2026-004512"), ("CA0190000", "2026-B-0077")
+
+
+def alert(kind: AlertKind, occurred_at: str, booking: tuple[str, str] = OLD, **fields: Any) -> Alert:
+    return Alert(
+        alert_id=f"al_{kind.value}_{booking[1]}_{occurred_at}",
+        kind=kind,
+        field_office="LOS",
+        detainer_id="LOS-2026-000871",
+        facility_ori=booking[0],
+        booking_number=booking[1],
+        raised_at=datetime.fromisoformat("2026-11-25T12:00:00+00:00"),
+        occurred_at=datetime.fromisoformat(occurred_at),
+        trigger=AlertTrigger.CUSTODY_EVENT,
+        story_id="st_one",
+        match=MatchEvidence(decision=MatchDecision.MATCH, rule="identifier"),
+        **fields,
+    )
+
+
+def schedule(known_at: str, release_at: str, booking: tuple[str, str] = OLD, **fields: Any) -> Alert:
+    return alert(
+        AlertKind.RELEASE_SCHEDULED,
+        known_at,
+        booking,
+        scheduled_release_at=datetime.fromisoformat(release_at),
+        **fields,
+    )
+
+
+def test_the_release_still_scheduled_heads_the_story_over_the_later_booking() -> None:
+    booked = alert(AlertKind.IN_CUSTODY, "2026-11-20T08:00:00+00:00")
+    release = schedule("2026-11-21T10:00:00+00:00", "2026-11-24T09:00:00+00:00")
+
+    assert headline_of([booked, release]) == release
+
+
+def test_of_a_rescheduled_release_the_schedule_known_last_stands() -> None:
+    first = schedule("2026-11-21T10:00:00+00:00", "2026-11-24T09:00:00+00:00")
+    moved_later = schedule("2026-11-22T10:00:00+00:00", "2026-11-27T09:00:00+00:00")
+
+    assert headline_of([first, moved_later]) == moved_later
+
+
+def test_a_schedule_at_a_facility_the_person_left_gives_way_to_the_latest_alert() -> None:
+    release = schedule("2026-11-21T10:00:00+00:00", "2026-11-24T09:00:00+00:00")
+    transferred = alert(AlertKind.TRANSFERRED, "2026-11-22T07:00:00+00:00", to_facility_ori=NEW[0])
+    booked_there = alert(AlertKind.IN_CUSTODY, "2026-11-22T11:00:00+00:00", NEW)
+
+    story = tell_story("st_one", [release, transferred, booked_there])
+
+    assert story.headline == booked_there
+    assert (story.facility_ori, story.booking_number) == NEW
+    assert story.alerts == [booked_there, transferred, release]
+
+
+def test_resolved_alerts_never_head_a_story_while_another_is_unresolved() -> None:
+    booked = alert(AlertKind.IN_CUSTODY, "2026-11-20T08:00:00+00:00")
+    release = schedule("2026-11-21T10:00:00+00:00", "2026-11-24T09:00:00+00:00", status=AlertStatus.RESOLVED)
+
+    story = tell_story("st_one", [booked, release])
+
+    assert story.headline == booked
+    assert story.open_alerts == 1
+
+
+def test_after_a_transfer_the_person_is_at_the_new_facility_with_no_booking_yet() -> None:
+    booked = alert(AlertKind.IN_CUSTODY, "2026-11-20T08:00:00+00:00")
+    transferred = alert(AlertKind.TRANSFERRED, "2026-11-22T07:00:00+00:00", to_facility_ori=NEW[0])
+
+    story = tell_story("st_one", [booked, transferred])
+
+    assert (story.facility_ori, story.booking_number) == (NEW[0], None)
+    assert story.headline == transferred
+
+
+def test_a_possible_match_elsewhere_does_not_move_the_person() -> None:
+    booked = alert(AlertKind.IN_CUSTODY, "2026-11-20T08:00:00+00:00")
+    suggestion = alert(AlertKind.POSSIBLE_MATCH, "2026-11-23T08:00:00+00:00", NEW)
+
+    story = tell_story("st_one", [booked, suggestion])
+
+    assert (story.facility_ori, story.booking_number) == OLD
+    assert story.headline == suggestion  # still the newest thing to act on: someone must review it
