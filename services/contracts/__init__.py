@@ -7,6 +7,7 @@ source's integration can share it.
 from contracts.alerts import (
     Alert,
     AlertKind,
+    AlertNotice,
     AlertOutcome,
     AlertRaised,
     AlertReview,
@@ -55,6 +56,7 @@ __all__ = [
     "NOTIFIER_GROUP",
     "Alert",
     "AlertKind",
+    "AlertNotice",
     "AlertOutcome",
     "AlertRaised",
     "AlertReview",

@@ -18,6 +18,7 @@ from contracts.person import Person
 __all__ = [
     "Alert",
     "AlertKind",
+    "AlertNotice",
     "AlertOutcome",
     "AlertRaised",
     "AlertReview",
@@ -105,6 +106,8 @@ class AlertStep(StrEnum):
 
     RAISED = "raised"
     REVIEWED = "reviewed"
+    REMINDED = "reminded"  # a reminder before the release time went out
+    ESCALATED = "escalated"  # not acknowledged in time: the office's escalation channel was told
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
 
@@ -181,6 +184,9 @@ class Alert(WireModel):
     released_without_notice: bool | None = Field(
         default=None, description="For released: true when no release schedule was known before the person left."
     )
+    escalation_level: int | None = Field(
+        default=None, description="How many times it was escalated for want of an acknowledgement (none: never)."
+    )
     timeline: tuple[TimelineEntry, ...] = Field(
         default=(), description="What happened to the alert, oldest first: raised, reviewed, acknowledged, resolved."
     )
@@ -191,6 +197,15 @@ class AlertRaised(WireModel):
 
     type: Literal["alert_raised"] = "alert_raised"
     alert: Alert
+
+
+class AlertNotice(WireModel):
+    """Published on the alert stream for a reminder before a release, or an escalation, once each."""
+
+    type: Literal["alert_reminded", "alert_escalated"]
+    alert: Alert = Field(description="The alert as it is after the notice (its timeline ends with it).")
+    lead_seconds: int | None = Field(default=None, description="For a reminder: how long before the release.")
+    level: int | None = Field(default=None, description="For an escalation: its level, from 1.")
 
 
 class AlertReviewed(WireModel):

@@ -125,8 +125,23 @@ class RedisNames:
 
     @property
     def alerts_raised(self) -> str:
-        """Stream of ``alert_raised`` messages, one per alert (live feed, delivery)."""
+        """Stream of what happens to alerts for channels to deliver: ``alert_raised`` (one per alert),
+        ``alert_reminded`` and ``alert_escalated`` (one per reminder and escalation level)."""
         return f"{self.prefix}:{{alerts}}:raised"
+
+    @property
+    def alert_schedule(self) -> str:
+        """Sorted set of scheduled job ids (reminders, escalations) by when they are due (ms)."""
+        return f"{self.prefix}:{{alerts}}:schedule"
+
+    @property
+    def alert_jobs(self) -> str:
+        """Hash: scheduled job id -> the job's JSON (what to do, for which alert)."""
+        return f"{self.prefix}:{{alerts}}:jobs"
+
+    def alert_jobs_planned(self, alert_id: str) -> str:
+        """String: set once the alert's reminders and escalations are planned, so they are planned once."""
+        return f"{self.prefix}:{{alerts}}:planned:{alert_id}"
 
     @property
     def alert_reviews(self) -> str:

@@ -27,6 +27,7 @@ from notifier.adapters.detainer_index import DetainerIndex
 from notifier.adapters.stream_entries import keep_raw_entries, raw_entries
 from notifier.delivery import BatchRunner
 from notifier.metrics import BATCH_SECONDS
+from notifier.scheduler import JobPlanner, Scheduler
 from notifier.service import AlertReviewProcessor, CustodyEventProcessor, DetainerLodgeProcessor, NotifierPorts
 from notifier.settings import NotifierSettings
 from notifier.trimming import StreamTrimmer
@@ -60,6 +61,7 @@ class Notifier:
     lodges: DetainerLodgeProcessor
     runners: list[BatchRunner]
     trimmer: StreamTrimmer
+    scheduler: Scheduler
     phase: Phase = Phase.WAITING_FOR_REDIS
     _chores: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
 
@@ -76,6 +78,7 @@ class Notifier:
         self._chores = [
             asyncio.create_task(_every(self.settings.trim_interval_seconds, "trim streams", self.trimmer.trim_all)),
             asyncio.create_task(_every(self.settings.detainer_sync_seconds, "sync detainers", self.detainers.sync)),
+            asyncio.create_task(_every(self.settings.scheduler_tick_seconds, "run due jobs", self.scheduler.run_due)),
         ]
         log.info("notifier running", extra={"consumer": self.settings.consumer_name})
 
@@ -149,11 +152,12 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
     detainers = DetainerIndex(redis, names)
     retention_seconds = settings.booking_retention_days * 24 * 3600
     dead_letters = DeadLetterWriter(redis, names)
+    bookings = BookingStore(redis, names, retention_seconds=retention_seconds)
     ports = NotifierPorts(
-        bookings=BookingStore(redis, names, retention_seconds=retention_seconds),
+        bookings=bookings,
         booking_index=BookingIndex(redis, names, retention_seconds=retention_seconds),
         detainers=detainers,
-        alerts=AlertStore(redis, names),
+        alerts=AlertStore(redis, names, planner=JobPlanner(redis, names, settings.schedule_policy())),
         dead_letters=dead_letters,
         group=NOTIFIER_GROUP,
     )
@@ -212,4 +216,7 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
         [names.custody_events, names.detainer_changes, names.alerts_raised, names.alert_reviews],
         retention_seconds=settings.stream_retention_seconds,
     )
-    return Notifier(settings, names, redis, broker, detainers, custody, lodges, list(runners.values()), trimmer)
+    scheduler = Scheduler(redis, names, bookings=bookings, detainers=detainers)
+    return Notifier(
+        settings, names, redis, broker, detainers, custody, lodges, list(runners.values()), trimmer, scheduler
+    )

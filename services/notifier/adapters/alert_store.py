@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from importlib.resources import files
+from typing import Protocol
 
 from contracts import Alert, AlertRaised, AlertStep, RedisNames, TimelineEntry
 from contracts.alerts import story_id_for
 from runtime import RedisClient
 
-__all__ = ["AlertStore"]
+__all__ = ["AlertPlanner", "AlertStore"]
 
 _CREATE_SCRIPT = (files(__package__) / "create_alerts.lua").read_text()
 _CHUNK = 200  # alerts per script call: keeps each call short on the server
@@ -23,10 +24,17 @@ def _with_raised_step(alert: Alert) -> Alert:
     return alert.model_copy(update={"timeline": (raised,)})
 
 
+class AlertPlanner(Protocol):
+    """Plans what follows an alert (reminders, escalations): once per alert, however often it is asked."""
+
+    async def plan(self, alerts: Sequence[Alert]) -> int: ...
+
+
 class AlertStore:
-    def __init__(self, client: RedisClient, names: RedisNames) -> None:
+    def __init__(self, client: RedisClient, names: RedisNames, *, planner: AlertPlanner | None = None) -> None:
         self._client = client
         self._names = names
+        self._planner = planner
         self._create = client.register_script(_CREATE_SCRIPT)
 
     async def create(self, alerts: Sequence[Alert]) -> list[Alert]:
@@ -59,4 +67,8 @@ class AlertStore:
                 args.append(story_id)
             flags = await self._create(keys=keys, args=args)
             created.extend(alert for alert, flag in zip(chunk, flags, strict=True) if flag)
+        if self._planner is not None:
+            # Every alert, created now or before: if a crash came between its creation and its
+            # planning, this (a redelivery) is when it gets planned; the planner plans each once.
+            await self._planner.plan(ordered)
         return created
