@@ -4,6 +4,7 @@
 #   make test   the whole test suite on a real Redis
 #   make lint   ruff and mypy
 #   make bench  benchmarks (ratios against a baseline measured in the same run)
+#   make chaos  fault tests: processes and Redis killed mid-feed, every alert counted
 #   make bench-match  matching accuracy (beside Splink) and speed at 1M detainers -> bench/results/
 
 PYTHON ?= python3
@@ -12,7 +13,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.synced
 
-.PHONY: run demo test test-fast lint format bench bench-match clean
+.PHONY: run demo test test-fast lint format bench bench-match chaos clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +50,9 @@ bench: $(STAMP)
 
 bench-match: $(STAMP)
 	$(BIN)/python -m bench.match
+
+chaos: $(STAMP)
+	$(BIN)/python -m bench.chaos
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
