@@ -22,6 +22,7 @@ from notifier.adapters.booking_index import BookingIndex
 from notifier.adapters.booking_store import BookingStore
 from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.detainer_index import DetainerIndex
+from notifier.adapters.roster_reports import RosterReports
 from notifier.adapters.stream_entries import StreamEntry
 from notifier.service import CustodyEventProcessor, NotifierPorts
 
@@ -63,6 +64,7 @@ async def run(url: str) -> list[Comparison]:
             detainers=detainers,
             alerts=AlertStore(client, names),
             dead_letters=DeadLetterWriter(client, names),
+            roster_reports=RosterReports(client, names),
             group=NOTIFIER_GROUP,
         )
     )

@@ -51,6 +51,7 @@ from contracts.events import (
 )
 from contracts.keys import NOTIFIER_GROUP, RedisNames
 from contracts.person import Alias, Person, Sex, StateId
+from contracts.rosters import Roster, RosterReport, RosterSubmitted
 
 __all__ = [
     "NOTIFIER_GROUP",
@@ -92,6 +93,9 @@ __all__ = [
     "ReleaseScheduled",
     "ResolveAlert",
     "ReviewDecision",
+    "Roster",
+    "RosterReport",
+    "RosterSubmitted",
     "Sex",
     "StateId",
     "TimelineEntry",

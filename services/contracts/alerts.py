@@ -86,6 +86,7 @@ class AlertTrigger(StrEnum):
     CUSTODY_EVENT = "custody_event"
     DETAINER_LODGED = "detainer_lodged"
     MATCH_CONFIRMED = "match_confirmed"  # a person confirmed a possible match
+    ROSTER = "roster"  # missing from its facility's roster: released by inference (event_id is the roster_id)
 
 
 class ReviewDecision(StrEnum):

@@ -10,7 +10,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, TypeAdapter, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    TypeAdapter,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from contracts.base import WireModel
@@ -28,6 +36,7 @@ __all__ = [
     "ReleaseCancelled",
     "ReleaseReason",
     "ReleaseScheduled",
+    "ReportedReleaseReason",
     "Transfer",
     "custody_event_adapter",
 ]
@@ -47,6 +56,29 @@ class ReleaseReason(StrEnum):
     CHARGES_DROPPED = "charges_dropped"
     TRANSFER = "transfer"
     OTHER = "other"
+    # Never sent by a source: releasewatch's own conclusion that a booking missing from its
+    # facility's roster has left (see contracts.rosters). Alerts and booking states carry it.
+    INFERRED_FROM_ROSTER = "inferred_from_roster"
+
+
+def _reported_by_a_source(reason: ReleaseReason) -> ReleaseReason:
+    if reason is ReleaseReason.INFERRED_FROM_ROSTER:
+        raise PydanticCustomError(
+            "release_reason_reserved",
+            "inferred_from_roster is reserved for releases releasewatch infers from a roster; send the actual reason "
+            "(other, if none fits)",
+        )
+    return reason
+
+
+ReportedReleaseReason = Annotated[
+    ReleaseReason,
+    AfterValidator(_reported_by_a_source),
+    WithJsonSchema(
+        {"type": "string", "enum": [r.value for r in ReleaseReason if r is not ReleaseReason.INFERRED_FROM_ROSTER]}
+    ),
+]
+"""A release reason as a source reports it: any but the one releasewatch reserves for its inferences."""
 
 
 class CustodyEventType(StrEnum):
@@ -106,7 +138,7 @@ class ReleaseScheduled(_CustodyEventBase):
 
     type: Literal["release_scheduled"] = "release_scheduled"
     scheduled_release_at: Rfc3339Datetime
-    release_reason: ReleaseReason
+    release_reason: ReportedReleaseReason
 
 
 class ReleaseCancelled(_CustodyEventBase):
@@ -119,7 +151,7 @@ class Release(_CustodyEventBase):
     """The person has left custody."""
 
     type: Literal["release"] = "release"
-    release_reason: ReleaseReason
+    release_reason: ReportedReleaseReason
 
 
 class Transfer(_CustodyEventBase):

@@ -8,8 +8,8 @@ tag, and nothing here is used in a multi-key command across tags:
 tag                       what lives there, and why together
 ========================  ======================================================
 ``{custody}``             the custody event stream and the receipts of accepted
-                          events: ingest checks a receipt and appends in one
-                          atomic script.
+                          events and rosters: ingest checks a receipt and appends
+                          in one atomic script.
 ``{detainers}``           detainer records, the active set, the listing index and
                           the detainer changelog: a lodge or a lift updates them
                           and publishes the change atomically.
@@ -23,6 +23,10 @@ tag                       what lives there, and why together
 per booking               one key per booking (its own slot; the cluster spreads
                           bookings over every node), holding its state and the
                           review decisions on it, read and saved together.
+per facility              the bookings in custody there by our state, and the
+                          report of its latest roster: a roster is reconciled
+                          against the set; the set is written after each
+                          booking's own save, one key per command.
 per blocking key          the index of bookings by person, one sorted set per
                           blocking key, named by a digest so no identifier
                           appears in a key name.
@@ -67,6 +71,10 @@ class RedisNames:
         """Hash: the digest of the accepted body and the answer given for ``event_id``."""
         return f"{self.prefix}:{{custody}}:receipt:{event_id}"
 
+    def roster_receipt(self, roster_id: str) -> str:
+        """Hash: the digest of the accepted roster and the answer given for ``roster_id``."""
+        return f"{self.prefix}:{{custody}}:roster-receipt:{roster_id}"
+
     # --- detainers: {detainers} -------------------------------------------------
 
     @property
@@ -103,6 +111,16 @@ class RedisNames:
     def bookings_by_blocking_key(self, blocking_key_digest: str) -> str:
         """Sorted set of the booking keys filed under one blocking key, scored by expiry (ms)."""
         return f"{self.prefix}:bookings-by-key:{blocking_key_digest}"
+
+    # --- facilities: one slot per facility -------------------------------------
+
+    def facility_in_custody(self, facility_ori: str) -> str:
+        """Set of the booking numbers in custody at the facility by our state (rosters are checked against it)."""
+        return f"{self.prefix}:facility:{{{facility_ori}}}:in-custody"
+
+    def roster_report(self, facility_ori: str) -> str:
+        """Hash: the report of the facility's latest roster (``report`` JSON, ``as_of_ms``, ``roster_id``)."""
+        return f"{self.prefix}:facility:{{{facility_ori}}}:roster-report"
 
     # --- alerts: {alerts} ------------------------------------------------------
 

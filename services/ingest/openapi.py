@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, TypeAdapter
 
-from contracts import LiftDetainer, LodgeDetainer, ResolveAlert, custody_event_adapter
+from contracts import LiftDetainer, LodgeDetainer, ResolveAlert, Roster, custody_event_adapter
 
 __all__ = ["install_openapi", "problem_responses", "request_body_schema"]
 
@@ -24,6 +24,7 @@ _REQUEST_SCHEMAS: dict[str, TypeAdapter[Any] | type[BaseModel]] = {
     "LodgeDetainer": LodgeDetainer,
     "LiftDetainer": LiftDetainer,
     "ResolveAlert": ResolveAlert,
+    "Roster": Roster,
 }
 
 _PROBLEM_SCHEMA: dict[str, Any] = {

@@ -83,6 +83,13 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "a different body under a used event_id is refused. Give the new event a new event_id.",
         ),
         ProblemType(
+            "roster-id-conflict",
+            "This roster_id was already used for a different roster",
+            409,
+            "A roster_id identifies one roster for good. The same roster again is accepted as a retry; "
+            "a different body (or facility) under a used roster_id is refused. Give the new roster a new roster_id.",
+        ),
+        ProblemType(
             "detainer-conflict",
             "This detainer conflicts with the one on record",
             409,

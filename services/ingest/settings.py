@@ -34,6 +34,9 @@ class IngestSettings(BaseSettings):
     max_event_bytes: int = Field(default=256 * KIB, description="Largest body `POST /v1/custody-events` takes.")
     max_batch_bytes: int = Field(default=16 * MIB, description="Largest body the batch endpoint takes.")
     max_batch_events: int = 10_000
+    max_roster_bytes: int = Field(
+        default=4 * MIB, description="Largest body `POST /v1/facilities/{ori}/roster` takes (50,000 booking numbers)."
+    )
     max_detainer_bytes: int = 256 * KIB
     receipt_ttl_seconds: int = Field(
         default=30 * 24 * 3600,

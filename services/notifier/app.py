@@ -24,6 +24,7 @@ from notifier.adapters.booking_index import BookingIndex
 from notifier.adapters.booking_store import BookingStore
 from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.detainer_index import DetainerIndex
+from notifier.adapters.roster_reports import RosterReports
 from notifier.adapters.stream_entries import keep_raw_entries, raw_entries
 from notifier.delivery import BatchRunner
 from notifier.metrics import BATCH_SECONDS
@@ -159,6 +160,7 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
         detainers=detainers,
         alerts=AlertStore(redis, names, planner=JobPlanner(redis, names, settings.schedule_policy())),
         dead_letters=dead_letters,
+        roster_reports=RosterReports(redis, names),
         group=NOTIFIER_GROUP,
     )
     custody = CustodyEventProcessor(ports)

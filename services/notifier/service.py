@@ -1,7 +1,9 @@
 """Processing batches from the streams: the notifier's use cases.
 
 ``CustodyEventProcessor`` turns a batch of custody events into booking
-states and alerts; ``DetainerLodgeProcessor`` raises alerts for a newly
+states and alerts, and reconciles the facility rosters that travel with them
+(a booking in custody by our state but missing from its facility's roster is
+released by inference); ``DetainerLodgeProcessor`` raises alerts for a newly
 lodged detainer whose subject is in custody (or left recently);
 ``AlertReviewProcessor`` keeps a person's decision on a possible match with
 the booking and, for a confirmation, raises the alerts of a match. All are
@@ -30,17 +32,22 @@ from contracts import (
     Detainer,
     DetainerLodged,
     MatchEvidence,
+    ReleaseReason,
+    RosterReport,
+    RosterSubmitted,
     custody_event_adapter,
     detainer_change_adapter,
 )
+from contracts.rosters import REPORTED_BOOKING_NUMBERS
 from notifier.adapters.alert_store import AlertStore
 from notifier.adapters.booking_index import BookingIndex
 from notifier.adapters.booking_store import BookingKey, BookingStore, StoredBooking
 from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.detainer_index import DetainerIndex
+from notifier.adapters.roster_reports import RosterReports
 from notifier.adapters.stream_entries import StreamEntry
 from notifier.domain.alert_rules import DetainerRef, alert_conditions, build_alert
-from notifier.domain.custody import BookingState, apply_event
+from notifier.domain.custody import BookingState, CustodyFact, InferredRelease, apply_event
 from notifier.domain.reviews import BookingReview, reviewed_matches
 from notifier.matching import search_keys
 from notifier.metrics import ALERTS_RAISED, EVENTS_PROCESSED
@@ -81,6 +88,18 @@ def read_custody_event(entry: StreamEntry) -> CustodyEvent:
         raise UnreadableEntryError(f"not a valid custody event: {_describe(error)}") from None
 
 
+def read_custody_stream_entry(entry: StreamEntry) -> CustodyEvent | RosterSubmitted:
+    """An entry of the custody stream: a custody event, or a facility's roster (stream field ``type``)."""
+    if entry.fields.get(b"type") != b"roster":
+        return read_custody_event(entry)
+    if entry.data is None:
+        raise UnreadableEntryError("no __data__ field: not written by releasewatch ingest")
+    try:
+        return RosterSubmitted.model_validate_json(entry.data, extra="ignore")
+    except ValidationError as error:
+        raise UnreadableEntryError(f"not a valid roster: {_describe(error)}") from None
+
+
 @dataclass
 class BatchReport:
     entries: int = 0
@@ -102,6 +121,7 @@ class NotifierPorts:
     detainers: DetainerIndex
     alerts: AlertStore
     dead_letters: DeadLetterWriter
+    roster_reports: RosterReports
     group: str
     clock: Callable[[], datetime] = _utc_now
 
@@ -140,33 +160,102 @@ class CustodyEventProcessor:
     async def process(self, entries: Sequence[StreamEntry]) -> BatchReport:
         report = BatchReport(entries=len(entries))
         events: list[CustodyEvent] = []
+        rosters: list[RosterSubmitted] = []
         unreadable: list[tuple[StreamEntry, str]] = []
         for entry in entries:
             try:
-                events.append(read_custody_event(entry))
+                message = read_custody_stream_entry(entry)
             except UnreadableEntryError as error:
                 unreadable.append((entry, str(error)))
+                continue
+            if isinstance(message, RosterSubmitted):
+                rosters.append(message)
+            else:
+                events.append(message)
 
         # 1. Fold the events into booking states and save them (the facts come first).
         timeline, transitions, reviews = await self._apply(events)
-        # 2. File the bookings by person, so a detainer lodged from now on finds them ...
+        # 2. File the bookings by person, so a detainer lodged from now on finds them, and by
+        #    facility while in custody, so a roster finds them ...
         await self._ports.booking_index.record(transitions)
+        await self._ports.bookings.file_custody(after for _, after in transitions)
         # 3. ... and only then look at the detainers: a lodge racing this batch is seen
         #    either here or by the lodge processor's lookup, never by neither.
         await self._ports.detainers.sync()
         report.alerts = await _raise_alerts(self._ports.alerts, self._alerts_for(timeline, reviews))
+        # 4. Rosters after the batch's events, so each is judged against every fact we hold (its
+        #    as_of, not its place in the stream, decides which bookings it may release).
+        for roster in rosters:
+            report.alerts += await self._reconcile(roster)
         await self._ports.dead_letters.send(self._ports.group, unreadable)
 
-        report.processed = len(events)
+        report.processed = len(events) + len(rosters)
         report.dead_lettered = len(unreadable)
         for event in events:
             EVENTS_PROCESSED.labels(type=event.type).inc()
+        for _ in rosters:
+            EVENTS_PROCESSED.labels(type="roster").inc()
         return report
 
+    async def _reconcile(self, roster: RosterSubmitted) -> list[Alert]:
+        """Release the facility's bookings in custody by our state that the roster omits (booked before its
+        as_of), raise their alerts as a reported release would, and report what was listed but unknown.
+
+        Idempotent: a booking this roster released keeps its place in the in-custody set until its alerts
+        are raised and the report kept, so a redelivery after a crash finds it and raises what is missing;
+        once done, a redelivery finds nothing left to release and keeps the first report."""
+        bookings, facility = self._ports.bookings, roster.facility_ori
+        listed = set(roster.booking_numbers)
+        filed = await bookings.in_custody_at(facility)
+        inferred = [
+            InferredRelease(roster.roster_id, roster.as_of, facility, number) for number in sorted(filed - listed)
+        ]
+        timeline, transitions, reviews = await self._apply(inferred)
+        released = [(fact, state) for fact, state in timeline if _released_by(roster, state)]
+        await self._ports.booking_index.record(transitions)  # kept for the retention period from now on
+        alerts = await _raise_alerts(self._ports.alerts, self._alerts_for(released, reviews))
+
+        unfiled = sorted(listed - filed)
+        stored = await bookings.load_many((facility, number) for number in unfiled)
+        states = [stored[(facility, number)].state for number in unfiled]
+        unknown = [state.booking_number for state in states if state.booked_at is None]  # never saw it booked
+        left = [state.booking_number for state in states if state.booked_at is not None and not state.in_custody]
+        released_numbers = [state.booking_number for _, state in released]
+        await self._ports.roster_reports.keep(
+            RosterReport(
+                facility_ori=facility,
+                roster_id=roster.roster_id,
+                as_of=roster.as_of,
+                processed_at=self._ports.clock(),
+                listed=len(listed),
+                released=len(released_numbers),
+                released_booking_numbers=tuple(released_numbers[:REPORTED_BOOKING_NUMBERS]),
+                unknown=len(unknown),
+                unknown_booking_numbers=tuple(unknown[:REPORTED_BOOKING_NUMBERS]),
+                listed_after_leaving=len(left),
+                listed_after_leaving_booking_numbers=tuple(left[:REPORTED_BOOKING_NUMBERS]),
+            )
+        )
+        # Last: out of the set go the bookings released now (and any that had left already), in go the
+        # listed bookings in custody that were missing from it.
+        await bookings.file_custody([after for _, after in transitions] + states)
+        log.info(
+            "roster reconciled",
+            extra={
+                "roster_id": roster.roster_id,
+                "facility_ori": facility,
+                "listed": len(listed),
+                "released": len(released_numbers),
+                "unknown": len(unknown),
+                "listed_after_leaving": len(left),
+            },
+        )
+        return alerts
+
     async def _apply(
-        self, events: Sequence[CustodyEvent]
+        self, events: Sequence[CustodyFact]
     ) -> tuple[
-        list[tuple[CustodyEvent, BookingState]],
+        list[tuple[CustodyFact, BookingState]],
         list[tuple[BookingState, BookingState]],
         dict[BookingKey, Mapping[str, BookingReview]],
     ]:
@@ -174,11 +263,11 @@ class CustodyEventProcessor:
         each booking's state before and after the batch, and the review decisions on each booking
         as they were when its state was saved (a decision kept meanwhile makes the save fail and
         the booking be read again)."""
-        by_booking: defaultdict[BookingKey, list[CustodyEvent]] = defaultdict(list)
+        by_booking: defaultdict[BookingKey, list[CustodyFact]] = defaultdict(list)
         for event in events:
             by_booking[event.booking_key].append(event)
         stored = await self._ports.bookings.load_many(by_booking)
-        snapshots: dict[BookingKey, list[tuple[CustodyEvent, BookingState]]] = {}
+        snapshots: dict[BookingKey, list[tuple[CustodyFact, BookingState]]] = {}
         transitions: dict[BookingKey, tuple[BookingState, BookingState]] = {}
         pending = set(by_booking)
         for _ in range(_SAVE_ATTEMPTS):
@@ -207,7 +296,7 @@ class CustodyEventProcessor:
 
     def _alerts_for(
         self,
-        timeline: Sequence[tuple[CustodyEvent, BookingState]],
+        timeline: Sequence[tuple[CustodyFact, BookingState]],
         reviews: Mapping[BookingKey, Mapping[str, BookingReview]],
     ) -> list[Alert]:
         raised_at = self._ports.clock()
@@ -224,11 +313,21 @@ class CustodyEventProcessor:
                     state,
                     detainer,
                     evidence,
-                    trigger=AlertTrigger.CUSTODY_EVENT,
+                    trigger=AlertTrigger.ROSTER if isinstance(event, InferredRelease) else AlertTrigger.CUSTODY_EVENT,
                     event_id=event.event_id,
                     raised_at=raised_at,
                 )
         return alerts
+
+
+def _released_by(roster: RosterSubmitted, state: BookingState) -> bool:
+    """Whether the booking's release is the one ``roster`` inferred (now, or before a crash)."""
+    return (
+        state.release_reason is ReleaseReason.INFERRED_FROM_ROSTER
+        and state.release_stamp is not None
+        and state.release_stamp[2] == roster.roster_id
+        and state.released_at == roster.as_of
+    )
 
 
 class DetainerLodgeProcessor:

@@ -1,4 +1,4 @@
-"""`releasewatch queue` and `releasewatch dlq ...`: the operator's API, from a terminal."""
+"""`releasewatch queue`, `releasewatch roster` and `releasewatch dlq ...`: the operator's API, from a terminal."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["dlq_app", "queue_command"]
+__all__ = ["dlq_app", "queue_command", "roster_command"]
 
 console = Console(soft_wrap=True)
 
@@ -61,6 +61,26 @@ def queue_command(api: ApiOption = "http://127.0.0.1:8000", api_key: KeyOption =
             )
     console.print(table)
     console.print(f"dead letters waiting for an operator: {report['dead_letters_open']}")
+
+
+def roster_command(
+    ori: Annotated[str, typer.Argument(help="The facility's ORI, e.g. CA0194200.")],
+    api: ApiOption = "http://127.0.0.1:8000",
+    api_key: KeyOption = None,
+) -> None:
+    """What the facility's latest roster showed: releases inferred from it, booking numbers we do not know."""
+    with _client(api, api_key) as client:
+        report = _answer(client.get(f"/v1/ops/rosters/{ori}"))
+    console.print(f"roster {report['roster_id']} of {report['facility_ori']} as of {report['as_of']}")
+    console.print(f"listed: {report['listed']}   processed at {report['processed_at']}")
+    for label, count, numbers in (
+        ("released (inferred_from_roster)", "released", "released_booking_numbers"),
+        ("unknown to us", "unknown", "unknown_booking_numbers"),
+        ("listed after leaving, by our state", "listed_after_leaving", "listed_after_leaving_booking_numbers"),
+    ):
+        shown = ", ".join(report[numbers])
+        more = report[count] - len(report[numbers])
+        console.print(f"{label}: {report[count]}" + (f"  {shown}" if shown else "") + (f" (+{more})" if more else ""))
 
 
 @dlq_app.command("list")

@@ -1,4 +1,4 @@
-"""Publishing custody events to the stream: once each, and only answered after Redis has them."""
+"""Publishing custody events and rosters to the stream: once each, and only answered after Redis has them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from importlib.resources import files
 
-from contracts import CustodyEvent, RedisNames
+from contracts import CustodyEvent, RedisNames, RosterSubmitted
 from runtime import RedisClient
 
 __all__ = ["CustodyEventPublisher", "PublishOutcome", "PublishStatus"]
@@ -66,6 +66,28 @@ class CustodyEventPublisher:
         for start in range(0, len(events), self._chunk_size):
             outcomes.extend(await self._publish_chunk(events[start : start + self._chunk_size]))
         return outcomes
+
+    async def publish_roster(self, roster: RosterSubmitted) -> PublishOutcome:
+        """Append a facility's roster to the custody stream (in order with its events), once per roster_id.
+
+        Same script, same guarantees as events; the receipts of rosters are kept apart from those of
+        events, so a roster_id never collides with an event_id.
+        """
+        payload = roster.model_dump_json()
+        ((status, stream_id, accepted_at),) = await self._script(
+            keys=[self._names.custody_events, self._names.roster_receipt(roster.roster_id)],
+            args=[
+                self._receipt_ttl,
+                self._clock().isoformat(),
+                roster.roster_id,
+                roster.type,
+                hashlib.sha256(payload.encode()).hexdigest(),
+                payload,
+            ],
+        )
+        return PublishOutcome(
+            roster.roster_id, PublishStatus(status.decode()), stream_id.decode(), accepted_at.decode()
+        )
 
     async def _publish_chunk(self, events: Sequence[CustodyEvent]) -> list[PublishOutcome]:
         keys = [self._names.custody_events]

@@ -1,15 +1,16 @@
-"""`POST /v1/custody-events` and `POST /v1/custody-events:batch`."""
+"""`POST /v1/custody-events`, `POST /v1/custody-events:batch` and `POST /v1/facilities/{ori}/roster`."""
 
 from __future__ import annotations
 
 import logging
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from contracts import CustodyEvent, custody_event_adapter
+from contracts import CustodyEvent, Roster, RosterSubmitted, custody_event_adapter
+from contracts.fields import Ori
 from ingest.auth import Principal, Role, require_role
 from ingest.body import JSON_TYPES, NDJSON_TYPES, media_type_of, read_body, split_batch, validate_json_body
 from ingest.custody.backlog import BacklogGauge
@@ -218,3 +219,83 @@ async def submit_custody_event_batch(
         )
     result = BatchResult(accepted=accepted, duplicates=duplicates, rejected=rejected, results=ordered)
     return JSONResponse(result.model_dump(exclude_none=True), status_code=202)
+
+
+class RosterAccepted(BaseModel):
+    """The answer to an accepted roster; a retry of the same roster gets the same answer."""
+
+    roster_id: str
+    facility_ori: str
+    status: Literal["accepted"] = "accepted"
+    listed: int
+    stream_id: str
+    accepted_at: str
+
+
+_roster_adapter: TypeAdapter[Roster] = TypeAdapter(Roster)
+
+
+@router.post(
+    "/facilities/{ori}/roster",
+    status_code=202,
+    response_model=RosterAccepted,
+    summary="Submit a facility's full roster",
+    description=(
+        "The booking numbers of everyone in custody at the facility at `as_of` (1 to 50,000). A booking we "
+        "believe is in custody there, booked before `as_of` and missing from the roster, is released with "
+        "`release_reason: inferred_from_roster`, raising the alerts a reported release would, once; booking "
+        "numbers we do not know are reported to operators (`GET /v1/ops/rosters/{ori}`). Answers 202 once the "
+        "roster is in the custody stream. The same roster again (same `roster_id`, same body) answers the "
+        "original result with `Idempotent-Replayed: true` and publishes nothing; a different body under a used "
+        "`roster_id` answers 409."
+    ),
+    openapi_extra=request_body_schema("Roster", ["application/json"]),
+    responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 503),
+)
+async def submit_roster(
+    ori: Annotated[Ori, Path(description="The facility's ORI.")],
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, require_role(Role.SOURCE)],
+    backlog: Annotated[BacklogGauge, Depends(get_backlog)],
+    settings: Annotated[IngestSettings, Depends(get_settings)],
+    publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
+) -> RosterAccepted:
+    if not principal.may_submit_for(ori):
+        EVENTS_RECEIVED.labels(type="roster", outcome="forbidden").inc()
+        raise Problem(
+            "forbidden",
+            "This API key may not submit rosters for that facility.",
+            errors=[FieldError("#/path/ori", "is not a facility this key submits for")],
+        )
+    body = await read_body(request, limit=settings.max_roster_bytes)
+    try:
+        roster = validate_json_body(_roster_adapter, body)
+    except Problem:
+        EVENTS_RECEIVED.labels(type="roster", outcome="invalid").inc()
+        raise
+    await refuse_when_behind(backlog, settings)
+    submitted = RosterSubmitted(facility_ori=ori, **dict(roster))
+    outcome = await publisher.publish_roster(submitted)
+    EVENTS_RECEIVED.labels(type="roster", outcome=outcome.status.value).inc()
+    if outcome.status is PublishStatus.CONFLICT:
+        log.info("roster refused: roster_id reused", extra={"roster_id": roster.roster_id})
+        raise Problem(
+            "roster-id-conflict",
+            f"roster_id {roster.roster_id!r} was already accepted with a different body or facility.",
+            errors=[FieldError("#/roster_id", "already used for a different roster")],
+        )
+    if outcome.status is PublishStatus.DUPLICATE:
+        response.headers[REPLAYED_HEADER] = "true"
+    log.info(
+        "roster %s",
+        outcome.status.value,
+        extra={"roster_id": roster.roster_id, "facility_ori": ori, "stream_id": outcome.stream_id},
+    )
+    return RosterAccepted(
+        roster_id=roster.roster_id,
+        facility_ori=ori,
+        listed=len(set(roster.booking_numbers)),
+        stream_id=outcome.stream_id,
+        accepted_at=outcome.accepted_at,
+    )

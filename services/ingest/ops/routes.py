@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field, TypeAdapter
 
-from contracts import RedisNames
+from contracts import RedisNames, RosterReport
+from contracts.fields import Ori
 from ingest.auth import Principal, require_role
 from ingest.body import read_body, validate_json_body
 from ingest.dependencies import get_audit, get_redis, get_settings
@@ -20,6 +21,7 @@ from ingest.ops.dead_letters import (
     DeadLetterView,
 )
 from ingest.ops.queues import QueueReport, describe_queues
+from ingest.ops.rosters import latest_roster_report
 from ingest.problems import FieldError, Problem
 from ingest.settings import IngestSettings
 from runtime import RedisClient
@@ -157,6 +159,30 @@ async def discard_dead_letter(
         raise _already(error) from None
     await audit.record(actor=operator.name, action="dead_letter.discarded", target=entry_id, detail=discard.reason)
     return view
+
+
+@router.get(
+    "/rosters/{ori}",
+    response_model=RosterReport,
+    summary="What the facility's latest roster showed: releases inferred, booking numbers unknown",
+    description=(
+        "The report of the roster with the latest `as_of` the notifiers processed for the facility: how many "
+        "bookings it listed, which bookings in custody by our state it omitted (released with "
+        "`inferred_from_roster`), which listed booking numbers we hold no booking for, and which we believe "
+        "left already. Each list holds the first 1,000, sorted; the counts are complete. 404 before any roster."
+    ),
+    responses=problem_responses(404),
+)
+async def roster_report(
+    _: Operator,
+    ori: Annotated[Ori, Path(description="The facility's ORI.")],
+    redis: Annotated[RedisClient, Depends(get_redis)],
+    settings: Annotated[IngestSettings, Depends(get_settings)],
+) -> RosterReport:
+    report = await latest_roster_report(redis, RedisNames(settings.key_prefix), ori)
+    if report is None:
+        raise Problem("not-found", f"No roster of {ori} was processed yet.")
+    return report
 
 
 @router.get("/audit", response_model=AuditPage, summary="The audit trail, newest first")

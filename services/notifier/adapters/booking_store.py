@@ -8,6 +8,9 @@ the newer state, so no fact is ever overwritten by a stale copy.
 The hash also keeps people's review decisions on the booking (one field per
 detainer), read with the state and guarded by the same version: whoever saves
 second, a state or a decision, has read the other's write.
+
+Beside the hashes, each facility's set of the bookings in custody there (what
+a roster is reconciled against), written after the bookings' own saves.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
+from typing import cast
 
 from contracts import RedisNames
 from notifier.domain.custody import BookingState
@@ -103,6 +107,32 @@ class BookingStore:
             ],
         )
         return bool(reply)
+
+    async def file_custody(self, states: Iterable[BookingState]) -> None:
+        """Put each booking in its facility's in-custody set, or take it out once it left.
+
+        One single-key command per booking (the set and the booking live in different slots), after the
+        booking's own save, and idempotent: callers file every state a batch left, changed or not, so a
+        redelivery repairs what a crash between the two writes left behind. A booking filed late by a
+        notifier that read a stale state may stay in the set after it left; the set is a list of candidates
+        that rosters check against each booking's state (and correct), never a fact of its own.
+        """
+        wanted = list(states)
+        if not wanted:
+            return
+        async with self._client.pipeline(transaction=False) as pipe:
+            for state in wanted:
+                key = self._names.facility_in_custody(state.facility_ori)
+                if state.in_custody:
+                    pipe.sadd(key, state.booking_number)
+                else:
+                    pipe.srem(key, state.booking_number)
+            await pipe.execute()
+
+    async def in_custody_at(self, facility_ori: str) -> set[str]:
+        """The booking numbers the facility's in-custody set holds."""
+        members = cast(set[bytes], await self._client.smembers(self._names.facility_in_custody(facility_ori)))
+        return {member.decode() for member in members}
 
     async def save_many(self, changes: Sequence[tuple[StoredBooking, BookingState]]) -> list[bool]:
         """Save each new state over the stored one it was derived from; False where that one moved on."""

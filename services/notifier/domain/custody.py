@@ -7,11 +7,18 @@ event type (a correction outranks the booking it corrects, a cancellation
 the schedule it cancels), then the event id — and of two facts of one kind
 the later stamp wins (the earlier, for the end of a stay). Applying an event
 twice changes nothing.
+
+An ``InferredRelease`` is not an event of the booking but releasewatch's
+conclusion from a roster: it ends a stay only where no release or transfer is
+known and the booking is older than the roster, so it never overrides what a
+source reported (a reported release earlier than it still replaces it).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,7 +34,7 @@ from contracts import (
     Transfer,
 )
 
-__all__ = ["BookingState", "FactStamp", "apply_event"]
+__all__ = ["BookingState", "CustodyFact", "FactStamp", "InferredRelease", "apply_event"]
 
 FactStamp = tuple[datetime, int, str]  # (occurred_at, rank of the event type, event_id)
 
@@ -41,7 +48,26 @@ _RANK = {
 }
 
 
-def _stamp(event: CustodyEvent) -> FactStamp:
+@dataclass(frozen=True, slots=True)
+class InferredRelease:
+    """The booking was missing from its facility's roster as of ``occurred_at``: it left by then."""
+
+    event_id: str  # the roster's id: the fact's stamp, and the alert's event_id
+    occurred_at: datetime  # the roster's as_of
+    facility_ori: str
+    booking_number: str
+    type: Literal["release"] = "release"  # ranked as a release
+    release_reason: ReleaseReason = ReleaseReason.INFERRED_FROM_ROSTER
+
+    @property
+    def booking_key(self) -> tuple[str, str]:
+        return (self.facility_ori, self.booking_number)
+
+
+CustodyFact = CustodyEvent | InferredRelease
+
+
+def _stamp(event: CustodyFact) -> FactStamp:
     return (event.occurred_at, _RANK[event.type], event.event_id)
 
 
@@ -96,10 +122,20 @@ def _earlier(stamp: FactStamp, current: FactStamp | None) -> bool:
     return current is None or stamp <= current
 
 
-def apply_event(state: BookingState, event: CustodyEvent) -> BookingState:
+def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
     """The state after ``event``, whatever order the booking's events arrive in."""
     stamp = _stamp(event)
     match event:
+        case InferredRelease():
+            if not state.in_custody or state.booked_at is None or state.booked_at >= event.occurred_at:
+                return state  # left already (as reported), or booked after the roster was drawn up
+            return state.model_copy(
+                update={
+                    "released_at": event.occurred_at,
+                    "release_reason": event.release_reason,
+                    "release_stamp": stamp,
+                }
+            )
         case Booking() | BookingUpdated():
             if event.person is not None and _later(stamp, state.person_stamp):
                 state = state.model_copy(update={"person": event.person, "person_stamp": stamp})

@@ -17,6 +17,7 @@ from tests.integration.ingest.support import assert_problem
 V1_PATHS = {
     "/v1/custody-events",
     "/v1/custody-events:batch",
+    "/v1/facilities/{ori}/roster",
     "/v1/detainers",
     "/v1/detainers/{detainer_id}",
     "/v1/detainers/{detainer_id}/lift",
@@ -34,6 +35,7 @@ V1_PATHS = {
     "/v1/ops/dead-letters/{entry_id}/replay",
     "/v1/ops/dead-letters/{entry_id}/discard",
     "/v1/ops/audit",
+    "/v1/ops/rosters/{ori}",
 }
 
 
@@ -159,6 +161,7 @@ def test_openapi_request_bodies_reference_the_contract_schemas(openapi: dict[str
     assert body_schema("/v1/custody-events:batch")["maxItems"] == 10_000
     assert body_schema("/v1/detainers") == {"$ref": "#/components/schemas/LodgeDetainer"}
     assert body_schema("/v1/detainers/{detainer_id}/lift") == {"$ref": "#/components/schemas/LiftDetainer"}
+    assert body_schema("/v1/facilities/{ori}/roster") == {"$ref": "#/components/schemas/Roster"}
     assert "application/x-ndjson" in openapi["paths"]["/v1/custody-events:batch"]["post"]["requestBody"]["content"]
 
 

@@ -23,6 +23,7 @@ from notifier.adapters.booking_index import BookingIndex
 from notifier.adapters.booking_store import BookingStore
 from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.detainer_index import DetainerIndex
+from notifier.adapters.roster_reports import RosterReports
 from notifier.adapters.stream_entries import StreamEntry
 from notifier.domain.custody import BookingState
 from notifier.service import AlertReviewProcessor, CustodyEventProcessor, DetainerLodgeProcessor, NotifierPorts
@@ -56,6 +57,7 @@ def build_ports(
         detainers=DetainerIndex(client, names),
         alerts=AlertStore(client, names),
         dead_letters=DeadLetterWriter(client, names, clock=fixed_clock),
+        roster_reports=RosterReports(client, names),
         group=NOTIFIER_GROUP,
         clock=fixed_clock,
     )

@@ -1,0 +1,261 @@
+"""Rosters reconciled: a booking in custody by our state but missing from its facility's roster is released
+once, by inference, with the alerts a reported release raises; unknown booking numbers reach operators."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from contracts import Alert, AlertKind, AlertTrigger, RedisNames, ReleaseReason
+from tests import samples
+from tests.integration.notifier.conftest import (
+    BOOKING_NUMBER,
+    FACILITY,
+    IngestApi,
+    NotifierInstance,
+    Outcome,
+    Streams,
+    without_identifiers_but,
+)
+
+HOU_DETAINER = samples.detainer(
+    detainer_id="HOU-2026-000042",
+    field_office="HOU",
+    person=samples.person(**without_identifiers_but(a_number="A012345678")),
+)
+OTHERS = ("2026-004513", "2026-004514")  # booked beside the subject, nobody's detainer subjects
+AS_OF = "2026-11-25T06:00:00-08:00"
+
+
+def other_booking(number: str, index: int, **overrides: Any) -> dict[str, Any]:
+    return samples.booking(
+        event_id=f"evt-other-{index}",
+        booking_number=number,
+        person=samples.person(
+            last_name="NAKAMURA",
+            first_name=f"KENJI{'I' * index}",
+            date_of_birth=f"197{index}-02-0{index + 1}",
+            middle_name=None,
+            aliases=[],
+            place_of_birth="JP",
+            **without_identifiers_but(),
+        ),
+        **overrides,
+    )
+
+
+def roster(*numbers: str, roster_id: str = "roster-0600", as_of: str = AS_OF) -> dict[str, Any]:
+    return {"roster_id": roster_id, "as_of": as_of, "booking_numbers": list(numbers)}
+
+
+async def send_roster(api: httpx.AsyncClient, body: dict[str, Any], facility: str = FACILITY) -> httpx.Response:
+    response = await api.post(f"/v1/facilities/{facility}/roster", json=body)
+    assert response.status_code == 202, response.text
+    return response
+
+
+@pytest.fixture
+async def three_in_custody(notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi) -> None:
+    """The detainer's subject and two others, booked at the facility and processed."""
+    await ingest_api.lodge(HOU_DETAINER)
+    await ingest_api.submit(samples.booking(), *(other_booking(n, i + 1) for i, n in enumerate(OTHERS)))
+    await notifier.custody.process(await streams.new_custody_events())
+
+
+@pytest.mark.usefixtures("three_in_custody")
+async def test_a_roster_omitting_the_detainers_subject_releases_it_with_one_inferred_released_alert(
+    notifier: NotifierInstance, streams: Streams, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await send_roster(api, roster(*OTHERS))
+
+    report = await notifier.custody.process(await streams.new_custody_events())
+
+    (released,) = report.alerts
+    assert released.kind is AlertKind.RELEASED
+    assert released.field_office == "HOU"
+    assert (released.facility_ori, released.booking_number) == (FACILITY, BOOKING_NUMBER)
+    assert released.release_reason is ReleaseReason.INFERRED_FROM_ROSTER
+    assert released.released_at == datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+    assert released.trigger is AlertTrigger.ROSTER
+    assert released.event_id == "roster-0600"
+    assert released.released_without_notice is True
+    assert await outcome.alert_kinds("HOU") == ["in_custody", "released"]
+    state = await outcome.booking()
+    assert not state.in_custody
+    assert state.release_reason is ReleaseReason.INFERRED_FROM_ROSTER
+    for number in OTHERS:
+        assert (await outcome.booking(booking_number=number)).in_custody
+
+
+@pytest.mark.usefixtures("three_in_custody")
+async def test_a_roster_sent_three_times_and_redelivered_infers_the_release_once(
+    notifier: NotifierInstance, streams: Streams, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    answers = [await send_roster(api, roster(*OTHERS)) for _ in range(3)]
+    entries = await streams.new_custody_events()
+    first = await notifier.custody.process(entries)
+
+    redelivered = await notifier.custody.process(entries)
+    later = await notifier.custody.process(await streams.new_custody_events())
+
+    assert [a.headers.get("Idempotent-Replayed") for a in answers] == [None, "true", "true"]
+    assert len(entries) == 1
+    assert [alert.kind for alert in first.alerts] == [AlertKind.RELEASED]
+    assert redelivered.alerts == []
+    assert later.alerts == []
+    assert await outcome.alert_kinds() == ["in_custody", "released"]
+    assert [raised.alert.kind for raised in await outcome.alerts_raised()] == ["in_custody", "released"]
+
+
+@pytest.mark.usefixtures("three_in_custody")
+async def test_a_new_roster_still_omitting_a_released_booking_raises_nothing_new(
+    notifier: NotifierInstance, streams: Streams, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await send_roster(api, roster(*OTHERS))
+    await notifier.custody.process(await streams.new_custody_events())
+
+    await send_roster(api, roster(*OTHERS, roster_id="roster-1200", as_of="2026-11-25T12:00:00-08:00"))
+    again = await notifier.custody.process(await streams.new_custody_events())
+
+    assert again.alerts == []
+    assert await outcome.alert_kinds() == ["in_custody", "released"]
+    assert (await outcome.booking()).released_at == datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+
+
+@pytest.mark.usefixtures("three_in_custody")
+async def test_a_redelivery_after_a_crash_between_the_release_and_its_alert_raises_the_alert_once(
+    notifier: NotifierInstance,
+    streams: Streams,
+    api: httpx.AsyncClient,
+    outcome: Outcome,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await send_roster(api, roster(*OTHERS))
+    entries = await streams.new_custody_events()
+
+    async def crash(alerts: list[Alert]) -> list[Alert]:
+        if alerts:
+            raise ConnectionError("redis went away")
+        return []
+
+    with monkeypatch.context() as patch:
+        patch.setattr(notifier.ports.alerts, "create", crash)
+        with pytest.raises(ConnectionError):
+            await notifier.custody.process(entries)
+    assert not (await outcome.booking()).in_custody  # the release was saved before the crash
+    assert await outcome.alert_kinds() == ["in_custody"]
+
+    redelivered = await notifier.custody.process(entries)
+
+    assert [alert.kind for alert in redelivered.alerts] == [AlertKind.RELEASED]
+    assert await outcome.alert_kinds() == ["in_custody", "released"]
+
+
+async def test_a_booking_booked_after_the_roster_was_drawn_up_is_not_released_by_it(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await ingest_api.lodge(HOU_DETAINER)
+    await ingest_api.submit(samples.booking(occurred_at="2026-11-25T07:00:00-08:00"), other_booking(OTHERS[0], 1))
+    await notifier.custody.process(await streams.new_custody_events())
+
+    await send_roster(api, roster(OTHERS[0]))  # as of 06:00: an hour before the subject was booked
+    report = await notifier.custody.process(await streams.new_custody_events())
+
+    assert report.alerts == []
+    assert (await outcome.booking()).in_custody
+    assert await outcome.alert_kinds() == ["in_custody"]
+
+
+async def test_a_roster_and_the_events_before_it_in_one_batch_are_judged_together(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await ingest_api.lodge(HOU_DETAINER)
+    await ingest_api.submit(samples.booking(), other_booking(OTHERS[0], 1))
+    await send_roster(api, roster(OTHERS[0]))
+
+    report = await notifier.custody.process(await streams.new_custody_events())
+
+    assert sorted(alert.kind for alert in report.alerts) == ["in_custody", "released"]
+    assert (await outcome.booking()).release_reason is ReleaseReason.INFERRED_FROM_ROSTER
+
+
+@pytest.mark.usefixtures("three_in_custody")
+async def test_a_reported_release_is_never_replaced_by_an_inferred_one(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await ingest_api.submit(samples.release(occurred_at="2026-11-24T09:05:00-08:00"))
+    await send_roster(api, roster(*OTHERS))
+
+    await notifier.custody.process(await streams.new_custody_events())
+
+    (released,) = [alert for alert in await outcome.alerts() if alert.kind is AlertKind.RELEASED]
+    assert released.release_reason is ReleaseReason.BAIL_POSTED
+    assert (await outcome.booking()).release_reason is ReleaseReason.BAIL_POSTED
+
+
+@pytest.mark.usefixtures("three_in_custody")
+async def test_the_operator_sees_the_latest_roster_report_with_unknown_booking_numbers(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient
+) -> None:
+    await ingest_api.submit(samples.release(booking_number=OTHERS[1], event_id="evt-left"))
+    await send_roster(api, roster(OTHERS[0], OTHERS[1], "2026-009999", "2026-009998"))
+    await notifier.custody.process(await streams.new_custody_events())
+
+    response = await api.get(f"/v1/ops/rosters/{FACILITY}")
+
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["roster_id"] == "roster-0600"
+    assert report["facility_ori"] == FACILITY
+    assert report["as_of"] == AS_OF  # as the source sent it
+    assert report["listed"] == 4
+    assert (report["released"], report["released_booking_numbers"]) == (1, [BOOKING_NUMBER])
+    assert (report["unknown"], report["unknown_booking_numbers"]) == (2, ["2026-009998", "2026-009999"])
+    assert (report["listed_after_leaving"], report["listed_after_leaving_booking_numbers"]) == (1, [OTHERS[1]])
+
+
+@pytest.mark.usefixtures("three_in_custody")
+async def test_a_redelivered_or_older_roster_leaves_the_latest_report_in_place(
+    notifier: NotifierInstance, streams: Streams, api: httpx.AsyncClient
+) -> None:
+    await send_roster(api, roster(*OTHERS))
+    entries = await streams.new_custody_events()
+    await notifier.custody.process(entries)
+    await notifier.custody.process(entries)  # redelivered: finds nothing left to release
+    await send_roster(api, roster(*OTHERS, "2026-009999", roster_id="roster-0500", as_of="2026-11-25T05:00:00-08:00"))
+    await notifier.custody.process(await streams.new_custody_events())
+
+    report = (await api.get(f"/v1/ops/rosters/{FACILITY}")).json()
+
+    assert (report["roster_id"], report["released"], report["unknown"]) == ("roster-0600", 1, 0)
+
+
+async def test_the_in_custody_set_follows_each_booking_into_and_out_of_custody(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, redis_client: Redis, names: RedisNames
+) -> None:
+    key = names.facility_in_custody(FACILITY)
+    await ingest_api.submit(samples.booking(), other_booking(OTHERS[0], 1))
+    await notifier.custody.process(await streams.new_custody_events())
+    assert await redis_client.smembers(key) == {BOOKING_NUMBER.encode(), OTHERS[0].encode()}
+
+    await ingest_api.submit(samples.release(), samples.transfer(booking_number=OTHERS[0], event_id="evt-moved"))
+    await notifier.custody.process(await streams.new_custody_events())
+
+    assert await redis_client.smembers(key) == set()
+
+
+async def test_an_unreadable_roster_entry_goes_to_the_dead_letters(
+    notifier: NotifierInstance, streams: Streams, outcome: Outcome
+) -> None:
+    entry_id = await streams.append_raw_custody_entry({"__data__": '{"type": "roster"}', "type": "roster"})
+
+    report = await notifier.custody.process(await streams.new_custody_events())
+
+    assert (report.processed, report.dead_lettered) == (0, 1)
+    ((_, letter),) = await outcome.dead_letters()
+    assert letter.message_id == entry_id
+    assert letter.reason.startswith("not a valid roster")
