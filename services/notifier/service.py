@@ -134,11 +134,13 @@ def alerts_for_match(
     trigger: AlertTrigger,
     event_id: str | None,
     raised_at: datetime,
+    every_schedule_seen: bool = False,
 ) -> list[Alert]:
-    """The alerts a booking calls for, its person having matched (or possibly matched) ``detainer``."""
+    """The alerts a booking calls for, its person having matched (or possibly matched) ``detainer``
+    (``every_schedule_seen``: see ``alert_conditions``)."""
     return [
         build_alert(condition, state, detainer, evidence, trigger=trigger, event_id=event_id, raised_at=raised_at)
-        for condition in alert_conditions(state, evidence.decision)
+        for condition in alert_conditions(state, evidence.decision, every_schedule_seen=every_schedule_seen)
     ]
 
 
@@ -316,6 +318,7 @@ class CustodyEventProcessor:
                     trigger=AlertTrigger.ROSTER if isinstance(event, InferredRelease) else AlertTrigger.CUSTODY_EVENT,
                     event_id=event.event_id,
                     raised_at=raised_at,
+                    every_schedule_seen=True,  # what these events announced, however often they are processed
                 )
         return alerts
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from contracts import Alert, AlertKind, AlertTrigger, MatchDecision, MatchEvidence
+from contracts import Alert, AlertKind, AlertTrigger, MatchDecision, MatchEvidence, ReleaseReason
 from contracts.alerts import story_id_for
 from notifier.domain.custody import BookingState
 
@@ -62,6 +62,8 @@ class AlertCondition:
     kind: AlertKind
     occurred_at: datetime  # when the condition arose at the facility
     qualifier: str = ""
+    scheduled_release_at: datetime | None = None  # release_scheduled: the release time it announces
+    release_reason: ReleaseReason | None = None  # release_scheduled: the reason given with it
 
 
 def _utc_iso(moment: datetime) -> str:
@@ -87,11 +89,18 @@ def _release_notice(state: BookingState) -> dict[str, Any]:
     return {"notice_given": True, "notice_lead_hours": lead_hours, "released_without_notice": False}
 
 
-def alert_conditions(state: BookingState, decision: MatchDecision = MatchDecision.MATCH) -> list[AlertCondition]:
+def alert_conditions(
+    state: BookingState, decision: MatchDecision = MatchDecision.MATCH, *, every_schedule_seen: bool = False
+) -> list[AlertCondition]:
     """The conditions that hold for a booking whose person matched a detainer's subject.
 
     A possible match raises one ``possible_match`` for a person to review,
     and nothing else until it is confirmed.
+
+    ``every_schedule_seen``: a ``release_scheduled`` for every release time announced while the person
+    was here, even one cancelled or replaced since (the custody-event path: what its events announced,
+    so processing them again after a crash raises what processing them the first time did). Without
+    it, only the release time as it stands (a detainer lodged later hears of no cancelled release).
     """
     if state.booked_at is None:
         return []  # events of a stay we never saw booked: no person to speak of
@@ -100,7 +109,30 @@ def alert_conditions(state: BookingState, decision: MatchDecision = MatchDecisio
     conditions = [AlertCondition(AlertKind.IN_CUSTODY, state.booked_at)]  # booked: a fact whatever followed
     scheduled, known_at = state.scheduled_release_at, state.schedule_known_at
     if _schedule_known_before_leaving(state) and scheduled is not None and known_at is not None:
-        conditions.append(AlertCondition(AlertKind.RELEASE_SCHEDULED, known_at, _utc_iso(scheduled)))
+        conditions.append(
+            AlertCondition(
+                AlertKind.RELEASE_SCHEDULED,
+                known_at,
+                _utc_iso(scheduled),
+                scheduled_release_at=scheduled,
+                release_reason=state.scheduled_release_reason,
+            )
+        )
+    if every_schedule_seen:
+        left_at = min((at for at in (state.released_at, state.transferred_at) if at is not None), default=None)
+        current = {condition.qualifier for condition in conditions}
+        for seen in state.schedules_seen:
+            qualifier = _utc_iso(seen.scheduled_release_at)
+            if qualifier not in current and (left_at is None or seen.known_at <= left_at):
+                conditions.append(
+                    AlertCondition(
+                        AlertKind.RELEASE_SCHEDULED,
+                        seen.known_at,
+                        qualifier,
+                        scheduled_release_at=seen.scheduled_release_at,
+                        release_reason=seen.release_reason,
+                    )
+                )
     if state.released_at is not None:
         conditions.append(AlertCondition(AlertKind.RELEASED, state.released_at))
     if state.transferred_at is not None and state.transferred_to is not None:
@@ -135,10 +167,8 @@ def build_alert(
         trigger=trigger,
         story_id=story_id_for(detainer.detainer_id),  # one story per detainer, across bookings and facilities
         event_id=event_id,
-        scheduled_release_at=state.scheduled_release_at if is_schedule else None,
-        release_reason=(
-            state.scheduled_release_reason if is_schedule else state.release_reason if is_release else None
-        ),
+        scheduled_release_at=condition.scheduled_release_at if is_schedule else None,
+        release_reason=(condition.release_reason if is_schedule else state.release_reason if is_release else None),
         released_at=state.released_at if is_release else None,
         to_facility_ori=state.transferred_to if condition.kind is AlertKind.TRANSFERRED else None,
         person=state.person,

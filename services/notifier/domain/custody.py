@@ -34,7 +34,7 @@ from contracts import (
     Transfer,
 )
 
-__all__ = ["BookingState", "CustodyFact", "FactStamp", "InferredRelease", "apply_event"]
+__all__ = ["BookingState", "CustodyFact", "FactStamp", "InferredRelease", "SeenSchedule", "apply_event"]
 
 FactStamp = tuple[datetime, int, str]  # (occurred_at, rank of the event type, event_id)
 
@@ -46,6 +46,32 @@ _RANK = {
     "release": 0,
     "transfer": 0,
 }
+
+
+class SeenSchedule(BaseModel):
+    """A release time the facility announced for this stay, and when it first became known."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scheduled_release_at: datetime
+    release_reason: ReleaseReason | None = None
+    known_at: datetime
+
+
+_SEEN_SCHEDULES_KEPT = 20  # a stay re-scheduled more often keeps its latest twenty
+
+
+def _seen(schedules: tuple[SeenSchedule, ...], event: ReleaseScheduled) -> tuple[SeenSchedule, ...]:
+    """``schedules`` with ``event``'s release time in it, known from the earliest event that announced it."""
+    others = [s for s in schedules if s.scheduled_release_at != event.scheduled_release_at]
+    known_at = min(
+        [event.occurred_at] + [s.known_at for s in schedules if s.scheduled_release_at == event.scheduled_release_at]
+    )
+    seen = SeenSchedule(
+        scheduled_release_at=event.scheduled_release_at, release_reason=event.release_reason, known_at=known_at
+    )
+    kept = sorted([*others, seen], key=lambda s: (s.known_at, s.scheduled_release_at))
+    return tuple(kept[-_SEEN_SCHEDULES_KEPT:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +110,10 @@ class BookingState(BaseModel):
     scheduled_release_at: datetime | None = None
     scheduled_release_reason: ReleaseReason | None = None
     schedule_stamp: FactStamp | None = None  # of the last schedule or cancellation
+    # Every release time announced during the stay, cancelled or replaced since or not: that it was
+    # announced is a fact, so a batch processed again after a crash raises the alerts it raised (or
+    # would have raised) the first time, whatever it cancelled or replaced.
+    schedules_seen: tuple[SeenSchedule, ...] = ()
     released_at: datetime | None = None
     release_reason: ReleaseReason | None = None
     release_stamp: FactStamp | None = None
@@ -143,6 +173,7 @@ def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
                 state = state.model_copy(update={"booked_at": event.occurred_at})
             return state
         case ReleaseScheduled():
+            state = state.model_copy(update={"schedules_seen": _seen(state.schedules_seen, event)})
             if not _later(stamp, state.schedule_stamp):
                 return state
             return state.model_copy(

@@ -115,7 +115,9 @@ async def test_a_release_scheduled_80_hours_ahead_gets_the_four_reminders_in_ord
     assert seen[1] == ["72h before release"]
     assert seen[3] == ["72h before release", "48h before release"]
     assert seen[5] == ["72h before release", "48h before release", "24h before release"]
-    assert seen[7] == seen[-1] == ["72h before release", "48h before release", "24h before release", "4h before release"]
+    assert (
+        seen[7] == seen[-1] == ["72h before release", "48h before release", "24h before release", "4h before release"]
+    )
 
 
 async def test_a_release_10_hours_ahead_gets_only_the_4_hour_reminder(
