@@ -165,6 +165,22 @@ async def test_a_lifted_detainer_sends_no_further_reminder(
     assert await office.steps(alert_id, "reminded") == ["72h before release"]
 
 
+async def test_a_resolved_alert_sends_no_further_reminder(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    notifier = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
+    await story(ingest_api, streams, notifier, scheduled())
+    alert_id = (await office.alert("release_scheduled"))["alert_id"]
+    await run_at(RELEASE_AT - timedelta(hours=71), clock, notifier)
+
+    answer = await office.api.post(f"/v1/alerts/{alert_id}/resolve", json={"outcome": "custody_assumed"})
+    assert answer.status_code == 200, answer.text
+    for hours_before in (47, 23, 3):
+        await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, notifier)
+
+    assert await office.steps(alert_id, "reminded") == ["72h before release"]
+
+
 async def test_a_rescheduled_release_is_reminded_of_at_its_new_time_only(
     redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
 ) -> None:
