@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -80,8 +79,8 @@ def office(api: httpx.AsyncClient) -> Office:
 
 
 @pytest.fixture
-def clock() -> Iterator[Clock]:
-    yield Clock(RELEASE_AT - timedelta(hours=80))
+def clock() -> Clock:
+    return Clock(RELEASE_AT - timedelta(hours=80))
 
 
 def scheduled(release_at: datetime = RELEASE_AT, event_id: str = "evt-0003") -> dict[str, Any]:
