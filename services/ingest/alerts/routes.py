@@ -4,7 +4,7 @@ resolving alerts."""
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, TypeAdapter
@@ -28,6 +28,8 @@ from ingest.metrics import ALERT_LIFECYCLE, ALERT_REVIEWS
 from ingest.openapi import problem_responses, request_body_schema
 from ingest.ops.audit import AuditTrail
 from ingest.problems import FieldError, Problem
+from ingest.stories.repository import StoryReader
+from ingest.stories.routes import StoryPage, get_stories
 
 __all__ = ["router"]
 
@@ -64,18 +66,34 @@ async def _visible_alert(alerts: AlertReader, alert_id: str, principal: Principa
 
 @router.get(
     "",
-    response_model=AlertPage,
-    summary="List alerts, newest first",
+    response_model=AlertPage | StoryPage,
+    summary="List alerts, newest first (or grouped by story)",
+    description=(
+        "Every alert, newest first, each with its `story_id`. With `group=story`, the same alerts read as one "
+        "story per detainer's subject, as `GET /v1/stories` lists them (several alerts on one person at once "
+        "are one entry, headed by the alert to act on first)."
+    ),
     responses=problem_responses(401, 403, 422),
 )
 async def list_alerts(
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
     paging: Annotated[Paging, Depends()],
     alerts: Annotated[AlertReader, Depends(get_alerts)],
+    stories: Annotated[StoryReader, Depends(get_stories)],
     field_office: Annotated[FieldOffice | None, Query(description="Field office keys see their own only.")] = None,
     status: Annotated[AlertStatus | None, Query()] = None,
-) -> AlertPage:
+    group: Annotated[Literal["story"] | None, Query(description="`story`: one entry per story.")] = None,
+) -> AlertPage | StoryPage:
     office = office_to_list(principal, field_office)
+    if group == "story":
+        if status is not None:
+            raise Problem(
+                "validation-error",
+                "Stories are not filtered by status: each tells how many of its alerts are open.",
+                errors=[FieldError("#/status", "cannot be combined with group=story")],
+            )
+        grouped, next_story = await stories.page(field_office=office, limit=paging.limit, cursor=paging.cursor)
+        return StoryPage(stories=grouped, next_cursor=next_story)
     page, next_cursor = await alerts.list(field_office=office, status=status, limit=paging.limit, cursor=paging.cursor)
     return AlertPage(alerts=page, next_cursor=next_cursor)
 

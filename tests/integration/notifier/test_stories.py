@@ -92,6 +92,23 @@ async def test_a_booking_and_a_scheduled_release_in_one_batch_are_one_story_head
     assert {message.alert.story_id for message in await outcome.alerts_raised()} == {story_id}
 
 
+async def test_the_alert_listing_grouped_by_story_reads_the_same_stories(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    await desk.lodge_detainer()
+    await desk.submit_batch(samples.booking(), samples.release_scheduled())
+    await catch_up(notifier, streams)
+
+    answer = await desk.api.get("/v1/alerts", params={"group": "story"}, headers=as_("los"))
+    refused = await desk.api.get("/v1/alerts", params={"group": "story", "status": "open"}, headers=as_("los"))
+
+    assert answer.status_code == 200, answer.text
+    (story,) = answer.json()["stories"]
+    assert story == (await desk.stories())[0]
+    assert [alert["kind"] for alert in story["alerts"]] == ["release_scheduled", "in_custody"]
+    assert_problem(refused, 422, "validation-error")
+
+
 async def test_once_the_person_is_released_the_release_heads_the_story_not_the_schedule(
     desk: StoryDesk, notifier: NotifierInstance, streams: Streams
 ) -> None:
