@@ -49,11 +49,12 @@ from contracts.events import (
     Transfer,
     custody_event_adapter,
 )
-from contracts.keys import NOTIFIER_GROUP, RedisNames
+from contracts.keys import DELIVERIES_GROUP, NOTIFIER_GROUP, RedisNames
 from contracts.person import Alias, Person, Sex, StateId
 from contracts.rosters import Roster, RosterReport, RosterSubmitted
 
 __all__ = [
+    "DELIVERIES_GROUP",
     "NOTIFIER_GROUP",
     "Alert",
     "AlertKind",

@@ -106,6 +106,7 @@ class AlertStep(StrEnum):
     """What happened to an alert, as its timeline tells it."""
 
     RAISED = "raised"
+    DELIVERED = "delivered"  # a message about it reached the office's webhook (raised, a reminder, an escalation)
     REVIEWED = "reviewed"
     REMINDED = "reminded"  # a reminder before the release time went out
     ESCALATED = "escalated"  # not acknowledged in time: the office's escalation channel was told
@@ -189,7 +190,9 @@ class Alert(WireModel):
         default=None, description="How many times it was escalated for want of an acknowledgement (none: never)."
     )
     timeline: tuple[TimelineEntry, ...] = Field(
-        default=(), description="What happened to the alert, oldest first: raised, reviewed, acknowledged, resolved."
+        default=(),
+        description="What happened to the alert, oldest first: raised, delivered, reminded, escalated, reviewed, "
+        "acknowledged, resolved.",
     )
 
 

@@ -41,10 +41,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["NOTIFIER_GROUP", "RedisNames"]
+__all__ = ["DELIVERIES_GROUP", "NOTIFIER_GROUP", "RedisNames"]
 
 NOTIFIER_GROUP = "notifier"
 """The consumer group the notifiers share on every stream they consume."""
+
+DELIVERIES_GROUP = "deliveries"
+"""The consumer group the notifiers share on the alert stream to deliver it to the offices' webhooks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,12 @@ class RedisNames:
         """Stream of what happens to alerts for channels to deliver: ``alert_raised`` (one per alert),
         ``alert_reminded`` and ``alert_escalated`` (one per reminder and escalation level)."""
         return f"{self.prefix}:{{alerts}}:raised"
+
+    @property
+    def alerts_delivered(self) -> str:
+        """Sorted set of the alert stream entry ids delivered to a webhook, by the entry's time (ms): a
+        redelivered entry is neither posted nor recorded on the timeline again."""
+        return f"{self.prefix}:{{alerts}}:delivered"
 
     @property
     def alert_schedule(self) -> str:

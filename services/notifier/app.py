@@ -14,15 +14,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import httpx
 from faststream import AckPolicy
 from faststream.redis import RedisBroker, RedisClusterBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 
-from contracts import NOTIFIER_GROUP, RedisNames
+from contracts import DELIVERIES_GROUP, NOTIFIER_GROUP, RedisNames
 from notifier.adapters.alert_store import AlertStore
 from notifier.adapters.booking_index import BookingIndex
 from notifier.adapters.booking_store import BookingStore
 from notifier.adapters.dead_letters import DeadLetterWriter
+from notifier.adapters.delivery_records import DeliveryRecords
 from notifier.adapters.detainer_index import DetainerIndex
 from notifier.adapters.roster_reports import RosterReports
 from notifier.adapters.stream_entries import keep_raw_entries, raw_entries
@@ -32,6 +34,7 @@ from notifier.scheduler import JobPlanner, Scheduler
 from notifier.service import AlertReviewProcessor, CustodyEventProcessor, DetainerLodgeProcessor, NotifierPorts
 from notifier.settings import NotifierSettings
 from notifier.trimming import StreamTrimmer
+from notifier.webhook_delivery import RetryPolicy, WebhookDeliveryProcessor
 from runtime import RedisClient, connect_redis, ensure_consumer_group, redis_is_reachable
 
 __all__ = ["Notifier", "Phase", "build_notifier"]
@@ -64,6 +67,7 @@ class Notifier:
     trimmer: StreamTrimmer
     scheduler: Scheduler
     phase: Phase = Phase.WAITING_FOR_REDIS
+    webhook_http: httpx.AsyncClient | None = None  # one per process, shared by every webhook post
     _chores: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
 
     async def run(self) -> None:
@@ -105,6 +109,8 @@ class Notifier:
         for stream in (self.names.custody_events, self.names.detainer_changes, self.names.alert_reviews):
             if await ensure_consumer_group(self.redis, stream, NOTIFIER_GROUP):
                 log.info("consumer group created at id 0", extra={"stream": stream})
+        if await ensure_consumer_group(self.redis, self.names.alerts_raised, DELIVERIES_GROUP):
+            log.info("consumer group created at id 0", extra={"stream": self.names.alerts_raised})
         await self.detainers.load()
         for runner in self.runners:
             recovered = await runner.recover_own_pending(
@@ -114,6 +120,8 @@ class Notifier:
                 log.info("own pending entries re-processed", extra={"stream": runner.label, "entries": recovered})
 
     async def close(self) -> None:
+        if self.webhook_http is not None:
+            await self.webhook_http.aclose()
         await self.redis.aclose()
 
 
@@ -181,22 +189,47 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
             ("reviews", names.alert_reviews, AlertReviewProcessor(ports)),
         )
     }
+    # Webhooks: the alert stream in its own group; retries wait in the pending list (webhook_delivery).
+    webhook_http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
+    runners["webhooks"] = BatchRunner(
+        client=redis,
+        stream=names.alerts_raised,
+        group=DELIVERIES_GROUP,
+        stream_label="webhooks",
+        processor=WebhookDeliveryProcessor(
+            client=redis,
+            group=DELIVERIES_GROUP,
+            consumer=settings.consumer_name,
+            http=webhook_http,
+            webhooks=settings.webhook_offices(),
+            records=DeliveryRecords(redis, names),
+            dead_letters=dead_letters,
+            policy=RetryPolicy(
+                max_attempts=settings.webhook_max_attempts,
+                backoff_base_seconds=settings.webhook_backoff_seconds,
+                backoff_cap_seconds=settings.reclaim_idle_seconds,
+            ),
+        ),
+        dead_letters=dead_letters,
+        # A failure to post is counted against RW_WEBHOOK_MAX_ATTEMPTS; this bounds failures of our own.
+        max_deliveries=max(settings.max_deliveries, settings.webhook_max_attempts),
+    )
 
-    def _new_entries(name: str) -> StreamSub:
+    def _new_entries(name: str, group: str) -> StreamSub:
         return StreamSub(
             name,
-            group=NOTIFIER_GROUP,
+            group=group,
             consumer=settings.consumer_name,
             batch=True,
             max_records=settings.batch_size,
             polling_interval=settings.poll_interval_ms,
         )
 
-    def _idle_entries(name: str) -> StreamSub:
+    def _idle_entries(name: str, group: str) -> StreamSub:
         # FastStream runs XAUTOCLAIM (one entry per call) instead of reading new entries.
         return StreamSub(
             name,
-            group=NOTIFIER_GROUP,
+            group=group,
             consumer=settings.consumer_name,
             batch=True,
             min_idle_time=int(settings.reclaim_idle_seconds * 1000),
@@ -210,8 +243,8 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
                 await runner.run(raw_entries(message))
 
     for runner in runners.values():
-        _subscribe(runner, _new_entries(runner.stream))
-        _subscribe(runner, _idle_entries(runner.stream))
+        _subscribe(runner, _new_entries(runner.stream, runner.group))
+        _subscribe(runner, _idle_entries(runner.stream, runner.group))
 
     trimmer = StreamTrimmer(
         redis,
@@ -220,5 +253,15 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
     )
     scheduler = Scheduler(redis, names, bookings=bookings, detainers=detainers)
     return Notifier(
-        settings, names, redis, broker, detainers, custody, lodges, list(runners.values()), trimmer, scheduler
+        settings,
+        names,
+        redis,
+        broker,
+        detainers,
+        custody,
+        lodges,
+        list(runners.values()),
+        trimmer,
+        scheduler,
+        webhook_http=webhook_http,
     )

@@ -7,6 +7,10 @@ back the others; an entry that still fails stays pending, and once it has
 been delivered ``max_deliveries`` times it goes to the dead-letter stream
 with the error, and is acknowledged.
 
+A processor may also leave some entries of a batch pending on purpose (a
+webhook that answered 503: try again after a backoff): those it names in its
+report's ``left_pending`` are not acknowledged.
+
 Pending entries come back in two ways: a restarted notifier re-reads its own
 pending entries before it reads new ones (``recover_own_pending``), and every
 notifier claims entries a dead or stuck consumer left idle for longer than
@@ -30,6 +34,12 @@ log = logging.getLogger(__name__)
 
 class BatchProcessor(Protocol):
     async def process(self, entries: Sequence[StreamEntry]) -> object: ...
+
+
+def _settled(entries: Sequence[StreamEntry], report: object) -> list[StreamEntry]:
+    """The entries to acknowledge: all but those the processor's report names in ``left_pending``."""
+    left_pending = getattr(report, "left_pending", None) or ()
+    return [entry for entry in entries if entry.message_id not in left_pending]
 
 
 class BatchRunner:
@@ -57,6 +67,10 @@ class BatchRunner:
         return self._stream
 
     @property
+    def group(self) -> str:
+        return self._group
+
+    @property
     def label(self) -> str:
         return self._label
 
@@ -65,7 +79,7 @@ class BatchRunner:
         if not entries:
             return
         try:
-            await self._processor.process(entries)
+            report = await self._processor.process(entries)
         except Exception as error:
             if len(entries) == 1:
                 await self._failed(entries[0], error)
@@ -77,15 +91,15 @@ class BatchRunner:
             for entry in entries:
                 await self._run_one(entry)
             return
-        await self._ack(entries)
+        await self._ack(_settled(entries, report))
 
     async def _run_one(self, entry: StreamEntry) -> None:
         try:
-            await self._processor.process([entry])
+            report = await self._processor.process([entry])
         except Exception as error:
             await self._failed(entry, error)
             return
-        await self._ack([entry])
+        await self._ack(_settled([entry], report))
 
     async def _failed(self, entry: StreamEntry, error: Exception) -> None:
         try:
@@ -112,6 +126,8 @@ class BatchRunner:
         await self._ack([entry])
 
     async def _ack(self, entries: Sequence[StreamEntry]) -> None:
+        if not entries:
+            return
         await self._client.xack(self._stream, self._group, *[entry.message_id for entry in entries])
 
     async def recover_own_pending(self, consumer: str, *, batch_size: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
-__all__ = ["ALERTS_RAISED", "BATCH_SECONDS", "DEAD_LETTERED", "EVENTS_PROCESSED"]
+__all__ = ["ALERTS_RAISED", "BATCH_SECONDS", "DEAD_LETTERED", "EVENTS_PROCESSED", "WEBHOOK_DELIVERIES"]
 
 EVENTS_PROCESSED = Counter(
     "releasewatch_notifier_events_total", "Custody events applied to booking state, by type.", ["type"]
@@ -16,6 +16,12 @@ DEAD_LETTERED = Counter(
     "releasewatch_notifier_dead_lettered_total",
     "Messages moved to the dead-letter stream, by source stream.",
     ["stream"],
+)
+WEBHOOK_DELIVERIES = Counter(
+    "releasewatch_notifier_webhook_deliveries_total",
+    "Alert stream messages handled by webhook delivery, by message type and outcome (delivered, "
+    "already_delivered, no_webhook, not_for_channels, retry, refused, unreadable).",
+    ["type", "outcome"],
 )
 BATCH_SECONDS = Histogram(
     "releasewatch_notifier_batch_seconds",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from notifier.scheduler import SchedulePolicy, parse_durations
+from notifier.webhooks import OfficeWebhook, parse_webhooks
 
 __all__ = ["NotifierSettings"]
 
@@ -21,7 +23,8 @@ def _default_consumer_name() -> str:
 class NotifierSettings(BaseSettings):
     """Every variable is documented in README.md (Configuration)."""
 
-    model_config = SettingsConfigDict(env_prefix="RW_", extra="ignore", frozen=True)
+    # hide_input_in_errors: a refused RW_WEBHOOKS must not print its secrets in the error.
+    model_config = SettingsConfigDict(env_prefix="RW_", extra="ignore", frozen=True, hide_input_in_errors=True)
 
     redis_url: str = Field(
         default="redis://127.0.0.1:6379/0",
@@ -78,6 +81,23 @@ class NotifierSettings(BaseSettings):
         default=30, ge=1, description="How long a booking's state is kept after the person left custody."
     )
 
+    webhooks: SecretStr | None = Field(
+        default=None,
+        description='Webhooks per field office, as JSON: {"LOS": {"url": ..., "secret": ..., "escalation_url": ...}}.',
+    )
+    webhooks_file: Path | None = Field(default=None, description="A file holding that JSON (both may be used).")
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long one webhook post may take, connecting included (seconds)."
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, description="Posts of one message before it goes to the dead letters."
+    )
+    webhook_backoff_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Wait after a failed post; doubles per attempt, up to RW_RECLAIM_IDLE_SECONDS (seconds).",
+    )
+
     shutdown_grace_seconds: float = Field(
         default=10.0, ge=0, description="On SIGTERM, how long a batch in flight may take to finish."
     )
@@ -93,6 +113,17 @@ class NotifierSettings(BaseSettings):
     def _leads_parse(cls, value: str) -> str:
         parse_durations(value)
         return value
+
+    @model_validator(mode="after")
+    def _webhooks_parse(self) -> NotifierSettings:
+        self.webhook_offices()
+        return self
+
+    def webhook_offices(self) -> dict[str, OfficeWebhook]:
+        """The offices' webhooks: ``RW_WEBHOOKS``, then ``RW_WEBHOOKS_FILE`` (which wins per office)."""
+        inline = self.webhooks.get_secret_value() if self.webhooks is not None else None
+        from_file = self.webhooks_file.read_bytes() if self.webhooks_file is not None else None
+        return parse_webhooks(inline, from_file)
 
     def schedule_policy(self) -> SchedulePolicy:
         return SchedulePolicy(

@@ -66,7 +66,8 @@ class DeadLetterOperations:
         self._clock = clock
         self._claim = client.register_script(_CLAIM_SCRIPT)
         # Only the streams our consumers read can take a replay: a dead letter's fields are data, not orders.
-        self._replayable = {names.custody_events, names.detainer_changes, names.alert_reviews}
+        # The alert stream's readers are the channels (webhooks): a replay there is one more delivery attempt.
+        self._replayable = {names.custody_events, names.detainer_changes, names.alert_reviews, names.alerts_raised}
 
     async def newest(self, *, limit: int, before: str | None, open_only: bool) -> list[DeadLetterView]:
         views: list[DeadLetterView] = []

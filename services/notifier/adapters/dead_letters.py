@@ -28,7 +28,11 @@ class DeadLetterWriter:
         self._clock = clock
 
     def _label(self, stream: str) -> str:
-        labels = {self._names.custody_events: "custody", self._names.detainer_changes: "detainers"}
+        labels = {
+            self._names.custody_events: "custody",
+            self._names.detainer_changes: "detainers",
+            self._names.alerts_raised: "alerts",
+        }
         return labels.get(stream, "other")
 
     async def delivery_counts(self, stream: str, group: str, message_ids: Sequence[str]) -> dict[str, int]:

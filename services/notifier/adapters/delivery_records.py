@@ -1,0 +1,54 @@
+"""Which alert stream entries reached their webhook, and the ``delivered`` step on the alert's timeline."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from importlib.resources import files
+from typing import cast
+
+from contracts import Alert, RedisNames, TimelineEntry
+from runtime import RedisClient
+
+__all__ = ["DeliveryRecords"]
+
+log = logging.getLogger(__name__)
+
+_RECORD_SCRIPT = (files(__package__) / "record_delivery.lua").read_text()
+_SWAP_ATTEMPTS = 10  # compare-and-swap rounds against concurrent writers of the alert (ack, resolve, jobs)
+
+
+class DeliveryRecords:
+    def __init__(self, client: RedisClient, names: RedisNames) -> None:
+        self._client = client
+        self._names = names
+        self._record = client.register_script(_RECORD_SCRIPT)
+
+    async def delivered_among(self, entry_ids: Sequence[str]) -> set[str]:
+        """Those of ``entry_ids`` already delivered (a redelivery of the stream entry)."""
+        if not entry_ids:
+            return set()
+        scores: list[float | None] = await self._client.zmscore(self._names.alerts_delivered, list(entry_ids))
+        return {entry_id for entry_id, score in zip(entry_ids, scores, strict=True) if score is not None}
+
+    async def record(self, entry_id: str, alert_id: str, step: TimelineEntry) -> bool:
+        """Append ``step`` to the alert's timeline and mark the entry delivered, once; False if it was before."""
+        names = self._names
+        entry_ms = int(entry_id.split("-", 1)[0])
+        for _ in range(_SWAP_ATTEMPTS):
+            raw = cast(bytes | None, await self._client.get(names.alert(alert_id)))
+            after = b""
+            if raw is not None:
+                alert = Alert.model_validate_json(raw, extra="ignore")
+                after = alert.model_copy(update={"timeline": (*alert.timeline, step)}).model_dump_json().encode()
+            reply = int(
+                await self._record(
+                    keys=[names.alert(alert_id), names.alerts_delivered, names.alerts_raised],
+                    args=[entry_id, entry_ms, raw or b"", after],
+                )
+            )
+            if reply == -1:
+                log.warning("delivered an alert that has no record", extra={"alert_id": alert_id})
+            if reply != 0:
+                return reply != 2
+        raise RuntimeError(f"alert {alert_id} kept changing; its delivery will be recorded on a retry")
