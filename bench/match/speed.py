@@ -7,6 +7,8 @@ whole decision for one booked person: normalising them, the blocking-key
 lookups, comparing every candidate, the margin — for bookings of subjects
 (with errors) and of other people. Redis ``used_memory`` is reported for the
 detainer records and for the booking index (bookings filed by blocking key).
+How many candidates each booking had is counted afterwards, untimed: decision
+time follows it, and it grows with the number of detainers.
 """
 
 from __future__ import annotations
@@ -127,6 +129,10 @@ async def _measure_one_scale(url: str, prefix: str, timed_file: str) -> dict[str
         begin = time.perf_counter_ns()
         decided += len(index.matches(person))
         durations.append(time.perf_counter_ns() - begin)
+    # Untimed, after the timed run: the candidates each booking was compared with (the index's own
+    # search, as ``matches`` makes it), which is what decision time follows.
+    people = index._people  # the bench looks inside the index it measures
+    candidates = sorted(len(people.candidate_records(person)) for person in timed)
     await client.aclose()
     durations.sort()
     micro = [value / 1000 for value in durations]
@@ -141,6 +147,10 @@ async def _measure_one_scale(url: str, prefix: str, timed_file: str) -> dict[str
         "decision_us_mean": round(statistics.fmean(micro), 1),
         "events_timed": len(micro),
         "alerts_decided": decided,
+        "candidates_p50": candidates[len(candidates) // 2],
+        "candidates_p99": candidates[int(len(candidates) * 0.99)],
+        "candidates_max": candidates[-1],
+        "candidates_mean": round(statistics.fmean(candidates), 2),
     }
 
 

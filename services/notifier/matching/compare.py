@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from functools import lru_cache
 from typing import NamedTuple
 
 from jellyfish import damerau_levenshtein_distance, jaro_winkler_similarity
@@ -17,6 +18,7 @@ from notifier.matching.normalise import phonetic_code, token_canon
 from notifier.matching.record import MatchRecord, NameForm
 
 __all__ = [
+    "Comparer",
     "Comparison",
     "FieldScore",
     "compare",
@@ -60,6 +62,7 @@ class Comparison:
 # --- one field at a time ---------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 16)  # a pure function of two name words, and names repeat: remembered
 def _word_level(mine: str, theirs: str) -> str | None:
     if mine == theirs:
         return "exact"
@@ -123,28 +126,34 @@ def compare_surnames(mine: tuple[str, ...], theirs: tuple[str, ...]) -> Agreemen
         return "exact", mine
     if "".join(mine) == "".join(theirs):
         return "exact", ("".join(mine),)
-    pairs = sorted(
+    pairs = [
         (_WORD_RANK[level], i, j)
         for i, word in enumerate(mine)
         for j, other in enumerate(theirs)
         if (level := _word_level(word, other)) is not None
-    )
-    used_mine: set[int] = set()
-    used_theirs: set[int] = set()
-    worst = -1
-    exact_words: list[str] = []
-    for rank, i, j in pairs:
-        if i in used_mine or j in used_theirs:
-            continue
-        used_mine.add(i)
-        used_theirs.add(j)
-        worst = max(worst, rank)
-        if rank == 0:
-            exact_words.append(mine[i])
-    if not used_mine:
+    ]
+    if not pairs:
         return "disagree", ()
+    if len(pairs) == 1:  # one pair of words agrees: what the pairing below comes to, without it
+        worst, i, _ = pairs[0]
+        matched, exact_words = 1, [mine[i]] if worst == 0 else []
+    else:  # pair the words best first, each word used once
+        pairs.sort()
+        used_mine: set[int] = set()
+        used_theirs: set[int] = set()
+        worst = -1
+        exact_words = []
+        for rank, i, j in pairs:
+            if i in used_mine or j in used_theirs:
+                continue
+            used_mine.add(i)
+            used_theirs.add(j)
+            worst = max(worst, rank)
+            if rank == 0:
+                exact_words.append(mine[i])
+        matched = len(used_mine)
     anchor = tuple(exact_words)
-    left_mine, left_theirs = len(mine) - len(used_mine), len(theirs) - len(used_theirs)
+    left_mine, left_theirs = len(mine) - matched, len(theirs) - matched
     if left_mine and left_theirs:
         return "partial", anchor
     if worst == 0:
@@ -178,6 +187,21 @@ def compare_birth(mine: int | None, theirs: int | None) -> str:
     return "disagree"
 
 
+def _one_edit_apart(a: str, b: str) -> bool:
+    """``damerau_levenshtein_distance(a, b) <= 1``, most pairs told without computing it.
+
+    One edit (a substitution, an adjacent transposition, an insertion or a deletion at position
+    ``i``) leaves the first two characters alone if ``i >= 2``, and otherwise the last two as long
+    as both strings have at least five: two numbers that differ in both their first two and their
+    last two characters, or in length by more than one, are more than one keystroke apart.
+    """
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) >= 5 and len(b) >= 5 and a[:2] != b[:2] and a[-2:] != b[-2:]:
+        return False
+    return damerau_levenshtein_distance(a, b) <= 1
+
+
 def identifier_levels(mine: MatchRecord, theirs: MatchRecord) -> tuple[tuple[str, str], ...]:
     """(field, exact|typo|disagree) for each identifier both records carry."""
     found: list[tuple[str, str]] = []
@@ -190,7 +214,7 @@ def identifier_levels(mine: MatchRecord, theirs: MatchRecord) -> tuple[tuple[str
         if a and b:
             if a == b:
                 level = "exact"
-            elif damerau_levenshtein_distance(a, b) <= 1:
+            elif _one_edit_apart(a, b):
                 level = "typo"
             else:
                 level = "disagree"
@@ -222,88 +246,200 @@ def _rarity(model: MatchModel, field_name: str, words: tuple[str, ...]) -> float
     return max(model.adjustment(field_name, word) for word in words)
 
 
-def _names_and_birth(
-    mine: NameForm, theirs: NameForm, model: MatchModel, swapped: bool
-) -> tuple[float, list[FieldScore]]:
-    if swapped:  # given and surname written the other way round on one side
-        given, given_words = compare_given(mine.given, theirs.surnames)
-        surname, surname_words = compare_surnames(mine.surnames, theirs.given)
-        middle = "missing"
-    else:
-        given, given_words = compare_given(mine.given, theirs.given)
-        surname, surname_words = compare_surnames(mine.surnames, theirs.surnames)
-        middle = compare_middle(mine.given, theirs.given)
-    birth = compare_birth(mine.birth, theirs.birth)
-    order = "swapped" if swapped else "straight"
-    weights = model.weights
-    given_weight = weights["given_name"].get(given, 0.0) + _rarity(model, "given_name", given_words)
-    middle_weight = weights["middle_name"].get(middle, 0.0)
-    surname_weight = weights["surname"].get(surname, 0.0) + _rarity(model, "surname", surname_words)
-    birth_weight = weights["date_of_birth"].get(birth, 0.0)
-    order_weight = weights["name_order"].get(order, 0.0)
-    scores = [
-        FieldScore("given_name", given, given_weight),
-        FieldScore("middle_name", middle, middle_weight),
-        FieldScore("surname", surname, surname_weight),
-        FieldScore("date_of_birth", birth, birth_weight),
-        FieldScore("name_order", order, order_weight),
-    ]
-    return given_weight + middle_weight + surname_weight + birth_weight + order_weight, scores
-
-
 _AGREEING_NAMES = frozenset({"exact", "nickname", "phonetic", "similar", "reordered", "dropped", "middle_as_first"})
+
+_Scored = tuple[str, float]  # (level, weight) of one field
+# One pair of name forms compared: (given name, middle name, surname, date of birth, name order).
+_PairFields = tuple[_Scored, _Scored, _Scored, _Scored, _Scored]
+
+
+class Comparer:
+    """One record (the subject) compared with many others, as ``compare`` compares one pair.
+
+    A booked person's candidates share names with each other (they were found under the same
+    name codes), so each field's level and weight is worked out once per distinct value on the
+    other side (the given names, the surnames, the birth date...) and remembered for the next
+    candidate. ``score`` is ``compare(...).score`` without building the evidence: the same
+    levels, the same weights, added in the same order, so the same float to the last bit.
+    """
+
+    __slots__ = (
+        "_birth",
+        "_codes",
+        "_given",
+        "_has_identifiers",
+        "_mine",
+        "_missing_middle",
+        "_model",
+        "_place",
+        "_sex",
+        "_straight",
+        "_surnames",
+        "_swapped",
+        "_weights",
+    )
+
+    def __init__(self, mine: MatchRecord, model: MatchModel) -> None:
+        self._mine = mine
+        self._model = model
+        weights = self._weights = model.weights
+        forms = range(len(mine.forms))
+        # By subject name form: each field's (level, weight) by the other side's words (their given
+        # names, or their surnames when the names are read the other way round) or birth date.
+        self._given: list[dict[tuple[str, ...], tuple[_Scored, _Scored]]] = [{} for _ in forms]  # with the middle
+        self._surnames: list[dict[tuple[str, ...], _Scored]] = [{} for _ in forms]
+        self._birth: list[dict[int | None, _Scored]] = [{} for _ in forms]
+        self._sex: dict[str | None, _Scored] = {}
+        self._place: dict[str | None, _Scored] = {}
+        self._straight: _Scored = ("straight", weights["name_order"].get("straight", 0.0))
+        self._swapped: _Scored = ("swapped", weights["name_order"].get("swapped", 0.0))
+        self._missing_middle: _Scored = ("missing", weights["middle_name"].get("missing", 0.0))
+        self._has_identifiers = bool(mine.fbi_number or mine.a_number or mine.state_id)
+        # By subject name form: the code of the first given name and those of the surnames.
+        self._codes = [
+            (phonetic_code(form.given[0]) if form.given else "", frozenset(_codes(form.surnames)))
+            for form in mine.forms
+        ]
+
+    # --- one field, worked out the first time the other side's value is seen ---
+
+    def _given_and_middle(self, index: int, theirs: tuple[str, ...]) -> tuple[_Scored, _Scored]:
+        mine = self._mine.forms[index].given
+        given, words = compare_given(mine, theirs)
+        middle = compare_middle(mine, theirs)
+        found = self._given[index][theirs] = (
+            (given, self._weights["given_name"].get(given, 0.0) + _rarity(self._model, "given_name", words)),
+            (middle, self._weights["middle_name"].get(middle, 0.0)),
+        )
+        return found
+
+    def _surname(self, index: int, theirs: tuple[str, ...]) -> _Scored:
+        surname, words = compare_surnames(self._mine.forms[index].surnames, theirs)
+        weight = self._weights["surname"].get(surname, 0.0) + _rarity(self._model, "surname", words)
+        found = self._surnames[index][theirs] = (surname, weight)
+        return found
+
+    def _date_of_birth(self, index: int, theirs: int | None) -> _Scored:
+        birth = compare_birth(self._mine.forms[index].birth, theirs)
+        found = self._birth[index][theirs] = (birth, self._weights["date_of_birth"].get(birth, 0.0))
+        return found
+
+    def _swapped_pair(self, index: int, other: NameForm) -> tuple[float, bool, _PairFields]:
+        """The pair with the given name and surname of ``other`` read the other way round."""
+        # The same functions of the other side's words as the names read straight: the same memos.
+        given = (self._given[index].get(other.surnames) or self._given_and_middle(index, other.surnames))[0]
+        surname = self._surnames[index].get(other.given) or self._surname(index, other.given)
+        birth = self._birth[index].get(other.birth) or self._date_of_birth(index, other.birth)
+        middle, order = self._missing_middle, self._swapped
+        score = given[1] + middle[1] + surname[1] + birth[1] + order[1]
+        names_agree = given[0] in _AGREEING_NAMES and surname[0] in _AGREEING_NAMES
+        return score, names_agree, (given, middle, surname, birth, order)
+
+    def _may_be_swapped(self, index: int, form: NameForm, other: NameForm) -> bool:
+        """Whether a given name on one side sounds like a surname on the other: only then is comparing
+        the names the other way round worth its cost (most candidates are other people)."""
+        if not form.given or not other.given:
+            return bool(form.surnames and other.surnames)  # a name written in the wrong box
+        first_code, surname_codes = self._codes[index]
+        return phonetic_code(other.given[0]) in surname_codes or any(
+            phonetic_code(word) == first_code for word in other.surnames
+        )
+
+    def _code(self, memo: dict[str | None, _Scored], field_name: str, mine: str | None, theirs: str | None) -> _Scored:
+        found = memo.get(theirs)
+        if found is None:
+            level = _code_level(mine, theirs)
+            found = memo[theirs] = (level, self._weights[field_name].get(level, 0.0))
+        return found
+
+    # --- the best pair of name forms ---
+
+    def _best(self, theirs: MatchRecord) -> tuple[float, _PairFields | None, bool]:
+        """(score, fields, used an alias) of the best-agreeing pair of name forms (names and aliases,
+        in either name order): one whose given name and surname both agree first, then by score (an
+        alias that agrees beats a primary name that scores higher on a shared middle name)."""
+        best: _PairFields | None = None
+        best_agree, best_score, used_alias = False, float("-inf"), False
+        straight = self._straight
+        for i, form in enumerate(self._mine.forms):
+            given_memo, surname_memo, birth_memo = self._given[i], self._surnames[i], self._birth[i]
+            for j, other in enumerate(theirs.forms):
+                given, middle = given_memo.get(other.given) or self._given_and_middle(i, other.given)
+                surname = surname_memo.get(other.surnames) or self._surname(i, other.surnames)
+                birth = birth_memo.get(other.birth) or self._date_of_birth(i, other.birth)
+                score = given[1] + middle[1] + surname[1] + birth[1] + straight[1]
+                agree = given[0] in _AGREEING_NAMES and surname[0] in _AGREEING_NAMES
+                fields: _PairFields | None = None
+                if not agree and self._may_be_swapped(i, form, other):
+                    swapped_score, swapped_agree, swapped_fields = self._swapped_pair(i, other)
+                    if (swapped_agree, swapped_score) > (agree, score):
+                        score, agree, fields = swapped_score, swapped_agree, swapped_fields
+                if (agree, score) > (best_agree, best_score):
+                    best_agree, best_score, used_alias = agree, score, bool(i or j)
+                    best = fields or (given, middle, surname, birth, straight)
+        return best_score, best, used_alias
+
+    def shares_identifier(self, theirs: MatchRecord) -> bool:
+        """Whether both carry an identifier of one kind and it is equal (``equal_identifiers``)."""
+        mine = self._mine
+        return self._has_identifiers and bool(
+            (mine.fbi_number and mine.fbi_number == theirs.fbi_number)
+            or (mine.a_number and mine.a_number == theirs.a_number)
+            or (mine.state_id and mine.state_id == theirs.state_id)
+        )
+
+    def _identifier_level_of(self, theirs: MatchRecord) -> str:
+        """``_identifier_level(identifier_levels(subject, theirs))``: the best level of any kind."""
+        if not self._has_identifiers:
+            return "missing"
+        mine, level = self._mine, "missing"
+        for a, b in (
+            (mine.fbi_number, theirs.fbi_number),
+            (mine.a_number, theirs.a_number),
+            (mine.state_id, theirs.state_id),
+        ):
+            if a and b:
+                if a == b:
+                    return "exact"
+                if level != "typo":
+                    level = "typo" if _one_edit_apart(a, b) else "disagree"
+        return level
+
+    def score(self, theirs: MatchRecord) -> float:
+        """``compare(subject, theirs, model).score``, to the last bit, without the evidence."""
+        mine, weights = self._mine, self._weights
+        names, _, _ = self._best(theirs)
+        sex = self._sex.get(theirs.sex) or self._code(self._sex, "sex", mine.sex, theirs.sex)
+        place = self._place.get(theirs.place_of_birth) or self._code(
+            self._place, "place_of_birth", mine.place_of_birth, theirs.place_of_birth
+        )
+        return names + sex[1] + place[1] + weights["identifier"].get(self._identifier_level_of(theirs), 0.0)
+
+    def compare(self, theirs: MatchRecord) -> Comparison:
+        """The subject compared with ``theirs``: the best-agreeing pair of name forms, then sex,
+        place of birth and identifiers."""
+        mine, weights = self._mine, self._weights
+        names, best, used_alias = self._best(theirs)
+        sex = self._code(self._sex, "sex", mine.sex, theirs.sex)
+        place = self._code(self._place, "place_of_birth", mine.place_of_birth, theirs.place_of_birth)
+        identifiers = identifier_levels(mine, theirs)
+        identifier = _identifier_level(identifiers)
+        identifier_weight = weights["identifier"].get(identifier, 0.0)
+        named = ("given_name", "middle_name", "surname", "date_of_birth", "name_order")
+        scored_fields = (
+            *(FieldScore(name, level, weight) for name, (level, weight) in zip(named, best or (), strict=False)),
+            FieldScore("sex", *sex),
+            FieldScore("place_of_birth", *place),
+            FieldScore("identifier", identifier, identifier_weight),
+        )
+        return Comparison(scored_fields, names + sex[1] + place[1] + identifier_weight, identifiers, used_alias)
 
 
 def _codes(words: tuple[str, ...]) -> set[str]:
     return {phonetic_code(word) for word in words}
 
 
-def _may_be_swapped(mine: NameForm, theirs: NameForm) -> bool:
-    """Whether a given name on one side sounds like a surname on the other: only then is comparing
-    the names the other way round worth its cost (most candidates are other people)."""
-    if not mine.given or not theirs.given:
-        return bool(mine.surnames and theirs.surnames)  # a name written in the wrong box
-    return phonetic_code(mine.given[0]) in _codes(theirs.surnames) or phonetic_code(theirs.given[0]) in _codes(
-        mine.surnames
-    )
-
-
-def _ranked(
-    mine: NameForm, theirs: NameForm, model: MatchModel, swapped: bool
-) -> tuple[tuple[bool, float], list[FieldScore]]:
-    """A pair of name forms ranked: one whose given name and surname both agree first, then by score
-    (an alias that agrees beats a primary name that scores higher on a shared middle name)."""
-    score, fields = _names_and_birth(mine, theirs, model, swapped)
-    names_agree = fields[0].level in _AGREEING_NAMES and fields[2].level in _AGREEING_NAMES
-    return (names_agree, score), fields
-
-
 def compare(mine: MatchRecord, theirs: MatchRecord, model: MatchModel) -> Comparison:
     """The best-agreeing pair of name forms (names and aliases, in either name order), then sex,
-    place of birth and identifiers."""
-    best_rank, best_fields, used_alias = (False, float("-inf")), list[FieldScore](), False
-    for i, form in enumerate(mine.forms):
-        for j, other in enumerate(theirs.forms):
-            rank, fields = _ranked(form, other, model, swapped=False)
-            if not rank[0] and _may_be_swapped(form, other):
-                swapped_rank, swapped_fields = _ranked(form, other, model, swapped=True)
-                if swapped_rank > rank:
-                    rank, fields = swapped_rank, swapped_fields
-            if rank > best_rank:
-                best_rank, best_fields, used_alias = rank, fields, bool(i or j)
-    sex = _code_level(mine.sex, theirs.sex)
-    place = _code_level(mine.place_of_birth, theirs.place_of_birth)
-    identifiers = identifier_levels(mine, theirs)
-    identifier = _identifier_level(identifiers)
-    weights = model.weights
-    sex_weight = weights["sex"].get(sex, 0.0)
-    place_weight = weights["place_of_birth"].get(place, 0.0)
-    identifier_weight = weights["identifier"].get(identifier, 0.0)
-    scored_fields = (
-        *best_fields,
-        FieldScore("sex", sex, sex_weight),
-        FieldScore("place_of_birth", place, place_weight),
-        FieldScore("identifier", identifier, identifier_weight),
-    )
-    score = best_rank[1] + sex_weight + place_weight + identifier_weight
-    return Comparison(scored_fields, score, identifiers, used_alias)
+    place of birth and identifiers. (Comparing one subject with many: ``Comparer``.)"""
+    return Comparer(mine, model).compare(theirs)

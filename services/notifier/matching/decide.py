@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from contracts import FieldAgreement, MatchDecision, MatchEvidence
-from notifier.matching.compare import Comparison, compare
+from notifier.matching.compare import Comparer, Comparison, compare, compare_birth
 from notifier.matching.model import MatchModel, fitted_model
 from notifier.matching.record import MatchRecord
 
@@ -91,12 +91,51 @@ def _identifier_contradicted(comparison: Comparison) -> bool:
     return name_contradicts and comparison.level("date_of_birth") in _CONTRADICTING_BIRTH
 
 
+def _may_be_same_person(first: MatchRecord, second: MatchRecord) -> bool:
+    """False when ``_same_person`` is sure to be False, told cheaply: no identifier of one kind is
+    equal on both, and no pair of their name forms has birth dates that agree (exactly or day and
+    month swapped), so whichever pair ``compare`` picks fails the date-of-birth hard rule."""
+    if (
+        (first.fbi_number and first.fbi_number == second.fbi_number)
+        or (first.a_number and first.a_number == second.a_number)
+        or (first.state_id and first.state_id == second.state_id)
+    ):
+        return True
+    return any(
+        compare_birth(form.birth, other.birth) in _AGREEING_BIRTH for form in first.forms for other in second.forms
+    )
+
+
 def _same_person(first: MatchRecord, second: MatchRecord, model: MatchModel, auto_min: float) -> bool:
     """Two candidates are one person if they share an identifier or would match each other automatically."""
+    if not _may_be_same_person(first, second):
+        return False
     comparison = compare(first, second, model)
     if comparison.equal_identifiers:
         return not _identifier_contradicted(comparison)
     return comparison.score >= auto_min and not failed_hard_rules(comparison)
+
+
+def _margin(
+    record: MatchRecord,
+    score: float,
+    position: int,
+    ranked: Sequence[tuple[MatchRecord, float]],
+    model: MatchModel,
+    auto_min: float,
+) -> float | None:
+    """Score over the best other candidate (in ``ranked``, best first) that is not the same person,
+    looking at ``_SAME_PERSON_CHECKS`` of them at most; None if there is none."""
+    checked = 0
+    for index, (other, other_score) in enumerate(ranked):
+        if index == position:
+            continue
+        if checked == _SAME_PERSON_CHECKS:
+            break
+        checked += 1
+        if not _same_person(record, other, model, auto_min):
+            return score - other_score
+    return None
 
 
 def _evidence(decision: MatchDecision, rule: str, comparison: Comparison, margin: float | None) -> MatchEvidence:
@@ -159,21 +198,17 @@ def assess_among(
 ) -> list[Assessment[K]]:
     """Every candidate compared with the subject, best first; the margin is worked out for those
     scoring at least ``margin_floor`` or sharing an identifier (the rest cannot match)."""
+    comparer = Comparer(subject, model)
     compared = sorted(
-        ((key, record, compare(subject, record, model)) for key, record in candidates),
+        ((key, record, comparer.compare(record)) for key, record in candidates),
         key=lambda item: -item[2].score,
     )
+    ranked = [(record, comparison.score) for _, record, comparison in compared]
     assessed: list[Assessment[K]] = []
     for position, (key, record, comparison) in enumerate(compared):
         margin = None
         if comparison.score >= margin_floor or comparison.equal_identifiers:
-            others = (entry for index, entry in enumerate(compared) if index != position)
-            for checked, (_, other, other_comparison) in enumerate(others):
-                if checked == _SAME_PERSON_CHECKS:
-                    break
-                if not _same_person(record, other, model, auto_min):
-                    margin = comparison.score - other_comparison.score
-                    break
+            margin = _margin(record, comparison.score, position, ranked, model, auto_min)
         assessed.append(
             Assessment(
                 key,
@@ -193,16 +228,36 @@ def decide_among(
     config: MatchConfig | None = None,
     model: MatchModel | None = None,
 ) -> list[tuple[K, MatchEvidence]]:
-    """The candidates that match or possibly match ``subject``, each with its evidence, best first."""
+    """The candidates that match or possibly match ``subject``, each with its evidence, best first.
+
+    The decisions of ``assess_among`` followed by ``Assessment.decision``, for less: every candidate
+    is scored (the score alone, ``Comparer.score``) and ranked, but only one that scores at least
+    the lower threshold or shares an identifier can be decided on, so only such a one is compared in
+    full, and its margin is worked out only if it is decided on (most bookings have none).
+    """
     model = model or fitted_model()
     auto_min, review_min, min_margin = (config or MatchConfig()).resolved(model)
-    decided: list[tuple[K, MatchEvidence]] = []
     floor = min(auto_min, review_min)
-    for assessment in assess_among(subject, candidates, model=model, auto_min=auto_min, margin_floor=floor):
-        outcome = assessment.decision(auto_min, review_min, min_margin)
+    comparer = Comparer(subject, model)
+    scores = [comparer.score(record) for _, record in candidates]
+    order = sorted(range(len(candidates)), key=lambda index: -scores[index])
+    ranked: list[tuple[MatchRecord, float]] | None = None
+    decided: list[tuple[K, MatchEvidence]] = []
+    for position, index in enumerate(order):
+        key, record = candidates[index]
+        if scores[index] < floor and not comparer.shares_identifier(record):
+            continue  # neither threshold reached, no identifier shared: no decision (as in ``decision``)
+        comparison = comparer.compare(record)
+        failed, contradicted = tuple(failed_hard_rules(comparison)), _identifier_contradicted(comparison)
+        if Assessment(key, comparison, failed, contradicted, None).decision(auto_min, review_min, min_margin) is None:
+            continue  # the margin can change a match into a possible match, never either into none
+        if ranked is None:
+            ranked = [(candidates[other][1], scores[other]) for other in order]
+        margin = _margin(record, comparison.score, position, ranked, model, auto_min)
+        outcome = Assessment(key, comparison, failed, contradicted, margin).decision(auto_min, review_min, min_margin)
         if outcome is not None:
             decision, rule = outcome
-            decided.append((assessment.key, _evidence(decision, rule, assessment.comparison, assessment.margin)))
+            decided.append((key, _evidence(decision, rule, comparison, margin)))
     return decided
 
 

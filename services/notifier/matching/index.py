@@ -1,7 +1,11 @@
 """An in-memory index of people by blocking key, compact enough for a million entries.
 
 Keys are held as 64-bit hashes in one sorted numpy array (with the entry's
-slot beside each), searched with ``searchsorted``; entries filed since the
+slot beside each) and a directory of where each range of hashes starts (the
+hash's top bits index it, 8 to 16 postings to a range on average): a search
+reads all its keys' ranges in one gather, a few cache lines per key instead of
+a binary search's twenty-odd reads over the whole array (at a million people,
+17 million postings: 16 MB of directory). Entries filed since the
 last merge sit in a small dict and are merged in when it grows. A removed
 entry's slot is emptied at once, so it is never a candidate again, and its
 postings are dropped at the next merge. Per entry the index keeps its id, an
@@ -27,6 +31,8 @@ from notifier.matching.record import MatchRecord, match_record
 __all__ = ["PersonIndex"]
 
 _MIN_MERGE = 50_000  # postings waiting in the dict before they are merged into the arrays
+_PER_BUCKET = 16  # postings per directory entry, at most on average (8 bytes an entry)
+_SIGN = np.uint64(1 << 63)  # flipping the sign bit orders signed hashes as unsigned ones
 
 
 def _hash(key: str) -> int:
@@ -58,6 +64,8 @@ class PersonIndex:
         self._records: list[MatchRecord | None] = []  # by slot
         self._keys: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # sorted key hashes
         self._slots: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)  # the slot of each posting
+        self._shift = np.uint64(63)  # a hash's bucket is its top (64 - shift) bits, sign flipped
+        self._directory: npt.NDArray[np.int64] = np.zeros(3, dtype=np.int64)  # bucket b: _keys[d[b]:d[b + 1]]
         self._recent: dict[int, list[int]] = {}  # postings filed since the last merge
         self._recent_postings = 0
         self._removed = 0
@@ -134,6 +142,30 @@ class PersonIndex:
         order = np.argsort(keys, kind="stable")
         self._keys, self._slots = keys[order], slots[order]
         self._recent, self._recent_postings = {}, 0
+        self._build_directory()
+
+    def _build_directory(self) -> None:
+        """Where each bucket of hashes starts in ``_keys`` (sorted, so each bucket is one range)."""
+        bits = max(1, (len(self._keys) // _PER_BUCKET).bit_length())
+        self._shift = np.uint64(64 - bits)
+        buckets = ((self._keys.view(np.uint64) ^ _SIGN) >> self._shift).astype(np.intp)
+        directory = np.zeros((1 << bits) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(buckets, minlength=1 << bits), out=directory[1:])
+        self._directory = directory
+
+    def _filed_slots(self, hashes: npt.NDArray[np.int64]) -> list[int]:
+        """The slots filed under any of these key hashes in the merged arrays (with repeats)."""
+        if not len(self._keys) or not len(hashes):
+            return []
+        buckets = ((hashes.view(np.uint64) ^ _SIGN) >> self._shift).astype(np.intp)
+        starts = self._directory[buckets]
+        counts = self._directory[buckets + 1] - starts
+        ends = np.cumsum(counts)
+        # Every position of every hash's bucket, one after the other; keep those holding the hash.
+        positions = np.arange(int(ends[-1])) + np.repeat(starts - ends + counts, counts)
+        filed = positions[self._keys[positions] == np.repeat(hashes, counts)]
+        slots: list[int] = self._slots[filed].tolist()
+        return slots
 
     def _renumber(self, alive: npt.NDArray[np.bool_], slots: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
         """Drop the empty slots of removed entries (they would otherwise grow without bound)."""
@@ -152,16 +184,11 @@ class PersonIndex:
     def candidate_records(self, person: Person | MatchRecord) -> list[tuple[str, MatchRecord]]:
         """The entries filed under any of the person's search keys, in filing order."""
         record = _record(person)
-        hashes = np.array([_hash(key) for key in search_keys(record)], dtype=np.int64)
-        found: set[int] = set()
-        if len(self._keys):
-            starts = np.searchsorted(self._keys, hashes, side="left").tolist()
-            ends = np.searchsorted(self._keys, hashes, side="right").tolist()
-            for start, end in zip(starts, ends, strict=True):
-                if end > start:
-                    found.update(self._slots[start:end].tolist())
-        for key in hashes.tolist():
-            found.update(self._recent.get(key, ()))
+        keys = [_hash(key) for key in search_keys(record)]
+        found = set(self._filed_slots(np.array(keys, dtype=np.int64)))
+        if self._recent:
+            for key in keys:
+                found.update(self._recent.get(key, ()))
         candidates = []
         for slot in sorted(found):
             entry_id, candidate = self._ids[slot], self._records[slot]

@@ -53,39 +53,35 @@ def _surname_codes(form: NameForm) -> list[str]:
     return sorted({phonetic_code(surname) for surname in form.surnames[:_MAX_SURNAMES]})
 
 
-def _pairs(form: NameForm) -> set[str]:
-    return {
-        f"{min(given, surname)}:{max(given, surname)}"
-        for given in _given_codes(form)
-        for surname in _surname_codes(form)
-    }
-
-
-def _form_keys(form: NameForm, undated_searches: bool) -> set[str]:
-    pairs = _pairs(form)
-    keys = {f"n:{pair}" for pair in pairs} if undated_searches else set()
+def _form_keys(form: NameForm, undated_searches: bool, searching: bool) -> set[str]:
+    """A form's filing keys; ``searching``: with those a search adds (``o:``, or ``n:`` without a date)."""
+    given_codes, surname_codes = _given_codes(form), _surname_codes(form)
+    pairs = [
+        f"{given}:{surname}" if given <= surname else f"{surname}:{given}"
+        for given in given_codes
+        for surname in surname_codes
+    ]
+    keys = {f"n:{pair}" for pair in pairs} if undated_searches or (searching and form.birth is None) else set()
+    if form.birth is None or searching:
+        keys.update(f"o:{pair}" for pair in pairs)
     if form.birth is None:
-        return keys | {f"o:{pair}" for pair in pairs}
+        return keys
     year, month, day = form.birth // 10_000, form.birth // 100 % 100, form.birth % 100
     month_day = f"{min(month, day):02d}{max(month, day):02d}"
+    tens, last = year % 10, year // 10
     for pair in pairs:
-        keys |= {
-            f"p:{pair}:{year}:{month}",
-            f"d:{pair}:{year}:{day}",
-            f"q:{pair}:{month_day}:{year % 10}",
-            f"r:{pair}:{month_day}:{year // 10}",
-        }
-    keys |= {f"t:{code}:{year}:{month_day}" for code in {*_given_codes(form), *_surname_codes(form)}}
+        keys.add(f"p:{pair}:{year}:{month}")
+        keys.add(f"d:{pair}:{year}:{day}")
+        keys.add(f"q:{pair}:{month_day}:{tens}")
+        keys.add(f"r:{pair}:{month_day}:{last}")
+    keys.update(f"t:{code}:{year}:{month_day}" for code in {*given_codes, *surname_codes})
     return keys
 
 
-def filing_keys(record: MatchRecord, *, undated_searches: bool = False) -> frozenset[str]:
-    """The keys a record is filed under. ``undated_searches``: also under its names alone, for an
-    index that will be searched by records without a date of birth (a person on the wire always
-    has one; some benchmark records do not)."""
+def _record_keys(record: MatchRecord, undated_searches: bool, searching: bool) -> frozenset[str]:
     keys: set[str] = set()
     for form in record.forms:
-        keys |= _form_keys(form, undated_searches)
+        keys |= _form_keys(form, undated_searches, searching)
     if record.fbi_number:
         keys.add(f"fbi={record.fbi_number}")
     if record.a_number:
@@ -95,14 +91,14 @@ def filing_keys(record: MatchRecord, *, undated_searches: bool = False) -> froze
     return frozenset(keys)
 
 
+def filing_keys(record: MatchRecord, *, undated_searches: bool = False) -> frozenset[str]:
+    """The keys a record is filed under. ``undated_searches``: also under its names alone, for an
+    index that will be searched by records without a date of birth (a person on the wire always
+    has one; some benchmark records do not)."""
+    return _record_keys(record, undated_searches, searching=False)
+
+
 def search_keys(record: MatchRecord) -> frozenset[str]:
     """The keys a search for the record looks under: its own, and the names of records filed without
     a date of birth (``o:``); a name form without a date looks under the names of everyone (``n:``)."""
-    keys = set(filing_keys(record))
-    for form in record.forms:
-        pairs = _pairs(form)
-        if form.birth is not None:
-            keys |= {f"o:{pair}" for pair in pairs}
-        else:
-            keys |= {f"n:{pair}" for pair in pairs}
-    return frozenset(keys)
+    return _record_keys(record, undated_searches=False, searching=True)
