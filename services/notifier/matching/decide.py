@@ -14,8 +14,7 @@ Rules, in order:
 2. **Otherwise the score** (the sum of per-field weights, ``compare``) decides:
    an automatic ``match`` needs the given name, surname and date of birth to
    agree (the date exactly or with day and month swapped), no conflict on sex,
-   place of birth or middle name, no identifier of one kind that differs (beyond
-   a typo) on both sides, a score at or above the automatic
+   place of birth or middle name, a score at or above the automatic
    threshold and a clear margin over the runner-up, that is the best candidate
    that is *not the same person* (two detainers on one person are not rivals);
    a weaker agreement at or above the review threshold is a ``possible_match``;
@@ -73,10 +72,6 @@ def failed_hard_rules(comparison: Comparison) -> list[str]:
     for field_name in ("sex", "place_of_birth", "middle_name"):
         if comparison.level(field_name) == "disagree":
             failed.append(field_name)
-    if comparison.identifiers and all(level == "disagree" for _, level in comparison.identifiers):
-        # Both carry a number of the same kind and they differ beyond a typo: two people who share
-        # a name and a birth date, unless a person reviewing it says otherwise.
-        failed.append("identifier")
     return failed
 
 

@@ -128,12 +128,14 @@ def test_a_conflicting_place_of_birth_forbids_an_automatic_match() -> None:
     assert decision(evidence) is not MatchDecision.MATCH
 
 
-def test_a_different_a_number_forbids_an_automatic_match() -> None:
+def test_a_differing_a_number_weighs_against_but_does_not_veto_a_full_agreement() -> None:
+    # One person can hold two A-numbers until they are consolidated: the fitted weight of a
+    # disagreement counts against the match, and the evidence shows it to the duty officer.
     evidence = decide(someone(a_number="A000000001"), someone(a_number="A012345678"))
 
-    assert decision(evidence) is MatchDecision.POSSIBLE_MATCH
-    assert evidence is not None
-    assert "identifier" in evidence.rule
+    assert decision(evidence) is MatchDecision.MATCH
+    assert levels(evidence)["identifier"] == "disagree"
+    assert any(f.field == "identifier" and f.weight is not None and f.weight < 0 for f in evidence.fields)
 
 
 def test_an_a_number_one_keystroke_off_does_not_stand_in_the_way() -> None:
