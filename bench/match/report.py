@@ -141,7 +141,8 @@ def render(results: dict[str, Any]) -> str:
                 f"index's memory from {first['rss_index_mb']} MB to {last['rss_index_mb']} MB "
                 f"({last['rss_index_mb'] / max(first['rss_index_mb'], 0.1):.0f}×): memory grows linearly; decision "
                 "time grows with the candidates per blocking key (people sharing a name code and a birth date), "
-                "not with the index (its lookups are binary searches).",
+                "not with the index as such (a lookup reads one directory slot, whatever its size): about 40 µs fixed "
+                "(normalising, keys, lookup) plus about 5 µs per candidate compared.",
             ]
         lines.append("")
     lines += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
