@@ -8,6 +8,7 @@ FastStream subscribers read them, and handed to the processors directly.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,9 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import NOTIFIER_GROUP, Alert, AlertRaised, DeadLetter, RedisNames
+from ingest.app import create_app
+from ingest.auth import ApiKeyEntry, Role, digest_of
+from ingest.settings import IngestSettings
 from notifier.adapters.alert_store import AlertStore
 from notifier.adapters.booking_index import BookingIndex
 from notifier.adapters.booking_store import BookingStore
@@ -209,3 +213,34 @@ async def second_client(redis_url: str) -> AsyncIterator[Redis]:
         yield client
     finally:
         await client.aclose()
+
+
+# --- the API with real keys: a jail, two field offices and an operator ---------------------------
+
+DESK = "LOS duty desk"
+
+KEYS = {
+    "jail": ApiKeyEntry(name="county jail", role=Role.SOURCE, key_sha256=digest_of("rwk_jail")),
+    "los": ApiKeyEntry(name=DESK, role=Role.FIELD_OFFICE, field_office="LOS", key_sha256=digest_of("rwk_los")),
+    "nyc": ApiKeyEntry(
+        name="NYC duty desk", role=Role.FIELD_OFFICE, field_office="NYC", key_sha256=digest_of("rwk_nyc")
+    ),
+    "ops": ApiKeyEntry(name="night operator", role=Role.OPERATOR, key_sha256=digest_of("rwk_ops")),
+}
+
+
+def as_(holder: str) -> dict[str, str]:
+    """The Authorization header of ``holder`` (a key of ``KEYS``)."""
+    return {"Authorization": f"Bearer rwk_{holder}"}
+
+
+@pytest.fixture
+async def keyed_api(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The ingest API with authentication on and the ``KEYS`` above."""
+    payload = json.dumps([entry.model_dump(mode="json") for entry in KEYS.values()])
+    app = create_app(IngestSettings(redis_url=redis_url, log_format="text", api_keys=payload))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
+    ):
+        yield client

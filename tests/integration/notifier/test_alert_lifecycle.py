@@ -7,31 +7,16 @@ asserted through what the duty officer reads back. Also: what a ``released`` ale
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from ingest.app import create_app
-from ingest.settings import IngestSettings
 from tests import samples
 from tests.integration.ingest.support import assert_problem, pointers
-from tests.integration.notifier.conftest import NotifierInstance, Streams
-from tests.integration.notifier.test_reviews import DESK, KEYS, Desk, as_, booked_for_review, catch_up
-
-
-@pytest.fixture
-async def keyed_api(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    payload = json.dumps([entry.model_dump(mode="json") for entry in KEYS.values()])
-    app = create_app(IngestSettings(redis_url=redis_url, log_format="text", api_keys=payload))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
-    ):
-        yield client
+from tests.integration.notifier.conftest import DESK, NotifierInstance, Streams, as_
+from tests.integration.notifier.test_reviews import Desk, booked_for_review, catch_up
 
 
 class Office(Desk):

@@ -9,8 +9,7 @@ duty officer reads from ``/v1/alerts``.
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import httpx
@@ -18,38 +17,23 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import RedisNames
-from ingest.app import create_app
-from ingest.auth import ApiKeyEntry, Role, digest_of
-from ingest.settings import IngestSettings
 from notifier.adapters.booking_store import BookingKey, BookingStore, StoredBooking
 from notifier.app import build_notifier
 from tests import samples
 from tests.integration.ingest.support import assert_problem
 from tests.integration.notifier.conftest import (
+    DESK,
     RETENTION_SECONDS,
     NotifierInstance,
     Outcome,
     Streams,
+    as_,
     build_ports,
     without_identifiers_but,
 )
 from tests.integration.notifier.test_wired_service import WiredNotifier, eventually, settings_for
 
 DETAINER_ID = "LOS-2026-000871"
-DESK = "LOS duty desk"
-
-KEYS = {
-    "jail": ApiKeyEntry(name="county jail", role=Role.SOURCE, key_sha256=digest_of("rwk_jail")),
-    "los": ApiKeyEntry(name=DESK, role=Role.FIELD_OFFICE, field_office="LOS", key_sha256=digest_of("rwk_los")),
-    "nyc": ApiKeyEntry(
-        name="NYC duty desk", role=Role.FIELD_OFFICE, field_office="NYC", key_sha256=digest_of("rwk_nyc")
-    ),
-    "ops": ApiKeyEntry(name="night operator", role=Role.OPERATOR, key_sha256=digest_of("rwk_ops")),
-}
-
-
-def as_(holder: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer rwk_{holder}"}
 
 
 def wanted_person() -> dict[str, Any]:
@@ -105,17 +89,6 @@ class Desk:
 
     async def reject(self, alert_id: str, holder: str = "los") -> httpx.Response:
         return await self.api.post(f"/v1/alerts/{alert_id}/reject", headers=as_(holder))
-
-
-@pytest.fixture
-async def keyed_api(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    payload = json.dumps([entry.model_dump(mode="json") for entry in KEYS.values()])
-    app = create_app(IngestSettings(redis_url=redis_url, log_format="text", api_keys=payload))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
-    ):
-        yield client
 
 
 @pytest.fixture

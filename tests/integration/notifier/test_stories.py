@@ -7,33 +7,18 @@ notifier's processors reading the streams, and what the duty officer reads from 
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from ingest.app import create_app
-from ingest.settings import IngestSettings
 from tests import samples
 from tests.integration.ingest.support import assert_problem
-from tests.integration.notifier.conftest import NotifierInstance, Outcome, Streams, without_identifiers_but
-from tests.integration.notifier.test_reviews import KEYS, Desk, as_, catch_up
+from tests.integration.notifier.conftest import NotifierInstance, Outcome, Streams, as_, without_identifiers_but
+from tests.integration.notifier.test_reviews import Desk, catch_up
 
 OLD_FACILITY, NEW_FACILITY = "CA0194200", "CA0190000"
 NEW_BOOKING = "2026-B-0077"
-
-
-@pytest.fixture
-async def keyed_api(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    payload = json.dumps([entry.model_dump(mode="json") for entry in KEYS.values()])
-    app = create_app(IngestSettings(redis_url=redis_url, log_format="text", api_keys=payload))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
-    ):
-        yield client
 
 
 class StoryDesk(Desk):
