@@ -33,7 +33,6 @@ __all__ = [
     "AlertReviews",
 ]
 
-_REVIEW_SCRIPT = (files(__package__) / "review_alert.lua").read_text()
 _UPDATE_SCRIPT = (files(__package__) / "update_alert.lua").read_text()
 _REVIEW_ATTEMPTS = 5  # compare-and-swap retries when the record changes between read and write
 
@@ -135,7 +134,7 @@ class AlertReviews:
         self._client = client
         self._names = names
         self._clock = clock
-        self._review = client.register_script(_REVIEW_SCRIPT)
+        self._review = client.register_script(_UPDATE_SCRIPT)
 
     async def decide(self, alert_id: str, decision: ReviewDecision, *, by: str) -> tuple[Alert, bool]:
         """Record ``decision`` on the possible_match alert; returns the alert and whether this call decided.
@@ -160,13 +159,14 @@ class AlertReviews:
             outcome = cast(
                 list[Any],
                 await self._review(
-                    keys=[names.alert(alert_id), names.alert_reviews, *leaving, *joining],
+                    keys=[names.alert(alert_id), *leaving, *joining, names.alert_reviews],
                     args=[
                         alert_id,
                         raw,
                         after.model_dump_json(),
                         int(current.raised_at.timestamp() * 1000),  # the listing score, as the notifier set it
                         AlertReviewed(alert=after).model_dump_json(),
+                        "alert_reviewed",
                     ],
                 ),
             )
