@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from importlib.resources import files
@@ -228,44 +228,72 @@ class Scheduler:
         self._fire = client.register_script(_FIRE_SCRIPT)
 
     async def run_due(self) -> dict[str, int]:
-        """Run every job due now; returns counts by what happened (sent, dropped, ...)."""
+        """Run every job due now; returns counts by what happened (sent, dropped, ...).
+
+        The due jobs are read, their alerts and bookings loaded, and all of them run, each in a
+        handful of round trips for the whole batch. Two jobs of one alert due together run one after
+        the other: the second expects the record as the first leaves it.
+        """
         counts = {"reminded": 0, "escalated": 0, "dropped": 0, "taken_by_another": 0, "retry": 0}
         now = self._clock()
+        names = self._names
         ids = cast(
             list[bytes],
-            await self._client.zrangebyscore(self._names.alert_schedule, "-inf", _ms(now), start=0, num=self._batch),
+            await self._client.zrangebyscore(names.alert_schedule, "-inf", _ms(now), start=0, num=self._batch),
         )
         if not ids:
             return counts
         await self._detainers.sync()
-        raw_jobs = cast(list[bytes | None], await self._client.hmget(self._names.alert_jobs, ids))
-        for job_id, raw_job in zip(ids, raw_jobs, strict=True):
-            outcome = await self._run(job_id.decode(), raw_job, now)
-            counts[outcome] += 1
+        raw_jobs = cast(list[bytes | None], await self._client.hmget(names.alert_jobs, ids))
+        jobs = [
+            (job_id.decode(), None if raw is None else Job.model_validate_json(raw))
+            for job_id, raw in zip(ids, raw_jobs, strict=True)
+        ]
+        alert_ids = sorted({job.alert_id for _, job in jobs if job is not None})
+        raw_alerts = cast(list[bytes | None], await self._client.mget([names.alert(a) for a in alert_ids]))
+        records: dict[str, tuple[str, Alert | None]] = {
+            alert_id: (
+                "" if raw is None else raw.decode(),
+                None if raw is None else Alert.model_validate_json(raw, extra="ignore"),
+            )
+            for alert_id, raw in zip(alert_ids, raw_alerts, strict=True)
+        }
+        pending = await self._pending_releases([job for _, job in jobs if job is not None])
+        calls: list[ScriptCall] = []
+        meant: list[str] = []
+        for job_id, job in jobs:
+            if job is None:  # planned by hand or half-removed: nothing to do
+                calls.append(self._fire_call(job_id, "", "", "", None))
+                meant.append("dropped")
+                continue
+            raw_alert, alert = records[job.alert_id]
+            after, notice = self._outcome_of(job, alert, now, pending)
+            after_json = "" if after is None else after.model_dump_json()
+            calls.append(self._fire_call(job_id, job.alert_id, raw_alert, after_json, notice))
+            if after is None:
+                meant.append("dropped")
+                continue
+            meant.append("reminded" if job.kind is JobKind.REMINDER else "escalated")
+            records[job.alert_id] = (after_json, after)  # what the next job of this alert finds
+        for reply, done in zip(await call_script_many(self._client, self._fire, calls), meant, strict=True):
+            counts[_outcome(reply, done)] += 1
         if any(counts.values()):
             log.info("scheduled jobs run", extra=counts)
         return counts
 
-    async def _run(self, job_id: str, raw_job: bytes | None, now: datetime) -> str:
-        names = self._names
-        if raw_job is None:  # planned by hand or half-removed: nothing to do
-            return _outcome(await self._call(job_id, b"", None, None, ""), "dropped")
-        job = Job.model_validate_json(raw_job)
-        raw_alert = await self._client.get(names.alert(job.alert_id))
-        alert = None if raw_alert is None else Alert.model_validate_json(raw_alert, extra="ignore")
-        after, notice = await self._outcome_of(job, alert, now)
-        reply = await self._call(job_id, raw_alert or b"", after, notice, job.alert_id)
-        if after is None:
-            return _outcome(reply, "dropped")
-        return _outcome(reply, "reminded" if job.kind is JobKind.REMINDER else "escalated")
+    async def _pending_releases(self, jobs: Sequence[Job]) -> dict[tuple[str, str], datetime | None]:
+        """The release time pending now at each booking a reminder among ``jobs`` is about."""
+        wanted = [(job.facility_ori, job.booking_number) for job in jobs if job.kind is JobKind.REMINDER]
+        stored = await self._bookings.load_many(wanted)
+        return {booking: found.state.release_pending for booking, found in stored.items()}
 
-    async def _outcome_of(
-        self, job: Job, alert: Alert | None, now: datetime
+    def _outcome_of(
+        self, job: Job, alert: Alert | None, now: datetime, pending: Mapping[tuple[str, str], datetime | None]
     ) -> tuple[Alert | None, AlertNotice | None]:
         if alert is None or alert.status is AlertStatus.RESOLVED:
             return None, None
         if job.kind is JobKind.REMINDER:
-            if not await self._reminder_still_called_for(job, now):
+            if not self._reminder_still_called_for(job, now, pending):
                 return None, None
             lead = job.lead_seconds or 0
             step = TimelineEntry(at=now, what=AlertStep.REMINDED, detail=f"{_describe(lead)} before release")
@@ -278,26 +306,27 @@ class Scheduler:
         after = alert.model_copy(update={"escalation_level": level, "timeline": (*alert.timeline, step)})
         return after, AlertNotice(type="alert_escalated", alert=after, level=level)
 
-    async def _reminder_still_called_for(self, job: Job, now: datetime) -> bool:
+    def _reminder_still_called_for(
+        self, job: Job, now: datetime, pending: Mapping[tuple[str, str], datetime | None]
+    ) -> bool:
         if job.release_at is None or now >= job.release_at:
             return False  # never after the release time
         if self._detainers.get(job.detainer_id) is None:
             return False  # lifted
-        stored = (await self._bookings.load_many([(job.facility_ori, job.booking_number)]))[
-            (job.facility_ori, job.booking_number)
-        ]
-        return stored.state.release_pending == job.release_at
+        return pending.get((job.facility_ori, job.booking_number)) == job.release_at
 
-    async def _call(
-        self, job_id: str, raw_alert: bytes | str, after: Alert | None, notice: AlertNotice | None, alert_id: str
-    ) -> Any:
+    def _fire_call(
+        self, job_id: str, alert_id: str, raw_alert: str, after_json: str, notice: AlertNotice | None
+    ) -> ScriptCall:
         names = self._names
-        return await self._fire(
-            keys=[names.alert_schedule, names.alert_jobs, names.alert(alert_id or "-"), names.alerts_raised],
-            args=[
+        # Every key is named, so the call is routed by the {alerts} tag even when the job is only dropped.
+        keys = [names.alert_schedule, names.alert_jobs, names.alert(alert_id or "-"), names.alerts_raised]
+        return (
+            keys,
+            [
                 job_id,
                 raw_alert,
-                "" if after is None else after.model_dump_json(),
+                after_json,
                 "" if notice is None else notice.model_dump_json(),
                 "" if notice is None else notice.type,
                 alert_id,

@@ -327,6 +327,23 @@ async def test_escalation_comes_sooner_when_the_release_is_close(
     assert await office.steps(alert["alert_id"], "escalated") == ["level 1"]
 
 
+async def test_a_reminder_and_an_escalation_of_one_alert_due_together_both_go_out_at_once(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    clock.now = FIXED_NOW
+    policy = SchedulePolicy(
+        reminder_leads_seconds=(4 * 3600,), escalation_after_seconds=600, escalation_urgent_after_seconds=600
+    )
+    notifier = await Notifier.start(redis_client, names, clock, policy)
+    await story(ingest_api, streams, notifier, scheduled(FIXED_NOW + timedelta(hours=4, minutes=5)))
+    alert_id = (await office.alert("release_scheduled"))["alert_id"]
+
+    await run_at(FIXED_NOW + timedelta(minutes=11), clock, notifier)  # one tick finds both due
+
+    assert await office.steps(alert_id, "reminded") == ["4h before release"]
+    assert await office.steps(alert_id, "escalated") == ["level 1"]
+
+
 def test_lead_times_are_written_with_units() -> None:
     assert parse_durations("72h,48h,24h,4h") == (259200, 172800, 86400, 14400)
     assert parse_durations("30s, 2m,1d") == (86400, 120, 30)
