@@ -32,19 +32,22 @@ class DeadLetterWriter:
             self._names.custody_events: "custody",
             self._names.detainer_changes: "detainers",
             self._names.alerts_raised: "alerts",
+            self._names.alert_reviews: "reviews",
         }
         return labels.get(stream, "other")
 
     async def delivery_counts(self, stream: str, group: str, message_ids: Sequence[str]) -> dict[str, int]:
-        """How often each message was delivered to the group (from the pending entries list)."""
-        counts: dict[str, int] = {}
-        for message_id in message_ids:
-            pending = cast(
-                list[dict[str, Any]],
-                await self._client.xpending_range(stream, group, min=message_id, max=message_id, count=1),
-            )
-            counts[message_id] = int(pending[0]["times_delivered"]) if pending else 1
-        return counts
+        """How often each message was delivered to the group (from the pending entries list), in one round trip."""
+        if not message_ids:
+            return {}
+        async with self._client.pipeline(transaction=False) as pipe:
+            for message_id in message_ids:
+                pipe.xpending_range(stream, group, min=message_id, max=message_id, count=1)
+            replies = cast(list[list[dict[str, Any]]], await pipe.execute())
+        return {
+            message_id: int(pending[0]["times_delivered"]) if pending else 1
+            for message_id, pending in zip(message_ids, replies, strict=True)
+        }
 
     async def send(
         self,
