@@ -36,7 +36,10 @@ __all__ = ["Assessment", "MatchConfig", "assess_among", "decide_among", "decide_
 
 K = TypeVar("K")
 
-_AGREEING_GIVEN = frozenset({"exact", "nickname", "phonetic", "similar", "middle_as_first"})
+# Not ``middle_as_first``: a booking's first name that is only the detainer's middle name (MARIA
+# PARKER against ALEJANDRA MARIA PARKER) is what a twin or sibling in a family of compound names
+# looks like, with the surname and date of birth agreeing too. A person decides.
+_AGREEING_GIVEN = frozenset({"exact", "nickname", "phonetic", "similar"})
 _AGREEING_SURNAME = frozenset({"exact", "reordered", "dropped", "phonetic", "similar"})
 _AGREEING_BIRTH = frozenset({"exact", "day_month_swapped"})
 _CONTRADICTING_BIRTH = frozenset({"disagree", "day_or_month_typo", "year_typo"})

@@ -15,6 +15,8 @@ key                             still shared when ...
 ``r:{g,s}:month-day:y//10``     the last digit of the year is wrong
 ``t:code:year:month-day``       one name is wrong (the other name's code, with
                                 the full date, day and month in sorted order)
+``i:{g,s}:year:month-day``      both names are misspelt past their phonetic
+                                code (the names' initials, with the full date)
 ``o:{g,s}``                     the filed record has no date of birth (filed
                                 only then; every search looks there)
 ``n:{g,s}``                     the searched record has no date of birth (only
@@ -53,6 +55,14 @@ def _surname_codes(form: NameForm) -> list[str]:
     return sorted({phonetic_code(surname) for surname in form.surnames[:_MAX_SURNAMES]})
 
 
+def _initial_pairs(form: NameForm) -> set[str]:
+    """The initials of the first given name and of each surname, in pairs (a typo seldom hits the first letter)."""
+    if not form.given:
+        return set()
+    given = form.given[0][0]
+    return {f"{min(given, surname[0])}{max(given, surname[0])}" for surname in form.surnames[:_MAX_SURNAMES]}
+
+
 def _form_keys(form: NameForm, undated_searches: bool, searching: bool) -> set[str]:
     """A form's filing keys; ``searching``: with those a search adds (``o:``, or ``n:`` without a date)."""
     given_codes, surname_codes = _given_codes(form), _surname_codes(form)
@@ -75,6 +85,7 @@ def _form_keys(form: NameForm, undated_searches: bool, searching: bool) -> set[s
         keys.add(f"q:{pair}:{month_day}:{tens}")
         keys.add(f"r:{pair}:{month_day}:{last}")
     keys.update(f"t:{code}:{year}:{month_day}" for code in {*given_codes, *surname_codes})
+    keys.update(f"i:{pair}:{year}:{month_day}" for pair in _initial_pairs(form))
     return keys
 
 

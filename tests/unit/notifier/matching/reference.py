@@ -8,7 +8,7 @@ as they stood, with ``compare_surnames`` (which has since gained shortcuts); the
 field-by-field functions (``compare_given`` ... ``identifier_levels``) and the rules in
 ``failed_hard_rules`` are shared: they define the levels, and were not changed.
 The blocking keys (``filing_keys``, ``search_keys``) are copied from ``notifier.matching.keys``
-as they stood too: they name Redis keys (as digests), so the faster ones must give the same strings.
+as they stood too (plus the ``i:`` key added since, written plainly): they name Redis keys (as digests), so the faster ones must give the same strings.
 ``test_fast_path.py`` checks that the notifier's keys, decisions, evidence and assessments equal these.
 """
 
@@ -284,6 +284,9 @@ def _form_keys(form: NameForm, undated_searches: bool) -> set[str]:
             f"r:{pair}:{month_day}:{year // 10}",
         }
     keys |= {f"t:{code}:{year}:{month_day}" for code in {*_given_codes(form), *_surname_codes(form)}}
+    if form.given:  # added with the initials key: both names misspelt past their phonetic codes
+        initials = {"".join(sorted((form.given[0][0], surname[0]))) for surname in form.surnames[:_MAX_SURNAMES]}
+        keys |= {f"i:{pair}:{year}:{month_day}" for pair in initials}
     return keys
 
 

@@ -115,3 +115,13 @@ def test_filing_many_at_once_finds_what_filing_one_by_one_finds() -> None:
     for person in people.values():
         assert at_once.candidates(person) == one_by_one.candidates(person)
         assert at_once.matches(person) == one_by_one.matches(person)
+
+
+def test_a_typo_in_both_names_still_finds_the_detainer_when_the_birth_date_is_right() -> None:
+    # JOEL LODGE booked as JOE LODGW: both names' phonetic codes change, their initials do not.
+    index = PersonIndex()
+    index.add("NYC-1", someone(first_name="JOEL", middle_name=None, last_name="LODGE"))
+
+    booked = someone(first_name="JOE", middle_name=None, last_name="LODGW")
+
+    assert "NYC-1" in index.candidates(booked)

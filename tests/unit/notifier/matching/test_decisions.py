@@ -25,6 +25,7 @@ from tests.unit.notifier.matching.helpers import decision, levels, someone
         pytest.param({"last_name": "LOPEZ GARCIA"}, "surname", "reordered", id="surnames in the other order"),
         pytest.param({"first_name": "PEPE", "middle_name": None}, "given_name", "nickname", id="PEPE for JOSE"),
         pytest.param({"middle_name": None}, "middle_name", "missing", id="middle name left out"),
+        pytest.param({"first_name": "JOLE"}, "given_name", "similar", id="one key wrong early in a short name"),
     ],
 )
 def test_the_same_person_written_differently_is_matched_automatically(
@@ -101,6 +102,16 @@ def test_twins_who_share_a_first_name_are_never_matched_automatically_their_midd
     # At most a person is asked to look (the fitted review threshold decides), never an alert.
     assert all(evidence.decision is MatchDecision.POSSIBLE_MATCH for _, evidence in found)
     assert all(evidence.rule == "review:middle_name" for _, evidence in found)
+
+
+def test_a_twin_whose_first_name_is_the_subjects_middle_name_goes_to_review_not_to_an_alert() -> None:
+    # The subject is JOSE LUIS; LUIS GARCIA LOPEZ born the same day may be him going by his middle
+    # name, or his twin brother LUIS: surnames and birth date agree either way. A person decides.
+    evidence = decide(someone(first_name="LUIS", middle_name=None), someone())
+
+    assert levels(evidence)["given_name"] == "middle_as_first"
+    assert decision(evidence) is MatchDecision.POSSIBLE_MATCH
+    assert evidence is not None and evidence.rule == "review:given_name"
 
 
 def test_the_same_name_born_another_year_is_not_matched_automatically() -> None:
