@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from bench.match.rows import Dataset, Row
 from contracts import MatchDecision
@@ -32,6 +32,7 @@ class Outcome:
     auto_on_others: int = 0
     within_hard_rules: int = 0  # subject bookings whose own detainer shares an identifier or agrees on
     # given name, surname and date of birth: the most an automatic match may ever find
+    beyond_hard_rules: dict[str, int] = field(default_factory=dict)  # the other subject bookings, by what differs
 
     @property
     def bookings(self) -> int:
@@ -99,6 +100,20 @@ class Outcome:
         return {**counts, **rates}
 
 
+CORE_FIELDS = ("given_name", "surname", "date_of_birth")
+TWIN_LIKE = "given name differs; surname and date of birth agree (a twin looks the same)"
+
+
+def _beyond_pattern(failed: list[str], level: str) -> str:
+    """What keeps a subject's booking from an automatic match under the hard rules, in words."""
+    if len(failed) > 1:
+        return "two or three of given name, surname, date of birth differ or are missing"
+    if failed == ["given_name"] and level != "missing":
+        return TWIN_LIKE
+    what = failed[0].replace("_", " ")
+    return f"{what} missing; the rest agrees" if level == "missing" else f"{what} differs; the rest agrees"
+
+
 def _index(dataset: Dataset, model: MatchModel | None, config: MatchConfig | None) -> PersonIndex:
     # FEBRL has bookings without a date of birth (the wire never does): let them search by name.
     index = PersonIndex(model=model, config=config, undated_searches=True)
@@ -117,8 +132,12 @@ def evaluate(dataset: Dataset, *, model: MatchModel | None = None, config: Match
         if is_subject:
             outcome.subject_bookings += 1
             comparison = compare(booking.record(), own_detainer[booking.person_id], model or fitted_model())
-            names_and_birth = not {"given_name", "surname", "date_of_birth"} & set(failed_hard_rules(comparison))
-            outcome.within_hard_rules += bool(comparison.equal_identifiers) or names_and_birth
+            failed = [name for name in CORE_FIELDS if name in failed_hard_rules(comparison)]
+            if comparison.equal_identifiers or not failed:
+                outcome.within_hard_rules += 1
+            else:
+                pattern = _beyond_pattern(failed, comparison.level(failed[0]))
+                outcome.beyond_hard_rules[pattern] = outcome.beyond_hard_rules.get(pattern, 0) + 1
         else:
             outcome.other_bookings += 1
         for detainer_id, evidence in index.matches(booking.record()):

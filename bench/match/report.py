@@ -11,6 +11,11 @@ def _pct(value: float) -> str:
     return f"{100 * value:.2f}%"
 
 
+def _recall_at_floor(splink: dict[str, Any]) -> str:
+    value = splink.get("recall_at_floor")
+    return "—" if value is None else f"{value:.4f}"
+
+
 def _targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
     rows: list[tuple[str, str, bool]] = []
     for entry in results["accuracy"]:
@@ -65,6 +70,33 @@ def _targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
     return rows
 
 
+def _beyond_hard_rules(results: dict[str, Any]) -> list[str]:
+    """The subjects' bookings the hard rules keep from an automatic match, by what differs."""
+    entries = [entry for entry in results["accuracy"] if entry["ours"].get("beyond_hard_rules")]
+    if not entries:
+        return []
+    patterns = sorted({pattern for entry in entries for pattern in entry["ours"]["beyond_hard_rules"]})
+    header = " | ".join(f"{entry['data']}, {'with' if entry['identifiers'] else 'without'} ids" for entry in entries)
+    lines = [
+        "### Beyond the hard rules",
+        "",
+        "Subjects' bookings that may not be matched automatically however they score (no equal identifier, and "
+        "given name, surname or date of birth not agreeing), by what differs, as a share of the subjects' bookings. "
+        "FEBRL corrupts a duplicate by replacing a whole field with another value as often as by a typo; a booking "
+        "with another given name and the same surname and date of birth is, to the hard rules, a twin.",
+        "",
+        f"| what differs | {header} |",
+        "|---|" + "---|" * len(entries),
+    ]
+    for pattern in patterns:
+        cells = [
+            _pct(entry["ours"]["beyond_hard_rules"].get(pattern, 0) / entry["ours"]["subject_bookings"])
+            for entry in entries
+        ]
+        lines.append(f"| {pattern} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def render(results: dict[str, Any]) -> str:
     thresholds = results["thresholds"]
     lines = [
@@ -79,8 +111,8 @@ def render(results: dict[str, Any]) -> str:
         "",
         "| data | identifiers | auto precision | auto recall | ceiling under the hard rules | subjects sent to review "
         "| found (auto + review) | reviews / 1,000 bookings (2% / own mix) | auto F1 | Splink F1 (p ≥ 0.5) "
-        "| Splink P / R (p ≥ 0.5) | Splink best F1 (hindsight) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| Splink P / R (p ≥ 0.5) | Splink best F1 (hindsight) | Splink recall at precision ≥ 0.999 (hindsight) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for entry in results["accuracy"]:
         ours, splink = entry["ours"], entry["splink"]
@@ -90,7 +122,7 @@ def render(results: dict[str, Any]) -> str:
             f"| {_pct(ours['subjects_to_review'])} | {ours['found_recall']:.4f} "
             f"| {ours['reviews_per_1000_at_prevalence']:.2f} / {ours['reviews_per_1000']:.1f} | {ours['auto_f1']:.4f} "
             f"| {splink['f1_at_half']:.4f} | {splink['precision_at_half']:.4f} / {splink['recall_at_half']:.4f} "
-            f"| {splink['best_f1']:.4f} |"
+            f"| {splink['best_f1']:.4f} | {_recall_at_floor(splink)} |"
         )
     sizes = [
         f"{entry['data']}: {entry['ours']['detainers']:,} detainers, {entry['ours']['subject_bookings']:,} bookings of "
@@ -102,9 +134,12 @@ def render(results: dict[str, Any]) -> str:
     lines += [
         "*Ceiling under the hard rules*: the share of subjects' bookings that share an identifier with their own "
         "detainer or agree with it on given name, surname and date of birth (exactly or day/month swapped) — the most "
-        "an automatic match may find, whatever the weights. *Found*: matched automatically or sent to review.",
+        "an automatic match may find, whatever the weights. *Found*: matched automatically or sent to review. "
+        "*Splink recall at precision ≥ 0.999*: the most Splink finds when held to the precision our automatic "
+        "matches must keep, its threshold chosen with the answers in hand (an upper bound for it).",
         "",
     ]
+    lines += _beyond_hard_rules(results)
     speed = results.get("speed")
     if speed:
         lines += [

@@ -8,7 +8,8 @@ as they stood, with ``compare_surnames`` (which has since gained shortcuts); the
 field-by-field functions (``compare_given`` ... ``identifier_levels``) and the rules in
 ``failed_hard_rules`` are shared: they define the levels, and were not changed.
 The blocking keys (``filing_keys``, ``search_keys``) are copied from ``notifier.matching.keys``
-as they stood too (plus the ``i:`` key added since, written plainly): they name Redis keys (as digests), so the faster ones must give the same strings.
+as they stood too (plus the ``i:`` key added since, written plainly): they name Redis keys
+(as digests), so the faster ones must give the same strings.
 ``test_fast_path.py`` checks that the notifier's keys, decisions, evidence and assessments equal these.
 """
 

@@ -111,7 +111,8 @@ def test_a_twin_whose_first_name_is_the_subjects_middle_name_goes_to_review_not_
 
     assert levels(evidence)["given_name"] == "middle_as_first"
     assert decision(evidence) is MatchDecision.POSSIBLE_MATCH
-    assert evidence is not None and evidence.rule == "review:given_name"
+    assert evidence is not None
+    assert evidence.rule == "review:given_name"
 
 
 def test_the_same_name_born_another_year_is_not_matched_automatically() -> None:

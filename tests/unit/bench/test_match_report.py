@@ -1,0 +1,54 @@
+"""The matching benchmark's own arithmetic: what the report says about Splink and about the hard rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bench.match.evaluate import TWIN_LIKE, evaluate
+from bench.match.report import render
+from bench.match.rows import Dataset, Row
+from bench.match.splink_reference import recall_at_floor
+
+
+def test_recall_at_the_precision_floor_stops_before_the_first_false_pair_it_cannot_afford() -> None:
+    pairs = [(0.99, True), (0.95, True), (0.90, False), (0.80, True)]
+
+    assert recall_at_floor(pairs, subjects=4, floor=0.999) == 0.5
+    assert recall_at_floor(pairs, subjects=4, floor=0.7) == 0.75
+
+
+def test_pairs_tied_on_probability_are_taken_together() -> None:
+    # One threshold cannot take the true pair at 0.9 without the false one.
+    assert recall_at_floor([(0.9, True), (0.9, False)], subjects=1, floor=0.999) == 0.0
+
+
+def _row(record_id: str, person_id: str, first: str, last: str = "HASSALL") -> Row:
+    return Row(record_id, person_id, first, last, date(1904, 6, 22))
+
+
+def test_a_subject_booked_under_another_given_name_is_counted_as_looking_like_a_twin() -> None:
+    data = Dataset(
+        "tiny",
+        detainers=[_row("D-1", "p1", "NICHOLAS"), _row("D-2", "p2", "ANNA", "MOORE")],
+        bookings=[_row("B-1", "p1", "DAYNA"), _row("B-2", "p2", "ANNA", "MOORE")],
+        has_sex=False,
+    )
+
+    outcome = evaluate(data)
+
+    assert outcome.within_hard_rules == 1
+    assert outcome.beyond_hard_rules == {TWIN_LIKE: 1}
+    report = render(
+        {
+            "thresholds": {"auto": 28.0, "review": 21.5, "margin": 3.0},
+            "prevalence": 0.02,
+            "accuracy": [{"data": "tiny", "identifiers": False, "ours": outcome.summary(), "splink": _splink()}],
+            "seconds": 1,
+            "machine": {"cpu_count": 1, "python": "3.11"},
+        }
+    )
+    assert f"| {TWIN_LIKE} | 50.00% |" in report
+
+
+def _splink() -> dict[str, float]:
+    return dict.fromkeys(("precision_at_half", "recall_at_half", "f1_at_half", "best_f1", "recall_at_floor"), 0.5)
