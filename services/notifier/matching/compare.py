@@ -205,23 +205,33 @@ def _one_edit_apart(a: str, b: str) -> bool:
     return damerau_levenshtein_distance(a, b) <= 1
 
 
-def identifier_levels(mine: MatchRecord, theirs: MatchRecord) -> tuple[tuple[str, str], ...]:
-    """(field, exact|typo|disagree) for each identifier both records carry."""
-    found: list[tuple[str, str]] = []
+def _same_state(a: str, b: str) -> bool:
+    """Whether two normalised state ids (``CA:A1234567``) were issued by one state."""
+    return a.partition(":")[0] == b.partition(":")[0]
+
+
+def _comparable_identifiers(mine: MatchRecord, theirs: MatchRecord) -> list[tuple[str, str, str]]:
+    """(field, mine, theirs) for each identifier both carry that can be compared: state ids of two
+    states are two documents of one person as readily as of two people, so they are not compared."""
     pairs = (
         ("fbi_number", mine.fbi_number, theirs.fbi_number),
         ("a_number", mine.a_number, theirs.a_number),
         ("state_id", mine.state_id, theirs.state_id),
     )
-    for name, a, b in pairs:
-        if a and b:
-            if a == b:
-                level = "exact"
-            elif _one_edit_apart(a, b):
-                level = "typo"
-            else:
-                level = "disagree"
-            found.append((name, level))
+    return [(name, a, b) for name, a, b in pairs if a and b and (name != "state_id" or _same_state(a, b))]
+
+
+def identifier_levels(mine: MatchRecord, theirs: MatchRecord) -> tuple[tuple[str, str], ...]:
+    """(field, exact|typo|disagree) for each identifier both records carry (state ids of one state)."""
+    found: list[tuple[str, str]] = []
+    for name, a, b in _comparable_identifiers(mine, theirs):
+        if a == b:
+            level = "exact"
+        elif _one_edit_apart(a, b):
+            level = "typo"
+        else:
+            level = "disagree"
+        found.append((name, level))
     return tuple(found)
 
 
@@ -395,17 +405,12 @@ class Comparer:
         """``_identifier_level(identifier_levels(subject, theirs))``: the best level of any kind."""
         if not self._has_identifiers:
             return "missing"
-        mine, level = self._mine, "missing"
-        for a, b in (
-            (mine.fbi_number, theirs.fbi_number),
-            (mine.a_number, theirs.a_number),
-            (mine.state_id, theirs.state_id),
-        ):
-            if a and b:
-                if a == b:
-                    return "exact"
-                if level != "typo":
-                    level = "typo" if _one_edit_apart(a, b) else "disagree"
+        level = "missing"
+        for _, a, b in _comparable_identifiers(self._mine, theirs):
+            if a == b:
+                return "exact"
+            if level != "typo":
+                level = "typo" if _one_edit_apart(a, b) else "disagree"
         return level
 
     def score(self, theirs: MatchRecord) -> float:

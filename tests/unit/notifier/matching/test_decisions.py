@@ -154,6 +154,29 @@ def test_a_differing_a_number_weighs_against_but_does_not_veto_a_full_agreement(
     assert any(f.field == "identifier" and f.weight is not None and f.weight < 0 for f in evidence.fields)
 
 
+def test_state_ids_of_two_states_are_no_evidence_either_way() -> None:
+    # A Texas driver licence and a California id card: two documents, very likely one person.
+    with_ids = decide(
+        someone(state_id={"state": "TX", "number": "12345678"}),
+        someone(state_id={"state": "CA", "number": "D7654321"}),
+    )
+    without = decide(someone(), someone())
+
+    assert with_ids is not None
+    assert without is not None
+    assert levels(with_ids)["identifier"] == "missing"
+    assert with_ids.score == without.score
+
+
+def test_state_ids_of_one_state_that_differ_weigh_against() -> None:
+    evidence = decide(
+        someone(state_id={"state": "CA", "number": "A1234567"}),
+        someone(state_id={"state": "CA", "number": "B7654321"}),
+    )
+
+    assert levels(evidence)["identifier"] == "disagree"
+
+
 def test_an_a_number_one_keystroke_off_does_not_stand_in_the_way() -> None:
     evidence = decide(someone(a_number="A012345679"), someone(a_number="A012345678"))
 
