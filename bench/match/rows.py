@@ -32,6 +32,11 @@ class Row:
     def has_identifier(self) -> bool:
         return bool(self.fbi_number or self.a_number or self.state_id)
 
+    @property
+    def complete(self) -> bool:
+        """Has what the API requires of a person: given name, surname, date of birth."""
+        return bool(self.first_name and self.last_name and self.date_of_birth)
+
     def without_identifiers(self) -> Row:
         return replace(self, fbi_number=None, a_number=None, state_id=None)
 
@@ -79,6 +84,21 @@ class Dataset:
             [row.without_identifiers() for row in self.bookings],
             self.has_sex,
         )
+
+    def accepted_by_api(self) -> Dataset:
+        """Only the records the API takes: a person on the wire has a given name, a surname and a date
+        of birth (FEBRL has records without; a detainer left out makes its subject's booking another
+        person's)."""
+        return Dataset(
+            self.name + ", records the API accepts",
+            [row for row in self.detainers if row.complete],
+            [row for row in self.bookings if row.complete],
+            self.has_sex,
+        )
+
+    @property
+    def has_identifiers(self) -> bool:
+        return any(row.has_identifier for row in self.detainers)
 
     @property
     def subject_ids(self) -> set[str]:

@@ -52,3 +52,20 @@ def test_a_subject_booked_under_another_given_name_is_counted_as_looking_like_a_
 
 def _splink() -> dict[str, float]:
     return dict.fromkeys(("precision_at_half", "recall_at_half", "f1_at_half", "best_f1", "recall_at_floor"), 0.5)
+
+
+def test_records_the_api_would_refuse_are_left_out_and_their_subject_becomes_someone_else() -> None:
+    undated = Row("D-2", "p2", "ANNA", "MOORE", None)
+    data = Dataset(
+        "tiny",
+        detainers=[_row("D-1", "p1", "NICHOLAS"), undated],
+        bookings=[_row("B-1", "p1", "NICHOLAS"), _row("B-2", "p2", "ANNA", "MOORE"), Row("B-3", "p3", None, "X", None)],
+        has_sex=False,
+    )
+
+    accepted = data.accepted_by_api()
+
+    assert [row.record_id for row in accepted.detainers] == ["D-1"]
+    assert [row.record_id for row in accepted.bookings] == ["B-1", "B-2"]
+    outcome = evaluate(accepted)
+    assert (outcome.subject_bookings, outcome.other_bookings) == (1, 1)
