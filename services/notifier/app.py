@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 import httpx
@@ -112,6 +112,7 @@ class Notifier:
         if await ensure_consumer_group(self.redis, self.names.alerts_raised, DELIVERIES_GROUP):
             log.info("consumer group created at id 0", extra={"stream": self.names.alerts_raised})
         await self.detainers.load()
+        log.info("matching thresholds", extra=asdict(self.detainers.thresholds))
         for runner in self.runners:
             recovered = await runner.recover_own_pending(
                 self.settings.consumer_name, batch_size=self.settings.batch_size
@@ -158,7 +159,7 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
         log_level=logging.DEBUG,  # one line per batch is noise at INFO; our processors log what matters
     )
 
-    detainers = DetainerIndex(redis, names)
+    detainers = DetainerIndex(redis, names, config=settings.match_config())
     retention_seconds = settings.booking_retention_days * 24 * 3600
     dead_letters = DeadLetterWriter(redis, names)
     bookings = BookingStore(redis, names, retention_seconds=retention_seconds)

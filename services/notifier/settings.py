@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from notifier.matching import MatchConfig, fitted_model
 from notifier.scheduler import SchedulePolicy, parse_durations
 from notifier.webhooks import OfficeWebhook, parse_webhooks
 
@@ -77,6 +78,19 @@ class NotifierSettings(BaseSettings):
         default=2, ge=0, le=10, description="Escalations per alert, each one window after the one before."
     )
     scheduler_tick_seconds: float = Field(default=1.0, gt=0, description="How often due reminders are looked for.")
+    match_auto_min_score: float | None = Field(
+        default=None,
+        description="Score (bits) an automatic match needs; unset: the value fitted with the shipped weights.",
+    )
+    match_review_min_score: float | None = Field(
+        default=None,
+        description="Score (bits) a possible match (sent to review) needs; unset: the fitted value.",
+    )
+    match_min_margin: float | None = Field(
+        default=None,
+        ge=0,
+        description="Lead (bits) an automatic match needs over the best other candidate; unset: the fitted value.",
+    )
     booking_retention_days: int = Field(
         default=30, ge=1, description="How long a booking's state is kept after the person left custody."
     )
@@ -115,6 +129,16 @@ class NotifierSettings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _thresholds_ordered(self) -> NotifierSettings:
+        auto, review, _ = self.match_config().resolved(fitted_model())
+        if review > auto:
+            raise ValueError(
+                f"RW_MATCH_REVIEW_MIN_SCORE ({review}) is above RW_MATCH_AUTO_MIN_SCORE ({auto}): "
+                "a possible match must need less than an automatic one"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _webhooks_parse(self) -> NotifierSettings:
         self.webhook_offices()
         return self
@@ -124,6 +148,13 @@ class NotifierSettings(BaseSettings):
         inline = self.webhooks.get_secret_value() if self.webhooks is not None else None
         from_file = self.webhooks_file.read_bytes() if self.webhooks_file is not None else None
         return parse_webhooks(inline, from_file)
+
+    def match_config(self) -> MatchConfig:
+        return MatchConfig(
+            auto_min_score=self.match_auto_min_score,
+            review_min_score=self.match_review_min_score,
+            min_margin=self.match_min_margin,
+        )
 
     def schedule_policy(self) -> SchedulePolicy:
         return SchedulePolicy(

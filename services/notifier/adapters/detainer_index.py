@@ -31,10 +31,10 @@ from contracts import (
     detainer_change_adapter,
 )
 from notifier.adapters.stream_entries import DATA_FIELD
-from notifier.matching import MatchConfig, MatchRecord, PersonIndex, match_record
+from notifier.matching import MatchConfig, MatchRecord, PersonIndex, fitted_model, match_record
 from runtime import RedisClient
 
-__all__ = ["ActiveDetainer", "DetainerIndex"]
+__all__ = ["ActiveDetainer", "DetainerIndex", "MatchThresholds"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,16 @@ _LOAD_CHUNK = 1000  # detainer records per MGET at start-up
 _SEQ_FIELD = b"seq"  # each changelog entry's number (see RedisNames.detainer_change_count)
 _SYNC_CHUNK = 1000  # changelog entries per XREAD
 _FREEZE_AT = 50_000  # active detainers from which the loaded index is moved out of the garbage collector's way
+
+
+@dataclass(frozen=True, slots=True)
+class MatchThresholds:
+    """In bits: an automatic match scores at least ``auto_min_score`` and leads the runner-up by
+    ``min_margin``; a possible match scores at least ``review_min_score``."""
+
+    auto_min_score: float
+    review_min_score: float
+    min_margin: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +74,12 @@ class DetainerIndex:
 
     def __len__(self) -> int:
         return len(self._people)
+
+    @property
+    def thresholds(self) -> MatchThresholds:
+        """The thresholds decisions are made with: the configured ones, else those fitted with the weights."""
+        auto, review, margin = (self._config or MatchConfig()).resolved(fitted_model())
+        return MatchThresholds(auto_min_score=auto, review_min_score=review, min_margin=margin)
 
     def get(self, detainer_id: str) -> ActiveDetainer | None:
         office = self._people.tag(detainer_id)

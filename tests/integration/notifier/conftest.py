@@ -53,12 +53,13 @@ def build_ports(
     *,
     bookings: BookingStore | None = None,
     booking_index: BookingIndex | None = None,
+    detainers: DetainerIndex | None = None,
 ) -> NotifierPorts:
     return NotifierPorts(
         bookings=bookings or BookingStore(client, names, retention_seconds=RETENTION_SECONDS),
         booking_index=booking_index
         or BookingIndex(client, names, retention_seconds=RETENTION_SECONDS, clock=fixed_clock),
-        detainers=DetainerIndex(client, names),
+        detainers=detainers if detainers is not None else DetainerIndex(client, names),
         alerts=AlertStore(client, names),
         dead_letters=DeadLetterWriter(client, names, clock=fixed_clock),
         roster_reports=RosterReports(client, names),
