@@ -1,5 +1,6 @@
 """Synthetic detainers and bookings with what FEBRL lacks: sex, two surnames, Spanish nicknames,
-transliteration, accents, day/month swaps, given/surname swaps, relatives who look alike.
+transliteration, accents, day/month swaps, given/surname swaps, relatives who look alike, and
+people booked in another state under that state's id.
 
 Every person is made up; the truth (who is whom) is known. The detainer is a
 light-noise view of a person (accents written, sometimes an alias); the
@@ -27,6 +28,7 @@ SEED = 20261122
 DETAINERS = 20_000
 OTHER_BOOKINGS = 60_000
 LOOK_ALIKES = 0.04  # share of bookings of people with no detainer who are a subject's relative or namesake
+STATES = ("CA", "TX", "AZ", "NY", "FL")
 NAME_SKEW = 0.6  # Zipf exponent of name frequencies: GARCIA is ~6% of Spanish surnames here, JOSE ~8% of men
 
 # Per booking of a subject: how often each error is made.
@@ -45,6 +47,7 @@ RATES = {
     "goes_by_middle": 0.03,
     "sex_unknown": 0.03,
     "no_place_of_birth": 0.30,
+    "other_state_id": 0.15,  # booked in another state, with that state's id (when not with their own)
 }
 
 
@@ -144,9 +147,7 @@ class _People:
             f"{rng.randrange(10)}"
             if rng.random() < 0.6
             else None,
-            "state_id": (rng.choice(["CA", "TX", "AZ", "NY", "FL"]), f"{rng.randrange(10**6, 10**8)}")
-            if rng.random() < 0.5
-            else None,
+            "state_id": (rng.choice(STATES), f"{rng.randrange(10**6, 10**8)}") if rng.random() < 0.5 else None,
         }
 
     def person(self, index: int, prefix: str) -> Row:
@@ -296,8 +297,19 @@ class _Errors:
             place_of_birth=None if self.happens("no_place_of_birth") else person.place_of_birth,
             a_number=person.a_number if rng.random() < 0.35 else None,
             fbi_number=person.fbi_number if rng.random() < 0.5 else None,
-            state_id=person.state_id if rng.random() < 0.4 else None,
+            state_id=self._state_id(person),
         )
+
+    def _state_id(self, person: Row) -> tuple[str, str] | None:
+        """The person's own state id, another state's, or none."""
+        rng = self.rng
+        if rng.random() < 0.4:
+            return person.state_id
+        if not self.happens("other_state_id"):
+            return None
+        own_state = person.state_id[0] if person.state_id else None
+        state = rng.choice([state for state in STATES if state != own_state])
+        return state, f"{rng.randrange(10**6, 10**8)}"
 
     def detainer_of(self, person: Row, record_id: str) -> Row:
         rng = self.rng
