@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from ingest.settings import IngestSettings
+from notifier.matching import fitted_model
 from notifier.settings import NotifierSettings
 from releasewatch.settings import RunSettings
 
@@ -37,6 +38,19 @@ def test_readme_documents_every_configuration_variable_and_no_other() -> None:
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", section, flags=re.MULTILINE))
     read_by_code = set().union(*(_variables_of(settings) for settings in SETTINGS))
     assert documented == read_by_code
+
+
+def test_the_fitted_match_thresholds_the_readme_quotes_are_the_shipped_ones() -> None:
+    readme = (ROOT / "README.md").read_text()
+    fitted = fitted_model().thresholds
+    for variable, name in (
+        ("RW_MATCH_AUTO_MIN_SCORE", "auto"),
+        ("RW_MATCH_REVIEW_MIN_SCORE", "review"),
+        ("RW_MATCH_MIN_MARGIN", "margin"),
+    ):
+        quoted = re.search(rf"^\| `{variable}` \| fitted \(`([0-9.]+)`\)", readme, flags=re.MULTILINE)
+        assert quoted is not None, variable
+        assert float(quoted.group(1)) == fitted[name], variable
 
 
 def test_compose_runs_redis_7_with_append_only_persistence_and_a_healthcheck(compose: dict) -> None:
