@@ -1,6 +1,6 @@
 """Synthetic detainers and bookings with what FEBRL lacks: sex, two surnames, Spanish nicknames,
 transliteration, accents, day/month swaps, given/surname swaps, relatives who look alike, and
-people booked in another state under that state's id.
+people booked in another state under that state's id, the first surname in the middle name field.
 
 Every person is made up; the truth (who is whom) is known. The detainer is a
 light-noise view of a person (accents written, sometimes an alias); the
@@ -47,6 +47,7 @@ RATES = {
     "goes_by_middle": 0.03,
     "sex_unknown": 0.03,
     "no_place_of_birth": 0.30,
+    "surname_in_middle": 0.05,  # of two surnames, the first written in the middle name field
     "other_state_id": 0.15,  # booked in another state, with that state's id (when not with their own)
 }
 
@@ -278,6 +279,8 @@ class _Errors:
             first = _respell(rng, first)
         if middle and self.happens("drop_middle"):
             middle = None
+        if len(surnames) == 2 and self.happens("surname_in_middle"):
+            middle, surnames = surnames[0], surnames[1:]  # first / middle / last fields: JOSE / GARCIA / LOPEZ
         last = ("-" if len(surnames) == 2 and self.happens("hyphenate_surnames") else " ").join(surnames)
         birth = person.date_of_birth
         if birth is not None and self.happens("swap_day_month"):

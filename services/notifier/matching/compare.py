@@ -15,7 +15,7 @@ from jellyfish import damerau_levenshtein_distance, jaro_winkler_similarity
 
 from notifier.matching.model import MatchModel
 from notifier.matching.normalise import phonetic_code, token_canon
-from notifier.matching.record import MatchRecord, NameForm
+from notifier.matching.record import ALIAS, MIDDLE_AS_SURNAME, MatchRecord, NameForm
 
 __all__ = [
     "Comparer",
@@ -45,7 +45,7 @@ class Comparison:
     fields: tuple[FieldScore, ...]  # every scored field, in a fixed order
     score: float
     identifiers: tuple[tuple[str, str], ...]  # (field, exact|typo|disagree) for each identifier both carry
-    used_alias: bool = False
+    name_form: str | None = None  # the form that agreed best, if not the name as written (``form_kind``)
     levels: dict[str, str] = dataclass_field(default_factory=dict, compare=False)  # by field, filled from ``fields``
 
     def __post_init__(self) -> None:
@@ -367,12 +367,12 @@ class Comparer:
 
     # --- the best pair of name forms ---
 
-    def _best(self, theirs: MatchRecord) -> tuple[float, _PairFields | None, bool]:
-        """(score, fields, used an alias) of the best-agreeing pair of name forms (names and aliases,
+    def _best(self, theirs: MatchRecord) -> tuple[float, _PairFields | None, str | None]:
+        """(score, fields, name form) of the best-agreeing pair of name forms (names and aliases,
         in either name order): one whose given name and surname both agree first, then by score (an
         alias that agrees beats a primary name that scores higher on a shared middle name)."""
         best: _PairFields | None = None
-        best_agree, best_score, used_alias = False, float("-inf"), False
+        best_agree, best_score, name_form = False, float("-inf"), None
         straight = self._straight
         for i, form in enumerate(self._mine.forms):
             given_memo, surname_memo, birth_memo = self._given[i], self._surnames[i], self._birth[i]
@@ -388,9 +388,9 @@ class Comparer:
                     if (swapped_agree, swapped_score) > (agree, score):
                         score, agree, fields = swapped_score, swapped_agree, swapped_fields
                 if (agree, score) > (best_agree, best_score):
-                    best_agree, best_score, used_alias = agree, score, bool(i or j)
+                    best_agree, best_score, name_form = agree, score, _form_used(self._mine, i, theirs, j)
                     best = fields or (given, middle, surname, birth, straight)
-        return best_score, best, used_alias
+        return best_score, best, name_form
 
     def shares_identifier(self, theirs: MatchRecord) -> bool:
         """Whether both carry an identifier of one kind and it is equal (``equal_identifiers``)."""
@@ -427,7 +427,7 @@ class Comparer:
         """The subject compared with ``theirs``: the best-agreeing pair of name forms, then sex,
         place of birth and identifiers."""
         mine, weights = self._mine, self._weights
-        names, best, used_alias = self._best(theirs)
+        names, best, name_form = self._best(theirs)
         sex = self._code(self._sex, "sex", mine.sex, theirs.sex)
         place = self._code(self._place, "place_of_birth", mine.place_of_birth, theirs.place_of_birth)
         identifiers = identifier_levels(mine, theirs)
@@ -440,7 +440,14 @@ class Comparer:
             FieldScore("place_of_birth", *place),
             FieldScore("identifier", identifier, identifier_weight),
         )
-        return Comparison(scored_fields, names + sex[1] + place[1] + identifier_weight, identifiers, used_alias)
+        return Comparison(scored_fields, names + sex[1] + place[1] + identifier_weight, identifiers, name_form)
+
+
+def _form_used(mine: MatchRecord, i: int, theirs: MatchRecord, j: int) -> str | None:
+    """The kind of name form the pair (``mine.forms[i]``, ``theirs.forms[j]``) stands on: a derived one
+    first (it is the reading a reviewer must know of), then an alias, else None."""
+    kinds = (mine.form_kind(i), theirs.form_kind(j))
+    return MIDDLE_AS_SURNAME if MIDDLE_AS_SURNAME in kinds else (ALIAS if ALIAS in kinds else None)
 
 
 def _codes(words: tuple[str, ...]) -> set[str]:

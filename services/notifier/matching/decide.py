@@ -141,8 +141,8 @@ def _evidence(decision: MatchDecision, rule: str, comparison: Comparison, margin
         *(FieldAgreement(field=name, level=level) for name, level in comparison.identifiers),
         *(FieldAgreement(field=f.field, level=f.level, weight=round(f.weight, 2)) for f in comparison.fields),
     ]
-    if comparison.used_alias:
-        fields.append(FieldAgreement(field="name_form", level="alias"))
+    if comparison.name_form is not None:
+        fields.append(FieldAgreement(field="name_form", level=comparison.name_form))
     return MatchEvidence(
         decision=decision,
         rule=rule,

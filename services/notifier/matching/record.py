@@ -15,7 +15,7 @@ from contracts import Person, Sex
 from notifier.matching.identifiers import normalise_a_number, normalise_fbi_number, normalise_state_id
 from notifier.matching.normalise import given_tokens, surname_tokens
 
-__all__ = ["MatchRecord", "NameForm", "birth_number", "match_record"]
+__all__ = ["ALIAS", "MIDDLE_AS_SURNAME", "MatchRecord", "NameForm", "birth_number", "match_record"]
 
 
 def birth_number(day: date | None) -> int | None:
@@ -32,18 +32,30 @@ class NameForm:
     birth: int | None  # YYYYMMDD, None when unknown
 
 
+MIDDLE_AS_SURNAME = "middle_as_surname"
+ALIAS = "alias"
+
+
 @dataclass(frozen=True, slots=True)
 class MatchRecord:
-    forms: tuple[NameForm, ...]  # the name as written first, then each alias
+    forms: tuple[NameForm, ...]  # the name as written first, then each alias, then the forms derived from it
     sex: str | None  # "M" or "F"; None when X or unknown (nothing to contradict)
     place_of_birth: str | None
     fbi_number: str | None = None
     a_number: str | None = None
     state_id: str | None = None
+    derived: int = 0  # how many of ``forms``, at the end, are read from the name rather than written
 
     @property
     def primary(self) -> NameForm:
         return self.forms[0]
+
+    def form_kind(self, index: int) -> str | None:
+        """What ``forms[index]`` is, for the evidence: None for the name as written, ``alias``, or
+        ``middle_as_surname`` (the name read with its last middle name as the first surname)."""
+        if index == 0:
+            return None
+        return MIDDLE_AS_SURNAME if index >= len(self.forms) - self.derived else ALIAS
 
     def identifiers(self) -> dict[str, str]:
         """Normalised identifiers by field name, only those present."""
@@ -51,7 +63,7 @@ class MatchRecord:
         return {field: value for field, value in found.items() if value}
 
     def without_identifiers(self) -> MatchRecord:
-        return MatchRecord(self.forms, self.sex, self.place_of_birth)
+        return MatchRecord(self.forms, self.sex, self.place_of_birth, derived=self.derived)
 
     @classmethod
     def of(
@@ -79,14 +91,27 @@ class MatchRecord:
             )
             if form not in forms and (form.given or form.surnames):
                 forms.append(form)
+        derived = _middle_as_surname(forms[0])
+        if derived is not None and derived in forms:
+            derived = None
         return cls(
-            forms=tuple(forms),
+            forms=(*forms, derived) if derived is not None else tuple(forms),
+            derived=0 if derived is None else 1,
             sex=sex if sex in (Sex.MALE.value, Sex.FEMALE.value) else None,
             place_of_birth=place_of_birth,
             fbi_number=normalise_fbi_number(fbi_number) if fbi_number else None,
             a_number=normalise_a_number(a_number) if a_number else None,
             state_id=normalise_state_id(*state_id) if state_id else None,
         )
+
+
+def _middle_as_surname(form: NameForm) -> NameForm | None:
+    """JOSE [GARCIA] LOPEZ read as JOSE GARCIA LOPEZ: a form with first, middle and last name fields
+    takes the paternal surname of a two-surname name into the middle name field. Read only from a
+    name with one surname and a middle name (with two surnames, the middle name is one)."""
+    if len(form.given) < 2 or len(form.surnames) != 1:
+        return None
+    return NameForm(form.given[:-1], (form.given[-1], *form.surnames), form.birth)
 
 
 def match_record(person: Person) -> MatchRecord:

@@ -22,6 +22,7 @@ from contracts import MatchEvidence
 from notifier.matching.compare import (
     Comparison,
     FieldScore,
+    _form_used,
     _word_level,
     compare_birth,
     compare_given,
@@ -156,7 +157,7 @@ def _ranked(
 
 
 def compare(mine: MatchRecord, theirs: MatchRecord, model: MatchModel) -> Comparison:
-    best_rank, best_fields, used_alias = (False, float("-inf")), list[FieldScore](), False
+    best_rank, best_fields, name_form = (False, float("-inf")), list[FieldScore](), None
     for i, form in enumerate(mine.forms):
         for j, other in enumerate(theirs.forms):
             rank, fields = _ranked(form, other, model, swapped=False)
@@ -165,7 +166,7 @@ def compare(mine: MatchRecord, theirs: MatchRecord, model: MatchModel) -> Compar
                 if swapped_rank > rank:
                     rank, fields = swapped_rank, swapped_fields
             if rank > best_rank:
-                best_rank, best_fields, used_alias = rank, fields, bool(i or j)
+                best_rank, best_fields, name_form = rank, fields, _form_used(mine, i, theirs, j)
     sex = _code_level(mine.sex, theirs.sex)
     place = _code_level(mine.place_of_birth, theirs.place_of_birth)
     identifiers = identifier_levels(mine, theirs)
@@ -181,7 +182,7 @@ def compare(mine: MatchRecord, theirs: MatchRecord, model: MatchModel) -> Compar
         FieldScore("identifier", identifier, identifier_weight),
     )
     score = best_rank[1] + sex_weight + place_weight + identifier_weight
-    return Comparison(scored_fields, score, identifiers, used_alias)
+    return Comparison(scored_fields, score, identifiers, name_form)
 
 
 def _same_person(first: MatchRecord, second: MatchRecord, model: MatchModel, auto_min: float) -> bool:

@@ -21,6 +21,7 @@ ONE_ERROR_EACH = [
     pytest.param({"date_of_birth": "1991-04-17"}, id="year typo"),
     pytest.param({"first_name": "GARCIA", "middle_name": None, "last_name": "JOSE"}, id="given and surname swapped"),
     pytest.param({"first_name": "LUIS", "middle_name": None}, id="goes by the middle name"),
+    pytest.param({"middle_name": "GARCIA", "last_name": "LOPEZ"}, id="first surname in the middle name field"),
     pytest.param({"first_name": "JSOE", "last_name": "GARCIA", "date_of_birth": "1990-04-18"}, id="one of each"),
 ]
 

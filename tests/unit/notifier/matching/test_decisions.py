@@ -38,6 +38,15 @@ def test_the_same_person_written_differently_is_matched_automatically(
     assert levels(evidence)[field] == level
 
 
+def test_the_first_surname_written_in_the_middle_name_field_still_matches_automatically() -> None:
+    # A form with first, middle and last name fields: JOSE / GARCIA / LOPEZ for JOSE LUIS GARCIA LOPEZ.
+    evidence = decide(someone(middle_name="GARCIA", last_name="LOPEZ"), someone())
+
+    assert decision(evidence) is MatchDecision.MATCH
+    assert levels(evidence)["surname"] == "exact"
+    assert levels(evidence)["name_form"] == "middle_as_surname"
+
+
 def test_a_day_and_month_swapped_birth_date_still_matches_automatically() -> None:
     evidence = decide(someone(date_of_birth="1990-04-07"), someone(date_of_birth="1990-07-04"))
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from notifier.matching import fold, phonetic_code
+from notifier.matching import MatchRecord, fold, phonetic_code
 from notifier.matching.nicknames import formal_names
 from notifier.matching.normalise import given_tokens, name_tokens, respell, surname_tokens, token_canon
 
@@ -49,6 +49,22 @@ def test_a_name_made_only_of_particles_is_kept_as_written() -> None:
 
 def test_given_names_are_the_first_then_the_middle_names() -> None:
     assert given_tokens("María de los Ángeles", "Guadalupe") == ("MARIA", "ANGELES", "GUADALUPE")
+
+
+def test_a_middle_name_beside_one_surname_is_also_read_as_the_first_surname() -> None:
+    record = MatchRecord.of(first_name="José", middle_name="García", last_name="López", date_of_birth=None)
+
+    assert [(form.given, form.surnames) for form in record.forms] == [
+        (("JOSE", "GARCIA"), ("LOPEZ",)),
+        (("JOSE",), ("GARCIA", "LOPEZ")),
+    ]
+    assert [record.form_kind(index) for index in range(2)] == [None, "middle_as_surname"]
+
+
+def test_with_two_surnames_the_middle_name_is_only_a_middle_name() -> None:
+    record = MatchRecord.of(first_name="José", middle_name="Luis", last_name="García López", date_of_birth=None)
+
+    assert len(record.forms) == 1
 
 
 @pytest.mark.parametrize(
