@@ -374,9 +374,12 @@ class Comparer:
         best: _PairFields | None = None
         best_agree, best_score, name_form = False, float("-inf"), None
         straight = self._straight
+        mine_derived, theirs_derived = len(self._mine.forms) - self._mine.derived, len(theirs.forms) - theirs.derived
         for i, form in enumerate(self._mine.forms):
             given_memo, surname_memo, birth_memo = self._given[i], self._surnames[i], self._birth[i]
             for j, other in enumerate(theirs.forms):
+                if i >= mine_derived and j >= theirs_derived:
+                    continue  # two readings of names written alike: the names as written say it all
                 given, middle = given_memo.get(other.given) or self._given_and_middle(i, other.given)
                 surname = surname_memo.get(other.surnames) or self._surname(i, other.surnames)
                 birth = birth_memo.get(other.birth) or self._date_of_birth(i, other.birth)

@@ -89,7 +89,7 @@ class MatchRecord:
                 surname_tokens(alias_last),
                 birth if alias_birth is None else birth_number(alias_birth),  # no date given: the person's own
             )
-            if form not in forms and (form.given or form.surnames):
+            if form not in forms and (form.given or form.surnames) and not _shortened(form, forms[0]):
                 forms.append(form)
         derived = _middle_as_surname(forms[0])
         if derived is not None and derived in forms:
@@ -103,6 +103,18 @@ class MatchRecord:
             a_number=normalise_a_number(a_number) if a_number else None,
             state_id=normalise_state_id(*state_id) if state_id else None,
         )
+
+
+def _shortened(alias: NameForm, name: NameForm) -> bool:
+    """Whether an alias is only the name with words left out (DONNA RODRIGUEZ for DONNA RODRIGUEZ
+    TORRES): it tells nothing the name does not, and matched on its own it would hide a conflict
+    the name shows (DONNA RODRIGUEZ CABRERA is not her). Such an alias is not kept."""
+    return (
+        alias.birth == name.birth
+        and alias.given[:1] == name.given[:1]
+        and set(alias.given) <= set(name.given)
+        and set(alias.surnames) <= set(name.surnames)
+    )
 
 
 def _middle_as_surname(form: NameForm) -> NameForm | None:

@@ -160,6 +160,8 @@ def compare(mine: MatchRecord, theirs: MatchRecord, model: MatchModel) -> Compar
     best_rank, best_fields, name_form = (False, float("-inf")), list[FieldScore](), None
     for i, form in enumerate(mine.forms):
         for j, other in enumerate(theirs.forms):
+            if i >= len(mine.forms) - mine.derived and j >= len(theirs.forms) - theirs.derived:
+                continue  # added with the derived forms: never two derived forms together
             rank, fields = _ranked(form, other, model, swapped=False)
             if not rank[0] and _may_be_swapped(form, other):
                 swapped_rank, swapped_fields = _ranked(form, other, model, swapped=True)

@@ -85,6 +85,16 @@ def test_an_alias_on_the_detainer_is_a_candidate_name_too() -> None:
     assert levels(evidence)["name_form"] == "alias"
 
 
+def test_an_alias_that_only_leaves_out_a_surname_does_not_hide_a_conflict_the_name_shows() -> None:
+    # Known as JOSE LUIS GARCIA: the booked JOSE LUIS GARCIA PEREZ has another second surname.
+    wanted = someone(aliases=[{"first_name": "JOSE", "middle_name": "LUIS", "last_name": "GARCIA"}])
+
+    evidence = decide(someone(last_name="GARCIA PEREZ"), wanted)
+
+    assert decision(evidence) is not MatchDecision.MATCH
+    assert match_record(wanted).forms == match_record(someone()).forms
+
+
 def test_an_alias_on_the_booking_is_a_candidate_name_too() -> None:
     booked = someone(first_name="JUAN", aliases=[{"last_name": "GARCIA LOPEZ", "first_name": "PEPE"}])
 
