@@ -190,7 +190,9 @@ def _thresholds(model: MatchModel, variants: Sequence[Dataset]) -> dict[str, Any
         grid[-1],
     )
     on_fit_half = {name: _tally(entries, auto, review) for name, entries in facts.items()}
-    return {"auto": auto, "review": review, "margin": MARGIN, "on_fit_half": on_fit_half}
+    # The thresholds hold among this many detainers; the notifier raises them among more.
+    detainers = max(len(variant.detainers) for variant in variants)
+    return {"auto": auto, "review": review, "margin": MARGIN, "detainers": detainers, "on_fit_half": on_fit_half}
 
 
 def fit(fit_halves: Sequence[Dataset]) -> dict[str, Any]:

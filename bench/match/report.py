@@ -11,6 +11,16 @@ def _pct(value: float) -> str:
     return f"{100 * value:.2f}%"
 
 
+def _scale_note(thresholds: dict[str, Any]) -> str:
+    detainers = thresholds.get("detainers")
+    if not detainers:
+        return ""
+    return (
+        f", among up to {int(detainers):,} active detainers (the automatic and review thresholds rise by "
+        f"log2(active / {int(detainers):,}) bits among more)"
+    )
+
+
 def _recall_at_floor(splink: dict[str, Any]) -> str:
     value = splink.get("recall_at_floor")
     return "—" if value is None else f"{value:.4f}"
@@ -99,6 +109,32 @@ def _beyond_hard_rules(results: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _accuracy_at_scale(scales: list[dict[str, Any]]) -> list[str]:
+    """The timed bookings' decisions at each scale: what more detainers do to false alerts and reviews."""
+    measured = [scale for scale in scales if "accuracy" in scale]
+    if not measured:
+        return []
+    lines = [
+        "",
+        "The same timed bookings' decisions at each scale (synthetic people; a subject's booking counts as a "
+        "subject's only where that detainer is among those loaded). Bookings of people with no detainer can only "
+        "draw false alerts and needless reviews, and the more detainers, the more namesakes there are to draw:",
+        "",
+        "| active detainers | bookings of subjects / of others | auto recall (subjects) "
+        "| false automatic matches per 1,000 others | reviews per 1,000 others |",
+        "|---|---|---|---|---|",
+    ]
+    for scale in measured:
+        accuracy = scale["accuracy"]
+        recall = accuracy["auto_recall"]
+        lines.append(
+            f"| {scale['detainers']:,} | {accuracy['bookings_of_subjects']:,} / {accuracy['bookings_of_others']:,} "
+            f"| {'—' if recall is None else f'{recall:.4f}'} | {accuracy['false_auto_per_1000_others']:.3f} "
+            f"({accuracy['false_auto_on_others']}) | {accuracy['reviews_per_1000_others']:.2f} |"
+        )
+    return lines
+
+
 def render(results: dict[str, Any]) -> str:
     thresholds = results["thresholds"]
     lines = [
@@ -106,7 +142,8 @@ def render(results: dict[str, Any]) -> str:
         "",
         "Fitted on one half of the people, reported on the other half (no person in both).",
         f"Thresholds (bits): automatic match ≥ {thresholds['auto']}, review ≥ {thresholds['review']}, "
-        f"margin over the runner-up ≥ {thresholds['margin']}. Reviews per 1,000 bookings are given at the field's mix "
+        f"margin over the runner-up ≥ {thresholds['margin']}{_scale_note(thresholds)}. "
+        "Reviews per 1,000 bookings are given at the field's mix "
         f"({100 * results['prevalence']:.0f}% of bookings are a detainer's subject) and at the data set's own mix.",
         "",
         "## Accuracy against known truth, beside Splink on the same split",
@@ -162,6 +199,7 @@ def render(results: dict[str, Any]) -> str:
                 f"{scale['rss_total_mb']:,} MB | {scale['decision_us_p50']} µs | {scale['decision_us_p99']} µs "
                 f"| {scale['decision_us_max']:,} µs | {scale['redis_detainer_records_mb']:,} MB |"
             )
+        lines += _accuracy_at_scale(speed["scales"])
         booking = speed["booking_index"]
         lines += [
             "",

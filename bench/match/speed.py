@@ -30,7 +30,7 @@ from redis.asyncio import Redis
 
 from bench.match.generator import _Errors, _People
 from bench.match.rows import Row
-from contracts import Alias, Detainer, DetainerForm, DetainerStatus, Person, RedisNames, Sex, StateId
+from contracts import Alias, Detainer, DetainerForm, DetainerStatus, MatchDecision, Person, RedisNames, Sex, StateId
 from notifier.adapters.booking_index import BookingIndex
 from notifier.adapters.detainer_index import DetainerIndex
 from notifier.domain.custody import BookingState
@@ -60,19 +60,54 @@ def _person(row: Row) -> Person:
     )
 
 
-def _people(count: int, seed: int) -> tuple[list[Row], list[Person]]:
+def _people(count: int, seed: int) -> tuple[list[Row], list[tuple[Person, str | None]]]:
+    """The detainers, and the timed bookings each with its person's own detainer id (None: no detainer;
+    at a smaller scale, a subject whose detainer is not among those loaded has none either)."""
     rng = random.Random(seed)
     people = _People(rng)
     errors = _Errors(rng, people.short_forms)
     subjects = [people.person(index, "s-") for index in range(count)]
     detainers = [errors.detainer_of(subject, f"D-{subject.person_id}") for subject in subjects]
-    timed: list[Person] = []
+    timed: list[tuple[Person, str | None]] = []
     for index in range(EVENTS):
         if rng.random() < SUBJECT_SHARE:
-            timed.append(_person(errors.booking_of(rng.choice(subjects), f"B-{index}")))
+            subject = rng.choice(subjects)
+            timed.append((_person(errors.booking_of(subject, f"B-{index}")), f"D-{subject.person_id}"))
         else:
-            timed.append(_person(errors.booking_of(people.person(index, "o-"), f"B-{index}")))
+            timed.append((_person(errors.booking_of(people.person(index, "o-"), f"B-{index}")), None))
     return detainers, timed
+
+
+def _accuracy_at_scale(
+    index: DetainerIndex, timed: list[tuple[Person, str | None]], decided: list[list[tuple[str, MatchDecision]]]
+) -> dict[str, Any]:
+    """What the decisions were worth at this many detainers: bookings of people with no detainer among
+    those loaded draw only false alerts and needless reviews, and those grow with the detainers."""
+    others = false_auto_others = reviews_others = subjects = true_auto = false_auto_subjects = 0
+    for (_, own), decisions in zip(timed, decided, strict=True):
+        has_detainer = own is not None and index.get(own) is not None
+        subjects += has_detainer
+        others += not has_detainer
+        for detainer_id, decision in decisions:
+            if decision is MatchDecision.MATCH:
+                if detainer_id == own:
+                    true_auto += 1
+                elif has_detainer:
+                    false_auto_subjects += 1
+                else:
+                    false_auto_others += 1
+            elif not has_detainer:
+                reviews_others += 1
+    per_other = 1000 / others if others else 0.0
+    return {
+        "bookings_of_subjects": subjects,
+        "bookings_of_others": others,
+        "auto_recall": round(true_auto / subjects, 4) if subjects else None,
+        "false_auto_on_subjects": false_auto_subjects,
+        "false_auto_on_others": false_auto_others,
+        "false_auto_per_1000_others": round(false_auto_others * per_other, 3),
+        "reviews_per_1000_others": round(reviews_others * per_other, 2),
+    }
 
 
 async def _used_memory(client: Redis) -> int:
@@ -98,6 +133,11 @@ async def _write_detainers(client: Redis, names: RedisNames, rows: list[Row]) ->
             await pipe.execute()
 
 
+def _timed_entry(line: str) -> tuple[Person, str | None]:
+    entry = json.loads(line)
+    return Person.model_validate_json(entry["person"]), entry["own"]
+
+
 def _read_lines(path: str) -> list[str]:
     return Path(path).read_text().splitlines()
 
@@ -113,7 +153,7 @@ async def _measure_one_scale(url: str, prefix: str, timed_file: str) -> dict[str
     """In a fresh process: load the index, then time decisions."""
     client = Redis.from_url(url)
     index = DetainerIndex(client, RedisNames(prefix=prefix))
-    timed = [Person.model_validate_json(line) for line in await asyncio.to_thread(_read_lines, timed_file)]
+    timed = [_timed_entry(line) for line in await asyncio.to_thread(_read_lines, timed_file)]
     gc.collect()
     before = _rss_bytes()
     started = time.perf_counter()
@@ -121,18 +161,19 @@ async def _measure_one_scale(url: str, prefix: str, timed_file: str) -> dict[str
     load_seconds = time.perf_counter() - started
     gc.collect()
     after = _rss_bytes()
-    for person in timed[:200]:  # warm the caches a running notifier would have warm
+    for person, _ in timed[:200]:  # warm the caches a running notifier would have warm
         index.matches(person)
     durations = []
-    decided = 0
-    for person in timed:
+    decisions: list[list[tuple[str, MatchDecision]]] = []
+    for person, _ in timed:
         begin = time.perf_counter_ns()
-        decided += len(index.matches(person))
+        found = index.matches(person)
         durations.append(time.perf_counter_ns() - begin)
+        decisions.append([(detainer.detainer_id, evidence.decision) for detainer, evidence in found])
     # Untimed, after the timed run: the candidates each booking was compared with (the index's own
     # search, as ``matches`` makes it), which is what decision time follows.
     people = index._people  # the bench looks inside the index it measures
-    candidates = sorted(len(people.candidate_records(person)) for person in timed)
+    candidates = sorted(len(people.candidate_records(person)) for person, _ in timed)
     await client.aclose()
     durations.sort()
     micro = [value / 1000 for value in durations]
@@ -146,7 +187,8 @@ async def _measure_one_scale(url: str, prefix: str, timed_file: str) -> dict[str
         "decision_us_max": round(micro[-1], 1),
         "decision_us_mean": round(statistics.fmean(micro), 1),
         "events_timed": len(micro),
-        "alerts_decided": decided,
+        "alerts_decided": sum(len(found) for found in decisions),
+        "accuracy": _accuracy_at_scale(index, timed, decisions),
         "candidates_p50": candidates[len(candidates) // 2],
         "candidates_p99": candidates[int(len(candidates) * 0.99)],
         "candidates_max": candidates[-1],
@@ -179,7 +221,9 @@ async def run(url: str, scales: tuple[int, ...] = SCALES, workdir: Path | None =
     rows, timed = _people(largest, seed=7)
     work = workdir or Path("/tmp")
     timed_file = work / "rw-bench-match-timed.ndjson"
-    timed_file.write_text("\n".join(person.model_dump_json() for person in timed))
+    timed_file.write_text(
+        "\n".join(json.dumps({"own": own, "person": person.model_dump_json()}) for person, own in timed)
+    )
     results: dict[str, Any] = {"scales": []}
     for scale in scales:
         prefix = f"bench-{scale}"

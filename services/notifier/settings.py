@@ -91,6 +91,11 @@ class NotifierSettings(BaseSettings):
         ge=0,
         description="Lead (bits) an automatic match needs over the best other candidate; unset: the fitted value.",
     )
+    match_scale_with_detainers: bool = Field(
+        default=True,
+        description="Raise the automatic and review thresholds by log2(active / fitted) detainers above the "
+        "number the weights were fitted with.",
+    )
     booking_retention_days: int = Field(
         default=30, ge=1, description="How long a booking's state is kept after the person left custody."
     )
@@ -154,6 +159,7 @@ class NotifierSettings(BaseSettings):
             auto_min_score=self.match_auto_min_score,
             review_min_score=self.match_review_min_score,
             min_margin=self.match_min_margin,
+            scale_with_detainers=self.match_scale_with_detainers,
         )
 
     def schedule_policy(self) -> SchedulePolicy:

@@ -51,6 +51,9 @@ def test_the_fitted_match_thresholds_the_readme_quotes_are_the_shipped_ones() ->
         quoted = re.search(rf"^\| `{variable}` \| fitted \(`([0-9.]+)`\)", readme, flags=re.MULTILINE)
         assert quoted is not None, variable
         assert float(quoted.group(1)) == fitted[name], variable
+    scale = re.search(r"^\| `RW_MATCH_SCALE_WITH_DETAINERS` \|.*?\(([0-9,]+)\)", readme, flags=re.MULTILINE)
+    assert scale is not None
+    assert int(scale.group(1).replace(",", "")) == fitted["detainers"]
 
 
 def test_compose_runs_redis_7_with_append_only_persistence_and_a_healthcheck(compose: dict) -> None:

@@ -77,8 +77,9 @@ class DetainerIndex:
 
     @property
     def thresholds(self) -> MatchThresholds:
-        """The thresholds decisions are made with: the configured ones, else those fitted with the weights."""
-        auto, review, margin = (self._config or MatchConfig()).resolved(fitted_model())
+        """The thresholds decisions are made with now: the configured ones, else those fitted with the
+        weights, raised for the number of active detainers (``MatchConfig``)."""
+        auto, review, margin = (self._config or MatchConfig()).at_scale(fitted_model(), len(self))
         return MatchThresholds(auto_min_score=auto, review_min_score=review, min_margin=margin)
 
     def get(self, detainer_id: str) -> ActiveDetainer | None:

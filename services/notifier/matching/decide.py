@@ -23,6 +23,7 @@ Rules, in order:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -48,11 +49,30 @@ _SAME_PERSON_CHECKS = 20  # runner-up candidates examined for being the same per
 
 @dataclass(frozen=True, slots=True)
 class MatchConfig:
-    """Thresholds, in bits (log2 likelihood ratio); ``None`` takes the fitted value shipped with the model."""
+    """Thresholds, in bits (log2 likelihood ratio); ``None`` takes the fitted value shipped with the model.
+
+    The automatic and review thresholds hold for as many detainers as the weights were fitted with
+    (``reference_detainers``, shipped with them). Among more, a booked person has more namesakes to
+    agree with by chance, in proportion: the odds that an agreement is a coincidence grow by
+    ``log2(detainers / reference)`` bits, and so do both thresholds (``scale_with_detainers``).
+    """
 
     auto_min_score: float | None = None  # an automatic match scores at least this
     review_min_score: float | None = None  # a possible match scores at least this
     min_margin: float | None = None  # and an automatic match leads the runner-up by at least this
+    scale_with_detainers: bool = True
+    reference_detainers: int | None = None  # None: the number the weights were fitted with
+
+    def at_scale(self, model: MatchModel, detainers: int) -> tuple[float, float, float]:
+        """``resolved``, with the automatic and review thresholds raised for ``detainers`` active detainers."""
+        auto, review, margin = self.resolved(model)
+        return auto + (shift := self.scale_bits(model, detainers)), review + shift, margin
+
+    def scale_bits(self, model: MatchModel, detainers: int) -> float:
+        reference = self.reference_detainers or model.thresholds.get("detainers")
+        if not self.scale_with_detainers or not reference or detainers <= reference:
+            return 0.0
+        return math.log2(detainers / reference)
 
     def resolved(self, model: MatchModel) -> tuple[float, float, float]:
         fitted = model.thresholds
@@ -225,6 +245,7 @@ def decide_among(
     *,
     config: MatchConfig | None = None,
     model: MatchModel | None = None,
+    detainers: int = 0,
 ) -> list[tuple[K, MatchEvidence]]:
     """The candidates that match or possibly match ``subject``, each with its evidence, best first.
 
@@ -232,9 +253,11 @@ def decide_among(
     is scored (the score alone, ``Comparer.score``) and ranked, but only one that scores at least
     the lower threshold or shares an identifier can be decided on, so only such a one is compared in
     full, and its margin is worked out only if it is decided on (most bookings have none).
+    ``detainers``: how many the candidates were searched among (the thresholds rise above the
+    fitted number, see ``MatchConfig``).
     """
     model = model or fitted_model()
-    auto_min, review_min, min_margin = (config or MatchConfig()).resolved(model)
+    auto_min, review_min, min_margin = (config or MatchConfig()).at_scale(model, detainers)
     floor = min(auto_min, review_min)
     comparer = Comparer(subject, model)
     scores = [comparer.score(record) for _, record in candidates]

@@ -203,4 +203,6 @@ class PersonIndex:
     def matches(self, person: Person | MatchRecord) -> list[tuple[str, MatchEvidence]]:
         """The entries that match or possibly match the person, each with its evidence, best first."""
         record = _record(person)
-        return decide_among(record, self.candidate_records(record), config=self._config, model=self._model)
+        return decide_among(
+            record, self.candidate_records(record), config=self._config, model=self._model, detainers=len(self)
+        )

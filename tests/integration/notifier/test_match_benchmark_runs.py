@@ -40,6 +40,7 @@ async def test_fitting_reporting_and_the_speed_run_all_work_at_a_tiny_size(
     (scale,) = measured["scales"]
     assert scale["detainers"] == 150
     assert scale["events_timed"] == 40
+    assert scale["accuracy"]["bookings_of_subjects"] + scale["accuracy"]["bookings_of_others"] == 40
     assert measured["booking_index"]["bookings_filed"] == 30
     report = render(
         {

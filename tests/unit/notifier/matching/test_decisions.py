@@ -6,11 +6,14 @@ identifiers: every decision here is made on names and date of birth.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from contracts import MatchDecision
 from notifier.matching import MatchConfig, PersonIndex, decide, fitted_model, match_record
 from notifier.matching.compare import compare
+from notifier.matching.decide import decide_among
 from tests.unit.notifier.matching.helpers import decision, levels, someone
 
 # --- the same person, written differently: an automatic match ------------------------------------
@@ -281,10 +284,15 @@ def test_the_evidence_gives_the_decision_score_and_each_fields_level_and_weight(
     assert evidence.score == pytest.approx(sum(a.weight for a in scored.values() if a.weight is not None), abs=0.05)
 
 
-def test_common_names_with_weak_agreement_go_to_review_rather_than_alert() -> None:
-    evidence = decide(someone(first_name="PEPE", middle_name=None, last_name="GARCIA", place_of_birth=None), someone())
+def test_common_names_with_weak_agreement_go_to_review_among_a_caseload_of_detainers() -> None:
+    # A nickname and one common surname: among tens of thousands of detainers, JOSE GARCIAs born that
+    # day are too many to tell him from by these alone.
+    booked = match_record(someone(first_name="PEPE", middle_name=None, last_name="GARCIA", place_of_birth=None))
+    caseload = 4 * int(fitted_model().thresholds["detainers"])
 
-    assert decision(evidence) is MatchDecision.POSSIBLE_MATCH  # a nickname and one common surname: too weak alone
+    ((_, evidence),) = decide_among(booked, [("LOS-1", match_record(someone()))], detainers=caseload)
+
+    assert evidence.decision is MatchDecision.POSSIBLE_MATCH
 
 
 def test_a_rare_surname_weighs_more_than_a_common_one() -> None:
@@ -296,6 +304,40 @@ def test_a_rare_surname_weighs_more_than_a_common_one() -> None:
     common_weight = next(a.weight for a in common.fields if a.field == "surname")
     rare_weight = next(a.weight for a in rare.fields if a.field == "surname")
     assert (rare_weight or 0.0) > (common_weight or 0.0)
+
+
+def _index_of(size: int, config: MatchConfig) -> PersonIndex:
+    """The subject's detainer among ``size`` detainers; the others are people nobody could take for him."""
+    index = PersonIndex(config=config)
+    index.add("LOS-1", someone())
+    for number in range(1, size):
+        index.add(
+            f"LOS-{number + 1}",
+            someone(first_name="ZEBEDEE", last_name="QUUX" + "Z" * number, date_of_birth="1931-02-03"),
+        )
+    return index
+
+
+def test_among_more_detainers_than_the_weights_were_fitted_with_the_thresholds_rise() -> None:
+    score = decide(someone(middle_name=None), someone()).score  # type: ignore[union-attr]
+    # Automatic at one bit under the score among 2 detainers; among 8, both thresholds rise by log2(8 / 2) = 2.
+    config = MatchConfig(auto_min_score=score - 1, review_min_score=score - 10, reference_detainers=2)
+
+    few = _index_of(2, config).matches(someone(middle_name=None))
+    many = _index_of(8, config).matches(someone(middle_name=None))
+    unscaled = _index_of(8, replace(config, scale_with_detainers=False)).matches(someone(middle_name=None))
+
+    assert [(key, evidence.decision) for key, evidence in few] == [("LOS-1", MatchDecision.MATCH)]
+    assert [(key, evidence.decision) for key, evidence in many] == [("LOS-1", MatchDecision.POSSIBLE_MATCH)]
+    assert [(key, evidence.decision) for key, evidence in unscaled] == [("LOS-1", MatchDecision.MATCH)]
+
+
+def test_the_shipped_thresholds_hold_up_to_the_number_of_detainers_they_were_fitted_with() -> None:
+    model = fitted_model()
+    fitted = int(model.thresholds["detainers"])
+
+    assert MatchConfig().scale_bits(model, fitted) == 0.0
+    assert MatchConfig().scale_bits(model, 4 * fitted) == 2.0
 
 
 def test_the_thresholds_are_configuration() -> None:
