@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from ingest.app import create_app
 from ingest.settings import IngestSettings
+from tests.integration.serving import serving
 
 
 @pytest.fixture
@@ -19,9 +19,5 @@ def ingest_settings(redis_url: str) -> IngestSettings:
 @pytest.fixture
 async def api(ingest_settings: IngestSettings) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to a started ingest app (lifespan run, Redis connected)."""
-    app = create_app(ingest_settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
-    ):
+    async with serving(ingest_settings) as client:
         yield client

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,11 +11,11 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import Alert, AlertKind, AlertTrigger, MatchDecision, MatchEvidence, RedisNames
-from ingest.app import create_app
 from ingest.auth import ApiKeyEntry, Role, digest_of
 from ingest.settings import IngestSettings
 from tests import samples
 from tests.integration.ingest.support import assert_problem, pointers
+from tests.integration.serving import keys_json, serving
 
 KEYS = {
     "county_jail": ("source", None, ("CA0194200",)),
@@ -46,12 +45,8 @@ def entries() -> list[ApiKeyEntry]:
 
 @pytest.fixture
 async def app_with_keys(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    payload = json.dumps([entry.model_dump(mode="json") for entry in entries()])
-    app = create_app(IngestSettings(redis_url=redis_url, log_format="text", api_keys=payload))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
-    ):
+    settings = IngestSettings(redis_url=redis_url, log_format="text", api_keys=keys_json(entries()))
+    async with serving(settings) as client:
         yield client
 
 
@@ -223,12 +218,8 @@ async def test_an_operator_sees_every_office(
 
 async def test_keys_can_come_from_a_file(redis_url: str, tmp_path: Path) -> None:
     keys_file = tmp_path / "keys.json"
-    keys_file.write_text(json.dumps([entry.model_dump(mode="json") for entry in entries()]))
-    app = create_app(IngestSettings(redis_url=redis_url, log_format="text", api_keys_file=keys_file))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
-    ):
+    keys_file.write_text(keys_json(entries()))
+    async with serving(IngestSettings(redis_url=redis_url, log_format="text", api_keys_file=keys_file)) as client:
         response = await client.get("/v1/alerts", headers=as_("ops"))
 
     assert response.status_code == 200

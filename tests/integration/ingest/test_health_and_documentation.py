@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from ingest.app import create_app
 from ingest.settings import IngestSettings
 from tests import samples
 from tests.integration.ingest.support import assert_problem
+from tests.integration.serving import serving
 
 V1_PATHS = {
     "/v1/custody-events",
@@ -53,11 +53,7 @@ async def api_without_redis() -> AsyncIterator[httpx.AsyncClient]:
     settings = IngestSettings(
         redis_url=f"redis://127.0.0.1:{free_port()}/0", redis_timeout_seconds=0.5, retry_after_seconds=7, auth="off"
     )
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
-    ):
+    async with serving(settings) as client:
         yield client
 
 

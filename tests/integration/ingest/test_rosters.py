@@ -11,11 +11,11 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import RedisNames
-from ingest.app import create_app
 from ingest.auth import ApiKeyEntry, Role, digest_of
 from ingest.settings import IngestSettings
 from tests import samples
 from tests.integration.ingest.support import assert_problem, pointers, stream_entries
+from tests.integration.serving import keys_json, serving
 
 ROSTER_URL = "/v1/facilities/CA0194200/roster"
 
@@ -176,12 +176,8 @@ BEARER = {"county_jail": "rwk_jail", "los": "rwk_los", "ops": "rwk_ops"}
 
 @pytest.fixture
 async def api_with_keys(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    payload = json.dumps([entry.model_dump(mode="json") for entry in KEYS.values()])
-    app = create_app(IngestSettings(redis_url=redis_url, log_format="text", api_keys=payload))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
-    ):
+    settings = IngestSettings(redis_url=redis_url, log_format="text", api_keys=keys_json(KEYS.values()))
+    async with serving(settings) as client:
         yield client
 
 

@@ -8,7 +8,6 @@ FastStream subscribers read them, and handed to the processors directly.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +18,6 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import NOTIFIER_GROUP, Alert, AlertRaised, DeadLetter, RedisNames
-from ingest.app import create_app
 from ingest.auth import ApiKeyEntry, Role, digest_of
 from ingest.settings import IngestSettings
 from notifier.adapters.alert_store import AlertStore
@@ -32,6 +30,7 @@ from notifier.adapters.stream_entries import StreamEntry
 from notifier.domain.custody import BookingState
 from notifier.service import AlertReviewProcessor, CustodyEventProcessor, DetainerLodgeProcessor, NotifierPorts
 from runtime import ensure_consumer_group
+from tests.integration.serving import keys_json, serving
 
 StreamEntries = list[tuple[bytes, dict[bytes, bytes]]]
 
@@ -238,10 +237,6 @@ def as_(holder: str) -> dict[str, str]:
 @pytest.fixture
 async def keyed_api(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """The ingest API with authentication on and the ``KEYS`` above."""
-    payload = json.dumps([entry.model_dump(mode="json") for entry in KEYS.values()])
-    app = create_app(IngestSettings(redis_url=redis_url, log_format="text", api_keys=payload))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
-    ):
+    settings = IngestSettings(redis_url=redis_url, log_format="text", api_keys=keys_json(KEYS.values()))
+    async with serving(settings) as client:
         yield client
