@@ -48,7 +48,9 @@ class IngestSettings(BaseSettings):
         ge=1,
         description="Custody events accepted but not yet processed above which new ones are refused with 503.",
     )
-    backlog_refresh_seconds: float = Field(default=1.0, gt=0, description="How often the backlog is measured.")
+    backlog_refresh_seconds: float = Field(
+        default=1.0, ge=0, description="How often the backlog is measured (0: on every request)."
+    )
 
     auth: Literal["required", "off"] = Field(
         default="required",

@@ -9,10 +9,10 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import NOTIFIER_GROUP, RedisNames
-from ingest.app import create_app
 from ingest.settings import IngestSettings
 from tests import samples
 from tests.integration.ingest.support import assert_problem
+from tests.integration.serving import serving
 
 LIMIT = 3
 
@@ -24,14 +24,10 @@ async def small_ingest(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
         auth="off",
         log_format="text",
         max_backlog=LIMIT,
-        backlog_refresh_seconds=0.001,  # measure on every request, for the test
+        backlog_refresh_seconds=0,  # measure on every request, for the test
         retry_after_seconds=7,
     )
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
-    ):
+    async with serving(settings) as client:
         yield client
 
 
