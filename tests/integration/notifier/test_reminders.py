@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -133,47 +134,56 @@ async def test_a_release_10_hours_ahead_gets_only_the_4_hour_reminder(
     assert await office.steps(alert_id, "reminded") == ["4h before release"]
 
 
-async def test_a_cancelled_release_sends_no_further_reminder(
-    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
-) -> None:
-    notifier = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
-    await story(ingest_api, streams, notifier, scheduled())
-    alert_id = (await office.alert("release_scheduled"))["alert_id"]
-    await run_at(RELEASE_AT - timedelta(hours=71), clock, notifier)
+@dataclasses.dataclass
+class Scene:
+    """Who can act on the story after its first reminder."""
 
-    await ingest_api.submit(samples.release_cancelled(occurred_at=(clock.now + timedelta(minutes=5)).isoformat()))
-    await notifier.process(streams)
-    for hours_before in (47, 23, 3):
-        await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, notifier)
-
-    assert await office.steps(alert_id, "reminded") == ["72h before release"]
+    ingest_api: IngestApi
+    streams: Streams
+    notifier: Notifier
+    office: Office
+    clock: Clock
+    alert_id: str
 
 
-async def test_a_lifted_detainer_sends_no_further_reminder(
-    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
-) -> None:
-    notifier = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
-    await story(ingest_api, streams, notifier, scheduled())
-    alert_id = (await office.alert("release_scheduled"))["alert_id"]
-    await run_at(RELEASE_AT - timedelta(hours=71), clock, notifier)
-
-    await ingest_api.lift(samples.detainer()["detainer_id"])
-    for hours_before in (47, 23, 3):
-        await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, notifier)
-
-    assert await office.steps(alert_id, "reminded") == ["72h before release"]
+async def cancel_the_release(scene: Scene) -> None:
+    occurred_at = (scene.clock.now + timedelta(minutes=5)).isoformat()
+    await scene.ingest_api.submit(samples.release_cancelled(occurred_at=occurred_at))
+    await scene.notifier.process(scene.streams)
 
 
-async def test_a_resolved_alert_sends_no_further_reminder(
-    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
-) -> None:
-    notifier = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
-    await story(ingest_api, streams, notifier, scheduled())
-    alert_id = (await office.alert("release_scheduled"))["alert_id"]
-    await run_at(RELEASE_AT - timedelta(hours=71), clock, notifier)
+async def lift_the_detainer(scene: Scene) -> None:
+    await scene.ingest_api.lift(samples.detainer()["detainer_id"])
 
-    answer = await office.api.post(f"/v1/alerts/{alert_id}/resolve", json={"outcome": "custody_assumed"})
+
+async def resolve_the_alert(scene: Scene) -> None:
+    answer = await scene.office.api.post(f"/v1/alerts/{scene.alert_id}/resolve", json={"outcome": "custody_assumed"})
     assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.parametrize(
+    "withdraw",
+    [
+        pytest.param(cancel_the_release, id="the release is cancelled"),
+        pytest.param(lift_the_detainer, id="the detainer is lifted"),
+        pytest.param(resolve_the_alert, id="the alert is resolved"),
+    ],
+)
+async def test_no_further_reminder_once(
+    withdraw: Callable[[Scene], Awaitable[None]],
+    redis_client: Redis,
+    names: RedisNames,
+    ingest_api: IngestApi,
+    streams: Streams,
+    office: Office,
+    clock: Clock,
+) -> None:
+    notifier = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
+    await story(ingest_api, streams, notifier, scheduled())
+    alert_id = (await office.alert("release_scheduled"))["alert_id"]
+    await run_at(RELEASE_AT - timedelta(hours=71), clock, notifier)
+
+    await withdraw(Scene(ingest_api, streams, notifier, office, clock, alert_id))
     for hours_before in (47, 23, 3):
         await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, notifier)
 
