@@ -132,7 +132,8 @@ def evaluate(dataset: Dataset, *, model: MatchModel | None = None, config: Match
         if is_subject:
             outcome.subject_bookings += 1
             comparison = compare(booking.record(), own_detainer[booking.person_id], model or fitted_model())
-            failed = [name for name in CORE_FIELDS if name in failed_hard_rules(comparison)]
+            failed_rules = failed_hard_rules(comparison)
+            failed = [name for name in CORE_FIELDS if name in failed_rules]
             if comparison.equal_identifiers or not failed:
                 outcome.within_hard_rules += 1
             else:
