@@ -23,10 +23,14 @@ tag                       what lives there, and why together
 per booking               one key per booking (its own slot; the cluster spreads
                           bookings over every node), holding its state and the
                           review decisions on it, read and saved together.
-per facility              the bookings in custody there by our state, and the
-                          report of its latest roster: a roster is reconciled
+per facility              the bookings in custody there by our state, the
+                          report of its latest roster, and its feed's health
+                          (when it last sent, its entries and releases by
+                          time, a hold on its alerts): a roster is reconciled
                           against the set; the set is written after each
-                          booking's own save, one key per command.
+                          booking's own save, one key per command; a batch's
+                          entries of one facility are counted by one script.
+``{feeds}``               the set of facilities that ever sent: one key.
 per blocking key          the index of bookings by person, one sorted set per
                           blocking key, named by a digest so no identifier
                           appears in a key name.
@@ -125,6 +129,26 @@ class RedisNames:
         """Hash: the report of the facility's latest roster (``report`` JSON, ``as_of_ms``, ``roster_id``)."""
         return f"{self.prefix}:facility:{{{facility_ori}}}:roster-report"
 
+    def facility_feed(self, facility_ori: str) -> str:
+        """Hash: the facility's feed (``first_seen_ms``, ``last_event_ms``, the latest ``health`` JSON the
+        notifier concluded, and its ``hold`` on alerts while a surge of releases is looked into)."""
+        return f"{self.prefix}:facility:{{{facility_ori}}}:feed"
+
+    def facility_feed_entries(self, facility_ori: str) -> str:
+        """Sorted set of the facility's custody stream entry ids by their time (ms), for its usual rate;
+        a member per entry, so a redelivered entry counts once."""
+        return f"{self.prefix}:facility:{{{facility_ori}}}:feed-entries"
+
+    def facility_feed_releases(self, facility_ori: str) -> str:
+        """Sorted set of the releases the facility reported (or its roster implied) by time (ms): one member
+        per release (its stream entry id, or the roster's entry id and booking number)."""
+        return f"{self.prefix}:facility:{{{facility_ori}}}:feed-releases"
+
+    @property
+    def feeds(self) -> str:
+        """Set of the ORIs of every facility that ever sent something: the feeds operators watch."""
+        return f"{self.prefix}:{{feeds}}:facilities"
+
     # --- alerts: {alerts} ------------------------------------------------------
 
     def alert(self, alert_id: str) -> str:
@@ -169,6 +193,21 @@ class RedisNames:
     def alert_jobs_planned(self, alert_id: str) -> str:
         """String: set once the alert's reminders and escalations are planned, so they are planned once."""
         return f"{self.prefix}:{{alerts}}:planned:{alert_id}"
+
+    def held_alerts(self, facility_ori: str) -> str:
+        """Sorted set of the ids of a facility's alerts held while its feed surged, by the time raised (ms):
+        their records exist, but they are in no listing and on no channel until an operator decides."""
+        return f"{self.prefix}:{{alerts}}:held:{facility_ori}"
+
+    @property
+    def alerts_leaving_hold(self) -> str:
+        """Sorted set of the ids of alerts released from a hold and published, whose reminders and escalations
+        are still to be planned (emptied as they are; what a crash left is planned at the next check)."""
+        return f"{self.prefix}:{{alerts}}:leaving-hold"
+
+    def discarded_alerts(self, facility_ori: str) -> str:
+        """Sorted set of the ids of a facility's held alerts an operator discarded as a data error (ms)."""
+        return f"{self.prefix}:{{alerts}}:discarded:{facility_ori}"
 
     @property
     def alert_reviews(self) -> str:

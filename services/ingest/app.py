@@ -25,6 +25,7 @@ from ingest.health import router as health_router
 from ingest.openapi import install_openapi
 from ingest.ops.audit import AuditTrail
 from ingest.ops.dead_letters import DeadLetterOperations
+from ingest.ops.feeds import FeedReader
 from ingest.ops.routes import router as ops_router
 from ingest.problems import Problem, install_problem_handlers, problem_response
 from ingest.settings import IngestSettings
@@ -70,6 +71,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         app.state.alert_lifecycle = AlertLifecycle(redis, names)
         app.state.dead_letters = DeadLetterOperations(redis, names)
         app.state.audit = AuditTrail(redis, names)
+        app.state.feeds = FeedReader(redis, names)
         log.info("ingest started", extra={"redis_cluster": settings.redis_cluster})
         try:
             yield

@@ -152,6 +152,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             409,
             "A dead letter is replayed once or discarded once; the answer says what was done, by whom and when.",
         ),
+        ProblemType(
+            "no-hold",
+            "The facility's alerts are not held",
+            409,
+            "Only a hold in force, not yet decided, can be decided: the answer says the feed's current state.",
+        ),
         ProblemType("method-not-allowed", "Method not allowed", 405, "This path does not take that method."),
         ProblemType("internal-error", "Internal error", 500, "Something failed on our side; it has been logged."),
     )

@@ -26,9 +26,11 @@ from notifier.adapters.booking_store import BookingStore
 from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.delivery_records import DeliveryRecords
 from notifier.adapters.detainer_index import DetainerIndex
+from notifier.adapters.feed_stats import FeedStats
 from notifier.adapters.roster_reports import RosterReports
 from notifier.adapters.stream_entries import keep_raw_entries, raw_entries
 from notifier.delivery import BatchRunner
+from notifier.feed_health import FeedMonitor
 from notifier.metrics import BATCH_SECONDS
 from notifier.scheduler import JobPlanner, Scheduler
 from notifier.service import AlertReviewProcessor, CustodyEventProcessor, DetainerLodgeProcessor, NotifierPorts
@@ -66,6 +68,7 @@ class Notifier:
     runners: list[BatchRunner]
     trimmer: StreamTrimmer
     scheduler: Scheduler
+    feeds: FeedMonitor
     phase: Phase = Phase.WAITING_FOR_REDIS
     webhook_http: httpx.AsyncClient | None = None  # one per process, shared by every webhook post
     _chores: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
@@ -84,6 +87,7 @@ class Notifier:
             asyncio.create_task(_every(self.settings.trim_interval_seconds, "trim streams", self.trimmer.trim_all)),
             asyncio.create_task(_every(self.settings.detainer_sync_seconds, "sync detainers", self.detainers.sync)),
             asyncio.create_task(_every(self.settings.scheduler_tick_seconds, "run due jobs", self.scheduler.run_due)),
+            asyncio.create_task(_every(self.settings.feed_check_seconds, "check feeds", self.feeds.check_all)),
         ]
         log.info("notifier running", extra={"consumer": self.settings.consumer_name})
 
@@ -163,14 +167,17 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
     retention_seconds = settings.booking_retention_days * 24 * 3600
     dead_letters = DeadLetterWriter(redis, names)
     bookings = BookingStore(redis, names, retention_seconds=retention_seconds)
+    alerts = AlertStore(redis, names, planner=JobPlanner(redis, names, settings.schedule_policy()))
+    feeds = FeedMonitor(FeedStats(redis, names, settings.feed_policy()), alerts)
     ports = NotifierPorts(
         bookings=bookings,
         booking_index=BookingIndex(redis, names, retention_seconds=retention_seconds),
         detainers=detainers,
-        alerts=AlertStore(redis, names, planner=JobPlanner(redis, names, settings.schedule_policy())),
+        alerts=alerts,
         dead_letters=dead_letters,
         roster_reports=RosterReports(redis, names),
         group=NOTIFIER_GROUP,
+        feeds=feeds,
     )
     custody = CustodyEventProcessor(ports)
     lodges = DetainerLodgeProcessor(ports)
@@ -264,5 +271,6 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
         list(runners.values()),
         trimmer,
         scheduler,
+        feeds,
         webhook_http=webhook_http,
     )

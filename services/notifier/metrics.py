@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
-__all__ = ["ALERTS_RAISED", "BATCH_SECONDS", "DEAD_LETTERED", "EVENTS_PROCESSED", "WEBHOOK_DELIVERIES"]
+__all__ = [
+    "ALERTS_RAISED",
+    "BATCH_SECONDS",
+    "DEAD_LETTERED",
+    "EVENTS_PROCESSED",
+    "FEEDS_BY_STATUS",
+    "FEED_ALARMS",
+    "WEBHOOK_DELIVERIES",
+]
 
 EVENTS_PROCESSED = Counter(
     "releasewatch_notifier_events_total", "Custody events applied to booking state, by type.", ["type"]
@@ -28,4 +36,14 @@ BATCH_SECONDS = Histogram(
     "Time to process one batch read from a stream (seconds).",
     ["stream"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+FEEDS_BY_STATUS = Gauge(
+    "releasewatch_notifier_feeds",
+    "Facilities' feeds by status at the latest check (new, ok, silent, surge): alert on silent or surge > 0.",
+    ["status"],
+)
+FEED_ALARMS = Counter(
+    "releasewatch_notifier_feed_alarms_total",
+    "Feed alarms begun, by alarm (silent: a feed stopped; surge: far more releases than usual, alerts held).",
+    ["alarm"],
 )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -44,11 +44,13 @@ from notifier.adapters.booking_index import BookingIndex
 from notifier.adapters.booking_store import BookingKey, BookingStore, StoredBooking
 from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.detainer_index import DetainerIndex
+from notifier.adapters.feed_stats import FeedActivity
 from notifier.adapters.roster_reports import RosterReports
 from notifier.adapters.stream_entries import StreamEntry
 from notifier.domain.alert_rules import DetainerRef, alert_conditions, build_alert
 from notifier.domain.custody import BookingState, CustodyFact, InferredRelease, apply_event
 from notifier.domain.reviews import BookingReview, reviewed_matches
+from notifier.feed_health import FeedMonitor
 from notifier.matching import search_keys
 from notifier.metrics import ALERTS_RAISED, EVENTS_PROCESSED
 
@@ -124,6 +126,7 @@ class NotifierPorts:
     roster_reports: RosterReports
     group: str
     clock: Callable[[], datetime] = _utc_now
+    feeds: FeedMonitor | None = None  # counts what each facility sends, and holds alerts on a surge
 
 
 def alerts_for_match(
@@ -144,15 +147,27 @@ def alerts_for_match(
     ]
 
 
-async def _raise_alerts(store: AlertStore, alerts: Sequence[Alert]) -> list[Alert]:
-    created = await store.create(alerts)
+async def _raise_alerts(
+    store: AlertStore, alerts: Sequence[Alert], *, held_facilities: Set[str] = frozenset()
+) -> list[Alert]:
+    created = await store.create(alerts, held_facilities=held_facilities)
     for alert in created:
         ALERTS_RAISED.labels(kind=alert.kind.value).inc()
         log.info(
             "alert raised",
-            extra={"alert_id": alert.alert_id, "kind": alert.kind.value, "field_office": alert.field_office},
+            extra={
+                "alert_id": alert.alert_id,
+                "kind": alert.kind.value,
+                "field_office": alert.field_office,
+                "held": alert.facility_ori in held_facilities,
+            },
         )
     return created
+
+
+def _entry_ms(entry: StreamEntry) -> int:
+    """When ingest accepted the entry: the time part of its stream id (ms)."""
+    return int(entry.message_id.split("-", 1)[0])
 
 
 class CustodyEventProcessor:
@@ -164,16 +179,25 @@ class CustodyEventProcessor:
         events: list[CustodyEvent] = []
         rosters: list[RosterSubmitted] = []
         unreadable: list[tuple[StreamEntry, str]] = []
+        activity: defaultdict[str, FeedActivity] = defaultdict(FeedActivity)
+        roster_entries: dict[str, StreamEntry] = {}
         for entry in entries:
             try:
                 message = read_custody_stream_entry(entry)
             except UnreadableEntryError as error:
                 unreadable.append((entry, str(error)))
                 continue
+            sent = activity[message.facility_ori]
+            sent.entries.append((_entry_ms(entry), entry.message_id))
             if isinstance(message, RosterSubmitted):
                 rosters.append(message)
+                roster_entries[message.roster_id] = entry
             else:
                 events.append(message)
+                if message.type == "release":
+                    sent.releases.append((_entry_ms(entry), entry.message_id))
+        # 0. Count what each facility sent: a surge of releases holds its alerts from this batch on.
+        held = await self._observe(activity)
 
         # 1. Fold the events into booking states and save them (the facts come first).
         timeline, transitions, reviews = await self._apply(events)
@@ -184,11 +208,13 @@ class CustodyEventProcessor:
         # 3. ... and only then look at the detainers: a lodge racing this batch is seen
         #    either here or by the lodge processor's lookup, never by neither.
         await self._ports.detainers.sync()
-        report.alerts = await _raise_alerts(self._ports.alerts, self._alerts_for(timeline, reviews))
+        report.alerts = await _raise_alerts(
+            self._ports.alerts, self._alerts_for(timeline, reviews), held_facilities=held
+        )
         # 4. Rosters after the batch's events, so each is judged against every fact we hold (its
         #    as_of, not its place in the stream, decides which bookings it may release).
         for roster in rosters:
-            report.alerts += await self._reconcile(roster)
+            report.alerts += await self._reconcile(roster, roster_entries[roster.roster_id], held)
         await self._ports.dead_letters.send(self._ports.group, unreadable)
 
         report.processed = len(events) + len(rosters)
@@ -199,7 +225,10 @@ class CustodyEventProcessor:
             EVENTS_PROCESSED.labels(type="roster").inc()
         return report
 
-    async def _reconcile(self, roster: RosterSubmitted) -> list[Alert]:
+    async def _observe(self, activity: Mapping[str, FeedActivity]) -> set[str]:
+        return set() if self._ports.feeds is None else await self._ports.feeds.observe(activity)
+
+    async def _reconcile(self, roster: RosterSubmitted, entry: StreamEntry, held: set[str]) -> list[Alert]:
         """Release the facility's bookings in custody by our state that the roster omits (booked before its
         as_of), raise their alerts as a reported release would, and report what was listed but unknown.
 
@@ -215,7 +244,13 @@ class CustodyEventProcessor:
         timeline, transitions, reviews = await self._apply(inferred)
         released = [(fact, state) for fact, state in timeline if _released_by(roster, state)]
         await self._ports.booking_index.record(transitions)  # kept for the retention period from now on
-        alerts = await _raise_alerts(self._ports.alerts, self._alerts_for(released, reviews))
+        # The releases it implies count as the facility's (a roster that lost half the jail is a surge).
+        implied = FeedActivity(
+            releases=[(_entry_ms(entry), f"{entry.message_id}/{state.booking_number}") for _, state in released]
+        )
+        if implied.releases:
+            held |= await self._observe({facility: implied})
+        alerts = await _raise_alerts(self._ports.alerts, self._alerts_for(released, reviews), held_facilities=held)
 
         unfiled = sorted(listed - filed)
         stored = await bookings.load_many((facility, number) for number in unfiled)

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from notifier.domain.feeds import FeedPolicy
 from notifier.matching import MatchConfig, fitted_model
 from notifier.scheduler import SchedulePolicy, parse_durations
 from notifier.webhooks import OfficeWebhook, parse_webhooks
@@ -117,6 +118,29 @@ class NotifierSettings(BaseSettings):
         description="Wait after a failed post; doubles per attempt, up to RW_RECLAIM_IDLE_SECONDS (seconds).",
     )
 
+    feed_check_seconds: float = Field(default=30.0, gt=0, description="How often every facility's feed is judged.")
+    feed_silent_min_seconds: float = Field(
+        default=3600.0, gt=0, description="A feed is never called silent sooner than this (seconds)."
+    )
+    feed_silent_max_seconds: float = Field(
+        default=86_400.0, gt=0, description="A feed quiet this long is silent, however slow it usually is (seconds)."
+    )
+    feed_silent_expected_entries: float = Field(
+        default=10.0,
+        gt=0,
+        description="Silent once the quiet time would, at the feed's usual rate, have brought this many entries.",
+    )
+    feed_history_days: float = Field(default=7.0, gt=0, description="How far back a feed's usual rates look.")
+    feed_surge_window_seconds: float = Field(
+        default=3600.0, gt=0, description="The window releases are counted in for a surge (seconds)."
+    )
+    feed_surge_min_releases: int = Field(
+        default=50, ge=1, description="Releases in the window below which a facility's alerts are never held."
+    )
+    feed_surge_factor: float = Field(
+        default=10.0, gt=1, description="A surge: this many times the facility's usual releases per window."
+    )
+
     shutdown_grace_seconds: float = Field(
         default=10.0, ge=0, description="On SIGTERM, how long a batch in flight may take to finish."
     )
@@ -160,6 +184,17 @@ class NotifierSettings(BaseSettings):
             review_min_score=self.match_review_min_score,
             min_margin=self.match_min_margin,
             scale_with_detainers=self.match_scale_with_detainers,
+        )
+
+    def feed_policy(self) -> FeedPolicy:
+        return FeedPolicy(
+            silent_min_seconds=self.feed_silent_min_seconds,
+            silent_max_seconds=max(self.feed_silent_max_seconds, self.feed_silent_min_seconds),
+            silent_expected_entries=self.feed_silent_expected_entries,
+            history_seconds=self.feed_history_days * 86_400,
+            surge_window_seconds=self.feed_surge_window_seconds,
+            surge_min_releases=self.feed_surge_min_releases,
+            surge_factor=self.feed_surge_factor,
         )
 
     def schedule_policy(self) -> SchedulePolicy:

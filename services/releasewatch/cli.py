@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from ingest.auth import ApiKeyEntry, Role, digest_of, new_api_key
-from releasewatch.ops import dlq_app, queue_command, roster_command
+from releasewatch.ops import dlq_app, feeds_app, queue_command, roster_command
 from releasewatch.redis_server import RedisServerProcess, bundled_redis_server, free_port
 from releasewatch.settings import RunSettings
 from releasewatch.supervisor import ChildProcess, Supervisor
@@ -179,6 +179,7 @@ def api_key_command(
 app.command("queue")(queue_command)
 app.command("roster")(roster_command)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(feeds_app, name="feeds")
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["dlq_app", "queue_command", "roster_command"]
+__all__ = ["dlq_app", "feeds_app", "queue_command", "roster_command"]
 
 console = Console(soft_wrap=True)
 
@@ -18,6 +18,7 @@ ApiOption = Annotated[str, typer.Option("--api", envvar="RW_API", help="The runn
 KeyOption = Annotated[str | None, typer.Option(envvar="RW_API_KEY", help="An operator's API key.")]
 
 dlq_app = typer.Typer(help="Dead letters: list, show, replay, discard.", no_args_is_help=True)
+feeds_app = typer.Typer(help="Facilities' feeds: health, alarms, and decisions on held alerts.", no_args_is_help=True)
 
 
 def _client(api: str, api_key: str | None) -> httpx.Client:
@@ -140,3 +141,52 @@ def dlq_discard(
     with _client(api, api_key) as client:
         _answer(client.post(f"/v1/ops/dead-letters/{entry_id}/discard", json={"reason": reason}))
     console.print(f"discarded {entry_id}")
+
+
+_STATUS_STYLE = {"surge": "bold red", "silent": "red", "new": "yellow", "ok": "green"}
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
+
+
+@feeds_app.command("list")
+def feeds_list(
+    status: Annotated[str | None, typer.Option(help="Only feeds in this status (surge, silent, new, ok).")] = None,
+    api: ApiOption = "http://127.0.0.1:8000",
+    api_key: KeyOption = None,
+) -> None:
+    """Every facility's feed, alarms first: status, last sent, usual rate, releases in the window, held alerts."""
+    with _client(api, api_key) as client:
+        page = _answer(client.get("/v1/ops/feeds", params={"status": status} if status else None))
+    table = Table(title="releasewatch feeds")
+    for column in ("facility", "status", "quiet for", "entries 24 h", "usual / h", "releases (usual)", "held", "why"):
+        table.add_column(column)
+    for feed in page["feeds"]:
+        usual = feed["usual_entries_per_hour"]
+        usual_releases = feed["usual_releases_per_window"]
+        table.add_row(
+            feed["facility_ori"],
+            f"[{_STATUS_STYLE.get(feed['status'], '')}]{feed['status']}[/]",
+            _hours(feed["silent_seconds"]),
+            str(feed["entries_last_24h"]),
+            "-" if usual is None else f"{usual:.1f}",
+            f"{feed['releases_in_window']} ({'-' if usual_releases is None else f'{usual_releases:.1f}'})",
+            str(feed["held_alerts"]),
+            feed["reason"],
+        )
+    console.print(table)
+
+
+@feeds_app.command("hold")
+def feeds_hold(
+    ori: Annotated[str, typer.Argument(help="The facility's ORI.")],
+    action: Annotated[str, typer.Argument(help="deliver (the releases are real) or discard (a data error).")],
+    note: Annotated[str, typer.Option(help="Why: what you found out (kept in the audit trail).")],
+    api: ApiOption = "http://127.0.0.1:8000",
+    api_key: KeyOption = None,
+) -> None:
+    """Decide on a facility's held alerts; the notifier carries it out at its next feed check."""
+    with _client(api, api_key) as client:
+        feed = _answer(client.post(f"/v1/ops/feeds/{ori}/hold", json={"action": action, "note": note}))
+    console.print(f"{ori}: {action} decided; {feed['held_alerts']} alert(s) held now, settled at the next check.")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field, TypeAdapter
 
 from contracts import RedisNames, RosterReport
+from contracts.feeds import DecidedHold, FeedHealth, FeedStatus, HoldDecision
 from contracts.fields import Ori
 from ingest.auth import Principal, require_role
 from ingest.body import read_body, validate_json_body
@@ -20,6 +22,7 @@ from ingest.ops.dead_letters import (
     DeadLetterOperations,
     DeadLetterView,
 )
+from ingest.ops.feeds import FeedReader, HoldNotDecidableError
 from ingest.ops.queues import QueueReport, describe_queues
 from ingest.ops.rosters import latest_roster_report
 from ingest.problems import FieldError, Problem
@@ -194,3 +197,96 @@ async def audit_trail(
 ) -> AuditPage:
     entries = await audit.newest(limit=limit, before=before)
     return AuditPage(entries=entries, next_before=entries[-1].id if len(entries) == limit else None)
+
+
+_HELD_IDS_SHOWN = 1000
+_decision_adapter: TypeAdapter[HoldDecision] = TypeAdapter(HoldDecision)
+
+
+def _feeds(request: Request) -> FeedReader:
+    reader: FeedReader = request.app.state.feeds
+    return reader
+
+
+class FeedPage(BaseModel):
+    feeds: list[FeedHealth]
+
+
+class FeedView(FeedHealth):
+    held_alert_ids: list[str] = Field(
+        default_factory=list,
+        description=f"The held alerts, oldest first (the first {_HELD_IDS_SHOWN:,}); read each at /v1/alerts/{{id}}.",
+    )
+
+
+@router.get(
+    "/feeds",
+    response_model=FeedPage,
+    summary="Every facility's feed: when it last sent, its usual rate, alarms and holds",
+    description=(
+        "Each facility that ever sent an event or roster, as the notifier last judged it (every "
+        "`RW_FEED_CHECK_SECONDS`): `surge` (far more releases than usual: its alerts are held until an operator "
+        "decides), `silent` (nothing for longer than its usual rate allows), `new` (too little history for a "
+        "usual rate) or `ok`. Alarms first."
+    ),
+)
+async def list_feeds(
+    _: Operator,
+    feeds: Annotated[FeedReader, Depends(_feeds)],
+    status: Annotated[FeedStatus | None, Query()] = None,
+) -> FeedPage:
+    return FeedPage(feeds=await feeds.all(status=status))
+
+
+@router.get(
+    "/feeds/{ori}",
+    response_model=FeedView,
+    summary="One facility's feed, with the alerts it holds",
+    responses=problem_responses(404),
+)
+async def get_feed(
+    _: Operator,
+    ori: Annotated[Ori, Path(description="The facility's ORI.")],
+    feeds: Annotated[FeedReader, Depends(_feeds)],
+) -> FeedView:
+    health = await feeds.get(ori)
+    if health is None:
+        raise Problem("not-found", f"No feed of {ori} was judged yet.")
+    held = await feeds.held_alert_ids(ori, limit=_HELD_IDS_SHOWN)
+    return FeedView(**health.model_dump(), held_alert_ids=held)
+
+
+@router.post(
+    "/feeds/{ori}/hold",
+    response_model=FeedView,
+    summary="Decide on a facility's held alerts: deliver them, or discard them as a data error",
+    description=(
+        "While a facility's alerts are held (a surge of releases), its alerts are raised and kept but reach no "
+        "office. `deliver`: the releases are real; the held alerts go out, late, in the order raised, with "
+        "their reminders. `discard`: a data error; they are kept for the record and never sent. The notifier "
+        "carries the decision out at its next check, and the hold ends. One decision per hold (409 after)."
+    ),
+    responses=problem_responses(400, 404, 409, 422),
+)
+async def decide_hold(
+    operator: Operator,
+    ori: Annotated[Ori, Path(description="The facility's ORI.")],
+    request: Request,
+    feeds: Annotated[FeedReader, Depends(_feeds)],
+    audit: Annotated[AuditTrail, Depends(get_audit)],
+    settings: Annotated[IngestSettings, Depends(get_settings)],
+) -> FeedView:
+    decision = validate_json_body(_decision_adapter, await read_body(request, limit=settings.max_detainer_bytes))
+    decided = DecidedHold(**decision.model_dump(), by=operator.name, at=datetime.now(UTC))
+    try:
+        await feeds.decide_hold(ori, decided)
+    except HoldNotDecidableError as error:
+        if error.hold is None:
+            raise Problem("no-hold", f"The alerts of {ori} are not held.") from None
+        raise Problem(
+            "no-hold",
+            f"The hold on {ori} was decided already ({error.hold.decision.action if error.hold.decision else ''}).",
+            extra={"hold": error.hold.model_dump(mode="json", exclude_none=True)},
+        ) from None
+    await audit.record(actor=operator.name, action=f"feed_hold.{decision.action}", target=ori, detail=decision.note)
+    return await get_feed(operator, ori, feeds)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from importlib.resources import files
-from typing import Protocol
+from typing import Protocol, cast
 
 from contracts import Alert, AlertRaised, AlertStep, RedisNames, TimelineEntry
 from contracts.alerts import story_id_for
@@ -13,6 +13,21 @@ from runtime import RedisClient
 __all__ = ["AlertPlanner", "AlertStore"]
 
 _CREATE_SCRIPT = (files(__package__) / "create_alerts.lua").read_text()
+_HOLD_SCRIPT = (files(__package__) / "hold_alerts.lua").read_text()
+_RELEASE_HELD_SCRIPT = (files(__package__) / "release_held_alerts.lua").read_text()
+_DISCARD_HELD_SCRIPT = """
+-- KEYS[1] the facility's held alerts, KEYS[2] its discarded alerts; ARGV the alert ids still held.
+local moved = 0
+for _, alert_id in ipairs(ARGV) do
+  local score = redis.call('ZSCORE', KEYS[1], alert_id)
+  if score then
+    redis.call('ZREM', KEYS[1], alert_id)
+    redis.call('ZADD', KEYS[2], score, alert_id)
+    moved = moved + 1
+  end
+end
+return moved
+"""
 _CHUNK = 200  # alerts per script call: keeps each call short on the server
 
 
@@ -36,14 +51,19 @@ class AlertStore:
         self._names = names
         self._planner = planner
         self._create = client.register_script(_CREATE_SCRIPT)
+        self._hold = client.register_script(_HOLD_SCRIPT)
+        self._release_held = client.register_script(_RELEASE_HELD_SCRIPT)
+        self._discard_held = client.register_script(_DISCARD_HELD_SCRIPT)
 
-    async def create(self, alerts: Sequence[Alert]) -> list[Alert]:
-        """Create the alerts that do not exist yet; returns those created by this call."""
+    async def create(self, alerts: Sequence[Alert], *, held_facilities: Set[str] = frozenset()) -> list[Alert]:
+        """Create the alerts that do not exist yet; returns those created by this call. Alerts of a facility
+        in ``held_facilities`` are created held: kept, but listed nowhere and sent to no channel."""
         unique: dict[str, Alert] = {}
         for alert in alerts:  # the first copy names the event that raised it
             unique.setdefault(alert.alert_id, _with_raised_step(alert))
-        created: list[Alert] = []
-        ordered = list(unique.values())
+        held = [alert for alert in unique.values() if alert.facility_ori in held_facilities]
+        created = await self._create_held(held)
+        ordered = [alert for alert in unique.values() if alert.facility_ori not in held_facilities]
         for start in range(0, len(ordered), _CHUNK):
             chunk = ordered[start : start + _CHUNK]
             keys = [self._names.alerts_raised]
@@ -72,3 +92,80 @@ class AlertStore:
             # planning, this (a redelivery) is when it gets planned; the planner plans each once.
             await self._planner.plan(ordered)
         return created
+
+    async def _create_held(self, alerts: Sequence[Alert]) -> list[Alert]:
+        created: list[Alert] = []
+        for start in range(0, len(alerts), _CHUNK):
+            chunk = alerts[start : start + _CHUNK]
+            keys: list[str] = []
+            args: list[str | int] = []
+            for alert in chunk:
+                keys += [self._names.alert(alert.alert_id), self._names.held_alerts(alert.facility_ori)]
+                args += [alert.alert_id, alert.model_dump_json(), int(alert.raised_at.timestamp() * 1000)]
+            flags = await self._hold(keys=keys, args=args)
+            created.extend(alert for alert, flag in zip(chunk, flags, strict=True) if flag)
+        return created
+
+    async def held_counts(self, facilities: Sequence[str]) -> dict[str, int]:
+        if not facilities:
+            return {}
+        async with self._client.pipeline(transaction=False) as pipe:
+            for ori in facilities:
+                pipe.zcard(self._names.held_alerts(ori))
+            counts: list[int] = await pipe.execute()
+        return dict(zip(facilities, counts, strict=True))
+
+    async def _load(self, alert_ids: Sequence[str]) -> list[Alert]:
+        async with self._client.pipeline(transaction=False) as pipe:
+            for alert_id in alert_ids:
+                pipe.get(self._names.alert(alert_id))
+            raw: list[bytes | None] = await pipe.execute()
+        return [Alert.model_validate_json(record) for record in raw if record is not None]
+
+    async def _oldest(self, key: str) -> list[str]:
+        ids = cast(list[bytes], await self._client.zrange(key, 0, _CHUNK - 1))
+        return [alert_id.decode() for alert_id in ids]
+
+    async def release_held(self, facility_ori: str) -> int:
+        """Release up to a chunk of the facility's held alerts onto every channel; returns how many."""
+        alerts = await self._load(await self._oldest(self._names.held_alerts(facility_ori)))
+        if not alerts:
+            return 0
+        names = self._names
+        keys = [names.alerts_raised, names.held_alerts(facility_ori), names.alerts_leaving_hold]
+        args: list[str | int] = []
+        for alert in alerts:
+            story_id = alert.story_id or story_id_for(alert.detainer_id)
+            keys += [
+                *names.listings("alerts", alert.field_office, alert.status.value),
+                names.story(story_id),
+                names.story_listing(),
+                names.story_listing(field_office=alert.field_office),
+            ]
+            args += [
+                alert.alert_id,
+                int(alert.raised_at.timestamp() * 1000),
+                AlertRaised(alert=alert).model_dump_json(),
+                story_id,
+            ]
+        flags = await self._release_held(keys=keys, args=args)
+        await self.plan_leaving_hold()
+        return sum(int(flag) for flag in flags)
+
+    async def discard_held(self, facility_ori: str) -> int:
+        """Move up to a chunk of the facility's held alerts to its discarded ones (kept, never sent)."""
+        ids = await self._oldest(self._names.held_alerts(facility_ori))
+        if not ids:
+            return 0
+        keys = [self._names.held_alerts(facility_ori), self._names.discarded_alerts(facility_ori)]
+        return int(await self._discard_held(keys=keys, args=ids))
+
+    async def plan_leaving_hold(self) -> int:
+        """Plan the reminders and escalations of alerts released from a hold (once each, by the planner)."""
+        ids = await self._oldest(self._names.alerts_leaving_hold)
+        if not ids:
+            return 0
+        if self._planner is not None:
+            await self._planner.plan(await self._load(ids))
+        await self._client.zrem(self._names.alerts_leaving_hold, *ids)
+        return len(ids)

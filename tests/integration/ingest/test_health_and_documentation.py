@@ -36,6 +36,9 @@ V1_PATHS = {
     "/v1/ops/dead-letters/{entry_id}/discard",
     "/v1/ops/audit",
     "/v1/ops/rosters/{ori}",
+    "/v1/ops/feeds",
+    "/v1/ops/feeds/{ori}",
+    "/v1/ops/feeds/{ori}/hold",
 }
 
 

@@ -8,7 +8,7 @@ time), yet the redelivery must raise exactly the alerts an uninterrupted run rai
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from datetime import datetime
 from typing import Any
 
@@ -31,11 +31,11 @@ class DiesBeforeTheFirstAlertWrite(AlertStore):
         super().__init__(*args, **kwargs)
         self.died = False
 
-    async def create(self, alerts: Sequence[Alert]) -> list[Alert]:
+    async def create(self, alerts: Sequence[Alert], *, held_facilities: Set[str] = frozenset()) -> list[Alert]:
         if not self.died:
             self.died = True
             raise Killed
-        return await super().create(alerts)
+        return await super().create(alerts, held_facilities=held_facilities)
 
 
 RESCHEDULED = samples.release_scheduled(

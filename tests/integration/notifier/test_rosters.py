@@ -137,7 +137,7 @@ async def test_a_redelivery_after_a_crash_between_the_release_and_its_alert_rais
     await send_roster(api, roster(*OTHERS))
     entries = await streams.new_custody_events()
 
-    async def crash(alerts: list[Alert]) -> list[Alert]:
+    async def crash(alerts: list[Alert], **_: object) -> list[Alert]:
         if alerts:
             raise ConnectionError("redis went away")
         return []

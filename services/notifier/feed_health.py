@@ -1,0 +1,119 @@
+"""Watching the facilities' feeds: counting what each sends, holding alerts on a surge of releases, alarms.
+
+``FeedMonitor.observe`` runs inside the custody batch, before its alerts are
+raised: it counts the batch's entries and releases per facility and, when a
+facility reports far more releases than usual, holds its alerts (the hold is
+in force for the very batch that tripped it). ``FeedMonitor.check_all`` runs
+every ``RW_FEED_CHECK_SECONDS``: it judges every feed, keeps the judgement for
+``GET /v1/ops/feeds``, logs each alarm when it begins and ends, and sets the
+gauges Prometheus alerts on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+from contracts.feeds import DecidedHold, FeedHealth, FeedHold, FeedStatus
+from notifier.adapters.alert_store import AlertStore
+from notifier.adapters.feed_stats import FeedActivity, FeedStats
+from notifier.domain.feeds import FeedCounts, judge_feed, should_hold
+from notifier.metrics import FEED_ALARMS, FEEDS_BY_STATUS
+
+__all__ = ["FeedMonitor"]
+
+log = logging.getLogger(__name__)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class FeedMonitor:
+    def __init__(self, stats: FeedStats, alerts: AlertStore, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        self._stats = stats
+        self._alerts = alerts
+        self._clock = clock
+
+    async def observe(self, activity: Mapping[str, FeedActivity]) -> set[str]:
+        """Count a batch's entries and releases; returns the facilities whose alerts are held."""
+        now_ms = int(self._clock().timestamp() * 1000)
+        held: set[str] = set()
+        policy = self._stats.policy
+        for facility, (counts, hold) in (await self._stats.record(activity, now_ms=now_ms)).items():
+            if hold is None and activity[facility].releases and should_hold(counts, policy):
+                hold = FeedHold(
+                    since=self._clock(),
+                    reason=(
+                        f"{counts.releases_in_window} releases in {policy.surge_window_seconds / 3600:g} h "
+                        f"(at least {policy.surge_min_releases} and {policy.surge_factor:g}x the usual trip it)"
+                    ),
+                )
+                if await self._stats.hold(facility, hold):
+                    FEED_ALARMS.labels(alarm="surge").inc()
+                    log.warning(
+                        "feed surge: alerts held",
+                        extra={"facility_ori": facility, "releases_in_window": counts.releases_in_window},
+                    )
+            if hold is not None:
+                held.add(facility)
+        return held
+
+    async def _carry_out(self, facility: str, decision: DecidedHold) -> int:
+        """Apply an operator's decision to a chunk of the facility's held alerts; returns how many."""
+        if decision.action == "deliver":
+            return await self._alerts.release_held(facility)
+        return await self._alerts.discard_held(facility)
+
+    async def _settle_holds(self, counted: dict[str, tuple[FeedCounts, FeedHold | None]]) -> dict[str, int]:
+        """Carry out the decided holds; returns the alerts each facility holds after."""
+        await self._alerts.plan_leaving_hold()  # what a crash left between release and planning
+        facilities = sorted(counted)
+        held = await self._alerts.held_counts(facilities)
+        last = await self._stats.last_decisions([ori for ori in facilities if counted[ori][1] is None and held[ori]])
+        for facility in facilities:
+            counts, hold = counted[facility]
+            decision = hold.decision if hold is not None else last.get(facility)
+            if decision is None:
+                continue
+            moved = await self._carry_out(facility, decision)
+            held[facility] -= moved
+            if moved:
+                log.info(
+                    "held alerts settled",
+                    extra={"facility_ori": facility, "action": decision.action, "alerts": moved},
+                )
+            elif hold is not None:  # nothing was left to move (this check or the last): the hold ends
+                await self._stats.end_hold(facility, decision)
+                counted[facility] = (counts, None)
+                log.info("feed hold ended", extra={"facility_ori": facility, "action": decision.action})
+        return held
+
+    async def check_all(self) -> list[FeedHealth]:
+        """Carry out operators' decisions on holds, judge every feed now; keep and return the judgements."""
+        now = self._clock()
+        counted = await self._stats.count_all(now_ms=int(now.timestamp() * 1000))
+        held = await self._settle_holds(counted)
+        previous = await self._stats.previous_health(sorted(counted))
+        healths = [
+            judge_feed(counts, self._stats.policy, hold=hold, previous=previous.get(ori)).model_copy(
+                update={"held_alerts": max(0, held.get(ori, 0))}
+            )
+            for ori, (counts, hold) in counted.items()
+        ]
+        await self._stats.keep_health(healths)
+        for health in healths:
+            before = previous.get(health.facility_ori)
+            was = before.status if before is not None else None
+            if health.status is FeedStatus.SILENT and was is not FeedStatus.SILENT:
+                FEED_ALARMS.labels(alarm="silent").inc()
+                log.warning(
+                    "feed silent",
+                    extra={"facility_ori": health.facility_ori, "silent_seconds": round(health.silent_seconds)},
+                )
+            elif was is FeedStatus.SILENT and health.status is not FeedStatus.SILENT:
+                log.info("feed back", extra={"facility_ori": health.facility_ori})
+        for status in FeedStatus:
+            FEEDS_BY_STATUS.labels(status=status.value).set(sum(h.status is status for h in healths))
+        return healths
