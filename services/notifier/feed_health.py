@@ -51,6 +51,8 @@ class FeedMonitor:
                     ),
                 )
                 if await self._stats.hold(facility, hold):
+                    # Judged at once, so operators see the surge now, not at the next check.
+                    await self._stats.keep_health([judge_feed(counts, policy, hold=hold)])
                     FEED_ALARMS.labels(alarm="surge").inc()
                     log.warning(
                         "feed surge: alerts held",

@@ -1,0 +1,281 @@
+"""Feed health as operators see it: when each facility last sent, silent feeds alarmed, and a surge of
+releases holding a facility's alerts until an operator delivers or discards them."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from contracts import AlertKind, RedisNames
+from notifier.adapters.feed_stats import FeedStats
+from notifier.domain.feeds import FeedPolicy
+from notifier.feed_health import FeedMonitor
+from notifier.metrics import FEED_ALARMS
+from tests import samples
+from tests.integration.notifier.conftest import (
+    IngestApi,
+    NotifierInstance,
+    Outcome,
+    Streams,
+    build_ports,
+    without_identifiers_but,
+)
+
+JAIL = "CA0194200"
+OTHER_JAIL = "TX2270000"
+POLICY = FeedPolicy(silent_min_seconds=60, silent_max_seconds=3600, surge_min_releases=3, surge_factor=10)
+SUBJECTS = [("ALVAREZ", "MARIA", "1981-01-11"), ("BECKER", "JOHN", "1972-02-12"), ("CHAN", "WEI", "1993-03-13")]
+
+
+class Clock:
+    """The notifier's clock, moved by the test (stream entry ids carry the real time of acceptance)."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclasses.dataclass
+class Watched:
+    notifier: NotifierInstance
+    monitor: FeedMonitor
+    clock: Clock
+
+
+@pytest.fixture
+async def watched(redis_client: Redis, names: RedisNames) -> Watched:
+    clock = Clock()
+    ports = build_ports(redis_client, names)
+    monitor = FeedMonitor(FeedStats(redis_client, names, POLICY), ports.alerts, clock=clock)
+    ports = dataclasses.replace(ports, feeds=monitor, clock=clock)
+    return Watched(await NotifierInstance.start(ports), monitor, clock)
+
+
+def subject(index: int, facility: str = JAIL) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A detainer and the booking of its subject at ``facility``."""
+    last, first, born = SUBJECTS[index]
+    person = samples.person(
+        last_name=last,
+        first_name=first,
+        middle_name=None,
+        date_of_birth=born,
+        aliases=[],
+        **without_identifiers_but(a_number=f"A0123456{index:02d}"),
+    )
+    detainer = samples.detainer(detainer_id=f"LOS-2026-{facility}-{index}", field_office="LOS", person=person)
+    booking = samples.booking(
+        event_id=f"evt-{facility}-book-{index}",
+        facility_ori=facility,
+        booking_number=f"2026-{index:06d}",
+        person=person,
+    )
+    return detainer, booking
+
+
+def release_of(index: int, facility: str = JAIL) -> dict[str, Any]:
+    return samples.release(
+        event_id=f"evt-{facility}-release-{index}", facility_ori=facility, booking_number=f"2026-{index:06d}"
+    )
+
+
+async def book_all(watched: Watched, streams: Streams, ingest_api: IngestApi, facility: str = JAIL) -> None:
+    for index in range(len(SUBJECTS)):
+        detainer, booking = subject(index, facility)
+        await ingest_api.lodge(detainer)
+        await ingest_api.submit(booking)
+    await watched.notifier.custody.process(await streams.new_custody_events())
+
+
+async def feed(api: httpx.AsyncClient, facility: str = JAIL) -> dict[str, Any]:
+    answer = await api.get(f"/v1/ops/feeds/{facility}")
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def released_kinds(kinds: list[str]) -> int:
+    return sum(kind == AlertKind.RELEASED.value for kind in kinds)
+
+
+async def test_operators_see_when_each_facility_last_sent_and_how_much(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient
+) -> None:
+    await ingest_api.submit(subject(0)[1], subject(1)[1])
+    (accepted,) = await ingest_api.submit(subject(2, OTHER_JAIL)[1])
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    await watched.monitor.check_all()
+
+    answer = await api.get("/v1/ops/feeds")
+
+    assert answer.status_code == 200, answer.text
+    feeds = {item["facility_ori"]: item for item in answer.json()["feeds"]}
+    assert set(feeds) == {JAIL, OTHER_JAIL}
+    assert feeds[JAIL]["entries_last_24h"] == 2
+    assert feeds[OTHER_JAIL]["entries_last_24h"] == 1
+    assert feeds[JAIL]["status"] == "new"  # minutes of history: no usual rate yet
+    accepted_ms = int(accepted.split("-")[0])
+    assert datetime.fromisoformat(feeds[OTHER_JAIL]["last_sent_at"]) == datetime.fromtimestamp(accepted_ms / 1000, UTC)
+
+
+async def test_a_redelivered_batch_counts_once(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient
+) -> None:
+    await ingest_api.submit(subject(0)[1], subject(1)[1])
+    entries = await streams.new_custody_events()
+    await watched.notifier.custody.process(entries)
+    await watched.notifier.custody.process(entries)
+    await watched.monitor.check_all()
+
+    assert (await feed(api))["entries_last_24h"] == 2
+
+
+async def test_a_feed_quiet_past_its_longest_wait_is_silent_alarmed_once_and_back_when_it_sends(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    await ingest_api.submit(subject(0)[1])
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    await watched.monitor.check_all()
+    assert (await feed(api))["status"] == "new"
+    alarms_before = FEED_ALARMS.labels(alarm="silent")._value.get()
+
+    watched.clock.advance(POLICY.silent_max_seconds + 1)
+    with caplog.at_level(logging.WARNING, logger="notifier.feed_health"):
+        await watched.monitor.check_all()
+        watched.clock.advance(60)
+        await watched.monitor.check_all()  # still silent: not a second alarm
+
+    silent = await feed(api)
+    assert silent["status"] == "silent"
+    assert "nothing for" in silent["reason"]
+    assert silent["alarm_since"] is not None
+    assert [record.getMessage() for record in caplog.records].count("feed silent") == 1
+    assert FEED_ALARMS.labels(alarm="silent")._value.get() == alarms_before + 1
+    listed = (await api.get("/v1/ops/feeds", params={"status": "silent"})).json()["feeds"]
+    assert [item["facility_ori"] for item in listed] == [JAIL]
+
+    watched.clock.now = datetime.now(UTC)  # the jail sends again
+    await ingest_api.submit(subject(1)[1])
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    await watched.monitor.check_all()
+    assert (await feed(api))["status"] == "new"
+
+
+async def test_a_surge_of_releases_holds_the_facilitys_alerts_until_an_operator_delivers_them(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await book_all(watched, streams, ingest_api)
+    assert sorted(await outcome.alert_kinds()) == ["in_custody"] * 3  # not a surge: sent as usual
+    raised_before = len(await outcome.alerts_raised())
+
+    await ingest_api.submit(*(release_of(index) for index in range(3)))
+    releases = await streams.new_custody_events()
+    report = await watched.notifier.custody.process(releases)
+    await watched.notifier.custody.process(releases)  # redelivered: nothing twice
+    await watched.monitor.check_all()
+
+    assert len(report.alerts) == 3  # raised and kept ...
+    assert released_kinds(await outcome.alert_kinds()) == 0  # ... but no office sees them
+    assert len(await outcome.alerts_raised()) == raised_before  # and no channel sends them
+    held = await feed(api)
+    assert held["status"] == "surge"
+    assert held["hold"]["reason"].startswith("3 releases in 1 h")
+    assert held["releases_in_window"] == 3
+    assert sorted(held["held_alert_ids"]) == sorted(alert.alert_id for alert in report.alerts)
+    one = await api.get(f"/v1/alerts/{held['held_alert_ids'][0]}")  # operators can read each one
+    assert one.status_code == 200
+    assert one.json()["kind"] == "released"
+
+    decided = await api.post(f"/v1/ops/feeds/{JAIL}/hold", json={"action": "deliver", "note": "court order: real"})
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["hold"]["decision"]["action"] == "deliver"
+    again = await api.post(f"/v1/ops/feeds/{JAIL}/hold", json={"action": "discard", "note": "second thoughts"})
+    assert again.status_code == 409
+    assert again.json()["type"] == "/problems/no-hold"
+
+    await watched.monitor.check_all()  # carries it out
+    await watched.monitor.check_all()  # nothing left: the hold ends
+    await watched.monitor.check_all()
+
+    assert released_kinds(await outcome.alert_kinds("LOS")) == 3
+    raised = await outcome.alerts_raised()
+    assert sorted(message.alert.alert_id for message in raised[raised_before:]) == sorted(
+        alert.alert_id for alert in report.alerts
+    )  # each sent once
+    after = await feed(api)
+    assert after["hold"] is None
+    assert after["held_alert_ids"] == []
+    audit = (await api.get("/v1/ops/audit")).json()["entries"]
+    assert (audit[0]["action"], audit[0]["target"], audit[0]["detail"]) == (
+        "feed_hold.deliver",
+        JAIL,
+        "court order: real",
+    )
+
+
+async def test_discarded_held_alerts_are_never_sent_and_other_facilities_are_not_held(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await book_all(watched, streams, ingest_api)
+    other_detainer, other_booking = subject(0, OTHER_JAIL)
+    other_detainer["person"]["a_number"] = "A099999999"
+    other_booking["person"] = {**other_detainer["person"], "last_name": "ZAMORA", "date_of_birth": "1960-06-06"}
+    other_detainer["person"] = other_booking["person"]
+    await ingest_api.lodge(other_detainer)
+    await ingest_api.submit(other_booking)
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    raised_before = len(await outcome.alerts_raised())
+
+    await ingest_api.submit(*(release_of(index) for index in range(3)), release_of(0, OTHER_JAIL))
+    await watched.notifier.custody.process(await streams.new_custody_events())
+
+    released = [alert for alert in await outcome.alerts() if alert.kind is AlertKind.RELEASED]
+    assert [alert.facility_ori for alert in released] == [OTHER_JAIL]  # one release there: sent as usual
+    decided = await api.post(f"/v1/ops/feeds/{JAIL}/hold", json={"action": "discard", "note": "bad export"})
+    assert decided.status_code == 200, decided.text
+    await watched.monitor.check_all()
+    await watched.monitor.check_all()
+
+    released = [alert for alert in await outcome.alerts() if alert.kind is AlertKind.RELEASED]
+    assert [alert.facility_ori for alert in released] == [OTHER_JAIL]
+    assert len(await outcome.alerts_raised()) == raised_before + 1
+    after = await feed(api)
+    assert (after["hold"], after["held_alert_ids"]) == (None, [])
+
+
+async def test_a_roster_that_lost_half_the_jail_holds_the_alerts_of_the_releases_it_implies(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await book_all(watched, streams, ingest_api)
+    body = {"roster_id": "roster-bad", "as_of": datetime.now(UTC).isoformat(), "booking_numbers": ["9999-000001"]}
+    assert (await api.post(f"/v1/facilities/{JAIL}/roster", json=body)).status_code == 202
+
+    report = await watched.notifier.custody.process(await streams.new_custody_events())
+
+    assert [alert.kind for alert in report.alerts] == [AlertKind.RELEASED] * 3
+    assert released_kinds(await outcome.alert_kinds()) == 0
+    await watched.monitor.check_all()
+    held = await feed(api)
+    assert (held["status"], len(held["held_alert_ids"])) == ("surge", 3)
+
+
+async def test_a_hold_decision_names_what_is_wrong(watched: Watched, api: httpx.AsyncClient) -> None:
+    no_hold = await api.post(f"/v1/ops/feeds/{JAIL}/hold", json={"action": "deliver", "note": "nothing held"})
+    assert no_hold.status_code == 409
+    assert no_hold.headers["content-type"].startswith("application/problem+json")
+
+    bad = await api.post(f"/v1/ops/feeds/{JAIL}/hold", json={"action": "shrug", "note": ""})
+
+    assert bad.status_code == 422
+    assert {error["pointer"] for error in bad.json()["errors"]} == {"#/action", "#/note"}
+    assert (await api.get(f"/v1/ops/feeds/{JAIL}")).status_code == 404  # never sent anything
