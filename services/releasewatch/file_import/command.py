@@ -28,7 +28,7 @@ REQUEST_TIMEOUT = httpx.Timeout(120, connect=10)  # seconds; a full chunk of 10,
 
 
 def _fail(console: Console, message: str) -> typer.Exit:
-    console.print(f"[red]{message}[/red]")
+    console.print(message, style="red", markup=False)
     return typer.Exit(EXIT_FAILED)
 
 
@@ -96,7 +96,7 @@ def ingest_command(
         uploader = BatchUploader(
             client,
             retries=retries,
-            on_wait=lambda why, seconds: err.print(f"{why}; sending again in {seconds:.1f} s"),
+            on_wait=lambda why, seconds: err.print(f"{why}; sending again in {seconds:.1f} s", markup=False),
         )
         try:
             import_rows(
@@ -118,7 +118,7 @@ def ingest_command(
         chosen.write_rejects(rejects, tally.rejected)
     print_summary(out, tally, source=source, rejects_file=None if rejects is None else str(rejects))
     if failure is not None:
-        err.print(f"[red]{failure}[/red]")
+        err.print(failure, style="red", markup=False)
         of_total = "" if total is None else f" of {total}"
         err.print(
             f"Stopped with {tally.answered}{of_total} rows answered; run the same command again to finish "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from releasewatch.file_import.importer import ImportTally
 
@@ -18,9 +19,10 @@ REJECTS_SHOWN = 100  # rejected rows listed on the terminal; --rejects writes th
 
 
 def print_summary(console: Console, tally: ImportTally, *, source: str, rejects_file: str | None) -> None:
-    console.print(
+    console.print(  # no markup: a file name or an API's message may hold [brackets]
         f"{source}: {tally.read} rows read   accepted: {tally.accepted}   "
-        f"replayed (accepted before): {tally.replayed}   rejected: {len(tally.rejected)}"
+        f"replayed (accepted before): {tally.replayed}   rejected: {len(tally.rejected)}",
+        markup=False,
     )
     if tally.rejected:
         table = Table(title="rejected rows", title_justify="left")
@@ -28,11 +30,12 @@ def print_summary(console: Console, tally: ImportTally, *, source: str, rejects_
             table.add_column(column, justify=justify)  # type: ignore[arg-type]
         for reject in tally.rejected[:REJECTS_SHOWN]:
             for error in reject.errors:
-                table.add_row(str(reject.row.line), reject.row.event_id or "-", error.field, error.message)
+                cells = (str(reject.row.line), reject.row.event_id or "-", error.field, error.message)
+                table.add_row(*(Text(cell) for cell in cells))
         console.print(table)
         hidden = len(tally.rejected) - REJECTS_SHOWN
         if hidden > 0:
             hint = "" if rejects_file else " (--rejects FILE lists them all)"
             console.print(f"... and {hidden} more rejected rows{hint}")
     if rejects_file is not None:
-        console.print(f"rejected rows and their reasons written to {rejects_file}")
+        console.print(f"rejected rows and their reasons written to {rejects_file}", markup=False)
