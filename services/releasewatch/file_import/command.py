@@ -62,7 +62,8 @@ def ingest_command(
         raise _fail(err, f"--format must be one of: {', '.join(FORMAT_NAMES)}")
     chosen = format_for(file, file_format)
     if chosen is None:
-        raise _fail(err, f"Cannot tell the format of {file!r} from its name: say --format csv or --format ndjson.")
+        what = "standard input" if file == "-" else f"{file!r} from its name"
+        raise _fail(err, f"Cannot tell the format of {what}: say --format csv or --format ndjson.")
     source = "stdin" if file == "-" else file
     total: int | None = None
     if file != "-":
@@ -121,7 +122,8 @@ def ingest_command(
         err.print(failure, style="red", markup=False)
         of_total = "" if total is None else f" of {total}"
         err.print(
-            f"Stopped with {tally.answered}{of_total} rows answered; run the same command again to finish "
+            f"Stopped with {tally.answered}{of_total} rows answered ({tally.unconfirmed} sent without an answer); "
+            "run the same command again to finish "
             "(rows already accepted come back as replayed, never twice)."
         )
         raise typer.Exit(EXIT_FAILED)

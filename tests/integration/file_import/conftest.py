@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -60,10 +61,9 @@ class ServedApi:
     gate: BatchGate
 
 
-@pytest.fixture
-def served_api(redis_url: str) -> Iterator[ServedApi]:
-    """The ingest app (auth off) on 127.0.0.1 at a free port, over the test's Redis."""
-    settings = IngestSettings(redis_url=redis_url, log_format="text", auth="off")
+@contextmanager
+def served_over_http(settings: IngestSettings) -> Iterator[ServedApi]:
+    """The ingest app with ``settings`` on 127.0.0.1 at a free port, behind a ``BatchGate``."""
     gate = BatchGate(create_app(settings))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(gate, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
@@ -79,3 +79,10 @@ def served_api(redis_url: str) -> Iterator[ServedApi]:
     finally:
         server.should_exit = True
         thread.join(timeout=STARTUP_TIMEOUT)
+
+
+@pytest.fixture
+def served_api(redis_url: str) -> Iterator[ServedApi]:
+    """The ingest app (auth off) over the test's Redis."""
+    with served_over_http(IngestSettings(redis_url=redis_url, log_format="text", auth="off")) as served:
+        yield served

@@ -15,9 +15,12 @@ import redis
 from typer.testing import CliRunner, Result
 
 from contracts import RedisNames, custody_event_adapter
+from ingest.auth import ApiKeyEntry, Role, digest_of
+from ingest.settings import IngestSettings
 from releasewatch.cli import app
 from tests import samples
-from tests.integration.file_import.conftest import ServedApi
+from tests.integration.file_import.conftest import ServedApi, served_over_http
+from tests.integration.serving import keys_json
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE_CSV = ROOT / "docs" / "examples" / "custody-events.csv"
@@ -300,3 +303,25 @@ def test_an_api_that_does_not_answer_is_exit_2(tmp_path: Path) -> None:
 
     assert result.exit_code == 2, result.output
     assert "could not take the import" in result.stderr
+
+
+def test_a_source_key_imports_its_facilities_rows_and_the_others_are_rejected_on_facility_ori(
+    redis_url: str, published: redis.Redis, tmp_path: Path
+) -> None:
+    key = "source-key-for-the-test"
+    entry = ApiKeyEntry(name="jail", role=Role.SOURCE, key_sha256=digest_of(key), facilities=("CA0194200",))
+    settings = IngestSettings(redis_url=redis_url, log_format="text", api_keys=keys_json([entry]))
+    file = write_csv(tmp_path / "feed.csv", [release_row(1), release_row(2, facility_ori="NY0303000")])
+
+    with served_over_http(settings) as served:
+        without_key = ingest(served, str(file))
+        with_key = CliRunner().invoke(
+            app, ["ingest", str(file), "--api", served.url], env={"COLUMNS": "240", "RW_API_KEY": key}
+        )
+
+    assert without_key.exit_code == 2, without_key.output
+    assert "401" in without_key.stderr
+    assert with_key.exit_code == 1, with_key.output
+    assert "accepted: 1" in with_key.stdout
+    assert "is not a facility this key submits for" in with_key.stdout
+    assert [event["event_id"] for event in stream_events(published)] == ["evt-1"]
