@@ -1,4 +1,4 @@
-"""The `releasewatch` command: run everything locally, play a demo feed."""
+"""The `releasewatch` command: run everything locally, play a demo feed, import files, operate."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from ingest.auth import ApiKeyEntry, Role, digest_of, new_api_key
+from releasewatch.file_import import ingest_command
 from releasewatch.ops import dlq_app, feeds_app, queue_command, roster_command
 from releasewatch.redis_server import RedisServerProcess, bundled_redis_server, free_port
 from releasewatch.settings import RunSettings
@@ -176,6 +177,7 @@ def api_key_command(
     typer.echo(entry.model_dump_json(exclude_defaults=True))
 
 
+app.command("ingest")(ingest_command)
 app.command("queue")(queue_command)
 app.command("roster")(roster_command)
 app.add_typer(dlq_app, name="dlq")

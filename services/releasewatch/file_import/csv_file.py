@@ -1,0 +1,257 @@
+"""CSV import files: one custody event per row, in flat columns, turned into the event's wire JSON.
+
+The columns (a header row names them, in any order, any letter case; all
+are optional) are the event's own fields, the person's fields, and either one
+charge in ``charge_*`` columns or any number in a ``charges`` JSON column.
+An empty cell is an absent field. Nothing here checks a value: the API does,
+and its pointers are mapped back to the columns they came from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from releasewatch.file_import.rows import FieldError, RejectedRow, SourceRow, UnusableFile
+
+if TYPE_CHECKING:
+    from _csv import Reader
+
+__all__ = [
+    "CHARGE_COLUMNS",
+    "COMMON_COLUMNS",
+    "CSV_COLUMNS",
+    "EVENT_COLUMNS",
+    "PERSON_COLUMNS",
+    "REJECT_COLUMNS",
+    "RELEASE_AND_TRANSFER_COLUMNS",
+    "CsvFormat",
+    "RowNotConvertible",
+    "column_of_pointer",
+    "event_from_cells",
+]
+
+COMMON_COLUMNS = ("event_id", "type", "occurred_at", "facility_ori", "booking_number")  # every event's
+RELEASE_AND_TRANSFER_COLUMNS = ("scheduled_release_at", "release_reason", "to_facility_ori")
+EVENT_COLUMNS = (*COMMON_COLUMNS, *RELEASE_AND_TRANSFER_COLUMNS)
+PERSON_COLUMNS = (
+    "last_name",
+    "first_name",
+    "middle_name",
+    "date_of_birth",
+    "sex",
+    "place_of_birth",
+    "fbi_number",
+    "a_number",
+)
+STATE_ID_COLUMNS = {"state_id": "number", "state_id_state": "state"}  # column -> field of person.state_id
+ALIASES_COLUMN = "aliases"  # a JSON array of aliases, as the API takes person.aliases
+CHARGES_COLUMN = "charges"  # a JSON array of charges, as the API takes them
+CHARGE_COLUMNS = {  # column -> field of the one charge these columns describe
+    "charge_statute": "statute",
+    "charge_description": "description",
+    "charge_severity": "severity",
+    "charge_ncic_code": "ncic_code",
+}
+REJECT_COLUMNS = ("rejected_line", "rejected_reason")  # added by --rejects; ignored when the file is sent again
+CSV_COLUMNS = (
+    *EVENT_COLUMNS,
+    *PERSON_COLUMNS,
+    *STATE_ID_COLUMNS,
+    ALIASES_COLUMN,
+    CHARGES_COLUMN,
+    *CHARGE_COLUMNS,
+)
+
+_FIELD_OF_STATE_ID_COLUMN = {field: column for column, field in STATE_ID_COLUMNS.items()}
+_COLUMN_OF_CHARGE_FIELD = {field: column for column, field in CHARGE_COLUMNS.items()}
+
+
+class RowNotConvertible(Exception):
+    """The row's cells cannot be put together as JSON (a JSON column that is not JSON, say)."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__("; ".join(f"{error.field}: {error.message}" for error in errors))
+        self.errors = tuple(errors)
+
+
+def _json_array(cells: Mapping[str, str], column: str) -> list[Any]:
+    try:
+        value = json.loads(cells[column])
+    except json.JSONDecodeError as error:
+        # The decoder's message names a position, never the text, so no personal data is echoed.
+        raise RowNotConvertible([FieldError(column, f"is not JSON: {error.msg} at character {error.pos}")]) from None
+    if not isinstance(value, list):
+        raise RowNotConvertible([FieldError(column, "must be a JSON array")])
+    return value
+
+
+def event_from_cells(cells: Mapping[str, str]) -> tuple[dict[str, Any], bool]:
+    """The event's wire JSON from one row's cells (column -> text), and whether its charge came from charge_*.
+
+    Empty (or blank) cells are absent fields. Raises ``RowNotConvertible`` when a JSON
+    column does not hold a JSON array, or a row has both ``charges`` and ``charge_*``.
+    """
+    present = {column: value for column, value in cells.items() if value.strip()}
+    errors: list[FieldError] = []
+    event: dict[str, Any] = {column: present[column] for column in COMMON_COLUMNS if column in present}
+
+    person: dict[str, Any] = {column: present[column] for column in PERSON_COLUMNS if column in present}
+    state_id = {field: present[column] for column, field in STATE_ID_COLUMNS.items() if column in present}
+    if state_id:
+        person["state_id"] = state_id
+    if ALIASES_COLUMN in present:
+        try:
+            person["aliases"] = _json_array(present, ALIASES_COLUMN)
+        except RowNotConvertible as error:
+            errors.extend(error.errors)
+    if person:
+        event["person"] = person
+
+    charge = {field: present[column] for column, field in CHARGE_COLUMNS.items() if column in present}
+    if charge and CHARGES_COLUMN in present:
+        errors.append(FieldError(CHARGES_COLUMN, "give the charges either here or in the charge_* columns, not both"))
+    elif charge:
+        event["charges"] = [charge]
+    elif CHARGES_COLUMN in present:
+        try:
+            event["charges"] = _json_array(present, CHARGES_COLUMN)
+        except RowNotConvertible as error:
+            errors.extend(error.errors)
+
+    event.update({column: present[column] for column in RELEASE_AND_TRANSFER_COLUMNS if column in present})
+    if errors:
+        raise RowNotConvertible(errors)
+    return event, bool(charge)
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def column_of_pointer(pointer: str, *, charge_from_columns: bool) -> str:
+    """The CSV column a JSON pointer into an event came from (``#/person/date_of_birth`` -> ``date_of_birth``).
+
+    A pointer into a JSON column is that column and a pointer into its array
+    (``charges#/1/severity``); the event as a whole is ``row``; a pointer no
+    column accounts for is returned as it is.
+    """
+    path = [_unescape(token) for token in pointer.removeprefix("#").split("/")[1:]]
+    match path:
+        case []:
+            return "row"
+        case [name] if name in EVENT_COLUMNS or name == "person":
+            return name
+        case ["person", name] if name in PERSON_COLUMNS:
+            return name
+        case ["person", "state_id"]:
+            return "state_id"
+        case ["person", "state_id", field] if field in _FIELD_OF_STATE_ID_COLUMN:
+            return _FIELD_OF_STATE_ID_COLUMN[field]
+        case ["person", "aliases", *inner]:
+            return ALIASES_COLUMN + ("#/" + "/".join(inner) if inner else "")
+        case ["charges", "0", field] if charge_from_columns and field in _COLUMN_OF_CHARGE_FIELD:
+            return _COLUMN_OF_CHARGE_FIELD[field]
+        case ["charges", *inner] if not charge_from_columns:
+            return CHARGES_COLUMN + ("#/" + "/".join(inner) if inner else "")
+    return pointer
+
+
+class CsvFormat:
+    """Reads CSV rows as events, labels the API's pointers with columns, writes rejects as CSV."""
+
+    name = "csv"
+
+    def __init__(self) -> None:
+        self.header: tuple[str, ...] = ()  # as the file spells it, known once rows are read
+
+    def count_rows(self, stream: BinaryIO) -> int:
+        """How many rows ``read_rows`` will yield (for the progress bar)."""
+        return sum(1 for _ in self.read_rows(stream))
+
+    def read_rows(self, stream: BinaryIO) -> Iterator[SourceRow]:
+        """Every non-empty record after the header, converted; raises ``UnusableFile`` for a bad header."""
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")  # a BOM from a spreadsheet is fine
+        try:
+            yield from self._rows_of(csv.reader(text))
+        finally:
+            with contextlib.suppress(ValueError):  # the caller closed the stream first
+                text.detach()  # the stream is the caller's to close
+
+    def _rows_of(self, records: Reader) -> Iterator[SourceRow]:
+        header = self._header_of(records)
+        if header is None:
+            return
+        self.header = tuple(header)
+        columns = self._columns(header)
+        line = records.line_num + 1  # where the next record starts
+        try:
+            for cells in records:
+                row_line, line = line, records.line_num + 1
+                if any(cells):
+                    yield self._row(row_line, columns, cells)
+        except UnicodeDecodeError as error:
+            raise UnusableFile(f"the file is not UTF-8 (near line {line}): {error.reason}") from None
+
+    @staticmethod
+    def _header_of(records: Iterator[list[str]]) -> list[str] | None:
+        try:
+            for cells in records:
+                if any(cells):
+                    return cells
+        except UnicodeDecodeError as error:
+            raise UnusableFile(f"the file is not UTF-8: {error.reason}") from None
+        return None
+
+    @staticmethod
+    def _columns(header: Sequence[str]) -> tuple[str, ...]:
+        columns = tuple(name.strip().lower() for name in header)
+        unknown = [name for name in columns if name not in CSV_COLUMNS and name not in REJECT_COLUMNS]
+        if unknown:
+            raise UnusableFile(
+                f"unknown column(s) {', '.join(repr(name) for name in unknown)}; "
+                f"the columns are: {', '.join(CSV_COLUMNS)}"
+            )
+        repeated = sorted({name for name in columns if columns.count(name) > 1})
+        if repeated:
+            raise UnusableFile(f"column(s) named twice: {', '.join(repeated)}")
+        return columns
+
+    @staticmethod
+    def _row(line: int, columns: Sequence[str], cells: list[str]) -> SourceRow:
+        original = tuple(cells)
+        by_column = dict(zip(columns, cells, strict=False))
+        event_id = by_column.get("event_id", "").strip() or None
+        if len(cells) != len(columns):
+            error = FieldError("row", f"has {len(cells)} cells; the header has {len(columns)}")
+            return SourceRow(line, event_id, None, original, unreadable=(error,))
+        try:
+            event, charge_from_columns = event_from_cells(
+                {column: cell for column, cell in by_column.items() if column not in REJECT_COLUMNS}
+            )
+        except RowNotConvertible as error:
+            return SourceRow(line, event_id, None, original, unreadable=error.errors)
+        event_json = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+        return SourceRow(line, event_id, event_json, original, charge_from_columns=charge_from_columns)
+
+    def field_label(self, row: SourceRow, pointer: str) -> str:
+        return column_of_pointer(pointer, charge_from_columns=row.charge_from_columns)
+
+    def write_rejects(self, path: Path, rejected: Sequence[RejectedRow]) -> None:
+        """The rejected rows as they were, plus their line and reasons: fix them and send this file again."""
+        kept = [index for index, name in enumerate(self.header) if name.strip().lower() not in REJECT_COLUMNS]
+        with path.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow([*(self.header[index] for index in kept), *REJECT_COLUMNS])
+            for reject in rejected:
+                cells = reject.row.original
+                assert isinstance(cells, tuple)
+                if len(cells) == len(self.header):
+                    cells = tuple(cells[index] for index in kept)
+                reason = "; ".join(f"{error.field}: {error.message}" for error in reject.errors)
+                writer.writerow([*cells, str(reject.row.line), reason])

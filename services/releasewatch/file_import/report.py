@@ -1,0 +1,41 @@
+"""The summary an import ends with: counts, and the rejected rows with the field and the reason.
+
+It names rows by line and ``event_id`` and fields by column or pointer, and
+never shows a field's value: the terminal (and whatever records it) gets no
+names, dates of birth or identifiers.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from releasewatch.file_import.importer import ImportTally
+
+__all__ = ["REJECTS_SHOWN", "print_summary"]
+
+REJECTS_SHOWN = 100  # rejected rows listed on the terminal; --rejects writes them all
+
+
+def print_summary(console: Console, tally: ImportTally, *, source: str, rejects_file: str | None) -> None:
+    console.print(  # no markup: a file name or an API's message may hold [brackets]
+        f"{source}: {tally.read} rows read   accepted: {tally.accepted}   "
+        f"replayed (accepted before): {tally.replayed}   rejected: {len(tally.rejected)}",
+        markup=False,
+    )
+    if tally.rejected:
+        table = Table(title="rejected rows", title_justify="left")
+        for column, justify in (("line", "right"), ("event_id", "left"), ("field", "left"), ("message", "left")):
+            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        for reject in tally.rejected[:REJECTS_SHOWN]:
+            for error in reject.errors:
+                cells = (str(reject.row.line), reject.row.event_id or "-", error.field, error.message)
+                table.add_row(*(Text(cell) for cell in cells))
+        console.print(table)
+        hidden = len(tally.rejected) - REJECTS_SHOWN
+        if hidden > 0:
+            hint = "" if rejects_file else " (--rejects FILE lists them all)"
+            console.print(f"... and {hidden} more rejected rows{hint}")
+    if rejects_file is not None:
+        console.print(f"rejected rows and their reasons written to {rejects_file}", markup=False)
