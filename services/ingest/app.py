@@ -24,6 +24,7 @@ from ingest.detainers.routes import router as detainers_router
 from ingest.health import router as health_router
 from ingest.live.feed import AlertFeed
 from ingest.live.routes import router as live_router
+from ingest.offices.routes import router as offices_router
 from ingest.openapi import install_openapi
 from ingest.ops.audit import AuditTrail
 from ingest.ops.dead_letters import DeadLetterOperations
@@ -113,7 +114,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
 
     # The live feed before the alerts: `/v1/alerts/live` is not an alert id.
     routers = (custody_router, detainers_router, live_router, alerts_router, stories_router, ops_router)
-    for router in (*routers, health_router):
+    for router in (*routers, health_router, offices_router):
         app.include_router(router)
     install_openapi(app)
     return app
