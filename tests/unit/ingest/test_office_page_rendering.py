@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from contracts import Alert, AlertKind, AlertTrigger, MatchDecision, MatchEvidence, Person, Sex
 from ingest.live.sse import sse_event
@@ -64,3 +69,12 @@ def test_an_event_keeps_every_line_of_its_data_in_data_fields() -> None:
     text = sse_event(event_id="1-0", event="alert_raised", data='{"a":\n1}')
 
     assert text == 'id: 1-0\nevent: alert_raised\ndata: {"a":\ndata: 1}\n\n'
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed: the script's syntax is not checked")
+def test_the_pages_script_parses() -> None:
+    script = Path(__file__).parents[3] / "services" / "ingest" / "offices" / "assets" / "office.js"
+
+    checked = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True, timeout=60, check=False)
+
+    assert checked.returncode == 0, checked.stderr
