@@ -22,6 +22,9 @@ from ingest.custody.routes import router as custody_router
 from ingest.detainers.repository import DetainerRepository
 from ingest.detainers.routes import router as detainers_router
 from ingest.health import router as health_router
+from ingest.live.feed import AlertFeed
+from ingest.live.routes import router as live_router
+from ingest.offices.routes import router as offices_router
 from ingest.openapi import install_openapi
 from ingest.ops.audit import AuditTrail
 from ingest.ops.dead_letters import DeadLetterOperations
@@ -72,10 +75,14 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         app.state.dead_letters = DeadLetterOperations(redis, names)
         app.state.audit = AuditTrail(redis, names)
         app.state.feeds = FeedReader(redis, names)
+        # A read blocked longer than the Redis timeout would fail as a timeout: at most half of it.
+        block_ms = max(1, min(settings.live_block_ms, int(settings.redis_timeout_seconds * 500)))
+        app.state.alert_feed = feed = AlertFeed(redis, names.alerts_raised, block_ms=block_ms)
         log.info("ingest started", extra={"redis_cluster": settings.redis_cluster})
         try:
             yield
         finally:
+            await feed.close()
             await redis.aclose()
             log.info("ingest stopped")
 
@@ -107,7 +114,9 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         )
         return problem_response(problem, request.url.path)
 
-    for router in (custody_router, detainers_router, alerts_router, stories_router, ops_router, health_router):
+    # The live feed before the alerts: `/v1/alerts/live` is not an alert id.
+    routers = (custody_router, detainers_router, live_router, alerts_router, stories_router, ops_router)
+    for router in (*routers, health_router, offices_router):
         app.include_router(router)
     install_openapi(app)
     return app

@@ -11,6 +11,16 @@ configured as SHA-256 digests, never in clear, each with a role:
 
 ``RW_AUTH=off`` (local development only: `make run` sets it and says so)
 treats every caller as an operator.
+
+A browser cannot set that header on a page it navigates to, nor on an
+``EventSource``, so the office page and what it uses (the live feed,
+acknowledging) also take the key from the ``rw_api_key`` cookie the page's
+sign-in sets: ``HttpOnly`` (no script reads it), ``SameSite=Strict`` (no other
+site's page sends it) and ``Secure`` over HTTPS. A request it authenticates
+that changes something must also carry ``X-Requested-With: releasewatch``,
+which a page of another origin cannot send (no CORS is allowed): a second
+guard against cross-site requests. The key never goes in a URL, where logs,
+history and referrers would keep it.
 """
 
 from __future__ import annotations
@@ -31,11 +41,14 @@ from contracts.fields import FieldOffice, Ori
 from ingest.problems import FieldError, Problem
 
 __all__ = [
+    "BROWSER_HEADER",
+    "KEY_COOKIE",
     "ApiKeyEntry",
     "ApiKeys",
     "Principal",
     "Role",
     "authenticated",
+    "authenticated_in_browser",
     "digest_of",
     "new_api_key",
     "office_to_list",
@@ -43,6 +56,14 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+KEY_COOKIE = "rw_api_key"
+"""The cookie the office page's sign-in sets (the key itself: it is checked like the header)."""
+
+BROWSER_HEADER = ("x-requested-with", "releasewatch")
+"""What the office page's script sends with a change it makes on the strength of the cookie."""
+
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 class Role(StrEnum):
@@ -146,25 +167,58 @@ async def authenticated(request: Request) -> Principal:
     keys: ApiKeys = request.app.state.api_keys
     if not keys.required:
         return DEVELOPMENT_PRINCIPAL
+    return _principal_of(keys, _bearer_key(request))
+
+
+async def authenticated_in_browser(request: Request) -> Principal:
+    """The caller, from the header or else the office page's cookie (see the module's docstring)."""
+    keys: ApiKeys = request.app.state.api_keys
+    if not keys.required:
+        return DEVELOPMENT_PRINCIPAL
+    if "authorization" in request.headers:
+        return _principal_of(keys, _bearer_key(request))
+    key = request.cookies.get(KEY_COOKIE, "").strip()
+    if not key:
+        raise _unauthenticated("Send an API key as `Authorization: Bearer <key>`, or sign in on the office page.")
+    principal = _principal_of(keys, key)
+    name, value = BROWSER_HEADER
+    if request.method not in _SAFE_METHODS and request.headers.get(name) != value:
+        raise Problem("forbidden", f"A change made with the office page's cookie needs `{name}: {value}`.")
+    return principal
+
+
+def _bearer_key(request: Request) -> str:
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise _unauthenticated("Send an API key as `Authorization: Bearer <key>`.")
-    principal = keys.principal_for(key.strip())
+    return key.strip()
+
+
+def _principal_of(keys: ApiKeys, key: str) -> Principal:
+    principal = keys.principal_for(key)
     if principal is None:
         raise _unauthenticated("This API key is not known.")
     return principal
 
 
-def require_role(*roles: Role) -> Any:
-    """A dependency admitting only ``roles`` (operators are always admitted)."""
+def require_role(*roles: Role, browser: bool = False) -> Any:
+    """A dependency admitting only ``roles`` (operators are always admitted); with ``browser``, the
+    office page's cookie is taken as well as the header."""
     admitted = {*roles, Role.OPERATOR}
 
-    async def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    def admit(principal: Principal) -> Principal:
         if principal.role not in admitted:
             raise Problem("forbidden", f"The {principal.role.value} role may not do this.")
         return principal
 
-    return Depends(check)
+    # Two functions: FastAPI reads each one's annotations by name, so they name module-level callables.
+    async def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        return admit(principal)
+
+    async def check_in_browser(principal: Annotated[Principal, Depends(authenticated_in_browser)]) -> Principal:
+        return admit(principal)
+
+    return Depends(check_in_browser if browser else check)
 
 
 def office_to_list(principal: Principal, field_office: str | None) -> str | None:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
-__all__ = ["ALERT_LIFECYCLE", "ALERT_REVIEWS", "DETAINER_CHANGES", "EVENTS_RECEIVED"]
+__all__ = [
+    "ALERT_LIFECYCLE",
+    "ALERT_REVIEWS",
+    "DETAINER_CHANGES",
+    "EVENTS_RECEIVED",
+    "LIVE_FEEDS_OPEN",
+    "LIVE_MESSAGES_SENT",
+]
 
 EVENTS_RECEIVED = Counter(
     "releasewatch_ingest_events_total",
@@ -28,4 +35,10 @@ ALERT_REVIEWS = Counter(
     "releasewatch_ingest_alert_reviews_total",
     "Possible matches confirmed or rejected, by decision and outcome (applied, replayed, conflict).",
     ["decision", "outcome"],
+)
+
+LIVE_FEEDS_OPEN = Gauge("releasewatch_ingest_live_feeds_open", "Live feeds (server-sent events) open in this process.")
+
+LIVE_MESSAGES_SENT = Counter(
+    "releasewatch_ingest_live_messages_total", "Alert messages sent on live feeds, by message type.", ["type"]
 )

@@ -52,6 +52,16 @@ class IngestSettings(BaseSettings):
         default=1.0, ge=0, description="How often the backlog is measured (0: on every request)."
     )
 
+    live_heartbeat_seconds: float = Field(
+        default=15.0, gt=0, description="Seconds between comment lines on an idle live feed, so proxies keep it open."
+    )
+    live_block_ms: int = Field(
+        default=2000,
+        ge=1,
+        description="How long one read of the alert stream for the live feeds blocks (ms); at most half the Redis "
+        "timeout, which would otherwise end every read that waits.",
+    )
+
     auth: Literal["required", "off"] = Field(
         default="required",
         description="`off` treats every caller as an operator: local development only.",

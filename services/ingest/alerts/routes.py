@@ -202,14 +202,15 @@ async def _review(
     description=(
         "Someone at the field office has seen the alert: it becomes `acknowledged`, with who and when, and the "
         "step joins its `timeline`. Acknowledging again answers the alert as it is with "
-        "`Idempotent-Replayed: true`; acknowledging a resolved alert answers 409."
+        "`Idempotent-Replayed: true`; acknowledging a resolved alert answers 409. The office page acknowledges "
+        "with its sign-in cookie and `X-Requested-With: releasewatch` instead of the header."
     ),
     responses=problem_responses(401, 403, 404, 409),
 )
 async def acknowledge_alert(
     alert_id: AlertId,
     response: Response,
-    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
+    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE, browser=True)],
     alerts: Annotated[AlertReader, Depends(get_alerts)],
     lifecycle: Annotated[AlertLifecycle, Depends(get_alert_lifecycle)],
     audit: Annotated[AuditTrail, Depends(get_audit)],

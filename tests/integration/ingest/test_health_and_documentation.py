@@ -22,6 +22,7 @@ V1_PATHS = {
     "/v1/detainers/{detainer_id}",
     "/v1/detainers/{detainer_id}/lift",
     "/v1/alerts",
+    "/v1/alerts/live",
     "/v1/alerts/{alert_id}",
     "/v1/alerts/{alert_id}/confirm",
     "/v1/alerts/{alert_id}/reject",

@@ -1,0 +1,1 @@
+"""The web page per field office: its alerts, a countdown to each release, live."""

@@ -1,0 +1,132 @@
+"""`/offices/{office}`: the web page a field office's duty officers keep open, with its sign-in.
+
+Outside `/v1` and the OpenAPI document: HTML for people, not part of the JSON API. The page lists the
+office's unresolved alerts, counts down to each scheduled release, follows the live feed
+(`GET /v1/alerts/live`) and acknowledges alerts (`POST /v1/alerts/{id}/ack`). A browser cannot send
+the API key as a header on a page it navigates to, so the page signs in with a form that sets the
+``rw_api_key`` cookie (see ``ingest.auth``).
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.resources import files
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from contracts import AlertStatus
+from contracts.fields import FieldOffice
+from ingest.alerts.repository import AlertReader
+from ingest.auth import KEY_COOKIE, ApiKeys, Principal, Role, authenticated_in_browser, forbid_other_office
+from ingest.body import read_body
+from ingest.dependencies import get_alerts
+from ingest.live.feed import AlertFeed
+from ingest.live.routes import get_alert_feed
+from ingest.offices.page import render_office_page, render_sign_in
+from ingest.problems import Problem
+
+__all__ = ["router"]
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/offices", include_in_schema=False)
+
+_PAGE_ALERTS = 500  # per status (open, acknowledged): far more than one office acts on at once
+_MAX_SIGN_IN_BYTES = 4 * 1024
+_ASSETS = {"office.js": "text/javascript; charset=utf-8", "office.css": "text/css; charset=utf-8"}
+
+# Scripts and styles from this origin only (no inline script: injected markup cannot run), requests to
+# this origin only, never framed.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",  # names of people: not kept by the browser or a proxy
+}
+
+OfficeCode = Annotated[FieldOffice, Path(pattern=r"^[A-Z]{3}$", description="A field office, e.g. LOS.")]
+
+
+def _page(html: str, status_code: int = 200) -> HTMLResponse:
+    return HTMLResponse(html, status_code=status_code, headers=_PAGE_HEADERS)
+
+
+def _may_see(principal: Principal, office: str) -> None:
+    if principal.role not in (Role.FIELD_OFFICE, Role.OPERATOR):
+        raise Problem("forbidden", f"The {principal.role.value} role may not do this.")
+    forbid_other_office(principal, office, pointer="#/path/office")
+
+
+@router.get("/assets/{name}")
+async def office_asset(name: str) -> Response:
+    media_type = _ASSETS.get(name)
+    if media_type is None:
+        raise Problem("not-found", "Nothing exists at this path.")
+    content = (files(__package__) / "assets" / name).read_text()
+    return Response(content, media_type=media_type, headers={"X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/{office}", response_class=HTMLResponse)
+async def office_page(
+    office: OfficeCode,
+    request: Request,
+    alerts: Annotated[AlertReader, Depends(get_alerts)],
+    feed: Annotated[AlertFeed, Depends(get_alert_feed)],
+) -> HTMLResponse:
+    try:
+        principal = await authenticated_in_browser(request)
+    except Problem as problem:
+        if problem.type.slug != "unauthenticated":
+            raise
+        return _page(render_sign_in(office), status_code=401)
+    _may_see(principal, office)
+    # The feed's position first: an alert raised while the list is read comes on the feed (the page
+    # shows it once), instead of falling between the two.
+    since = await feed.tail_id()
+    unresolved = []
+    for status in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED):
+        page, _ = await alerts.list(field_office=office, status=status, limit=_PAGE_ALERTS, cursor=None)
+        unresolved += page
+    unresolved.sort(key=lambda alert: (alert.raised_at, alert.alert_id), reverse=True)
+    signed_in_by_cookie = "authorization" not in request.headers and KEY_COOKIE in request.cookies
+    log.info("office page served", extra={"field_office": office, "alerts": len(unresolved)})
+    return _page(render_office_page(office, unresolved, since=since, signed_in_by_cookie=signed_in_by_cookie))
+
+
+@router.post("/{office}/sign-in", response_class=HTMLResponse)
+async def sign_in(office: OfficeCode, request: Request) -> Response:
+    body = await read_body(request, limit=_MAX_SIGN_IN_BYTES, accept=frozenset({"application/x-www-form-urlencoded"}))
+    key = (parse_qs(body.decode()).get("api_key") or [""])[0].strip()
+    keys: ApiKeys = request.app.state.api_keys
+    if keys.required:
+        principal = keys.principal_for(key) if key else None
+        if principal is None:
+            return _page(render_sign_in(office, message="This API key is not known."), status_code=401)
+        try:
+            _may_see(principal, office)
+        except Problem as refused:
+            return _page(render_sign_in(office, message=refused.detail), status_code=403)
+    response = RedirectResponse(f"/offices/{office}", status_code=303)
+    response.set_cookie(
+        KEY_COOKIE,
+        key,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )  # no max_age: it ends with the browser session
+    log.info("office page signed in", extra={"field_office": office})
+    return response
+
+
+@router.post("/{office}/sign-out")
+async def sign_out(office: OfficeCode) -> Response:
+    response = RedirectResponse(f"/offices/{office}", status_code=303)
+    response.delete_cookie(KEY_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
