@@ -49,13 +49,15 @@ from contracts.events import (
     Transfer,
     custody_event_adapter,
 )
-from contracts.keys import DELIVERIES_GROUP, NOTIFIER_GROUP, RedisNames
+from contracts.keys import DELIVERIES_GROUP, EMAILS_GROUP, NOTIFIER_GROUP, REPLAYED_FOR_GROUP_FIELD, RedisNames
 from contracts.person import Alias, Person, Sex, StateId
 from contracts.rosters import Roster, RosterReport, RosterSubmitted
 
 __all__ = [
     "DELIVERIES_GROUP",
+    "EMAILS_GROUP",
     "NOTIFIER_GROUP",
+    "REPLAYED_FOR_GROUP_FIELD",
     "Alert",
     "AlertKind",
     "AlertNotice",

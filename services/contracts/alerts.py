@@ -106,7 +106,7 @@ class AlertStep(StrEnum):
     """What happened to an alert, as its timeline tells it."""
 
     RAISED = "raised"
-    DELIVERED = "delivered"  # a message about it reached the office's webhook (raised, a reminder, an escalation)
+    DELIVERED = "delivered"  # a message about it reached the office (webhook, e-mail: the detail says which)
     REVIEWED = "reviewed"
     REMINDED = "reminded"  # a reminder before the release time went out
     ESCALATED = "escalated"  # not acknowledged in time: the office's escalation channel was told

@@ -45,13 +45,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["DELIVERIES_GROUP", "NOTIFIER_GROUP", "RedisNames"]
+__all__ = ["DELIVERIES_GROUP", "EMAILS_GROUP", "NOTIFIER_GROUP", "REPLAYED_FOR_GROUP_FIELD", "RedisNames"]
 
 NOTIFIER_GROUP = "notifier"
 """The consumer group the notifiers share on every stream they consume."""
 
 DELIVERIES_GROUP = "deliveries"
 """The consumer group the notifiers share on the alert stream to deliver it to the offices' webhooks."""
+
+EMAILS_GROUP = "emails"
+"""The consumer group the notifiers share on the alert stream to e-mail it to the offices' recipients: apart
+from the webhooks' group, so each channel progresses, retries and fails on its own."""
+
+REPLAYED_FOR_GROUP_FIELD = "for_group"
+"""A field of an alert stream entry replayed from a dead letter: the one consumer group (channel) it is
+for. Every channel reads the alert stream, so without it a replay for one would be sent again by all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +187,12 @@ class RedisNames:
         """Sorted set of the alert stream entry ids delivered to a webhook, by the entry's time (ms): a
         redelivered entry is neither posted nor recorded on the timeline again."""
         return f"{self.prefix}:{{alerts}}:delivered"
+
+    @property
+    def alerts_emailed(self) -> str:
+        """Sorted set of the alert stream entry ids e-mailed to their office, by the entry's time (ms): a
+        redelivered entry is neither sent nor recorded on the timeline again."""
+        return f"{self.prefix}:{{alerts}}:emailed"
 
     @property
     def alert_schedule(self) -> str:

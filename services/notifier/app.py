@@ -19,7 +19,7 @@ from faststream import AckPolicy
 from faststream.redis import RedisBroker, RedisClusterBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 
-from contracts import DELIVERIES_GROUP, NOTIFIER_GROUP, RedisNames
+from contracts import DELIVERIES_GROUP, EMAILS_GROUP, NOTIFIER_GROUP, RedisNames
 from notifier.adapters.alert_store import AlertStore
 from notifier.adapters.booking_index import BookingIndex
 from notifier.adapters.booking_store import BookingStore
@@ -28,8 +28,10 @@ from notifier.adapters.delivery_records import DeliveryRecords
 from notifier.adapters.detainer_index import DetainerIndex
 from notifier.adapters.feed_stats import FeedStats
 from notifier.adapters.roster_reports import RosterReports
+from notifier.adapters.smtp import SmtpTransport
 from notifier.adapters.stream_entries import keep_raw_entries, raw_entries
 from notifier.delivery import BatchRunner
+from notifier.email_delivery import EmailDeliveryProcessor, MailSettings
 from notifier.feed_health import FeedMonitor
 from notifier.metrics import BATCH_SECONDS
 from notifier.scheduler import JobPlanner, Scheduler
@@ -113,8 +115,9 @@ class Notifier:
         for stream in (self.names.custody_events, self.names.detainer_changes, self.names.alert_reviews):
             if await ensure_consumer_group(self.redis, stream, NOTIFIER_GROUP):
                 log.info("consumer group created at id 0", extra={"stream": stream})
-        if await ensure_consumer_group(self.redis, self.names.alerts_raised, DELIVERIES_GROUP):
-            log.info("consumer group created at id 0", extra={"stream": self.names.alerts_raised})
+        for channel_group in (DELIVERIES_GROUP, EMAILS_GROUP):
+            if await ensure_consumer_group(self.redis, self.names.alerts_raised, channel_group):
+                log.info("consumer group created at id 0", extra={"stream": self.names.alerts_raised})
         await self.detainers.load()
         log.info("matching thresholds", extra=asdict(self.detainers.thresholds))
         for runner in self.runners:
@@ -221,6 +224,36 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
         dead_letters=dead_letters,
         # A failure to post is counted against RW_WEBHOOK_MAX_ATTEMPTS; this bounds failures of our own.
         max_deliveries=max(settings.max_deliveries, settings.webhook_max_attempts),
+    )
+
+    # E-mail: the alert stream in a group of its own, so it progresses and fails apart from the webhooks.
+    runners["emails"] = BatchRunner(
+        client=redis,
+        stream=names.alerts_raised,
+        group=EMAILS_GROUP,
+        stream_label="emails",
+        processor=EmailDeliveryProcessor(
+            client=redis,
+            names=names,
+            group=EMAILS_GROUP,
+            consumer=settings.consumer_name,
+            transport=SmtpTransport(settings.smtp_server()),
+            offices=settings.email_offices(),
+            mail=MailSettings(
+                sender=settings.email_from or "releasewatch@localhost",
+                link_base_url=settings.email_link_base_url,
+                with_html=settings.email_html,
+            ),
+            records=DeliveryRecords(redis, names, delivered_key=names.alerts_emailed),
+            dead_letters=dead_letters,
+            policy=RetryPolicy(
+                max_attempts=settings.email_max_attempts,
+                backoff_base_seconds=settings.email_backoff_seconds,
+                backoff_cap_seconds=settings.reclaim_idle_seconds,
+            ),
+        ),
+        dead_letters=dead_letters,
+        max_deliveries=max(settings.max_deliveries, settings.email_max_attempts),
     )
 
     def _new_entries(name: str, group: str) -> StreamSub:

@@ -8,6 +8,8 @@ __all__ = [
     "ALERTS_RAISED",
     "BATCH_SECONDS",
     "DEAD_LETTERED",
+    "EMAIL_DELIVERIES",
+    "EMAIL_RECIPIENTS_REFUSED",
     "EVENTS_PROCESSED",
     "FEEDS_BY_STATUS",
     "FEED_ALARMS",
@@ -28,8 +30,18 @@ DEAD_LETTERED = Counter(
 WEBHOOK_DELIVERIES = Counter(
     "releasewatch_notifier_webhook_deliveries_total",
     "Alert stream messages handled by webhook delivery, by message type and outcome (delivered, "
-    "already_delivered, no_webhook, not_for_channels, retry, refused, unreadable).",
+    "already_delivered, no_webhook, for_another_channel, not_for_channels, retry, refused, unreadable).",
     ["type", "outcome"],
+)
+EMAIL_DELIVERIES = Counter(
+    "releasewatch_notifier_email_deliveries_total",
+    "Alert stream messages handled by e-mail delivery, by message type and outcome (delivered, "
+    "already_delivered, no_recipients, for_another_channel, not_for_channels, retry, refused, unreadable).",
+    ["type", "outcome"],
+)
+EMAIL_RECIPIENTS_REFUSED = Counter(
+    "releasewatch_notifier_email_recipients_refused_total",
+    "Recipients the SMTP server refused while it took the message for the office's other recipients.",
 )
 BATCH_SECONDS = Histogram(
     "releasewatch_notifier_batch_seconds",

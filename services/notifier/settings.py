@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 from pathlib import Path
 from typing import Literal
@@ -10,12 +11,16 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from notifier.adapters.smtp import SmtpSecurity, SmtpServer
 from notifier.domain.feeds import FeedPolicy
+from notifier.emails import OfficeRecipients, parse_recipients
 from notifier.matching import MatchConfig, fitted_model
 from notifier.scheduler import SchedulePolicy, parse_durations
 from notifier.webhooks import OfficeWebhook, parse_webhooks
 
 __all__ = ["NotifierSettings"]
+
+_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+")
 
 
 def _default_consumer_name() -> str:
@@ -140,6 +145,36 @@ class NotifierSettings(BaseSettings):
     feed_surge_factor: float = Field(
         default=10.0, gt=1, description="A surge: this many times the facility's usual releases per window."
     )
+    email_recipients: str | None = Field(
+        default=None,
+        description='E-mail recipients per field office, as JSON: {"LOS": {"to": [...], "escalation_to": [...]}}.',
+    )
+    email_recipients_file: Path | None = Field(default=None, description="A file holding that JSON (both may be used).")
+    email_from: str | None = Field(default=None, description="The From address of alert e-mails.")
+    email_link_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public base URL of the API: an e-mail links to <this>/v1/alerts/<alert_id>.",
+    )
+    email_html: bool = Field(default=True, description="Send an HTML part beside the plain text.")
+    email_max_attempts: int = Field(
+        default=8, ge=1, description="Attempts at sending one message before it goes to the dead letters."
+    )
+    email_backoff_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Wait after a failed attempt; doubles per attempt, up to RW_RECLAIM_IDLE_SECONDS (seconds).",
+    )
+    smtp_host: str | None = Field(default=None, description="The SMTP server (needed once any office has recipients).")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="Its port (587 submission, 465 TLS, 25).")
+    smtp_security: SmtpSecurity = Field(
+        default="starttls",
+        description="starttls (upgrade required), tls (TLS from the first byte, port 465) or none (plain).",
+    )
+    smtp_username: str | None = Field(default=None, description="Login, if the server asks for one.")
+    smtp_password: SecretStr | None = Field(default=None, description="Its password; never logged.")
+    smtp_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long sending one e-mail may take, connecting included (seconds)."
+    )
 
     shutdown_grace_seconds: float = Field(
         default=10.0, ge=0, description="On SIGTERM, how long a batch in flight may take to finish."
@@ -177,6 +212,37 @@ class NotifierSettings(BaseSettings):
         inline = self.webhooks.get_secret_value() if self.webhooks is not None else None
         from_file = self.webhooks_file.read_bytes() if self.webhooks_file is not None else None
         return parse_webhooks(inline, from_file)
+
+    @model_validator(mode="after")
+    def _email_recipients_parse(self) -> NotifierSettings:
+        offices = self.email_offices()
+        if any(office.to or office.escalation_to for office in offices.values()):
+            missing = [
+                name
+                for name, value in (("RW_SMTP_HOST", self.smtp_host), ("RW_EMAIL_FROM", self.email_from))
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"offices have e-mail recipients, so {' and '.join(missing)} must be set")
+        if self.email_from is not None and not _ADDRESS.fullmatch(self.email_from):
+            raise ValueError("RW_EMAIL_FROM must be one address, e.g. releasewatch@example.gov")
+        return self
+
+    def email_offices(self) -> dict[str, OfficeRecipients]:
+        """The offices' e-mail recipients: ``RW_EMAIL_RECIPIENTS``, then ``RW_EMAIL_RECIPIENTS_FILE`` (which wins
+        per office)."""
+        from_file = self.email_recipients_file.read_bytes() if self.email_recipients_file is not None else None
+        return parse_recipients(self.email_recipients, from_file)
+
+    def smtp_server(self) -> SmtpServer:
+        return SmtpServer(
+            host=self.smtp_host or "localhost",
+            port=self.smtp_port,
+            security=self.smtp_security,
+            username=self.smtp_username,
+            password=self.smtp_password.get_secret_value() if self.smtp_password is not None else None,
+            timeout_seconds=self.smtp_timeout_seconds,
+        )
 
     def match_config(self) -> MatchConfig:
         return MatchConfig(

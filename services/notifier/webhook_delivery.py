@@ -18,7 +18,8 @@ concurrently, each bounded by ``RW_WEBHOOK_TIMEOUT_SECONDS``:
   failure, and is acknowledged.
 - **any other 4xx, or a redirect**: refused; to the dead letters at once with
   the status, and acknowledged.
-- **an office with no webhook**, or a message type channels do not deliver:
+- **an office with no webhook**, a message type channels do not deliver, or a dead letter of another
+  channel replayed for that channel alone (``for_group``):
   acknowledged and counted, nothing posted. An entry that is not a readable
   alert message goes to the dead letters.
 
@@ -43,12 +44,12 @@ from pydantic import Field, TypeAdapter, ValidationError
 from contracts import AlertNotice, AlertRaised, AlertStep, TimelineEntry
 from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.delivery_records import DeliveryRecords
-from notifier.adapters.stream_entries import StreamEntry
+from notifier.adapters.stream_entries import StreamEntry, replayed_for_another_group
 from notifier.metrics import WEBHOOK_DELIVERIES
+from notifier.retry_later import RetryPolicy, retry_after_backoff
 from notifier.webhooks import (
     DeliveryVerdict,
     OfficeWebhook,
-    backoff_seconds,
     timeline_detail,
     verdict_for_status,
     webhook_request,
@@ -66,25 +67,19 @@ _messages: TypeAdapter[AlertRaised | AlertNotice] = TypeAdapter(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_attempts: int  # posts of one entry before it is dead-lettered
-    backoff_base_seconds: float  # wait after the first failed attempt; doubles per attempt
-    backoff_cap_seconds: float  # the longest wait: the reclaim subscriber's idle time (RW_RECLAIM_IDLE_SECONDS)
-
-
 @dataclass
 class DeliveryReport:
     entries: int = 0
     delivered: int = 0
-    skipped: int = 0  # already delivered, no webhook for the office, or not a message for channels
+    skipped: int = 0  # already delivered, no webhook for the office, replayed for another channel, not for channels
     dead_lettered: int = 0
     left_pending: set[str] = field(default_factory=set)  # to retry after a backoff: BatchRunner leaves them
 
 
 @dataclass(frozen=True, slots=True)
 class _Attempt:
-    outcome: str  # delivered, already_delivered, no_webhook, not_for_channels, retry, refused, unreadable
+    outcome: str  # delivered, already_delivered, no_webhook, for_another_channel, not_for_channels, retry, refused,
+    # unreadable
     reason: str = ""
 
 
@@ -153,7 +148,14 @@ class WebhookDeliveryProcessor:
                 if attempt >= self._policy.max_attempts:
                     failed.append((entry, f"webhook not delivered after {attempt} attempts; last: {reason}"))
                     continue
-                await self._back_off(entry, attempt)
+                await retry_after_backoff(
+                    self._client,
+                    entry,
+                    group=self._group,
+                    consumer=self._consumer,
+                    attempt=attempt,
+                    policy=self._policy,
+                )
                 report.left_pending.add(entry.message_id)
                 log.info(
                     "webhook delivery failed; retried later",
@@ -180,6 +182,8 @@ class WebhookDeliveryProcessor:
             return _Attempt("unreadable", f"not a valid alert message: {where}"[:1000])
         if delivered_before:
             return _Attempt("already_delivered")
+        if replayed_for_another_group(entry, self._group):
+            return _Attempt("for_another_channel")
         webhook = self._webhooks.get(message.alert.field_office)
         if webhook is None:
             return _Attempt("no_webhook")
@@ -205,20 +209,3 @@ class WebhookDeliveryProcessor:
             extra={"message_id": entry.message_id, "alert_id": message.alert.alert_id, "type": message.type},
         )
         return _Attempt("delivered")
-
-    async def _back_off(self, entry: StreamEntry, attempt: int) -> None:
-        """Make the entry claimable by the reclaim subscriber (idle >= the cap) after the backoff, not before.
-
-        XCLAIM to this consumer with IDLE sets how long the entry counts as idle; JUSTID keeps its
-        delivery count, so the count stays the number of attempts."""
-        cap = self._policy.backoff_cap_seconds
-        wait = backoff_seconds(attempt, base=self._policy.backoff_base_seconds, cap=cap)
-        await self._client.xclaim(
-            entry.stream,
-            self._group,
-            self._consumer,
-            0,
-            [entry.message_id],
-            idle=int((cap - wait) * 1000),
-            justid=True,
-        )

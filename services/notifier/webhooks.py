@@ -25,6 +25,7 @@ from enum import StrEnum
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
 
 from contracts import AlertNotice, AlertRaised
+from notifier.retry_later import backoff_seconds
 
 __all__ = [
     "DeliveryVerdict",
@@ -117,12 +118,6 @@ def verdict_for_status(status: int) -> DeliveryVerdict:
     return DeliveryVerdict.REFUSED
 
 
-def backoff_seconds(attempt: int, *, base: float, cap: float) -> float:
-    """How long to wait after failed attempt ``attempt`` (1, 2, ...): ``base`` doubling, at most ``cap``."""
-    doublings = max(attempt - 1, 0)
-    return min(base * float(2**doublings), cap)
-
-
 def _duration(seconds: int) -> str:
     for unit, size in (("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
@@ -130,10 +125,10 @@ def _duration(seconds: int) -> str:
     return f"{seconds}s"
 
 
-def timeline_detail(message: AlertRaised | AlertNotice) -> str:
-    """The detail of the ``delivered`` step: which message reached the webhook."""
+def timeline_detail(message: AlertRaised | AlertNotice, *, channel: str = "webhook") -> str:
+    """The detail of the ``delivered`` step: which message reached the office, by which channel."""
     if message.type == "alert_escalated":
-        return f"escalation webhook level {message.level or 1}"
+        return f"escalation {channel} level {message.level or 1}"
     if message.type == "alert_reminded" and message.lead_seconds is not None:
-        return f"webhook alert_reminded {_duration(message.lead_seconds)}"
-    return f"webhook {message.type}"
+        return f"{channel} alert_reminded {_duration(message.lead_seconds)}"
+    return f"{channel} {message.type}"

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from pydantic import BaseModel
 
-from contracts import DeadLetter, RedisNames
+from contracts import REPLAYED_FOR_GROUP_FIELD, DeadLetter, RedisNames
 from runtime import RedisClient
 
 __all__ = [
@@ -66,7 +66,8 @@ class DeadLetterOperations:
         self._clock = clock
         self._claim = client.register_script(_CLAIM_SCRIPT)
         # Only the streams our consumers read can take a replay: a dead letter's fields are data, not orders.
-        # The alert stream's readers are the channels (webhooks): a replay there is one more delivery attempt.
+        # The alert stream's readers are the channels (webhooks, e-mail): a replay there is one more delivery
+        # attempt, by the channel that failed it alone.
         self._replayable = {names.custody_events, names.detainer_changes, names.alert_reviews, names.alerts_raised}
 
     async def newest(self, *, limit: int, before: str | None, open_only: bool) -> list[DeadLetterView]:
@@ -127,7 +128,11 @@ class DeadLetterOperations:
         await self._claim_for(
             entry_id, Disposition(state=DispositionState.REPLAYING, by=actor, at=self._clock()), force=force
         )
-        new_id = await self._client.xadd(view.dead_letter.stream, view.dead_letter.fields)  # type: ignore[arg-type]
+        fields = dict(view.dead_letter.fields)
+        if view.dead_letter.stream == self._names.alerts_raised:
+            # Every channel reads the alert stream: the replay is for the one that failed it, not again for all.
+            fields[REPLAYED_FOR_GROUP_FIELD] = view.dead_letter.group
+        new_id = await self._client.xadd(view.dead_letter.stream, fields)  # type: ignore[arg-type]
         done = Disposition(
             state=DispositionState.REPLAYED,
             by=actor,

@@ -1,4 +1,6 @@
-"""Which alert stream entries reached their webhook, and the ``delivered`` step on the alert's timeline."""
+"""Which alert stream entries reached their office by one channel, and the ``delivered`` step on the alert's
+timeline. Each channel marks its entries in its own set (webhooks: ``alerts_delivered``, e-mail:
+``alerts_emailed``), so one channel's delivery never stands for another's."""
 
 from __future__ import annotations
 
@@ -19,16 +21,17 @@ _SWAP_ATTEMPTS = 10  # compare-and-swap rounds against concurrent writers of the
 
 
 class DeliveryRecords:
-    def __init__(self, client: RedisClient, names: RedisNames) -> None:
+    def __init__(self, client: RedisClient, names: RedisNames, *, delivered_key: str | None = None) -> None:
         self._client = client
         self._names = names
+        self._delivered = delivered_key or names.alerts_delivered  # the channel's set of delivered entry ids
         self._record = client.register_script(_RECORD_SCRIPT)
 
     async def delivered_among(self, entry_ids: Sequence[str]) -> set[str]:
         """Those of ``entry_ids`` already delivered (a redelivery of the stream entry)."""
         if not entry_ids:
             return set()
-        scores: list[float | None] = await self._client.zmscore(self._names.alerts_delivered, list(entry_ids))
+        scores: list[float | None] = await self._client.zmscore(self._delivered, list(entry_ids))
         return {entry_id for entry_id, score in zip(entry_ids, scores, strict=True) if score is not None}
 
     async def record(self, entry_id: str, alert_id: str, step: TimelineEntry) -> bool:
@@ -43,7 +46,7 @@ class DeliveryRecords:
                 after = alert.model_copy(update={"timeline": (*alert.timeline, step)}).model_dump_json().encode()
             reply = int(
                 await self._record(
-                    keys=[names.alert(alert_id), names.alerts_delivered, names.alerts_raised],
+                    keys=[names.alert(alert_id), self._delivered, names.alerts_raised],
                     args=[entry_id, entry_ms, raw or b"", after],
                 )
             )

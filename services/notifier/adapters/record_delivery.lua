@@ -1,5 +1,6 @@
--- Record that one alert stream entry reached its webhook, once: the alert's timeline gains its
--- `delivered` step (compare and swap on the record) and the entry is marked delivered, together.
+-- Record that one alert stream entry reached its office by one channel (webhook, e-mail), once: the alert's
+-- timeline gains its `delivered` step (compare and swap on the record) and the entry is marked delivered in the
+-- channel's set, together.
 --
 -- KEYS[1] the alert record   KEYS[2] the delivered entries (sorted set by entry time)   KEYS[3] the alert stream
 -- ARGV[1] stream entry id   ARGV[2] its time (ms)   ARGV[3] the record as read ('' if missing)

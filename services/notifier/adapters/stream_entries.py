@@ -16,7 +16,16 @@ from typing import Any
 from faststream.message import StreamMessage
 from faststream.redis.message import BatchStreamMessage
 
-__all__ = ["DATA_FIELD", "StreamEntry", "keep_raw_entries", "raw_entries", "text_fields"]
+from contracts import REPLAYED_FOR_GROUP_FIELD
+
+__all__ = [
+    "DATA_FIELD",
+    "StreamEntry",
+    "keep_raw_entries",
+    "raw_entries",
+    "replayed_for_another_group",
+    "text_fields",
+]
 
 DATA_FIELD = b"__data__"
 
@@ -59,3 +68,9 @@ def text_fields(fields: dict[bytes, bytes]) -> dict[str, str]:
         key.decode("utf-8", "backslashreplace"): value.decode("utf-8", "backslashreplace")
         for key, value in fields.items()
     }
+
+
+def replayed_for_another_group(entry: StreamEntry, group: str) -> bool:
+    """A dead letter another consumer group failed, replayed for that group alone: ``group`` leaves it."""
+    for_group = entry.fields.get(REPLAYED_FOR_GROUP_FIELD.encode())
+    return for_group is not None and for_group.decode("utf-8", "replace") != group

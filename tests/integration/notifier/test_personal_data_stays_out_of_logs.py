@@ -11,18 +11,26 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from email.message import EmailMessage
+from typing import cast
 
 import httpx
 import pytest
 from redis.asyncio import Redis
 
-from contracts import NOTIFIER_GROUP, RedisNames
+from contracts import EMAILS_GROUP, NOTIFIER_GROUP, RedisNames
 from ingest.app import create_app
 from ingest.settings import IngestSettings
 from notifier.adapters.dead_letters import DeadLetterWriter
+from notifier.adapters.delivery_records import DeliveryRecords
+from notifier.adapters.smtp import SendOutcome
+from notifier.adapters.stream_entries import StreamEntry
 from notifier.delivery import BatchRunner
-from runtime import configure_logging
+from notifier.email_delivery import EmailDeliveryProcessor, MailSettings
+from notifier.emails import OfficeRecipients
+from notifier.retry_later import RetryPolicy
+from runtime import configure_logging, ensure_consumer_group
 from tests import samples
 from tests.integration.notifier.conftest import IngestApi, NotifierInstance, Streams, fixed_clock
 
@@ -64,6 +72,44 @@ class FailsOnce:
         if not self.failed:
             self.failed = True
             raise ValueError("boom")
+
+
+class DefersTheFirstEmail:
+    """An SMTP server that answers 451 to the first e-mail and takes every other one."""
+
+    def __init__(self) -> None:
+        self.sent: list[EmailMessage] = []
+
+    async def send(self, message: EmailMessage, *, sender: str, recipients: Sequence[str]) -> SendOutcome:
+        self.sent.append(message)
+        if len(self.sent) == 1:
+            return SendOutcome(0, refused=len(recipients), code=451, reason="every recipient refused; replies [451]")
+        return SendOutcome(len(recipients))
+
+
+async def _email_the_alerts(redis_client: Redis, names: RedisNames) -> DefersTheFirstEmail:
+    await ensure_consumer_group(redis_client, names.alerts_raised, EMAILS_GROUP)
+    reply = cast(
+        list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]],
+        await redis_client.xreadgroup(EMAILS_GROUP, "test", {names.alerts_raised: ">"}),
+    )
+    entries = [StreamEntry(names.alerts_raised, i.decode(), fields) for i, fields in reply[0][1]]
+    server = DefersTheFirstEmail()
+    processor = EmailDeliveryProcessor(
+        client=redis_client,
+        names=names,
+        group=EMAILS_GROUP,
+        consumer="test",
+        transport=server,
+        offices={"LOS": OfficeRecipients(to=("duty@los.example.gov",))},
+        mail=MailSettings(sender="rw@alerts.example.gov", link_base_url="http://rw", with_html=True),
+        records=DeliveryRecords(redis_client, names, delivered_key=names.alerts_emailed),
+        dead_letters=DeadLetterWriter(redis_client, names, clock=fixed_clock),
+        policy=RetryPolicy(max_attempts=3, backoff_base_seconds=0.1, backoff_cap_seconds=1.0),
+    )
+    await processor.process(entries)
+    await processor.process(entries)  # the deferred one again; the other is already delivered
+    return server
 
 
 async def test_logs_name_no_personal_data_whatever_happens(
@@ -111,10 +157,15 @@ async def test_logs_name_no_personal_data_whatever_happens(
         max_deliveries=1,
     )
     await runner.run(await streams.new_custody_events())
+    smtp = await _email_the_alerts(redis_client, names)
 
     logged = service_logs.getvalue()
     assert "alert raised" in logged  # the logs did speak
     assert "unhandled error" in logged  # including the corrupt record's traceback
     assert "message dead-lettered" in logged
+    assert "alert e-mailed" in logged
+    assert "e-mail delivery failed; retried later" in logged
+    assert any("GARCIA LOPEZ" in str(mail) for mail in smtp.sent)  # the office's own data went to the office
+    assert "duty@los.example.gov" not in logged
     for value in PERSONAL_DATA:
         assert value not in logged, f"{value!r} reached the logs"

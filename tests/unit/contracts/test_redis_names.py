@@ -41,6 +41,8 @@ DETAINER_KEYS = [
 ALERT_KEYS = [
     NAMES.alert("al_abc"),
     NAMES.alerts_raised,
+    NAMES.alerts_delivered,
+    NAMES.alerts_emailed,
     NAMES.alert_reviews,
     NAMES.alert_listing(),
     NAMES.alert_listing(field_office="LOS"),

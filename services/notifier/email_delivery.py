@@ -1,0 +1,269 @@
+"""E-mailing the alert stream to the field offices' recipients: retried with backoff, never dropped.
+
+The ``emails`` consumer group reads the alert stream (``alert_raised``, ``alert_reminded``,
+``alert_escalated``) apart from the webhooks' ``deliveries`` group, so each channel progresses and fails
+on its own. ``EmailDeliveryProcessor`` sends each message as one e-mail to its office's recipients
+(``notifier.emails``), written by ``notifier.email_message``, a batch's e-mails concurrently (at most
+``_CONCURRENT_SENDS`` at once), each bounded by ``RW_SMTP_TIMEOUT_SECONDS``:
+
+- **the server took it** (for at least one recipient): delivered. The alert's timeline gains a
+  ``delivered`` step (``e-mail alert_raised``) and the entry is marked in ``alerts_emailed``, in one
+  script; the entry is acknowledged. A redelivered entry already marked is acknowledged without a
+  second e-mail. Recipients refused while others took it are counted, not retried (a retry would send
+  the others a second copy).
+- **a 4xx reply, a timeout, no connection**: the entry stays pending and is retried after
+  ``RW_EMAIL_BACKOFF_SECONDS`` doubling per attempt (``notifier.retry_later``); after
+  ``RW_EMAIL_MAX_ATTEMPTS`` it goes to the dead letters with the last failure, and is acknowledged.
+- **a 5xx reply** (to the sender, the data, the login, or to every recipient): refused; to the dead
+  letters at once with the reply code, and acknowledged.
+- **an office with no recipients**, a message type channels do not deliver, or a dead letter of another
+  channel replayed for it alone: acknowledged and counted, nothing sent. An entry that is not a readable
+  alert message goes to the dead letters.
+
+Delivery is at least once (a message the server took but whose answer was lost, or a crash before the
+record, is sent again); every sending of one message carries the same ``Message-ID``, and the timeline
+shows one ``delivered`` per entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, cast
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from contracts import AlertNotice, AlertRaised, AlertStep, Detainer, RedisNames, TimelineEntry
+from notifier.adapters.dead_letters import DeadLetterWriter
+from notifier.adapters.delivery_records import DeliveryRecords
+from notifier.adapters.smtp import MailTransport
+from notifier.adapters.stream_entries import StreamEntry, replayed_for_another_group
+from notifier.email_message import render_email
+from notifier.emails import MailVerdict, OfficeRecipients, recipients_for, verdict_for_reply
+from notifier.metrics import EMAIL_DELIVERIES, EMAIL_RECIPIENTS_REFUSED
+from notifier.retry_later import RetryPolicy, retry_after_backoff
+from notifier.webhook_delivery import DeliveryReport
+from notifier.webhooks import timeline_detail
+from runtime import RedisClient
+
+__all__ = ["EmailDeliveryProcessor", "MailSettings"]
+
+log = logging.getLogger(__name__)
+
+_CONCURRENT_SENDS = 8  # per batch: SMTP servers limit connections per client
+_DELIVERED_TYPES = frozenset({"alert_raised", "alert_reminded", "alert_escalated"})
+_CHANNEL = "e-mail"  # in the timeline's detail
+_messages: TypeAdapter[AlertRaised | AlertNotice] = TypeAdapter(
+    Annotated[AlertRaised | AlertNotice, Field(discriminator="type")]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    sender: str  # the From address (RW_EMAIL_FROM)
+    link_base_url: str  # where the alert's link points (RW_EMAIL_LINK_BASE_URL)
+    with_html: bool  # an HTML alternative beside the plain text
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    outcome: str  # delivered, already_delivered, no_recipients, for_another_channel, not_for_channels, retry,
+    # refused, unreadable
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _ToSend:
+    message: AlertRaised | AlertNotice
+    recipients: tuple[str, ...]
+
+
+def _type_of(entry: StreamEntry) -> str:
+    raw = entry.fields.get(b"type", b"").decode("utf-8", "replace")
+    return raw if raw in _DELIVERED_TYPES else "other"
+
+
+async def _decided(attempt: _Attempt) -> _Attempt:
+    return attempt
+
+
+def _unreadable(error: ValidationError) -> _Attempt:
+    where = "; ".join(
+        f"{'.'.join(str(part) for part in detail['loc'])}: {detail['msg']}"
+        for detail in error.errors(include_input=False, include_url=False)[:5]
+    )
+    return _Attempt("unreadable", f"not a valid alert message: {where}"[:1000])
+
+
+class EmailDeliveryProcessor:
+    def __init__(
+        self,
+        *,
+        client: RedisClient,
+        names: RedisNames,
+        group: str,
+        consumer: str,
+        transport: MailTransport,
+        offices: Mapping[str, OfficeRecipients],
+        mail: MailSettings,
+        records: DeliveryRecords,
+        dead_letters: DeadLetterWriter,
+        policy: RetryPolicy,
+        clock: Callable[[], float] = time.time,  # seconds since the epoch
+    ) -> None:
+        self._client = client
+        self._names = names
+        self._group = group
+        self._consumer = consumer
+        self._transport = transport
+        self._offices = dict(offices)
+        self._mail = mail
+        self._records = records
+        self._dead_letters = dead_letters
+        self._policy = policy
+        self._clock = clock
+        self._gate = asyncio.Semaphore(_CONCURRENT_SENDS)
+
+    async def process(self, entries: Sequence[StreamEntry]) -> DeliveryReport:
+        report = DeliveryReport(entries=len(entries))
+        if not entries:
+            return report
+        delivered_before = await self._records.delivered_among([entry.message_id for entry in entries])
+        plans = [self._plan(entry, entry.message_id in delivered_before) for entry in entries]
+        detainers = await self._detainers(
+            {plan.message.alert.detainer_id for plan in plans if isinstance(plan, _ToSend)}
+        )
+        answers = await asyncio.gather(
+            *(
+                self._send(entry, plan, detainers.get(plan.message.alert.detainer_id))
+                if isinstance(plan, _ToSend)
+                else _decided(plan)
+                for entry, plan in zip(entries, plans, strict=True)
+            ),
+            return_exceptions=True,
+        )
+        failed: list[tuple[StreamEntry, str]] = []
+        to_retry: list[tuple[StreamEntry, str]] = []
+        for entry, answer in zip(entries, answers, strict=True):
+            if isinstance(answer, BaseException):
+                if not isinstance(answer, Exception):
+                    raise answer
+                # Ours or Redis's (recording the delivery): retried like the server's failure.
+                answer = _Attempt("retry", f"e-mail failed: {type(answer).__name__}: {answer}"[:500])
+            EMAIL_DELIVERIES.labels(type=_type_of(entry), outcome=answer.outcome).inc()
+            if answer.outcome == "delivered":
+                report.delivered += 1
+            elif answer.outcome in ("refused", "unreadable"):
+                failed.append((entry, answer.reason))
+            elif answer.outcome == "retry":
+                to_retry.append((entry, answer.reason))
+            else:
+                report.skipped += 1
+        if to_retry:
+            counts = await self._dead_letters.delivery_counts(
+                to_retry[0][0].stream, self._group, [entry.message_id for entry, _ in to_retry]
+            )
+            for entry, reason in to_retry:
+                attempt = counts[entry.message_id]
+                if attempt >= self._policy.max_attempts:
+                    failed.append((entry, f"e-mail not delivered after {attempt} attempts; last: {reason}"))
+                    continue
+                await retry_after_backoff(
+                    self._client,
+                    entry,
+                    group=self._group,
+                    consumer=self._consumer,
+                    attempt=attempt,
+                    policy=self._policy,
+                )
+                report.left_pending.add(entry.message_id)
+                log.info(
+                    "e-mail delivery failed; retried later",
+                    extra={"message_id": entry.message_id, "attempt": attempt, "reason": reason},
+                )
+        await self._dead_letters.send(self._group, failed)
+        report.dead_lettered = len(failed)
+        return report
+
+    def _plan(self, entry: StreamEntry, delivered_before: bool) -> _ToSend | _Attempt:
+        """What to do with one entry, before any I/O: an e-mail to send, or the outcome already."""
+        if _type_of(entry) == "other":
+            if entry.data is None or b"type" not in entry.fields:
+                return _Attempt("unreadable", "no __data__ or type field: not written by the releasewatch notifier")
+            return _Attempt("not_for_channels")
+        if entry.data is None:
+            return _Attempt("unreadable", "no __data__ field: not written by the releasewatch notifier")
+        try:
+            message = _messages.validate_json(entry.data, extra="ignore")
+        except ValidationError as error:
+            return _unreadable(error)
+        if delivered_before:
+            return _Attempt("already_delivered")
+        if replayed_for_another_group(entry, self._group):
+            return _Attempt("for_another_channel")
+        recipients = recipients_for(self._offices.get(message.alert.field_office), message)
+        if not recipients:
+            return _Attempt("no_recipients")
+        return _ToSend(message, recipients)
+
+    async def _detainers(self, detainer_ids: set[str]) -> dict[str, Detainer]:
+        """The detainers the e-mails are about, to name the person as the office lodged it (one MGET)."""
+        if not detainer_ids:
+            return {}
+        ordered = sorted(detainer_ids)
+        raw = cast(list[bytes | None], await self._client.mget([self._names.detainer(i) for i in ordered]))
+        found: dict[str, Detainer] = {}
+        for detainer_id, record in zip(ordered, raw, strict=True):
+            if record is None:
+                continue
+            try:
+                found[detainer_id] = Detainer.model_validate_json(record, extra="ignore")
+            except ValidationError:  # the e-mail goes without the lodged name rather than not at all
+                log.warning("detainer record unreadable; e-mailed without it", extra={"detainer_id": detainer_id})
+        return found
+
+    async def _send(self, entry: StreamEntry, plan: _ToSend, detainer: Detainer | None) -> _Attempt:
+        message = plan.message
+        email = render_email(
+            message,
+            detainer,
+            sender=self._mail.sender,
+            recipients=plan.recipients,
+            link_base_url=self._mail.link_base_url,
+            delivery_id=entry.message_id,
+            sent_at=datetime.fromtimestamp(self._clock(), UTC),
+            with_html=self._mail.with_html,
+        )
+        async with self._gate:
+            sent = await self._transport.send(email, sender=self._mail.sender, recipients=plan.recipients)
+        if not sent.accepted:
+            verdict = verdict_for_reply(sent.code)
+            if verdict is MailVerdict.REFUSED:
+                return _Attempt("refused", f"the SMTP server refused the e-mail ({sent.reason}): not retried")
+            return _Attempt("retry", sent.reason)
+        if sent.refused:
+            EMAIL_RECIPIENTS_REFUSED.inc(sent.refused)
+            log.warning(
+                "some recipients refused the e-mail",
+                extra={"message_id": entry.message_id, "alert_id": message.alert.alert_id, "refused": sent.refused},
+            )
+        step = TimelineEntry(
+            at=datetime.fromtimestamp(self._clock(), UTC),
+            what=AlertStep.DELIVERED,
+            detail=timeline_detail(message, channel=_CHANNEL),
+        )
+        await self._records.record(entry.message_id, message.alert.alert_id, step)
+        log.info(
+            "alert e-mailed",
+            extra={
+                "message_id": entry.message_id,
+                "alert_id": message.alert.alert_id,
+                "type": message.type,
+                "recipients": sent.accepted,
+            },
+        )
+        return _Attempt("delivered")

@@ -1,0 +1,245 @@
+"""The e-mail a duty officer reads for one alert stream message: subject, plain text, HTML, headers.
+
+Pure: no I/O. The subject carries what to act on and where (kind, release time, facility and booking) and
+no personal data, since subjects travel through more systems than bodies do; the body is the office's own
+data going to the office: the person as the office lodged the detainer on them and as the jail booked
+them, the facility and booking, the times, the match in short, the alert id and its link.
+
+``Message-ID`` is derived from the alert and the message (its type, and the reminder's lead or the
+escalation's level), never from the attempt: a message sent again (a retry, a crash before it was
+recorded, a replayed dead letter) carries the same id, so a mail client or a person sees it is the same
+one. Reminders and escalations refer to the alert's first message (``In-Reply-To``), so a mail client
+threads them under it.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from contracts import Alert, AlertKind, AlertNotice, AlertRaised, Detainer, MatchEvidence, Person
+
+__all__ = ["EmailContent", "message_id_for", "render_email", "subject_for"]
+
+_HEADLINES = {
+    AlertKind.IN_CUSTODY: "In custody",
+    AlertKind.RELEASE_SCHEDULED: "Release scheduled",
+    AlertKind.RELEASED: "Released",
+    AlertKind.TRANSFERRED: "Transferred",
+    AlertKind.POSSIBLE_MATCH: "Possible match to review",
+}
+
+_ACTIONS = {
+    AlertKind.IN_CUSTODY: "The person is in custody. Decide whether to assume custody, and acknowledge the alert.",
+    AlertKind.RELEASE_SCHEDULED: "A release time is known. Arrange to assume custody before it, and acknowledge "
+    "the alert.",
+    AlertKind.RELEASED: "The person has left custody.",
+    AlertKind.TRANSFERRED: "The person was moved to another facility; the detainer follows them.",
+    AlertKind.POSSIBLE_MATCH: "The booked person may be the detainer's subject. Review the evidence and confirm or "
+    "reject the match before acting on it.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EmailContent:
+    """What the message says, before it becomes MIME."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _with_local(moment: datetime) -> str:
+    """UTC, and the facility's own clock when it sent another offset."""
+    offset = moment.utcoffset()
+    if offset is None or not offset:
+        return _utc(moment)
+    return f"{_utc(moment)} ({moment.strftime('%Y-%m-%d %H:%M %z')} at the facility)"
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _headline(alert: Alert) -> str:
+    headline = _HEADLINES[alert.kind]
+    if alert.kind is AlertKind.RELEASE_SCHEDULED and alert.scheduled_release_at is not None:
+        return f"{headline} {_utc(alert.scheduled_release_at)}"
+    if alert.kind is AlertKind.RELEASED:
+        when = f" {_utc(alert.released_at)}" if alert.released_at is not None else ""
+        return f"{headline}{when}" + (" without notice" if alert.released_without_notice else "")
+    if alert.kind is AlertKind.TRANSFERRED and alert.to_facility_ori is not None:
+        return f"{headline} to {alert.to_facility_ori}"
+    return headline
+
+
+def subject_for(message: AlertRaised | AlertNotice) -> str:
+    """e.g. ``Release scheduled 2026-12-03 14:00 UTC — CA0194200 booking 2026-004512``; a reminder or an
+    escalation says so first."""
+    alert = message.alert
+    subject = f"{_headline(alert)} — {alert.facility_ori} booking {alert.booking_number}"
+    if message.type == "alert_reminded":
+        lead = f" {_duration(message.lead_seconds)} before release" if message.lead_seconds is not None else ""
+        return f"Reminder{lead}: {subject}"
+    if message.type == "alert_escalated":
+        return f"Escalation level {message.level or 1}, not acknowledged: {subject}"
+    return subject
+
+
+def message_id_for(message: AlertRaised | AlertNotice, *, domain: str) -> str:
+    """The same for every sending of one message: the alert, the message type, the lead or the level."""
+    alert_id = message.alert.alert_id
+    if message.type == "alert_reminded":
+        return f"<{alert_id}.reminded.{message.lead_seconds or 0}s@{domain}>"
+    if message.type == "alert_escalated":
+        return f"<{alert_id}.escalated.{message.level or 1}@{domain}>"
+    return f"<{alert_id}.raised@{domain}>"
+
+
+def _person(person: Person) -> str:
+    names = " ".join(part for part in (person.first_name, person.middle_name) if part)
+    described = [f"{person.last_name}, {names}", f"born {person.date_of_birth}", f"sex {person.sex.value}"]
+    if person.a_number:
+        described.append(f"A-number {person.a_number}")
+    if person.fbi_number:
+        described.append(f"FBI {person.fbi_number}")
+    if person.state_id is not None:
+        described.append(f"state id {person.state_id.state} {person.state_id.number}")
+    return "; ".join(described)
+
+
+def _match(match: MatchEvidence) -> str:
+    text = f"{match.decision.value.replace('_', ' ')} by {match.rule}"
+    if match.score is not None:
+        text += f", score {match.score:.1f}"
+    if match.margin is not None:
+        text += f" (margin {match.margin:.1f})"
+    if match.fields:
+        text += "; " + ", ".join(f"{field.field} {field.level}" for field in match.fields)
+    return text
+
+
+def _situation(message: AlertRaised | AlertNotice) -> str:
+    """The first line: what happened and, for a notice, why this message now."""
+    alert = message.alert
+    if message.type == "alert_reminded":
+        lead = _duration(message.lead_seconds) if message.lead_seconds is not None else "soon"
+        return f"REMINDER: the release is {lead} away. {_ACTIONS[alert.kind]}"
+    if message.type == "alert_escalated":
+        return f"ESCALATION level {message.level or 1}: nobody acknowledged this alert in time. {_ACTIONS[alert.kind]}"
+    return _ACTIONS[alert.kind]
+
+
+def _facts(alert: Alert, detainer: Detainer | None) -> list[tuple[str, str]]:
+    facts: list[tuple[str, str]] = []
+    if detainer is not None:
+        facts.append(("Detainer subject", _person(detainer.person)))
+    if alert.person is not None:
+        facts.append(("Booked as", _person(alert.person)))
+    detainer_text = alert.detainer_id + (f" ({detainer.form.value})" if detainer is not None else "")
+    facts += [
+        ("Detainer", detainer_text),
+        ("Facility", alert.facility_ori),
+        ("Booking", alert.booking_number),
+    ]
+    if alert.scheduled_release_at is not None:
+        facts.append(("Release scheduled", _with_local(alert.scheduled_release_at)))
+    if alert.release_reason is not None:
+        facts.append(("Release reason", alert.release_reason.value.replace("_", " ")))
+    if alert.released_at is not None:
+        facts.append(("Released", _with_local(alert.released_at)))
+    if alert.kind is AlertKind.RELEASED:
+        if alert.released_without_notice:
+            facts.append(("Notice", "none: released without notice"))
+        elif alert.notice_given:
+            hours = f", {alert.notice_lead_hours:g} h ahead" if alert.notice_lead_hours is not None else ""
+            facts.append(("Notice", f"given{hours}"))
+    if alert.to_facility_ori is not None:
+        facts.append(("Moved to", alert.to_facility_ori))
+    facts += [
+        ("Occurred", _with_local(alert.occurred_at)),
+        ("Raised", _utc(alert.raised_at)),
+        ("Match", _match(alert.match)),
+        ("Alert", f"{alert.alert_id} ({alert.kind.value}, {alert.status.value})"),
+    ]
+    return facts
+
+
+def _link(link_base_url: str, alert_id: str) -> str:
+    return f"{link_base_url.rstrip('/')}/v1/alerts/{alert_id}"
+
+
+def _content(message: AlertRaised | AlertNotice, detainer: Detainer | None, *, link_base_url: str) -> EmailContent:
+    alert = message.alert
+    facts = _facts(alert, detainer)
+    link = _link(link_base_url, alert.alert_id)
+    width = max(len(label) for label, _ in facts) + 2
+    lines = [
+        f"{alert.field_office}: {_headline(alert)}",
+        "",
+        _situation(message),
+        "",
+        *(f"{label + ':':<{width}}{value}" for label, value in facts),
+        "",
+        f"Open the alert: {link}",
+        "",
+        "-- ",
+        "releasewatch: advance notice of releases from custody. Sent to the office's configured recipients.",
+    ]
+    rows = "".join(
+        f"<tr><th align='left' valign='top'>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>"
+        for label, value in facts
+    )
+    body = (
+        "<!DOCTYPE html><html><body>"
+        f"<h2>{html.escape(alert.field_office)}: {html.escape(_headline(alert))}</h2>"
+        f"<p><strong>{html.escape(_situation(message))}</strong></p>"
+        f"<table cellpadding='4'>{rows}</table>"
+        f"<p><a href='{html.escape(link, quote=True)}'>Open the alert</a></p>"
+        "</body></html>"
+    )
+    return EmailContent(subject_for(message), "\n".join(lines) + "\n", body)
+
+
+def render_email(
+    message: AlertRaised | AlertNotice,
+    detainer: Detainer | None,
+    *,
+    sender: str,
+    recipients: tuple[str, ...],
+    link_base_url: str,
+    delivery_id: str,
+    sent_at: datetime,
+    with_html: bool = True,
+) -> EmailMessage:
+    """The MIME message for one alert stream message (``delivery_id``: its stream entry id)."""
+    content = _content(message, detainer, link_base_url=link_base_url)
+    domain = sender.rpartition("@")[2] or "releasewatch.invalid"
+    email = EmailMessage()
+    email["Subject"] = content.subject
+    email["From"] = sender
+    email["To"] = ", ".join(recipients)
+    email["Date"] = format_datetime(sent_at.astimezone(UTC))
+    email["Message-ID"] = message_id_for(message, domain=domain)
+    if message.type != "alert_raised":
+        first = message_id_for(AlertRaised(alert=message.alert), domain=domain)
+        email["In-Reply-To"] = first
+        email["References"] = first
+    email["X-Releasewatch-Event"] = message.type
+    email["X-Releasewatch-Alert-Id"] = message.alert.alert_id
+    email["X-Releasewatch-Delivery"] = delivery_id
+    email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
+    email.set_content(content.text)
+    if with_html:
+        email.add_alternative(content.html, subtype="html")
+    return email

@@ -1,0 +1,260 @@
+"""Alert e-mails, without I/O: the subject and body of each kind of message, its headers, who gets it,
+what the server's reply means, and the configuration."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from contracts import (
+    Alert,
+    AlertKind,
+    AlertNotice,
+    AlertRaised,
+    AlertTrigger,
+    FieldAgreement,
+    MatchDecision,
+    MatchEvidence,
+    ReleaseReason,
+)
+from notifier.email_message import message_id_for, render_email, subject_for
+from notifier.emails import MailVerdict, OfficeRecipients, parse_recipients, recipients_for, verdict_for_reply
+from notifier.settings import NotifierSettings
+from tests.unit.notifier.builders import at, detainer, person
+
+SENT_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def an_alert(kind: AlertKind = AlertKind.IN_CUSTODY, **overrides: Any) -> Alert:
+    values: dict[str, Any] = {
+        "alert_id": "al_1",
+        "kind": kind,
+        "field_office": "LOS",
+        "detainer_id": "LOS-2026-000871",
+        "facility_ori": "CA0194200",
+        "booking_number": "2026-004512",
+        "raised_at": at("2026-11-25T12:00:00+00:00"),
+        "occurred_at": at("2026-11-25T03:00:00-08:00"),
+        "trigger": AlertTrigger.CUSTODY_EVENT,
+        "person": person(),
+        "match": MatchEvidence(
+            decision=MatchDecision.MATCH,
+            rule="identifier",
+            score=31.25,
+            margin=9.5,
+            fields=(FieldAgreement(field="a_number", level="exact"), FieldAgreement(field="sex", level="exact")),
+        ),
+        **overrides,
+    }
+    return Alert(**values)
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    content: str = part.get_content()  # type: ignore[attr-defined]
+    return content
+
+
+def rendered(message: AlertRaised | AlertNotice, **overrides: Any) -> EmailMessage:
+    values: dict[str, Any] = {
+        "sender": "releasewatch@alerts.example.gov",
+        "recipients": ("duty@los.example.gov",),
+        "link_base_url": "https://rw.example.gov/",
+        "delivery_id": "1764072000000-0",
+        "sent_at": SENT_AT,
+        **overrides,
+    }
+    return render_email(message, detainer(), **values)
+
+
+@pytest.mark.parametrize(
+    ("alert", "subject"),
+    [
+        pytest.param(an_alert(), "In custody — CA0194200 booking 2026-004512", id="in_custody"),
+        pytest.param(
+            an_alert(
+                AlertKind.RELEASE_SCHEDULED,
+                scheduled_release_at=at("2026-12-03T06:00:00-08:00"),
+                release_reason=ReleaseReason.BAIL_POSTED,
+            ),
+            "Release scheduled 2026-12-03 14:00 UTC — CA0194200 booking 2026-004512",
+            id="release_scheduled",
+        ),
+        pytest.param(
+            an_alert(AlertKind.RELEASED, released_at=at("2026-12-03T14:05:00+00:00"), released_without_notice=True),
+            "Released 2026-12-03 14:05 UTC without notice — CA0194200 booking 2026-004512",
+            id="released_without_notice",
+        ),
+        pytest.param(
+            an_alert(AlertKind.TRANSFERRED, to_facility_ori="CA0190000"),
+            "Transferred to CA0190000 — CA0194200 booking 2026-004512",
+            id="transferred",
+        ),
+        pytest.param(
+            an_alert(
+                AlertKind.POSSIBLE_MATCH, match=MatchEvidence(decision=MatchDecision.POSSIBLE_MATCH, rule="score")
+            ),
+            "Possible match to review — CA0194200 booking 2026-004512",
+            id="possible_match",
+        ),
+    ],
+)
+def test_the_subject_says_the_kind_the_release_time_and_where_without_personal_data(alert: Alert, subject: str) -> None:
+    assert subject_for(AlertRaised(alert=alert)) == subject
+    assert "GARCIA" not in subject
+
+
+def test_a_reminder_and_an_escalation_say_so_before_the_alert_subject() -> None:
+    alert = an_alert(AlertKind.RELEASE_SCHEDULED, scheduled_release_at=at("2026-12-03T14:00:00+00:00"))
+
+    reminder = subject_for(AlertNotice(type="alert_reminded", alert=alert, lead_seconds=4 * 3600))
+    escalation = subject_for(AlertNotice(type="alert_escalated", alert=alert, level=2))
+
+    assert (
+        reminder == "Reminder 4h before release: Release scheduled 2026-12-03 14:00 UTC — CA0194200 booking 2026-004512"
+    )
+    assert escalation.startswith("Escalation level 2, not acknowledged: Release scheduled 2026-12-03 14:00 UTC")
+
+
+def test_the_body_holds_what_the_officer_must_act_on() -> None:
+    alert = an_alert(
+        AlertKind.RELEASE_SCHEDULED,
+        scheduled_release_at=at("2026-12-03T06:00:00-08:00"),
+        release_reason=ReleaseReason.BAIL_POSTED,
+    )
+
+    text = text_of(rendered(AlertRaised(alert=alert)))
+
+    assert "LOS: Release scheduled 2026-12-03 14:00 UTC" in text
+    assert "Arrange to assume custody before it" in text
+    facts = {label: value.strip() for label, _, value in (line.partition(":") for line in text.splitlines())}
+    assert facts["Detainer subject"].startswith("GARCIA LOPEZ, JOSE LUIS; born 1990-04-17; sex M; A-number A012345678")
+    assert facts["Booked as"].startswith("GARCIA LOPEZ, JOSE LUIS")
+    assert "LOS-2026-000871 (I-247A)" in text
+    assert "2026-12-03 14:00 UTC (2026-12-03 06:00 -0800 at the facility)" in text
+    assert "bail posted" in text
+    assert "match by identifier, score 31.2 (margin 9.5); a_number exact, sex exact" in text
+    assert "al_1 (release_scheduled, open)" in text
+    assert "https://rw.example.gov/v1/alerts/al_1" in text
+
+
+def test_a_released_alert_says_whether_notice_came_first() -> None:
+    with_notice = an_alert(
+        AlertKind.RELEASED, released_at=at("2026-12-03T14:05:00+00:00"), notice_given=True, notice_lead_hours=52.5
+    )
+    without = an_alert(AlertKind.RELEASED, released_at=at("2026-12-03T14:05:00+00:00"), released_without_notice=True)
+
+    assert "given, 52.5 h ahead" in text_of(rendered(AlertRaised(alert=with_notice)))
+    assert "none: released without notice" in text_of(rendered(AlertRaised(alert=without)))
+
+
+def test_a_reminder_and_an_escalation_open_with_why_this_message_now() -> None:
+    alert = an_alert(AlertKind.RELEASE_SCHEDULED, scheduled_release_at=at("2026-12-03T14:00:00+00:00"))
+
+    reminder = text_of(rendered(AlertNotice(type="alert_reminded", alert=alert, lead_seconds=24 * 3600)))
+    escalation = text_of(rendered(AlertNotice(type="alert_escalated", alert=alert, level=1)))
+
+    assert "REMINDER: the release is 1d away." in reminder
+    assert "ESCALATION level 1: nobody acknowledged this alert in time." in escalation
+
+
+def test_the_headers_name_the_message_the_same_way_on_every_sending_and_thread_notices_under_the_alert() -> None:
+    alert = an_alert()
+    raised = rendered(AlertRaised(alert=alert))
+    again = rendered(AlertRaised(alert=alert), delivery_id="1764072999999-0", sent_at=datetime(2027, 1, 1, tzinfo=UTC))
+    reminder = rendered(AlertNotice(type="alert_reminded", alert=alert, lead_seconds=3600))
+
+    assert raised["Message-ID"] == "<al_1.raised@alerts.example.gov>"
+    assert again["Message-ID"] == raised["Message-ID"]
+    assert raised["X-Releasewatch-Delivery"] == "1764072000000-0"
+    assert raised["To"] == "duty@los.example.gov"
+    assert raised["In-Reply-To"] is None
+    assert reminder["Message-ID"] == "<al_1.reminded.3600s@alerts.example.gov>"
+    assert reminder["In-Reply-To"] == raised["Message-ID"]
+
+
+def test_each_reminder_lead_and_escalation_level_is_its_own_message() -> None:
+    alert = an_alert()
+    ids = {
+        message_id_for(message, domain="x.gov")
+        for message in (
+            AlertRaised(alert=alert),
+            AlertNotice(type="alert_reminded", alert=alert, lead_seconds=3600),
+            AlertNotice(type="alert_reminded", alert=alert, lead_seconds=4 * 3600),
+            AlertNotice(type="alert_escalated", alert=alert, level=1),
+            AlertNotice(type="alert_escalated", alert=alert, level=2),
+        )
+    }
+
+    assert len(ids) == 5
+
+
+def test_the_html_part_escapes_what_it_shows() -> None:
+    alert = an_alert(resolution_note=None, detainer_id="LOS-2026-000871")
+    message = rendered(AlertRaised(alert=alert), link_base_url="https://rw.example.gov/?a=<b>")
+
+    html_part = message.get_body(preferencelist=("html",))
+    assert html_part is not None
+    html: str = html_part.get_content()  # type: ignore[attr-defined]
+    assert "<b>" not in html
+    assert "&lt;b&gt;" in html
+    assert rendered(AlertRaised(alert=alert), with_html=False).get_body(preferencelist=("html",)) is None
+
+
+def test_escalations_also_go_to_the_escalation_recipients_and_everything_else_to_the_office() -> None:
+    office = OfficeRecipients(to=("duty@los.gov", "desk@los.gov"), escalation_to=("boss@los.gov", "duty@los.gov"))
+    alert = an_alert()
+
+    assert recipients_for(office, AlertRaised(alert=alert)) == ("duty@los.gov", "desk@los.gov")
+    assert recipients_for(office, AlertNotice(type="alert_escalated", alert=alert, level=1)) == (
+        "duty@los.gov",
+        "desk@los.gov",
+        "boss@los.gov",
+    )
+    assert recipients_for(None, AlertRaised(alert=alert)) == ()
+
+
+@pytest.mark.parametrize(
+    ("code", "verdict"),
+    [
+        (None, MailVerdict.RETRY),
+        (421, MailVerdict.RETRY),
+        (451, MailVerdict.RETRY),
+        (452, MailVerdict.RETRY),
+        (535, MailVerdict.REFUSED),
+        (550, MailVerdict.REFUSED),
+        (554, MailVerdict.REFUSED),
+    ],
+)
+def test_what_a_reply_to_a_refused_email_means(code: int | None, verdict: MailVerdict) -> None:
+    assert verdict_for_reply(code) is verdict
+
+
+def test_recipients_are_single_addresses_and_a_refusal_names_where_not_what() -> None:
+    offices = parse_recipients(json.dumps({"LOS": {"to": ["duty@los.gov"]}}))
+    assert offices["LOS"].to == ("duty@los.gov",)
+
+    with pytest.raises(ValueError, match=r"LOS\.to\.0") as refused:
+        parse_recipients(json.dumps({"LOS": {"to": ["Duty <duty@los.gov>\r\nBcc: x@y.z"]}}))
+    assert "duty@los.gov" not in str(refused.value)
+
+
+def test_recipients_without_an_smtp_server_and_a_sender_are_refused_at_start() -> None:
+    recipients = json.dumps({"LOS": {"to": ["duty@los.gov"]}})
+
+    with pytest.raises(ValidationError, match="RW_SMTP_HOST and RW_EMAIL_FROM"):
+        NotifierSettings(email_recipients=recipients)
+    settings = NotifierSettings(
+        email_recipients=recipients, smtp_host="smtp.los.gov", email_from="rw@los.gov", smtp_password="hunter2-secret"
+    )
+
+    assert settings.email_offices()["LOS"].to == ("duty@los.gov",)
+    assert "hunter2-secret" not in repr(settings)
+    assert "hunter2-secret" not in repr(settings.smtp_server())
+    assert settings.smtp_server().password == "hunter2-secret"
