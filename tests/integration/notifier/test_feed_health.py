@@ -3,8 +3,11 @@ releases holding a facility's alerts until an operator delivers or discards them
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+import os
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +16,7 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import AlertKind, RedisNames
+from ingest.settings import IngestSettings
 from notifier.adapters.feed_stats import FeedStats
 from notifier.domain.feeds import FeedPolicy
 from notifier.feed_health import FeedMonitor
@@ -26,6 +30,7 @@ from tests.integration.notifier.conftest import (
     build_ports,
     without_identifiers_but,
 )
+from tests.integration.serving import served_over_tcp
 
 JAIL = "CA0194200"
 OTHER_JAIL = "TX2270000"
@@ -279,3 +284,47 @@ async def test_a_hold_decision_names_what_is_wrong(watched: Watched, api: httpx.
     assert bad.status_code == 422
     assert {error["pointer"] for error in bad.json()["errors"]} == {"#/action", "#/note"}
     assert (await api.get(f"/v1/ops/feeds/{JAIL}")).status_code == 404  # never sent anything
+
+
+async def releasewatch(api: str, *args: str) -> tuple[int, str]:
+    """The operator's command, as a terminal runs it (the server it talks to runs in this event loop)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "releasewatch",
+        *args,
+        "--api",
+        api,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, "COLUMNS": "250"},
+    )
+    async with asyncio.timeout(60):
+        output, _ = await process.communicate()
+    return process.returncode or 0, output.decode()
+
+
+async def test_an_operator_at_a_terminal_sees_the_held_feed_and_delivers_its_alerts(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, ingest_settings: IngestSettings, outcome: Outcome
+) -> None:
+    await book_all(watched, streams, ingest_api)
+    await ingest_api.submit(*(release_of(index) for index in range(3)))
+    await watched.notifier.custody.process(await streams.new_custody_events())
+
+    async with served_over_tcp(ingest_settings) as served:
+        api = str(served.client.base_url)
+        code, listing = await releasewatch(api, "feeds", "list")
+        assert code == 0, listing
+        assert JAIL in listing
+        assert "surge" in listing
+
+        code, answer = await releasewatch(api, "feeds", "hold", JAIL, "deliver", "--note", "court-ordered releases")
+        assert code == 0, answer
+        assert "3 alert(s) held now" in answer
+
+        code, refused = await releasewatch(api, "feeds", "hold", JAIL, "discard", "--note", "too late")
+        assert code == 1
+        assert "not held" in refused or "decided already" in refused
+
+    await watched.monitor.check_all()
+    assert released_kinds(await outcome.alert_kinds("LOS")) == 3
