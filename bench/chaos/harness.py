@@ -41,6 +41,9 @@ NOTIFIER_ENV = {
     "RW_SHUTDOWN_GRACE_SECONDS": "5",
     "RW_STREAM_RETENTION_SECONDS": "3600",  # the check reads the whole custody stream at the end
     "RW_DETAINER_SYNC_SECONDS": "1",
+    # The feed plays days of releases in seconds: at the default thresholds feed health would (rightly)
+    # hold them as a surge. Holds are tested in tests/integration/notifier/test_feed_health.py.
+    "RW_FEED_SURGE_MIN_RELEASES": "1000000",
 }
 
 
