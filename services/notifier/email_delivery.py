@@ -33,20 +33,20 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, cast
+from typing import cast
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from contracts import AlertNotice, AlertRaised, AlertStep, Detainer, RedisNames, TimelineEntry
+from contracts import AlertStep, Detainer, RedisNames, TimelineEntry
 from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.delivery_records import DeliveryRecords
 from notifier.adapters.smtp import MailTransport
-from notifier.adapters.stream_entries import StreamEntry, replayed_for_another_group
+from notifier.adapters.stream_entries import StreamEntry
+from notifier.channel_delivery import Attempt, ChannelMessage, ChannelQueue, DeliveryReport, read_message
 from notifier.email_message import render_email
 from notifier.emails import MailVerdict, OfficeRecipients, recipients_for, verdict_for_reply
 from notifier.metrics import EMAIL_DELIVERIES, EMAIL_RECIPIENTS_REFUSED
-from notifier.retry_later import RetryPolicy, retry_after_backoff
-from notifier.webhook_delivery import DeliveryReport
+from notifier.retry_later import RetryPolicy
 from notifier.webhooks import timeline_detail
 from runtime import RedisClient
 
@@ -55,11 +55,7 @@ __all__ = ["EmailDeliveryProcessor", "MailSettings"]
 log = logging.getLogger(__name__)
 
 _CONCURRENT_SENDS = 8  # per batch: SMTP servers limit connections per client
-_DELIVERED_TYPES = frozenset({"alert_raised", "alert_reminded", "alert_escalated"})
-_CHANNEL = "e-mail"  # in the timeline's detail
-_messages: TypeAdapter[AlertRaised | AlertNotice] = TypeAdapter(
-    Annotated[AlertRaised | AlertNotice, Field(discriminator="type")]
-)
+_CHANNEL = "e-mail"  # in the timeline's detail, reasons and log lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,33 +66,13 @@ class MailSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class _Attempt:
-    outcome: str  # delivered, already_delivered, no_recipients, for_another_channel, not_for_channels, retry,
-    # refused, unreadable
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class _ToSend:
-    message: AlertRaised | AlertNotice
+    message: ChannelMessage
     recipients: tuple[str, ...]
 
 
-def _type_of(entry: StreamEntry) -> str:
-    raw = entry.fields.get(b"type", b"").decode("utf-8", "replace")
-    return raw if raw in _DELIVERED_TYPES else "other"
-
-
-async def _decided(attempt: _Attempt) -> _Attempt:
+async def _decided(attempt: Attempt) -> Attempt:
     return attempt
-
-
-def _unreadable(error: ValidationError) -> _Attempt:
-    where = "; ".join(
-        f"{'.'.join(str(part) for part in detail['loc'])}: {detail['msg']}"
-        for detail in error.errors(include_input=False, include_url=False)[:5]
-    )
-    return _Attempt("unreadable", f"not a valid alert message: {where}"[:1000])
 
 
 class EmailDeliveryProcessor:
@@ -115,23 +91,19 @@ class EmailDeliveryProcessor:
         policy: RetryPolicy,
         clock: Callable[[], float] = time.time,  # seconds since the epoch
     ) -> None:
+        self._queue = ChannelQueue(client, dead_letters, group, consumer, policy, _CHANNEL, EMAIL_DELIVERIES)
         self._client = client
         self._names = names
-        self._group = group
-        self._consumer = consumer
         self._transport = transport
         self._offices = dict(offices)
         self._mail = mail
         self._records = records
-        self._dead_letters = dead_letters
-        self._policy = policy
         self._clock = clock
         self._gate = asyncio.Semaphore(_CONCURRENT_SENDS)
 
     async def process(self, entries: Sequence[StreamEntry]) -> DeliveryReport:
-        report = DeliveryReport(entries=len(entries))
         if not entries:
-            return report
+            return DeliveryReport()
         delivered_before = await self._records.delivered_among([entry.message_id for entry in entries])
         plans = [self._plan(entry, entry.message_id in delivered_before) for entry in entries]
         detainers = await self._detainers(
@@ -146,68 +118,16 @@ class EmailDeliveryProcessor:
             ),
             return_exceptions=True,
         )
-        failed: list[tuple[StreamEntry, str]] = []
-        to_retry: list[tuple[StreamEntry, str]] = []
-        for entry, answer in zip(entries, answers, strict=True):
-            if isinstance(answer, BaseException):
-                if not isinstance(answer, Exception):
-                    raise answer
-                # Ours or Redis's (recording the delivery): retried like the server's failure.
-                answer = _Attempt("retry", f"e-mail failed: {type(answer).__name__}: {answer}"[:500])
-            EMAIL_DELIVERIES.labels(type=_type_of(entry), outcome=answer.outcome).inc()
-            if answer.outcome == "delivered":
-                report.delivered += 1
-            elif answer.outcome in ("refused", "unreadable"):
-                failed.append((entry, answer.reason))
-            elif answer.outcome == "retry":
-                to_retry.append((entry, answer.reason))
-            else:
-                report.skipped += 1
-        if to_retry:
-            counts = await self._dead_letters.delivery_counts(
-                to_retry[0][0].stream, self._group, [entry.message_id for entry, _ in to_retry]
-            )
-            for entry, reason in to_retry:
-                attempt = counts[entry.message_id]
-                if attempt >= self._policy.max_attempts:
-                    failed.append((entry, f"e-mail not delivered after {attempt} attempts; last: {reason}"))
-                    continue
-                await retry_after_backoff(
-                    self._client,
-                    entry,
-                    group=self._group,
-                    consumer=self._consumer,
-                    attempt=attempt,
-                    policy=self._policy,
-                )
-                report.left_pending.add(entry.message_id)
-                log.info(
-                    "e-mail delivery failed; retried later",
-                    extra={"message_id": entry.message_id, "attempt": attempt, "reason": reason},
-                )
-        await self._dead_letters.send(self._group, failed)
-        report.dead_lettered = len(failed)
-        return report
+        return await self._queue.settle(entries, answers)
 
-    def _plan(self, entry: StreamEntry, delivered_before: bool) -> _ToSend | _Attempt:
+    def _plan(self, entry: StreamEntry, delivered_before: bool) -> _ToSend | Attempt:
         """What to do with one entry, before any I/O: an e-mail to send, or the outcome already."""
-        if _type_of(entry) == "other":
-            if entry.data is None or b"type" not in entry.fields:
-                return _Attempt("unreadable", "no __data__ or type field: not written by the releasewatch notifier")
-            return _Attempt("not_for_channels")
-        if entry.data is None:
-            return _Attempt("unreadable", "no __data__ field: not written by the releasewatch notifier")
-        try:
-            message = _messages.validate_json(entry.data, extra="ignore")
-        except ValidationError as error:
-            return _unreadable(error)
-        if delivered_before:
-            return _Attempt("already_delivered")
-        if replayed_for_another_group(entry, self._group):
-            return _Attempt("for_another_channel")
+        message = read_message(entry, delivered_before=delivered_before, group=self._queue.group)
+        if isinstance(message, Attempt):
+            return message
         recipients = recipients_for(self._offices.get(message.alert.field_office), message)
         if not recipients:
-            return _Attempt("no_recipients")
+            return Attempt("no_recipients")
         return _ToSend(message, recipients)
 
     async def _detainers(self, detainer_ids: set[str]) -> dict[str, Detainer]:
@@ -226,7 +146,7 @@ class EmailDeliveryProcessor:
                 log.warning("detainer record unreadable; e-mailed without it", extra={"detainer_id": detainer_id})
         return found
 
-    async def _send(self, entry: StreamEntry, plan: _ToSend, detainer: Detainer | None) -> _Attempt:
+    async def _send(self, entry: StreamEntry, plan: _ToSend, detainer: Detainer | None) -> Attempt:
         message = plan.message
         email = render_email(
             message,
@@ -243,8 +163,8 @@ class EmailDeliveryProcessor:
         if not sent.accepted:
             verdict = verdict_for_reply(sent.code)
             if verdict is MailVerdict.REFUSED:
-                return _Attempt("refused", f"the SMTP server refused the e-mail ({sent.reason}): not retried")
-            return _Attempt("retry", sent.reason)
+                return Attempt("refused", f"the SMTP server refused the e-mail ({sent.reason}): not retried")
+            return Attempt("retry", sent.reason)
         if sent.refused:
             EMAIL_RECIPIENTS_REFUSED.inc(sent.refused)
             log.warning(
@@ -266,4 +186,4 @@ class EmailDeliveryProcessor:
                 "recipients": sent.accepted,
             },
         )
-        return _Attempt("delivered")
+        return Attempt("delivered")
