@@ -16,9 +16,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from contracts import AlertNotice, AlertRaised
+from notifier.office_config import parse_per_office
 
 __all__ = ["EmailAddress", "MailVerdict", "OfficeRecipients", "parse_recipients", "recipients_for", "verdict_for_reply"]
 
@@ -35,25 +36,10 @@ class OfficeRecipients(BaseModel):
     escalation_to: tuple[EmailAddress, ...] = Field(default=(), description="Escalations, besides to.")
 
 
-_offices = TypeAdapter(dict[str, OfficeRecipients])
-
-
 def parse_recipients(*documents: str | bytes | None) -> dict[str, OfficeRecipients]:
     """The offices' recipients from JSON documents, later ones overriding earlier ones per office.
     Errors name where, never what: an address is an officer's, not for a start-up log."""
-    offices: dict[str, OfficeRecipients] = {}
-    for document in documents:
-        if not document:
-            continue
-        try:
-            offices.update(_offices.validate_json(document))
-        except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(part) for part in detail['loc']) or '(root)'}: {detail['msg']}"
-                for detail in error.errors(include_input=False, include_url=False)[:10]
-            )
-            raise ValueError(f"e-mail recipients are not valid: {problems}") from None
-    return offices
+    return parse_per_office(OfficeRecipients, documents, what="e-mail recipients")
 
 
 def recipients_for(office: OfficeRecipients | None, message: AlertRaised | AlertNotice) -> tuple[str, ...]:

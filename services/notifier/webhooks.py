@@ -22,9 +22,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr
 
 from contracts import AlertNotice, AlertRaised
+from notifier.office_config import parse_per_office
 from notifier.retry_later import backoff_seconds
 
 __all__ = [
@@ -52,25 +53,10 @@ class OfficeWebhook(BaseModel):
     escalation_url: AnyHttpUrl | None = Field(default=None, description="Escalations go here (else to url).")
 
 
-_offices = TypeAdapter(dict[str, OfficeWebhook])
-
-
 def parse_webhooks(*documents: str | bytes | None) -> dict[str, OfficeWebhook]:
     """The offices' webhooks from JSON documents (``{"LOS": {"url": ..., "secret": ...}}``), later ones
     overriding earlier ones per office. Errors name where, never what (a secret must not reach a log)."""
-    offices: dict[str, OfficeWebhook] = {}
-    for document in documents:
-        if not document:
-            continue
-        try:
-            offices.update(_offices.validate_json(document))
-        except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(part) for part in detail['loc']) or '(root)'}: {detail['msg']}"
-                for detail in error.errors(include_input=False, include_url=False)[:10]
-            )
-            raise ValueError(f"webhooks are not valid: {problems}") from None
-    return offices
+    return parse_per_office(OfficeWebhook, documents, what="webhooks")
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
