@@ -11,14 +11,15 @@ gauges Prometheus alerts on.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from contracts.feeds import DecidedHold, FeedHealth, FeedHold, FeedStatus
 from notifier.adapters.alert_store import AlertStore
-from notifier.adapters.feed_stats import FeedActivity, FeedStats
-from notifier.domain.feeds import FeedCounts, judge_feed, should_hold
+from notifier.adapters.feed_stats import FeedActivity, FeedState, FeedStats
+from notifier.domain.feeds import judge_feed, should_hold
 from notifier.metrics import FEED_ALARMS, FEEDS_BY_STATUS
 
 __all__ = ["FeedMonitor"]
@@ -41,7 +42,8 @@ class FeedMonitor:
         now_ms = int(self._clock().timestamp() * 1000)
         held: set[str] = set()
         policy = self._stats.policy
-        for facility, (counts, hold) in (await self._stats.record(activity, now_ms=now_ms)).items():
+        for facility, state in (await self._stats.record(activity, now_ms=now_ms)).items():
+            counts, hold = state.counts, state.hold
             if hold is None and activity[facility].releases and should_hold(counts, policy):
                 hold = FeedHold(
                     since=self._clock(),
@@ -68,16 +70,16 @@ class FeedMonitor:
             return await self._alerts.release_held(facility)
         return await self._alerts.discard_held(facility)
 
-    async def _settle_holds(self, counted: dict[str, tuple[FeedCounts, FeedHold | None]]) -> dict[str, int]:
+    async def _settle_holds(self, states: dict[str, FeedState]) -> dict[str, int]:
         """Carry out the decided holds; returns the alerts each facility holds after."""
         await self._alerts.plan_leaving_hold()  # what a crash left between release and planning
-        facilities = sorted(counted)
+        facilities = sorted(states)
         held = await self._alerts.held_counts(facilities)
-        last = await self._stats.last_decisions([ori for ori in facilities if counted[ori][1] is None and held[ori]])
         for facility in facilities:
-            counts, hold = counted[facility]
-            decision = hold.decision if hold is not None else last.get(facility)
-            if decision is None:
+            state = states[facility]
+            # A hold decided, or alerts a batch in flight held after its hold ended: its decision stands.
+            decision = state.hold.decision if state.hold is not None else state.last_decision
+            if decision is None or (state.hold is None and not held[facility]):
                 continue
             moved = await self._carry_out(facility, decision)
             held[facility] -= moved
@@ -86,27 +88,26 @@ class FeedMonitor:
                     "held alerts settled",
                     extra={"facility_ori": facility, "action": decision.action, "alerts": moved},
                 )
-            elif hold is not None:  # nothing was left to move (this check or the last): the hold ends
+            elif state.hold is not None:  # nothing was left to move (this check or the last): the hold ends
                 await self._stats.end_hold(facility, decision)
-                counted[facility] = (counts, None)
+                states[facility] = dataclasses.replace(state, hold=None)
                 log.info("feed hold ended", extra={"facility_ori": facility, "action": decision.action})
         return held
 
     async def check_all(self) -> list[FeedHealth]:
         """Carry out operators' decisions on holds, judge every feed now; keep and return the judgements."""
         now = self._clock()
-        counted = await self._stats.count_all(now_ms=int(now.timestamp() * 1000))
-        held = await self._settle_holds(counted)
-        previous = await self._stats.previous_health(sorted(counted))
+        states = await self._stats.count_all(now_ms=int(now.timestamp() * 1000))
+        held = await self._settle_holds(states)
         healths = [
-            judge_feed(counts, self._stats.policy, hold=hold, previous=previous.get(ori)).model_copy(
+            judge_feed(state.counts, self._stats.policy, hold=state.hold, previous=state.health).model_copy(
                 update={"held_alerts": max(0, held.get(ori, 0))}
             )
-            for ori, (counts, hold) in counted.items()
+            for ori, state in states.items()
         ]
         await self._stats.keep_health(healths)
         for health in healths:
-            before = previous.get(health.facility_ori)
+            before = states[health.facility_ori].health
             was = before.status if before is not None else None
             if health.status is FeedStatus.SILENT and was is not FeedStatus.SILENT:
                 FEED_ALARMS.labels(alarm="silent").inc()

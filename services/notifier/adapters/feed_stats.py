@@ -19,7 +19,7 @@ from notifier.domain.feeds import FeedCounts, FeedPolicy
 from runtime import RedisClient
 from runtime.scripts import ScriptCall, call_script_many
 
-__all__ = ["FeedActivity", "FeedStats"]
+__all__ = ["FeedActivity", "FeedState", "FeedStats"]
 
 _RECORD_SCRIPT = (files(__package__) / "record_feed.lua").read_text()
 _HOLD_SCRIPT = """
@@ -42,6 +42,16 @@ class FeedActivity:
 
     entries: list[tuple[int, str]] = field(default_factory=list)
     releases: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What is kept of one facility's feed, read in the same script that counts it."""
+
+    counts: FeedCounts
+    hold: FeedHold | None  # in force now, with the operator's decision on it if one was taken
+    last_decision: DecidedHold | None  # the decision on the facility's last hold carried out
+    health: FeedHealth | None  # as last judged (None before the first check)
 
 
 def _text(value: object) -> str:
@@ -79,10 +89,8 @@ class FeedStats:
         ]
         return keys, args
 
-    async def record(
-        self, activity: Mapping[str, FeedActivity], *, now_ms: int
-    ) -> dict[str, tuple[FeedCounts, FeedHold | None]]:
-        """Count each facility's entries and releases; returns each one's counts and hold now in force."""
+    async def record(self, activity: Mapping[str, FeedActivity], *, now_ms: int) -> dict[str, FeedState]:
+        """Count each facility's entries and releases; returns each one's state, its hold now in force included."""
         if not activity:
             return {}
         facilities = sorted(activity)
@@ -91,23 +99,21 @@ class FeedStats:
             self._client, self._record, [self._call(ori, now_ms, activity[ori]) for ori in facilities]
         )
         return {
-            ori: _counts(ori, now_ms, reply)
-            for ori, reply in zip(facilities, replies, strict=True)
-            if reply is not None
+            ori: _state(ori, now_ms, reply) for ori, reply in zip(facilities, replies, strict=True) if reply is not None
         }
 
-    async def count_all(self, *, now_ms: int) -> dict[str, tuple[FeedCounts, FeedHold | None]]:
-        """Every facility's counts and hold, as the checker needs them."""
+    async def count_all(self, *, now_ms: int) -> dict[str, FeedState]:
+        """Every facility's state, as the checker needs it."""
         members = cast(set[bytes], await self._client.smembers(self._names.feeds))
         facilities = sorted(_text(member) for member in members)
-        counted: dict[str, tuple[FeedCounts, FeedHold | None]] = {}
+        counted: dict[str, FeedState] = {}
         for start in range(0, len(facilities), _CHUNK):
             chunk = facilities[start : start + _CHUNK]
             calls = [self._call(ori, now_ms, None) for ori in chunk]
             replies = await call_script_many(self._client, self._record, calls)
             for ori, reply in zip(chunk, replies, strict=True):
                 if reply is not None:
-                    counted[ori] = _counts(ori, now_ms, reply)
+                    counted[ori] = _state(ori, now_ms, reply)
         return counted
 
     async def hold(self, facility_ori: str, hold: FeedHold) -> bool:
@@ -120,33 +126,6 @@ class FeedStats:
         kept as the last one, for an alert a batch in flight held after it was carried out."""
         await self._end_hold(keys=[self._names.facility_feed(facility_ori)], args=[decision.model_dump_json()])
 
-    async def last_decisions(self, facilities: Sequence[str]) -> dict[str, DecidedHold]:
-        if not facilities:
-            return {}
-        async with self._client.pipeline(transaction=False) as pipe:
-            for ori in facilities:
-                pipe.hget(self._names.facility_feed(ori), "last_hold_decision")
-            replies: list[Any] = await pipe.execute()
-        return {
-            ori: DecidedHold.model_validate_json(raw)
-            for ori, raw in zip(facilities, replies, strict=True)
-            if raw is not None
-        }
-
-    async def previous_health(self, facilities: Sequence[str]) -> dict[str, FeedHealth]:
-        """The health last kept for each facility (none before its first check)."""
-        if not facilities:
-            return {}
-        async with self._client.pipeline(transaction=False) as pipe:
-            for ori in facilities:
-                pipe.hget(self._names.facility_feed(ori), "health")
-            replies: list[Any] = await pipe.execute()
-        return {
-            ori: FeedHealth.model_validate_json(raw)
-            for ori, raw in zip(facilities, replies, strict=True)
-            if raw is not None
-        }
-
     async def keep_health(self, healths: Iterable[FeedHealth]) -> None:
         async with self._client.pipeline(transaction=False) as pipe:
             for health in healths:
@@ -154,8 +133,9 @@ class FeedStats:
             await pipe.execute()
 
 
-def _counts(facility_ori: str, now_ms: int, reply: Sequence[Any]) -> tuple[FeedCounts, FeedHold | None]:
-    first, last, in_history, last_day, in_window, before_window, hold, decision, last_decision = reply
+def _state(facility_ori: str, now_ms: int, reply: Sequence[Any]) -> FeedState:
+    first, last, in_history, last_day, in_window, before_window, hold, decision, last_decision, health = reply
+    last_decided = None if last_decision is None else DecidedHold.model_validate_json(last_decision)
     counts = FeedCounts(
         facility_ori=facility_ori,
         now_ms=now_ms,
@@ -165,13 +145,14 @@ def _counts(facility_ori: str, now_ms: int, reply: Sequence[Any]) -> tuple[FeedC
         entries_last_24h=int(last_day),
         releases_in_window=int(in_window),
         releases_before_window=int(before_window),
-        last_decided_at_ms=(
-            None if last_decision is None else int(DecidedHold.model_validate_json(last_decision).at.timestamp() * 1000)
-        ),
+        last_decided_at_ms=None if last_decided is None else int(last_decided.at.timestamp() * 1000),
     )
-    if hold is None:
-        return counts, None
-    held = FeedHold.model_validate_json(hold)
-    if decision is not None:
+    held = None if hold is None else FeedHold.model_validate_json(hold)
+    if held is not None and decision is not None:
         held = held.model_copy(update={"decision": DecidedHold.model_validate_json(decision)})
-    return counts, held
+    return FeedState(
+        counts=counts,
+        hold=held,
+        last_decision=last_decided,
+        health=None if health is None else FeedHealth.model_validate_json(health),
+    )

@@ -8,7 +8,7 @@
 -- Returns nil for a facility that never sent anything (and nothing was added), else
 -- {first_seen_ms, last_sent_ms, entries in history, entries in the last 24 h, releases in the window,
 --  releases in the history before the window, the hold JSON or false, the operator's decision on it or false,
---  the last decision carried out or false}.
+--  the last decision carried out or false, the health last judged or false}.
 local now, history, window, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local first, last = nil, nil
 for i = 5, 4 + 2 * n, 2 do
@@ -25,7 +25,8 @@ if first ~= nil then
   if not kept[1] or tonumber(kept[1]) > first then redis.call('HSET', KEYS[1], 'first_seen_ms', first) end
   if not kept[2] or tonumber(kept[2]) < last then redis.call('HSET', KEYS[1], 'last_sent_ms', last) end
 end
-local state = redis.call('HMGET', KEYS[1], 'first_seen_ms', 'last_sent_ms', 'hold', 'hold_decision', 'last_hold_decision')
+local state = redis.call('HMGET', KEYS[1], 'first_seen_ms', 'last_sent_ms', 'hold', 'hold_decision', 'last_hold_decision',
+  'health')
 if not state[1] then
   return nil
 end
@@ -42,4 +43,5 @@ return {
   state[3] or false,
   state[4] or false,
   state[5] or false,
+  state[6] or false,
 }
