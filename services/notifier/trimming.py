@@ -28,7 +28,7 @@ from typing import Any, cast
 
 from redis.exceptions import ResponseError
 
-from runtime import RedisClient
+from runtime import RedisClient, as_text
 
 __all__ = ["StreamId", "StreamTrimmer", "TrimReport"]
 
@@ -60,10 +60,6 @@ class TrimReport:
     stream: str
     min_id: StreamId | None  # entries below this were trimmed; None: nothing may go
     trimmed: int
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class StreamTrimmer:
@@ -112,7 +108,7 @@ class StreamTrimmer:
             # Delivered and acknowledged: at or below last-delivered-id and below the oldest pending.
             bounds.append(StreamId.parse(group["last-delivered-id"]).next())
             if int(group.get("pending", 0)):
-                summary = await self._client.xpending(stream, _text(group["name"]))
+                summary = await self._client.xpending(stream, as_text(group["name"]))
                 if summary.get("min") is not None:
                     bounds.append(StreamId.parse(summary["min"]))
         boundary = min(bounds)

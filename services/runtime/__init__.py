@@ -6,6 +6,13 @@ passes values in.
 
 from runtime.groups import ensure_consumer_group
 from runtime.logs import configure_logging
-from runtime.redis import RedisClient, connect_redis, redis_is_reachable
+from runtime.redis import RedisClient, as_text, connect_redis, redis_is_reachable
 
-__all__ = ["RedisClient", "configure_logging", "connect_redis", "ensure_consumer_group", "redis_is_reachable"]
+__all__ = [
+    "RedisClient",
+    "as_text",
+    "configure_logging",
+    "connect_redis",
+    "ensure_consumer_group",
+    "redis_is_reachable",
+]

@@ -9,7 +9,7 @@ from typing import TypeAlias
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
-__all__ = ["RedisClient", "connect_redis", "redis_is_reachable"]
+__all__ = ["RedisClient", "as_text", "connect_redis", "redis_is_reachable"]
 
 RedisClient: TypeAlias = "Redis | RedisCluster"
 
@@ -41,3 +41,8 @@ async def redis_is_reachable(client: RedisClient, *, within_seconds: float = 1.0
     except (RedisError, OSError, TimeoutError) as error:
         log.warning("redis not reachable", extra={"error": type(error).__name__})
         return False
+
+
+def as_text(value: object) -> str:
+    """A reply value as text: Redis answers bytes (clients here do not decode responses)."""
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -21,7 +21,7 @@ from prometheus_client import Gauge
 from redis.exceptions import ResponseError
 
 from contracts import NOTIFIER_GROUP, RedisNames
-from runtime import RedisClient
+from runtime import RedisClient, as_text
 
 __all__ = ["BacklogGauge"]
 
@@ -61,12 +61,8 @@ class BacklogGauge:
             groups: list[dict[str, Any]] = await self._client.xinfo_groups(self._stream)
         except ResponseError:  # no stream yet: nothing accepted, nothing behind
             return 0
-        group = next((g for g in groups if _text(g.get("name")) == NOTIFIER_GROUP), None)
+        group = next((g for g in groups if as_text(g.get("name")) == NOTIFIER_GROUP), None)
         if group is not None and group.get("lag") is not None:
             return int(group["lag"]) + int(group.get("pending", 0))
         # No notifier has started (everything is behind), or a Redis without `lag`.
         return int(await self._client.xlen(self._stream))
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from contracts import RedisNames
 from contracts.feeds import DecidedHold, FeedHealth, FeedHold, FeedStatus
-from runtime import RedisClient
+from runtime import RedisClient, as_text
 
 __all__ = ["FeedReader", "HoldNotDecidableError"]
 
@@ -26,10 +26,6 @@ class HoldNotDecidableError(Exception):
         self.hold = hold
 
 
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 class FeedReader:
     def __init__(self, client: RedisClient, names: RedisNames) -> None:
         self._client = client
@@ -39,7 +35,7 @@ class FeedReader:
     async def all(self, *, status: FeedStatus | None = None) -> list[FeedHealth]:
         """Every feed as last judged, alarms first (surge, silent, new, ok), then by ORI."""
         members = cast(set[bytes], await self._client.smembers(self._names.feeds))
-        healths = await self._read(sorted(_text(member) for member in members))
+        healths = await self._read(sorted(as_text(member) for member in members))
         chosen = [health for health in healths if status is None or health.status is status]
         return sorted(chosen, key=lambda health: (_ORDER[health.status], health.facility_ori))
 

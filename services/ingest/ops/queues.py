@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from redis.exceptions import ResponseError
 
 from contracts import RedisNames
-from runtime import RedisClient
+from runtime import RedisClient, as_text
 
 __all__ = ["ConsumerView", "GroupView", "QueueReport", "StreamView", "describe_queues"]
 
@@ -43,10 +43,6 @@ class QueueReport(BaseModel):
     dead_letters_open: int  # dead letters nobody replayed or discarded yet
 
 
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def _age_of(entry_id: str | None, now_ms: float) -> float | None:
     if not entry_id or entry_id == "0-0":
         return None
@@ -54,19 +50,19 @@ def _age_of(entry_id: str | None, now_ms: float) -> float | None:
 
 
 async def _group(client: RedisClient, stream: str, raw: dict[str, Any], now_ms: float) -> GroupView:
-    name = _text(raw["name"])
+    name = as_text(raw["name"])
     summary: dict[str, Any] = await client.xpending(stream, name)
-    oldest = _text(summary["min"]) if summary.get("min") else None
+    oldest = as_text(summary["min"]) if summary.get("min") else None
     consumers: list[dict[str, Any]] = await client.xinfo_consumers(stream, name)
     return GroupView(
         name=name,
         pending=int(raw.get("pending", 0)),
         lag=int(raw["lag"]) if raw.get("lag") is not None else None,
-        last_delivered_id=_text(raw.get("last-delivered-id", "0-0")),
+        last_delivered_id=as_text(raw.get("last-delivered-id", "0-0")),
         oldest_pending_id=oldest,
         oldest_pending_age_seconds=_age_of(oldest, now_ms),
         consumers=[
-            ConsumerView(name=_text(c["name"]), pending=int(c["pending"]), idle_seconds=int(c["idle"]) / 1000)
+            ConsumerView(name=as_text(c["name"]), pending=int(c["pending"]), idle_seconds=int(c["idle"]) / 1000)
             for c in consumers
         ],
     )

@@ -16,7 +16,7 @@ from typing import Any, cast
 from contracts import RedisNames
 from contracts.feeds import DecidedHold, FeedHealth, FeedHold
 from notifier.domain.feeds import FeedCounts, FeedPolicy
-from runtime import RedisClient
+from runtime import RedisClient, as_text
 from runtime.scripts import ScriptCall, call_script_many
 
 __all__ = ["FeedActivity", "FeedState", "FeedStats"]
@@ -52,10 +52,6 @@ class FeedState:
     hold: FeedHold | None  # in force now, with the operator's decision on it if one was taken
     last_decision: DecidedHold | None  # the decision on the facility's last hold carried out
     health: FeedHealth | None  # as last judged (None before the first check)
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class FeedStats:
@@ -105,7 +101,7 @@ class FeedStats:
     async def count_all(self, *, now_ms: int) -> dict[str, FeedState]:
         """Every facility's state, as the checker needs it."""
         members = cast(set[bytes], await self._client.smembers(self._names.feeds))
-        facilities = sorted(_text(member) for member in members)
+        facilities = sorted(as_text(member) for member in members)
         counted: dict[str, FeedState] = {}
         for start in range(0, len(facilities), _CHUNK):
             chunk = facilities[start : start + _CHUNK]
