@@ -8,6 +8,7 @@ one round trip; the set of facilities is one more command.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -90,9 +91,12 @@ class FeedStats:
         if not activity:
             return {}
         facilities = sorted(activity)
-        await self._client.sadd(self._names.feeds, *facilities)
-        replies = await call_script_many(
-            self._client, self._record, [self._call(ori, now_ms, activity[ori]) for ori in facilities]
+        # The facilities' set lives in its own slot: sent alongside the counting, not before it.
+        _, replies = await asyncio.gather(
+            self._client.sadd(self._names.feeds, *facilities),
+            call_script_many(
+                self._client, self._record, [self._call(ori, now_ms, activity[ori]) for ori in facilities]
+            ),
         )
         return {
             ori: _state(ori, now_ms, reply) for ori, reply in zip(facilities, replies, strict=True) if reply is not None
