@@ -328,3 +328,24 @@ async def test_an_operator_at_a_terminal_sees_the_held_feed_and_delivers_its_ale
 
     await watched.monitor.check_all()
     assert released_kinds(await outcome.alert_kinds("LOS")) == 3
+
+
+async def test_an_alert_a_batch_in_flight_held_after_the_hold_ended_follows_the_decision(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await book_all(watched, streams, ingest_api)
+    await ingest_api.submit(*(release_of(index) for index in range(3)))
+    report = await watched.notifier.custody.process(await streams.new_custody_events())
+    decided = await api.post(f"/v1/ops/feeds/{JAIL}/hold", json={"action": "deliver", "note": "real"})
+    assert decided.status_code == 200, decided.text
+    await watched.monitor.check_all()
+    await watched.monitor.check_all()
+    assert (await feed(api))["hold"] is None
+
+    # A notifier that read the hold before it ended writes its alert held, after the hold is gone.
+    late = report.alerts[0].model_copy(update={"alert_id": "al_late_one"})
+    await watched.notifier.ports.alerts.create([late], held_facilities={JAIL})
+    assert "al_late_one" not in [alert.alert_id for alert in await outcome.alerts()]
+    await watched.monitor.check_all()
+
+    assert "al_late_one" in [alert.alert_id for alert in await outcome.alerts("LOS")]
