@@ -214,15 +214,19 @@ def _check_person_name(value: str) -> str:
     """Letters of any script, combining marks, and the punctuation names carry."""
     if value != value.strip() or "  " in value:
         raise PydanticCustomError("name_spacing", "must not have leading, trailing or doubled spaces")
+    previous = ""
     for char in value:
-        if char.isalpha() or char in _NAME_PUNCTUATION:
-            continue
         if unicodedata.category(char).startswith("M"):
-            continue
-        raise PydanticCustomError(
-            "name_characters",
-            "may contain only letters, spaces, hyphens, apostrophes and periods",
-        )
+            # A combining mark (an accent, a vowel sign) belongs to the letter before it: alone, after a
+            # space or a hyphen, it writes no letter at all.
+            if not previous or not (previous.isalpha() or unicodedata.category(previous).startswith("M")):
+                raise PydanticCustomError("name_marks", "must have a letter before each accent or combining mark")
+        elif not (char.isalpha() or char in _NAME_PUNCTUATION):
+            raise PydanticCustomError(
+                "name_characters",
+                "may contain only letters, spaces, hyphens, apostrophes and periods",
+            )
+        previous = char
     if not value[0].isalpha():
         raise PydanticCustomError("name_characters", "must start with a letter")
     return value
