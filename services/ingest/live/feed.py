@@ -26,6 +26,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from redis.exceptions import RedisError
 
 from contracts import AlertNotice, AlertRaised
+from ingest.stream_ids import exclusive_after
 from runtime import RedisClient
 
 __all__ = ["AlertFeed", "FeedMessage", "Subscription", "stream_id_key"]
@@ -164,7 +165,10 @@ class AlertFeed:
     async def read_after(self, stream_id: str) -> tuple[list[FeedMessage], str, bool]:
         """One read's worth of messages after ``stream_id``: the messages, the position reached (past
         entries no feed shows, too) and whether that was the end of the stream."""
-        entries = cast(_Entries, await self._client.xrange(self._stream, f"({stream_id}", "+", count=_READ_COUNT))
+        lower = exclusive_after(stream_id)
+        if lower is None:
+            return [], stream_id, True  # nothing can come after the last possible id
+        entries = cast(_Entries, await self._client.xrange(self._stream, lower, "+", count=_READ_COUNT))
         messages = [message for entry_id, fields in entries if (message := _message_of(entry_id, fields))]
         reached = entries[-1][0].decode() if entries else stream_id
         return messages, reached, len(entries) < _READ_COUNT

@@ -27,13 +27,12 @@ from ingest.ops.queues import QueueReport, describe_queues
 from ingest.ops.rosters import latest_roster_report
 from ingest.problems import FieldError, Problem
 from ingest.settings import IngestSettings
+from ingest.stream_ids import StreamId
 from runtime import RedisClient
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/ops", tags=["operations"])
-
-_STREAM_ID = r"^[0-9]+-[0-9]+$"
 
 
 def _dead_letters(request: Request) -> DeadLetterOperations:
@@ -89,7 +88,7 @@ async def list_dead_letters(
     operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
     open_only: Annotated[bool, Query(alias="open", description="Only those nobody replayed or discarded.")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    before: Annotated[str | None, Query(pattern=_STREAM_ID)] = None,
+    before: Annotated[StreamId | None, Query(description="`next_before` of the last page: older entries.")] = None,
 ) -> DeadLetterPage:
     page = await operations.newest(limit=limit, before=before, open_only=open_only)
     return DeadLetterPage(dead_letters=page, next_before=page[-1].id if len(page) == limit else None)
@@ -103,7 +102,7 @@ async def list_dead_letters(
 )
 async def get_dead_letter(
     _: Operator,
-    entry_id: Annotated[str, Path(pattern=_STREAM_ID)],
+    entry_id: Annotated[StreamId, Path(description="The dead letter's id in its stream.")],
     operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
 ) -> DeadLetterView:
     try:
@@ -121,7 +120,7 @@ async def get_dead_letter(
 )
 async def replay_dead_letter(
     operator: Operator,
-    entry_id: Annotated[str, Path(pattern=_STREAM_ID)],
+    entry_id: Annotated[StreamId, Path(description="The dead letter's id in its stream.")],
     operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
     force: bool = False,
@@ -147,7 +146,7 @@ async def replay_dead_letter(
 )
 async def discard_dead_letter(
     operator: Operator,
-    entry_id: Annotated[str, Path(pattern=_STREAM_ID)],
+    entry_id: Annotated[StreamId, Path(description="The dead letter's id in its stream.")],
     request: Request,
     operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
@@ -193,7 +192,7 @@ async def audit_trail(
     _: Operator,
     audit: Annotated[AuditTrail, Depends(get_audit)],
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before: Annotated[str | None, Query(pattern=_STREAM_ID)] = None,
+    before: Annotated[StreamId | None, Query(description="`next_before` of the last page: older entries.")] = None,
 ) -> AuditPage:
     entries = await audit.newest(limit=limit, before=before)
     return AuditPage(entries=entries, next_before=entries[-1].id if len(entries) == limit else None)

@@ -355,3 +355,13 @@ async def test_stopping_the_server_ends_open_feeds_cleanly(
 
     assert all(not line or line.startswith(":") for line in rest)
     assert (feed.subscribers, feed.reading) == (0, False)
+
+
+@pytest.mark.parametrize("resume_at", ["18446744073709551616-0", "1-18446744073709551616", "1-1-1"])
+async def test_a_last_event_id_out_of_range_is_a_422_problem_not_a_feed_that_ends(
+    in_process: httpx.AsyncClient, resume_at: str
+) -> None:
+    response = await in_process.get(URL, headers={**as_("los"), "Last-Event-ID": resume_at})
+
+    problem = assert_problem(response, 422, "validation-error")
+    assert [error["pointer"] for error in problem["errors"]] == ["#/header/last-event-id"]
