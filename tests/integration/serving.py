@@ -17,7 +17,9 @@ from ingest.auth import ApiKeyEntry
 from ingest.server import IngestServer
 from ingest.settings import IngestSettings
 
-__all__ = ["Served", "keys_json", "served_over_tcp", "serving"]
+__all__ = ["BASE_URL", "Served", "keys_json", "served_over_tcp", "serving"]
+
+BASE_URL = "http://ingest.test"  # where the in-process app answers
 
 
 @asynccontextmanager
@@ -26,7 +28,7 @@ async def serving(settings: IngestSettings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as client,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
     ):
         yield client
 

@@ -99,8 +99,27 @@ async def office_page(
     return _page(render_office_page(office, unresolved, since=since, signed_in_by_cookie=signed_in_by_cookie))
 
 
+_SAME_SITE_FETCHES = frozenset({"same-origin", "none"})  # `none`: typed or bookmarked by the person
+
+
+def _posted_from_another_site(request: Request) -> bool:
+    """Whether a browser says this form post came from a page of another origin. Login CSRF: another
+    site's page could sign this browser in with the other site's key, and the duty officer would then
+    act in someone else's name. Browsers send `Sec-Fetch-Site` (and `Origin` on every POST); a client
+    that sends neither is not a browser a page can drive."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in _SAME_SITE_FETCHES:
+        return True
+    origin = request.headers.get("origin")
+    return origin is not None and origin != str(request.base_url).rstrip("/")
+
+
 @router.post("/{office}/sign-in", response_class=HTMLResponse)
 async def sign_in(office: OfficeCode, request: Request) -> Response:
+    if _posted_from_another_site(request):
+        log.warning("office page sign-in refused: posted from another site", extra={"field_office": office})
+        message = "Sign in from this page: a sign-in sent by another site is refused."
+        return _page(render_sign_in(office, message=message), status_code=403)
     body = await read_body(request, limit=_MAX_SIGN_IN_BYTES, accept=frozenset({"application/x-www-form-urlencoded"}))
     key = (parse_qs(body.decode()).get("api_key") or [""])[0].strip()
     keys: ApiKeys = request.app.state.api_keys

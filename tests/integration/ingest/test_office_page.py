@@ -16,7 +16,7 @@ from ingest.auth import KEY_COOKIE, ApiKeyEntry, Role, digest_of
 from ingest.settings import IngestSettings
 from tests.integration.ingest.support import assert_problem
 from tests.integration.ingest.test_alerts import make_alert, store
-from tests.integration.serving import keys_json, serving
+from tests.integration.serving import BASE_URL, keys_json, serving
 
 HOSTILE = '<script>alert("pwned")</script>'
 KEYS = {
@@ -207,6 +207,41 @@ async def test_signing_in_with_a_key_that_may_not_see_the_office_sets_no_cookie(
     assert response.status_code == status
     assert "set-cookie" not in response.headers
     assert message in response.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({"Sec-Fetch-Site": "cross-site"}, id="cross-site"),
+        pytest.param({"Sec-Fetch-Site": "same-site"}, id="sibling-subdomain"),
+        pytest.param({"Origin": "https://attacker.example"}, id="foreign-origin"),
+        pytest.param({"Origin": "null"}, id="opaque-origin"),
+        pytest.param({"Origin": "https://attacker.example", "Sec-Fetch-Site": "same-origin"}, id="origin-wins"),
+    ],
+)
+async def test_a_sign_in_posted_from_another_site_sets_no_cookie(
+    api: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    response = await api.post("/offices/LOS/sign-in", data={"api_key": key_of("los")}, headers=headers)
+
+    assert response.status_code == 403
+    assert "set-cookie" not in response.headers
+    assert "sent by another site is refused" in response.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({"Origin": str(BASE_URL), "Sec-Fetch-Site": "same-origin"}, id="the-page-itself"),
+        pytest.param({"Sec-Fetch-Site": "none"}, id="typed-by-the-person"),
+        pytest.param({}, id="not-a-browser"),
+    ],
+)
+async def test_a_sign_in_from_the_page_itself_signs_in(api: httpx.AsyncClient, headers: dict[str, str]) -> None:
+    response = await api.post("/offices/LOS/sign-in", data={"api_key": key_of("los")}, headers=headers)
+
+    assert response.status_code == 303
+    assert response.headers["set-cookie"].startswith(f"{KEY_COOKIE}=")
 
 
 async def test_signing_out_forgets_the_cookie(api: httpx.AsyncClient) -> None:
