@@ -135,11 +135,12 @@ class ResolveAlert(WireModel):
     note: ResolutionNote | None = None
 
 
-def story_id_for(detainer_id: str) -> str:
+def story_id_for(detainer_ref: str) -> str:
     """The story every alert of one detainer belongs to: its subject's time in custody, across bookings
     and facilities (a transfer and the booking at the new facility continue it). Stable: a digest of the
-    detainer id, so each service derives it alone and no identifier shows in it."""
-    digest = hashlib.sha256(f"v1|story|{detainer_id}".encode()).digest()
+    detainer's reference (unique across offices), so each service derives it alone and no identifier
+    shows in it."""
+    digest = hashlib.sha256(f"v1|story|{detainer_ref}".encode()).digest()
     return "st_" + base64.b32encode(digest).decode().lower().rstrip("=")[:26]
 
 
@@ -148,7 +149,14 @@ class Alert(WireModel):
     kind: AlertKind
     status: AlertStatus = AlertStatus.OPEN
     field_office: FieldOffice
-    detainer_id: DetainerId
+    detainer_id: DetainerId = Field(description="The office's id of the detainer.")
+    detainer_ref: str = Field(
+        # Alerts raised before references existed were of detainers whose reference is their id.
+        default_factory=lambda fields: fields["detainer_id"],
+        description="releasewatch's reference of the detainer, unique across offices (`OFFICE/ID`; the id alone "
+        "for detainers lodged before ids were scoped to their office).",
+        examples=["LOS/LOS-2026-000871"],
+    )
     facility_ori: Ori
     booking_number: BookingNumber
     raised_at: datetime

@@ -13,6 +13,7 @@ from contracts.fields import DetainerId, FieldOffice, FreeText, Ori, Rfc3339Date
 from contracts.person import Person
 
 __all__ = [
+    "DETAINER_REF_FIELD",
     "Detainer",
     "DetainerChange",
     "DetainerForm",
@@ -23,7 +24,28 @@ __all__ = [
     "LiftReason",
     "LodgeDetainer",
     "detainer_change_adapter",
+    "detainer_id_in",
+    "detainer_ref_for",
 ]
+
+DETAINER_REF_FIELD = "detainer_ref"
+"""The changelog entry field carrying the detainer's reference (entries written before it: its id)."""
+
+
+def detainer_ref_for(field_office: str, detainer_id: str) -> str:
+    """releasewatch's own reference of a detainer lodged now: unique across offices, since a detainer id
+    is unique only within its office.
+
+    Detainers lodged when ids were global keep their id as their reference, so the alert ids and story
+    ids derived from it stay what they were. A new reference holds a ``/``, which no id may contain, so
+    it never equals one of those.
+    """
+    return f"{field_office}/{detainer_id}"
+
+
+def detainer_id_in(detainer_ref: str) -> str:
+    """The office's own id within a reference (of either form)."""
+    return detainer_ref.rsplit("/", 1)[-1]
 
 
 class DetainerForm(StrEnum):
@@ -50,7 +72,9 @@ class LiftReason(StrEnum):
 class LodgeDetainer(WireModel):
     """What a field office sends to lodge a detainer (`POST /v1/detainers`)."""
 
-    detainer_id: DetainerId = Field(description="The office's id for this detainer; the idempotency key.")
+    detainer_id: DetainerId = Field(
+        description="The office's id for this detainer, unique within the office; the idempotency key."
+    )
     form: DetainerForm
     field_office: FieldOffice
     person: Person

@@ -82,12 +82,22 @@ class RedisNames:
         """Stream of accepted custody events (field ``__data__``: the event JSON)."""
         return f"{self.prefix}:{{custody}}:events"
 
-    def custody_receipt(self, event_id: str) -> str:
-        """Hash: the digest of the accepted body and the answer given for ``event_id``."""
+    def custody_receipt(self, facility_ori: str, event_id: str) -> str:
+        """Hash: the digest of the accepted body and the answer given for the facility's ``event_id``
+        (an event id is unique within its facility: two facilities' equal ids are two events). The ``/``
+        cannot occur in an id, so no receipt of the former layout (``legacy_custody_receipt``) shares it."""
+        return f"{self.prefix}:{{custody}}:receipt:{facility_ori}/{event_id}"
+
+    def roster_receipt(self, facility_ori: str, roster_id: str) -> str:
+        """Hash: the digest of the accepted roster and the answer given for the facility's ``roster_id``."""
+        return f"{self.prefix}:{{custody}}:roster-receipt:{facility_ori}/{roster_id}"
+
+    def legacy_custody_receipt(self, event_id: str) -> str:
+        """Hash: a receipt written when event ids were global (read only, until its time-to-live ends)."""
         return f"{self.prefix}:{{custody}}:receipt:{event_id}"
 
-    def roster_receipt(self, roster_id: str) -> str:
-        """Hash: the digest of the accepted roster and the answer given for ``roster_id``."""
+    def legacy_roster_receipt(self, roster_id: str) -> str:
+        """Hash: a roster receipt written when roster ids were global (read only, until it expires)."""
         return f"{self.prefix}:{{custody}}:roster-receipt:{roster_id}"
 
     # --- detainers: {detainers} -------------------------------------------------
@@ -103,17 +113,22 @@ class RedisNames:
         so a reader sees a gap (entries trimmed before it read them) as a jump in ``seq``."""
         return f"{self.prefix}:{{detainers}}:changes:count"
 
-    def detainer(self, detainer_id: str) -> str:
-        """String: the detainer's JSON."""
-        return f"{self.prefix}:{{detainers}}:detainer:{detainer_id}"
+    def detainer(self, detainer_ref: str) -> str:
+        """String: the detainer's JSON, under its reference (``contracts.detainers.detainer_ref_for``)."""
+        return f"{self.prefix}:{{detainers}}:detainer:{detainer_ref}"
+
+    def detainer_offices(self, detainer_id: str) -> str:
+        """Set of the offices that lodged a detainer under ``detainer_id`` (since ids are the office's own):
+        how an operator's bare id finds its detainer, or learns it must name the office."""
+        return f"{self.prefix}:{{detainers}}:offices-of:{detainer_id}"
 
     @property
     def active_detainers(self) -> str:
-        """Set of the ids of active detainers."""
+        """Set of the references of active detainers."""
         return f"{self.prefix}:{{detainers}}:active"
 
     def detainer_listing(self, *, field_office: str | None = None, status: str | None = None) -> str:
-        """Sorted set of detainer ids by the time lodged (ms), narrowed by office and/or status."""
+        """Sorted set of detainer references by the time lodged (ms), narrowed by office and/or status."""
         return self._listing("detainers", field_office, status)
 
     # --- custody state: one slot per booking ----------------------------------

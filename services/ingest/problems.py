@@ -79,22 +79,31 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "event-id-conflict",
             "This event_id was already used for a different event",
             409,
-            "An event_id identifies one event for good. The same body again is accepted as a retry; "
-            "a different body under a used event_id is refused. Give the new event a new event_id.",
+            "An event_id identifies one event of its facility for good. The same body again is accepted as a retry; "
+            "a different body under the facility's used event_id is refused. Give the new event a new event_id. "
+            "Other facilities' event ids are their own: the same id from another facility is another event.",
         ),
         ProblemType(
             "roster-id-conflict",
             "This roster_id was already used for a different roster",
             409,
-            "A roster_id identifies one roster for good. The same roster again is accepted as a retry; "
-            "a different body (or facility) under a used roster_id is refused. Give the new roster a new roster_id.",
+            "A roster_id identifies one roster of its facility for good. The same roster again is accepted as a "
+            "retry; a different body under the facility's used roster_id is refused. Give the new roster a new "
+            "roster_id.",
         ),
         ProblemType(
             "detainer-conflict",
             "This detainer conflicts with the one on record",
             409,
-            "A detainer_id identifies one detainer. Lodging it again with a different body, or lifting it "
-            "again for a different reason, is refused.",
+            "A detainer_id identifies one detainer of its field office. Lodging it again with a different body, "
+            "or lifting it again for a different reason, is refused. Other offices' ids are their own.",
+        ),
+        ProblemType(
+            "detainer-id-shared",
+            "Several offices lodged a detainer under this id",
+            409,
+            "A detainer_id is unique within its field office only. Name the office with `field_office` "
+            "(the answer's `field_offices` lists those that hold the id).",
         ),
         ProblemType(
             "not-reviewable",

@@ -120,6 +120,7 @@ class Job(BaseModel):
     facility_ori: str
     booking_number: str
     detainer_id: str
+    detainer_ref: str | None = None  # the index's key (jobs planned before references existed: the id)
 
     @property
     def job_id(self) -> str:
@@ -168,6 +169,7 @@ class JobPlanner:
                 facility_ori=alert.facility_ori,
                 booking_number=alert.booking_number,
                 detainer_id=alert.detainer_id,
+                detainer_ref=alert.detainer_ref,
                 **what,
             )
 
@@ -311,7 +313,7 @@ class Scheduler:
     ) -> bool:
         if job.release_at is None or now >= job.release_at:
             return False  # never after the release time
-        if self._detainers.get(job.detainer_id) is None:
+        if self._detainers.get(job.detainer_ref or job.detainer_id) is None:
             return False  # lifted
         return pending.get((job.facility_ori, job.booking_number)) == job.release_at
 

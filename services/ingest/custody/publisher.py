@@ -41,8 +41,9 @@ class CustodyEventPublisher:
     The receipt of each accepted event (digest of its canonical JSON, stream
     id, time accepted) lives beside the stream under the same hash tag, so a
     retry is recognised and answered with the original result, and a
-    different body under a used event_id is refused, even when two retries
-    race.
+    different body under a facility's used event_id is refused, even when two
+    retries race. Receipts are per facility: another facility's event of the
+    same id is another event.
     """
 
     def __init__(
@@ -75,7 +76,11 @@ class CustodyEventPublisher:
         """
         payload = roster.model_dump_json()
         ((status, stream_id, accepted_at),) = await self._script(
-            keys=[self._names.custody_events, self._names.roster_receipt(roster.roster_id)],
+            keys=[
+                self._names.custody_events,
+                self._names.roster_receipt(roster.facility_ori, roster.roster_id),
+                self._names.legacy_roster_receipt(roster.roster_id),
+            ],
             args=[
                 self._receipt_ttl,
                 self._clock().isoformat(),
@@ -94,7 +99,10 @@ class CustodyEventPublisher:
         args: list[str | int] = [self._receipt_ttl, self._clock().isoformat()]
         for event in events:
             payload = event.model_dump_json()
-            keys.append(self._names.custody_receipt(event.event_id))
+            keys += [
+                self._names.custody_receipt(event.facility_ori, event.event_id),
+                self._names.legacy_custody_receipt(event.event_id),
+            ]
             args += [event.event_id, event.type, hashlib.sha256(payload.encode()).hexdigest(), payload]
         replies = await self._script(keys=keys, args=args)
         return [

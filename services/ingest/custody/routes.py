@@ -61,7 +61,7 @@ def _accepted_body(outcome: PublishOutcome) -> EventAccepted:
 def _conflict(event_id: str, *, pointer: str = "#/event_id") -> Problem:
     return Problem(
         "event-id-conflict",
-        f"event_id {event_id!r} was already accepted with a different body.",
+        f"event_id {event_id!r} was already accepted for this facility with a different body.",
         errors=[FieldError(pointer, "already used for a different event")],
     )
 
@@ -282,7 +282,7 @@ async def submit_roster(
         log.info("roster refused: roster_id reused", extra={"roster_id": roster.roster_id})
         raise Problem(
             "roster-id-conflict",
-            f"roster_id {roster.roster_id!r} was already accepted with a different body or facility.",
+            f"roster_id {roster.roster_id!r} was already accepted for {ori} with a different body.",
             errors=[FieldError("#/roster_id", "already used for a different roster")],
         )
     if outcome.status is PublishStatus.DUPLICATE:

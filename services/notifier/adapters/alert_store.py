@@ -78,7 +78,7 @@ class AlertStore:
                     AlertRaised(alert=alert).model_dump_json(),
                 ]
             for alert in chunk:  # after every alert's own keys and args: each alert's story
-                story_id = alert.story_id or story_id_for(alert.detainer_id)
+                story_id = alert.story_id or story_id_for(alert.detainer_ref)
                 keys += [
                     self._names.story(story_id),
                     self._names.story_listing(),
@@ -135,7 +135,7 @@ class AlertStore:
         keys = [names.alerts_raised, names.held_alerts(facility_ori), names.alerts_leaving_hold]
         args: list[str | int] = []
         for alert in alerts:
-            story_id = alert.story_id or story_id_for(alert.detainer_id)
+            story_id = alert.story_id or story_id_for(alert.detainer_ref)
             keys += [
                 *names.listings("alerts", alert.field_office, alert.status.value),
                 names.story(story_id),

@@ -258,7 +258,7 @@ async def test_refused_event_leaves_no_receipt_so_its_id_stays_free(
 ) -> None:
     await api.post(URL, json=samples.booking(facility_ori="bad"))
 
-    assert await redis_client.exists(names.custody_receipt("evt-0001")) == 0
+    assert await redis_client.exists(names.custody_receipt("CA0194200", "evt-0001")) == 0
     response = await api.post(URL, json=samples.booking())
     assert response.status_code == 202
     assert "idempotent-replayed" not in response.headers

@@ -65,7 +65,7 @@ async def test_the_same_roster_sent_three_times_is_published_once_and_answered_t
     ("url", "body"),
     [
         pytest.param(ROSTER_URL, roster(booking_numbers=["2026-004513"]), id="other-bookings"),
-        pytest.param("/v1/facilities/CA0190000/roster", roster(), id="other-facility"),
+        pytest.param(ROSTER_URL, roster(as_of="2026-11-25T07:00:00-08:00"), id="other-time"),
     ],
 )
 async def test_another_roster_under_a_used_roster_id_is_a_409_and_publishes_nothing(
@@ -78,6 +78,18 @@ async def test_another_roster_under_a_used_roster_id_is_a_409_and_publishes_noth
     problem = assert_problem(response, 409, "roster-id-conflict")
     assert pointers(problem) == ["#/roster_id"]
     assert len(await stream_entries(redis_client, names.custody_events)) == 1
+
+
+async def test_another_facilitys_roster_under_the_same_roster_id_is_its_own(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    await api.post(ROSTER_URL, json=roster())
+
+    response = await api.post("/v1/facilities/CA0190000/roster", json=roster())
+
+    assert response.status_code == 202, response.text
+    assert "Idempotent-Replayed" not in response.headers
+    assert len(await stream_entries(redis_client, names.custody_events)) == 2
 
 
 async def test_a_roster_id_and_an_event_id_never_collide(api: httpx.AsyncClient) -> None:

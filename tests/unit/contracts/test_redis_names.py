@@ -25,7 +25,7 @@ def slot(key: str) -> int:
     return key_slot(key.encode())
 
 
-CUSTODY_KEYS = [NAMES.custody_events, NAMES.custody_receipt("evt-0001"), NAMES.custody_receipt("x")]
+CUSTODY_KEYS = [NAMES.custody_events, NAMES.custody_receipt("CA0194200", "evt-0001"), NAMES.legacy_custody_receipt("x")]
 
 DETAINER_KEYS = [
     NAMES.detainer_changes,
@@ -130,7 +130,7 @@ def test_listings_narrowed_differently_are_different_keys() -> None:
 def _every_name(names: RedisNames) -> list[str]:
     return [
         names.custody_events,
-        names.custody_receipt("evt-1"),
+        names.custody_receipt("CA0194200", "evt-1"),
         names.detainer_changes,
         names.detainer("D-1"),
         names.active_detainers,
