@@ -63,9 +63,11 @@ def _redis_major_version(url: str) -> int:
         client.close()
 
 
-def start_system(workdir: Path, *, redis_url: str | None) -> RunningSystem:
-    """`releasewatch run` as `make run` starts it: from ``workdir``, with its default relative var/."""
+def start_system(workdir: Path, *, redis_url: str | None, env_extra: dict[str, str] | None = None) -> RunningSystem:
+    """`releasewatch run` as `make run` starts it: from ``workdir``, with its default relative var/
+    (and ``env_extra``, e.g. API keys)."""
     env = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "RW_REDIS_URL"}}
+    env.update(env_extra or {})
     if redis_url is not None:
         env["REDIS_URL"] = redis_url
     else:
