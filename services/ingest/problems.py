@@ -24,6 +24,7 @@ __all__ = [
     "PROBLEM_TYPES",
     "FieldError",
     "Problem",
+    "field_errors_from_details",
     "field_errors_from_validation",
     "install_problem_handlers",
     "json_pointer",
@@ -257,6 +258,13 @@ def field_errors_from_validation(
     details: Sequence[Any] = (
         error.errors(include_input=False, include_url=False) if isinstance(error, ValidationError) else error.errors()
     )
+    return field_errors_from_details(details, prefix=prefix, tagged_union=tagged_union)
+
+
+def field_errors_from_details(
+    details: Sequence[ErrorDetails], *, prefix: Sequence[str | int] = (), tagged_union: bool = False
+) -> list[FieldError]:
+    """pydantic's error details (read without their input) as pointers and messages."""
     return [
         FieldError(json_pointer([*prefix, *_error_path(detail, tagged_union=tagged_union)]), _error_detail(detail))
         for detail in details

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter
 
 from contracts import CustodyEvent, Roster, RosterSubmitted, custody_event_adapter
 from contracts.fields import Ori
@@ -16,9 +16,10 @@ from ingest.body import JSON_TYPES, NDJSON_TYPES, media_type_of, read_body, spli
 from ingest.custody.backlog import BacklogGauge
 from ingest.custody.publisher import CustodyEventPublisher, PublishOutcome, PublishStatus
 from ingest.dependencies import get_backlog, get_publisher, get_settings
+from ingest.intake import FieldWarning, read_person_record, warnings_of
 from ingest.metrics import EVENTS_RECEIVED
 from ingest.openapi import problem_responses, request_body_schema
-from ingest.problems import FieldError, Problem, field_errors_from_validation, json_pointer
+from ingest.problems import FieldError, Problem, json_pointer
 from ingest.settings import IngestSettings
 
 __all__ = ["router"]
@@ -37,6 +38,11 @@ class EventAccepted(BaseModel):
     status: Literal["accepted"] = "accepted"
     stream_id: str
     accepted_at: str
+    warnings: list[FieldWarning] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Optional fields dropped because they could not be read (none: absent).",
+    )
 
 
 class BatchItemResult(BaseModel):
@@ -45,6 +51,7 @@ class BatchItemResult(BaseModel):
     status: Literal["accepted", "duplicate", "conflict", "invalid", "forbidden"]
     stream_id: str | None = None
     errors: list[dict[str, str]] | None = None
+    warnings: list[FieldWarning] | None = None
 
 
 class BatchResult(BaseModel):
@@ -54,8 +61,13 @@ class BatchResult(BaseModel):
     results: list[BatchItemResult]
 
 
-def _accepted_body(outcome: PublishOutcome) -> EventAccepted:
-    return EventAccepted(event_id=outcome.event_id, stream_id=outcome.stream_id, accepted_at=outcome.accepted_at)
+def _accepted_body(outcome: PublishOutcome, warnings: list[FieldError]) -> EventAccepted:
+    return EventAccepted(
+        event_id=outcome.event_id,
+        stream_id=outcome.stream_id,
+        accepted_at=outcome.accepted_at,
+        warnings=warnings_of(warnings),
+    )
 
 
 def _conflict(event_id: str, *, pointer: str = "#/event_id") -> Problem:
@@ -89,10 +101,11 @@ async def submit_custody_event(
 ) -> EventAccepted:
     body = await read_body(request, limit=settings.max_event_bytes)
     try:
-        event = validate_json_body(custody_event_adapter, body, tagged_union=True)
+        reading = read_person_record(custody_event_adapter, body, tagged_union=True)
     except Problem:
         EVENTS_RECEIVED.labels(type="unknown", outcome="invalid").inc()
         raise
+    event = reading.value
     if not principal.may_submit_for(event.facility_ori):
         EVENTS_RECEIVED.labels(type=event.type, outcome="forbidden").inc()
         raise Problem(
@@ -113,7 +126,7 @@ async def submit_custody_event(
         outcome.status.value,
         extra={"event_id": event.event_id, "event_type": event.type, "stream_id": outcome.stream_id},
     )
-    return _accepted_body(outcome)
+    return _accepted_body(outcome, reading.warnings())
 
 
 async def refuse_when_behind(backlog: BacklogGauge, settings: IngestSettings) -> None:
@@ -124,10 +137,6 @@ async def refuse_when_behind(backlog: BacklogGauge, settings: IngestSettings) ->
             f"{await backlog.current()} events are waiting to be processed (limit {backlog.limit}).",
             headers={"Retry-After": str(settings.retry_after_seconds)},
         )
-
-
-def _parse_item(raw: bytes) -> CustodyEvent:
-    return custody_event_adapter.validate_json(raw)
 
 
 @router.post(
@@ -151,7 +160,10 @@ async def submit_custody_event_batch(
     settings: Annotated[IngestSettings, Depends(get_settings)],
     publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
 ) -> JSONResponse:
-    body = await read_body(request, limit=settings.max_batch_bytes, accept=JSON_TYPES | NDJSON_TYPES)
+    ndjson = media_type_of(request) in NDJSON_TYPES
+    body = await read_body(
+        request, limit=settings.max_batch_bytes, accept=JSON_TYPES | NDJSON_TYPES, whole_utf8=not ndjson
+    )
     items = split_batch(body, media_type_of(request))
     if len(items) > settings.max_batch_events:
         raise Problem(
@@ -163,16 +175,23 @@ async def submit_custody_event_batch(
 
     results: dict[int, BatchItemResult] = {}
     valid: list[tuple[int, CustodyEvent]] = []
+    warnings: dict[int, list[FieldError]] = {}
     for item in items:
         try:
-            event = _parse_item(item.raw)
-        except ValidationError as error:
-            errors = field_errors_from_validation(error, prefix=[item.index], tagged_union=True)
+            if item.refusal is not None:
+                raise item.refusal
+            reading = read_person_record(
+                custody_event_adapter, item.raw, tagged_union=True, what=f"Item {item.index}", prefix=(item.index,)
+            )
+        except Problem as refused:
+            errors = refused.errors or (FieldError(json_pointer([item.index]), refused.detail),)
             results[item.index] = BatchItemResult(
                 index=item.index, status="invalid", errors=[e.as_json() for e in errors]
             )
             EVENTS_RECEIVED.labels(type="unknown", outcome="invalid").inc()
             continue
+        event = reading.value
+        warnings[item.index] = reading.warnings(prefix=(item.index,))
         if not principal.may_submit_for(event.facility_ori):
             refusal = FieldError(json_pointer([item.index, "facility_ori"]), "is not a facility this key submits for")
             results[item.index] = BatchItemResult(
@@ -198,6 +217,7 @@ async def submit_custody_event_batch(
             status=outcome.status.value,
             stream_id=None if conflict_errors else outcome.stream_id,
             errors=conflict_errors,
+            warnings=None if conflict_errors else warnings_of(warnings[index]),
         )
 
     ordered = [results[item.index] for item in items]
@@ -218,7 +238,7 @@ async def submit_custody_event_batch(
             extra={"results": [r.model_dump(exclude_none=True) for r in ordered]},
         )
     result = BatchResult(accepted=accepted, duplicates=duplicates, rejected=rejected, results=ordered)
-    return JSONResponse(result.model_dump(exclude_none=True), status_code=202)
+    return JSONResponse(result.model_dump(mode="json", exclude_none=True), status_code=202)
 
 
 class RosterAccepted(BaseModel):

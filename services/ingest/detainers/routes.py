@@ -6,7 +6,7 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 
 from contracts import Detainer, DetainerStatus, LiftDetainer, LodgeDetainer
 from contracts.fields import DetainerId, FieldOffice
@@ -14,6 +14,7 @@ from ingest.auth import Principal, Role, forbid_other_office, office_to_list, re
 from ingest.body import read_body, validate_json_body
 from ingest.dependencies import get_audit, get_detainers, get_settings
 from ingest.detainers.repository import DetainerConflictError, DetainerNotFoundError, DetainerRepository
+from ingest.intake import FieldWarning, read_person_record, warnings_of
 from ingest.listing import Paging
 from ingest.metrics import DETAINER_CHANGES
 from ingest.openapi import problem_responses, request_body_schema
@@ -33,6 +34,16 @@ _lodge_adapter: TypeAdapter[LodgeDetainer] = TypeAdapter(LodgeDetainer)
 _lift_adapter: TypeAdapter[LiftDetainer] = TypeAdapter(LiftDetainer)
 
 
+class LodgedDetainer(Detainer):
+    """The detainer as lodged, with the optional fields dropped because they could not be read."""
+
+    warnings: list[FieldWarning] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Optional fields dropped because they could not be read (none: absent).",
+    )
+
+
 class DetainerPage(BaseModel):
     detainers: list[Detainer]
     next_cursor: str | None
@@ -45,7 +56,7 @@ def _not_found(detainer_id: str) -> Problem:
 @router.post(
     "",
     status_code=201,
-    response_model=Detainer,
+    response_model=LodgedDetainer,
     summary="Lodge a detainer",
     description=(
         "Lodges the detainer and, if its subject is in custody now, raises an `in_custody` alert "
@@ -64,9 +75,10 @@ async def lodge_detainer(
     settings: Annotated[IngestSettings, Depends(get_settings)],
     detainers: Annotated[DetainerRepository, Depends(get_detainers)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
-) -> Detainer:
+) -> LodgedDetainer:
     body = await read_body(request, limit=settings.max_detainer_bytes)
-    lodge = validate_json_body(_lodge_adapter, body)
+    reading = read_person_record(_lodge_adapter, body)
+    lodge = reading.value
     forbid_other_office(principal, lodge.field_office, pointer="#/field_office")
     try:
         detainer, created = await detainers.lodge(lodge)
@@ -89,7 +101,7 @@ async def lodge_detainer(
         "detainer lodged" if created else "detainer lodge replayed",
         extra={"detainer_id": detainer.detainer_id, "field_office": detainer.field_office},
     )
-    return detainer
+    return LodgedDetainer(**dict(detainer), warnings=warnings_of(reading.warnings()))
 
 
 @router.get(

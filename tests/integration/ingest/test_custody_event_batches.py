@@ -90,7 +90,7 @@ async def test_ndjson_reports_an_invalid_json_line_by_its_line_index_and_keeps_t
     assert sorted(by_index) == [0, 1, 2, 4]  # line 3 is blank: skipped, but lines keep their numbers
     assert by_index[1]["status"] == "invalid"
     assert pointers(by_index[1]) == ["#/1"]
-    assert "Invalid JSON" in by_index[1]["errors"][0]["detail"]
+    assert "is not JSON" in by_index[1]["errors"][0]["detail"]
     assert [by_index[i]["status"] for i in (0, 2, 4)] == ["accepted"] * 3
     assert len(await stream_events(redis_client, names.custody_events)) == 3
 
