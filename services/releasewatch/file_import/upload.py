@@ -31,10 +31,12 @@ ItemStatus = Literal["accepted", "replayed", "rejected"]
 
 @dataclass(frozen=True, slots=True)
 class ItemOutcome:
-    """What the API said about one event of a chunk; ``errors`` are (pointer into the event, message)."""
+    """What the API said about one event of a chunk; ``errors`` and ``warnings`` (optional fields it
+    accepted the event without) are (pointer into the event, message)."""
 
     status: ItemStatus
     errors: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[tuple[str, str], ...] = ()
 
 
 class ApiUnavailable(Exception):
@@ -160,5 +162,9 @@ class BatchUploader:
             )
             if status == "rejected" and not errors:
                 errors = (("#", str(result.get("status", "refused"))),)
-            outcomes.append(ItemOutcome(status, errors))
+            warnings = tuple(
+                (_within_item(warning.get("pointer", "#"), index), warning.get("detail", ""))
+                for warning in result.get("warnings") or ()
+            )
+            outcomes.append(ItemOutcome(status, errors, warnings))
         return outcomes

@@ -325,3 +325,34 @@ def test_a_source_key_imports_its_facilities_rows_and_the_others_are_rejected_on
     assert "accepted: 1" in with_key.stdout
     assert "is not a facility this key submits for" in with_key.stdout
     assert [event["event_id"] for event in stream_events(published)] == ["evt-1"]
+
+
+def test_rows_accepted_without_an_unreadable_identifier_are_reported_by_line_and_column_never_the_value(
+    served_api: ServedApi, published: redis.Redis, tmp_path: Path
+) -> None:
+    file = write_csv(
+        tmp_path / "feed.csv",
+        [
+            booking_row(1, a_number="A-012-345-678"),  # a written form: read, no warning
+            booking_row(2, a_number="ZX-99-QQ"),  # line 3: cannot be read
+            booking_row(3, a_number="UNKNOWN", place_of_birth="Atlantis"),  # line 4: a placeholder, and unreadable
+        ],
+    )
+
+    result = ingest(served_api, str(file))
+
+    assert result.exit_code == 0, result.output
+    assert "accepted: 3" in result.stdout
+    assert "accepted with warnings: 2" in result.stdout
+    lines = result.stdout.splitlines()
+
+    def warned(line: int, event_id: str, column: str) -> bool:
+        return any(row.split()[:3] == ["│", str(line), "│"] and event_id in row and column in row for row in lines)
+
+    assert warned(3, "evt-2", "a_number")
+    assert warned(4, "evt-3", "place_of_birth")
+    assert not warned(4, "evt-3", "a_number")  # a placeholder is dropped silently
+    assert not warned(2, "evt-1", "a_number")
+    assert "ZX-99-QQ" not in result.output
+    assert "Atlantis" not in result.output
+    assert [event["person"].get("a_number") for event in stream_events(published)] == ["A012345678", None, None]
