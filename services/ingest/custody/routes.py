@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -102,6 +103,7 @@ async def submit_custody_event(
     body = await read_body(request, limit=settings.max_event_bytes)
     try:
         reading = read_person_record(custody_event_adapter, body, tagged_union=True)
+        settings.time_window.refuse_implausible(reading.value, now=datetime.now(UTC))
     except Problem:
         EVENTS_RECEIVED.labels(type="unknown", outcome="invalid").inc()
         raise
@@ -173,6 +175,7 @@ async def submit_custody_event_batch(
     if not items:
         raise Problem("malformed-body", "The batch holds no events.")
 
+    now = datetime.now(UTC)
     results: dict[int, BatchItemResult] = {}
     valid: list[tuple[int, CustodyEvent]] = []
     warnings: dict[int, list[FieldError]] = {}
@@ -183,6 +186,7 @@ async def submit_custody_event_batch(
             reading = read_person_record(
                 custody_event_adapter, item.raw, tagged_union=True, what=f"Item {item.index}", prefix=(item.index,)
             )
+            settings.time_window.refuse_implausible(reading.value, now=now, prefix=(item.index,))
         except Problem as refused:
             errors = refused.errors or (FieldError(json_pointer([item.index]), refused.detail),)
             results[item.index] = BatchItemResult(
@@ -291,6 +295,7 @@ async def submit_roster(
     body = await read_body(request, limit=settings.max_roster_bytes)
     try:
         roster = validate_json_body(_roster_adapter, body)
+        settings.time_window.refuse_implausible(roster, now=datetime.now(UTC))
     except Problem:
         EVENTS_RECEIVED.labels(type="roster", outcome="invalid").inc()
         raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -79,6 +80,7 @@ async def lodge_detainer(
     body = await read_body(request, limit=settings.max_detainer_bytes)
     reading = read_person_record(_lodge_adapter, body)
     lodge = reading.value
+    settings.time_window.refuse_implausible(lodge, now=datetime.now(UTC))
     forbid_other_office(principal, lodge.field_office, pointer="#/field_office")
     try:
         detainer, created = await detainers.lodge(lodge)
