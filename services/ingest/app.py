@@ -64,7 +64,9 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         )
         app.state.settings = settings
         app.state.redis = redis
-        app.state.publisher = CustodyEventPublisher(redis, names, receipt_ttl_seconds=settings.receipt_ttl_seconds)
+        app.state.publisher = CustodyEventPublisher(
+            redis, names, receipt_ttl_seconds=settings.receipt_ttl_seconds, max_backlog=settings.max_backlog
+        )
         app.state.backlog = BacklogGauge(
             redis, names, limit=settings.max_backlog, refresh_seconds=settings.backlog_refresh_seconds
         )

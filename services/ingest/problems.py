@@ -153,8 +153,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "backlog-full",
             "Too many events are waiting to be processed",
             503,
-            "The notifiers are behind. Nothing was accepted; send the same events again after the number of "
-            "seconds in `Retry-After` (retries are safe: events already accepted come back as replays).",
+            "The notifiers are behind. The events were not accepted (of a large batch, those the detail counts "
+            "were, before the limit was reached); send the same events again after the number of seconds in "
+            "`Retry-After` (retries are safe: events already accepted come back as replays).",
         ),
         ProblemType(
             "dead-letter-handled",

@@ -52,7 +52,7 @@ class IngestSettings(BaseSettings):
         description="Custody events accepted but not yet processed above which new ones are refused with 503.",
     )
     backlog_refresh_seconds: float = Field(
-        default=1.0, ge=0, description="How often the backlog is measured (0: on every request)."
+        default=1.0, ge=0, description="How often /readyz and the metric measure the backlog (0: on every request)."
     )
 
     plausible_past_days: int = Field(

@@ -14,9 +14,8 @@ from contracts import CustodyEvent, Roster, RosterSubmitted, custody_event_adapt
 from contracts.fields import Ori
 from ingest.auth import Principal, Role, require_role
 from ingest.body import JSON_TYPES, NDJSON_TYPES, media_type_of, read_body, split_batch, validate_json_body
-from ingest.custody.backlog import BacklogGauge
-from ingest.custody.publisher import CustodyEventPublisher, PublishOutcome, PublishStatus
-from ingest.dependencies import get_backlog, get_publisher, get_settings
+from ingest.custody.publisher import BacklogFullError, CustodyEventPublisher, PublishOutcome, PublishStatus
+from ingest.dependencies import get_publisher, get_settings
 from ingest.intake import FieldWarning, read_person_record, warnings_of
 from ingest.metrics import EVENTS_RECEIVED
 from ingest.openapi import problem_responses, request_body_schema
@@ -96,7 +95,6 @@ async def submit_custody_event(
     request: Request,
     response: Response,
     principal: Annotated[Principal, require_role(Role.SOURCE)],
-    backlog: Annotated[BacklogGauge, Depends(get_backlog)],
     settings: Annotated[IngestSettings, Depends(get_settings)],
     publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
 ) -> EventAccepted:
@@ -115,8 +113,11 @@ async def submit_custody_event(
             "This API key may not submit events for that facility.",
             errors=[FieldError("#/facility_ori", "is not a facility this key submits for")],
         )
-    await refuse_when_behind(backlog, settings)
-    (outcome,) = await publisher.publish([event])
+    try:
+        (outcome,) = await publisher.publish([event])
+    except BacklogFullError as full:
+        EVENTS_RECEIVED.labels(type=event.type, outcome="backlog_full").inc()
+        raise _behind(full, settings) from None
     EVENTS_RECEIVED.labels(type=event.type, outcome=outcome.status.value).inc()
     if outcome.status is PublishStatus.CONFLICT:
         log.info("event refused: event_id reused", extra={"event_id": event.event_id})
@@ -131,14 +132,16 @@ async def submit_custody_event(
     return _accepted_body(outcome, reading.warnings())
 
 
-async def refuse_when_behind(backlog: BacklogGauge, settings: IngestSettings) -> None:
-    """503 when the notifiers are too far behind; checked after validation, so a bad body still hears why."""
-    if await backlog.over_limit():
-        raise Problem(
-            "backlog-full",
-            f"{await backlog.current()} events are waiting to be processed (limit {backlog.limit}).",
-            headers={"Retry-After": str(settings.retry_after_seconds)},
-        )
+def _behind(full: BacklogFullError, settings: IngestSettings) -> Problem:
+    """503: the notifiers are too far behind (checked after validation, so a bad body still hears why)."""
+    accepted = (
+        f" {full.published} of them were accepted before it filled (replays when sent again)." if full.published else ""
+    )
+    return Problem(
+        "backlog-full",
+        f"{full.waiting} events are waiting to be processed (limit {full.limit}).{accepted}",
+        headers={"Retry-After": str(settings.retry_after_seconds)},
+    )
 
 
 @router.post(
@@ -158,7 +161,6 @@ async def refuse_when_behind(backlog: BacklogGauge, settings: IngestSettings) ->
 async def submit_custody_event_batch(
     request: Request,
     principal: Annotated[Principal, require_role(Role.SOURCE)],
-    backlog: Annotated[BacklogGauge, Depends(get_backlog)],
     settings: Annotated[IngestSettings, Depends(get_settings)],
     publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
 ) -> JSONResponse:
@@ -205,9 +207,12 @@ async def submit_custody_event_batch(
             continue
         valid.append((item.index, event))
 
-    if valid:
-        await refuse_when_behind(backlog, settings)
-    outcomes = await publisher.publish([event for _, event in valid])
+    try:
+        outcomes = await publisher.publish([event for _, event in valid])
+    except BacklogFullError as full:
+        for _, refused in valid[full.published :]:
+            EVENTS_RECEIVED.labels(type=refused.type, outcome="backlog_full").inc()
+        raise _behind(full, settings) from None
     for (index, event), outcome in zip(valid, outcomes, strict=True):
         EVENTS_RECEIVED.labels(type=event.type, outcome=outcome.status.value).inc()
         conflict_errors = (
@@ -281,7 +286,6 @@ async def submit_roster(
     request: Request,
     response: Response,
     principal: Annotated[Principal, require_role(Role.SOURCE)],
-    backlog: Annotated[BacklogGauge, Depends(get_backlog)],
     settings: Annotated[IngestSettings, Depends(get_settings)],
     publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
 ) -> RosterAccepted:
@@ -299,9 +303,12 @@ async def submit_roster(
     except Problem:
         EVENTS_RECEIVED.labels(type="roster", outcome="invalid").inc()
         raise
-    await refuse_when_behind(backlog, settings)
     submitted = RosterSubmitted(facility_ori=ori, **dict(roster))
-    outcome = await publisher.publish_roster(submitted)
+    try:
+        outcome = await publisher.publish_roster(submitted)
+    except BacklogFullError as full:
+        EVENTS_RECEIVED.labels(type="roster", outcome="backlog_full").inc()
+        raise _behind(full, settings) from None
     EVENTS_RECEIVED.labels(type="roster", outcome=outcome.status.value).inc()
     if outcome.status is PublishStatus.CONFLICT:
         log.info("roster refused: roster_id reused", extra={"roster_id": roster.roster_id})
