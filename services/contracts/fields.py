@@ -136,12 +136,14 @@ def _check_ori(value: str) -> str:
     return value
 
 
+# The schema names the state codes, so the document says what the validator checks.
+_ORI_WITH_A_STATE = "(" + "|".join(sorted(US_STATE_CODES)) + ")[A-Z0-9]{7}"
 Ori = Annotated[
     str,
     Strict(),
     StringConstraints(min_length=9, max_length=9),
     AfterValidator(_check_ori),
-    _schema(f"^{_ORI}$", ["CA0194200"]),
+    _schema(f"^{_ORI_WITH_A_STATE}$", ["CA0194200"]),
 ]
 
 

@@ -210,8 +210,8 @@ async def submit_custody_event_batch(
     try:
         outcomes = await publisher.publish([event for _, event in valid])
     except BacklogFullError as full:
-        for _, refused in valid[full.published :]:
-            EVENTS_RECEIVED.labels(type=refused.type, outcome="backlog_full").inc()
+        for _, unpublished in valid[full.published :]:
+            EVENTS_RECEIVED.labels(type=unpublished.type, outcome="backlog_full").inc()
         raise _behind(full, settings) from None
     for (index, event), outcome in zip(valid, outcomes, strict=True):
         EVENTS_RECEIVED.labels(type=event.type, outcome=outcome.status.value).inc()

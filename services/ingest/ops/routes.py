@@ -14,7 +14,7 @@ from contracts.fields import Ori
 from ingest.auth import Principal, require_role
 from ingest.body import read_body, validate_json_body
 from ingest.dependencies import get_audit, get_redis, get_settings
-from ingest.openapi import problem_responses
+from ingest.openapi import DiscardDeadLetter, problem_responses, request_body_schema
 from ingest.ops.audit import AuditEntry, AuditTrail
 from ingest.ops.dead_letters import (
     DeadLetterAlreadyHandledError,
@@ -48,11 +48,7 @@ class DeadLetterPage(BaseModel):
     next_before: str | None = Field(description="Pass as `before` for the next (older) page.")
 
 
-class Discard(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
-
-
-_discard_adapter: TypeAdapter[Discard] = TypeAdapter(Discard)
+_discard_adapter: TypeAdapter[DiscardDeadLetter] = TypeAdapter(DiscardDeadLetter)
 
 
 class AuditPage(BaseModel):
@@ -142,7 +138,8 @@ async def replay_dead_letter(
     "/dead-letters/{entry_id}/discard",
     response_model=DeadLetterView,
     summary="Record that the message will not be processed, and why",
-    responses=problem_responses(400, 404, 409, 422),
+    openapi_extra=request_body_schema("DiscardDeadLetter", ["application/json"]),
+    responses=problem_responses(400, 404, 409, 413, 415, 422),
 )
 async def discard_dead_letter(
     operator: Operator,
@@ -265,7 +262,8 @@ async def get_feed(
         "their reminders. `discard`: a data error; they are kept for the record and never sent. The notifier "
         "carries the decision out at its next check, and the hold ends. One decision per hold (409 after)."
     ),
-    responses=problem_responses(400, 404, 409, 422),
+    openapi_extra=request_body_schema("HoldDecision", ["application/json"]),
+    responses=problem_responses(400, 404, 409, 413, 415, 422),
 )
 async def decide_hold(
     operator: Operator,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -162,16 +163,45 @@ def test_openapi_request_bodies_reference_the_contract_schemas(openapi: dict[str
     assert body_schema("/v1/detainers") == {"$ref": "#/components/schemas/LodgeDetainer"}
     assert body_schema("/v1/detainers/{detainer_id}/lift") == {"$ref": "#/components/schemas/LiftDetainer"}
     assert body_schema("/v1/facilities/{ori}/roster") == {"$ref": "#/components/schemas/Roster"}
+    assert body_schema("/v1/ops/feeds/{ori}/hold") == {"$ref": "#/components/schemas/HoldDecision"}
+    assert body_schema("/v1/ops/dead-letters/{entry_id}/discard") == {"$ref": "#/components/schemas/DiscardDeadLetter"}
     assert "application/x-ndjson" in openapi["paths"]["/v1/custody-events:batch"]["post"]["requestBody"]["content"]
 
 
 def test_openapi_publishes_the_field_rules_the_validator_applies(openapi: dict[str, Any]) -> None:
     schemas = openapi["components"]["schemas"]
 
-    assert schemas["Booking"]["properties"]["facility_ori"]["pattern"] == "^[A-Z]{2}[A-Z0-9]{7}$"
+    ori = re.compile(schemas["Booking"]["properties"]["facility_ori"]["pattern"])
+    assert ori.fullmatch("CA0194200")
+    assert not ori.fullmatch("ZZ0194200")  # the state check, in the pattern
     assert schemas["Person"]["properties"]["aliases"]["maxItems"] == 20
     assert schemas["Booking"]["properties"]["charges"]["maxItems"] == 100
     assert schemas["LodgeDetainer"]["properties"]["field_office"]["pattern"] == "^[A-Z]{3}$"
+
+
+def test_openapi_documents_every_status_an_operation_can_answer(openapi: dict[str, Any]) -> None:
+    def statuses(method: str, path: str) -> set[str]:
+        return set(openapi["paths"][path][method]["responses"])
+
+    assert {"401", "403", "503"} <= statuses("get", "/v1/ops/queues")
+    assert {"400", "401", "403", "404", "409", "413", "415", "422", "503"} <= statuses(
+        "post", "/v1/ops/feeds/{ori}/hold"
+    )
+    assert {"400", "413", "415", "422"} <= statuses("post", "/v1/ops/dead-letters/{entry_id}/discard")
+    assert {"404", "409"} <= statuses("get", "/v1/detainers/{detainer_id}")
+    assert openapi["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+    assert openapi["paths"]["/v1/ops/queues"]["get"]["security"] == [{"apiKey": []}]
+
+
+def test_openapi_publishes_the_cursor_and_stream_id_formats(openapi: dict[str, Any]) -> None:
+    def pattern(method: str, path: str, name: str) -> str:
+        (found,) = [p for p in openapi["paths"][path][method]["parameters"] if p["name"] == name]
+        schema: dict[str, Any] = found["schema"]
+        return str(schema.get("pattern") or schema["anyOf"][0]["pattern"])
+
+    assert pattern("get", "/v1/alerts", "cursor") == "^[A-Za-z0-9_-]+$"
+    assert pattern("get", "/v1/ops/audit", "before") == "^[0-9]{1,20}-[0-9]{1,20}$"
+    assert pattern("get", "/v1/alerts/live", "last-event-id") == "^[0-9]{1,20}-[0-9]{1,20}$"
 
 
 def test_every_reference_in_the_openapi_document_resolves(openapi: dict[str, Any]) -> None:
