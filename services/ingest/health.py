@@ -66,7 +66,12 @@ class ProblemTypeDoc(BaseModel):
     explanation: str
 
 
-@router.get("/problems/{slug}", response_model=ProblemTypeDoc, summary="What a problem type means")
+@router.get(
+    "/problems/{slug}",
+    response_model=ProblemTypeDoc,
+    summary="What a problem type means",
+    responses=problem_responses(404),
+)
 async def problem_type(slug: str) -> ProblemTypeDoc:
     problem = PROBLEM_TYPES.get(slug)
     if problem is None:
