@@ -15,6 +15,7 @@ from ingest.auth import ApiKeyEntry, Role, digest_of
 from ingest.settings import IngestSettings
 from tests.integration.serving import keys_json, served_over_tcp
 
+REPOSITORY = Path(__file__).resolve().parents[3]
 KEYS = {
     Role.SOURCE: ApiKeyEntry(name="fuzzing jail", role=Role.SOURCE, key_sha256=digest_of("rwk_fuzz_source")),
     Role.FIELD_OFFICE: ApiKeyEntry(
@@ -65,7 +66,9 @@ async def test_fuzzing_the_openapi_document_finds_no_server_error_and_no_answer_
             "--report-dir",
             str(tmp_path),
             "--no-color",
-            env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzzing.schemathesis_hooks"},
+            # Run from the test's own folder: schemathesis keeps a cache where it runs.
+            cwd=tmp_path,
+            env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzzing.schemathesis_hooks", "PYTHONPATH": str(REPOSITORY)},
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
