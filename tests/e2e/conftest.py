@@ -7,9 +7,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -19,6 +20,20 @@ from releasewatch.redis_server import free_port
 from tests.redis_for_tests import RedisForTests
 
 STARTUP_TIMEOUT = 30.0  # seconds; generous for a loaded CI machine, never asserted on
+PATIENCE = 30.0  # seconds to wait for asynchronous effects; never asserted on
+
+T = TypeVar("T")
+
+
+def eventually(probe: Callable[[], T | None], *, what: str) -> T:
+    """``probe()`` once it answers something (polled; a hang guard, not a timing)."""
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        result = probe()
+        if result is not None:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"gave up waiting for {what}")
 
 
 @dataclass

@@ -9,34 +9,18 @@ one released alert, and no other office sees any.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests import samples
-from tests.e2e.conftest import RunningSystem, start_system
+from tests.e2e.conftest import RunningSystem, eventually, start_system
 
 pytestmark = pytest.mark.e2e
-
-T = TypeVar("T")
-
-PATIENCE = 30.0  # seconds to wait for asynchronous effects; never asserted on
-
-
-def eventually(probe: Callable[[], T | None], *, what: str) -> T:
-    deadline = time.monotonic() + PATIENCE
-    while time.monotonic() < deadline:
-        result = probe()
-        if result is not None:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def events_processed(system: RunningSystem) -> int:
