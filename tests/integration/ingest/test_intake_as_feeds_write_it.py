@@ -198,3 +198,13 @@ async def test_an_ndjson_line_that_is_not_utf8_refuses_only_itself(
     assert results[1]["errors"][0]["pointer"] == "#/1"
     assert "not valid UTF-8" in results[1]["errors"][0]["detail"]
     assert len(await stream_events(redis_client, names.custody_events)) == 2
+
+
+async def test_an_as_sent_record_sent_by_a_source_is_not_kept(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    response = await api.post(URL, json=booked_with(as_sent={"/a_number": "A999999990"}))
+
+    assert response.status_code == 202, response.text
+    (published,) = await stream_events(redis_client, names.custody_events)
+    assert "as_sent" not in published["person"]
