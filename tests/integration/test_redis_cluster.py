@@ -113,10 +113,12 @@ async def test_detainer_lodged_on_a_cluster_finds_the_person_in_custody(
     names = RedisNames()
     client = cluster_notifier.redis
     assert isinstance(client, RedisCluster)
-    for _ in range(200):
-        if await client.exists(names.booking("CA0194200", "2026-004512")):
+    for _ in range(200):  # the booking's batch processed to its end (saved, matched, acknowledged), not only saved
+        groups = await client.xinfo_groups(names.custody_events)
+        if any(group["pending"] == 0 and group.get("lag") == 0 for group in groups):
             break
         await asyncio.sleep(0.05)
+    assert await client.exists(names.booking("CA0194200", "2026-004512"))
 
     assert (await cluster_api.post("/v1/detainers", json=samples.detainer(field_office="NYC"))).status_code == 201
 
