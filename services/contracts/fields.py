@@ -233,19 +233,22 @@ def _check_person_name(value: str) -> str:
     """Letters of any script, combining marks, and the punctuation names carry."""
     if value != value.strip() or "  " in value:
         raise PydanticCustomError("name_spacing", "must not have leading, trailing or doubled spaces")
-    previous = ""
+    after_a_letter = False  # the character before is a letter, or a mark on one
     for char in value:
-        if unicodedata.category(char).startswith("M"):
+        if char.isalpha():
+            after_a_letter = True
+        elif char in _NAME_PUNCTUATION:
+            after_a_letter = False
+        elif unicodedata.category(char).startswith("M"):
             # A combining mark (an accent, a vowel sign) belongs to the letter before it: alone, after a
             # space or a hyphen, it writes no letter at all.
-            if not previous or not (previous.isalpha() or unicodedata.category(previous).startswith("M")):
+            if not after_a_letter:
                 raise PydanticCustomError("name_marks", "must have a letter before each accent or combining mark")
-        elif not (char.isalpha() or char in _NAME_PUNCTUATION):
+        else:
             raise PydanticCustomError(
                 "name_characters",
                 "may contain only letters, spaces, hyphens, apostrophes and periods",
             )
-        previous = char
     if not value[0].isalpha():
         raise PydanticCustomError("name_characters", "must start with a letter")
     return value

@@ -30,7 +30,6 @@ _PLACEHOLDER_WORDS = frozenset(
 _NAME_PLACEHOLDERS = frozenset({"NMN", "NMI", "NO MIDDLE NAME"})  # "no middle name / initial"
 _COUNTRY_PLACEHOLDERS = frozenset({"XX", "ZZ", "??"})  # unknown country in several systems
 _SEPARATORS = re.compile(r"[\s\-.#/]+")
-_REPEATED_DIGIT = re.compile(r"([0-9])\1*")
 
 
 def is_placeholder(value: Any, *, kind: str = "identifier") -> bool:
@@ -38,7 +37,9 @@ def is_placeholder(value: Any, *, kind: str = "identifier") -> bool:
     (``000000000``, ``A999999999``). ``kind``: ``identifier``, ``name`` or ``country``."""
     if not isinstance(value, str | int) or isinstance(value, bool):
         return False
-    text = " ".join(str(value).split()).upper()
+    text = str(value).strip().upper()
+    if " " in text or "\t" in text:
+        text = " ".join(text.split())
     if text in _PLACEHOLDER_WORDS:
         return True
     if kind == "name":
@@ -46,7 +47,7 @@ def is_placeholder(value: Any, *, kind: str = "identifier") -> bool:
     if kind == "country":
         return text in _COUNTRY_PLACEHOLDERS
     digits = _SEPARATORS.sub("", text).removeprefix("A")
-    return len(digits) >= 6 and _REPEATED_DIGIT.fullmatch(digits) is not None
+    return len(digits) >= 6 and len(set(digits)) == 1 and digits.isdigit()
 
 
 def none_for_placeholder(kind: str) -> Any:
