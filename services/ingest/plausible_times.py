@@ -32,9 +32,10 @@ class TimeWindow:
     def refusals(self, record: BaseModel, now: datetime) -> list[tuple[str, str]]:
         """(field, reason) for each time of ``record`` outside the window around ``now``."""
         found: list[tuple[str, str]] = []
+        fields = type(record).model_fields
         for names, after in ((_HAPPENED, self.ahead), (_SCHEDULED, self.future)):
             for name in names:
-                value = getattr(record, name, None)
+                value = getattr(record, name) if name in fields else None
                 if isinstance(value, datetime) and not now - self.past <= value <= now + after:
                     found.append((name, self._reason(after)))
         return found

@@ -177,7 +177,7 @@ async def submit_custody_event_batch(
     if not items:
         raise Problem("malformed-body", "The batch holds no events.")
 
-    now = datetime.now(UTC)
+    now, window = datetime.now(UTC), settings.time_window
     results: dict[int, BatchItemResult] = {}
     valid: list[tuple[int, CustodyEvent]] = []
     warnings: dict[int, list[FieldError]] = {}
@@ -188,7 +188,7 @@ async def submit_custody_event_batch(
             reading = read_person_record(
                 custody_event_adapter, item.raw, tagged_union=True, what=f"Item {item.index}", prefix=(item.index,)
             )
-            settings.time_window.refuse_implausible(reading.value, now=now, prefix=(item.index,))
+            window.refuse_implausible(reading.value, now=now, prefix=(item.index,))
         except Problem as refused:
             errors = refused.errors or (FieldError(json_pointer([item.index]), refused.detail),)
             results[item.index] = BatchItemResult(
