@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from redis.asyncio import Redis
 
-from contracts import DetainerLodged, DetainerStatus, RedisNames, custody_event_adapter
+from contracts import DetainerLodged, DetainerStatus, RedisNames, RosterSubmitted, custody_event_adapter
 from contracts.detainers import Detainer
 from tests import samples
 from tests.integration.notifier.conftest import (
@@ -145,3 +145,30 @@ async def test_a_store_of_global_ids_keeps_working_after_the_upgrade(
     await after.ports.detainers.sync()
     assert after.ports.detainers.get(DETAINER_ID) is None
     assert after.ports.detainers.get(f"NYC/{DETAINER_ID}") is not None
+
+
+async def test_a_roster_accepted_before_the_upgrade_is_still_answered_as_a_retry(
+    keyed_api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    roster = {"roster_id": "roster-1", "as_of": "2026-11-25T06:00:00-08:00", "booking_numbers": ["2026-004512"]}
+    submitted = RosterSubmitted.model_validate_json(json.dumps({**roster, "facility_ori": FACILITY}))
+    payload = submitted.model_dump_json()
+    stream_id = (
+        await redis_client.xadd(names.custody_events, {"__data__": payload, "type": "roster", "event_id": "roster-1"})
+    ).decode()
+    digest = hashlib.sha256(payload.encode()).hexdigest()
+    await redis_client.hset(
+        "rw:{custody}:roster-receipt:roster-1",
+        mapping={"digest": digest, "stream_id": stream_id, "accepted_at": "2026-11-25T14:01Z"},
+    )
+
+    retry = await keyed_api.post(f"/v1/facilities/{FACILITY}/roster", json=roster, headers=as_("ops"))
+    elsewhere = await keyed_api.post("/v1/facilities/CA0190000/roster", json=roster, headers=as_("ops"))
+
+    assert (retry.status_code, retry.headers.get("Idempotent-Replayed"), retry.json()["stream_id"]) == (
+        202,
+        "true",
+        stream_id,
+    )
+    assert (elsewhere.status_code, elsewhere.headers.get("Idempotent-Replayed")) == (202, None)
+    assert await redis_client.xlen(names.custody_events) == 2
