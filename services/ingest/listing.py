@@ -18,7 +18,7 @@ from runtime import RedisClient
 __all__ = ["Page", "Paging", "newest_first"]
 
 
-CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"  # what _encode gives out: URL-safe base64 without padding
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # what _encode gives out: URL-safe base64 without padding (empty: the start)
 
 
 class Paging:

@@ -66,7 +66,7 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
 def request_body_schema(name: str, media_types: list[str], *, array: bool = False) -> dict[str, Any]:
     schema: dict[str, Any] = {"$ref": _REF.format(model=name)}
     if array:
-        schema = {"type": "array", "maxItems": 10_000, "items": schema}
+        schema = {"type": "array", "minItems": 1, "maxItems": 10_000, "items": schema}
     return {"requestBody": {"required": True, "content": {media: {"schema": schema} for media in media_types}}}
 
 
