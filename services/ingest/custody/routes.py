@@ -134,9 +134,7 @@ async def submit_custody_event(
 
 def _behind(full: BacklogFullError, settings: IngestSettings) -> Problem:
     """503: the notifiers are too far behind (checked after validation, so a bad body still hears why)."""
-    accepted = (
-        f" {full.published} of them were accepted before it filled (replays when sent again)." if full.published else ""
-    )
+    accepted = f" {full.published} of the batch's events were accepted before it filled." if full.published else ""
     return Problem(
         "backlog-full",
         f"{full.waiting} events are waiting to be processed (limit {full.limit}).{accepted}",

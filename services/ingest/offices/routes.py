@@ -105,11 +105,12 @@ _SAME_SITE_FETCHES = frozenset({"same-origin", "none"})  # `none`: typed or book
 def _posted_from_another_site(request: Request) -> bool:
     """Whether a browser says this form post came from a page of another origin. Login CSRF: another
     site's page could sign this browser in with the other site's key, and the duty officer would then
-    act in someone else's name. Browsers send `Sec-Fetch-Site` (and `Origin` on every POST); a client
-    that sends neither is not a browser a page can drive."""
+    act in someone else's name. Browsers send `Sec-Fetch-Site`, which says so whatever host name a proxy
+    shows this service; an older browser only `Origin`, compared with this service's own; a client that
+    sends neither is not a browser a page can drive."""
     fetch_site = request.headers.get("sec-fetch-site")
-    if fetch_site is not None and fetch_site not in _SAME_SITE_FETCHES:
-        return True
+    if fetch_site is not None:
+        return fetch_site not in _SAME_SITE_FETCHES
     origin = request.headers.get("origin")
     return origin is not None and origin != str(request.base_url).rstrip("/")
 

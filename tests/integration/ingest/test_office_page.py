@@ -216,7 +216,7 @@ async def test_signing_in_with_a_key_that_may_not_see_the_office_sets_no_cookie(
         pytest.param({"Sec-Fetch-Site": "same-site"}, id="sibling-subdomain"),
         pytest.param({"Origin": "https://attacker.example"}, id="foreign-origin"),
         pytest.param({"Origin": "null"}, id="opaque-origin"),
-        pytest.param({"Origin": "https://attacker.example", "Sec-Fetch-Site": "same-origin"}, id="origin-wins"),
+        pytest.param({"Origin": "https://attacker.example", "Sec-Fetch-Site": "cross-site"}, id="both-say-so"),
     ],
 )
 async def test_a_sign_in_posted_from_another_site_sets_no_cookie(
