@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 
 import httpx
@@ -170,7 +171,13 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
     retention_seconds = settings.booking_retention_days * 24 * 3600
     dead_letters = DeadLetterWriter(redis, names)
     bookings = BookingStore(redis, names, retention_seconds=retention_seconds)
-    alerts = AlertStore(redis, names, planner=JobPlanner(redis, names, settings.schedule_policy()))
+    policy = settings.schedule_policy()
+    alerts = AlertStore(
+        redis,
+        names,
+        planner=JobPlanner(redis, names, policy),
+        overdue_after=timedelta(seconds=policy.release_overdue_seconds),
+    )
     feeds = FeedMonitor(FeedStats(redis, names, settings.feed_policy()), alerts)
     ports = NotifierPorts(
         bookings=bookings,
@@ -292,7 +299,7 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
         [names.custody_events, names.detainer_changes, names.alerts_raised, names.alert_reviews],
         retention_seconds=settings.stream_retention_seconds,
     )
-    scheduler = Scheduler(redis, names, bookings=bookings, detainers=detainers)
+    scheduler = Scheduler(redis, names, bookings=bookings, detainers=detainers, releases=alerts.releases)
     return Notifier(
         settings,
         names,

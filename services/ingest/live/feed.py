@@ -25,7 +25,7 @@ from typing import Annotated, Any, Final, cast
 from pydantic import Field, TypeAdapter, ValidationError
 from redis.exceptions import RedisError
 
-from contracts import AlertNotice, AlertRaised
+from contracts import AlertNotice, AlertRaised, AlertUpdated, OfficerAction
 from runtime import RedisClient
 
 __all__ = ["AlertFeed", "FeedMessage", "Subscription", "stream_id_key"]
@@ -35,10 +35,20 @@ log = logging.getLogger(__name__)
 _READ_COUNT = 500  # stream entries per read, live and catching up
 _QUEUE_SIZE = 1000  # messages waiting for one subscriber before it falls back to catching up
 _RETRY_AFTER_ERROR_SECONDS = 1.0
-_FED_TYPES = frozenset({"alert_raised", "alert_reminded", "alert_escalated"})
-_messages: TypeAdapter[AlertRaised | AlertNotice] = TypeAdapter(
-    Annotated[AlertRaised | AlertNotice, Field(discriminator="type")]
+# Everything that happens to an office's alerts: what the channels deliver, and what people at the office did.
+_FED_TYPES = frozenset(
+    {
+        "alert_raised",
+        "alert_reminded",
+        "alert_escalated",
+        "alert_updated",
+        "alert_acknowledged",
+        "alert_resolved",
+        "alert_reviewed",
+    }
 )
+_FedMessage = AlertRaised | AlertNotice | AlertUpdated | OfficerAction
+_messages: TypeAdapter[_FedMessage] = TypeAdapter(Annotated[_FedMessage, Field(discriminator="type")])
 
 
 _Entries = list[tuple[bytes, dict[bytes, bytes]]]
@@ -55,7 +65,7 @@ class FeedMessage:
     """One alert stream message, as a live feed sends it."""
 
     stream_id: str
-    type: str  # alert_raised, alert_reminded, alert_escalated
+    type: str  # alert_raised, alert_reminded, alert_escalated, alert_updated, alert_acknowledged, ...
     field_office: str
     data: str  # the message JSON, as the notifier wrote it and the webhooks carry it
 

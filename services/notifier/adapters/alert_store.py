@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence, Set
+from datetime import timedelta
 from importlib.resources import files
 from typing import Protocol, cast
 
-from contracts import Alert, AlertRaised, AlertStep, RedisNames, TimelineEntry
+from contracts import Alert, AlertRaised, AlertStep, RedisNames, ReleaseStatus, TimelineEntry
 from contracts.alerts import story_id_for
+from notifier.adapters.release_closer import DEFAULT_OVERDUE_AFTER, ReleaseScheduleCloser
 from runtime import RedisClient
 
 __all__ = ["AlertPlanner", "AlertStore"]
@@ -44,12 +46,27 @@ class AlertPlanner(Protocol):
 
     async def plan(self, alerts: Sequence[Alert]) -> int: ...
 
+    def job_ids_of(self, alert: Alert) -> list[str]: ...
+
 
 class AlertStore:
-    def __init__(self, client: RedisClient, names: RedisNames, *, planner: AlertPlanner | None = None) -> None:
+    def __init__(
+        self,
+        client: RedisClient,
+        names: RedisNames,
+        *,
+        planner: AlertPlanner | None = None,
+        overdue_after: timedelta = DEFAULT_OVERDUE_AFTER,
+    ) -> None:
         self._client = client
         self._names = names
         self._planner = planner
+        self.releases = ReleaseScheduleCloser(
+            client,
+            names,
+            job_ids=planner.job_ids_of if planner is not None else lambda _alert: (),
+            overdue_after=overdue_after,
+        )
         self._create = client.register_script(_CREATE_SCRIPT)
         self._hold = client.register_script(_HOLD_SCRIPT)
         self._release_held = client.register_script(_RELEASE_HELD_SCRIPT)
@@ -85,6 +102,9 @@ class AlertStore:
                     self._names.story_listing(field_office=alert.field_office),
                 ]
                 args.append(story_id)
+            for alert in chunk:  # then each release schedule's release listings
+                keys += self._release_listings(alert)
+                args.append("1" if alert.release_status is not None else "0")
             flags = await self._create(keys=keys, args=args)
             created.extend(alert for alert, flag in zip(chunk, flags, strict=True) if flag)
         if self._planner is not None:
@@ -105,6 +125,15 @@ class AlertStore:
             flags = await self._hold(keys=keys, args=args)
             created.extend(alert for alert, flag in zip(chunk, flags, strict=True) if flag)
         return created
+
+    def _release_listings(self, alert: Alert) -> list[str]:
+        """The release listings of the alert's release status (all offices', its office's); for an alert that
+        is not a release schedule, those of ``scheduled``, named only to keep the script's layout (unused)."""
+        status = (alert.release_status or ReleaseStatus.SCHEDULED).value
+        return [
+            self._names.release_listing(release_status=status),
+            self._names.release_listing(release_status=status, field_office=alert.field_office),
+        ]
 
     async def held_counts(self, facilities: Sequence[str]) -> dict[str, int]:
         if not facilities:
@@ -141,12 +170,14 @@ class AlertStore:
                 names.story(story_id),
                 names.story_listing(),
                 names.story_listing(field_office=alert.field_office),
+                *self._release_listings(alert),
             ]
             args += [
                 alert.alert_id,
                 int(alert.raised_at.timestamp() * 1000),
                 AlertRaised(alert=alert).model_dump_json(),
                 story_id,
+                "1" if alert.release_status is not None else "0",
             ]
         flags = await self._release_held(keys=keys, args=args)
         await self.plan_leaving_hold()

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from contracts import NOTIFIER_GROUP, Alert, AlertRaised, DeadLetter, RedisNames
+from contracts import NOTIFIER_GROUP, Alert, AlertRaised, AlertUpdated, DeadLetter, RedisNames
 from ingest.auth import ApiKeyEntry, Role, digest_of
 from ingest.settings import IngestSettings
 from notifier.adapters.alert_store import AlertStore
@@ -162,7 +162,20 @@ class Outcome:
 
     async def alerts_raised(self) -> list[AlertRaised]:
         entries = cast(StreamEntries, await self._client.xrange(self._names.alerts_raised))
-        return [AlertRaised.model_validate_json(fields[b"__data__"]) for _, fields in entries]
+        return [
+            AlertRaised.model_validate_json(fields[b"__data__"])
+            for _, fields in entries
+            if fields[b"type"] == b"alert_raised"
+        ]
+
+    async def alerts_updated(self) -> list[AlertUpdated]:
+        """The ``alert_updated`` messages on the alert stream, oldest first."""
+        entries = cast(StreamEntries, await self._client.xrange(self._names.alerts_raised))
+        return [
+            AlertUpdated.model_validate_json(fields[b"__data__"])
+            for _, fields in entries
+            if fields[b"type"] == b"alert_updated"
+        ]
 
     async def dead_letters(self) -> list[tuple[dict[bytes, bytes], DeadLetter]]:
         entries = cast(StreamEntries, await self._client.xrange(self._names.dead_letters))
