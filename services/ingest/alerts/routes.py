@@ -136,14 +136,15 @@ async def get_alert(
         "and the alerts a match calls for (`in_custody`, `release_scheduled`, `released`, `transferred`) are "
         "raised for the booking, now and as its later events arrive. Confirming again answers the alert as it is "
         "with `Idempotent-Replayed: true`; confirming a rejected possible match, or an alert that is not a "
-        "possible match, answers 409."
+        "possible match, answers 409. The office page confirms with its sign-in cookie and "
+        "`X-Requested-With: releasewatch`."
     ),
     responses=problem_responses(401, 403, 404, 409),
 )
 async def confirm_alert(
     alert_id: AlertId,
     response: Response,
-    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
+    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE, browser=True)],
     alerts: Annotated[AlertReader, Depends(get_alerts)],
     reviews: Annotated[AlertReviews, Depends(get_alert_reviews)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
@@ -159,14 +160,15 @@ async def confirm_alert(
         "The booked person is not the detainer's subject: the `possible_match` alert is resolved as "
         "`not_the_person` with a `review`, and this detainer is never suggested again for this booking. "
         "Rejecting again answers the alert as it is with `Idempotent-Replayed: true`; rejecting a confirmed "
-        "possible match, or an alert that is not a possible match, answers 409."
+        "possible match, or an alert that is not a possible match, answers 409. The office page rejects with its "
+        "sign-in cookie and `X-Requested-With: releasewatch`."
     ),
     responses=problem_responses(401, 403, 404, 409),
 )
 async def reject_alert(
     alert_id: AlertId,
     response: Response,
-    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
+    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE, browser=True)],
     alerts: Annotated[AlertReader, Depends(get_alerts)],
     reviews: Annotated[AlertReviews, Depends(get_alert_reviews)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
@@ -248,7 +250,9 @@ async def acknowledge_alert(
         "The case is closed with an `outcome` (`custody_assumed`, `released`, `detainer_lifted`, "
         "`not_the_person`) and an optional `note`: the alert becomes `resolved`, with who and when, and the step "
         "joins its `timeline`. An open alert may be resolved directly. Resolving again with the same outcome "
-        "answers the alert as it is with `Idempotent-Replayed: true`; with another outcome, 409."
+        "answers the alert as it is with `Idempotent-Replayed: true`; with another outcome, 409 (as for an alert "
+        "releasewatch closed because its release time stopped standing: `release_superseded`). The office page "
+        "resolves with its sign-in cookie and `X-Requested-With: releasewatch`."
     ),
     openapi_extra=request_body_schema("ResolveAlert", ["application/json"]),
     responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
@@ -257,7 +261,7 @@ async def resolve_alert(
     alert_id: AlertId,
     request: Request,
     response: Response,
-    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
+    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE, browser=True)],
     alerts: Annotated[AlertReader, Depends(get_alerts)],
     lifecycle: Annotated[AlertLifecycle, Depends(get_alert_lifecycle)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
