@@ -334,7 +334,8 @@ class Scheduler:
             return set()
         stored = await self._bookings.load_many({(alert.facility_ori, alert.booking_number) for alert in alerts})
         states = {booking: found.state for booking, found in stored.items()}
-        return {alert.alert_id for alert in await self._releases.close_superseded(alerts, states, now=now)}
+        closed = await self._releases.close_superseded([alert.alert_id for alert in alerts], states, now=now)
+        return {alert.alert_id for alert in closed}
 
     async def _pending_releases(self, jobs: Sequence[Job]) -> dict[tuple[str, str], datetime | None]:
         """The release time pending now at each booking a reminder among ``jobs`` is about."""

@@ -304,7 +304,8 @@ def _alert_item(alert: Alert, subject: Person | None) -> str:
         f'<span class="actions">{_actions(alert)}</span></div>'
         f'<div class="alert-body">{compare}{_evidence(alert.match)}'
         f'<p class="where">booked as {escape(person_name(alert.person))} at {escape(alert.facility_ori)}, booking '
-        f"{escape(alert.booking_number)} · raised {_time(alert.raised_at)} · {alert_id}</p>{_timeline(alert)}</div></li>"
+        f"{escape(alert.booking_number)} · raised {_time(alert.raised_at)} · {alert_id}</p>"
+        f"{_timeline(alert)}</div></li>"
     )
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
-from datetime import timedelta
+from collections.abc import Callable, Sequence, Set
+from datetime import datetime, timedelta
 from importlib.resources import files
 from typing import Protocol, cast
 
@@ -57,6 +57,7 @@ class AlertStore:
         *,
         planner: AlertPlanner | None = None,
         overdue_after: timedelta = DEFAULT_OVERDUE_AFTER,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._client = client
         self._names = names
@@ -66,6 +67,7 @@ class AlertStore:
             names,
             job_ids=planner.job_ids_of if planner is not None else lambda _alert: (),
             overdue_after=overdue_after,
+            **({} if clock is None else {"clock": clock}),
         )
         self._create = client.register_script(_CREATE_SCRIPT)
         self._hold = client.register_script(_HOLD_SCRIPT)

@@ -12,10 +12,10 @@ or a second notifier reading the same facts, finds nothing left to do.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-from contracts import Alert, AlertKind, AlertUpdated, RedisNames, ReleaseStatus
+from contracts import Alert, AlertUpdated, RedisNames, ReleaseStatus
 from notifier.domain.custody import BookingState
 from notifier.domain.release_schedules import closed, release_change
 from notifier.metrics import RELEASE_SCHEDULES_CLOSED
@@ -50,17 +50,18 @@ class ReleaseScheduleCloser:
         self._clock = clock
 
     async def close_superseded(
-        self, alerts: Sequence[Alert], states: Mapping[tuple[str, str], BookingState], *, now: datetime | None = None
+        self,
+        alert_ids: Iterable[str],
+        states: Mapping[tuple[str, str], BookingState],
+        *,
+        now: datetime | None = None,
     ) -> list[Alert]:
-        """Close each release schedule among ``alerts`` whose release time no longer stands by its booking's
-        state in ``states``; returns the alerts closed now. ``now``: also judge whether the time passed (the
-        scheduler's check); without it, only the facts are (a time passing is the check's to find, once)."""
-        wanted = {
-            self._names.alert(alert.alert_id): alert
-            for alert in alerts
-            if alert.kind is AlertKind.RELEASE_SCHEDULED and (alert.facility_ori, alert.booking_number) in states
-        }
-        if not wanted:
+        """Close each release schedule among ``alert_ids`` (those not created are skipped) whose release time no
+        longer stands by its booking's state in ``states``; returns the alerts closed now. ``now``: also judge
+        whether the time passed (the scheduler's check); without it, only the facts are (a time passing is the
+        check's to find, once)."""
+        wanted = [self._names.alert(alert_id) for alert_id in dict.fromkeys(alert_ids)]
+        if not wanted or not states:
             return []
         at = self._clock()
         names = self._names
@@ -69,7 +70,9 @@ class ReleaseScheduleCloser:
             if raw is None:
                 return None, None
             current = Alert.model_validate_json(raw, extra="ignore")
-            state = states[(current.facility_ori, current.booking_number)]
+            state = states.get((current.facility_ori, current.booking_number))
+            if state is None:
+                return None, None
             change = release_change(current, state, now=now, overdue_after=self.overdue_after)
             if change is None:
                 return None, None
@@ -103,7 +106,7 @@ class ReleaseScheduleCloser:
             )
             return write, after
 
-        results = await self._updates.apply(list(wanted), decide)
+        results = await self._updates.apply(wanted, decide)
         closed_now = [after for after, _ in results.values() if after is not None]
         for alert in closed_now:
             RELEASE_SCHEDULES_CLOSED.labels(

@@ -19,7 +19,7 @@ from contracts import Alert, AlertKind, AlertOutcome, AlertStatus, AlertStep, Re
 from notifier.domain.alert_rules import AlertFingerprint
 from notifier.domain.custody import BookingState
 
-__all__ = ["ReleaseChange", "closed", "release_change"]
+__all__ = ["ReleaseChange", "closed", "release_change", "schedule_alert_ids"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,22 @@ def _superseded(alert: Alert, scheduled: datetime, state: BookingState) -> Relea
     if state.scheduled_release_at is None:
         return _cancelled(last_event)
     return _rescheduled(alert, state.scheduled_release_at, last_event)
+
+
+def schedule_alert_ids(detainer_id: str, state: BookingState) -> list[str]:
+    """The ids of the release_scheduled alerts the booking's release times call for (or called for) with
+    ``detainer_id``: one per release time announced during the stay, whether or not it was raised."""
+    times = [seen.scheduled_release_at for seen in state.schedules_seen]
+    if state.scheduled_release_at is not None:
+        times.append(state.scheduled_release_at)
+    return list(
+        dict.fromkeys(
+            AlertFingerprint(
+                AlertKind.RELEASE_SCHEDULED, detainer_id, state.facility_ori, state.booking_number, _iso(time)
+            ).alert_id
+            for time in times
+        )
+    )
 
 
 def release_change(
