@@ -124,10 +124,10 @@ def _now_cell(story: Story, now: datetime) -> str:
             f'<time class="countdown{urgent}{overdue}" datetime="{iso}" data-release-at="{iso}">'
             f"{escape(story.now.summary)}</time>"
         )
-    css = f"state {escape(state.value)}"
+    css = f"state {escape(state.value)}" + (" without-notice" if story.now.notice_given is False else "")
     if state in (StoryState.RELEASED, StoryState.TRANSFERRED) and at is not None:
         # The script keeps the "N h ago" in it current.
-        return f'<span class="{css}" data-since="{escape(_moment(at))}">{escape(story.now.summary)}</span>'
+        return f'<span class="{css}" data-happened-at="{escape(_moment(at))}">{escape(story.now.summary)}</span>'
     return f'<span class="{css}">{escape(story.now.summary)}</span>'
 
 

@@ -62,7 +62,7 @@ from notifier.service import AlertReviewProcessor, CustodyEventProcessor, Detain
 from notifier.webhook_delivery import WebhookDeliveryProcessor
 from notifier.webhooks import parse_webhooks
 from runtime import ensure_consumer_group
-from tests.integration.serving import keys_json, serving
+from tests.integration.serving import Served, keys_json, served_over_tcp, serving
 
 StreamEntries = list[tuple[bytes, dict[bytes, bytes]]]
 
@@ -557,3 +557,51 @@ async def start_scheduled_notifier(client: Redis, names: RedisNames, clock: Mova
 async def scheduled_notifier(redis_client: Redis, names: RedisNames) -> ScheduledNotifier:
     """Starts two days before ``RELEASE_AT``, so the release's reminders are planned."""
     return await start_scheduled_notifier(redis_client, names, MovableClock(RELEASE_AT - timedelta(days=2)))
+
+
+# --- the office page in a real browser: ingest served over TCP, a notifier on the real clock ------------
+
+
+@dataclass
+class ServedOffice:
+    """The ingest API served over TCP (the live feed streams) with authentication off, and one notifier on the
+    real clock: what a browser on the office page talks to, with the test acting as the jail and the notifier."""
+
+    served: Served
+    notifier: ScheduledNotifier
+    streams: Streams
+
+    @property
+    def base_url(self) -> str:
+        return str(self.served.client.base_url).rstrip("/")
+
+    @property
+    def api(self) -> httpx.AsyncClient:
+        return self.served.client
+
+    async def lodge(self, detainer: dict[str, Any]) -> None:
+        answer = await self.api.post("/v1/detainers", json=detainer)
+        assert answer.status_code == 201, answer.text
+
+    async def submit(self, *events: dict[str, Any]) -> None:
+        """The jail sends ``events`` (one batch), and the notifier processes them."""
+        answer = await self.api.post("/v1/custody-events:batch", json=list(events))
+        assert answer.status_code == 202, answer.text
+        await self.catch_up()
+
+    async def catch_up(self) -> None:
+        self.notifier.clock.now = datetime.now(UTC)
+        await self.notifier.catch_up(self.streams)
+
+    async def alerts(self, **query: str) -> list[dict[str, Any]]:
+        answer = await self.api.get("/v1/alerts", params={"field_office": "LOS", "limit": 500, **query})
+        assert answer.status_code == 200, answer.text
+        return list(answer.json()["alerts"])
+
+
+@pytest.fixture
+async def served_office(redis_url: str, redis_client: Redis, names: RedisNames) -> AsyncIterator[ServedOffice]:
+    settings = IngestSettings(redis_url=redis_url, log_format="text", auth="off", live_heartbeat_seconds=1)
+    notifier = await start_scheduled_notifier(redis_client, names, MovableClock(datetime.now(UTC)))
+    async with served_over_tcp(settings) as served:
+        yield ServedOffice(served, notifier, Streams(redis_client, names))

@@ -53,8 +53,8 @@
       el.textContent = left > 0 ? `release in ${clock(left)}` : `release time passed ${clock(left)} ago`;
       el.title = `release ${new Date(el.dataset.releaseAt).toLocaleString()}`;
     }
-    for (const el of document.querySelectorAll("[data-since]")) {
-      const ago = inWords(now - Date.parse(el.dataset.since));
+    for (const el of stories.querySelectorAll("span[data-happened-at]")) {
+      const ago = inWords(now - Date.parse(el.dataset.happenedAt));
       el.textContent = el.textContent.replace(/\d+ (min|h|d) ago/, `${ago} ago`);
     }
     applyFilters();
