@@ -186,8 +186,10 @@ class RedisNames:
 
     @property
     def alerts_raised(self) -> str:
-        """Stream of what happens to alerts for channels to deliver: ``alert_raised`` (one per alert),
-        ``alert_reminded`` and ``alert_escalated`` (one per reminder and escalation level)."""
+        """Stream of what happens to alerts: for every channel ``alert_raised`` (one per alert),
+        ``alert_reminded`` and ``alert_escalated`` (one per reminder and escalation level) and ``alert_updated``
+        (a release schedule closed); for the live feed alone ``alert_acknowledged``, ``alert_resolved`` and
+        ``alert_reviewed`` (a person's step)."""
         return f"{self.prefix}:{{alerts}}:raised"
 
     @property
