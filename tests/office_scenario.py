@@ -54,30 +54,6 @@ def _iso(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class _Events:
-    """The events of one person's stay."""
-
-    index: int
-    jail: str
-    booking_number: str
-
-    def event(self, kind: str, at: datetime, number: int, **fields: Any) -> dict[str, Any]:
-        return {
-            "event_id": f"evt-{self.index:03d}-{number}",
-            "type": kind,
-            "occurred_at": _iso(at),
-            "facility_ori": self.jail,
-            "booking_number": self.booking_number,
-            **fields,
-        }
-
-    def scheduled(
-        self, at: datetime, release_at: datetime, number: int = 2, reason: str = "bail_posted"
-    ) -> dict[str, Any]:
-        return self.event("release_scheduled", at, number, scheduled_release_at=_iso(release_at), release_reason=reason)
-
-
-@dataclass(frozen=True)
-class _Events:
     """The events of one person's stay at one jail."""
 
     index: int

@@ -34,6 +34,14 @@ def stay(now: datetime, **person: Any) -> dict[str, dict[str, Any]]:
     return {"booking": booked, "release_scheduled": release}
 
 
+async def a_release_five_hours_ahead(browser: Browser, office: ServedOffice) -> Page:
+    """The detainer's subject booked, a release scheduled five hours ahead, and the office page open."""
+    await office.lodge(samples.detainer())
+    events = stay(datetime.now(UTC))
+    await office.submit(events["booking"], events["release_scheduled"])
+    return await open_page(browser, office)
+
+
 async def open_page(browser: Browser, office: ServedOffice, path: str = "/offices/LOS") -> Page:
     page = await browser.new_page(base_url=office.base_url, viewport={"width": 1400, "height": 900})
     await page.goto(path)
@@ -42,12 +50,7 @@ async def open_page(browser: Browser, office: ServedOffice, path: str = "/office
 
 
 async def test_the_page_groups_a_persons_alerts_in_one_row(browser: Browser, served_office: ServedOffice) -> None:
-    now = datetime.now(UTC)
-    await served_office.lodge(samples.detainer())
-    events = stay(now)
-    await served_office.submit(events["booking"], events["release_scheduled"])
-
-    page = await open_page(browser, served_office)
+    page = await a_release_five_hours_ahead(browser, served_office)
 
     rows = page.locator("details.story")
     await expect(rows).to_have_count(1)
@@ -61,15 +64,11 @@ async def test_the_page_groups_a_persons_alerts_in_one_row(browser: Browser, ser
 async def test_a_cancelled_release_leaves_the_countdown_live_without_a_reload(
     browser: Browser, served_office: ServedOffice
 ) -> None:
-    now = datetime.now(UTC)
-    await served_office.lodge(samples.detainer())
-    events = stay(now)
-    await served_office.submit(events["booking"], events["release_scheduled"])
-    page = await open_page(browser, served_office)
+    page = await a_release_five_hours_ahead(browser, served_office)
     await expect(page.locator("time.countdown")).to_have_count(1)
     await page.evaluate("window.notReloaded = true")
 
-    await served_office.submit(samples.release_cancelled(occurred_at=_iso(now - timedelta(hours=1))))
+    await served_office.submit(samples.release_cancelled(occurred_at=_iso(datetime.now(UTC) - timedelta(hours=1))))
 
     row = page.locator("details.story")
     await expect(page.locator("time.countdown")).to_have_count(0, timeout=PATIENCE_MS)
@@ -120,15 +119,13 @@ async def test_confirm_and_reject_decide_possible_matches_and_the_rows_change(
 async def test_an_acknowledgement_made_through_the_api_shows_on_an_open_page(
     browser: Browser, served_office: ServedOffice
 ) -> None:
-    now = datetime.now(UTC)
-    await served_office.lodge(samples.detainer())
-    events = stay(now)
-    await served_office.submit(events["booking"], events["release_scheduled"])
-    page = await open_page(browser, served_office)
+    page = await a_release_five_hours_ahead(browser, served_office)
     row = page.locator("details.story")
     await row.locator("summary").click()
     await expect(row.locator(".badge.open")).to_have_text("2 open")
     (alert,) = await served_office.alerts(release_status="scheduled")
+    typing = row.locator("li.alert.kind-in_custody input[name=note]")
+    await typing.fill("half a note")  # the officer is writing a resolution of the other alert
 
     answer = await served_office.api.post(f"/v1/alerts/{alert['alert_id']}/ack")
 
@@ -138,16 +135,13 @@ async def test_an_acknowledgement_made_through_the_api_shows_on_an_open_page(
     await expect(acknowledged.get_by_role("button", name="Acknowledge")).to_have_count(0)
     await expect(row.locator(".badge.open")).to_have_text("1 open")
     await expect(row).to_have_attribute("open", "")  # the officer's opened row stays open
+    await expect(typing).to_have_value("half a note")  # and what they were typing stays
 
 
 async def test_acknowledging_and_resolving_on_the_page_change_the_alert_for_everyone(
     browser: Browser, served_office: ServedOffice
 ) -> None:
-    now = datetime.now(UTC)
-    await served_office.lodge(samples.detainer())
-    events = stay(now)
-    await served_office.submit(events["booking"], events["release_scheduled"])
-    page = await open_page(browser, served_office)
+    page = await a_release_five_hours_ahead(browser, served_office)
     row = page.locator("details.story")
     await row.locator("summary").click()
     custody = row.locator("li.alert.kind-in_custody")

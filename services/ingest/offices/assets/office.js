@@ -121,6 +121,7 @@
     const existing = document.getElementById(row.id);
     if (existing) {
       row.open = existing.open;
+      keepWhatWasTyped(existing, row);
       if (toTop) {
         existing.remove();
         stories.prepend(row);
@@ -132,6 +133,21 @@
       stories.prepend(row);
     }
     tick();
+  }
+
+  // A row swapped in while the officer fills in a resolution keeps what they chose and typed, and the focus.
+  function keepWhatWasTyped(from, to) {
+    const focused = document.activeElement;
+    for (const form of from.querySelectorAll("form.resolve")) {
+      const again = to.querySelector(`form.resolve[data-alert-id="${CSS.escape(form.dataset.alertId)}"]`);
+      if (!again) continue;
+      for (const name of ["outcome", "note"]) {
+        const before = form.elements.namedItem(name);
+        const after = again.elements.namedItem(name);
+        after.value = before.value;
+        if (before === focused) setTimeout(() => after.focus(), 0);
+      }
+    }
   }
 
   function storyChanged(storyId, toTop) {
