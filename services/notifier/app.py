@@ -177,6 +177,7 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
         names,
         planner=JobPlanner(redis, names, policy),
         overdue_after=timedelta(seconds=policy.release_overdue_seconds),
+        bookings=bookings,
     )
     feeds = FeedMonitor(FeedStats(redis, names, settings.feed_policy()), alerts)
     ports = NotifierPorts(

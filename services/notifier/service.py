@@ -49,7 +49,6 @@ from notifier.adapters.roster_reports import RosterReports
 from notifier.adapters.stream_entries import StreamEntry
 from notifier.domain.alert_rules import DetainerRef, alert_conditions, build_alert
 from notifier.domain.custody import BookingState, CustodyFact, InferredRelease, apply_event
-from notifier.domain.release_schedules import schedule_alert_ids
 from notifier.domain.reviews import BookingReview, reviewed_matches
 from notifier.feed_health import FeedMonitor
 from notifier.matching import search_keys
@@ -158,16 +157,8 @@ async def _raise_alerts(
     """Create the alerts not created yet, then close the release schedules among them whose release time no
     longer stands by ``states`` (created now or before: a crash between the two is repaired by a redelivery)."""
     created = await store.create(alerts, held_facilities=held_facilities)
-    # Every release time of each matched pair's booking, raised now or before (a release reported later but
-    # earlier than a schedule no longer calls for that schedule's alert, which may exist all the same).
-    pairs = {(alert.detainer_id, (alert.facility_ori, alert.booking_number)) for alert in alerts}
-    schedules = [
-        alert_id
-        for detainer_id, booking in sorted(pairs)
-        if booking in states
-        for alert_id in schedule_alert_ids(detainer_id, states[booking])
-    ]
-    await store.releases.close_superseded(schedules, states)
+    # A release held by feed health closes no schedule until an operator delivers it (see the closer).
+    await store.close_superseded_schedules(alerts, states)
     for alert in created:
         ALERTS_RAISED.labels(kind=alert.kind.value).inc()
         log.info(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from datetime import datetime, timedelta
 from importlib.resources import files
 from typing import Protocol, cast
 
 from contracts import Alert, AlertRaised, AlertStep, RedisNames, ReleaseStatus, TimelineEntry
 from contracts.alerts import story_id_for
+from notifier.adapters.booking_store import BookingStore
 from notifier.adapters.release_closer import DEFAULT_OVERDUE_AFTER, ReleaseScheduleCloser
+from notifier.domain.custody import BookingState
+from notifier.domain.release_schedules import schedule_alert_ids
 from runtime import RedisClient
 
 __all__ = ["AlertPlanner", "AlertStore"]
@@ -58,10 +61,12 @@ class AlertStore:
         planner: AlertPlanner | None = None,
         overdue_after: timedelta = DEFAULT_OVERDUE_AFTER,
         clock: Callable[[], datetime] | None = None,
+        bookings: BookingStore | None = None,
     ) -> None:
         self._client = client
         self._names = names
         self._planner = planner
+        self._bookings = bookings  # to close the release schedules a delivered hold held back
         self.releases = ReleaseScheduleCloser(
             client,
             names,
@@ -114,6 +119,21 @@ class AlertStore:
             # planning, this (a redelivery) is when it gets planned; the planner plans each once.
             await self._planner.plan(ordered)
         return created
+
+    async def close_superseded_schedules(
+        self, alerts: Sequence[Alert], states: Mapping[tuple[str, str], BookingState]
+    ) -> list[Alert]:
+        """Close the release schedules of each (detainer, booking) among ``alerts`` whose release time no longer
+        stands by ``states``: every release time of the booking, raised now or before (a release reported late
+        but dated before a schedule no longer calls for that schedule's alert, which may exist all the same)."""
+        pairs = {(alert.detainer_id, (alert.facility_ori, alert.booking_number)) for alert in alerts}
+        schedules = [
+            alert_id
+            for detainer_id, booking in sorted(pairs)
+            if booking in states
+            for alert_id in schedule_alert_ids(detainer_id, states[booking])
+        ]
+        return await self.releases.close_superseded(schedules, states)
 
     async def _create_held(self, alerts: Sequence[Alert]) -> list[Alert]:
         created: list[Alert] = []
@@ -183,6 +203,9 @@ class AlertStore:
             ]
         flags = await self._release_held(keys=keys, args=args)
         await self.plan_leaving_hold()
+        if self._bookings is not None:  # the facts the hold kept from closing release schedules, now delivered
+            stored = await self._bookings.load_many({(a.facility_ori, a.booking_number) for a in alerts})
+            await self.close_superseded_schedules(alerts, {key: found.state for key, found in stored.items()})
         return sum(int(flag) for flag in flags)
 
     async def discard_held(self, facility_ori: str) -> int:

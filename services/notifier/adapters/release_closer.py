@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from contracts import Alert, AlertUpdated, RedisNames, ReleaseStatus
+from contracts import Alert, AlertKind, AlertUpdated, RedisNames, ReleaseStatus
+from notifier.domain.alert_rules import AlertFingerprint
 from notifier.domain.custody import BookingState
 from notifier.domain.release_schedules import closed, release_change
 from notifier.metrics import RELEASE_SCHEDULES_CLOSED
@@ -43,6 +45,7 @@ class ReleaseScheduleCloser:
         overdue_after: timedelta = DEFAULT_OVERDUE_AFTER,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
+        self._client = client
         self._names = names
         self._updates = AlertUpdates(client)
         self._job_ids = job_ids  # every job the planner may have planned for an alert
@@ -65,6 +68,7 @@ class ReleaseScheduleCloser:
             return []
         at = self._clock()
         names = self._names
+        held_releases = await self._held_releases(wanted, states)
 
         def decide(key: str, raw: bytes | None) -> tuple[AlertChange | None, Alert | None]:
             if raw is None:
@@ -74,8 +78,8 @@ class ReleaseScheduleCloser:
             if state is None:
                 return None, None
             change = release_change(current, state, now=now, overdue_after=self.overdue_after)
-            if change is None:
-                return None, None
+            if change is None or (change.status is ReleaseStatus.RELEASED and change.superseded_by in held_releases):
+                return None, None  # stands; or its release is held (or was discarded) by feed health
             after = closed(current, change, at=at)
             office = current.field_office
             leaving: list[str] = []
@@ -121,3 +125,27 @@ class ReleaseScheduleCloser:
                 },
             )
         return closed_now
+
+    async def _held_releases(self, wanted: Sequence[str], states: Mapping[tuple[str, str], BookingState]) -> set[str]:
+        """The released alerts, among those that would close these schedules, that feed health holds or an
+        operator discarded: a release that may be a data error closes no schedule until it is delivered."""
+        if not any(state.released_at is not None for state in states.values()):
+            return set()
+        raw = cast(list[bytes | None], await self._client.mget(wanted))
+        candidates: dict[str, set[str]] = {}
+        for record in raw:
+            if record is None:
+                continue
+            alert = Alert.model_validate_json(record, extra="ignore")
+            released = AlertFingerprint(
+                AlertKind.RELEASED, alert.detainer_id, alert.facility_ori, alert.booking_number
+            ).alert_id
+            candidates.setdefault(alert.facility_ori, set()).add(released)
+        held: set[str] = set()
+        names = self._names
+        for facility, ids in candidates.items():
+            ordered = sorted(ids)
+            for key in (names.held_alerts(facility), names.discarded_alerts(facility)):
+                scores = await self._client.zmscore(key, ordered)
+                held |= {alert_id for alert_id, score in zip(ordered, scores, strict=True) if score is not None}
+        return held

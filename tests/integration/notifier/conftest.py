@@ -86,12 +86,13 @@ def build_ports(
     booking_index: BookingIndex | None = None,
     detainers: DetainerIndex | None = None,
 ) -> NotifierPorts:
+    bookings = bookings or BookingStore(client, names, retention_seconds=RETENTION_SECONDS)
     return NotifierPorts(
-        bookings=bookings or BookingStore(client, names, retention_seconds=RETENTION_SECONDS),
+        bookings=bookings,
         booking_index=booking_index
         or BookingIndex(client, names, retention_seconds=RETENTION_SECONDS, clock=fixed_clock),
         detainers=detainers if detainers is not None else DetainerIndex(client, names),
-        alerts=AlertStore(client, names),
+        alerts=AlertStore(client, names, bookings=bookings),
         dead_letters=DeadLetterWriter(client, names, clock=fixed_clock),
         roster_reports=RosterReports(client, names),
         group=NOTIFIER_GROUP,
@@ -544,9 +545,9 @@ class ScheduledNotifier:
 
 async def start_scheduled_notifier(client: Redis, names: RedisNames, clock: MovableClock) -> ScheduledNotifier:
     planner = JobPlanner(client, names, SchedulePolicy(), clock=clock)
-    ports = dataclasses.replace(
-        build_ports(client, names), clock=clock, alerts=AlertStore(client, names, planner=planner, clock=clock)
-    )
+    ports = build_ports(client, names)
+    alerts = AlertStore(client, names, planner=planner, clock=clock, bookings=ports.bookings)
+    ports = dataclasses.replace(ports, clock=clock, alerts=alerts)
     scheduler = Scheduler(
         client, names, bookings=ports.bookings, detainers=ports.detainers, releases=ports.alerts.releases, clock=clock
     )
