@@ -185,7 +185,8 @@
     control.disabled = true;
     try {
       const alert = await act(path, payload);
-      await refreshStory(alert.story_id, false);
+      if (alert.story_id) await refreshStory(alert.story_id, false);
+      else location.reload(); // an alert from before stories: the page as a whole shows it
     } catch (error) {
       pageError.textContent = String(error.message || error);
       control.disabled = false;
