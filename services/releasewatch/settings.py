@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["RunSettings"]
+__all__ = ["RunSettings", "local_api_url"]
 
 
 class RunSettings(BaseSettings):
@@ -35,3 +35,10 @@ class RunSettings(BaseSettings):
         default="text",
         description="Log format of the processes `run` starts: readable lines for a person at a terminal.",
     )
+
+
+def local_api_url() -> str:
+    """Where `releasewatch run` (and so `make run`) serves the API, by the same settings: the default of every
+    command that calls the API, so `RW_PORT=8100 make run` and `RW_PORT=8100 make demo` meet."""
+    settings = RunSettings()
+    return f"http://{settings.host}:{settings.port}"
