@@ -59,6 +59,12 @@ class NotifierSettings(BaseSettings):
     trim_interval_seconds: float = Field(
         default=30.0, gt=0, description="How often the streams are trimmed behind the slowest consumer group."
     )
+    consumer_idle_limit_seconds: float = Field(
+        default=900.0,
+        ge=60,
+        description="A consumer idle this long (a notifier that stopped) is removed from its groups, after what it "
+        "held is handed to a live one.",
+    )
     stream_retention_seconds: float = Field(
         default=600.0,
         ge=0,
