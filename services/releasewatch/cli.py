@@ -156,7 +156,7 @@ def _print_banner(
     demo = "make demo" if api_port == RunSettings.model_fields["port"].default else f"RW_PORT={api_port} make demo"
     console.print(
         "\n[bold green]releasewatch is running[/bold green]\n"
-        f"  API        http://{host}:{api_port}   docs: /docs   OpenAPI: /openapi.json\n"
+        f"  API        http://{host}:{api_port}   docs: /docs   OpenAPI: /openapi.json   AsyncAPI: /asyncapi\n"
         f"  office     http://{host}:{api_port}/offices/LOS   (any office code; live feed: /v1/alerts/live)\n"
         f"  health     http://{host}:{api_port}/healthz   http://{host}:{api_port}/readyz\n"
         f"  notifier   http://{host}:{notifier_port}/readyz   metrics: /metrics\n"
