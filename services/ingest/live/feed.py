@@ -25,7 +25,7 @@ from typing import Annotated, Any, Final, cast
 from pydantic import Field, TypeAdapter, ValidationError
 from redis.exceptions import RedisError
 
-from contracts import AlertNotice, AlertRaised, AlertUpdated, OfficerAction
+from contracts import REPLAYED_FOR_GROUP_FIELD, AlertNotice, AlertRaised, AlertUpdated, OfficerAction
 from runtime import RedisClient
 
 __all__ = ["AlertFeed", "FeedMessage", "Subscription", "stream_id_key"]
@@ -77,6 +77,8 @@ def _message_of(stream_id: bytes, fields: dict[bytes, bytes]) -> FeedMessage | N
     data = fields.get(b"__data__")
     if kind not in _FED_TYPES or data is None:
         return None
+    if REPLAYED_FOR_GROUP_FIELD.encode() in fields:
+        return None  # a dead letter replayed for the one channel that failed it: the feed showed it already
     try:
         message = _messages.validate_json(data, extra="ignore")
     except ValidationError:
