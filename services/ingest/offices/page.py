@@ -25,7 +25,15 @@ from contracts import (
 )
 from ingest.stories.story import Story, StoryState
 
-__all__ = ["KIND_LABELS", "PageFilters", "person_name", "render_office_page", "render_sign_in", "render_story"]
+__all__ = [
+    "KIND_LABELS",
+    "PageFilters",
+    "person_name",
+    "render_office_page",
+    "render_sign_in",
+    "render_story",
+    "urgency",
+]
 
 KIND_LABELS = {
     AlertKind.IN_CUSTODY: "in custody",
@@ -84,6 +92,25 @@ def _standing_release(story: Story) -> datetime | None:
 def _release_soon(story: Story, now: datetime) -> bool:
     release_at = _standing_release(story)
     return release_at is not None and release_at - now <= _SOON
+
+
+_LATEST = 10**14  # ms: ordering "latest first" as text is ordering (_LATEST - ms) "smallest first"
+
+
+def urgency(story: Story, now: datetime) -> str:
+    """Where the person's row goes, as a key that sorts as text (the script places live rows by it too):
+    a release standing within 24 h, overdue ones first, soonest first; then people with an alert nobody has
+    acknowledged yet (a possible match to review included), latest first; then releases further ahead,
+    soonest first; then everyone else, latest first."""
+    release_at = _standing_release(story)
+    if release_at is not None and release_at - now <= _SOON:
+        return f"0:{int(release_at.timestamp() * 1000):014d}"
+    latest = _LATEST - int(story.updated_at.timestamp() * 1000)
+    if story.open_alerts:
+        return f"1:{latest:014d}"
+    if release_at is not None:
+        return f"2:{int(release_at.timestamp() * 1000):014d}"
+    return f"3:{latest:014d}"
 
 
 def person_name(person: Person | None) -> str:
@@ -321,6 +348,7 @@ def render_story(
         f'data-story-id="{story_id}"',
         f'data-unresolved="{_unresolved(story)}"',
         f'data-review="{"1" if story.now.needs_review else "0"}"',
+        f'data-urgency="{escape(urgency(story, now))}"',
     ]
     if release_at is not None:
         attributes.append(f'data-release-at="{escape(_moment(release_at))}"')
@@ -355,7 +383,7 @@ def render_office_page(
     now: datetime,
     filters: PageFilters = PageFilters(),
 ) -> str:
-    """The page: ``stories`` (newest first), each person's row and its alerts, and, for the script, the office and
+    """The page: ``stories``, each person's row and its alerts, most urgent first (``urgency``), and, for the script, the office and
     the alert stream id the stories were read after (the live feed starts there, so nothing raised between is
     lost). ``subjects``: detainers' subjects as lodged, by detainer id, for possible matches."""
     office_text = escape(office)
@@ -365,7 +393,8 @@ def render_office_page(
         else ""
     )
     rows = "".join(
-        render_story(story, subject=subjects.get(story.detainer_id), now=now, filters=filters) for story in stories
+        render_story(story, subject=subjects.get(story.detainer_id), now=now, filters=filters)
+        for story in sorted(stories, key=lambda story: urgency(story, now))
     )
     open_alerts = sum(story.open_alerts for story in stories)
     soon = sum(1 for story in stories if _release_soon(story, now))

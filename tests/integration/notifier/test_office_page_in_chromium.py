@@ -163,7 +163,7 @@ async def test_acknowledging_and_resolving_on_the_page_change_the_alert_for_ever
 
 async def test_a_realistic_office_reads_as_one_row_per_person(browser: Browser, served_office: ServedOffice) -> None:
     """A few dozen people, each kind of story. With RW_OFFICE_SCREENSHOT set, the page is saved there as a PNG
-    (the screenshot in docs/ is made so: see docs/office-page.md)."""
+    (the screenshot in docs/ is made so: see README, the office page)."""
     now = datetime.now(UTC)
     office = realistic_office(now)
     for person in office:
@@ -189,3 +189,62 @@ async def test_a_realistic_office_reads_as_one_row_per_person(browser: Browser, 
         await first_possible_match.locator("summary").click()
         await page.set_viewport_size({"width": 1400, "height": 1500})
         await page.screenshot(path=str(Path(target)), full_page=False)
+
+
+def _someone(number: int, last_name: str) -> dict[str, Any]:
+    """A person nobody could take for another: their own name, birth date and numbers."""
+    return samples.person(
+        last_name=last_name,
+        first_name="ANA",
+        date_of_birth=f"198{number}-0{number}-1{number}",
+        middle_name=None,
+        aliases=[],
+        fbi_number=f"{number:06d}AB1",
+        state_id={"state": "CA", "number": f"B{number:07d}"},
+        a_number=f"A{number:09d}",
+    )
+
+
+def _held(number: int, last_name: str, now: datetime, release_in: timedelta | None) -> list[dict[str, Any]]:
+    """``last_name`` booked a day ago at booking 2026-9<number>, with a release ``release_in`` ahead, if any."""
+    where = {"facility_ori": "CA0194200", "booking_number": f"2026-9{number:05d}"}
+    events = [
+        samples.booking(
+            event_id=f"evt-{number}-b",
+            occurred_at=_iso(now - timedelta(days=1)),
+            person=_someone(number, last_name),
+            **where,
+        )
+    ]
+    if release_in is not None:
+        events.append(
+            samples.release_scheduled(
+                event_id=f"evt-{number}-r",
+                occurred_at=_iso(now - timedelta(hours=20)),
+                scheduled_release_at=_iso(now + release_in),
+                **where,
+            )
+        )
+    return events
+
+
+async def test_a_person_newly_in_custody_takes_their_place_by_urgency_not_the_top(
+    browser: Browser, served_office: ServedOffice
+) -> None:
+    now = datetime.now(UTC)
+    for number, last_name in ((1, "LATER"), (2, "SOON"), (3, "NEWCOMER")):
+        await served_office.lodge(
+            samples.detainer(detainer_id=f"LOS-ORDER-{number}", person=_someone(number, last_name))
+        )
+    await served_office.submit(*_held(1, "LATER", now, timedelta(days=3)), *_held(2, "SOON", now, timedelta(hours=2)))
+    for alert in await served_office.alerts(status="open"):  # the desk has seen both
+        await served_office.api.post(f"/v1/alerts/{alert['alert_id']}/ack")
+    page = await open_page(browser, served_office)
+    names = page.locator("details.story summary .name")
+    await expect(names).to_have_text(["SOON, ANA", "LATER, ANA"])
+
+    await served_office.submit(*_held(3, "NEWCOMER", now, None))
+
+    # Below a release two hours away, above one three days away that everyone has seen.
+    await expect(names).to_have_text(["SOON, ANA", "NEWCOMER, ANA", "LATER, ANA"], timeout=PATIENCE_MS)
+    await expect(page.locator("details.story.fresh summary .name")).to_have_text("NEWCOMER, ANA")

@@ -145,8 +145,9 @@ def test_filters_hide_the_rows_they_do_not_admit() -> None:
         filters=PageFilters(open_only=True),
     )
 
-    assert re.search(r'<details id="story-st_1" [^>]*data-review="0">', shown)
-    assert re.search(r'<details id="story-st_1" [^>]*data-review="0" hidden>', filtered)
+    assert re.search(r'<details id="story-st_1" [^>]*data-review="0"[^>]*>', shown)
+    assert not re.search(r'<details id="story-st_1" [^>]* hidden>', shown)
+    assert re.search(r'<details id="story-st_1" [^>]*data-review="0"[^>]* hidden>', filtered)
     assert 'name="open" value="1" checked' in filtered
 
 
@@ -170,3 +171,36 @@ def test_the_pages_script_parses() -> None:
     checked = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True, timeout=60, check=False)
 
     assert checked.returncode == 0, checked.stderr
+
+
+def _story_of(story_id: str, last_name: str, **fields: Any) -> Any:
+    alert = alert_named(last_name, alert_id=f"al_{story_id}", story_id=story_id, detainer_id=story_id, **fields)
+    return tell_story(story_id, [alert], now=NOW)
+
+
+def test_people_are_listed_most_urgent_first_not_by_when_something_last_happened() -> None:
+    acknowledged = {"status": AlertStatus.ACKNOWLEDGED}
+    stories = [
+        _story_of(
+            "released-long-ago", "A", kind=AlertKind.RELEASED, released_at=NOW - timedelta(days=2), **acknowledged
+        ),
+        _story_of("release-in-3-days", "B", scheduled_release_at=NOW + timedelta(days=3), **acknowledged),
+        _story_of("new-in-custody", "C", kind=AlertKind.IN_CUSTODY, raised_at=NOW - timedelta(minutes=5)),
+        _story_of("release-in-5-h", "D", scheduled_release_at=NOW + timedelta(hours=5), **acknowledged),
+        _story_of("overdue", "E", scheduled_release_at=NOW - timedelta(minutes=20), **acknowledged),
+        _story_of("older-in-custody", "F", kind=AlertKind.IN_CUSTODY, raised_at=NOW - timedelta(hours=5)),
+    ]
+
+    page = render_office_page("LOS", stories, subjects={}, since="0-0", signed_in_by_cookie=False, now=NOW)
+
+    order = re.findall(r'data-story-id="([^"]+)"', page)
+    assert order == [
+        "overdue",  # a release time gone by, no release reported yet: the desk calls the jail now
+        "release-in-5-h",
+        "new-in-custody",  # nobody has acknowledged these yet, latest first
+        "older-in-custody",
+        "release-in-3-days",
+        "released-long-ago",
+    ]
+    urgencies = re.findall(r'data-urgency="([^"]+)"', page)
+    assert urgencies == sorted(urgencies)  # the script places live rows by the same key

@@ -106,9 +106,21 @@
 
   // --- live: a story's row, as the server renders it --------------------------------------------
 
-  const refreshing = new Map(); // story id -> whether to move it to the top
+  const refreshing = new Set(); // story ids whose row is being read again
 
-  async function refreshStory(storyId, toTop) {
+  // Rows stay in the order the server gives them (most urgent first): each row's data-urgency sorts as text.
+  function place(row) {
+    const key = row.dataset.urgency || "";
+    for (const other of stories.querySelectorAll("details.story")) {
+      if (other !== row && (other.dataset.urgency || "") > key) {
+        stories.insertBefore(row, other);
+        return;
+      }
+    }
+    stories.append(row);
+  }
+
+  async function refreshStory(storyId) {
     const answer = await fetch(`/offices/${encodeURIComponent(office)}/stories/${encodeURIComponent(storyId)}`, {
       credentials: "same-origin",
       headers: { Accept: "text/html" },
@@ -122,16 +134,12 @@
     if (existing) {
       row.open = existing.open;
       keepWhatWasTyped(existing, row);
-      if (toTop) {
-        existing.remove();
-        stories.prepend(row);
-      } else {
-        existing.replaceWith(row);
-      }
+      if (existing.classList.contains("fresh")) row.classList.add("fresh");
+      existing.remove();
     } else {
       row.classList.add("fresh");
-      stories.prepend(row);
     }
+    place(row);
     tick();
   }
 
@@ -150,15 +158,12 @@
     }
   }
 
-  function storyChanged(storyId, toTop) {
-    if (!storyId) return;
-    const waiting = refreshing.has(storyId);
-    refreshing.set(storyId, Boolean(refreshing.get(storyId)) || toTop);
-    if (waiting) return;
+  function storyChanged(storyId) {
+    if (!storyId || refreshing.has(storyId)) return;
+    refreshing.add(storyId);
     setTimeout(() => {
-      const top = refreshing.get(storyId);
       refreshing.delete(storyId);
-      refreshStory(storyId, top).catch((error) => {
+      refreshStory(storyId).catch((error) => {
         pageError.textContent = String(error.message || error);
       });
     }, REFRESH_MS);
@@ -185,7 +190,7 @@
     control.disabled = true;
     try {
       const alert = await act(path, payload);
-      if (alert.story_id) await refreshStory(alert.story_id, false);
+      if (alert.story_id) await refreshStory(alert.story_id);
       else location.reload(); // an alert from before stories: the page as a whole shows it
     } catch (error) {
       pageError.textContent = String(error.message || error);
@@ -232,7 +237,7 @@
       source.addEventListener(type, (event) => {
         if (event.lastEventId) lastEventId = event.lastEventId;
         const alert = JSON.parse(event.data).alert;
-        if (alert.field_office === office) storyChanged(alert.story_id, type === "alert_raised");
+        if (alert.field_office === office) storyChanged(alert.story_id);
       });
     }
   }
