@@ -383,9 +383,10 @@ def render_office_page(
     now: datetime,
     filters: PageFilters = PageFilters(),
 ) -> str:
-    """The page: ``stories``, each person's row and its alerts, most urgent first (``urgency``), and, for the script, the office and
-    the alert stream id the stories were read after (the live feed starts there, so nothing raised between is
-    lost). ``subjects``: detainers' subjects as lodged, by detainer id, for possible matches."""
+    """The page: ``stories``, each person's row and its alerts, most urgent first (``urgency``), and, for the
+    script, the office and the alert stream id the stories were read after (the live feed starts there, so
+    nothing raised between is lost). ``subjects``: detainers' subjects as lodged, by detainer id, for possible
+    matches."""
     office_text = escape(office)
     sign_out = (
         f'<form method="post" action="/offices/{office_text}/sign-out"><button type="submit">Sign out</button></form>'
