@@ -26,9 +26,13 @@ __all__ = [
     "AlertStatus",
     "AlertStep",
     "AlertTrigger",
+    "AlertUpdated",
     "FieldAgreement",
     "MatchDecision",
     "MatchEvidence",
+    "OfficerAction",
+    "OfficerOutcome",
+    "ReleaseStatus",
     "ResolveAlert",
     "ReviewDecision",
     "TimelineEntry",
@@ -57,6 +61,26 @@ class AlertOutcome(StrEnum):
     RELEASED = "released"
     DETAINER_LIFTED = "detainer_lifted"
     NOT_THE_PERSON = "not_the_person"
+    RELEASE_SUPERSEDED = "release_superseded"  # set by releasewatch: the release time no longer stands
+
+
+class OfficerOutcome(StrEnum):
+    """The outcomes a person resolves an alert with (``release_superseded`` is releasewatch's alone)."""
+
+    CUSTODY_ASSUMED = "custody_assumed"
+    RELEASED = "released"
+    DETAINER_LIFTED = "detainer_lifted"
+    NOT_THE_PERSON = "not_the_person"
+
+
+class ReleaseStatus(StrEnum):
+    """Where a ``release_scheduled`` alert's release time stands. Anything but ``scheduled`` is final."""
+
+    SCHEDULED = "scheduled"  # the release time stands and is ahead (or within the grace after it)
+    RESCHEDULED = "rescheduled"  # a new release time replaced it (``superseded_by``: that time's alert)
+    CANCELLED = "cancelled"  # cancelled, or the person was transferred before it
+    RELEASED = "released"  # the person left (``superseded_by``: the ``released`` alert)
+    PASSED = "passed"  # the time went by, and the grace after it, with no release reported
 
 
 class MatchDecision(StrEnum):
@@ -112,6 +136,11 @@ class AlertStep(StrEnum):
     ESCALATED = "escalated"  # not acknowledged in time: the office's escalation channel was told
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
+    # A release_scheduled alert's release time stopped standing (releasewatch closed the alert):
+    RELEASE_CANCELLED = "release_cancelled"
+    RESCHEDULED = "rescheduled"
+    RELEASED = "released"
+    RELEASE_TIME_PASSED = "release_time_passed"
 
 
 class TimelineEntry(WireModel):
@@ -123,6 +152,9 @@ class TimelineEntry(WireModel):
     detail: str | None = Field(
         default=None, description="e.g. the trigger that raised it, the review decision, the outcome and note."
     )
+    event_id: EventId | None = Field(
+        default=None, description="The custody event that caused the step, if one did (e.g. the cancellation)."
+    )
 
 
 ResolutionNote = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
@@ -131,7 +163,7 @@ ResolutionNote = Annotated[str, StringConstraints(min_length=1, max_length=1000)
 class ResolveAlert(WireModel):
     """What a field office sends to resolve an alert."""
 
-    outcome: AlertOutcome
+    outcome: OfficerOutcome
     note: ResolutionNote | None = None
 
 
@@ -200,7 +232,18 @@ class Alert(WireModel):
     timeline: tuple[TimelineEntry, ...] = Field(
         default=(),
         description="What happened to the alert, oldest first: raised, delivered, reminded, escalated, reviewed, "
-        "acknowledged, resolved.",
+        "acknowledged, resolved, and for a release_scheduled alert the step that closed it (release_cancelled, "
+        "rescheduled, released, release_time_passed).",
+    )
+    release_status: ReleaseStatus | None = Field(
+        default=None,
+        description="For release_scheduled: where its release time stands. Leaving `scheduled` closes the alert "
+        "(resolved as release_superseded, unless a person resolved it first).",
+    )
+    superseded_by: str | None = Field(
+        default=None,
+        description="For release_scheduled, rescheduled: the alert of the new release time; released: the "
+        "`released` alert.",
     )
 
 
@@ -225,3 +268,20 @@ class AlertReviewed(WireModel):
 
     type: Literal["alert_reviewed"] = "alert_reviewed"
     alert: Alert = Field(description="The possible_match alert, with its review.")
+
+
+class AlertUpdated(WireModel):
+    """Published on the alert stream, once, when releasewatch changes an alert: a release_scheduled alert's
+    release time stopped standing (cancelled, rescheduled, released, passed) and the alert was closed."""
+
+    type: Literal["alert_updated"] = "alert_updated"
+    alert: Alert = Field(description="The alert as it is after the change (its timeline ends with the step).")
+    change: AlertStep = Field(description="The step: release_cancelled, rescheduled, released, release_time_passed.")
+
+
+class OfficerAction(WireModel):
+    """Published on the alert stream when a person acknowledges, resolves or reviews an alert, so that every
+    open office page shows it. For the live feed only: webhooks and e-mail do not carry it."""
+
+    type: Literal["alert_acknowledged", "alert_resolved", "alert_reviewed"]
+    alert: Alert = Field(description="The alert as it is after the step.")

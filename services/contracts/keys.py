@@ -14,10 +14,13 @@ tag                       what lives there, and why together
                           the detainer changelog: a lodge or a lift updates them
                           and publishes the change atomically.
 ``{alerts}``              alert records, their indexes, the stories they belong
-                          to, the alert stream and the review stream: an alert is
-                          created once, indexed (in its story too) and published
-                          atomically; a review updates the alert, moves
-                          it between listings and publishes itself atomically.
+                          to, the alert stream and the review stream, the
+                          reminders and escalations: an alert is created once,
+                          indexed (in its story too) and published atomically;
+                          a review, an acknowledgement, a resolution or a release
+                          time that stopped standing updates the alert, moves it
+                          between listings, withdraws its jobs and publishes
+                          itself atomically.
 ``{dead-letters}``        the dead-letter stream and what operators did with each.
 ``{audit}``               the audit trail.
 per booking               one key per booking (its own slot; the cluster spreads
@@ -182,6 +185,11 @@ class RedisNames:
         """Sorted set of alert ids by the time raised (ms), narrowed by office and/or status."""
         return self._listing("alerts", field_office, status)
 
+    def release_listing(self, *, release_status: str, field_office: str | None = None) -> str:
+        """Sorted set of the ids of release_scheduled alerts whose release time stands as ``release_status``
+        (scheduled, rescheduled, cancelled, released, passed) by the time raised (ms), narrowed by office."""
+        return self._listing("alerts", field_office, None) + f":release:{release_status}"
+
     def story(self, story_id: str) -> str:
         """Sorted set of the ids of one story's alerts (every alert of one detainer) by the time raised (ms)."""
         return f"{self.prefix}:{{alerts}}:story:{story_id}"
@@ -193,8 +201,10 @@ class RedisNames:
 
     @property
     def alerts_raised(self) -> str:
-        """Stream of what happens to alerts for channels to deliver: ``alert_raised`` (one per alert),
-        ``alert_reminded`` and ``alert_escalated`` (one per reminder and escalation level)."""
+        """Stream of what happens to alerts: for every channel ``alert_raised`` (one per alert),
+        ``alert_reminded`` and ``alert_escalated`` (one per reminder and escalation level) and ``alert_updated``
+        (a release schedule closed); for the live feed alone ``alert_acknowledged``, ``alert_resolved`` and
+        ``alert_reviewed`` (a person's step)."""
         return f"{self.prefix}:{{alerts}}:raised"
 
     @property

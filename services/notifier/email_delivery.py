@@ -1,8 +1,8 @@
 """E-mailing the alert stream to the field offices' recipients: retried with backoff, never dropped.
 
 The ``emails`` consumer group reads the alert stream (``alert_raised``, ``alert_reminded``,
-``alert_escalated``) apart from the webhooks' ``deliveries`` group, so each channel progresses and fails
-on its own. ``EmailDeliveryProcessor`` sends each message as one e-mail to its office's recipients
+``alert_escalated``, ``alert_updated``) apart from the webhooks' ``deliveries`` group, so each channel progresses
+and fails on its own. ``EmailDeliveryProcessor`` sends each message as one e-mail to its office's recipients
 (``notifier.emails``), written by ``notifier.email_message``, a batch's e-mails concurrently (at most
 ``_CONCURRENT_SENDS`` at once), each bounded by ``RW_SMTP_TIMEOUT_SECONDS``:
 

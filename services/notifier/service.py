@@ -148,9 +148,17 @@ def alerts_for_match(
 
 
 async def _raise_alerts(
-    store: AlertStore, alerts: Sequence[Alert], *, held_facilities: Set[str] = frozenset()
+    store: AlertStore,
+    alerts: Sequence[Alert],
+    states: Mapping[BookingKey, BookingState],
+    *,
+    held_facilities: Set[str] = frozenset(),
 ) -> list[Alert]:
+    """Create the alerts not created yet, then close the release schedules among them whose release time no
+    longer stands by ``states`` (created now or before: a crash between the two is repaired by a redelivery)."""
     created = await store.create(alerts, held_facilities=held_facilities)
+    # A release held by feed health closes no schedule until an operator delivers it (see the closer).
+    await store.close_superseded_schedules(alerts, states)
     for alert in created:
         ALERTS_RAISED.labels(kind=alert.kind.value).inc()
         log.info(
@@ -209,7 +217,10 @@ class CustodyEventProcessor:
         #    either here or by the lodge processor's lookup, never by neither.
         await self._ports.detainers.sync()
         report.alerts = await _raise_alerts(
-            self._ports.alerts, self._alerts_for(timeline, reviews), held_facilities=held
+            self._ports.alerts,
+            self._alerts_for(timeline, reviews),
+            {after.key: after for _, after in transitions},
+            held_facilities=held,
         )
         # 4. Rosters after the batch's events, so each is judged against every fact we hold (its
         #    as_of, not its place in the stream, decides which bookings it may release).
@@ -250,7 +261,12 @@ class CustodyEventProcessor:
         )
         if implied.releases:
             held |= await self._observe({facility: implied})
-        alerts = await _raise_alerts(self._ports.alerts, self._alerts_for(released, reviews), held_facilities=held)
+        alerts = await _raise_alerts(
+            self._ports.alerts,
+            self._alerts_for(released, reviews),
+            {after.key: after for _, after in transitions},
+            held_facilities=held,
+        )
 
         unfiled = sorted(listed - filed)
         stored = await bookings.load_many((facility, number) for number in unfiled)
@@ -388,6 +404,7 @@ class DetainerLodgeProcessor:
                 lodged.append((detainer_ref_of_change(entry.fields, change.detainer), change.detainer))
         await self._ports.detainers.sync()
         alerts: list[Alert] = []
+        states: dict[BookingKey, BookingState] = {}
         raised_at = self._ports.clock()
         for detainer_ref, detainer in lodged:
             if self._ports.detainers.get(detainer_ref) is None:
@@ -397,6 +414,7 @@ class DetainerLodgeProcessor:
                 state = stored.state
                 if state.person is None:
                     continue
+                states[state.key] = state
                 # The very decision the booking's own events get (over every active detainer, this one
                 # included, and with people's decisions on the booking), so the alerts depend on the
                 # booking's state, not on which path came first.
@@ -411,7 +429,7 @@ class DetainerLodgeProcessor:
                             event_id=None,
                             raised_at=raised_at,
                         )
-        report.alerts = await _raise_alerts(self._ports.alerts, alerts)
+        report.alerts = await _raise_alerts(self._ports.alerts, alerts, states)
         await self._ports.dead_letters.send(self._ports.group, unreadable)
         report.processed = len(entries) - len(unreadable)
         report.dead_lettered = len(unreadable)
@@ -455,8 +473,10 @@ class AlertReviewProcessor:
         await self._ports.detainers.sync()  # a detainer lifted since is not alerted on
         raised_at = self._ports.clock()
         alerts: list[Alert] = []
+        states: dict[BookingKey, BookingState] = {}
         for review in reviews:
             stored = await self._keep_with_booking(review)
+            states[stored.state.key] = stored.state
             # This pair only, as the booking now holds it (the first decision on a pair stands).
             decided = {review.detainer_ref: stored.reviews[review.detainer_ref]}
             for detainer, evidence in reviewed_matches([], decided, self._ports.detainers.get):
@@ -468,7 +488,7 @@ class AlertReviewProcessor:
                     event_id=None,
                     raised_at=raised_at,
                 )
-        report.alerts = await _raise_alerts(self._ports.alerts, alerts)
+        report.alerts = await _raise_alerts(self._ports.alerts, alerts, states)
         await self._ports.dead_letters.send(self._ports.group, unreadable)
         report.processed = len(reviews)
         report.dead_lettered = len(unreadable)

@@ -25,7 +25,7 @@ from typing import Annotated, Any, Final, cast
 from pydantic import Field, TypeAdapter, ValidationError
 from redis.exceptions import RedisError
 
-from contracts import AlertNotice, AlertRaised
+from contracts import REPLAYED_FOR_GROUP_FIELD, AlertNotice, AlertRaised, AlertUpdated, OfficerAction
 from ingest.stream_ids import exclusive_after
 from runtime import RedisClient
 
@@ -36,10 +36,20 @@ log = logging.getLogger(__name__)
 _READ_COUNT = 500  # stream entries per read, live and catching up
 _QUEUE_SIZE = 1000  # messages waiting for one subscriber before it falls back to catching up
 _RETRY_AFTER_ERROR_SECONDS = 1.0
-_FED_TYPES = frozenset({"alert_raised", "alert_reminded", "alert_escalated"})
-_messages: TypeAdapter[AlertRaised | AlertNotice] = TypeAdapter(
-    Annotated[AlertRaised | AlertNotice, Field(discriminator="type")]
+# Everything that happens to an office's alerts: what the channels deliver, and what people at the office did.
+_FED_TYPES = frozenset(
+    {
+        "alert_raised",
+        "alert_reminded",
+        "alert_escalated",
+        "alert_updated",
+        "alert_acknowledged",
+        "alert_resolved",
+        "alert_reviewed",
+    }
 )
+_FedMessage = AlertRaised | AlertNotice | AlertUpdated | OfficerAction
+_messages: TypeAdapter[_FedMessage] = TypeAdapter(Annotated[_FedMessage, Field(discriminator="type")])
 
 
 _Entries = list[tuple[bytes, dict[bytes, bytes]]]
@@ -56,7 +66,7 @@ class FeedMessage:
     """One alert stream message, as a live feed sends it."""
 
     stream_id: str
-    type: str  # alert_raised, alert_reminded, alert_escalated
+    type: str  # alert_raised, alert_reminded, alert_escalated, alert_updated, alert_acknowledged, ...
     field_office: str
     data: str  # the message JSON, as the notifier wrote it and the webhooks carry it
 
@@ -68,6 +78,8 @@ def _message_of(stream_id: bytes, fields: dict[bytes, bytes]) -> FeedMessage | N
     data = fields.get(b"__data__")
     if kind not in _FED_TYPES or data is None:
         return None
+    if REPLAYED_FOR_GROUP_FIELD.encode() in fields:
+        return None  # a dead letter replayed for the one channel that failed it: the feed showed it already
     try:
         message = _messages.validate_json(data, extra="ignore")
     except ValidationError:

@@ -34,8 +34,10 @@ Server-sent events (`text/event-stream`): every message on the alert stream for 
 happens. Each event has
 
 - `id:` the alert stream entry id (the same `X-Releasewatch-Delivery` the webhooks carry),
-- `event:` the message type: `alert_raised`, `alert_reminded` or `alert_escalated`,
-- `data:` the message JSON the webhooks carry (`type`, the whole `alert`, `lead_seconds` or `level`).
+- `event:` the message type: `alert_raised`, `alert_reminded`, `alert_escalated`, `alert_updated` (a release
+  schedule closed because its release time stopped standing: `change` says how), or a person's step on an
+  alert: `alert_acknowledged`, `alert_resolved`, `alert_reviewed` (these on the live feed only),
+- `data:` the message JSON (`type`, the whole `alert` as it is now, and `lead_seconds`, `level` or `change`).
 
 It starts with what arrives after the request (or after `since`, an entry id). A browser that
 reconnects sends `Last-Event-ID` by itself and receives what it missed, as long as the stream still

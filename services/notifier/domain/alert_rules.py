@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from contracts import Alert, AlertKind, AlertTrigger, MatchDecision, MatchEvidence, ReleaseReason
+from contracts import Alert, AlertKind, AlertTrigger, MatchDecision, MatchEvidence, ReleaseReason, ReleaseStatus
 from contracts.alerts import story_id_for
 from notifier.domain.custody import BookingState
 
@@ -172,6 +172,7 @@ def build_alert(
         story_id=story_id_for(detainer.detainer_ref),  # one story per detainer, across bookings and facilities
         event_id=event_id,
         scheduled_release_at=condition.scheduled_release_at if is_schedule else None,
+        release_status=ReleaseStatus.SCHEDULED if is_schedule else None,  # until the notifier sees otherwise
         release_reason=(condition.release_reason if is_schedule else state.release_reason if is_release else None),
         released_at=state.released_at if is_release else None,
         to_facility_ori=state.transferred_to if condition.kind is AlertKind.TRANSFERRED else None,

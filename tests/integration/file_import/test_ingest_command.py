@@ -19,8 +19,7 @@ from ingest.auth import ApiKeyEntry, Role, digest_of
 from ingest.settings import IngestSettings
 from releasewatch.cli import app
 from tests import samples
-from tests.integration.file_import.conftest import ServedApi, served_over_http
-from tests.integration.serving import keys_json
+from tests.integration.serving import ServedApi, keys_json, served_over_http
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE_CSV = ROOT / "docs" / "examples" / "custody-events.csv"

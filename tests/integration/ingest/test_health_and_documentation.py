@@ -9,7 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
+from contracts import RedisNames
 from ingest.settings import IngestSettings
 from tests import samples
 from tests.integration.ingest.support import assert_problem
@@ -308,3 +310,41 @@ async def test_metrics_count_received_events_by_type_and_outcome(api: httpx.Asyn
     assert response.status_code == 200
     assert 'releasewatch_ingest_events_total{outcome="accepted",type="release"}' in response.text
     assert "GARCIA" not in response.text
+
+
+def _gauge(metrics_text: str, sample: str) -> float:
+    """The value of one sample line (name and labels exactly as exposed) in a Prometheus text exposition."""
+    for line in metrics_text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{sample} is not exposed")
+
+
+async def test_metrics_show_each_groups_lag_pending_oldest_age_and_open_dead_letters(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    await redis_client.xgroup_create(names.custody_events, "notifier", id="0", mkstream=True)
+    for n in range(3):
+        await api.post("/v1/custody-events", json=samples.release(event_id=f"evt-lag-{n}"))
+    await redis_client.xreadgroup("notifier", "notifier-1", {names.custody_events: ">"}, count=1)
+    await redis_client.xadd(names.dead_letters, {"reason": "unreadable"})
+
+    text = (await api.get("/metrics")).text
+
+    labels = '{group="notifier",stream="custody_events"}'
+    assert _gauge(text, "releasewatch_stream_length" + '{stream="custody_events"}') == 3
+    assert _gauge(text, "releasewatch_stream_group_lag" + labels) == 2  # read one of three
+    assert _gauge(text, "releasewatch_stream_group_pending" + labels) == 1  # and did not acknowledge it
+    assert _gauge(text, "releasewatch_stream_group_oldest_pending_seconds" + labels) >= 0
+    assert _gauge(text, "releasewatch_dead_letters_open") == 1
+    assert _gauge(text, "releasewatch_queues_read") == 1
+
+
+async def test_metrics_answer_without_redis_and_say_the_streams_could_not_be_read(
+    api_without_redis: httpx.AsyncClient,
+) -> None:
+    response = await api_without_redis.get("/metrics")
+
+    assert response.status_code == 200
+    assert _gauge(response.text, "releasewatch_queues_read") == 0
+    assert "releasewatch_stream_group_lag{" not in response.text
