@@ -92,13 +92,15 @@ async def _signed_in(request: Request, office: str) -> Principal | HTMLResponse:
 async def _subjects(detainers: DetainerRepository, stories: list[Story]) -> dict[str, Person]:
     """The detainers' subjects as lodged, for the stories with a possible match to show side by side."""
     wanted = {
-        story.detainer_id for story in stories if any(alert.kind is AlertKind.POSSIBLE_MATCH for alert in story.alerts)
+        (story.field_office, story.detainer_id)
+        for story in stories
+        if any(alert.kind is AlertKind.POSSIBLE_MATCH for alert in story.alerts)
     }
     subjects: dict[str, Person] = {}
-    for detainer_id in sorted(wanted):
-        detainer = await detainers.get(detainer_id)
-        if detainer is not None:
-            subjects[detainer_id] = detainer.person
+    for field_office, detainer_id in sorted(wanted):
+        stored = await detainers.find(field_office, detainer_id)  # the story's own office's detainer
+        if stored is not None:
+            subjects[detainer_id] = stored.detainer.person
     return subjects
 
 

@@ -126,12 +126,12 @@ class AlertStore:
         """Close the release schedules of each (detainer, booking) among ``alerts`` whose release time no longer
         stands by ``states``: every release time of the booking, raised now or before (a release reported late
         but dated before a schedule no longer calls for that schedule's alert, which may exist all the same)."""
-        pairs = {(alert.detainer_id, (alert.facility_ori, alert.booking_number)) for alert in alerts}
+        pairs = {(alert.detainer_ref, (alert.facility_ori, alert.booking_number)) for alert in alerts}
         schedules = [
             alert_id
-            for detainer_id, booking in sorted(pairs)
+            for detainer_ref, booking in sorted(pairs)
             if booking in states
-            for alert_id in schedule_alert_ids(detainer_id, states[booking])
+            for alert_id in schedule_alert_ids(detainer_ref, states[booking])
         ]
         return await self.releases.close_superseded(schedules, states)
 

@@ -138,7 +138,7 @@ class ReleaseScheduleCloser:
                 continue
             alert = Alert.model_validate_json(record, extra="ignore")
             released = AlertFingerprint(
-                AlertKind.RELEASED, alert.detainer_id, alert.facility_ori, alert.booking_number
+                AlertKind.RELEASED, alert.detainer_ref, alert.facility_ori, alert.booking_number
             ).alert_id
             candidates.setdefault(alert.facility_ori, set()).add(released)
         held: set[str] = set()

@@ -38,7 +38,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _alert_id(alert: Alert, kind: AlertKind, qualifier: str = "") -> str:
-    return AlertFingerprint(kind, alert.detainer_id, alert.facility_ori, alert.booking_number, qualifier).alert_id
+    return AlertFingerprint(kind, alert.detainer_ref, alert.facility_ori, alert.booking_number, qualifier).alert_id
 
 
 def _rescheduled(alert: Alert, to: datetime, event_id: str | None) -> ReleaseChange:
@@ -78,16 +78,16 @@ def _superseded(alert: Alert, scheduled: datetime, state: BookingState) -> Relea
     return _rescheduled(alert, state.scheduled_release_at, last_event)
 
 
-def schedule_alert_ids(detainer_id: str, state: BookingState) -> list[str]:
-    """The ids of the release_scheduled alerts the booking's release times call for (or called for) with
-    ``detainer_id``: one per release time announced during the stay, whether or not it was raised."""
+def schedule_alert_ids(detainer_ref: str, state: BookingState) -> list[str]:
+    """The ids of the release_scheduled alerts the booking's release times call for (or called for) with the
+    detainer ``detainer_ref``: one per release time announced during the stay, whether or not it was raised."""
     times = [seen.scheduled_release_at for seen in state.schedules_seen]
     if state.scheduled_release_at is not None:
         times.append(state.scheduled_release_at)
     return list(
         dict.fromkeys(
             AlertFingerprint(
-                AlertKind.RELEASE_SCHEDULED, detainer_id, state.facility_ori, state.booking_number, _iso(time)
+                AlertKind.RELEASE_SCHEDULED, detainer_ref, state.facility_ori, state.booking_number, _iso(time)
             ).alert_id
             for time in times
         )
