@@ -21,7 +21,7 @@ from contracts import (
 from notifier.domain.alert_rules import alert_conditions, build_alert
 from notifier.domain.custody import BookingState
 from notifier.domain.release_schedules import closed, release_change
-from tests.unit.notifier.builders import at, detainer, event, fold
+from tests.unit.notifier.builders import active_detainer, at, event, fold
 
 GRACE = timedelta(minutes=60)
 RELEASE_AT = at("2026-11-24T09:00:00-08:00")  # samples.release_scheduled
@@ -41,7 +41,7 @@ def schedule_alert(state: BookingState, release_at: str = "2026-11-24T09:00:00-0
     return build_alert(
         condition,
         state,
-        detainer(),
+        active_detainer(),
         EVIDENCE,
         trigger=AlertTrigger.CUSTODY_EVENT,
         event_id="evt-0003",
@@ -87,7 +87,13 @@ def test_a_release_releases_it_pointing_to_the_released_alert() -> None:
     status, event_id, superseded_by = change_of(state) or (None, None, None)
     (released,) = [c for c in alert_conditions(state) if c.kind.value == "released"]
     released_alert = build_alert(
-        released, state, detainer(), EVIDENCE, trigger=AlertTrigger.CUSTODY_EVENT, event_id=None, raised_at=RELEASE_AT
+        released,
+        state,
+        active_detainer(),
+        EVIDENCE,
+        trigger=AlertTrigger.CUSTODY_EVENT,
+        event_id=None,
+        raised_at=RELEASE_AT,
     )
     assert (status, event_id, superseded_by) == (ReleaseStatus.RELEASED, "evt-0005", released_alert.alert_id)
 
