@@ -21,6 +21,7 @@ from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.stream_entries import StreamEntry, replayed_for_another_group
 from notifier.retry_later import RetryPolicy, retry_after_backoff
 from runtime import RedisClient
+from runtime.validation import describe_validation_error
 
 __all__ = ["Attempt", "ChannelMessage", "ChannelQueue", "DeliveryReport", "message_type", "read_message"]
 
@@ -68,10 +69,7 @@ def read_message(entry: StreamEntry, *, delivered_before: bool, group: str) -> C
     try:
         message = _messages.validate_json(entry.data, extra="ignore")
     except ValidationError as error:
-        where = "; ".join(
-            f"{'.'.join(str(part) for part in detail['loc'])}: {detail['msg']}"
-            for detail in error.errors(include_input=False, include_url=False)[:5]
-        )
+        where = describe_validation_error(error, limit=5, max_length=None)
         return Attempt("unreadable", f"not a valid alert message: {where}"[:1000])
     if delivered_before:
         return Attempt("already_delivered")

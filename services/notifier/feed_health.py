@@ -13,33 +13,29 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
 
 from contracts.feeds import DecidedHold, FeedHealth, FeedHold, FeedStatus
 from notifier.adapters.alert_store import AlertStore
 from notifier.adapters.feed_stats import FeedActivity, FeedState, FeedStats
 from notifier.domain.feeds import judge_feed, should_hold
 from notifier.metrics import FEED_ALARMS, FEEDS_BY_STATUS
+from runtime.clock import Clock, epoch_ms, utc_now
 
 __all__ = ["FeedMonitor"]
 
 log = logging.getLogger(__name__)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class FeedMonitor:
-    def __init__(self, stats: FeedStats, alerts: AlertStore, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, stats: FeedStats, alerts: AlertStore, *, clock: Clock = utc_now) -> None:
         self._stats = stats
         self._alerts = alerts
         self._clock = clock
 
     async def observe(self, activity: Mapping[str, FeedActivity]) -> set[str]:
         """Count a batch's entries and releases; returns the facilities whose alerts are held."""
-        now_ms = int(self._clock().timestamp() * 1000)
+        now_ms = epoch_ms(self._clock())
         held: set[str] = set()
         policy = self._stats.policy
         for facility, state in (await self._stats.record(activity, now_ms=now_ms)).items():
@@ -97,7 +93,7 @@ class FeedMonitor:
     async def check_all(self) -> list[FeedHealth]:
         """Carry out operators' decisions on holds, judge every feed now; keep and return the judgements."""
         now = self._clock()
-        states = await self._stats.count_all(now_ms=int(now.timestamp() * 1000))
+        states = await self._stats.count_all(now_ms=epoch_ms(now))
         held = await self._settle_holds(states)
         healths = [
             judge_feed(state.counts, self._stats.policy, hold=state.hold, previous=state.health).model_copy(

@@ -6,6 +6,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from runtime.validation import describe_validation_error
+
 __all__ = ["parse_per_office"]
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -22,9 +24,6 @@ def parse_per_office(model: type[Model], documents: tuple[str | bytes | None, ..
         try:
             offices.update(adapter.validate_json(document))
         except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(part) for part in detail['loc']) or '(root)'}: {detail['msg']}"
-                for detail in error.errors(include_input=False, include_url=False)[:10]
-            )
+            problems = describe_validation_error(error, max_length=None)
             raise ValueError(f"{what} are not valid: {problems}") from None
     return offices

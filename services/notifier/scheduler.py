@@ -45,8 +45,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from enum import StrEnum
 from importlib.resources import files
 from typing import Any, cast
@@ -66,6 +66,7 @@ from notifier.adapters.booking_store import BookingStore
 from notifier.adapters.detainer_index import DetainerIndex
 from notifier.adapters.release_closer import ReleaseScheduleCloser
 from runtime import RedisClient
+from runtime.clock import Clock, epoch_ms, utc_now
 from runtime.scripts import ScriptCall, call_script_many
 
 __all__ = ["Job", "JobKind", "JobPlanner", "SchedulePolicy", "Scheduler", "parse_durations"]
@@ -93,14 +94,6 @@ def parse_durations(text: str) -> tuple[float, ...]:
             raise ValueError("a duration must be more than zero")
         durations.append(seconds)
     return tuple(sorted(set(durations), reverse=True))
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
 
 
 def _describe(seconds: float) -> str:
@@ -164,7 +157,7 @@ class JobPlanner:
         names: RedisNames,
         policy: SchedulePolicy,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = utc_now,
     ) -> None:
         self._client = client
         self._names = names
@@ -234,7 +227,7 @@ class JobPlanner:
             marker_seconds = max(int((last_due - now + _MARKER_SLACK).total_seconds()), 1)
             args: list[str | int | float | bytes] = [marker_seconds]
             for job in jobs:
-                args += [job.job_id, _ms(job.due_at), job.model_dump_json()]
+                args += [job.job_id, epoch_ms(job.due_at), job.model_dump_json()]
             names = self._names
             calls.append(([names.alert_schedule, names.alert_jobs, names.alert_jobs_planned(alert.alert_id)], args))
         replies = await call_script_many(self._client, self._plan, calls)
@@ -253,7 +246,7 @@ class Scheduler:
         detainers: DetainerIndex,
         releases: ReleaseScheduleCloser | None = None,
         batch_size: int = 200,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = utc_now,
     ) -> None:
         self._client = client
         self._names = names
@@ -276,7 +269,7 @@ class Scheduler:
         names = self._names
         ids = cast(
             list[bytes],
-            await self._client.zrangebyscore(names.alert_schedule, "-inf", _ms(now), start=0, num=self._batch),
+            await self._client.zrangebyscore(names.alert_schedule, "-inf", epoch_ms(now), start=0, num=self._batch),
         )
         if not ids:
             return counts

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -53,6 +53,9 @@ from notifier.domain.reviews import BookingReview, reviewed_matches
 from notifier.feed_health import FeedMonitor
 from notifier.matching import search_keys
 from notifier.metrics import ALERTS_RAISED, EVENTS_PROCESSED
+from runtime.clock import Clock, utc_now
+from runtime.compare_and_set import compare_and_set
+from runtime.validation import describe_validation_error
 
 __all__ = [
     "AlertReviewProcessor",
@@ -66,19 +69,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_SAVE_ATTEMPTS = 10  # compare-and-set rounds before a batch gives up (and stays pending)
-
 
 class UnreadableEntryError(ValueError):
     """An entry no consumer can make sense of; the message says why, without personal data."""
-
-
-def _describe(error: ValidationError) -> str:
-    problems = [
-        f"{'.'.join(str(part) for part in detail['loc']) or '(root)'}: {detail['msg']}"
-        for detail in error.errors(include_input=False, include_url=False)[:10]
-    ]
-    return "; ".join(problems)[:1000]
 
 
 def read_custody_event(entry: StreamEntry) -> CustodyEvent:
@@ -87,7 +80,7 @@ def read_custody_event(entry: StreamEntry) -> CustodyEvent:
     try:
         return custody_event_adapter.validate_json(entry.data, extra="ignore")
     except ValidationError as error:
-        raise UnreadableEntryError(f"not a valid custody event: {_describe(error)}") from None
+        raise UnreadableEntryError(f"not a valid custody event: {describe_validation_error(error)}") from None
 
 
 def read_custody_stream_entry(entry: StreamEntry) -> CustodyEvent | RosterSubmitted:
@@ -99,7 +92,7 @@ def read_custody_stream_entry(entry: StreamEntry) -> CustodyEvent | RosterSubmit
     try:
         return RosterSubmitted.model_validate_json(entry.data, extra="ignore")
     except ValidationError as error:
-        raise UnreadableEntryError(f"not a valid roster: {_describe(error)}") from None
+        raise UnreadableEntryError(f"not a valid roster: {describe_validation_error(error)}") from None
 
 
 @dataclass
@@ -108,10 +101,6 @@ class BatchReport:
     processed: int = 0
     dead_lettered: int = 0
     alerts: list[Alert] = field(default_factory=list)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -125,7 +114,7 @@ class NotifierPorts:
     dead_letters: DeadLetterWriter
     roster_reports: RosterReports
     group: str
-    clock: Callable[[], datetime] = _utc_now
+    clock: Clock = utc_now
     feeds: FeedMonitor | None = None  # counts what each facility sends, and holds alerts on a surge
 
 
@@ -322,8 +311,13 @@ class CustodyEventProcessor:
         stored = await self._ports.bookings.load_many(by_booking)
         snapshots: dict[BookingKey, list[tuple[CustodyFact, BookingState]]] = {}
         transitions: dict[BookingKey, tuple[BookingState, BookingState]] = {}
-        pending = set(by_booking)
-        for _ in range(_SAVE_ATTEMPTS):
+        lost: set[BookingKey] = set()  # saves refused in the last round: someone saved first
+
+        async def apply_and_save(pending: list[BookingKey]) -> list[BookingKey]:
+            stale = [booking for booking in pending if booking in lost]
+            if stale:  # saved by someone else since read: read again, apply the events again
+                log.info("booking changed concurrently; re-applying", extra={"bookings": len(stale)})
+                stored.update(await self._ports.bookings.load_many(stale))
             writes: list[tuple[BookingKey, StoredBooking, BookingState]] = []
             for booking in pending:
                 state = stored[booking].state
@@ -336,13 +330,11 @@ class CustodyEventProcessor:
                 if state != stored[booking].state:
                     writes.append((booking, stored[booking], state))
             saved = await self._ports.bookings.save_many([(old, new) for _, old, new in writes])
-            pending = {booking for (booking, _, _), ok in zip(writes, saved, strict=True) if not ok}
-            if not pending:
-                break
-            log.info("booking changed concurrently; re-applying", extra={"bookings": len(pending)})
-            stored.update(await self._ports.bookings.load_many(pending))
-        else:
-            raise RuntimeError(f"{len(pending)} booking(s) kept changing concurrently; the batch will be retried")
+            lost.clear()
+            lost.update(booking for (booking, _, _), ok in zip(writes, saved, strict=True) if not ok)
+            return list(lost)
+
+        await compare_and_set(by_booking, apply_and_save, what="booking(s)")
         timeline = [step for booking in by_booking for step in snapshots[booking]]
         reviews = {booking: stored[booking].reviews for booking in by_booking}
         return timeline, list(transitions.values()), reviews
@@ -398,7 +390,7 @@ class DetainerLodgeProcessor:
             try:
                 change = detainer_change_adapter.validate_json(entry.data or b"", extra="ignore")
             except ValidationError as error:
-                unreadable.append((entry, f"not a valid detainer change: {_describe(error)}"))
+                unreadable.append((entry, f"not a valid detainer change: {describe_validation_error(error)}"))
                 continue
             if isinstance(change, DetainerLodged):
                 lodged.append((detainer_ref_of_change(entry.fields, change.detainer), change.detainer))
@@ -442,7 +434,7 @@ def read_alert_review(entry: StreamEntry) -> BookingReview:
     try:
         alert = AlertReviewed.model_validate_json(entry.data, extra="ignore").alert
     except ValidationError as error:
-        raise UnreadableEntryError(f"not a valid alert review: {_describe(error)}") from None
+        raise UnreadableEntryError(f"not a valid alert review: {describe_validation_error(error)}") from None
     if alert.kind is not AlertKind.POSSIBLE_MATCH or alert.review is None:
         raise UnreadableEntryError("an alert review must carry a reviewed possible_match alert")
     return BookingReview.of(alert)
@@ -497,11 +489,20 @@ class AlertReviewProcessor:
     async def _keep_with_booking(self, review: BookingReview) -> StoredBooking:
         """The booking with ``review`` kept on it (already there, on a redelivery: nothing is written)."""
         booking = review.booking
-        for _ in range(_SAVE_ATTEMPTS):
+        kept: StoredBooking | None = None
+
+        async def keep_unless_changed(_: list[BookingKey]) -> list[BookingKey]:
+            nonlocal kept
             stored = (await self._ports.bookings.load_many([booking]))[booking]
             if review.detainer_ref in stored.reviews:
-                return stored
-            if await self._ports.bookings.save_review(stored, review):
-                return StoredBooking(stored.state, stored.version + 1, {**stored.reviews, review.detainer_ref: review})
-            log.info("booking changed concurrently; keeping the review again", extra={"alert_id": review.alert_id})
-        raise RuntimeError(f"booking of alert {review.alert_id} kept changing; the review will be retried")
+                kept = stored
+            elif await self._ports.bookings.save_review(stored, review):
+                kept = StoredBooking(stored.state, stored.version + 1, {**stored.reviews, review.detainer_ref: review})
+            else:
+                log.info("booking changed concurrently; keeping the review again", extra={"alert_id": review.alert_id})
+                return [booking]
+            return []
+
+        await compare_and_set([booking], keep_unless_changed, what="booking(s) under review")
+        assert kept is not None  # set by the round that wrote nothing more
+        return kept

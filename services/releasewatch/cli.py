@@ -21,6 +21,7 @@ from releasewatch.ops import dlq_app, feeds_app, queue_command, roster_command
 from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, free_port
 from releasewatch.settings import RunSettings
 from releasewatch.supervisor import ChildProcess, Supervisor
+from runtime.validation import validation_problems
 
 __all__ = ["app", "main"]
 
@@ -235,9 +236,7 @@ def _option_error(error: ValidationError) -> tuple[str, str]:
 
 
 def _setting_names(error: ValidationError) -> str:
-    return "; ".join(
-        f"RW_{'.'.join(str(part) for part in e['loc']).upper()}: {e['msg']}" for e in error.errors(include_input=False)
-    )
+    return "; ".join(f"RW_{where.upper()}: {why}" for where, why in validation_problems(error))
 
 
 def main(argv: list[str] | None = None) -> None:

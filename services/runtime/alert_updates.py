@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any, TypeVar, cast
 
+from runtime.compare_and_set import compare_and_set
 from runtime.redis import RedisClient
 from runtime.scripts import ScriptCall, call_script_many
 
 __all__ = ["AlertChange", "AlertUpdates", "Announcement", "JobWithdrawal"]
 
 _SCRIPT = (files(__package__) / "update_alert.lua").read_text()
-_ATTEMPTS = 10  # compare-and-swap rounds before giving up (the caller's batch or request is retried)
 
 R = TypeVar("R")
 
@@ -71,30 +71,28 @@ class AlertUpdates:
         written only if the record is unchanged since read, else read and decided again. Returns per key the
         last answer and the stream entry id of the first announcement written (None: nothing announced)."""
         results: dict[str, tuple[R, str | None]] = {}
-        pending = list(dict.fromkeys(record_keys))
-        for _ in range(_ATTEMPTS):
-            if not pending:
-                return results
-            raw = cast(list[bytes | None], await self._client.mget(pending))
+
+        async def write_unchanged(keys: list[str]) -> list[str]:
+            raw = cast(list[bytes | None], await self._client.mget(keys))
             calls: list[ScriptCall] = []
             writing: list[str] = []
-            for key, record in zip(pending, raw, strict=True):
+            for key, record in zip(keys, raw, strict=True):
                 change, answer = decide(key, record)
                 results[key] = (answer, None)
                 if change is not None and record is not None:
                     calls.append(_call(key, record, change))
                     writing.append(key)
-            replies = await call_script_many(self._client, self._script, calls)
-            pending = []
-            for key, reply in zip(writing, replies, strict=True):
+            changed_since_read = []
+            for key, reply in zip(writing, await call_script_many(self._client, self._script, calls), strict=True):
                 written = cast(list[Any], reply)
                 if int(written[0]) == 1:
                     entry = written[1] if len(written) > 1 else None
                     results[key] = (results[key][0], entry.decode() if isinstance(entry, bytes) else None)
                 else:  # changed (or removed) since read: decide again on a fresh read
-                    pending.append(key)
-        if pending:
-            raise RuntimeError(f"{len(pending)} alert(s) kept changing concurrently; try again")
+                    changed_since_read.append(key)
+            return changed_since_read
+
+        await compare_and_set(record_keys, write_unchanged, what="alert(s)")
         return results
 
 

@@ -9,6 +9,8 @@ from typing import Literal, TextIO
 from pydantic import ValidationError
 from pythonjsonlogger.json import JsonFormatter
 
+from runtime.validation import describe_validation_error
+
 __all__ = ["configure_logging"]
 
 LogFormat = Literal["json", "text"]
@@ -23,12 +25,7 @@ class _RedactValidationErrors(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and isinstance(record.exc_info[1], ValidationError):
             error = record.exc_info[1]
-            redacted = _RedactedValidationError(
-                "; ".join(
-                    f"{'.'.join(str(part) for part in detail['loc']) or '(root)'}: {detail['msg']}"
-                    for detail in error.errors(include_input=False, include_url=False)
-                )
-            )
+            redacted = _RedactedValidationError(describe_validation_error(error, limit=None, max_length=None))
             record.exc_info = (_RedactedValidationError, redacted, record.exc_info[2])
             record.exc_text = None
         return True

@@ -1,7 +1,11 @@
-"""Calling one Lua script many times, as fast as the deployment allows.
+"""Lua scripts: kept as files, found by name in one registry, and called one at a time or many at once.
 
-On a single Redis the calls go in one pipeline (one round trip). redis-py
-refuses EVALSHA in a cluster pipeline, so on a cluster the calls run
+A ``ScriptRegistry`` holds the scripts of one package (every ``*.lua`` file in it), each read once per process.
+``registry.on(client, name)`` gives a ``Script`` for one client: redis-py loads it into Redis on first use and
+calls it by digest after that.
+
+Many calls of one script go as fast as the deployment allows (``Script.many``): on a single Redis in one
+pipeline (one round trip); redis-py refuses EVALSHA in a cluster pipeline, so on a cluster the calls run
 concurrently instead, each routed to the node owning its keys' slot.
 """
 
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from importlib.resources import files
 from typing import Any, cast
 
 from redis.asyncio import RedisCluster
@@ -16,28 +21,72 @@ from redis.commands.core import AsyncScript
 
 from runtime.redis import RedisClient
 
-__all__ = ["ScriptCall", "call_script_many"]
+__all__ = ["Script", "ScriptCall", "ScriptRegistry", "call_script_many"]
 
 ScriptCall = tuple[Sequence[str], Sequence[str | int | float | bytes]]  # (keys, args)
 
 _CLUSTER_CONCURRENCY = 64  # script calls in flight at once on a cluster
+_SUFFIX = ".lua"
+
+
+class ScriptRegistry:
+    """The Lua scripts of ``package``, by name (the file name without ``.lua``)."""
+
+    def __init__(self, package: str) -> None:
+        self._package = package
+        self._sources: dict[str, str] = {}
+
+    def names(self) -> list[str]:
+        """Every script of the package, sorted."""
+        return sorted(
+            entry.name.removesuffix(_SUFFIX) for entry in files(self._package).iterdir() if entry.name.endswith(_SUFFIX)
+        )
+
+    def source(self, name: str) -> str:
+        """The script's text (read once); a name without a file is a ``LookupError``."""
+        if name not in self._sources:
+            script = files(self._package) / f"{name}{_SUFFIX}"
+            if not script.is_file():
+                raise LookupError(f"no script {name!r} in {self._package}")
+            self._sources[name] = script.read_text()
+        return self._sources[name]
+
+    def on(self, client: RedisClient, name: str) -> Script:
+        """The script ``name``, to call on ``client``."""
+        return Script(name, client.register_script(self.source(name)), client)
+
+
+class Script:
+    """One registered script on one client."""
+
+    def __init__(self, name: str, registered: AsyncScript, client: RedisClient) -> None:
+        self.name = name
+        self._registered = registered
+        self._client = client
+
+    async def __call__(self, keys: Sequence[str], args: Sequence[str | int | float | bytes]) -> Any:
+        return await self._registered(keys=keys, args=args)
+
+    async def many(self, calls: Sequence[ScriptCall]) -> list[Any]:
+        """The replies for each (keys, args), in order."""
+        if not calls:
+            return []
+        if isinstance(self._client, RedisCluster):
+            gate = asyncio.Semaphore(_CLUSTER_CONCURRENCY)
+
+            async def call(keys: Sequence[str], args: Sequence[str | int | float | bytes]) -> Any:
+                async with gate:
+                    return await self._registered(keys=keys, args=args)
+
+            return list(await asyncio.gather(*(call(keys, args) for keys, args in calls)))
+        async with self._client.pipeline(transaction=False) as pipe:
+            for keys, args in calls:
+                # redis-py queues a script on a pipeline (loading it if needed); its hints name clients only.
+                await self._registered(keys=keys, args=args, client=cast(Any, pipe))
+            replies: list[Any] = await pipe.execute()
+            return replies
 
 
 async def call_script_many(client: RedisClient, script: AsyncScript, calls: Sequence[ScriptCall]) -> list[Any]:
     """The replies of ``script`` for each (keys, args), in order."""
-    if not calls:
-        return []
-    if isinstance(client, RedisCluster):
-        gate = asyncio.Semaphore(_CLUSTER_CONCURRENCY)
-
-        async def call(keys: Sequence[str], args: Sequence[str | int | float | bytes]) -> Any:
-            async with gate:
-                return await script(keys=keys, args=args)
-
-        return list(await asyncio.gather(*(call(keys, args) for keys, args in calls)))
-    async with client.pipeline(transaction=False) as pipe:
-        for keys, args in calls:
-            # redis-py queues a script on a pipeline (loading it if needed); its hints name clients only.
-            await script(keys=keys, args=args, client=cast(Any, pipe))
-        replies: list[Any] = await pipe.execute()
-        return replies
+    return await Script("", script, client).many(calls)

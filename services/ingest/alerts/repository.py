@@ -4,7 +4,7 @@ possible matches, acknowledgements and resolutions."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from contracts import (
@@ -24,6 +24,7 @@ from contracts import (
 from ingest.listing import newest_first
 from runtime import RedisClient
 from runtime.alert_updates import AlertChange, AlertUpdates, Announcement
+from runtime.clock import Clock, epoch_ms, utc_now
 
 __all__ = [
     "AlertLifecycle",
@@ -38,10 +39,6 @@ __all__ = [
 
 def _parse(raw: bytes | str) -> Alert:
     return Alert.model_validate_json(raw, extra="ignore")
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class AlertNotFoundError(LookupError):
@@ -134,7 +131,7 @@ def reviewed(alert: Alert, decision: ReviewDecision, *, by: str, at: datetime) -
 class AlertReviews:
     """Confirming or rejecting possible matches: once per alert, published for the notifier to act on."""
 
-    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Clock = utc_now) -> None:
         self._names = names
         self._clock = clock
         self._updates = AlertUpdates(client)
@@ -178,7 +175,7 @@ async def _change(
     names: RedisNames,
     alert_id: str,
     change: Callable[[Alert, datetime], Alert | None],
-    clock: Callable[[], datetime],
+    clock: Clock,
     announce: Callable[[Alert], list[Announcement]],
 ) -> tuple[Alert, bool]:
     """Apply a person's ``change`` to the alert by compare-and-swap (None from it: nothing to change); returns the
@@ -197,7 +194,7 @@ async def _change(
         write = AlertChange(
             alert_id=alert_id,
             updated=after.model_dump_json(),
-            listing_score_ms=int(current.raised_at.timestamp() * 1000),  # as the notifier set it
+            listing_score_ms=epoch_ms(current.raised_at),  # as the notifier set it
             leaving=moves[0],
             joining=moves[1],
             announce=announce(after),
@@ -276,7 +273,7 @@ class AlertLifecycle:
     """Acknowledging and resolving alerts: each step once, by compare-and-swap on the record, announced on the
     alert stream so that every open office page shows it."""
 
-    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Clock = utc_now) -> None:
         self._names = names
         self._clock = clock
         self._updates = AlertUpdates(client)

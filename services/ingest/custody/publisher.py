@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from importlib.resources import files
 from typing import Any
 
 from contracts import NOTIFIER_GROUP, CustodyEvent, RedisNames, RosterSubmitted
 from runtime import RedisClient
+from runtime.clock import Clock, utc_now
 
 __all__ = ["BacklogFullError", "CustodyEventPublisher", "PublishOutcome", "PublishStatus"]
 
@@ -43,10 +43,6 @@ class BacklogFullError(Exception):
         self.published = published
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class CustodyEventPublisher:
     """Appends events to the custody stream through one atomic script per chunk.
 
@@ -66,7 +62,7 @@ class CustodyEventPublisher:
         receipt_ttl_seconds: int,
         max_backlog: int = 0,
         chunk_size: int = 500,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = utc_now,
     ) -> None:
         self._client = client
         self._names = names

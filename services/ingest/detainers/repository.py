@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from importlib.resources import files
 
 from contracts import (
@@ -19,12 +17,13 @@ from contracts import (
 from contracts.detainers import detainer_ref_for
 from ingest.listing import Page, newest_first
 from runtime import RedisClient, as_text
+from runtime.clock import Clock, epoch_ms, utc_now
+from runtime.compare_and_set import compare_and_set
 
 __all__ = ["DetainerConflictError", "DetainerNotFoundError", "DetainerRepository", "StoredDetainer"]
 
 _LODGE_SCRIPT = (files(__package__) / "lodge_detainer.lua").read_text()
 _LIFT_SCRIPT = (files(__package__) / "lift_detainer.lua").read_text()
-_LIFT_ATTEMPTS = 5  # compare-and-swap retries when a record changes between read and write
 
 
 class DetainerNotFoundError(LookupError):
@@ -35,14 +34,6 @@ class DetainerConflictError(Exception):
     def __init__(self, message: str, current: Detainer) -> None:
         super().__init__(message)
         self.current = current
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
 
 
 def _parse(raw: bytes | str) -> Detainer:
@@ -66,7 +57,7 @@ class DetainerRepository:
     only if it is the same office's, so a store of the former layout keeps working unchanged.
     """
 
-    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Clock = utc_now) -> None:
         self._client = client
         self._names = names
         self._clock = clock
@@ -97,7 +88,7 @@ class DetainerRepository:
                 office,
                 ref,
                 detainer.model_dump_json(),
-                _ms(detainer.lodged_at),
+                epoch_ms(detainer.lodged_at),
                 DetainerLodged(detainer=detainer).model_dump_json(),
             ],
         )
@@ -137,14 +128,18 @@ class DetainerRepository:
         as it is; for another reason it raises a conflict.
         """
         names = self._names
-        for _ in range(_LIFT_ATTEMPTS):
+        answer: tuple[Detainer, bool] | None = None
+
+        async def lift_unchanged(_: list[str]) -> list[str]:
+            nonlocal answer
             stored = await self.find(field_office, detainer_id)
             if stored is None:
                 raise DetainerNotFoundError(detainer_id)
             current = stored.detainer
             if current.status is DetainerStatus.LIFTED:
                 if (current.lift_reason, current.lift_note) == (request.reason, request.note):
-                    return current, False
+                    answer = (current, False)
+                    return []
                 raise DetainerConflictError(f"detainer {detainer_id!r} was already lifted differently", current)
             lifted = current.model_copy(
                 update={
@@ -169,16 +164,21 @@ class DetainerRepository:
                     stored.ref,
                     stored.raw,
                     lifted.model_dump_json(),
-                    _ms(current.lodged_at),
+                    epoch_ms(current.lodged_at),
                     DetainerLifted(detainer=lifted).model_dump_json(),
                     detainer_id,
                 ],
             )
-            if outcome[0] == 1:
-                return lifted, True
             if outcome[0] == -1:
                 raise DetainerNotFoundError(detainer_id)
-        raise RuntimeError(f"detainer {detainer_id!r} kept changing while being lifted")
+            if outcome[0] == 1:
+                answer = (lifted, True)
+                return []
+            return [detainer_id]  # changed since read: read and decide again
+
+        await compare_and_set([detainer_id], lift_unchanged, what="detainer(s) being lifted")
+        assert answer is not None  # every round that writes nothing raised or answered
+        return answer
 
     async def list(
         self,

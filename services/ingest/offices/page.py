@@ -24,6 +24,7 @@ from contracts import (
     ReleaseStatus,
 )
 from ingest.stories.story import Story, StoryState
+from runtime.clock import epoch_ms
 
 __all__ = [
     "KIND_LABELS",
@@ -104,12 +105,12 @@ def urgency(story: Story, now: datetime) -> str:
     soonest first; then everyone else, latest first."""
     release_at = _standing_release(story)
     if release_at is not None and release_at - now <= _SOON:
-        return f"0:{int(release_at.timestamp() * 1000):014d}"
-    latest = _LATEST - int(story.updated_at.timestamp() * 1000)
+        return f"0:{epoch_ms(release_at):014d}"
+    latest = _LATEST - epoch_ms(story.updated_at)
     if story.open_alerts:
         return f"1:{latest:014d}"
     if release_at is not None:
-        return f"2:{int(release_at.timestamp() * 1000):014d}"
+        return f"2:{epoch_ms(release_at):014d}"
     return f"3:{latest:014d}"
 
 

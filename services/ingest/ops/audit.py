@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import cast
 
 from pydantic import BaseModel
@@ -11,6 +10,7 @@ from pydantic import BaseModel
 from contracts import RedisNames
 from ingest.stream_ids import exclusive_before
 from runtime import RedisClient
+from runtime.clock import Clock, utc_now
 
 __all__ = ["AuditEntry", "AuditTrail"]
 
@@ -24,12 +24,8 @@ class AuditEntry(BaseModel):
     detail: str = ""
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class AuditTrail:
-    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Clock = utc_now) -> None:
         self._client = client
         self._stream = names.audit_trail
         self._clock = clock

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from enum import StrEnum
 from importlib.resources import files
 from typing import Any, cast
@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from contracts import REPLAYED_FOR_GROUP_FIELD, DeadLetter, RedisNames
 from ingest.stream_ids import exclusive_before
 from runtime import RedisClient
+from runtime.clock import Clock, utc_now
 
 __all__ = [
     "DeadLetterAlreadyHandledError",
@@ -56,12 +57,8 @@ class DeadLetterAlreadyHandledError(Exception):
         self.disposition = disposition
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class DeadLetterOperations:
-    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Clock = utc_now) -> None:
         self._client = client
         self._names = names
         self._clock = clock

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from contracts import Alert, RedisNames
 from ingest.listing import newest_first
 from ingest.stories.story import Story, tell_story
 from runtime import RedisClient
+from runtime.clock import Clock, utc_now
 
 __all__ = ["MAX_STORY_ALERTS", "StoryReader"]
 
 MAX_STORY_ALERTS = 200  # the latest alerts a story shows; one detainer's alerts are a handful per stay
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class StoryReader:
-    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Clock = utc_now) -> None:
         self._client = client
         self._names = names
         self._clock = clock

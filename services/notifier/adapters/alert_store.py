@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence, Set
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence, Set
+from datetime import timedelta
 from importlib.resources import files
 from typing import Protocol, cast
 
@@ -14,6 +14,7 @@ from notifier.adapters.release_closer import DEFAULT_OVERDUE_AFTER, ReleaseSched
 from notifier.domain.custody import BookingState
 from notifier.domain.release_schedules import schedule_alert_ids
 from runtime import RedisClient
+from runtime.clock import Clock, epoch_ms
 
 __all__ = ["AlertPlanner", "AlertStore"]
 
@@ -60,7 +61,7 @@ class AlertStore:
         *,
         planner: AlertPlanner | None = None,
         overdue_after: timedelta = DEFAULT_OVERDUE_AFTER,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock | None = None,
         bookings: BookingStore | None = None,
     ) -> None:
         self._client = client
@@ -98,7 +99,7 @@ class AlertStore:
                 args += [
                     alert.alert_id,
                     alert.model_dump_json(),
-                    int(alert.raised_at.timestamp() * 1000),
+                    epoch_ms(alert.raised_at),
                     AlertRaised(alert=alert).model_dump_json(),
                 ]
             for alert in chunk:  # after every alert's own keys and args: each alert's story
@@ -143,7 +144,7 @@ class AlertStore:
             args: list[str | int] = []
             for alert in chunk:
                 keys += [self._names.alert(alert.alert_id), self._names.held_alerts(alert.facility_ori)]
-                args += [alert.alert_id, alert.model_dump_json(), int(alert.raised_at.timestamp() * 1000)]
+                args += [alert.alert_id, alert.model_dump_json(), epoch_ms(alert.raised_at)]
             flags = await self._hold(keys=keys, args=args)
             created.extend(alert for alert, flag in zip(chunk, flags, strict=True) if flag)
         return created
@@ -196,7 +197,7 @@ class AlertStore:
             ]
             args += [
                 alert.alert_id,
-                int(alert.raised_at.timestamp() * 1000),
+                epoch_ms(alert.raised_at),
                 AlertRaised(alert=alert).model_dump_json(),
                 story_id,
                 "1" if alert.release_status is not None else "0",

@@ -17,8 +17,7 @@ proposes candidates; the booking's stored state and the matcher decide.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
 from importlib.resources import files
 from typing import cast
 
@@ -26,6 +25,7 @@ from contracts import RedisNames
 from notifier.domain.custody import BookingState
 from notifier.matching import blocking_keys
 from runtime import RedisClient
+from runtime.clock import Clock, epoch_ms, utc_now
 from runtime.scripts import ScriptCall, call_script_many
 
 __all__ = ["BookingIndex"]
@@ -37,10 +37,6 @@ def _keys_of(state: BookingState) -> frozenset[str]:
     return blocking_keys(state.person) if state.person is not None else frozenset()
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class BookingIndex:
     def __init__(
         self,
@@ -48,7 +44,7 @@ class BookingIndex:
         names: RedisNames,
         *,
         retention_seconds: int,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = utc_now,
     ) -> None:
         self._client = client
         self._names = names
@@ -61,7 +57,7 @@ class BookingIndex:
 
     async def record(self, transitions: Sequence[tuple[BookingState, BookingState]]) -> None:
         """File and unfile bookings as their states went from ``before`` to ``after``."""
-        now = int(self._clock().timestamp() * 1000)
+        now = epoch_ms(self._clock())
         calls: list[ScriptCall] = []
         for before, after in transitions:
             member = self._names.booking(*after.key)
@@ -76,7 +72,7 @@ class BookingIndex:
         wanted = list(keys)
         if not wanted:
             return []
-        now = int(self._clock().timestamp() * 1000)
+        now = epoch_ms(self._clock())
         async with self._client.pipeline(transaction=False) as pipe:
             for blocking_key in wanted:
                 pipe.zrangebyscore(self._set_name(blocking_key), now, "+inf")

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from contracts import DeadLetter, RedisNames
 from notifier.adapters.stream_entries import StreamEntry, text_fields
 from notifier.metrics import DEAD_LETTERED
 from runtime import RedisClient
+from runtime.clock import Clock, utc_now
 
 __all__ = ["DeadLetterWriter"]
 
 log = logging.getLogger(__name__)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class DeadLetterWriter:
-    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Clock = utc_now) -> None:
         self._client = client
         self._names = names
         self._clock = clock

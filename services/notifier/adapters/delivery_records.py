@@ -11,13 +11,13 @@ from typing import cast
 
 from contracts import Alert, RedisNames, TimelineEntry
 from runtime import RedisClient
+from runtime.compare_and_set import compare_and_set
 
 __all__ = ["DeliveryRecords"]
 
 log = logging.getLogger(__name__)
 
 _RECORD_SCRIPT = (files(__package__) / "record_delivery.lua").read_text()
-_SWAP_ATTEMPTS = 10  # compare-and-swap rounds against concurrent writers of the alert (ack, resolve, jobs)
 
 
 class DeliveryRecords:
@@ -38,7 +38,10 @@ class DeliveryRecords:
         """Append ``step`` to the alert's timeline and mark the entry delivered, once; False if it was before."""
         names = self._names
         entry_ms = int(entry_id.split("-", 1)[0])
-        for _ in range(_SWAP_ATTEMPTS):
+        recorded_now = False
+
+        async def record_unchanged(_: list[str]) -> list[str]:
+            nonlocal recorded_now
             raw = cast(bytes | None, await self._client.get(names.alert(alert_id)))
             after = b""
             if raw is not None:
@@ -52,6 +55,8 @@ class DeliveryRecords:
             )
             if reply == -1:
                 log.warning("delivered an alert that has no record", extra={"alert_id": alert_id})
-            if reply != 0:
-                return reply != 2
-        raise RuntimeError(f"alert {alert_id} kept changing; its delivery will be recorded on a retry")
+            recorded_now = reply in (1, -1)
+            return [alert_id] if reply == 0 else []
+
+        await compare_and_set([alert_id], record_unchanged, what="alert(s) delivered")
+        return recorded_now

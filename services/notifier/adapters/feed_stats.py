@@ -18,6 +18,7 @@ from contracts import RedisNames
 from contracts.feeds import DecidedHold, FeedHealth, FeedHold
 from notifier.domain.feeds import FeedCounts, FeedPolicy
 from runtime import RedisClient, as_text
+from runtime.clock import epoch_ms
 from runtime.scripts import ScriptCall, call_script_many
 
 __all__ = ["FeedActivity", "FeedState", "FeedStats"]
@@ -145,7 +146,7 @@ def _state(facility_ori: str, now_ms: int, reply: Sequence[Any]) -> FeedState:
         entries_last_24h=int(last_day),
         releases_in_window=int(in_window),
         releases_before_window=int(before_window),
-        last_decided_at_ms=None if last_decided is None else int(last_decided.at.timestamp() * 1000),
+        last_decided_at_ms=None if last_decided is None else epoch_ms(last_decided.at),
     )
     held = None if hold is None else FeedHold.model_validate_json(hold)
     if held is not None and decision is not None:

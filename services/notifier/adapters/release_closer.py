@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 from contracts import Alert, AlertKind, AlertUpdated, RedisNames, ReleaseStatus
@@ -23,16 +23,13 @@ from notifier.domain.release_schedules import closed, release_change
 from notifier.metrics import RELEASE_SCHEDULES_CLOSED
 from runtime import RedisClient
 from runtime.alert_updates import AlertChange, AlertUpdates, Announcement, JobWithdrawal
+from runtime.clock import Clock, epoch_ms, utc_now
 
 __all__ = ["DEFAULT_OVERDUE_AFTER", "ReleaseScheduleCloser"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_OVERDUE_AFTER = timedelta(minutes=60)  # RW_RELEASE_OVERDUE_MINUTES
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class ReleaseScheduleCloser:
@@ -43,7 +40,7 @@ class ReleaseScheduleCloser:
         *,
         job_ids: Callable[[Alert], Sequence[str]] = lambda _alert: (),
         overdue_after: timedelta = DEFAULT_OVERDUE_AFTER,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = utc_now,
     ) -> None:
         self._client = client
         self._names = names
@@ -101,7 +98,7 @@ class ReleaseScheduleCloser:
             write = AlertChange(
                 alert_id=current.alert_id,
                 updated=after.model_dump_json(),
-                listing_score_ms=int(current.raised_at.timestamp() * 1000),
+                listing_score_ms=epoch_ms(current.raised_at),
                 leaving=leaving,
                 joining=joining,
                 announce=[Announcement(names.alerts_raised, message.model_dump_json(), message.type)],

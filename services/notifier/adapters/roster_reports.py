@@ -6,6 +6,7 @@ from importlib.resources import files
 
 from contracts import RedisNames, RosterReport
 from runtime import RedisClient
+from runtime.clock import epoch_ms
 
 __all__ = ["RosterReports"]
 
@@ -19,7 +20,7 @@ class RosterReports:
 
     async def keep(self, report: RosterReport) -> bool:
         """Keep ``report`` as its facility's latest, unless one of a later roster (or this one's) is kept."""
-        as_of_ms = int(report.as_of.timestamp() * 1000)
+        as_of_ms = epoch_ms(report.as_of)
         reply = await self._keep(
             keys=[self._names.roster_report(report.facility_ori)],
             args=[report.roster_id, as_of_ms, report.model_dump_json()],
