@@ -53,7 +53,7 @@ from contracts.events import (
     Transfer,
     custody_event_adapter,
 )
-from contracts.keys import DELIVERIES_GROUP, EMAILS_GROUP, NOTIFIER_GROUP, REPLAYED_FOR_GROUP_FIELD, RedisNames
+from contracts.keys import DELIVERIES_GROUP, EMAILS_GROUP, NOTIFIER_GROUP, RedisNames
 from contracts.person import Alias, Person, Sex, StateId
 from contracts.rosters import Roster, RosterReport, RosterSubmitted
 
@@ -61,7 +61,6 @@ __all__ = [
     "DELIVERIES_GROUP",
     "EMAILS_GROUP",
     "NOTIFIER_GROUP",
-    "REPLAYED_FOR_GROUP_FIELD",
     "Alert",
     "AlertKind",
     "AlertNotice",

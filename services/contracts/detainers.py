@@ -13,7 +13,6 @@ from contracts.fields import DetainerId, FieldOffice, FreeText, Ori, Rfc3339Date
 from contracts.person import Person
 
 __all__ = [
-    "DETAINER_REF_FIELD",
     "Detainer",
     "DetainerChange",
     "DetainerForm",
@@ -27,9 +26,6 @@ __all__ = [
     "detainer_id_in",
     "detainer_ref_for",
 ]
-
-DETAINER_REF_FIELD = "detainer_ref"
-"""The changelog entry field carrying the detainer's reference (entries written before it: its id)."""
 
 
 def detainer_ref_for(field_office: str, detainer_id: str) -> str:

@@ -3,14 +3,15 @@
 The notifier counts what every facility sends as it processes the custody
 stream, judges each feed (``FeedHealth``) and keeps the judgement with the
 facility; operators read it at ``GET /v1/ops/feeds``. Two failures of jail
-feeds are known (FIELD-NOTES): a feed silent for days with nobody noticing,
-and one bad data load announcing thousands of false releases. The first
+feeds are known: a feed silent for days with nobody noticing, and one bad
+data load announcing thousands of false releases. The first
 raises an alarm; the second also holds the facility's alerts (``FeedHold``)
 until an operator has looked, so a bulk data error does not page every office.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -20,7 +21,7 @@ from pydantic import Field
 from contracts.base import WireModel
 from contracts.fields import Ori
 
-__all__ = ["DecidedHold", "FeedHealth", "FeedHold", "FeedStatus", "HoldDecision"]
+__all__ = ["DecidedHold", "FeedCounts", "FeedHealth", "FeedHold", "FeedStatus", "HoldDecision"]
 
 
 class FeedStatus(StrEnum):
@@ -28,6 +29,22 @@ class FeedStatus(StrEnum):
     OK = "ok"
     SILENT = "silent"  # nothing for longer than its usual rate allows
     SURGE = "surge"  # far more releases in the last window than usual: its alerts are held
+
+
+@dataclass(frozen=True, slots=True)
+class FeedCounts:
+    """What a facility sent, as the store counts it at ``now_ms`` (all times ms since the epoch): what its health
+    is judged from."""
+
+    facility_ori: str
+    now_ms: int
+    first_seen_ms: int
+    last_sent_ms: int
+    entries_in_history: int  # entries in (now - history, now]
+    entries_last_24h: int
+    releases_in_window: int  # releases in (now - window, now]
+    releases_before_window: int  # releases in (now - history, now - window]
+    last_decided_at_ms: int | None = None  # when an operator last decided on a hold of the facility's alerts
 
 
 class HoldDecision(WireModel):

@@ -48,7 +48,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["DELIVERIES_GROUP", "EMAILS_GROUP", "NOTIFIER_GROUP", "REPLAYED_FOR_GROUP_FIELD", "RedisNames"]
+__all__ = ["DELIVERIES_GROUP", "EMAILS_GROUP", "NOTIFIER_GROUP", "RedisNames"]
 
 NOTIFIER_GROUP = "notifier"
 """The consumer group the notifiers share on every stream they consume."""
@@ -59,10 +59,6 @@ DELIVERIES_GROUP = "deliveries"
 EMAILS_GROUP = "emails"
 """The consumer group the notifiers share on the alert stream to e-mail it to the offices' recipients: apart
 from the webhooks' group, so each channel progresses, retries and fails on its own."""
-
-REPLAYED_FOR_GROUP_FIELD = "for_group"
-"""A field of an alert stream entry replayed from a dead letter: the one consumer group (channel) it is
-for. Every channel reads the alert stream, so without it a replay for one would be sent again by all."""
 
 
 @dataclass(frozen=True, slots=True)

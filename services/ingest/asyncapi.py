@@ -35,10 +35,13 @@ from contracts import (
     RedisNames,
     RosterSubmitted,
 )
+from contracts.stored_fields import EntryField
 
 __all__ = ["AuditRecord", "asyncapi_document", "asyncapi_page"]
 
-_FRAMING = "Each entry holds the message as JSON in the field `__data__`, and its `type` beside it."
+_FRAMING = (
+    f"Each entry holds the message as JSON in the field `{EntryField.DATA}`, and its `{EntryField.TYPE}` beside it."
+)
 
 CustodyStreamMessage = Annotated[CustodyEvent | RosterSubmitted, Field(discriminator="type")]
 AlertStreamMessage = Annotated[AlertRaised | AlertNotice | AlertUpdated | OfficerAction, Field(discriminator="type")]

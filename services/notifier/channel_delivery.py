@@ -17,8 +17,9 @@ from prometheus_client import Counter
 from pydantic import Field, TypeAdapter, ValidationError
 
 from contracts import AlertNotice, AlertRaised, AlertUpdated
+from contracts.envelope import StreamEntry
+from contracts.stored_fields import EntryField
 from notifier.adapters.dead_letters import DeadLetterWriter
-from notifier.adapters.stream_entries import StreamEntry, replayed_for_another_group
 from notifier.retry_later import RetryPolicy, retry_after_backoff
 from runtime import RedisClient
 from runtime.validation import describe_validation_error
@@ -54,18 +55,26 @@ class Attempt:
 
 def message_type(entry: StreamEntry) -> str:
     """The entry's message type, as metrics label it (``other`` for anything channels do not deliver)."""
-    raw = entry.fields.get(b"type", b"").decode("utf-8", "replace")
+    raw = entry.message_type
     return raw if raw in _DELIVERED_TYPES else "other"
+
+
+def replayed_for_another_group(entry: StreamEntry, group: str) -> bool:
+    """A dead letter another consumer group failed, replayed for that group alone: ``group`` leaves it."""
+    return entry.replayed_for is not None and entry.replayed_for != group
 
 
 def read_message(entry: StreamEntry, *, delivered_before: bool, group: str) -> ChannelMessage | Attempt:
     """The alert message to deliver, or the outcome already decided without any I/O."""
     if message_type(entry) == "other":
-        if entry.data is None or b"type" not in entry.fields:
-            return Attempt("unreadable", "no __data__ or type field: not written by the releasewatch notifier")
+        if entry.data is None or entry.message_type is None:
+            return Attempt(
+                "unreadable",
+                f"no {EntryField.DATA} or {EntryField.TYPE} field: not written by the releasewatch notifier",
+            )
         return Attempt("not_for_channels")
     if entry.data is None:
-        return Attempt("unreadable", "no __data__ field: not written by the releasewatch notifier")
+        return Attempt("unreadable", f"no {EntryField.DATA} field: not written by the releasewatch notifier")
     try:
         message = _messages.validate_json(entry.data, extra="ignore")
     except ValidationError as error:

@@ -23,8 +23,8 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol, cast
 
+from contracts.envelope import StreamEntry
 from notifier.adapters.dead_letters import DeadLetterWriter
-from notifier.adapters.stream_entries import StreamEntry
 from runtime import RedisClient
 
 __all__ = ["BatchProcessor", "BatchRunner"]

@@ -38,10 +38,10 @@ from typing import cast
 from pydantic import ValidationError
 
 from contracts import AlertStep, Detainer, RedisNames, TimelineEntry
+from contracts.envelope import StreamEntry
 from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.delivery_records import DeliveryRecords
 from notifier.adapters.smtp import MailTransport
-from notifier.adapters.stream_entries import StreamEntry
 from notifier.channel_delivery import Attempt, ChannelMessage, ChannelQueue, DeliveryReport, read_message
 from notifier.email_message import render_email
 from notifier.emails import MailVerdict, OfficeRecipients, recipients_for, verdict_for_reply

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from notifier.adapters.stream_entries import StreamEntry
+from contracts.envelope import StreamEntry
 from runtime import RedisClient
 
 __all__ = ["RetryPolicy", "backoff_seconds", "retry_after_backoff"]

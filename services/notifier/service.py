@@ -38,7 +38,9 @@ from contracts import (
     custody_event_adapter,
     detainer_change_adapter,
 )
+from contracts.envelope import StreamEntry
 from contracts.rosters import REPORTED_BOOKING_NUMBERS
+from contracts.stored_fields import EntryField
 from notifier.adapters.alert_store import AlertStore
 from notifier.adapters.booking_index import BookingIndex
 from notifier.adapters.booking_store import BookingKey, BookingStore, StoredBooking
@@ -46,7 +48,6 @@ from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.detainer_index import DetainerIndex, detainer_ref_of_change
 from notifier.adapters.feed_stats import FeedActivity
 from notifier.adapters.roster_reports import RosterReports
-from notifier.adapters.stream_entries import StreamEntry
 from notifier.domain.alert_rules import DetainerRef, alert_conditions, build_alert
 from notifier.domain.custody import BookingState, CustodyFact, InferredRelease, apply_event
 from notifier.domain.reviews import BookingReview, reviewed_matches
@@ -76,7 +77,7 @@ class UnreadableEntryError(ValueError):
 
 def read_custody_event(entry: StreamEntry) -> CustodyEvent:
     if entry.data is None:
-        raise UnreadableEntryError("no __data__ field: not written by releasewatch ingest")
+        raise UnreadableEntryError(f"no {EntryField.DATA} field: not written by releasewatch ingest")
     try:
         return custody_event_adapter.validate_json(entry.data, extra="ignore")
     except ValidationError as error:
@@ -85,10 +86,10 @@ def read_custody_event(entry: StreamEntry) -> CustodyEvent:
 
 def read_custody_stream_entry(entry: StreamEntry) -> CustodyEvent | RosterSubmitted:
     """An entry of the custody stream: a custody event, or a facility's roster (stream field ``type``)."""
-    if entry.fields.get(b"type") != b"roster":
+    if entry.message_type != "roster":
         return read_custody_event(entry)
     if entry.data is None:
-        raise UnreadableEntryError("no __data__ field: not written by releasewatch ingest")
+        raise UnreadableEntryError(f"no {EntryField.DATA} field: not written by releasewatch ingest")
     try:
         return RosterSubmitted.model_validate_json(entry.data, extra="ignore")
     except ValidationError as error:
@@ -162,11 +163,6 @@ async def _raise_alerts(
     return created
 
 
-def _entry_ms(entry: StreamEntry) -> int:
-    """When ingest accepted the entry: the time part of its stream id (ms)."""
-    return int(entry.message_id.split("-", 1)[0])
-
-
 class CustodyEventProcessor:
     def __init__(self, ports: NotifierPorts) -> None:
         self._ports = ports
@@ -185,14 +181,14 @@ class CustodyEventProcessor:
                 unreadable.append((entry, str(error)))
                 continue
             sent = activity[message.facility_ori]
-            sent.entries.append((_entry_ms(entry), entry.message_id))
+            sent.entries.append((entry.appended_ms, entry.message_id))
             if isinstance(message, RosterSubmitted):
                 rosters.append(message)
                 roster_entries[message.facility_ori, message.roster_id] = entry
             else:
                 events.append(message)
                 if message.type == "release":
-                    sent.releases.append((_entry_ms(entry), entry.message_id))
+                    sent.releases.append((entry.appended_ms, entry.message_id))
         # 0. Count what each facility sent: a surge of releases holds its alerts from this batch on.
         held = await self._observe(activity)
 
@@ -246,7 +242,7 @@ class CustodyEventProcessor:
         await self._ports.booking_index.record(transitions)  # kept for the retention period from now on
         # The releases it implies count as the facility's (a roster that lost half the jail is a surge).
         implied = FeedActivity(
-            releases=[(_entry_ms(entry), f"{entry.message_id}/{state.booking_number}") for _, state in released]
+            releases=[(entry.appended_ms, f"{entry.message_id}/{state.booking_number}") for _, state in released]
         )
         if implied.releases:
             held |= await self._observe({facility: implied})
@@ -430,7 +426,7 @@ class DetainerLodgeProcessor:
 
 def read_alert_review(entry: StreamEntry) -> BookingReview:
     if entry.data is None:
-        raise UnreadableEntryError("no __data__ field: not written by releasewatch ingest")
+        raise UnreadableEntryError(f"no {EntryField.DATA} field: not written by releasewatch ingest")
     try:
         alert = AlertReviewed.model_validate_json(entry.data, extra="ignore").alert
     except ValidationError as error:

@@ -40,9 +40,9 @@ from typing import cast
 import httpx
 
 from contracts import AlertStep, TimelineEntry
+from contracts.envelope import StreamEntry
 from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.delivery_records import DeliveryRecords
-from notifier.adapters.stream_entries import StreamEntry
 from notifier.channel_delivery import Attempt, ChannelQueue, DeliveryReport, read_message
 from notifier.metrics import WEBHOOK_DELIVERIES
 from notifier.retry_later import RetryPolicy

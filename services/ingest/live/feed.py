@@ -25,7 +25,8 @@ from typing import Annotated, Any, Final, cast
 from pydantic import Field, TypeAdapter, ValidationError
 from redis.exceptions import RedisError
 
-from contracts import REPLAYED_FOR_GROUP_FIELD, AlertNotice, AlertRaised, AlertUpdated, OfficerAction
+from contracts import AlertNotice, AlertRaised, AlertUpdated, OfficerAction
+from contracts.envelope import StreamEntry
 from ingest.stream_ids import exclusive_after
 from runtime import RedisClient
 
@@ -73,12 +74,11 @@ class FeedMessage:
 
 def _message_of(stream_id: bytes, fields: dict[bytes, bytes]) -> FeedMessage | None:
     """The message of one entry; None for an entry that is not an alert message a feed shows."""
-    entry_id = stream_id.decode()
-    kind = fields.get(b"type", b"").decode("utf-8", "replace")
-    data = fields.get(b"__data__")
+    entry = StreamEntry("", stream_id.decode(), fields)
+    entry_id, kind, data = entry.message_id, entry.message_type, entry.data
     if kind not in _FED_TYPES or data is None:
         return None
-    if REPLAYED_FOR_GROUP_FIELD.encode() in fields:
+    if entry.replayed_for is not None:
         return None  # a dead letter replayed for the one channel that failed it: the feed showed it already
     try:
         message = _messages.validate_json(data, extra="ignore")

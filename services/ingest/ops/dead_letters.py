@@ -10,7 +10,8 @@ from typing import Any, cast
 
 from pydantic import BaseModel
 
-from contracts import REPLAYED_FOR_GROUP_FIELD, DeadLetter, RedisNames
+from contracts import DeadLetter, RedisNames
+from contracts.stored_fields import EntryField
 from ingest.stream_ids import exclusive_before
 from runtime import RedisClient
 from runtime.clock import Clock, utc_now
@@ -101,7 +102,7 @@ class DeadLetterOperations:
         return [
             DeadLetterView(
                 id=entry_id,
-                dead_letter=DeadLetter.model_validate_json(fields[b"__data__"], extra="ignore"),
+                dead_letter=DeadLetter.model_validate_json(fields[EntryField.DATA.encode()], extra="ignore"),
                 disposition=Disposition.model_validate_json(raw) if raw is not None else None,
             )
             for entry_id, (_, fields), raw in zip(ids, entries, dispositions, strict=True)
@@ -131,7 +132,7 @@ class DeadLetterOperations:
         fields = dict(view.dead_letter.fields)
         if view.dead_letter.stream == self._names.alerts_raised:
             # Every channel reads the alert stream: the replay is for the one that failed it, not again for all.
-            fields[REPLAYED_FOR_GROUP_FIELD] = view.dead_letter.group
+            fields[EntryField.FOR_GROUP] = view.dead_letter.group
         new_id = await self._client.xadd(view.dead_letter.stream, fields)  # type: ignore[arg-type]
         done = Disposition(
             state=DispositionState.REPLAYED,

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from contracts import DeadLetter, RedisNames
-from notifier.adapters.stream_entries import StreamEntry, text_fields
+from contracts.envelope import StreamEntry
+from contracts.stored_fields import EntryField
 from notifier.metrics import DEAD_LETTERED
 from runtime import RedisClient
 from runtime.clock import Clock, utc_now
@@ -65,7 +66,7 @@ class DeadLetterWriter:
                 reason=reason,
                 attempts=counts.get(entry.message_id, 1),
                 dead_lettered_at=self._clock(),
-                fields=text_fields(entry.fields),
+                fields=entry.text_fields(),
             )
             for entry, reason in failures
         ]
@@ -74,10 +75,10 @@ class DeadLetterWriter:
                 pipe.xadd(
                     self._names.dead_letters,
                     {
-                        "__data__": letter.model_dump_json(),
-                        "stream": letter.stream,
-                        "message_id": letter.message_id,
-                        "reason": letter.reason,
+                        EntryField.DATA: letter.model_dump_json(),
+                        EntryField.STREAM: letter.stream,
+                        EntryField.MESSAGE_ID: letter.message_id,
+                        EntryField.REASON: letter.reason,
                     },
                 )
             await pipe.execute()

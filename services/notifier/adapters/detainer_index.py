@@ -31,8 +31,8 @@ from contracts import (
     RedisNames,
     detainer_change_adapter,
 )
-from contracts.detainers import DETAINER_REF_FIELD, detainer_id_in
-from notifier.adapters.stream_entries import DATA_FIELD
+from contracts.detainers import detainer_id_in
+from contracts.stored_fields import EntryField
 from notifier.matching import MatchConfig, MatchRecord, PersonIndex, fitted_model, match_record
 from runtime import RedisClient
 
@@ -41,8 +41,9 @@ __all__ = ["ActiveDetainer", "DetainerIndex", "MatchThresholds", "detainer_ref_o
 log = logging.getLogger(__name__)
 
 _LOAD_CHUNK = 1000  # detainer records per MGET at start-up
-_SEQ_FIELD = b"seq"
-_REF_FIELD = DETAINER_REF_FIELD.encode()  # each changelog entry's number (see RedisNames.detainer_change_count)
+_DATA_FIELD = EntryField.DATA.encode()
+_SEQ_FIELD = EntryField.SEQ.encode()  # each changelog entry's number (see RedisNames.detainer_change_count)
+_REF_FIELD = EntryField.DETAINER_REF.encode()
 _SYNC_CHUNK = 1000  # changelog entries per XREAD
 _FREEZE_AT = 50_000  # active detainers from which the loaded index is moved out of the garbage collector's way
 
@@ -170,7 +171,7 @@ class DetainerIndex:
                     await self._load()
                     return len(self._people)
                 self._read_up_to = message_id.decode()
-                data = fields.get(DATA_FIELD)
+                data = fields.get(_DATA_FIELD)
                 try:
                     change = detainer_change_adapter.validate_json(data or b"", extra="ignore")
                 except ValidationError:

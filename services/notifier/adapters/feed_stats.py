@@ -15,8 +15,8 @@ from importlib.resources import files
 from typing import Any, cast
 
 from contracts import RedisNames
-from contracts.feeds import DecidedHold, FeedHealth, FeedHold
-from notifier.domain.feeds import FeedCounts, FeedPolicy
+from contracts.feeds import DecidedHold, FeedCounts, FeedHealth, FeedHold
+from notifier.domain.feeds import FeedPolicy
 from runtime import RedisClient, as_text
 from runtime.clock import epoch_ms
 from runtime.scripts import ScriptCall, call_script_many

@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from contracts.feeds import FeedHealth, FeedHold, FeedStatus
+from contracts.feeds import FeedCounts, FeedHealth, FeedHold, FeedStatus
 
-__all__ = ["FeedCounts", "FeedPolicy", "is_surge", "judge_feed", "should_hold"]
+__all__ = ["FeedPolicy", "is_surge", "judge_feed", "should_hold"]
 
 _HOUR = 3600.0  # seconds
 _MIN_HISTORY_FOR_RATE = 6 * _HOUR  # seconds of sending before a usual rate is trusted
@@ -37,21 +37,6 @@ class FeedPolicy:
     surge_window_seconds: float = 3600.0
     surge_min_releases: int = 50
     surge_factor: float = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class FeedCounts:
-    """What a facility sent, as counted at ``now_ms`` (all times ms since the epoch)."""
-
-    facility_ori: str
-    now_ms: int
-    first_seen_ms: int
-    last_sent_ms: int
-    entries_in_history: int  # entries in (now - history, now]
-    entries_last_24h: int
-    releases_in_window: int  # releases in (now - window, now]
-    releases_before_window: int  # releases in (now - history, now - window]
-    last_decided_at_ms: int | None = None  # when an operator last decided on a hold of the facility's alerts
 
 
 def _usual_entries_per_second(counts: FeedCounts, policy: FeedPolicy) -> float | None:

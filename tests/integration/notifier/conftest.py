@@ -41,6 +41,7 @@ from contracts import (
     DeadLetter,
     RedisNames,
 )
+from contracts.envelope import StreamEntry
 from ingest.auth import ApiKeyEntry, Role, digest_of
 from ingest.live.feed import AlertFeed
 from ingest.settings import IngestSettings
@@ -52,7 +53,6 @@ from notifier.adapters.delivery_records import DeliveryRecords
 from notifier.adapters.detainer_index import DetainerIndex
 from notifier.adapters.roster_reports import RosterReports
 from notifier.adapters.smtp import SmtpServer, SmtpTransport
-from notifier.adapters.stream_entries import StreamEntry
 from notifier.domain.custody import BookingState
 from notifier.email_delivery import EmailDeliveryProcessor, MailSettings
 from notifier.emails import parse_recipients

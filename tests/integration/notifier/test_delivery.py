@@ -9,8 +9,8 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import NOTIFIER_GROUP, AlertKind, RedisNames
+from contracts.envelope import StreamEntry
 from notifier.adapters.dead_letters import DeadLetterWriter
-from notifier.adapters.stream_entries import StreamEntry
 from notifier.app import build_notifier
 from notifier.delivery import BatchRunner
 from notifier.service import BatchReport, CustodyEventProcessor

@@ -17,7 +17,7 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import DELIVERIES_GROUP, EMAILS_GROUP, RedisNames
-from notifier.adapters.stream_entries import StreamEntry
+from contracts.envelope import StreamEntry
 from notifier.app import build_notifier
 from notifier.metrics import EMAIL_DELIVERIES
 from notifier.settings import NotifierSettings

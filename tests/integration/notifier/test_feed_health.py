@@ -16,9 +16,9 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import AlertKind, RedisNames
+from contracts.envelope import StreamEntry
 from ingest.settings import IngestSettings
 from notifier.adapters.feed_stats import FeedStats
-from notifier.adapters.stream_entries import StreamEntry
 from notifier.domain.feeds import FeedPolicy
 from notifier.feed_health import FeedMonitor
 from notifier.metrics import FEED_ALARMS

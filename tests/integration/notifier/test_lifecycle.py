@@ -12,7 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import NOTIFIER_GROUP, RedisNames
-from notifier.adapters.stream_entries import StreamEntry
+from contracts.envelope import StreamEntry
 from notifier.app import build_notifier
 from notifier.http import create_http_app
 from notifier.service import BatchReport

@@ -10,11 +10,11 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import NOTIFIER_GROUP, RedisNames
+from contracts.envelope import StreamEntry
 from ingest.app import create_app
 from ingest.auth import ApiKeyEntry, Role, digest_of
 from ingest.settings import IngestSettings
 from notifier.adapters.dead_letters import DeadLetterWriter
-from notifier.adapters.stream_entries import StreamEntry
 from notifier.delivery import BatchRunner
 from tests import samples
 from tests.integration.ingest.support import assert_problem

@@ -20,12 +20,12 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import EMAILS_GROUP, NOTIFIER_GROUP, RedisNames
+from contracts.envelope import StreamEntry
 from ingest.app import create_app
 from ingest.settings import IngestSettings
 from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.delivery_records import DeliveryRecords
 from notifier.adapters.smtp import SendOutcome
-from notifier.adapters.stream_entries import StreamEntry
 from notifier.delivery import BatchRunner
 from notifier.email_delivery import EmailDeliveryProcessor, MailSettings
 from notifier.emails import OfficeRecipients

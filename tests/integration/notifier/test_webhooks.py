@@ -18,8 +18,8 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import DELIVERIES_GROUP, RedisNames
+from contracts.envelope import StreamEntry
 from ingest.ops.queues import describe_queues
-from notifier.adapters.stream_entries import StreamEntry
 from notifier.app import build_notifier
 from notifier.metrics import WEBHOOK_DELIVERIES
 from notifier.settings import NotifierSettings

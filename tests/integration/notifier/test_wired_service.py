@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from contracts import NOTIFIER_GROUP, AlertKind, RedisNames
-from notifier.adapters.stream_entries import StreamEntry
+from contracts.envelope import StreamEntry
 from notifier.app import Notifier, build_notifier
 from notifier.service import BatchReport
 from notifier.settings import NotifierSettings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from contracts.feeds import FeedHold, FeedStatus
-from notifier.domain.feeds import FeedCounts, FeedPolicy, is_surge, judge_feed, should_hold
+from contracts.feeds import FeedCounts, FeedHold, FeedStatus
+from notifier.domain.feeds import FeedPolicy, is_surge, judge_feed, should_hold
 
 POLICY = FeedPolicy()  # silent after >= 1 h and 10 entries due, always after a day; surge >= 50 and 10x usual
 HOUR_MS = 3_600_000
