@@ -16,8 +16,8 @@ from bench.data import feed
 from bench.harness import Comparison, measure
 from contracts import CustodyEvent, RedisNames
 from ingest.app import create_app
-from ingest.custody.publisher import CustodyEventPublisher
 from ingest.settings import IngestSettings
+from store.custody_stream import CustodyEventPublisher
 
 BATCH_EVENTS = 20_000
 SINGLE_EVENTS = 2_000

@@ -31,9 +31,9 @@ from redis.asyncio import Redis
 from bench.match.generator import _Errors, _People
 from bench.match.rows import Row
 from contracts import Alias, Detainer, DetainerForm, DetainerStatus, MatchDecision, Person, RedisNames, Sex, StateId
-from notifier.adapters.booking_index import BookingIndex
-from notifier.adapters.detainer_index import DetainerIndex
 from notifier.domain.custody import BookingState
+from notifier.handlers.booking_index import BookingIndex
+from notifier.handlers.detainer_index import DetainerIndex
 
 __all__ = ["run"]
 

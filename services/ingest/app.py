@@ -13,13 +13,11 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from contracts import RedisNames
-from ingest.alerts.repository import AlertLifecycle, AlertReader, AlertReviews
+from ingest.alerts.actions import AlertLifecycle, AlertReviews
 from ingest.alerts.routes import router as alerts_router
 from ingest.auth import ApiKeys
 from ingest.custody.backlog import BacklogGauge
-from ingest.custody.publisher import CustodyEventPublisher
 from ingest.custody.routes import router as custody_router
-from ingest.detainers.repository import DetainerRepository
 from ingest.detainers.routes import router as detainers_router
 from ingest.documentation import router as documentation_router
 from ingest.health import router as health_router
@@ -27,14 +25,18 @@ from ingest.live.feed import AlertFeed
 from ingest.live.routes import router as live_router
 from ingest.offices.routes import router as offices_router
 from ingest.openapi import install_openapi
-from ingest.ops.audit import AuditTrail
-from ingest.ops.dead_letters import DeadLetterOperations
-from ingest.ops.feeds import FeedReader
 from ingest.ops.routes import router as ops_router
 from ingest.problems import Problem, install_problem_handlers, problem_response
 from ingest.settings import IngestSettings
 from ingest.stories.routes import router as stories_router
 from runtime import connect_redis
+from store.alerts import AlertStore
+from store.audit import AuditTrail
+from store.custody_stream import CustodyEventPublisher
+from store.dead_letters import DeadLetterOperations
+from store.detainers import DetainerStore
+from store.feeds import FeedReader
+from store.roster_reports import RosterReports
 
 __all__ = ["create_app"]
 
@@ -71,13 +73,14 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         app.state.backlog = BacklogGauge(
             redis, names, limit=settings.max_backlog, refresh_seconds=settings.backlog_refresh_seconds
         )
-        app.state.detainers = DetainerRepository(redis, names)
-        app.state.alerts = AlertReader(redis, names)
+        app.state.detainers = DetainerStore(redis, names)
+        app.state.alerts = AlertStore(redis, names)
         app.state.alert_reviews = AlertReviews(redis, names)
         app.state.alert_lifecycle = AlertLifecycle(redis, names)
         app.state.dead_letters = DeadLetterOperations(redis, names)
         app.state.audit = AuditTrail(redis, names)
         app.state.feeds = FeedReader(redis, names)
+        app.state.roster_reports = RosterReports(redis, names)
         # A read blocked longer than the Redis timeout would fail as a timeout: at most half of it.
         block_ms = max(1, min(settings.live_block_ms, int(settings.redis_timeout_seconds * 500)))
         app.state.alert_feed = feed = AlertFeed(redis, names.alerts_raised, block_ms=block_ms)

@@ -10,11 +10,12 @@ from ingest.settings import IngestSettings
 from runtime import RedisClient
 
 if TYPE_CHECKING:
-    from ingest.alerts.repository import AlertLifecycle, AlertReader, AlertReviews
+    from ingest.alerts.actions import AlertLifecycle, AlertReviews
     from ingest.custody.backlog import BacklogGauge
-    from ingest.custody.publisher import CustodyEventPublisher
-    from ingest.detainers.repository import DetainerRepository
-    from ingest.ops.audit import AuditTrail
+    from store.alerts import AlertStore
+    from store.audit import AuditTrail
+    from store.custody_stream import CustodyEventPublisher
+    from store.detainers import DetainerStore
 
 __all__ = [
     "get_alert_lifecycle",
@@ -49,12 +50,12 @@ def get_backlog(request: Request) -> BacklogGauge:
     return cast("BacklogGauge", request.app.state.backlog)
 
 
-def get_detainers(request: Request) -> DetainerRepository:
-    return cast("DetainerRepository", request.app.state.detainers)
+def get_detainers(request: Request) -> DetainerStore:
+    return cast("DetainerStore", request.app.state.detainers)
 
 
-def get_alerts(request: Request) -> AlertReader:
-    return cast("AlertReader", request.app.state.alerts)
+def get_alerts(request: Request) -> AlertStore:
+    return cast("AlertStore", request.app.state.alerts)
 
 
 def get_alert_lifecycle(request: Request) -> AlertLifecycle:

@@ -1,21 +1,20 @@
-"""Paging through a listing (a sorted set scored by time in ms), newest first.
+"""Paging listings over HTTP: the ``limit`` and ``cursor`` parameters, and the cursor itself.
 
-The cursor is opaque to clients: it encodes the last (score, id) served, so
-pages stay stable while new records arrive at the head.
+The cursor is opaque to clients: it encodes the last (score, id) served (``store.listings``), so pages stay
+stable while new records arrive at the head.
 """
 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Query
 
 from ingest.problems import FieldError, Problem
-from runtime import RedisClient
+from store.listings import ListingPage, ListingPosition
 
-__all__ = ["Page", "Paging", "newest_first"]
+__all__ = ["Paging", "cursor_after", "position_of"]
 
 
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # what _encode gives out: URL-safe base64 without padding (empty: the start)
@@ -40,17 +39,15 @@ class Paging:
         self.cursor = cursor
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    ids: list[str]
-    next_cursor: str | None
-
-
 def _encode(score: float, member: str) -> str:
     return base64.urlsafe_b64encode(f"{int(score)}:{member}".encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> tuple[float, str]:
+def position_of(cursor: str | None) -> ListingPosition | None:
+    """Where the page after ``cursor`` starts (None: from the newest); a cursor this API did not give out is
+    the caller's mistake, named."""
+    if not cursor:
+        return None
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         score, member = text.split(":", 1)
@@ -63,37 +60,6 @@ def _decode(cursor: str) -> tuple[float, str]:
         ) from None
 
 
-async def newest_first(client: RedisClient, key: str, *, limit: int, cursor: str | None) -> Page:
-    """One page, read in chunks that each continue from the last score read (not from an offset
-    into the whole set): records added or moved while the page is read shift nothing already
-    read, so no record is served twice and none is skipped."""
-    after = _decode(cursor) if cursor else None
-    upper: float | str = after[0] if after else "+inf"
-    at_upper = 0  # members scored exactly `upper` already read
-    seen: set[str] = set()
-    collected: list[tuple[str, float]] = []
-    while len(collected) <= limit:
-        chunk = cast(
-            list[tuple[bytes, float]],
-            await client.zrevrangebyscore(key, upper, "-inf", start=at_upper, num=limit + 1, withscores=True),
-        )
-        if not chunk:
-            break
-        for raw_member, score in chunk:
-            member = raw_member.decode()
-            if member in seen:
-                continue
-            seen.add(member)
-            # Members sharing the cursor's score come in descending order; skip those already served.
-            if after and score == after[0] and member >= after[1]:
-                continue
-            collected.append((member, score))
-        last_score = chunk[-1][1]
-        ending_at_last = sum(1 for _, score in chunk if score == last_score)
-        if upper == last_score:
-            at_upper += ending_at_last
-        else:
-            upper, at_upper = last_score, ending_at_last
-    served = collected[:limit]
-    next_cursor = _encode(served[-1][1], served[-1][0]) if len(collected) > limit else None
-    return Page([member for member, _ in served], next_cursor)
+def cursor_after(page: ListingPage) -> str | None:
+    """The cursor of the page after ``page`` (None after the last one)."""
+    return None if page.last is None else _encode(*page.last)

@@ -13,30 +13,19 @@ from typing import Annotated
 from pydantic import AfterValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
-__all__ = ["FIRST_STREAM_ID", "LAST_STREAM_ID", "STREAM_ID_PATTERN", "StreamId", "exclusive_after", "exclusive_before"]
+from runtime.stream_ids import STREAM_ID_PART_MAX
 
-_PART_MAX = 2**64 - 1  # Redis keeps each part of an id as an unsigned 64-bit integer
+__all__ = ["STREAM_ID_PATTERN", "StreamId"]
+
 STREAM_ID_PATTERN = r"^[0-9]{1,20}-[0-9]{1,20}$"
-FIRST_STREAM_ID = "0-0"
-LAST_STREAM_ID = f"{_PART_MAX}-{_PART_MAX}"
 
 
 def _check_range(value: str) -> str:
     milliseconds, sequence = value.split("-")
-    if int(milliseconds) > _PART_MAX or int(sequence) > _PART_MAX:
+    if int(milliseconds) > STREAM_ID_PART_MAX or int(sequence) > STREAM_ID_PART_MAX:
         raise PydanticCustomError("stream_id_range", "each part of a stream id must be at most 18446744073709551615")
     return f"{int(milliseconds)}-{int(sequence)}"
 
 
 StreamId = Annotated[str, StringConstraints(pattern=STREAM_ID_PATTERN), AfterValidator(_check_range)]
 """A stream entry id, e.g. ``1763812345678-0`` (normalised: no leading zeros)."""
-
-
-def exclusive_before(stream_id: str) -> str | None:
-    """The XREVRANGE upper bound for entries older than ``stream_id``; None when none can be."""
-    return None if stream_id == FIRST_STREAM_ID else f"({stream_id}"
-
-
-def exclusive_after(stream_id: str) -> str | None:
-    """The XRANGE lower bound for entries newer than ``stream_id``; None when none can be."""
-    return None if stream_id == LAST_STREAM_ID else f"({stream_id}"

@@ -6,7 +6,7 @@ import logging
 
 import uvicorn
 
-from notifier.app import build_notifier
+from notifier.bootstrap import build_notifier
 from notifier.http import create_http_app
 from notifier.settings import NotifierSettings
 from runtime import configure_logging

@@ -1,9 +1,9 @@
-"""Wiring the notifier: settings, Redis, the FastStream broker and its subscribers.
+"""The notifier as it runs: waiting for Redis, preparing (consumer groups at id 0, the detainers loaded, its own
+pending entries re-processed), reading, its chores on timers, and stopping within a grace period.
 
-Everything is built here at start-up and nothing connects at import time.
-The subscribers are thin: they hand the raw batch to a processor and
-acknowledge it when the processor returns. A batch whose processing raised
-is not acknowledged and stays pending for another attempt.
+Everything it runs is built once by ``notifier.bootstrap.build_notifier``; nothing connects at import time.
+The subscribers are thin: they hand the raw batch to a processor and acknowledge it when the processor
+returns. A batch whose processing raised is not acknowledged and stays pending for another attempt.
 """
 
 from __future__ import annotations
@@ -12,37 +12,24 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
 from enum import StrEnum
 
 import httpx
-from faststream import AckPolicy
-from faststream.redis import RedisBroker, RedisClusterBroker, StreamSub
-from faststream.redis.annotations import RedisBatchStreamMessage
+from faststream.redis import RedisBroker
 
 from contracts import DELIVERIES_GROUP, EMAILS_GROUP, NOTIFIER_GROUP, RedisNames
-from notifier.adapters.alert_store import AlertStore
-from notifier.adapters.booking_index import BookingIndex
-from notifier.adapters.booking_store import BookingStore
-from notifier.adapters.dead_letters import DeadLetterWriter
-from notifier.adapters.delivery_records import DeliveryRecords
-from notifier.adapters.detainer_index import DetainerIndex
-from notifier.adapters.feed_stats import FeedStats
-from notifier.adapters.roster_reports import RosterReports
-from notifier.adapters.smtp import SmtpTransport
-from notifier.adapters.stream_entries import keep_raw_entries, raw_entries
-from notifier.delivery import BatchRunner
-from notifier.email_delivery import EmailDeliveryProcessor, MailSettings
-from notifier.feed_health import FeedMonitor
-from notifier.metrics import BATCH_SECONDS
-from notifier.scheduler import JobPlanner, Scheduler
-from notifier.service import AlertReviewProcessor, CustodyEventProcessor, DetainerLodgeProcessor, NotifierPorts
+from notifier.chores.feed_health import FeedMonitor
+from notifier.chores.scheduler import Scheduler
+from notifier.chores.trimming import StreamTrimmer
+from notifier.consuming.batch_runner import BatchRunner
+from notifier.handlers.custody_events import CustodyEventProcessor
+from notifier.handlers.detainer_index import DetainerIndex
+from notifier.handlers.detainer_lodged import DetainerLodgeProcessor
 from notifier.settings import NotifierSettings
-from notifier.trimming import StreamTrimmer
-from notifier.webhook_delivery import RetryPolicy, WebhookDeliveryProcessor
-from runtime import IdleConsumerRemover, RedisClient, connect_redis, ensure_consumer_group, redis_is_reachable
+from runtime import RedisClient, redis_is_reachable
+from store.consumer_groups import IdleConsumerRemover, ensure_consumer_group
 
-__all__ = ["Notifier", "Phase", "build_notifier"]
+__all__ = ["Notifier", "Phase"]
 
 log = logging.getLogger(__name__)
 
@@ -157,172 +144,3 @@ async def _wait_for_redis(redis: RedisClient) -> None:
         await asyncio.sleep(delay)
         waited += delay
         delay = min(delay * 2, 2.0)
-
-
-def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
-    settings = settings or NotifierSettings()
-    names = RedisNames(settings.key_prefix)
-    redis = connect_redis(settings.redis_url, cluster=settings.redis_cluster, timeout=settings.redis_timeout_seconds)
-    broker_class = RedisClusterBroker if settings.redis_cluster else RedisBroker
-    broker = broker_class(
-        settings.redis_url,
-        graceful_timeout=settings.shutdown_grace_seconds,
-        logger=logging.getLogger("notifier.broker"),
-        log_level=logging.DEBUG,  # one line per batch is noise at INFO; our processors log what matters
-    )
-
-    detainers = DetainerIndex(redis, names, config=settings.match_config())
-    retention_seconds = settings.booking_retention_days * 24 * 3600
-    dead_letters = DeadLetterWriter(redis, names)
-    bookings = BookingStore(redis, names, retention_seconds=retention_seconds)
-    policy = settings.schedule_policy()
-    alerts = AlertStore(
-        redis,
-        names,
-        planner=JobPlanner(redis, names, policy),
-        overdue_after=timedelta(seconds=policy.release_overdue_seconds),
-        bookings=bookings,
-    )
-    feeds = FeedMonitor(FeedStats(redis, names, settings.feed_policy()), alerts)
-    ports = NotifierPorts(
-        bookings=bookings,
-        booking_index=BookingIndex(redis, names, retention_seconds=retention_seconds),
-        detainers=detainers,
-        alerts=alerts,
-        dead_letters=dead_letters,
-        roster_reports=RosterReports(redis, names),
-        group=NOTIFIER_GROUP,
-        feeds=feeds,
-    )
-    custody = CustodyEventProcessor(ports)
-    lodges = DetainerLodgeProcessor(ports)
-    runners = {
-        label: BatchRunner(
-            client=redis,
-            stream=stream,
-            group=NOTIFIER_GROUP,
-            stream_label=label,
-            processor=processor,
-            dead_letters=dead_letters,
-            max_deliveries=settings.max_deliveries,
-        )
-        for label, stream, processor in (
-            ("custody", names.custody_events, custody),
-            ("detainers", names.detainer_changes, lodges),
-            ("reviews", names.alert_reviews, AlertReviewProcessor(ports)),
-        )
-    }
-    # Webhooks: the alert stream in its own group; retries wait in the pending list (webhook_delivery).
-    webhook_http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
-    runners["webhooks"] = BatchRunner(
-        client=redis,
-        stream=names.alerts_raised,
-        group=DELIVERIES_GROUP,
-        stream_label="webhooks",
-        processor=WebhookDeliveryProcessor(
-            client=redis,
-            group=DELIVERIES_GROUP,
-            consumer=settings.consumer_name,
-            http=webhook_http,
-            webhooks=settings.webhook_offices(),
-            records=DeliveryRecords(redis, names),
-            dead_letters=dead_letters,
-            policy=RetryPolicy(
-                max_attempts=settings.webhook_max_attempts,
-                backoff_base_seconds=settings.webhook_backoff_seconds,
-                backoff_cap_seconds=settings.reclaim_idle_seconds,
-            ),
-        ),
-        dead_letters=dead_letters,
-        # A failure to post is counted against RW_WEBHOOK_MAX_ATTEMPTS; this bounds failures of our own.
-        max_deliveries=max(settings.max_deliveries, settings.webhook_max_attempts),
-    )
-
-    # E-mail: the alert stream in a group of its own, so it progresses and fails apart from the webhooks.
-    runners["emails"] = BatchRunner(
-        client=redis,
-        stream=names.alerts_raised,
-        group=EMAILS_GROUP,
-        stream_label="emails",
-        processor=EmailDeliveryProcessor(
-            client=redis,
-            names=names,
-            group=EMAILS_GROUP,
-            consumer=settings.consumer_name,
-            transport=SmtpTransport(settings.smtp_server()),
-            offices=settings.email_offices(),
-            mail=MailSettings(
-                sender=settings.email_from or "releasewatch@localhost",
-                link_base_url=settings.email_link_base_url,
-                with_html=settings.email_html,
-            ),
-            records=DeliveryRecords(redis, names, delivered_key=names.alerts_emailed),
-            dead_letters=dead_letters,
-            policy=RetryPolicy(
-                max_attempts=settings.email_max_attempts,
-                backoff_base_seconds=settings.email_backoff_seconds,
-                backoff_cap_seconds=settings.reclaim_idle_seconds,
-            ),
-        ),
-        dead_letters=dead_letters,
-        max_deliveries=max(settings.max_deliveries, settings.email_max_attempts),
-    )
-
-    def _new_entries(name: str, group: str) -> StreamSub:
-        return StreamSub(
-            name,
-            group=group,
-            consumer=settings.consumer_name,
-            batch=True,
-            max_records=settings.batch_size,
-            polling_interval=settings.poll_interval_ms,
-        )
-
-    def _idle_entries(name: str, group: str) -> StreamSub:
-        # FastStream runs XAUTOCLAIM (one entry per call) instead of reading new entries.
-        return StreamSub(
-            name,
-            group=group,
-            consumer=settings.consumer_name,
-            batch=True,
-            min_idle_time=int(settings.reclaim_idle_seconds * 1000),
-            polling_interval=settings.reclaim_poll_ms,
-        )
-
-    def _subscribe(runner: BatchRunner, read: StreamSub) -> None:
-        @broker.subscriber(stream=read, parser=keep_raw_entries, ack_policy=AckPolicy.MANUAL)
-        async def handle(message: RedisBatchStreamMessage) -> None:
-            with BATCH_SECONDS.labels(stream=runner.label).time():
-                await runner.run(raw_entries(message))
-
-    for runner in runners.values():
-        _subscribe(runner, _new_entries(runner.stream, runner.group))
-        _subscribe(runner, _idle_entries(runner.stream, runner.group))
-
-    trimmer = StreamTrimmer(
-        redis,
-        [names.custody_events, names.detainer_changes, names.alerts_raised, names.alert_reviews],
-        retention_seconds=settings.stream_retention_seconds,
-    )
-    idle_consumers = IdleConsumerRemover(
-        redis,
-        [(runner.stream, runner.group) for runner in runners.values()],
-        heir=settings.consumer_name,
-        idle_limit_seconds=settings.consumer_idle_limit_seconds,
-    )
-    scheduler = Scheduler(redis, names, bookings=bookings, detainers=detainers, releases=alerts.releases)
-    return Notifier(
-        settings,
-        names,
-        redis,
-        broker,
-        detainers,
-        custody,
-        lodges,
-        list(runners.values()),
-        trimmer,
-        idle_consumers,
-        scheduler,
-        feeds,
-        webhook_http=webhook_http,
-    )

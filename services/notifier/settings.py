@@ -11,12 +11,12 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from notifier.adapters.smtp import SmtpSecurity, SmtpServer
+from notifier.delivery.emails import OfficeRecipients, parse_recipients
+from notifier.delivery.smtp import SmtpSecurity, SmtpServer
+from notifier.delivery.webhooks import OfficeWebhook, parse_webhooks
 from notifier.domain.feeds import FeedPolicy
-from notifier.emails import OfficeRecipients, parse_recipients
+from notifier.domain.schedule import SchedulePolicy, parse_durations
 from notifier.matching import MatchConfig, fitted_model
-from notifier.scheduler import SchedulePolicy, parse_durations
-from notifier.webhooks import OfficeWebhook, parse_webhooks
 
 __all__ = ["NotifierSettings"]
 

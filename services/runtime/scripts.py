@@ -21,7 +21,7 @@ from redis.commands.core import AsyncScript
 
 from runtime.redis import RedisClient
 
-__all__ = ["Script", "ScriptCall", "ScriptRegistry", "call_script_many"]
+__all__ = ["Script", "ScriptCall", "ScriptRegistry"]
 
 ScriptCall = tuple[Sequence[str], Sequence[str | int | float | bytes]]  # (keys, args)
 
@@ -85,8 +85,3 @@ class Script:
                 await self._registered(keys=keys, args=args, client=cast(Any, pipe))
             replies: list[Any] = await pipe.execute()
             return replies
-
-
-async def call_script_many(client: RedisClient, script: AsyncScript, calls: Sequence[ScriptCall]) -> list[Any]:
-    """The replies of ``script`` for each (keys, args), in order."""
-    return await Script("", script, client).many(calls)

@@ -18,7 +18,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests import samples
-from tests.e2e.conftest import RunningSystem, eventually, start_system
+from tests.e2e.system import RunningSystem, eventually, start_system
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ import pytest
 
 from ingest.auth import ApiKeyEntry, Role, digest_of
 from tests import samples
-from tests.e2e.conftest import RunningSystem, eventually, start_system
+from tests.e2e.system import RunningSystem, eventually, start_system
 from tests.integration.serving import keys_json
 
 pytestmark = pytest.mark.e2e

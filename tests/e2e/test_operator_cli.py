@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from contracts import RedisNames
-from tests.e2e.conftest import RunningSystem
+from tests.e2e.system import RunningSystem
 
 pytestmark = pytest.mark.e2e
 

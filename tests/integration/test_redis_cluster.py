@@ -15,7 +15,8 @@ from redis.asyncio import RedisCluster
 from contracts import RedisNames
 from ingest.app import create_app
 from ingest.settings import IngestSettings
-from notifier.app import Notifier, build_notifier
+from notifier.app import Notifier
+from notifier.bootstrap import build_notifier
 from notifier.settings import NotifierSettings
 from releasewatch.redis_server import embedded_redis_server, redis_server_on_path
 from tests import samples

@@ -11,25 +11,24 @@ from pydantic import BaseModel, TypeAdapter
 
 from contracts import Alert, AlertOutcome, AlertStatus, ReleaseStatus, ResolveAlert, ReviewDecision
 from contracts.fields import FieldOffice
-from ingest.alerts.repository import (
-    AlertLifecycle,
+from ingest.alerts.actions import AlertLifecycle, AlertReviews
+from ingest.alerts.states import (
     AlertLifecycleConflictError,
     AlertNotFoundError,
     AlertNotReviewableError,
-    AlertReader,
     AlertReviewConflictError,
-    AlertReviews,
 )
 from ingest.auth import Principal, Role, office_to_list, require_role
 from ingest.body import read_body, validate_json_body
 from ingest.dependencies import get_alert_lifecycle, get_alert_reviews, get_alerts, get_audit
-from ingest.listing import Paging
+from ingest.listing import Paging, cursor_after, position_of
 from ingest.metrics import ALERT_LIFECYCLE, ALERT_REVIEWS
 from ingest.openapi import problem_responses, request_body_schema
-from ingest.ops.audit import AuditTrail
 from ingest.problems import FieldError, Problem
 from ingest.stories.repository import StoryReader
 from ingest.stories.routes import StoryPage, get_stories
+from store.alerts import AlertStore
+from store.audit import AuditTrail
 
 __all__ = ["router"]
 
@@ -55,7 +54,7 @@ def _not_found(alert_id: str) -> Problem:
     return Problem("not-found", f"No alert {alert_id!r}.")
 
 
-async def _visible_alert(alerts: AlertReader, alert_id: str, principal: Principal) -> Alert:
+async def _visible_alert(alerts: AlertStore, alert_id: str, principal: Principal) -> Alert:
     """The alert, if this caller may see it; another office's answers 404, as if it did not exist."""
     alert = await alerts.get(alert_id)
     scope = principal.office_scope()
@@ -80,7 +79,7 @@ async def _visible_alert(alerts: AlertReader, alert_id: str, principal: Principa
 async def list_alerts(
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
     paging: Annotated[Paging, Depends()],
-    alerts: Annotated[AlertReader, Depends(get_alerts)],
+    alerts: Annotated[AlertStore, Depends(get_alerts)],
     stories: Annotated[StoryReader, Depends(get_stories)],
     field_office: Annotated[FieldOffice | None, Query(description="Field office keys see their own only.")] = None,
     status: Annotated[AlertStatus | None, Query()] = None,
@@ -107,10 +106,14 @@ async def list_alerts(
                 )
         grouped, next_story = await stories.page(field_office=office, limit=paging.limit, cursor=paging.cursor)
         return StoryPage(stories=grouped, next_cursor=next_story)
-    page, next_cursor = await alerts.list(
-        field_office=office, status=status, release_status=release_status, limit=paging.limit, cursor=paging.cursor
+    page, listed = await alerts.page(
+        field_office=office,
+        status=status,
+        release_status=release_status,
+        limit=paging.limit,
+        after=position_of(paging.cursor),
     )
-    return AlertPage(alerts=page, next_cursor=next_cursor)
+    return AlertPage(alerts=page, next_cursor=cursor_after(listed))
 
 
 @router.get(
@@ -122,7 +125,7 @@ async def list_alerts(
 async def get_alert(
     alert_id: AlertId,
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
-    alerts: Annotated[AlertReader, Depends(get_alerts)],
+    alerts: Annotated[AlertStore, Depends(get_alerts)],
 ) -> Alert:
     return await _visible_alert(alerts, alert_id, principal)
 
@@ -145,7 +148,7 @@ async def confirm_alert(
     alert_id: AlertId,
     response: Response,
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE, browser=True)],
-    alerts: Annotated[AlertReader, Depends(get_alerts)],
+    alerts: Annotated[AlertStore, Depends(get_alerts)],
     reviews: Annotated[AlertReviews, Depends(get_alert_reviews)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
 ) -> Alert:
@@ -169,7 +172,7 @@ async def reject_alert(
     alert_id: AlertId,
     response: Response,
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE, browser=True)],
-    alerts: Annotated[AlertReader, Depends(get_alerts)],
+    alerts: Annotated[AlertStore, Depends(get_alerts)],
     reviews: Annotated[AlertReviews, Depends(get_alert_reviews)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
 ) -> Alert:
@@ -181,7 +184,7 @@ async def _review(
     decision: ReviewDecision,
     response: Response,
     principal: Principal,
-    alerts: AlertReader,
+    alerts: AlertStore,
     reviews: AlertReviews,
     audit: AuditTrail,
 ) -> Alert:
@@ -228,7 +231,7 @@ async def acknowledge_alert(
     alert_id: AlertId,
     response: Response,
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE, browser=True)],
-    alerts: Annotated[AlertReader, Depends(get_alerts)],
+    alerts: Annotated[AlertStore, Depends(get_alerts)],
     lifecycle: Annotated[AlertLifecycle, Depends(get_alert_lifecycle)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
 ) -> Alert:
@@ -262,7 +265,7 @@ async def resolve_alert(
     request: Request,
     response: Response,
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE, browser=True)],
-    alerts: Annotated[AlertReader, Depends(get_alerts)],
+    alerts: Annotated[AlertStore, Depends(get_alerts)],
     lifecycle: Annotated[AlertLifecycle, Depends(get_alert_lifecycle)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
 ) -> Alert:

@@ -14,13 +14,13 @@ from contracts import CustodyEvent, Roster, RosterSubmitted, custody_event_adapt
 from contracts.fields import Ori
 from ingest.auth import Principal, Role, require_role
 from ingest.body import JSON_TYPES, NDJSON_TYPES, media_type_of, read_body, split_batch, validate_json_body
-from ingest.custody.publisher import BacklogFullError, CustodyEventPublisher, PublishOutcome, PublishStatus
 from ingest.dependencies import get_publisher, get_settings
 from ingest.intake import FieldWarning, read_person_record, warnings_of
 from ingest.metrics import EVENTS_RECEIVED
 from ingest.openapi import problem_responses, request_body_schema
 from ingest.problems import FieldError, Problem, json_pointer
 from ingest.settings import IngestSettings
+from store.custody_stream import BacklogFullError, CustodyEventPublisher, PublishOutcome, PublishStatus
 
 __all__ = ["router"]
 

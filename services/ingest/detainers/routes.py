@@ -14,14 +14,14 @@ from contracts.fields import DetainerId, FieldOffice
 from ingest.auth import Principal, Role, forbid_other_office, office_to_list, require_role
 from ingest.body import read_body, validate_json_body
 from ingest.dependencies import get_audit, get_detainers, get_settings
-from ingest.detainers.repository import DetainerConflictError, DetainerNotFoundError, DetainerRepository
 from ingest.intake import FieldWarning, read_person_record, warnings_of
-from ingest.listing import Paging
+from ingest.listing import Paging, cursor_after, position_of
 from ingest.metrics import DETAINER_CHANGES
 from ingest.openapi import problem_responses, request_body_schema
-from ingest.ops.audit import AuditTrail
 from ingest.problems import FieldError, Problem
 from ingest.settings import IngestSettings
+from store.audit import AuditTrail
+from store.detainers import DetainerConflictError, DetainerNotFoundError, DetainerStore
 
 __all__ = ["router"]
 
@@ -74,7 +74,7 @@ async def lodge_detainer(
     response: Response,
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
     settings: Annotated[IngestSettings, Depends(get_settings)],
-    detainers: Annotated[DetainerRepository, Depends(get_detainers)],
+    detainers: Annotated[DetainerStore, Depends(get_detainers)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
 ) -> LodgedDetainer:
     body = await read_body(request, limit=settings.max_detainer_bytes)
@@ -115,15 +115,15 @@ async def lodge_detainer(
 async def list_detainers(
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
     paging: Annotated[Paging, Depends()],
-    detainers: Annotated[DetainerRepository, Depends(get_detainers)],
+    detainers: Annotated[DetainerStore, Depends(get_detainers)],
     status: Annotated[DetainerStatus | None, Query()] = None,
     field_office: Annotated[FieldOffice | None, Query(description="Field office keys see their own only.")] = None,
 ) -> DetainerPage:
     office = office_to_list(principal, field_office)
-    page, next_cursor = await detainers.list(
-        field_office=office, status=status, limit=paging.limit, cursor=paging.cursor
+    page, listed = await detainers.page(
+        field_office=office, status=status, limit=paging.limit, after=position_of(paging.cursor)
     )
-    return DetainerPage(detainers=page, next_cursor=next_cursor)
+    return DetainerPage(detainers=page, next_cursor=cursor_after(listed))
 
 
 OfficeOfTheDetainer = Annotated[
@@ -144,7 +144,7 @@ OfficeOfTheDetainer = Annotated[
 async def get_detainer(
     detainer_id: Annotated[DetainerId, Path()],
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
-    detainers: Annotated[DetainerRepository, Depends(get_detainers)],
+    detainers: Annotated[DetainerStore, Depends(get_detainers)],
     field_office: OfficeOfTheDetainer = None,
 ) -> Detainer:
     office = await _office_of(detainers, detainer_id, principal, field_office)
@@ -154,9 +154,7 @@ async def get_detainer(
     return stored.detainer
 
 
-async def _office_of(
-    detainers: DetainerRepository, detainer_id: str, principal: Principal, field_office: str | None
-) -> str:
+async def _office_of(detainers: DetainerStore, detainer_id: str, principal: Principal, field_office: str | None) -> str:
     """The office whose detainer the caller names: a field office's own (naming another is 403); for an
     operator the one named, else the only office that lodged the id (none: 404; several: 409, naming them)."""
     forbid_other_office(principal, field_office, pointer="#/query/field_office")
@@ -195,7 +193,7 @@ async def lift_detainer(
     response: Response,
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
     settings: Annotated[IngestSettings, Depends(get_settings)],
-    detainers: Annotated[DetainerRepository, Depends(get_detainers)],
+    detainers: Annotated[DetainerStore, Depends(get_detainers)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
     field_office: OfficeOfTheDetainer = None,
 ) -> Detainer:

@@ -27,8 +27,8 @@ from redis.exceptions import RedisError
 
 from contracts import AlertNotice, AlertRaised, AlertUpdated, OfficerAction
 from contracts.envelope import StreamEntry
-from ingest.stream_ids import exclusive_after
 from runtime import RedisClient
+from runtime.stream_ids import exclusive_after
 
 __all__ = ["AlertFeed", "FeedMessage", "Subscription", "stream_id_key"]
 

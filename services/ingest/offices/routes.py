@@ -24,7 +24,6 @@ from contracts.fields import FieldOffice
 from ingest.auth import KEY_COOKIE, ApiKeys, Principal, Role, authenticated_in_browser, forbid_other_office
 from ingest.body import read_body
 from ingest.dependencies import get_detainers
-from ingest.detainers.repository import DetainerRepository
 from ingest.live.feed import AlertFeed
 from ingest.live.routes import get_alert_feed
 from ingest.offices.page import PageFilters, render_office_page, render_sign_in, render_story
@@ -32,6 +31,7 @@ from ingest.problems import Problem
 from ingest.stories.repository import StoryReader
 from ingest.stories.routes import get_stories
 from ingest.stories.story import Story
+from store.detainers import DetainerStore
 
 __all__ = ["router"]
 
@@ -89,7 +89,7 @@ async def _signed_in(request: Request, office: str) -> Principal | HTMLResponse:
     return principal
 
 
-async def _subjects(detainers: DetainerRepository, stories: list[Story]) -> dict[str, Person]:
+async def _subjects(detainers: DetainerStore, stories: list[Story]) -> dict[str, Person]:
     """The detainers' subjects as lodged, for the stories with a possible match to show side by side."""
     wanted = {
         (story.field_office, story.detainer_id)
@@ -109,7 +109,7 @@ async def office_page(
     office: OfficeCode,
     request: Request,
     stories: Annotated[StoryReader, Depends(get_stories)],
-    detainers: Annotated[DetainerRepository, Depends(get_detainers)],
+    detainers: Annotated[DetainerStore, Depends(get_detainers)],
     feed: Annotated[AlertFeed, Depends(get_alert_feed)],
     open_only: Annotated[bool, Query(alias="open")] = False,
     releases_soon: Annotated[bool, Query(alias="soon")] = False,
@@ -143,7 +143,7 @@ async def office_story(
     story_id: Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],
     request: Request,
     stories: Annotated[StoryReader, Depends(get_stories)],
-    detainers: Annotated[DetainerRepository, Depends(get_detainers)],
+    detainers: Annotated[DetainerStore, Depends(get_detainers)],
 ) -> HTMLResponse:
     """One person's row, as the page renders it: what the page's script swaps in when the story changes."""
     principal = await _signed_in(request, office)

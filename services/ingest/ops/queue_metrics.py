@@ -14,8 +14,8 @@ from prometheus_client import Gauge
 from redis.exceptions import RedisError
 
 from contracts import RedisNames
-from ingest.ops.queues import QueueReport, describe_queues
 from runtime import RedisClient
+from store.queues import QueueReport, describe_queues
 
 __all__ = ["refresh_queue_gauges", "show_queue_report"]
 

@@ -15,24 +15,29 @@ from ingest.auth import Principal, require_role
 from ingest.body import read_body, validate_json_body
 from ingest.dependencies import get_audit, get_redis, get_settings
 from ingest.openapi import DiscardDeadLetter, problem_responses, request_body_schema
-from ingest.ops.audit import AuditEntry, AuditTrail
-from ingest.ops.dead_letters import (
+from ingest.problems import FieldError, Problem
+from ingest.settings import IngestSettings
+from ingest.stream_ids import StreamId
+from runtime import RedisClient
+from store.audit import AuditEntry, AuditTrail
+from store.dead_letters import (
     DeadLetterAlreadyHandledError,
     DeadLetterNotFoundError,
     DeadLetterOperations,
     DeadLetterView,
 )
-from ingest.ops.feeds import FeedReader, HoldNotDecidableError
-from ingest.ops.queues import QueueReport, describe_queues
-from ingest.ops.rosters import latest_roster_report
-from ingest.problems import FieldError, Problem
-from ingest.settings import IngestSettings
-from ingest.stream_ids import StreamId
-from runtime import RedisClient
+from store.feeds import FeedReader, HoldNotDecidableError
+from store.queues import QueueReport, describe_queues
+from store.roster_reports import RosterReports
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/ops", tags=["operations"])
+
+
+def _roster_reports(request: Request) -> RosterReports:
+    reports: RosterReports = request.app.state.roster_reports
+    return reports
 
 
 def _dead_letters(request: Request) -> DeadLetterOperations:
@@ -175,10 +180,9 @@ async def discard_dead_letter(
 async def roster_report(
     _: Operator,
     ori: Annotated[Ori, Path(description="The facility's ORI.")],
-    redis: Annotated[RedisClient, Depends(get_redis)],
-    settings: Annotated[IngestSettings, Depends(get_settings)],
+    roster_reports: Annotated[RosterReports, Depends(_roster_reports)],
 ) -> RosterReport:
-    report = await latest_roster_report(redis, RedisNames(settings.key_prefix), ori)
+    report = await roster_reports.latest(ori)
     if report is None:
         raise Problem("not-found", f"No roster of {ori} was processed yet.")
     return report

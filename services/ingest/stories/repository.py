@@ -1,14 +1,17 @@
-"""Stories in Redis: read the story listings and story sets the notifier keeps with each alert."""
+"""Stories as the office reads them: the story listings and story sets the notifier keeps with each alert
+(``store.alerts``), told as one row per person (``ingest.stories.story``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from contracts import Alert, RedisNames
-from ingest.listing import newest_first
+from contracts import RedisNames
+from ingest.listing import cursor_after, position_of
 from ingest.stories.story import Story, tell_story
 from runtime import RedisClient
 from runtime.clock import Clock, utc_now
+from store.alerts import AlertStore
 
 __all__ = ["MAX_STORY_ALERTS", "StoryReader"]
 
@@ -17,8 +20,7 @@ MAX_STORY_ALERTS = 200  # the latest alerts a story shows; one detainer's alerts
 
 class StoryReader:
     def __init__(self, client: RedisClient, names: RedisNames, *, clock: Clock = utc_now) -> None:
-        self._client = client
-        self._names = names
+        self._alerts = AlertStore(client, names)
         self._clock = clock
 
     def now(self) -> datetime:
@@ -31,30 +33,10 @@ class StoryReader:
 
     async def page(self, *, field_office: str | None, limit: int, cursor: str | None) -> tuple[list[Story], str | None]:
         """Stories newest first (by their latest alert), paged like every listing."""
-        page = await newest_first(
-            self._client, self._names.story_listing(field_office=field_office), limit=limit, cursor=cursor
-        )
-        return await self._told(page.ids), page.next_cursor
+        page = await self._alerts.story_page(field_office=field_office, limit=limit, after=position_of(cursor))
+        return await self._told(page.ids), cursor_after(page)
 
-    async def _told(self, story_ids: list[str]) -> list[Story]:
-        if not story_ids:
-            return []
-        async with self._client.pipeline(transaction=False) as pipe:
-            for story_id in story_ids:
-                pipe.zrevrange(self._names.story(story_id), 0, MAX_STORY_ALERTS - 1)
-            members: list[list[bytes]] = await pipe.execute()
-        alert_ids = [raw.decode() for ids in members for raw in ids]
-        records = await self._client.mget([self._names.alert(alert_id) for alert_id in alert_ids]) if alert_ids else []
-        by_id = {
-            alert.alert_id: alert
-            for raw in records
-            if raw is not None
-            for alert in [Alert.model_validate_json(raw, extra="ignore")]
-        }
-        stories = []
+    async def _told(self, story_ids: Sequence[str]) -> list[Story]:
+        alerts = await self._alerts.story_alerts(story_ids, latest=MAX_STORY_ALERTS)
         now = self._clock()
-        for story_id, ids in zip(story_ids, members, strict=True):
-            alerts = [by_id[raw.decode()] for raw in ids if raw.decode() in by_id]
-            if alerts:
-                stories.append(tell_story(story_id, alerts, now=now))
-        return stories
+        return [tell_story(story_id, alerts[story_id], now=now) for story_id in story_ids if story_id in alerts]

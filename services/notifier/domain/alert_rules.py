@@ -19,11 +19,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from contracts import Alert, AlertKind, AlertTrigger, MatchDecision, MatchEvidence, ReleaseReason, ReleaseStatus
+from contracts import (
+    Alert,
+    AlertKind,
+    AlertStep,
+    AlertTrigger,
+    MatchDecision,
+    MatchEvidence,
+    ReleaseReason,
+    ReleaseStatus,
+    TimelineEntry,
+)
 from contracts.alerts import story_id_for
 from notifier.domain.custody import BookingState
 
-__all__ = ["AlertCondition", "AlertFingerprint", "DetainerRef", "alert_conditions", "build_alert"]
+__all__ = ["AlertCondition", "AlertFingerprint", "DetainerRef", "alert_conditions", "build_alert", "with_raised_step"]
 
 
 class DetainerRef(Protocol):
@@ -180,3 +190,11 @@ def build_alert(
         match=evidence,
         **(_release_notice(state) if is_release else {}),
     )
+
+
+def with_raised_step(alert: Alert) -> Alert:
+    """The alert as first written: its timeline starts with being raised (the record is its own history)."""
+    if alert.timeline:
+        return alert
+    raised = TimelineEntry(at=alert.raised_at, what=AlertStep.RAISED, detail=alert.trigger.value)
+    return alert.model_copy(update={"timeline": (raised,)})

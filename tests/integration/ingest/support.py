@@ -1,14 +1,29 @@
-"""Assertions the HTTP tests share: problem documents and what reached Redis."""
+"""What the HTTP tests share: assertions on problem documents and on what reached Redis, and alerts stored as
+the notifier stores them."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from redis.asyncio import Redis
 
-__all__ = ["assert_problem", "pointers", "stream_entries", "stream_events"]
+from contracts import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    AlertTrigger,
+    FieldAgreement,
+    MatchDecision,
+    MatchEvidence,
+    Person,
+    RedisNames,
+    Sex,
+)
+
+__all__ = ["assert_problem", "make_alert", "pointers", "store_alerts", "stream_entries", "stream_events"]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -42,3 +57,46 @@ async def stream_entries(redis: Redis, stream: str) -> list[tuple[str, dict[str,
 async def stream_events(redis: Redis, stream: str) -> list[dict[str, Any]]:
     """The JSON documents held in the ``__data__`` field of each entry."""
     return [json.loads(fields["__data__"]) for _, fields in await stream_entries(redis, stream)]
+
+
+START = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
+
+
+def make_alert(
+    alert_id: str, *, field_office: str = "LOS", status: AlertStatus = AlertStatus.OPEN, minute: int = 0
+) -> Alert:
+    raised_at = START + timedelta(minutes=minute)
+    return Alert(
+        alert_id=alert_id,
+        kind=AlertKind.IN_CUSTODY,
+        status=status,
+        field_office=field_office,
+        detainer_id=f"{field_office}-2026-000871",
+        facility_ori="CA0194200",
+        booking_number="2026-004512",
+        raised_at=raised_at,
+        occurred_at=raised_at - timedelta(seconds=2),
+        trigger=AlertTrigger.CUSTODY_EVENT,
+        event_id="evt-0001",
+        person=Person(
+            last_name="GARCIA LOPEZ",
+            first_name="JOSE",
+            date_of_birth=datetime(1990, 4, 17).date(),
+            sex=Sex.MALE,
+            a_number="A012345678",
+        ),
+        match=MatchEvidence(
+            decision=MatchDecision.MATCH,
+            rule="identifier",
+            fields=(FieldAgreement(field="a_number", level="exact"),),
+        ),
+    )
+
+
+async def store_alerts(redis: Redis, names: RedisNames, *alerts: Alert) -> None:
+    """Write alerts as the notifier does: the record, then the four listings it belongs to."""
+    for alert in alerts:
+        await redis.set(names.alert(alert.alert_id), alert.model_dump_json())
+        score = int(alert.raised_at.timestamp() * 1000)
+        for listing in names.listings("alerts", alert.field_office, alert.status.value):
+            await redis.zadd(listing, {alert.alert_id: score})

@@ -1,14 +1,13 @@
 """`GET /v1/alerts`: the read side of what the notifier writes.
 
-The notifier is not built yet, so these tests store alerts the way it will:
-the record under ``names.alert(id)`` and the id in the four listings of its
-office and status, scored by ``raised_at`` in milliseconds.
+These tests store alerts as the notifier does (``support.store_alerts``): the
+record under ``names.alert(id)`` and the id in the four listings of its office
+and status, scored by ``raised_at`` in milliseconds.
 """
 
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -17,60 +16,12 @@ from redis.asyncio import Redis
 
 from contracts import (
     Alert,
-    AlertKind,
     AlertStatus,
-    AlertTrigger,
-    FieldAgreement,
-    MatchDecision,
-    MatchEvidence,
-    Person,
     RedisNames,
-    Sex,
 )
-from tests.integration.ingest.support import assert_problem, pointers
+from tests.integration.ingest.support import assert_problem, make_alert, pointers, store_alerts
 
 URL = "/v1/alerts"
-START = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
-
-
-def make_alert(
-    alert_id: str, *, field_office: str = "LOS", status: AlertStatus = AlertStatus.OPEN, minute: int = 0
-) -> Alert:
-    raised_at = START + timedelta(minutes=minute)
-    return Alert(
-        alert_id=alert_id,
-        kind=AlertKind.IN_CUSTODY,
-        status=status,
-        field_office=field_office,
-        detainer_id=f"{field_office}-2026-000871",
-        facility_ori="CA0194200",
-        booking_number="2026-004512",
-        raised_at=raised_at,
-        occurred_at=raised_at - timedelta(seconds=2),
-        trigger=AlertTrigger.CUSTODY_EVENT,
-        event_id="evt-0001",
-        person=Person(
-            last_name="GARCIA LOPEZ",
-            first_name="JOSE",
-            date_of_birth=datetime(1990, 4, 17).date(),
-            sex=Sex.MALE,
-            a_number="A012345678",
-        ),
-        match=MatchEvidence(
-            decision=MatchDecision.MATCH,
-            rule="identifier",
-            fields=(FieldAgreement(field="a_number", level="exact"),),
-        ),
-    )
-
-
-async def store(redis: Redis, names: RedisNames, *alerts: Alert) -> None:
-    """Write alerts as the notifier will: the record, then the four listings it belongs to."""
-    for alert in alerts:
-        await redis.set(names.alert(alert.alert_id), alert.model_dump_json())
-        score = int(alert.raised_at.timestamp() * 1000)
-        for listing in names.listings("alerts", alert.field_office, alert.status.value):
-            await redis.zadd(listing, {alert.alert_id: score})
 
 
 def ids_of(response: httpx.Response) -> list[str]:
@@ -81,7 +32,7 @@ def ids_of(response: httpx.Response) -> list[str]:
 @pytest.fixture
 async def offices(redis_client: Redis, names: RedisNames) -> None:
     """LOS: al_los_1..4 (al_los_2 acknowledged, al_los_4 resolved); NYC: al_nyc_1..2."""
-    await store(
+    await store_alerts(
         redis_client,
         names,
         make_alert("al_los_1", minute=1),
@@ -125,7 +76,7 @@ async def test_alerts_are_filtered_by_status(
 
 async def test_alert_is_read_by_id_as_stored(api: httpx.AsyncClient, redis_client: Redis, names: RedisNames) -> None:
     alert = make_alert("al_4xq7f2m3k5p6r7s8t9v2w3y4z5")
-    await store(redis_client, names, alert)
+    await store_alerts(redis_client, names, alert)
 
     response = await api.get(f"{URL}/{alert.alert_id}")
 
@@ -169,7 +120,7 @@ async def test_paging_walks_every_alert_of_an_office_once_newest_first(
     api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
 ) -> None:
     alerts = [make_alert(f"al_{number}", minute=number) for number in range(8)]
-    await store(redis_client, names, *alerts, make_alert("al_other_office", field_office="NYC", minute=3))
+    await store_alerts(redis_client, names, *alerts, make_alert("al_other_office", field_office="NYC", minute=3))
 
     served: list[str] = []
     cursor = None
@@ -188,7 +139,9 @@ async def test_paging_through_alerts_raised_in_the_same_millisecond_serves_each_
     api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
 ) -> None:
     same_moment = [make_alert(f"al_same_{letter}", minute=5) for letter in "abcdefg"]
-    await store(redis_client, names, make_alert("al_early", minute=1), *same_moment, make_alert("al_late", minute=9))
+    await store_alerts(
+        redis_client, names, make_alert("al_early", minute=1), *same_moment, make_alert("al_late", minute=9)
+    )
 
     served: list[str] = []
     cursor = None

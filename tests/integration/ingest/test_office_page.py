@@ -15,9 +15,7 @@ from contracts import Alert, AlertKind, AlertStatus, Person, RedisNames, Release
 from contracts.alerts import story_id_for
 from ingest.auth import KEY_COOKIE, ApiKeyEntry, Role, digest_of
 from ingest.settings import IngestSettings
-from tests.integration.ingest.support import assert_problem
-from tests.integration.ingest.test_alerts import make_alert
-from tests.integration.ingest.test_alerts import store as store_alerts
+from tests.integration.ingest.support import assert_problem, make_alert, store_alerts
 from tests.integration.serving import BASE_URL, keys_json, serving
 
 HOSTILE = '<script>alert("pwned")</script>'

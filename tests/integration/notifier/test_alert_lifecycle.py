@@ -15,8 +15,8 @@ import pytest
 
 from tests import samples
 from tests.integration.ingest.support import assert_problem, pointers
-from tests.integration.notifier.conftest import DESK, NotifierInstance, Streams, as_
-from tests.integration.notifier.test_reviews import Desk, booked_for_review, catch_up
+from tests.integration.notifier.desks import Desk, booked_for_review
+from tests.integration.notifier.support import DESK, NotifierInstance, Streams, as_, catch_up
 
 
 class Office(Desk):

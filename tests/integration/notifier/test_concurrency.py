@@ -9,11 +9,12 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import AlertKind, RedisNames
-from notifier.adapters.booking_index import BookingIndex
-from notifier.adapters.booking_store import BookingKey, BookingStore, StoredBooking
 from notifier.domain.custody import BookingState
+from notifier.handlers.booking_index import BookingIndex
+from notifier.handlers.bookings import Bookings
+from store.bookings import BookingKey, StoredBooking
 from tests import samples
-from tests.integration.notifier.conftest import (
+from tests.integration.notifier.support import (
     RETENTION_SECONDS,
     IngestApi,
     NotifierInstance,
@@ -112,7 +113,7 @@ async def test_a_detainer_lodged_and_processed_while_the_booking_is_processed_ra
 # --- two notifiers saving the same booking ----------------------------------------------------
 
 
-class BookingStoreThatWaitsForTheOther(BookingStore):
+class BookingStoreThatWaitsForTheOther(Bookings):
     """Holds its first read until the other notifier has read too, so both start from the same version."""
 
     def __init__(self, client: Redis, names: RedisNames, *, both_read: asyncio.Barrier) -> None:

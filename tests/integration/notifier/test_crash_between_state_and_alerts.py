@@ -16,10 +16,10 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import Alert, RedisNames
-from notifier.adapters.alert_store import AlertStore
-from notifier.service import CustodyEventProcessor
+from notifier.handlers.custody_events import CustodyEventProcessor
+from store.alerts import AlertStore
 from tests import samples
-from tests.integration.notifier.conftest import IngestApi, NotifierInstance, Outcome, Streams, build_ports
+from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, build_ports
 
 
 class Killed(Exception):

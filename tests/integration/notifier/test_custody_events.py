@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from contracts import Alert, AlertKind, AlertTrigger, FieldAgreement, MatchDecision, RedisNames
 from tests import samples
-from tests.integration.notifier.conftest import (
+from tests.integration.notifier.support import (
     FIXED_NOW,
     IngestApi,
     NotifierInstance,

@@ -8,10 +8,10 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import AlertKind, Person, RedisNames
-from notifier.adapters.booking_index import BookingIndex
+from notifier.handlers.booking_index import BookingIndex
 from notifier.matching import blocking_keys, search_keys
 from tests import samples
-from tests.integration.notifier.conftest import (
+from tests.integration.notifier.support import (
     FIXED_NOW,
     RETENTION_SECONDS,
     IngestApi,

@@ -6,7 +6,7 @@ import json
 
 from contracts import NOTIFIER_GROUP, FieldAgreement, RedisNames
 from tests import samples
-from tests.integration.notifier.conftest import FIXED_NOW, IngestApi, NotifierInstance, Outcome, Streams
+from tests.integration.notifier.support import FIXED_NOW, IngestApi, NotifierInstance, Outcome, Streams
 
 NOT_UTF8 = b"\xff\xfe{"
 

@@ -10,14 +10,22 @@ from redis.asyncio import Redis
 
 from contracts import NOTIFIER_GROUP, AlertKind, RedisNames
 from contracts.envelope import StreamEntry
-from notifier.adapters.dead_letters import DeadLetterWriter
-from notifier.app import build_notifier
-from notifier.delivery import BatchRunner
-from notifier.service import BatchReport, CustodyEventProcessor
+from notifier.bootstrap import build_notifier
+from notifier.consuming.batch_runner import BatchRunner
+from notifier.consuming.dead_letters import DeadLetterWriter
+from notifier.handlers.custody_events import BatchReport, CustodyEventProcessor
 from notifier.settings import NotifierSettings
 from tests import samples
-from tests.integration.notifier.conftest import IngestApi, NotifierInstance, Outcome, Streams, fixed_clock
-from tests.integration.notifier.test_wired_service import WiredNotifier, eventually, pending_on
+from tests.integration.notifier.support import (
+    IngestApi,
+    NotifierInstance,
+    Outcome,
+    Streams,
+    WiredNotifier,
+    eventually,
+    fixed_clock,
+    pending_on,
+)
 
 MAX_DELIVERIES = 3
 POISON_BOOKING = "2026-POISON"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts import AlertKind, AlertTrigger
 from tests import samples
-from tests.integration.notifier.conftest import IngestApi, NotifierInstance, Outcome, Streams
+from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams
 
 
 async def book(notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, *events: dict[str, object]) -> None:

@@ -18,13 +18,12 @@ from redis.asyncio import Redis
 
 from contracts import DELIVERIES_GROUP, EMAILS_GROUP, RedisNames
 from contracts.envelope import StreamEntry
-from notifier.app import build_notifier
+from notifier.bootstrap import build_notifier
 from notifier.metrics import EMAIL_DELIVERIES
 from notifier.settings import NotifierSettings
 from tests import samples
-from tests.integration.notifier.conftest import IngestApi, Mailbox, Outcome, Receiver
-from tests.integration.notifier.test_webhooks import Office
-from tests.integration.notifier.test_wired_service import WiredNotifier, eventually
+from tests.integration.notifier.channels import Mailbox, Office, Receiver
+from tests.integration.notifier.support import IngestApi, Outcome, WiredNotifier, eventually
 
 LOS_DUTY = "duty@los.example.gov"
 LOS_DESK = "desk@los.example.gov"

@@ -18,17 +18,17 @@ from redis.asyncio import Redis
 from contracts import AlertKind, RedisNames
 from contracts.envelope import StreamEntry
 from ingest.settings import IngestSettings
-from notifier.adapters.feed_stats import FeedStats
+from notifier.bootstrap import NotifierOptions, build_parts
+from notifier.chores.feed_health import FeedMonitor
 from notifier.domain.feeds import FeedPolicy
-from notifier.feed_health import FeedMonitor
 from notifier.metrics import FEED_ALARMS
 from tests import samples
-from tests.integration.notifier.conftest import (
+from tests.integration.notifier.support import (
+    RETENTION_SECONDS,
     IngestApi,
     NotifierInstance,
     Outcome,
     Streams,
-    build_ports,
     without_identifiers_but,
 )
 from tests.integration.serving import served_over_tcp
@@ -62,10 +62,10 @@ class Watched:
 @pytest.fixture
 async def watched(redis_client: Redis, names: RedisNames) -> Watched:
     clock = Clock()
-    ports = build_ports(redis_client, names)
-    monitor = FeedMonitor(FeedStats(redis_client, names, POLICY), ports.alerts, clock=clock)
-    ports = dataclasses.replace(ports, feeds=monitor, clock=clock)
-    return Watched(await NotifierInstance.start(ports), monitor, clock)
+    options = NotifierOptions(booking_retention_seconds=RETENTION_SECONDS, feeds=POLICY, clock=clock)
+    parts = build_parts(redis_client, names, options)
+    assert parts.feeds is not None
+    return Watched(await NotifierInstance.start(parts.ports), parts.feeds, clock)
 
 
 def subject(index: int, facility: str = JAIL) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -7,8 +7,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from runtime import IdleConsumerRemover, ensure_consumer_group
-from runtime.groups import _REMOVE_SCRIPT
+from store.consumer_groups import IdleConsumerRemover, ensure_consumer_group
 
 STREAM = "rw:{custody}:events"
 GROUP = "notifier"
@@ -63,19 +62,3 @@ async def test_live_consumers_and_this_one_are_kept_and_a_missing_group_is_no_er
 
     assert await remover.remove_all() == []
     assert set(await _consumers(redis_client)) == {"this-notifier", "other-notifier"}
-
-
-async def test_the_removal_script_keeps_a_consumer_that_still_holds_entries_or_is_active(redis_client: Redis) -> None:
-    await ensure_consumer_group(redis_client, STREAM, GROUP)
-    await redis_client.xadd(STREAM, {"n": "1"})
-    await redis_client.xreadgroup(GROUP, "holding", {STREAM: ">"})
-    await redis_client.xgroup_createconsumer(STREAM, GROUP, "empty-handed")
-    await asyncio.sleep(IDLE_LIMIT + 0.1)
-    remove = redis_client.register_script(_REMOVE_SCRIPT)
-    limit_ms = int(IDLE_LIMIT * 1000)
-
-    assert await remove(keys=[STREAM], args=[GROUP, "holding", limit_ms]) == 0  # would lose its entry
-    assert await remove(keys=[STREAM], args=[GROUP, "empty-handed", 10 * limit_ms]) == 0  # not idle long enough
-    assert await remove(keys=[STREAM], args=[GROUP, "no-such-consumer", limit_ms]) == 0
-    assert await remove(keys=[STREAM], args=[GROUP, "empty-handed", limit_ms]) == 1
-    assert await _consumers(redis_client) == {"holding": 1}

@@ -8,26 +8,12 @@ changelog before it matches, which is what makes the next event right.
 
 from __future__ import annotations
 
-from typing import Any
-
 from redis.asyncio import Redis
 
 from contracts import AlertKind, MatchDecision, RedisNames
 from tests import samples
-from tests.integration.notifier.conftest import IngestApi, NotifierInstance, Outcome, Streams, build_ports
-
-
-def booked_by_name_only() -> dict[str, Any]:
-    """The detainer's subject as a jail books him: accents, hyphen, no middle name, no identifiers."""
-    return samples.person(
-        first_name="José",
-        middle_name=None,
-        last_name="García-López",
-        aliases=[],
-        fbi_number=None,
-        a_number=None,
-        state_id=None,
-    )
+from tests.integration.notifier.desks import booked_by_name_only
+from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, build_ports
 
 
 async def two_instances(first_client: Redis, second_client: Redis, names: RedisNames) -> list[NotifierInstance]:

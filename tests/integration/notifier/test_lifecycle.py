@@ -13,14 +13,13 @@ from redis.asyncio import Redis
 
 from contracts import NOTIFIER_GROUP, RedisNames
 from contracts.envelope import StreamEntry
-from notifier.app import build_notifier
+from notifier.bootstrap import build_notifier
+from notifier.handlers.custody_events import BatchReport
 from notifier.http import create_http_app
-from notifier.service import BatchReport
 from notifier.settings import NotifierSettings
 from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, free_port, redis_server_on_path
 from tests import samples
-from tests.integration.notifier.conftest import IngestApi, Outcome
-from tests.integration.notifier.test_wired_service import eventually, pending_on
+from tests.integration.notifier.support import IngestApi, Outcome, eventually, pending_on
 from tests.redis_for_tests import RedisForTests
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from contracts import AlertKind, MatchDecision, RedisNames
-from notifier.adapters.detainer_index import DetainerIndex
-from notifier.app import build_notifier
+from notifier.bootstrap import build_notifier
+from notifier.handlers.detainer_index import DetainerIndex
 from notifier.matching import fitted_model
 from notifier.settings import NotifierSettings
 from tests import samples
-from tests.integration.notifier.conftest import IngestApi, NotifierInstance, Outcome, Streams, build_ports
-from tests.integration.notifier.test_index_lifecycle import booked_by_name_only
+from tests.integration.notifier.desks import booked_by_name_only
+from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, build_ports
 
 
 async def test_an_automatic_threshold_above_a_name_match_sends_it_to_review_instead(

@@ -15,7 +15,7 @@ from typing import Any
 from playwright.async_api import Browser, Page, expect
 
 from tests import samples
-from tests.integration.notifier.conftest import ServedOffice, without_identifiers_but
+from tests.integration.notifier.support import ServedOffice, without_identifiers_but
 from tests.office_scenario import KINDS, realistic_office
 
 PATIENCE_MS = 10_000  # how long the page may take to show what the feed carried (never measured)

@@ -14,11 +14,11 @@ from contracts.envelope import StreamEntry
 from ingest.app import create_app
 from ingest.auth import ApiKeyEntry, Role, digest_of
 from ingest.settings import IngestSettings
-from notifier.adapters.dead_letters import DeadLetterWriter
-from notifier.delivery import BatchRunner
+from notifier.consuming.batch_runner import BatchRunner
+from notifier.consuming.dead_letters import DeadLetterWriter
 from tests import samples
 from tests.integration.ingest.support import assert_problem
-from tests.integration.notifier.conftest import IngestApi, NotifierInstance, Outcome, Streams, fixed_clock
+from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, fixed_clock
 
 OPERATOR, OFFICE = "rwk_operator_key", "rwk_office_key"
 

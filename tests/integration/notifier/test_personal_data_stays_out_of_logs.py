@@ -23,16 +23,17 @@ from contracts import EMAILS_GROUP, NOTIFIER_GROUP, RedisNames
 from contracts.envelope import StreamEntry
 from ingest.app import create_app
 from ingest.settings import IngestSettings
-from notifier.adapters.dead_letters import DeadLetterWriter
-from notifier.adapters.delivery_records import DeliveryRecords
-from notifier.adapters.smtp import SendOutcome
-from notifier.delivery import BatchRunner
-from notifier.email_delivery import EmailDeliveryProcessor, MailSettings
-from notifier.emails import OfficeRecipients
-from notifier.retry_later import RetryPolicy
-from runtime import configure_logging, ensure_consumer_group
+from notifier.consuming.batch_runner import BatchRunner
+from notifier.consuming.dead_letters import DeadLetterWriter
+from notifier.delivery.email_delivery import EmailDeliveryProcessor, MailSettings
+from notifier.delivery.emails import OfficeRecipients
+from notifier.delivery.retry_later import RetryPolicy
+from notifier.delivery.smtp import SendOutcome
+from runtime import configure_logging
+from store.consumer_groups import ensure_consumer_group
+from store.deliveries import DeliveryRecords
 from tests import samples
-from tests.integration.notifier.conftest import IngestApi, NotifierInstance, Streams, fixed_clock
+from tests.integration.notifier.support import IngestApi, NotifierInstance, Streams, fixed_clock
 
 PERSONAL_DATA = (
     "GARCIA",
@@ -103,7 +104,7 @@ async def _email_the_alerts(redis_client: Redis, names: RedisNames) -> DefersThe
         transport=server,
         offices={"LOS": OfficeRecipients(to=("duty@los.example.gov",))},
         mail=MailSettings(sender="rw@alerts.example.gov", link_base_url="http://rw", with_html=True),
-        records=DeliveryRecords(redis_client, names, delivered_key=names.alerts_emailed),
+        records=DeliveryRecords(redis_client, names, channel="e-mail"),
         dead_letters=DeadLetterWriter(redis_client, names, clock=fixed_clock),
         policy=RetryPolicy(max_attempts=3, backoff_base_seconds=0.1, backoff_cap_seconds=1.0),
     )

@@ -19,10 +19,10 @@ from redis.asyncio import Redis
 from contracts import RedisNames
 from tests import samples
 from tests.integration.ingest.support import assert_problem, pointers
-from tests.integration.notifier.conftest import (
+from tests.integration.notifier.channels import Channels
+from tests.integration.notifier.support import (
     DESK,
     RELEASE_AT,
-    Channels,
     ScheduledNotifier,
     Streams,
     as_,
@@ -257,7 +257,7 @@ async def test_a_crash_between_saving_the_state_and_closing_the_alert_is_repaire
     alert_id = await scheduled(office, scheduled_notifier, streams, channels)
     await office.submit(samples.release_cancelled())
     entries = await streams.new_custody_events()
-    closer = scheduled_notifier.instance.ports.alerts.releases
+    closer = scheduled_notifier.instance.ports.releases
 
     async def crash(*_args: object, **_kwargs: object) -> None:
         raise ConnectionError("the notifier died here")

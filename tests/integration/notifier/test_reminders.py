@@ -19,21 +19,14 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import AlertNotice, RedisNames
-from notifier.adapters.alert_store import AlertStore
-from notifier.scheduler import JobPlanner, SchedulePolicy, Scheduler, parse_durations
+from notifier.chores.scheduler import Scheduler
+from notifier.domain.schedule import SchedulePolicy
 from tests import samples
-from tests.integration.notifier.conftest import FIXED_NOW, IngestApi, NotifierInstance, Streams, build_ports
+from tests.integration.notifier.support import FIXED_NOW, IngestApi, NotifierInstance, Streams, start_scheduled_notifier
+from tests.integration.notifier.support import MovableClock as Clock
 
 RELEASE_AT = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
 NO_ESCALATION = SchedulePolicy(escalation_levels=0)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Notifier:
@@ -45,12 +38,8 @@ class Notifier:
 
     @classmethod
     async def start(cls, client: Redis, names: RedisNames, clock: Clock, policy: SchedulePolicy) -> Notifier:
-        ports = dataclasses.replace(
-            build_ports(client, names),
-            alerts=AlertStore(client, names, planner=JobPlanner(client, names, policy, clock=clock)),
-        )
-        instance = await NotifierInstance.start(ports)
-        return cls(instance, Scheduler(client, names, bookings=ports.bookings, detainers=ports.detainers, clock=clock))
+        scheduled = await start_scheduled_notifier(client, names, clock, policy)
+        return cls(scheduled.instance, scheduled.scheduler)
 
     async def process(self, streams: Streams) -> None:
         await self.instance.custody.process(await streams.new_custody_events())
@@ -353,10 +342,3 @@ async def test_a_reminder_and_an_escalation_of_one_alert_due_together_both_go_ou
 
     assert await office.steps(alert_id, "reminded") == ["4h before release"]
     assert await office.steps(alert_id, "escalated") == ["level 1"]
-
-
-def test_lead_times_are_written_with_units() -> None:
-    assert parse_durations("72h,48h,24h,4h") == (259200, 172800, 86400, 14400)
-    assert parse_durations("30s, 2m,1d") == (86400, 120, 30)
-    with pytest.raises(ValueError, match="not a duration"):
-        parse_durations("soon")

@@ -10,110 +10,32 @@ duty officer reads from ``/v1/alerts``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
 
-import httpx
 import pytest
 from redis.asyncio import Redis
 
 from contracts import RedisNames
-from notifier.adapters.booking_store import BookingKey, BookingStore, StoredBooking
-from notifier.app import build_notifier
+from notifier.bootstrap import build_notifier
+from notifier.handlers.bookings import Bookings
+from store.bookings import BookingKey, StoredBooking
 from tests import samples
 from tests.integration.ingest.support import assert_problem
-from tests.integration.notifier.conftest import (
+from tests.integration.notifier.desks import Desk, booked_for_review, booked_with_a_typo, wanted_person
+from tests.integration.notifier.support import (
     DESK,
     RETENTION_SECONDS,
     NotifierInstance,
     Outcome,
     Streams,
+    WiredNotifier,
     as_,
     build_ports,
-    without_identifiers_but,
+    catch_up,
+    eventually,
+    settings_for,
 )
-from tests.integration.notifier.test_wired_service import WiredNotifier, eventually, settings_for
 
 DETAINER_ID = "LOS-2026-000871"
-
-
-def wanted_person() -> dict[str, Any]:
-    """The detainer's subject, known by name and birth date only."""
-    return samples.person(**without_identifiers_but())
-
-
-def booked_with_a_typo() -> dict[str, Any]:
-    """The same person as the jail booked them: birth date one day off, no aliases, no identifiers."""
-    return samples.person(**without_identifiers_but(), date_of_birth="1990-04-18", aliases=[])
-
-
-class Desk:
-    """What the jail and the field offices do and see, through the API."""
-
-    def __init__(self, api: httpx.AsyncClient) -> None:
-        self.api = api
-
-    async def lodge(self) -> None:
-        detainer = samples.detainer(detainer_id=DETAINER_ID, person=wanted_person())
-        answer = await self.api.post("/v1/detainers", json=detainer, headers=as_("los"))
-        assert answer.status_code == 201, answer.text
-
-    async def lift(self) -> None:
-        answer = await self.api.post(
-            f"/v1/detainers/{DETAINER_ID}/lift", json={"reason": "cancelled"}, headers=as_("los")
-        )
-        assert answer.status_code == 200, answer.text
-
-    async def submit(self, *events: dict[str, Any]) -> None:
-        for event in events:
-            answer = await self.api.post("/v1/custody-events", json=event, headers=as_("jail"))
-            assert answer.status_code == 202, answer.text
-
-    async def alerts(self, holder: str = "los", **query: str) -> list[dict[str, Any]]:
-        """The office's alerts, oldest first."""
-        answer = await self.api.get("/v1/alerts", params={"limit": 100, **query}, headers=as_(holder))
-        assert answer.status_code == 200, answer.text
-        return list(reversed(answer.json()["alerts"]))
-
-    async def kinds(self, holder: str = "los", **query: str) -> list[str]:
-        return sorted(alert["kind"] for alert in await self.alerts(holder, **query))
-
-    async def alert(self, kind: str, holder: str = "los") -> dict[str, Any]:
-        (alert,) = [alert for alert in await self.alerts(holder) if alert["kind"] == kind]
-        return alert
-
-    async def possible_match(self) -> dict[str, Any]:
-        return await self.alert("possible_match")
-
-    async def confirm(self, alert_id: str, holder: str = "los") -> httpx.Response:
-        return await self.api.post(f"/v1/alerts/{alert_id}/confirm", headers=as_(holder))
-
-    async def reject(self, alert_id: str, holder: str = "los") -> httpx.Response:
-        return await self.api.post(f"/v1/alerts/{alert_id}/reject", headers=as_(holder))
-
-
-@pytest.fixture
-def desk(keyed_api: httpx.AsyncClient) -> Desk:
-    return Desk(keyed_api)
-
-
-async def catch_up(notifier: NotifierInstance, streams: Streams) -> None:
-    """The notifier processes whatever is new on each stream it consumes."""
-    if changes := await streams.new_detainer_changes():
-        await notifier.lodges.process(changes)
-    if events := await streams.new_custody_events():
-        await notifier.custody.process(events)
-    if reviews := await streams.new_alert_reviews():
-        await notifier.reviews.process(reviews)
-
-
-async def booked_for_review(desk: Desk, notifier: NotifierInstance, streams: Streams, *events: dict[str, Any]) -> str:
-    """A detainer lodged, then a booking that only possibly matches it (and ``events``): the possible
-    match's alert id."""
-    await desk.lodge()
-    await desk.submit(samples.booking(person=booked_with_a_typo()), *events)
-    await catch_up(notifier, streams)
-    assert await desk.kinds() == ["possible_match"]
-    return str((await desk.possible_match())["alert_id"])
 
 
 # --- what the officer reviews ---------------------------------------------------------------------
@@ -394,7 +316,7 @@ async def test_an_entry_on_the_review_stream_that_is_no_review_is_dead_lettered_
 # --- a review and an event of the booking at once -------------------------------------------------
 
 
-class BookingStoreWithAWindow(BookingStore):
+class BookingStoreWithAWindow(Bookings):
     """Runs ``meanwhile`` (another notifier's work) right after its first read of a booking."""
 
     def __init__(self, client: Redis, names: RedisNames, *, meanwhile: Callable[[], Awaitable[object]]) -> None:

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from contracts import Alert, AlertKind, AlertTrigger, RedisNames, ReleaseReason
 from tests import samples
-from tests.integration.notifier.conftest import (
+from tests.integration.notifier.support import (
     BOOKING_NUMBER,
     FACILITY,
     IngestApi,

@@ -16,15 +16,16 @@ import pytest
 
 from tests import samples
 from tests.integration.ingest.support import assert_problem
-from tests.integration.notifier.conftest import (
+from tests.integration.notifier.desks import Desk
+from tests.integration.notifier.support import (
     FIXED_NOW,
     NotifierInstance,
     Outcome,
     Streams,
     as_,
+    catch_up,
     without_identifiers_but,
 )
-from tests.integration.notifier.test_reviews import Desk, catch_up
 
 OLD_FACILITY, NEW_FACILITY = "CA0194200", "CA0190000"
 NEW_BOOKING = "2026-B-0077"

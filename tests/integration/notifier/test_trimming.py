@@ -8,13 +8,12 @@ from redis.asyncio import Redis
 
 from contracts import NOTIFIER_GROUP, AlertKind, RedisNames
 from contracts.detainers import detainer_ref_for
-from notifier.adapters.detainer_index import DetainerIndex
-from notifier.app import build_notifier
+from notifier.bootstrap import build_notifier
+from notifier.chores.trimming import StreamId, StreamTrimmer
+from notifier.handlers.detainer_index import DetainerIndex
 from notifier.settings import NotifierSettings
-from notifier.trimming import StreamId, StreamTrimmer
 from tests import samples
-from tests.integration.notifier.conftest import IngestApi, Outcome
-from tests.integration.notifier.test_wired_service import eventually
+from tests.integration.notifier.support import IngestApi, Outcome, eventually
 
 STREAM = "test:{trim}:stream"
 

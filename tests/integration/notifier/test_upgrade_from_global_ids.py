@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from contracts import DetainerLodged, DetainerStatus, RedisNames, RosterSubmitted, custody_event_adapter
 from contracts.detainers import Detainer
 from tests import samples
-from tests.integration.notifier.conftest import (
+from tests.integration.notifier.support import (
     BOOKING_NUMBER,
     FACILITY,
     NotifierInstance,

@@ -19,13 +19,13 @@ from redis.asyncio import Redis
 
 from contracts import DELIVERIES_GROUP, RedisNames
 from contracts.envelope import StreamEntry
-from ingest.ops.queues import describe_queues
-from notifier.app import build_notifier
+from notifier.bootstrap import build_notifier
 from notifier.metrics import WEBHOOK_DELIVERIES
 from notifier.settings import NotifierSettings
+from store.queues import describe_queues
 from tests import samples
-from tests.integration.notifier.conftest import IngestApi, Outcome, Receiver
-from tests.integration.notifier.test_wired_service import WiredNotifier, eventually
+from tests.integration.notifier.channels import Office, Receiver
+from tests.integration.notifier.support import IngestApi, Outcome, WiredNotifier, eventually
 
 LOS_SECRET = "los-secret-0123456789abcdef"
 NYC_SECRET = "nyc-secret-0123456789abcdef"
@@ -59,21 +59,6 @@ async def started(redis_url: str, receiver: Receiver) -> AsyncIterator[WiredNoti
         yield wired
     finally:
         await wired.stop()
-
-
-class Office:
-    def __init__(self, api: httpx.AsyncClient, field_office: str = "LOS") -> None:
-        self.api = api
-        self.field_office = field_office
-
-    async def alerts(self) -> list[dict[str, Any]]:
-        answer = await self.api.get("/v1/alerts", params={"field_office": self.field_office})
-        alerts: list[dict[str, Any]] = answer.json()["alerts"]
-        return alerts
-
-    async def delivered_steps(self, alert_id: str) -> list[str]:
-        alert = (await self.api.get(f"/v1/alerts/{alert_id}")).json()
-        return [entry["detail"] for entry in alert["timeline"] if entry["what"] == "delivered"]
 
 
 async def _raise_in_custody_alert(ingest_api: IngestApi, **detainer: Any) -> None:

@@ -6,86 +6,26 @@ and assert on what they find, never on how long it took.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
 
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from contracts import NOTIFIER_GROUP, AlertKind, RedisNames
+from contracts import AlertKind, RedisNames
 from contracts.envelope import StreamEntry
-from notifier.app import Notifier, build_notifier
-from notifier.service import BatchReport
-from notifier.settings import NotifierSettings
+from notifier.bootstrap import build_notifier
+from notifier.handlers.raising import BatchReport
 from tests import samples
-from tests.integration.notifier.conftest import IngestApi, Outcome, Streams
-
-T = TypeVar("T")
-
-PATIENCE_SECONDS = 10.0
-POLL_SECONDS = 0.05
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]],
-    until: Callable[[T], bool],
-    *,
-    what: str,
-    patience: float = PATIENCE_SECONDS,
-) -> T:
-    """Polls ``probe`` until ``until`` holds for its answer; fails after ``patience`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
-    while True:
-        answer = await probe()
-        if until(answer):
-            return answer
-        if loop.time() > deadline:
-            raise AssertionError(f"gave up waiting for {what}; last seen: {answer!r}")
-        await asyncio.sleep(POLL_SECONDS)
-
-
-class WiredNotifier:
-    def __init__(self, notifier: Notifier) -> None:
-        self.notifier = notifier
-        self.started = False
-
-    async def start(self) -> None:
-        """What the app's start-up does: groups at id 0, detainers loaded, then the subscribers."""
-        await self.notifier.prepare()
-        await self.notifier.broker.start()
-        self.started = True
-
-    async def stop(self) -> None:
-        if self.started:
-            self.started = False
-            await self.notifier.broker.stop()
-        await self.notifier.close()
-
-
-def settings_for(redis_url: str) -> NotifierSettings:
-    return NotifierSettings(redis_url=redis_url, poll_interval_ms=50, batch_size=100, consumer_name="test-1")
-
-
-@pytest.fixture
-async def wired(redis_url: str) -> AsyncIterator[WiredNotifier]:
-    wired = WiredNotifier(build_notifier(settings_for(redis_url)))
-    try:
-        yield wired
-    finally:
-        await wired.stop()
-
-
-def pending_on(client: Redis, stream: str) -> Callable[[], Awaitable[int]]:
-    """A probe: how many entries of ``stream`` the notifier group read but did not acknowledge."""
-
-    async def pending() -> int:
-        summary = await client.xpending(stream, NOTIFIER_GROUP)
-        return int(summary["pending"])
-
-    return pending
+from tests.integration.notifier.support import (
+    IngestApi,
+    Outcome,
+    Streams,
+    WiredNotifier,
+    eventually,
+    pending_on,
+    settings_for,
+)
 
 
 async def test_events_published_before_the_notifier_first_started_are_not_skipped(

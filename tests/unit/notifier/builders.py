@@ -8,8 +8,8 @@ from typing import Any
 
 from contracts import Booking, CustodyEvent, Detainer, Person, custody_event_adapter
 from contracts.detainers import detainer_ref_for
-from notifier.adapters.detainer_index import ActiveDetainer
 from notifier.domain.custody import BookingState, apply_event
+from notifier.handlers.detainer_index import ActiveDetainer
 from tests import samples
 
 FACILITY = "CA0194200"

@@ -9,9 +9,9 @@ import pytest
 
 from contracts import Alert, AlertKind, AlertTrigger, FieldAgreement, MatchDecision, MatchEvidence
 from contracts.alerts import story_id_for
-from notifier.adapters.detainer_index import ActiveDetainer
 from notifier.domain.alert_rules import AlertCondition, alert_conditions, build_alert
 from notifier.domain.custody import BookingState
+from notifier.handlers.detainer_index import ActiveDetainer
 from tests.unit.notifier.builders import active_detainer, at, event, fold
 
 RAISED_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

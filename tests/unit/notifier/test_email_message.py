@@ -22,8 +22,8 @@ from contracts import (
     MatchEvidence,
     ReleaseReason,
 )
-from notifier.email_message import message_id_for, render_email, subject_for
-from notifier.emails import MailVerdict, OfficeRecipients, parse_recipients, recipients_for, verdict_for_reply
+from notifier.delivery.email_message import message_id_for, render_email, subject_for
+from notifier.delivery.emails import MailVerdict, OfficeRecipients, parse_recipients, recipients_for, verdict_for_reply
 from notifier.settings import NotifierSettings
 from tests.unit.notifier.builders import at, detainer, person
 

@@ -16,8 +16,8 @@ from contracts import (
     MatchEvidence,
     ReviewDecision,
 )
-from notifier.adapters.detainer_index import ActiveDetainer
 from notifier.domain.reviews import BookingReview, reviewed_matches
+from notifier.handlers.detainer_index import ActiveDetainer
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 REVIEWED = MatchEvidence(

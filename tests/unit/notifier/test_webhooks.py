@@ -11,8 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from contracts import Alert, AlertKind, AlertNotice, AlertRaised, AlertTrigger, MatchDecision, MatchEvidence
-from notifier.settings import NotifierSettings
-from notifier.webhooks import (
+from notifier.delivery.webhooks import (
     DeliveryVerdict,
     backoff_seconds,
     parse_webhooks,
@@ -21,6 +20,7 @@ from notifier.webhooks import (
     verdict_for_status,
     webhook_request,
 )
+from notifier.settings import NotifierSettings
 from tests.unit.notifier.builders import at
 
 SECRET = "a-secret-of-more-than-16"

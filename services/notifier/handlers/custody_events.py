@@ -1,0 +1,216 @@
+"""Custody events into booking states and alerts, and the facility rosters that travel with them.
+
+A batch of the custody stream is counted per facility (feed health may hold a facility's alerts), folded into
+each booking's state (saved by compare-and-set: the facts come first), filed by person and by facility, and
+only then matched against the active detainers, so a lodge racing the batch is seen either here or by the
+lodge processor's lookup, never by neither. A booking in custody by our state but missing from its facility's
+roster is released by inference (``domain.rosters``). People's review decisions kept with a booking
+(``domain.reviews``) outrank what the matcher says of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+from contracts import Alert, AlertTrigger, CustodyEvent, RosterSubmitted
+from contracts.envelope import StreamEntry
+from notifier.domain.custody import BookingState, CustodyFact, InferredRelease, apply_event
+from notifier.domain.reviews import BookingReview, reviewed_matches
+from notifier.domain.rosters import inferred_releases, listed_but_not_held, released_by, roster_report
+from notifier.handlers.ports import NotifierPorts, Stored
+from notifier.handlers.raising import BatchReport, alerts_for_match, raise_alerts
+from notifier.handlers.reading import UnreadableEntryError, read_custody_stream_entry
+from notifier.metrics import EVENTS_PROCESSED
+from runtime.compare_and_set import compare_and_set
+from store.bookings import BookingKey
+from store.feeds import FeedActivity
+
+__all__ = ["CustodyEventProcessor"]
+
+log = logging.getLogger(__name__)
+
+
+class CustodyEventProcessor:
+    def __init__(self, ports: NotifierPorts) -> None:
+        self._ports = ports
+
+    async def process(self, entries: Sequence[StreamEntry]) -> BatchReport:
+        report = BatchReport(entries=len(entries))
+        events: list[CustodyEvent] = []
+        rosters: list[RosterSubmitted] = []
+        unreadable: list[tuple[StreamEntry, str]] = []
+        activity: defaultdict[str, FeedActivity] = defaultdict(FeedActivity)
+        roster_entries: dict[tuple[str, str], StreamEntry] = {}  # by facility and roster_id (unique per facility)
+        for entry in entries:
+            try:
+                message = read_custody_stream_entry(entry)
+            except UnreadableEntryError as error:
+                unreadable.append((entry, str(error)))
+                continue
+            sent = activity[message.facility_ori]
+            sent.entries.append((entry.appended_ms, entry.message_id))
+            if isinstance(message, RosterSubmitted):
+                rosters.append(message)
+                roster_entries[message.facility_ori, message.roster_id] = entry
+            else:
+                events.append(message)
+                if message.type == "release":
+                    sent.releases.append((entry.appended_ms, entry.message_id))
+        # 0. Count what each facility sent: a surge of releases holds its alerts from this batch on.
+        held = await self._observe(activity)
+
+        # 1. Fold the events into booking states and save them (the facts come first).
+        timeline, transitions, reviews = await self._apply(events)
+        # 2. File the bookings by person, so a detainer lodged from now on finds them, and by
+        #    facility while in custody, so a roster finds them ...
+        await self._ports.booking_index.record(transitions)
+        await self._ports.bookings.file_custody(after for _, after in transitions)
+        # 3. ... and only then look at the detainers: a lodge racing this batch is seen
+        #    either here or by the lodge processor's lookup, never by neither.
+        await self._ports.detainers.sync()
+        report.alerts = await raise_alerts(
+            self._ports,
+            self._alerts_for(timeline, reviews),
+            {after.key: after for _, after in transitions},
+            held_facilities=held,
+        )
+        # 4. Rosters after the batch's events, so each is judged against every fact we hold (its
+        #    as_of, not its place in the stream, decides which bookings it may release).
+        for roster in rosters:
+            report.alerts += await self._reconcile(roster, roster_entries[roster.facility_ori, roster.roster_id], held)
+        await self._ports.dead_letters.send(self._ports.group, unreadable)
+
+        report.processed = len(events) + len(rosters)
+        report.dead_lettered = len(unreadable)
+        for event in events:
+            EVENTS_PROCESSED.labels(type=event.type).inc()
+        for _ in rosters:
+            EVENTS_PROCESSED.labels(type="roster").inc()
+        return report
+
+    async def _observe(self, activity: Mapping[str, FeedActivity]) -> set[str]:
+        return set() if self._ports.feeds is None else await self._ports.feeds.observe(activity)
+
+    async def _reconcile(self, roster: RosterSubmitted, entry: StreamEntry, held: set[str]) -> list[Alert]:
+        """Release the facility's bookings in custody by our state that the roster omits (booked before its
+        as_of), raise their alerts as a reported release would, and report what was listed but unknown.
+
+        Idempotent: a booking this roster released keeps its place in the in-custody set until its alerts
+        are raised and the report kept, so a redelivery after a crash finds it and raises what is missing;
+        once done, a redelivery finds nothing left to release and keeps the first report."""
+        bookings, facility = self._ports.bookings, roster.facility_ori
+        filed = await bookings.in_custody_at(facility)
+        timeline, transitions, reviews = await self._apply(inferred_releases(roster, filed))
+        released = [(fact, state) for fact, state in timeline if released_by(roster, state)]
+        await self._ports.booking_index.record(transitions)  # kept for the retention period from now on
+        # The releases it implies count as the facility's (a roster that lost half the jail is a surge).
+        implied = FeedActivity(
+            releases=[(entry.appended_ms, f"{entry.message_id}/{state.booking_number}") for _, state in released]
+        )
+        if implied.releases:
+            held |= await self._observe({facility: implied})
+        alerts = await raise_alerts(
+            self._ports,
+            self._alerts_for(released, reviews),
+            {after.key: after for _, after in transitions},
+            held_facilities=held,
+        )
+
+        unfiled = listed_but_not_held(roster, filed)
+        stored = await bookings.load_many((facility, number) for number in unfiled)
+        states = [stored[(facility, number)].state for number in unfiled]
+        report = roster_report(
+            roster,
+            released=[state.booking_number for _, state in released],
+            listed_not_held=states,
+            processed_at=self._ports.clock(),
+        )
+        await self._ports.roster_reports.keep(report)
+        # Last: out of the set go the bookings released now (and any that had left already), in go the
+        # listed bookings in custody that were missing from it.
+        await bookings.file_custody([after for _, after in transitions] + states)
+        log.info(
+            "roster reconciled",
+            extra={
+                "roster_id": roster.roster_id,
+                "facility_ori": facility,
+                "listed": report.listed,
+                "released": report.released,
+                "unknown": report.unknown,
+                "listed_after_leaving": report.listed_after_leaving,
+            },
+        )
+        return alerts
+
+    async def _apply(
+        self, events: Sequence[CustodyFact]
+    ) -> tuple[
+        list[tuple[CustodyFact, BookingState]],
+        list[tuple[BookingState, BookingState]],
+        dict[BookingKey, Mapping[str, BookingReview]],
+    ]:
+        """Apply events per booking in stream order; returns each event with the state it left,
+        each booking's state before and after the batch, and the review decisions on each booking
+        as they were when its state was saved (a decision kept meanwhile makes the save fail and
+        the booking be read again)."""
+        by_booking: defaultdict[BookingKey, list[CustodyFact]] = defaultdict(list)
+        for event in events:
+            by_booking[event.booking_key].append(event)
+        stored = await self._ports.bookings.load_many(by_booking)
+        snapshots: dict[BookingKey, list[tuple[CustodyFact, BookingState]]] = {}
+        transitions: dict[BookingKey, tuple[BookingState, BookingState]] = {}
+        lost: set[BookingKey] = set()  # saves refused in the last round: someone saved first
+
+        async def apply_and_save(pending: list[BookingKey]) -> list[BookingKey]:
+            stale = [booking for booking in pending if booking in lost]
+            if stale:  # saved by someone else since read: read again, apply the events again
+                log.info("booking changed concurrently; re-applying", extra={"bookings": len(stale)})
+                stored.update(await self._ports.bookings.load_many(stale))
+            writes: list[tuple[BookingKey, Stored, BookingState]] = []
+            for booking in pending:
+                state = stored[booking].state
+                steps = []
+                for event in by_booking[booking]:
+                    state = apply_event(state, event)
+                    steps.append((event, state))
+                snapshots[booking] = steps
+                transitions[booking] = (stored[booking].state, state)
+                if state != stored[booking].state:
+                    writes.append((booking, stored[booking], state))
+            saved = await self._ports.bookings.save_many([(old, new) for _, old, new in writes])
+            lost.clear()
+            lost.update(booking for (booking, _, _), ok in zip(writes, saved, strict=True) if not ok)
+            return list(lost)
+
+        await compare_and_set(by_booking, apply_and_save, what="booking(s)")
+        timeline = [step for booking in by_booking for step in snapshots[booking]]
+        reviews = {booking: stored[booking].reviews for booking in by_booking}
+        return timeline, list(transitions.values()), reviews
+
+    def _alerts_for(
+        self,
+        timeline: Sequence[tuple[CustodyFact, BookingState]],
+        reviews: Mapping[BookingKey, Mapping[str, BookingReview]],
+    ) -> list[Alert]:
+        raised_at = self._ports.clock()
+        alerts: list[Alert] = []
+        detainers = self._ports.detainers
+        for event, state in timeline:
+            if state.person is None:
+                continue
+            # One decision over every candidate detainer: an automatic match must lead the runner-up.
+            # Then people's decisions on this booking: a confirmed detainer is a match, a rejected one nothing.
+            matches = detainers.matches(state.person)
+            for detainer, evidence in reviewed_matches(matches, reviews.get(state.key, {}), detainers.get):
+                alerts += alerts_for_match(
+                    state,
+                    detainer,
+                    evidence,
+                    trigger=AlertTrigger.ROSTER if isinstance(event, InferredRelease) else AlertTrigger.CUSTODY_EVENT,
+                    event_id=event.event_id,
+                    raised_at=raised_at,
+                    every_schedule_seen=True,  # what these events announced, however often they are processed
+                )
+        return alerts

@@ -1,0 +1,76 @@
+"""A newly lodged detainer: the alerts its subject calls for, found in custody now or recently left.
+
+Every booking whose person we know is filed by blocking key (``store.booking_index``); a lodged detainer looks
+up its subject's search keys there and decides each candidate booking exactly as that booking's own events
+would be decided (over every active detainer, with people's decisions on the booking), so the alerts depend on
+the booking's state, never on which came first, the booking or the lodge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from contracts import Alert, AlertTrigger, Detainer, DetainerLodged
+from contracts.envelope import StreamEntry
+from notifier.domain.custody import BookingState
+from notifier.domain.reviews import reviewed_matches
+from notifier.handlers.ports import NotifierPorts
+from notifier.handlers.raising import BatchReport, alerts_for_match, raise_alerts
+from notifier.handlers.reading import UnreadableEntryError, read_detainer_change
+from notifier.matching import search_keys
+from store.bookings import BookingKey
+from store.detainers import detainer_ref_of
+
+__all__ = ["DetainerLodgeProcessor"]
+
+
+class DetainerLodgeProcessor:
+    """Raises alerts for a newly lodged detainer whose subject is in custody, or left recently."""
+
+    def __init__(self, ports: NotifierPorts) -> None:
+        self._ports = ports
+
+    async def process(self, entries: Sequence[StreamEntry]) -> BatchReport:
+        report = BatchReport(entries=len(entries))
+        lodged: list[tuple[str, Detainer]] = []  # by reference
+        unreadable: list[tuple[StreamEntry, str]] = []
+        for entry in entries:
+            try:
+                change = read_detainer_change(entry)
+            except UnreadableEntryError as error:
+                unreadable.append((entry, str(error)))
+                continue
+            if isinstance(change, DetainerLodged):
+                lodged.append((detainer_ref_of(entry, change.detainer), change.detainer))
+        await self._ports.detainers.sync()
+        alerts: list[Alert] = []
+        states: dict[BookingKey, BookingState] = {}
+        raised_at = self._ports.clock()
+        for detainer_ref, detainer in lodged:
+            if self._ports.detainers.get(detainer_ref) is None:
+                continue  # lifted since: nothing to raise
+            booking_keys = await self._ports.booking_index.bookings_filed_under(search_keys(detainer.person))
+            for stored in await self._ports.bookings.load_keys(booking_keys):
+                state = stored.state
+                if state.person is None:
+                    continue
+                states[state.key] = state
+                # The very decision the booking's own events get (over every active detainer, this one
+                # included, and with people's decisions on the booking), so the alerts depend on the
+                # booking's state, not on which path came first.
+                matches = self._ports.detainers.matches(state.person)
+                for match, evidence in reviewed_matches(matches, stored.reviews, self._ports.detainers.get):
+                    if match.detainer_ref == detainer_ref:
+                        alerts += alerts_for_match(
+                            state,
+                            match,
+                            evidence,
+                            trigger=AlertTrigger.DETAINER_LODGED,
+                            event_id=None,
+                            raised_at=raised_at,
+                        )
+        report.alerts = await raise_alerts(self._ports, alerts, states)
+        await self._ports.dead_letters.send(self._ports.group, unreadable)
+        report.processed = len(entries) - len(unreadable)
+        report.dead_lettered = len(unreadable)
+        return report

@@ -1,0 +1,134 @@
+"""What the processors work through (ports), as Protocols, and the set of them a notifier is built with.
+
+Processors know these interfaces only; ``notifier.bootstrap`` builds the real adapters (the store's classes,
+the in-memory detainer index, the job planner, the feed monitor) once at start-up, and tests hand in their
+own where a test needs a window into a race.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from contracts import Alert, MatchEvidence, Person, RosterReport
+from contracts.envelope import StreamEntry
+from notifier.domain.custody import BookingState
+from notifier.domain.reviews import BookingReview
+from notifier.handlers.detainer_index import ActiveDetainer
+from notifier.matching import MatchRecord
+from runtime.clock import Clock, utc_now
+from store.bookings import BookingKey, StoredBooking
+from store.feeds import FeedActivity
+
+__all__ = [
+    "ActiveDetainers",
+    "AlertRecords",
+    "BookingStates",
+    "BookingsByPerson",
+    "DeadLetters",
+    "FeedWatch",
+    "FollowUps",
+    "NotifierPorts",
+    "ReleaseSchedules",
+    "RosterReportKeeper",
+    "Stored",
+]
+
+Stored = StoredBooking[BookingState, BookingReview]
+
+
+class BookingStates(Protocol):
+    """Each booking's custody state and the review decisions on it, saved by compare-and-set
+    (``store.bookings.BookingStore``)."""
+
+    async def load_many(self, bookings: Iterable[BookingKey]) -> dict[BookingKey, Stored]: ...
+
+    async def load_keys(self, keys: Sequence[str]) -> list[Stored]: ...
+
+    async def save_many(self, changes: Sequence[tuple[Stored, BookingState]]) -> list[bool]: ...
+
+    async def save_review(self, stored: Stored, review: BookingReview) -> bool: ...
+
+    async def file_custody(self, states: Iterable[BookingState]) -> None: ...
+
+    async def in_custody_at(self, facility_ori: str) -> set[str]: ...
+
+
+class BookingsByPerson(Protocol):
+    """Bookings filed under their person's blocking keys (``store.booking_index.BookingIndex``)."""
+
+    async def record(self, transitions: Sequence[tuple[BookingState, BookingState]]) -> None: ...
+
+    async def bookings_filed_under(self, keys: Iterable[str]) -> list[str]: ...
+
+
+class ActiveDetainers(Protocol):
+    """The active detainers, and whom they match (``handlers.detainer_index.DetainerIndex``)."""
+
+    async def sync(self) -> int: ...
+
+    def get(self, detainer_ref: str) -> ActiveDetainer | None: ...
+
+    def matches(self, person: Person | MatchRecord) -> list[tuple[ActiveDetainer, MatchEvidence]]: ...
+
+
+class AlertRecords(Protocol):
+    """Alerts created once each (``store.alerts.AlertStore``)."""
+
+    async def create(self, alerts: Sequence[Alert], *, held_facilities: Set[str] = ...) -> list[Alert]: ...
+
+
+class FollowUps(Protocol):
+    """Plans what follows an alert (reminders, escalations): once per alert, however often it is asked
+    (``chores.scheduler.JobPlanner``)."""
+
+    async def plan(self, alerts: Sequence[Alert]) -> int: ...
+
+
+class ReleaseSchedules(Protocol):
+    """Closes the release schedules whose release time stopped standing (``handlers.release_schedules``)."""
+
+    async def close_for(self, alerts: Sequence[Alert], states: Mapping[BookingKey, BookingState]) -> list[Alert]: ...
+
+    async def close_superseded(
+        self, alert_ids: Iterable[str], states: Mapping[BookingKey, BookingState], *, now: datetime | None = ...
+    ) -> list[Alert]: ...
+
+
+class DeadLetters(Protocol):
+    """Moves entries no processor can read to the dead letters (``consuming.dead_letters.DeadLetterWriter``)."""
+
+    async def send(
+        self, group: str, failures: Sequence[tuple[StreamEntry, str]], *, attempts: Mapping[str, int] | None = ...
+    ) -> None: ...
+
+
+class RosterReportKeeper(Protocol):
+    """Keeps each facility's latest roster report (``store.roster_reports.RosterReports``)."""
+
+    async def keep(self, report: RosterReport) -> bool: ...
+
+
+class FeedWatch(Protocol):
+    """Counts what each facility sends and holds its alerts on a surge (``chores.feed_health.FeedMonitor``)."""
+
+    async def observe(self, activity: Mapping[str, FeedActivity]) -> set[str]: ...
+
+
+@dataclass(frozen=True)
+class NotifierPorts:
+    """The adapters the processors work through, built once at start-up (``notifier.bootstrap``)."""
+
+    bookings: BookingStates
+    booking_index: BookingsByPerson
+    detainers: ActiveDetainers
+    alerts: AlertRecords
+    releases: ReleaseSchedules
+    dead_letters: DeadLetters
+    roster_reports: RosterReportKeeper
+    group: str
+    clock: Clock = utc_now
+    follow_ups: FollowUps | None = None  # None: no reminders or escalations are planned
+    feeds: FeedWatch | None = None  # None: what facilities send is not counted, and no alert is held

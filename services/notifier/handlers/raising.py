@@ -1,0 +1,88 @@
+"""Raising alerts: the alerts a match calls for, and raising them once each with what follows them.
+
+Every processor ends the same way: it creates the alerts not created yet, plans their reminders and escalations
+(once per alert), and closes the release schedules their booking's facts no longer stand by. Each step is
+idempotent and runs for every alert of the batch, created now or before, so a crash between two of them is
+repaired by the redelivery.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from contracts import Alert, AlertTrigger, MatchEvidence
+from notifier.domain.alert_rules import DetainerRef, alert_conditions, build_alert, with_raised_step
+from notifier.domain.custody import BookingState
+from notifier.handlers.ports import NotifierPorts
+from notifier.metrics import ALERTS_RAISED
+from store.bookings import BookingKey
+
+__all__ = ["BatchReport", "alerts_for_match", "raise_alerts"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchReport:
+    entries: int = 0
+    processed: int = 0
+    dead_lettered: int = 0
+    alerts: list[Alert] = field(default_factory=list)
+
+
+def alerts_for_match(
+    state: BookingState,
+    detainer: DetainerRef,
+    evidence: MatchEvidence,
+    *,
+    trigger: AlertTrigger,
+    event_id: str | None,
+    raised_at: datetime,
+    every_schedule_seen: bool = False,
+) -> list[Alert]:
+    """The alerts a booking calls for, its person having matched (or possibly matched) ``detainer``
+    (``every_schedule_seen``: see ``alert_conditions``)."""
+    return [
+        build_alert(condition, state, detainer, evidence, trigger=trigger, event_id=event_id, raised_at=raised_at)
+        for condition in alert_conditions(state, evidence.decision, every_schedule_seen=every_schedule_seen)
+    ]
+
+
+async def raise_alerts(
+    ports: NotifierPorts,
+    alerts: Sequence[Alert],
+    states: Mapping[BookingKey, BookingState],
+    *,
+    held_facilities: Set[str] = frozenset(),
+) -> list[Alert]:
+    """Create the alerts not created yet (those of a facility in ``held_facilities`` held), plan what follows
+    each one that is not held, then close the release schedules among them whose release time no longer stands
+    by ``states``. Returns the alerts created by this call."""
+    raised = [with_raised_step(alert) for alert in alerts]
+    created = await ports.alerts.create(raised, held_facilities=held_facilities)
+    if ports.follow_ups is not None:
+        # Every alert, created now or before: if a crash came between its creation and its planning, this
+        # (a redelivery) is when it gets planned; the planner plans each once. Held alerts are planned when an
+        # operator releases them.
+        listed: dict[str, Alert] = {}  # the first copy of each, as created
+        for alert in raised:
+            if alert.facility_ori not in held_facilities:
+                listed.setdefault(alert.alert_id, alert)
+        await ports.follow_ups.plan(list(listed.values()))
+    # A release held by feed health closes no schedule until an operator delivers it (see the closer).
+    await ports.releases.close_for(alerts, states)
+    for alert in created:
+        ALERTS_RAISED.labels(kind=alert.kind.value).inc()
+        log.info(
+            "alert raised",
+            extra={
+                "alert_id": alert.alert_id,
+                "kind": alert.kind.value,
+                "field_office": alert.field_office,
+                "held": alert.facility_ori in held_facilities,
+            },
+        )
+    return created

@@ -1,0 +1,77 @@
+"""Reading the entries of the streams the processors consume: the message, or why there is none.
+
+An entry written by something else, or that no longer validates, is one entry to dead-letter with the reason
+(``UnreadableEntryError``), never a batch held back. Reasons name fields and what was wrong, never the input.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from contracts import (
+    AlertKind,
+    AlertReviewed,
+    CustodyEvent,
+    DetainerChange,
+    RosterSubmitted,
+    custody_event_adapter,
+    detainer_change_adapter,
+)
+from contracts.envelope import StreamEntry
+from contracts.stored_fields import EntryField
+from notifier.domain.reviews import BookingReview
+from runtime.validation import describe_validation_error
+
+__all__ = [
+    "UnreadableEntryError",
+    "read_alert_review",
+    "read_custody_event",
+    "read_custody_stream_entry",
+    "read_detainer_change",
+]
+
+_NOT_FROM_INGEST = f"no {EntryField.DATA} field: not written by releasewatch ingest"
+
+
+class UnreadableEntryError(ValueError):
+    """An entry no consumer can make sense of; the message says why, without personal data."""
+
+
+def read_custody_event(entry: StreamEntry) -> CustodyEvent:
+    if entry.data is None:
+        raise UnreadableEntryError(_NOT_FROM_INGEST)
+    try:
+        return custody_event_adapter.validate_json(entry.data, extra="ignore")
+    except ValidationError as error:
+        raise UnreadableEntryError(f"not a valid custody event: {describe_validation_error(error)}") from None
+
+
+def read_custody_stream_entry(entry: StreamEntry) -> CustodyEvent | RosterSubmitted:
+    """An entry of the custody stream: a custody event, or a facility's roster (by the entry's type)."""
+    if entry.message_type != "roster":
+        return read_custody_event(entry)
+    if entry.data is None:
+        raise UnreadableEntryError(_NOT_FROM_INGEST)
+    try:
+        return RosterSubmitted.model_validate_json(entry.data, extra="ignore")
+    except ValidationError as error:
+        raise UnreadableEntryError(f"not a valid roster: {describe_validation_error(error)}") from None
+
+
+def read_detainer_change(entry: StreamEntry) -> DetainerChange:
+    try:
+        return detainer_change_adapter.validate_json(entry.data or b"", extra="ignore")
+    except ValidationError as error:
+        raise UnreadableEntryError(f"not a valid detainer change: {describe_validation_error(error)}") from None
+
+
+def read_alert_review(entry: StreamEntry) -> BookingReview:
+    if entry.data is None:
+        raise UnreadableEntryError(_NOT_FROM_INGEST)
+    try:
+        alert = AlertReviewed.model_validate_json(entry.data, extra="ignore").alert
+    except ValidationError as error:
+        raise UnreadableEntryError(f"not a valid alert review: {describe_validation_error(error)}") from None
+    if alert.kind is not AlertKind.POSSIBLE_MATCH or alert.review is None:
+        raise UnreadableEntryError("an alert review must carry a reviewed possible_match alert")
+    return BookingReview.of(alert)

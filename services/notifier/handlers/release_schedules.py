@@ -1,0 +1,125 @@
+"""Closing release schedules whose release time stopped standing: once each, however many notifiers try.
+
+For each ``release_scheduled`` alert and its booking's state, ``domain.release_schedules`` says whether the
+release time still stands; when it does not, the alert is closed (``closed``) by compare-and-swap on its
+record (``store.alert_updates``), together with its moves from the ``scheduled`` listings (and from the open or
+acknowledged ones, unless a person resolved it), the withdrawal of its pending reminders and escalations, and
+one ``alert_updated`` on the alert stream for every channel. An alert held by feed health changes on its record
+alone: it is listed and sent, as it then is, when an operator releases the hold. Leaving ``scheduled`` is
+final, so a redelivery, or a second notifier reading the same facts, finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+from contracts import Alert, AlertKind, AlertUpdated, ReleaseStatus
+from notifier.domain.alert_rules import AlertFingerprint
+from notifier.domain.custody import BookingState
+from notifier.domain.release_schedules import closed, release_change, schedule_alert_ids
+from notifier.metrics import RELEASE_SCHEDULES_CLOSED
+from runtime.clock import Clock, utc_now
+from store.alert_updates import AlertEdit, AlertUpdates
+from store.alerts import AlertStore
+from store.bookings import BookingKey
+
+__all__ = ["DEFAULT_OVERDUE_AFTER", "ReleaseScheduleCloser"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OVERDUE_AFTER = timedelta(minutes=60)  # RW_RELEASE_OVERDUE_MINUTES
+
+
+class ReleaseScheduleCloser:
+    def __init__(
+        self,
+        updates: AlertUpdates,
+        alerts: AlertStore,
+        *,
+        job_ids: Callable[[Alert], Sequence[str]] = lambda _alert: (),
+        overdue_after: timedelta = DEFAULT_OVERDUE_AFTER,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._updates = updates
+        self._alerts = alerts
+        self._job_ids = job_ids  # every job the planner may have planned for an alert
+        self.overdue_after = overdue_after
+        self._clock = clock
+
+    async def close_for(self, alerts: Sequence[Alert], states: Mapping[BookingKey, BookingState]) -> list[Alert]:
+        """Close the release schedules of each (detainer, booking) among ``alerts`` whose release time no longer
+        stands by ``states``: every release time of the booking, raised now or before (a release reported late
+        but dated before a schedule no longer calls for that schedule's alert, which may exist all the same)."""
+        pairs = {(alert.detainer_ref, (alert.facility_ori, alert.booking_number)) for alert in alerts}
+        schedules = [
+            alert_id
+            for detainer_ref, booking in sorted(pairs)
+            if booking in states
+            for alert_id in schedule_alert_ids(detainer_ref, states[booking])
+        ]
+        return await self.close_superseded(schedules, states)
+
+    async def close_superseded(
+        self,
+        alert_ids: Iterable[str],
+        states: Mapping[BookingKey, BookingState],
+        *,
+        now: datetime | None = None,
+    ) -> list[Alert]:
+        """Close each release schedule among ``alert_ids`` (those not created are skipped) whose release time no
+        longer stands by its booking's state in ``states``; returns the alerts closed now. ``now``: also judge
+        whether the time passed (the scheduler's check); without it, only the facts are (a time passing is the
+        check's to find, once)."""
+        wanted = list(dict.fromkeys(alert_ids))
+        if not wanted or not states:
+            return []
+        at = self._clock()
+        held_releases = await self._held_releases(wanted, states)
+
+        def decide(_alert_id: str, current: Alert | None) -> tuple[AlertEdit | None, Alert | None]:
+            if current is None:
+                return None, None
+            state = states.get((current.facility_ori, current.booking_number))
+            if state is None:
+                return None, None
+            change = release_change(current, state, now=now, overdue_after=self.overdue_after)
+            if change is None or (change.status is ReleaseStatus.RELEASED and change.superseded_by in held_releases):
+                return None, None  # stands; or its release is held (or was discarded) by feed health
+            after = closed(current, change, at=at)
+            edit = AlertEdit(
+                after=after,
+                announce=[AlertUpdated(alert=after, change=change.step)],
+                withdraw_jobs=list(self._job_ids(current)),
+            )
+            return edit, after
+
+        results = await self._updates.apply(wanted, decide)
+        closed_now = [after for after in results.values() if after is not None]
+        for alert in closed_now:
+            RELEASE_SCHEDULES_CLOSED.labels(
+                release_status=alert.release_status.value if alert.release_status else ""
+            ).inc()
+            log.info(
+                "release schedule closed",
+                extra={
+                    "alert_id": alert.alert_id,
+                    "field_office": alert.field_office,
+                    "release_status": alert.release_status.value if alert.release_status else "",
+                },
+            )
+        return closed_now
+
+    async def _held_releases(self, wanted: Sequence[str], states: Mapping[BookingKey, BookingState]) -> set[str]:
+        """The released alerts, among those that would close these schedules, that feed health holds or an
+        operator discarded: a release that may be a data error closes no schedule until it is delivered."""
+        if not any(state.released_at is not None for state in states.values()):
+            return set()
+        candidates: dict[str, set[str]] = {}
+        for alert in await self._alerts.load(wanted):
+            released = AlertFingerprint(
+                AlertKind.RELEASED, alert.detainer_ref, alert.facility_ori, alert.booking_number
+            ).alert_id
+            candidates.setdefault(alert.facility_ori, set()).add(released)
+        return await self._alerts.held_or_discarded(candidates)

@@ -1,0 +1,279 @@
+"""Alerts in Redis: each created once, atomically with its listings, its story and its stream entry; read by
+id, by listing and by story; held while its facility's feed surges.
+
+An alert's record is a string of its JSON under ``RedisNames.alert``; it is listed in four sorted sets by the
+time raised (all, its office's, its status's, its office's and status's), in its story (every alert of one
+detainer) and, for a release schedule, in the listings of its release status. A held alert has its record and
+its place among its facility's held (or discarded) alerts only: no listing, no story, no stream entry, until an
+operator releases the hold. Scripts: ``create_alerts.lua``, ``create_held_alerts.lua``,
+``release_held_alerts.lua``, ``discard_held_alerts.lua``. Changes after creation: ``store.alert_updates``;
+deliveries: ``store.deliveries``; reminders and escalations: ``store.jobs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence, Set
+from dataclasses import dataclass
+from typing import cast
+
+from contracts import Alert, AlertRaised, AlertStatus, RedisNames, ReleaseStatus
+from contracts.alerts import story_id_for
+from runtime import RedisClient
+from runtime.clock import epoch_ms
+from store.listings import ListingPage, ListingPosition, newest_first
+from store.scripts import SCRIPTS
+
+__all__ = ["AlertAsRead", "AlertStore", "HeldRelease"]
+
+_CHUNK = 200  # alerts per script call: keeps each call short on the server
+
+
+def _parse(raw: bytes | str) -> Alert:
+    return Alert.model_validate_json(raw, extra="ignore")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertAsRead:
+    """An alert's record as read: what a compare-and-swap compares (``raw``, "" when there is none), and the alert."""
+
+    raw: str
+    alert: Alert | None
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRelease:
+    """Held alerts an operator's "deliver" released: ``released`` of them now (the others had been already)."""
+
+    alerts: list[Alert]
+    released: int
+
+
+class AlertStore:
+    def __init__(self, client: RedisClient, names: RedisNames) -> None:
+        self._client = client
+        self._names = names
+        self._create = SCRIPTS.on(client, "create_alerts")
+        self._create_held = SCRIPTS.on(client, "create_held_alerts")
+        self._release_held = SCRIPTS.on(client, "release_held_alerts")
+        self._discard_held = SCRIPTS.on(client, "discard_held_alerts")
+
+    # --- creating ------------------------------------------------------------------------------------
+
+    async def create(self, alerts: Sequence[Alert], *, held_facilities: Set[str] = frozenset()) -> list[Alert]:
+        """Create the alerts that do not exist yet (of two copies of one alert, the first); returns those created
+        by this call. Alerts of a facility in ``held_facilities`` are created held: kept, but listed nowhere and
+        sent to no channel."""
+        unique: dict[str, Alert] = {}
+        for alert in alerts:
+            unique.setdefault(alert.alert_id, alert)
+        created = await self._create_held_now([a for a in unique.values() if a.facility_ori in held_facilities])
+        listed = [alert for alert in unique.values() if alert.facility_ori not in held_facilities]
+        for start in range(0, len(listed), _CHUNK):
+            chunk = listed[start : start + _CHUNK]
+            keys = [self._names.alerts_raised]
+            args: list[str | int] = []
+            for alert in chunk:
+                keys.append(self._names.alert(alert.alert_id))
+                keys.extend(self._names.listings("alerts", alert.field_office, alert.status.value))
+                args += [
+                    alert.alert_id,
+                    alert.model_dump_json(),
+                    epoch_ms(alert.raised_at),
+                    AlertRaised(alert=alert).model_dump_json(),
+                ]
+            for alert in chunk:  # after every alert's own keys and args: each alert's story
+                story_id = _story_of(alert)
+                keys += [
+                    self._names.story(story_id),
+                    self._names.story_listing(),
+                    self._names.story_listing(field_office=alert.field_office),
+                ]
+                args.append(story_id)
+            for alert in chunk:  # then each release schedule's release listings
+                keys += self._release_listings(alert)
+                args.append(_release_flag(alert))
+            flags = await self._create(keys=keys, args=args)
+            created.extend(alert for alert, flag in zip(chunk, flags, strict=True) if flag)
+        return created
+
+    async def _create_held_now(self, alerts: Sequence[Alert]) -> list[Alert]:
+        created: list[Alert] = []
+        for start in range(0, len(alerts), _CHUNK):
+            chunk = alerts[start : start + _CHUNK]
+            keys: list[str] = []
+            args: list[str | int] = []
+            for alert in chunk:
+                keys += [self._names.alert(alert.alert_id), self._names.held_alerts(alert.facility_ori)]
+                args += [alert.alert_id, alert.model_dump_json(), epoch_ms(alert.raised_at)]
+            flags = await self._create_held(keys=keys, args=args)
+            created.extend(alert for alert, flag in zip(chunk, flags, strict=True) if flag)
+        return created
+
+    def _release_listings(self, alert: Alert) -> list[str]:
+        """The release listings of the alert's release status (all offices', its office's); for an alert that
+        is not a release schedule, those of ``scheduled``, named only to keep the script's layout (unused)."""
+        status = (alert.release_status or ReleaseStatus.SCHEDULED).value
+        return [
+            self._names.release_listing(release_status=status),
+            self._names.release_listing(release_status=status, field_office=alert.field_office),
+        ]
+
+    # --- reading -------------------------------------------------------------------------------------
+
+    async def get(self, alert_id: str) -> Alert | None:
+        raw = await self._client.get(self._names.alert(alert_id))
+        return None if raw is None else _parse(raw)
+
+    async def load(self, alert_ids: Sequence[str]) -> list[Alert]:
+        """The alerts of ``alert_ids`` that exist, in that order (one MGET)."""
+        if not alert_ids:
+            return []
+        raw = cast(list[bytes | None], await self._client.mget([self._names.alert(a) for a in alert_ids]))
+        return [_parse(record) for record in raw if record is not None]
+
+    async def read(self, alert_ids: Sequence[str]) -> dict[str, AlertAsRead]:
+        """Each alert's record as read, for a write that must find it unchanged (one MGET)."""
+        if not alert_ids:
+            return {}
+        raw = cast(list[bytes | None], await self._client.mget([self._names.alert(a) for a in alert_ids]))
+        return {
+            alert_id: AlertAsRead("", None) if record is None else AlertAsRead(record.decode(), _parse(record))
+            for alert_id, record in zip(alert_ids, raw, strict=True)
+        }
+
+    async def page(
+        self,
+        *,
+        field_office: str | None,
+        status: AlertStatus | None,
+        limit: int,
+        after: ListingPosition | None,
+        release_status: ReleaseStatus | None = None,
+    ) -> tuple[list[Alert], ListingPage]:
+        """A page of alerts newest first, narrowed by office and by status or release status (not both)."""
+        if release_status is not None:
+            listing = self._names.release_listing(release_status=release_status.value, field_office=field_office)
+        else:
+            listing = self._names.alert_listing(
+                field_office=field_office, status=status.value if status is not None else None
+            )
+        page = await newest_first(self._client, listing, limit=limit, after=after)
+        return await self.load(page.ids), page
+
+    # --- stories -------------------------------------------------------------------------------------
+
+    async def story_page(self, *, field_office: str | None, limit: int, after: ListingPosition | None) -> ListingPage:
+        """Story ids newest first (by their latest alert), paged like every listing."""
+        return await newest_first(
+            self._client, self._names.story_listing(field_office=field_office), limit=limit, after=after
+        )
+
+    async def story_alerts(self, story_ids: Sequence[str], *, latest: int) -> dict[str, list[Alert]]:
+        """Each story's ``latest`` alerts, newest first (a story without any readable alert is left out)."""
+        if not story_ids:
+            return {}
+        async with self._client.pipeline(transaction=False) as pipe:
+            for story_id in story_ids:
+                pipe.zrevrange(self._names.story(story_id), 0, latest - 1)
+            members: list[list[bytes]] = await pipe.execute()
+        alert_ids = [raw.decode() for ids in members for raw in ids]
+        by_id = {alert.alert_id: alert for alert in await self.load(alert_ids)}
+        stories: dict[str, list[Alert]] = {}
+        for story_id, ids in zip(story_ids, members, strict=True):
+            alerts = [by_id[raw.decode()] for raw in ids if raw.decode() in by_id]
+            if alerts:
+                stories[story_id] = alerts
+        return stories
+
+    # --- holds ---------------------------------------------------------------------------------------
+
+    async def held_counts(self, facilities: Sequence[str]) -> dict[str, int]:
+        """How many alerts each facility holds now."""
+        if not facilities:
+            return {}
+        async with self._client.pipeline(transaction=False) as pipe:
+            for ori in facilities:
+                pipe.zcard(self._names.held_alerts(ori))
+            counts: list[int] = await pipe.execute()
+        return dict(zip(facilities, counts, strict=True))
+
+    async def held_ids(self, facility_ori: str, *, limit: int = _CHUNK) -> list[str]:
+        """The facility's held alerts, oldest first."""
+        return await self._oldest(self._names.held_alerts(facility_ori), limit)
+
+    async def held_or_discarded(self, alert_ids: Mapping[str, Collection[str]]) -> set[str]:
+        """Those of ``alert_ids`` (by facility) that their facility holds, or whose hold an operator discarded."""
+        wanted = [(ori, sorted(ids)) for ori, ids in alert_ids.items() if ids]
+        if not wanted:
+            return set()
+        async with self._client.pipeline(transaction=False) as pipe:
+            for ori, ids in wanted:
+                pipe.zmscore(self._names.held_alerts(ori), ids)
+                pipe.zmscore(self._names.discarded_alerts(ori), ids)
+            replies: list[list[float | None]] = await pipe.execute()
+        found: set[str] = set()
+        for (_, ids), held, discarded in zip(wanted, replies[::2], replies[1::2], strict=True):
+            found |= {alert_id for alert_id, h, d in zip(ids, held, discarded, strict=True) if (h, d) != (None, None)}
+        return found
+
+    async def release_held(self, facility_ori: str) -> HeldRelease:
+        """Release up to a chunk of the facility's held alerts onto every channel, as if created now: listed, in
+        their stories, announced. Each waits among the alerts leaving a hold until its reminders and escalations
+        are planned (``leaving_hold``, ``forget_leaving_hold``)."""
+        alerts = await self.load(await self.held_ids(facility_ori))
+        if not alerts:
+            return HeldRelease([], 0)
+        names = self._names
+        keys = [names.alerts_raised, names.held_alerts(facility_ori), names.alerts_leaving_hold]
+        args: list[str | int] = []
+        for alert in alerts:
+            story_id = _story_of(alert)
+            keys += [
+                *names.listings("alerts", alert.field_office, alert.status.value),
+                names.story(story_id),
+                names.story_listing(),
+                names.story_listing(field_office=alert.field_office),
+                *self._release_listings(alert),
+            ]
+            args += [
+                alert.alert_id,
+                epoch_ms(alert.raised_at),
+                AlertRaised(alert=alert).model_dump_json(),
+                story_id,
+                _release_flag(alert),
+            ]
+        flags = await self._release_held(keys=keys, args=args)
+        return HeldRelease(alerts, sum(int(flag) for flag in flags))
+
+    async def discard_held(self, facility_ori: str) -> int:
+        """Move up to a chunk of the facility's held alerts to its discarded ones (kept, never sent)."""
+        ids = await self.held_ids(facility_ori)
+        if not ids:
+            return 0
+        keys = [self._names.held_alerts(facility_ori), self._names.discarded_alerts(facility_ori)]
+        return int(await self._discard_held(keys=keys, args=ids))
+
+    async def leaving_hold(self) -> tuple[list[str], list[Alert]]:
+        """Up to a chunk of the alerts released from a hold whose reminders and escalations are still to be
+        planned, oldest first (what a crash left between the release and the planning included): their ids,
+        and those of them that have a record."""
+        ids = await self._oldest(self._names.alerts_leaving_hold, _CHUNK)
+        return ids, await self.load(ids)
+
+    async def forget_leaving_hold(self, alert_ids: Collection[str]) -> None:
+        """Their reminders and escalations are planned: they no longer wait."""
+        if alert_ids:
+            await self._client.zrem(self._names.alerts_leaving_hold, *alert_ids)
+
+    async def _oldest(self, key: str, limit: int) -> list[str]:
+        ids = cast(list[bytes], await self._client.zrange(key, 0, limit - 1))
+        return [alert_id.decode() for alert_id in ids]
+
+
+def _story_of(alert: Alert) -> str:
+    return alert.story_id or story_id_for(alert.detainer_ref)
+
+
+def _release_flag(alert: Alert) -> str:
+    """'1' for a release schedule (listed in the release listings too), '0' for any other alert."""
+    return "1" if alert.release_status is not None else "0"

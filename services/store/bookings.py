@@ -1,0 +1,198 @@
+"""Booking states in Redis, one hash per booking, saved by compare-and-set.
+
+Two notifiers may process events of the same booking at once (a booking and
+its release in different batches). Each save names the version it read; a
+save that lost the race is refused and the caller re-applies its events to
+the newer state, so no fact is ever overwritten by a stale copy
+(``save_booking.lua``).
+
+The hash also keeps people's review decisions on the booking (one field per
+detainer), read with the state and guarded by the same version: whoever saves
+second, a state or a decision, has read the other's write (``record_review.lua``).
+
+Beside the hashes, each facility's set of the bookings in custody there (what
+a roster is reconciled against), written after the bookings' own saves.
+
+The state and the decisions are the notifier's models (``BookingStore[BookingState, BookingReview]``); the
+store keeps their JSON and needs of them only what ``BookingRecord`` and ``ReviewRecord`` say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, Self, TypeVar, cast
+
+from contracts import RedisNames
+from contracts.stored_fields import REVIEW_FIELD_PREFIX, BookingField
+from runtime import RedisClient
+from runtime.scripts import ScriptCall
+from store.scripts import SCRIPTS
+
+__all__ = ["BookingKey", "BookingRecord", "BookingStore", "ReviewRecord", "StoredBooking"]
+
+BookingKey = tuple[str, str]  # (facility ORI, booking number)
+
+_REVIEW_PREFIX = REVIEW_FIELD_PREFIX.encode()
+_VERSION = BookingField.VERSION.encode()
+_STATE = BookingField.STATE.encode()
+
+
+class BookingRecord(Protocol):
+    """What the store needs of a booking's state: where it lives, how long to keep it, and its JSON."""
+
+    @property
+    def key(self) -> BookingKey: ...
+
+    @property
+    def in_custody(self) -> bool: ...  # kept for good while in custody, for the retention after
+
+    def model_dump_json(self) -> str: ...
+
+    @classmethod
+    def model_validate_json(cls, json_data: bytes) -> Self: ...
+
+    @classmethod
+    def empty(cls, facility_ori: str, booking_number: str) -> Self: ...
+
+
+class ReviewRecord(Protocol):
+    """What the store needs of a person's decision on a booking: the detainer it is about, and its JSON."""
+
+    @property
+    def detainer_ref(self) -> str: ...
+
+    def model_dump_json(self) -> str: ...
+
+    @classmethod
+    def model_validate_json(cls, json_data: bytes) -> Self: ...
+
+
+State = TypeVar("State", bound=BookingRecord)
+Review = TypeVar("Review", bound=ReviewRecord)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBooking(Generic[State, Review]):
+    state: State
+    version: int  # 0: never saved
+    reviews: Mapping[str, Review] = field(default_factory=dict)  # by detainer reference
+
+
+class BookingStore(Generic[State, Review]):
+    def __init__(
+        self,
+        client: RedisClient,
+        names: RedisNames,
+        *,
+        state_type: type[State],
+        review_type: type[Review],
+        retention_seconds: int,
+    ) -> None:
+        self._client = client
+        self._names = names
+        self._state_type = state_type
+        self._review_type = review_type
+        self._retention = retention_seconds
+        self._save = SCRIPTS.on(client, "save_booking")
+        self._record_review = SCRIPTS.on(client, "record_review")
+
+    def key_of(self, booking: BookingKey) -> str:
+        """The booking's key: what the index of bookings by person files (``BookingIndex``)."""
+        return self._names.booking(*booking)
+
+    def _stored(self, fields: Mapping[bytes, bytes], state: State) -> StoredBooking[State, Review]:
+        """A booking hash as read (HGETALL), its state parsed: version and review decisions, if any."""
+        version = fields.get(_VERSION)
+        reviews = [
+            self._review_type.model_validate_json(value)
+            for name, value in fields.items()
+            if name.startswith(_REVIEW_PREFIX)
+        ]
+        return StoredBooking(state, 0 if version is None else int(version), {r.detainer_ref: r for r in reviews})
+
+    def _state(self, fields: Mapping[bytes, bytes]) -> State | None:
+        raw = fields.get(_STATE)
+        return None if raw is None else self._state_type.model_validate_json(raw)
+
+    async def load_many(self, bookings: Iterable[BookingKey]) -> dict[BookingKey, StoredBooking[State, Review]]:
+        """Each booking as stored; one never saved is its empty state at version 0."""
+        wanted = list(dict.fromkeys(bookings))
+        if not wanted:
+            return {}
+        async with self._client.pipeline(transaction=False) as pipe:
+            for booking in wanted:
+                pipe.hgetall(self.key_of(booking))
+            replies = await pipe.execute()
+        return {
+            booking: self._stored(fields, self._state(fields) or self._state_type.empty(*booking))
+            for booking, fields in zip(wanted, replies, strict=True)
+        }
+
+    async def load_keys(self, keys: Sequence[str]) -> list[StoredBooking[State, Review]]:
+        """Bookings stored under booking keys (as the index of bookings by person holds them), with the review
+        decisions on them; those without a state are skipped."""
+        if not keys:
+            return []
+        async with self._client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hgetall(key)
+            replies = await pipe.execute()
+        return [self._stored(fields, state) for fields in replies if (state := self._state(fields)) is not None]
+
+    async def save_review(self, stored: StoredBooking[State, Review], review: Review) -> bool:
+        """Keep ``review`` with the booking read as ``stored``; False where the booking moved on since."""
+        reply = await self._record_review(
+            keys=[self.key_of(stored.state.key)],
+            args=[
+                stored.version,
+                stored.version + 1,
+                REVIEW_FIELD_PREFIX + review.detainer_ref,
+                review.model_dump_json(),
+                self._retention,
+            ],
+        )
+        return bool(reply)
+
+    async def save_many(self, changes: Sequence[tuple[StoredBooking[State, Review], State]]) -> list[bool]:
+        """Save each new state over the stored one it was derived from; False where that one moved on."""
+        calls: list[ScriptCall] = [
+            (
+                [self.key_of(new_state.key)],
+                [
+                    stored.version,
+                    stored.version + 1,
+                    new_state.model_dump_json(),
+                    "" if new_state.in_custody else str(self._retention),
+                ],
+            )
+            for stored, new_state in changes
+        ]
+        return [bool(reply) for reply in await self._save.many(calls)]
+
+    async def file_custody(self, states: Iterable[State]) -> None:
+        """Put each booking in its facility's in-custody set, or take it out once it left.
+
+        One single-key command per booking (the set and the booking live in different slots), after the
+        booking's own save, and idempotent: callers file every state a batch left, changed or not, so a
+        redelivery repairs what a crash between the two writes left behind. A booking filed late by a
+        notifier that read a stale state may stay in the set after it left; the set is a list of candidates
+        that rosters check against each booking's state (and correct), never a fact of its own.
+        """
+        wanted = list(states)
+        if not wanted:
+            return
+        async with self._client.pipeline(transaction=False) as pipe:
+            for state in wanted:
+                facility_ori, booking_number = state.key
+                key = self._names.facility_in_custody(facility_ori)
+                if state.in_custody:
+                    pipe.sadd(key, booking_number)
+                else:
+                    pipe.srem(key, booking_number)
+            await pipe.execute()
+
+    async def in_custody_at(self, facility_ori: str) -> set[str]:
+        """The booking numbers the facility's in-custody set holds."""
+        members = cast(set[bytes], await self._client.smembers(self._names.facility_in_custody(facility_ori)))
+        return {member.decode() for member in members}

@@ -1,0 +1,282 @@
+"""Detainers in Redis: lodged and lifted atomically with their listings and changelog; read by office and id,
+by listing, and (by every notifier) as the active set and the changelog.
+
+Scripts: ``lodge_detainer.lua``, ``lift_detainer.lua``. Each changelog entry carries the detainer's reference
+and its number (``seq``, from the changelog's counter), so a reader sees entries trimmed before it read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from pydantic import ValidationError
+
+from contracts import (
+    Detainer,
+    DetainerLifted,
+    DetainerLodged,
+    DetainerStatus,
+    LiftDetainer,
+    LodgeDetainer,
+    RedisNames,
+    detainer_change_adapter,
+)
+from contracts.detainers import DetainerChange, detainer_ref_for
+from contracts.envelope import StreamEntry
+from contracts.stored_fields import EntryField
+from runtime import RedisClient, as_text
+from runtime.clock import Clock, epoch_ms, utc_now
+from runtime.compare_and_set import compare_and_set
+from store.listings import ListingPage, ListingPosition, newest_first
+from store.scripts import SCRIPTS
+
+__all__ = [
+    "ChangelogEntry",
+    "DetainerConflictError",
+    "DetainerNotFoundError",
+    "DetainerStore",
+    "StoredDetainer",
+    "detainer_ref_of",
+]
+
+
+class DetainerNotFoundError(LookupError):
+    pass
+
+
+class DetainerConflictError(Exception):
+    def __init__(self, message: str, current: Detainer) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+def _parse(raw: bytes | str) -> Detainer:
+    return Detainer.model_validate_json(raw, extra="ignore")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDetainer:
+    """A detainer as kept: the record, and the reference its keys and listings use."""
+
+    ref: str
+    detainer: Detainer
+    raw: bytes | str  # as read: the compare-and-swap of a lift compares it
+
+
+class DetainerStore:
+    """Detainers by office: an office's ``detainer_id`` names one of its own detainers, never another's.
+
+    Each detainer is kept under its reference (``contracts.detainers.detainer_ref_for``): ``OFFICE/ID``,
+    or the id alone for a detainer lodged when ids were global. Both are looked for, the former one
+    only if it is the same office's, so a store of the former layout keeps working unchanged.
+    """
+
+    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Clock = utc_now) -> None:
+        self._client = client
+        self._names = names
+        self._clock = clock
+        self._lodge = SCRIPTS.on(client, "lodge_detainer")
+        self._lift = SCRIPTS.on(client, "lift_detainer")
+
+    async def lodge(self, request: LodgeDetainer) -> tuple[Detainer, bool]:
+        """Lodge ``request``; returns the detainer and whether this call lodged it.
+
+        Lodging the same detainer again is answered with the record as it is
+        now; a different body under the office's used detainer_id raises a conflict.
+        """
+        detainer = Detainer(**dict(request), status=DetainerStatus.ACTIVE, lodged_at=self._clock())
+        names, office, detainer_id = self._names, detainer.field_office, detainer.detainer_id
+        ref = detainer_ref_for(office, detainer_id)
+        created, value, _ = await self._lodge(
+            keys=[
+                names.detainer(ref),
+                names.detainer(detainer_id),
+                names.active_detainers,
+                names.detainer_changes,
+                *names.listings("detainers", office, DetainerStatus.ACTIVE.value),
+                names.detainer_change_count,
+                names.detainer_offices(detainer_id),
+            ],
+            args=[
+                detainer_id,
+                office,
+                ref,
+                detainer.model_dump_json(),
+                epoch_ms(detainer.lodged_at),
+                DetainerLodged(detainer=detainer).model_dump_json(),
+            ],
+        )
+        if created:
+            return detainer, True
+        existing = _parse(value)
+        if LodgeDetainer(**{field: getattr(existing, field) for field in LodgeDetainer.model_fields}) != request:
+            raise DetainerConflictError(
+                f"detainer_id {request.detainer_id!r} is already lodged by {office} with a different body", existing
+            )
+        return existing, False
+
+    async def find(self, field_office: str, detainer_id: str) -> StoredDetainer | None:
+        """The office's detainer of that id, or None."""
+        ref = detainer_ref_for(field_office, detainer_id)
+        scoped, former = await self._client.mget([self._names.detainer(ref), self._names.detainer(detainer_id)])
+        if scoped is not None:
+            return StoredDetainer(ref, _parse(scoped), scoped)
+        if former is not None:
+            detainer = _parse(former)
+            if detainer.field_office == field_office:
+                return StoredDetainer(detainer_id, detainer, former)
+        return None
+
+    async def offices_of(self, detainer_id: str) -> set[str]:
+        """Every office that lodged a detainer under ``detainer_id``."""
+        offices = {as_text(member) for member in await self._client.smembers(self._names.detainer_offices(detainer_id))}
+        former = await self._client.get(self._names.detainer(detainer_id))
+        if former is not None:
+            offices.add(_parse(former).field_office)
+        return offices
+
+    async def lift(self, field_office: str, detainer_id: str, request: LiftDetainer) -> tuple[Detainer, bool]:
+        """Lift the office's detainer; returns it and whether this call lifted it.
+
+        Lifting again for the same reason and note is answered with the record
+        as it is; for another reason it raises a conflict.
+        """
+        names = self._names
+        answer: tuple[Detainer, bool] | None = None
+
+        async def lift_unchanged(_: list[str]) -> list[str]:
+            nonlocal answer
+            stored = await self.find(field_office, detainer_id)
+            if stored is None:
+                raise DetainerNotFoundError(detainer_id)
+            current = stored.detainer
+            if current.status is DetainerStatus.LIFTED:
+                if (current.lift_reason, current.lift_note) == (request.reason, request.note):
+                    answer = (current, False)
+                    return []
+                raise DetainerConflictError(f"detainer {detainer_id!r} was already lifted differently", current)
+            lifted = current.model_copy(
+                update={
+                    "status": DetainerStatus.LIFTED,
+                    "lifted_at": self._clock(),
+                    "lift_reason": request.reason,
+                    "lift_note": request.note,
+                }
+            )
+            leaving = names.listings("detainers", current.field_office, DetainerStatus.ACTIVE.value)[2:]
+            joining = names.listings("detainers", current.field_office, DetainerStatus.LIFTED.value)[2:]
+            outcome = await self._lift(
+                keys=[
+                    names.detainer(stored.ref),
+                    names.active_detainers,
+                    names.detainer_changes,
+                    *leaving,
+                    *joining,
+                    names.detainer_change_count,
+                ],
+                args=[
+                    stored.ref,
+                    stored.raw,
+                    lifted.model_dump_json(),
+                    epoch_ms(current.lodged_at),
+                    DetainerLifted(detainer=lifted).model_dump_json(),
+                    detainer_id,
+                ],
+            )
+            if outcome[0] == -1:
+                raise DetainerNotFoundError(detainer_id)
+            if outcome[0] == 1:
+                answer = (lifted, True)
+                return []
+            return [detainer_id]  # changed since read: read and decide again
+
+        await compare_and_set([detainer_id], lift_unchanged, what="detainer(s) being lifted")
+        assert answer is not None  # every round that writes nothing raised or answered
+        return answer
+
+    async def page(
+        self, *, field_office: str | None, status: DetainerStatus | None, limit: int, after: ListingPosition | None
+    ) -> tuple[list[Detainer], ListingPage]:
+        """A page of detainers newest first (by the time lodged), narrowed by office and/or status."""
+        listing = self._names.detainer_listing(
+            field_office=field_office, status=status.value if status is not None else None
+        )
+        page = await newest_first(self._client, listing, limit=limit, after=after)
+        if not page.ids:
+            return [], page
+        records = await self._client.mget([self._names.detainer(ref) for ref in page.ids])
+        return [_parse(raw) for raw in records if raw is not None], page
+
+    async def records(self, detainer_refs: Sequence[str]) -> dict[str, Detainer | None]:
+        """The detainers of ``detainer_refs`` that exist, by reference, in one MGET (None: a record that cannot
+        be read)."""
+        if not detainer_refs:
+            return {}
+        raw = cast(list[bytes | None], await self._client.mget([self._names.detainer(r) for r in detainer_refs]))
+        found: dict[str, Detainer | None] = {}
+        for detainer_ref, record in zip(detainer_refs, raw, strict=True):
+            if record is None:
+                continue
+            try:
+                found[detainer_ref] = _parse(record)
+            except ValidationError:
+                found[detainer_ref] = None
+        return found
+
+    async def active_refs(self) -> list[str]:
+        """The references of every active detainer, sorted."""
+        members = cast(set[bytes], await self._client.smembers(self._names.active_detainers))
+        return sorted(member.decode() for member in members)
+
+    async def changelog_tail(self) -> tuple[str, int | None]:
+        """Where the changelog ends: the newest entry's id ("0-0" when there is none) and the number of the newest
+        change (from the counter when no entry is left to carry it; None when unknown)."""
+        latest = cast(
+            list[tuple[bytes, dict[bytes, bytes]]], await self._client.xrevrange(self._names.detainer_changes, count=1)
+        )
+        if latest:
+            entry = StreamEntry(self._names.detainer_changes, latest[0][0].decode(), latest[0][1])
+            return entry.message_id, _seq_of(entry)
+        count = cast(bytes | None, await self._client.get(self._names.detainer_change_count))
+        return "0-0", int(count) if count is not None and count.isdigit() else None
+
+    async def changes_after(self, position: str, *, count: int) -> list[ChangelogEntry]:
+        """Up to ``count`` changelog entries after ``position`` (an entry id), oldest first."""
+        stream = self._names.detainer_changes
+        reply = cast(
+            list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]],
+            await self._client.xread({stream: position}, count=count),
+        )
+        entries = [StreamEntry(stream, message_id.decode(), fields) for _, read in reply for message_id, fields in read]
+        return [_changelog_entry(entry) for entry in entries]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangelogEntry:
+    """One entry of the detainer changelog."""
+
+    message_id: str
+    seq: int | None  # its number; None when not numbered (written by hand, or before numbering)
+    change: DetainerChange | None  # None: not a readable change (the changelog's consumer group dead-letters it)
+    detainer_ref: str | None  # the reference of the change's detainer (None with the change)
+
+
+def _seq_of(entry: StreamEntry) -> int | None:
+    raw = entry.field(EntryField.SEQ)
+    return int(raw) if raw is not None and raw.isdigit() else None
+
+
+def _changelog_entry(entry: StreamEntry) -> ChangelogEntry:
+    try:
+        change = detainer_change_adapter.validate_json(entry.data or b"", extra="ignore")
+    except ValidationError:
+        return ChangelogEntry(entry.message_id, _seq_of(entry), None, None)
+    return ChangelogEntry(entry.message_id, _seq_of(entry), change, detainer_ref_of(entry, change.detainer))
+
+
+def detainer_ref_of(entry: StreamEntry, detainer: Detainer) -> str:
+    """The reference of the detainer a changelog entry is about (an entry written before references existed is of
+    a detainer whose reference is its id)."""
+    return entry.field(EntryField.DETAINER_REF) or detainer.detainer_id
