@@ -8,8 +8,10 @@ a backoff in the pending list (``delivery.retry_later``) until ``max_attempts``,
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -29,6 +31,7 @@ __all__ = [
     "ChannelMessage",
     "ChannelQueue",
     "DeliveryReport",
+    "each_alert_in_order",
     "message_type",
     "read_message",
 ]
@@ -92,6 +95,28 @@ def read_message(entry: StreamEntry, *, delivered_before: bool, group: str) -> C
     if replayed_for_another_group(entry, group):
         return Attempt("for_another_channel")
     return message
+
+
+async def each_alert_in_order(
+    entries: Sequence[StreamEntry], attempt: Callable[[StreamEntry], Awaitable[Attempt]]
+) -> list[Attempt | Exception]:
+    """``attempt`` every entry and answer in the entries' order: one alert's messages one after the other, in
+    stream order (an office hears that a release was scheduled before it hears that it was cancelled), different
+    alerts' at once. A failed attempt answers its exception."""
+    answers: dict[int, Attempt | Exception] = {}
+    by_alert: defaultdict[str, list[int]] = defaultdict(list)
+    for index, entry in enumerate(entries):
+        by_alert[entry.field(EntryField.ALERT_ID) or f"entry {entry.message_id}"].append(index)
+
+    async def in_order(indexes: list[int]) -> None:
+        for index in indexes:
+            try:
+                answers[index] = await attempt(entries[index])
+            except Exception as error:  # settled with the others: retried, or dead-lettered
+                answers[index] = error
+
+    await asyncio.gather(*(in_order(indexes) for indexes in by_alert.values()))
+    return [answers[index] for index in range(len(entries))]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ The ``emails`` consumer group reads the alert stream (``alert_raised``, ``alert_
 ``alert_escalated``, ``alert_updated``) apart from the webhooks' ``deliveries`` group, so each channel progresses
 and fails on its own. ``EmailDeliveryProcessor`` sends each message as one e-mail to its office's recipients
 (``delivery.emails``), written by ``delivery.email_message``, a batch's e-mails concurrently (at most
-``_CONCURRENT_SENDS`` at once), each bounded by ``RW_SMTP_TIMEOUT_SECONDS``:
+``_CONCURRENT_SENDS`` at once; one alert's in stream order), each bounded by ``RW_SMTP_TIMEOUT_SECONDS``:
 
 - **the server took it** (for at least one recipient): delivered. The alert's timeline gains a
   ``delivered`` step (``e-mail alert_raised``) and the entry is marked in ``alerts_emailed``, in one
@@ -42,6 +42,7 @@ from notifier.delivery.channel import (
     ChannelMessage,
     ChannelQueue,
     DeliveryReport,
+    each_alert_in_order,
     read_message,
 )
 from notifier.delivery.email_message import render_email
@@ -73,10 +74,6 @@ class MailSettings:
 class _ToSend:
     message: ChannelMessage
     recipients: tuple[str, ...]
-
-
-async def _decided(attempt: Attempt) -> Attempt:
-    return attempt
 
 
 class EmailDeliveryProcessor:
@@ -112,15 +109,15 @@ class EmailDeliveryProcessor:
         detainers = await self._detainers(
             {plan.message.alert.detainer_ref for plan in plans if isinstance(plan, _ToSend)}
         )
-        answers = await asyncio.gather(
-            *(
-                self._send(entry, plan, detainers.get(plan.message.alert.detainer_ref))
-                if isinstance(plan, _ToSend)
-                else _decided(plan)
-                for entry, plan in zip(entries, plans, strict=True)
-            ),
-            return_exceptions=True,
-        )
+        plan_of = {entry.message_id: plan for entry, plan in zip(entries, plans, strict=True)}
+
+        async def attempt(entry: StreamEntry) -> Attempt:
+            plan = plan_of[entry.message_id]
+            if isinstance(plan, Attempt):
+                return plan
+            return await self._send(entry, plan, detainers.get(plan.message.alert.detainer_ref))
+
+        answers = await each_alert_in_order(entries, attempt)
         return await self._queue.settle(entries, answers)
 
     def _plan(self, entry: StreamEntry, delivered_before: bool) -> _ToSend | Attempt:

@@ -3,7 +3,7 @@
 The ``deliveries`` consumer group reads the alert stream (``alert_raised``,
 ``alert_reminded``, ``alert_escalated``, ``alert_updated``); ``WebhookDeliveryProcessor`` posts
 each message to its office's webhook (``delivery.webhooks``), a batch's posts
-concurrently, each bounded by ``RW_WEBHOOK_TIMEOUT_SECONDS``:
+concurrently (one alert's in stream order), each bounded by ``RW_WEBHOOK_TIMEOUT_SECONDS``:
 
 - **2xx**: delivered. The alert's timeline gains a ``delivered`` step and the
   entry is marked delivered, in one script; the entry is acknowledged. A
@@ -42,7 +42,7 @@ import httpx
 from contracts import AlertStep, TimelineEntry
 from contracts.envelope import StreamEntry
 from notifier.consuming.dead_letters import DeadLetterWriter
-from notifier.delivery.channel import Attempt, ChannelQueue, DeliveryReport, read_message
+from notifier.delivery.channel import Attempt, ChannelQueue, DeliveryReport, each_alert_in_order, read_message
 from notifier.delivery.retry_later import RetryPolicy
 from notifier.delivery.webhooks import (
     DeliveryVerdict,
@@ -87,8 +87,8 @@ class WebhookDeliveryProcessor:
         if not entries:
             return DeliveryReport()
         delivered_before = await self._records.delivered_among([entry.message_id for entry in entries])
-        answers = await asyncio.gather(
-            *(self._deliver(entry, entry.message_id in delivered_before) for entry in entries), return_exceptions=True
+        answers = await each_alert_in_order(
+            entries, lambda entry: self._deliver(entry, entry.message_id in delivered_before)
         )
         return await self._queue.settle(entries, answers)
 
