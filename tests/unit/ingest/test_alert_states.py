@@ -1,0 +1,127 @@
+"""An alert's lifecycle as people move it: confirmed or rejected, acknowledged, resolved; never backwards."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from contracts import (
+    Alert,
+    AlertKind,
+    AlertOutcome,
+    AlertStatus,
+    AlertTrigger,
+    MatchDecision,
+    MatchEvidence,
+    Person,
+    ReviewDecision,
+    Sex,
+)
+from ingest.alerts.states import (
+    AlertLifecycleConflictError,
+    AlertNotReviewableError,
+    AlertReviewConflictError,
+    acknowledged,
+    decided,
+    resolved,
+)
+
+AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+LATER = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
+
+
+def _alert(kind: AlertKind = AlertKind.IN_CUSTODY, status: AlertStatus = AlertStatus.OPEN) -> Alert:
+    return Alert(
+        alert_id="al_1",
+        kind=kind,
+        status=status,
+        field_office="LOS",
+        detainer_id="LOS-2026-000871",
+        facility_ori="CA0194200",
+        booking_number="2026-004512",
+        raised_at=AT,
+        occurred_at=AT,
+        trigger=AlertTrigger.CUSTODY_EVENT,
+        person=Person(last_name="GARCIA", first_name="JOSE", date_of_birth=datetime(1990, 4, 17).date(), sex=Sex.MALE),
+        match=MatchEvidence(decision=MatchDecision.POSSIBLE_MATCH, rule="score"),
+    )
+
+
+def test_acknowledging_an_open_alert_names_who_and_when_and_again_changes_nothing() -> None:
+    after = acknowledged(_alert(), by="LOS duty desk", at=LATER)
+
+    assert after is not None
+    assert (after.status, after.acknowledged_by, after.acknowledged_at) == (
+        AlertStatus.ACKNOWLEDGED,
+        "LOS duty desk",
+        LATER,
+    )
+    assert (after.timeline[-1].what.value, after.timeline[-1].by) == ("acknowledged", "LOS duty desk")
+    assert acknowledged(after, by="someone else", at=LATER) is None
+
+
+def test_a_resolved_alert_cannot_be_acknowledged() -> None:
+    closed = resolved(_alert(), AlertOutcome.CUSTODY_ASSUMED, None, by="desk", at=LATER)
+    assert closed is not None
+
+    with pytest.raises(AlertLifecycleConflictError, match="already resolved by desk"):
+        acknowledged(closed, by="desk", at=LATER)
+
+
+def test_resolving_keeps_the_outcome_and_note_and_a_different_outcome_later_is_a_conflict_on_the_outcome() -> None:
+    closed = resolved(_alert(), AlertOutcome.CUSTODY_ASSUMED, "picked up at 9", by="desk", at=LATER)
+    assert closed is not None
+    assert (closed.status, closed.outcome, closed.resolution_note) == (
+        AlertStatus.RESOLVED,
+        AlertOutcome.CUSTODY_ASSUMED,
+        "picked up at 9",
+    )
+    assert closed.timeline[-1].detail == "custody_assumed: picked up at 9"
+    assert resolved(closed, AlertOutcome.CUSTODY_ASSUMED, None, by="desk", at=LATER) is None
+
+    with pytest.raises(AlertLifecycleConflictError) as conflict:
+        resolved(closed, AlertOutcome.RELEASED, None, by="desk", at=LATER)
+    assert conflict.value.pointer == "#/outcome"
+
+
+def test_a_possible_match_is_confirmed_or_rejected_before_it_is_resolved() -> None:
+    possible = _alert(AlertKind.POSSIBLE_MATCH)
+
+    with pytest.raises(AlertLifecycleConflictError, match="confirm or reject it first"):
+        resolved(possible, AlertOutcome.NOT_THE_PERSON, None, by="desk", at=LATER)
+
+
+def test_confirming_acknowledges_the_possible_match_and_rejecting_resolves_it_as_not_the_person() -> None:
+    possible = _alert(AlertKind.POSSIBLE_MATCH)
+
+    confirmed = decided(possible, ReviewDecision.CONFIRMED, by="desk", at=LATER)
+    rejected = decided(possible, ReviewDecision.REJECTED, by="desk", at=LATER)
+
+    assert confirmed is not None
+    assert rejected is not None
+    assert (confirmed.status, confirmed.review and confirmed.review.decision) == (
+        AlertStatus.ACKNOWLEDGED,
+        ReviewDecision.CONFIRMED,
+    )
+    assert (rejected.status, rejected.outcome) == (AlertStatus.RESOLVED, AlertOutcome.NOT_THE_PERSON)
+    assert decided(confirmed, ReviewDecision.CONFIRMED, by="desk", at=LATER) is None
+
+
+def test_deciding_the_other_way_or_on_an_alert_that_is_no_possible_match_is_refused() -> None:
+    confirmed = decided(_alert(AlertKind.POSSIBLE_MATCH), ReviewDecision.CONFIRMED, by="desk", at=LATER)
+    assert confirmed is not None
+
+    with pytest.raises(AlertReviewConflictError):
+        decided(confirmed, ReviewDecision.REJECTED, by="desk", at=LATER)
+    with pytest.raises(AlertNotReviewableError):
+        decided(_alert(AlertKind.IN_CUSTODY), ReviewDecision.CONFIRMED, by="desk", at=LATER)
+
+
+def test_a_confirmation_never_moves_a_resolved_possible_match_back() -> None:
+    resolved_already = _alert(AlertKind.POSSIBLE_MATCH, status=AlertStatus.RESOLVED)
+
+    confirmed = decided(resolved_already, ReviewDecision.CONFIRMED, by="desk", at=LATER)
+
+    assert confirmed is not None
+    assert confirmed.status is AlertStatus.RESOLVED
