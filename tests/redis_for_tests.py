@@ -1,4 +1,4 @@
-"""Where the tests get a real Redis, in the order DEVELOPERS.md sets.
+"""Where the tests get a real Redis, in this order.
 
 1. ``REDIS_URL`` when set (the tests flush its database between tests, so
    never point it at data you want to keep);

@@ -2,8 +2,8 @@
 
 Everything here is deterministic (one seeded ``random.Random``) and does not
 import the notifier: the alerts a feed must raise are stated from the stories
-the generator wrote, by the rules of PRODUCT.md, not by running the service's
-own code.
+the generator wrote, by the product's rules (one condition, one alert; see the
+README's Alerts), not by running the service's own code.
 
 The feed is made of *stories*, one stay of one person at one facility, each
 told in time order: booked -> maybe charges corrected -> maybe a release
@@ -103,7 +103,7 @@ FEED_START = datetime(2026, 11, 8, 6, 0)  # facility-local; the stays run over t
 
 
 class Fingerprint(NamedTuple):
-    """What makes two alerts the same alert (PRODUCT.md: one condition, one alert)."""
+    """What makes two alerts the same alert (one condition, one alert)."""
 
     kind: str
     detainer_id: str
