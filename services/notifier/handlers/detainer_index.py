@@ -18,7 +18,7 @@ import gc
 import logging
 from dataclasses import dataclass
 
-from contracts import Detainer, DetainerLodged, DetainerStatus, MatchEvidence, Person, RedisNames
+from contracts import Detainer, DetainerStatus, MatchEvidence, Person, RedisNames
 from contracts.detainers import detainer_id_in
 from notifier.matching import MatchConfig, MatchRecord, PersonIndex, fitted_model, match_record
 from runtime import RedisClient
@@ -163,6 +163,3 @@ class DetainerIndex:
             self._people.add(detainer_ref, detainer.person, tag=detainer.field_office)
         else:
             self._people.remove(detainer_ref)
-
-    def apply_lodged(self, change: DetainerLodged, detainer_ref: str) -> None:
-        self._apply(change.detainer, detainer_ref)

@@ -6,6 +6,9 @@ An entry written by something else, or that no longer validates, is one entry to
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from pydantic import ValidationError
 
 from contracts import (
@@ -32,30 +35,32 @@ __all__ = [
 
 _NOT_FROM_INGEST = f"no {EntryField.DATA} field: not written by releasewatch ingest"
 
+Message = TypeVar("Message")
+
 
 class UnreadableEntryError(ValueError):
     """An entry no consumer can make sense of; the message says why, without personal data."""
 
 
-def read_custody_event(entry: StreamEntry) -> CustodyEvent:
+def _parsed(entry: StreamEntry, parse: Callable[[bytes], Message], what: str) -> Message:
+    """The entry's message, parsed; why not, without the input, when it cannot be."""
     if entry.data is None:
         raise UnreadableEntryError(_NOT_FROM_INGEST)
     try:
-        return custody_event_adapter.validate_json(entry.data, extra="ignore")
+        return parse(entry.data)
     except ValidationError as error:
-        raise UnreadableEntryError(f"not a valid custody event: {describe_validation_error(error)}") from None
+        raise UnreadableEntryError(f"not a valid {what}: {describe_validation_error(error)}") from None
+
+
+def read_custody_event(entry: StreamEntry) -> CustodyEvent:
+    return _parsed(entry, lambda data: custody_event_adapter.validate_json(data, extra="ignore"), "custody event")
 
 
 def read_custody_stream_entry(entry: StreamEntry) -> CustodyEvent | RosterSubmitted:
     """An entry of the custody stream: a custody event, or a facility's roster (by the entry's type)."""
     if entry.message_type != "roster":
         return read_custody_event(entry)
-    if entry.data is None:
-        raise UnreadableEntryError(_NOT_FROM_INGEST)
-    try:
-        return RosterSubmitted.model_validate_json(entry.data, extra="ignore")
-    except ValidationError as error:
-        raise UnreadableEntryError(f"not a valid roster: {describe_validation_error(error)}") from None
+    return _parsed(entry, lambda data: RosterSubmitted.model_validate_json(data, extra="ignore"), "roster")
 
 
 def read_detainer_change(entry: StreamEntry) -> DetainerChange:
@@ -66,12 +71,8 @@ def read_detainer_change(entry: StreamEntry) -> DetainerChange:
 
 
 def read_alert_review(entry: StreamEntry) -> BookingReview:
-    if entry.data is None:
-        raise UnreadableEntryError(_NOT_FROM_INGEST)
-    try:
-        alert = AlertReviewed.model_validate_json(entry.data, extra="ignore").alert
-    except ValidationError as error:
-        raise UnreadableEntryError(f"not a valid alert review: {describe_validation_error(error)}") from None
+    reviewed = _parsed(entry, lambda data: AlertReviewed.model_validate_json(data, extra="ignore"), "alert review")
+    alert = reviewed.alert
     if alert.kind is not AlertKind.POSSIBLE_MATCH or alert.review is None:
         raise UnreadableEntryError("an alert review must carry a reviewed possible_match alert")
     return BookingReview.of(alert)
