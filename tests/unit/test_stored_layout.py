@@ -41,6 +41,7 @@ from contracts.stored_fields import (
     ReceiptField,
     RosterReportField,
 )
+from store.scripts import SCRIPTS
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 OWNERS = {"contracts", "store"}  # the packages that name and use the stored layout
@@ -165,6 +166,26 @@ def test_every_lua_script_lives_in_the_store() -> None:
 
     assert scripts
     assert [script for script in scripts if not script.startswith("store/")] == []
+
+
+def test_the_architecture_document_lists_every_key_and_every_script() -> None:
+    """Its table of what Redis holds names each key (in its simplest form) and each script."""
+    document = (SERVICES.parent / "docs" / "architecture.md").read_text()
+    names = RedisNames()
+    missing: list[str] = []
+    for attribute, member in inspect.getmembers(RedisNames):
+        if attribute.startswith("_") or attribute in {"prefix", "scan_pattern", "listings"}:
+            continue
+        if isinstance(member, property):
+            key = getattr(names, attribute)
+        else:
+            parameters = list(inspect.signature(member).parameters.values())[1:]
+            key = member(names, **{p.name: None if p.default is None else SENTINEL for p in parameters})
+        text = key.removeprefix(f"{names.prefix}:")
+        missing += [f"{attribute}: {part}" for part in text.split(SENTINEL) if len(part) >= 4 and part not in document]
+    missing += [f"{name}.lua" for name in SCRIPTS.names() if f"`{name}.lua`" not in document]
+
+    assert missing == []
 
 
 def test_the_check_sees_each_kind_of_naming_it_forbids(tmp_path: Path) -> None:
