@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from releasewatch.api_client import answer, api_client
+from runtime.clock import utc_now
 
 __all__ = ["play_demo", "synthetic_feed"]
 
@@ -131,7 +132,7 @@ def _ndjson(events: list[dict[str, Any]]) -> bytes:
 
 def play_demo(api: str, *, seed: int | None, pause: float, console: Console, api_key: str | None = None) -> int:
     seed = seed if seed is not None else random.SystemRandom().randrange(10**6)
-    feed = synthetic_feed(seed, datetime.now(UTC))
+    feed = synthetic_feed(seed, utc_now())
     with api_client(api, api_key) as client:
         answer(client.get("/readyz"))
         answer(client.get("/v1/detainers", params={"limit": 1}))  # a key problem shows now, before any change

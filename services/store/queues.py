@@ -3,7 +3,6 @@ dead letters nobody handled yet."""
 
 from __future__ import annotations
 
-import time
 from typing import Any, cast
 
 from pydantic import BaseModel
@@ -11,6 +10,7 @@ from redis.exceptions import ResponseError
 
 from contracts import RedisNames
 from runtime import RedisClient, as_text
+from runtime.clock import epoch_ms, utc_now
 
 __all__ = ["ConsumerView", "GroupView", "QueueReport", "StreamView", "describe_queues"]
 
@@ -70,7 +70,7 @@ async def _group(client: RedisClient, stream: str, raw: dict[str, Any], now_ms: 
 
 
 async def describe_queues(client: RedisClient, names: RedisNames) -> QueueReport:
-    now_ms = time.time() * 1000
+    now_ms = float(epoch_ms(utc_now()))
     streams: list[StreamView] = []
     for role, key in (
         ("custody_events", names.custody_events),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -20,6 +19,7 @@ from ingest.metrics import EVENTS_RECEIVED
 from ingest.openapi import problem_responses, request_body_schema
 from ingest.problems import FieldError, Problem, json_pointer
 from ingest.settings import IngestSettings
+from runtime.clock import utc_now
 from store.custody_stream import BacklogFullError, CustodyEventPublisher, PublishOutcome, PublishStatus
 
 __all__ = ["router"]
@@ -101,7 +101,7 @@ async def submit_custody_event(
     body = await read_body(request, limit=settings.max_event_bytes)
     try:
         reading = read_person_record(custody_event_adapter, body, tagged_union=True)
-        settings.time_window.refuse_implausible(reading.value, now=datetime.now(UTC))
+        settings.time_window.refuse_implausible(reading.value, now=utc_now())
     except Problem:
         EVENTS_RECEIVED.labels(type="unknown", outcome="invalid").inc()
         raise
@@ -175,7 +175,7 @@ async def submit_custody_event_batch(
     if not items:
         raise Problem("malformed-body", "The batch holds no events.")
 
-    now, window = datetime.now(UTC), settings.time_window
+    now, window = utc_now(), settings.time_window
     results: dict[int, BatchItemResult] = {}
     valid: list[tuple[int, CustodyEvent]] = []
     warnings: dict[int, list[FieldError]] = {}
@@ -297,7 +297,7 @@ async def submit_roster(
     body = await read_body(request, limit=settings.max_roster_bytes)
     try:
         roster = validate_json_body(_roster_adapter, body)
-        settings.time_window.refuse_implausible(roster, now=datetime.now(UTC))
+        settings.time_window.refuse_implausible(roster, now=utc_now())
     except Problem:
         EVENTS_RECEIVED.labels(type="roster", outcome="invalid").inc()
         raise

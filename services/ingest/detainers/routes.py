@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -20,6 +19,7 @@ from ingest.metrics import DETAINER_CHANGES
 from ingest.openapi import problem_responses, request_body_schema
 from ingest.problems import FieldError, Problem
 from ingest.settings import IngestSettings
+from runtime.clock import utc_now
 from store.audit import AuditTrail
 from store.detainers import DetainerConflictError, DetainerNotFoundError, DetainerStore
 
@@ -80,7 +80,7 @@ async def lodge_detainer(
     body = await read_body(request, limit=settings.max_detainer_bytes)
     reading = read_person_record(_lodge_adapter, body)
     lodge = reading.value
-    settings.time_window.refuse_implausible(lodge, now=datetime.now(UTC))
+    settings.time_window.refuse_implausible(lodge, now=utc_now())
     forbid_other_office(principal, lodge.field_office, pointer="#/field_office")
     try:
         detainer, created = await detainers.lodge(lodge)

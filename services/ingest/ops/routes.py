@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -19,6 +18,7 @@ from ingest.problems import FieldError, Problem
 from ingest.settings import IngestSettings
 from ingest.stream_ids import StreamId
 from runtime import RedisClient
+from runtime.clock import utc_now
 from store.audit import AuditEntry, AuditTrail
 from store.dead_letters import (
     DeadLetterAlreadyHandledError,
@@ -278,7 +278,7 @@ async def decide_hold(
     settings: Annotated[IngestSettings, Depends(get_settings)],
 ) -> FeedView:
     decision = validate_json_body(_decision_adapter, await read_body(request, limit=settings.max_detainer_bytes))
-    decided = DecidedHold(**decision.model_dump(), by=operator.name, at=datetime.now(UTC))
+    decided = DecidedHold(**decision.model_dump(), by=operator.name, at=utc_now())
     try:
         await feeds.decide_hold(ori, decided)
     except HoldNotDecidableError as error:

@@ -11,11 +11,12 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 import httpx
+
+from runtime.clock import utc_now
 
 __all__ = ["BATCH_PATH", "ApiRefused", "ApiUnavailable", "BatchUploader", "ItemOutcome"]
 
@@ -67,7 +68,7 @@ def _retry_after(response: httpx.Response) -> float | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return min(max((when - datetime.now(UTC)).total_seconds(), 0.0), MAX_RETRY_AFTER)
+    return min(max((when - utc_now()).total_seconds(), 0.0), MAX_RETRY_AFTER)
 
 
 def _problem_text(response: httpx.Response) -> str:
