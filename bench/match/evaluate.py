@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field
 from bench.match.rows import Dataset, Row
 from contracts import MatchDecision
 from notifier.matching import MatchConfig, MatchModel, MatchRecord, PersonIndex, fitted_model
-from notifier.matching.compare import compare
-from notifier.matching.decide import Assessment, assess_among, failed_hard_rules
+from notifier.matching.compare import Comparison, compare
+from notifier.matching.decide import Assessment, assess_among, failed_hard_rules, may_match_automatically
 
 __all__ = ["PREVALENCE", "Outcome", "assessments", "evaluate", "precision_at_mix"]
 
@@ -42,9 +42,8 @@ class Outcome:
     reviews_on_subjects: int = 0  # every review raised for a subject's booking (true or not)
     reviews_on_others: int = 0  # reviews raised for bookings of people with no detainer
     auto_on_others: int = 0
-    within_hard_rules: int = 0  # subject bookings whose own detainer shares an identifier or agrees on
-    # given name, surname and date of birth, with no identifier conflicting: the most an automatic
-    # match may ever find
+    within_hard_rules: int = 0  # subject bookings the rules allow to match their own detainer automatically
+    # (``may_match_automatically``): the most an automatic match may ever find, whatever the thresholds
     beyond_hard_rules: dict[str, int] = field(default_factory=dict)  # the other subject bookings, by what differs
 
     @property
@@ -128,12 +127,23 @@ class Outcome:
 CORE_FIELDS = ("given_name", "surname", "date_of_birth")
 TWIN_LIKE = "given name differs; surname and date of birth agree (a twin looks the same)"
 NUMBER_CONFLICTS = "an identifier conflicts (keyed wrong); the rest would allow a match"
+NUMBER_CONTRADICTED = "an equal identifier, contradicted by sex or by both name and date of birth"
+OTHER_CONFLICT = "sex, place of birth or middle name conflicts; given name, surname and date of birth agree"
 
 
-def _beyond_pattern(failed: list[str], level: str) -> str:
-    """What keeps a subject's booking from an automatic match under the hard rules, in words."""
-    if not failed:
-        return NUMBER_CONFLICTS
+def _beyond_pattern(comparison: Comparison) -> str:
+    """What keeps a subject's booking from an automatic match under the rules, in words."""
+    if comparison.conflicting_identifiers:
+        failed = [name for name in CORE_FIELDS if name in failed_hard_rules(comparison)]
+        return NUMBER_CONFLICTS if not failed else _core_pattern(failed, comparison.level(failed[0]))
+    if comparison.equal_identifiers:
+        return NUMBER_CONTRADICTED
+    failed = [name for name in CORE_FIELDS if name in failed_hard_rules(comparison)]
+    return OTHER_CONFLICT if not failed else _core_pattern(failed, comparison.level(failed[0]))
+
+
+def _core_pattern(failed: list[str], level: str) -> str:
+    """Given name, surname or date of birth not agreeing, in words."""
     if len(failed) > 1:
         return "two or three of given name, surname, date of birth differ or are missing"
     if failed == ["given_name"] and level != "missing":
@@ -160,12 +170,10 @@ def evaluate(dataset: Dataset, *, model: MatchModel | None = None, config: Match
         if is_subject:
             outcome.subject_bookings += 1
             comparison = compare(booking.record(), own_detainer[booking.person_id], model or fitted_model())
-            failed_rules = failed_hard_rules(comparison)
-            failed = [name for name in CORE_FIELDS if name in failed_rules]
-            if (comparison.equal_identifiers or not failed) and not comparison.conflicting_identifiers:
+            if may_match_automatically(comparison):
                 outcome.within_hard_rules += 1
             else:
-                pattern = _beyond_pattern(failed, comparison.level(failed[0]) if failed else "")
+                pattern = _beyond_pattern(comparison)
                 outcome.beyond_hard_rules[pattern] = outcome.beyond_hard_rules.get(pattern, 0) + 1
         else:
             outcome.other_bookings += 1

@@ -44,7 +44,7 @@ from notifier.adapters.detainer_index import DetainerIndex
 from notifier.domain.custody import BookingState
 from notifier.matching import fitted_model, match_record
 from notifier.matching.compare import compare
-from notifier.matching.decide import failed_hard_rules
+from notifier.matching.decide import may_match_automatically
 
 __all__ = ["run"]
 
@@ -76,8 +76,7 @@ def _person(row: Row) -> Person:
 class Booked:
     """A booking to decide on: the person, their own detainer's id (None: they have none; at a smaller
     scale a subject whose detainer is not loaded has none either), and whether the hard rules would let
-    it match its own detainer automatically at all (an equal identifier or agreeing given name, surname
-    and date of birth, and no conflicting number)."""
+    it match its own detainer automatically at all (``may_match_automatically``)."""
 
     person: Person
     own: str | None = None
@@ -93,12 +92,7 @@ class Booked:
 
 
 def _within_hard_rules(booked: Person, detainer: Row) -> bool:
-    comparison = compare(match_record(booked), match_record(_person(detainer)), fitted_model())
-    if comparison.conflicting_identifiers:
-        return False
-    return bool(comparison.equal_identifiers) or not {"given_name", "surname", "date_of_birth"} & set(
-        failed_hard_rules(comparison)
-    )
+    return may_match_automatically(compare(match_record(booked), match_record(_person(detainer)), fitted_model()))
 
 
 def _people(count: int, seed: int, more_others: int = 0) -> tuple[list[Row], list[Booked]]:

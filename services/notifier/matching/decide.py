@@ -49,6 +49,8 @@ __all__ = [
     "decide_records",
     "evidence",
     "failed_hard_rules",
+    "identifier_contradicted",
+    "may_match_automatically",
 ]
 
 K = TypeVar("K")
@@ -114,7 +116,7 @@ def failed_hard_rules(comparison: Comparison) -> list[str]:
     return failed
 
 
-def _identifier_contradicted(comparison: Comparison) -> bool:
+def identifier_contradicted(comparison: Comparison) -> bool:
     """Sex conflicts, or the name and the date of birth both contradict (see the module docstring)."""
     if comparison.level("sex") == "disagree":
         return True
@@ -123,6 +125,16 @@ def _identifier_contradicted(comparison: Comparison) -> bool:
         "partial",
     )
     return name_contradicts and comparison.level("date_of_birth") in _CONTRADICTING_BIRTH
+
+
+def may_match_automatically(comparison: Comparison) -> bool:
+    """Whether the rules allow an automatic match at all, whatever the thresholds: no conflicting number,
+    and an equal one not contradicted, or else no hard rule failed."""
+    if comparison.conflicting_identifiers:
+        return False
+    if comparison.equal_identifiers:
+        return not identifier_contradicted(comparison)
+    return not failed_hard_rules(comparison)
 
 
 def _may_be_same_person(first: MatchRecord, second: MatchRecord) -> bool:
@@ -148,7 +160,7 @@ def _same_person(first: MatchRecord, second: MatchRecord, model: MatchModel, aut
     if comparison.conflicting_identifiers:
         return False
     if comparison.equal_identifiers:
-        return not _identifier_contradicted(comparison)
+        return not identifier_contradicted(comparison)
     return comparison.score >= auto_min and not failed_hard_rules(comparison)
 
 
@@ -290,7 +302,7 @@ def assess_among(
                 key,
                 comparison,
                 tuple(failed_hard_rules(comparison)),
-                _identifier_contradicted(comparison),
+                identifier_contradicted(comparison),
                 margin,
             )
         )
@@ -330,7 +342,7 @@ def decide_among(
         if score < floor and score - conflict_weight < auto_min and not comparer.shares_identifier(record):
             continue  # no threshold reached, not even but for a conflicting number: no decision (``decision``)
         comparison = comparer.compare(record)
-        failed, contradicted = tuple(failed_hard_rules(comparison)), _identifier_contradicted(comparison)
+        failed, contradicted = tuple(failed_hard_rules(comparison)), identifier_contradicted(comparison)
         if Assessment(key, comparison, failed, contradicted, None).decision(auto_min, review_min, min_margin) is None:
             continue  # the margin can change a match into a possible match, never either into none
         if ranked is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from bench.match.evaluate import NUMBER_CONFLICTS, TWIN_LIKE, evaluate, precision_at_mix
+from bench.match.evaluate import NUMBER_CONFLICTS, NUMBER_CONTRADICTED, TWIN_LIKE, evaluate, precision_at_mix
 from bench.match.report import allowed_false_per_1000_others, render
 from bench.match.rows import Dataset, Row
 from bench.match.splink_reference import recall_at_floor
@@ -73,6 +73,17 @@ def test_a_subjects_booking_whose_number_conflicts_is_beyond_the_hard_rules_and_
     assert outcome.within_hard_rules == 0
     assert outcome.beyond_hard_rules == {NUMBER_CONFLICTS: 1}
     assert (outcome.auto_true, outcome.review_true) == (0, 1)
+
+
+def test_a_subjects_booking_whose_equal_number_is_contradicted_is_beyond_what_may_match_automatically() -> None:
+    # The rules send an equal A-number with a conflicting sex to review, whatever the thresholds.
+    wanted = Row("D-1", "p1", "NICHOLAS", "HASSALL", date(1904, 6, 22), sex="M", a_number="A012345678")
+    booked = Row("B-1", "p1", "NICHOLAS", "HASSALL", date(1904, 6, 22), sex="F", a_number="A012345678")
+
+    outcome = evaluate(Dataset("tiny", detainers=[wanted], bookings=[booked]))
+
+    assert outcome.within_hard_rules == 0
+    assert outcome.beyond_hard_rules == {NUMBER_CONTRADICTED: 1}
 
 
 def test_the_report_holds_a_data_set_to_each_target_and_says_which_it_misses() -> None:

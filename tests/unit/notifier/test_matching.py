@@ -136,7 +136,9 @@ def test_an_equal_identifier_with_another_name_and_another_birth_date_is_only_a_
 
 def test_an_equal_identifier_with_another_given_name_and_birth_date_is_only_a_possible_match() -> None:
     # The same surnames, another given name and another date of birth: a relative's number keyed in.
-    sister = person(**only(a_number="A012345678"), first_name="MARIA", middle_name=None, date_of_birth="1977-06-19")
+    sister = person(
+        **only(a_number="A012345678"), first_name="MARIA", middle_name=None, date_of_birth="1977-06-19", aliases=[]
+    )
 
     evidence = decide(person(**only(a_number="A012345678")), sister)
 

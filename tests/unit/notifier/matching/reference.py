@@ -34,9 +34,9 @@ from notifier.matching.decide import (
     Assessment,
     MatchConfig,
     Thresholds,
-    _identifier_contradicted,
     evidence,
     failed_hard_rules,
+    identifier_contradicted,
 )
 from notifier.matching.model import MatchModel, fitted_model
 from notifier.matching.normalise import phonetic_code, token_canon
@@ -219,7 +219,7 @@ def _same_person(first: MatchRecord, second: MatchRecord, model: MatchModel, aut
     if comparison.conflicting_identifiers:
         return False
     if comparison.equal_identifiers:
-        return not _identifier_contradicted(comparison)
+        return not identifier_contradicted(comparison)
     return comparison.score >= auto_min and not failed_hard_rules(comparison)
 
 
@@ -251,7 +251,7 @@ def assess_among(
                 key,
                 comparison,
                 tuple(failed_hard_rules(comparison)),
-                _identifier_contradicted(comparison),
+                identifier_contradicted(comparison),
                 margin,
             )
         )
