@@ -124,9 +124,10 @@ def _beyond_hard_rules(results: dict[str, Any]) -> list[str]:
     lines = [
         "### Beyond the hard rules",
         "",
-        "Subjects' bookings that may not be matched automatically however they score (no equal identifier and "
-        "given name, surname or date of birth not agreeing, or a number that conflicts), by what differs, as a "
-        "share of the subjects' bookings. FEBRL corrupts a duplicate by replacing a whole field with another value "
+        "Subjects' bookings that may not be matched automatically however they score (a number that conflicts, "
+        "an equal one contradicted, or no equal identifier and given name, surname or date of birth not agreeing, "
+        "or sex, place of birth or middle name conflicting), by what differs, as a share of the subjects' "
+        "bookings. FEBRL corrupts a duplicate by replacing a whole field with another value "
         "as often as by a typo; a booking with another given name and the same surname and date of birth is, to "
         "the hard rules, a twin.",
         "",
@@ -229,15 +230,22 @@ def _speed(speed: dict[str, Any]) -> list[str]:
     if len(scales) >= 2:
         first, last = scales[0], scales[-1]
         growth = last["detainers"] / first["detainers"]
-        # Mean decision time against mean candidates compared, through the smallest and largest scale.
-        per_candidate = (last["decision_us_mean"] - first["decision_us_mean"]) / max(
-            last["candidates_mean"] - first["candidates_mean"], 0.01
+        # On the CPU where measured (the wall clock also counts what else a shared machine ran).
+        p99, mean = (
+            ("decision_cpu_us_p99", "decision_cpu_us_mean")
+            if "decision_cpu_us_p99" in last
+            else (
+                "decision_us_p99",
+                "decision_us_mean",
+            )
         )
-        fixed = first["decision_us_mean"] - per_candidate * first["candidates_mean"]
+        # Mean decision time against mean candidates compared, through the smallest and largest scale.
+        per_candidate = (last[mean] - first[mean]) / max(last["candidates_mean"] - first["candidates_mean"], 0.01)
+        fixed = first[mean] - per_candidate * first["candidates_mean"]
         lines += [
             "",
-            f"Scaling: {growth:,.0f}× the detainers took p99 from {first['decision_us_p99']} µs to "
-            f"{last['decision_us_p99']} µs ({last['decision_us_p99'] / first['decision_us_p99']:.1f}×) and the "
+            f"Scaling: {growth:,.0f}× the detainers took p99 from {first[p99]} µs to "
+            f"{last[p99]} µs ({last[p99] / first[p99]:.1f}×) and the "
             f"index's memory from {first['rss_index_mb']} MB to {last['rss_index_mb']} MB "
             f"({last['rss_index_mb'] / max(first['rss_index_mb'], 0.1):.0f}×): memory grows linearly; decision "
             "time grows with the candidates per blocking key (people sharing a name code and a birth date), "
@@ -289,9 +297,11 @@ def render(results: dict[str, Any]) -> str:
     ]
     lines += ["", "Report half: " + "; ".join(sizes) + ".", ""]
     lines += [
-        "*Ceiling under the hard rules*: the share of subjects' bookings that share an identifier with their own "
-        "detainer or agree with it on given name, surname and date of birth (exactly or day/month swapped), with "
-        "no number conflicting — the most an automatic match may find, whatever the weights. *Found*: matched "
+        "*Ceiling under the hard rules*: the share of subjects' bookings the rules allow to match their own "
+        "detainer automatically: no number conflicting, and an equal identifier not contradicted (by sex, or by "
+        "both name and date of birth), or given name, surname and date of birth agreeing (the date exactly or "
+        "day/month swapped) with no conflict on sex, place of birth or middle name — the most an automatic match "
+        "may find, whatever the weights and thresholds. *Found*: matched "
         "automatically or sent to review. *FEBRL, records the API accepts*: without the records that lack a given "
         "name, a surname or a valid date of birth, which the API refuses (422): what the service would see of "
         "FEBRL, on which what is found and sent to review is judged. *Splink recall at precision ≥ 0.999*: the "
