@@ -7,8 +7,9 @@ and the facility and booking it concerns.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Protocol, Self
 
 from pydantic import (
     AfterValidator,
@@ -32,6 +33,7 @@ __all__ = [
     "ChargeSeverity",
     "CustodyEvent",
     "CustodyEventType",
+    "FactStamp",
     "Release",
     "ReleaseCancelled",
     "ReleaseReason",
@@ -39,6 +41,7 @@ __all__ = [
     "ReportedReleaseReason",
     "Transfer",
     "custody_event_adapter",
+    "fact_stamp",
 ]
 
 
@@ -174,3 +177,34 @@ CustodyEvent = Annotated[
 ]
 
 custody_event_adapter: TypeAdapter[CustodyEvent] = TypeAdapter(CustodyEvent)
+
+
+FactStamp = tuple[datetime, int, str]
+"""Where a fact of a booking stands among the others: when it happened at the facility, then a rank by event
+type, then the event id. Of two facts of one kind the later stamp wins (the earlier, for the end of a stay),
+so the order events arrive in never changes what a booking's events say."""
+
+_RANK_AT_THE_SAME_INSTANT = {
+    "booking": 0,
+    "booking_updated": 1,  # a correction at the same instant wins over the booking
+    "release_scheduled": 0,
+    "release_cancelled": 1,  # a cancellation at the same instant wins over the schedule
+    "release": 0,
+    "transfer": 0,
+}
+
+
+class _Fact(Protocol):
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def occurred_at(self) -> datetime: ...
+
+    @property
+    def event_id(self) -> str: ...
+
+
+def fact_stamp(event: _Fact) -> FactStamp:
+    """The stamp of a custody event (or of a fact ranked as one, such as a release inferred from a roster)."""
+    return (event.occurred_at, _RANK_AT_THE_SAME_INSTANT[event.type], event.event_id)
