@@ -235,6 +235,9 @@ def _problem(detail: ErrorDetails, document: Any, lines: dict[DataPath, int]) ->
     if detail["type"] == "missing":
         missing = named[-1]
         return PolicyProblem(line, _where(path, document), f"{missing} is missing{_missing_hint(str(missing))}")
+    if detail["type"] == "jurisdiction_repeated":  # told at the second policy, where the repeat is
+        second: DataPath = ("policies", int(detail.get("ctx", {})["second"]), "jurisdiction")
+        return PolicyProblem(lines.get(second, line), _where(second, document), reason)
     if detail["type"] == "extra_forbidden":
         unknown = named[-1]
         parent = path[:-1] if path and path[-1] == unknown else path

@@ -45,6 +45,7 @@ __all__ = [
     "apply_event",
 ]
 
+
 class SeenSchedule(BaseModel):
     """A release time the facility announced for this stay, and when it first became known."""
 
