@@ -18,6 +18,7 @@ from ingest.auth import ApiKeyEntry, Role, digest_of, new_api_key
 from releasewatch.api_client import ApiOption
 from releasewatch.file_import import ingest_command
 from releasewatch.ops import dlq_app, feeds_app, queue_command, roster_command
+from releasewatch.policy_commands import policy_app
 from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, free_port
 from releasewatch.settings import RunSettings
 from releasewatch.supervisor import ChildProcess, Supervisor
@@ -219,6 +220,7 @@ app.command("queue")(queue_command)
 app.command("roster")(roster_command)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(feeds_app, name="feeds")
+app.add_typer(policy_app, name="policy")
 
 
 _OPTION_OF_FIELD = {"name": "--name", "field_office": "--office", "facilities": "--facility"}
