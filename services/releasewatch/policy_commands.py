@@ -67,9 +67,9 @@ def check_command(file: PolicyFileArgument) -> None:
     out.print("\nA facility no policy covers shares everything.", markup=False)
 
 
-def _events(console: Console, feed: str, file_format: str | None, refused: list[tuple[int, str]]) -> Iterator[
-    tuple[int, CustodyEvent]
-]:  # fmt: skip
+def _events(
+    console: Console, feed: str, file_format: str | None, refused: list[tuple[int, str]]
+) -> Iterator[tuple[int, CustodyEvent]]:
     """The feed's events as intake reads them (an optional field it cannot read dropped, what was sent kept in
     ``as_sent``), each with its line; rows intake would refuse go to ``refused`` with the first reason."""
     chosen = format_for(feed, file_format)

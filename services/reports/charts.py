@@ -89,13 +89,19 @@ def facility_bars_svg(report: OutcomeReport) -> str:
         parts = (
             ("notice 48 h or more", ENOUGH_NOTICE, [r.notice_at_least_48h for r in ordered]),
             ("notice under 48 h", SHORT_NOTICE, [r.releases_with_notice - r.notice_at_least_48h for r in ordered]),
-            ("no notice: withheld by policy", NO_NOTICE_POLICY,
-             [sum(r.why_no_notice.withheld_by_policy.values()) for r in ordered]),
+            (
+                "no notice: withheld by policy",
+                NO_NOTICE_POLICY,
+                [sum(r.why_no_notice.withheld_by_policy.values()) for r in ordered],
+            ),
             ("no notice: feed silent", NO_NOTICE_SILENT, [r.why_no_notice.feed_silent for r in ordered]),
             ("no notice: roster inferred", NO_NOTICE_ROSTER, [r.why_no_notice.roster_inferred for r in ordered]),
-            ("no notice: no schedule reported", NO_NOTICE_UNREPORTED,
-             [r.why_no_notice.no_schedule_reported for r in ordered]),
-        )  # fmt: skip
+            (
+                "no notice: no schedule reported",
+                NO_NOTICE_UNREPORTED,
+                [r.why_no_notice.no_schedule_reported for r in ordered],
+            ),
+        )
         left = [0] * len(ordered)
         for label, colour, values in parts:
             axes.barh(oris, values, left=left, color=colour, label=label, edgecolor="white", linewidth=0.5)

@@ -152,9 +152,20 @@ def report_html(report: OutcomeReport) -> str:
         ("transferred", _number(total.transferred)),
         ("custody assumed", _number(total.custody_assumed)),
     ]
-    release_head = ["facility (ORI)", "detainers matched", "bookings matched", "releases", "with notice",
-                    "notice ≥ 48 h", "median notice (h)", "without notice", "transferred", "custody assumed",
-                    "possible matches confirmed", "rejected"]  # fmt: skip
+    release_head = [
+        "facility (ORI)",
+        "detainers matched",
+        "bookings matched",
+        "releases",
+        "with notice",
+        "notice ≥ 48 h",
+        "median notice (h)",
+        "without notice",
+        "transferred",
+        "custody assumed",
+        "possible matches confirmed",
+        "rejected",
+    ]
     no_notice_head = [
         "facility (ORI)",
         *(f"withheld by policy: {rule}" for rule in policy_rules),
@@ -163,8 +174,15 @@ def report_html(report: OutcomeReport) -> str:
         "no schedule reported",
     ]
     lift_head = ["facility (ORI)", *(reason.value.replace("_", " ") for reason in LiftReason)]
-    feed_head = ["facility (ORI)", "events rejected", "accepted late", "roster discrepancies", "hours silent",
-                 "surges held", *(f"withheld: {rule}" for rule in withheld_rules)]  # fmt: skip
+    feed_head = [
+        "facility (ORI)",
+        "events rejected",
+        "accepted late",
+        "roster discrepancies",
+        "hours silent",
+        "surges held",
+        *(f"withheld: {rule}" for rule in withheld_rules),
+    ]
     unattributed = ""
     if report.unattributed_detainers_lifted:
         listed = ", ".join(

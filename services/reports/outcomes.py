@@ -126,14 +126,11 @@ def outcome_report(records: ReportRecords, scope: Scope, *, generated_at: dateti
     covered = _in_scope(scope)
     office = scope.field_office
     alerts = [a for a in records.alerts if not a.discarded and (office is None or a.field_office == office)]
-    detainers = {
-        d.detainer_ref: d for d in records.detainers if office is None or d.field_office == office
-    }  # fmt: skip
+    detainers = {d.detainer_ref: d for d in records.detainers if office is None or d.field_office == office}
     wrong = _not_the_person(alerts)
     matches = [
-        a for a in alerts
-        if a.kind in _MATCH_KINDS and (a.detainer_ref, a.facility_ori, a.booking_number) not in wrong
-    ]  # fmt: skip
+        a for a in alerts if a.kind in _MATCH_KINDS and (a.detainer_ref, a.facility_ori, a.booking_number) not in wrong
+    ]
     whereabouts = _Whereabouts(matches, detainers)
     located = _located(alerts, detainers, whereabouts, period)
 
@@ -247,9 +244,8 @@ def _figures(
         else:
             other["no_schedule_reported"] += 1
     reviewed = [
-        a for a in alerts
-        if a.kind is AlertKind.POSSIBLE_MATCH and here(a.facility_ori) and period.holds(a.reviewed_at)
-    ]  # fmt: skip
+        a for a in alerts if a.kind is AlertKind.POSSIBLE_MATCH and here(a.facility_ori) and period.holds(a.reviewed_at)
+    ]
     lifts = Counter(item.what for item in located if here(item.facility_ori) and item.what in _LIFT_REASONS)
     custody_assumed = {
         item.detainer_ref
