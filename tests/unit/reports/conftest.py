@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
 from bench.outcome_month import MONTH_END, MONTH_START, SyntheticMonth, synthetic_month
+
 from reports import OutcomeReport, Scope, outcome_report
 
 GENERATED_AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

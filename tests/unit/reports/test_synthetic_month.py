@@ -7,8 +7,8 @@ its figures from the records the stories leave. Each facility's row and the tota
 from __future__ import annotations
 
 import pytest
-
 from bench.outcome_month import FACILITIES, SyntheticMonth, Truth
+
 from reports import OutcomeReport, Outcomes
 
 
