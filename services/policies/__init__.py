@@ -11,6 +11,7 @@ from policies.detainers import DetainerTerms, judge_detainer
 from policies.disclosure import BookingDisclosure, Disclosure, disclose, judge_inferred_release, share_verdict
 from policies.dry_run import DryRun, JudgedEvent, dry_run
 from policies.identity import StrippedPerson, strip_person
+from policies.in_force import PoliciesInForce, PolicyChange
 from policies.loading import LoadedPolicies, PolicyFileError, PolicyProblem, load_policy_file, read_policy_text
 from policies.selection import PolicyBook
 from policies.verdicts import NO_POLICY, Verdict
@@ -26,7 +27,9 @@ __all__ = [
     "Judged",
     "JudgedEvent",
     "LoadedPolicies",
+    "PoliciesInForce",
     "PolicyBook",
+    "PolicyChange",
     "PolicyFileError",
     "PolicyProblem",
     "StrippedPerson",

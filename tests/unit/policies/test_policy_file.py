@@ -10,7 +10,15 @@ import pytest
 from contracts import DetainerForm
 from contracts.detainers import JudicialWarrant
 from contracts.policies import IdentityField, PolicyFile
-from policies import PolicyBook, PolicyFileError, explain_policy, judge_detainer, load_policy_file, read_policy_text
+from policies import (
+    PoliciesInForce,
+    PolicyBook,
+    PolicyFileError,
+    explain_policy,
+    judge_detainer,
+    load_policy_file,
+    read_policy_text,
+)
 from tests.unit.policies.builders import ALL_SHARED, SERIOUS_FELONIES, book, one_policy, policy
 
 
@@ -342,3 +350,47 @@ class TestDetainerTerms:
     def test_without_a_policy_or_with_no_detainer_terms_every_detainer_is_answered(self) -> None:
         assert judge_detainer(None, self.Terms(DetainerForm.OTHER)).shared
         assert judge_detainer(one_policy(ALL_SHARED), self.Terms(DetainerForm.OTHER)).shared
+
+
+class TestPoliciesInForce:
+    def test_a_service_loads_the_file_at_start_and_a_reload_tells_the_change_with_both_digests(
+        self, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "policies.yaml"
+        path.write_text(SERIOUS_FELONIES)
+        in_force = PoliciesInForce(path)
+
+        first = in_force.load()
+        unchanged = in_force.load()
+        path.write_text(SERIOUS_FELONIES.replace("transfer: true", "transfer: false"))
+        second = in_force.load()
+
+        assert first is not None
+        assert (first.previous_digest, first.policies) == (None, 1)
+        assert unchanged is None
+        assert second is not None
+        assert second.previous_digest == first.digest
+        assert second.digest == in_force.digest != first.digest
+        county = in_force.book.policy_for("CA0194200")
+        assert county is not None
+        assert county.share.transfer.always is False
+
+    def test_a_bad_file_on_reload_is_refused_and_the_policies_in_force_stay(self, tmp_path: Path) -> None:
+        path = tmp_path / "policies.yaml"
+        path.write_text(SERIOUS_FELONIES)
+        in_force = PoliciesInForce(path)
+        in_force.load()
+        digest = in_force.digest
+        path.write_text("policies:\n  - jurisdiction: CA0194200\n")
+
+        with pytest.raises(PolicyFileError):
+            in_force.load()
+
+        assert in_force.digest == digest
+        assert in_force.book.policy_for("CA0194200") is not None
+
+    def test_without_a_file_every_facility_shares_everything(self) -> None:
+        in_force = PoliciesInForce(None)
+
+        assert in_force.load() is None
+        assert in_force.book.policy_for("CA0194200") is None
