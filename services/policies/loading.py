@@ -111,7 +111,7 @@ class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
         self.lines: dict[DataPath, int] = {}
-        self.problems: list[PolicyProblem] = []
+        self.problems: list[tuple[int, DataPath, str]] = []  # line, where, why: told once the document is read
         self._nodes = 0
         self._bools = yaml.SafeLoader("")  # only its scalar constructors are used
 
@@ -138,15 +138,13 @@ class _Reader:
         mapping: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                self.problems.append(PolicyProblem(_line(key_node), _where(path), "a key must be a plain word"))
+                self.problems.append((_line(key_node), path, "a key must be a plain word"))
                 continue
             key = str(key_node.value)
             child = (*path, key)
             if key in mapping:
                 first = self.lines.get(child)
-                self.problems.append(
-                    PolicyProblem(_line(key_node), _where(child), f"is given twice (first on line {first})")
-                )
+                self.problems.append((_line(key_node), child, f"is given twice (first on line {first})"))
                 continue
             self.lines[child] = _line(key_node)  # a problem with the value points at its key's line
             mapping[key] = self.value(value_node, child, inside)
@@ -175,7 +173,8 @@ def _read_yaml(text: str, source: str) -> tuple[Any, dict[DataPath, int], list[P
         return None, {}, []
     reader = _Reader(source)
     document = reader.value(documents[0], (), frozenset())
-    return document, reader.lines, reader.problems
+    problems = [PolicyProblem(line, _where(path, document), why) for line, path, why in reader.problems]
+    return document, reader.lines, problems
 
 
 # --- pydantic's errors, told by line ------------------------------------------------------------------------------

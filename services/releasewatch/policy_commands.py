@@ -8,6 +8,7 @@ facility; fields by name.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -99,6 +100,15 @@ def _events(
             raise typer.Exit(EXIT_REFUSED) from None
 
 
+def _counts_table(title: str, what: str, counts: Counter[str]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(what)
+    table.add_column("events", justify="right")
+    for name, count in sorted(counts.items()):
+        table.add_row(Text(name), str(count))
+    return table
+
+
 def _print_tally(out: Console, tally: DryRun, refused: list[tuple[int, str]], *, details: bool) -> None:
     out.print(f"events read: {tally.events + len(refused)}", markup=False)
     if refused:
@@ -114,19 +124,9 @@ def _print_tally(out: Console, tally: DryRun, refused: list[tuple[int, str]], *,
     if tally.bookings_still_held:
         out.print(f"  bookings whose identity was never published: {tally.bookings_still_held}", markup=False)
     if tally.withheld:
-        table = Table(title="withheld, by rule", title_justify="left")
-        table.add_column("rule")
-        table.add_column("events", justify="right")
-        for rule, count in sorted(tally.withheld.items()):
-            table.add_row(Text(rule), str(count))
-        out.print(table)
+        out.print(_counts_table("withheld, by rule", "rule", tally.withheld))
     if tally.stripped:
-        table = Table(title="stripped from the people published (kept nowhere)", title_justify="left")
-        table.add_column("field")
-        table.add_column("events", justify="right")
-        for field, count in sorted(tally.stripped.items()):
-            table.add_row(Text(field), str(count))
-        out.print(table)
+        out.print(_counts_table("stripped from the people published (kept nowhere)", "field", tally.stripped))
     if details:
         _print_details(out, tally, refused)
 

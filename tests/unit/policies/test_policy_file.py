@@ -181,7 +181,7 @@ def test_numbers_stay_as_written_so_an_ncic_code_with_a_leading_zero_is_that_cod
                 share: {booking: true, release_scheduled: true, release: true, transfer: true}
                 share: {booking: false, release_scheduled: true, release: true, transfer: true}
             """,
-            "line 6: policies[0].share: is given twice (first on line 5)",
+            "line 6: policies[0] (CA0194200).share: is given twice (first on line 5)",
         ),
         (
             """
