@@ -84,18 +84,16 @@ class BookingDisclosure(BaseModel):
 @dataclass(frozen=True, slots=True)
 class Disclosure:
     """What to do with one event: the verdict, the events to publish now (in order, each with ``mark``), the
-    fields stripped from this event's person, and the booking's record to keep (None: nothing to keep)."""
+    fields stripped from this event's person, the booking's record to keep (None: nothing to keep), and whether
+    the event is ``held``: withheld for now, kept (stripped) to be published with a later event the policy
+    shares."""
 
     verdict: Verdict
     publish: tuple[CustodyEvent, ...]
     mark: PolicyMark | None
     stripped: tuple[str, ...]
     state: BookingDisclosure | None
-
-    @property
-    def held(self) -> bool:
-        """Withheld for now, kept to be published with a later event the policy shares."""
-        return self.state is not None and not self.verdict.shared and bool(self.state.held)
+    held: bool = False
 
 
 def _later(stamp: FactStamp, current: FactStamp | None) -> bool:
@@ -174,12 +172,14 @@ def _withheld(
     event: CustodyEvent,
     verdict: Verdict,
     stripped: tuple[str, ...],
+    *,
+    held: bool = False,
 ) -> Disclosure:
     assert verdict.rule is not None
     fact = WithheldFact(event_type=event.type, rule=verdict.rule.rule)
     if fact not in state.withheld:
         state = state.model_copy(update={"withheld": (*state.withheld, fact)})
-    return Disclosure(verdict, (), None, stripped, state)
+    return Disclosure(verdict, (), None, stripped, state, held)
 
 
 def _published(
@@ -235,14 +235,11 @@ def _identity_event(
     if state.identity_published and not verdict.by_never_share:
         reason = "a correction of a booking whose identity was shared with an earlier event is shared with it"
         return _published(policy, state, (event,), Verdict(True, verdict.rule, reason), stripped)
-    if not state.identity_published:
-        state = state.model_copy(update={"held": (*state.held, event)})
-        verdict = Verdict(
-            False,
-            verdict.rule,
-            f"{verdict.reason}; the booking is held, to be published only with a later event this policy shares",
-        )
-    return _withheld(policy, state, event, verdict, stripped)
+    if state.identity_published:
+        return _withheld(policy, state, event, verdict, stripped)
+    state = state.model_copy(update={"held": (*state.held, event)})
+    reason = f"{verdict.reason}; the booking is held, to be published only with a later event this policy shares"
+    return _withheld(policy, state, event, Verdict(False, verdict.rule, reason), stripped, held=True)
 
 
 def _cancellation(policy: JurisdictionPolicy, state: BookingDisclosure, event: ReleaseCancelled) -> Disclosure:
@@ -259,4 +256,4 @@ def _cancellation(policy: JurisdictionPolicy, state: BookingDisclosure, event: R
         "a release cancellation is shared only when it cancels a release schedule that was shared, and no earlier "
         "schedule of this booking was; it is held, to be published if one is"
     )
-    return _withheld(policy, state, event, Verdict(False, rule, reason), ())
+    return _withheld(policy, state, event, Verdict(False, rule, reason), (), held=True)

@@ -74,6 +74,7 @@ def test_a_booking_whose_later_events_are_all_withheld_is_never_published() -> N
     )
 
     assert published(outcomes) == []
+    assert [o.held for o in outcomes] == [True, False, True, False]  # the booking, and a cancellation waiting
     assert [o.verdict.rule.rule for o in outcomes if o.verdict.rule] == [
         "CA0194200 share.booking",
         "CA0194200 share.release_scheduled",
