@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from bench import end_to_end, ingest_publish, notifier_process
+from bench import end_to_end, faststream_naive, ingest_publish, notifier_process
 from bench.plot import plot_latency
 
 
@@ -26,6 +26,14 @@ async def test_every_benchmark_runs_and_reports_a_ratio(redis_url: str, monkeypa
 
     assert len(comparisons) == 4
     assert all(comparison.ours > 0 and comparison.baseline > 0 for comparison in comparisons)
+
+
+async def test_the_naive_faststream_subscriber_takes_every_event(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(faststream_naive, "EVENTS", 50)
+
+    assert await faststream_naive.naive_subscriber_rate(redis_url) > 0
 
 
 async def test_the_end_to_end_benchmark_runs_the_real_processes_and_counts_every_alert(
