@@ -256,7 +256,8 @@ async def test_a_release_reason_error_lists_only_the_reasons_a_source_may_send(a
     (error,) = problem["errors"]
     assert error["pointer"] == "#/release_reason"
     assert error["detail"] == (
-        "must be one of: bail_posted, own_recognizance, sentence_complete, court_order, charges_dropped, transfer, other"
+        "must be one of: bail_posted, own_recognizance, sentence_complete, court_order, charges_dropped, "
+        "transfer, other"
     )
 
 
