@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal, Protocol, Self
+from typing import Annotated, Any, Literal, Protocol, Self
 
 from pydantic import (
-    AfterValidator,
+    BeforeValidator,
     Field,
     TypeAdapter,
     ValidationInfo,
@@ -64,22 +64,27 @@ class ReleaseReason(StrEnum):
     INFERRED_FROM_ROSTER = "inferred_from_roster"
 
 
-def _reported_by_a_source(reason: ReleaseReason) -> ReleaseReason:
-    if reason is ReleaseReason.INFERRED_FROM_ROSTER:
+_REPORTABLE = tuple(reason.value for reason in ReleaseReason if reason is not ReleaseReason.INFERRED_FROM_ROSTER)
+
+
+def _reported_by_a_source(value: Any) -> Any:
+    """Before the enum is read: the reserved reason refused with why, and an unknown one with the reasons a
+    source may send (pydantic's own message would list the reserved one among them)."""
+    if value == ReleaseReason.INFERRED_FROM_ROSTER.value:
         raise PydanticCustomError(
             "release_reason_reserved",
             "inferred_from_roster is reserved for releases releasewatch infers from a roster; send the actual reason "
             "(other, if none fits)",
         )
-    return reason
+    if isinstance(value, str) and value not in _REPORTABLE:
+        raise PydanticCustomError("release_reason", "must be one of: " + ", ".join(_REPORTABLE))
+    return value
 
 
 ReportedReleaseReason = Annotated[
     ReleaseReason,
-    AfterValidator(_reported_by_a_source),
-    WithJsonSchema(
-        {"type": "string", "enum": [r.value for r in ReleaseReason if r is not ReleaseReason.INFERRED_FROM_ROSTER]}
-    ),
+    BeforeValidator(_reported_by_a_source),
+    WithJsonSchema({"type": "string", "enum": list(_REPORTABLE)}),
 ]
 """A release reason as a source reports it: any but the one releasewatch reserves for its inferences."""
 
