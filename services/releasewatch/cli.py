@@ -179,7 +179,9 @@ def demo(
     """Lodge sample detainers and play a short synthetic jail feed, then show the alerts."""
     from releasewatch.demo import play_demo  # httpx and the generator only when needed
 
-    raise typer.Exit(play_demo(api, seed=seed, pause=pause, console=Console(), api_key=api_key))
+    # Piped or redirected, there is no screen to fit: don't squeeze the table into 80 columns.
+    output = Console() if sys.stdout.isatty() else Console(width=160)
+    raise typer.Exit(play_demo(api, seed=seed, pause=pause, console=output, api_key=api_key))
 
 
 @app.command("api-key")
