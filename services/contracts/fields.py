@@ -17,6 +17,12 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, Stri
 from pydantic_core import PydanticCustomError
 
 from contracts.codes import ISO_3166_1_ALPHA_2, US_STATE_CODES
+from contracts.identifiers import (
+    canonical_a_number,
+    canonical_code,
+    canonical_fbi_number,
+    canonical_state_id_number,
+)
 
 __all__ = [
     "ANumber",
@@ -112,7 +118,8 @@ StateCode = Annotated[
     Strict(),
     StringConstraints(min_length=2, max_length=2),
     AfterValidator(_check_state_code),
-    _schema("^[A-Z]{2}$", ["CA"]),
+    BeforeValidator(canonical_code),
+    _schema("^[A-Za-z]{2}$", ["CA"], description="A USPS state or territory code (read in upper case)."),
 ]
 
 _ORI = r"[A-Z]{2}[A-Z0-9]{7}"
@@ -129,12 +136,14 @@ def _check_ori(value: str) -> str:
     return value
 
 
+# The schema names the state codes, so the document says what the validator checks.
+_ORI_WITH_A_STATE = "(" + "|".join(sorted(US_STATE_CODES)) + ")[A-Z0-9]{7}"
 Ori = Annotated[
     str,
     Strict(),
     StringConstraints(min_length=9, max_length=9),
     AfterValidator(_check_ori),
-    _schema(f"^{_ORI}$", ["CA0194200"]),
+    _schema(f"^{_ORI_WITH_A_STATE}$", ["CA0194200"]),
 ]
 
 
@@ -149,7 +158,8 @@ CountryCode = Annotated[
     Strict(),
     StringConstraints(min_length=2, max_length=2),
     AfterValidator(_check_country),
-    _schema("^[A-Z]{2}$", ["MX"]),
+    BeforeValidator(canonical_code),
+    _schema("^[A-Za-z]{2}$", ["MX"], description="ISO 3166-1 alpha-2 (read in upper case)."),
 ]
 
 _FIELD_OFFICE = r"[A-Z]{3}"
@@ -164,35 +174,44 @@ FieldOffice = Annotated[
 
 # --- person identifiers ---------------------------------------------------------
 
-_A_NUMBER = r"A[0-9]{8,9}"
+# Identifiers are read as feeds write them (contracts.identifiers) into one canonical form: the
+# before-validators run first, and the rule then checks what they made of the value.
+
+_A_NUMBER = r"A[0-9]{9}"
 ANumber = Annotated[
     str,
     Strict(),
-    StringConstraints(min_length=9, max_length=10),
-    _pattern_rule(_A_NUMBER, "a_number_format", "must be an A-number: A followed by 8 or 9 digits, e.g. A012345678"),
-    _schema(f"^{_A_NUMBER}$", ["A012345678"]),
+    _pattern_rule(_A_NUMBER, "a_number_format", "must be an A-number: A and 7 to 9 digits, e.g. A012345678"),
+    BeforeValidator(canonical_a_number),
+    _schema(
+        examples=["A012345678"],
+        description="Canonical form A and 9 digits (zero-padded); also read: 201555123, A-201-555-123, "
+        "A# 201 555 123, a201555123, and as a JSON number.",
+    ),
 ]
 
 _FBI_NUMBER = r"[0-9A-Z]{1,9}"
 FbiNumber = Annotated[
     str,
     Strict(),
-    StringConstraints(min_length=1, max_length=9),
-    _pattern_rule(_FBI_NUMBER, "fbi_number_format", "must be 1-9 upper-case letters or digits, e.g. 123456AB9"),
-    _schema(f"^{_FBI_NUMBER}$", ["123456AB9"]),
+    _pattern_rule(_FBI_NUMBER, "fbi_number_format", "must be 1-9 letters or digits, e.g. 123456AB9"),
+    BeforeValidator(canonical_fbi_number),
+    _schema(
+        examples=["123456AB9"],
+        description="Canonical form 1-9 upper-case letters or digits; spaces, hyphens and dots are dropped.",
+    ),
 ]
 
-_STATE_ID_NUMBER = r"[0-9A-Z][0-9A-Z\-]{0,19}"
+_STATE_ID_NUMBER = r"[0-9A-Z]{1,20}"
 StateIdNumber = Annotated[
     str,
     Strict(),
-    StringConstraints(min_length=1, max_length=20),
-    _pattern_rule(
-        _STATE_ID_NUMBER,
-        "state_id_format",
-        "must be 1-20 upper-case letters, digits or hyphens (starting with a letter or digit)",
+    _pattern_rule(_STATE_ID_NUMBER, "state_id_format", "must be 1-20 letters or digits, e.g. A1234567"),
+    BeforeValidator(canonical_state_id_number),
+    _schema(
+        examples=["A1234567"],
+        description="Canonical form 1-20 upper-case letters or digits; spaces, hyphens and dots are dropped.",
     ),
-    _schema(f"^{_STATE_ID_NUMBER}$", ["A1234567"]),
 ]
 
 _NCIC_CODE = r"[0-9]{4}"
@@ -214,15 +233,22 @@ def _check_person_name(value: str) -> str:
     """Letters of any script, combining marks, and the punctuation names carry."""
     if value != value.strip() or "  " in value:
         raise PydanticCustomError("name_spacing", "must not have leading, trailing or doubled spaces")
+    after_a_letter = False  # the character before is a letter, or a mark on one
     for char in value:
-        if char.isalpha() or char in _NAME_PUNCTUATION:
-            continue
-        if unicodedata.category(char).startswith("M"):
-            continue
-        raise PydanticCustomError(
-            "name_characters",
-            "may contain only letters, spaces, hyphens, apostrophes and periods",
-        )
+        if char.isalpha():
+            after_a_letter = True
+        elif char in _NAME_PUNCTUATION:
+            after_a_letter = False
+        elif unicodedata.category(char).startswith("M"):
+            # A combining mark (an accent, a vowel sign) belongs to the letter before it: alone, after a
+            # space or a hyphen, it writes no letter at all.
+            if not after_a_letter:
+                raise PydanticCustomError("name_marks", "must have a letter before each accent or combining mark")
+        else:
+            raise PydanticCustomError(
+                "name_characters",
+                "may contain only letters, spaces, hyphens, apostrophes and periods",
+            )
     if not value[0].isalpha():
         raise PydanticCustomError("name_characters", "must start with a letter")
     return value

@@ -14,10 +14,13 @@ tag                       what lives there, and why together
                           the detainer changelog: a lodge or a lift updates them
                           and publishes the change atomically.
 ``{alerts}``              alert records, their indexes, the stories they belong
-                          to, the alert stream and the review stream: an alert is
-                          created once, indexed (in its story too) and published
-                          atomically; a review updates the alert, moves
-                          it between listings and publishes itself atomically.
+                          to, the alert stream and the review stream, the
+                          reminders and escalations: an alert is created once,
+                          indexed (in its story too) and published atomically;
+                          a review, an acknowledgement, a resolution or a release
+                          time that stopped standing updates the alert, moves it
+                          between listings, withdraws its jobs and publishes
+                          itself atomically.
 ``{dead-letters}``        the dead-letter stream and what operators did with each.
 ``{audit}``               the audit trail.
 per booking               one key per booking (its own slot; the cluster spreads
@@ -82,12 +85,22 @@ class RedisNames:
         """Stream of accepted custody events (field ``__data__``: the event JSON)."""
         return f"{self.prefix}:{{custody}}:events"
 
-    def custody_receipt(self, event_id: str) -> str:
-        """Hash: the digest of the accepted body and the answer given for ``event_id``."""
+    def custody_receipt(self, facility_ori: str, event_id: str) -> str:
+        """Hash: the digest of the accepted body and the answer given for the facility's ``event_id``
+        (an event id is unique within its facility: two facilities' equal ids are two events). The ``/``
+        cannot occur in an id, so no receipt of the former layout (``legacy_custody_receipt``) shares it."""
+        return f"{self.prefix}:{{custody}}:receipt:{facility_ori}/{event_id}"
+
+    def roster_receipt(self, facility_ori: str, roster_id: str) -> str:
+        """Hash: the digest of the accepted roster and the answer given for the facility's ``roster_id``."""
+        return f"{self.prefix}:{{custody}}:roster-receipt:{facility_ori}/{roster_id}"
+
+    def legacy_custody_receipt(self, event_id: str) -> str:
+        """Hash: a receipt written when event ids were global (read only, until its time-to-live ends)."""
         return f"{self.prefix}:{{custody}}:receipt:{event_id}"
 
-    def roster_receipt(self, roster_id: str) -> str:
-        """Hash: the digest of the accepted roster and the answer given for ``roster_id``."""
+    def legacy_roster_receipt(self, roster_id: str) -> str:
+        """Hash: a roster receipt written when roster ids were global (read only, until it expires)."""
         return f"{self.prefix}:{{custody}}:roster-receipt:{roster_id}"
 
     # --- detainers: {detainers} -------------------------------------------------
@@ -103,17 +116,22 @@ class RedisNames:
         so a reader sees a gap (entries trimmed before it read them) as a jump in ``seq``."""
         return f"{self.prefix}:{{detainers}}:changes:count"
 
-    def detainer(self, detainer_id: str) -> str:
-        """String: the detainer's JSON."""
-        return f"{self.prefix}:{{detainers}}:detainer:{detainer_id}"
+    def detainer(self, detainer_ref: str) -> str:
+        """String: the detainer's JSON, under its reference (``contracts.detainers.detainer_ref_for``)."""
+        return f"{self.prefix}:{{detainers}}:detainer:{detainer_ref}"
+
+    def detainer_offices(self, detainer_id: str) -> str:
+        """Set of the offices that lodged a detainer under ``detainer_id`` (since ids are the office's own):
+        how an operator's bare id finds its detainer, or learns it must name the office."""
+        return f"{self.prefix}:{{detainers}}:offices-of:{detainer_id}"
 
     @property
     def active_detainers(self) -> str:
-        """Set of the ids of active detainers."""
+        """Set of the references of active detainers."""
         return f"{self.prefix}:{{detainers}}:active"
 
     def detainer_listing(self, *, field_office: str | None = None, status: str | None = None) -> str:
-        """Sorted set of detainer ids by the time lodged (ms), narrowed by office and/or status."""
+        """Sorted set of detainer references by the time lodged (ms), narrowed by office and/or status."""
         return self._listing("detainers", field_office, status)
 
     # --- custody state: one slot per booking ----------------------------------
@@ -167,6 +185,11 @@ class RedisNames:
         """Sorted set of alert ids by the time raised (ms), narrowed by office and/or status."""
         return self._listing("alerts", field_office, status)
 
+    def release_listing(self, *, release_status: str, field_office: str | None = None) -> str:
+        """Sorted set of the ids of release_scheduled alerts whose release time stands as ``release_status``
+        (scheduled, rescheduled, cancelled, released, passed) by the time raised (ms), narrowed by office."""
+        return self._listing("alerts", field_office, None) + f":release:{release_status}"
+
     def story(self, story_id: str) -> str:
         """Sorted set of the ids of one story's alerts (every alert of one detainer) by the time raised (ms)."""
         return f"{self.prefix}:{{alerts}}:story:{story_id}"
@@ -178,8 +201,10 @@ class RedisNames:
 
     @property
     def alerts_raised(self) -> str:
-        """Stream of what happens to alerts for channels to deliver: ``alert_raised`` (one per alert),
-        ``alert_reminded`` and ``alert_escalated`` (one per reminder and escalation level)."""
+        """Stream of what happens to alerts: for every channel ``alert_raised`` (one per alert),
+        ``alert_reminded`` and ``alert_escalated`` (one per reminder and escalation level) and ``alert_updated``
+        (a release schedule closed); for the live feed alone ``alert_acknowledged``, ``alert_resolved`` and
+        ``alert_reviewed`` (a person's step)."""
         return f"{self.prefix}:{{alerts}}:raised"
 
     @property

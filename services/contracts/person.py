@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, JsonValue
 
 from contracts.base import WireModel
 from contracts.fields import ANumber, CountryCode, DateOfBirth, FbiNumber, PersonName, StateCode, StateIdNumber
+from contracts.identifiers import is_placeholder, none_for_placeholder
 
 __all__ = ["Alias", "Person", "Sex", "StateId"]
 
@@ -17,6 +19,17 @@ class Sex(StrEnum):
     FEMALE = "F"
     OTHER = "X"
     UNKNOWN = "U"
+
+
+def _none_for_a_placeholder_number(value: Any) -> Any:
+    """A state id whose number is a placeholder (``UNKNOWN``, ``00000000``) is no state id."""
+    return None if isinstance(value, dict) and is_placeholder(value.get("number")) else value
+
+
+# Optional fields a feed fills with a placeholder for "none" read as absent.
+OptionalIdentifier = BeforeValidator(none_for_placeholder("identifier"))
+OptionalName = BeforeValidator(none_for_placeholder("name"))
+OptionalCountry = BeforeValidator(none_for_placeholder("country"))
 
 
 class StateId(WireModel):
@@ -31,18 +44,31 @@ class Alias(WireModel):
 
     last_name: PersonName
     first_name: PersonName
-    middle_name: PersonName | None = None
+    middle_name: Annotated[PersonName | None, OptionalName] = None
     date_of_birth: DateOfBirth | None = None
 
 
 class Person(WireModel):
     last_name: PersonName = Field(description="One or more surnames, e.g. GARCIA LOPEZ.")
     first_name: PersonName
-    middle_name: PersonName | None = None
+    middle_name: Annotated[PersonName | None, OptionalName] = None
     date_of_birth: DateOfBirth
     sex: Sex
-    place_of_birth: CountryCode | None = Field(default=None, description="ISO 3166-1 alpha-2.")
+    place_of_birth: Annotated[CountryCode | None, OptionalCountry] = Field(
+        default=None, description="ISO 3166-1 alpha-2."
+    )
     aliases: tuple[Alias, ...] = Field(default=(), max_length=20)
-    fbi_number: FbiNumber | None = None
-    state_id: StateId | None = None
-    a_number: ANumber | None = Field(default=None, description="A followed by 8 or 9 digits.")
+    fbi_number: Annotated[FbiNumber | None, OptionalIdentifier] = None
+    state_id: Annotated[StateId | None, BeforeValidator(_none_for_a_placeholder_number)] = None
+    a_number: Annotated[ANumber | None, OptionalIdentifier] = Field(
+        default=None, description="A and 9 digits; the common written forms are read into it."
+    )
+    as_sent: dict[str, JsonValue] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,  # absent unless intake rewrote something
+        description="Set by releasewatch, never by the sender: what was sent for each optional field intake "
+        "rewrote (a written form read into the canonical one) or dropped (a placeholder, or a value it could "
+        "not read), by JSON pointer within the person. Kept for the record; never matched on.",
+        json_schema_extra={"readOnly": True},
+        examples=[{"/a_number": "A-201-555-123"}],
+    )

@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+import sys
+
 import uvicorn
 
 from ingest.app import create_app
+from ingest.auth import ApiKeys
 from ingest.server import IngestServer
 from ingest.settings import IngestSettings
 from runtime import configure_logging
+
+_MAKE_A_KEY = (
+    "make one with `releasewatch api-key --name NAME --role operator` (in a container: `docker compose run --rm "
+    "--no-deps ingest releasewatch api-key ...`) and put the entry it prints in RW_API_KEYS or RW_API_KEYS_FILE"
+)
+
+
+def _refusal_to_start(settings: IngestSettings) -> str | None:
+    """Why this API would refuse every call, said before it starts rather than after."""
+    try:
+        keys = ApiKeys.configured(auth=settings.auth, api_keys=settings.api_keys, api_keys_file=settings.api_keys_file)
+    except (ValueError, OSError) as error:  # not JSON, not key entries (a ValueError too), no such file
+        return f"the API keys cannot be read ({type(error).__name__}): check RW_API_KEYS and RW_API_KEYS_FILE"
+    if keys.required and len(keys) == 0:
+        return f"RW_AUTH=required but no API key is configured, so every call would be refused: {_MAKE_A_KEY}"
+    return None
 
 
 def main() -> None:
     settings = IngestSettings()
     configure_logging(settings.log_level, settings.log_format, service="ingest")
+    refusal = _refusal_to_start(settings)
+    if refusal is not None:
+        sys.exit(f"ingest will not start: {refusal}")
     app = create_app(settings)
     config = uvicorn.Config(
         app,

@@ -21,6 +21,7 @@ from ingest.custody.publisher import CustodyEventPublisher
 from ingest.custody.routes import router as custody_router
 from ingest.detainers.repository import DetainerRepository
 from ingest.detainers.routes import router as detainers_router
+from ingest.documentation import router as documentation_router
 from ingest.health import router as health_router
 from ingest.live.feed import AlertFeed
 from ingest.live.routes import router as live_router
@@ -64,7 +65,9 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         )
         app.state.settings = settings
         app.state.redis = redis
-        app.state.publisher = CustodyEventPublisher(redis, names, receipt_ttl_seconds=settings.receipt_ttl_seconds)
+        app.state.publisher = CustodyEventPublisher(
+            redis, names, receipt_ttl_seconds=settings.receipt_ttl_seconds, max_backlog=settings.max_backlog
+        )
         app.state.backlog = BacklogGauge(
             redis, names, limit=settings.max_backlog, refresh_seconds=settings.backlog_refresh_seconds
         )
@@ -116,7 +119,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
 
     # The live feed before the alerts: `/v1/alerts/live` is not an alert id.
     routers = (custody_router, detainers_router, live_router, alerts_router, stories_router, ops_router)
-    for router in (*routers, health_router, offices_router):
+    for router in (*routers, health_router, documentation_router, offices_router):
         app.include_router(router)
     install_openapi(app)
     return app

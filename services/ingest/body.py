@@ -3,10 +3,14 @@
 Routes read the raw body and validate it with pydantic in JSON mode, so
 strictness is the contract's (a JSON number is never a string, a time
 without an offset is refused) rather than whatever a lax parse allows.
+A document is also parsed once for what pydantic's parser lets through:
+an object with a key twice (which value was meant?) is refused, with a
+pointer to the repeated key.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -14,9 +18,17 @@ from fastapi import Request
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_json
 
-from ingest.problems import FieldError, Problem, field_errors_from_validation
+from ingest.problems import FieldError, Problem, field_errors_from_validation, json_pointer
 
-__all__ = ["BodyItem", "media_type_of", "read_body", "split_batch", "validate_json_body"]
+__all__ = [
+    "BodyItem",
+    "malformed_json",
+    "media_type_of",
+    "parse_json_document",
+    "read_body",
+    "split_batch",
+    "validate_json_body",
+]
 
 T = TypeVar("T")
 
@@ -31,8 +43,13 @@ def media_type_of(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-async def read_body(request: Request, *, limit: int, accept: frozenset[str] = JSON_TYPES) -> bytes:
-    """The body as bytes, refused early when over ``limit`` bytes or of another media type."""
+async def read_body(
+    request: Request, *, limit: int, accept: frozenset[str] = JSON_TYPES, whole_utf8: bool = True
+) -> bytes:
+    """The body as bytes, refused early when over ``limit`` bytes or of another media type.
+
+    ``whole_utf8=False`` leaves the UTF-8 check to the caller: NDJSON is read line by line, and one
+    line that is not UTF-8 refuses only itself."""
     media_type = media_type_of(request)
     if media_type not in accept:
         raise Problem(
@@ -50,30 +67,103 @@ async def read_body(request: Request, *, limit: int, accept: frozenset[str] = JS
             raise Problem("body-too-large", f"The body exceeds this endpoint's limit of {limit} bytes.")
         chunks.append(chunk)
     body = b"".join(chunks).removeprefix(_UTF8_BOM)  # RFC 8259 lets a parser ignore it; Windows tools add it
-    _require_utf8(body)
+    if whole_utf8:
+        _text(body, what="The body")
     return body
 
 
-def _require_utf8(body: bytes) -> None:
+def _text(raw: bytes, *, what: str) -> str:
     try:
-        body.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise Problem("malformed-body", f"The body is not valid UTF-8 (bad byte at offset {error.start}).") from None
+        raise Problem("malformed-body", f"{what} is not valid UTF-8 (bad byte at offset {error.start}).") from None
 
 
-def _is_malformed_json(error: ValidationError) -> str | None:
+def malformed_json(error: ValidationError) -> str | None:
+    """pydantic's reason a document is not JSON at all, if that is why it failed."""
     for detail in error.errors(include_input=False, include_url=False):
         if detail["type"] == "json_invalid":
             return detail["msg"]
     return None
 
 
+class _Repeated(dict[str, Any]):
+    """A JSON object in which ``key`` appeared more than once."""
+
+    key: str
+
+
+def _first_repeated_key(document: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    if isinstance(document, _Repeated):
+        return (*path, document.key)
+    children: Any = ()
+    if isinstance(document, dict):
+        children = document.items()
+    elif isinstance(document, list):
+        children = enumerate(document)
+    for key, child in children:
+        found = _first_repeated_key(child, (*path, key))
+        if found is not None:
+            return found
+    return None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _repeated_key_refusal(path: tuple[str | int, ...]) -> Problem:
+    return Problem(
+        "validation-error",
+        "A key appears twice in one object.",
+        errors=[FieldError(json_pointer(path), "appears more than once in its object")],
+    )
+
+
+def parse_json_document(raw: bytes, *, what: str = "The body", prefix: tuple[str | int, ...] = ()) -> Any:
+    """The document as Python values: 400 when it is not UTF-8 JSON, 422 naming a key given twice in one
+    object (the parsers on the way would each keep a different one)."""
+    document, repeated = _parse(raw, what=what)
+    if repeated:
+        raise _repeated_key_refusal((*prefix, *(_first_repeated_key(document) or ())))
+    return document
+
+
+def _parse(raw: bytes, *, what: str) -> tuple[Any, bool]:
+    """The document, and whether some object in it has a key twice (marked for ``_first_repeated_key``)."""
+    text = _text(raw, what=what)
+    repeated: list[_Repeated] = []
+
+    def object_of(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        document = dict(pairs)
+        if len(document) == len(pairs):
+            return document
+        marked = _Repeated(document)
+        seen: set[str] = set()
+        marked.key = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        repeated.append(marked)
+        return marked
+
+    try:
+        document = json.loads(text, object_pairs_hook=object_of, parse_constant=_no_constant)
+    except (json.JSONDecodeError, ValueError, RecursionError) as error:
+        reason = (
+            f"{error.msg} at line {error.lineno} column {error.colno}"
+            if isinstance(error, json.JSONDecodeError)
+            else str(error)
+        )
+        raise Problem("malformed-body", f"{what} is not JSON: {reason}.") from None
+    return document, bool(repeated)
+
+
 def validate_json_body(adapter: TypeAdapter[T], body: bytes, *, tagged_union: bool = False) -> T:
-    """Validate one JSON document, answering 400 for broken JSON and 422 for broken fields."""
+    """Validate one JSON document, answering 400 for broken JSON and 422 for broken fields (a key given
+    twice included)."""
+    parse_json_document(body)
     try:
         return adapter.validate_json(body)
     except ValidationError as error:
-        malformed = _is_malformed_json(error)
+        malformed = malformed_json(error)
         if malformed is not None:
             raise Problem("malformed-body", malformed) from None
         raise Problem(
@@ -85,27 +175,31 @@ def validate_json_body(adapter: TypeAdapter[T], body: bytes, *, tagged_union: bo
 
 @dataclass(frozen=True, slots=True)
 class BodyItem:
-    """One event of a batch: where it stood, and its JSON text."""
+    """One event of a batch: where it stood, and its JSON text (or why it is refused already)."""
 
     index: int
     raw: bytes
-
-
-_any_json: TypeAdapter[Any] = TypeAdapter(Any)
+    refusal: Problem | None = None
 
 
 def split_batch(body: bytes, media_type: str) -> list[BodyItem]:
-    """The items of a JSON array or of NDJSON lines (blank lines skipped, indexes are line numbers)."""
+    """The items of a JSON array or of NDJSON lines (blank lines skipped, indexes are line numbers).
+
+    NDJSON lines are not read here: one that is not UTF-8 or not JSON refuses itself, not the batch. A JSON
+    array is one document, read whole: an item with a key given twice is refused, the others kept."""
     if media_type in NDJSON_TYPES:
         return [BodyItem(index, line) for index, line in enumerate(body.split(b"\n")) if line.strip()]
-    try:
-        document = _any_json.validate_json(body)
-    except ValidationError as error:
-        raise Problem("malformed-body", _is_malformed_json(error) or "The body is not JSON.") from None
+    document, repeated = _parse(body, what="The body")
     if not isinstance(document, list):
         raise Problem(
             "malformed-body",
             "The batch must be a JSON array of events (or NDJSON, one event per line).",
             errors=[FieldError("#", "must be an array")],
         )
-    return [BodyItem(index, to_json(item)) for index, item in enumerate(document)]
+    return [_array_item(index, item, repeated) for index, item in enumerate(document)]
+
+
+def _array_item(index: int, item: Any, any_repeated: bool) -> BodyItem:
+    path = _first_repeated_key(item) if any_repeated else None
+    refusal = None if path is None else _repeated_key_refusal((index, *path))
+    return BodyItem(index, to_json(item), refusal)

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Depends, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
+from contracts import RedisNames
 from ingest.custody.backlog import BacklogGauge
 from ingest.dependencies import get_backlog, get_redis, get_settings
 from ingest.openapi import problem_responses
+from ingest.ops.queue_metrics import refresh_queue_gauges
 from ingest.problems import PROBLEM_TYPES, Problem
 from ingest.settings import IngestSettings
 from runtime import RedisClient, redis_is_reachable
@@ -55,7 +57,12 @@ async def readyz(
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics() -> Response:
+async def metrics(
+    redis: Annotated[RedisClient, Depends(get_redis)],
+    settings: Annotated[IngestSettings, Depends(get_settings)],
+) -> Response:
+    """The process's counters, and the streams' lag, pending and dead letters as read now."""
+    await refresh_queue_gauges(redis, RedisNames(settings.key_prefix))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -66,7 +73,12 @@ class ProblemTypeDoc(BaseModel):
     explanation: str
 
 
-@router.get("/problems/{slug}", response_model=ProblemTypeDoc, summary="What a problem type means")
+@router.get(
+    "/problems/{slug}",
+    response_model=ProblemTypeDoc,
+    summary="What a problem type means",
+    responses=problem_responses(404),
+)
 async def problem_type(slug: str) -> ProblemTypeDoc:
     problem = PROBLEM_TYPES.get(slug)
     if problem is None:

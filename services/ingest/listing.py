@@ -18,13 +18,23 @@ from runtime import RedisClient
 __all__ = ["Page", "Paging", "newest_first"]
 
 
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # what _encode gives out: URL-safe base64 without padding (empty: the start)
+
+
 class Paging:
     """`limit` and `cursor` query parameters, shared by every listing."""
 
     def __init__(
         self,
         limit: Annotated[int, Query(ge=1, le=500, description="At most this many per page.")] = 100,
-        cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the page before.")] = None,
+        cursor: Annotated[
+            str | None,
+            Query(
+                max_length=200,
+                json_schema_extra={"pattern": CURSOR_PATTERN},  # checked by _decode, with its own message
+                description="`next_cursor` of the page before.",
+            ),
+        ] = None,
     ) -> None:
         self.limit = limit
         self.cursor = cursor

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ingest.plausible_times import TimeWindow
 
 __all__ = ["IngestSettings"]
 
@@ -49,8 +52,29 @@ class IngestSettings(BaseSettings):
         description="Custody events accepted but not yet processed above which new ones are refused with 503.",
     )
     backlog_refresh_seconds: float = Field(
-        default=1.0, ge=0, description="How often the backlog is measured (0: on every request)."
+        default=1.0, ge=0, description="How often /readyz and the metric measure the backlog (0: on every request)."
     )
+
+    plausible_past_days: int = Field(
+        default=7300, ge=1, description="How far before now any time sent (occurred_at, as_of, issued_at, ...) may be."
+    )
+    plausible_future_days: int = Field(
+        default=7300, ge=1, description="How far after now a scheduled release time may be."
+    )
+    plausible_ahead_seconds: int = Field(
+        default=86400,
+        ge=0,
+        description="How far after now a time something happened (occurred_at, as_of, issued_at) may be: clocks "
+        "and time zones set wrong.",
+    )
+
+    @property
+    def time_window(self) -> TimeWindow:
+        return TimeWindow(
+            past=timedelta(days=self.plausible_past_days),
+            future=timedelta(days=self.plausible_future_days),
+            ahead=timedelta(seconds=self.plausible_ahead_seconds),
+        )
 
     live_heartbeat_seconds: float = Field(
         default=15.0, gt=0, description="Seconds between comment lines on an idle live feed, so proxies keep it open."

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 
 import httpx
@@ -39,7 +40,7 @@ from notifier.service import AlertReviewProcessor, CustodyEventProcessor, Detain
 from notifier.settings import NotifierSettings
 from notifier.trimming import StreamTrimmer
 from notifier.webhook_delivery import RetryPolicy, WebhookDeliveryProcessor
-from runtime import RedisClient, connect_redis, ensure_consumer_group, redis_is_reachable
+from runtime import IdleConsumerRemover, RedisClient, connect_redis, ensure_consumer_group, redis_is_reachable
 
 __all__ = ["Notifier", "Phase", "build_notifier"]
 
@@ -69,6 +70,7 @@ class Notifier:
     lodges: DetainerLodgeProcessor
     runners: list[BatchRunner]
     trimmer: StreamTrimmer
+    idle_consumers: IdleConsumerRemover
     scheduler: Scheduler
     feeds: FeedMonitor
     phase: Phase = Phase.WAITING_FOR_REDIS
@@ -87,6 +89,9 @@ class Notifier:
         self.phase = Phase.RUNNING
         self._chores = [
             asyncio.create_task(_every(self.settings.trim_interval_seconds, "trim streams", self.trimmer.trim_all)),
+            asyncio.create_task(
+                _every(self.settings.trim_interval_seconds, "remove idle consumers", self.idle_consumers.remove_all)
+            ),
             asyncio.create_task(_every(self.settings.detainer_sync_seconds, "sync detainers", self.detainers.sync)),
             asyncio.create_task(_every(self.settings.scheduler_tick_seconds, "run due jobs", self.scheduler.run_due)),
             asyncio.create_task(_every(self.settings.feed_check_seconds, "check feeds", self.feeds.check_all)),
@@ -170,7 +175,14 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
     retention_seconds = settings.booking_retention_days * 24 * 3600
     dead_letters = DeadLetterWriter(redis, names)
     bookings = BookingStore(redis, names, retention_seconds=retention_seconds)
-    alerts = AlertStore(redis, names, planner=JobPlanner(redis, names, settings.schedule_policy()))
+    policy = settings.schedule_policy()
+    alerts = AlertStore(
+        redis,
+        names,
+        planner=JobPlanner(redis, names, policy),
+        overdue_after=timedelta(seconds=policy.release_overdue_seconds),
+        bookings=bookings,
+    )
     feeds = FeedMonitor(FeedStats(redis, names, settings.feed_policy()), alerts)
     ports = NotifierPorts(
         bookings=bookings,
@@ -292,7 +304,13 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
         [names.custody_events, names.detainer_changes, names.alerts_raised, names.alert_reviews],
         retention_seconds=settings.stream_retention_seconds,
     )
-    scheduler = Scheduler(redis, names, bookings=bookings, detainers=detainers)
+    idle_consumers = IdleConsumerRemover(
+        redis,
+        [(runner.stream, runner.group) for runner in runners.values()],
+        heir=settings.consumer_name,
+        idle_limit_seconds=settings.consumer_idle_limit_seconds,
+    )
+    scheduler = Scheduler(redis, names, bookings=bookings, detainers=detainers, releases=alerts.releases)
     return Notifier(
         settings,
         names,
@@ -303,6 +321,7 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
         lodges,
         list(runners.values()),
         trimmer,
+        idle_consumers,
         scheduler,
         feeds,
         webhook_http=webhook_http,

@@ -16,7 +16,7 @@ from typing import Annotated
 from prometheus_client import Counter
 from pydantic import Field, TypeAdapter, ValidationError
 
-from contracts import AlertNotice, AlertRaised
+from contracts import AlertNotice, AlertRaised, AlertUpdated
 from notifier.adapters.dead_letters import DeadLetterWriter
 from notifier.adapters.stream_entries import StreamEntry, replayed_for_another_group
 from notifier.retry_later import RetryPolicy, retry_after_backoff
@@ -26,9 +26,10 @@ __all__ = ["Attempt", "ChannelMessage", "ChannelQueue", "DeliveryReport", "messa
 
 log = logging.getLogger(__name__)
 
-ChannelMessage = AlertRaised | AlertNotice
+ChannelMessage = AlertRaised | AlertNotice | AlertUpdated
 
-_DELIVERED_TYPES = frozenset({"alert_raised", "alert_reminded", "alert_escalated"})
+# What every channel delivers; a person's acknowledgement, resolution or review is for the live feed alone.
+_DELIVERED_TYPES = frozenset({"alert_raised", "alert_reminded", "alert_escalated", "alert_updated"})
 _messages: TypeAdapter[ChannelMessage] = TypeAdapter(Annotated[ChannelMessage, Field(discriminator="type")])
 
 

@@ -1,8 +1,8 @@
 """E-mailing the alert stream to the field offices' recipients: retried with backoff, never dropped.
 
 The ``emails`` consumer group reads the alert stream (``alert_raised``, ``alert_reminded``,
-``alert_escalated``) apart from the webhooks' ``deliveries`` group, so each channel progresses and fails
-on its own. ``EmailDeliveryProcessor`` sends each message as one e-mail to its office's recipients
+``alert_escalated``, ``alert_updated``) apart from the webhooks' ``deliveries`` group, so each channel progresses
+and fails on its own. ``EmailDeliveryProcessor`` sends each message as one e-mail to its office's recipients
 (``notifier.emails``), written by ``notifier.email_message``, a batch's e-mails concurrently (at most
 ``_CONCURRENT_SENDS`` at once), each bounded by ``RW_SMTP_TIMEOUT_SECONDS``:
 
@@ -107,11 +107,11 @@ class EmailDeliveryProcessor:
         delivered_before = await self._records.delivered_among([entry.message_id for entry in entries])
         plans = [self._plan(entry, entry.message_id in delivered_before) for entry in entries]
         detainers = await self._detainers(
-            {plan.message.alert.detainer_id for plan in plans if isinstance(plan, _ToSend)}
+            {plan.message.alert.detainer_ref for plan in plans if isinstance(plan, _ToSend)}
         )
         answers = await asyncio.gather(
             *(
-                self._send(entry, plan, detainers.get(plan.message.alert.detainer_id))
+                self._send(entry, plan, detainers.get(plan.message.alert.detainer_ref))
                 if isinstance(plan, _ToSend)
                 else _decided(plan)
                 for entry, plan in zip(entries, plans, strict=True)
@@ -130,20 +130,21 @@ class EmailDeliveryProcessor:
             return Attempt("no_recipients")
         return _ToSend(message, recipients)
 
-    async def _detainers(self, detainer_ids: set[str]) -> dict[str, Detainer]:
-        """The detainers the e-mails are about, to name the person as the office lodged it (one MGET)."""
-        if not detainer_ids:
+    async def _detainers(self, detainer_refs: set[str]) -> dict[str, Detainer]:
+        """The detainers the e-mails are about, by reference, to name the person as the office lodged it
+        (one MGET)."""
+        if not detainer_refs:
             return {}
-        ordered = sorted(detainer_ids)
+        ordered = sorted(detainer_refs)
         raw = cast(list[bytes | None], await self._client.mget([self._names.detainer(i) for i in ordered]))
         found: dict[str, Detainer] = {}
-        for detainer_id, record in zip(ordered, raw, strict=True):
+        for detainer_ref, record in zip(ordered, raw, strict=True):
             if record is None:
                 continue
             try:
-                found[detainer_id] = Detainer.model_validate_json(record, extra="ignore")
+                found[detainer_ref] = Detainer.model_validate_json(record, extra="ignore")
             except ValidationError:  # the e-mail goes without the lodged name rather than not at all
-                log.warning("detainer record unreadable; e-mailed without it", extra={"detainer_id": detainer_id})
+                log.warning("detainer record unreadable; e-mailed without it", extra={"detainer_ref": detainer_ref})
         return found
 
     async def _send(self, entry: StreamEntry, plan: _ToSend, detainer: Detainer | None) -> Attempt:

@@ -20,7 +20,17 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from contracts import Alert, AlertKind, AlertNotice, AlertRaised, Detainer, MatchEvidence, Person
+from contracts import (
+    Alert,
+    AlertKind,
+    AlertNotice,
+    AlertRaised,
+    AlertUpdated,
+    Detainer,
+    MatchEvidence,
+    Person,
+    ReleaseStatus,
+)
 
 __all__ = ["EmailContent", "message_id_for", "render_email", "subject_for"]
 
@@ -41,6 +51,26 @@ _ACTIONS = {
     AlertKind.POSSIBLE_MATCH: "The booked person may be the detainer's subject. Review the evidence and confirm or "
     "reject the match before acting on it.",
 }
+
+
+# What releasewatch says when a release time stopped standing (an ``alert_updated`` message).
+_UPDATE_HEADLINES = {
+    ReleaseStatus.RESCHEDULED: "Release rescheduled",
+    ReleaseStatus.CANCELLED: "Release cancelled",
+    ReleaseStatus.RELEASED: "Released",
+    ReleaseStatus.PASSED: "Release time passed, no release reported",
+}
+_UPDATE_SITUATIONS = {
+    ReleaseStatus.RESCHEDULED: "The facility set a new release time: this one no longer stands, and the alert for "
+    "the new time follows on its own.",
+    ReleaseStatus.CANCELLED: "This release will not happen at this time: the facility cancelled it (or moved the "
+    "person before it).",
+    ReleaseStatus.RELEASED: "The person has left custody; the released alert says when and with how much notice.",
+    ReleaseStatus.PASSED: "The release time went by and no release was reported. Check with the facility whether "
+    "the person is still held.",
+}
+
+Message = AlertRaised | AlertNotice | AlertUpdated
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +113,19 @@ def _headline(alert: Alert) -> str:
     return headline
 
 
-def subject_for(message: AlertRaised | AlertNotice) -> str:
+def _update_headline(alert: Alert) -> str:
+    """e.g. ``Release cancelled (was 2026-12-03 14:00 UTC)``."""
+    status = alert.release_status or ReleaseStatus.CANCELLED
+    was = f" (was {_utc(alert.scheduled_release_at)})" if alert.scheduled_release_at is not None else ""
+    return f"{_UPDATE_HEADLINES.get(status, 'Release schedule updated')}{was}"
+
+
+def subject_for(message: Message) -> str:
     """e.g. ``Release scheduled 2026-12-03 14:00 UTC — CA0194200 booking 2026-004512``; a reminder or an
-    escalation says so first."""
+    escalation says so first; an update says what became of the release time."""
     alert = message.alert
+    if message.type == "alert_updated":
+        return f"{_update_headline(alert)} — {alert.facility_ori} booking {alert.booking_number}"
     subject = f"{_headline(alert)} — {alert.facility_ori} booking {alert.booking_number}"
     if message.type == "alert_reminded":
         lead = f" {_duration(message.lead_seconds)} before release" if message.lead_seconds is not None else ""
@@ -96,9 +135,11 @@ def subject_for(message: AlertRaised | AlertNotice) -> str:
     return subject
 
 
-def message_id_for(message: AlertRaised | AlertNotice, *, domain: str) -> str:
-    """The same for every sending of one message: the alert, the message type, the lead or the level."""
+def message_id_for(message: Message, *, domain: str) -> str:
+    """The same for every sending of one message: the alert, the message type, the lead, level or change."""
     alert_id = message.alert.alert_id
+    if message.type == "alert_updated":
+        return f"<{alert_id}.updated.{message.change.value}@{domain}>"
     if message.type == "alert_reminded":
         return f"<{alert_id}.reminded.{message.lead_seconds or 0}s@{domain}>"
     if message.type == "alert_escalated":
@@ -129,9 +170,12 @@ def _match(match: MatchEvidence) -> str:
     return text
 
 
-def _situation(message: AlertRaised | AlertNotice) -> str:
-    """The first line: what happened and, for a notice, why this message now."""
+def _situation(message: Message) -> str:
+    """The first line: what happened and, for a notice or an update, why this message now."""
     alert = message.alert
+    if message.type == "alert_updated":
+        status = alert.release_status or ReleaseStatus.CANCELLED
+        return f"UPDATE: {_UPDATE_SITUATIONS.get(status, '')} The alert is closed."
     if message.type == "alert_reminded":
         lead = _duration(message.lead_seconds) if message.lead_seconds is not None else "soon"
         return f"REMINDER: the release is {lead} away. {_ACTIONS[alert.kind]}"
@@ -154,6 +198,10 @@ def _facts(alert: Alert, detainer: Detainer | None) -> list[tuple[str, str]]:
     ]
     if alert.scheduled_release_at is not None:
         facts.append(("Release scheduled", _with_local(alert.scheduled_release_at)))
+    if alert.release_status is not None and alert.release_status is not ReleaseStatus.SCHEDULED:
+        facts.append(("Release status", alert.release_status.value))
+    if alert.superseded_by is not None:
+        facts.append(("Superseded by", alert.superseded_by))
     if alert.release_reason is not None:
         facts.append(("Release reason", alert.release_reason.value.replace("_", " ")))
     if alert.released_at is not None:
@@ -181,13 +229,14 @@ def _link(link_base_url: str, alert_id: str) -> str:
     return f"{link_base_url.rstrip('/')}/v1/alerts/{alert_id}"
 
 
-def _content(message: AlertRaised | AlertNotice, detainer: Detainer | None, *, link_base_url: str) -> EmailContent:
+def _content(message: Message, detainer: Detainer | None, *, link_base_url: str) -> EmailContent:
     alert = message.alert
     facts = _facts(alert, detainer)
     link = _link(link_base_url, alert.alert_id)
     width = max(len(label) for label, _ in facts) + 2
+    headline = _update_headline(alert) if message.type == "alert_updated" else _headline(alert)
     lines = [
-        f"{alert.field_office}: {_headline(alert)}",
+        f"{alert.field_office}: {headline}",
         "",
         _situation(message),
         "",
@@ -204,7 +253,7 @@ def _content(message: AlertRaised | AlertNotice, detainer: Detainer | None, *, l
     )
     body = (
         "<!DOCTYPE html><html><body>"
-        f"<h2>{html.escape(alert.field_office)}: {html.escape(_headline(alert))}</h2>"
+        f"<h2>{html.escape(alert.field_office)}: {html.escape(headline)}</h2>"
         f"<p><strong>{html.escape(_situation(message))}</strong></p>"
         f"<table cellpadding='4'>{rows}</table>"
         f"<p><a href='{html.escape(link, quote=True)}'>Open the alert</a></p>"
@@ -214,7 +263,7 @@ def _content(message: AlertRaised | AlertNotice, detainer: Detainer | None, *, l
 
 
 def render_email(
-    message: AlertRaised | AlertNotice,
+    message: Message,
     detainer: Detainer | None,
     *,
     sender: str,

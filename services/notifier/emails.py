@@ -18,7 +18,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from contracts import AlertNotice, AlertRaised
+from contracts import AlertNotice, AlertRaised, AlertUpdated
 from notifier.office_config import parse_per_office
 
 __all__ = ["EmailAddress", "MailVerdict", "OfficeRecipients", "parse_recipients", "recipients_for", "verdict_for_reply"]
@@ -42,7 +42,9 @@ def parse_recipients(*documents: str | bytes | None) -> dict[str, OfficeRecipien
     return parse_per_office(OfficeRecipients, documents, what="e-mail recipients")
 
 
-def recipients_for(office: OfficeRecipients | None, message: AlertRaised | AlertNotice) -> tuple[str, ...]:
+def recipients_for(
+    office: OfficeRecipients | None, message: AlertRaised | AlertNotice | AlertUpdated
+) -> tuple[str, ...]:
     """Who receives ``message``: the office's ``to``, and ``escalation_to`` for an escalation; each once."""
     if office is None:
         return ()

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from contracts.feeds import DecidedHold, FeedHealth, FeedHold, FeedStatus
 from notifier.adapters.alert_store import AlertStore
 from notifier.adapters.feed_stats import FeedActivity, FeedState, FeedStats
-from notifier.domain.feeds import judge_feed, should_hold
+from notifier.domain.feeds import in_words, judge_feed, should_hold
 from notifier.metrics import FEED_ALARMS, FEEDS_BY_STATUS
 
 __all__ = ["FeedMonitor"]
@@ -48,7 +48,7 @@ class FeedMonitor:
                 hold = FeedHold(
                     since=self._clock(),
                     reason=(
-                        f"{counts.releases_in_window} releases in {policy.surge_window_seconds / 3600:g} h "
+                        f"{counts.releases_in_window} releases in {in_words(policy.surge_window_seconds)} "
                         f"(at least {policy.surge_min_releases} and {policy.surge_factor:g}x the usual trip it)"
                     ),
                 )

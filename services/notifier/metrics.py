@@ -13,6 +13,7 @@ __all__ = [
     "EVENTS_PROCESSED",
     "FEEDS_BY_STATUS",
     "FEED_ALARMS",
+    "RELEASE_SCHEDULES_CLOSED",
     "WEBHOOK_DELIVERIES",
 ]
 
@@ -26,6 +27,12 @@ DEAD_LETTERED = Counter(
     "releasewatch_notifier_dead_lettered_total",
     "Messages moved to the dead-letter stream, by source stream.",
     ["stream"],
+)
+RELEASE_SCHEDULES_CLOSED = Counter(
+    "releasewatch_notifier_release_schedules_closed_total",
+    "Release schedules closed because their release time stopped standing, by what became of it "
+    "(rescheduled, cancelled, released, passed).",
+    ["release_status"],
 )
 WEBHOOK_DELIVERIES = Counter(
     "releasewatch_notifier_webhook_deliveries_total",

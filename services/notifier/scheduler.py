@@ -25,7 +25,15 @@ when it is due, from the facts as they are then:
   detainer is active, the alert is not resolved, and the release is still
   ahead: never after the release time;
 - an escalation goes out only while the alert is still ``open``:
-  acknowledging (or resolving) stops it.
+  acknowledging (or resolving) stops it;
+- a release check, due ``RW_RELEASE_OVERDUE_MINUTES`` after a release time,
+  closes the ``release_scheduled`` alert as ``passed`` when the person is
+  still reported in custody with that very release time and no release came
+  (``adapters.release_closer``; whichever notifier's tick gets there first
+  does it, once).
+
+When the notifier closes a release schedule (cancelled, rescheduled,
+released, passed) it withdraws the alert's pending jobs in the same script.
 
 The job runs in one script that removes it from the schedule, updates the
 alert (its timeline gains ``reminded`` or ``escalated``) and publishes the
@@ -56,6 +64,7 @@ from contracts import (
 )
 from notifier.adapters.booking_store import BookingStore
 from notifier.adapters.detainer_index import DetainerIndex
+from notifier.adapters.release_closer import ReleaseScheduleCloser
 from runtime import RedisClient
 from runtime.scripts import ScriptCall, call_script_many
 
@@ -104,6 +113,7 @@ def _describe(seconds: float) -> str:
 class JobKind(StrEnum):
     REMINDER = "reminder"
     ESCALATION = "escalation"
+    RELEASE_CHECK = "release_check"  # after a release time and its grace: did a release come?
 
 
 class Job(BaseModel):
@@ -120,11 +130,18 @@ class Job(BaseModel):
     facility_ori: str
     booking_number: str
     detainer_id: str
+    detainer_ref: str | None = None  # the index's key (jobs planned before references existed: the id)
 
     @property
     def job_id(self) -> str:
-        qualifier = _describe(self.lead_seconds or 0) if self.kind is JobKind.REMINDER else str(self.level)
-        return f"{self.alert_id}|{self.kind.value}|{qualifier}"
+        return _job_id(self.alert_id, self.kind, lead_seconds=self.lead_seconds, level=self.level)
+
+
+def _job_id(alert_id: str, kind: JobKind, *, lead_seconds: float | None = None, level: int | None = None) -> str:
+    if kind is JobKind.RELEASE_CHECK:
+        return f"{alert_id}|{kind.value}"
+    qualifier = _describe(lead_seconds or 0) if kind is JobKind.REMINDER else str(level)
+    return f"{alert_id}|{kind.value}|{qualifier}"
 
 
 class SchedulePolicy(BaseModel):
@@ -137,6 +154,7 @@ class SchedulePolicy(BaseModel):
     escalation_urgent_after_seconds: float = 900
     escalation_urgent_within_seconds: float = 48 * 3600
     escalation_levels: int = 2
+    release_overdue_seconds: float = 3600  # after a release time, how long before it is "passed"
 
 
 class JobPlanner:
@@ -168,6 +186,7 @@ class JobPlanner:
                 facility_ori=alert.facility_ori,
                 booking_number=alert.booking_number,
                 detainer_id=alert.detainer_id,
+                detainer_ref=alert.detainer_ref,
                 **what,
             )
 
@@ -177,15 +196,31 @@ class JobPlanner:
                 due = release - timedelta(seconds=lead)
                 if due > now:
                     jobs.append(job(JobKind.REMINDER, due, release_at=release, lead_seconds=lead))
+            overdue = release + timedelta(seconds=self._policy.release_overdue_seconds)
+            jobs.append(job(JobKind.RELEASE_CHECK, overdue, release_at=release))  # due at once if past already
         urgent = release is not None and release - alert.raised_at <= timedelta(
             seconds=self._policy.escalation_urgent_within_seconds
         )
         window = timedelta(
             seconds=self._policy.escalation_urgent_after_seconds if urgent else self._policy.escalation_after_seconds
         )
-        for level in range(1, self._policy.escalation_levels + 1):
+        for level in self._levels():
             jobs.append(job(JobKind.ESCALATION, alert.raised_at + window * level, level=level))
         return jobs
+
+    def job_ids_of(self, alert: Alert) -> list[str]:
+        """Every job this policy may plan for ``alert``, due or done or not: what closing it withdraws."""
+        ids = [_job_id(alert.alert_id, JobKind.ESCALATION, level=level) for level in self._levels()]
+        if alert.kind is AlertKind.RELEASE_SCHEDULED:
+            ids += [
+                _job_id(alert.alert_id, JobKind.REMINDER, lead_seconds=lead)
+                for lead in self._policy.reminder_leads_seconds
+            ]
+            ids.append(_job_id(alert.alert_id, JobKind.RELEASE_CHECK))
+        return ids
+
+    def _levels(self) -> range:
+        return range(1, self._policy.escalation_levels + 1)
 
     async def plan(self, alerts: Sequence[Alert]) -> int:
         """Plan the jobs of each alert not planned yet; returns how many alerts were planned now."""
@@ -216,6 +251,7 @@ class Scheduler:
         *,
         bookings: BookingStore,
         detainers: DetainerIndex,
+        releases: ReleaseScheduleCloser | None = None,
         batch_size: int = 200,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
@@ -223,6 +259,7 @@ class Scheduler:
         self._names = names
         self._bookings = bookings
         self._detainers = detainers
+        self._releases = releases or ReleaseScheduleCloser(client, names, clock=clock)
         self._batch = batch_size
         self._clock = clock
         self._fire = client.register_script(_FIRE_SCRIPT)
@@ -234,7 +271,7 @@ class Scheduler:
         handful of round trips for the whole batch. Two jobs of one alert due together run one after
         the other: the second expects the record as the first leaves it.
         """
-        counts = {"reminded": 0, "escalated": 0, "dropped": 0, "taken_by_another": 0, "retry": 0}
+        counts = {"reminded": 0, "escalated": 0, "passed": 0, "dropped": 0, "taken_by_another": 0, "retry": 0}
         now = self._clock()
         names = self._names
         ids = cast(
@@ -258,10 +295,18 @@ class Scheduler:
             )
             for alert_id, raw in zip(alert_ids, raw_alerts, strict=True)
         }
+        checks = [job for _, job in jobs if job is not None and job.kind is JobKind.RELEASE_CHECK]
+        passed = await self._close_passed(checks, records, now)
+        counts["passed"] = len(passed)
         pending = await self._pending_releases([job for _, job in jobs if job is not None])
         calls: list[ScriptCall] = []
         meant: list[str] = []
         for job_id, job in jobs:
+            if job is not None and job.kind is JobKind.RELEASE_CHECK:
+                if job.alert_id not in passed:  # closed now: its jobs went with it; else no longer called for
+                    calls.append(self._fire_call(job_id, job.alert_id, "", "", None))
+                    meant.append("dropped")
+                continue
             if job is None:  # planned by hand or half-removed: nothing to do
                 calls.append(self._fire_call(job_id, "", "", "", None))
                 meant.append("dropped")
@@ -280,6 +325,19 @@ class Scheduler:
         if any(counts.values()):
             log.info("scheduled jobs run", extra=counts)
         return counts
+
+    async def _close_passed(
+        self, checks: Sequence[Job], records: Mapping[str, tuple[str, Alert | None]], now: datetime
+    ) -> set[str]:
+        """Close as ``passed`` the release schedules whose check is due and whose release did not come; returns
+        the ids of those closed now (by this notifier: another racing for the same one finds it closed)."""
+        alerts = [alert for job in checks if (alert := records[job.alert_id][1]) is not None]
+        if not alerts:
+            return set()
+        stored = await self._bookings.load_many({(alert.facility_ori, alert.booking_number) for alert in alerts})
+        states = {booking: found.state for booking, found in stored.items()}
+        closed = await self._releases.close_superseded([alert.alert_id for alert in alerts], states, now=now)
+        return {alert.alert_id for alert in closed}
 
     async def _pending_releases(self, jobs: Sequence[Job]) -> dict[tuple[str, str], datetime | None]:
         """The release time pending now at each booking a reminder among ``jobs`` is about."""
@@ -311,7 +369,7 @@ class Scheduler:
     ) -> bool:
         if job.release_at is None or now >= job.release_at:
             return False  # never after the release time
-        if self._detainers.get(job.detainer_id) is None:
+        if self._detainers.get(job.detainer_ref or job.detainer_id) is None:
             return False  # lifted
         return pending.get((job.facility_ori, job.booking_number)) == job.release_at
 

@@ -43,7 +43,7 @@ from notifier.adapters.alert_store import AlertStore
 from notifier.adapters.booking_index import BookingIndex
 from notifier.adapters.booking_store import BookingKey, BookingStore, StoredBooking
 from notifier.adapters.dead_letters import DeadLetterWriter
-from notifier.adapters.detainer_index import DetainerIndex
+from notifier.adapters.detainer_index import DetainerIndex, detainer_ref_of_change
 from notifier.adapters.feed_stats import FeedActivity
 from notifier.adapters.roster_reports import RosterReports
 from notifier.adapters.stream_entries import StreamEntry
@@ -148,9 +148,17 @@ def alerts_for_match(
 
 
 async def _raise_alerts(
-    store: AlertStore, alerts: Sequence[Alert], *, held_facilities: Set[str] = frozenset()
+    store: AlertStore,
+    alerts: Sequence[Alert],
+    states: Mapping[BookingKey, BookingState],
+    *,
+    held_facilities: Set[str] = frozenset(),
 ) -> list[Alert]:
+    """Create the alerts not created yet, then close the release schedules among them whose release time no
+    longer stands by ``states`` (created now or before: a crash between the two is repaired by a redelivery)."""
     created = await store.create(alerts, held_facilities=held_facilities)
+    # A release held by feed health closes no schedule until an operator delivers it (see the closer).
+    await store.close_superseded_schedules(alerts, states)
     for alert in created:
         ALERTS_RAISED.labels(kind=alert.kind.value).inc()
         log.info(
@@ -180,7 +188,7 @@ class CustodyEventProcessor:
         rosters: list[RosterSubmitted] = []
         unreadable: list[tuple[StreamEntry, str]] = []
         activity: defaultdict[str, FeedActivity] = defaultdict(FeedActivity)
-        roster_entries: dict[str, StreamEntry] = {}
+        roster_entries: dict[tuple[str, str], StreamEntry] = {}  # by facility and roster_id (unique per facility)
         for entry in entries:
             try:
                 message = read_custody_stream_entry(entry)
@@ -191,7 +199,7 @@ class CustodyEventProcessor:
             sent.entries.append((_entry_ms(entry), entry.message_id))
             if isinstance(message, RosterSubmitted):
                 rosters.append(message)
-                roster_entries[message.roster_id] = entry
+                roster_entries[message.facility_ori, message.roster_id] = entry
             else:
                 events.append(message)
                 if message.type == "release":
@@ -209,12 +217,15 @@ class CustodyEventProcessor:
         #    either here or by the lodge processor's lookup, never by neither.
         await self._ports.detainers.sync()
         report.alerts = await _raise_alerts(
-            self._ports.alerts, self._alerts_for(timeline, reviews), held_facilities=held
+            self._ports.alerts,
+            self._alerts_for(timeline, reviews),
+            {after.key: after for _, after in transitions},
+            held_facilities=held,
         )
         # 4. Rosters after the batch's events, so each is judged against every fact we hold (its
         #    as_of, not its place in the stream, decides which bookings it may release).
         for roster in rosters:
-            report.alerts += await self._reconcile(roster, roster_entries[roster.roster_id], held)
+            report.alerts += await self._reconcile(roster, roster_entries[roster.facility_ori, roster.roster_id], held)
         await self._ports.dead_letters.send(self._ports.group, unreadable)
 
         report.processed = len(events) + len(rosters)
@@ -250,7 +261,12 @@ class CustodyEventProcessor:
         )
         if implied.releases:
             held |= await self._observe({facility: implied})
-        alerts = await _raise_alerts(self._ports.alerts, self._alerts_for(released, reviews), held_facilities=held)
+        alerts = await _raise_alerts(
+            self._ports.alerts,
+            self._alerts_for(released, reviews),
+            {after.key: after for _, after in transitions},
+            held_facilities=held,
+        )
 
         unfiled = sorted(listed - filed)
         stored = await bookings.load_many((facility, number) for number in unfiled)
@@ -376,7 +392,7 @@ class DetainerLodgeProcessor:
 
     async def process(self, entries: Sequence[StreamEntry]) -> BatchReport:
         report = BatchReport(entries=len(entries))
-        lodged: list[Detainer] = []
+        lodged: list[tuple[str, Detainer]] = []  # by reference
         unreadable: list[tuple[StreamEntry, str]] = []
         for entry in entries:
             try:
@@ -385,24 +401,26 @@ class DetainerLodgeProcessor:
                 unreadable.append((entry, f"not a valid detainer change: {_describe(error)}"))
                 continue
             if isinstance(change, DetainerLodged):
-                lodged.append(change.detainer)
+                lodged.append((detainer_ref_of_change(entry.fields, change.detainer), change.detainer))
         await self._ports.detainers.sync()
         alerts: list[Alert] = []
+        states: dict[BookingKey, BookingState] = {}
         raised_at = self._ports.clock()
-        for detainer in lodged:
-            if self._ports.detainers.get(detainer.detainer_id) is None:
+        for detainer_ref, detainer in lodged:
+            if self._ports.detainers.get(detainer_ref) is None:
                 continue  # lifted since: nothing to raise
             booking_keys = await self._ports.booking_index.bookings_filed_under(search_keys(detainer.person))
             for stored in await self._ports.bookings.load_keys(booking_keys):
                 state = stored.state
                 if state.person is None:
                     continue
+                states[state.key] = state
                 # The very decision the booking's own events get (over every active detainer, this one
                 # included, and with people's decisions on the booking), so the alerts depend on the
                 # booking's state, not on which path came first.
                 matches = self._ports.detainers.matches(state.person)
                 for match, evidence in reviewed_matches(matches, stored.reviews, self._ports.detainers.get):
-                    if match.detainer_id == detainer.detainer_id:
+                    if match.detainer_ref == detainer_ref:
                         alerts += alerts_for_match(
                             state,
                             match,
@@ -411,7 +429,7 @@ class DetainerLodgeProcessor:
                             event_id=None,
                             raised_at=raised_at,
                         )
-        report.alerts = await _raise_alerts(self._ports.alerts, alerts)
+        report.alerts = await _raise_alerts(self._ports.alerts, alerts, states)
         await self._ports.dead_letters.send(self._ports.group, unreadable)
         report.processed = len(entries) - len(unreadable)
         report.dead_lettered = len(unreadable)
@@ -455,10 +473,12 @@ class AlertReviewProcessor:
         await self._ports.detainers.sync()  # a detainer lifted since is not alerted on
         raised_at = self._ports.clock()
         alerts: list[Alert] = []
+        states: dict[BookingKey, BookingState] = {}
         for review in reviews:
             stored = await self._keep_with_booking(review)
+            states[stored.state.key] = stored.state
             # This pair only, as the booking now holds it (the first decision on a pair stands).
-            decided = {review.detainer_id: stored.reviews[review.detainer_id]}
+            decided = {review.detainer_ref: stored.reviews[review.detainer_ref]}
             for detainer, evidence in reviewed_matches([], decided, self._ports.detainers.get):
                 alerts += alerts_for_match(
                     stored.state,
@@ -468,7 +488,7 @@ class AlertReviewProcessor:
                     event_id=None,
                     raised_at=raised_at,
                 )
-        report.alerts = await _raise_alerts(self._ports.alerts, alerts)
+        report.alerts = await _raise_alerts(self._ports.alerts, alerts, states)
         await self._ports.dead_letters.send(self._ports.group, unreadable)
         report.processed = len(reviews)
         report.dead_lettered = len(unreadable)
@@ -479,9 +499,9 @@ class AlertReviewProcessor:
         booking = review.booking
         for _ in range(_SAVE_ATTEMPTS):
             stored = (await self._ports.bookings.load_many([booking]))[booking]
-            if review.detainer_id in stored.reviews:
+            if review.detainer_ref in stored.reviews:
                 return stored
             if await self._ports.bookings.save_review(stored, review):
-                return StoredBooking(stored.state, stored.version + 1, {**stored.reviews, review.detainer_id: review})
+                return StoredBooking(stored.state, stored.version + 1, {**stored.reviews, review.detainer_ref: review})
             log.info("booking changed concurrently; keeping the review again", extra={"alert_id": review.alert_id})
         raise RuntimeError(f"booking of alert {review.alert_id} kept changing; the review will be retried")

@@ -59,6 +59,12 @@ class NotifierSettings(BaseSettings):
     trim_interval_seconds: float = Field(
         default=30.0, gt=0, description="How often the streams are trimmed behind the slowest consumer group."
     )
+    consumer_idle_limit_seconds: float = Field(
+        default=900.0,
+        ge=60,
+        description="A consumer idle this long (a notifier that stopped) is removed from its groups, after what it "
+        "held is handed to a live one.",
+    )
     stream_retention_seconds: float = Field(
         default=600.0,
         ge=0,
@@ -82,6 +88,12 @@ class NotifierSettings(BaseSettings):
     )
     escalation_levels: int = Field(
         default=2, ge=0, le=10, description="Escalations per alert, each one window after the one before."
+    )
+    release_overdue_minutes: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long after a release time, with no release reported, the release schedule is closed as "
+        "passed (until then the office page shows 'release time passed').",
     )
     scheduler_tick_seconds: float = Field(default=1.0, gt=0, description="How often due reminders are looked for.")
     match_auto_min_score: float | None = Field(
@@ -270,4 +282,5 @@ class NotifierSettings(BaseSettings):
             escalation_urgent_after_seconds=self.escalation_urgent_after_seconds,
             escalation_urgent_within_seconds=self.escalation_urgent_within_hours * 3600,
             escalation_levels=self.escalation_levels,
+            release_overdue_seconds=self.release_overdue_minutes * 60,
         )

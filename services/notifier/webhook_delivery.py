@@ -1,7 +1,7 @@
 """Posting the alert stream to the field offices' webhooks: signed, retried with backoff, never dropped.
 
 The ``deliveries`` consumer group reads the alert stream (``alert_raised``,
-``alert_reminded``, ``alert_escalated``); ``WebhookDeliveryProcessor`` posts
+``alert_reminded``, ``alert_escalated``, ``alert_updated``); ``WebhookDeliveryProcessor`` posts
 each message to its office's webhook (``notifier.webhooks``), a batch's posts
 concurrently, each bounded by ``RW_WEBHOOK_TIMEOUT_SECONDS``:
 

@@ -3,7 +3,7 @@
 Pure: no I/O. ``notifier.webhook_delivery`` does the posting and the bookkeeping.
 
 A message of the alert stream (``alert_raised``, ``alert_reminded``,
-``alert_escalated``) is posted to its office's ``url``; an escalation to the
+``alert_escalated``, ``alert_updated``) is posted to its office's ``url``; an escalation to the
 office's ``escalation_url`` when it has one. The body is the stream message's
 JSON exactly as published; the receiver checks
 
@@ -24,7 +24,7 @@ from enum import StrEnum
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr
 
-from contracts import AlertNotice, AlertRaised
+from contracts import AlertNotice, AlertRaised, AlertUpdated
 from notifier.office_config import parse_per_office
 from notifier.retry_later import backoff_seconds
 
@@ -73,7 +73,12 @@ class WebhookRequest:
 
 
 def webhook_request(
-    webhook: OfficeWebhook, message: AlertRaised | AlertNotice, body: bytes, *, delivery_id: str, timestamp: int
+    webhook: OfficeWebhook,
+    message: AlertRaised | AlertNotice | AlertUpdated,
+    body: bytes,
+    *,
+    delivery_id: str,
+    timestamp: int,
 ) -> WebhookRequest:
     """What to post for one stream message (``body``: its JSON as published; ``delivery_id``: its entry id)."""
     url = webhook.url
@@ -111,8 +116,10 @@ def _duration(seconds: int) -> str:
     return f"{seconds}s"
 
 
-def timeline_detail(message: AlertRaised | AlertNotice, *, channel: str = "webhook") -> str:
+def timeline_detail(message: AlertRaised | AlertNotice | AlertUpdated, *, channel: str = "webhook") -> str:
     """The detail of the ``delivered`` step: which message reached the office, by which channel."""
+    if message.type == "alert_updated":
+        return f"{channel} alert_updated {message.change.value}"
     if message.type == "alert_escalated":
         return f"escalation {channel} level {message.level or 1}"
     if message.type == "alert_reminded" and message.lead_seconds is not None:

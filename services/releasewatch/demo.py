@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import httpx
 from rich.console import Console
 from rich.table import Table
+
+from releasewatch.api_client import answer, api_client
 
 __all__ = ["play_demo", "synthetic_feed"]
 
@@ -131,50 +132,46 @@ def _ndjson(events: list[dict[str, Any]]) -> bytes:
 def play_demo(api: str, *, seed: int | None, pause: float, console: Console, api_key: str | None = None) -> int:
     seed = seed if seed is not None else random.SystemRandom().randrange(10**6)
     feed = synthetic_feed(seed, datetime.now(UTC))
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    with httpx.Client(base_url=api, timeout=10, headers=headers) as client:
-        try:
-            ready = client.get("/readyz").status_code == 200
-        except httpx.HTTPError:
-            ready = False
-        if not ready:
-            console.print(f"[red]No releasewatch answering at {api}. Start it first: make run[/red]")
-            return 2
+    with api_client(api, api_key) as client:
+        answer(client.get("/readyz"))
+        answer(client.get("/v1/detainers", params={"limit": 1}))  # a key problem shows now, before any change
         console.print(f"Demo feed {seed}: lodging {len(feed.detainers)} detainers ...")
         for detainer in feed.detainers:
-            client.post("/v1/detainers", json=detainer).raise_for_status()
+            answer(client.post("/v1/detainers", json=detainer))
         for number, chunk in enumerate(feed.events, start=1):
-            answer = client.post(
-                "/v1/custody-events:batch", content=_ndjson(chunk), headers={"content-type": "application/x-ndjson"}
+            summary = answer(
+                client.post(
+                    "/v1/custody-events:batch", content=_ndjson(chunk), headers={"content-type": "application/x-ndjson"}
+                )
             )
-            answer.raise_for_status()
-            summary = answer.json()
             console.print(f"  feed chunk {number}: {summary['accepted']} events accepted")
             time.sleep(pause)
         console.print("Lodging a detainer on someone already in custody ...")
-        client.post("/v1/detainers", json=feed.late_detainer).raise_for_status()
+        answer(client.post("/v1/detainers", json=feed.late_detainer))
         time.sleep(max(pause, 1.0))
         tag = f"demo{seed}"
         table = Table(title=f"Alerts raised by demo feed {seed}")
-        for column in ("office", "kind", "facility", "booking", "person", "matched on", "release at"):
-            table.add_column(column)
+        for column in ("office", "alert", "booking", "person", "matched by", "release (UTC)"):
+            table.add_column(column, overflow="fold")  # a narrow terminal wraps a cell, never cuts it
         shown = 0
         for office in OFFICES:
-            for alert in client.get("/v1/alerts", params={"field_office": office, "limit": 100}).json()["alerts"]:
+            alerts = answer(client.get("/v1/alerts", params={"field_office": office, "limit": 100}))["alerts"]
+            for alert in alerts:
                 if tag not in alert["booking_number"]:
                     continue
                 person = alert.get("person") or {}
-                fields = [f["field"] for f in alert["match"]["fields"] if f["level"] == "exact"]
+                release = alert.get("scheduled_release_at")
                 table.add_row(
                     office,
-                    alert["kind"],
-                    alert["facility_ori"],
-                    alert["booking_number"],
-                    f"{person.get('first_name', '')} {person.get('last_name', '')}",
-                    ", ".join(fields),
-                    alert.get("scheduled_release_at") or "",
+                    alert["kind"].replace("_", " "),
+                    f"{alert['facility_ori']} {alert['booking_number']}",
+                    f"{person.get('last_name', '')}, {person.get('first_name', '')}",
+                    alert["match"]["rule"],
+                    datetime.fromisoformat(release).astimezone(UTC).strftime("%b %d %H:%M") if release else "",
                 )
                 shown += 1
         console.print(table)
-        console.print(f"{shown} alerts. Browse them at {api}/v1/alerts?field_office=LOS or {api}/docs")
+        console.print(f"{shown} alerts. See them as a duty officer would, live, on the office pages:")
+        for office in OFFICES:
+            console.print(f"  {api}/offices/{office}", markup=False)
     return 0

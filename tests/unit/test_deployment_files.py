@@ -87,3 +87,35 @@ def test_dockerfile_installs_the_locked_project_without_dev_dependencies() -> No
     assert "uv sync --frozen --no-dev" in dockerfile
     assert "COPY pyproject.toml uv.lock" in dockerfile
     assert re.search(r"^USER (?!root)", dockerfile, flags=re.MULTILINE)
+
+
+def test_compose_takes_keys_and_channel_settings_from_an_env_file_it_does_not_override(compose: dict) -> None:
+    for service in ("ingest", "notifier"):
+        spec = compose["services"][service]
+        assert {"path": ".env", "required": False} in spec["env_file"]
+        # `environment` would win over the file: keys and channels must come from the file alone
+        assert not {"RW_API_KEYS", "RW_WEBHOOKS", "RW_EMAIL_RECIPIENTS", "RW_SMTP_HOST"} & set(spec["environment"])
+
+
+def test_the_env_example_names_only_variables_that_something_reads() -> None:
+    example = (ROOT / ".env.example").read_text()
+    named = set(re.findall(r"^#? ?(RW_[A-Z_]+|REDIS_URL)=", example, flags=re.MULTILINE))
+    compose_text = (ROOT / "docker-compose.yml").read_text()
+    read_by_compose = set(re.findall(r"\$\{(RW_[A-Z_]+)", compose_text))
+    read_by_code = set().union(*(_variables_of(settings) for settings in SETTINGS))
+
+    assert {"RW_API_KEYS", "RW_WEBHOOKS", "RW_EMAIL_RECIPIENTS", "RW_SMTP_HOST"} <= named
+    assert named <= read_by_code | read_by_compose, named - read_by_code - read_by_compose
+    assert "releasewatch api-key" in example
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_compose_can_scale_the_notifier_no_replica_claims_a_fixed_host_port(compose: dict) -> None:
+    notifier = compose["services"]["notifier"]
+
+    for port in notifier.get("ports", []):
+        assert isinstance(port, dict), "short syntax binds one host port: a second replica could not start"
+        assert "published" not in port
+    assert "container_name" not in notifier
+    assert "RW_CONSUMER_NAME" not in notifier["environment"]  # each replica names itself
+    assert "healthcheck" in notifier

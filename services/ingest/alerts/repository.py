@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from importlib.resources import files
-from typing import Any, cast
+from typing import Any
 
 from contracts import (
     Alert,
@@ -16,12 +15,15 @@ from contracts import (
     AlertReviewed,
     AlertStatus,
     AlertStep,
+    OfficerAction,
     RedisNames,
+    ReleaseStatus,
     ReviewDecision,
     TimelineEntry,
 )
 from ingest.listing import newest_first
 from runtime import RedisClient
+from runtime.alert_updates import AlertChange, AlertUpdates, Announcement
 
 __all__ = [
     "AlertLifecycle",
@@ -32,9 +34,6 @@ __all__ = [
     "AlertReviewConflictError",
     "AlertReviews",
 ]
-
-_UPDATE_SCRIPT = (files(__package__) / "update_alert.lua").read_text()
-_REVIEW_ATTEMPTS = 5  # compare-and-swap retries when the record changes between read and write
 
 
 def _parse(raw: bytes | str) -> Alert:
@@ -92,10 +91,15 @@ class AlertReader:
         status: AlertStatus | None,
         limit: int,
         cursor: str | None,
+        release_status: ReleaseStatus | None = None,
     ) -> tuple[list[Alert], str | None]:
-        listing = self._names.alert_listing(
-            field_office=field_office, status=status.value if status is not None else None
-        )
+        """A page of alerts newest first, narrowed by office and by status or release status (not both)."""
+        if release_status is not None:
+            listing = self._names.release_listing(release_status=release_status.value, field_office=field_office)
+        else:
+            listing = self._names.alert_listing(
+                field_office=field_office, status=status.value if status is not None else None
+            )
         page = await newest_first(self._client, listing, limit=limit, cursor=cursor)
         if not page.ids:
             return [], None
@@ -131,50 +135,87 @@ class AlertReviews:
     """Confirming or rejecting possible matches: once per alert, published for the notifier to act on."""
 
     def __init__(self, client: RedisClient, names: RedisNames, *, clock: Callable[[], datetime] = _utc_now) -> None:
-        self._client = client
         self._names = names
         self._clock = clock
-        self._review = client.register_script(_UPDATE_SCRIPT)
+        self._updates = AlertUpdates(client)
 
     async def decide(self, alert_id: str, decision: ReviewDecision, *, by: str) -> tuple[Alert, bool]:
         """Record ``decision`` on the possible_match alert; returns the alert and whether this call decided.
 
         The same decision again answers the alert as it is; the opposite one raises a conflict.
         """
-        names = self._names
-        for _ in range(_REVIEW_ATTEMPTS):
-            raw = await self._client.get(names.alert(alert_id))
-            if raw is None:
-                raise AlertNotFoundError(alert_id)
-            current = _parse(raw)
+
+        def review(current: Alert, at: datetime) -> Alert | None:
             if current.kind is not AlertKind.POSSIBLE_MATCH:
                 raise AlertNotReviewableError(current)
             if current.review is not None:
                 if current.review.decision is decision:
-                    return current, False
+                    return None
                 raise AlertReviewConflictError(current, current.review)
-            after = reviewed(current, decision, by=by, at=self._clock())
-            leaving = names.listings("alerts", current.field_office, current.status.value)[2:]
-            joining = names.listings("alerts", after.field_office, after.status.value)[2:]
-            outcome = cast(
-                list[Any],
-                await self._review(
-                    keys=[names.alert(alert_id), *leaving, *joining, names.alert_reviews],
-                    args=[
-                        alert_id,
-                        raw,
-                        after.model_dump_json(),
-                        int(current.raised_at.timestamp() * 1000),  # the listing score, as the notifier set it
-                        AlertReviewed(alert=after).model_dump_json(),
-                        "alert_reviewed",
-                    ],
-                ),
-            )
-            if outcome[0] == 1:
-                return after, True
-            if outcome[0] == -1:
-                raise AlertNotFoundError(alert_id)
-        raise RuntimeError(f"alert {alert_id!r} kept changing while being reviewed")
+            return reviewed(current, decision, by=by, at=at)
+
+        # The notifier acts on the review stream; open office pages follow the alert stream.
+        return await _change(
+            self._updates,
+            self._names,
+            alert_id,
+            review,
+            self._clock,
+            lambda after: [
+                Announcement(self._names.alert_reviews, AlertReviewed(alert=after).model_dump_json(), "alert_reviewed"),
+                _officer_action(self._names, "alert_reviewed", after),
+            ],
+        )
+
+
+def _officer_action(names: RedisNames, message_type: str, after: Alert) -> Announcement:
+    message = OfficerAction.model_validate({"type": message_type, "alert": after})
+    return Announcement(names.alerts_raised, message.model_dump_json(), message_type)
+
+
+async def _change(
+    updates: AlertUpdates,
+    names: RedisNames,
+    alert_id: str,
+    change: Callable[[Alert, datetime], Alert | None],
+    clock: Callable[[], datetime],
+    announce: Callable[[Alert], list[Announcement]],
+) -> tuple[Alert, bool]:
+    """Apply a person's ``change`` to the alert by compare-and-swap (None from it: nothing to change); returns the
+    alert and whether this call changed it. The alert moves between status listings and is announced with it."""
+
+    def decide(_key: str, raw: bytes | None) -> tuple[AlertChange | None, tuple[Alert, bool]]:
+        if raw is None:
+            raise AlertNotFoundError(alert_id)
+        current = _parse(raw)
+        after = change(current, clock())
+        if after is None:
+            return None, (current, False)
+        listed = names.listings("alerts", current.field_office, current.status.value)[2:]
+        joined = names.listings("alerts", after.field_office, after.status.value)[2:]
+        moves = ((), ()) if listed == joined else (listed, joined)
+        write = AlertChange(
+            alert_id=alert_id,
+            updated=after.model_dump_json(),
+            listing_score_ms=int(current.raised_at.timestamp() * 1000),  # as the notifier set it
+            leaving=moves[0],
+            joining=moves[1],
+            announce=announce(after),
+            held_in=(names.held_alerts(current.facility_ori), names.discarded_alerts(current.facility_ori)),
+        )
+        return write, (after, True)
+
+    key = names.alert(alert_id)
+    results = await updates.apply([key], decide)
+    return results[key][0]
+
+
+def _closed_by(alert: Alert) -> str:
+    if alert.resolved_by is not None:
+        return f" by {alert.resolved_by}"
+    if alert.release_status is not None:  # releasewatch closed it: the release time stopped standing
+        return f" by releasewatch: the release is {alert.release_status.value}"
+    return ""
 
 
 def acknowledged(alert: Alert, *, by: str, at: datetime) -> Alert | None:
@@ -185,7 +226,7 @@ def acknowledged(alert: Alert, *, by: str, at: datetime) -> Alert | None:
     if alert.status is AlertStatus.ACKNOWLEDGED:
         return None
     if alert.status is AlertStatus.RESOLVED:
-        raise AlertLifecycleConflictError(alert, f"alert {alert.alert_id!r} is already resolved")
+        raise AlertLifecycleConflictError(alert, f"alert {alert.alert_id!r} is already resolved{_closed_by(alert)}")
     step = TimelineEntry(at=at, what=AlertStep.ACKNOWLEDGED, by=by)
     return alert.model_copy(
         update={
@@ -214,7 +255,7 @@ def resolved(alert: Alert, outcome: AlertOutcome, note: str | None, *, by: str, 
         already = alert.outcome.value if alert.outcome is not None else "no outcome"
         raise AlertLifecycleConflictError(
             alert,
-            f"alert {alert.alert_id!r} was already resolved as {already} by {alert.resolved_by}",
+            f"alert {alert.alert_id!r} was already resolved as {already}{_closed_by(alert)}",
             pointer="#/outcome",
         )
     detail = outcome.value if note is None else f"{outcome.value}: {note}"
@@ -232,43 +273,33 @@ def resolved(alert: Alert, outcome: AlertOutcome, note: str | None, *, by: str, 
 
 
 class AlertLifecycle:
-    """Acknowledging and resolving alerts: each step once, by compare-and-swap on the record."""
+    """Acknowledging and resolving alerts: each step once, by compare-and-swap on the record, announced on the
+    alert stream so that every open office page shows it."""
 
     def __init__(self, client: RedisClient, names: RedisNames, *, clock: Callable[[], datetime] = _utc_now) -> None:
-        self._client = client
         self._names = names
         self._clock = clock
-        self._update = client.register_script(_UPDATE_SCRIPT)
+        self._updates = AlertUpdates(client)
 
     async def acknowledge(self, alert_id: str, *, by: str) -> tuple[Alert, bool]:
         """Acknowledge the alert; returns it and whether this call changed it."""
-        return await self._step(alert_id, lambda current, at: acknowledged(current, by=by, at=at))
+        return await self._step(alert_id, "alert_acknowledged", lambda current, at: acknowledged(current, by=by, at=at))
 
     async def resolve(self, alert_id: str, outcome: AlertOutcome, note: str | None, *, by: str) -> tuple[Alert, bool]:
         """Resolve the alert with ``outcome``; returns it and whether this call changed it."""
-        return await self._step(alert_id, lambda current, at: resolved(current, outcome, note, by=by, at=at))
+        return await self._step(
+            alert_id, "alert_resolved", lambda current, at: resolved(current, outcome, note, by=by, at=at)
+        )
 
-    async def _step(self, alert_id: str, change: Callable[[Alert, datetime], Alert | None]) -> tuple[Alert, bool]:
+    async def _step(
+        self, alert_id: str, message_type: str, change: Callable[[Alert, datetime], Alert | None]
+    ) -> tuple[Alert, bool]:
         names = self._names
-        for _ in range(_REVIEW_ATTEMPTS):
-            raw = await self._client.get(names.alert(alert_id))
-            if raw is None:
-                raise AlertNotFoundError(alert_id)
-            current = _parse(raw)
-            after = change(current, self._clock())
-            if after is None:
-                return current, False
-            leaving = names.listings("alerts", current.field_office, current.status.value)[2:]
-            joining = names.listings("alerts", after.field_office, after.status.value)[2:]
-            outcome = cast(
-                list[Any],
-                await self._update(
-                    keys=[names.alert(alert_id), *leaving, *joining],
-                    args=[alert_id, raw, after.model_dump_json(), int(current.raised_at.timestamp() * 1000)],
-                ),
-            )
-            if outcome[0] == 1:
-                return after, True
-            if outcome[0] == -1:
-                raise AlertNotFoundError(alert_id)
-        raise RuntimeError(f"alert {alert_id!r} kept changing while being acknowledged or resolved")
+        return await _change(
+            self._updates,
+            names,
+            alert_id,
+            change,
+            self._clock,
+            lambda after: [_officer_action(names, message_type, after)],
+        )

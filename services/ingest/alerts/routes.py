@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, TypeAdapter
 
-from contracts import Alert, AlertStatus, ResolveAlert, ReviewDecision
+from contracts import Alert, AlertOutcome, AlertStatus, ReleaseStatus, ResolveAlert, ReviewDecision
 from contracts.fields import FieldOffice
 from ingest.alerts.repository import (
     AlertLifecycle,
@@ -69,8 +69,10 @@ async def _visible_alert(alerts: AlertReader, alert_id: str, principal: Principa
     response_model=AlertPage | StoryPage,
     summary="List alerts, newest first (or grouped by story)",
     description=(
-        "Every alert, newest first, each with its `story_id`. With `group=story`, the same alerts read as one "
-        "story per detainer's subject, as `GET /v1/stories` lists them (several alerts on one person at once "
+        "Every alert, newest first, each with its `story_id`; narrowed by `status`, or by `release_status` "
+        "(release schedules whose release time stands so: `scheduled` lists the countdowns). With "
+        "`group=story`, the same alerts read as one story per detainer's subject, as `GET /v1/stories` lists "
+        "them (several alerts on one person at once "
         "are one entry, headed by the alert to act on first)."
     ),
     responses=problem_responses(401, 403, 422),
@@ -82,19 +84,32 @@ async def list_alerts(
     stories: Annotated[StoryReader, Depends(get_stories)],
     field_office: Annotated[FieldOffice | None, Query(description="Field office keys see their own only.")] = None,
     status: Annotated[AlertStatus | None, Query()] = None,
+    release_status: Annotated[
+        ReleaseStatus | None,
+        Query(description="Release schedules whose release time stands so (`scheduled`: the countdowns)."),
+    ] = None,
     group: Annotated[Literal["story"] | None, Query(description="`story`: one entry per story.")] = None,
 ) -> AlertPage | StoryPage:
     office = office_to_list(principal, field_office)
+    if status is not None and release_status is not None:
+        raise Problem(
+            "validation-error",
+            "Filter by status or by release status, not both: a release schedule leaving `scheduled` is resolved.",
+            errors=[FieldError("#/release_status", "cannot be combined with status")],
+        )
     if group == "story":
-        if status is not None:
-            raise Problem(
-                "validation-error",
-                "Stories are not filtered by status: each tells how many of its alerts are open.",
-                errors=[FieldError("#/status", "cannot be combined with group=story")],
-            )
+        for name, value in (("status", status), ("release_status", release_status)):
+            if value is not None:
+                raise Problem(
+                    "validation-error",
+                    "Stories are not filtered by status: each tells how many of its alerts are open.",
+                    errors=[FieldError(f"#/{name}", "cannot be combined with group=story")],
+                )
         grouped, next_story = await stories.page(field_office=office, limit=paging.limit, cursor=paging.cursor)
         return StoryPage(stories=grouped, next_cursor=next_story)
-    page, next_cursor = await alerts.list(field_office=office, status=status, limit=paging.limit, cursor=paging.cursor)
+    page, next_cursor = await alerts.list(
+        field_office=office, status=status, release_status=release_status, limit=paging.limit, cursor=paging.cursor
+    )
     return AlertPage(alerts=page, next_cursor=next_cursor)
 
 
@@ -121,14 +136,15 @@ async def get_alert(
         "and the alerts a match calls for (`in_custody`, `release_scheduled`, `released`, `transferred`) are "
         "raised for the booking, now and as its later events arrive. Confirming again answers the alert as it is "
         "with `Idempotent-Replayed: true`; confirming a rejected possible match, or an alert that is not a "
-        "possible match, answers 409."
+        "possible match, answers 409. The office page confirms with its sign-in cookie and "
+        "`X-Requested-With: releasewatch`."
     ),
     responses=problem_responses(401, 403, 404, 409),
 )
 async def confirm_alert(
     alert_id: AlertId,
     response: Response,
-    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
+    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE, browser=True)],
     alerts: Annotated[AlertReader, Depends(get_alerts)],
     reviews: Annotated[AlertReviews, Depends(get_alert_reviews)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
@@ -144,14 +160,15 @@ async def confirm_alert(
         "The booked person is not the detainer's subject: the `possible_match` alert is resolved as "
         "`not_the_person` with a `review`, and this detainer is never suggested again for this booking. "
         "Rejecting again answers the alert as it is with `Idempotent-Replayed: true`; rejecting a confirmed "
-        "possible match, or an alert that is not a possible match, answers 409."
+        "possible match, or an alert that is not a possible match, answers 409. The office page rejects with its "
+        "sign-in cookie and `X-Requested-With: releasewatch`."
     ),
     responses=problem_responses(401, 403, 404, 409),
 )
 async def reject_alert(
     alert_id: AlertId,
     response: Response,
-    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
+    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE, browser=True)],
     alerts: Annotated[AlertReader, Depends(get_alerts)],
     reviews: Annotated[AlertReviews, Depends(get_alert_reviews)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
@@ -233,7 +250,9 @@ async def acknowledge_alert(
         "The case is closed with an `outcome` (`custody_assumed`, `released`, `detainer_lifted`, "
         "`not_the_person`) and an optional `note`: the alert becomes `resolved`, with who and when, and the step "
         "joins its `timeline`. An open alert may be resolved directly. Resolving again with the same outcome "
-        "answers the alert as it is with `Idempotent-Replayed: true`; with another outcome, 409."
+        "answers the alert as it is with `Idempotent-Replayed: true`; with another outcome, 409 (as for an alert "
+        "releasewatch closed because its release time stopped standing: `release_superseded`). The office page "
+        "resolves with its sign-in cookie and `X-Requested-With: releasewatch`."
     ),
     openapi_extra=request_body_schema("ResolveAlert", ["application/json"]),
     responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
@@ -242,7 +261,7 @@ async def resolve_alert(
     alert_id: AlertId,
     request: Request,
     response: Response,
-    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
+    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE, browser=True)],
     alerts: Annotated[AlertReader, Depends(get_alerts)],
     lifecycle: Annotated[AlertLifecycle, Depends(get_alert_lifecycle)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
@@ -251,7 +270,9 @@ async def resolve_alert(
     resolution = validate_json_body(_resolve_adapter, body)
     await _visible_alert(alerts, alert_id, principal)
     try:
-        alert, changed = await lifecycle.resolve(alert_id, resolution.outcome, resolution.note, by=principal.name)
+        alert, changed = await lifecycle.resolve(
+            alert_id, AlertOutcome(resolution.outcome.value), resolution.note, by=principal.name
+        )
     except AlertNotFoundError:
         raise _not_found(alert_id) from None
     except AlertLifecycleConflictError as conflict:

@@ -1,8 +1,11 @@
 """How far behind the notifiers are: the events accepted but not yet processed.
 
-Ingest refuses new custody events (503 with Retry-After) while the backlog
-is over the limit, rather than accept what it may not keep up with: sources
-retry, and nothing accepted is ever dropped.
+Ingest refuses custody events (503 with Retry-After) that the backlog has no
+room for, rather than accept what it may not keep up with: sources retry, and
+nothing accepted is ever dropped. That decision is taken by the script that
+appends them (``publish_events.lua``), measuring the same way, so concurrent
+requests never overshoot the limit; this gauge reports the backlog to
+``/readyz`` and Prometheus.
 
 The backlog is the notifier group's ``lag`` (entries not yet delivered) plus
 its ``pending`` (delivered, not acknowledged), from XINFO GROUPS. Redis 6.2
@@ -52,9 +55,6 @@ class BacklogGauge:
             self._measured_at = self._clock()
             BACKLOG.set(self._last)
         return self._last
-
-    async def over_limit(self) -> bool:
-        return await self.current() > self.limit
 
     async def _measure(self) -> int:
         try:

@@ -1,31 +1,94 @@
--- Publish custody events exactly once each, atomically with their receipts.
+-- Publish custody events exactly once each, atomically with their receipts, and only while the
+-- backlog leaves room for them.
 --
 -- KEYS[1]          the custody event stream
--- KEYS[2..n+1]     the receipt key of each event (same hash tag as the stream)
+-- KEYS[2i], KEYS[2i+1]  for the i-th event: its receipt (by facility and event_id), and the receipt
+--                  the former layout kept by event_id alone (read only: it expires with its TTL)
 -- ARGV[1]          receipt time-to-live, seconds
 -- ARGV[2]          accepted_at (RFC 3339) for events accepted by this call
--- ARGV[3..]        four values per event: event_id, type, digest, payload
+-- ARGV[3]          the most events that may wait unprocessed (0: no limit)
+-- ARGV[4]          the consumer group whose backlog that is
+-- ARGV[5..]        four values per event: event_id, type, digest, payload
 --
 -- Returns one {status, stream_id, accepted_at} per event, in order, where
 -- status is "accepted" (appended now), "duplicate" (the same body was
 -- accepted before: nothing appended) or "conflict" (another body was
--- accepted under this event_id: nothing appended).
+-- accepted under this facility's event_id: nothing appended); or
+-- {"backlog_full", backlog} when appending the new ones would take the
+-- backlog over the limit: then nothing at all is appended. Measuring and
+-- appending in one script, concurrent requests can never overshoot the limit.
+--
+-- A former receipt with the same digest is this very event (the digest covers
+-- facility_ori); one with another digest may be another facility's event of
+-- the same id, which must never block this one: the event is accepted.
 local ttl = tonumber(ARGV[1])
 local accepted_at = ARGV[2]
-local results = {}
-for i = 2, #KEYS do
-  local base = 3 + (i - 2) * 4
-  local event_id, event_type, digest, payload = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3]
-  local receipt = redis.call('HMGET', KEYS[i], 'digest', 'stream_id', 'accepted_at')
+local limit = tonumber(ARGV[3])
+local events = (#KEYS - 1) / 2
+
+-- The group's lag (not yet delivered) and pending (delivered, not acknowledged); the stream's
+-- length where there is no such group yet, or no `lag` (Redis 6.2).
+local function backlog()
+  local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', KEYS[1])
+  if not ok then
+    return 0 -- no stream yet: nothing waits
+  end
+  for _, group in ipairs(groups) do
+    local fields = {}
+    for j = 1, #group, 2 do
+      fields[group[j]] = group[j + 1]
+    end
+    if fields['name'] == ARGV[4] and fields['lag'] then
+      return tonumber(fields['lag']) + tonumber(fields['pending'])
+    end
+  end
+  return redis.call('XLEN', KEYS[1])
+end
+
+local answers = {}
+local new = 0
+for i = 1, events do
+  local base = 5 + (i - 1) * 4
+  local digest = ARGV[base + 2]
+  local receipt = redis.call('HMGET', KEYS[2 * i], 'digest', 'stream_id', 'accepted_at')
+  local former = redis.call('HMGET', KEYS[2 * i + 1], 'digest', 'stream_id', 'accepted_at')
   if receipt[1] then
     local status = 'conflict'
     if receipt[1] == digest then status = 'duplicate' end
-    results[#results + 1] = {status, receipt[2], receipt[3]}
+    answers[i] = {status, receipt[2], receipt[3]}
+  elseif former[1] == digest then
+    answers[i] = {'duplicate', former[2], former[3]}
   else
-    local id = redis.call('XADD', KEYS[1], '*', '__data__', payload, 'type', event_type, 'event_id', event_id)
-    redis.call('HSET', KEYS[i], 'digest', digest, 'stream_id', id, 'accepted_at', accepted_at)
-    redis.call('EXPIRE', KEYS[i], ttl)
-    results[#results + 1] = {'accepted', id, accepted_at}
+    new = new + 1
+  end
+end
+
+if new > 0 and limit > 0 then
+  local waiting = backlog()
+  if waiting + new > limit then
+    return {'backlog_full', waiting}
+  end
+end
+
+local results = {}
+for i = 1, events do
+  if answers[i] then
+    results[i] = answers[i]
+  else
+    local base = 5 + (i - 1) * 4
+    local event_id, event_type, digest, payload = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3]
+    -- An earlier event of this very call under the same id wrote its receipt just now.
+    local receipt = redis.call('HMGET', KEYS[2 * i], 'digest', 'stream_id', 'accepted_at')
+    if receipt[1] then
+      local status = 'conflict'
+      if receipt[1] == digest then status = 'duplicate' end
+      results[i] = {status, receipt[2], receipt[3]}
+    else
+      local id = redis.call('XADD', KEYS[1], '*', '__data__', payload, 'type', event_type, 'event_id', event_id)
+      redis.call('HSET', KEYS[2 * i], 'digest', digest, 'stream_id', id, 'accepted_at', accepted_at)
+      redis.call('EXPIRE', KEYS[2 * i], ttl)
+      results[i] = {'accepted', id, accepted_at}
+    end
   end
 end
 return results

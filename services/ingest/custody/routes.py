@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter
 
 from contracts import CustodyEvent, Roster, RosterSubmitted, custody_event_adapter
 from contracts.fields import Ori
 from ingest.auth import Principal, Role, require_role
 from ingest.body import JSON_TYPES, NDJSON_TYPES, media_type_of, read_body, split_batch, validate_json_body
-from ingest.custody.backlog import BacklogGauge
-from ingest.custody.publisher import CustodyEventPublisher, PublishOutcome, PublishStatus
-from ingest.dependencies import get_backlog, get_publisher, get_settings
+from ingest.custody.publisher import BacklogFullError, CustodyEventPublisher, PublishOutcome, PublishStatus
+from ingest.dependencies import get_publisher, get_settings
+from ingest.intake import FieldWarning, read_person_record, warnings_of
 from ingest.metrics import EVENTS_RECEIVED
 from ingest.openapi import problem_responses, request_body_schema
-from ingest.problems import FieldError, Problem, field_errors_from_validation, json_pointer
+from ingest.problems import FieldError, Problem, json_pointer
 from ingest.settings import IngestSettings
 
 __all__ = ["router"]
@@ -37,6 +38,11 @@ class EventAccepted(BaseModel):
     status: Literal["accepted"] = "accepted"
     stream_id: str
     accepted_at: str
+    warnings: list[FieldWarning] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Optional fields dropped because they could not be read (none: absent).",
+    )
 
 
 class BatchItemResult(BaseModel):
@@ -45,6 +51,7 @@ class BatchItemResult(BaseModel):
     status: Literal["accepted", "duplicate", "conflict", "invalid", "forbidden"]
     stream_id: str | None = None
     errors: list[dict[str, str]] | None = None
+    warnings: list[FieldWarning] | None = None
 
 
 class BatchResult(BaseModel):
@@ -54,14 +61,19 @@ class BatchResult(BaseModel):
     results: list[BatchItemResult]
 
 
-def _accepted_body(outcome: PublishOutcome) -> EventAccepted:
-    return EventAccepted(event_id=outcome.event_id, stream_id=outcome.stream_id, accepted_at=outcome.accepted_at)
+def _accepted_body(outcome: PublishOutcome, warnings: list[FieldError]) -> EventAccepted:
+    return EventAccepted(
+        event_id=outcome.event_id,
+        stream_id=outcome.stream_id,
+        accepted_at=outcome.accepted_at,
+        warnings=warnings_of(warnings),
+    )
 
 
 def _conflict(event_id: str, *, pointer: str = "#/event_id") -> Problem:
     return Problem(
         "event-id-conflict",
-        f"event_id {event_id!r} was already accepted with a different body.",
+        f"event_id {event_id!r} was already accepted for this facility with a different body.",
         errors=[FieldError(pointer, "already used for a different event")],
     )
 
@@ -83,16 +95,17 @@ async def submit_custody_event(
     request: Request,
     response: Response,
     principal: Annotated[Principal, require_role(Role.SOURCE)],
-    backlog: Annotated[BacklogGauge, Depends(get_backlog)],
     settings: Annotated[IngestSettings, Depends(get_settings)],
     publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
 ) -> EventAccepted:
     body = await read_body(request, limit=settings.max_event_bytes)
     try:
-        event = validate_json_body(custody_event_adapter, body, tagged_union=True)
+        reading = read_person_record(custody_event_adapter, body, tagged_union=True)
+        settings.time_window.refuse_implausible(reading.value, now=datetime.now(UTC))
     except Problem:
         EVENTS_RECEIVED.labels(type="unknown", outcome="invalid").inc()
         raise
+    event = reading.value
     if not principal.may_submit_for(event.facility_ori):
         EVENTS_RECEIVED.labels(type=event.type, outcome="forbidden").inc()
         raise Problem(
@@ -100,8 +113,11 @@ async def submit_custody_event(
             "This API key may not submit events for that facility.",
             errors=[FieldError("#/facility_ori", "is not a facility this key submits for")],
         )
-    await refuse_when_behind(backlog, settings)
-    (outcome,) = await publisher.publish([event])
+    try:
+        (outcome,) = await publisher.publish([event])
+    except BacklogFullError as full:
+        EVENTS_RECEIVED.labels(type=event.type, outcome="backlog_full").inc()
+        raise _behind(full, settings) from None
     EVENTS_RECEIVED.labels(type=event.type, outcome=outcome.status.value).inc()
     if outcome.status is PublishStatus.CONFLICT:
         log.info("event refused: event_id reused", extra={"event_id": event.event_id})
@@ -113,21 +129,17 @@ async def submit_custody_event(
         outcome.status.value,
         extra={"event_id": event.event_id, "event_type": event.type, "stream_id": outcome.stream_id},
     )
-    return _accepted_body(outcome)
+    return _accepted_body(outcome, reading.warnings())
 
 
-async def refuse_when_behind(backlog: BacklogGauge, settings: IngestSettings) -> None:
-    """503 when the notifiers are too far behind; checked after validation, so a bad body still hears why."""
-    if await backlog.over_limit():
-        raise Problem(
-            "backlog-full",
-            f"{await backlog.current()} events are waiting to be processed (limit {backlog.limit}).",
-            headers={"Retry-After": str(settings.retry_after_seconds)},
-        )
-
-
-def _parse_item(raw: bytes) -> CustodyEvent:
-    return custody_event_adapter.validate_json(raw)
+def _behind(full: BacklogFullError, settings: IngestSettings) -> Problem:
+    """503: the notifiers are too far behind (checked after validation, so a bad body still hears why)."""
+    accepted = f" {full.published} of the batch's events were accepted before it filled." if full.published else ""
+    return Problem(
+        "backlog-full",
+        f"{full.waiting} events are waiting to be processed (limit {full.limit}).{accepted}",
+        headers={"Retry-After": str(settings.retry_after_seconds)},
+    )
 
 
 @router.post(
@@ -147,11 +159,13 @@ def _parse_item(raw: bytes) -> CustodyEvent:
 async def submit_custody_event_batch(
     request: Request,
     principal: Annotated[Principal, require_role(Role.SOURCE)],
-    backlog: Annotated[BacklogGauge, Depends(get_backlog)],
     settings: Annotated[IngestSettings, Depends(get_settings)],
     publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
 ) -> JSONResponse:
-    body = await read_body(request, limit=settings.max_batch_bytes, accept=JSON_TYPES | NDJSON_TYPES)
+    ndjson = media_type_of(request) in NDJSON_TYPES
+    body = await read_body(
+        request, limit=settings.max_batch_bytes, accept=JSON_TYPES | NDJSON_TYPES, whole_utf8=not ndjson
+    )
     items = split_batch(body, media_type_of(request))
     if len(items) > settings.max_batch_events:
         raise Problem(
@@ -161,18 +175,27 @@ async def submit_custody_event_batch(
     if not items:
         raise Problem("malformed-body", "The batch holds no events.")
 
+    now, window = datetime.now(UTC), settings.time_window
     results: dict[int, BatchItemResult] = {}
     valid: list[tuple[int, CustodyEvent]] = []
+    warnings: dict[int, list[FieldError]] = {}
     for item in items:
         try:
-            event = _parse_item(item.raw)
-        except ValidationError as error:
-            errors = field_errors_from_validation(error, prefix=[item.index], tagged_union=True)
+            if item.refusal is not None:
+                raise item.refusal
+            reading = read_person_record(
+                custody_event_adapter, item.raw, tagged_union=True, what=f"Item {item.index}", prefix=(item.index,)
+            )
+            window.refuse_implausible(reading.value, now=now, prefix=(item.index,))
+        except Problem as refused:
+            errors = refused.errors or (FieldError(json_pointer([item.index]), refused.detail),)
             results[item.index] = BatchItemResult(
                 index=item.index, status="invalid", errors=[e.as_json() for e in errors]
             )
             EVENTS_RECEIVED.labels(type="unknown", outcome="invalid").inc()
             continue
+        event = reading.value
+        warnings[item.index] = reading.warnings(prefix=(item.index,))
         if not principal.may_submit_for(event.facility_ori):
             refusal = FieldError(json_pointer([item.index, "facility_ori"]), "is not a facility this key submits for")
             results[item.index] = BatchItemResult(
@@ -182,9 +205,12 @@ async def submit_custody_event_batch(
             continue
         valid.append((item.index, event))
 
-    if valid:
-        await refuse_when_behind(backlog, settings)
-    outcomes = await publisher.publish([event for _, event in valid])
+    try:
+        outcomes = await publisher.publish([event for _, event in valid])
+    except BacklogFullError as full:
+        for _, unpublished in valid[full.published :]:
+            EVENTS_RECEIVED.labels(type=unpublished.type, outcome="backlog_full").inc()
+        raise _behind(full, settings) from None
     for (index, event), outcome in zip(valid, outcomes, strict=True):
         EVENTS_RECEIVED.labels(type=event.type, outcome=outcome.status.value).inc()
         conflict_errors = (
@@ -198,6 +224,7 @@ async def submit_custody_event_batch(
             status=outcome.status.value,
             stream_id=None if conflict_errors else outcome.stream_id,
             errors=conflict_errors,
+            warnings=None if conflict_errors else warnings_of(warnings[index]),
         )
 
     ordered = [results[item.index] for item in items]
@@ -218,7 +245,7 @@ async def submit_custody_event_batch(
             extra={"results": [r.model_dump(exclude_none=True) for r in ordered]},
         )
     result = BatchResult(accepted=accepted, duplicates=duplicates, rejected=rejected, results=ordered)
-    return JSONResponse(result.model_dump(exclude_none=True), status_code=202)
+    return JSONResponse(result.model_dump(mode="json", exclude_none=True), status_code=202)
 
 
 class RosterAccepted(BaseModel):
@@ -257,7 +284,6 @@ async def submit_roster(
     request: Request,
     response: Response,
     principal: Annotated[Principal, require_role(Role.SOURCE)],
-    backlog: Annotated[BacklogGauge, Depends(get_backlog)],
     settings: Annotated[IngestSettings, Depends(get_settings)],
     publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
 ) -> RosterAccepted:
@@ -271,18 +297,22 @@ async def submit_roster(
     body = await read_body(request, limit=settings.max_roster_bytes)
     try:
         roster = validate_json_body(_roster_adapter, body)
+        settings.time_window.refuse_implausible(roster, now=datetime.now(UTC))
     except Problem:
         EVENTS_RECEIVED.labels(type="roster", outcome="invalid").inc()
         raise
-    await refuse_when_behind(backlog, settings)
     submitted = RosterSubmitted(facility_ori=ori, **dict(roster))
-    outcome = await publisher.publish_roster(submitted)
+    try:
+        outcome = await publisher.publish_roster(submitted)
+    except BacklogFullError as full:
+        EVENTS_RECEIVED.labels(type="roster", outcome="backlog_full").inc()
+        raise _behind(full, settings) from None
     EVENTS_RECEIVED.labels(type="roster", outcome=outcome.status.value).inc()
     if outcome.status is PublishStatus.CONFLICT:
         log.info("roster refused: roster_id reused", extra={"roster_id": roster.roster_id})
         raise Problem(
             "roster-id-conflict",
-            f"roster_id {roster.roster_id!r} was already accepted with a different body or facility.",
+            f"roster_id {roster.roster_id!r} was already accepted for {ori} with a different body.",
             errors=[FieldError("#/roster_id", "already used for a different roster")],
         )
     if outcome.status is PublishStatus.DUPLICATE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
 
@@ -15,10 +16,11 @@ from contracts import (
     LodgeDetainer,
     RedisNames,
 )
+from contracts.detainers import detainer_ref_for
 from ingest.listing import Page, newest_first
-from runtime import RedisClient
+from runtime import RedisClient, as_text
 
-__all__ = ["DetainerConflictError", "DetainerNotFoundError", "DetainerRepository"]
+__all__ = ["DetainerConflictError", "DetainerNotFoundError", "DetainerRepository", "StoredDetainer"]
 
 _LODGE_SCRIPT = (files(__package__) / "lodge_detainer.lua").read_text()
 _LIFT_SCRIPT = (files(__package__) / "lift_detainer.lua").read_text()
@@ -47,7 +49,23 @@ def _parse(raw: bytes | str) -> Detainer:
     return Detainer.model_validate_json(raw, extra="ignore")
 
 
+@dataclass(frozen=True, slots=True)
+class StoredDetainer:
+    """A detainer as kept: the record, and the reference its keys and listings use."""
+
+    ref: str
+    detainer: Detainer
+    raw: bytes | str  # as read: the compare-and-swap of a lift compares it
+
+
 class DetainerRepository:
+    """Detainers by office: an office's ``detainer_id`` names one of its own detainers, never another's.
+
+    Each detainer is kept under its reference (``contracts.detainers.detainer_ref_for``): ``OFFICE/ID``,
+    or the id alone for a detainer lodged when ids were global. Both are looked for, the former one
+    only if it is the same office's, so a store of the former layout keeps working unchanged.
+    """
+
     def __init__(self, client: RedisClient, names: RedisNames, *, clock: Callable[[], datetime] = _utc_now) -> None:
         self._client = client
         self._names = names
@@ -59,20 +77,25 @@ class DetainerRepository:
         """Lodge ``request``; returns the detainer and whether this call lodged it.
 
         Lodging the same detainer again is answered with the record as it is
-        now; a different body under a used detainer_id raises a conflict.
+        now; a different body under the office's used detainer_id raises a conflict.
         """
         detainer = Detainer(**dict(request), status=DetainerStatus.ACTIVE, lodged_at=self._clock())
-        names = self._names
-        created, value = await self._lodge(
+        names, office, detainer_id = self._names, detainer.field_office, detainer.detainer_id
+        ref = detainer_ref_for(office, detainer_id)
+        created, value, _ = await self._lodge(
             keys=[
-                names.detainer(detainer.detainer_id),
+                names.detainer(ref),
+                names.detainer(detainer_id),
                 names.active_detainers,
                 names.detainer_changes,
-                *names.listings("detainers", detainer.field_office, DetainerStatus.ACTIVE.value),
+                *names.listings("detainers", office, DetainerStatus.ACTIVE.value),
                 names.detainer_change_count,
+                names.detainer_offices(detainer_id),
             ],
             args=[
-                detainer.detainer_id,
+                detainer_id,
+                office,
+                ref,
                 detainer.model_dump_json(),
                 _ms(detainer.lodged_at),
                 DetainerLodged(detainer=detainer).model_dump_json(),
@@ -83,22 +106,42 @@ class DetainerRepository:
         existing = _parse(value)
         if LodgeDetainer(**{field: getattr(existing, field) for field in LodgeDetainer.model_fields}) != request:
             raise DetainerConflictError(
-                f"detainer_id {request.detainer_id!r} is already lodged with a different body", existing
+                f"detainer_id {request.detainer_id!r} is already lodged by {office} with a different body", existing
             )
         return existing, False
 
-    async def lift(self, detainer_id: str, request: LiftDetainer) -> tuple[Detainer, bool]:
-        """Lift the detainer; returns it and whether this call lifted it.
+    async def find(self, field_office: str, detainer_id: str) -> StoredDetainer | None:
+        """The office's detainer of that id, or None."""
+        ref = detainer_ref_for(field_office, detainer_id)
+        scoped, former = await self._client.mget([self._names.detainer(ref), self._names.detainer(detainer_id)])
+        if scoped is not None:
+            return StoredDetainer(ref, _parse(scoped), scoped)
+        if former is not None:
+            detainer = _parse(former)
+            if detainer.field_office == field_office:
+                return StoredDetainer(detainer_id, detainer, former)
+        return None
+
+    async def offices_of(self, detainer_id: str) -> set[str]:
+        """Every office that lodged a detainer under ``detainer_id``."""
+        offices = {as_text(member) for member in await self._client.smembers(self._names.detainer_offices(detainer_id))}
+        former = await self._client.get(self._names.detainer(detainer_id))
+        if former is not None:
+            offices.add(_parse(former).field_office)
+        return offices
+
+    async def lift(self, field_office: str, detainer_id: str, request: LiftDetainer) -> tuple[Detainer, bool]:
+        """Lift the office's detainer; returns it and whether this call lifted it.
 
         Lifting again for the same reason and note is answered with the record
         as it is; for another reason it raises a conflict.
         """
         names = self._names
         for _ in range(_LIFT_ATTEMPTS):
-            raw = await self._client.get(names.detainer(detainer_id))
-            if raw is None:
+            stored = await self.find(field_office, detainer_id)
+            if stored is None:
                 raise DetainerNotFoundError(detainer_id)
-            current = _parse(raw)
+            current = stored.detainer
             if current.status is DetainerStatus.LIFTED:
                 if (current.lift_reason, current.lift_note) == (request.reason, request.note):
                     return current, False
@@ -115,7 +158,7 @@ class DetainerRepository:
             joining = names.listings("detainers", current.field_office, DetainerStatus.LIFTED.value)[2:]
             outcome = await self._lift(
                 keys=[
-                    names.detainer(detainer_id),
+                    names.detainer(stored.ref),
                     names.active_detainers,
                     names.detainer_changes,
                     *leaving,
@@ -123,11 +166,12 @@ class DetainerRepository:
                     names.detainer_change_count,
                 ],
                 args=[
-                    detainer_id,
-                    raw,
+                    stored.ref,
+                    stored.raw,
                     lifted.model_dump_json(),
                     _ms(current.lodged_at),
                     DetainerLifted(detainer=lifted).model_dump_json(),
+                    detainer_id,
                 ],
             )
             if outcome[0] == 1:
@@ -135,10 +179,6 @@ class DetainerRepository:
             if outcome[0] == -1:
                 raise DetainerNotFoundError(detainer_id)
         raise RuntimeError(f"detainer {detainer_id!r} kept changing while being lifted")
-
-    async def get(self, detainer_id: str) -> Detainer | None:
-        raw = await self._client.get(self._names.detainer(detainer_id))
-        return None if raw is None else _parse(raw)
 
     async def list(
         self,
@@ -154,5 +194,5 @@ class DetainerRepository:
         page: Page = await newest_first(self._client, listing, limit=limit, cursor=cursor)
         if not page.ids:
             return [], None
-        records = await self._client.mget([self._names.detainer(i) for i in page.ids])
+        records = await self._client.mget([self._names.detainer(ref) for ref in page.ids])
         return [_parse(raw) for raw in records if raw is not None], page.next_cursor

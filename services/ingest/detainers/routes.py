@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 
 from contracts import Detainer, DetainerStatus, LiftDetainer, LodgeDetainer
 from contracts.fields import DetainerId, FieldOffice
@@ -14,6 +15,7 @@ from ingest.auth import Principal, Role, forbid_other_office, office_to_list, re
 from ingest.body import read_body, validate_json_body
 from ingest.dependencies import get_audit, get_detainers, get_settings
 from ingest.detainers.repository import DetainerConflictError, DetainerNotFoundError, DetainerRepository
+from ingest.intake import FieldWarning, read_person_record, warnings_of
 from ingest.listing import Paging
 from ingest.metrics import DETAINER_CHANGES
 from ingest.openapi import problem_responses, request_body_schema
@@ -33,6 +35,16 @@ _lodge_adapter: TypeAdapter[LodgeDetainer] = TypeAdapter(LodgeDetainer)
 _lift_adapter: TypeAdapter[LiftDetainer] = TypeAdapter(LiftDetainer)
 
 
+class LodgedDetainer(Detainer):
+    """The detainer as lodged, with the optional fields dropped because they could not be read."""
+
+    warnings: list[FieldWarning] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Optional fields dropped because they could not be read (none: absent).",
+    )
+
+
 class DetainerPage(BaseModel):
     detainers: list[Detainer]
     next_cursor: str | None
@@ -45,13 +57,14 @@ def _not_found(detainer_id: str) -> Problem:
 @router.post(
     "",
     status_code=201,
-    response_model=Detainer,
+    response_model=LodgedDetainer,
     summary="Lodge a detainer",
     description=(
         "Lodges the detainer and, if its subject is in custody now, raises an `in_custody` alert "
         "(and `release_scheduled` when a release time is known). Lodging the same detainer again answers "
-        "the record as it is with `Idempotent-Replayed: true`; a different body under a used `detainer_id` "
-        "answers 409."
+        "the record as it is with `Idempotent-Replayed: true`; a different body under the office's used "
+        "`detainer_id` answers 409. Ids are the office's own: another office's detainer of the same id is "
+        "another detainer."
     ),
     openapi_extra=request_body_schema("LodgeDetainer", ["application/json"]),
     responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 503),
@@ -63,9 +76,11 @@ async def lodge_detainer(
     settings: Annotated[IngestSettings, Depends(get_settings)],
     detainers: Annotated[DetainerRepository, Depends(get_detainers)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
-) -> Detainer:
+) -> LodgedDetainer:
     body = await read_body(request, limit=settings.max_detainer_bytes)
-    lodge = validate_json_body(_lodge_adapter, body)
+    reading = read_person_record(_lodge_adapter, body)
+    lodge = reading.value
+    settings.time_window.refuse_implausible(lodge, now=datetime.now(UTC))
     forbid_other_office(principal, lodge.field_office, pointer="#/field_office")
     try:
         detainer, created = await detainers.lodge(lodge)
@@ -78,12 +93,17 @@ async def lodge_detainer(
         ) from None
     DETAINER_CHANGES.labels(change="lodged", outcome="applied" if created else "replayed").inc()
     if created:
-        await audit.record(actor=principal.name, action="detainer.lodged", target=detainer.detainer_id)
+        await audit.record(
+            actor=principal.name, action="detainer.lodged", target=f"{detainer.field_office}/{detainer.detainer_id}"
+        )
     else:
         response.headers[REPLAYED_HEADER] = "true"
-    response.headers["Location"] = f"/v1/detainers/{detainer.detainer_id}"
-    log.info("detainer lodged" if created else "detainer lodge replayed", extra={"detainer_id": detainer.detainer_id})
-    return detainer
+    response.headers["Location"] = f"/v1/detainers/{detainer.detainer_id}?field_office={detainer.field_office}"
+    log.info(
+        "detainer lodged" if created else "detainer lodge replayed",
+        extra={"detainer_id": detainer.detainer_id, "field_office": detainer.field_office},
+    )
+    return LodgedDetainer(**dict(detainer), warnings=warnings_of(reading.warnings()))
 
 
 @router.get(
@@ -106,27 +126,56 @@ async def list_detainers(
     return DetainerPage(detainers=page, next_cursor=next_cursor)
 
 
+OfficeOfTheDetainer = Annotated[
+    FieldOffice | None,
+    Query(
+        description="The office that lodged it (ids are unique within an office only). A field office key: its "
+        "own, whether named or not. An operator: needed where offices share the id (409 names them)."
+    ),
+]
+
+
 @router.get(
     "/{detainer_id}",
     response_model=Detainer,
     summary="Read one detainer",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 409),
 )
 async def get_detainer(
     detainer_id: Annotated[DetainerId, Path()],
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
     detainers: Annotated[DetainerRepository, Depends(get_detainers)],
+    field_office: OfficeOfTheDetainer = None,
 ) -> Detainer:
-    return await _visible_detainer(detainers, detainer_id, principal)
-
-
-async def _visible_detainer(detainers: DetainerRepository, detainer_id: str, principal: Principal) -> Detainer:
-    """The detainer, if this caller may see it; another office's answers 404, as if it did not exist."""
-    detainer = await detainers.get(detainer_id)
-    scope = principal.office_scope()
-    if detainer is None or (scope is not None and detainer.field_office != scope):
+    office = await _office_of(detainers, detainer_id, principal, field_office)
+    stored = await detainers.find(office, detainer_id)
+    if stored is None:
         raise _not_found(detainer_id)
-    return detainer
+    return stored.detainer
+
+
+async def _office_of(
+    detainers: DetainerRepository, detainer_id: str, principal: Principal, field_office: str | None
+) -> str:
+    """The office whose detainer the caller names: a field office's own (naming another is 403); for an
+    operator the one named, else the only office that lodged the id (none: 404; several: 409, naming them)."""
+    forbid_other_office(principal, field_office, pointer="#/query/field_office")
+    office = principal.office_scope() or field_office
+    if office is not None:
+        return office
+    offices = await detainers.offices_of(detainer_id)
+    if not offices:
+        raise _not_found(detainer_id)
+    if len(offices) > 1:
+        listed = ", ".join(sorted(offices))
+        raise Problem(
+            "detainer-id-shared",
+            f"Offices {listed} each lodged a detainer {detainer_id!r}: name one with field_office.",
+            errors=[FieldError("#/query/field_office", f"is required: one of {listed}")],
+            extra={"field_offices": sorted(offices)},
+        )
+    (only,) = offices
+    return only
 
 
 @router.post(
@@ -148,12 +197,13 @@ async def lift_detainer(
     settings: Annotated[IngestSettings, Depends(get_settings)],
     detainers: Annotated[DetainerRepository, Depends(get_detainers)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
+    field_office: OfficeOfTheDetainer = None,
 ) -> Detainer:
     body = await read_body(request, limit=settings.max_detainer_bytes)
     lift = validate_json_body(_lift_adapter, body)
-    await _visible_detainer(detainers, detainer_id, principal)
+    office = await _office_of(detainers, detainer_id, principal, field_office)
     try:
-        detainer, lifted = await detainers.lift(detainer_id, lift)
+        detainer, lifted = await detainers.lift(office, detainer_id, lift)
     except DetainerNotFoundError:
         raise _not_found(detainer_id) from None
     except DetainerConflictError as conflict:
@@ -165,8 +215,13 @@ async def lift_detainer(
         ) from None
     DETAINER_CHANGES.labels(change="lifted", outcome="applied" if lifted else "replayed").inc()
     if lifted:
-        await audit.record(actor=principal.name, action="detainer.lifted", target=detainer_id, detail=lift.reason.value)
+        await audit.record(
+            actor=principal.name, action="detainer.lifted", target=f"{office}/{detainer_id}", detail=lift.reason.value
+        )
     else:
         response.headers[REPLAYED_HEADER] = "true"
-    log.info("detainer lifted" if lifted else "detainer lift replayed", extra={"detainer_id": detainer_id})
+    log.info(
+        "detainer lifted" if lifted else "detainer lift replayed",
+        extra={"detainer_id": detainer_id, "field_office": office},
+    )
     return detainer

@@ -25,7 +25,8 @@ from typing import Annotated, Any, Final, cast
 from pydantic import Field, TypeAdapter, ValidationError
 from redis.exceptions import RedisError
 
-from contracts import AlertNotice, AlertRaised
+from contracts import REPLAYED_FOR_GROUP_FIELD, AlertNotice, AlertRaised, AlertUpdated, OfficerAction
+from ingest.stream_ids import exclusive_after
 from runtime import RedisClient
 
 __all__ = ["AlertFeed", "FeedMessage", "Subscription", "stream_id_key"]
@@ -35,10 +36,20 @@ log = logging.getLogger(__name__)
 _READ_COUNT = 500  # stream entries per read, live and catching up
 _QUEUE_SIZE = 1000  # messages waiting for one subscriber before it falls back to catching up
 _RETRY_AFTER_ERROR_SECONDS = 1.0
-_FED_TYPES = frozenset({"alert_raised", "alert_reminded", "alert_escalated"})
-_messages: TypeAdapter[AlertRaised | AlertNotice] = TypeAdapter(
-    Annotated[AlertRaised | AlertNotice, Field(discriminator="type")]
+# Everything that happens to an office's alerts: what the channels deliver, and what people at the office did.
+_FED_TYPES = frozenset(
+    {
+        "alert_raised",
+        "alert_reminded",
+        "alert_escalated",
+        "alert_updated",
+        "alert_acknowledged",
+        "alert_resolved",
+        "alert_reviewed",
+    }
 )
+_FedMessage = AlertRaised | AlertNotice | AlertUpdated | OfficerAction
+_messages: TypeAdapter[_FedMessage] = TypeAdapter(Annotated[_FedMessage, Field(discriminator="type")])
 
 
 _Entries = list[tuple[bytes, dict[bytes, bytes]]]
@@ -55,7 +66,7 @@ class FeedMessage:
     """One alert stream message, as a live feed sends it."""
 
     stream_id: str
-    type: str  # alert_raised, alert_reminded, alert_escalated
+    type: str  # alert_raised, alert_reminded, alert_escalated, alert_updated, alert_acknowledged, ...
     field_office: str
     data: str  # the message JSON, as the notifier wrote it and the webhooks carry it
 
@@ -67,6 +78,8 @@ def _message_of(stream_id: bytes, fields: dict[bytes, bytes]) -> FeedMessage | N
     data = fields.get(b"__data__")
     if kind not in _FED_TYPES or data is None:
         return None
+    if REPLAYED_FOR_GROUP_FIELD.encode() in fields:
+        return None  # a dead letter replayed for the one channel that failed it: the feed showed it already
     try:
         message = _messages.validate_json(data, extra="ignore")
     except ValidationError:
@@ -164,7 +177,10 @@ class AlertFeed:
     async def read_after(self, stream_id: str) -> tuple[list[FeedMessage], str, bool]:
         """One read's worth of messages after ``stream_id``: the messages, the position reached (past
         entries no feed shows, too) and whether that was the end of the stream."""
-        entries = cast(_Entries, await self._client.xrange(self._stream, f"({stream_id}", "+", count=_READ_COUNT))
+        lower = exclusive_after(stream_id)
+        if lower is None:
+            return [], stream_id, True  # nothing can come after the last possible id
+        entries = cast(_Entries, await self._client.xrange(self._stream, lower, "+", count=_READ_COUNT))
         messages = [message for entry_id, fields in entries if (message := _message_of(entry_id, fields))]
         reached = entries[-1][0].decode() if entries else stream_id
         return messages, reached, len(entries) < _READ_COUNT

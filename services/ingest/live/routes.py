@@ -18,6 +18,7 @@ from ingest.live.sse import sse_comment, sse_event, sse_retry
 from ingest.metrics import LIVE_FEEDS_OPEN, LIVE_MESSAGES_SENT
 from ingest.openapi import problem_responses
 from ingest.settings import IngestSettings
+from ingest.stream_ids import StreamId
 
 __all__ = ["router"]
 
@@ -26,7 +27,6 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
 _RECONNECT_MS = 3000  # how long a browser waits before it reconnects (with Last-Event-ID)
-_STREAM_ID = r"^[0-9]{1,20}-[0-9]{1,20}$"
 
 DESCRIPTION = """\
 Server-sent events (`text/event-stream`): every message on the alert stream for the caller's office
@@ -34,8 +34,10 @@ Server-sent events (`text/event-stream`): every message on the alert stream for 
 happens. Each event has
 
 - `id:` the alert stream entry id (the same `X-Releasewatch-Delivery` the webhooks carry),
-- `event:` the message type: `alert_raised`, `alert_reminded` or `alert_escalated`,
-- `data:` the message JSON the webhooks carry (`type`, the whole `alert`, `lead_seconds` or `level`).
+- `event:` the message type: `alert_raised`, `alert_reminded`, `alert_escalated`, `alert_updated` (a release
+  schedule closed because its release time stopped standing: `change` says how), or a person's step on an
+  alert: `alert_acknowledged`, `alert_resolved`, `alert_reviewed` (these on the live feed only),
+- `data:` the message JSON (`type`, the whole `alert` as it is now, and `lead_seconds`, `level` or `change`).
 
 It starts with what arrives after the request (or after `since`, an entry id). A browser that
 reconnects sends `Last-Event-ID` by itself and receives what it missed, as long as the stream still
@@ -67,12 +69,10 @@ async def live_alerts(
     feed: Annotated[AlertFeed, Depends(get_alert_feed)],
     settings: Annotated[IngestSettings, Depends(get_settings)],
     field_office: Annotated[FieldOffice | None, Query(description="Field office keys see their own only.")] = None,
-    since: Annotated[
-        str | None, Query(pattern=_STREAM_ID, description="Start after this alert stream entry id, not now.")
-    ] = None,
+    since: Annotated[StreamId | None, Query(description="Start after this alert stream entry id, not now.")] = None,
     last_event_id: Annotated[
-        str | None,
-        Header(pattern=_STREAM_ID, description="Sent by a reconnecting browser: start after it (wins over `since`)."),
+        StreamId | None,
+        Header(description="Sent by a reconnecting browser: start after it (wins over `since`)."),
     ] = None,
 ) -> StreamingResponse:
     office = office_to_list(principal, field_office)

@@ -1,8 +1,10 @@
 """`/offices/{office}`: the web page a field office's duty officers keep open, with its sign-in.
 
 Outside `/v1` and the OpenAPI document: HTML for people, not part of the JSON API. The page lists the
-office's unresolved alerts, counts down to each scheduled release, follows the live feed
-(`GET /v1/alerts/live`) and acknowledges alerts (`POST /v1/alerts/{id}/ack`). A browser cannot send
+office's stories (one row per person, with what matters now and each story's alerts), counts down to each
+standing release, follows the live feed (`GET /v1/alerts/live`), swapping in a story's row
+(``/offices/{office}/stories/{story_id}``) when something happens to it, and acknowledges, resolves,
+confirms and rejects through the alert endpoints. A browser cannot send
 the API key as a header on a page it navigates to, so the page signs in with a form that sets the
 ``rw_api_key`` cookie (see ``ingest.auth``).
 """
@@ -14,19 +16,22 @@ from importlib.resources import files
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from contracts import AlertStatus
+from contracts import AlertKind, Person
 from contracts.fields import FieldOffice
-from ingest.alerts.repository import AlertReader
 from ingest.auth import KEY_COOKIE, ApiKeys, Principal, Role, authenticated_in_browser, forbid_other_office
 from ingest.body import read_body
-from ingest.dependencies import get_alerts
+from ingest.dependencies import get_detainers
+from ingest.detainers.repository import DetainerRepository
 from ingest.live.feed import AlertFeed
 from ingest.live.routes import get_alert_feed
-from ingest.offices.page import render_office_page, render_sign_in
+from ingest.offices.page import PageFilters, render_office_page, render_sign_in, render_story
 from ingest.problems import Problem
+from ingest.stories.repository import StoryReader
+from ingest.stories.routes import get_stories
+from ingest.stories.story import Story
 
 __all__ = ["router"]
 
@@ -34,7 +39,7 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/offices", include_in_schema=False)
 
-_PAGE_ALERTS = 500  # per status (open, acknowledged): far more than one office acts on at once
+_PAGE_STORIES = 500  # people with the latest activity: far more than one office acts on at once
 _MAX_SIGN_IN_BYTES = 4 * 1024
 _ASSETS = {"office.js": "text/javascript; charset=utf-8", "office.css": "text/css; charset=utf-8"}
 
@@ -72,13 +77,8 @@ async def office_asset(name: str) -> Response:
     return Response(content, media_type=media_type, headers={"X-Content-Type-Options": "nosniff"})
 
 
-@router.get("/{office}", response_class=HTMLResponse)
-async def office_page(
-    office: OfficeCode,
-    request: Request,
-    alerts: Annotated[AlertReader, Depends(get_alerts)],
-    feed: Annotated[AlertFeed, Depends(get_alert_feed)],
-) -> HTMLResponse:
+async def _signed_in(request: Request, office: str) -> Principal | HTMLResponse:
+    """Who opens the page; the sign-in form when nobody signed in."""
     try:
         principal = await authenticated_in_browser(request)
     except Problem as problem:
@@ -86,21 +86,99 @@ async def office_page(
             raise
         return _page(render_sign_in(office), status_code=401)
     _may_see(principal, office)
-    # The feed's position first: an alert raised while the list is read comes on the feed (the page
-    # shows it once), instead of falling between the two.
+    return principal
+
+
+async def _subjects(detainers: DetainerRepository, stories: list[Story]) -> dict[str, Person]:
+    """The detainers' subjects as lodged, for the stories with a possible match to show side by side."""
+    wanted = {
+        (story.field_office, story.detainer_id)
+        for story in stories
+        if any(alert.kind is AlertKind.POSSIBLE_MATCH for alert in story.alerts)
+    }
+    subjects: dict[str, Person] = {}
+    for field_office, detainer_id in sorted(wanted):
+        stored = await detainers.find(field_office, detainer_id)  # the story's own office's detainer
+        if stored is not None:
+            subjects[detainer_id] = stored.detainer.person
+    return subjects
+
+
+@router.get("/{office}", response_class=HTMLResponse)
+async def office_page(
+    office: OfficeCode,
+    request: Request,
+    stories: Annotated[StoryReader, Depends(get_stories)],
+    detainers: Annotated[DetainerRepository, Depends(get_detainers)],
+    feed: Annotated[AlertFeed, Depends(get_alert_feed)],
+    open_only: Annotated[bool, Query(alias="open")] = False,
+    releases_soon: Annotated[bool, Query(alias="soon")] = False,
+    possible_matches: Annotated[bool, Query(alias="review")] = False,
+) -> HTMLResponse:
+    principal = await _signed_in(request, office)
+    if isinstance(principal, HTMLResponse):
+        return principal
+    # The feed's position first: an alert raised while the stories are read comes on the feed (the page
+    # refreshes its story), instead of falling between the two.
     since = await feed.tail_id()
-    unresolved = []
-    for status in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED):
-        page, _ = await alerts.list(field_office=office, status=status, limit=_PAGE_ALERTS, cursor=None)
-        unresolved += page
-    unresolved.sort(key=lambda alert: (alert.raised_at, alert.alert_id), reverse=True)
+    listed, _ = await stories.page(field_office=office, limit=_PAGE_STORIES, cursor=None)
     signed_in_by_cookie = "authorization" not in request.headers and KEY_COOKIE in request.cookies
-    log.info("office page served", extra={"field_office": office, "alerts": len(unresolved)})
-    return _page(render_office_page(office, unresolved, since=since, signed_in_by_cookie=signed_in_by_cookie))
+    log.info("office page served", extra={"field_office": office, "stories": len(listed)})
+    return _page(
+        render_office_page(
+            office,
+            listed,
+            subjects=await _subjects(detainers, listed),
+            since=since,
+            signed_in_by_cookie=signed_in_by_cookie,
+            now=stories.now(),
+            filters=PageFilters(open_only, releases_soon, possible_matches),
+        )
+    )
+
+
+@router.get("/{office}/stories/{story_id}", response_class=HTMLResponse)
+async def office_story(
+    office: OfficeCode,
+    story_id: Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],
+    request: Request,
+    stories: Annotated[StoryReader, Depends(get_stories)],
+    detainers: Annotated[DetainerRepository, Depends(get_detainers)],
+) -> HTMLResponse:
+    """One person's row, as the page renders it: what the page's script swaps in when the story changes."""
+    principal = await _signed_in(request, office)
+    if isinstance(principal, HTMLResponse):
+        return principal
+    story = await stories.get(story_id)
+    if story is None or story.field_office != office:
+        raise Problem("not-found", f"No story {story_id!r}.")
+    subjects = await _subjects(detainers, [story])
+    html = render_story(story, subject=subjects.get(story.detainer_id), now=stories.now(), filters=PageFilters())
+    return _page(html)
+
+
+_SAME_SITE_FETCHES = frozenset({"same-origin", "none"})  # `none`: typed or bookmarked by the person
+
+
+def _posted_from_another_site(request: Request) -> bool:
+    """Whether a browser says this form post came from a page of another origin. Login CSRF: another
+    site's page could sign this browser in with the other site's key, and the duty officer would then
+    act in someone else's name. Browsers send `Sec-Fetch-Site`, which says so whatever host name a proxy
+    shows this service; an older browser only `Origin`, compared with this service's own; a client that
+    sends neither is not a browser a page can drive."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site not in _SAME_SITE_FETCHES
+    origin = request.headers.get("origin")
+    return origin is not None and origin != str(request.base_url).rstrip("/")
 
 
 @router.post("/{office}/sign-in", response_class=HTMLResponse)
 async def sign_in(office: OfficeCode, request: Request) -> Response:
+    if _posted_from_another_site(request):
+        log.warning("office page sign-in refused: posted from another site", extra={"field_office": office})
+        message = "Sign in from this page: a sign-in sent by another site is refused."
+        return _page(render_sign_in(office, message=message), status_code=403)
     body = await read_body(request, limit=_MAX_SIGN_IN_BYTES, accept=frozenset({"application/x-www-form-urlencoded"}))
     key = (parse_qs(body.decode()).get("api_key") or [""])[0].strip()
     keys: ApiKeys = request.app.state.api_keys

@@ -9,6 +9,7 @@ from typing import cast
 from pydantic import BaseModel
 
 from contracts import RedisNames
+from ingest.stream_ids import exclusive_before
 from runtime import RedisClient
 
 __all__ = ["AuditEntry", "AuditTrail"]
@@ -38,7 +39,9 @@ class AuditTrail:
         await self._client.xadd(self._stream, fields)  # type: ignore[arg-type]
 
     async def newest(self, *, limit: int, before: str | None) -> list[AuditEntry]:
-        upper = f"({before}" if before else "+"
+        upper = exclusive_before(before) if before else "+"
+        if upper is None:
+            return []  # nothing is older than the first possible id
         entries = cast(
             list[tuple[bytes, dict[bytes, bytes]]],
             await self._client.xrevrange(self._stream, max=upper, min="-", count=limit),

@@ -11,6 +11,7 @@ from typing import Any, cast
 from pydantic import BaseModel
 
 from contracts import REPLAYED_FOR_GROUP_FIELD, DeadLetter, RedisNames
+from ingest.stream_ids import exclusive_before
 from runtime import RedisClient
 
 __all__ = [
@@ -72,7 +73,9 @@ class DeadLetterOperations:
 
     async def newest(self, *, limit: int, before: str | None, open_only: bool) -> list[DeadLetterView]:
         views: list[DeadLetterView] = []
-        upper = f"({before}" if before else "+"
+        upper = exclusive_before(before) if before else "+"
+        if upper is None:
+            return []  # nothing is older than the first possible id
         while len(views) < limit:
             entries = cast(
                 list[tuple[bytes, dict[bytes, bytes]]],

@@ -14,7 +14,7 @@ from contracts.fields import Ori
 from ingest.auth import Principal, require_role
 from ingest.body import read_body, validate_json_body
 from ingest.dependencies import get_audit, get_redis, get_settings
-from ingest.openapi import problem_responses
+from ingest.openapi import DiscardDeadLetter, problem_responses, request_body_schema
 from ingest.ops.audit import AuditEntry, AuditTrail
 from ingest.ops.dead_letters import (
     DeadLetterAlreadyHandledError,
@@ -27,13 +27,12 @@ from ingest.ops.queues import QueueReport, describe_queues
 from ingest.ops.rosters import latest_roster_report
 from ingest.problems import FieldError, Problem
 from ingest.settings import IngestSettings
+from ingest.stream_ids import StreamId
 from runtime import RedisClient
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/ops", tags=["operations"])
-
-_STREAM_ID = r"^[0-9]+-[0-9]+$"
 
 
 def _dead_letters(request: Request) -> DeadLetterOperations:
@@ -49,11 +48,7 @@ class DeadLetterPage(BaseModel):
     next_before: str | None = Field(description="Pass as `before` for the next (older) page.")
 
 
-class Discard(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
-
-
-_discard_adapter: TypeAdapter[Discard] = TypeAdapter(Discard)
+_discard_adapter: TypeAdapter[DiscardDeadLetter] = TypeAdapter(DiscardDeadLetter)
 
 
 class AuditPage(BaseModel):
@@ -89,7 +84,7 @@ async def list_dead_letters(
     operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
     open_only: Annotated[bool, Query(alias="open", description="Only those nobody replayed or discarded.")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    before: Annotated[str | None, Query(pattern=_STREAM_ID)] = None,
+    before: Annotated[StreamId | None, Query(description="`next_before` of the last page: older entries.")] = None,
 ) -> DeadLetterPage:
     page = await operations.newest(limit=limit, before=before, open_only=open_only)
     return DeadLetterPage(dead_letters=page, next_before=page[-1].id if len(page) == limit else None)
@@ -103,7 +98,7 @@ async def list_dead_letters(
 )
 async def get_dead_letter(
     _: Operator,
-    entry_id: Annotated[str, Path(pattern=_STREAM_ID)],
+    entry_id: Annotated[StreamId, Path(description="The dead letter's id in its stream.")],
     operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
 ) -> DeadLetterView:
     try:
@@ -121,7 +116,7 @@ async def get_dead_letter(
 )
 async def replay_dead_letter(
     operator: Operator,
-    entry_id: Annotated[str, Path(pattern=_STREAM_ID)],
+    entry_id: Annotated[StreamId, Path(description="The dead letter's id in its stream.")],
     operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
     force: bool = False,
@@ -143,11 +138,12 @@ async def replay_dead_letter(
     "/dead-letters/{entry_id}/discard",
     response_model=DeadLetterView,
     summary="Record that the message will not be processed, and why",
-    responses=problem_responses(400, 404, 409, 422),
+    openapi_extra=request_body_schema("DiscardDeadLetter", ["application/json"]),
+    responses=problem_responses(400, 404, 409, 413, 415, 422),
 )
 async def discard_dead_letter(
     operator: Operator,
-    entry_id: Annotated[str, Path(pattern=_STREAM_ID)],
+    entry_id: Annotated[StreamId, Path(description="The dead letter's id in its stream.")],
     request: Request,
     operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
@@ -193,7 +189,7 @@ async def audit_trail(
     _: Operator,
     audit: Annotated[AuditTrail, Depends(get_audit)],
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before: Annotated[str | None, Query(pattern=_STREAM_ID)] = None,
+    before: Annotated[StreamId | None, Query(description="`next_before` of the last page: older entries.")] = None,
 ) -> AuditPage:
     entries = await audit.newest(limit=limit, before=before)
     return AuditPage(entries=entries, next_before=entries[-1].id if len(entries) == limit else None)
@@ -266,7 +262,8 @@ async def get_feed(
         "their reminders. `discard`: a data error; they are kept for the record and never sent. The notifier "
         "carries the decision out at its next check, and the hold ends. One decision per hold (409 after)."
     ),
-    responses=problem_responses(400, 404, 409, 422),
+    openapi_extra=request_body_schema("HoldDecision", ["application/json"]),
+    responses=problem_responses(400, 404, 409, 413, 415, 422),
 )
 async def decide_hold(
     operator: Operator,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 from contracts import Alert, RedisNames
 from ingest.listing import newest_first
 from ingest.stories.story import Story, tell_story
@@ -12,10 +15,19 @@ __all__ = ["MAX_STORY_ALERTS", "StoryReader"]
 MAX_STORY_ALERTS = 200  # the latest alerts a story shows; one detainer's alerts are a handful per stay
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class StoryReader:
-    def __init__(self, client: RedisClient, names: RedisNames) -> None:
+    def __init__(self, client: RedisClient, names: RedisNames, *, clock: Callable[[], datetime] = _utc_now) -> None:
         self._client = client
         self._names = names
+        self._clock = clock
+
+    def now(self) -> datetime:
+        """The time stories are told as of (the reader's clock)."""
+        return self._clock()
 
     async def get(self, story_id: str) -> Story | None:
         stories = await self._told([story_id])
@@ -44,8 +56,9 @@ class StoryReader:
             for alert in [Alert.model_validate_json(raw, extra="ignore")]
         }
         stories = []
+        now = self._clock()
         for story_id, ids in zip(story_ids, members, strict=True):
             alerts = [by_id[raw.decode()] for raw in ids if raw.decode() in by_id]
             if alerts:
-                stories.append(tell_story(story_id, alerts))
+                stories.append(tell_story(story_id, alerts, now=now))
         return stories

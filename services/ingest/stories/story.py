@@ -8,13 +8,14 @@ story's alerts alone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from contracts import Alert, AlertKind, AlertStatus
+from contracts import Alert, AlertKind, AlertStatus, ReleaseStatus
 
-__all__ = ["Story", "headline_of", "tell_story"]
+__all__ = ["Story", "StoryNow", "StoryState", "headline_of", "span_in_words", "tell_story"]
 
 # Of alerts that arose at the same instant, which says more about where the story stands now.
 _WEIGHT = {
@@ -25,6 +26,32 @@ _WEIGHT = {
     AlertKind.RELEASED: 4,
 }
 _LEAVING = (AlertKind.RELEASED, AlertKind.TRANSFERRED)
+
+
+class StoryState(StrEnum):
+    """What matters now about the person, as the office page's row says it."""
+
+    RELEASE_SCHEDULED = "release_scheduled"  # a release time stands and is ahead: count down to it
+    RELEASE_TIME_PASSED = "release_time_passed"  # it went by, no release reported yet (within the grace)
+    NO_RELEASE_REPORTED = "no_release_reported"  # it went by, and the grace, with no release reported
+    RELEASED = "released"
+    TRANSFERRED = "transferred"
+    IN_CUSTODY = "in_custody"
+    TO_REVIEW = "to_review"  # only a possible match so far: nothing is known until a person reviews it
+
+
+class StoryNow(BaseModel):
+    """The story's current state: ``state`` and ``at`` for programs, ``summary`` in words (as of the answer)."""
+
+    state: StoryState
+    summary: str = Field(examples=["release in 5 h", "released 3 h ago, without notice"])
+    at: datetime | None = Field(
+        default=None,
+        description="The time the state is about: the release time, the release, the transfer, or the booking.",
+    )
+    facility_ori: str = Field(description="Where the person is, or was last known to be.")
+    notice_given: bool | None = Field(default=None, description="For released: whether notice came first.")
+    needs_review: bool = Field(description="A possible match in the story waits for a person's review.")
 
 
 class Story(BaseModel):
@@ -45,10 +72,20 @@ class Story(BaseModel):
         "has not left; else the latest alert not resolved; else the latest alert."
     )
     alerts: list[Alert] = Field(description="Newest first, by when each arose at the facility.")
+    now: StoryNow = Field(description="What matters now, as the office page's row shows it.")
 
 
 def _newest_first_key(alert: Alert) -> tuple[datetime, int, datetime, str]:
     return (alert.occurred_at, _WEIGHT[alert.kind], alert.raised_at, alert.alert_id)
+
+
+def _stands(alert: Alert) -> bool:
+    """A release schedule whose release time still stands (releasewatch closes the others)."""
+    return (
+        alert.kind is AlertKind.RELEASE_SCHEDULED
+        and alert.scheduled_release_at is not None
+        and alert.release_status in (None, ReleaseStatus.SCHEDULED)
+    )
 
 
 def headline_of(alerts: Sequence[Alert]) -> Alert:
@@ -59,7 +96,7 @@ def headline_of(alerts: Sequence[Alert]) -> Alert:
     standing: dict[tuple[str, str], Alert] = {}
     for alert in unresolved:
         booking = (alert.facility_ori, alert.booking_number)
-        if alert.kind is not AlertKind.RELEASE_SCHEDULED or alert.scheduled_release_at is None or booking in left:
+        if not _stands(alert) or booking in left:
             continue
         if booking not in standing or alert.occurred_at > standing[booking].occurred_at:
             standing[booking] = alert
@@ -68,12 +105,68 @@ def headline_of(alerts: Sequence[Alert]) -> Alert:
     return max(unresolved or alerts, key=_newest_first_key)
 
 
-def tell_story(story_id: str, alerts: Sequence[Alert]) -> Story:
-    """The story of ``alerts`` (not empty, all of one detainer)."""
+def span_in_words(span: timedelta) -> str:
+    """A duration as a duty officer reads it at a glance: ``45 min``, ``5 h``, ``3 d`` (the page's script says
+    it the same way)."""
+    minutes = max(int(abs(span).total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} d"
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def current_state(ordered: Sequence[Alert], headline: Alert, now: datetime) -> StoryNow:
+    """What matters now (``ordered``: the story's alerts newest first)."""
+    needs_review = any(a.kind is AlertKind.POSSIBLE_MATCH and a.review is None for a in ordered)
+    facts = [a for a in ordered if a.kind is not AlertKind.POSSIBLE_MATCH]
+
+    def told(state: StoryState, summary: str, where: str, at: datetime | None = None) -> StoryNow:
+        return StoryNow(state=state, summary=summary, at=at, facility_ori=where, needs_review=needs_review)
+
+    if not facts:
+        return told(StoryState.TO_REVIEW, "possible match to review", ordered[0].facility_ori)
+    release_at = headline.scheduled_release_at
+    if release_at is not None and _stands(headline) and headline.status is not AlertStatus.RESOLVED:
+        if now < release_at:
+            return told(
+                StoryState.RELEASE_SCHEDULED,
+                f"release in {span_in_words(release_at - now)}",
+                headline.facility_ori,
+                release_at,
+            )
+        passed = f"release time passed {span_in_words(now - release_at)} ago"
+        return told(StoryState.RELEASE_TIME_PASSED, passed, headline.facility_ori, release_at)
+    latest = facts[0]
+    if latest.kind is AlertKind.RELEASED and latest.released_at is not None:
+        notice = "with notice" if latest.notice_given else "without notice"
+        summary = f"released {span_in_words(now - latest.released_at)} ago, {notice}"
+        released = told(StoryState.RELEASED, summary, latest.facility_ori, latest.released_at)
+        return released.model_copy(update={"notice_given": bool(latest.notice_given)})
+    if latest.kind is AlertKind.TRANSFERRED:
+        moved_to = latest.to_facility_ori or latest.facility_ori
+        summary = f"transferred to {moved_to} {span_in_words(now - latest.occurred_at)} ago"
+        return told(StoryState.TRANSFERRED, summary, moved_to, latest.occurred_at)
+    booking = (latest.facility_ori, latest.booking_number)
+    here = [a for a in facts if (a.facility_ori, a.booking_number) == booking]
+    if any(a.release_status is ReleaseStatus.PASSED for a in here):
+        return told(StoryState.NO_RELEASE_REPORTED, "release time passed, no release reported", latest.facility_ori)
+    booked = min((a.occurred_at for a in here if a.kind is AlertKind.IN_CUSTODY), default=latest.occurred_at)
+    summary = f"in custody at {latest.facility_ori} since {_utc(booked)}"
+    return told(StoryState.IN_CUSTODY, summary, latest.facility_ori, booked)
+
+
+def tell_story(story_id: str, alerts: Sequence[Alert], *, now: datetime) -> Story:
+    """The story of ``alerts`` (not empty, all of one detainer), as of ``now``."""
     ordered = sorted(alerts, key=_newest_first_key, reverse=True)
     # Where the person is: the latest alert about them, not a suggestion still to be reviewed.
     latest = next((alert for alert in ordered if alert.kind is not AlertKind.POSSIBLE_MATCH), ordered[0])
     moved_to = latest.to_facility_ori if latest.kind is AlertKind.TRANSFERRED else None
+    headline = headline_of(ordered)
     return Story(
         story_id=story_id,
         field_office=latest.field_office,
@@ -82,6 +175,7 @@ def tell_story(story_id: str, alerts: Sequence[Alert]) -> Story:
         booking_number=None if moved_to else latest.booking_number,
         updated_at=max(alert.raised_at for alert in ordered),
         open_alerts=sum(1 for alert in ordered if alert.status is AlertStatus.OPEN),
-        headline=headline_of(ordered),
+        headline=headline,
         alerts=ordered,
+        now=current_state(ordered, headline, now),
     )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
+from datetime import datetime, timedelta
 from importlib.resources import files
 from typing import Protocol, cast
 
-from contracts import Alert, AlertRaised, AlertStep, RedisNames, TimelineEntry
+from contracts import Alert, AlertRaised, AlertStep, RedisNames, ReleaseStatus, TimelineEntry
 from contracts.alerts import story_id_for
+from notifier.adapters.booking_store import BookingStore
+from notifier.adapters.release_closer import DEFAULT_OVERDUE_AFTER, ReleaseScheduleCloser
+from notifier.domain.custody import BookingState
+from notifier.domain.release_schedules import schedule_alert_ids
 from runtime import RedisClient
 
 __all__ = ["AlertPlanner", "AlertStore"]
@@ -44,12 +49,31 @@ class AlertPlanner(Protocol):
 
     async def plan(self, alerts: Sequence[Alert]) -> int: ...
 
+    def job_ids_of(self, alert: Alert) -> list[str]: ...
+
 
 class AlertStore:
-    def __init__(self, client: RedisClient, names: RedisNames, *, planner: AlertPlanner | None = None) -> None:
+    def __init__(
+        self,
+        client: RedisClient,
+        names: RedisNames,
+        *,
+        planner: AlertPlanner | None = None,
+        overdue_after: timedelta = DEFAULT_OVERDUE_AFTER,
+        clock: Callable[[], datetime] | None = None,
+        bookings: BookingStore | None = None,
+    ) -> None:
         self._client = client
         self._names = names
         self._planner = planner
+        self._bookings = bookings  # to close the release schedules a delivered hold held back
+        self.releases = ReleaseScheduleCloser(
+            client,
+            names,
+            job_ids=planner.job_ids_of if planner is not None else lambda _alert: (),
+            overdue_after=overdue_after,
+            **({} if clock is None else {"clock": clock}),
+        )
         self._create = client.register_script(_CREATE_SCRIPT)
         self._hold = client.register_script(_HOLD_SCRIPT)
         self._release_held = client.register_script(_RELEASE_HELD_SCRIPT)
@@ -78,13 +102,16 @@ class AlertStore:
                     AlertRaised(alert=alert).model_dump_json(),
                 ]
             for alert in chunk:  # after every alert's own keys and args: each alert's story
-                story_id = alert.story_id or story_id_for(alert.detainer_id)
+                story_id = alert.story_id or story_id_for(alert.detainer_ref)
                 keys += [
                     self._names.story(story_id),
                     self._names.story_listing(),
                     self._names.story_listing(field_office=alert.field_office),
                 ]
                 args.append(story_id)
+            for alert in chunk:  # then each release schedule's release listings
+                keys += self._release_listings(alert)
+                args.append("1" if alert.release_status is not None else "0")
             flags = await self._create(keys=keys, args=args)
             created.extend(alert for alert, flag in zip(chunk, flags, strict=True) if flag)
         if self._planner is not None:
@@ -92,6 +119,21 @@ class AlertStore:
             # planning, this (a redelivery) is when it gets planned; the planner plans each once.
             await self._planner.plan(ordered)
         return created
+
+    async def close_superseded_schedules(
+        self, alerts: Sequence[Alert], states: Mapping[tuple[str, str], BookingState]
+    ) -> list[Alert]:
+        """Close the release schedules of each (detainer, booking) among ``alerts`` whose release time no longer
+        stands by ``states``: every release time of the booking, raised now or before (a release reported late
+        but dated before a schedule no longer calls for that schedule's alert, which may exist all the same)."""
+        pairs = {(alert.detainer_ref, (alert.facility_ori, alert.booking_number)) for alert in alerts}
+        schedules = [
+            alert_id
+            for detainer_ref, booking in sorted(pairs)
+            if booking in states
+            for alert_id in schedule_alert_ids(detainer_ref, states[booking])
+        ]
+        return await self.releases.close_superseded(schedules, states)
 
     async def _create_held(self, alerts: Sequence[Alert]) -> list[Alert]:
         created: list[Alert] = []
@@ -105,6 +147,15 @@ class AlertStore:
             flags = await self._hold(keys=keys, args=args)
             created.extend(alert for alert, flag in zip(chunk, flags, strict=True) if flag)
         return created
+
+    def _release_listings(self, alert: Alert) -> list[str]:
+        """The release listings of the alert's release status (all offices', its office's); for an alert that
+        is not a release schedule, those of ``scheduled``, named only to keep the script's layout (unused)."""
+        status = (alert.release_status or ReleaseStatus.SCHEDULED).value
+        return [
+            self._names.release_listing(release_status=status),
+            self._names.release_listing(release_status=status, field_office=alert.field_office),
+        ]
 
     async def held_counts(self, facilities: Sequence[str]) -> dict[str, int]:
         if not facilities:
@@ -135,21 +186,26 @@ class AlertStore:
         keys = [names.alerts_raised, names.held_alerts(facility_ori), names.alerts_leaving_hold]
         args: list[str | int] = []
         for alert in alerts:
-            story_id = alert.story_id or story_id_for(alert.detainer_id)
+            story_id = alert.story_id or story_id_for(alert.detainer_ref)
             keys += [
                 *names.listings("alerts", alert.field_office, alert.status.value),
                 names.story(story_id),
                 names.story_listing(),
                 names.story_listing(field_office=alert.field_office),
+                *self._release_listings(alert),
             ]
             args += [
                 alert.alert_id,
                 int(alert.raised_at.timestamp() * 1000),
                 AlertRaised(alert=alert).model_dump_json(),
                 story_id,
+                "1" if alert.release_status is not None else "0",
             ]
         flags = await self._release_held(keys=keys, args=args)
         await self.plan_leaving_hold()
+        if self._bookings is not None:  # the facts the hold kept from closing release schedules, now delivered
+            stored = await self._bookings.load_many({(a.facility_ori, a.booking_number) for a in alerts})
+            await self.close_superseded_schedules(alerts, {key: found.state for key, found in stored.items()})
         return sum(int(flag) for flag in flags)
 
     async def discard_held(self, facility_ori: str) -> int:

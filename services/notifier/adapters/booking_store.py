@@ -30,7 +30,7 @@ __all__ = ["BookingStore", "StoredBooking"]
 
 _SAVE_SCRIPT = (files(__package__) / "save_booking.lua").read_text()
 _REVIEW_SCRIPT = (files(__package__) / "record_review.lua").read_text()
-REVIEW_FIELD_PREFIX = "review:"  # + detainer_id: a review decision kept in the booking hash
+REVIEW_FIELD_PREFIX = "review:"  # + detainer reference (for detainers lodged when ids were global: the id)
 _REVIEW_FIELD_PREFIX_BYTES = REVIEW_FIELD_PREFIX.encode()
 
 BookingKey = tuple[str, str]
@@ -40,7 +40,7 @@ BookingKey = tuple[str, str]
 class StoredBooking:
     state: BookingState
     version: int  # 0: never saved
-    reviews: Mapping[str, BookingReview] = field(default_factory=dict)  # by detainer_id
+    reviews: Mapping[str, BookingReview] = field(default_factory=dict)  # by detainer reference
 
 
 def _stored(fields: Mapping[bytes, bytes], state: BookingState) -> StoredBooking:
@@ -51,7 +51,7 @@ def _stored(fields: Mapping[bytes, bytes], state: BookingState) -> StoredBooking
         for name, value in fields.items()
         if name.startswith(_REVIEW_FIELD_PREFIX_BYTES)
     ]
-    return StoredBooking(state, 0 if version is None else int(version), {r.detainer_id: r for r in reviews})
+    return StoredBooking(state, 0 if version is None else int(version), {r.detainer_ref: r for r in reviews})
 
 
 def _state(fields: Mapping[bytes, bytes]) -> BookingState | None:
@@ -101,7 +101,7 @@ class BookingStore:
             args=[
                 stored.version,
                 stored.version + 1,
-                REVIEW_FIELD_PREFIX + review.detainer_id,
+                REVIEW_FIELD_PREFIX + review.detainer_ref,
                 review.model_dump_json(),
                 self._retention,
             ],

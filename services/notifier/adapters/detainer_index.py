@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import cast
 
@@ -30,16 +31,18 @@ from contracts import (
     RedisNames,
     detainer_change_adapter,
 )
+from contracts.detainers import DETAINER_REF_FIELD, detainer_id_in
 from notifier.adapters.stream_entries import DATA_FIELD
 from notifier.matching import MatchConfig, MatchRecord, PersonIndex, fitted_model, match_record
 from runtime import RedisClient
 
-__all__ = ["ActiveDetainer", "DetainerIndex", "MatchThresholds"]
+__all__ = ["ActiveDetainer", "DetainerIndex", "MatchThresholds", "detainer_ref_of_change"]
 
 log = logging.getLogger(__name__)
 
 _LOAD_CHUNK = 1000  # detainer records per MGET at start-up
-_SEQ_FIELD = b"seq"  # each changelog entry's number (see RedisNames.detainer_change_count)
+_SEQ_FIELD = b"seq"
+_REF_FIELD = DETAINER_REF_FIELD.encode()  # each changelog entry's number (see RedisNames.detainer_change_count)
 _SYNC_CHUNK = 1000  # changelog entries per XREAD
 _FREEZE_AT = 50_000  # active detainers from which the loaded index is moved out of the garbage collector's way
 
@@ -58,8 +61,13 @@ class MatchThresholds:
 class ActiveDetainer:
     """What an alert needs of an active detainer besides the match evidence."""
 
-    detainer_id: str
+    detainer_ref: str  # unique across offices: what the index, alert ids and stories key by
     field_office: str
+
+    @property
+    def detainer_id(self) -> str:
+        """The office's own id."""
+        return detainer_id_in(self.detainer_ref)
 
 
 class DetainerIndex:
@@ -67,7 +75,7 @@ class DetainerIndex:
         self._client = client
         self._names = names
         self._config = config
-        self._people = PersonIndex(config=config)  # each detainer filed with its field office as tag
+        self._people = PersonIndex(config=config)  # each detainer filed by reference, its field office as tag
         self._read_up_to = "0-0"  # changelog id applied so far
         self._last_seq: int | None = None  # the changelog number (``seq``) of the newest change applied
         self._syncing = asyncio.Lock()  # the timer and the batches both sync: one at a time
@@ -82,15 +90,15 @@ class DetainerIndex:
         auto, review, margin = (self._config or MatchConfig()).at_scale(fitted_model(), len(self))
         return MatchThresholds(auto_min_score=auto, review_min_score=review, min_margin=margin)
 
-    def get(self, detainer_id: str) -> ActiveDetainer | None:
-        office = self._people.tag(detainer_id)
-        return None if office is None else ActiveDetainer(detainer_id, office)
+    def get(self, detainer_ref: str) -> ActiveDetainer | None:
+        office = self._people.tag(detainer_ref)
+        return None if office is None else ActiveDetainer(detainer_ref, office)
 
     def matches(self, person: Person | MatchRecord) -> list[tuple[ActiveDetainer, MatchEvidence]]:
         """The active detainers whose subject is (or may be) ``person``, each with the evidence."""
         return [
-            (ActiveDetainer(detainer_id, self._people.tag(detainer_id) or ""), evidence)
-            for detainer_id, evidence in self._people.matches(person)
+            (ActiveDetainer(detainer_ref, self._people.tag(detainer_ref) or ""), evidence)
+            for detainer_ref, evidence in self._people.matches(person)
         ]
 
     async def load(self) -> None:
@@ -109,17 +117,18 @@ class DetainerIndex:
         )
         self._last_seq = int(latest_seq) if latest_seq is not None and latest_seq.isdigit() else None
         members = cast(set[bytes], await self._client.smembers(self._names.active_detainers))
-        ids = sorted(member.decode() for member in members)
+        refs = sorted(member.decode() for member in members)
         self._people = PersonIndex(config=self._config)
         loaded: list[tuple[str, MatchRecord, str]] = []
-        for start in range(0, len(ids), _LOAD_CHUNK):
-            chunk = ids[start : start + _LOAD_CHUNK]
-            for raw in await self._client.mget([self._names.detainer(detainer_id) for detainer_id in chunk]):
+        for start in range(0, len(refs), _LOAD_CHUNK):
+            chunk = refs[start : start + _LOAD_CHUNK]
+            records = await self._client.mget([self._names.detainer(ref) for ref in chunk])
+            for ref, raw in zip(chunk, records, strict=True):
                 if raw is None:
                     continue
                 detainer = Detainer.model_validate_json(raw, extra="ignore")
                 if detainer.status is DetainerStatus.ACTIVE:
-                    loaded.append((detainer.detainer_id, match_record(detainer.person), detainer.field_office))
+                    loaded.append((ref, match_record(detainer.person), detainer.field_office))
         self._people.add_many(loaded)  # one sort for all, rather than a merge per thousand
         del loaded
         self._read_up_to = read_up_to
@@ -168,7 +177,7 @@ class DetainerIndex:
                     # The changelog consumer group dead-letters it; here it is only skipped.
                     log.warning("unreadable detainer change skipped", extra={"message_id": self._read_up_to})
                     continue
-                self._apply(change.detainer)
+                self._apply(change.detainer, detainer_ref_of_change(fields, change.detainer))
                 applied += 1
             if len(entries) < _SYNC_CHUNK:
                 return applied
@@ -183,11 +192,18 @@ class DetainerIndex:
             self._last_seq = seq
         return skipped
 
-    def _apply(self, detainer: Detainer) -> None:
+    def _apply(self, detainer: Detainer, detainer_ref: str) -> None:
         if detainer.status is DetainerStatus.ACTIVE:
-            self._people.add(detainer.detainer_id, detainer.person, tag=detainer.field_office)
+            self._people.add(detainer_ref, detainer.person, tag=detainer.field_office)
         else:
-            self._people.remove(detainer.detainer_id)
+            self._people.remove(detainer_ref)
 
-    def apply_lodged(self, change: DetainerLodged) -> None:
-        self._apply(change.detainer)
+    def apply_lodged(self, change: DetainerLodged, detainer_ref: str) -> None:
+        self._apply(change.detainer, detainer_ref)
+
+
+def detainer_ref_of_change(fields: Mapping[bytes, bytes], detainer: Detainer) -> str:
+    """The reference of the detainer a changelog entry is about (an entry written before references
+    existed is of a detainer whose reference is its id)."""
+    ref = fields.get(_REF_FIELD)
+    return ref.decode() if ref else detainer.detainer_id

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from contracts import Alert, AlertKind, AlertTrigger, MatchDecision, MatchEvidence, ReleaseReason
+from contracts import Alert, AlertKind, AlertTrigger, MatchDecision, MatchEvidence, ReleaseReason, ReleaseStatus
 from contracts.alerts import story_id_for
 from notifier.domain.custody import BookingState
 
@@ -33,6 +33,9 @@ class DetainerRef(Protocol):
     def detainer_id(self) -> str: ...
 
     @property
+    def detainer_ref(self) -> str: ...
+
+    @property
     def field_office(self) -> str: ...
 
 
@@ -41,14 +44,14 @@ class AlertFingerprint:
     """What makes two alerts the same alert."""
 
     kind: AlertKind
-    detainer_id: str
+    detainer_ref: str  # unique across offices (for a detainer lodged when ids were global: its id)
     facility_ori: str
     booking_number: str
     qualifier: str = ""  # e.g. the scheduled time: a new release time is a new condition
 
     def __str__(self) -> str:
         return "|".join(
-            ("v1", self.kind.value, self.detainer_id, self.facility_ori, self.booking_number, self.qualifier)
+            ("v1", self.kind.value, self.detainer_ref, self.facility_ori, self.booking_number, self.qualifier)
         )
 
     @property
@@ -151,7 +154,7 @@ def build_alert(
     raised_at: datetime,
 ) -> Alert:
     fingerprint = AlertFingerprint(
-        condition.kind, detainer.detainer_id, state.facility_ori, state.booking_number, condition.qualifier
+        condition.kind, detainer.detainer_ref, state.facility_ori, state.booking_number, condition.qualifier
     )
     is_schedule = condition.kind is AlertKind.RELEASE_SCHEDULED
     is_release = condition.kind is AlertKind.RELEASED
@@ -160,14 +163,16 @@ def build_alert(
         kind=condition.kind,
         field_office=detainer.field_office,
         detainer_id=detainer.detainer_id,
+        detainer_ref=detainer.detainer_ref,
         facility_ori=state.facility_ori,
         booking_number=state.booking_number,
         raised_at=raised_at,
         occurred_at=condition.occurred_at,
         trigger=trigger,
-        story_id=story_id_for(detainer.detainer_id),  # one story per detainer, across bookings and facilities
+        story_id=story_id_for(detainer.detainer_ref),  # one story per detainer, across bookings and facilities
         event_id=event_id,
         scheduled_release_at=condition.scheduled_release_at if is_schedule else None,
+        release_status=ReleaseStatus.SCHEDULED if is_schedule else None,  # until the notifier sees otherwise
         release_reason=(condition.release_reason if is_schedule else state.release_reason if is_release else None),
         released_at=state.released_at if is_release else None,
         to_facility_ori=state.transferred_to if condition.kind is AlertKind.TRANSFERRED else None,

@@ -33,19 +33,17 @@ from contracts import (
     ReleaseScheduled,
     Transfer,
 )
+from contracts.events import FactStamp, fact_stamp
 
-__all__ = ["BookingState", "CustodyFact", "FactStamp", "InferredRelease", "SeenSchedule", "apply_event"]
-
-FactStamp = tuple[datetime, int, str]  # (occurred_at, rank of the event type, event_id)
-
-_RANK = {
-    "booking": 0,
-    "booking_updated": 1,  # a correction at the same instant wins over the booking
-    "release_scheduled": 0,
-    "release_cancelled": 1,  # a cancellation at the same instant wins over the schedule
-    "release": 0,
-    "transfer": 0,
-}
+__all__ = [
+    "BookingState",
+    "CustodyFact",
+    "FactStamp",
+    "InferredRelease",
+    "SeenCancellation",
+    "SeenSchedule",
+    "apply_event",
+]
 
 
 class SeenSchedule(BaseModel):
@@ -56,21 +54,44 @@ class SeenSchedule(BaseModel):
     scheduled_release_at: datetime
     release_reason: ReleaseReason | None = None
     known_at: datetime
+    event_id: str | None = None  # the event that announced it first (none in states saved before it was kept)
 
 
-_SEEN_SCHEDULES_KEPT = 20  # a stay re-scheduled more often keeps its latest twenty
+class SeenCancellation(BaseModel):
+    """A cancellation the facility sent during this stay: what replaced a release time may be one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    event_id: str
+
+
+_SEEN_SCHEDULES_KEPT = 20  # a stay re-scheduled (or cancelled) more often keeps its latest twenty
 
 
 def _seen(schedules: tuple[SeenSchedule, ...], event: ReleaseScheduled) -> tuple[SeenSchedule, ...]:
     """``schedules`` with ``event``'s release time in it, known from the earliest event that announced it."""
+    same = [s for s in schedules if s.scheduled_release_at == event.scheduled_release_at]
     others = [s for s in schedules if s.scheduled_release_at != event.scheduled_release_at]
-    known_at = min(
-        [event.occurred_at] + [s.known_at for s in schedules if s.scheduled_release_at == event.scheduled_release_at]
+    first = min(
+        [(event.occurred_at, event.event_id), *((s.known_at, s.event_id or "") for s in same)],
+        key=lambda announced: announced,
     )
     seen = SeenSchedule(
-        scheduled_release_at=event.scheduled_release_at, release_reason=event.release_reason, known_at=known_at
+        scheduled_release_at=event.scheduled_release_at,
+        release_reason=event.release_reason,
+        known_at=first[0],
+        event_id=first[1] or None,
     )
     kept = sorted([*others, seen], key=lambda s: (s.known_at, s.scheduled_release_at))
+    return tuple(kept[-_SEEN_SCHEDULES_KEPT:])
+
+
+def _cancellation_seen(
+    cancellations: tuple[SeenCancellation, ...], event: ReleaseCancelled
+) -> tuple[SeenCancellation, ...]:
+    seen = SeenCancellation(at=event.occurred_at, event_id=event.event_id)
+    kept = sorted({*cancellations, seen}, key=lambda c: (c.at, c.event_id))
     return tuple(kept[-_SEEN_SCHEDULES_KEPT:])
 
 
@@ -93,10 +114,6 @@ class InferredRelease:
 CustodyFact = CustodyEvent | InferredRelease
 
 
-def _stamp(event: CustodyFact) -> FactStamp:
-    return (event.occurred_at, _RANK[event.type], event.event_id)
-
-
 class BookingState(BaseModel):
     """What we know of one stay of one person at one facility."""
 
@@ -114,6 +131,9 @@ class BookingState(BaseModel):
     # announced is a fact, so a batch processed again after a crash raises the alerts it raised (or
     # would have raised) the first time, whatever it cancelled or replaced.
     schedules_seen: tuple[SeenSchedule, ...] = ()
+    # Every cancellation, whatever it cancelled: whether a release time was cancelled or replaced by another
+    # is then a function of the facts, not of the order the notifier saw them in.
+    cancellations_seen: tuple[SeenCancellation, ...] = ()
     released_at: datetime | None = None
     release_reason: ReleaseReason | None = None
     release_stamp: FactStamp | None = None
@@ -154,7 +174,7 @@ def _earlier(stamp: FactStamp, current: FactStamp | None) -> bool:
 
 def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
     """The state after ``event``, whatever order the booking's events arrive in."""
-    stamp = _stamp(event)
+    stamp = fact_stamp(event)
     match event:
         case InferredRelease():
             if not state.in_custody or state.booked_at is None or state.booked_at >= event.occurred_at:
@@ -184,6 +204,7 @@ def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
                 }
             )
         case ReleaseCancelled():
+            state = state.model_copy(update={"cancellations_seen": _cancellation_seen(state.cancellations_seen, event)})
             if not _later(stamp, state.schedule_stamp):
                 return state
             return state.model_copy(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import Alert, MatchDecision, MatchEvidence, ReviewDecision
 from notifier.domain.alert_rules import DetainerRef
@@ -30,6 +30,8 @@ class BookingReview(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     detainer_id: str
+    # Unique across offices; a decision kept before references existed was on a detainer whose reference is its id.
+    detainer_ref: str = Field(default_factory=lambda fields: fields["detainer_id"])
     field_office: str
     facility_ori: str
     booking_number: str
@@ -46,6 +48,7 @@ class BookingReview(BaseModel):
             raise ValueError(f"alert {alert.alert_id} carries no review")
         return cls(
             detainer_id=alert.detainer_id,
+            detainer_ref=alert.detainer_ref,
             field_office=alert.field_office,
             facility_ori=alert.facility_ori,
             booking_number=alert.booking_number,
@@ -68,16 +71,16 @@ class BookingReview(BaseModel):
 
 def reviewed_matches(
     matches: Sequence[tuple[DetainerRef, MatchEvidence]],
-    reviews: Mapping[str, BookingReview],
-    active: Callable[[str], DetainerRef | None],
+    reviews: Mapping[str, BookingReview],  # by detainer reference
+    active: Callable[[str], DetainerRef | None],  # by detainer reference
 ) -> list[tuple[DetainerRef, MatchEvidence]]:
     """The matcher's answer for a booking with people's decisions on it applied.
 
     A reviewed detainer is dropped from what the matcher found; a confirmed one comes back as a match,
     whatever the matcher says now, as long as it is still active (``active`` finds it, or answers None).
     """
-    decided = [(detainer, evidence) for detainer, evidence in matches if detainer.detainer_id not in reviews]
+    decided = [(detainer, evidence) for detainer, evidence in matches if detainer.detainer_ref not in reviews]
     for review in reviews.values():
-        if review.decision is ReviewDecision.CONFIRMED and (detainer := active(review.detainer_id)) is not None:
+        if review.decision is ReviewDecision.CONFIRMED and (detainer := active(review.detainer_ref)) is not None:
             decided.append((detainer, review.confirmed_evidence))
     return decided

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from releasewatch.file_import.formats import ImportFormat
-from releasewatch.file_import.rows import FieldError, RejectedRow, SourceRow
+from releasewatch.file_import.rows import FieldError, RejectedRow, SourceRow, WarnedRow
 from releasewatch.file_import.upload import BatchUploader
 
 __all__ = ["MAX_CHUNK_BYTES", "ImportTally", "import_rows"]
@@ -22,6 +22,7 @@ class ImportTally:
     accepted: int = 0
     replayed: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
+    warned: list[WarnedRow] = field(default_factory=list)  # accepted (or replayed) without fields it could not read
     unconfirmed: int = 0  # sent or about to be, with no answer yet (all of them when the import stops early)
 
     @property
@@ -51,6 +52,9 @@ def import_rows(
         nonlocal chunk, chunk_bytes
         outcomes = uploader.send([row.event_json for row in chunk if row.event_json is not None])
         for row, outcome in zip(chunk, outcomes, strict=True):
+            if outcome.warnings:
+                labelled = (FieldError(file_format.field_label(row, pointer), why) for pointer, why in outcome.warnings)
+                tally.warned.append(WarnedRow(row, tuple(labelled)))
             if outcome.status == "accepted":
                 tally.accepted += 1
             elif outcome.status == "replayed":
@@ -80,3 +84,4 @@ def import_rows(
     if chunk:
         send_chunk()
     tally.rejected.sort(key=lambda reject: reject.row.line)
+    tally.warned.sort(key=lambda warned: warned.row.line)

@@ -1,4 +1,5 @@
-"""The summary an import ends with: counts, and the rejected rows with the field and the reason.
+"""The summary an import ends with: counts, the rejected rows with the field and the reason, and the rows
+accepted without an optional field the API could not read (the same way: field and reason).
 
 It names rows by line and ``event_id`` and fields by column or pointer, and
 never shows a field's value: the terminal (and whatever records it) gets no
@@ -12,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from releasewatch.file_import.importer import ImportTally
+from releasewatch.file_import.rows import FieldError, SourceRow
 
 __all__ = ["REJECTS_SHOWN", "print_summary"]
 
@@ -21,21 +23,32 @@ REJECTS_SHOWN = 100  # rejected rows listed on the terminal; --rejects writes th
 def print_summary(console: Console, tally: ImportTally, *, source: str, rejects_file: str | None) -> None:
     console.print(  # no markup: a file name or an API's message may hold [brackets]
         f"{source}: {tally.read} rows read   accepted: {tally.accepted}   "
-        f"replayed (accepted before): {tally.replayed}   rejected: {len(tally.rejected)}",
+        f"replayed (accepted before): {tally.replayed}   rejected: {len(tally.rejected)}   "
+        f"accepted with warnings: {len(tally.warned)}",
         markup=False,
     )
     if tally.rejected:
-        table = Table(title="rejected rows", title_justify="left")
-        for column, justify in (("line", "right"), ("event_id", "left"), ("field", "left"), ("message", "left")):
-            table.add_column(column, justify=justify)  # type: ignore[arg-type]
-        for reject in tally.rejected[:REJECTS_SHOWN]:
-            for error in reject.errors:
-                cells = (str(reject.row.line), reject.row.event_id or "-", error.field, error.message)
-                table.add_row(*(Text(cell) for cell in cells))
-        console.print(table)
+        _print_rows(console, "rejected rows", [(reject.row, reject.errors) for reject in tally.rejected])
         hidden = len(tally.rejected) - REJECTS_SHOWN
         if hidden > 0:
             hint = "" if rejects_file else " (--rejects FILE lists them all)"
             console.print(f"... and {hidden} more rejected rows{hint}")
+    if tally.warned:
+        title = "accepted without fields the API could not read"
+        _print_rows(console, title, [(warned.row, warned.warnings) for warned in tally.warned])
+        hidden = len(tally.warned) - REJECTS_SHOWN
+        if hidden > 0:
+            console.print(f"... and {hidden} more rows accepted with warnings")
     if rejects_file is not None:
         console.print(f"rejected rows and their reasons written to {rejects_file}", markup=False)
+
+
+def _print_rows(console: Console, title: str, rows: list[tuple[SourceRow, tuple[FieldError, ...]]]) -> None:
+    table = Table(title=title, title_justify="left")
+    for column, justify in (("line", "right"), ("event_id", "left"), ("field", "left"), ("message", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for row, errors in rows[:REJECTS_SHOWN]:
+        for error in errors:
+            cells = (str(row.line), row.event_id or "-", error.field, error.message)
+            table.add_row(*(Text(cell) for cell in cells))
+    console.print(table)

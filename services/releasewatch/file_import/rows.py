@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["FieldError", "RejectedRow", "SourceRow", "UnusableFile"]
+__all__ = ["FieldError", "RejectedRow", "SourceRow", "UnusableFile", "WarnedRow"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,14 @@ class RejectedRow:
 
     row: SourceRow
     errors: tuple[FieldError, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WarnedRow:
+    """A row the API accepted without some optional fields it could not read, each named with why."""
+
+    row: SourceRow
+    warnings: tuple[FieldError, ...]
 
 
 class UnusableFile(Exception):

@@ -31,10 +31,12 @@ ItemStatus = Literal["accepted", "replayed", "rejected"]
 
 @dataclass(frozen=True, slots=True)
 class ItemOutcome:
-    """What the API said about one event of a chunk; ``errors`` are (pointer into the event, message)."""
+    """What the API said about one event of a chunk; ``errors`` and ``warnings`` (optional fields it
+    accepted the event without) are (pointer into the event, message)."""
 
     status: ItemStatus
     errors: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[tuple[str, str], ...] = ()
 
 
 class ApiUnavailable(Exception):
@@ -43,6 +45,10 @@ class ApiUnavailable(Exception):
 
 class ApiRefused(Exception):
     """The API refused the chunk as a whole (no API key, a key that may not submit, ...)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status of the refusal; None for an answer that made no sense
 
 
 _STATUS_OF_RESULT: dict[str, ItemStatus] = {"accepted": "accepted", "duplicate": "replayed"}
@@ -106,7 +112,7 @@ class BatchUploader:
         body = self._json(response)
         if response.status_code in (202, 422) and isinstance(body.get("results"), list):
             return self._outcomes(body["results"], len(events))
-        raise ApiRefused(_problem_text(response))
+        raise ApiRefused(_problem_text(response), status=response.status_code)
 
     def _post_with_retries(self, events: Sequence[bytes]) -> httpx.Response:
         body = b"".join(event + b"\n" for event in events)
@@ -160,5 +166,9 @@ class BatchUploader:
             )
             if status == "rejected" and not errors:
                 errors = (("#", str(result.get("status", "refused"))),)
-            outcomes.append(ItemOutcome(status, errors))
+            warnings = tuple(
+                (_within_item(warning.get("pointer", "#"), index), warning.get("detail", ""))
+                for warning in result.get("warnings") or ()
+            )
+            outcomes.append(ItemOutcome(status, errors, warnings))
         return outcomes

@@ -19,8 +19,7 @@ from ingest.auth import ApiKeyEntry, Role, digest_of
 from ingest.settings import IngestSettings
 from releasewatch.cli import app
 from tests import samples
-from tests.integration.file_import.conftest import ServedApi, served_over_http
-from tests.integration.serving import keys_json
+from tests.integration.serving import ServedApi, keys_json, served_over_http
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE_CSV = ROOT / "docs" / "examples" / "custody-events.csv"
@@ -49,6 +48,13 @@ def stream_events(client: redis.Redis) -> list[dict[str, Any]]:
 def write_ndjson(path: Path, *lines: dict[str, Any] | str) -> Path:
     path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
     return path
+
+
+def reported(stdout: str, line: int, event_id: str, column: str) -> bool:
+    """Whether a summary table names the row starting at ``line`` with ``event_id`` and ``column``."""
+    return any(
+        row.split()[:3] == ["│", str(line), "│"] and event_id in row and column in row for row in stdout.splitlines()
+    )
 
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -149,15 +155,10 @@ def test_bad_csv_rows_are_reported_by_line_and_column_while_the_good_rows_are_ac
     assert result.exit_code == 1, result.output
     assert "accepted: 2" in result.stdout
     assert "rejected: 4" in result.stdout
-    lines = result.stdout.splitlines()
-
-    def reported(line: int, event_id: str, column: str) -> bool:
-        return any(row.split()[:3] == ["│", str(line), "│"] and event_id in row and column in row for row in lines)
-
-    assert reported(3, "evt-2", "date_of_birth")
-    assert reported(4, "evt-3", "type")
-    assert reported(5, "evt-4", "facility_ori")
-    assert reported(6, "evt-5", "charges")
+    assert reported(result.stdout, 3, "evt-2", "date_of_birth")
+    assert reported(result.stdout, 4, "evt-3", "type")
+    assert reported(result.stdout, 5, "evt-4", "facility_ori")
+    assert reported(result.stdout, 6, "evt-5", "charges")
     assert "is not JSON" in result.stdout
     assert not any(value in result.output for value in PERSONAL_VALUES)
     assert [event["event_id"] for event in stream_events(published)] == ["evt-1", "evt-6"]
@@ -321,7 +322,65 @@ def test_a_source_key_imports_its_facilities_rows_and_the_others_are_rejected_on
 
     assert without_key.exit_code == 2, without_key.output
     assert "401" in without_key.stderr
+    # Sending it again unchanged would be refused again: it says what to change first.
+    assert "give an API key (--api-key or RW_API_KEY), then run the same command again" in " ".join(
+        without_key.stderr.split()
+    )
     assert with_key.exit_code == 1, with_key.output
     assert "accepted: 1" in with_key.stdout
     assert "is not a facility this key submits for" in with_key.stdout
     assert [event["event_id"] for event in stream_events(published)] == ["evt-1"]
+
+
+def test_rows_accepted_without_an_unreadable_identifier_are_reported_by_line_and_column_never_the_value(
+    served_api: ServedApi, published: redis.Redis, tmp_path: Path
+) -> None:
+    file = write_csv(
+        tmp_path / "feed.csv",
+        [
+            booking_row(1, a_number="A-012-345-678"),  # a written form: read, no warning
+            booking_row(2, a_number="ZX-99-QQ"),  # line 3: cannot be read
+            booking_row(3, a_number="UNKNOWN", place_of_birth="Atlantis"),  # line 4: a placeholder, and unreadable
+        ],
+    )
+
+    result = ingest(served_api, str(file))
+
+    assert result.exit_code == 0, result.output
+    assert "accepted: 3" in result.stdout
+    assert "accepted with warnings: 2" in result.stdout
+    assert reported(result.stdout, 3, "evt-2", "a_number")
+    assert reported(result.stdout, 4, "evt-3", "place_of_birth")
+    assert not reported(result.stdout, 4, "evt-3", "a_number")  # a placeholder is dropped silently
+    assert not reported(result.stdout, 2, "evt-1", "a_number")
+    assert "ZX-99-QQ" not in result.output
+    assert "Atlantis" not in result.output
+    assert [event["person"].get("a_number") for event in stream_events(published)] == ["A012345678", None, None]
+
+
+def test_no_rejects_file_is_written_when_nothing_was_rejected(
+    served_api: ServedApi, published: redis.Redis, tmp_path: Path
+) -> None:
+    file = write_csv(tmp_path / "feed.csv", [release_row(1), release_row(2)])
+    rejects = tmp_path / "rejects.csv"
+
+    result = ingest(served_api, str(file), "--rejects", str(rejects))
+
+    assert result.exit_code == 0, result.output
+    assert not rejects.exists()
+    assert f"nothing was rejected: {rejects} was not written" in " ".join(result.stdout.split())
+
+
+def test_a_row_that_is_not_utf8_is_rejected_naming_its_line_and_the_rest_is_imported(
+    served_api: ServedApi, published: redis.Redis, tmp_path: Path
+) -> None:
+    file = write_csv(tmp_path / "feed.csv", [release_row(1), release_row(2), release_row(3)])
+    lines = file.read_bytes().splitlines(keepends=True)
+    lines[2] = lines[2].replace(b"evt-2", b"evt-\xe92")  # latin-1, as an old export writes it
+    file.write_bytes(b"".join(lines))
+
+    result = ingest(served_api, str(file))
+
+    assert result.exit_code == 1, result.output
+    assert "line 3 is not UTF-8" in " ".join(result.stdout.split())
+    assert [event["event_id"] for event in stream_events(published)] == ["evt-1", "evt-3"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -24,7 +25,7 @@ async def small_ingest(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
         auth="off",
         log_format="text",
         max_backlog=LIMIT,
-        backlog_refresh_seconds=0,  # measure on every request, for the test
+        backlog_refresh_seconds=0,  # /readyz measures on every request, for the test
         retry_after_seconds=7,
     )
     async with serving(settings) as client:
@@ -36,7 +37,7 @@ def event(number: int) -> dict[str, object]:
 
 
 async def fill_backlog(api: httpx.AsyncClient) -> None:
-    for number in range(LIMIT + 1):
+    for number in range(LIMIT):
         assert (await api.post("/v1/custody-events", json=event(number))).status_code == 202
 
 
@@ -50,7 +51,7 @@ async def test_over_the_backlog_limit_a_new_event_is_a_503_with_retry_after_and_
     problem = assert_problem(response, 503, "backlog-full")
     assert response.headers["Retry-After"] == "7"
     assert f"limit {LIMIT}" in problem["detail"]
-    assert await redis_client.xlen(names.custody_events) == LIMIT + 1
+    assert await redis_client.xlen(names.custody_events) == LIMIT
 
 
 async def test_over_the_backlog_limit_a_batch_is_refused_whole(
@@ -61,7 +62,7 @@ async def test_over_the_backlog_limit_a_batch_is_refused_whole(
     response = await small_ingest.post("/v1/custody-events:batch", json=[event(100), event(101)])
 
     assert_problem(response, 503, "backlog-full")
-    assert await redis_client.xlen(names.custody_events) == LIMIT + 1
+    assert await redis_client.xlen(names.custody_events) == LIMIT
 
 
 async def test_a_bad_event_is_still_told_what_is_wrong_when_the_backlog_is_full(
@@ -78,7 +79,7 @@ async def test_once_the_notifiers_catch_up_events_are_accepted_again_and_readyz_
     small_ingest: httpx.AsyncClient, redis_client: Redis, names: RedisNames
 ) -> None:
     await fill_backlog(small_ingest)
-    assert (await small_ingest.get("/readyz")).json()["backlog"] == LIMIT + 1
+    assert (await small_ingest.get("/readyz")).json()["backlog"] == LIMIT
 
     # A notifier reads and acknowledges everything.
     await redis_client.xgroup_create(names.custody_events, NOTIFIER_GROUP, id="0")
@@ -87,3 +88,23 @@ async def test_once_the_notifiers_catch_up_events_are_accepted_again_and_readyz_
 
     assert (await small_ingest.get("/readyz")).json()["backlog"] == 0
     assert (await small_ingest.post("/v1/custody-events", json=event(99))).status_code == 202
+
+
+@pytest.fixture
+async def ingest_limited_to_100(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = IngestSettings(redis_url=redis_url, auth="off", log_format="text", max_backlog=100)
+    async with serving(settings) as client:
+        yield client
+
+
+async def test_concurrent_batches_never_take_the_backlog_over_its_limit(
+    ingest_limited_to_100: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    batches = [[event(batch * 100 + number) for number in range(30)] for batch in range(8)]
+
+    answers = await asyncio.gather(
+        *(ingest_limited_to_100.post("/v1/custody-events:batch", json=batch) for batch in batches)
+    )
+
+    assert sorted(answer.status_code for answer in answers) == [202, 202, 202, 503, 503, 503, 503, 503]
+    assert await redis_client.xlen(names.custody_events) == 90  # three whole batches: a fourth would pass 100

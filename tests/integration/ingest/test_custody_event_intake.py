@@ -161,7 +161,7 @@ async def test_receipt_of_an_accepted_event_expires_after_the_configured_time(
 ) -> None:
     await api.post(URL, json=samples.booking())
 
-    ttl = await redis_client.ttl(names.custody_receipt("evt-0001"))
+    ttl = await redis_client.ttl(names.custody_receipt("CA0194200", "evt-0001"))
 
     assert 29 * 24 * 3600 < ttl <= 30 * 24 * 3600
 

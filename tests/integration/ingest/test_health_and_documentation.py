@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
+from contracts import RedisNames
 from ingest.settings import IngestSettings
 from tests import samples
 from tests.integration.ingest.support import assert_problem
@@ -162,16 +165,45 @@ def test_openapi_request_bodies_reference_the_contract_schemas(openapi: dict[str
     assert body_schema("/v1/detainers") == {"$ref": "#/components/schemas/LodgeDetainer"}
     assert body_schema("/v1/detainers/{detainer_id}/lift") == {"$ref": "#/components/schemas/LiftDetainer"}
     assert body_schema("/v1/facilities/{ori}/roster") == {"$ref": "#/components/schemas/Roster"}
+    assert body_schema("/v1/ops/feeds/{ori}/hold") == {"$ref": "#/components/schemas/HoldDecision"}
+    assert body_schema("/v1/ops/dead-letters/{entry_id}/discard") == {"$ref": "#/components/schemas/DiscardDeadLetter"}
     assert "application/x-ndjson" in openapi["paths"]["/v1/custody-events:batch"]["post"]["requestBody"]["content"]
 
 
 def test_openapi_publishes_the_field_rules_the_validator_applies(openapi: dict[str, Any]) -> None:
     schemas = openapi["components"]["schemas"]
 
-    assert schemas["Booking"]["properties"]["facility_ori"]["pattern"] == "^[A-Z]{2}[A-Z0-9]{7}$"
+    ori = re.compile(schemas["Booking"]["properties"]["facility_ori"]["pattern"])
+    assert ori.fullmatch("CA0194200")
+    assert not ori.fullmatch("ZZ0194200")  # the state check, in the pattern
     assert schemas["Person"]["properties"]["aliases"]["maxItems"] == 20
     assert schemas["Booking"]["properties"]["charges"]["maxItems"] == 100
     assert schemas["LodgeDetainer"]["properties"]["field_office"]["pattern"] == "^[A-Z]{3}$"
+
+
+def test_openapi_documents_every_status_an_operation_can_answer(openapi: dict[str, Any]) -> None:
+    def statuses(method: str, path: str) -> set[str]:
+        return set(openapi["paths"][path][method]["responses"])
+
+    assert {"401", "403", "503"} <= statuses("get", "/v1/ops/queues")
+    assert {"400", "401", "403", "404", "409", "413", "415", "422", "503"} <= statuses(
+        "post", "/v1/ops/feeds/{ori}/hold"
+    )
+    assert {"400", "413", "415", "422"} <= statuses("post", "/v1/ops/dead-letters/{entry_id}/discard")
+    assert {"404", "409"} <= statuses("get", "/v1/detainers/{detainer_id}")
+    assert openapi["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+    assert openapi["paths"]["/v1/ops/queues"]["get"]["security"] == [{"apiKey": []}]
+
+
+def test_openapi_publishes_the_cursor_and_stream_id_formats(openapi: dict[str, Any]) -> None:
+    def pattern(method: str, path: str, name: str) -> str:
+        (found,) = [p for p in openapi["paths"][path][method]["parameters"] if p["name"] == name]
+        schema: dict[str, Any] = found["schema"]
+        return str(schema.get("pattern") or schema["anyOf"][0]["pattern"])
+
+    assert pattern("get", "/v1/alerts", "cursor") == "^[A-Za-z0-9_-]*$"
+    assert pattern("get", "/v1/ops/audit", "before") == "^[0-9]{1,20}-[0-9]{1,20}$"
+    assert pattern("get", "/v1/alerts/live", "last-event-id") == "^[0-9]{1,20}-[0-9]{1,20}$"
 
 
 def test_every_reference_in_the_openapi_document_resolves(openapi: dict[str, Any]) -> None:
@@ -230,7 +262,7 @@ async def test_problem_type_page_explains_the_validation_error(api: httpx.AsyncC
     body = response.json()
     assert body["type"] == "/problems/validation-error"
     assert body["status"] == 422
-    assert body["title"] == "The request body failed validation"
+    assert body["title"] == "The request failed validation"
     assert "errors" in body["explanation"]
 
 
@@ -278,3 +310,41 @@ async def test_metrics_count_received_events_by_type_and_outcome(api: httpx.Asyn
     assert response.status_code == 200
     assert 'releasewatch_ingest_events_total{outcome="accepted",type="release"}' in response.text
     assert "GARCIA" not in response.text
+
+
+def _gauge(metrics_text: str, sample: str) -> float:
+    """The value of one sample line (name and labels exactly as exposed) in a Prometheus text exposition."""
+    for line in metrics_text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{sample} is not exposed")
+
+
+async def test_metrics_show_each_groups_lag_pending_oldest_age_and_open_dead_letters(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    await redis_client.xgroup_create(names.custody_events, "notifier", id="0", mkstream=True)
+    for n in range(3):
+        await api.post("/v1/custody-events", json=samples.release(event_id=f"evt-lag-{n}"))
+    await redis_client.xreadgroup("notifier", "notifier-1", {names.custody_events: ">"}, count=1)
+    await redis_client.xadd(names.dead_letters, {"reason": "unreadable"})
+
+    text = (await api.get("/metrics")).text
+
+    labels = '{group="notifier",stream="custody_events"}'
+    assert _gauge(text, "releasewatch_stream_length" + '{stream="custody_events"}') == 3
+    assert _gauge(text, "releasewatch_stream_group_lag" + labels) == 2  # read one of three
+    assert _gauge(text, "releasewatch_stream_group_pending" + labels) == 1  # and did not acknowledge it
+    assert _gauge(text, "releasewatch_stream_group_oldest_pending_seconds" + labels) >= 0
+    assert _gauge(text, "releasewatch_dead_letters_open") == 1
+    assert _gauge(text, "releasewatch_queues_read") == 1
+
+
+async def test_metrics_answer_without_redis_and_say_the_streams_could_not_be_read(
+    api_without_redis: httpx.AsyncClient,
+) -> None:
+    response = await api_without_redis.get("/metrics")
+
+    assert response.status_code == 200
+    assert _gauge(response.text, "releasewatch_queues_read") == 0
+    assert "releasewatch_stream_group_lag{" not in response.text

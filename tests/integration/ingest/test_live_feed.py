@@ -25,6 +25,7 @@ from contracts import (
     AlertNotice,
     AlertRaised,
     AlertTrigger,
+    DeadLetter,
     MatchDecision,
     MatchEvidence,
     Person,
@@ -355,3 +356,40 @@ async def test_stopping_the_server_ends_open_feeds_cleanly(
 
     assert all(not line or line.startswith(":") for line in rest)
     assert (feed.subscribers, feed.reading) == (0, False)
+
+
+@pytest.mark.parametrize("resume_at", ["18446744073709551616-0", "1-18446744073709551616", "1-1-1"])
+async def test_a_last_event_id_out_of_range_is_a_422_problem_not_a_feed_that_ends(
+    in_process: httpx.AsyncClient, resume_at: str
+) -> None:
+    response = await in_process.get(URL, headers={**as_("los"), "Last-Event-ID": resume_at})
+
+    problem = assert_problem(response, 422, "validation-error")
+    assert [error["pointer"] for error in problem["errors"]] == ["#/header/last-event-id"]
+
+
+async def test_a_dead_letter_replayed_for_one_channel_is_not_shown_again_on_the_live_feed(
+    served: Served, redis_client: Redis, names: RedisNames
+) -> None:
+    """A webhook that refused a message is fixed and the operator replays it: the office page saw the alert
+    when it was raised, and must not see it raised a second time."""
+    original = AlertRaised(alert=alert_of("al_refused_by_webhook", "LOS"))
+    dead = DeadLetter(
+        stream=names.alerts_raised,
+        message_id="1-1",
+        group="deliveries",
+        reason="the webhook refused it: 400",
+        attempts=1,
+        dead_lettered_at=NOW,
+        fields={"__data__": original.model_dump_json(), "type": original.type, "alert_id": "al_refused_by_webhook"},
+    )
+    dead_id = (await redis_client.xadd(names.dead_letters, {"__data__": dead.model_dump_json()})).decode()
+    async with following(served.client) as feed:
+        replayed = await served.client.post(f"/v1/ops/dead-letters/{dead_id}/replay", headers=as_("ops"))
+        assert replayed.status_code == 200, replayed.text
+        after = await raise_alert(redis_client, names, "al_next")
+
+        event = await feed.next_event()
+
+    assert event.id == after  # the replayed entry was passed over
+    assert event.json()["alert"]["alert_id"] == "al_next"

@@ -11,12 +11,14 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from contracts import AlertKind, AlertNotice, AlertStatus, Person, RedisNames, Sex
+from contracts import Alert, AlertKind, AlertStatus, Person, RedisNames, ReleaseStatus, Sex
+from contracts.alerts import story_id_for
 from ingest.auth import KEY_COOKIE, ApiKeyEntry, Role, digest_of
 from ingest.settings import IngestSettings
 from tests.integration.ingest.support import assert_problem
-from tests.integration.ingest.test_alerts import make_alert, store
-from tests.integration.serving import keys_json, serving
+from tests.integration.ingest.test_alerts import make_alert
+from tests.integration.ingest.test_alerts import store as store_alerts
+from tests.integration.serving import BASE_URL, keys_json, serving
 
 HOSTILE = '<script>alert("pwned")</script>'
 KEYS = {
@@ -46,16 +48,39 @@ async def api(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+LOS_STORY = story_id_for("LOS-2026-000871")
+
+
+async def store(redis: Redis, names: RedisNames, *alerts: Alert) -> None:
+    """Write alerts as the notifier does: the record, its listings and its story (one per detainer)."""
+    await store_alerts(redis, names, *alerts)
+    for alert in alerts:
+        story_id = story_id_for(alert.detainer_id)
+        score = int(alert.raised_at.timestamp() * 1000)
+        await redis.zadd(names.story(story_id), {alert.alert_id: score})
+        for listing in (names.story_listing(), names.story_listing(field_office=alert.field_office)):
+            await redis.zadd(listing, {story_id: score}, gt=True)
+
+
 def row_ids(page: str) -> list[str]:
-    return re.findall(r'<tr id="alert-([^"]+)"', page)
+    """The stories the page shows, one row per person, in order."""
+    return re.findall(r'<details id="story-([^"]+)"', page)
+
+
+def alert_ids(page: str) -> list[str]:
+    return re.findall(r'<li id="alert-([^"]+)"', page)
 
 
 @pytest.fixture
 async def alerts(redis_client: Redis, names: RedisNames) -> None:
-    """LOS: open, acknowledged, resolved, and a release scheduled; NYC: one open."""
+    """LOS: one person with an open, an acknowledged and a resolved alert, and a release scheduled; NYC: one open."""
     release = make_alert("al_los_release", minute=4)
     release = release.model_copy(
-        update={"kind": AlertKind.RELEASE_SCHEDULED, "scheduled_release_at": release.raised_at + timedelta(hours=30)}
+        update={
+            "kind": AlertKind.RELEASE_SCHEDULED,
+            "scheduled_release_at": release.raised_at + timedelta(hours=30),
+            "release_status": ReleaseStatus.SCHEDULED,
+        }
     )
     await store(
         redis_client,
@@ -70,31 +95,53 @@ async def alerts(redis_client: Redis, names: RedisNames) -> None:
 
 @pytest.mark.usefixtures("alerts")
 @pytest.mark.parametrize("holder", ["los", "ops"])
-async def test_the_page_lists_the_offices_unresolved_alerts_newest_first(api: httpx.AsyncClient, holder: str) -> None:
+async def test_the_page_shows_one_row_per_person_with_all_their_alerts_inside(
+    api: httpx.AsyncClient, holder: str
+) -> None:
     response = await api.get("/offices/LOS", headers=as_(holder))
 
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/html")
-    assert row_ids(response.text) == ["al_los_release", "al_los_acked", "al_los_open"]
+    assert row_ids(response.text) == [LOS_STORY]
+    assert alert_ids(response.text) == ["al_los_release", "al_los_resolved", "al_los_acked", "al_los_open"]
     assert "GARCIA LOPEZ, JOSE" in response.text
-    assert "CA0194200" in response.text
-    assert "2026-004512" in response.text
+    assert "CA0194200 · 2026-004512" in response.text
+    assert "al_nyc_open" not in response.text
 
 
 @pytest.mark.usefixtures("alerts")
-async def test_a_scheduled_release_carries_its_time_for_the_countdown(api: httpx.AsyncClient) -> None:
+async def test_the_standing_release_heads_the_row_with_its_time_for_the_countdown(api: httpx.AsyncClient) -> None:
     page = (await api.get("/offices/LOS", headers=as_("los"))).text
 
-    countdowns = re.findall(r'<tr id="alert-([^"]+)".*?<time class="countdown" datetime="([^"]+)"', page)
-    assert countdowns == [("al_los_release", "2026-11-21T22:04:00+00:00")]
+    countdowns = re.findall(r'<summary><span class="now"><time class="countdown[^"]*" datetime="([^"]+)"', page)
+    assert countdowns == ["2026-11-21T22:04:00+00:00"]
     assert '<script src="/offices/assets/office.js"></script>' in page
 
 
 @pytest.mark.usefixtures("alerts")
-async def test_only_open_alerts_offer_an_acknowledge_button(api: httpx.AsyncClient) -> None:
+async def test_open_alerts_offer_acknowledge_and_unresolved_ones_resolve(api: httpx.AsyncClient) -> None:
     page = (await api.get("/offices/LOS", headers=as_("los"))).text
 
     assert re.findall(r'class="ack" data-alert-id="([^"]+)"', page) == ["al_los_release", "al_los_open"]
+    assert re.findall(r'<form class="resolve" data-alert-id="([^"]+)"', page) == [
+        "al_los_release",
+        "al_los_acked",
+        "al_los_open",
+    ]
+
+
+@pytest.mark.usefixtures("alerts")
+async def test_a_persons_row_alone_is_served_for_the_script_to_swap_in(api: httpx.AsyncClient) -> None:
+    row = await api.get(f"/offices/LOS/stories/{LOS_STORY}", headers=as_("los"))
+    elsewhere = await api.get(f"/offices/NYC/stories/{LOS_STORY}", headers=as_("ops"))
+    not_theirs = await api.get(f"/offices/LOS/stories/{LOS_STORY}", headers=as_("nyc"))
+
+    assert row.status_code == 200
+    assert row.text.startswith(f'<details id="story-{LOS_STORY}"')
+    assert row.headers["cache-control"] == "no-store"
+    assert alert_ids(row.text) == ["al_los_release", "al_los_resolved", "al_los_acked", "al_los_open"]
+    assert_problem(elsewhere, 404, "not-found")
+    assert_problem(not_theirs, 403, "forbidden")
 
 
 async def test_the_page_tells_the_live_feed_where_the_list_was_read(
@@ -139,14 +186,18 @@ async def test_the_page_runs_no_inline_script_and_is_not_cached(api: httpx.Async
     assert response.headers["cache-control"] == "no-store"
 
 
-async def test_the_pages_script_builds_rows_from_text_never_from_markup(api: httpx.AsyncClient) -> None:
+async def test_the_pages_script_never_builds_markup_itself(api: httpx.AsyncClient) -> None:
+    """Rows are rendered and escaped by the server alone: the script swaps in the row the server renders, and
+    writes its own words with textContent."""
     response = await api.get("/offices/assets/office.js")
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/javascript")
+    for markup_sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
+        assert markup_sink not in response.text
     assert "textContent" in response.text
-    assert "innerHTML" not in response.text
     assert "/v1/alerts/live" in response.text
+    assert "/stories/" in response.text
 
 
 # --- who may open it --------------------------------------------------------------------------
@@ -188,7 +239,7 @@ async def test_signing_in_sets_a_cookie_scripts_cannot_read_that_opens_the_page(
     assert "SameSite=strict" in cookie
     assert "Max-Age" not in cookie  # ends with the browser session
     page = await api.get("/offices/LOS", headers={"Cookie": f"{KEY_COOKIE}={key_of('los')}"})
-    assert row_ids(page.text) == ["al_los_release", "al_los_acked", "al_los_open"]
+    assert row_ids(page.text) == [LOS_STORY]
     assert 'action="/offices/LOS/sign-out"' in page.text
 
 
@@ -207,6 +258,41 @@ async def test_signing_in_with_a_key_that_may_not_see_the_office_sets_no_cookie(
     assert response.status_code == status
     assert "set-cookie" not in response.headers
     assert message in response.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({"Sec-Fetch-Site": "cross-site"}, id="cross-site"),
+        pytest.param({"Sec-Fetch-Site": "same-site"}, id="sibling-subdomain"),
+        pytest.param({"Origin": "https://attacker.example"}, id="foreign-origin"),
+        pytest.param({"Origin": "null"}, id="opaque-origin"),
+        pytest.param({"Origin": "https://attacker.example", "Sec-Fetch-Site": "cross-site"}, id="both-say-so"),
+    ],
+)
+async def test_a_sign_in_posted_from_another_site_sets_no_cookie(
+    api: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    response = await api.post("/offices/LOS/sign-in", data={"api_key": key_of("los")}, headers=headers)
+
+    assert response.status_code == 403
+    assert "set-cookie" not in response.headers
+    assert "sent by another site is refused" in response.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({"Origin": str(BASE_URL), "Sec-Fetch-Site": "same-origin"}, id="the-page-itself"),
+        pytest.param({"Sec-Fetch-Site": "none"}, id="typed-by-the-person"),
+        pytest.param({}, id="not-a-browser"),
+    ],
+)
+async def test_a_sign_in_from_the_page_itself_signs_in(api: httpx.AsyncClient, headers: dict[str, str]) -> None:
+    response = await api.post("/offices/LOS/sign-in", data={"api_key": key_of("los")}, headers=headers)
+
+    assert response.status_code == 303
+    assert response.headers["set-cookie"].startswith(f"{KEY_COOKIE}=")
 
 
 async def test_signing_out_forgets_the_cookie(api: httpx.AsyncClient) -> None:
@@ -236,13 +322,14 @@ async def test_the_cookie_does_not_stand_in_for_the_header_elsewhere_in_the_api(
     assert_problem(response, 401, "unauthenticated")
 
 
-async def test_the_page_updates_from_the_messages_the_feed_carries(api: httpx.AsyncClient) -> None:
-    """The script reads the fields the feed's messages carry: a contract between the two."""
+async def test_the_page_follows_every_message_the_feed_carries(api: httpx.AsyncClient) -> None:
+    """The script listens to every message type the feed sends, and reads the story each message's alert names:
+    a contract between the two."""
     script = (await api.get("/offices/assets/office.js")).text
-    message = AlertNotice(type="alert_reminded", alert=make_alert("al_1"), lead_seconds=3600)
+    feed = (await api.get("/openapi.json")).json()["paths"]["/v1/alerts/live"]["get"]["description"]
 
-    for event in ("alert_raised", "alert_reminded", "alert_escalated"):
+    for event in re.findall(r"`(alert_[a-z]+)`", feed):
         assert f'"{event}"' in script
-    for field in ("alert_id", "scheduled_release_at", "field_office", "facility_ori", "booking_number", "status"):
-        assert field in message.alert.model_dump()
+    assert "story_id" in make_alert("al_1").model_dump()
+    for field in ("story_id", "field_office"):
         assert f".{field}" in script

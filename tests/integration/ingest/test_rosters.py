@@ -65,7 +65,7 @@ async def test_the_same_roster_sent_three_times_is_published_once_and_answered_t
     ("url", "body"),
     [
         pytest.param(ROSTER_URL, roster(booking_numbers=["2026-004513"]), id="other-bookings"),
-        pytest.param("/v1/facilities/CA0190000/roster", roster(), id="other-facility"),
+        pytest.param(ROSTER_URL, roster(as_of="2026-11-25T07:00:00-08:00"), id="other-time"),
     ],
 )
 async def test_another_roster_under_a_used_roster_id_is_a_409_and_publishes_nothing(
@@ -78,6 +78,18 @@ async def test_another_roster_under_a_used_roster_id_is_a_409_and_publishes_noth
     problem = assert_problem(response, 409, "roster-id-conflict")
     assert pointers(problem) == ["#/roster_id"]
     assert len(await stream_entries(redis_client, names.custody_events)) == 1
+
+
+async def test_another_facilitys_roster_under_the_same_roster_id_is_its_own(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    await api.post(ROSTER_URL, json=roster())
+
+    response = await api.post("/v1/facilities/CA0190000/roster", json=roster())
+
+    assert response.status_code == 202, response.text
+    assert "Idempotent-Replayed" not in response.headers
+    assert len(await stream_entries(redis_client, names.custody_events)) == 2
 
 
 async def test_a_roster_id_and_an_event_id_never_collide(api: httpx.AsyncClient) -> None:
@@ -114,6 +126,22 @@ async def test_an_invalid_roster_is_a_422_problem_naming_each_bad_field_and_publ
     problem = assert_problem(response, 422, "validation-error")
     assert pointers(problem) == expected_pointers
     assert await stream_entries(redis_client, names.custody_events) == []
+
+
+@pytest.mark.parametrize(
+    ("numbers", "detail"),
+    [
+        pytest.param([], "must not be empty", id="empty"),
+        pytest.param([f"B{n}" for n in range(50_001)], "must have at most 50000 items", id="too-many"),
+    ],
+)
+async def test_a_roster_of_no_or_too_many_bookings_is_refused_in_plain_words(
+    api: httpx.AsyncClient, numbers: list[str], detail: str
+) -> None:
+    response = await api.post(ROSTER_URL, json=roster(booking_numbers=numbers))
+
+    problem = assert_problem(response, 422, "validation-error")
+    assert problem["errors"] == [{"pointer": "#/booking_numbers", "detail": detail}]
 
 
 async def test_a_roster_of_50000_bookings_is_accepted(api: httpx.AsyncClient) -> None:

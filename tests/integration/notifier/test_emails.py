@@ -8,17 +8,12 @@ answers what the test programs. What the office sees of the alert is read throug
 from __future__ import annotations
 
 import asyncio
-import email
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from email.message import EmailMessage
-from email.policy import default as default_policy
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from redis.asyncio import Redis
 
 from contracts import DELIVERIES_GROUP, EMAILS_GROUP, RedisNames
@@ -27,8 +22,8 @@ from notifier.app import build_notifier
 from notifier.metrics import EMAIL_DELIVERIES
 from notifier.settings import NotifierSettings
 from tests import samples
-from tests.integration.notifier.conftest import IngestApi, Outcome
-from tests.integration.notifier.test_webhooks import Office, Receiver, receiver  # noqa: F401  (a fixture)
+from tests.integration.notifier.conftest import IngestApi, Mailbox, Outcome, Receiver
+from tests.integration.notifier.test_webhooks import Office
 from tests.integration.notifier.test_wired_service import WiredNotifier, eventually
 
 LOS_DUTY = "duty@los.example.gov"
@@ -37,67 +32,6 @@ LOS_SUPERVISOR = "supervisor@los.example.gov"
 NYC_DUTY = "duty@nyc.example.gov"
 SENDER = "releasewatch@alerts.example.gov"
 LINK_BASE = "https://releasewatch.example.gov"
-
-
-@dataclass(frozen=True)
-class Mail:
-    sender: str
-    recipients: list[str]
-    message: EmailMessage
-
-    @property
-    def text(self) -> str:
-        part = self.message.get_body(preferencelist=("plain",))
-        assert part is not None
-        content: str = part.get_content()  # type: ignore[attr-defined]
-        return content
-
-
-class Mailbox:
-    """The SMTP server's handler: keeps every message it took; answers what the test queued, else 250."""
-
-    def __init__(self) -> None:
-        self.mails: list[Mail] = []
-        self.rcpt_answers: dict[str, list[str]] = {}  # per recipient, answered in turn
-        self.rcpt_always: dict[str, str] = {}
-        self.data_answers: list[str] = []
-        self.port = 0
-
-    def to(self, address: str) -> list[Mail]:
-        return [mail for mail in self.mails if address in mail.recipients]
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
-    ) -> str:
-        queued = self.rcpt_answers.get(address)
-        if queued:
-            return queued.pop(0)
-        if address in self.rcpt_always:
-            return self.rcpt_always[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        if self.data_answers:
-            return self.data_answers.pop(0)
-        assert isinstance(envelope.content, bytes)
-        message = email.message_from_bytes(envelope.content, policy=default_policy)
-        assert isinstance(message, EmailMessage)
-        self.mails.append(Mail(str(envelope.mail_from), list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-async def mailbox() -> AsyncIterator[Mailbox]:
-    mailbox = Mailbox()
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(mailbox, hostname="mail.test"), "127.0.0.1", 0)
-    mailbox.port = server.sockets[0].getsockname()[1]
-    try:
-        yield mailbox
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 def settings_for(redis_url: str, mailbox: Mailbox, **overrides: Any) -> NotifierSettings:
@@ -382,7 +316,7 @@ async def test_an_escalation_is_emailed_to_the_office_and_its_escalation_recipie
 async def test_a_webhook_dead_letter_replayed_is_posted_again_but_not_emailed_again(
     redis_url: str,
     mailbox: Mailbox,
-    receiver: Receiver,  # noqa: F811  (the fixture imported above)
+    receiver: Receiver,
     ingest_api: IngestApi,
     api: httpx.AsyncClient,
     outcome: Outcome,

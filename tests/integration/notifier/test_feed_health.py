@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from contracts import AlertKind, RedisNames
 from ingest.settings import IngestSettings
 from notifier.adapters.feed_stats import FeedStats
+from notifier.adapters.stream_entries import StreamEntry
 from notifier.domain.feeds import FeedPolicy
 from notifier.feed_health import FeedMonitor
 from notifier.metrics import FEED_ALARMS
@@ -194,7 +195,7 @@ async def test_a_surge_of_releases_holds_the_facilitys_alerts_until_an_operator_
     assert len(await outcome.alerts_raised()) == raised_before  # and no channel sends them
     held = await feed(api)
     assert held["status"] == "surge"
-    assert held["hold"]["reason"].startswith("3 releases in 1 h")
+    assert held["hold"]["reason"].startswith("3 releases in 1 hour ")
     assert held["releases_in_window"] == 3
     assert sorted(held["held_alert_ids"]) == sorted(alert.alert_id for alert in report.alerts)
     one = await api.get(f"/v1/alerts/{held['held_alert_ids'][0]}")  # operators can read each one
@@ -349,3 +350,61 @@ async def test_an_alert_a_batch_in_flight_held_after_the_hold_ended_follows_the_
     await watched.monitor.check_all()
 
     assert "al_late_one" in [alert.alert_id for alert in await outcome.alerts("LOS")]
+
+
+async def scheduled_then_released_in_a_surge(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, outcome: Outcome
+) -> tuple[list[str], list[StreamEntry]]:
+    """Three people booked with a release scheduled (sent as usual), then all released in one batch: a surge.
+    Returns the release schedules' alert ids and the batch of releases."""
+    for index in range(len(SUBJECTS)):
+        detainer, booking = subject(index)
+        await ingest_api.lodge(detainer)
+        schedule = samples.release_scheduled(
+            event_id=f"evt-{JAIL}-schedule-{index}", booking_number=f"2026-{index:06d}"
+        )
+        await ingest_api.submit(booking, schedule)
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    schedules = [alert.alert_id for alert in await outcome.alerts() if alert.kind is AlertKind.RELEASE_SCHEDULED]
+    assert len(schedules) == 3
+    await ingest_api.submit(*(release_of(index) for index in range(3)))
+    releases = await streams.new_custody_events()
+    await watched.notifier.custody.process(releases)
+    return schedules, releases
+
+
+async def release_statuses(outcome: Outcome, alert_ids: list[str]) -> list[str]:
+    return sorted(str(alert.release_status) for alert in await outcome.alerts() if alert.alert_id in alert_ids)
+
+
+async def test_a_surge_of_releases_closes_no_release_schedule_until_an_operator_delivers_it(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    schedules, _ = await scheduled_then_released_in_a_surge(watched, streams, ingest_api, outcome)
+    await watched.monitor.check_all()
+
+    assert await release_statuses(outcome, schedules) == ["scheduled"] * 3  # the countdowns stand ...
+    assert await outcome.alerts_updated() == []  # ... and no channel hears of the releases
+
+    decided = await api.post(f"/v1/ops/feeds/{JAIL}/hold", json={"action": "deliver", "note": "real"})
+    assert decided.status_code == 200, decided.text
+    await watched.monitor.check_all()
+
+    assert await release_statuses(outcome, schedules) == ["released"] * 3
+    assert sorted(message.alert.alert_id for message in await outcome.alerts_updated()) == sorted(schedules)
+
+
+async def test_a_discarded_surge_never_closes_the_release_schedules_it_would_have_released(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    schedules, releases = await scheduled_then_released_in_a_surge(watched, streams, ingest_api, outcome)
+    await watched.monitor.check_all()
+    decided = await api.post(f"/v1/ops/feeds/{JAIL}/hold", json={"action": "discard", "note": "bad load"})
+    assert decided.status_code == 200, decided.text
+    await watched.monitor.check_all()
+    await watched.monitor.check_all()  # the hold ends
+
+    await watched.notifier.custody.process(releases)  # the batch redelivered once the facility is held no more
+
+    assert await release_statuses(outcome, schedules) == ["scheduled"] * 3
+    assert await outcome.alerts_updated() == []

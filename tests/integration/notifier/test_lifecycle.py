@@ -17,7 +17,7 @@ from notifier.app import build_notifier
 from notifier.http import create_http_app
 from notifier.service import BatchReport
 from notifier.settings import NotifierSettings
-from releasewatch.redis_server import RedisServerProcess, bundled_redis_server, free_port, redis_server_on_path
+from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, free_port, redis_server_on_path
 from tests import samples
 from tests.integration.notifier.conftest import IngestApi, Outcome
 from tests.integration.notifier.test_wired_service import eventually, pending_on
@@ -32,7 +32,7 @@ async def status_of(client: httpx.AsyncClient, path: str) -> tuple[int, str]:
 async def test_a_notifier_started_before_redis_says_so_then_catches_up_when_redis_comes(
     redis_server: RedisForTests,
 ) -> None:
-    binary = redis_server.binary or redis_server_on_path() or bundled_redis_server()
+    binary = redis_server.binary or redis_server_on_path() or embedded_redis_server()
     if binary is None:
         pytest.skip("needs a redis-server binary to start Redis late")
     port = free_port()

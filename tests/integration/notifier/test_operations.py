@@ -180,3 +180,38 @@ async def test_queues_show_each_streams_length_lag_pending_and_consumers(
     assert group["oldest_pending_age_seconds"] is not None
     assert [(c["name"], c["pending"]) for c in group["consumers"]] == [("notifier-1", 2)]
     assert report["dead_letters_open"] == 0
+
+
+@pytest.mark.parametrize(("path", "listed"), [("/v1/ops/dead-letters", "dead_letters"), ("/v1/ops/audit", "entries")])
+async def test_a_page_before_the_first_possible_entry_is_empty(
+    ops: httpx.AsyncClient, notifier: NotifierInstance, streams: Streams, path: str, listed: str
+) -> None:
+    await a_dead_letter(notifier, streams)
+    (entry_id,) = await dead_letter_ids(ops)
+    await ops.post(f"/v1/ops/dead-letters/{entry_id}/discard", json={"reason": "test noise"})  # audited
+
+    response = await ops.get(path, params={"before": "0-0"})
+
+    assert response.status_code == 200
+    assert response.json()[listed] == []
+    assert (await ops.get(path)).json()[listed] != []
+
+
+@pytest.mark.parametrize("path", ["/v1/ops/dead-letters", "/v1/ops/audit"])
+@pytest.mark.parametrize(
+    "before", ["99999999999999999999-0", "1-99999999999999999999", "1-", "-1", "1.5-0", "now"], ids=str
+)
+async def test_a_malformed_cursor_is_the_callers_422_never_a_retry_later(
+    ops: httpx.AsyncClient, path: str, before: str
+) -> None:
+    response = await ops.get(path, params={"before": before})
+
+    problem = assert_problem(response, 422, "validation-error")
+    assert [error["pointer"] for error in problem["errors"]] == ["#/query/before"]
+    assert "retry-after" not in response.headers
+
+
+async def test_a_dead_letter_id_out_of_range_is_a_422_not_an_outage(ops: httpx.AsyncClient) -> None:
+    response = await ops.get("/v1/ops/dead-letters/18446744073709551616-0")
+
+    assert_problem(response, 422, "validation-error")

@@ -7,6 +7,8 @@ notifier's processors reading the streams, and what the duty officer reads from 
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -14,7 +16,14 @@ import pytest
 
 from tests import samples
 from tests.integration.ingest.support import assert_problem
-from tests.integration.notifier.conftest import NotifierInstance, Outcome, Streams, as_, without_identifiers_but
+from tests.integration.notifier.conftest import (
+    FIXED_NOW,
+    NotifierInstance,
+    Outcome,
+    Streams,
+    as_,
+    without_identifiers_but,
+)
 from tests.integration.notifier.test_reviews import Desk, catch_up
 
 OLD_FACILITY, NEW_FACILITY = "CA0194200", "CA0190000"
@@ -186,7 +195,8 @@ async def test_two_detainers_are_two_stories_newest_first_and_page_apart(
         samples.booking(event_id="evt-0200", booking_number="2026-009999", person=other),
         samples.release_scheduled(event_id="evt-0201", booking_number="2026-009999"),
     )
-    await catch_up(notifier, streams)
+    a_minute_later = replace(notifier.ports, clock=lambda: FIXED_NOW + timedelta(minutes=1))
+    await catch_up(await NotifierInstance.start(a_minute_later), streams)  # the newer story
 
     stories = await desk.stories()
     assert [story["detainer_id"] for story in stories] == ["LOS-2026-000999", "LOS-2026-000871"]

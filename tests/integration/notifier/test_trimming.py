@@ -7,6 +7,7 @@ import time
 from redis.asyncio import Redis
 
 from contracts import NOTIFIER_GROUP, AlertKind, RedisNames
+from contracts.detainers import detainer_ref_for
 from notifier.adapters.detainer_index import DetainerIndex
 from notifier.app import build_notifier
 from notifier.settings import NotifierSettings
@@ -164,7 +165,8 @@ async def test_an_index_that_missed_trimmed_changes_reloads_and_sees_every_activ
 
     await index.sync()
 
-    assert {index.get(d) is not None for d in ("LOS-2026-000800", "LOS-2026-000900", "LOS-2026-000901")} == {True}
+    refs = [detainer_ref_for("LOS", d) for d in ("LOS-2026-000800", "LOS-2026-000900", "LOS-2026-000901")]
+    assert {index.get(ref) is not None for ref in refs} == {True}
 
 
 async def test_an_index_that_kept_up_applies_changes_without_reloading(
@@ -179,4 +181,4 @@ async def test_an_index_that_kept_up_applies_changes_without_reloading(
     applied = await index.sync()
 
     assert applied == 2  # the two changes, one by one: a reload would have reported all three detainers
-    assert index.get("LOS-2026-000901") is not None
+    assert index.get(detainer_ref_for("LOS", "LOS-2026-000901")) is not None

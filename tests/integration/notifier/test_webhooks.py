@@ -9,21 +9,13 @@ is read back through ``GET /v1/alerts/{id}``.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from redis.asyncio import Redis
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from contracts import DELIVERIES_GROUP, RedisNames
 from ingest.ops.queues import describe_queues
@@ -32,75 +24,11 @@ from notifier.app import build_notifier
 from notifier.metrics import WEBHOOK_DELIVERIES
 from notifier.settings import NotifierSettings
 from tests import samples
-from tests.integration.notifier.conftest import IngestApi, Outcome
+from tests.integration.notifier.conftest import IngestApi, Outcome, Receiver
 from tests.integration.notifier.test_wired_service import WiredNotifier, eventually
 
 LOS_SECRET = "los-secret-0123456789abcdef"
 NYC_SECRET = "nyc-secret-0123456789abcdef"
-
-
-@dataclass(frozen=True)
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def message(self) -> dict[str, Any]:
-        loaded: dict[str, Any] = json.loads(self.body)
-        return loaded
-
-    def signed_with(self, secret: str) -> bool:
-        timestamp = self.headers["x-releasewatch-timestamp"]
-        expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + self.body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(self.headers["x-releasewatch-signature"], f"sha256={expected}")
-
-
-class Receiver:
-    """The offices' webhook endpoints: records every post; answers 200 unless told otherwise per path."""
-
-    def __init__(self) -> None:
-        self.received: list[Received] = []
-        self.answers: dict[str, list[int]] = {}
-        self.always: dict[str, int] = {}
-        self.port = 0
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def posts_to(self, path: str) -> list[Received]:
-        return [post for post in self.received if post.path == path]
-
-    async def _endpoint(self, request: Request) -> Response:
-        path = request.url.path
-        self.received.append(Received(path, dict(request.headers), await request.body()))
-        queued = self.answers.get(path)
-        status = queued.pop(0) if queued else self.always.get(path, 200)
-        return Response(status_code=status)
-
-    def app(self) -> Starlette:
-        return Starlette(routes=[Route("/{path:path}", self._endpoint, methods=["POST"])])
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    receiver = Receiver()
-    config = uvicorn.Config(
-        receiver.app(), host="127.0.0.1", port=0, lifespan="off", ws="none", log_level="warning", access_log=False
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    for _ in range(500):  # up to 5 s
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    assert server.started, "the receiver did not start"
-    receiver.port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield receiver
-    finally:
-        server.should_exit = True
-        await serving
 
 
 def settings_for(redis_url: str, receiver: Receiver, **overrides: Any) -> NotifierSettings:

@@ -6,6 +6,7 @@ import pytest
 from redis.crc import key_slot
 
 from contracts import RedisNames
+from contracts.detainers import detainer_id_in, detainer_ref_for
 
 NAMES = RedisNames("rw")
 
@@ -25,7 +26,7 @@ def slot(key: str) -> int:
     return key_slot(key.encode())
 
 
-CUSTODY_KEYS = [NAMES.custody_events, NAMES.custody_receipt("evt-0001"), NAMES.custody_receipt("x")]
+CUSTODY_KEYS = [NAMES.custody_events, NAMES.custody_receipt("CA0194200", "evt-0001"), NAMES.legacy_custody_receipt("x")]
 
 DETAINER_KEYS = [
     NAMES.detainer_changes,
@@ -130,7 +131,7 @@ def test_listings_narrowed_differently_are_different_keys() -> None:
 def _every_name(names: RedisNames) -> list[str]:
     return [
         names.custody_events,
-        names.custody_receipt("evt-1"),
+        names.custody_receipt("CA0194200", "evt-1"),
         names.detainer_changes,
         names.detainer("D-1"),
         names.active_detainers,
@@ -178,3 +179,17 @@ def test_invalid_prefix_is_refused(prefix: str) -> None:
 def test_prefix_with_glob_characters_is_refused_so_the_scan_pattern_finds_the_service_keys(prefix: str) -> None:
     with pytest.raises(ValueError, match="prefix"):
         RedisNames(prefix)
+
+
+def test_a_detainer_reference_holds_its_office_and_never_equals_an_id() -> None:
+    ref = detainer_ref_for("LOS", "D-1")
+
+    assert ref == "LOS/D-1"
+    assert detainer_id_in(ref) == detainer_id_in("D-1") == "D-1"
+    assert NAMES.detainer(ref) != NAMES.detainer("D-1")  # an id can hold no "/": no former record shares the key
+
+
+def test_receipts_are_per_facility_and_never_share_a_key_with_a_former_one() -> None:
+    assert NAMES.custody_receipt("CA0194200", "evt-1") != NAMES.custody_receipt("CA0190000", "evt-1")
+    assert NAMES.custody_receipt("CA0194200", "evt-1") != NAMES.legacy_custody_receipt("CA0194200:evt-1")
+    assert NAMES.roster_receipt("CA0194200", "r-1") != NAMES.legacy_roster_receipt("CA0194200:r-1")

@@ -18,8 +18,8 @@ def test_a_facilitys_in_custody_set_and_roster_report_share_the_facilitys_own_ha
 
 
 def test_roster_receipts_live_beside_the_custody_stream_apart_from_event_receipts() -> None:
-    assert "{custody}" in NAMES.roster_receipt("r-1")
-    assert NAMES.roster_receipt("r-1") != NAMES.custody_receipt("r-1")
+    assert "{custody}" in NAMES.roster_receipt("CA0194200", "r-1")
+    assert NAMES.roster_receipt("CA0194200", "r-1") != NAMES.custody_receipt("CA0194200", "r-1")
 
 
 def test_a_roster_on_the_stream_says_its_type_and_facility() -> None:

@@ -9,6 +9,7 @@ from contracts import Alert, AlertKind, AlertStatus, AlertTrigger, MatchDecision
 from ingest.stories.story import headline_of, tell_story
 
 OLD, NEW = ("CA0194200", "2026-004512"), ("CA0190000", "2026-B-0077")
+NOW = datetime.fromisoformat("2026-11-23T12:00:00+00:00")
 
 
 def alert(kind: AlertKind, occurred_at: str, booking: tuple[str, str] = OLD, **fields: Any) -> Alert:
@@ -57,7 +58,7 @@ def test_a_schedule_at_a_facility_the_person_left_gives_way_to_the_latest_alert(
     transferred = alert(AlertKind.TRANSFERRED, "2026-11-22T07:00:00+00:00", to_facility_ori=NEW[0])
     booked_there = alert(AlertKind.IN_CUSTODY, "2026-11-22T11:00:00+00:00", NEW)
 
-    story = tell_story("st_one", [release, transferred, booked_there])
+    story = tell_story(now=NOW, story_id="st_one", alerts=[release, transferred, booked_there])
 
     assert story.headline == booked_there
     assert (story.facility_ori, story.booking_number) == NEW
@@ -68,7 +69,7 @@ def test_resolved_alerts_never_head_a_story_while_another_is_unresolved() -> Non
     booked = alert(AlertKind.IN_CUSTODY, "2026-11-20T08:00:00+00:00")
     release = schedule("2026-11-21T10:00:00+00:00", "2026-11-24T09:00:00+00:00", status=AlertStatus.RESOLVED)
 
-    story = tell_story("st_one", [booked, release])
+    story = tell_story(now=NOW, story_id="st_one", alerts=[booked, release])
 
     assert story.headline == booked
     assert story.open_alerts == 1
@@ -78,7 +79,7 @@ def test_after_a_transfer_the_person_is_at_the_new_facility_with_no_booking_yet(
     booked = alert(AlertKind.IN_CUSTODY, "2026-11-20T08:00:00+00:00")
     transferred = alert(AlertKind.TRANSFERRED, "2026-11-22T07:00:00+00:00", to_facility_ori=NEW[0])
 
-    story = tell_story("st_one", [booked, transferred])
+    story = tell_story(now=NOW, story_id="st_one", alerts=[booked, transferred])
 
     assert (story.facility_ori, story.booking_number) == (NEW[0], None)
     assert story.headline == transferred
@@ -88,7 +89,7 @@ def test_a_possible_match_elsewhere_does_not_move_the_person() -> None:
     booked = alert(AlertKind.IN_CUSTODY, "2026-11-20T08:00:00+00:00")
     suggestion = alert(AlertKind.POSSIBLE_MATCH, "2026-11-23T08:00:00+00:00", NEW)
 
-    story = tell_story("st_one", [booked, suggestion])
+    story = tell_story(now=NOW, story_id="st_one", alerts=[booked, suggestion])
 
     assert (story.facility_ori, story.booking_number) == OLD
     assert story.headline == suggestion  # still the newest thing to act on: someone must review it

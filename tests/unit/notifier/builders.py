@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from contracts import Booking, CustodyEvent, Detainer, Person, custody_event_adapter
+from contracts.detainers import detainer_ref_for
+from notifier.adapters.detainer_index import ActiveDetainer
 from notifier.domain.custody import BookingState, apply_event
 from tests import samples
 
@@ -38,6 +40,14 @@ def detainer(**overrides: Any) -> Detainer:
     """An active detainer as stored after ``POST /v1/detainers``."""
     record = {**samples.detainer(), "status": "active", "lodged_at": "2026-11-01T17:05:00+00:00", **overrides}
     return Detainer.model_validate_json(json.dumps(record))
+
+
+def active_detainer(
+    detainer_id: str = "LOS-2026-000871", field_office: str = "LOS", *, lodged_when_ids_were_global: bool = False
+) -> ActiveDetainer:
+    """An active detainer as the notifier's index holds it (lodged now, or before ids were per office)."""
+    ref = detainer_id if lodged_when_ids_were_global else detainer_ref_for(field_office, detainer_id)
+    return ActiveDetainer(ref, field_office)
 
 
 def at(text: str) -> datetime:

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from contracts import Alert, AlertKind, AlertTrigger, Detainer, FieldAgreement, MatchDecision, MatchEvidence
+from contracts import Alert, AlertKind, AlertTrigger, FieldAgreement, MatchDecision, MatchEvidence
 from contracts.alerts import story_id_for
+from notifier.adapters.detainer_index import ActiveDetainer
 from notifier.domain.alert_rules import AlertCondition, alert_conditions, build_alert
 from notifier.domain.custody import BookingState
-from tests.unit.notifier.builders import at, detainer, event, fold
+from tests.unit.notifier.builders import active_detainer, at, event, fold
 
 RAISED_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 EVIDENCE = MatchEvidence(
@@ -33,13 +34,13 @@ def released() -> BookingState:
 
 def alerts(
     state: BookingState,
-    on: Detainer | None = None,
+    on: ActiveDetainer | None = None,
     *,
     event_id: str | None = "evt-0001",
     raised_at: datetime = RAISED_AT,
     trigger: AlertTrigger = AlertTrigger.CUSTODY_EVENT,
 ) -> dict[AlertKind, Alert]:
-    on = on or detainer()
+    on = on or active_detainer()
     built = [
         build_alert(condition, state, on, EVIDENCE, trigger=trigger, event_id=event_id, raised_at=raised_at)
         for condition in alert_conditions(state)
@@ -110,7 +111,7 @@ def test_a_booking_never_booked_calls_for_no_alert() -> None:
 def test_the_alert_goes_to_the_detainers_field_office_with_booking_evidence_and_person() -> None:
     state = booked()
 
-    alert = alerts(state, detainer(detainer_id="NYC-2026-000001", field_office="NYC"))[AlertKind.IN_CUSTODY]
+    alert = alerts(state, active_detainer(detainer_id="NYC-2026-000001", field_office="NYC"))[AlertKind.IN_CUSTODY]
 
     assert alert.field_office == "NYC"
     assert alert.detainer_id == "NYC-2026-000001"
@@ -154,9 +155,29 @@ def test_the_alert_id_differs_per_kind() -> None:
     assert len(set(ids)) == 3
 
 
+def test_the_same_detainer_id_lodged_by_two_offices_is_two_detainers_with_their_own_alerts_and_stories() -> None:
+    los = alerts(booked(), active_detainer(detainer_id="D-1", field_office="LOS"))[AlertKind.IN_CUSTODY]
+    nyc = alerts(booked(), active_detainer(detainer_id="D-1", field_office="NYC"))[AlertKind.IN_CUSTODY]
+
+    assert (los.field_office, los.detainer_id) == ("LOS", "D-1")
+    assert (nyc.field_office, nyc.detainer_id) == ("NYC", "D-1")
+    assert los.alert_id != nyc.alert_id
+    assert los.story_id != nyc.story_id
+
+
+def test_a_detainer_lodged_when_ids_were_global_keeps_the_alert_and_story_ids_it_had() -> None:
+    older = alerts(booked(), active_detainer(lodged_when_ids_were_global=True))[AlertKind.IN_CUSTODY]
+
+    # The ids such an alert was given before ids were scoped to their office (of the detainer id alone): a
+    # redelivered event finds that alert again instead of raising a second one.
+    assert older.alert_id == "al_ycx6ngjshed2zq76y64pu5jbuc"
+    assert older.story_id == "st_5ti7ggfanrzincz4bcrqsw5ers"
+    assert older.detainer_ref == older.detainer_id == "LOS-2026-000871"
+
+
 def test_the_alert_id_differs_per_detainer() -> None:
-    los = alerts(booked(), detainer(detainer_id="LOS-2026-000871", field_office="LOS"))
-    nyc = alerts(booked(), detainer(detainer_id="NYC-2026-000001", field_office="NYC"))
+    los = alerts(booked(), active_detainer(detainer_id="LOS-2026-000871", field_office="LOS"))
+    nyc = alerts(booked(), active_detainer(detainer_id="NYC-2026-000001", field_office="NYC"))
 
     assert los[AlertKind.IN_CUSTODY].alert_id != nyc[AlertKind.IN_CUSTODY].alert_id
 
@@ -206,9 +227,9 @@ def test_every_alert_of_one_detainer_tells_one_story_across_bookings_and_facilit
     rebooked = fold(event("booking", event_id="evt-0100", facility_ori="CA0190000", booking_number="2026-B-0077"))
 
     told = [*alerts(moved).values(), *alerts(rebooked).values()]
-    elsewhere = alerts(booked(), detainer(detainer_id="LOS-2026-000999"))[AlertKind.IN_CUSTODY]
+    elsewhere = alerts(booked(), active_detainer(detainer_id="LOS-2026-000999"))[AlertKind.IN_CUSTODY]
 
     assert [alert.kind for alert in told] == [AlertKind.IN_CUSTODY, AlertKind.TRANSFERRED, AlertKind.IN_CUSTODY]
-    assert {alert.story_id for alert in told} == {story_id_for("LOS-2026-000871")}
+    assert {alert.story_id for alert in told} == {story_id_for("LOS/LOS-2026-000871")}
     assert len({alert.alert_id for alert in told}) == 3  # one story, still one alert per condition
-    assert elsewhere.story_id == story_id_for("LOS-2026-000999") != story_id_for("LOS-2026-000871")
+    assert elsewhere.story_id == story_id_for("LOS/LOS-2026-000999") != story_id_for("LOS/LOS-2026-000871")

@@ -1,0 +1,96 @@
+"""Identifiers as jail and office systems write them, read into their canonical form.
+
+Feeds write one A-number as ``A012345678``, ``12345678``, ``A-012-345-678``,
+``A# 012 345 678`` or ``a012345678``, and fill a field they have no value for
+with ``UNKNOWN``, ``N/A`` or ``000000000``. Each reader here takes what was
+sent (a JSON string, or a number where a system stores digits as one) and
+gives the canonical form, ``None`` for a placeholder that means "none", or
+the value unchanged when it cannot read it (the field's rule then refuses it,
+naming the rule). Pure: no I/O, no state.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = [
+    "canonical_a_number",
+    "canonical_code",
+    "canonical_fbi_number",
+    "canonical_state_id_number",
+    "is_placeholder",
+    "none_for_placeholder",
+]
+
+# What systems write for "none" or "not known", upper-cased. Not "NA": it is Namibia's country code.
+_PLACEHOLDER_WORDS = frozenset(
+    {"", "UNKNOWN", "UNK", "UNKN", "NONE", "N/A", "N.A.", "NULL", "NIL", "-", "--", "?", "NOT KNOWN", "NOT AVAILABLE"}
+)
+_NAME_PLACEHOLDERS = frozenset({"NMN", "NMI", "NO MIDDLE NAME"})  # "no middle name / initial"
+_COUNTRY_PLACEHOLDERS = frozenset({"XX", "ZZ", "??"})  # unknown country in several systems
+_SEPARATORS = re.compile(r"[\s\-.#/]+")
+
+
+def is_placeholder(value: Any, *, kind: str = "identifier") -> bool:
+    """Whether ``value`` stands for "none": a placeholder word, or an identifier of one repeated digit
+    (``000000000``, ``A999999999``). ``kind``: ``identifier``, ``name`` or ``country``."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return False
+    text = str(value).strip().upper()
+    if " " in text or "\t" in text:
+        text = " ".join(text.split())
+    if text in _PLACEHOLDER_WORDS:
+        return True
+    if kind == "name":
+        return text in _NAME_PLACEHOLDERS
+    if kind == "country":
+        return text in _COUNTRY_PLACEHOLDERS
+    digits = _SEPARATORS.sub("", text).removeprefix("A")
+    return len(digits) >= 6 and len(set(digits)) == 1 and digits.isdigit()
+
+
+def none_for_placeholder(kind: str) -> Any:
+    """A before-validator for an optional field: a placeholder reads as absent."""
+
+    def read(value: Any) -> Any:
+        return None if is_placeholder(value, kind=kind) else value
+
+    return read
+
+
+def _compact(value: Any) -> str | None:
+    """The text of a string, or of a whole number, upper-cased and without spaces, hyphens, dots, # or /."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    if isinstance(value, int) and value < 0:
+        return None
+    return _SEPARATORS.sub("", str(value)).upper()
+
+
+def canonical_a_number(value: Any) -> Any:
+    """``A`` and 9 digits, zero-padded: ``201555123``, ``A-201-555-123``, ``A# 201 555 123``,
+    ``a201555123`` and ``A01555123`` (8 digits) are all read."""
+    text = _compact(value)
+    if text is None:
+        return value
+    digits = text.removeprefix("A")
+    if digits.isascii() and digits.isdigit() and 7 <= len(digits) <= 9:
+        return "A" + digits.zfill(9)
+    return value
+
+
+def canonical_fbi_number(value: Any) -> Any:
+    """Upper-case letters and digits: ``123456-ab9`` and ``123456 AB9`` read as ``123456AB9``."""
+    text = _compact(value)
+    return value if text is None or not text.isascii() else text
+
+
+def canonical_state_id_number(value: Any) -> Any:
+    """Upper-case letters and digits: ``a-123-4567`` reads as ``A1234567``."""
+    return canonical_fbi_number(value)
+
+
+def canonical_code(value: Any) -> Any:
+    """A two-letter code (state, country) in upper case: ``mx`` and `` MX `` read as ``MX``."""
+    return value.strip().upper() if isinstance(value, str) and value.strip().isascii() else value

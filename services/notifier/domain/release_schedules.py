@@ -1,0 +1,158 @@
+"""Where a ``release_scheduled`` alert's release time stands, by the booking's state, and the alert once closed.
+
+A release time stops standing when the facility cancels it, replaces it with another, releases the person
+(or transfers them before it), or when it goes by, plus a grace, with no release reported. Which of these
+happened is a function of the booking's facts, not of the order the notifier saw them in: the release
+time's successor is the first fact stamped after it was announced (a cancellation, or another release
+time), else the schedule as it stands now. Pure: no I/O, and the clock is passed in.
+
+Leaving ``scheduled`` is final: the alert is closed (resolved as ``release_superseded``, unless a person
+resolved it already, whose outcome stays) and never reopened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from contracts import Alert, AlertKind, AlertOutcome, AlertStatus, AlertStep, ReleaseStatus, TimelineEntry
+from notifier.domain.alert_rules import AlertFingerprint
+from notifier.domain.custody import BookingState
+
+__all__ = ["ReleaseChange", "closed", "release_change", "schedule_alert_ids"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseChange:
+    """What became of an alert's release time."""
+
+    status: ReleaseStatus
+    step: AlertStep
+    event_id: str | None  # the custody event that caused it (none for a time that passed)
+    superseded_by: str | None  # the alert of the new release time, or the released alert
+    detail: str
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _alert_id(alert: Alert, kind: AlertKind, qualifier: str = "") -> str:
+    return AlertFingerprint(kind, alert.detainer_ref, alert.facility_ori, alert.booking_number, qualifier).alert_id
+
+
+def _rescheduled(alert: Alert, to: datetime, event_id: str | None) -> ReleaseChange:
+    return ReleaseChange(
+        ReleaseStatus.RESCHEDULED,
+        AlertStep.RESCHEDULED,
+        event_id,
+        _alert_id(alert, AlertKind.RELEASE_SCHEDULED, _iso(to)),
+        f"rescheduled to {_iso(to)}",
+    )
+
+
+def _cancelled(event_id: str | None) -> ReleaseChange:
+    return ReleaseChange(ReleaseStatus.CANCELLED, AlertStep.RELEASE_CANCELLED, event_id, None, "release cancelled")
+
+
+def _superseded(alert: Alert, scheduled: datetime, state: BookingState) -> ReleaseChange:
+    """The release time no longer stands: what came first after it was announced."""
+    announced = next((s for s in state.schedules_seen if s.scheduled_release_at == scheduled), None)
+    known_at, known_by = (announced.known_at, announced.event_id or "") if announced else (alert.occurred_at, "")
+    # (when, rank, event id): a cancellation at the very instant of a schedule outranks it, as in the fold.
+    successors: list[tuple[datetime, int, str, datetime | None]] = [
+        (c.at, 1, c.event_id, None) for c in state.cancellations_seen if c.at >= known_at
+    ]
+    successors += [
+        (s.known_at, 0, s.event_id or "", s.scheduled_release_at)
+        for s in state.schedules_seen
+        if s.scheduled_release_at != scheduled and (s.known_at, s.event_id or "") > (known_at, known_by)
+    ]
+    if successors:
+        _, _, next_event, new_time = min(successors, key=lambda found: found[:3])
+        return _cancelled(next_event) if new_time is None else _rescheduled(alert, new_time, next_event or None)
+    # Facts kept no longer (more than the states keep): the schedule as it stands decides.
+    last_event = state.schedule_stamp[2] if state.schedule_stamp is not None else None
+    if state.scheduled_release_at is None:
+        return _cancelled(last_event)
+    return _rescheduled(alert, state.scheduled_release_at, last_event)
+
+
+def schedule_alert_ids(detainer_ref: str, state: BookingState) -> list[str]:
+    """The ids of the release_scheduled alerts the booking's release times call for (or called for) with the
+    detainer ``detainer_ref``: one per release time announced during the stay, whether or not it was raised."""
+    times = [seen.scheduled_release_at for seen in state.schedules_seen]
+    if state.scheduled_release_at is not None:
+        times.append(state.scheduled_release_at)
+    return list(
+        dict.fromkeys(
+            AlertFingerprint(
+                AlertKind.RELEASE_SCHEDULED, detainer_ref, state.facility_ori, state.booking_number, _iso(time)
+            ).alert_id
+            for time in times
+        )
+    )
+
+
+def release_change(
+    alert: Alert, state: BookingState, *, now: datetime | None, overdue_after: timedelta
+) -> ReleaseChange | None:
+    """What became of ``alert``'s release time by ``state`` (its booking's) as of ``now``; None while it stands,
+    for an alert that is not a release schedule, or one whose release time left ``scheduled`` already.
+
+    ``overdue_after``: how long after the release time a person still reported in custody, with no release
+    reported, makes the time ``passed``. ``now`` None: the facts alone are judged, not the time passing."""
+    scheduled = alert.scheduled_release_at
+    if alert.kind is not AlertKind.RELEASE_SCHEDULED or scheduled is None:
+        return None
+    if alert.release_status not in (None, ReleaseStatus.SCHEDULED):
+        return None  # final
+    if state.booked_at is None and not state.schedules_seen:
+        return None  # nothing known of the booking (not kept any more): nothing to conclude
+    if state.scheduled_release_at != scheduled:
+        return _superseded(alert, scheduled, state)
+    if state.released_at is not None:
+        return ReleaseChange(
+            ReleaseStatus.RELEASED,
+            AlertStep.RELEASED,
+            state.release_stamp[2] if state.release_stamp is not None else None,
+            _alert_id(alert, AlertKind.RELEASED),
+            f"released {_iso(state.released_at)}",
+        )
+    if state.transferred_at is not None:
+        return ReleaseChange(
+            ReleaseStatus.CANCELLED,
+            AlertStep.RELEASE_CANCELLED,
+            state.transfer_stamp[2] if state.transfer_stamp is not None else None,
+            None,
+            f"transferred to {state.transferred_to} before the release",
+        )
+    if now is not None and now >= scheduled + overdue_after:
+        minutes = int(overdue_after.total_seconds() // 60)
+        return ReleaseChange(
+            ReleaseStatus.PASSED,
+            AlertStep.RELEASE_TIME_PASSED,
+            None,
+            None,
+            f"no release reported {minutes} min after the release time",
+        )
+    return None
+
+
+def closed(alert: Alert, change: ReleaseChange, *, at: datetime) -> Alert:
+    """``alert`` once releasewatch closed it for ``change`` (at ``at``): resolved as ``release_superseded``
+    unless a person resolved it already (their outcome stays); an acknowledgement stays on the timeline."""
+    step = TimelineEntry(at=at, what=change.step, detail=change.detail, event_id=change.event_id)
+    update: dict[str, object] = {
+        "release_status": change.status,
+        "superseded_by": change.superseded_by,
+        "timeline": (*alert.timeline, step),
+    }
+    if alert.status is not AlertStatus.RESOLVED:
+        update |= {
+            "status": AlertStatus.RESOLVED,
+            "resolved_at": at,
+            "resolved_by": None,
+            "outcome": AlertOutcome.RELEASE_SUPERSEDED,
+        }
+    return alert.model_copy(update=update)

@@ -1,0 +1,210 @@
+"""Intake as real feeds send it: identifiers in their common written forms are read, placeholders for
+"none" are dropped silently, an optional field that still cannot be read costs a warning and never the
+event, and what the source wrote is kept for the record (never in a log). Bodies that cannot be read
+one way only (a key given twice, a line that is not UTF-8) refuse as little as they can."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+from redis.asyncio import Redis
+
+from contracts import RedisNames
+from tests import samples
+from tests.integration.ingest.support import assert_problem, pointers, stream_events
+
+URL = "/v1/custody-events"
+BATCH = "/v1/custody-events:batch"
+
+
+def fields_read(field: str, outcome: str) -> float:
+    value = REGISTRY.get_sample_value("releasewatch_ingest_optional_fields_total", {"field": field, "outcome": outcome})
+    return value or 0.0
+
+
+def booked_with(**person: Any) -> dict[str, Any]:
+    return samples.booking(person=samples.person(**person))
+
+
+@pytest.mark.parametrize("written", ["201555123", "A-201-555-123", "A# 201 555 123", "a201555123", 201555123])
+async def test_a_jails_a_number_in_any_common_form_is_published_canonical_and_kept_as_sent(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames, written: Any
+) -> None:
+    response = await api.post(URL, json=booked_with(a_number=written))
+
+    assert response.status_code == 202, response.text
+    assert "warnings" not in response.json()
+    (published,) = await stream_events(redis_client, names.custody_events)
+    assert published["person"]["a_number"] == "A201555123"
+    assert published["person"]["as_sent"] == {"/a_number": written}
+
+
+async def test_placeholders_for_none_are_dropped_silently_and_counted(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    before = fields_read("a_number", "placeholder"), fields_read("middle_name", "placeholder")
+
+    response = await api.post(
+        URL, json=booked_with(a_number="UNKNOWN", fbi_number="000000000", middle_name="NMN", place_of_birth="N/A")
+    )
+
+    assert response.status_code == 202, response.text
+    assert "warnings" not in response.json()
+    (published,) = await stream_events(redis_client, names.custody_events)
+    assert {
+        key: published["person"].get(key) for key in ("a_number", "fbi_number", "middle_name", "place_of_birth")
+    } == {
+        "a_number": None,
+        "fbi_number": None,
+        "middle_name": None,
+        "place_of_birth": None,
+    }
+    after = fields_read("a_number", "placeholder"), fields_read("middle_name", "placeholder")
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
+
+
+async def test_an_unreadable_optional_field_costs_a_warning_never_the_event(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    person = samples.person(
+        a_number="ALIEN-NO-9X7Q",
+        place_of_birth="Mexico",
+        state_id={"state": "QQ", "number": "A1234567"},
+        aliases=[
+            {"last_name": "GARCIA", "first_name": "PEPE", "middle_name": "L3WIS"},
+            {"last_name": "G4RCIA", "first_name": "PEPE"},
+        ],
+    )
+
+    response = await api.post(URL, json=samples.booking(person=person))
+
+    assert response.status_code == 202, response.text
+    warnings = response.json()["warnings"]
+    assert [warning["pointer"] for warning in warnings] == [
+        "#/person/a_number",
+        "#/person/aliases/0/middle_name",
+        "#/person/aliases/1",
+        "#/person/place_of_birth",
+        "#/person/state_id",
+    ]
+    assert all(warning["detail"].startswith("dropped, not read: ") for warning in warnings)
+    assert "ALIEN-NO-9X7Q" not in response.text
+    assert "Mexico" not in response.text
+    (published,) = await stream_events(redis_client, names.custody_events)
+    assert (published["person"]["a_number"], published["person"]["place_of_birth"]) == (None, None)
+    assert published["person"]["aliases"] == [
+        {"last_name": "GARCIA", "first_name": "PEPE", "middle_name": None, "date_of_birth": None}
+    ]
+    assert published["person"]["as_sent"]["/a_number"] == "ALIEN-NO-9X7Q"
+    assert published["person"]["as_sent"]["/aliases/1"] == {"last_name": "G4RCIA", "first_name": "PEPE"}
+    assert "ALIEN-NO-9X7Q" not in caplog.text
+    assert "G4RCIA" not in caplog.text
+
+
+async def test_the_same_event_again_is_answered_as_before_warnings_included(api: httpx.AsyncClient) -> None:
+    event = booked_with(a_number="A12X")
+
+    first = await api.post(URL, json=event)
+    again = await api.post(URL, json=event)
+
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert pointers({"errors": first.json()["warnings"]}) == ["#/person/a_number"]
+
+
+async def test_a_required_field_still_refuses_the_event_naming_only_what_refused_it(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    response = await api.post(URL, json=booked_with(date_of_birth="04/17/1990", a_number="A12X"))
+
+    assert pointers(assert_problem(response, 422, "validation-error")) == ["#/person/date_of_birth"]
+    assert await redis_client.xlen(names.custody_events) == 0
+
+
+async def test_a_batch_warns_per_index(api: httpx.AsyncClient) -> None:
+    response = await api.post(
+        BATCH, json=[samples.booking(), samples.booking(event_id="evt-0002", person=samples.person(fbi_number="12*45"))]
+    )
+
+    assert response.status_code == 202, response.text
+    first, second = response.json()["results"]
+    assert "warnings" not in first
+    assert second["status"] == "accepted"
+    assert [warning["pointer"] for warning in second["warnings"]] == ["#/1/person/fbi_number"]
+
+
+async def test_an_offices_detainer_gets_the_same_tolerance_for_identifiers(api: httpx.AsyncClient) -> None:
+    body = samples.detainer(person=samples.person(a_number="A-12-X", fbi_number="123 456 ab9"))
+
+    lodged = await api.post("/v1/detainers", json=body)
+    again = await api.post("/v1/detainers", json=body)
+
+    assert lodged.status_code == 201, lodged.text
+    assert [warning["pointer"] for warning in lodged.json()["warnings"]] == ["#/person/a_number"]
+    person = lodged.json()["person"]
+    assert (person["a_number"], person["fbi_number"]) == (None, "123456AB9")
+    assert person["as_sent"] == {"/a_number": "A-12-X", "/fbi_number": "123 456 ab9"}
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
+# --- bodies read as little as must be refused ------------------------------------------------------
+
+
+async def test_a_key_given_twice_is_refused_with_a_pointer_to_it(api: httpx.AsyncClient) -> None:
+    body = json.dumps(samples.booking()).replace(
+        '"first_name": "JOSE"', '"first_name": "JOSE", "first_name": "JUAN"', 1
+    )
+
+    response = await api.post(URL, content=body, headers={"content-type": "application/json"})
+
+    problem = assert_problem(response, 422, "validation-error")
+    assert pointers(problem) == ["#/person/first_name"]
+    assert "JUAN" not in response.text
+
+
+async def test_in_a_batch_a_key_given_twice_refuses_only_its_item(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    twice = json.dumps(samples.booking(event_id="evt-0002")).replace(
+        '"type": "booking"', '"type": "booking", "type": "release"'
+    )
+    body = f"[{json.dumps(samples.booking())}, {twice}]"
+
+    response = await api.post(BATCH, content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 202, response.text
+    assert [item["status"] for item in response.json()["results"]] == ["accepted", "invalid"]
+    assert pointers(response.json()["results"][1]) == ["#/1/type"]
+    assert len(await stream_events(redis_client, names.custody_events)) == 1
+
+
+async def test_an_ndjson_line_that_is_not_utf8_refuses_only_itself(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    broken = json.dumps(samples.booking(event_id="evt-0002")).encode().replace(b"GARCIA", b"GARC\xeda", 1)
+    body = b"\n".join([json.dumps(samples.booking()).encode(), broken, json.dumps(samples.release()).encode()])
+
+    response = await api.post(BATCH, content=body, headers={"content-type": "application/x-ndjson"})
+
+    assert response.status_code == 202, response.text
+    results = response.json()["results"]
+    assert [item["status"] for item in results] == ["accepted", "invalid", "accepted"]
+    assert results[1]["errors"][0]["pointer"] == "#/1"
+    assert "not valid UTF-8" in results[1]["errors"][0]["detail"]
+    assert len(await stream_events(redis_client, names.custody_events)) == 2
+
+
+async def test_an_as_sent_record_sent_by_a_source_is_not_kept(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    response = await api.post(URL, json=booked_with(as_sent={"/a_number": "A999999990"}))
+
+    assert response.status_code == 202, response.text
+    (published,) = await stream_events(redis_client, names.custody_events)
+    assert "as_sent" not in published["person"]
