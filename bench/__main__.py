@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bench import ingest_publish, notifier_process
-from bench.harness import report, throwaway_redis
+from bench import end_to_end, faststream_naive, ingest_publish, notifier_process
+from bench.harness import Comparison, report, throwaway_redis
+from bench.plot import plot_latency
 
 
 async def main() -> None:
@@ -14,8 +15,26 @@ async def main() -> None:
     with throwaway_redis() as (url, binary):
         print(f"Redis: {binary} at {url}")
         comparisons = await ingest_publish.run(url)
-        comparisons += await notifier_process.run(url)
-    report(comparisons, title="releasewatch benchmarks (best of 3; ratio = ours / baseline)")
+        processing = await notifier_process.run(url)
+        naive = await faststream_naive.naive_subscriber_rate(url)
+    comparisons += processing
+    comparisons.append(
+        Comparison(
+            processing[0].name,
+            "events",
+            processing[0].ours,
+            "FastStream subscriber, one message per call",
+            naive,
+        )
+    )
+    print("End to end: real ingest and notifier processes on a throwaway Redis ...")
+    whole = await end_to_end.run()
+    report(
+        comparisons + whole.comparisons(),
+        title="releasewatch benchmarks (best of 3, end to end once; ratio = ours / baseline)",
+    )
+    whole.print()
+    print(f"Results: {end_to_end.RESULTS}; latency against load: {plot_latency(whole)}")
 
 
 if __name__ == "__main__":

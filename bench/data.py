@@ -18,13 +18,14 @@ from contracts import (
     Sex,
 )
 
-__all__ = ["detainers_for", "feed"]
+__all__ = ["detainers_for", "feed", "person_of"]
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 _NAMES = ["GARCIA", "LOPEZ", "SMITH", "NGUYEN", "KIM", "MARTINEZ", "JOHNSON", "HERNANDEZ"]
 
 
-def _person(index: int) -> Person:
+def person_of(index: int) -> Person:
+    """The synthetic person number ``index``: a name from a short list, a birth date and an A-number of their own."""
     rng = random.Random(index)
     return Person(
         last_name=rng.choice(_NAMES),
@@ -47,7 +48,7 @@ def feed(count: int, *, run: str) -> list[CustodyEvent]:
                 occurred_at=NOW,
                 facility_ori="CA0194200",
                 booking_number=booking,
-                person=_person(index),
+                person=person_of(index),
             )
         )
         if index % 5 == 0:
@@ -80,7 +81,7 @@ def detainers_for(people: range) -> list[Detainer]:
             detainer_id=f"D-{index}",
             form=DetainerForm.I_247A,
             field_office="LOS",
-            person=_person(index),
+            person=person_of(index),
             issued_at=NOW,
             status=DetainerStatus.ACTIVE,
             lodged_at=NOW,

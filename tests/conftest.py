@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 
 import pytest
 import redis
+from bench.outcome_month import MONTH_END, MONTH_START, SyntheticMonth, synthetic_month
 from playwright.async_api import Browser, async_playwright
 from redis.asyncio import Redis
 
 from contracts import RedisNames
+from reports import OutcomeReport, Scope, outcome_report
 from tests.browser_for_tests import CHROMIUM_ARGS, chromium_path
 from tests.redis_for_tests import RedisForTests, redis_for_tests
 
@@ -62,3 +65,16 @@ async def browser() -> AsyncIterator[Browser]:
             yield launched
         finally:
             await launched.close()
+
+
+@pytest.fixture(scope="session")
+def month() -> SyntheticMonth:
+    """The synthetic month of feeds across five facilities, with its outcomes known (``bench/outcome_month.py``)."""
+    return synthetic_month()
+
+
+@pytest.fixture(scope="session")
+def november(month: SyntheticMonth) -> OutcomeReport:
+    """The month's outcome report, every facility and office."""
+    scope = Scope(period_from=MONTH_START, period_to=MONTH_END)
+    return outcome_report(month.records, scope, generated_at=datetime(2026, 12, 1, 9, 0, tzinfo=UTC))

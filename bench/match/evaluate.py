@@ -8,12 +8,24 @@ from dataclasses import asdict, dataclass, field
 from bench.match.rows import Dataset, Row
 from contracts import MatchDecision
 from notifier.matching import MatchConfig, MatchModel, MatchRecord, PersonIndex, fitted_model
-from notifier.matching.compare import compare
-from notifier.matching.decide import Assessment, assess_among, failed_hard_rules
+from notifier.matching.compare import Comparison, compare
+from notifier.matching.decide import Assessment, assess_among, failed_hard_rules, may_match_automatically
 
-__all__ = ["PREVALENCE", "Outcome", "assessments", "evaluate"]
+__all__ = ["PREVALENCE", "Outcome", "assessments", "evaluate", "precision_at_mix"]
 
-PREVALENCE = 0.02  # share of bookings whose person has an active detainer (FIELD-NOTES: ~200k of ~9M a year)
+# The share of bookings whose person has an active detainer: some 200,000 detainers lodged a year
+# against 7 to 10 million jail admissions.
+PREVALENCE = 0.02
+
+
+def precision_at_mix(true_per_subject: float, false_per_subject: float, false_per_other: float) -> float:
+    """Automatic precision among bookings at the field's mix (``PREVALENCE`` of them a subject's), from the
+    rates per subject's booking (true matches, false ones) and per other person's booking (false ones).
+    A data set's own mix flatters: with as many subjects as others, one false match in 30,000 others
+    costs little; at 2% it costs 0.999 (0.02 false matches per 1,000 others is the whole allowance)."""
+    true = PREVALENCE * true_per_subject
+    false = PREVALENCE * false_per_subject + (1 - PREVALENCE) * false_per_other
+    return true / (true + false) if true + false else 1.0
 
 
 @dataclass
@@ -30,8 +42,8 @@ class Outcome:
     reviews_on_subjects: int = 0  # every review raised for a subject's booking (true or not)
     reviews_on_others: int = 0  # reviews raised for bookings of people with no detainer
     auto_on_others: int = 0
-    within_hard_rules: int = 0  # subject bookings whose own detainer shares an identifier or agrees on
-    # given name, surname and date of birth: the most an automatic match may ever find
+    within_hard_rules: int = 0  # subject bookings the rules allow to match their own detainer automatically
+    # (``may_match_automatically``): the most an automatic match may ever find, whatever the thresholds
     beyond_hard_rules: dict[str, int] = field(default_factory=dict)  # the other subject bookings, by what differs
 
     @property
@@ -42,6 +54,17 @@ class Outcome:
     def auto_precision(self) -> float:
         decided = self.auto_true + self.auto_false
         return self.auto_true / decided if decided else 1.0
+
+    @property
+    def auto_precision_at_mix(self) -> float:
+        """At the field's mix: 2% of bookings are a detainer's subject (``precision_at_mix``)."""
+        per_subject = 1 / self.subject_bookings if self.subject_bookings else 0.0
+        per_other = 1 / self.other_bookings if self.other_bookings else 0.0
+        return precision_at_mix(
+            self.auto_true * per_subject,
+            (self.auto_false - self.auto_on_others) * per_subject,
+            self.auto_on_others * per_other,
+        )
 
     @property
     def auto_recall(self) -> float:
@@ -87,6 +110,7 @@ class Outcome:
             name: round(getattr(self, name), 4)
             for name in (
                 "auto_precision",
+                "auto_precision_at_mix",
                 "auto_recall",
                 "auto_f1",
                 "hard_rule_ceiling",
@@ -102,10 +126,24 @@ class Outcome:
 
 CORE_FIELDS = ("given_name", "surname", "date_of_birth")
 TWIN_LIKE = "given name differs; surname and date of birth agree (a twin looks the same)"
+NUMBER_CONFLICTS = "an identifier conflicts (keyed wrong); the rest would allow a match"
+NUMBER_CONTRADICTED = "an equal identifier, contradicted by sex or by both name and date of birth"
+OTHER_CONFLICT = "sex, place of birth or middle name conflicts; given name, surname and date of birth agree"
 
 
-def _beyond_pattern(failed: list[str], level: str) -> str:
-    """What keeps a subject's booking from an automatic match under the hard rules, in words."""
+def _beyond_pattern(comparison: Comparison) -> str:
+    """What keeps a subject's booking from an automatic match under the rules, in words."""
+    if comparison.conflicting_identifiers:
+        failed = [name for name in CORE_FIELDS if name in failed_hard_rules(comparison)]
+        return NUMBER_CONFLICTS if not failed else _core_pattern(failed, comparison.level(failed[0]))
+    if comparison.equal_identifiers:
+        return NUMBER_CONTRADICTED
+    failed = [name for name in CORE_FIELDS if name in failed_hard_rules(comparison)]
+    return OTHER_CONFLICT if not failed else _core_pattern(failed, comparison.level(failed[0]))
+
+
+def _core_pattern(failed: list[str], level: str) -> str:
+    """Given name, surname or date of birth not agreeing, in words."""
     if len(failed) > 1:
         return "two or three of given name, surname, date of birth differ or are missing"
     if failed == ["given_name"] and level != "missing":
@@ -132,12 +170,10 @@ def evaluate(dataset: Dataset, *, model: MatchModel | None = None, config: Match
         if is_subject:
             outcome.subject_bookings += 1
             comparison = compare(booking.record(), own_detainer[booking.person_id], model or fitted_model())
-            failed_rules = failed_hard_rules(comparison)
-            failed = [name for name in CORE_FIELDS if name in failed_rules]
-            if comparison.equal_identifiers or not failed:
+            if may_match_automatically(comparison):
                 outcome.within_hard_rules += 1
             else:
-                pattern = _beyond_pattern(failed, comparison.level(failed[0]))
+                pattern = _beyond_pattern(comparison)
                 outcome.beyond_hard_rules[pattern] = outcome.beyond_hard_rules.get(pattern, 0) + 1
         else:
             outcome.other_bookings += 1

@@ -3,11 +3,13 @@ transliteration, accents, day/month swaps, given/surname swaps, relatives who lo
 people booked in another state under that state's id, the first surname in the middle name field.
 
 Every person is made up; the truth (who is whom) is known. The detainer is a
-light-noise view of a person (accents written, sometimes an alias); the
-booking a heavier-noise view, with the errors FIELD-NOTES describes at the
-rates below. People with no detainer include hard look-alikes of subjects:
-twins (same surnames and date of birth), siblings, a father and son of one
-name, namesakes born in another year.
+light-noise view of a person (accents written, sometimes an alias, sometimes
+without a number the person has); the booking a heavier-noise view, with the
+errors booking clerks make (two surnames used in either order or one
+dropped, nicknames, transliterations, day and month swapped, numbers keyed
+wrong) at the rates below. People with no detainer include hard look-alikes
+of subjects: twins (same surnames and date of birth), siblings, a father and
+son of one name, namesakes born in another year.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from __future__ import annotations
 import json
 import random
 import string
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from importlib.resources import files
 from itertools import accumulate
+from typing import TypeVar
 
 from bench.match.rows import Dataset, Row
 
@@ -26,7 +30,9 @@ __all__ = ["synthetic_dataset"]
 
 SEED = 20261122
 DETAINERS = 20_000
-OTHER_BOOKINGS = 60_000
+# Enough bookings of people with no detainer to tell 0.01 false matches per 1,000 of them from 0.1
+# (200,000 in each half): what precision at the field's mix turns on.
+OTHER_BOOKINGS = 400_000
 LOOK_ALIKES = 0.04  # share of bookings of people with no detainer who are a subject's relative or namesake
 STATES = ("CA", "TX", "AZ", "NY", "FL")
 NAME_SKEW = 0.6  # Zipf exponent of name frequencies: GARCIA is ~6% of Spanish surnames here, JOSE ~8% of men
@@ -49,7 +55,13 @@ RATES = {
     "no_place_of_birth": 0.30,
     "surname_in_middle": 0.05,  # of two surnames, the first written in the middle name field
     "other_state_id": 0.15,  # booked in another state, with that state's id (when not with their own)
+    "initial_given": 0.01,  # the given name written as its initial
+    "typo_identifier": 0.02,  # one number the booking carries keyed one keystroke off
 }
+
+# Per detainer: how often the office does not have a number the person holds (a detainer is lodged
+# from the office's own file, which has the A-number far more often than a state's id).
+DETAINER_LACKS = {"a_number": 0.05, "fbi_number": 0.15, "state_id": 0.3}
 
 
 def _words(text: str) -> list[str]:
@@ -119,9 +131,13 @@ def _short_forms() -> dict[str, list[str]]:
     return forms
 
 
+_Number = TypeVar("_Number", str, tuple[str, str])
+
+
 class _People:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
+        self.issued: set[object] = set()  # every number issued so far
         self.short_forms = _short_forms()
         self.hispanic_weights = _zipf_weights(len(_HISPANIC_SURNAMES), NAME_SKEW)
         self.other_weights = _zipf_weights(len(_OTHER_SURNAMES), NAME_SKEW)
@@ -141,15 +157,32 @@ class _People:
         return date(1950, 1, 1) + timedelta(days=self.rng.randrange(56 * 365))
 
     def identifiers(self, index: int) -> dict[str, object]:
+        """The numbers a person holds, each issued to them alone (two people share one only when a
+        clerk keys it wrong, which ``_Errors`` does on purpose)."""
         rng = self.rng
         return {
-            "a_number": f"A{rng.randrange(10_000_000, 999_999_999):09d}" if rng.random() < 0.8 else None,
-            "fbi_number": f"{rng.randrange(100_000, 999_999)}{rng.choice('ABCDEFGHJK')}{rng.choice('ABCDEFGHJK')}"
-            f"{rng.randrange(10)}"
+            "a_number": self._unique(lambda: f"A{rng.randrange(10_000_000, 999_999_999):09d}")
+            if rng.random() < 0.8
+            else None,
+            "fbi_number": self._unique(
+                lambda: (
+                    f"{rng.randrange(100_000, 999_999)}{rng.choice('ABCDEFGHJK')}{rng.choice('ABCDEFGHJK')}"
+                    f"{rng.randrange(10)}"
+                )
+            )
             if rng.random() < 0.6
             else None,
-            "state_id": (rng.choice(STATES), f"{rng.randrange(10**6, 10**8)}") if rng.random() < 0.5 else None,
+            "state_id": self._unique(lambda: (rng.choice(STATES), f"{rng.randrange(10**6, 10**8)}"))
+            if rng.random() < 0.5
+            else None,
         }
+
+    def _unique(self, draw: Callable[[], _Number]) -> _Number:
+        number = draw()
+        while number in self.issued:
+            number = draw()
+        self.issued.add(number)
+        return number
 
     def person(self, index: int, prefix: str) -> Row:
         rng = self.rng
@@ -275,6 +308,8 @@ class _Errors:
             first = rng.choice(self.short_forms[first])
         elif self.happens("typo_given"):
             first = _typo(rng, first)
+        elif self.happens("initial_given"):
+            first = first[:1]
         elif self.happens("respell"):
             first = _respell(rng, first)
         if middle and self.happens("drop_middle"):
@@ -289,7 +324,7 @@ class _Errors:
             birth = _birth_typo(rng, birth)
         if self.happens("swap_given_surname"):
             first, last = last, first
-        return replace(
+        booked = replace(
             person,
             record_id=record_id,
             first_name=_accented(rng, first, 0.1),
@@ -302,6 +337,20 @@ class _Errors:
             fbi_number=person.fbi_number if rng.random() < 0.5 else None,
             state_id=self._state_id(person),
         )
+        return self._number_keyed_wrong(booked) if self.happens("typo_identifier") else booked
+
+    def _number_keyed_wrong(self, booked: Row) -> Row:
+        """One of the numbers the booking carries with one digit keyed wrong."""
+        rng = self.rng
+        carried = [name for name in ("a_number", "fbi_number") if getattr(booked, name)]
+        if not carried:
+            return booked
+        name = rng.choice(carried)
+        number: str = getattr(booked, name)
+        digits = [index for index, character in enumerate(number) if character.isdigit()]
+        position = rng.choice(digits)
+        wrong = rng.choice([digit for digit in string.digits if digit != number[position]])
+        return replace(booked, **{name: number[:position] + wrong + number[position + 1 :]})
 
     def _state_id(self, person: Row) -> tuple[str, str] | None:
         """The person's own state id, another state's, or none."""
@@ -320,12 +369,14 @@ class _Errors:
         if rng.random() < 0.1 and person.last_name:
             surnames = person.last_name.split(" ")
             aliases = ((person.first_name, None, surnames[0], None),)  # known by the first surname alone
+        lacks = {name: None for name, chance in DETAINER_LACKS.items() if rng.random() < chance}
         return replace(
             person,
             record_id=record_id,
             first_name=_accented(rng, person.first_name, 0.5),
             last_name=_accented(rng, person.last_name, 0.5),
             aliases=aliases,
+            **lacks,  # type: ignore[arg-type]
         )
 
 

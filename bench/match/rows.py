@@ -55,6 +55,11 @@ class Row:
         )
 
 
+def _another_number(number: str) -> str:
+    """A number of the same form that differs in every digit (no keying error: another number)."""
+    return "".join(str((int(character) + 5) % 10) if character.isdigit() else character for character in number)
+
+
 def _half_of(person_id: str) -> int:
     return zlib.crc32(person_id.encode()) % 2
 
@@ -95,6 +100,19 @@ class Dataset:
             [row for row in self.bookings if row.complete],
             self.has_sex,
         )
+
+    def with_conflicting_numbers(self, field_name: str) -> Dataset:
+        """The subjects' bookings only, each carrying another ``field_name`` (``a_number`` or
+        ``fbi_number``) than its detainer's: the same person's data, a number that conflicts. Only
+        subjects whose detainer has that number are kept."""
+        numbers = {row.person_id: getattr(row, field_name) for row in self.detainers if getattr(row, field_name)}
+        bookings = [
+            replace(row, **{field_name: _another_number(numbers[row.person_id])})
+            for row in self.bookings
+            if row.person_id in numbers
+        ]
+        what = {"a_number": "A-number", "fbi_number": "FBI number"}[field_name]
+        return Dataset(f"{self.name}, another {what} on each subject's booking", self.detainers, bookings, self.has_sex)
 
     @property
     def has_identifiers(self) -> bool:

@@ -20,7 +20,7 @@ from bench.match.rows import Dataset, Row
 
 __all__ = ["PRECISION_FLOOR", "SplinkOutcome", "recall_at_floor", "splink_reference"]
 
-PRECISION_FLOOR = 0.999  # issue 3: automatic-match precision everywhere
+PRECISION_FLOOR = 0.999  # the precision our automatic matches must keep
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ __all__ = [
     "AlertTrigger",
     "AlertUpdated",
     "FieldAgreement",
+    "IdentifierConflict",
     "MatchDecision",
     "MatchEvidence",
     "OfficerAction",
@@ -96,6 +97,14 @@ class FieldAgreement(WireModel):
     weight: float | None = Field(default=None, description="The field's contribution to the score, if scored.")
 
 
+class IdentifierConflict(WireModel):
+    """An identifier both records carry, with different values: it forbids an automatic match."""
+
+    field: str = Field(examples=["a_number"])
+    booked: str = Field(description="The booked person's value.", examples=["A055500011"])
+    detainer: str = Field(description="The detainer subject's value.", examples=["A099999999"])
+
+
 class MatchEvidence(WireModel):
     """Why releasewatch believes the booked person is the detainer's subject."""
 
@@ -104,6 +113,15 @@ class MatchEvidence(WireModel):
     score: float | None = None
     margin: float | None = Field(default=None, description="Score over the runner-up candidate.")
     fields: tuple[FieldAgreement, ...] = ()
+    reasons: tuple[str, ...] = Field(
+        default=(),
+        description="The decision in words a duty officer reads, most telling first. They name the "
+        "person's identifiers: shown to the detainer's office only.",
+        examples=[["A-number differs: A055500011 (booking) vs A099999999 (detainer)"]],
+    )
+    conflicts: tuple[IdentifierConflict, ...] = Field(
+        default=(), description="Identifiers both carry that differ (A-number, FBI number, state id of one state)."
+    )
 
 
 class AlertTrigger(StrEnum):

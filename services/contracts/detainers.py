@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, TypeAdapter
 
 from contracts.base import WireModel
-from contracts.fields import DetainerId, FieldOffice, FreeText, Ori, Rfc3339Datetime
+from contracts.fields import DetainerId, FieldOffice, FreeText, Ori, Rfc3339Datetime, ShortText
 from contracts.person import Person
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "DetainerLifted",
     "DetainerLodged",
     "DetainerStatus",
+    "JudicialWarrant",
     "LiftDetainer",
     "LiftReason",
     "LodgeDetainer",
@@ -65,6 +66,13 @@ class LiftReason(StrEnum):
     OTHER = "other"
 
 
+class JudicialWarrant(WireModel):
+    """A warrant signed by a judge that backs a detainer: some jurisdictions answer only detainers that carry one."""
+
+    court: ShortText = Field(description="The court that issued it.", examples=["U.S. District Court, C.D. Cal."])
+    reference: ShortText = Field(description="Its case or warrant number.", examples=["2:26-mj-01234"])
+
+
 class LodgeDetainer(WireModel):
     """What a field office sends to lodge a detainer (`POST /v1/detainers`)."""
 
@@ -76,6 +84,12 @@ class LodgeDetainer(WireModel):
     person: Person
     lodged_with_ori: Ori | None = Field(default=None, description="The facility the detainer was sent to, if any.")
     issued_at: Rfc3339Datetime
+    judicial_warrant: JudicialWarrant | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,  # records without one stay as they were
+        description="The judicial warrant backing the detainer, if there is one. A jurisdiction whose policy "
+        "requires one raises no alert for a detainer without it.",
+    )
 
 
 class LiftDetainer(WireModel):

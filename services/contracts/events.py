@@ -7,11 +7,12 @@ and the facility and booking it concerns.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Protocol, Self
 
 from pydantic import (
-    AfterValidator,
+    BeforeValidator,
     Field,
     TypeAdapter,
     ValidationInfo,
@@ -32,6 +33,7 @@ __all__ = [
     "ChargeSeverity",
     "CustodyEvent",
     "CustodyEventType",
+    "FactStamp",
     "Release",
     "ReleaseCancelled",
     "ReleaseReason",
@@ -39,6 +41,7 @@ __all__ = [
     "ReportedReleaseReason",
     "Transfer",
     "custody_event_adapter",
+    "fact_stamp",
 ]
 
 
@@ -61,22 +64,27 @@ class ReleaseReason(StrEnum):
     INFERRED_FROM_ROSTER = "inferred_from_roster"
 
 
-def _reported_by_a_source(reason: ReleaseReason) -> ReleaseReason:
-    if reason is ReleaseReason.INFERRED_FROM_ROSTER:
+_REPORTABLE = tuple(reason.value for reason in ReleaseReason if reason is not ReleaseReason.INFERRED_FROM_ROSTER)
+
+
+def _reported_by_a_source(value: Any) -> Any:
+    """Before the enum is read: the reserved reason refused with why, and an unknown one with the reasons a
+    source may send (pydantic's own message would list the reserved one among them)."""
+    if value == ReleaseReason.INFERRED_FROM_ROSTER.value:
         raise PydanticCustomError(
             "release_reason_reserved",
             "inferred_from_roster is reserved for releases releasewatch infers from a roster; send the actual reason "
             "(other, if none fits)",
         )
-    return reason
+    if isinstance(value, str) and value not in _REPORTABLE:
+        raise PydanticCustomError("release_reason", "must be one of: " + ", ".join(_REPORTABLE))
+    return value
 
 
 ReportedReleaseReason = Annotated[
     ReleaseReason,
-    AfterValidator(_reported_by_a_source),
-    WithJsonSchema(
-        {"type": "string", "enum": [r.value for r in ReleaseReason if r is not ReleaseReason.INFERRED_FROM_ROSTER]}
-    ),
+    BeforeValidator(_reported_by_a_source),
+    WithJsonSchema({"type": "string", "enum": list(_REPORTABLE)}),
 ]
 """A release reason as a source reports it: any but the one releasewatch reserves for its inferences."""
 
@@ -174,3 +182,34 @@ CustodyEvent = Annotated[
 ]
 
 custody_event_adapter: TypeAdapter[CustodyEvent] = TypeAdapter(CustodyEvent)
+
+
+FactStamp = tuple[datetime, int, str]
+"""Where a fact of a booking stands among the others: when it happened at the facility, then a rank by event
+type, then the event id. Of two facts of one kind the later stamp wins (the earlier, for the end of a stay),
+so the order events arrive in never changes what a booking's events say."""
+
+_RANK_AT_THE_SAME_INSTANT = {
+    "booking": 0,
+    "booking_updated": 1,  # a correction at the same instant wins over the booking
+    "release_scheduled": 0,
+    "release_cancelled": 1,  # a cancellation at the same instant wins over the schedule
+    "release": 0,
+    "transfer": 0,
+}
+
+
+class _Fact(Protocol):
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def occurred_at(self) -> datetime: ...
+
+    @property
+    def event_id(self) -> str: ...
+
+
+def fact_stamp(event: _Fact) -> FactStamp:
+    """The stamp of a custody event (or of a fact ranked as one, such as a release inferred from a roster)."""
+    return (event.occurred_at, _RANK_AT_THE_SAME_INSTANT[event.type], event.event_id)

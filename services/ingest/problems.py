@@ -9,6 +9,7 @@ pointer to it (``#/person/date_of_birth``), as in RFC 9457 section 3.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -53,10 +54,11 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     for problem in (
         ProblemType(
             "validation-error",
-            "The request body failed validation",
+            "The request failed validation",
             422,
-            "The body is well-formed JSON but one or more fields break the contract. "
-            "Each entry of `errors` points at one offending field; fix those and send it again.",
+            "The body is well-formed JSON but one or more fields break the contract, or a path or query "
+            "parameter is not one this endpoint takes. Each entry of `errors` points at one offending field "
+            "(`#/header/...`, `#/query/...` and `#/path/...` for parameters); fix those and send it again.",
         ),
         ProblemType(
             "malformed-body",
@@ -238,15 +240,60 @@ def _error_path(error: ErrorDetails, *, tagged_union: bool) -> list[str | int]:
     return location
 
 
+_IN_PLAIN_WORDS = {
+    "missing": "is required",
+    "union_tag_not_found": "is required",  # the `type` that says which kind of message this is
+    "extra_forbidden": "is not a field of this object",
+    "string_type": "must be a string",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "list_type": "must be a JSON array",
+    "tuple_type": "must be a JSON array",
+    "dict_type": "must be a JSON object",
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+}
+
+
+def _choices(expected: object) -> str:
+    """pydantic's "'a', 'b' or 'c'" as "a, b, c"."""
+    return ", ".join(re.findall(r"'([^']*)'", str(expected)))
+
+
+def _counted(count: object, unit: str) -> str:
+    return f"{count} {unit}" + ("" if str(count) == "1" else "s")
+
+
 def _error_detail(error: ErrorDetails) -> str:
+    """What pydantic found, in the words a source's developer reads (never the input itself)."""
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind in _IN_PLAIN_WORDS:
+        return _IN_PLAIN_WORDS[kind]
+    if kind in ("enum", "literal_error"):
+        return f"must be one of: {_choices(context.get('expected', ''))}"
+    if kind == "union_tag_invalid":
+        return f"must be one of: {_choices(context.get('expected_tags', ''))}"
+    if kind == "too_short":
+        minimum = context.get("min_length")
+        return "must not be empty" if minimum == 1 else f"must have at least {_counted(minimum, 'item')}"
+    if kind == "too_long":
+        return f"must have at most {_counted(context.get('max_length'), 'item')}"
+    if kind == "string_too_short":
+        return f"must be at least {_counted(context.get('min_length'), 'character')} long"
+    if kind == "string_too_long":
+        return f"must be at most {_counted(context.get('max_length'), 'character')} long"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = {"greater_than_equal": "at least", "greater_than": "more than"}.get(kind)
+        bound = bound or {"less_than_equal": "at most", "less_than": "less than"}[kind]
+        limit = next(iter(value for key, value in context.items() if key in ("ge", "gt", "le", "lt")), "")
+        return f"must be {bound} {limit}"
     message = error["msg"]
-    if error["type"] == "missing":
-        return "is required"
-    if error["type"] == "extra_forbidden":
-        return "is not a field of this object"
-    if message.startswith("Value error, "):
-        return message.removeprefix("Value error, ")
-    return message
+    return message.removeprefix("Value error, ")
 
 
 def field_errors_from_validation(

@@ -18,6 +18,7 @@ from ingest.auth import ApiKeyEntry, Role, digest_of, new_api_key
 from releasewatch.api_client import ApiOption
 from releasewatch.file_import import ingest_command
 from releasewatch.ops import dlq_app, feeds_app, queue_command, roster_command
+from releasewatch.policy_commands import policy_app
 from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, free_port
 from releasewatch.settings import RunSettings
 from releasewatch.supervisor import ChildProcess, Supervisor
@@ -179,7 +180,9 @@ def demo(
     """Lodge sample detainers and play a short synthetic jail feed, then show the alerts."""
     from releasewatch.demo import play_demo  # httpx and the generator only when needed
 
-    raise typer.Exit(play_demo(api, seed=seed, pause=pause, console=Console(), api_key=api_key))
+    # Piped or redirected, there is no screen to fit: don't squeeze the table into 80 columns.
+    output = Console() if sys.stdout.isatty() else Console(width=160)
+    raise typer.Exit(play_demo(api, seed=seed, pause=pause, console=output, api_key=api_key))
 
 
 @app.command("api-key")
@@ -220,6 +223,7 @@ app.command("queue")(queue_command)
 app.command("roster")(roster_command)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(feeds_app, name="feeds")
+app.add_typer(policy_app, name="policy")
 
 
 _OPTION_OF_FIELD = {"name": "--name", "field_office": "--office", "facilities": "--facility"}

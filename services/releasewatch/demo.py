@@ -152,7 +152,7 @@ def play_demo(api: str, *, seed: int | None, pause: float, console: Console, api
         time.sleep(max(pause, 1.0))
         tag = f"demo{seed}"
         table = Table(title=f"Alerts raised by demo feed {seed}")
-        for column in ("office", "kind", "facility", "booking", "person", "matched on", "release at"):
+        for column in ("office", "alert", "booking", "person", "matched by", "release (UTC)"):
             table.add_column(column, overflow="fold")  # a narrow terminal wraps a cell, never cuts it
         shown = 0
         for office in OFFICES:
@@ -161,15 +161,14 @@ def play_demo(api: str, *, seed: int | None, pause: float, console: Console, api
                 if tag not in alert["booking_number"]:
                     continue
                 person = alert.get("person") or {}
-                fields = [f["field"] for f in alert["match"]["fields"] if f["level"] == "exact"]
+                release = alert.get("scheduled_release_at")
                 table.add_row(
                     office,
-                    alert["kind"],
-                    alert["facility_ori"],
-                    alert["booking_number"],
-                    f"{person.get('first_name', '')} {person.get('last_name', '')}",
-                    ", ".join(fields),
-                    alert.get("scheduled_release_at") or "",
+                    alert["kind"].replace("_", " "),
+                    f"{alert['facility_ori']} {alert['booking_number']}",
+                    f"{person.get('last_name', '')}, {person.get('first_name', '')}",
+                    alert["match"]["rule"],
+                    datetime.fromisoformat(release).astimezone(UTC).strftime("%b %d %H:%M") if release else "",
                 )
                 shown += 1
         console.print(table)

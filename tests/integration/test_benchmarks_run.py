@@ -6,8 +6,12 @@ runs against the current code and reports a comparison.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
-from bench import ingest_publish, notifier_process
+from bench import end_to_end, faststream_naive, ingest_publish, notifier_process
+from bench.plot import plot_latency
 
 
 async def test_every_benchmark_runs_and_reports_a_ratio(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,3 +26,42 @@ async def test_every_benchmark_runs_and_reports_a_ratio(redis_url: str, monkeypa
 
     assert len(comparisons) == 4
     assert all(comparison.ours > 0 and comparison.baseline > 0 for comparison in comparisons)
+
+
+async def test_the_naive_faststream_subscriber_takes_every_event(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(faststream_naive, "EVENTS", 50)
+
+    assert await faststream_naive.naive_subscriber_rate(redis_url) > 0
+
+
+async def test_the_end_to_end_benchmark_runs_the_real_processes_and_counts_every_alert(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sizes = {
+        "DETAINERS": 20,
+        "BOOKINGS": 60,
+        "BATCH": 25,
+        "LOADS": (20,),
+        "LOAD_SECONDS": 1.0,
+        "ROSTER_BOOKINGS": 40,
+        "ROSTER_LEFT_OUT": 10,
+        "ROSTER_SUBJECTS": 5,
+        "RESULTS": tmp_path / "end_to_end.json",
+    }
+    for name, value in sizes.items():
+        monkeypatch.setattr(end_to_end, name, value)
+
+    results = await end_to_end.run()
+
+    assert results.drained_per_second > 0
+    assert results.bare_loop_per_second > 0
+    assert results.drain_alerts_raised == 20 + 4 + 4  # in custody, and every fifth subject scheduled and released
+    (latency,) = results.latency
+    assert latency.alerts_seen == latency.sent // end_to_end.SUBJECT_EVERY
+    assert (results.roster_released_alerts, results.roster_duplicate_alerts) == (5, 0)
+    assert json.loads((tmp_path / "end_to_end.json").read_text())["roster_released_alerts"] == 5
+    svg = plot_latency(results, tmp_path / "latency.svg").read_text()
+    assert svg.startswith("<?xml")
+    assert "Latency against offered load" in svg

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Mapping
 
 from contracts.feeds import DecidedHold, FeedHealth, FeedHold, FeedStatus
-from notifier.domain.feeds import FeedPolicy, judge_feed, should_hold
+from notifier.domain.feeds import FeedPolicy, in_words, judge_feed, should_hold
 from notifier.handlers.ports import BookingStates, FollowUps, ReleaseSchedules
 from notifier.metrics import FEED_ALARMS, FEEDS_BY_STATUS
 from runtime.clock import Clock, epoch_ms, utc_now
@@ -59,7 +59,7 @@ class FeedMonitor:
                 hold = FeedHold(
                     since=self._clock(),
                     reason=(
-                        f"{counts.releases_in_window} releases in {policy.surge_window_seconds / 3600:g} h "
+                        f"{counts.releases_in_window} releases in {in_words(policy.surge_window_seconds)} "
                         f"(at least {policy.surge_min_releases} and {policy.surge_factor:g}x the usual trip it)"
                     ),
                 )

@@ -218,8 +218,10 @@ def _facts(alert: Alert, detainer: Detainer | None) -> list[tuple[str, str]]:
         ("Occurred", _with_local(alert.occurred_at)),
         ("Raised", _utc(alert.raised_at)),
         ("Match", _match(alert.match)),
-        ("Alert", f"{alert.alert_id} ({alert.kind.value}, {alert.status.value})"),
     ]
+    if alert.match.reasons:
+        facts.append(("Why", "; ".join(alert.match.reasons)))
+    facts.append(("Alert", f"{alert.alert_id} ({alert.kind.value}, {alert.status.value})"))
     return facts
 
 

@@ -33,6 +33,7 @@ from contracts import (
     ReleaseScheduled,
     Transfer,
 )
+from contracts.events import FactStamp, fact_stamp
 
 __all__ = [
     "BookingState",
@@ -43,17 +44,6 @@ __all__ = [
     "SeenSchedule",
     "apply_event",
 ]
-
-FactStamp = tuple[datetime, int, str]  # (occurred_at, rank of the event type, event_id)
-
-_RANK = {
-    "booking": 0,
-    "booking_updated": 1,  # a correction at the same instant wins over the booking
-    "release_scheduled": 0,
-    "release_cancelled": 1,  # a cancellation at the same instant wins over the schedule
-    "release": 0,
-    "transfer": 0,
-}
 
 
 class SeenSchedule(BaseModel):
@@ -124,10 +114,6 @@ class InferredRelease:
 CustodyFact = CustodyEvent | InferredRelease
 
 
-def _stamp(event: CustodyFact) -> FactStamp:
-    return (event.occurred_at, _RANK[event.type], event.event_id)
-
-
 class BookingState(BaseModel):
     """What we know of one stay of one person at one facility."""
 
@@ -188,7 +174,7 @@ def _earlier(stamp: FactStamp, current: FactStamp | None) -> bool:
 
 def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
     """The state after ``event``, whatever order the booking's events arrive in."""
-    stamp = _stamp(event)
+    stamp = fact_stamp(event)
     match event:
         case InferredRelease():
             if not state.in_custody or state.booked_at is None or state.booked_at >= event.occurred_at:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from contracts.feeds import FeedCounts, FeedHealth, FeedHold, FeedStatus
 
-__all__ = ["FeedPolicy", "is_surge", "judge_feed", "should_hold"]
+__all__ = ["FeedPolicy", "in_words", "is_surge", "judge_feed", "should_hold"]
 
 _HOUR = 3600.0  # seconds
 _MIN_HISTORY_FOR_RATE = 6 * _HOUR  # seconds of sending before a usual rate is trusted
@@ -80,19 +80,25 @@ def _silence(counts: FeedCounts, policy: FeedPolicy, rate: float | None) -> str 
     if gap < policy.silent_min_seconds:
         return None
     if gap >= policy.silent_max_seconds:
-        longest = _duration(policy.silent_max_seconds)
-        return f"nothing for {_duration(gap)} (the longest any feed may be quiet: {longest})"
+        longest = in_words(policy.silent_max_seconds)
+        return f"nothing for {in_words(gap)} (the longest any feed may be quiet: {longest})"
     if rate is not None and rate * gap >= policy.silent_expected_entries:
-        return f"nothing for {_duration(gap)}; at its usual {rate * _HOUR:.1f} an hour, about {rate * gap:.0f} were due"
+        return f"nothing for {in_words(gap)}; at its usual {rate * _HOUR:.1f} an hour, about {rate * gap:.0f} were due"
     return None
 
 
-def _duration(seconds: float) -> str:
-    if seconds >= 2 * 86_400:
-        return f"{seconds / 86_400:.1f} days"
-    if seconds >= 2 * _HOUR:
-        return f"{seconds / _HOUR:.1f} hours"
-    return f"{seconds / 60:.0f} minutes"
+def in_words(seconds: float) -> str:
+    """A duration as an operator would say it: "40 seconds", "1 minute", "10 minutes", "1 hour", "1.5 hours",
+    "3 days" (one decimal at most, none when it is whole)."""
+    for limit, size, unit in ((60, 1, "second"), (_HOUR, 60, "minute"), (2 * 86_400, _HOUR, "hour")):
+        if seconds < limit:
+            return _counted(seconds / size, unit, decimals=1 if unit == "hour" else 0)
+    return _counted(seconds / 86_400, "day", decimals=1)
+
+
+def _counted(value: float, unit: str, *, decimals: int) -> str:
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:.0f}"
+    return f"{text} {unit}" + ("" if text == "1" else "s")
 
 
 def _at(ms: float) -> datetime:
@@ -111,13 +117,13 @@ def judge_feed(
         status, reason = FeedStatus.SURGE, f"alerts held since {hold.since.isoformat()}: {hold.reason}"
     elif should_hold(counts, policy):
         status = FeedStatus.SURGE
-        reason = f"{counts.releases_in_window} releases in {_duration(policy.surge_window_seconds)}"
+        reason = f"{counts.releases_in_window} releases in {in_words(policy.surge_window_seconds)}"
     elif silence is not None:
         status, reason = FeedStatus.SILENT, silence
     elif rate is None:
         status, reason = FeedStatus.NEW, "too little history for a usual rate yet"
     else:
-        status, reason = FeedStatus.OK, f"last sent {_duration((counts.now_ms - counts.last_sent_ms) / 1000)} ago"
+        status, reason = FeedStatus.OK, f"last sent {in_words((counts.now_ms - counts.last_sent_ms) / 1000)} ago"
     alarmed = status in (FeedStatus.SILENT, FeedStatus.SURGE)
     alarm_since: datetime | None = None
     if alarmed:

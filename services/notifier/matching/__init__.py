@@ -15,9 +15,11 @@ The rest of the notifier uses only what is exported here:
   subject and candidates found elsewhere;
 - ``MatchConfig``: the thresholds (the fitted ones ship in ``data/weights.json``).
 
+Every ``match`` and ``possible_match`` carries its evidence: each field's level
+and weight, and the reasons in words (``explain.py``), which quote the person's
+numbers and so go only where the alert goes. ``decide.py`` states the rules.
+
 Everything here is pure: no I/O but reading the package's own data files.
-PRODUCT.md (Matching) is the contract; ``decide.py`` says how its rules and
-issue 3's are reconciled.
 """
 
 from __future__ import annotations

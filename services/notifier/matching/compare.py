@@ -27,7 +27,10 @@ __all__ = [
     "compare_middle",
     "compare_surnames",
     "identifier_levels",
+    "moved_word_agrees",
 ]
+
+_CONFLICTING = frozenset({"typo", "disagree"})
 
 SIMILAR = 0.9  # Jaro-Winkler at or above which two name words are "similar" (one typo in a short word)
 
@@ -46,6 +49,7 @@ class Comparison:
     score: float
     identifiers: tuple[tuple[str, str], ...]  # (field, exact|typo|disagree) for each identifier both carry
     name_form: str | None = None  # the form that agreed best, if not the name as written (``form_kind``)
+    forms: tuple[int, int] = (0, 0)  # which name forms of each side were compared (indices into ``forms``)
     levels: dict[str, str] = dataclass_field(default_factory=dict, compare=False)  # by field, filled from ``fields``
 
     def __post_init__(self) -> None:
@@ -54,9 +58,18 @@ class Comparison:
     def level(self, field_name: str) -> str:
         return self.levels.get(field_name, "missing")
 
+    def weight(self, field_name: str) -> float:
+        return next((scored.weight for scored in self.fields if scored.field == field_name), 0.0)
+
     @property
     def equal_identifiers(self) -> tuple[str, ...]:
         return tuple(name for name, level in self.identifiers if level == "exact")
+
+    @property
+    def conflicting_identifiers(self) -> tuple[str, ...]:
+        """Identifiers both carry that differ, by one keystroke or more: another person's number, or
+        a number keyed wrong; either way not for a machine to decide (state ids only of one state)."""
+        return tuple(name for name, level in self.identifiers if level in _CONFLICTING)
 
 
 # --- one field at a time ---------------------------------------------------------------
@@ -79,6 +92,12 @@ def _word_level(mine: str, theirs: str) -> str | None:
 Agreement = tuple[str, tuple[str, ...]]  # (level, the words agreed on exactly: their rarity adds weight)
 
 
+def _one_name(mine: str, theirs: str) -> bool:
+    """Whether one word is a short form of the other, or they are equivalent names (PEPE and JOSE).
+    Two short forms of one name are not one name: ALEX and SANDRA both shorten ALEXANDRA."""
+    return theirs in token_canon(mine) or mine in token_canon(theirs)
+
+
 def compare_given(mine: tuple[str, ...], theirs: tuple[str, ...]) -> Agreement:
     """The first given names compared."""
     if not mine or not theirs:
@@ -88,7 +107,7 @@ def compare_given(mine: tuple[str, ...], theirs: tuple[str, ...]) -> Agreement:
         return "exact", (first,)
     if "".join(mine) == "".join(theirs):  # JA YDE, JAYDE: a space keyed into the name
         return "exact", ("".join(mine),)
-    if token_canon(first) & token_canon(other):
+    if _one_name(first, other):
         return "nickname", ()
     word = _word_level(first, other)
     if word is not None:
@@ -108,7 +127,7 @@ def compare_middle(mine: tuple[str, ...], theirs: tuple[str, ...]) -> str:
         for other in theirs[1:]:
             if word[0] == other[0] and (len(word) == 1 or len(other) == 1):
                 return "agree"  # an initial
-            if _word_level(word, other) is not None or token_canon(word) & token_canon(other):
+            if _word_level(word, other) is not None or _one_name(word, other):
                 return "agree"
     return "disagree"
 
@@ -119,14 +138,17 @@ _WORD_RANK = {"exact": 0, "phonetic": 1, "similar": 2}
 def compare_surnames(mine: tuple[str, ...], theirs: tuple[str, ...]) -> Agreement:
     """All surnames compared, each on its own.
 
-    ``dropped``: every surname of one side is on the other, which has more (GARCIA, GARCIA LOPEZ);
-    ``reordered``: the same surnames in another order; ``partial``: one agrees, another conflicts
-    (GARCIA LOPEZ, GARCIA PEREZ: perhaps a relative).
+    ``exact``: one surname each, the same; ``both_exact``: two or more, all the same in the same order
+    (far rarer by chance than one: weighed apart); ``dropped``: every surname of one side is on the
+    other, which has more, the first of them among them (GARCIA, GARCIA LOPEZ: the second surname left
+    out, as people and forms do); ``dropped_first``: the same but the first left out (LOPEZ, GARCIA
+    LOPEZ: far less usual, and as common a coincidence); ``reordered``: the same surnames in another order;
+    ``partial``: one agrees, another conflicts (GARCIA LOPEZ, GARCIA PEREZ: perhaps a relative).
     """
     if not mine or not theirs:
         return "missing", ()
     if mine == theirs:
-        return "exact", mine
+        return ("both_exact" if len(mine) > 1 else "exact"), mine
     if "".join(mine) == "".join(theirs):
         return "exact", ("".join(mine),)
     pairs = [
@@ -138,8 +160,9 @@ def compare_surnames(mine: tuple[str, ...], theirs: tuple[str, ...]) -> Agreemen
     if not pairs:
         return "disagree", ()
     if len(pairs) == 1:  # one pair of words agrees: what the pairing below comes to, without it
-        worst, i, _ = pairs[0]
+        worst, i, j = pairs[0]
         matched, exact_words = 1, [mine[i]] if worst == 0 else []
+        first_matched = (i == 0, j == 0)
     else:  # pair the words best first, each word used once
         pairs.sort()
         used_mine: set[int] = set()
@@ -155,25 +178,37 @@ def compare_surnames(mine: tuple[str, ...], theirs: tuple[str, ...]) -> Agreemen
             if rank == 0:
                 exact_words.append(mine[i])
         matched = len(used_mine)
+        first_matched = (0 in used_mine, 0 in used_theirs)
     anchor = tuple(exact_words)
     left_mine, left_theirs = len(mine) - matched, len(theirs) - matched
     if left_mine and left_theirs:
         return "partial", anchor
+    if left_mine or left_theirs:  # GARCIA for GARCIA LOPEZ (or GRACIA for it: two errors, weighed as one)
+        return ("dropped" if first_matched[0 if left_mine else 1] else "dropped_first"), anchor
     if worst == 0:
-        return ("dropped" if left_mine or left_theirs else "reordered"), anchor
+        return "reordered", anchor
     return ("phonetic" if worst == 1 else "similar"), anchor
 
 
-def _year_typo(mine: int, theirs: int) -> bool:
-    a, b = f"{mine:04d}", f"{theirs:04d}"
-    differing = [k for k in range(4) if a[k] != b[k]]
+def _one_keystroke(mine: str, theirs: str) -> bool:
+    """Two digit strings of one length that differ in one digit, or by two neighbours swapped."""
+    differing = [k for k in range(len(mine)) if mine[k] != theirs[k]]
     if len(differing) == 1:
         return True
-    transposed = len(differing) == 2 and differing[1] == differing[0] + 1 and sorted(a) == sorted(b)
-    return transposed or abs(mine - theirs) == 1
+    first, second = differing if len(differing) == 2 else (0, 0)
+    return second == first + 1 and mine[first] == theirs[second] and mine[second] == theirs[first]
+
+
+def _year_typo(mine: int, theirs: int) -> bool:
+    """One keystroke (1990 and 1980, 1989 and 1998), or a year off by one (1989 and 1990)."""
+    return _one_keystroke(f"{mine:04d}", f"{theirs:04d}") or abs(mine - theirs) == 1
 
 
 def compare_birth(mine: int | None, theirs: int | None) -> str:
+    """``year_typo``: the same day of the year (or day and month swapped), the year one keystroke or
+    one year off; ``day_or_month_typo``: the same year, month and day one keystroke apart (1990-04-17
+    and 1990-04-18, 1990-04-27, 1990-09-17); ``day_or_month_differs``: the same year and month, or
+    year and day, further apart than one keystroke."""
     if mine is None or theirs is None:
         return "missing"
     if mine == theirs:
@@ -186,7 +221,9 @@ def compare_birth(mine: int | None, theirs: int | None) -> str:
     if same_day and _year_typo(year, other_year):
         return "year_typo"
     if year == other_year and (month == other_month or day == other_day):
-        return "day_or_month_typo"
+        if _one_keystroke(f"{month:02d}{day:02d}", f"{other_month:02d}{other_day:02d}"):
+            return "day_or_month_typo"
+        return "day_or_month_differs"
     return "disagree"
 
 
@@ -235,12 +272,24 @@ def identifier_levels(mine: MatchRecord, theirs: MatchRecord) -> tuple[tuple[str
     return tuple(found)
 
 
-def _identifier_level(levels: tuple[tuple[str, str], ...]) -> str:
+def _carries_what_the_other_lacks(mine: MatchRecord, theirs: MatchRecord) -> bool:
+    """Whether ``mine`` carries a kind of identifier ``theirs`` has none of (a detainer's subject
+    whose number the jail knows would usually be known to the detainer's office too)."""
+    return bool(
+        (mine.fbi_number and not theirs.fbi_number)
+        or (mine.a_number and not theirs.a_number)
+        or (mine.state_id and not theirs.state_id)
+    )
+
+
+def _identifier_level(levels: tuple[tuple[str, str], ...], mine: MatchRecord, theirs: MatchRecord) -> str:
+    """The identifier field's level: the best of the kinds both carry, else whether ``mine`` carries
+    one that ``theirs`` lacks (``booking_only``: the subject is the booked person), else ``missing``."""
     present = {level for _, level in levels}
     for level in ("exact", "typo", "disagree"):
         if level in present:
             return level
-    return "missing"
+    return "booking_only" if _carries_what_the_other_lacks(mine, theirs) else "missing"
 
 
 def _code_level(mine: str | None, theirs: str | None) -> str:
@@ -252,14 +301,27 @@ def _code_level(mine: str | None, theirs: str | None) -> str:
 # --- the whole record -----------------------------------------------------------------------
 
 
-def _rarity(model: MatchModel, field_name: str, words: tuple[str, ...]) -> float:
-    """The frequency adjustment of the rarest word agreed on (none if no word agreed exactly)."""
+def _rarity(model: MatchModel, field_name: str, words: tuple[str, ...], level: str) -> float:
+    """The frequency adjustments of the words agreed on exactly, added (none if none agreed exactly): two
+    surnames as common as GARCIA and LOPEZ are rarer together than either is alone."""
     if not words:
         return 0.0
-    return max(model.adjustment(field_name, word) for word in words)
+    return sum(model.adjustment(field_name, word, level) for word in words)
 
 
-_AGREEING_NAMES = frozenset({"exact", "nickname", "phonetic", "similar", "reordered", "dropped", "middle_as_first"})
+_AGREEING_NAMES = frozenset(
+    {
+        "exact",
+        "both_exact",
+        "nickname",
+        "phonetic",
+        "similar",
+        "reordered",
+        "dropped",
+        "dropped_first",
+        "middle_as_first",
+    }
+)
 
 _Scored = tuple[str, float]  # (level, weight) of one field
 # One pair of name forms compared: (given name, middle name, surname, date of birth, name order).
@@ -321,14 +383,14 @@ class Comparer:
         given, words = compare_given(mine, theirs)
         middle = compare_middle(mine, theirs)
         found = self._given[index][theirs] = (
-            (given, self._weights["given_name"].get(given, 0.0) + _rarity(self._model, "given_name", words)),
+            (given, self._weights["given_name"].get(given, 0.0) + _rarity(self._model, "given_name", words, given)),
             (middle, self._weights["middle_name"].get(middle, 0.0)),
         )
         return found
 
     def _surname(self, index: int, theirs: tuple[str, ...]) -> _Scored:
         surname, words = compare_surnames(self._mine.forms[index].surnames, theirs)
-        weight = self._weights["surname"].get(surname, 0.0) + _rarity(self._model, "surname", words)
+        weight = self._weights["surname"].get(surname, 0.0) + _rarity(self._model, "surname", words, surname)
         found = self._surnames[index][theirs] = (surname, weight)
         return found
 
@@ -367,19 +429,21 @@ class Comparer:
 
     # --- the best pair of name forms ---
 
-    def _best(self, theirs: MatchRecord) -> tuple[float, _PairFields | None, str | None]:
-        """(score, fields, name form) of the best-agreeing pair of name forms (names and aliases,
-        in either name order): one whose given name and surname both agree first, then by score (an
-        alias that agrees beats a primary name that scores higher on a shared middle name)."""
+    def _best(self, theirs: MatchRecord) -> tuple[float, _PairFields | None, str | None, tuple[int, int]]:
+        """(score, fields, name form, form indices) of the best-agreeing pair of name forms (names and
+        aliases, in either name order): one whose given name and surname both agree first, then by
+        score (an alias that agrees beats a primary name that scores higher on a shared middle name)."""
         best: _PairFields | None = None
-        best_agree, best_score, name_form = False, float("-inf"), None
+        best_agree, best_score, name_form, pair = False, float("-inf"), None, (0, 0)
         straight = self._straight
         mine_derived, theirs_derived = len(self._mine.forms) - self._mine.derived, len(theirs.forms) - theirs.derived
         for i, form in enumerate(self._mine.forms):
             given_memo, surname_memo, birth_memo = self._given[i], self._surnames[i], self._birth[i]
             for j, other in enumerate(theirs.forms):
-                if i >= mine_derived and j >= theirs_derived:
-                    continue  # two readings of names written alike: the names as written say it all
+                if i >= mine_derived and (j >= theirs_derived or not moved_word_agrees(form, other)):
+                    continue  # two readings of names written alike, or a reading the other side does not bear out
+                if j >= theirs_derived and not moved_word_agrees(other, form):
+                    continue
                 given, middle = given_memo.get(other.given) or self._given_and_middle(i, other.given)
                 surname = surname_memo.get(other.surnames) or self._surname(i, other.surnames)
                 birth = birth_memo.get(other.birth) or self._date_of_birth(i, other.birth)
@@ -392,8 +456,8 @@ class Comparer:
                         score, agree, fields = swapped_score, swapped_agree, swapped_fields
                 if (agree, score) > (best_agree, best_score):
                     best_agree, best_score, name_form = agree, score, _form_used(self._mine, i, theirs, j)
-                    best = fields or (given, middle, surname, birth, straight)
-        return best_score, best, name_form
+                    best, pair = fields or (given, middle, surname, birth, straight), (i, j)
+        return best_score, best, name_form, pair
 
     def shares_identifier(self, theirs: MatchRecord) -> bool:
         """Whether both carry an identifier of one kind and it is equal (``equal_identifiers``)."""
@@ -405,7 +469,7 @@ class Comparer:
         )
 
     def _identifier_level_of(self, theirs: MatchRecord) -> str:
-        """``_identifier_level(identifier_levels(subject, theirs))``: the best level of any kind."""
+        """``_identifier_level(identifier_levels(subject, theirs), ...)``: the best level of any kind."""
         if not self._has_identifiers:
             return "missing"
         level = "missing"
@@ -414,27 +478,36 @@ class Comparer:
                 return "exact"
             if level != "typo":
                 level = "typo" if _one_edit_apart(a, b) else "disagree"
+        if level == "missing" and _carries_what_the_other_lacks(self._mine, theirs):
+            return "booking_only"
         return level
 
     def score(self, theirs: MatchRecord) -> float:
         """``compare(subject, theirs, model).score``, to the last bit, without the evidence."""
+        return self.score_and_conflict_weight(theirs)[0]
+
+    def score_and_conflict_weight(self, theirs: MatchRecord) -> tuple[float, float]:
+        """``score`` and the identifier field's weight in it when the field conflicts (0.0 otherwise)."""
         mine, weights = self._mine, self._weights
-        names, _, _ = self._best(theirs)
+        names, _, _, _ = self._best(theirs)
         sex = self._sex.get(theirs.sex) or self._code(self._sex, "sex", mine.sex, theirs.sex)
         place = self._place.get(theirs.place_of_birth) or self._code(
             self._place, "place_of_birth", mine.place_of_birth, theirs.place_of_birth
         )
-        return names + sex[1] + place[1] + weights["identifier"].get(self._identifier_level_of(theirs), 0.0)
+        identifier = self._identifier_level_of(theirs)
+        identifier_weight = weights["identifier"].get(identifier, 0.0)
+        score = names + sex[1] + place[1] + identifier_weight
+        return score, identifier_weight if identifier in _CONFLICTING else 0.0
 
     def compare(self, theirs: MatchRecord) -> Comparison:
         """The subject compared with ``theirs``: the best-agreeing pair of name forms, then sex,
         place of birth and identifiers."""
         mine, weights = self._mine, self._weights
-        names, best, name_form = self._best(theirs)
+        names, best, name_form, pair = self._best(theirs)
         sex = self._code(self._sex, "sex", mine.sex, theirs.sex)
         place = self._code(self._place, "place_of_birth", mine.place_of_birth, theirs.place_of_birth)
         identifiers = identifier_levels(mine, theirs)
-        identifier = _identifier_level(identifiers)
+        identifier = _identifier_level(identifiers, mine, theirs)
         identifier_weight = weights["identifier"].get(identifier, 0.0)
         named = ("given_name", "middle_name", "surname", "date_of_birth", "name_order")
         scored_fields = (
@@ -443,7 +516,7 @@ class Comparer:
             FieldScore("place_of_birth", *place),
             FieldScore("identifier", identifier, identifier_weight),
         )
-        return Comparison(scored_fields, names + sex[1] + place[1] + identifier_weight, identifiers, name_form)
+        return Comparison(scored_fields, names + sex[1] + place[1] + identifier_weight, identifiers, name_form, pair)
 
 
 def _form_used(mine: MatchRecord, i: int, theirs: MatchRecord, j: int) -> str | None:
@@ -451,6 +524,15 @@ def _form_used(mine: MatchRecord, i: int, theirs: MatchRecord, j: int) -> str | 
     first (it is the reading a reviewer must know of), then an alias, else None."""
     kinds = (mine.form_kind(i), theirs.form_kind(j))
     return MIDDLE_AS_SURNAME if MIDDLE_AS_SURNAME in kinds else (ALIAS if ALIAS in kinds else None)
+
+
+def moved_word_agrees(derived: NameForm, other: NameForm) -> bool:
+    """Whether a name read with its middle name as the first surname (``middle_as_surname``) is borne out
+    by ``other``: that word agrees with one of ``other``'s surnames. JOSE / GARCIA / LOPEZ against JOSE
+    LUIS GARCIA LOPEZ is; CARMEN / GUADALUPE / SMITH against CARMEN MARIA SMITH is not (GUADALUPE is a
+    middle name, and it conflicts with MARIA: the reading would only hide that)."""
+    moved = derived.surnames[0]
+    return any(_word_level(moved, surname) is not None for surname in other.surnames)
 
 
 def _codes(words: tuple[str, ...]) -> set[str]:

@@ -2,22 +2,28 @@
 
 Rules, in order:
 
-1. **An equal identifier** (FBI number, A-number or state id, normalised) is a
-   ``match`` — unless sex conflicts (M against F), or both the name and the date
-   of birth contradict it: then it is a ``possible_match`` for a person to review
-   (a keying error, or a number shared by two people). This is the union of
-   PRODUCT.md's rule (date of birth *or* sex contradict) and issue 3's (name
-   *and* date of birth contradict), keeping the safer half of each: a sex
-   conflict alone can only be a different person or a wrong record, so it goes
-   to review; a date-of-birth typo alone, with the name agreeing, is the keying
-   error the identifier exists to see through, so it stays a match.
-2. **Otherwise the score** (the sum of per-field weights, ``compare``) decides:
+1. **A conflicting identifier** (an A-number, FBI number or state id of one
+   state, on both records and different after normalisation, even by one
+   keystroke) forbids an automatic match, whatever else agrees: where the
+   candidate would otherwise be matched, it is a ``possible_match`` naming the
+   conflict (one person may hold two numbers, or two people look alike; a
+   person decides). Otherwise it is decided as below, a match excepted.
+2. **An equal identifier** (normalised) is a ``match`` unless sex conflicts
+   (M against F), or both the name and the date of birth contradict it: then a
+   ``possible_match`` (a keying error, or a number shared by two people). A date
+   of birth that differs alone, with the name agreeing, is the keying error the
+   identifier exists to see through; a name that differs alone (a married
+   name, say) with the date agreeing, too. The name contradicts when the given
+   name or the surnames differ.
+3. **Otherwise the score** (the sum of per-field weights, ``compare``) decides:
    an automatic ``match`` needs the given name, surname and date of birth to
    agree (the date exactly or with day and month swapped), no conflict on sex,
    place of birth or middle name, a score at or above the automatic
    threshold and a clear margin over the runner-up, that is the best candidate
    that is *not the same person* (two detainers on one person are not rivals);
-   a weaker agreement at or above the review threshold is a ``possible_match``;
+   a weaker agreement at or above the review threshold is a ``possible_match``
+   when the candidate is the booking's best (no other person scores higher):
+   a review asks "is this them?", and only one candidate can be the likeliest;
    below it, no match.
 """
 
@@ -30,10 +36,22 @@ from typing import Generic, TypeVar
 
 from contracts import FieldAgreement, MatchDecision, MatchEvidence
 from notifier.matching.compare import Comparer, Comparison, compare, compare_birth
+from notifier.matching.explain import Thresholds, identifier_conflicts, reasons
 from notifier.matching.model import MatchModel, fitted_model
 from notifier.matching.record import MatchRecord
 
-__all__ = ["Assessment", "MatchConfig", "assess_among", "decide_among", "decide_records", "failed_hard_rules"]
+__all__ = [
+    "Assessment",
+    "MatchConfig",
+    "Thresholds",
+    "assess_among",
+    "decide_among",
+    "decide_records",
+    "evidence",
+    "failed_hard_rules",
+    "identifier_contradicted",
+    "may_match_automatically",
+]
 
 K = TypeVar("K")
 
@@ -41,9 +59,9 @@ K = TypeVar("K")
 # PARKER against ALEJANDRA MARIA PARKER) is what a twin or sibling in a family of compound names
 # looks like, with the surname and date of birth agreeing too. A person decides.
 _AGREEING_GIVEN = frozenset({"exact", "nickname", "phonetic", "similar"})
-_AGREEING_SURNAME = frozenset({"exact", "reordered", "dropped", "phonetic", "similar"})
+_AGREEING_SURNAME = frozenset({"exact", "both_exact", "reordered", "dropped", "dropped_first", "phonetic", "similar"})
 _AGREEING_BIRTH = frozenset({"exact", "day_month_swapped"})
-_CONTRADICTING_BIRTH = frozenset({"disagree", "day_or_month_typo", "year_typo"})
+_CONTRADICTING_BIRTH = frozenset({"disagree", "day_or_month_differs", "day_or_month_typo", "year_typo"})
 _SAME_PERSON_CHECKS = 20  # runner-up candidates examined for being the same person, at most
 
 
@@ -98,15 +116,25 @@ def failed_hard_rules(comparison: Comparison) -> list[str]:
     return failed
 
 
-def _identifier_contradicted(comparison: Comparison) -> bool:
+def identifier_contradicted(comparison: Comparison) -> bool:
     """Sex conflicts, or the name and the date of birth both contradict (see the module docstring)."""
     if comparison.level("sex") == "disagree":
         return True
-    name_contradicts = comparison.level("given_name") == "disagree" and comparison.level("surname") in (
+    name_contradicts = comparison.level("given_name") == "disagree" or comparison.level("surname") in (
         "disagree",
         "partial",
     )
     return name_contradicts and comparison.level("date_of_birth") in _CONTRADICTING_BIRTH
+
+
+def may_match_automatically(comparison: Comparison) -> bool:
+    """Whether the rules allow an automatic match at all, whatever the thresholds: no conflicting number,
+    and an equal one not contradicted, or else no hard rule failed."""
+    if comparison.conflicting_identifiers:
+        return False
+    if comparison.equal_identifiers:
+        return not identifier_contradicted(comparison)
+    return not failed_hard_rules(comparison)
 
 
 def _may_be_same_person(first: MatchRecord, second: MatchRecord) -> bool:
@@ -129,8 +157,10 @@ def _same_person(first: MatchRecord, second: MatchRecord, model: MatchModel, aut
     if not _may_be_same_person(first, second):
         return False
     comparison = compare(first, second, model)
+    if comparison.conflicting_identifiers:
+        return False
     if comparison.equal_identifiers:
-        return not _identifier_contradicted(comparison)
+        return not identifier_contradicted(comparison)
     return comparison.score >= auto_min and not failed_hard_rules(comparison)
 
 
@@ -156,7 +186,16 @@ def _margin(
     return None
 
 
-def _evidence(decision: MatchDecision, rule: str, comparison: Comparison, margin: float | None) -> MatchEvidence:
+def evidence(
+    decision: MatchDecision,
+    rule: str,
+    comparison: Comparison,
+    margin: float | None,
+    subject: MatchRecord,
+    candidate: MatchRecord,
+    thresholds: Thresholds,
+) -> MatchEvidence:
+    """What an alert carries: the decision, each field's level and weight, and the reasons in words."""
     fields = [
         *(FieldAgreement(field=name, level=level) for name, level in comparison.identifiers),
         *(FieldAgreement(field=f.field, level=f.level, weight=round(f.weight, 2)) for f in comparison.fields),
@@ -169,7 +208,21 @@ def _evidence(decision: MatchDecision, rule: str, comparison: Comparison, margin
         score=round(comparison.score, 2),
         margin=None if margin is None else round(margin, 2),
         fields=tuple(fields),
+        reasons=reasons(
+            decision,
+            rule,
+            comparison,
+            subject,
+            candidate,
+            thresholds=thresholds,
+            margin=margin,
+            failed=tuple(failed_hard_rules(comparison)),
+        ),
+        conflicts=identifier_conflicts(comparison, subject, candidate),
     )
+
+
+_Outcome = tuple[MatchDecision, str] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,20 +243,37 @@ class Assessment(Generic[K]):
     def score(self) -> float:
         return self.comparison.score
 
-    def decision(self, auto_min: float, review_min: float, min_margin: float) -> tuple[MatchDecision, str] | None:
+    def decision(self, auto_min: float, review_min: float, min_margin: float) -> _Outcome:
         """(decision, rule) under these thresholds, or None for no match."""
+        outcome = self._unconflicted(self.score, auto_min, review_min, min_margin)
+        if not self.comparison.conflicting_identifiers:
+            return outcome
+        # What the names, the date of birth and the rest would decide without the conflicting number's
+        # weight: "would otherwise match" is judged on them, whatever the number weighs.
+        otherwise = self._unconflicted(
+            self.score - self.comparison.weight("identifier"), auto_min, review_min, min_margin
+        )
+        if MatchDecision.MATCH in (_decision_of(outcome), _decision_of(otherwise)):
+            return MatchDecision.POSSIBLE_MATCH, "identifier_conflict"
+        return outcome
+
+    def _unconflicted(self, score: float, auto_min: float, review_min: float, min_margin: float) -> _Outcome:
         if self.by_identifier:
             if self.identifier_contradicted:
                 return MatchDecision.POSSIBLE_MATCH, "identifier_contradicted"
             return MatchDecision.MATCH, "identifier"
-        if self.score >= auto_min and not self.failed_hard_rules:
+        if score >= auto_min and not self.failed_hard_rules:
             if self.margin is not None and self.margin < min_margin:
                 return MatchDecision.POSSIBLE_MATCH, "ambiguous"
             return MatchDecision.MATCH, "score"
-        if self.score < review_min:
-            return None
+        if score < review_min or (self.margin is not None and self.margin < 0):
+            return None  # too weak, or another person fits the booking better: no review
         reasons = ",".join(self.failed_hard_rules) or "score"
         return MatchDecision.POSSIBLE_MATCH, f"review:{reasons}"
+
+
+def _decision_of(outcome: _Outcome) -> MatchDecision | None:
+    return None if outcome is None else outcome[0]
 
 
 def assess_among(
@@ -232,7 +302,7 @@ def assess_among(
                 key,
                 comparison,
                 tuple(failed_hard_rules(comparison)),
-                _identifier_contradicted(comparison),
+                identifier_contradicted(comparison),
                 margin,
             )
         )
@@ -258,18 +328,21 @@ def decide_among(
     """
     model = model or fitted_model()
     auto_min, review_min, min_margin = (config or MatchConfig()).at_scale(model, detainers)
+    thresholds = Thresholds(auto_min, review_min, min_margin, detainers)
     floor = min(auto_min, review_min)
     comparer = Comparer(subject, model)
-    scores = [comparer.score(record) for _, record in candidates]
+    scored = [comparer.score_and_conflict_weight(record) for _, record in candidates]
+    scores = [score for score, _ in scored]
     order = sorted(range(len(candidates)), key=lambda index: -scores[index])
     ranked: list[tuple[MatchRecord, float]] | None = None
     decided: list[tuple[K, MatchEvidence]] = []
     for position, index in enumerate(order):
         key, record = candidates[index]
-        if scores[index] < floor and not comparer.shares_identifier(record):
-            continue  # neither threshold reached, no identifier shared: no decision (as in ``decision``)
+        score, conflict_weight = scored[index]
+        if score < floor and score - conflict_weight < auto_min and not comparer.shares_identifier(record):
+            continue  # no threshold reached, not even but for a conflicting number: no decision (``decision``)
         comparison = comparer.compare(record)
-        failed, contradicted = tuple(failed_hard_rules(comparison)), _identifier_contradicted(comparison)
+        failed, contradicted = tuple(failed_hard_rules(comparison)), identifier_contradicted(comparison)
         if Assessment(key, comparison, failed, contradicted, None).decision(auto_min, review_min, min_margin) is None:
             continue  # the margin can change a match into a possible match, never either into none
         if ranked is None:
@@ -278,7 +351,7 @@ def decide_among(
         outcome = Assessment(key, comparison, failed, contradicted, margin).decision(auto_min, review_min, min_margin)
         if outcome is not None:
             decision, rule = outcome
-            decided.append((key, _evidence(decision, rule, comparison, margin)))
+            decided.append((key, evidence(decision, rule, comparison, margin, subject, record, thresholds)))
     return decided
 
 

@@ -5,26 +5,30 @@ For every name form (the name and each alias), with given-name codes ``g``
 (the phonetic code of the first given name and of each formal name it may be
 a nickname of) and surname codes ``s`` (each surname on its own):
 
-==============================  ===============================================
-key                             still shared when ...
-==============================  ===============================================
-``p:{g,s}:year:month``          the day is wrong
-``d:{g,s}:year:day``            the month is wrong
-``q:{g,s}:month-day:y%10``      the tens digit of the year is wrong (month and
-                                day in sorted order: also when swapped)
-``r:{g,s}:month-day:y//10``     the last digit of the year is wrong
-``t:code:year:month-day``       one name is wrong (the other name's code, with
-                                the full date, day and month in sorted order)
-``i:{g,s}:year:month-day``      both names are misspelt past their phonetic
-                                code (the names' initials, with the full date)
-``o:{g,s}``                     the filed record has no date of birth (filed
-                                only then; every search looks there)
-``n:{g,s}``                     the searched record has no date of birth (only
-                                such a search looks; filed only by an index
-                                that expects such searches)
-``fbi=``, ``a_number=``,        an identifier is equal (normalised)
+=================================  ===============================================
+key                                still shared when ...
+=================================  ===============================================
+``p:{g,s}:year:month``             the day is wrong
+``d:{g,s}:year:day``               the month is wrong
+``q:{g,s}:month-day:y%10``         the tens digit of the year is wrong (month and
+                                   day in sorted order: also when swapped)
+``r:{g,s}:month-day:y//10``        the last digit of the year is wrong
+``e:{g,s}:month-day:(y+1)//10``    the year is one off across a decade (1989 and
+                                   1990: ``r`` holds every other year one off)
+``y:{g,s}:month-day:c:xy``         the year's last two digits are swapped (1989
+                                   and 1998: the century, the two in order)
+``t:code:year:month-day``          one name is wrong (the other name's code, with
+                                   the full date, day and month in sorted order)
+``i:{g,s}:year:month-day``         both names are misspelt past their phonetic
+                                   code (the names' initials, with the full date)
+``o:{g,s}``                        the filed record has no date of birth (filed
+                                   only then; every search looks there)
+``n:{g,s}``                        the searched record has no date of birth (only
+                                   such a search looks; filed only by an index
+                                   that expects such searches)
+``fbi=``, ``a_number=``,           an identifier is equal (normalised)
 ``state_id=``
-==============================  ===============================================
+=================================  ===============================================
 
 ``{g,s}`` is the pair in sorted order, so a given name and surname written
 the other way round give the same key; a dropped second surname leaves the
@@ -79,11 +83,16 @@ def _form_keys(form: NameForm, undated_searches: bool, searching: bool) -> set[s
     year, month, day = form.birth // 10_000, form.birth // 100 % 100, form.birth % 100
     month_day = f"{min(month, day):02d}{max(month, day):02d}"
     tens, last = year % 10, year // 10
+    next_decade = (year + 1) // 10
+    century, last_two = divmod(year, 100)
+    swapped_year = f"{century}:{''.join(sorted(f'{last_two:02d}'))}"
     for pair in pairs:
         keys.add(f"p:{pair}:{year}:{month}")
         keys.add(f"d:{pair}:{year}:{day}")
         keys.add(f"q:{pair}:{month_day}:{tens}")
         keys.add(f"r:{pair}:{month_day}:{last}")
+        keys.add(f"e:{pair}:{month_day}:{next_decade}")
+        keys.add(f"y:{pair}:{month_day}:{swapped_year}")
     keys.update(f"t:{code}:{year}:{month_day}" for code in {*given_codes, *surname_codes})
     keys.update(f"i:{pair}:{year}:{month_day}" for pair in _initial_pairs(form))
     return keys

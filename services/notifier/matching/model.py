@@ -22,11 +22,30 @@ __all__ = ["FIELD_LEVELS", "FrequencyTable", "MatchModel", "fitted_model"]
 FIELD_LEVELS: Mapping[str, tuple[str, ...]] = {
     "given_name": ("exact", "nickname", "phonetic", "similar", "middle_as_first", "initial", "disagree", "missing"),
     "middle_name": ("agree", "disagree", "missing"),
-    "surname": ("exact", "reordered", "dropped", "phonetic", "similar", "partial", "disagree", "missing"),
-    "date_of_birth": ("exact", "day_month_swapped", "year_typo", "day_or_month_typo", "disagree", "missing"),
+    "surname": (
+        "both_exact",
+        "exact",
+        "reordered",
+        "dropped",
+        "dropped_first",
+        "phonetic",
+        "similar",
+        "partial",
+        "disagree",
+        "missing",
+    ),
+    "date_of_birth": (
+        "exact",
+        "day_month_swapped",
+        "year_typo",
+        "day_or_month_typo",
+        "day_or_month_differs",
+        "disagree",
+        "missing",
+    ),
     "sex": ("exact", "disagree", "missing"),
     "place_of_birth": ("exact", "disagree", "missing"),
-    "identifier": ("exact", "typo", "disagree", "missing"),
+    "identifier": ("exact", "typo", "disagree", "booking_only", "missing"),
     "name_order": ("straight", "swapped"),
 }
 
@@ -35,27 +54,32 @@ FIELD_LEVELS: Mapping[str, tuple[str, ...]] = {
 class FrequencyTable:
     """How common each value of a name field is, turned into a weight adjustment.
 
-    Agreeing on a rare name is stronger evidence than agreeing on a common one:
-    the weight of an exact agreement on value ``v`` is ``log2(m / f_v)`` instead of
-    ``log2(m / u)``, so the adjustment is ``log2(u / f_v)``, bounded.
+    Agreeing on a rare name is stronger evidence than agreeing on a common one.
+    The same person's records agree on a name about as often whatever the name,
+    while two people agree on a name as often as it is common, so the weight of an
+    agreement on the word ``w`` at a level is the level's weight plus
+    ``log2(r / f_w)``, bounded: ``f_w`` how common the word is, ``r`` how common
+    the word agreed on is on average among true matches at that level (the
+    level's reference). Two words agreed on (two surnames) add two adjustments.
+    A level with no reference of its own takes the collision rate (the chance two
+    words drawn at random are the same), the reference of a single word.
     """
 
-    adjustments: Mapping[str, float]
-    unseen: float  # the adjustment for a value the table does not list (a rare one)
+    frequencies: Mapping[str, float]
+    collision: float
+    floor: float  # the frequency of a word the table does not list (a rare one)
+    bounds: tuple[float, float]  # bits
+    references: Mapping[str, float] = field(default_factory=dict)  # by level
 
-    def adjustment(self, value: str | None) -> float:
-        return 0.0 if value is None else self.adjustments.get(value, self.unseen)
+    def frequency(self, value: str) -> float:
+        return max(self.frequencies.get(value, 0.0), self.floor)
 
-    @classmethod
-    def from_frequencies(
-        cls, frequencies: Mapping[str, float], *, collision: float, floor: float, bounds: tuple[float, float]
-    ) -> FrequencyTable:
-        low, high = bounds
+    def adjustment(self, frequency: float, level: str) -> float:
+        low, high = self.bounds
+        return min(high, max(low, math.log2(self.references.get(level, self.collision) / frequency)))
 
-        def bounded(frequency: float) -> float:
-            return min(high, max(low, math.log2(collision / max(frequency, floor))))
 
-        return cls({value: bounded(frequency) for value, frequency in frequencies.items()}, bounded(floor))
+_OTHER_NAME_FIELD = {"given_name": "surname", "surname": "given_name"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +91,21 @@ class MatchModel:
     def weight(self, field_name: str, level: str) -> float:
         return self.weights[field_name].get(level, 0.0)
 
-    def adjustment(self, field_name: str, value: str | None) -> float:
+    def frequency(self, field_name: str, value: str) -> float | None:
+        """How common a name word is: as common as in either name table (JOHNSON agreed on as a given
+        name, the names written the other way round, is a common surname, not a rare given name)."""
         table = self.frequencies.get(field_name)
-        return 0.0 if table is None else table.adjustment(value)
+        if table is None:
+            return None
+        other = self.frequencies.get(_OTHER_NAME_FIELD.get(field_name, ""))
+        return max(table.frequency(value), 0.0 if other is None else other.frequencies.get(value, 0.0))
+
+    def adjustment(self, field_name: str, value: str | None, level: str) -> float:
+        """The rarity adjustment of a name word agreed on at ``level`` (see ``FrequencyTable``)."""
+        table = self.frequencies.get(field_name)
+        if table is None or value is None:
+            return 0.0
+        return table.adjustment(self.frequency(field_name, value) or table.floor, level)
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> MatchModel:
@@ -77,10 +113,14 @@ class MatchModel:
             field_name: {level: float(entry["weight"]) for level, entry in levels.items()}
             for field_name, levels in document["fields"].items()
         }
-        bounds = tuple(document["term_frequency"]["bounds"])
+        low, high = document["term_frequency"]["bounds"]
         frequencies = {
-            field_name: FrequencyTable.from_frequencies(
-                table["frequencies"], collision=table["collision"], floor=table["floor"], bounds=(bounds[0], bounds[1])
+            field_name: FrequencyTable(
+                frequencies=table["frequencies"],
+                collision=table["collision"],
+                floor=table["floor"],
+                bounds=(float(low), float(high)),
+                references=table.get("references", {}),
             )
             for field_name, table in document["term_frequency"]["fields"].items()
         }

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from releasewatch.api_client import ApiOption
 from releasewatch.file_import.formats import FORMAT_NAMES, format_for
 from releasewatch.file_import.importer import ImportTally, import_rows
 from releasewatch.file_import.report import print_summary
@@ -27,6 +28,21 @@ EXIT_FAILED = 2  # usage, an unreadable file, or an API that could not be reache
 REQUEST_TIMEOUT = httpx.Timeout(120, connect=10)  # seconds; a full chunk of 10,000 events takes a while
 
 
+_AGAIN = "run the same command again to finish"
+
+
+def _after_refusal(status: int | None) -> str:
+    """What to do once the API refused a whole chunk: sending it again unchanged would be refused again."""
+    if status == 401:
+        return "give an API key (--api-key or RW_API_KEY), then run the same command again"
+    if status == 403:
+        return (
+            "use a key that may submit for these facilities (a source's key lists its own), then run the same "
+            "command again"
+        )
+    return "nothing more was sent; once the API's answer is understood, run the same command again"
+
+
 def _fail(console: Console, message: str) -> typer.Exit:
     console.print(message, style="red", markup=False)
     return typer.Exit(EXIT_FAILED)
@@ -34,7 +50,7 @@ def _fail(console: Console, message: str) -> typer.Exit:
 
 def ingest_command(
     file: Annotated[str, typer.Argument(help="A .csv, .ndjson or .jsonl file of custody events; - reads stdin.")],
-    api: Annotated[str, typer.Option("--api", envvar="RW_API", help="The running API.")] = "http://127.0.0.1:8000",
+    api: ApiOption,
     api_key: Annotated[
         str | None, typer.Option(envvar="RW_API_KEY", help="A source's (or an operator's) API key.")
     ] = None,
@@ -109,22 +125,25 @@ def ingest_command(
                 on_progress=lambda done: progress.advance(task, done),
             )
         except UnusableFile as error:
-            failure = f"{source}: {error}"
+            failure, next_step = f"{source}: {error}", "fix the file, then run the same command again"
         except ApiUnavailable as error:
-            failure = f"The API at {api} could not take the import: {error}"
+            failure, next_step = f"The API at {api} could not take the import: {error}", _AGAIN
         except ApiRefused as error:
-            failure = f"The API at {api} refused the import: {error}"
+            failure, next_step = f"The API at {api} refused the import: {error}", _after_refusal(error.status)
 
-    if rejects is not None:
+    written = rejects is not None and bool(tally.rejected)
+    if rejects is not None and written:
         chosen.write_rejects(rejects, tally.rejected)
-    print_summary(out, tally, source=source, rejects_file=None if rejects is None else str(rejects))
+    print_summary(out, tally, source=source, rejects_file=str(rejects) if written else None)
+    if rejects is not None and not written:
+        out.print(f"nothing was rejected: {rejects} was not written", markup=False)
     if failure is not None:
         err.print(failure, style="red", markup=False)
         of_total = "" if total is None else f" of {total}"
         err.print(
-            f"Stopped with {tally.answered}{of_total} rows answered ({tally.unconfirmed} sent without an answer); "
-            "run the same command again to finish "
-            "(rows already accepted come back as replayed, never twice)."
+            f"Stopped with {tally.answered}{of_total} rows answered ({tally.unconfirmed} sent without an answer): "
+            f"{next_step} (rows already accepted come back as replayed, never twice).",
+            markup=False,
         )
         raise typer.Exit(EXIT_FAILED)
     raise typer.Exit(EXIT_SOME_REJECTED if tally.rejected else EXIT_ALL_ACCEPTED)

@@ -9,18 +9,13 @@ and its pointers are mapped back to the columns they came from.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from releasewatch.file_import.rows import FieldError, RejectedRow, SourceRow, UnusableFile
-
-if TYPE_CHECKING:
-    from _csv import Reader
 
 __all__ = [
     "CHARGE_COLUMNS",
@@ -162,6 +157,24 @@ def column_of_pointer(pointer: str, *, charge_from_columns: bool) -> str:
     return pointer
 
 
+class _Utf8Lines:
+    """The file's lines as text, each decoded on its own, noting those that are not UTF-8 (line number ->
+    why) so the record holding one is rejected alone, naming it. A line break byte is never part of a
+    multi-byte character, so a quoted cell spanning lines decodes the same line by line."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.not_utf8: dict[int, str] = {}
+
+    def __iter__(self) -> Iterator[str]:
+        for number, raw in enumerate(self._stream, start=1):
+            try:
+                yield raw.decode("utf-8-sig" if number == 1 else "utf-8")  # a BOM from a spreadsheet is fine
+            except UnicodeDecodeError as error:
+                self.not_utf8[number] = f"line {number} is not UTF-8 (byte {error.start + 1} of the line)"
+                yield raw.decode("utf-8", errors="replace")
+
+
 class CsvFormat:
     """Reads CSV rows as events, labels the API's pointers with columns, writes rejects as CSV."""
 
@@ -175,37 +188,35 @@ class CsvFormat:
         return sum(1 for _ in self.read_rows(stream))
 
     def read_rows(self, stream: BinaryIO) -> Iterator[SourceRow]:
-        """Every non-empty record after the header, converted; raises ``UnusableFile`` for a bad header."""
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")  # a BOM from a spreadsheet is fine
-        try:
-            yield from self._rows_of(csv.reader(text))
-        finally:
-            with contextlib.suppress(ValueError):  # the caller closed the stream first
-                text.detach()  # the stream is the caller's to close
-
-    def _rows_of(self, records: Reader) -> Iterator[SourceRow]:
+        """Every non-empty record after the header, converted; raises ``UnusableFile`` for a bad header. A
+        record on a line that is not UTF-8 is rejected, naming the line; the others go on."""
+        lines = _Utf8Lines(stream)
+        records = csv.reader(lines)
         header = self._header_of(records)
         if header is None:
             return
+        if lines.not_utf8:
+            raise UnusableFile(f"the header: {next(iter(lines.not_utf8.values()))}; save or export the file as UTF-8")
         self.header = tuple(header)
         columns = self._columns(header)
         line = records.line_num + 1  # where the next record starts
-        try:
-            for cells in records:
-                row_line, line = line, records.line_num + 1
-                if any(cells):
-                    yield self._row(row_line, columns, cells)
-        except UnicodeDecodeError as error:
-            raise UnusableFile(f"the file is not UTF-8 (near line {line}): {error.reason}") from None
+        for cells in records:
+            row_line, line = line, records.line_num + 1
+            if not any(cells):
+                continue
+            undecodable = [why for number, why in lines.not_utf8.items() if row_line <= number < line]
+            if undecodable:
+                original, event_id = tuple(cells), None  # a cell may be garbled: no id read from it
+                errors = tuple(FieldError("row", f"{why}: save or export the file as UTF-8") for why in undecodable)
+                yield SourceRow(row_line, event_id, None, original, unreadable=errors)
+                continue
+            yield self._row(row_line, columns, cells)
 
     @staticmethod
     def _header_of(records: Iterator[list[str]]) -> list[str] | None:
-        try:
-            for cells in records:
-                if any(cells):
-                    return cells
-        except UnicodeDecodeError as error:
-            raise UnusableFile(f"the file is not UTF-8: {error.reason}") from None
+        for cells in records:
+            if any(cells):
+                return cells
         return None
 
     @staticmethod
@@ -243,15 +254,18 @@ class CsvFormat:
         return column_of_pointer(pointer, charge_from_columns=row.charge_from_columns)
 
     def write_rejects(self, path: Path, rejected: Sequence[RejectedRow]) -> None:
-        """The rejected rows as they were, plus their line and reasons: fix them and send this file again."""
+        """The rejected rows as they were, after their line and reasons: fix them and send this file again.
+
+        The line and the reason come first, so they stay in their columns even on a row with more or fewer
+        cells than the header (rejected for that very reason); the reader ignores both columns by name."""
         kept = [index for index, name in enumerate(self.header) if name.strip().lower() not in REJECT_COLUMNS]
         with path.open("w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out)
-            writer.writerow([*(self.header[index] for index in kept), *REJECT_COLUMNS])
+            writer.writerow([*REJECT_COLUMNS, *(self.header[index] for index in kept)])
             for reject in rejected:
                 cells = reject.row.original
                 assert isinstance(cells, tuple)
                 if len(cells) == len(self.header):
                     cells = tuple(cells[index] for index in kept)
                 reason = "; ".join(f"{error.field}: {error.message}" for error in reject.errors)
-                writer.writerow([*cells, str(reject.row.line), reason])
+                writer.writerow([str(reject.row.line), reason, *cells])

@@ -47,6 +47,10 @@ class ApiUnavailable(Exception):
 class ApiRefused(Exception):
     """The API refused the chunk as a whole (no API key, a key that may not submit, ...)."""
 
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status of the refusal; None for an answer that made no sense
+
 
 _STATUS_OF_RESULT: dict[str, ItemStatus] = {"accepted": "accepted", "duplicate": "replayed"}
 
@@ -109,7 +113,7 @@ class BatchUploader:
         body = self._json(response)
         if response.status_code in (202, 422) and isinstance(body.get("results"), list):
             return self._outcomes(body["results"], len(events))
-        raise ApiRefused(_problem_text(response))
+        raise ApiRefused(_problem_text(response), status=response.status_code)
 
     def _post_with_retries(self, events: Sequence[bytes]) -> httpx.Response:
         body = b"".join(event + b"\n" for event in events)

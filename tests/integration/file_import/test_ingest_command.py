@@ -322,6 +322,10 @@ def test_a_source_key_imports_its_facilities_rows_and_the_others_are_rejected_on
 
     assert without_key.exit_code == 2, without_key.output
     assert "401" in without_key.stderr
+    # Sending it again unchanged would be refused again: it says what to change first.
+    assert "give an API key (--api-key or RW_API_KEY), then run the same command again" in " ".join(
+        without_key.stderr.split()
+    )
     assert with_key.exit_code == 1, with_key.output
     assert "accepted: 1" in with_key.stdout
     assert "is not a facility this key submits for" in with_key.stdout
@@ -352,3 +356,31 @@ def test_rows_accepted_without_an_unreadable_identifier_are_reported_by_line_and
     assert "ZX-99-QQ" not in result.output
     assert "Atlantis" not in result.output
     assert [event["person"].get("a_number") for event in stream_events(published)] == ["A012345678", None, None]
+
+
+def test_no_rejects_file_is_written_when_nothing_was_rejected(
+    served_api: ServedApi, published: redis.Redis, tmp_path: Path
+) -> None:
+    file = write_csv(tmp_path / "feed.csv", [release_row(1), release_row(2)])
+    rejects = tmp_path / "rejects.csv"
+
+    result = ingest(served_api, str(file), "--rejects", str(rejects))
+
+    assert result.exit_code == 0, result.output
+    assert not rejects.exists()
+    assert f"nothing was rejected: {rejects} was not written" in " ".join(result.stdout.split())
+
+
+def test_a_row_that_is_not_utf8_is_rejected_naming_its_line_and_the_rest_is_imported(
+    served_api: ServedApi, published: redis.Redis, tmp_path: Path
+) -> None:
+    file = write_csv(tmp_path / "feed.csv", [release_row(1), release_row(2), release_row(3)])
+    lines = file.read_bytes().splitlines(keepends=True)
+    lines[2] = lines[2].replace(b"evt-2", b"evt-\xe92")  # latin-1, as an old export writes it
+    file.write_bytes(b"".join(lines))
+
+    result = ingest(served_api, str(file))
+
+    assert result.exit_code == 1, result.output
+    assert "line 3 is not UTF-8" in " ".join(result.stdout.split())
+    assert [event["event_id"] for event in stream_events(published)] == ["evt-1", "evt-3"]

@@ -46,7 +46,7 @@ async def test_json_array_accepts_the_valid_events_and_reports_the_invalid_by_in
     assert [item["index"] for item in result["results"]] == [0, 1, 2, 3, 4]
     assert [item["status"] for item in result["results"]] == ["accepted"] * 3 + ["invalid", "accepted"]
     assert result["results"][3]["errors"] == [
-        {"pointer": "#/3/facility_ori", "detail": "String should have at least 9 characters"}
+        {"pointer": "#/3/facility_ori", "detail": "must be at least 9 characters long"}
     ]
     published = await stream_events(redis_client, names.custody_events)
     assert [event["event_id"] for event in published] == ["evt-0", "evt-1", "evt-2", "evt-4"]

@@ -85,6 +85,25 @@ async def test_lodged_detainer_is_read_back_as_answered(api: httpx.AsyncClient) 
     assert response.json() == record
 
 
+async def test_a_judicial_warrant_is_kept_with_the_detainer_and_one_without_is_stored_as_before(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    warrant = {"court": "U.S. District Court, C.D. Cal.", "reference": "2:26-mj-01234"}
+
+    backed = await lodge(api, judicial_warrant=warrant)
+    plain = await lodge(api, detainer_id="LOS-2026-000872")
+
+    assert backed["judicial_warrant"] == warrant
+    assert (await api.get(f"{URL}/LOS-2026-000871")).json()["judicial_warrant"] == warrant
+    assert "judicial_warrant" not in plain
+    stored = await redis_client.get(names.detainer("LOS/LOS-2026-000872"))
+    assert stored is not None
+    assert b"judicial_warrant" not in stored
+    refused = await api.post(URL, json=samples.detainer(detainer_id="LOS-3", judicial_warrant={"court": "x"}))
+    assert refused.status_code == 422
+    assert "#/judicial_warrant/reference" in pointers(refused.json())
+
+
 async def test_same_lodge_again_is_replayed_with_one_changelog_entry(
     api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
 ) -> None:

@@ -262,7 +262,7 @@ async def test_problem_type_page_explains_the_validation_error(api: httpx.AsyncC
     body = response.json()
     assert body["type"] == "/problems/validation-error"
     assert body["status"] == 422
-    assert body["title"] == "The request body failed validation"
+    assert body["title"] == "The request failed validation"
     assert "errors" in body["explanation"]
 
 

@@ -128,6 +128,22 @@ async def test_an_invalid_roster_is_a_422_problem_naming_each_bad_field_and_publ
     assert await stream_entries(redis_client, names.custody_events) == []
 
 
+@pytest.mark.parametrize(
+    ("numbers", "detail"),
+    [
+        pytest.param([], "must not be empty", id="empty"),
+        pytest.param([f"B{n}" for n in range(50_001)], "must have at most 50000 items", id="too-many"),
+    ],
+)
+async def test_a_roster_of_no_or_too_many_bookings_is_refused_in_plain_words(
+    api: httpx.AsyncClient, numbers: list[str], detail: str
+) -> None:
+    response = await api.post(ROSTER_URL, json=roster(booking_numbers=numbers))
+
+    problem = assert_problem(response, 422, "validation-error")
+    assert problem["errors"] == [{"pointer": "#/booking_numbers", "detail": detail}]
+
+
 async def test_a_roster_of_50000_bookings_is_accepted(api: httpx.AsyncClient) -> None:
     response = await api.post(ROSTER_URL, json=roster(booking_numbers=[f"2026-{n:06d}" for n in range(50_000)]))
 

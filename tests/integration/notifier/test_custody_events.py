@@ -58,7 +58,7 @@ async def test_booking_a_detained_person_raises_one_in_custody_alert_for_the_det
     assert alert.match.score is not None
     assert FieldAgreement(field="a_number", level="exact") in alert.match.fields
     levels = {(agreement.field, agreement.level) for agreement in alert.match.fields}
-    assert {("given_name", "exact"), ("surname", "exact"), ("date_of_birth", "exact"), ("sex", "exact")} <= levels
+    assert {("given_name", "exact"), ("surname", "both_exact"), ("date_of_birth", "exact"), ("sex", "exact")} <= levels
 
     stored = await redis_client.get(names.alert(alert.alert_id))
     assert stored is not None

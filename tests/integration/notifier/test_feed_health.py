@@ -195,7 +195,7 @@ async def test_a_surge_of_releases_holds_the_facilitys_alerts_until_an_operator_
     assert len(await outcome.alerts_raised()) == raised_before  # and no channel sends them
     held = await feed(api)
     assert held["status"] == "surge"
-    assert held["hold"]["reason"].startswith("3 releases in 1 h")
+    assert held["hold"]["reason"].startswith("3 releases in 1 hour ")
     assert held["releases_in_window"] == 3
     assert sorted(held["held_alert_ids"]) == sorted(alert.alert_id for alert in report.alerts)
     one = await api.get(f"/v1/alerts/{held['held_alert_ids'][0]}")  # operators can read each one

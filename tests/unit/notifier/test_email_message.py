@@ -144,6 +144,23 @@ def test_the_body_holds_what_the_officer_must_act_on() -> None:
     assert "https://rw.example.gov/v1/alerts/al_1" in text
 
 
+def test_a_possible_match_says_why_in_the_words_of_its_evidence() -> None:
+    evidence = MatchEvidence(
+        decision=MatchDecision.POSSIBLE_MATCH,
+        rule="identifier_conflict",
+        reasons=(
+            "A-number differs: A055500011 (booking) vs A099999999 (detainer)",
+            "Given name, surname and date of birth agree",
+        ),
+    )
+
+    text = text_of(rendered(AlertRaised(alert=an_alert(AlertKind.POSSIBLE_MATCH, match=evidence))))
+
+    assert (
+        "A-number differs: A055500011 (booking) vs A099999999 (detainer); Given name, surname and date of birth agree"
+    ) in text
+
+
 def test_a_released_alert_says_whether_notice_came_first() -> None:
     with_notice = an_alert(
         AlertKind.RELEASED, released_at=at("2026-12-03T14:05:00+00:00"), notice_given=True, notice_lead_hours=52.5

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from contracts.feeds import FeedCounts, FeedHold, FeedStatus
-from notifier.domain.feeds import FeedPolicy, is_surge, judge_feed, should_hold
+from notifier.domain.feeds import FeedPolicy, in_words, is_surge, judge_feed, should_hold
 
 POLICY = FeedPolicy()  # silent after >= 1 h and 10 entries due, always after a day; surge >= 50 and 10x usual
 HOUR_MS = 3_600_000
@@ -105,3 +107,28 @@ def test_a_hold_in_force_reads_as_a_surge_with_its_reason() -> None:
     assert health.status is FeedStatus.SURGE
     assert "80 releases in 1 h" in health.reason
     assert health.hold == hold
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (40, "40 seconds"),
+        (60, "1 minute"),
+        (600, "10 minutes"),
+        (3600, "1 hour"),
+        (5400, "1.5 hours"),
+        (36 * 3600, "36 hours"),
+        (3 * 86_400, "3 days"),
+        (1.5 * 86_400 * 2, "3 days"),
+    ],
+)
+def test_durations_read_as_an_operator_says_them(seconds: float, said: str) -> None:
+    assert in_words(seconds) == said
+
+
+def test_a_surge_over_a_ten_minute_window_says_ten_minutes_not_a_fraction_of_an_hour() -> None:
+    policy = FeedPolicy(surge_window_seconds=600, surge_min_releases=5, surge_factor=1)
+
+    health = judge_feed(counts(releases_in_window=7), policy)
+
+    assert health.reason == "7 releases in 10 minutes"

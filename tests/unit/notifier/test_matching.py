@@ -94,20 +94,24 @@ def test_people_sharing_no_identifier_nor_name_do_not_match() -> None:
     assert decide(person(**only(a_number="A012345678")), someone_else) is None
 
 
-def test_the_evidence_lists_a_disagreeing_identifier_too() -> None:
+def test_an_equal_a_number_beside_a_differing_fbi_number_goes_to_review_naming_both() -> None:
     booked = person(a_number="A012345678", fbi_number="123456AB9", state_id=None)
     wanted = person(a_number="A12345678", fbi_number="999999ZZ9", state_id={"state": "CA", "number": "A1234567"})
 
     evidence = decide(booked, wanted)
 
     assert evidence is not None
-    assert evidence.decision is MatchDecision.MATCH
+    assert evidence.decision is MatchDecision.POSSIBLE_MATCH
+    assert evidence.rule == "identifier_conflict"
     identifiers = [(a.field, a.level) for a in evidence.fields if a.field in ("fbi_number", "a_number", "state_id")]
     assert identifiers == [("fbi_number", "disagree"), ("a_number", "exact")]  # the state id is on one side only
+    assert "FBI number differs: 123456AB9 (booking) vs 999999ZZ9 (detainer)" in evidence.reasons
+    assert "A-number agrees: A012345678" in evidence.reasons
 
 
-# The identifier rule is the union of PRODUCT.md (date of birth or sex contradict -> review) and issue 3
-# (name and date of birth both contradict -> review): the safer half of each (see notifier/matching/decide.py).
+# An equal identifier is a match unless sex conflicts, or the name and the date of birth both contradict it
+# (then a possible match): a sex conflict alone can only be another person or a wrong record; a date of
+# birth keyed wrong beside an agreeing name is what the identifier exists to see through.
 
 
 def test_an_equal_identifier_with_a_conflicting_sex_is_only_a_possible_match() -> None:
@@ -124,6 +128,19 @@ def test_an_equal_identifier_with_another_name_and_another_birth_date_is_only_a_
     )
 
     evidence = decide(person(**only(a_number="A012345678")), another_person)
+
+    assert evidence is not None
+    assert evidence.decision is MatchDecision.POSSIBLE_MATCH
+    assert evidence.rule == "identifier_contradicted"
+
+
+def test_an_equal_identifier_with_another_given_name_and_birth_date_is_only_a_possible_match() -> None:
+    # The same surnames, another given name and another date of birth: a relative's number keyed in.
+    sister = person(
+        **only(a_number="A012345678"), first_name="MARIA", middle_name=None, date_of_birth="1977-06-19", aliases=[]
+    )
+
+    evidence = decide(person(**only(a_number="A012345678")), sister)
 
     assert evidence is not None
     assert evidence.decision is MatchDecision.POSSIBLE_MATCH

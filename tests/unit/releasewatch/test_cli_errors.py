@@ -43,6 +43,7 @@ def test_every_command_is_covered() -> None:
     assert {"run", "demo", "api-key", "ingest", "queue", "roster"} <= {path[0] for path in COMMANDS}
     assert ("dlq", "replay") in COMMANDS
     assert ("feeds", "hold") in COMMANDS
+    assert {("policy", "check"), ("policy", "dry-run")} <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -193,9 +194,21 @@ def test_a_header_naming_an_unknown_or_repeated_column_makes_the_file_unusable(h
         read(header + "evt-1,booking,x\n")
 
 
-def test_a_file_that_is_not_utf8_is_unusable() -> None:
-    with pytest.raises(UnusableFile, match="not UTF-8"):
-        list(CsvFormat().read_rows(io.BytesIO(b"event_id,last_name\nevt-1,M\xfcller\n")))
+def test_a_row_that_is_not_utf8_is_rejected_alone_naming_its_line_and_the_others_go_on() -> None:
+    latin1 = b'event_id,last_name\nevt-1,GARCIA\nevt-2,M\xfcller\nevt-3,"LOPEZ\nPEREZ"\nevt-4,KIM\n'
+
+    rows = list(CsvFormat().read_rows(io.BytesIO(latin1)))
+
+    assert [(row.line, row.event_json is not None) for row in rows] == [(2, True), (3, False), (4, True), (6, True)]
+    (reason,) = rows[1].unreadable
+    assert reason.field == "row"
+    assert reason.message.startswith("line 3 is not UTF-8 (byte 8 of the line)")
+    assert "ller" not in reason.message  # never the value
+
+
+def test_a_header_that_is_not_utf8_makes_the_file_unusable_naming_it() -> None:
+    with pytest.raises(UnusableFile, match="the header: line 1 is not UTF-8"):
+        list(CsvFormat().read_rows(io.BytesIO(b"event_id,l\xe4st_name\nevt-1,GARCIA\n")))
 
 
 def test_the_rejects_file_keeps_the_rows_as_written_and_can_be_read_back_as_events(tmp_path: Path) -> None:
@@ -206,12 +219,26 @@ def test_the_rejects_file_keeps_the_rows_as_written_and_can_be_read_back_as_even
     csv_format.write_rejects(rejects, [RejectedRow(rows[0], (FieldError("release_reason", "is not a reason"),))])
 
     assert rejects.read_text().splitlines() == [
-        "event_id,type,release_reason,rejected_line,rejected_reason",
-        "evt-1,release,escaped,2,release_reason: is not a reason",
+        "rejected_line,rejected_reason,event_id,type,release_reason",
+        "2,release_reason: is not a reason,evt-1,release,escaped",
     ]
     with rejects.open("rb") as sent_again:
         (again,) = CsvFormat().read_rows(sent_again)
     assert json.loads(again.event_json) == {"event_id": "evt-1", "type": "release", "release_reason": "escaped"}
+
+
+def test_a_short_rows_line_and_reason_stay_in_their_own_columns_in_the_rejects_file(tmp_path: Path) -> None:
+    csv_format = CsvFormat()
+    (short,) = csv_format.read_rows(io.BytesIO(b"event_id,type,release_reason\nevt-1,release\n"))
+    rejects = tmp_path / "rejects.csv"
+
+    csv_format.write_rejects(rejects, [RejectedRow(short, short.unreadable)])
+
+    with rejects.open(newline="") as written:
+        (row,) = csv.DictReader(written)
+    assert row["rejected_line"] == "2"
+    assert row["rejected_reason"] == "row: has 2 cells; the header has 3"
+    assert (row["event_id"], row["type"]) == ("evt-1", "release")
 
 
 def test_the_documented_sample_holds_every_column_and_every_event_type() -> None:

@@ -22,6 +22,7 @@ from contracts import MatchEvidence
 from notifier.matching.compare import (
     Comparison,
     FieldScore,
+    _carries_what_the_other_lacks,
     _form_used,
     _word_level,
     compare_birth,
@@ -32,9 +33,10 @@ from notifier.matching.compare import (
 from notifier.matching.decide import (
     Assessment,
     MatchConfig,
-    _evidence,
-    _identifier_contradicted,
+    Thresholds,
+    evidence,
     failed_hard_rules,
+    identifier_contradicted,
 )
 from notifier.matching.model import MatchModel, fitted_model
 from notifier.matching.normalise import phonetic_code, token_canon
@@ -52,7 +54,7 @@ def compare_surnames(mine: tuple[str, ...], theirs: tuple[str, ...]) -> tuple[st
     if not mine or not theirs:
         return "missing", ()
     if mine == theirs:
-        return "exact", mine
+        return ("both_exact" if len(mine) > 1 else "exact"), mine
     if "".join(mine) == "".join(theirs):
         return "exact", ("".join(mine),)
     pairs = sorted(
@@ -79,17 +81,20 @@ def compare_surnames(mine: tuple[str, ...], theirs: tuple[str, ...]) -> tuple[st
     left_mine, left_theirs = len(mine) - len(used_mine), len(theirs) - len(used_theirs)
     if left_mine and left_theirs:
         return "partial", anchor
+    if left_mine or left_theirs:  # added with the level for a first surname left out
+        first_kept = 0 in (used_mine if left_mine else used_theirs)
+        return ("dropped" if first_kept else "dropped_first"), anchor
     if worst == 0:
-        return ("dropped" if left_mine or left_theirs else "reordered"), anchor
+        return "reordered", anchor
     return ("phonetic" if worst == 1 else "similar"), anchor
 
 
-def _identifier_level(levels: tuple[tuple[str, str], ...]) -> str:
+def _identifier_level(levels: tuple[tuple[str, str], ...], mine: MatchRecord, theirs: MatchRecord) -> str:
     present = {level for _, level in levels}
     for level in ("exact", "typo", "disagree"):
         if level in present:
             return level
-    return "missing"
+    return "booking_only" if _carries_what_the_other_lacks(mine, theirs) else "missing"
 
 
 def _code_level(mine: str | None, theirs: str | None) -> str:
@@ -98,10 +103,10 @@ def _code_level(mine: str | None, theirs: str | None) -> str:
     return "exact" if mine == theirs else "disagree"
 
 
-def _rarity(model: MatchModel, field_name: str, words: tuple[str, ...]) -> float:
+def _rarity(model: MatchModel, field_name: str, words: tuple[str, ...], level: str) -> float:
     if not words:
         return 0.0
-    return max(model.adjustment(field_name, word) for word in words)
+    return sum(model.adjustment(field_name, word, level) for word in words)
 
 
 def _names_and_birth(
@@ -118,9 +123,9 @@ def _names_and_birth(
     birth = compare_birth(mine.birth, theirs.birth)
     order = "swapped" if swapped else "straight"
     weights = model.weights
-    given_weight = weights["given_name"].get(given, 0.0) + _rarity(model, "given_name", given_words)
+    given_weight = weights["given_name"].get(given, 0.0) + _rarity(model, "given_name", given_words, given)
     middle_weight = weights["middle_name"].get(middle, 0.0)
-    surname_weight = weights["surname"].get(surname, 0.0) + _rarity(model, "surname", surname_words)
+    surname_weight = weights["surname"].get(surname, 0.0) + _rarity(model, "surname", surname_words, surname)
     birth_weight = weights["date_of_birth"].get(birth, 0.0)
     order_weight = weights["name_order"].get(order, 0.0)
     scores = [
@@ -133,7 +138,19 @@ def _names_and_birth(
     return given_weight + middle_weight + surname_weight + birth_weight + order_weight, scores
 
 
-_AGREEING_NAMES = frozenset({"exact", "nickname", "phonetic", "similar", "reordered", "dropped", "middle_as_first"})
+_AGREEING_NAMES = frozenset(
+    {
+        "exact",
+        "both_exact",
+        "nickname",
+        "phonetic",
+        "similar",
+        "reordered",
+        "dropped",
+        "dropped_first",
+        "middle_as_first",
+    }
+)
 
 
 def _codes(words: tuple[str, ...]) -> set[str]:
@@ -156,23 +173,33 @@ def _ranked(
     return (names_agree, score), fields
 
 
+def _moved_word_agrees(derived: NameForm, other: NameForm) -> bool:
+    # Added with the restriction on derived forms: the word read as a surname must agree with one.
+    return any(_word_level(derived.surnames[0], surname) is not None for surname in other.surnames)
+
+
 def compare(mine: MatchRecord, theirs: MatchRecord, model: MatchModel) -> Comparison:
-    best_rank, best_fields, name_form = (False, float("-inf")), list[FieldScore](), None
+    best_rank, best_fields, name_form, pair = (False, float("-inf")), list[FieldScore](), None, (0, 0)
     for i, form in enumerate(mine.forms):
         for j, other in enumerate(theirs.forms):
-            if i >= len(mine.forms) - mine.derived and j >= len(theirs.forms) - theirs.derived:
+            mine_derived, theirs_derived = i >= len(mine.forms) - mine.derived, j >= len(theirs.forms) - theirs.derived
+            if mine_derived and theirs_derived:
                 continue  # added with the derived forms: never two derived forms together
+            if (mine_derived and not _moved_word_agrees(form, other)) or (
+                theirs_derived and not _moved_word_agrees(other, form)
+            ):
+                continue
             rank, fields = _ranked(form, other, model, swapped=False)
             if not rank[0] and _may_be_swapped(form, other):
                 swapped_rank, swapped_fields = _ranked(form, other, model, swapped=True)
                 if swapped_rank > rank:
                     rank, fields = swapped_rank, swapped_fields
             if rank > best_rank:
-                best_rank, best_fields, name_form = rank, fields, _form_used(mine, i, theirs, j)
+                best_rank, best_fields, name_form, pair = rank, fields, _form_used(mine, i, theirs, j), (i, j)
     sex = _code_level(mine.sex, theirs.sex)
     place = _code_level(mine.place_of_birth, theirs.place_of_birth)
     identifiers = identifier_levels(mine, theirs)
-    identifier = _identifier_level(identifiers)
+    identifier = _identifier_level(identifiers, mine, theirs)
     weights = model.weights
     sex_weight = weights["sex"].get(sex, 0.0)
     place_weight = weights["place_of_birth"].get(place, 0.0)
@@ -184,13 +211,15 @@ def compare(mine: MatchRecord, theirs: MatchRecord, model: MatchModel) -> Compar
         FieldScore("identifier", identifier, identifier_weight),
     )
     score = best_rank[1] + sex_weight + place_weight + identifier_weight
-    return Comparison(scored_fields, score, identifiers, name_form)
+    return Comparison(scored_fields, score, identifiers, name_form, pair)
 
 
 def _same_person(first: MatchRecord, second: MatchRecord, model: MatchModel, auto_min: float) -> bool:
     comparison = compare(first, second, model)
+    if comparison.conflicting_identifiers:
+        return False
     if comparison.equal_identifiers:
-        return not _identifier_contradicted(comparison)
+        return not identifier_contradicted(comparison)
     return comparison.score >= auto_min and not failed_hard_rules(comparison)
 
 
@@ -222,7 +251,7 @@ def assess_among(
                 key,
                 comparison,
                 tuple(failed_hard_rules(comparison)),
-                _identifier_contradicted(comparison),
+                identifier_contradicted(comparison),
                 margin,
             )
         )
@@ -235,16 +264,22 @@ def decide_among(
     *,
     config: MatchConfig | None = None,
     model: MatchModel | None = None,
+    detainers: int = 0,
 ) -> list[tuple[K, MatchEvidence]]:
     model = model or fitted_model()
-    auto_min, review_min, min_margin = (config or MatchConfig()).resolved(model)
+    auto_min, review_min, min_margin = (config or MatchConfig()).at_scale(model, detainers)
+    thresholds = Thresholds(auto_min, review_min, min_margin, detainers)
+    records = dict(candidates)
     decided: list[tuple[K, MatchEvidence]] = []
     floor = min(auto_min, review_min)
     for assessment in assess_among(subject, candidates, model=model, auto_min=auto_min, margin_floor=floor):
         outcome = assessment.decision(auto_min, review_min, min_margin)
         if outcome is not None:
             decision, rule = outcome
-            decided.append((assessment.key, _evidence(decision, rule, assessment.comparison, assessment.margin)))
+            found = evidence(
+                decision, rule, assessment.comparison, assessment.margin, subject, records[assessment.key], thresholds
+            )
+            decided.append((assessment.key, found))
     return decided
 
 
@@ -286,6 +321,11 @@ def _form_keys(form: NameForm, undated_searches: bool) -> set[str]:
             f"d:{pair}:{year}:{day}",
             f"q:{pair}:{month_day}:{year % 10}",
             f"r:{pair}:{month_day}:{year // 10}",
+        }
+    for pair in pairs:  # added with the keys for a year one off across a decade, or its last digits swapped
+        keys |= {
+            f"e:{pair}:{month_day}:{(year + 1) // 10}",
+            f"y:{pair}:{month_day}:{year // 100}:{min(year // 10 % 10, year % 10)}{max(year // 10 % 10, year % 10)}",
         }
     keys |= {f"t:{code}:{year}:{month_day}" for code in {*_given_codes(form), *_surname_codes(form)}}
     if form.given:  # added with the initials key: both names misspelt past their phonetic codes

@@ -22,9 +22,9 @@ from tests.unit.notifier.matching.helpers import decision, levels, someone
 @pytest.mark.parametrize(
     ("booked_as", "field", "level"),
     [
-        pytest.param({"last_name": "GARCIA-LOPEZ"}, "surname", "exact", id="hyphenated compound surname"),
-        pytest.param({"last_name": "García López"}, "surname", "exact", id="accents and case"),
-        pytest.param({"last_name": "GARCIA Y LOPEZ"}, "surname", "exact", id="surnames joined by Y"),
+        pytest.param({"last_name": "GARCIA-LOPEZ"}, "surname", "both_exact", id="hyphenated compound surname"),
+        pytest.param({"last_name": "García López"}, "surname", "both_exact", id="accents and case"),
+        pytest.param({"last_name": "GARCIA Y LOPEZ"}, "surname", "both_exact", id="surnames joined by Y"),
         pytest.param({"last_name": "GARCIA"}, "surname", "dropped", id="second surname dropped"),
         pytest.param({"last_name": "LOPEZ GARCIA"}, "surname", "reordered", id="surnames in the other order"),
         pytest.param({"first_name": "PEPE", "middle_name": None}, "given_name", "nickname", id="PEPE for JOSE"),
@@ -46,7 +46,7 @@ def test_the_first_surname_written_in_the_middle_name_field_still_matches_automa
     evidence = decide(someone(middle_name="GARCIA", last_name="LOPEZ"), someone())
 
     assert decision(evidence) is MatchDecision.MATCH
-    assert levels(evidence)["surname"] == "exact"
+    assert levels(evidence)["surname"] == "both_exact"
     assert levels(evidence)["name_form"] == "middle_as_surname"
 
 
@@ -72,11 +72,26 @@ def test_particles_do_not_tell_surnames_apart() -> None:
 
 
 def test_a_given_name_and_surname_written_the_other_way_round_still_match() -> None:
-    evidence = decide(someone(first_name="GARCIA", middle_name=None, last_name="JOSE"), someone(middle_name=None))
+    evidence = decide(
+        someone(first_name="VILLASEÑOR", middle_name=None, last_name="ZEFERINO"),
+        someone(first_name="ZEFERINO", middle_name=None, last_name="VILLASEÑOR"),
+    )
 
-    assert decision(evidence) is not None
+    assert decision(evidence) is MatchDecision.MATCH
     assert levels(evidence)["name_order"] == "swapped"
     assert levels(evidence)["given_name"] == "exact"
+
+
+def test_names_written_the_other_way_round_weigh_less_than_written_alike() -> None:
+    # Two people's names agree by chance as readily one way as the other; the same person's are swapped
+    # only now and then: the reading costs what that rarity costs.
+    wanted = match_record(someone(middle_name=None))
+    straight = compare(match_record(someone(middle_name=None)), wanted, fitted_model())
+    booked = someone(first_name="GARCIA LOPEZ", middle_name=None, last_name="JOSE")
+    swapped = compare(match_record(booked), wanted, fitted_model())
+
+    assert swapped.level("name_order") == "swapped"
+    assert swapped.score < straight.score - 4
 
 
 def test_an_alias_on_the_detainer_is_a_candidate_name_too() -> None:
@@ -168,16 +183,6 @@ def test_a_conflicting_place_of_birth_forbids_an_automatic_match() -> None:
     assert decision(evidence) is not MatchDecision.MATCH
 
 
-def test_a_differing_a_number_weighs_against_but_does_not_veto_a_full_agreement() -> None:
-    # One person can hold two A-numbers until they are consolidated: the fitted weight of a
-    # disagreement counts against the match, and the evidence shows it to the duty officer.
-    evidence = decide(someone(a_number="A000000001"), someone(a_number="A012345678"))
-
-    assert decision(evidence) is MatchDecision.MATCH
-    assert levels(evidence)["identifier"] == "disagree"
-    assert any(f.field == "identifier" and f.weight is not None and f.weight < 0 for f in evidence.fields)
-
-
 def test_state_ids_of_two_states_are_no_evidence_either_way() -> None:
     # A Texas driver licence and a California id card: two documents, very likely one person.
     with_ids = decide(
@@ -199,12 +204,6 @@ def test_state_ids_of_one_state_that_differ_weigh_against() -> None:
     )
 
     assert levels(evidence)["identifier"] == "disagree"
-
-
-def test_an_a_number_one_keystroke_off_does_not_stand_in_the_way() -> None:
-    evidence = decide(someone(a_number="A012345679"), someone(a_number="A012345678"))
-
-    assert decision(evidence) is MatchDecision.MATCH
 
 
 def test_an_unknown_sex_contradicts_nothing() -> None:
@@ -280,7 +279,7 @@ def test_the_evidence_gives_the_decision_score_and_each_fields_level_and_weight(
     scored = {agreement.field: agreement for agreement in evidence.fields if agreement.weight is not None}
     assert set(scored) >= {"given_name", "surname", "date_of_birth", "sex", "place_of_birth", "identifier"}
     assert scored["given_name"].level == "nickname"
-    assert scored["surname"].level == "exact"
+    assert scored["surname"].level == "both_exact"
     assert evidence.score == pytest.approx(sum(a.weight for a in scored.values() if a.weight is not None), abs=0.05)
 
 

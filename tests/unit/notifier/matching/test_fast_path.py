@@ -88,7 +88,21 @@ def test_the_index_matches_as_the_plain_path_decides_over_its_candidates() -> No
     index, bookings = _index(True)
 
     for booking in bookings:
-        assert index.matches(booking) == reference.decide_among(booking, index.candidate_records(booking))
+        candidates = index.candidate_records(booking)
+        assert index.matches(booking) == reference.decide_among(booking, candidates, detainers=len(index))
+
+
+def test_every_match_and_possible_match_carries_its_reasons_in_words() -> None:
+    index, bookings = _index(True)
+    rules: set[str] = set()
+
+    for booking in bookings:
+        for _, evidence in index.matches(booking):
+            rules.add(evidence.rule.partition(":")[0])
+            assert evidence.reasons, evidence.rule
+            assert all(reason and reason[0].isupper() for reason in evidence.reasons)
+
+    assert rules >= {"identifier", "score", "review", "identifier_conflict"}
 
 
 @pytest.mark.parametrize("model", [fitted_model(), NEUTRAL], ids=["fitted model", "neutral model"])

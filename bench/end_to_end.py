@@ -1,0 +1,449 @@
+"""End to end: the real ingest and notifier processes on a throwaway Redis, driven over HTTP.
+
+Three measurements, each beside a baseline taken in the same run:
+
+- **Drain.** Detainers lodged through the API, then bookings (a third of them detainers' subjects, every fifth
+  with a release schedule and a release) posted as NDJSON batches. Timed from the first POST until the
+  notifiers' group has read and acknowledged every entry. Baseline: a bare loop (XREADGROUP of 500, JSON,
+  XACK) over that same custody stream right after, in a group of its own.
+- **Latency at a fixed offered load.** Single events posted open-loop at 100, 200 and 1,000 events/s (one in
+  five a detainer's subject's booking); for each subject, from the start of its POST to the `alert_raised` on
+  the live feed (server-sent events). Baseline: from the start of the POST to the entry being read by a plain
+  blocking XREAD on the custody stream, the least any consumer can add.
+- **A roster burst.** A facility with many bookings in custody sends a roster that leaves some out: from the
+  POST until drained, and the `released` alerts it raised (the subjects among those left out), each once.
+
+Results go to ``bench/results/end_to_end.json``; ``make bench`` prints them. Sizes are module constants (the
+test suite runs this at a tiny size).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis.asyncio as aioredis
+from rich.console import Console
+from rich.table import Table
+
+from bench.chaos.harness import Stack
+from bench.data import person_of
+from bench.harness import Comparison
+from contracts import NOTIFIER_GROUP, RedisNames
+
+DETAINERS = 20_000  # lodged through the API before the drain
+BOOKINGS = 60_000  # posted in the drain, a third of them the detainers' subjects
+BATCH = 5_000  # events per NDJSON POST
+LODGE_CONCURRENCY = 32  # clients lodging at once
+LOADS = (100, 200, 1_000)  # events per second offered in the latency runs
+LOAD_SECONDS = 10.0  # each latency run offers its load this long
+SUBJECT_EVERY = 5  # one event in five of the latency runs is a detainer's subject's booking
+ROSTER_BOOKINGS = 50_000  # in custody at the roster's facility before it reports
+ROSTER_LEFT_OUT = 1_000  # of those, how many the roster leaves out (released by inference)
+ROSTER_SUBJECTS = 200  # of those, how many are detainers' subjects (one released alert each)
+RESULTS = Path(__file__).parent / "results" / "end_to_end.json"
+DRAIN_TIMEOUT = 1800.0  # seconds; a hang guard, never a measurement
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+FACILITY = "CA0194200"
+ROSTER_FACILITY = "TX0000001"
+# Production batch and polling; the chaos harness's other defaults (a long stream retention, no surge hold for
+# a feed that plays days in seconds) suit a benchmark too.
+NOTIFIER_SETTINGS = {"RW_BATCH_SIZE": "500", "RW_POLL_INTERVAL_MS": "200", "RW_RECLAIM_IDLE_SECONDS": "60"}
+
+
+@dataclass
+class LatencyRun:
+    offered_per_second: int
+    achieved_per_second: float  # what the one client managed to send: below the offer, the client was the limit
+    sent: int
+    refused: int  # answered 503 (overloaded: the source sends them again later), left out of the latencies
+    alerts_seen: int
+    p50_ms: float
+    p99_ms: float
+    baseline_p50_ms: float
+    baseline_p99_ms: float
+
+
+@dataclass
+class Results:
+    detainers_lodged_per_second: float = 0.0
+    accepted_per_second: float = 0.0
+    drained_per_second: float = 0.0
+    bare_loop_per_second: float = 0.0
+    drain_alerts_raised: int = 0
+    latency: list[LatencyRun] = field(default_factory=list)
+    roster_drain_seconds: float = 0.0
+    roster_released_alerts: int = 0
+    roster_released_alerts_expected: int = 0
+    roster_duplicate_alerts: int = 0
+
+    drained_events: int = 0
+
+    def comparisons(self) -> list[Comparison]:
+        return [
+            Comparison(
+                f"end to end: {self.drained_events:,} events ({BOOKINGS:,} bookings) in NDJSON batches of "
+                f"{BATCH:,}, drained, {DETAINERS:,} detainers",
+                "events",
+                self.drained_per_second,
+                "bare XREADGROUP + json + XACK, same stream",
+                self.bare_loop_per_second,
+            )
+        ]
+
+    def print(self) -> None:
+        console = Console(width=140)
+        console.print(
+            f"Detainers lodged one per POST, {LODGE_CONCURRENCY} clients: {self.detainers_lodged_per_second:,.0f}/s. "
+            f"Batches accepted at {self.accepted_per_second:,.0f} events/s; the drain raised "
+            f"{self.drain_alerts_raised:,} alerts."
+        )
+        table = Table(title="POST -> alert on the live feed (ms), beside POST -> entry read by a bare XREAD")
+        for column in ("offered /s", "sent /s", "refused", "alerts", "p50", "p99", "bare p50", "bare p99"):
+            table.add_column(column, justify="right")
+        for run in self.latency:
+            table.add_row(
+                f"{run.offered_per_second:,}",
+                f"{run.achieved_per_second:,.0f}",
+                f"{run.refused:,}",
+                f"{run.alerts_seen:,}",
+                f"{run.p50_ms:.1f}",
+                f"{run.p99_ms:.1f}",
+                f"{run.baseline_p50_ms:.1f}",
+                f"{run.baseline_p99_ms:.1f}",
+            )
+        console.print(table)
+        console.print(
+            f"Roster burst: {ROSTER_BOOKINGS:,} in custody, {ROSTER_LEFT_OUT:,} left out: drained in "
+            f"{self.roster_drain_seconds:.1f} s, {self.roster_released_alerts:,} released alerts "
+            f"(expected {self.roster_released_alerts_expected:,}), {self.roster_duplicate_alerts} duplicates."
+        )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _detainer(index: int) -> dict[str, Any]:
+    return {
+        "detainer_id": f"E2E-{index}",
+        "form": "I-247A",
+        "field_office": "LOS",
+        "person": person_of(index).model_dump(mode="json", exclude_defaults=True),
+        "issued_at": _iso(NOW - timedelta(days=10)),
+    }
+
+
+def _booking(index: int, run: str, facility: str = FACILITY) -> dict[str, Any]:
+    return {
+        "event_id": f"{run}-b-{index}",
+        "type": "booking",
+        "occurred_at": _iso(NOW - timedelta(hours=2)),
+        "facility_ori": facility,
+        "booking_number": f"{run}-{index}",
+        "person": person_of(index).model_dump(mode="json", exclude_defaults=True),
+    }
+
+
+def _drain_feed(subjects: int, bookings: int, run: str) -> list[dict[str, Any]]:
+    """``bookings`` bookings, the first ``subjects`` of people with a detainer; every fifth is scheduled for
+    release and released."""
+    events: list[dict[str, Any]] = []
+    for n in range(bookings):
+        index = n if n < subjects else 1_000_000 + n  # people 0..subjects-1 are the detainers' subjects
+        events.append(_booking(index, run))
+        if n % 5 == 0:
+            where = {"facility_ori": FACILITY, "booking_number": f"{run}-{index}"}
+            events.append(
+                {
+                    "event_id": f"{run}-s-{index}",
+                    "type": "release_scheduled",
+                    "occurred_at": _iso(NOW - timedelta(hours=1)),
+                    "scheduled_release_at": _iso(NOW + timedelta(hours=30)),
+                    "release_reason": "bail_posted",
+                    **where,
+                }
+            )
+            events.append(
+                {
+                    "event_id": f"{run}-r-{index}",
+                    "type": "release",
+                    "occurred_at": _iso(NOW - timedelta(minutes=30)),
+                    "release_reason": "bail_posted",
+                    **where,
+                }
+            )
+    return events
+
+
+def _ndjson(events: Iterable[dict[str, Any]]) -> bytes:
+    return b"".join(json.dumps(event).encode() + b"\n" for event in events)
+
+
+async def _lodge(api: httpx.AsyncClient, indexes: range) -> float:
+    """Lodge a detainer on each person of ``indexes``, ``LODGE_CONCURRENCY`` at once; detainers per second."""
+    queue = iter(indexes)
+    started = time.perf_counter()
+
+    async def worker() -> None:
+        for index in queue:
+            answer = await api.post("/v1/detainers", json=_detainer(index))
+            answer.raise_for_status()
+
+    await asyncio.gather(*(worker() for _ in range(LODGE_CONCURRENCY)))
+    return len(indexes) / (time.perf_counter() - started)
+
+
+async def _post_batches(api: httpx.AsyncClient, events: list[dict[str, Any]]) -> None:
+    for start in range(0, len(events), BATCH):
+        answer = await api.post(
+            "/v1/custody-events:batch",
+            content=_ndjson(events[start : start + BATCH]),
+            headers={"content-type": "application/x-ndjson"},
+        )
+        answer.raise_for_status()
+
+
+async def _drained(client: aioredis.Redis, stream: str, group: str = NOTIFIER_GROUP) -> None:
+    """Until ``group`` has read and acknowledged every entry of ``stream``."""
+    deadline = time.monotonic() + DRAIN_TIMEOUT
+    while time.monotonic() < deadline:
+        groups = {g["name"].decode(): g for g in await client.xinfo_groups(stream)}
+        found = groups.get(group)
+        if found is not None and found.get("lag") == 0 and int(found["pending"]) == 0:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"{group} did not drain {stream}")
+
+
+async def _bare_loop(client: aioredis.Redis, stream: str) -> float:
+    """Events per second a bare consumer reads, parses and acknowledges the whole stream."""
+    group = "bench-bare-loop"
+    await client.xgroup_create(stream, group, id="0")
+    done = 0
+    started = time.perf_counter()
+    while True:
+        reply = await client.xreadgroup(group, "bare", {stream: ">"}, count=500)
+        if not reply:
+            break
+        entries = reply[0][1]
+        for _, fields in entries:
+            json.loads(fields[b"__data__"])
+        await client.xack(stream, group, *(entry_id for entry_id, _ in entries))
+        done += len(entries)
+    elapsed = time.perf_counter() - started
+    await client.xgroup_destroy(stream, group)
+    return done / elapsed
+
+
+async def _alerts_raised(client: aioredis.Redis, names: RedisNames) -> dict[str, int]:
+    """alert id -> how many alert_raised messages the alert stream holds for it."""
+    seen: dict[str, int] = {}
+    cursor = "-"
+    while True:
+        entries = await client.xrange(names.alerts_raised, min=cursor, max="+", count=10_000)
+        for _, fields in entries:
+            if fields.get(b"type") == b"alert_raised":
+                alert_id = json.loads(fields[b"__data__"])["alert"]["alert_id"]
+                seen[alert_id] = seen.get(alert_id, 0) + 1
+        if len(entries) < 10_000:
+            return seen
+        cursor = "(" + entries[-1][0].decode()
+
+
+@dataclass
+class _Arrivals:
+    """When each alert_raised arrived on the live feed (perf_counter seconds), by the event that raised it."""
+
+    at: dict[str, float] = field(default_factory=dict)
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def record(self, event_id: str) -> None:
+        async with self._changed:
+            self.at.setdefault(event_id, time.perf_counter())
+            self._changed.notify_all()
+
+    async def wait_for(self, event_ids: set[str]) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: event_ids <= self.at.keys())
+
+
+@asynccontextmanager
+async def _live_feed(api: httpx.AsyncClient) -> AsyncIterator[_Arrivals]:
+    """Follow the live feed (every office: the stack runs without keys) while the block runs."""
+    arrivals = _Arrivals()
+    subscribed = asyncio.Event()
+
+    async def follow() -> None:
+        async with api.stream("GET", "/v1/alerts/live", timeout=None) as response:
+            kind = ""
+            async for line in response.aiter_lines():
+                if line.startswith(":"):
+                    subscribed.set()
+                elif line.startswith("event:"):
+                    kind = line[6:].strip()
+                elif line.startswith("data:") and kind == "alert_raised":
+                    event_id = json.loads(line[5:])["alert"].get("event_id")
+                    if event_id:
+                        await arrivals.record(event_id)
+
+    task = asyncio.create_task(follow())
+    try:
+        async with asyncio.timeout(30):
+            await subscribed.wait()
+        yield arrivals
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def _xread_arrivals(client: aioredis.Redis, stream: str, arrived: dict[str, float]) -> None:
+    """Read the custody stream from now with blocking XREAD, noting in ``arrived`` when each event's entry was
+    read (event_id -> perf_counter seconds), until cancelled."""
+    last = "$"
+    while True:
+        reply = await client.xread({stream: last}, block=1000, count=1000)
+        now = time.perf_counter()
+        for _, entries in reply or []:
+            for entry_id, fields in entries:
+                last = entry_id.decode()
+                arrived.setdefault(fields[b"event_id"].decode(), now)
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def _latency_run(
+    api: httpx.AsyncClient, client: aioredis.Redis, names: RedisNames, rate: int, first_subject: int
+) -> LatencyRun:
+    count = int(rate * LOAD_SECONDS)
+    run = f"lat{rate}"
+    events = [
+        _booking(first_subject + n // SUBJECT_EVERY if n % SUBJECT_EVERY == 0 else 2_000_000 + rate * 100_000 + n, run)
+        for n in range(count)
+    ]
+    subjects = {event["event_id"] for n, event in enumerate(events) if n % SUBJECT_EVERY == 0}
+    posted: dict[str, float] = {}
+    refused: list[int] = []
+
+    async def post(event: dict[str, Any], due: float) -> None:
+        # From when it was due, not when a connection was free: a client waiting on a busy server is latency
+        # the source sees (no coordinated omission).
+        answer = await api.post("/v1/custody-events", json=event)
+        if answer.is_success:
+            posted[event["event_id"]] = due
+        else:  # a 503 is the API saying it is overloaded: a source backs off and sends it again later
+            refused.append(answer.status_code)
+
+    async with _live_feed(api) as arrivals:
+        read_at: dict[str, float] = {}
+        reader = asyncio.create_task(_xread_arrivals(client, names.custody_events, read_at))
+        await asyncio.sleep(0.2)  # the XREAD is blocking before the first POST
+        started = time.perf_counter()
+        tasks = []
+        for n, event in enumerate(events):
+            # Open loop: each event leaves at its time, whether or not the previous ones were answered.
+            due = started + n / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(post(event, due)))
+        achieved = count / max(time.perf_counter() - started, 1e-9)
+        await asyncio.gather(*tasks)
+        subjects &= posted.keys()  # those the API accepted
+        async with asyncio.timeout(DRAIN_TIMEOUT):
+            await arrivals.wait_for(subjects)
+        reader.cancel()  # an entry is read by XREAD long before its alert reaches the feed
+        await asyncio.gather(reader, return_exceptions=True)
+        arrived = arrivals.at
+    ours = [(arrived[e] - posted[e]) * 1000 for e in subjects if e in arrived]
+    bare = [(read_at[e] - posted[e]) * 1000 for e in subjects if e in read_at]
+    return LatencyRun(
+        offered_per_second=rate,
+        achieved_per_second=achieved,
+        sent=count,
+        refused=len(refused),
+        alerts_seen=len(ours),
+        p50_ms=statistics.median(ours),
+        p99_ms=_percentile(ours, 0.99),
+        baseline_p50_ms=statistics.median(bare),
+        baseline_p99_ms=_percentile(bare, 0.99),
+    )
+
+
+async def _roster_burst(api: httpx.AsyncClient, client: aioredis.Redis, names: RedisNames, results: Results) -> None:
+    subjects_from = 3_000_000  # people lodged for this run only
+    await _lodge(api, range(subjects_from, subjects_from + ROSTER_SUBJECTS))
+    held = [
+        _booking(subjects_from + n if n < ROSTER_SUBJECTS else 4_000_000 + n, "roster", ROSTER_FACILITY)
+        for n in range(ROSTER_BOOKINGS)
+    ]
+    await _post_batches(api, held)
+    await _drained(client, names.custody_events)
+    before = await _alerts_raised(client, names)
+    listed = [event["booking_number"] for event in held[ROSTER_LEFT_OUT:]]  # the first ones are left out
+    started = time.perf_counter()
+    answer = await api.post(
+        f"/v1/facilities/{ROSTER_FACILITY}/roster",
+        json={"roster_id": "burst-1", "as_of": _iso(NOW - timedelta(minutes=1)), "booking_numbers": listed},
+    )
+    answer.raise_for_status()
+    await _drained(client, names.custody_events)
+    results.roster_drain_seconds = time.perf_counter() - started
+    after = await _alerts_raised(client, names)
+    results.roster_released_alerts = len(set(after) - set(before))
+    results.roster_released_alerts_expected = min(ROSTER_SUBJECTS, ROSTER_LEFT_OUT)
+    results.roster_duplicate_alerts = sum(count - 1 for count in after.values() if count > 1)
+
+
+async def run() -> Results:
+    """Start the processes, measure, stop them; the results are also written to ``RESULTS``."""
+    results = Results()
+    names = RedisNames()
+    with tempfile.TemporaryDirectory(prefix="rw-bench-e2e-") as directory, Stack(Path(directory)) as stack:
+        stack.start_redis()
+        ingest = stack.ingest(RW_MAX_BACKLOG="10000000")
+        notifier = stack.notifier("bench-1", **NOTIFIER_SETTINGS)
+        stack.start(ingest, notifier)
+        client = aioredis.Redis.from_url(stack.redis_url)
+        # Enough connections for an open-loop load on a slow server; a request waits for one as long as it takes.
+        limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+        timeout = httpx.Timeout(120, pool=None)
+        async with httpx.AsyncClient(base_url=ingest.base_url, timeout=timeout, limits=limits) as api:
+            results.detainers_lodged_per_second = await _lodge(api, range(DETAINERS))
+            events = _drain_feed(DETAINERS, BOOKINGS, "drain")
+            started = time.perf_counter()
+            await _post_batches(api, events)
+            results.accepted_per_second = len(events) / (time.perf_counter() - started)
+            results.drained_events = len(events)
+            await _drained(client, names.custody_events)
+            results.drained_per_second = len(events) / (time.perf_counter() - started)
+            results.bare_loop_per_second = await _bare_loop(client, names.custody_events)
+            results.drain_alerts_raised = len(await _alerts_raised(client, names))
+
+            first = 5_000_000
+            for rate in LOADS:
+                needed = int(rate * LOAD_SECONDS) // SUBJECT_EVERY + 1
+                await _lodge(api, range(first, first + needed))
+                results.latency.append(await _latency_run(api, client, names, rate, first))
+                first += needed
+            await _roster_burst(api, client, names, results)
+        await client.aclose()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(asdict(results), indent=2) + "\n")
+    return results
