@@ -1,4 +1,4 @@
-"""The latency of the end-to-end run against the load offered, as an SVG for docs/performance.md."""
+"""The latency of the end-to-end run against the load offered, drawn as an SVG beside the results."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from tests import samples
-from tests.integration.notifier.conftest import NotifierInstance, Streams, as_, without_identifiers_but
+from tests.integration.notifier.support import NotifierInstance, Streams, as_, without_identifiers_but
 
 DETAINER_ID = "LOS-2026-000871"
 DETAINERS_A_NUMBER = "A099999999"
