@@ -37,7 +37,7 @@ def queue_command(api: ApiOption, api_key: KeyOption = None) -> None:
                 stream["role"],
                 str(stream["length"]),
                 group["name"] if group else "-",
-                "-" if not group or group["lag"] is None else str(group["lag"]),
+                "-" if not group else str(group["lag"]),
                 str(group["pending"]) if group else "-",
                 "-" if age is None else f"{age:.0f}s",
                 consumers or "-",

@@ -26,9 +26,12 @@ local accepted_at = ARGV[2]
 local limit = tonumber(ARGV[3])
 local events = (#KEYS - 1) / 2
 
--- The group's lag (not yet delivered) and pending (delivered, not acknowledged); the stream's
--- length where there is no such group yet, or no `lag` (Redis 6.2).
-local function backlog()
+-- The group's lag (not yet delivered) and pending (delivered, not acknowledged); the whole
+-- stream where no notifier has made the group yet. Where Redis cannot tell the lag (entries
+-- deleted from the middle of the stream), the entries after the group's last delivered one are
+-- counted, up to one more than `room` (enough to decide; never the stream's length, which
+-- counts what the group read long ago).
+local function backlog(room)
   local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', KEYS[1])
   if not ok then
     return 0 -- no stream yet: nothing waits
@@ -38,8 +41,13 @@ local function backlog()
     for j = 1, #group, 2 do
       fields[group[j]] = group[j + 1]
     end
-    if fields['name'] == ARGV[4] and fields['lag'] then
-      return tonumber(fields['lag']) + tonumber(fields['pending'])
+    if fields['name'] == ARGV[4] then
+      local pending = tonumber(fields['pending'])
+      if fields['lag'] then
+        return tonumber(fields['lag']) + pending
+      end
+      local after = redis.call('XRANGE', KEYS[1], '(' .. fields['last-delivered-id'], '+', 'COUNT', room + 1)
+      return #after + pending
     end
   end
   return redis.call('XLEN', KEYS[1])
@@ -64,7 +72,7 @@ for i = 1, events do
 end
 
 if new > 0 and limit > 0 then
-  local waiting = backlog()
+  local waiting = backlog(limit)
   if waiting + new > limit then
     return {'backlog_full', waiting}
   end

@@ -8,11 +8,26 @@ from typing import Any, cast
 from pydantic import BaseModel
 from redis.exceptions import ResponseError
 
-from contracts import RedisNames
+from contracts import NOTIFIER_GROUP, RedisNames
 from runtime import RedisClient, as_text
 from runtime.clock import epoch_ms, utc_now
+from runtime.stream_ids import FIRST_STREAM_ID, exclusive_after
 
-__all__ = ["ConsumerView", "GroupView", "QueueReport", "StreamView", "describe_queues"]
+__all__ = [
+    "LAG_COUNT_LIMIT",
+    "ConsumerView",
+    "GroupView",
+    "QueueReport",
+    "StreamView",
+    "custody_backlog",
+    "describe_queues",
+    "group_lag",
+]
+
+LAG_COUNT_LIMIT = 100_000
+"""The most entries counted one by one where Redis cannot tell a group's lag itself (see ``group_lag``)."""
+
+_COUNT_PAGE = 10_000
 
 
 class ConsumerView(BaseModel):
@@ -24,7 +39,8 @@ class ConsumerView(BaseModel):
 class GroupView(BaseModel):
     name: str
     pending: int
-    lag: int | None  # entries not yet delivered; None where Redis cannot tell (6.2, or after deletions)
+    lag: int  # entries not yet delivered to the group (counted where Redis cannot tell, see ``group_lag``)
+    lag_counted: bool = False  # True: Redis could not tell, the entries after the last delivered were counted
     last_delivered_id: str
     oldest_pending_id: str | None
     oldest_pending_age_seconds: float | None  # since the oldest unacknowledged entry was appended
@@ -50,6 +66,43 @@ def _age_of(entry_id: str | None, now_ms: float) -> float | None:
     return max(0.0, (now_ms - int(entry_id.split("-", 1)[0])) / 1000)
 
 
+async def group_lag(client: RedisClient, stream: str, raw: dict[str, Any], *, limit: int = LAG_COUNT_LIMIT) -> int:
+    """How many entries of ``stream`` the group (``raw``: its XINFO GROUPS reply) has not been delivered yet.
+
+    Redis answers ``lag`` itself unless entries were deleted from the middle of the stream (XDEL, or trimming
+    past an entry the group had not read); then the entries after the group's last delivered id are counted,
+    page by page, up to ``limit`` (reported as ``limit``: at least that many wait). The stream's length is never
+    taken for the lag: it counts what the group read long ago.
+    """
+    if raw.get("lag") is not None:
+        return int(raw["lag"])
+    after = exclusive_after(as_text(raw.get("last-delivered-id", FIRST_STREAM_ID)))
+    counted = 0
+    while after is not None and counted < limit:
+        page = cast(
+            list[tuple[bytes, Any]],
+            await client.xrange(stream, min=after, max="+", count=min(_COUNT_PAGE, limit - counted)),
+        )
+        counted += len(page)
+        if len(page) < _COUNT_PAGE:
+            break
+        after = exclusive_after(as_text(page[-1][0]))
+    return counted
+
+
+async def custody_backlog(client: RedisClient, names: RedisNames) -> int:
+    """The custody events accepted but not yet processed: the notifiers' group's lag plus its pending entries;
+    the whole stream while no notifier has made the group (everything waits)."""
+    try:
+        groups: list[dict[str, Any]] = await client.xinfo_groups(names.custody_events)
+    except ResponseError:  # no stream yet: nothing accepted, nothing behind
+        return 0
+    group = next((g for g in groups if as_text(g.get("name")) == NOTIFIER_GROUP), None)
+    if group is None:
+        return int(await client.xlen(names.custody_events))
+    return await group_lag(client, names.custody_events, group) + int(group.get("pending", 0))
+
+
 async def _group(client: RedisClient, stream: str, raw: dict[str, Any], now_ms: float) -> GroupView:
     name = as_text(raw["name"])
     summary: dict[str, Any] = await client.xpending(stream, name)
@@ -58,7 +111,8 @@ async def _group(client: RedisClient, stream: str, raw: dict[str, Any], now_ms: 
     return GroupView(
         name=name,
         pending=int(raw.get("pending", 0)),
-        lag=int(raw["lag"]) if raw.get("lag") is not None else None,
+        lag=await group_lag(client, stream, raw),
+        lag_counted=raw.get("lag") is None,
         last_delivered_id=as_text(raw.get("last-delivered-id", "0-0")),
         oldest_pending_id=oldest,
         oldest_pending_age_seconds=_age_of(oldest, now_ms),

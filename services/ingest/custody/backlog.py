@@ -7,10 +7,9 @@ appends them (``publish_events.lua``), measuring the same way, so concurrent
 requests never overshoot the limit; this gauge reports the backlog to
 ``/readyz`` and Prometheus.
 
-The backlog is the notifier group's ``lag`` (entries not yet delivered) plus
-its ``pending`` (delivered, not acknowledged), from XINFO GROUPS. Redis 6.2
-(the embedded one) has no ``lag``; there the stream's length stands in, an
-upper bound that trimming keeps close. It is measured at most once every
+The backlog is the notifier group's lag (entries not yet delivered, counted
+where Redis cannot tell) plus its pending entries (delivered, not
+acknowledged); before any notifier made the group, the whole stream. It is measured at most once every
 ``refresh_seconds`` per process.
 """
 
@@ -18,13 +17,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
-
 from prometheus_client import Gauge
-from redis.exceptions import ResponseError
 
-from contracts import NOTIFIER_GROUP, RedisNames
-from runtime import RedisClient, as_text
+from contracts import RedisNames
+from runtime import RedisClient
+from store.queues import custody_backlog
 
 __all__ = ["BacklogGauge"]
 
@@ -42,7 +39,7 @@ class BacklogGauge:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
-        self._stream = names.custody_events
+        self._names = names
         self.limit = limit
         self._refresh = refresh_seconds
         self._clock = clock
@@ -57,12 +54,4 @@ class BacklogGauge:
         return self._last
 
     async def _measure(self) -> int:
-        try:
-            groups: list[dict[str, Any]] = await self._client.xinfo_groups(self._stream)
-        except ResponseError:  # no stream yet: nothing accepted, nothing behind
-            return 0
-        group = next((g for g in groups if as_text(g.get("name")) == NOTIFIER_GROUP), None)
-        if group is not None and group.get("lag") is not None:
-            return int(group["lag"]) + int(group.get("pending", 0))
-        # No notifier has started (everything is behind), or a Redis without `lag`.
-        return int(await self._client.xlen(self._stream))
+        return await custody_backlog(self._client, self._names)

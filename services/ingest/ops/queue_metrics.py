@@ -50,8 +50,7 @@ def show_queue_report(report: QueueReport) -> None:
     for stream in report.streams:
         STREAM_LENGTH.labels(stream.role).set(stream.length)
         for group in stream.groups:
-            if group.lag is not None:  # unknown is absent, never a guess
-                GROUP_LAG.labels(stream.role, group.name).set(group.lag)
+            GROUP_LAG.labels(stream.role, group.name).set(group.lag)
             GROUP_PENDING.labels(stream.role, group.name).set(group.pending)
             GROUP_OLDEST_PENDING.labels(stream.role, group.name).set(group.oldest_pending_age_seconds or 0.0)
     DEAD_LETTERS_OPEN.set(report.dead_letters_open)

@@ -88,3 +88,23 @@ async def test_remove_idle_consumer_keeps_a_consumer_that_holds_entries_or_is_ac
     assert await remove(keys=[stream], args=[group, "empty-handed", idle_limit_ms]) == 1
     left = {consumer["name"]: consumer["pending"] for consumer in await redis_client.xinfo_consumers(stream, group)}
     assert left == {b"holding": 1}
+
+
+async def test_publish_events_counts_what_the_group_has_not_read_where_redis_cannot_tell_its_lag(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    publish = script("publish_events")
+    for number in range(1, 5):
+        await publish(*_publish_call(f"evt-{number}", f"digest-{number}"))
+    await ensure_consumer_group(redis_client, NAMES.custody_events, NOTIFIER_GROUP)
+    read = await redis_client.xreadgroup(NOTIFIER_GROUP, "notifier-1", {NAMES.custody_events: ">"}, count=2)
+    await redis_client.xack(NAMES.custody_events, NOTIFIER_GROUP, *[entry_id for entry_id, _ in read[0][1]])
+    unread = await redis_client.xrange(NAMES.custody_events, count=4)
+    await redis_client.xdel(NAMES.custody_events, unread[2][0])  # deleted before the group read it: no lag
+    (group,) = await redis_client.xinfo_groups(NAMES.custody_events)
+    assert group["lag"] is None
+
+    # Three entries are left in the stream, but only one waits: a limit of two has room for one more event.
+    ((status, _, _),) = await publish(*_publish_call("evt-5", "digest-5", limit=2))
+    assert status == b"accepted"
+    assert await publish(*_publish_call("evt-6", "digest-6", limit=2)) == [b"backlog_full", 2]
