@@ -16,6 +16,7 @@ from rich.console import Console
 
 from ingest.auth import ApiKeyEntry, Role, digest_of, new_api_key
 from releasewatch.api_client import ApiOption
+from releasewatch.audit_command import audit_command
 from releasewatch.file_import import ingest_command
 from releasewatch.ops import dlq_app, feeds_app, queue_command, roster_command
 from releasewatch.policy_commands import policy_app
@@ -221,6 +222,7 @@ def api_key_command(
 app.command("ingest")(ingest_command)
 app.command("queue")(queue_command)
 app.command("roster")(roster_command)
+app.command("audit")(audit_command)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(policy_app, name="policy")

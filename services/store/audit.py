@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import cast
 
 from pydantic import BaseModel
@@ -11,9 +13,14 @@ from contracts import RedisNames
 from contracts.stored_fields import AuditField
 from runtime import RedisClient
 from runtime.clock import Clock, utc_now
-from runtime.stream_ids import exclusive_before
+from runtime.stream_ids import exclusive_after, exclusive_before
 
-__all__ = ["AuditEntry", "AuditTrail"]
+__all__ = ["AuditEntry", "AuditFilter", "AuditTrail"]
+
+_PAGE = 500
+_CLOCK_SKEW = timedelta(minutes=5)
+"""Entries are appended in the order of their ``at`` give or take the clocks of the processes writing them; a
+reading in time order stops this far past the end of the range it was asked for."""
 
 
 class AuditEntry(BaseModel):
@@ -23,6 +30,44 @@ class AuditEntry(BaseModel):
     action: str  # e.g. detainer.lodged, dead_letter.replayed
     target: str  # the id acted on
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which entries an operator asked for: each given criterion must hold. ``action`` names an action
+    (``dead_letter.replayed``) or a family of them (``dead_letter``); ``since`` is inclusive, ``until`` not."""
+
+    actor: str | None = None
+    action: str | None = None
+    target: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def admits(self, entry: AuditEntry) -> bool:
+        return (
+            (self.actor is None or entry.actor == self.actor)
+            and (self.action is None or entry.action == self.action or entry.action.startswith(f"{self.action}."))
+            and (self.target is None or entry.target == self.target)
+            and (self.since is None or entry.at >= self.since)
+            and (self.until is None or entry.at < self.until)
+        )
+
+    def passed_before(self, entry: AuditEntry) -> bool:
+        """Reading newest first: ``entry`` and everything older lies before ``since``."""
+        return self.since is not None and entry.at < self.since - _CLOCK_SKEW
+
+    def passed_after(self, entry: AuditEntry) -> bool:
+        """Reading oldest first: ``entry`` and everything newer lies after ``until``."""
+        return self.until is not None and entry.at >= self.until + _CLOCK_SKEW
+
+
+def _entries(raw: list[tuple[bytes, dict[bytes, bytes]]]) -> list[AuditEntry]:
+    return [
+        AuditEntry.model_validate(
+            {"id": entry_id.decode(), **{key.decode(): value.decode() for key, value in fields.items()}}
+        )
+        for entry_id, fields in raw
+    ]
 
 
 class AuditTrail:
@@ -41,17 +86,49 @@ class AuditTrail:
         }
         await self._client.xadd(self._stream, fields)  # type: ignore[arg-type]
 
-    async def newest(self, *, limit: int, before: str | None) -> list[AuditEntry]:
+    async def newest(
+        self, *, limit: int, before: str | None, wanted: AuditFilter | None = None
+    ) -> tuple[list[AuditEntry], str | None]:
+        """Up to ``limit`` entries ``wanted`` admits, newest first, older than the entry ``before``; and where the
+        next page would start (None: the trail holds no more)."""
+        wanted = wanted or AuditFilter()
+        found: list[AuditEntry] = []
         upper = exclusive_before(before) if before else "+"
-        if upper is None:
-            return []  # nothing is older than the first possible id
-        entries = cast(
-            list[tuple[bytes, dict[bytes, bytes]]],
-            await self._client.xrevrange(self._stream, max=upper, min="-", count=limit),
-        )
-        return [
-            AuditEntry.model_validate(
-                {"id": entry_id.decode(), **{key.decode(): value.decode() for key, value in fields.items()}}
+        while upper is not None:
+            page = _entries(
+                cast(
+                    list[tuple[bytes, dict[bytes, bytes]]],
+                    await self._client.xrevrange(self._stream, max=upper, min="-", count=_PAGE),
+                )
             )
-            for entry_id, fields in entries
-        ]
+            for entry in page:
+                if wanted.passed_before(entry):
+                    return found, None
+                if wanted.admits(entry):
+                    found.append(entry)
+                    if len(found) == limit:
+                        return found, entry.id
+            if len(page) < _PAGE:
+                break
+            upper = exclusive_before(page[-1].id)
+        return found, None
+
+    async def oldest_first(self, wanted: AuditFilter | None = None) -> AsyncIterator[AuditEntry]:
+        """Every entry ``wanted`` admits, oldest first, read a page at a time (for exports of any size)."""
+        wanted = wanted or AuditFilter()
+        lower: str | None = "-"
+        while lower is not None:
+            page = _entries(
+                cast(
+                    list[tuple[bytes, dict[bytes, bytes]]],
+                    await self._client.xrange(self._stream, min=lower, max="+", count=_PAGE),
+                )
+            )
+            for entry in page:
+                if wanted.passed_after(entry):
+                    return
+                if wanted.admits(entry):
+                    yield entry
+            if len(page) < _PAGE:
+                return
+            lower = exclusive_after(page[-1].id)

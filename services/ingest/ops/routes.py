@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, Field, TypeAdapter
+from fastapi.responses import Response, StreamingResponse
+from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter
 
 from contracts import RedisNames, RosterReport
 from contracts.feeds import DecidedHold, FeedHealth, FeedStatus, HoldDecision
@@ -14,12 +15,13 @@ from ingest.auth import Principal, require_role
 from ingest.body import read_body, validate_json_body
 from ingest.dependencies import get_audit, get_redis, get_settings
 from ingest.openapi import DiscardDeadLetter, problem_responses, request_body_schema
+from ingest.ops.audit_export import AuditFormat, export_lines, format_asked, media_type_of
 from ingest.problems import FieldError, Problem
 from ingest.settings import IngestSettings
 from ingest.stream_ids import StreamId
 from runtime import RedisClient
 from runtime.clock import utc_now
-from store.audit import AuditEntry, AuditTrail
+from store.audit import AuditEntry, AuditFilter, AuditTrail
 from store.dead_letters import (
     DeadLetterAlreadyHandledError,
     DeadLetterNotFoundError,
@@ -188,15 +190,60 @@ async def roster_report(
     return report
 
 
-@router.get("/audit", response_model=AuditPage, summary="The audit trail, newest first")
+_EXPORTS = {
+    "application/x-ndjson": {"schema": {"type": "string", "description": "One AuditEntry as JSON per line."}},
+    "text/csv": {"schema": {"type": "string", "description": "A header line, then one entry per line."}},
+}
+
+
+@router.get(
+    "/audit",
+    response_model=AuditPage,
+    summary="The audit trail: filtered, as JSON pages (newest first) or exported as NDJSON or CSV (oldest first)",
+    description=(
+        "Filter by `actor`, `action` (one action such as `dead_letter.replayed`, or its family: `dead_letter`), "
+        "`target` (the id acted on) and a time range (`since` inclusive, `until` exclusive, RFC 3339 with an "
+        "offset). JSON answers a page at a time, newest first (`limit`, then `before`=`next_before`). "
+        "`format=ndjson` or `format=csv` (or `Accept: application/x-ndjson` / `text/csv`) streams every entry "
+        "the filter admits, oldest first; `limit` and `before` do not apply. A CSV cell a spreadsheet would read "
+        "as a formula starts with `'`."
+    ),
+    responses={200: {"content": _EXPORTS}, **problem_responses(422)},
+)
 async def audit_trail(
     _: Operator,
+    request: Request,
     audit: Annotated[AuditTrail, Depends(get_audit)],
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before: Annotated[StreamId | None, Query(description="`next_before` of the last page: older entries.")] = None,
-) -> AuditPage:
-    entries = await audit.newest(limit=limit, before=before)
-    return AuditPage(entries=entries, next_before=entries[-1].id if len(entries) == limit else None)
+    actor: Annotated[str | None, Query(min_length=1, max_length=200, description="Who acted (a key's name).")] = None,
+    action: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="An action, or a family of actions.")
+    ] = None,
+    target: Annotated[str | None, Query(min_length=1, max_length=300, description="The id acted on.")] = None,
+    since: Annotated[AwareDatetime | None, Query(description="From this time on (inclusive).")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Before this time (exclusive).")] = None,
+    export_format: Annotated[
+        AuditFormat | None, Query(alias="format", description="`json` (pages), `ndjson` or `csv`.")
+    ] = None,
+) -> Response | AuditPage:
+    if since is not None and until is not None and until <= since:
+        raise Problem(
+            "validation-error",
+            "`until` must be later than `since`.",
+            errors=[FieldError("#/query/until", "must be later than since")],
+        )
+    wanted = AuditFilter(actor=actor, action=action, target=target, since=since, until=until)
+    export = format_asked(export_format, request.headers.get("accept"))
+    if export is AuditFormat.JSON:
+        entries, next_before = await audit.newest(limit=limit, before=before, wanted=wanted)
+        return AuditPage(entries=entries, next_before=next_before)
+    extension = "csv" if export is AuditFormat.CSV else "ndjson"
+    return StreamingResponse(
+        export_lines(audit, wanted, export),
+        media_type=media_type_of(export),
+        headers={"Content-Disposition": f'attachment; filename="releasewatch-audit.{extension}"'},
+    )
 
 
 _HELD_IDS_SHOWN = 1000
