@@ -161,6 +161,7 @@ def _print_banner(
         "\n[bold green]releasewatch is running[/bold green]\n"
         f"  API        http://{host}:{api_port}   docs: /docs   OpenAPI: /openapi.json   AsyncAPI: /asyncapi\n"
         f"  office     http://{host}:{api_port}/offices/LOS   (any office code; live feed: /v1/alerts/live)\n"
+        f"  operators  http://{host}:{api_port}/ops\n"
         f"  health     http://{host}:{api_port}/healthz   http://{host}:{api_port}/readyz\n"
         f"  notifier   http://{host}:{notifier_port}/readyz   metrics: /metrics\n"
         f"  Redis      {redis_url}   ({where})\n"

@@ -176,6 +176,11 @@ class FeedReader:
         chosen = [health for health in healths if status is None or health.status is status]
         return sorted(chosen, key=lambda health: (_ALARMS_FIRST[health.status], health.facility_ori))
 
+    async def facilities(self) -> list[str]:
+        """The ORI of every facility that ever sent an event or a roster, judged yet or not, sorted."""
+        members = cast(set[bytes], await self._client.smembers(self._names.feeds))
+        return sorted(as_text(member) for member in members)
+
     async def get(self, facility_ori: str) -> FeedHealth | None:
         found = await self._read([facility_ori])
         return found[0] if found else None

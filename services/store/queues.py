@@ -41,6 +41,7 @@ class GroupView(BaseModel):
     pending: int
     lag: int  # entries not yet delivered to the group (counted where Redis cannot tell, see ``group_lag``)
     lag_counted: bool = False  # True: Redis could not tell, the entries after the last delivered were counted
+    entries_read: int | None = None  # entries the group has read since the stream began (Redis 7); None: unknown
     last_delivered_id: str
     oldest_pending_id: str | None
     oldest_pending_age_seconds: float | None  # since the oldest unacknowledged entry was appended
@@ -51,6 +52,7 @@ class StreamView(BaseModel):
     role: str
     key: str
     length: int
+    entries_added: int | None = None  # entries ever appended, trimmed ones too (Redis 7): rates come from it
     last_entry_age_seconds: float | None
     groups: list[GroupView]
 
@@ -113,6 +115,7 @@ async def _group(client: RedisClient, stream: str, raw: dict[str, Any], now_ms: 
         pending=int(raw.get("pending", 0)),
         lag=await group_lag(client, stream, raw),
         lag_counted=raw.get("lag") is None,
+        entries_read=int(raw["entries-read"]) if raw.get("entries-read") is not None else None,
         last_delivered_id=as_text(raw.get("last-delivered-id", "0-0")),
         oldest_pending_id=oldest,
         oldest_pending_age_seconds=_age_of(oldest, now_ms),
@@ -137,13 +140,15 @@ async def describe_queues(client: RedisClient, names: RedisNames) -> QueueReport
         last = cast(list[tuple[bytes, Any]], await client.xrevrange(key, count=1))
         try:
             raw_groups: list[dict[str, Any]] = await client.xinfo_groups(key)
+            info: dict[str, Any] = await client.xinfo_stream(key)
         except ResponseError:  # the stream does not exist yet
-            raw_groups = []
+            raw_groups, info = [], {}
         streams.append(
             StreamView(
                 role=role,
                 key=key,
                 length=length,
+                entries_added=int(info["entries-added"]) if info.get("entries-added") is not None else None,
                 last_entry_age_seconds=_age_of(last[0][0].decode(), now_ms) if last else None,
                 groups=[await _group(client, key, raw, now_ms) for raw in raw_groups],
             )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+
 from prometheus_client import Gauge
 
 from contracts import RedisNames

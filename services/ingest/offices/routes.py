@@ -14,15 +14,20 @@ from __future__ import annotations
 import logging
 from importlib.resources import files
 from typing import Annotated
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
 from contracts import AlertKind, Person
 from contracts.fields import FieldOffice
 from ingest.auth import KEY_COOKIE, ApiKeys, Principal, Role, authenticated_in_browser, forbid_other_office
-from ingest.body import read_body
+from ingest.browser_session import (
+    page,
+    posted_from_another_site,
+    posted_key,
+    signed_in_redirect,
+    signed_out_redirect,
+)
 from ingest.dependencies import get_detainers
 from ingest.live.feed import AlertFeed
 from ingest.live.routes import get_alert_feed
@@ -40,26 +45,9 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/offices", include_in_schema=False)
 
 _PAGE_STORIES = 500  # people with the latest activity: far more than one office acts on at once
-_MAX_SIGN_IN_BYTES = 4 * 1024
 _ASSETS = {"office.js": "text/javascript; charset=utf-8", "office.css": "text/css; charset=utf-8"}
 
-# Scripts and styles from this origin only (no inline script: injected markup cannot run), requests to
-# this origin only, never framed.
-_PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
-        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",  # names of people: not kept by the browser or a proxy
-}
-
 OfficeCode = Annotated[FieldOffice, Path(pattern=r"^[A-Z]{3}$", description="A field office, e.g. LOS.")]
-
-
-def _page(html: str, status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(html, status_code=status_code, headers=_PAGE_HEADERS)
 
 
 def _may_see(principal: Principal, office: str) -> None:
@@ -84,7 +72,7 @@ async def _signed_in(request: Request, office: str) -> Principal | HTMLResponse:
     except Problem as problem:
         if problem.type.slug != "unauthenticated":
             raise
-        return _page(render_sign_in(office), status_code=401)
+        return page(render_sign_in(office), status_code=401)
     _may_see(principal, office)
     return principal
 
@@ -105,7 +93,7 @@ async def _subjects(detainers: DetainerStore, stories: list[Story]) -> dict[str,
 
 
 @router.get("/{office}", response_class=HTMLResponse)
-async def office_page(
+async def officepage(
     office: OfficeCode,
     request: Request,
     stories: Annotated[StoryReader, Depends(get_stories)],
@@ -124,7 +112,7 @@ async def office_page(
     listed, _ = await stories.page(field_office=office, limit=_PAGE_STORIES, cursor=None)
     signed_in_by_cookie = "authorization" not in request.headers and KEY_COOKIE in request.cookies
     log.info("office page served", extra={"field_office": office, "stories": len(listed)})
-    return _page(
+    return page(
         render_office_page(
             office,
             listed,
@@ -154,57 +142,30 @@ async def office_story(
         raise Problem("not-found", f"No story {story_id!r}.")
     subjects = await _subjects(detainers, [story])
     html = render_story(story, subject=subjects.get(story.detainer_id), now=stories.now(), filters=PageFilters())
-    return _page(html)
-
-
-_SAME_SITE_FETCHES = frozenset({"same-origin", "none"})  # `none`: typed or bookmarked by the person
-
-
-def _posted_from_another_site(request: Request) -> bool:
-    """Whether a browser says this form post came from a page of another origin. Login CSRF: another
-    site's page could sign this browser in with the other site's key, and the duty officer would then
-    act in someone else's name. Browsers send `Sec-Fetch-Site`, which says so whatever host name a proxy
-    shows this service; an older browser only `Origin`, compared with this service's own; a client that
-    sends neither is not a browser a page can drive."""
-    fetch_site = request.headers.get("sec-fetch-site")
-    if fetch_site is not None:
-        return fetch_site not in _SAME_SITE_FETCHES
-    origin = request.headers.get("origin")
-    return origin is not None and origin != str(request.base_url).rstrip("/")
+    return page(html)
 
 
 @router.post("/{office}/sign-in", response_class=HTMLResponse)
 async def sign_in(office: OfficeCode, request: Request) -> Response:
-    if _posted_from_another_site(request):
+    if posted_from_another_site(request):
         log.warning("office page sign-in refused: posted from another site", extra={"field_office": office})
         message = "Sign in from this page: a sign-in sent by another site is refused."
-        return _page(render_sign_in(office, message=message), status_code=403)
-    body = await read_body(request, limit=_MAX_SIGN_IN_BYTES, accept=frozenset({"application/x-www-form-urlencoded"}))
-    key = (parse_qs(body.decode()).get("api_key") or [""])[0].strip()
+        return page(render_sign_in(office, message=message), status_code=403)
+    key = await posted_key(request)
     keys: ApiKeys = request.app.state.api_keys
     if keys.required:
         principal = keys.principal_for(key) if key else None
         if principal is None:
-            return _page(render_sign_in(office, message="This API key is not known."), status_code=401)
+            return page(render_sign_in(office, message="This API key is not known."), status_code=401)
         try:
             _may_see(principal, office)
         except Problem as refused:
-            return _page(render_sign_in(office, message=refused.detail), status_code=403)
-    response = RedirectResponse(f"/offices/{office}", status_code=303)
-    response.set_cookie(
-        KEY_COOKIE,
-        key,
-        path="/",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )  # no max_age: it ends with the browser session
+            return page(render_sign_in(office, message=refused.detail), status_code=403)
+    response = signed_in_redirect(request, f"/offices/{office}", key)
     log.info("office page signed in", extra={"field_office": office})
     return response
 
 
 @router.post("/{office}/sign-out")
 async def sign_out(office: OfficeCode) -> Response:
-    response = RedirectResponse(f"/offices/{office}", status_code=303)
-    response.delete_cookie(KEY_COOKIE, path="/", httponly=True, samesite="strict")
-    return response
+    return signed_out_redirect(f"/offices/{office}")

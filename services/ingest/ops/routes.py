@@ -47,7 +47,8 @@ def _dead_letters(request: Request) -> DeadLetterOperations:
     return operations
 
 
-Operator = Annotated[Principal, require_role()]
+# The operators' page sends replays, discards and hold decisions with its sign-in cookie.
+Operator = Annotated[Principal, require_role(browser=True)]
 
 
 class DeadLetterPage(BaseModel):

@@ -29,6 +29,7 @@ async def test_the_lag_redis_reports_is_kept(redis_client: Redis) -> None:
     custody = next(stream for stream in report.streams if stream.role == "custody_events")
     (group,) = custody.groups
     assert (group.lag, group.lag_counted, group.pending) == (3, False, 2)
+    assert (custody.entries_added, group.entries_read) == (5, 2)  # what the page's rates are drawn from
     assert await custody_backlog(redis_client, NAMES) == 5
 
 
@@ -48,7 +49,9 @@ async def test_where_a_deletion_hides_the_lag_from_redis_the_unread_entries_are_
     assert await custody_backlog(redis_client, NAMES) == 3
 
 
-async def test_counting_stops_at_its_limit_and_crosses_pages(redis_client: Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_counting_stops_at_its_limit_and_crosses_pages(
+    redis_client: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("store.queues._COUNT_PAGE", 4)
     ids = await _stream_of(redis_client, 25, read=0)
     await redis_client.xdel(NAMES.custody_events, ids[5])

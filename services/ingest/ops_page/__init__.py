@@ -1,0 +1,1 @@
+"""`/ops`: the operators' page (see ``routes``)."""
