@@ -54,11 +54,11 @@ class AuditFilter:
 
     def passed_before(self, entry: AuditEntry) -> bool:
         """Reading newest first: ``entry`` and everything older lies before ``since``."""
-        return self.since is not None and entry.at < self.since - _CLOCK_SKEW
+        return self.since is not None and entry.at + _CLOCK_SKEW < self.since  # (any since: no overflow)
 
     def passed_after(self, entry: AuditEntry) -> bool:
         """Reading oldest first: ``entry`` and everything newer lies after ``until``."""
-        return self.until is not None and entry.at >= self.until + _CLOCK_SKEW
+        return self.until is not None and entry.at - _CLOCK_SKEW >= self.until
 
 
 def _entries(raw: list[tuple[bytes, dict[bytes, bytes]]]) -> list[AuditEntry]:

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 
 from contracts import RedisNames, RosterReport
 from contracts.feeds import DecidedHold, FeedHealth, FeedStatus, HoldDecision
-from contracts.fields import Ori
+from contracts.fields import Ori, Rfc3339Datetime
 from ingest.auth import Principal, require_role
 from ingest.body import read_body, validate_json_body
 from ingest.dependencies import get_audit, get_redis, get_settings
@@ -222,8 +222,8 @@ async def audit_trail(
         str | None, Query(min_length=1, max_length=100, description="An action, or a family of actions.")
     ] = None,
     target: Annotated[str | None, Query(min_length=1, max_length=300, description="The id acted on.")] = None,
-    since: Annotated[AwareDatetime | None, Query(description="From this time on (inclusive).")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Before this time (exclusive).")] = None,
+    since: Annotated[Rfc3339Datetime | None, Query(description="From this time on (inclusive).")] = None,
+    until: Annotated[Rfc3339Datetime | None, Query(description="Before this time (exclusive).")] = None,
     export_format: Annotated[
         AuditFormat | None, Query(alias="format", description="`json` (pages), `ndjson` or `csv`.")
     ] = None,

@@ -86,6 +86,7 @@ async def test_a_filtered_json_page_is_newest_first_and_pages_on(
         ({"since": "2026-11-20T08:10:00Z", "until": "2026-11-20T08:30:00Z"}, ["2-0", "LOS/D-1"]),
         ({"since": "2026-11-20T00:25:00-08:00"}, ["LOS/D-1", "CA0194200"]),  # offsets are honoured
         ({"until": "2026-11-20T08:10:00+00:00", "actor": "LOS desk"}, []),
+        ({"since": "0001-01-01T00:00:00Z", "until": "9999-12-31T23:59:59Z", "target": "1-0"}, ["1-0"]),
     ],
 )
 async def test_filters_select_by_action_family_object_and_time(
@@ -146,6 +147,7 @@ async def test_accept_csv_exports_csv(ops: httpx.AsyncClient, redis_client: Redi
     [
         ({"since": "2026-11-20T09:00:00Z", "until": "2026-11-20T08:00:00Z"}, "#/query/until"),
         ({"since": "2026-11-20T09:00:00"}, "#/query/since"),  # no offset: which time zone is meant?
+        ({"until": "0.5"}, "#/query/until"),  # epoch numbers are not times here
         ({"format": "xlsx"}, "#/query/format"),
     ],
 )
