@@ -21,7 +21,8 @@ def running_system(
     if request.param == "redis7":
         if redis_major_version(redis_server.url) < 7:
             pytest.skip(f"the tests' Redis ({redis_server.source}) is older than 7")
-        redis.Redis.from_url(redis_server.url).flushdb()
+        with redis.Redis.from_url(redis_server.url) as client:  # closed here, not whenever it is collected
+            client.flushdb()
         redis_url = redis_server.url
     system = start_system(tmp_path, redis_url=redis_url)
     try:

@@ -30,13 +30,12 @@ def releasewatch(system: RunningSystem, *args: str) -> str:
 
 def test_an_operator_sees_the_queues_finds_a_dead_letter_and_discards_it(running_system: RunningSystem) -> None:
     names = RedisNames()
-    client = redis.Redis.from_url(running_system.redis_url)
-    client.xadd(names.custody_events, {"written-by": "a misconfigured exporter"})
-    deadline = time.monotonic() + 30
-    while client.xlen(names.dead_letters) == 0 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    ((dead_id, _),) = client.xrange(names.dead_letters)
-    client.close()
+    with redis.Redis.from_url(running_system.redis_url) as client:
+        client.xadd(names.custody_events, {"written-by": "a misconfigured exporter"})
+        deadline = time.monotonic() + 30
+        while client.xlen(names.dead_letters) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        ((dead_id, _),) = client.xrange(names.dead_letters)
 
     listed = releasewatch(running_system, "dlq", "list")
     shown = releasewatch(running_system, "dlq", "show", dead_id.decode())
