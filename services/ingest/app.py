@@ -26,6 +26,7 @@ from ingest.live.routes import router as live_router
 from ingest.offices.routes import router as offices_router
 from ingest.openapi import install_openapi
 from ingest.ops.routes import router as ops_router
+from ingest.outcomes.routes import router as outcomes_router
 from ingest.problems import Problem, install_problem_handlers, problem_response
 from ingest.settings import IngestSettings
 from ingest.stories.routes import router as stories_router
@@ -122,7 +123,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
 
     # The live feed before the alerts: `/v1/alerts/live` is not an alert id.
     routers = (custody_router, detainers_router, live_router, alerts_router, stories_router, ops_router)
-    for router in (*routers, health_router, documentation_router, offices_router):
+    for router in (*routers, health_router, documentation_router, offices_router, outcomes_router):
         app.include_router(router)
     install_openapi(app)
     return app
