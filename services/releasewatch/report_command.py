@@ -13,8 +13,6 @@ import typer
 
 from releasewatch.api_client import ApiOption, KeyOption, answer, answer_text, api_client
 
-__all__ = ["report_command"]
-
 
 class ReportFormat(StrEnum):
     JSON = "json"
@@ -25,7 +23,7 @@ class ReportFormat(StrEnum):
 _DAY = ["%Y-%m-%d"]
 
 
-def report_command(
+def report(
     period_from: Annotated[
         datetime, typer.Option("--from", formats=_DAY, help="First day of the period (YYYY-MM-DD).", show_default=False)
     ],
@@ -67,3 +65,6 @@ def report_command(
         typer.echo(f"Could not write {out}: {error.strerror or error}.", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"report of {params['from']} to {params['to']} written to {out} ({report_format.value})", err=True)
+
+
+__all__ = [report.__name__]  # `releasewatch report`
