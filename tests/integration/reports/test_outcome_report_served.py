@@ -7,11 +7,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from bench.outcome_month import FACILITIES, SyntheticMonth
+from playwright.async_api import Browser
 from redis.asyncio import Redis
 
 from contracts import RedisNames
@@ -23,6 +25,7 @@ from tests.integration.serving import BASE_URL, keys_json
 from tests.support.outcome_month_stored import MonthWithheld, expected, says, store_month
 
 NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
+PAGE_URL = "https://reports.releasewatch.invalid/served.html"  # the served page, handed to Chromium from memory
 KEYS = {"ops": ("operator", None), "los": ("field_office", "LOS"), "hou": ("field_office", "HOU")}
 
 
@@ -182,3 +185,30 @@ async def test_openapi_documents_the_report_its_parameters_and_formats(
     assert {"application/json", "text/csv", "text/html"} <= set(operation["responses"]["200"]["content"])
     assert {"403", "422"} <= set(operation["responses"])
     assert "OutcomeReport" in document["components"]["schemas"]
+
+
+async def test_the_served_page_renders_in_chromium_with_nothing_fetched(
+    api: tuple[httpx.AsyncClient, MonthWithheld], browser: Browser, month: SyntheticMonth, tmp_path: Path
+) -> None:
+    client, _ = api
+    served = await client.get("/v1/reports/outcomes", params={**NOVEMBER, "format": "html"}, headers=_as("ops"))
+    assert served.status_code == 200
+    page = await browser.new_page(viewport={"width": 1300, "height": 900})
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url) if request.url != PAGE_URL else None)
+    await page.route(PAGE_URL, lambda route: route.fulfill(body=served.text, content_type="text/html"))
+    await page.goto(PAGE_URL)
+
+    charts = page.locator("figure svg")
+    assert await charts.count() == 2
+    for index in range(2):
+        box = await charts.nth(index).bounding_box()
+        assert box is not None
+        assert box["width"] > 600
+    rows = page.locator("section table").first.locator("tbody tr")
+    assert await rows.count() == len(month.truth) + 1
+    assert (await rows.last.inner_text()).split()[:2] == ["total", str(month.total.counts["detainers_matched"])]
+    picture = await page.screenshot(path=str(tmp_path / "served.png"), full_page=True)
+    assert len(picture) > 50_000
+    assert fetched == []
+    await page.close()
