@@ -45,7 +45,7 @@ from notifier.handlers.release_schedules import ReleaseScheduleCloser
 from notifier.matching import MatchConfig
 from notifier.metrics import BATCH_SECONDS
 from notifier.settings import NotifierSettings
-from reports.stored import StoredReportRecords
+from reports.stored import StoredReportRecords, WithheldDays
 from runtime import RedisClient, connect_redis
 from runtime.clock import Clock, utc_now
 from store.alert_updates import AlertUpdates
@@ -302,9 +302,15 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
 
 
 def weekly_report_of(
-    redis: RedisClient, names: RedisNames, settings: NotifierSettings, *, clock: Clock = utc_now
+    redis: RedisClient,
+    names: RedisNames,
+    settings: NotifierSettings,
+    *,
+    clock: Clock = utc_now,
+    withheld_days: WithheldDays | None = None,
 ) -> WeeklyReport | None:
-    """The weekly outcome report by e-mail, when ``RW_REPORT_RECIPIENTS`` names anyone."""
+    """The weekly outcome report by e-mail, when ``RW_REPORT_RECIPIENTS`` names anyone (``withheld_days``: the
+    reader of what sharing policies withheld, if any)."""
     recipients = settings.weekly_report_recipients()
     if not recipients:
         return None
@@ -314,6 +320,7 @@ def weekly_report_of(
         feeds=FeedReader(redis, names),
         feed_days=FeedDays(redis, names),
         rosters=RosterReports(redis, names),
+        withheld_days=withheld_days,
     )
     return WeeklyReport(
         records,

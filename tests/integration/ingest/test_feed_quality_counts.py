@@ -7,8 +7,11 @@ from typing import Any
 
 import httpx
 
+from ingest.auth import ApiKeyEntry, Role, digest_of
+from ingest.settings import IngestSettings
 from runtime.clock import utc_now
 from tests import samples
+from tests.integration.serving import keys_json, serving
 
 
 async def _feed_quality(api: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
@@ -42,3 +45,20 @@ async def test_refused_and_late_events_count_for_the_facility_they_name(api: htt
     assert sorted(feeds) == ["CA0194200", "TX2270000"]
     assert (feeds["TX2270000"]["events_rejected"], feeds["TX2270000"]["events_accepted_late"]) == (1, 1)
     assert (feeds["CA0194200"]["events_rejected"], feeds["CA0194200"]["events_accepted_late"]) == (1, 1)
+
+
+async def test_a_source_cannot_count_refusals_against_a_facility_it_does_not_submit_for(redis_url: str) -> None:
+    entries = [
+        ApiKeyEntry(name="county jail", role=Role.SOURCE, key_sha256=digest_of("rwk_jail"), facilities=("CA0194200",)),
+        ApiKeyEntry(name="ops", role=Role.OPERATOR, key_sha256=digest_of("rwk_ops")),
+    ]
+    settings = IngestSettings(redis_url=redis_url, log_format="text", api_keys=keys_json(entries))
+    async with serving(settings) as api:
+        jail = {"Authorization": "Bearer rwk_jail"}
+        for ori in ("CA0194200", "TX2270000"):
+            bad = samples.booking(event_id=f"e-{ori}", facility_ori=ori, occurred_at="yesterday")
+            assert (await api.post("/v1/custody-events", json=bad, headers=jail)).status_code == 422
+        api.headers["Authorization"] = "Bearer rwk_ops"
+        feeds = await _feed_quality(api)
+
+    assert {ori: feed["events_rejected"] for ori, feed in feeds.items()} == {"CA0194200": 1}
