@@ -244,6 +244,12 @@ class Alert(WireModel):
     released_without_notice: bool | None = Field(
         default=None, description="For released: true when no release schedule was known before the person left."
     )
+    schedule_withheld_by: str | None = Field(
+        default=None,
+        description="For released without notice: the sharing-policy rule that withheld the booking's release "
+        "schedule (`<jurisdiction> <clause>`), so the release is not taken for one nobody scheduled.",
+        examples=["CA0300000 share.release_scheduled"],
+    )
     escalation_level: int | None = Field(
         default=None, description="How many times it was escalated for want of an acknowledgement (none: never)."
     )

@@ -33,7 +33,12 @@ per facility              the bookings in custody there by our state, the
                           against the set; the set is written after each
                           booking's own save, one key per command; a batch's
                           entries of one facility are counted by one script.
-``{feeds}``               the set of facilities that ever sent: one key.
+                          What the outcome report reads of it: refused and
+                          late events per day, silent spells and holds, and
+                          each roster's findings.
+``{feeds}``               the set of facilities that ever sent, and the set of
+                          those intake counted refused or late events of.
+``{reports}``             the weekly report's claim per week: one key each.
 per blocking key          the index of bookings by person, one sorted set per
                           blocking key, named by a digest so no identifier
                           appears in a key name.
@@ -130,6 +135,12 @@ class RedisNames:
         """Sorted set of detainer references by the time lodged (ms), narrowed by office and/or status."""
         return self._listing("detainers", field_office, status)
 
+    def detainers_lifted_at(self, *, field_office: str | None = None) -> str:
+        """Sorted set of the references of lifted detainers by the time lifted (ms), narrowed by office: what the
+        outcome report reads a period's lifts from."""
+        name = f"{self.prefix}:{{detainers}}:lifted-at"
+        return name if field_office is None else f"{name}:office:{field_office}"
+
     # --- custody state: one slot per booking ----------------------------------
 
     def booking(self, facility_ori: str, booking_number: str) -> str:
@@ -165,6 +176,27 @@ class RedisNames:
         """Sorted set of the releases the facility reported (or its roster implied) by time (ms): one member
         per release (its stream entry id, or the roster's entry id and booking number)."""
         return f"{self.prefix}:facility:{{{facility_ori}}}:feed-releases"
+
+    def facility_feed_days(self, facility_ori: str) -> str:
+        """Hash: the facility's events intake refused, and accepted long after they happened, per day (UTC):
+        fields ``<YYYY-MM-DD>:rejected`` and ``<YYYY-MM-DD>:late``, counters (the outcome report reads them)."""
+        return f"{self.prefix}:facility:{{{facility_ori}}}:feed-days"
+
+    def facility_feed_spells(self, facility_ori: str) -> str:
+        """Hash: the spells the facility's feed was judged silent (``silent:<start ms>`` -> the latest check
+        that still found it silent, ms) and the holds of its alerts for a surge (``surge:<since ms>`` -> the
+        operator's decision, "" while undecided): the history the outcome report reads."""
+        return f"{self.prefix}:facility:{{{facility_ori}}}:feed-spells"
+
+    def facility_roster_findings(self, facility_ori: str) -> str:
+        """Sorted set of what each of the facility's rosters showed (JSON: unknown, listed after leaving,
+        releases inferred) by the roster's ``as_of`` (ms): the history the outcome report reads."""
+        return f"{self.prefix}:facility:{{{facility_ori}}}:roster-findings"
+
+    @property
+    def feeds_counted(self) -> str:
+        """Set of the ORIs of every facility intake counted a refused or late event of (``facility_feed_days``)."""
+        return f"{self.prefix}:{{feeds}}:counted"
 
     @property
     def feeds(self) -> str:
@@ -265,6 +297,13 @@ class RedisNames:
         if status is not None:
             name += f":status:{status}"
         return name
+
+    # --- reports: {reports} -----------------------------------------------------
+
+    def weekly_report_claim(self, week: str) -> str:
+        """String: set (NX) by the notifier that e-mails the weekly outcome report of ``week`` (``2026-W48``),
+        so it goes once whatever the number of notifiers and restarts."""
+        return f"{self.prefix}:{{reports}}:weekly-sent:{week}"
 
     # --- dead letters: {dead-letters} -------------------------------------------
 

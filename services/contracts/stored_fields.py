@@ -15,7 +15,9 @@ __all__ = [
     "AuditField",
     "BookingField",
     "EntryField",
+    "FeedDayField",
     "FeedField",
+    "FeedSpellField",
     "ReceiptField",
     "RosterReportField",
 ]
@@ -84,3 +86,18 @@ class RosterReportField(StrEnum):
     ROSTER_ID = "roster_id"
     AS_OF_MS = "as_of_ms"
     REPORT = "report"  # RosterReport JSON
+
+
+class FeedDayField(StrEnum):
+    """What a facility's per-day counters count (``RedisNames.facility_feed_days``): each field is
+    ``<YYYY-MM-DD>:<this>``."""
+
+    REJECTED = "rejected"  # events intake refused (422)
+    LATE = "late"  # events accepted long after they happened
+
+
+class FeedSpellField(StrEnum):
+    """What a facility's feed spells are (``RedisNames.facility_feed_spells``): each field is ``<this>:<start ms>``."""
+
+    SILENT = "silent"  # value: the latest check that still found the feed silent (ms)
+    SURGE = "surge"  # value: the operator's decision on the hold (deliver, discard), "" while undecided

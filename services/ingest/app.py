@@ -27,6 +27,7 @@ from ingest.offices.routes import router as offices_router
 from ingest.openapi import install_openapi
 from ingest.ops.routes import router as ops_router
 from ingest.ops_page.routes import router as ops_page_router
+from ingest.outcomes.routes import router as outcomes_router
 from ingest.problems import Problem, install_problem_handlers, problem_response
 from ingest.settings import IngestSettings
 from ingest.stories.routes import router as stories_router
@@ -123,7 +124,8 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
 
     # The live feed before the alerts: `/v1/alerts/live` is not an alert id.
     routers = (custody_router, detainers_router, live_router, alerts_router, stories_router, ops_router)
-    for router in (*routers, health_router, documentation_router, offices_router, ops_page_router):
+    pages = (offices_router, ops_page_router)
+    for router in (*routers, outcomes_router, health_router, documentation_router, *pages):
         app.include_router(router)
     install_openapi(app)
     return app

@@ -68,6 +68,13 @@ class IngestSettings(BaseSettings):
         "and time zones set wrong.",
     )
 
+    late_event_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="An event accepted this long after its occurred_at counts as late in its feed's quality "
+        "(the outcome report's events_accepted_late).",
+    )
+
     @property
     def time_window(self) -> TimeWindow:
         return TimeWindow(

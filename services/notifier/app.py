@@ -21,6 +21,7 @@ from contracts import DELIVERIES_GROUP, EMAILS_GROUP, NOTIFIER_GROUP, RedisNames
 from notifier.chores.feed_health import FeedMonitor
 from notifier.chores.scheduler import Scheduler
 from notifier.chores.trimming import StreamTrimmer
+from notifier.chores.weekly_report import WeeklyReport
 from notifier.consuming.batch_runner import BatchRunner
 from notifier.handlers.custody_events import CustodyEventProcessor
 from notifier.handlers.detainer_index import DetainerIndex
@@ -60,6 +61,7 @@ class Notifier:
     idle_consumers: IdleConsumerRemover
     scheduler: Scheduler
     feeds: FeedMonitor
+    weekly_report: WeeklyReport | None = None  # with RW_REPORT_RECIPIENTS
     phase: Phase = Phase.WAITING_FOR_REDIS
     webhook_http: httpx.AsyncClient | None = None  # one per process, shared by every webhook post
     _chores: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
@@ -83,6 +85,9 @@ class Notifier:
             asyncio.create_task(_every(self.settings.scheduler_tick_seconds, "run due jobs", self.scheduler.run_due)),
             asyncio.create_task(_every(self.settings.feed_check_seconds, "check feeds", self.feeds.check_all)),
         ]
+        if self.weekly_report is not None:
+            send = self.weekly_report.send_if_due
+            self._chores.append(asyncio.create_task(_every(self.settings.report_check_seconds, "weekly report", send)))
         log.info("notifier running", extra={"consumer": self.settings.consumer_name})
 
     async def stop(self) -> None:

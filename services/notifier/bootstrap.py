@@ -24,6 +24,7 @@ from notifier.app import Notifier
 from notifier.chores.feed_health import FeedMonitor
 from notifier.chores.scheduler import JobPlanner, Scheduler
 from notifier.chores.trimming import StreamTrimmer
+from notifier.chores.weekly_report import WeeklyReport
 from notifier.consuming.batch_runner import BatchRunner
 from notifier.consuming.dead_letters import DeadLetterWriter
 from notifier.consuming.raw_entries import keep_raw_entries, raw_entries
@@ -44,17 +45,21 @@ from notifier.handlers.release_schedules import ReleaseScheduleCloser
 from notifier.matching import MatchConfig
 from notifier.metrics import BATCH_SECONDS
 from notifier.settings import NotifierSettings
+from reports.stored import StoredReportRecords, WithheldDays
 from runtime import RedisClient, connect_redis
 from runtime.clock import Clock, utc_now
 from store.alert_updates import AlertUpdates
 from store.alerts import AlertStore
 from store.consumer_groups import IdleConsumerRemover
 from store.deliveries import DeliveryRecords
-from store.feeds import FeedStats
+from store.detainers import DetainerStore
+from store.feed_days import FeedDays
+from store.feeds import FeedReader, FeedStats
 from store.jobs import JobStore
+from store.report_claims import WeeklyReportClaims
 from store.roster_reports import RosterReports
 
-__all__ = ["NotifierOptions", "NotifierParts", "Processors", "build_notifier", "build_parts"]
+__all__ = ["NotifierOptions", "NotifierParts", "Processors", "build_notifier", "build_parts", "weekly_report_of"]
 
 
 @dataclass(frozen=True)
@@ -291,5 +296,38 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
         idle_consumers,
         parts.scheduler,
         parts.feeds,
+        weekly_report=weekly_report_of(redis, names, settings),
         webhook_http=webhook_http,
+    )
+
+
+def weekly_report_of(
+    redis: RedisClient,
+    names: RedisNames,
+    settings: NotifierSettings,
+    *,
+    clock: Clock = utc_now,
+    withheld_days: WithheldDays | None = None,
+) -> WeeklyReport | None:
+    """The weekly outcome report by e-mail, when ``RW_REPORT_RECIPIENTS`` names anyone (``withheld_days``: the
+    reader of what sharing policies withheld, if any)."""
+    recipients = settings.weekly_report_recipients()
+    if not recipients:
+        return None
+    records = StoredReportRecords(
+        alerts=AlertStore(redis, names),
+        detainers=DetainerStore(redis, names),
+        feeds=FeedReader(redis, names),
+        feed_days=FeedDays(redis, names),
+        rosters=RosterReports(redis, names),
+        withheld_days=withheld_days,
+    )
+    return WeeklyReport(
+        records,
+        WeeklyReportClaims(redis, names),
+        SmtpTransport(settings.smtp_server()),
+        sender=settings.email_from or "releasewatch@localhost",
+        recipients=recipients,
+        owner=settings.consumer_name,
+        clock=clock,
     )

@@ -188,6 +188,14 @@ class NotifierSettings(BaseSettings):
         default=10.0, gt=0, description="How long sending one e-mail may take, connecting included (seconds)."
     )
 
+    report_recipients: str | None = Field(
+        default=None,
+        description="Comma-separated addresses the weekly outcome report is e-mailed to on Mondays (none: not sent).",
+    )
+    report_check_seconds: float = Field(
+        default=300.0, gt=0, description="How often each notifier looks whether the weekly report is due (seconds)."
+    )
+
     shutdown_grace_seconds: float = Field(
         default=10.0, ge=0, description="On SIGTERM, how long a batch in flight may take to finish."
     )
@@ -239,6 +247,26 @@ class NotifierSettings(BaseSettings):
         if self.email_from is not None and not _ADDRESS.fullmatch(self.email_from):
             raise ValueError("RW_EMAIL_FROM must be one address, e.g. releasewatch@example.gov")
         return self
+
+    @model_validator(mode="after")
+    def _report_recipients_parse(self) -> NotifierSettings:
+        recipients = self.weekly_report_recipients()
+        if recipients:
+            bad = [address for address in recipients if not _ADDRESS.fullmatch(address)]
+            if bad:
+                raise ValueError(f"RW_REPORT_RECIPIENTS: {len(bad)} entry(ies) not an e-mail address")
+            missing = [
+                name
+                for name, value in (("RW_SMTP_HOST", self.smtp_host), ("RW_EMAIL_FROM", self.email_from))
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"RW_REPORT_RECIPIENTS is set, so {' and '.join(missing)} must be set")
+        return self
+
+    def weekly_report_recipients(self) -> list[str]:
+        """``RW_REPORT_RECIPIENTS`` as a list (empty: no weekly report)."""
+        return [address.strip() for address in (self.report_recipients or "").split(",") if address.strip()]
 
     def email_offices(self) -> dict[str, OfficeRecipients]:
         """The offices' e-mail recipients: ``RW_EMAIL_RECIPIENTS``, then ``RW_EMAIL_RECIPIENTS_FILE`` (which wins

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import httpx
 import typer
@@ -16,7 +16,7 @@ from rich.console import Console
 
 from releasewatch.settings import local_api_url
 
-__all__ = ["ApiOption", "KeyOption", "answer", "api_client"]
+__all__ = ["ApiOption", "KeyOption", "answer", "answer_text", "api_client"]
 
 ApiOption = Annotated[
     str,
@@ -57,6 +57,17 @@ def answer(response: httpx.Response) -> Any:
     """The JSON of a successful answer; otherwise the problem in one line, and exit status 1."""
     if response.is_success:
         return response.json()
+    return _refused(response)
+
+
+def answer_text(response: httpx.Response) -> str:
+    """The body of a successful answer as text (CSV, HTML); otherwise as ``answer``."""
+    if response.is_success:
+        return response.text
+    return _refused(response)
+
+
+def _refused(response: httpx.Response) -> NoReturn:
     if response.status_code == 401:
         message = f"The API at {response.url.host}:{response.url.port} wants an API key: pass --api-key or set "
         message += f"RW_API_KEY ({_MAKE_A_KEY})."

@@ -21,6 +21,7 @@ from releasewatch.file_import import ingest_command
 from releasewatch.ops import dlq_app, feeds_app, queue_command, roster_command
 from releasewatch.policy_commands import policy_app
 from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, free_port
+from releasewatch.report_command import report
 from releasewatch.settings import RunSettings
 from releasewatch.supervisor import ChildProcess, Supervisor
 from runtime.validation import validation_problems
@@ -224,6 +225,7 @@ app.command("ingest")(ingest_command)
 app.command("queue")(queue_command)
 app.command("roster")(roster_command)
 app.command("audit")(audit_command)
+app.command()(report)  # named after the function: `releasewatch report`
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(policy_app, name="policy")

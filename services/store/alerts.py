@@ -23,7 +23,7 @@ from runtime.clock import epoch_ms
 from store.listings import ListingPage, ListingPosition, newest_first
 from store.scripts import SCRIPTS
 
-__all__ = ["AlertAsRead", "AlertStore", "HeldRelease"]
+__all__ = ["AlertAsRead", "AlertStore", "HeldRelease", "story_of"]
 
 _CHUNK = 200  # alerts per script call: keeps each call short on the server
 
@@ -82,7 +82,7 @@ class AlertStore:
                     AlertRaised(alert=alert).model_dump_json(),
                 ]
             for alert in chunk:  # after every alert's own keys and args: each alert's story
-                story_id = _story_of(alert)
+                story_id = story_of(alert)
                 keys += [
                     self._names.story(story_id),
                     self._names.story_listing(),
@@ -160,6 +160,22 @@ class AlertStore:
         page = await newest_first(self._client, listing, limit=limit, after=after)
         return await self.load(page.ids), page
 
+    async def ids_raised_between(self, start_ms: int, end_ms: int, *, field_office: str | None) -> list[str]:
+        """The ids of the alerts raised in [start_ms, end_ms] (the office's only, when given), read from the
+        listing by time in chunks: held alerts are listed nowhere, so none is among them."""
+        return await _between(self._client, self._names.alert_listing(field_office=field_office), start_ms, end_ms)
+
+    async def story_alert_ids(self, story_ids: Collection[str]) -> list[str]:
+        """Every alert id of each story (every alert of one detainer, across bookings and facilities)."""
+        wanted = sorted(story_ids)
+        if not wanted:
+            return []
+        async with self._client.pipeline(transaction=False) as pipe:
+            for story_id in wanted:
+                pipe.zrange(self._names.story(story_id), 0, -1)
+            members: list[list[bytes]] = await pipe.execute()
+        return [raw.decode() for ids in members for raw in ids]
+
     # --- stories -------------------------------------------------------------------------------------
 
     async def story_page(self, *, field_office: str | None, limit: int, after: ListingPosition | None) -> ListingPage:
@@ -227,7 +243,7 @@ class AlertStore:
         keys = [names.alerts_raised, names.held_alerts(facility_ori), names.alerts_leaving_hold]
         args: list[str | int] = []
         for alert in alerts:
-            story_id = _story_of(alert)
+            story_id = story_of(alert)
             keys += [
                 *names.listings("alerts", alert.field_office, alert.status.value),
                 names.story(story_id),
@@ -270,7 +286,20 @@ class AlertStore:
         return [alert_id.decode() for alert_id in ids]
 
 
-def _story_of(alert: Alert) -> str:
+async def _between(client: RedisClient, key: str, start_ms: int, end_ms: int) -> list[str]:
+    ids: list[str] = []
+    while True:
+        chunk = cast(list[bytes], await client.zrangebyscore(key, start_ms, end_ms, start=len(ids), num=_READ_CHUNK))
+        ids += [member.decode() for member in chunk]
+        if len(chunk) < _READ_CHUNK:
+            return ids
+
+
+_READ_CHUNK = 1000  # members per read of a listing
+
+
+def story_of(alert: Alert) -> str:
+    """The story an alert belongs to (every alert of its detainer)."""
     return alert.story_id or story_id_for(alert.detainer_ref)
 
 

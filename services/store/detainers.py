@@ -42,6 +42,9 @@ __all__ = [
 ]
 
 
+_READ_CHUNK = 1000  # members per read of an index
+
+
 class DetainerNotFoundError(LookupError):
     pass
 
@@ -175,6 +178,8 @@ class DetainerStore:
                     *leaving,
                     *joining,
                     names.detainer_change_count,
+                    names.detainers_lifted_at(),
+                    names.detainers_lifted_at(field_office=current.field_office),
                 ],
                 args=[
                     stored.ref,
@@ -183,6 +188,7 @@ class DetainerStore:
                     epoch_ms(current.lodged_at),
                     DetainerLifted(detainer=lifted).model_dump_json(),
                     detainer_id,
+                    epoch_ms(lifted.lifted_at) if lifted.lifted_at is not None else 0,
                 ],
             )
             if outcome[0] == -1:
@@ -224,6 +230,19 @@ class DetainerStore:
             except ValidationError:
                 found[detainer_ref] = None
         return found
+
+    async def lifted_between(self, start_ms: int, end_ms: int, *, field_office: str | None = None) -> list[str]:
+        """The references of the detainers lifted in [start_ms, end_ms], oldest lift first (the office's only,
+        when given). Lifts from before this index existed are not in it."""
+        key = self._names.detainers_lifted_at(field_office=field_office)
+        refs: list[str] = []
+        while True:
+            chunk = cast(
+                list[bytes], await self._client.zrangebyscore(key, start_ms, end_ms, start=len(refs), num=_READ_CHUNK)
+            )
+            refs += [ref.decode() for ref in chunk]
+            if len(chunk) < _READ_CHUNK:
+                return refs
 
     async def active_refs(self) -> list[str]:
         """The references of every active detainer, sorted."""

@@ -18,13 +18,22 @@ from typing import Any, cast
 
 from contracts import RedisNames
 from contracts.feeds import DecidedHold, FeedCounts, FeedHealth, FeedHold, FeedStatus
-from contracts.stored_fields import FeedField
+from contracts.stored_fields import FeedField, FeedSpellField
 from runtime import RedisClient, as_text
 from runtime.clock import epoch_ms
 from runtime.scripts import ScriptCall
 from store.scripts import SCRIPTS
 
-__all__ = ["FeedActivity", "FeedReader", "FeedState", "FeedStats", "HoldNotDecidableError"]
+__all__ = [
+    "FeedActivity",
+    "FeedReader",
+    "FeedSpells",
+    "FeedState",
+    "FeedStats",
+    "HoldNotDecidableError",
+    "HoldSpell",
+    "SilentSpell",
+]
 
 _CHUNK = 500  # facilities per round trip when every feed is counted
 _ALARMS_FIRST = {FeedStatus.SURGE: 0, FeedStatus.SILENT: 1, FeedStatus.NEW: 2, FeedStatus.OK: 3}
@@ -111,6 +120,8 @@ class FeedStats:
     async def hold(self, facility_ori: str, hold: FeedHold) -> bool:
         """Hold the facility's alerts; False when a hold was in force already (it stands)."""
         reply = await self._hold(keys=[self._names.facility_feed(facility_ori)], args=[hold.model_dump_json()])
+        if reply:
+            await self._client.hsetnx(self._names.facility_feed_spells(facility_ori), _surge_field(hold), "")
         return bool(reply)
 
     async def end_hold(self, facility_ori: str, decision: DecidedHold) -> None:
@@ -119,10 +130,52 @@ class FeedStats:
         await self._end_hold(keys=[self._names.facility_feed(facility_ori)], args=[decision.model_dump_json()])
 
     async def keep_health(self, healths: Iterable[FeedHealth]) -> None:
+        """Keep each judgement, and the history the outcome report reads: a silent spell as still silent at this
+        check, a hold with the decision on it."""
         async with self._client.pipeline(transaction=False) as pipe:
             for health in healths:
                 pipe.hset(self._names.facility_feed(health.facility_ori), FeedField.HEALTH, health.model_dump_json())
+                spells = self._names.facility_feed_spells(health.facility_ori)
+                if health.status is FeedStatus.SILENT and health.alarm_since is not None:
+                    silent = f"{FeedSpellField.SILENT.value}:{epoch_ms(health.alarm_since)}"
+                    pipe.hset(spells, silent, str(epoch_ms(health.checked_at)))
+                if health.hold is not None:
+                    decision = health.hold.decision.action if health.hold.decision is not None else ""
+                    if decision:
+                        pipe.hset(spells, _surge_field(health.hold), decision)
+                    else:
+                        pipe.hsetnx(spells, _surge_field(health.hold), "")
             await pipe.execute()
+
+
+def _surge_field(hold: FeedHold) -> str:
+    return f"{FeedSpellField.SURGE.value}:{epoch_ms(hold.since)}"
+
+
+@dataclass(frozen=True, slots=True)
+class SilentSpell:
+    """A spell a facility's feed was judged silent: from ``start_ms`` to the last check that found it silent
+    (``until_ms``), ``ongoing`` when the latest judgement is that very spell."""
+
+    facility_ori: str
+    start_ms: int
+    until_ms: int
+    ongoing: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HoldSpell:
+    """A hold of a facility's alerts for a surge: since when, and the operator's decision ("": none yet)."""
+
+    facility_ori: str
+    since_ms: int
+    decision: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpells:
+    silent: list[SilentSpell]
+    holds: list[HoldSpell]
 
 
 def _state(facility_ori: str, now_ms: int, reply: Sequence[Any]) -> FeedState:
@@ -155,6 +208,11 @@ def _hold_of(hold: bytes | None, decision: bytes | None) -> FeedHold | None:
     return held
 
 
+def _spell_start(raw_field: bytes) -> int:
+    start = as_text(raw_field).partition(":")[2]
+    return int(start) if start.isdigit() else 0
+
+
 class HoldNotDecidableError(Exception):
     def __init__(self, hold: FeedHold | None) -> None:
         super().__init__("no undecided hold")
@@ -175,11 +233,6 @@ class FeedReader:
         healths = await self._read(sorted(as_text(member) for member in members))
         chosen = [health for health in healths if status is None or health.status is status]
         return sorted(chosen, key=lambda health: (_ALARMS_FIRST[health.status], health.facility_ori))
-
-    async def facilities(self) -> list[str]:
-        """The ORI of every facility that ever sent an event or a roster, judged yet or not, sorted."""
-        members = cast(set[bytes], await self._client.smembers(self._names.feeds))
-        return sorted(as_text(member) for member in members)
 
     async def get(self, facility_ori: str) -> FeedHealth | None:
         found = await self._read([facility_ori])
@@ -209,6 +262,39 @@ class FeedReader:
         if int(kept) != 1:
             current = await self.get(facility_ori)
             raise HoldNotDecidableError(current.hold if current is not None else None)
+
+    async def facilities(self) -> set[str]:
+        """Every facility that ever sent something."""
+        members = cast(set[bytes], await self._client.smembers(self._names.feeds))
+        return {as_text(member) for member in members}
+
+    async def spells(self, facilities: Sequence[str]) -> FeedSpells:
+        """Each facility's silent spells and holds as kept (oldest first, per facility)."""
+        wanted = sorted(facilities)
+        if not wanted:
+            return FeedSpells([], [])
+        async with self._client.pipeline(transaction=False) as pipe:
+            for ori in wanted:
+                pipe.hgetall(self._names.facility_feed_spells(ori))
+                pipe.hget(self._names.facility_feed(ori), FeedField.HEALTH)
+            replies: list[Any] = await pipe.execute()
+        silent: list[SilentSpell] = []
+        holds: list[HoldSpell] = []
+        for ori, spells, health in zip(wanted, replies[::2], replies[1::2], strict=True):
+            current = None if health is None else FeedHealth.model_validate_json(health)
+            now_silent_since = (
+                epoch_ms(current.alarm_since)
+                if current is not None and current.status is FeedStatus.SILENT and current.alarm_since is not None
+                else None
+            )
+            for raw_field, raw_value in sorted(spells.items(), key=lambda item: _spell_start(item[0])):
+                kind, _, start = as_text(raw_field).partition(":")
+                value = as_text(raw_value)
+                if kind == FeedSpellField.SILENT.value:
+                    silent.append(SilentSpell(ori, int(start), int(value), ongoing=int(start) == now_silent_since))
+                elif kind == FeedSpellField.SURGE.value:
+                    holds.append(HoldSpell(ori, int(start), value))
+        return FeedSpells(silent, holds)
 
     async def held_alert_ids(self, facility_ori: str, *, limit: int) -> list[str]:
         """The facility's held alerts, oldest first (each readable at ``GET /v1/alerts/{id}``)."""

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter
 
-from contracts import CustodyEvent, Roster, RosterSubmitted, custody_event_adapter
+from contracts import CustodyEvent, RedisNames, Roster, RosterSubmitted, custody_event_adapter
 from contracts.fields import Ori
 from ingest.auth import Principal, Role, require_role
 from ingest.body import JSON_TYPES, NDJSON_TYPES, media_type_of, read_body, split_batch, validate_json_body
-from ingest.dependencies import get_publisher, get_settings
+from ingest.custody.feed_quality import IntakeTally
+from ingest.dependencies import get_publisher, get_redis, get_settings
 from ingest.intake import FieldWarning, read_person_record, warnings_of
 from ingest.metrics import EVENTS_RECEIVED
 from ingest.openapi import problem_responses, request_body_schema
@@ -21,6 +23,7 @@ from ingest.problems import FieldError, Problem, json_pointer
 from ingest.settings import IngestSettings
 from runtime.clock import utc_now
 from store.custody_stream import BacklogFullError, CustodyEventPublisher, PublishOutcome, PublishStatus
+from store.feed_days import FeedDays
 
 __all__ = ["router"]
 
@@ -61,6 +64,13 @@ class BatchResult(BaseModel):
     results: list[BatchItemResult]
 
 
+def _tally(request: Request, principal: Principal, settings: IngestSettings) -> tuple[IntakeTally, FeedDays]:
+    """What this request adds to its facilities' refused and late events, and where it is counted."""
+    days = FeedDays(get_redis(request), RedisNames(settings.key_prefix))
+    late_after = timedelta(hours=settings.late_event_hours)
+    return IntakeTally(principal, now=utc_now(), late_after=late_after), days
+
+
 def _accepted_body(outcome: PublishOutcome, warnings: list[FieldError]) -> EventAccepted:
     return EventAccepted(
         event_id=outcome.event_id,
@@ -99,11 +109,14 @@ async def submit_custody_event(
     publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
 ) -> EventAccepted:
     body = await read_body(request, limit=settings.max_event_bytes)
+    tally, days = _tally(request, principal, settings)
     try:
         reading = read_person_record(custody_event_adapter, body, tagged_union=True)
         settings.time_window.refuse_implausible(reading.value, now=utc_now())
     except Problem:
         EVENTS_RECEIVED.labels(type="unknown", outcome="invalid").inc()
+        tally.refused(body)
+        await tally.keep(days)
         raise
     event = reading.value
     if not principal.may_submit_for(event.facility_ori):
@@ -124,6 +137,9 @@ async def submit_custody_event(
         raise _conflict(event.event_id)
     if outcome.status is PublishStatus.DUPLICATE:
         response.headers[REPLAYED_HEADER] = "true"
+    else:
+        tally.accepted(event)
+        await tally.keep(days)
     log.info(
         "event %s",
         outcome.status.value,
@@ -176,6 +192,7 @@ async def submit_custody_event_batch(
         raise Problem("malformed-body", "The batch holds no events.")
 
     now, window = utc_now(), settings.time_window
+    tally, days = _tally(request, principal, settings)
     results: dict[int, BatchItemResult] = {}
     valid: list[tuple[int, CustodyEvent]] = []
     warnings: dict[int, list[FieldError]] = {}
@@ -193,6 +210,7 @@ async def submit_custody_event_batch(
                 index=item.index, status="invalid", errors=[e.as_json() for e in errors]
             )
             EVENTS_RECEIVED.labels(type="unknown", outcome="invalid").inc()
+            tally.refused(item.raw)
             continue
         event = reading.value
         warnings[item.index] = reading.warnings(prefix=(item.index,))
@@ -210,9 +228,12 @@ async def submit_custody_event_batch(
     except BacklogFullError as full:
         for _, unpublished in valid[full.published :]:
             EVENTS_RECEIVED.labels(type=unpublished.type, outcome="backlog_full").inc()
+        await tally.keep(days)
         raise _behind(full, settings) from None
     for (index, event), outcome in zip(valid, outcomes, strict=True):
         EVENTS_RECEIVED.labels(type=event.type, outcome=outcome.status.value).inc()
+        if outcome.status is PublishStatus.ACCEPTED:
+            tally.accepted(event)
         conflict_errors = (
             [FieldError(json_pointer([index, "event_id"]), "already used for a different event").as_json()]
             if outcome.status is PublishStatus.CONFLICT
@@ -227,6 +248,7 @@ async def submit_custody_event_batch(
             warnings=None if conflict_errors else warnings_of(warnings[index]),
         )
 
+    await tally.keep(days)
     ordered = [results[item.index] for item in items]
     accepted = sum(1 for r in ordered if r.status == "accepted")
     duplicates = sum(1 for r in ordered if r.status == "duplicate")

@@ -92,7 +92,7 @@ async def _view(request: Request, redis: RedisClient, settings: IngestSettings) 
         queues=queues,
         dead_letters=await dead_letters.newest(limit=_DEAD_LETTERS_SHOWN, before=None, open_only=True),
         feeds=judged,
-        rosters=await _latest_rosters(rosters, await feeds.facilities()),
+        rosters=await _latest_rosters(rosters, sorted(await feeds.facilities())),
         now=utc_now(),
     )
 
