@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests import samples
-from tests.integration.ops_page.conftest import OFFICE_KEY, OPERATOR_KEY, SOURCE_KEY, SURGING, ServedOps
+from tests.integration.ops_page.support import OFFICE_KEY, OPERATOR_KEY, SOURCE_KEY, SURGING, ServedOps
 
 
 async def test_without_a_key_the_page_is_its_sign_in_form(served_ops: ServedOps) -> None:

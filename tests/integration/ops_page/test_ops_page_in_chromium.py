@@ -10,7 +10,7 @@ from __future__ import annotations
 from playwright.async_api import Browser, Page, expect
 
 from tests import samples
-from tests.integration.ops_page.conftest import OPERATOR_KEY, SURGING, ServedOps
+from tests.integration.ops_page.support import OPERATOR_KEY, SURGING, ServedOps
 
 PATIENCE_MS = 10_000  # how long the page may take to show a change (never measured)
 
