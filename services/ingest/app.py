@@ -29,6 +29,7 @@ from ingest.openapi import install_openapi
 from ingest.ops.routes import router as ops_router
 from ingest.policies.enforcement import PolicyEnforcement
 from ingest.policies.intake import PolicyIntake
+from ingest.policies.routes import router as policies_router
 from ingest.problems import Problem, install_problem_handlers, problem_response
 from ingest.settings import IngestSettings
 from ingest.stories.routes import router as stories_router
@@ -150,6 +151,7 @@ def create_app(settings: IngestSettings | None = None, *, policies: PolicyEnforc
         alerts_router,
         stories_router,
         ops_router,
+        policies_router,
     )
     for router in (*routers, health_router, documentation_router, offices_router):
         app.include_router(router)
