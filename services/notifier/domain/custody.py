@@ -43,6 +43,7 @@ __all__ = [
     "SeenCancellation",
     "SeenSchedule",
     "apply_event",
+    "apply_policy_mark",
 ]
 
 
@@ -140,6 +141,10 @@ class BookingState(BaseModel):
     transferred_to: str | None = None
     transferred_at: datetime | None = None
     transfer_stamp: FactStamp | None = None
+    # What the facility's sharing policy says of the in-custody notice, as marked by intake beside each event
+    # published under a policy: None, no policy mark (the notice is given); False, every marked event said it
+    # may not be (``booking: false``: no in_custody alert, ever); True, one said it may (it stays so).
+    in_custody_notice: bool | None = None
 
     @classmethod
     def empty(cls, facility_ori: str, booking_number: str) -> BookingState:
@@ -162,6 +167,16 @@ class BookingState(BaseModel):
     @property
     def schedule_known_at(self) -> datetime | None:
         return self.schedule_stamp[0] if self.schedule_stamp is not None else None
+
+
+def apply_policy_mark(state: BookingState, in_custody: bool) -> BookingState:
+    """The state after an event published under a sharing policy whose mark says ``in_custody``: once one event
+    of the booking may give the in-custody notice it may, whatever order the marks arrive in."""
+    if in_custody and state.in_custody_notice is not True:
+        return state.model_copy(update={"in_custody_notice": True})
+    if not in_custody and state.in_custody_notice is None:
+        return state.model_copy(update={"in_custody_notice": False})
+    return state
 
 
 def _later(stamp: FactStamp, current: FactStamp | None) -> bool:

@@ -16,12 +16,12 @@ from collections.abc import Mapping, Sequence
 
 from contracts import Alert, AlertTrigger, CustodyEvent, RosterSubmitted
 from contracts.envelope import StreamEntry
-from notifier.domain.custody import BookingState, CustodyFact, InferredRelease, apply_event
+from notifier.domain.custody import BookingState, CustodyFact, InferredRelease, apply_event, apply_policy_mark
 from notifier.domain.reviews import BookingReview, reviewed_matches
 from notifier.domain.rosters import inferred_releases, listed_but_not_held, released_by, roster_report
 from notifier.handlers.ports import NotifierPorts, Stored
 from notifier.handlers.raising import BatchReport, alerts_for_match, raise_alerts
-from notifier.handlers.reading import UnreadableEntryError, read_custody_stream_entry
+from notifier.handlers.reading import UnreadableEntryError, read_custody_stream_entry, read_policy_mark
 from notifier.metrics import EVENTS_PROCESSED
 from runtime.compare_and_set import compare_and_set
 from store.bookings import BookingKey
@@ -43,9 +43,11 @@ class CustodyEventProcessor:
         unreadable: list[tuple[StreamEntry, str]] = []
         activity: defaultdict[str, FeedActivity] = defaultdict(FeedActivity)
         roster_entries: dict[tuple[str, str], StreamEntry] = {}  # by facility and roster_id (unique per facility)
+        marks: dict[tuple[str, str], bool] = {}  # (facility, event_id): may the in-custody notice be given
         for entry in entries:
             try:
                 message = read_custody_stream_entry(entry)
+                mark = read_policy_mark(entry)
             except UnreadableEntryError as error:
                 unreadable.append((entry, str(error)))
                 continue
@@ -56,13 +58,15 @@ class CustodyEventProcessor:
                 roster_entries[message.facility_ori, message.roster_id] = entry
             else:
                 events.append(message)
+                if mark is not None:
+                    marks[message.facility_ori, message.event_id] = mark.in_custody
                 if message.type == "release":
                     sent.releases.append((entry.appended_ms, entry.message_id))
         # 0. Count what each facility sent: a surge of releases holds its alerts from this batch on.
         held = await self._observe(activity)
 
         # 1. Fold the events into booking states and save them (the facts come first).
-        timeline, transitions, reviews = await self._apply(events)
+        timeline, transitions, reviews = await self._apply(events, marks)
         # 2. File the bookings by person, so a detainer lodged from now on finds them, and by
         #    facility while in custody, so a roster finds them ...
         await self._ports.booking_index.record(transitions)
@@ -145,13 +149,14 @@ class CustodyEventProcessor:
         return alerts
 
     async def _apply(
-        self, events: Sequence[CustodyFact]
+        self, events: Sequence[CustodyFact], marks: Mapping[tuple[str, str], bool] | None = None
     ) -> tuple[
         list[tuple[CustodyFact, BookingState]],
         list[tuple[BookingState, BookingState]],
         dict[BookingKey, Mapping[str, BookingReview]],
     ]:
-        """Apply events per booking in stream order; returns each event with the state it left,
+        """Apply events per booking in stream order (with the sharing policy's ``marks`` on the in-custody notice,
+        by facility and event_id); returns each event with the state it left,
         each booking's state before and after the batch, and the review decisions on each booking
         as they were when its state was saved (a decision kept meanwhile makes the save fail and
         the booking be read again)."""
@@ -174,6 +179,9 @@ class CustodyEventProcessor:
                 steps = []
                 for event in by_booking[booking]:
                     state = apply_event(state, event)
+                    in_custody = (marks or {}).get((event.facility_ori, event.event_id))
+                    if in_custody is not None:  # published under a sharing policy
+                        state = apply_policy_mark(state, in_custody)
                     steps.append((event, state))
                 snapshots[booking] = steps
                 transitions[booking] = (stored[booking].state, state)
