@@ -148,7 +148,7 @@ def alert_conditions(
                         release_reason=seen.release_reason,
                     )
                 )
-    if state.released_at is not None:
+    if state.released_at is not None and state.release_withheld_by is None:
         conditions.append(AlertCondition(AlertKind.RELEASED, state.released_at))
     if state.transferred_at is not None and state.transferred_to is not None:
         conditions.append(AlertCondition(AlertKind.TRANSFERRED, state.transferred_at, state.transferred_to))

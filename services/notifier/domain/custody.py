@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from contracts import (
     Booking,
     BookingUpdated,
+    Charge,
     CustodyEvent,
     Person,
     Release,
@@ -106,6 +107,7 @@ class InferredRelease:
     booking_number: str
     type: Literal["release"] = "release"  # ranked as a release
     release_reason: ReleaseReason = ReleaseReason.INFERRED_FROM_ROSTER
+    withheld_by: str | None = None  # the facility's sharing policy withholds it: the rule (no released alert)
 
     @property
     def booking_key(self) -> tuple[str, str]:
@@ -141,6 +143,10 @@ class BookingState(BaseModel):
     transferred_to: str | None = None
     transferred_at: datetime | None = None
     transfer_stamp: FactStamp | None = None
+    charges: tuple[Charge, ...] = ()  # as last sent (booking, corrected since): what sharing policies judge
+    charges_stamp: FactStamp | None = None
+    # A release inferred from a roster that the facility's sharing policy withholds: the rule (no released alert).
+    release_withheld_by: str | None = None
     # What the facility's sharing policy says of the in-custody notice, as marked by intake beside each event
     # published under a policy: None, no policy mark (the notice is given); False, every marked event said it
     # may not be (``booking: false``: no in_custody alert, ever); True, one said it may (it stays so).
@@ -199,11 +205,14 @@ def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
                     "released_at": event.occurred_at,
                     "release_reason": event.release_reason,
                     "release_stamp": stamp,
+                    "release_withheld_by": event.withheld_by,
                 }
             )
         case Booking() | BookingUpdated():
             if event.person is not None and _later(stamp, state.person_stamp):
                 state = state.model_copy(update={"person": event.person, "person_stamp": stamp})
+            if event.charges is not None and _later(stamp, state.charges_stamp):
+                state = state.model_copy(update={"charges": event.charges, "charges_stamp": stamp})
             if isinstance(event, Booking) and (state.booked_at is None or event.occurred_at < state.booked_at):
                 state = state.model_copy(update={"booked_at": event.occurred_at})
             return state
@@ -233,6 +242,7 @@ def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
                     "released_at": event.occurred_at,
                     "release_reason": event.release_reason,
                     "release_stamp": stamp,
+                    "release_withheld_by": None,  # reported by the facility, as its policy allowed
                 }
             )
         case Transfer():

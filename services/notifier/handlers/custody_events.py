@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from contracts import Alert, AlertTrigger, CustodyEvent, RosterSubmitted
 from contracts.envelope import StreamEntry
@@ -22,7 +23,8 @@ from notifier.domain.rosters import inferred_releases, listed_but_not_held, rele
 from notifier.handlers.ports import NotifierPorts, Stored
 from notifier.handlers.raising import BatchReport, alerts_for_match, raise_alerts
 from notifier.handlers.reading import UnreadableEntryError, read_custody_stream_entry, read_policy_mark
-from notifier.metrics import EVENTS_PROCESSED
+from notifier.metrics import ALERTS_WITHHELD, EVENTS_PROCESSED
+from policies import BookingFacts, judge_inferred_release
 from runtime.compare_and_set import compare_and_set
 from store.bookings import BookingKey
 from store.feeds import FeedActivity
@@ -106,7 +108,7 @@ class CustodyEventProcessor:
         once done, a redelivery finds nothing left to release and keeps the first report."""
         bookings, facility = self._ports.bookings, roster.facility_ori
         filed = await bookings.in_custody_at(facility)
-        timeline, transitions, reviews = await self._apply(inferred_releases(roster, filed))
+        timeline, transitions, reviews = await self._apply(inferred_releases(roster, filed), judge=self._withheld_by)
         released = [(fact, state) for fact, state in timeline if released_by(roster, state)]
         await self._ports.booking_index.record(transitions)  # kept for the retention period from now on
         # The releases it implies count as the facility's (a roster that lost half the jail is a surge).
@@ -148,8 +150,30 @@ class CustodyEventProcessor:
         )
         return alerts
 
+    def _withheld_by(self, state: BookingState, release: InferredRelease) -> InferredRelease:
+        """``release`` as the facility's sharing policy judges it: its ``release`` rule, on what is known of the
+        booking (its charges, the person's age when booked)."""
+        policies = self._ports.policies
+        policy = policies.policy_for(release.facility_ori) if policies is not None else None
+        if policy is None:
+            return release
+        born = state.person.date_of_birth if state.person is not None else None
+        verdict = judge_inferred_release(policy, BookingFacts(state.charges, born, state.booked_at))
+        if verdict.shared or verdict.rule is None:
+            return release
+        ALERTS_WITHHELD.labels(rule=verdict.rule.rule).inc()
+        log.info(
+            "inferred release withheld by a sharing policy",
+            extra={"roster_id": release.event_id, "facility_ori": release.facility_ori, "rule": verdict.rule.rule},
+        )
+        return replace(release, withheld_by=verdict.rule.rule)
+
     async def _apply(
-        self, events: Sequence[CustodyFact], marks: Mapping[tuple[str, str], bool] | None = None
+        self,
+        events: Sequence[CustodyFact],
+        marks: Mapping[tuple[str, str], bool] | None = None,
+        *,
+        judge: Callable[[BookingState, InferredRelease], InferredRelease] | None = None,
     ) -> tuple[
         list[tuple[CustodyFact, BookingState]],
         list[tuple[BookingState, BookingState]],
@@ -178,6 +202,8 @@ class CustodyEventProcessor:
                 state = stored[booking].state
                 steps = []
                 for event in by_booking[booking]:
+                    if judge is not None and isinstance(event, InferredRelease):
+                        event = judge(state, event)
                     state = apply_event(state, event)
                     in_custody = (marks or {}).get((event.facility_ori, event.event_id))
                     if in_custody is not None:  # published under a sharing policy
