@@ -23,9 +23,6 @@ from store.scripts import SCRIPTS
 
 __all__ = ["KeptOutcome", "PolicyHolds", "StoredDisclosure", "WithheldReceipt"]
 
-_VERSION = PolicyBookingField.VERSION.encode()
-_STATE = PolicyBookingField.STATE.encode()
-
 
 @dataclass(frozen=True, slots=True)
 class StoredDisclosure:
@@ -57,17 +54,28 @@ class PolicyHolds:
         self._receipt_ttl = receipt_ttl_seconds
         self._keep = SCRIPTS.on(client, "keep_policy_booking")
 
-    async def load(self, facility_ori: str, booking_number: str) -> StoredDisclosure:
-        stored = cast(
-            list[bytes | None],
-            await self._client.hmget(
-                self._names.policy_booking(facility_ori, booking_number), [_VERSION.decode(), _STATE.decode()]
-            ),
-        )
-        version, state = stored
-        return StoredDisclosure(
+    async def read(
+        self, facility_ori: str, booking_number: str, event_id: str
+    ) -> tuple[StoredDisclosure, WithheldReceipt | None]:
+        """The booking's record and, if a policy withheld the facility's ``event_id``, its receipt: in one round
+        trip (both under the facility's hash tag)."""
+        async with self._client.pipeline(transaction=False) as pipe:
+            pipe.hmget(
+                self._names.policy_booking(facility_ori, booking_number),
+                [PolicyBookingField.VERSION.value, PolicyBookingField.STATE.value],
+            )
+            pipe.hmget(
+                self._names.policy_withheld_receipt(facility_ori, event_id),
+                [PolicyReceiptField.DIGEST.value, PolicyReceiptField.ANSWER.value],
+            )
+            (version, state), (digest, answer) = cast(list[list[bytes | None]], await pipe.execute())
+        record = StoredDisclosure(
             state.decode() if state is not None else None, version.decode() if version is not None else "0"
         )
+        receipt = (
+            WithheldReceipt(digest.decode(), answer.decode()) if digest is not None and answer is not None else None
+        )
+        return record, receipt
 
     async def withheld(self, facility_ori: str, event_id: str) -> WithheldReceipt | None:
         """The receipt of the facility's event ``event_id`` if a policy withheld it."""

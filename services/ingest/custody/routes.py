@@ -323,14 +323,18 @@ async def _take_policed(
     *,
     published: int,
 ) -> None:
-    """The batch's events of facilities a sharing policy covers, each published or withheld in turn."""
-    for done, (index, event, policy) in enumerate(policed):
-        try:
-            taken = await policy_intake.take(policy, event)
-        except BacklogFullError as full:
-            for _, unpublished, _ in policed[done:]:
-                EVENTS_RECEIVED.labels(type=unpublished.type, outcome="backlog_full").inc()
-            raise _behind(BacklogFullError(full.waiting, full.limit, published + done), settings) from None
+    """The batch's events of facilities a sharing policy covers, each published or withheld (those of one
+    booking in turn, the bookings side by side)."""
+    outcomes = await policy_intake.take_many([(policy, event) for _, event, policy in policed])
+    stopped = next((outcome for outcome in outcomes if isinstance(outcome, BacklogFullError)), None)
+    if stopped is not None:
+        done = sum(1 for outcome in outcomes if isinstance(outcome, Taken))
+        for (_, sent, _), outcome in zip(policed, outcomes, strict=True):
+            status = outcome.status if isinstance(outcome, Taken) else "backlog_full"
+            EVENTS_RECEIVED.labels(type=sent.type, outcome=status).inc()
+        raise _behind(BacklogFullError(stopped.waiting, stopped.limit, published + done), settings) from None
+    for (index, event, _), taken in zip(policed, outcomes, strict=True):
+        assert isinstance(taken, Taken)
         EVENTS_RECEIVED.labels(type=event.type, outcome=taken.status).inc()
         item_warnings = warnings_of(warnings[index])
         if taken.conflict:

@@ -3,6 +3,7 @@ allows is published stripped to its identity fields, with its mark beside it; ea
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date
 from pathlib import Path
@@ -262,3 +263,42 @@ async def test_withheld_days_reads_per_facility_day_and_rule_within_the_period(
     ]
     assert one == [(COUNTY_FACILITY, today, "CA019 never_share[0]", 1)]
     assert before == []
+
+
+async def test_the_same_withheld_event_sent_at_once_many_times_is_counted_once(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    answers = await asyncio.gather(*(api.post(URL, json=samples.transfer()) for _ in range(8)))
+
+    assert {answer.json()["status"] for answer in answers} == {"withheld"}
+    assert sum(1 for answer in answers if "idempotent-replayed" not in answer.headers) == 1
+    assert await withheld_today(redis_client, names) == [(STRICT_FACILITY, f"{STRICT_FACILITY} share.transfer", 1)]
+
+
+async def test_an_accepted_event_sent_again_under_a_policy_is_a_replay_publishing_nothing(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    await api.post(URL, json=samples.booking())
+    first = await api.post(URL, json=samples.release())
+    again = await api.post(URL, json=samples.release())
+
+    assert first.json()["status"] == "accepted"
+    assert "idempotent-replayed" not in first.headers
+    assert again.json()["stream_id"] == first.json()["stream_id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert await redis_client.xlen(names.custody_events) == 2  # the held booking and the release, once each
+
+
+async def test_the_hold_is_kept_at_most_the_longest_hold_and_the_retention_after_the_release(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    day = 24 * 3600
+    await api.post(URL, json=samples.booking(charges=[MISDEMEANOR]))  # held, nothing published
+    held_for = await redis_client.ttl(names.policy_booking(STRICT_FACILITY, "2026-004512"))
+
+    await api.post(URL, json=samples.release())  # withheld too (a misdemeanor): the release is reported
+    kept_for = await redis_client.ttl(names.policy_booking(STRICT_FACILITY, "2026-004512"))
+
+    assert 0 < held_for <= 400 * day  # RW_POLICY_HOLD_DAYS from the booking's first event
+    assert 0 < kept_for <= 30 * day  # RW_BOOKING_RETENTION_DAYS from the release (2026-11-24)
+    assert await redis_client.xlen(names.custody_events) == 0
