@@ -161,7 +161,7 @@ async def _under_a_policy(url: str, runs: itertools.count[int]) -> Comparison:
 
         async with policed.router.lifespan_context(policed), unpoliced.router.lifespan_context(unpoliced):
             return Comparison(
-                f"POST batch, {POLICY_EVENTS // 1000}k NDJSON, facility under a sharing policy",
+                f"POST batch, {POLICY_EVENTS:,} NDJSON events of a facility under a sharing policy",
                 "events",
                 await measure(posting(policed), body),
                 "no policy",
