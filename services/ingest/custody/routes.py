@@ -229,7 +229,7 @@ async def submit_custody_event_batch(
     now, window = utc_now(), settings.time_window
     results: dict[int, BatchItemResult] = {}
     valid: list[tuple[int, CustodyEvent]] = []
-    policed: list[tuple[int, CustodyEvent, JurisdictionPolicy]] = []  # under a sharing policy: one by one
+    policed: list[tuple[int, CustodyEvent, JurisdictionPolicy]] = []  # under a sharing policy: decided per booking
     warnings: dict[int, list[FieldError]] = {}
     for item in items:
         try:
