@@ -2,14 +2,20 @@
 
 Baselines are measured in the same run on the same Redis:
 - a bare pipelined XADD of the same payloads (no receipt, no idempotency);
-- for the API, the publisher alone (so the ratio is what HTTP and validation cost).
+- for the API, the publisher alone (so the ratio is what HTTP and validation cost);
+- for the API under a sharing policy covering the facility, the same API without one (so the ratio is what
+  enforcing the policy costs: each event decided on its booking's record, in turn).
 """
 
 from __future__ import annotations
 
 import itertools
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from bench.data import feed
@@ -24,6 +30,18 @@ SINGLE_EVENTS = 2_000
 API_EVENTS = 10_000
 CHUNK = 500
 BARE_STREAM = "bench:{custody}:bare"
+POLICY_EVENTS = 2_000
+POLICY = """\
+policies:
+  - jurisdiction: CA0194200
+    name: "bench: in-custody notices, schedules for felonies only, identity stripped"
+    share:
+      booking: true
+      release_scheduled: {when: {any_charge: {severity: [felony]}}}
+      release: true
+      transfer: true
+    identity_fields: [last_name, first_name, date_of_birth, sex, a_number]
+"""
 
 
 async def run(url: str) -> list[Comparison]:
@@ -105,5 +123,47 @@ async def run(url: str) -> list[Comparison]:
                 await measure(publish_batch, events_of(API_EVENTS)),
             )
         )
+    comparisons.append(await _under_a_policy(url, runs))
     await client.aclose()
     return comparisons
+
+
+async def _under_a_policy(url: str, runs: itertools.count[int]) -> Comparison:
+    """The batch endpoint for a facility a sharing policy covers, against the same endpoint without a policy."""
+    with tempfile.TemporaryDirectory(prefix="rw-bench-policy-") as directory:
+        path = Path(directory) / "policies.yaml"
+        path.write_text(POLICY)
+        unlimited = {
+            "redis_url": url,
+            "log_format": "text",
+            "log_level": "WARNING",
+            "auth": "off",
+            "max_backlog": 10**9,
+        }
+        policed = create_app(IngestSettings(**unlimited, policies_file=path))
+        unpoliced = create_app(IngestSettings(**unlimited))
+
+        async def body() -> bytes:
+            events = feed(POLICY_EVENTS, run=f"r{next(runs)}")
+            return b"".join(event.model_dump_json().encode() + b"\n" for event in events)
+
+        def posting(app: FastAPI) -> Callable[[bytes], Awaitable[int]]:
+            async def post(content: bytes) -> int:
+                async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
+                    answer = await http.post(
+                        "/v1/custody-events:batch", content=content, headers={"content-type": "application/x-ndjson"}
+                    )
+                assert answer.status_code == 202, answer.text
+                result = answer.json()
+                return int(result["accepted"]) + int(result.get("withheld", 0))
+
+            return post
+
+        async with policed.router.lifespan_context(policed), unpoliced.router.lifespan_context(unpoliced):
+            return Comparison(
+                f"POST batch, {POLICY_EVENTS:,} NDJSON events of a facility under a sharing policy",
+                "events",
+                await measure(posting(policed), body),
+                "no policy",
+                await measure(posting(unpoliced), body),
+            )

@@ -29,7 +29,11 @@ per booking               one key per booking (its own slot; the cluster spreads
 per facility              the bookings in custody there by our state, the
                           report of its latest roster, and its feed's health
                           (when it last sent, its entries and releases by
-                          time, a hold on its alerts): a roster is reconciled
+                          time, a hold on its alerts), and what intake keeps
+                          under a sharing policy (each booking's facts and
+                          hold, the receipts of withheld events, the counts
+                          per day and rule, written together by one script):
+                          a roster is reconciled
                           against the set; the set is written after each
                           booking's own save, one key per command; a batch's
                           entries of one facility are counted by one script.
@@ -39,6 +43,8 @@ per facility              the bookings in custody there by our state, the
 ``{feeds}``               the set of facilities that ever sent, and the set of
                           those intake counted refused or late events of.
 ``{reports}``             the weekly report's claim per week: one key each.
+``{policies}``            the set of facilities a sharing policy withheld an
+                          event of: one key.
 per blocking key          the index of bookings by person, one sorted set per
                           blocking key, named by a digest so no identifier
                           appears in a key name.
@@ -197,6 +203,27 @@ class RedisNames:
     def feeds_counted(self) -> str:
         """Set of the ORIs of every facility intake counted a refused or late event of (``facility_feed_days``)."""
         return f"{self.prefix}:{{feeds}}:counted"
+
+    def policy_booking(self, facility_ori: str, booking_number: str) -> str:
+        """Hash: what intake keeps of a booking of a facility a sharing policy covers (``state`` JSON and
+        ``version``): the facts its conditions are judged on and the policy hold (the booking withheld, kept
+        to be published with a later event the policy shares). Read by intake alone, never by a consumer."""
+        return f"{self.prefix}:facility:{{{facility_ori}}}:policy-booking:{booking_number}"
+
+    def policy_withheld_receipt(self, facility_ori: str, event_id: str) -> str:
+        """Hash: the receipt of an event a sharing policy withheld (``digest``, ``answer`` JSON, ``at``), so a
+        retry of the facility's ``event_id`` gets the same answer and is counted once."""
+        return f"{self.prefix}:facility:{{{facility_ori}}}:policy-withheld:{event_id}"
+
+    def policy_withheld_days(self, facility_ori: str) -> str:
+        """Hash: events of the facility sharing policies withheld, per day (UTC) and rule: field
+        ``<YYYY-MM-DD> <rule>``, value the count."""
+        return f"{self.prefix}:facility:{{{facility_ori}}}:policy-withheld-days"
+
+    @property
+    def policy_withheld_facilities(self) -> str:
+        """Set of the ORIs of every facility a sharing policy withheld an event of (the report reads them all)."""
+        return f"{self.prefix}:{{policies}}:withheld-facilities"
 
     @property
     def feeds(self) -> str:

@@ -18,6 +18,8 @@ __all__ = [
     "FeedDayField",
     "FeedField",
     "FeedSpellField",
+    "PolicyBookingField",
+    "PolicyReceiptField",
     "ReceiptField",
     "RosterReportField",
 ]
@@ -37,6 +39,7 @@ class EntryField(StrEnum):
     STREAM = "stream"  # dead letters: the stream the message was read from
     MESSAGE_ID = "message_id"  # dead letters: its id there
     REASON = "reason"  # dead letters: why it could not be processed
+    POLICY = "policy"  # custody stream: the PolicyMark JSON of an event published under a sharing policy
 
 
 class AuditField(StrEnum):
@@ -101,3 +104,18 @@ class FeedSpellField(StrEnum):
 
     SILENT = "silent"  # value: the latest check that still found the feed silent (ms)
     SURGE = "surge"  # value: the operator's decision on the hold (deliver, discard), "" while undecided
+
+
+class PolicyBookingField(StrEnum):
+    """Fields of what intake keeps of a booking under a sharing policy (``RedisNames.policy_booking``)."""
+
+    VERSION = "version"  # bumped by every write: what compare-and-set compares
+    STATE = "state"  # policies.BookingDisclosure JSON
+
+
+class PolicyReceiptField(StrEnum):
+    """Fields of the receipt of a custody event a sharing policy withheld."""
+
+    DIGEST = "digest"  # of the event as read (stripped): the same again is a replay, another one a conflict
+    ANSWER = "answer"  # the withheld answer given, JSON
+    AT = "at"  # when it was withheld (RFC 3339)

@@ -8,8 +8,10 @@ import uvicorn
 
 from ingest.app import create_app
 from ingest.auth import ApiKeys
+from ingest.policies.enforcement import PolicyEnforcement
 from ingest.server import IngestServer
 from ingest.settings import IngestSettings
+from policies import PolicyFileError
 from runtime import configure_logging
 
 _MAKE_A_KEY = (
@@ -35,7 +37,12 @@ def main() -> None:
     refusal = _refusal_to_start(settings)
     if refusal is not None:
         sys.exit(f"ingest will not start: {refusal}")
-    app = create_app(settings)
+    policies = PolicyEnforcement(settings.policies_file)
+    try:
+        policies.load()
+    except PolicyFileError as error:  # every problem with its line; no traceback
+        sys.exit(f"ingest will not start: RW_POLICIES_FILE is refused.\n{error.describe()}")
+    app = create_app(settings, policies=policies)
     config = uvicorn.Config(
         app,
         host=settings.host,

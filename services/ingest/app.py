@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -28,6 +29,9 @@ from ingest.openapi import install_openapi
 from ingest.ops.routes import router as ops_router
 from ingest.ops_page.routes import router as ops_page_router
 from ingest.outcomes.routes import router as outcomes_router
+from ingest.policies.enforcement import PolicyEnforcement
+from ingest.policies.intake import PolicyIntake
+from ingest.policies.routes import router as policies_router
 from ingest.problems import Problem, install_problem_handlers, problem_response
 from ingest.settings import IngestSettings
 from ingest.stories.routes import router as stories_router
@@ -38,6 +42,8 @@ from store.custody_stream import CustodyEventPublisher
 from store.dead_letters import DeadLetterOperations
 from store.detainers import DetainerStore
 from store.feeds import FeedReader
+from store.policy_counts import PolicyCounts
+from store.policy_holds import PolicyHolds
 from store.roster_reports import RosterReports
 
 __all__ = ["create_app"]
@@ -54,9 +60,11 @@ each offending field.
 """
 
 
-def create_app(settings: IngestSettings | None = None) -> FastAPI:
-    """Build the app; it connects to Redis when it starts, not before."""
+def create_app(settings: IngestSettings | None = None, *, policies: PolicyEnforcement | None = None) -> FastAPI:
+    """Build the app; it connects to Redis when it starts, not before. ``policies``: the sharing policies, loaded
+    already (``python -m ingest`` refuses to start on a bad file); otherwise they are loaded at start."""
     settings = settings or IngestSettings()
+    enforcement = policies or PolicyEnforcement(settings.policies_file)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -80,7 +88,19 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         app.state.alert_reviews = AlertReviews(redis, names)
         app.state.alert_lifecycle = AlertLifecycle(redis, names)
         app.state.dead_letters = DeadLetterOperations(redis, names)
-        app.state.audit = AuditTrail(redis, names)
+        app.state.audit = audit = AuditTrail(redis, names)
+        app.state.policy_withheld_days = PolicyCounts(redis, names).withheld_days  # read by the outcome report
+        enforcement.load()  # a file that cannot be used stops the start (PolicyFileError)
+        app.state.policies = enforcement
+        app.state.policy_intake = PolicyIntake(
+            enforcement,
+            app.state.publisher,
+            PolicyHolds(redis, names, receipt_ttl_seconds=settings.receipt_ttl_seconds),
+            retention=timedelta(days=settings.booking_retention_days),
+            longest_hold=timedelta(days=settings.policy_hold_days),
+        )
+        await enforcement.record_start(audit)
+        enforcement.reload_on_hangup(audit)
         app.state.feeds = FeedReader(redis, names)
         app.state.roster_reports = RosterReports(redis, names)
         # A read blocked longer than the Redis timeout would fail as a timeout: at most half of it.
@@ -90,6 +110,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            enforcement.stop_reloading()
             await feed.close()
             await redis.aclose()
             log.info("ingest stopped")
@@ -103,6 +124,10 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
             {"name": "custody events", "description": "From jail booking systems."},
             {"name": "detainers", "description": "From field offices."},
             {"name": "alerts", "description": "To field offices."},
+            {
+                "name": "sharing policies",
+                "description": "What each jurisdiction lets its jails share, enforced at intake.",
+            },
             {"name": "operations", "description": "Health and metrics."},
         ],
     )
@@ -123,9 +148,18 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         return problem_response(problem, request.url.path)
 
     # The live feed before the alerts: `/v1/alerts/live` is not an alert id.
-    routers = (custody_router, detainers_router, live_router, alerts_router, stories_router, ops_router)
+    routers = (
+        custody_router,
+        detainers_router,
+        live_router,
+        alerts_router,
+        stories_router,
+        ops_router,
+        policies_router,
+        outcomes_router,
+    )
     pages = (offices_router, ops_page_router)
-    for router in (*routers, outcomes_router, health_router, documentation_router, *pages):
+    for router in (*routers, health_router, documentation_router, *pages):
         app.include_router(router)
     install_openapi(app)
     return app

@@ -88,7 +88,8 @@ def _describing_broker(names: RedisNames) -> RedisBroker:
         stream=names.custody_events,
         title="custody events: ingest appends",
         description="Custody events and rosters a source sent, once each (the receipt makes a re-send a no-op), "
-        f"in the order accepted. {_FRAMING}",
+        f"in the order accepted; nothing a sharing policy withheld. {_FRAMING} An event published under a "
+        f"sharing policy also carries the policy's mark (PolicyMark JSON) in `{EntryField.POLICY}`.",
         schema=CustodyStreamMessage,
     )
     _reading(

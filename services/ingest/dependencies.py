@@ -12,6 +12,8 @@ from runtime import RedisClient
 if TYPE_CHECKING:
     from ingest.alerts.actions import AlertLifecycle, AlertReviews
     from ingest.custody.backlog import BacklogGauge
+    from ingest.policies.enforcement import PolicyEnforcement
+    from ingest.policies.intake import PolicyIntake
     from store.alerts import AlertStore
     from store.audit import AuditTrail
     from store.custody_stream import CustodyEventPublisher
@@ -24,6 +26,8 @@ __all__ = [
     "get_audit",
     "get_backlog",
     "get_detainers",
+    "get_policies",
+    "get_policy_intake",
     "get_publisher",
     "get_redis",
     "get_settings",
@@ -64,3 +68,11 @@ def get_alert_lifecycle(request: Request) -> AlertLifecycle:
 
 def get_alert_reviews(request: Request) -> AlertReviews:
     return cast("AlertReviews", request.app.state.alert_reviews)
+
+
+def get_policies(request: Request) -> PolicyEnforcement:
+    return cast("PolicyEnforcement", request.app.state.policies)
+
+
+def get_policy_intake(request: Request) -> PolicyIntake:
+    return cast("PolicyIntake", request.app.state.policy_intake)

@@ -9,6 +9,7 @@ __all__ = [
     "ALERT_REVIEWS",
     "DETAINER_CHANGES",
     "EVENTS_RECEIVED",
+    "EVENTS_WITHHELD",
     "LIVE_FEEDS_OPEN",
     "LIVE_MESSAGES_SENT",
 ]
@@ -17,6 +18,12 @@ EVENTS_RECEIVED = Counter(
     "releasewatch_ingest_events_total",
     "Custody events received, by event type and outcome (accepted, duplicate, conflict, invalid).",
     ["type", "outcome"],
+)
+
+EVENTS_WITHHELD = Counter(
+    "releasewatch_ingest_events_withheld_total",
+    "Custody events a sharing policy withheld at intake, by rule (`<jurisdiction> <clause>`), each event once.",
+    ["rule"],
 )
 
 DETAINER_CHANGES = Counter(

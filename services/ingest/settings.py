@@ -83,6 +83,18 @@ class IngestSettings(BaseSettings):
             ahead=timedelta(seconds=self.plausible_ahead_seconds),
         )
 
+    policies_file: Path | None = Field(
+        default=None,
+        description="The sharing policies (YAML) enforced at intake; reloaded on SIGHUP. Unset: every facility "
+        "shares everything.",
+    )
+    booking_retention_days: int = Field(
+        default=30, ge=1, description="How long a booking held under a sharing policy is kept after its release."
+    )
+    policy_hold_days: int = Field(
+        default=400, ge=1, description="The longest a booking is held under a sharing policy, from its first event."
+    )
+
     live_heartbeat_seconds: float = Field(
         default=15.0, gt=0, description="Seconds between comment lines on an idle live feed, so proxies keep it open."
     )

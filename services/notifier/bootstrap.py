@@ -45,6 +45,7 @@ from notifier.handlers.release_schedules import ReleaseScheduleCloser
 from notifier.matching import MatchConfig
 from notifier.metrics import BATCH_SECONDS
 from notifier.settings import NotifierSettings
+from notifier.sharing_policies import SharingPolicies
 from reports.stored import StoredReportRecords, WithheldDays
 from runtime import RedisClient, connect_redis
 from runtime.clock import Clock, utc_now
@@ -56,6 +57,7 @@ from store.detainers import DetainerStore
 from store.feed_days import FeedDays
 from store.feeds import FeedReader, FeedStats
 from store.jobs import JobStore
+from store.policy_counts import PolicyCounts
 from store.report_claims import WeeklyReportClaims
 from store.roster_reports import RosterReports
 
@@ -71,15 +73,21 @@ class NotifierOptions:
     match_config: MatchConfig | None = None
     schedule: SchedulePolicy | None = None  # None: no reminders or escalations planned, no scheduler
     feeds: FeedPolicy | None = None  # None: what facilities send is not counted, no alert is held
+    policies: SharingPolicies | None = None  # None: no sharing policy
     clock: Clock = utc_now
 
     @classmethod
-    def from_settings(cls, settings: NotifierSettings) -> NotifierOptions:
+    def from_settings(cls, settings: NotifierSettings, *, policies: SharingPolicies | None = None) -> NotifierOptions:
+        """``policies``: loaded already; otherwise the settings' file is loaded here (``PolicyFileError``)."""
+        if policies is None:
+            policies = SharingPolicies(settings.policies_file)
+            policies.load()
         return cls(
             booking_retention_seconds=settings.booking_retention_days * 24 * 3600,
             match_config=settings.match_config(),
             schedule=settings.schedule_policy(),
             feeds=settings.feed_policy(),
+            policies=policies,
         )
 
 
@@ -146,6 +154,7 @@ def build_parts(client: RedisClient, names: RedisNames, options: NotifierOptions
         clock=clock,
         follow_ups=planner,
         feeds=feeds,
+        policies=options.policies,
     )
     scheduler = None
     if planner is not None:
@@ -153,8 +162,9 @@ def build_parts(client: RedisClient, names: RedisNames, options: NotifierOptions
     return NotifierParts(ports, Processors.over(ports), detainers, scheduler, feeds)
 
 
-def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
-    """The notifier ``python -m notifier`` runs: nothing connects until it starts."""
+def build_notifier(settings: NotifierSettings | None = None, *, policies: SharingPolicies | None = None) -> Notifier:
+    """The notifier ``python -m notifier`` runs: nothing connects until it starts. ``policies``: the sharing
+    policies, loaded already (otherwise loaded here: a file that cannot be used raises ``PolicyFileError``)."""
     settings = settings or NotifierSettings()
     names = RedisNames(settings.key_prefix)
     redis = connect_redis(settings.redis_url, cluster=settings.redis_cluster, timeout=settings.redis_timeout_seconds)
@@ -165,7 +175,7 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
         logger=logging.getLogger("notifier.broker"),
         log_level=logging.DEBUG,  # one line per batch is noise at INFO; our processors log what matters
     )
-    parts = build_parts(redis, names, NotifierOptions.from_settings(settings))
+    parts = build_parts(redis, names, NotifierOptions.from_settings(settings, policies=policies))
     assert parts.scheduler is not None  # the settings give a schedule policy ...
     assert parts.feeds is not None  # ... and a feed policy
     dead_letters = DeadLetterWriter(redis, names)
@@ -296,7 +306,7 @@ def build_notifier(settings: NotifierSettings | None = None) -> Notifier:
         idle_consumers,
         parts.scheduler,
         parts.feeds,
-        weekly_report=weekly_report_of(redis, names, settings),
+        weekly_report=weekly_report_of(redis, names, settings, withheld_days=PolicyCounts(redis, names).withheld_days),
         webhook_http=webhook_http,
     )
 

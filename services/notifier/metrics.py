@@ -6,6 +6,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "ALERTS_RAISED",
+    "ALERTS_WITHHELD",
     "BATCH_SECONDS",
     "DEAD_LETTERED",
     "EMAIL_DELIVERIES",
@@ -22,6 +23,12 @@ EVENTS_PROCESSED = Counter(
 )
 ALERTS_RAISED = Counter(
     "releasewatch_notifier_alerts_raised_total", "Alerts raised (first time only), by kind.", ["kind"]
+)
+ALERTS_WITHHELD = Counter(
+    "releasewatch_notifier_alerts_withheld_total",
+    "Alerts not raised because the facility's sharing policy does not answer the detainer (its form, a judicial "
+    "warrant) or withholds a roster's inferred release, by rule.",
+    ["rule"],
 )
 DEAD_LETTERED = Counter(
     "releasewatch_notifier_dead_lettered_total",

@@ -117,6 +117,11 @@ class NotifierSettings(BaseSettings):
     booking_retention_days: int = Field(
         default=30, ge=1, description="How long a booking's state is kept after the person left custody."
     )
+    policies_file: Path | None = Field(
+        default=None,
+        description="The sharing policies (the file ingest enforces): no alert for a detainer a facility's policy "
+        "does not answer, nor for a roster's inferred release its release rule withholds. Reloaded on SIGHUP.",
+    )
 
     webhooks: SecretStr | None = Field(
         default=None,

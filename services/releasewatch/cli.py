@@ -129,6 +129,7 @@ def run(
     stop = _StopRequested()
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, lambda _signal, _frame: supervisor.hang_up())  # reload the policy file
     exit_code = 0
     try:
         supervisor.start()

@@ -48,6 +48,11 @@ class ChildProcess:
         except httpx.HTTPError:
             return False
 
+    def hang_up(self) -> None:
+        """Pass SIGHUP on (the services reload their sharing policy file)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGHUP)
+
     def stop(self) -> int | None:
         if self.process is None or self.process.poll() is not None:
             return self.exit_code
@@ -84,6 +89,11 @@ class Supervisor:
 
     def first_exited(self) -> ChildProcess | None:
         return next((child for child in self.children if child.exit_code is not None), None)
+
+    def hang_up(self) -> None:
+        """SIGHUP to every child: each reloads its sharing policy file."""
+        for child in self.children:
+            child.hang_up()
 
     def stop(self) -> None:
         """Stop the edge first (no new input), then the consumers."""

@@ -7,14 +7,21 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from contracts import NOTIFIER_GROUP, CustodyEvent, RedisNames, RosterSubmitted
+from contracts.policies import PolicyMark
+from contracts.stored_fields import ReceiptField
 from runtime import RedisClient
 from runtime.clock import Clock, utc_now
 from store.scripts import SCRIPTS
 
-__all__ = ["BacklogFullError", "CustodyEventPublisher", "PublishOutcome", "PublishStatus"]
+__all__ = ["BacklogFullError", "CustodyEventPublisher", "PublishOutcome", "PublishStatus", "digest_of"]
+
+
+def digest_of(event: CustodyEvent) -> str:
+    """The digest a receipt keeps of an event: of its canonical JSON (the same body again is a replay)."""
+    return hashlib.sha256(event.model_dump_json().encode()).hexdigest()
 
 
 class PublishStatus(StrEnum):
@@ -71,15 +78,35 @@ class CustodyEventPublisher:
         self._clock = clock
         self._script = SCRIPTS.on(client, "publish_events")
 
-    async def publish(self, events: Sequence[CustodyEvent]) -> list[PublishOutcome]:
+    async def publish(self, events: Sequence[CustodyEvent], *, mark: PolicyMark | None = None) -> list[PublishOutcome]:
         """Each event's outcome; raises ``BacklogFullError`` when the backlog has no room for a chunk's new
-        events (the script measures and appends at once, so concurrent requests never overshoot it)."""
+        events (the script measures and appends at once, so concurrent requests never overshoot it).
+        ``mark``: the sharing policy's mark, published beside each event (field ``policy``)."""
         outcomes: list[PublishOutcome] = []
+        marked = mark.model_dump_json() if mark is not None else ""
         for start in range(0, len(events), self._chunk_size):
             outcomes.extend(
-                await self._publish_chunk(events[start : start + self._chunk_size], published=len(outcomes))
+                await self._publish_chunk(
+                    events[start : start + self._chunk_size], published=len(outcomes), mark=marked
+                )
             )
         return outcomes
+
+    async def answered_digest(self, facility_ori: str, event_id: str, digest: str) -> PublishOutcome | None:
+        """The answer given before to the facility's ``event_id``, as a retry whose body has ``digest``
+        (``digest_of``) would get it: ``DUPLICATE`` for the same body, ``CONFLICT`` for another; None when it
+        was never accepted."""
+        stored, stream_id, accepted_at = cast(
+            list[bytes | None],
+            await self._client.hmget(
+                self._names.custody_receipt(facility_ori, event_id),
+                [ReceiptField.DIGEST.value, ReceiptField.STREAM_ID.value, ReceiptField.ACCEPTED_AT.value],
+            ),
+        )
+        if stored is None or stream_id is None or accepted_at is None:
+            return None
+        status = PublishStatus.DUPLICATE if stored.decode() == digest else PublishStatus.CONFLICT
+        return PublishOutcome(event_id, status, stream_id.decode(), accepted_at.decode())
 
     async def publish_roster(self, roster: RosterSubmitted) -> PublishOutcome:
         """Append a facility's roster to the custody stream (in order with its events), once per roster_id.
@@ -100,6 +127,7 @@ class CustodyEventPublisher:
                 roster.type,
                 hashlib.sha256(payload.encode()).hexdigest(),
                 payload,
+                "",
             ],
         )
         ((status, stream_id, accepted_at),) = self._admitted(replies, published=0)
@@ -115,7 +143,9 @@ class CustodyEventPublisher:
             raise BacklogFullError(int(replies[1]), self._max_backlog, published)
         return replies
 
-    async def _publish_chunk(self, events: Sequence[CustodyEvent], *, published: int) -> list[PublishOutcome]:
+    async def _publish_chunk(
+        self, events: Sequence[CustodyEvent], *, published: int, mark: str
+    ) -> list[PublishOutcome]:
         keys = [self._names.custody_events]
         args: list[str | int] = self._common_args()
         for event in events:
@@ -124,7 +154,7 @@ class CustodyEventPublisher:
                 self._names.custody_receipt(event.facility_ori, event.event_id),
                 self._names.legacy_custody_receipt(event.event_id),
             ]
-            args += [event.event_id, event.type, hashlib.sha256(payload.encode()).hexdigest(), payload]
+            args += [event.event_id, event.type, hashlib.sha256(payload.encode()).hexdigest(), payload, mark]
         replies = self._admitted(await self._script(keys=keys, args=args), published=published)
         return [
             PublishOutcome(event.event_id, PublishStatus(status.decode()), stream_id.decode(), accepted_at.decode())

@@ -8,7 +8,8 @@
 -- ARGV[2]          accepted_at (RFC 3339) for events accepted by this call
 -- ARGV[3]          the most events that may wait unprocessed (0: no limit)
 -- ARGV[4]          the consumer group whose backlog that is
--- ARGV[5..]        four values per event: event_id, type, digest, payload
+-- ARGV[5..]        five values per event: event_id, type, digest, payload, and the sharing policy's mark
+--                  published beside it ("" for none: no `policy` field)
 --
 -- Returns one {status, stream_id, accepted_at} per event, in order, where
 -- status is "accepted" (appended now), "duplicate" (the same body was
@@ -25,6 +26,7 @@ local ttl = tonumber(ARGV[1])
 local accepted_at = ARGV[2]
 local limit = tonumber(ARGV[3])
 local events = (#KEYS - 1) / 2
+local stride = 5
 
 -- The group's lag (not yet delivered) and pending (delivered, not acknowledged); the whole
 -- stream where no notifier has made the group yet. Where Redis cannot tell the lag (entries
@@ -56,7 +58,7 @@ end
 local answers = {}
 local new = 0
 for i = 1, events do
-  local base = 5 + (i - 1) * 4
+  local base = 5 + (i - 1) * stride
   local digest = ARGV[base + 2]
   local receipt = redis.call('HMGET', KEYS[2 * i], 'digest', 'stream_id', 'accepted_at')
   local former = redis.call('HMGET', KEYS[2 * i + 1], 'digest', 'stream_id', 'accepted_at')
@@ -83,8 +85,9 @@ for i = 1, events do
   if answers[i] then
     results[i] = answers[i]
   else
-    local base = 5 + (i - 1) * 4
+    local base = 5 + (i - 1) * stride
     local event_id, event_type, digest, payload = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3]
+    local mark = ARGV[base + 4]
     -- An earlier event of this very call under the same id wrote its receipt just now.
     local receipt = redis.call('HMGET', KEYS[2 * i], 'digest', 'stream_id', 'accepted_at')
     if receipt[1] then
@@ -92,7 +95,14 @@ for i = 1, events do
       if receipt[1] == digest then status = 'duplicate' end
       results[i] = {status, receipt[2], receipt[3]}
     else
-      local id = redis.call('XADD', KEYS[1], '*', '__data__', payload, 'type', event_type, 'event_id', event_id)
+      local id
+      if mark == '' then
+        id = redis.call('XADD', KEYS[1], '*', '__data__', payload, 'type', event_type, 'event_id', event_id)
+      else
+        id = redis.call(
+          'XADD', KEYS[1], '*', '__data__', payload, 'type', event_type, 'event_id', event_id, 'policy', mark
+        )
+      end
       redis.call('HSET', KEYS[2 * i], 'digest', digest, 'stream_id', id, 'accepted_at', accepted_at)
       redis.call('EXPIRE', KEYS[2 * i], ttl)
       results[i] = {'accepted', id, accepted_at}

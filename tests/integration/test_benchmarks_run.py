@@ -16,7 +16,7 @@ from bench.plot import plot_latency
 
 async def test_every_benchmark_runs_and_reports_a_ratio(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     for module, sizes in (
-        (ingest_publish, {"BATCH_EVENTS": 60, "SINGLE_EVENTS": 10, "API_EVENTS": 30, "CHUNK": 25}),
+        (ingest_publish, {"BATCH_EVENTS": 60, "SINGLE_EVENTS": 10, "API_EVENTS": 30, "CHUNK": 25, "POLICY_EVENTS": 30}),
         (notifier_process, {"EVENTS": 60, "DETAINERS": 5, "BATCH": 25}),
     ):
         for name, value in sizes.items():
@@ -24,7 +24,7 @@ async def test_every_benchmark_runs_and_reports_a_ratio(redis_url: str, monkeypa
 
     comparisons = await ingest_publish.run(redis_url) + await notifier_process.run(redis_url)
 
-    assert len(comparisons) == 4
+    assert len(comparisons) == 5
     assert all(comparison.ours > 0 and comparison.baseline > 0 for comparison in comparisons)
 
 

@@ -12,13 +12,15 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from contracts import CustodyEvent, RedisNames, Roster, RosterSubmitted, custody_event_adapter
 from contracts.fields import Ori
+from contracts.policies import JurisdictionPolicy, Withholding
 from ingest.auth import Principal, Role, require_role
 from ingest.body import JSON_TYPES, NDJSON_TYPES, media_type_of, read_body, split_batch, validate_json_body
 from ingest.custody.feed_quality import IntakeTally
-from ingest.dependencies import get_publisher, get_redis, get_settings
+from ingest.dependencies import get_policy_intake, get_publisher, get_redis, get_settings
 from ingest.intake import FieldWarning, read_person_record, warnings_of
 from ingest.metrics import EVENTS_RECEIVED
 from ingest.openapi import problem_responses, request_body_schema
+from ingest.policies.intake import PolicyIntake, Taken, WithheldAnswer
 from ingest.problems import FieldError, Problem, json_pointer
 from ingest.settings import IngestSettings
 from runtime.clock import utc_now
@@ -48,11 +50,25 @@ class EventAccepted(BaseModel):
     )
 
 
+class EventWithheld(WithheldAnswer):
+    """The answer to an event the facility's sharing policy withheld: nothing of it was published; ``withheld``
+    names the rule and says why. A retry of the same event gets the same answer."""
+
+    warnings: list[FieldWarning] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Optional fields dropped because they could not be read (none: absent).",
+    )
+
+
 class BatchItemResult(BaseModel):
     index: int
     event_id: str | None = None
-    status: Literal["accepted", "duplicate", "conflict", "invalid", "forbidden"]
+    status: Literal["accepted", "duplicate", "withheld", "conflict", "invalid", "forbidden"]
     stream_id: str | None = None
+    withheld: Withholding | None = Field(
+        default=None, description="For a withheld event: the sharing policy's rule that withheld it, and why."
+    )
     errors: list[dict[str, str]] | None = None
     warnings: list[FieldWarning] | None = None
 
@@ -60,6 +76,7 @@ class BatchItemResult(BaseModel):
 class BatchResult(BaseModel):
     accepted: int
     duplicates: int
+    withheld: int = Field(description="Events the facilities' sharing policies withheld (published: none of them).")
     rejected: int
     results: list[BatchItemResult]
 
@@ -91,12 +108,14 @@ def _conflict(event_id: str, *, pointer: str = "#/event_id") -> Problem:
 @router.post(
     "/custody-events",
     status_code=202,
-    response_model=EventAccepted,
+    response_model=EventAccepted | EventWithheld,
     summary="Submit one custody event",
     description=(
         "Answers 202 once the event is in the custody stream. Sending the same event again (same `event_id`, "
         "same body) answers the original result with `Idempotent-Replayed: true` and publishes nothing; "
-        "a different body under a used `event_id` answers 409."
+        "a different body under a used `event_id` answers 409. An event the facility's sharing policy does "
+        "not allow is answered 202 with `status: withheld` and `withheld` (the rule and why), and never "
+        "published; fields of the person the policy does not share are removed before publishing."
     ),
     openapi_extra=request_body_schema("CustodyEvent", ["application/json"]),
     responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 503),
@@ -107,7 +126,8 @@ async def submit_custody_event(
     principal: Annotated[Principal, require_role(Role.SOURCE)],
     settings: Annotated[IngestSettings, Depends(get_settings)],
     publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
-) -> EventAccepted:
+    policy_intake: Annotated[PolicyIntake, Depends(get_policy_intake)],
+) -> EventAccepted | EventWithheld:
     body = await read_body(request, limit=settings.max_event_bytes)
     tally, days = _tally(request, principal, settings)
     try:
@@ -126,6 +146,17 @@ async def submit_custody_event(
             "This API key may not submit events for that facility.",
             errors=[FieldError("#/facility_ori", "is not a facility this key submits for")],
         )
+    policy = policy_intake.policy_for(event)
+    if policy is not None:
+        try:
+            taken = await policy_intake.take(policy, event)
+        except BacklogFullError as full:
+            EVENTS_RECEIVED.labels(type=event.type, outcome="backlog_full").inc()
+            raise _behind(full, settings) from None
+        if taken.outcome is not None and taken.outcome.status is PublishStatus.ACCEPTED:
+            tally.accepted(event)
+            await tally.keep(days)
+        return _answer_taken(event, taken, response, reading.warnings())
     try:
         (outcome,) = await publisher.publish([event])
     except BacklogFullError as full:
@@ -148,6 +179,27 @@ async def submit_custody_event(
     return _accepted_body(outcome, reading.warnings())
 
 
+def _answer_taken(
+    event: CustodyEvent, taken: Taken, response: Response, warnings: list[FieldError]
+) -> EventAccepted | EventWithheld:
+    """The answer to an event taken under a sharing policy."""
+    EVENTS_RECEIVED.labels(type=event.type, outcome=taken.status).inc()
+    if taken.conflict:
+        log.info("event refused: event_id reused", extra={"event_id": event.event_id})
+        raise _conflict(event.event_id)
+    if taken.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    if taken.answer is not None:
+        return EventWithheld(**dict(taken.answer), warnings=warnings_of(warnings))
+    assert taken.outcome is not None
+    log.info(
+        "event %s",
+        taken.outcome.status.value,
+        extra={"event_id": event.event_id, "event_type": event.type, "stream_id": taken.outcome.stream_id},
+    )
+    return _accepted_body(taken.outcome, warnings)
+
+
 def _behind(full: BacklogFullError, settings: IngestSettings) -> Problem:
     """503: the notifiers are too far behind (checked after validation, so a bad body still hears why)."""
     accepted = f" {full.published} of the batch's events were accepted before it filled." if full.published else ""
@@ -166,8 +218,9 @@ def _behind(full: BacklogFullError, settings: IngestSettings) -> Problem:
     description=(
         "The body is a JSON array of events, or NDJSON (`application/x-ndjson`, one event per line). "
         "Valid events are accepted and invalid ones reported by index (for NDJSON, the 0-based line number), "
-        "with pointers into the item. Answers 202 when at least one event was accepted or replayed, "
-        "422 problem+json (listing every item's errors) when none was."
+        "with pointers into the item. An event the facility's sharing policy does not allow is `withheld` "
+        "(with the rule and why) and never published. Answers 202 when at least one event was accepted, "
+        "replayed or withheld, 422 problem+json (listing every item's errors) when none was."
     ),
     openapi_extra=request_body_schema("CustodyEvent", ["application/json", "application/x-ndjson"], array=True),
     responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 503),
@@ -177,6 +230,7 @@ async def submit_custody_event_batch(
     principal: Annotated[Principal, require_role(Role.SOURCE)],
     settings: Annotated[IngestSettings, Depends(get_settings)],
     publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
+    policy_intake: Annotated[PolicyIntake, Depends(get_policy_intake)],
 ) -> JSONResponse:
     ndjson = media_type_of(request) in NDJSON_TYPES
     body = await read_body(
@@ -195,6 +249,7 @@ async def submit_custody_event_batch(
     tally, days = _tally(request, principal, settings)
     results: dict[int, BatchItemResult] = {}
     valid: list[tuple[int, CustodyEvent]] = []
+    policed: list[tuple[int, CustodyEvent, JurisdictionPolicy]] = []  # under a sharing policy: decided per booking
     warnings: dict[int, list[FieldError]] = {}
     for item in items:
         try:
@@ -221,7 +276,11 @@ async def submit_custody_event_batch(
             )
             EVENTS_RECEIVED.labels(type=event.type, outcome="forbidden").inc()
             continue
-        valid.append((item.index, event))
+        policy = policy_intake.policy_for(event)
+        if policy is not None:
+            policed.append((item.index, event, policy))
+        else:
+            valid.append((item.index, event))
 
     try:
         outcomes = await publisher.publish([event for _, event in valid])
@@ -230,6 +289,7 @@ async def submit_custody_event_batch(
             EVENTS_RECEIVED.labels(type=unpublished.type, outcome="backlog_full").inc()
         await tally.keep(days)
         raise _behind(full, settings) from None
+    await _take_policed(policy_intake, policed, results, warnings, settings, tally=tally, published=len(valid))
     for (index, event), outcome in zip(valid, outcomes, strict=True):
         EVENTS_RECEIVED.labels(type=event.type, outcome=outcome.status.value).inc()
         if outcome.status is PublishStatus.ACCEPTED:
@@ -252,12 +312,19 @@ async def submit_custody_event_batch(
     ordered = [results[item.index] for item in items]
     accepted = sum(1 for r in ordered if r.status == "accepted")
     duplicates = sum(1 for r in ordered if r.status == "duplicate")
-    rejected = len(ordered) - accepted - duplicates
+    withheld = sum(1 for r in ordered if r.status == "withheld")
+    rejected = len(ordered) - accepted - duplicates - withheld
     log.info(
         "batch received",
-        extra={"events": len(ordered), "accepted": accepted, "duplicates": duplicates, "rejected": rejected},
+        extra={
+            "events": len(ordered),
+            "accepted": accepted,
+            "duplicates": duplicates,
+            "withheld": withheld,
+            "rejected": rejected,
+        },
     )
-    if accepted + duplicates == 0:
+    if accepted + duplicates + withheld == 0:
         statuses = {r.status for r in ordered}
         slug = {"conflict": "event-id-conflict", "forbidden": "forbidden"}.get(next(iter(statuses)), "validation-error")
         raise Problem(
@@ -266,8 +333,60 @@ async def submit_custody_event_batch(
             errors=[FieldError(e["pointer"], e["detail"]) for r in ordered for e in (r.errors or [])],
             extra={"results": [r.model_dump(exclude_none=True) for r in ordered]},
         )
-    result = BatchResult(accepted=accepted, duplicates=duplicates, rejected=rejected, results=ordered)
+    result = BatchResult(
+        accepted=accepted, duplicates=duplicates, withheld=withheld, rejected=rejected, results=ordered
+    )
     return JSONResponse(result.model_dump(mode="json", exclude_none=True), status_code=202)
+
+
+async def _take_policed(
+    policy_intake: PolicyIntake,
+    policed: list[tuple[int, CustodyEvent, JurisdictionPolicy]],
+    results: dict[int, BatchItemResult],
+    warnings: dict[int, list[FieldError]],
+    settings: IngestSettings,
+    *,
+    tally: IntakeTally,
+    published: int,
+) -> None:
+    """The batch's events of facilities a sharing policy covers, each published or withheld (those of one
+    booking in turn, the bookings side by side)."""
+    outcomes = await policy_intake.take_many([(policy, event) for _, event, policy in policed])
+    stopped = next((outcome for outcome in outcomes if isinstance(outcome, BacklogFullError)), None)
+    if stopped is not None:
+        done = sum(1 for outcome in outcomes if isinstance(outcome, Taken))
+        for (_, sent, _), outcome in zip(policed, outcomes, strict=True):
+            status = outcome.status if isinstance(outcome, Taken) else "backlog_full"
+            EVENTS_RECEIVED.labels(type=sent.type, outcome=status).inc()
+        raise _behind(BacklogFullError(stopped.waiting, stopped.limit, published + done), settings) from None
+    for (index, event, _), taken in zip(policed, outcomes, strict=True):
+        assert isinstance(taken, Taken)
+        EVENTS_RECEIVED.labels(type=event.type, outcome=taken.status).inc()
+        item_warnings = warnings_of(warnings[index])
+        if taken.conflict:
+            conflict = FieldError(json_pointer([index, "event_id"]), "already used for a different event")
+            results[index] = BatchItemResult(
+                index=index, event_id=event.event_id, status="conflict", errors=[conflict.as_json()]
+            )
+        elif taken.answer is not None:
+            results[index] = BatchItemResult(
+                index=index,
+                event_id=event.event_id,
+                status="withheld",
+                withheld=taken.answer.withheld,
+                warnings=item_warnings,
+            )
+        else:
+            assert taken.outcome is not None
+            if taken.outcome.status is PublishStatus.ACCEPTED:
+                tally.accepted(event)
+            results[index] = BatchItemResult(
+                index=index,
+                event_id=event.event_id,
+                status=taken.outcome.status.value,
+                stream_id=taken.outcome.stream_id,
+                warnings=item_warnings,
+            )
 
 
 class RosterAccepted(BaseModel):

@@ -119,7 +119,9 @@ def alert_conditions(
         return []  # events of a stay we never saw booked: no person to speak of
     if decision is MatchDecision.POSSIBLE_MATCH:
         return [AlertCondition(AlertKind.POSSIBLE_MATCH, state.booked_at)]
-    conditions = [AlertCondition(AlertKind.IN_CUSTODY, state.booked_at)]  # booked: a fact whatever followed
+    conditions = []
+    if state.in_custody_notice is not False:  # False: the facility's sharing policy withholds in-custody notices
+        conditions.append(AlertCondition(AlertKind.IN_CUSTODY, state.booked_at))  # booked: whatever followed
     scheduled, known_at = state.scheduled_release_at, state.schedule_known_at
     if _schedule_known_before_leaving(state) and scheduled is not None and known_at is not None:
         conditions.append(
@@ -146,7 +148,7 @@ def alert_conditions(
                         release_reason=seen.release_reason,
                     )
                 )
-    if state.released_at is not None:
+    if state.released_at is not None and state.release_withheld_by is None:
         conditions.append(AlertCondition(AlertKind.RELEASED, state.released_at))
     if state.transferred_at is not None and state.transferred_to is not None:
         conditions.append(AlertCondition(AlertKind.TRANSFERRED, state.transferred_at, state.transferred_to))

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from contracts import (
     Booking,
     BookingUpdated,
+    Charge,
     CustodyEvent,
     Person,
     Release,
@@ -43,6 +44,7 @@ __all__ = [
     "SeenCancellation",
     "SeenSchedule",
     "apply_event",
+    "apply_policy_mark",
 ]
 
 
@@ -105,6 +107,7 @@ class InferredRelease:
     booking_number: str
     type: Literal["release"] = "release"  # ranked as a release
     release_reason: ReleaseReason = ReleaseReason.INFERRED_FROM_ROSTER
+    withheld_by: str | None = None  # the facility's sharing policy withholds it: the rule (no released alert)
 
     @property
     def booking_key(self) -> tuple[str, str]:
@@ -140,6 +143,14 @@ class BookingState(BaseModel):
     transferred_to: str | None = None
     transferred_at: datetime | None = None
     transfer_stamp: FactStamp | None = None
+    charges: tuple[Charge, ...] = ()  # as last sent (booking, corrected since): what sharing policies judge
+    charges_stamp: FactStamp | None = None
+    # A release inferred from a roster that the facility's sharing policy withholds: the rule (no released alert).
+    release_withheld_by: str | None = None
+    # What the facility's sharing policy says of the in-custody notice, as marked by intake beside each event
+    # published under a policy: None, no policy mark (the notice is given); False, every marked event said it
+    # may not be (``booking: false``: no in_custody alert, ever); True, one said it may (it stays so).
+    in_custody_notice: bool | None = None
 
     @classmethod
     def empty(cls, facility_ori: str, booking_number: str) -> BookingState:
@@ -164,6 +175,16 @@ class BookingState(BaseModel):
         return self.schedule_stamp[0] if self.schedule_stamp is not None else None
 
 
+def apply_policy_mark(state: BookingState, in_custody: bool) -> BookingState:
+    """The state after an event published under a sharing policy whose mark says ``in_custody``: once one event
+    of the booking may give the in-custody notice it may, whatever order the marks arrive in."""
+    if in_custody and state.in_custody_notice is not True:
+        return state.model_copy(update={"in_custody_notice": True})
+    if not in_custody and state.in_custody_notice is None:
+        return state.model_copy(update={"in_custody_notice": False})
+    return state
+
+
 def _later(stamp: FactStamp, current: FactStamp | None) -> bool:
     return current is None or stamp >= current
 
@@ -184,11 +205,14 @@ def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
                     "released_at": event.occurred_at,
                     "release_reason": event.release_reason,
                     "release_stamp": stamp,
+                    "release_withheld_by": event.withheld_by,
                 }
             )
         case Booking() | BookingUpdated():
             if event.person is not None and _later(stamp, state.person_stamp):
                 state = state.model_copy(update={"person": event.person, "person_stamp": stamp})
+            if event.charges is not None and _later(stamp, state.charges_stamp):
+                state = state.model_copy(update={"charges": event.charges, "charges_stamp": stamp})
             if isinstance(event, Booking) and (state.booked_at is None or event.occurred_at < state.booked_at):
                 state = state.model_copy(update={"booked_at": event.occurred_at})
             return state
@@ -218,6 +242,7 @@ def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
                     "released_at": event.occurred_at,
                     "release_reason": event.release_reason,
                     "release_stamp": stamp,
+                    "release_withheld_by": None,  # reported by the facility, as its policy allowed
                 }
             )
         case Transfer():

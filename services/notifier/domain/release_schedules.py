@@ -111,7 +111,7 @@ def release_change(
         return None  # nothing known of the booking (not kept any more): nothing to conclude
     if state.scheduled_release_at != scheduled:
         return _superseded(alert, scheduled, state)
-    if state.released_at is not None:
+    if state.released_at is not None and state.release_withheld_by is None:  # a withheld release tells nothing
         return ReleaseChange(
             ReleaseStatus.RELEASED,
             AlertStep.RELEASED,

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from contracts import Alert, AlertTrigger, CustodyEvent, RosterSubmitted
 from contracts.envelope import StreamEntry
-from notifier.domain.custody import BookingState, CustodyFact, InferredRelease, apply_event
+from notifier.domain.custody import BookingState, CustodyFact, InferredRelease, apply_event, apply_policy_mark
 from notifier.domain.reviews import BookingReview, reviewed_matches
 from notifier.domain.rosters import inferred_releases, listed_but_not_held, released_by, roster_report
 from notifier.handlers.ports import NotifierPorts, Stored
 from notifier.handlers.raising import BatchReport, alerts_for_match, raise_alerts
-from notifier.handlers.reading import UnreadableEntryError, read_custody_stream_entry
-from notifier.metrics import EVENTS_PROCESSED
+from notifier.handlers.reading import UnreadableEntryError, read_custody_stream_entry, read_policy_mark
+from notifier.metrics import ALERTS_WITHHELD, EVENTS_PROCESSED
+from policies import BookingFacts, judge_inferred_release
 from runtime.compare_and_set import compare_and_set
 from store.bookings import BookingKey
 from store.feeds import FeedActivity
@@ -43,9 +45,11 @@ class CustodyEventProcessor:
         unreadable: list[tuple[StreamEntry, str]] = []
         activity: defaultdict[str, FeedActivity] = defaultdict(FeedActivity)
         roster_entries: dict[tuple[str, str], StreamEntry] = {}  # by facility and roster_id (unique per facility)
+        marks: dict[tuple[str, str], bool] = {}  # (facility, event_id): may the in-custody notice be given
         for entry in entries:
             try:
                 message = read_custody_stream_entry(entry)
+                mark = read_policy_mark(entry)
             except UnreadableEntryError as error:
                 unreadable.append((entry, str(error)))
                 continue
@@ -56,13 +60,15 @@ class CustodyEventProcessor:
                 roster_entries[message.facility_ori, message.roster_id] = entry
             else:
                 events.append(message)
+                if mark is not None:
+                    marks[message.facility_ori, message.event_id] = mark.in_custody
                 if message.type == "release":
                     sent.releases.append((entry.appended_ms, entry.message_id))
         # 0. Count what each facility sent: a surge of releases holds its alerts from this batch on.
         held = await self._observe(activity)
 
         # 1. Fold the events into booking states and save them (the facts come first).
-        timeline, transitions, reviews = await self._apply(events)
+        timeline, transitions, reviews = await self._apply(events, marks)
         # 2. File the bookings by person, so a detainer lodged from now on finds them, and by
         #    facility while in custody, so a roster finds them ...
         await self._ports.booking_index.record(transitions)
@@ -102,7 +108,7 @@ class CustodyEventProcessor:
         once done, a redelivery finds nothing left to release and keeps the first report."""
         bookings, facility = self._ports.bookings, roster.facility_ori
         filed = await bookings.in_custody_at(facility)
-        timeline, transitions, reviews = await self._apply(inferred_releases(roster, filed))
+        timeline, transitions, reviews = await self._apply(inferred_releases(roster, filed), judge=self._withheld_by)
         released = [(fact, state) for fact, state in timeline if released_by(roster, state)]
         await self._ports.booking_index.record(transitions)  # kept for the retention period from now on
         # The releases it implies count as the facility's (a roster that lost half the jail is a surge).
@@ -144,14 +150,37 @@ class CustodyEventProcessor:
         )
         return alerts
 
+    def _withheld_by(self, state: BookingState, release: InferredRelease) -> InferredRelease:
+        """``release`` as the facility's sharing policy judges it: its ``release`` rule, on what is known of the
+        booking (its charges, the person's age when booked)."""
+        policies = self._ports.policies
+        policy = policies.policy_for(release.facility_ori) if policies is not None else None
+        if policy is None:
+            return release
+        born = state.person.date_of_birth if state.person is not None else None
+        verdict = judge_inferred_release(policy, BookingFacts(state.charges, born, state.booked_at))
+        if verdict.shared or verdict.rule is None:
+            return release
+        ALERTS_WITHHELD.labels(rule=verdict.rule.rule).inc()
+        log.info(
+            "inferred release withheld by a sharing policy",
+            extra={"roster_id": release.event_id, "facility_ori": release.facility_ori, "rule": verdict.rule.rule},
+        )
+        return replace(release, withheld_by=verdict.rule.rule)
+
     async def _apply(
-        self, events: Sequence[CustodyFact]
+        self,
+        events: Sequence[CustodyFact],
+        marks: Mapping[tuple[str, str], bool] | None = None,
+        *,
+        judge: Callable[[BookingState, InferredRelease], InferredRelease] | None = None,
     ) -> tuple[
         list[tuple[CustodyFact, BookingState]],
         list[tuple[BookingState, BookingState]],
         dict[BookingKey, Mapping[str, BookingReview]],
     ]:
-        """Apply events per booking in stream order; returns each event with the state it left,
+        """Apply events per booking in stream order (with the sharing policy's ``marks`` on the in-custody notice,
+        by facility and event_id); returns each event with the state it left,
         each booking's state before and after the batch, and the review decisions on each booking
         as they were when its state was saved (a decision kept meanwhile makes the save fail and
         the booking be read again)."""
@@ -173,7 +202,12 @@ class CustodyEventProcessor:
                 state = stored[booking].state
                 steps = []
                 for event in by_booking[booking]:
+                    if judge is not None and isinstance(event, InferredRelease):
+                        event = judge(state, event)
                     state = apply_event(state, event)
+                    in_custody = (marks or {}).get((event.facility_ori, event.event_id))
+                    if in_custody is not None:  # published under a sharing policy
+                        state = apply_policy_mark(state, in_custody)
                     steps.append((event, state))
                 snapshots[booking] = steps
                 transitions[booking] = (stored[booking].state, state)

@@ -8,7 +8,9 @@ event any instance processes.
 
 What is held per detainer is compact: its id, its office and the subject
 pre-normalised for matching (``MatchRecord``), not the whole record: a million
-active detainers fit in memory (``make bench-match`` measures it).
+active detainers fit in memory (``make bench-match`` measures it). What sharing
+policies look at (the form, a judicial warrant) is kept only for the detainers
+that differ from the usual I-247A without a warrant.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import gc
 import logging
 from dataclasses import dataclass
 
-from contracts import Detainer, DetainerStatus, MatchEvidence, Person, RedisNames
-from contracts.detainers import detainer_id_in
+from contracts import Detainer, DetainerForm, DetainerStatus, MatchEvidence, Person, RedisNames
+from contracts.detainers import JudicialWarrant, detainer_id_in
 from notifier.matching import MatchConfig, MatchRecord, PersonIndex, fitted_model, match_record
 from runtime import RedisClient
 from store.detainers import DetainerStore
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 
 _LOAD_CHUNK = 1000  # detainer records per MGET at start-up
 _SYNC_CHUNK = 1000  # changelog entries per XREAD
+_USUAL_TERMS = (DetainerForm.I_247A, None)
 _FREEZE_AT = 50_000  # active detainers from which the loaded index is moved out of the garbage collector's way
 
 
@@ -49,6 +52,8 @@ class ActiveDetainer:
 
     detainer_ref: str  # unique across offices: what the index, alert ids and stories key by
     field_office: str
+    form: DetainerForm = DetainerForm.I_247A  # what a sharing policy looks at (``policies.judge_detainer``)
+    judicial_warrant: JudicialWarrant | None = None
 
     @property
     def detainer_id(self) -> str:
@@ -64,6 +69,7 @@ class DetainerIndex:
         self._read_up_to = "0-0"  # changelog id applied so far
         self._last_seq: int | None = None  # the changelog number (``seq``) of the newest change applied
         self._syncing = asyncio.Lock()  # the timer and the batches both sync: one at a time
+        self._terms: dict[str, tuple[DetainerForm, JudicialWarrant | None]] = {}  # only the unusual ones
 
     def __len__(self) -> int:
         return len(self._people)
@@ -77,14 +83,25 @@ class DetainerIndex:
 
     def get(self, detainer_ref: str) -> ActiveDetainer | None:
         office = self._people.tag(detainer_ref)
-        return None if office is None else ActiveDetainer(detainer_ref, office)
+        return None if office is None else self._active(detainer_ref, office)
 
     def matches(self, person: Person | MatchRecord) -> list[tuple[ActiveDetainer, MatchEvidence]]:
         """The active detainers whose subject is (or may be) ``person``, each with the evidence."""
         return [
-            (ActiveDetainer(detainer_ref, self._people.tag(detainer_ref) or ""), evidence)
+            (self._active(detainer_ref, self._people.tag(detainer_ref) or ""), evidence)
             for detainer_ref, evidence in self._people.matches(person)
         ]
+
+    def _active(self, detainer_ref: str, office: str) -> ActiveDetainer:
+        form, warrant = self._terms.get(detainer_ref, _USUAL_TERMS)
+        return ActiveDetainer(detainer_ref, office, form, warrant)
+
+    def _keep_terms(self, detainer_ref: str, detainer: Detainer) -> None:
+        terms = (detainer.form, detainer.judicial_warrant)
+        if terms == _USUAL_TERMS:
+            self._terms.pop(detainer_ref, None)
+        else:
+            self._terms[detainer_ref] = terms
 
     async def load(self) -> None:
         """Read every active detainer, then catch up on changes made meanwhile."""
@@ -95,6 +112,7 @@ class DetainerIndex:
         read_up_to, self._last_seq = await self._detainers.changelog_tail()
         refs = await self._detainers.active_refs()
         self._people = PersonIndex(config=self._config)
+        self._terms = {}
         loaded: list[tuple[str, MatchRecord, str]] = []
         for start in range(0, len(refs), _LOAD_CHUNK):
             records = await self._detainers.records(refs[start : start + _LOAD_CHUNK])
@@ -103,6 +121,7 @@ class DetainerIndex:
                     log.warning("unreadable detainer record left out of the index", extra={"detainer_ref": ref})
                 elif detainer.status is DetainerStatus.ACTIVE:
                     loaded.append((ref, match_record(detainer.person), detainer.field_office))
+                    self._keep_terms(ref, detainer)
         self._people.add_many(loaded)  # one sort for all, rather than a merge per thousand
         del loaded
         self._read_up_to = read_up_to
@@ -161,5 +180,7 @@ class DetainerIndex:
     def _apply(self, detainer: Detainer, detainer_ref: str) -> None:
         if detainer.status is DetainerStatus.ACTIVE:
             self._people.add(detainer_ref, detainer.person, tag=detainer.field_office)
+            self._keep_terms(detainer_ref, detainer)
         else:
             self._people.remove(detainer_ref)
+            self._terms.pop(detainer_ref, None)

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from contracts import Alert, MatchEvidence, Person, RosterReport
 from contracts.envelope import StreamEntry
+from contracts.policies import JurisdictionPolicy
 from notifier.domain.custody import BookingState
 from notifier.domain.reviews import BookingReview
 from notifier.handlers.detainer_index import ActiveDetainer
@@ -33,6 +34,7 @@ __all__ = [
     "NotifierPorts",
     "ReleaseSchedules",
     "RosterReportKeeper",
+    "SharingPolicyLookup",
     "Stored",
 ]
 
@@ -117,6 +119,12 @@ class FeedWatch(Protocol):
     async def observe(self, activity: Mapping[str, FeedActivity]) -> set[str]: ...
 
 
+class SharingPolicyLookup(Protocol):
+    """The sharing policies in force (``notifier.sharing_policies.SharingPolicies``)."""
+
+    def policy_for(self, facility_ori: str) -> JurisdictionPolicy | None: ...
+
+
 @dataclass(frozen=True)
 class NotifierPorts:
     """The adapters the processors work through, built once at start-up (``notifier.bootstrap``)."""
@@ -132,3 +140,4 @@ class NotifierPorts:
     clock: Clock = utc_now
     follow_ups: FollowUps | None = None  # None: no reminders or escalations are planned
     feeds: FeedWatch | None = None  # None: what facilities send is not counted, and no alert is held
+    policies: SharingPolicyLookup | None = None  # None: no sharing policy (every detainer answered)

@@ -17,10 +17,11 @@ from contracts import Alert, AlertTrigger, MatchEvidence
 from notifier.domain.alert_rules import DetainerRef, alert_conditions, build_alert, with_raised_step
 from notifier.domain.custody import BookingState
 from notifier.handlers.ports import NotifierPorts
-from notifier.metrics import ALERTS_RAISED
+from notifier.metrics import ALERTS_RAISED, ALERTS_WITHHELD
+from policies import judge_detainer
 from store.bookings import BookingKey
 
-__all__ = ["BatchReport", "alerts_for_match", "raise_alerts"]
+__all__ = ["BatchReport", "alerts_for_match", "answered_by_policy", "raise_alerts"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,36 @@ def alerts_for_match(
     ]
 
 
+def answered_by_policy(ports: NotifierPorts, alerts: Sequence[Alert]) -> list[Alert]:
+    """``alerts`` without those for a detainer the facility's sharing policy does not answer (its form, or no
+    judicial warrant where the policy requires one): none is raised for it, a possible match included."""
+    if ports.policies is None:
+        return list(alerts)
+    kept: list[Alert] = []
+    for alert in alerts:
+        policy = ports.policies.policy_for(alert.facility_ori)
+        if policy is None or (policy.detainer_forms is None and not policy.require_judicial_warrant):
+            kept.append(alert)
+            continue
+        detainer = ports.detainers.get(alert.detainer_ref or alert.detainer_id)
+        verdict = judge_detainer(policy, detainer) if detainer is not None else None
+        if verdict is not None and verdict.shared:
+            kept.append(alert)
+            continue
+        rule = verdict.rule.rule if verdict is not None and verdict.rule is not None else "unknown detainer"
+        ALERTS_WITHHELD.labels(rule=rule).inc()
+        log.info(
+            "alert withheld by a sharing policy",
+            extra={
+                "alert_id": alert.alert_id,
+                "kind": alert.kind.value,
+                "field_office": alert.field_office,
+                "rule": rule,
+            },
+        )
+    return kept
+
+
 async def raise_alerts(
     ports: NotifierPorts,
     alerts: Sequence[Alert],
@@ -61,6 +92,7 @@ async def raise_alerts(
     """Create the alerts not created yet (those of a facility in ``held_facilities`` held), plan what follows
     each one that is not held, then close the release schedules among them whose release time no longer stands
     by ``states``. Returns the alerts created by this call."""
+    alerts = answered_by_policy(ports, alerts)
     raised = [with_raised_step(alert) for alert in alerts]
     created = await ports.alerts.create(raised, held_facilities=held_facilities)
     if ports.follow_ups is not None:

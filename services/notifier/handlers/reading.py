@@ -21,6 +21,7 @@ from contracts import (
     detainer_change_adapter,
 )
 from contracts.envelope import StreamEntry
+from contracts.policies import PolicyMark
 from contracts.stored_fields import EntryField
 from notifier.domain.reviews import BookingReview
 from runtime.validation import describe_validation_error
@@ -31,6 +32,7 @@ __all__ = [
     "read_custody_event",
     "read_custody_stream_entry",
     "read_detainer_change",
+    "read_policy_mark",
 ]
 
 _NOT_FROM_INGEST = f"no {EntryField.DATA} field: not written by releasewatch ingest"
@@ -61,6 +63,18 @@ def read_custody_stream_entry(entry: StreamEntry) -> CustodyEvent | RosterSubmit
     if entry.message_type != "roster":
         return read_custody_event(entry)
     return _parsed(entry, lambda data: RosterSubmitted.model_validate_json(data, extra="ignore"), "roster")
+
+
+def read_policy_mark(entry: StreamEntry) -> PolicyMark | None:
+    """The sharing policy's mark beside a custody event (None: published under no policy). A mark that cannot
+    be read makes the entry unreadable: what a policy withholds is never guessed."""
+    raw = entry.field(EntryField.POLICY)
+    if raw is None:
+        return None
+    try:
+        return PolicyMark.model_validate_json(raw, extra="ignore")
+    except ValidationError as error:
+        raise UnreadableEntryError(f"not a valid policy mark: {describe_validation_error(error)}") from None
 
 
 def read_detainer_change(entry: StreamEntry) -> DetainerChange:

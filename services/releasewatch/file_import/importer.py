@@ -21,13 +21,14 @@ class ImportTally:
     read: int = 0
     accepted: int = 0
     replayed: int = 0
+    withheld: dict[str, int] = field(default_factory=dict)  # by the sharing policy's rule: accepted, not published
     rejected: list[RejectedRow] = field(default_factory=list)
     warned: list[WarnedRow] = field(default_factory=list)  # accepted (or replayed) without fields it could not read
     unconfirmed: int = 0  # sent or about to be, with no answer yet (all of them when the import stops early)
 
     @property
     def answered(self) -> int:
-        return self.accepted + self.replayed + len(self.rejected)
+        return self.accepted + self.replayed + sum(self.withheld.values()) + len(self.rejected)
 
 
 def import_rows(
@@ -59,6 +60,9 @@ def import_rows(
                 tally.accepted += 1
             elif outcome.status == "replayed":
                 tally.replayed += 1
+            elif outcome.status == "withheld":
+                rule = outcome.withheld_by or "a sharing policy"
+                tally.withheld[rule] = tally.withheld.get(rule, 0) + 1
             else:
                 errors = tuple(
                     FieldError(file_format.field_label(row, pointer), message) for pointer, message in outcome.errors

@@ -27,6 +27,12 @@ def print_summary(console: Console, tally: ImportTally, *, source: str, rejects_
         f"accepted with warnings: {len(tally.warned)}",
         markup=False,
     )
+    if tally.withheld:
+        console.print(
+            f"withheld by sharing policies (taken, never published): {sum(tally.withheld.values())}", markup=False
+        )
+        for rule, events in sorted(tally.withheld.items()):
+            console.print(f"  {rule}: {events}", markup=False)
     if tally.rejected:
         _print_rows(console, "rejected rows", [(reject.row, reject.errors) for reject in tally.rejected])
         hidden = len(tally.rejected) - REJECTS_SHOWN

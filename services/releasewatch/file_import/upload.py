@@ -27,7 +27,7 @@ FIRST_BACKOFF = 0.5  # seconds; doubles per attempt
 MAX_BACKOFF = 30.0  # seconds
 MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After is waited this long, then asked again
 
-ItemStatus = Literal["accepted", "replayed", "rejected"]
+ItemStatus = Literal["accepted", "replayed", "withheld", "rejected"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,7 @@ class ItemOutcome:
     status: ItemStatus
     errors: tuple[tuple[str, str], ...] = ()
     warnings: tuple[tuple[str, str], ...] = ()
+    withheld_by: str | None = None  # withheld: the sharing policy's rule
 
 
 class ApiUnavailable(Exception):
@@ -52,7 +53,7 @@ class ApiRefused(Exception):
         self.status = status  # the HTTP status of the refusal; None for an answer that made no sense
 
 
-_STATUS_OF_RESULT: dict[str, ItemStatus] = {"accepted": "accepted", "duplicate": "replayed"}
+_STATUS_OF_RESULT: dict[str, ItemStatus] = {"accepted": "accepted", "duplicate": "replayed", "withheld": "withheld"}
 
 
 def _within_item(pointer: str, index: int) -> str:
@@ -171,5 +172,7 @@ class BatchUploader:
                 (_within_item(warning.get("pointer", "#"), index), warning.get("detail", ""))
                 for warning in result.get("warnings") or ()
             )
-            outcomes.append(ItemOutcome(status, errors, warnings))
+            withheld = result.get("withheld")
+            rule = str(withheld.get("rule", "")) if isinstance(withheld, dict) else ""
+            outcomes.append(ItemOutcome(status, errors, warnings, rule or None if status == "withheld" else None))
         return outcomes

@@ -44,6 +44,8 @@ V1_PATHS = {
     "/v1/ops/feeds/{ori}",
     "/v1/ops/feeds/{ori}/hold",
     "/v1/reports/outcomes",
+    "/v1/policies",
+    "/v1/policies/{ori}",
 }
 
 

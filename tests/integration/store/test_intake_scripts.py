@@ -18,7 +18,7 @@ NAMES = RedisNames()
 def _publish_call(event_id: str, digest: str, *, limit: int = 0) -> tuple[list[str], list[str | int]]:
     keys = [NAMES.custody_events, NAMES.custody_receipt("CA0194200", event_id), NAMES.legacy_custody_receipt(event_id)]
     args: list[str | int] = [3600, "2026-11-25T12:00:00+00:00", limit, NOTIFIER_GROUP]
-    return keys, [*args, event_id, "booking", digest, "{}"]
+    return keys, [*args, event_id, "booking", digest, "{}", ""]
 
 
 async def test_publish_events_answers_accepted_then_duplicate_for_the_same_body_and_conflict_for_another(

@@ -1,0 +1,205 @@
+"""Custody events of facilities a sharing policy covers, taken at intake before anything is published.
+
+For each such event, in order: a retry is answered as the first time (a withheld event keeps a receipt like an
+accepted one); otherwise the booking's record is read, ``policies.disclose`` decides, what it allows is published
+(stripped to the policy's identity fields, with the policy's mark beside each event), and the record is kept by
+compare-and-set with, for a withheld event, its receipt and its count per day and rule. A record that changed
+meanwhile is read and decided again: what was published already comes back as a replay, never twice.
+
+Nothing of a withheld event is published; a withheld booking is held (``store.policy_holds``, read by intake
+alone) until a later event the policy shares needs it, then published with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from contracts import Booking, BookingUpdated, CustodyEvent
+from contracts.policies import JurisdictionPolicy, Withholding
+from ingest.metrics import EVENTS_WITHHELD
+from ingest.policies.enforcement import PolicyEnforcement
+from policies import BookingDisclosure, disclose, strip_person
+from runtime.clock import Clock, utc_now
+from runtime.compare_and_set import COMPARE_AND_SET_ROUNDS, ConcurrentChangeError
+from store.custody_stream import BacklogFullError, CustodyEventPublisher, PublishOutcome, PublishStatus, digest_of
+from store.policy_holds import KeptOutcome, PolicyHolds, WithheldReceipt
+
+__all__ = ["PolicyIntake", "Taken", "WithheldAnswer"]
+
+log = logging.getLogger(__name__)
+
+_BOOKINGS_AT_ONCE = 32  # a batch's bookings decided side by side (each one's events in turn)
+
+
+class WithheldAnswer(BaseModel):
+    """The answer to an event a sharing policy withheld; a retry of the same event gets the same answer."""
+
+    event_id: str
+    status: Literal["withheld"] = "withheld"
+    accepted_at: str = Field(description="When intake took (and withheld) the event.")
+    withheld: Withholding
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """What became of one event: published (``outcome``) or withheld (``answer``), and whether this is the
+    answer given before (a retry) or a conflict with another event under the same event_id."""
+
+    outcome: PublishOutcome | None = None
+    answer: WithheldAnswer | None = None
+    replayed: bool = False
+    conflict: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.conflict:
+            return "conflict"
+        if self.answer is not None:
+            return "withheld"
+        assert self.outcome is not None
+        return self.outcome.status.value
+
+
+def as_shared(policy: JurisdictionPolicy, event: CustodyEvent) -> CustodyEvent:
+    """``event`` as it may be published under ``policy``: its person stripped to the identity fields."""
+    if isinstance(event, Booking | BookingUpdated) and event.person is not None:
+        stripped = strip_person(event.person, policy.shared_identity)
+        if stripped.stripped:
+            return event.model_copy(update={"person": stripped.person})
+    return event
+
+
+class PolicyIntake:
+    def __init__(
+        self,
+        policies: PolicyEnforcement,
+        publisher: CustodyEventPublisher,
+        holds: PolicyHolds,
+        *,
+        retention: timedelta,
+        longest_hold: timedelta,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._policies = policies
+        self._publisher = publisher
+        self._holds = holds
+        self._retention = retention
+        self._longest = longest_hold
+        self._clock = clock
+
+    def policy_for(self, event: CustodyEvent) -> JurisdictionPolicy | None:
+        """The policy covering the event's facility; None: it is published as sent."""
+        return self._policies.book.policy_for(event.facility_ori)
+
+    async def take(self, policy: JurisdictionPolicy, event: CustodyEvent) -> Taken:
+        """Publish what ``policy`` allows of ``event`` (and of its booking's hold), or withhold it. A retry gets
+        the answer given the first time. Raises ``BacklogFullError`` (nothing of this event published, nothing
+        kept) as publishing does."""
+        digest = digest_of(as_shared(policy, event))
+        first: PublishOutcome | None = None  # our event's outcome in the first round that published it
+        for _ in range(COMPARE_AND_SET_ROUNDS):
+            taken, first = await self._round(policy, event, digest, first)
+            if taken is not None:
+                return taken
+        raise ConcurrentChangeError(f"the booking kept changing concurrently ({COMPARE_AND_SET_ROUNDS} rounds)")
+
+    async def take_many(
+        self, items: Sequence[tuple[JurisdictionPolicy, CustodyEvent]]
+    ) -> list[Taken | BacklogFullError | None]:
+        """``take`` for each of a batch's events: those of one booking in turn, in the batch's order, the
+        bookings side by side (each decided on its own record). Per item: what became of it, the
+        ``BacklogFullError`` that stopped its booking's events there, or None for an event after that."""
+        by_booking: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
+        for position, (_, event) in enumerate(items):
+            by_booking[event.facility_ori, event.booking_number].append(position)
+        taken: list[Taken | BacklogFullError | None] = [None] * len(items)
+        room = asyncio.Semaphore(_BOOKINGS_AT_ONCE)
+
+        async def take_booking(positions: list[int]) -> None:
+            async with room:
+                for position in positions:
+                    policy, event = items[position]
+                    try:
+                        taken[position] = await self.take(policy, event)
+                    except BacklogFullError as full:
+                        taken[position] = full
+                        return
+
+        await asyncio.gather(*(take_booking(positions) for positions in by_booking.values()))
+        return taken
+
+    async def _round(
+        self, policy: JurisdictionPolicy, event: CustodyEvent, digest: str, first: PublishOutcome | None
+    ) -> tuple[Taken | None, PublishOutcome | None]:
+        """One read-decide-write; no answer when the booking's record changed meanwhile (decided again)."""
+        read, receipt = await self._holds.read(event.facility_ori, event.booking_number, event.event_id)
+        if receipt is not None:  # withheld before: the same answer (or a conflict, for another body)
+            answer = WithheldAnswer.model_validate_json(receipt.answer)
+            return Taken(answer=answer, replayed=True, conflict=receipt.digest != digest), first
+        known = BookingDisclosure.model_validate_json(read.state) if read.state is not None else None
+        decided = disclose(policy, known, event)
+        now = self._clock()
+        state = decided.state.model_dump_json() if decided.state is not None else None
+        forget_at = self._forget_at(decided.state)
+        withholding = decided.verdict.withholding
+        if withholding is None:  # shared: published first, the record kept after (a replay if decided again)
+            outcomes = await self._publisher.publish(decided.publish, mark=decided.mark)
+            ours = next(
+                outcome
+                for sent, outcome in zip(decided.publish, outcomes, strict=True)
+                if sent.event_id == event.event_id  # the event as published (stripped), beside what was held
+            )
+            if ours.status is PublishStatus.CONFLICT:
+                return Taken(outcome=ours, conflict=True), first
+            first = first or ours
+            kept, _ = await self._holds.keep(
+                event.facility_ori, event.booking_number, read, state, forget_at, event_id=event.event_id, at=now
+            )
+            if kept is KeptOutcome.STALE:
+                return None, first
+            return Taken(outcome=first, replayed=first.status is PublishStatus.DUPLICATE), first
+        published = await self._publisher.answered_digest(event.facility_ori, event.event_id, digest)
+        if published is not None:  # accepted before (the policy judged it otherwise then): that answer stands
+            return Taken(outcome=published, replayed=True, conflict=published.status is PublishStatus.CONFLICT), first
+        answer = WithheldAnswer(event_id=event.event_id, accepted_at=now.isoformat(), withheld=withholding)
+        kept, given = await self._holds.keep(
+            event.facility_ori,
+            event.booking_number,
+            read,
+            state,
+            forget_at,
+            event_id=event.event_id,
+            withheld=WithheldReceipt(digest, answer.model_dump_json()),
+            rule=withholding.rule,
+            at=now,
+        )
+        if kept is KeptOutcome.STALE:
+            return None, first
+        if kept is not KeptOutcome.SAVED:  # a retry of this event got there first
+            assert given is not None
+            answer = WithheldAnswer.model_validate_json(given)
+            return Taken(answer=answer, replayed=True, conflict=kept is KeptOutcome.CONFLICT), first
+        EVENTS_WITHHELD.labels(rule=withholding.rule).inc()
+        log.info(
+            "event withheld by a sharing policy",
+            extra={
+                "event_id": event.event_id,
+                "event_type": event.type,
+                "rule": withholding.rule,
+                "held": decided.held,
+            },
+        )
+        return Taken(answer=answer), first
+
+    def _forget_at(self, state: BookingDisclosure | None) -> datetime | None:
+        if state is None:
+            return None
+        return state.kept_until(retention=self._retention, longest=self._longest)

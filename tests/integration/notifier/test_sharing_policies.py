@@ -1,0 +1,223 @@
+"""Sharing policies from intake to alerts: nothing a policy withholds reaches the custody stream, the notifier's
+state (booking keys, the index by person, the in-custody sets) or any alert; a booking held under `booking: false`
+and published with a release notice never raises an in_custody alert."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from contracts import RedisNames
+from ingest.settings import IngestSettings
+from notifier.sharing_policies import SharingPolicies
+from tests import samples
+from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, build_ports
+from tests.policy_samples import BAD_LINE, BAD_POLICIES, COUNTY_FACILITY, STRICT_FACILITY, write_policies
+
+URL = "/v1/custody-events"
+MISDEMEANOR = samples.charge(statute="PC 484", description="Petty theft", severity="misdemeanor", ncic_code="2399")
+
+
+@pytest.fixture
+def policies_file(tmp_path: Path) -> Path:
+    return write_policies(tmp_path)
+
+
+@pytest.fixture
+def ingest_settings(redis_url: str, policies_file: Path) -> IngestSettings:
+    return IngestSettings(redis_url=redis_url, log_format="text", auth="off", policies_file=policies_file)
+
+
+@pytest.fixture
+async def notifier(redis_client: Redis, names: RedisNames, policies_file: Path) -> NotifierInstance:
+    """A notifier that loaded the same policy file as ingest."""
+    policies = SharingPolicies(policies_file)
+    policies.load()
+    return await NotifierInstance.start(build_ports(redis_client, names, policies=policies))
+
+
+async def keys_of_the_notifier(redis: Redis, names: RedisNames) -> list[str]:
+    """Every key the notifier writes about bookings and alerts (booking states, the index by person, the
+    facilities' in-custody sets, alerts)."""
+    every = [key.decode() async for key in redis.scan_iter(match=names.scan_pattern)]
+    notifier_kinds = (":booking:", ":bookings-by-key:", ":in-custody", "{alerts}:alert:", "{alerts}:index")
+    return sorted(key for key in every if any(kind in key for kind in notifier_kinds))
+
+
+async def submit(api: httpx.AsyncClient, *events: dict[str, Any]) -> list[str]:
+    statuses = []
+    for event in events:
+        answer = await api.post(URL, json=event)
+        assert answer.status_code == 202, answer.text
+        statuses.append(answer.json()["status"])
+    return statuses
+
+
+async def test_what_the_policy_withholds_reaches_no_stream_no_state_and_no_alert(
+    api: httpx.AsyncClient,
+    notifier: NotifierInstance,
+    streams: Streams,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+    redis_client: Redis,
+    names: RedisNames,
+) -> None:
+    await ingest_api.lodge(samples.detainer())  # the person is wanted: any event published would alert
+    statuses = await submit(
+        api,
+        samples.booking(charges=[MISDEMEANOR]),
+        samples.release_scheduled(),
+        samples.transfer(),
+        samples.release(),
+    )
+    await notifier.catch_up(streams)
+
+    assert statuses == ["withheld"] * 4
+    assert await redis_client.xlen(names.custody_events) == 0
+    assert await keys_of_the_notifier(redis_client, names) == []
+    assert await outcome.booking_if_stored() is None
+    assert await outcome.alerts() == []
+    assert await outcome.alerts_raised() == []
+
+
+async def test_a_held_booking_published_with_its_release_notice_never_raises_in_custody(
+    api: httpx.AsyncClient,
+    notifier: NotifierInstance,
+    streams: Streams,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+    redis_client: Redis,
+    names: RedisNames,
+) -> None:
+    await ingest_api.lodge(samples.detainer())
+    assert await submit(api, samples.booking()) == ["withheld"]  # a felony, but booking: false
+    await notifier.catch_up(streams)
+    assert await keys_of_the_notifier(redis_client, names) == []
+
+    assert await submit(api, samples.release_scheduled()) == ["accepted"]
+    await notifier.catch_up(streams)
+    assert await submit(api, samples.release()) == ["accepted"]
+    await notifier.catch_up(streams)
+
+    kinds = await outcome.alert_kinds()
+    assert kinds == ["release_scheduled", "released"]
+    state = await outcome.booking()
+    assert state.in_custody_notice is False
+    assert state.person is not None
+    assert state.person.place_of_birth is None  # not in the policy's identity fields: stripped, kept nowhere
+    assert state.person.state_id is None
+    alerts = await outcome.alerts()
+    assert all(alert.facility_ori == STRICT_FACILITY for alert in alerts)
+    assert '"MX"' not in json.dumps([alert.model_dump(mode="json") for alert in alerts])
+
+
+async def test_a_detainer_lodged_after_the_held_booking_was_published_raises_no_in_custody_either(
+    api: httpx.AsyncClient,
+    notifier: NotifierInstance,
+    streams: Streams,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+) -> None:
+    await submit(api, samples.booking(), samples.release_scheduled())
+    await notifier.catch_up(streams)
+
+    await ingest_api.lodge(samples.detainer())
+    await notifier.catch_up(streams)
+
+    assert await outcome.alert_kinds() == ["release_scheduled"]
+
+
+async def test_no_alert_for_a_detainer_the_facilitys_policy_does_not_answer(
+    api: httpx.AsyncClient,
+    notifier: NotifierInstance,
+    streams: Streams,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+) -> None:
+    """The county answers only detainers backed by a judicial warrant; the strict facility only I-247A and
+    I-247N. The same person, wanted by three detainers."""
+    warrant = {"court": "U.S. District Court, C.D. Cal.", "reference": "2:26-mj-01234"}
+    await ingest_api.lodge(samples.detainer(detainer_id="LOS-PLAIN"))
+    await ingest_api.lodge(samples.detainer(detainer_id="LOS-WARRANT", judicial_warrant=warrant))
+    await ingest_api.lodge(samples.detainer(detainer_id="LOS-OTHER-FORM", form="other", judicial_warrant=warrant))
+    await notifier.catch_up(streams)
+
+    await submit(api, samples.booking(facility_ori=COUNTY_FACILITY, booking_number="C-1", event_id="evt-c1"))
+    await submit(api, samples.booking(), samples.release_scheduled())  # the strict facility: a felony
+    await notifier.catch_up(streams)
+
+    alerts = {(alert.facility_ori, alert.detainer_id, alert.kind.value) for alert in await outcome.alerts()}
+    assert alerts == {
+        (COUNTY_FACILITY, "LOS-WARRANT", "in_custody"),
+        (COUNTY_FACILITY, "LOS-OTHER-FORM", "in_custody"),
+        (STRICT_FACILITY, "LOS-PLAIN", "release_scheduled"),
+        (STRICT_FACILITY, "LOS-WARRANT", "release_scheduled"),
+    }
+
+
+async def test_a_rosters_inferred_release_follows_the_release_rule(
+    api: httpx.AsyncClient,
+    notifier: NotifierInstance,
+    streams: Streams,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+) -> None:
+    """Released only for felonies at the strict facility: the felony was corrected to a misdemeanor, then the
+    roster left the person out. No released alert, and the release schedule is not closed as released."""
+    await ingest_api.lodge(samples.detainer())
+    await submit(api, samples.booking(), samples.release_scheduled(), samples.booking_updated())  # misdemeanor now
+    await notifier.catch_up(streams)
+    roster = {"roster_id": "roster-0600", "as_of": "2026-11-25T06:00:00-08:00", "booking_numbers": ["2026-000001"]}
+
+    answer = await api.post(f"/v1/facilities/{STRICT_FACILITY}/roster", json=roster)
+    await notifier.catch_up(streams)
+
+    assert answer.status_code == 202, answer.text
+    state = await outcome.booking()
+    assert state.released_at is not None  # the notifier knows it left: no longer in custody there
+    assert state.release_withheld_by == f"{STRICT_FACILITY} share.release"
+    (alert,) = await outcome.alerts()
+    assert alert.kind.value == "release_scheduled"
+    assert alert.release_status is not None
+    assert alert.release_status.value == "scheduled"
+
+
+async def test_without_the_correction_the_inferred_release_is_told(
+    api: httpx.AsyncClient,
+    notifier: NotifierInstance,
+    streams: Streams,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+) -> None:
+    await ingest_api.lodge(samples.detainer())
+    await submit(api, samples.booking(), samples.release_scheduled())  # still a felony
+    await notifier.catch_up(streams)
+    roster = {"roster_id": "roster-0600", "as_of": "2026-11-25T06:00:00-08:00", "booking_numbers": ["2026-000001"]}
+
+    await api.post(f"/v1/facilities/{STRICT_FACILITY}/roster", json=roster)
+    await notifier.catch_up(streams)
+
+    assert await outcome.alert_kinds() == ["release_scheduled", "released"]
+
+
+def test_the_notifier_refuses_to_start_on_a_bad_policy_file_naming_its_line(tmp_path: Path) -> None:
+    bad = write_policies(tmp_path, BAD_POLICIES)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("RW_") and key != "REDIS_URL"}
+    env.update({"REDIS_URL": "redis://127.0.0.1:1/0", "RW_LOG_FORMAT": "text", "RW_POLICIES_FILE": str(bad)})
+
+    started = subprocess.run(
+        [sys.executable, "-m", "notifier"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert started.returncode != 0
+    assert "notifier will not start" in started.stderr
+    assert f"line {BAD_LINE}:" in started.stderr
+    assert "Traceback" not in started.stderr
