@@ -97,7 +97,11 @@ def _release_notice(state: BookingState) -> dict[str, Any]:
         return {}
     known_at = state.schedule_known_at
     if not _schedule_known_before_leaving(state) or known_at is None:
-        return {"notice_given": False, "released_without_notice": True}
+        return {
+            "notice_given": False,
+            "released_without_notice": True,
+            "schedule_withheld_by": state.schedule_withheld_by,
+        }
     lead_hours = round((state.released_at - known_at).total_seconds() / 3600, 1)
     return {"notice_given": True, "notice_lead_hours": lead_hours, "released_without_notice": False}
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -35,6 +35,7 @@ from contracts import (
     Transfer,
 )
 from contracts.events import FactStamp, fact_stamp
+from contracts.policies import PolicyMark
 
 __all__ = [
     "BookingState",
@@ -151,6 +152,9 @@ class BookingState(BaseModel):
     # published under a policy: None, no policy mark (the notice is given); False, every marked event said it
     # may not be (``booking: false``: no in_custody alert, ever); True, one said it may (it stays so).
     in_custody_notice: bool | None = None
+    # The sharing-policy rule that withheld the booking's release schedule (from the marks): a release without
+    # notice then says so, rather than passing for one nobody scheduled.
+    schedule_withheld_by: str | None = None
 
     @classmethod
     def empty(cls, facility_ori: str, booking_number: str) -> BookingState:
@@ -175,14 +179,19 @@ class BookingState(BaseModel):
         return self.schedule_stamp[0] if self.schedule_stamp is not None else None
 
 
-def apply_policy_mark(state: BookingState, in_custody: bool) -> BookingState:
-    """The state after an event published under a sharing policy whose mark says ``in_custody``: once one event
-    of the booking may give the in-custody notice it may, whatever order the marks arrive in."""
-    if in_custody and state.in_custody_notice is not True:
-        return state.model_copy(update={"in_custody_notice": True})
-    if not in_custody and state.in_custody_notice is None:
-        return state.model_copy(update={"in_custody_notice": False})
-    return state
+def apply_policy_mark(state: BookingState, mark: PolicyMark) -> BookingState:
+    """The state after an event published under a sharing policy with ``mark``: once one event of the booking
+    may give the in-custody notice it may, whatever order the marks arrive in; a release schedule the policy
+    withheld is remembered by its rule."""
+    update: dict[str, Any] = {}
+    if mark.in_custody and state.in_custody_notice is not True:
+        update["in_custody_notice"] = True
+    if not mark.in_custody and state.in_custody_notice is None:
+        update["in_custody_notice"] = False
+    schedule_rules = [fact.rule for fact in mark.withheld if fact.event_type == "release_scheduled"]
+    if schedule_rules and state.schedule_withheld_by is None:
+        update["schedule_withheld_by"] = schedule_rules[-1]
+    return state.model_copy(update=update) if update else state
 
 
 def _later(stamp: FactStamp, current: FactStamp | None) -> bool:

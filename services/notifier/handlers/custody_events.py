@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from contracts import Alert, AlertTrigger, CustodyEvent, RosterSubmitted
 from contracts.envelope import StreamEntry
+from contracts.policies import PolicyMark
 from notifier.domain.custody import BookingState, CustodyFact, InferredRelease, apply_event, apply_policy_mark
 from notifier.domain.reviews import BookingReview, reviewed_matches
 from notifier.domain.rosters import inferred_releases, listed_but_not_held, released_by, roster_report
@@ -45,7 +46,7 @@ class CustodyEventProcessor:
         unreadable: list[tuple[StreamEntry, str]] = []
         activity: defaultdict[str, FeedActivity] = defaultdict(FeedActivity)
         roster_entries: dict[tuple[str, str], StreamEntry] = {}  # by facility and roster_id (unique per facility)
-        marks: dict[tuple[str, str], bool] = {}  # (facility, event_id): may the in-custody notice be given
+        marks: dict[tuple[str, str], PolicyMark] = {}  # (facility, event_id): the sharing policy's mark
         for entry in entries:
             try:
                 message = read_custody_stream_entry(entry)
@@ -61,7 +62,7 @@ class CustodyEventProcessor:
             else:
                 events.append(message)
                 if mark is not None:
-                    marks[message.facility_ori, message.event_id] = mark.in_custody
+                    marks[message.facility_ori, message.event_id] = mark
                 if message.type == "release":
                     sent.releases.append((entry.appended_ms, entry.message_id))
         # 0. Count what each facility sent: a surge of releases holds its alerts from this batch on.
@@ -171,7 +172,7 @@ class CustodyEventProcessor:
     async def _apply(
         self,
         events: Sequence[CustodyFact],
-        marks: Mapping[tuple[str, str], bool] | None = None,
+        marks: Mapping[tuple[str, str], PolicyMark] | None = None,
         *,
         judge: Callable[[BookingState, InferredRelease], InferredRelease] | None = None,
     ) -> tuple[
@@ -205,9 +206,9 @@ class CustodyEventProcessor:
                     if judge is not None and isinstance(event, InferredRelease):
                         event = judge(state, event)
                     state = apply_event(state, event)
-                    in_custody = (marks or {}).get((event.facility_ori, event.event_id))
-                    if in_custody is not None:  # published under a sharing policy
-                        state = apply_policy_mark(state, in_custody)
+                    mark = (marks or {}).get((event.facility_ori, event.event_id))
+                    if mark is not None:  # published under a sharing policy
+                        state = apply_policy_mark(state, mark)
                     steps.append((event, state))
                 snapshots[booking] = steps
                 transitions[booking] = (stored[booking].state, state)
