@@ -7,6 +7,8 @@ the ``rw_api_key`` cookie (see ``ingest.auth``); the office pages and the operat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from importlib.resources import files
 from urllib.parse import parse_qs
 
 from fastapi import Request, Response
@@ -14,9 +16,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ingest.auth import KEY_COOKIE
 from ingest.body import read_body
+from ingest.problems import Problem
 
 __all__ = [
     "PAGE_HEADERS",
+    "asset",
+    "html_head",
     "page",
     "posted_from_another_site",
     "posted_key",
@@ -38,6 +43,32 @@ PAGE_HEADERS = {
 
 _MAX_SIGN_IN_BYTES = 4 * 1024
 _SAME_SITE_FETCHES = frozenset({"same-origin", "none"})  # `none`: typed or bookmarked by the person
+
+
+_HEAD = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>{title}</title>
+<link rel="stylesheet" href="{stylesheet}">
+</head>
+"""
+
+
+def html_head(title: str, *, stylesheet: str) -> str:
+    """The start of a page, to its ``<body>``: ``title`` escaped by the caller, the page's own stylesheet."""
+    return _HEAD.format(title=title, stylesheet=stylesheet)
+
+
+def asset(package: str, name: str, media_types: Mapping[str, str]) -> Response:
+    """One of a page's static files (``assets/`` in ``package``), by name; 404 for any other name."""
+    media_type = media_types.get(name)
+    if media_type is None:
+        raise Problem("not-found", "Nothing exists at this path.")
+    content = (files(package) / "assets" / name).read_text()
+    return Response(content, media_type=media_type, headers={"X-Content-Type-Options": "nosniff"})
 
 
 def page(html: str, status_code: int = 200) -> HTMLResponse:

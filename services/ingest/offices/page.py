@@ -23,6 +23,7 @@ from contracts import (
     Person,
     ReleaseStatus,
 )
+from ingest.browser_session import html_head
 from ingest.stories.story import Story, StoryState
 from runtime.clock import epoch_ms
 
@@ -51,17 +52,6 @@ _RELEASE_LABELS = {
     ReleaseStatus.PASSED: "passed, no release reported",
 }
 _SOON = timedelta(hours=24)  # "releases in the next 24 h"
-
-_HEAD = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{title}</title>
-<link rel="stylesheet" href="/offices/assets/office.css">
-</head>
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,7 +403,7 @@ def render_office_page(
         + '<noscript><button type="submit">Filter</button></noscript></form>'
     )
     return (
-        _HEAD.format(title=f"releasewatch · {office_text}")
+        html_head(f"releasewatch · {office_text}", stylesheet="/offices/assets/office.css")
         + f'<body data-office="{office_text}" data-since="{escape(since)}">\n'
         + f"<header><h1>Field office {office_text}: people and their alerts</h1>"
         + '<p id="feed-status" class="feed-status" role="status">connecting to the live feed…</p>'
@@ -432,7 +422,7 @@ def render_sign_in(office: str, *, message: str | None = None) -> str:
     office_text = escape(office)
     notice = f'<p class="page-error" role="alert">{escape(message)}</p>' if message else ""
     return (
-        _HEAD.format(title=f"releasewatch · sign in · {office_text}")
+        html_head(f"releasewatch · sign in · {office_text}", stylesheet="/offices/assets/office.css")
         + f'<body>\n<main class="sign-in">\n<h1>Field office {office_text}</h1>\n{notice}'
         + f'<form method="post" action="/offices/{office_text}/sign-in">'
         + '<label for="api_key">API key of the office (or an operator)</label> '

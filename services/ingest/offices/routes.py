@@ -12,7 +12,6 @@ the API key as a header on a page it navigates to, so the page signs in with a f
 from __future__ import annotations
 
 import logging
-from importlib.resources import files
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -22,6 +21,7 @@ from contracts import AlertKind, Person
 from contracts.fields import FieldOffice
 from ingest.auth import KEY_COOKIE, ApiKeys, Principal, Role, authenticated_in_browser, forbid_other_office
 from ingest.browser_session import (
+    asset,
     page,
     posted_from_another_site,
     posted_key,
@@ -58,11 +58,7 @@ def _may_see(principal: Principal, office: str) -> None:
 
 @router.get("/assets/{name}")
 async def office_asset(name: str) -> Response:
-    media_type = _ASSETS.get(name)
-    if media_type is None:
-        raise Problem("not-found", "Nothing exists at this path.")
-    content = (files(__package__) / "assets" / name).read_text()
-    return Response(content, media_type=media_type, headers={"X-Content-Type-Options": "nosniff"})
+    return asset(__package__, name, _ASSETS)
 
 
 async def _signed_in(request: Request, office: str) -> Principal | HTMLResponse:

@@ -14,22 +14,13 @@ from html import escape
 
 from contracts import NOTIFIER_GROUP, RosterReport
 from contracts.feeds import FeedHealth, FeedStatus
+from ingest.browser_session import html_head
 from runtime.clock import epoch_ms
 from store.dead_letters import DeadLetterView
 from store.queues import QueueReport, StreamView
 
 __all__ = ["OpsView", "render_ops_page", "render_ops_sign_in", "render_panel"]
 
-_HEAD = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{title}</title>
-<link rel="stylesheet" href="/ops/assets/ops.css">
-</head>
-"""
 
 _STREAM_LABELS = {
     "custody_events": "custody events",
@@ -232,7 +223,7 @@ def render_ops_page(view: OpsView, *, every_seconds: float, signed_in_by_cookie:
         else ""
     )
     return (
-        _HEAD.format(title="releasewatch · operations")
+        html_head("releasewatch · operations", stylesheet="/ops/assets/ops.css")
         + "<body>\n<header><h1>releasewatch operations</h1>"
         + '<nav><a href="/metrics">metrics</a> <a href="/docs">API</a> <a href="/asyncapi">streams (AsyncAPI)</a></nav>'
         + f'<p id="live" class="feed-status">every {every_seconds:g} s</p>{sign_out}</header>\n'
@@ -251,7 +242,7 @@ def render_ops_sign_in(*, message: str | None = None) -> str:
     """The sign-in form: an operator's API key, kept in a cookie scripts cannot read."""
     notice = f'<p class="page-error" role="alert">{escape(message)}</p>' if message else ""
     return (
-        _HEAD.format(title="releasewatch · operations · sign in")
+        html_head("releasewatch · operations · sign in", stylesheet="/ops/assets/ops.css")
         + f'<body>\n<main class="sign-in">\n<h1>releasewatch operations</h1>\n{notice}'
         + '<form method="post" action="/ops/sign-in">'
         + '<label for="api_key">An operator\'s API key</label> '

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from importlib.resources import files
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -20,7 +19,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from contracts import RedisNames, RosterReport
 from ingest.auth import KEY_COOKIE, ApiKeys, Principal, Role, authenticated_in_browser
-from ingest.browser_session import page, posted_from_another_site, posted_key, signed_in_redirect, signed_out_redirect
+from ingest.browser_session import (
+    asset,
+    page,
+    posted_from_another_site,
+    posted_key,
+    signed_in_redirect,
+    signed_out_redirect,
+)
 from ingest.dependencies import get_redis, get_settings
 from ingest.ops_page.page import OpsView, render_ops_page, render_ops_sign_in, render_panel
 from ingest.problems import Problem
@@ -49,11 +55,7 @@ Every = Annotated[float, Query(ge=0.5, le=300, description="Seconds between refr
 
 @router.get("/ops/assets/{name}")
 async def ops_asset(name: str) -> Response:
-    media_type = _ASSETS.get(name)
-    if media_type is None:
-        raise Problem("not-found", "Nothing exists at this path.")
-    content = (files(__package__) / "assets" / name).read_text()
-    return Response(content, media_type=media_type, headers={"X-Content-Type-Options": "nosniff"})
+    return asset(__package__, name, _ASSETS)
 
 
 @router.get("/dashboard")

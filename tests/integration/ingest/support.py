@@ -1,9 +1,11 @@
 """What the HTTP tests share: assertions on problem documents and on what reached Redis, and alerts stored as
-the notifier stores them."""
+the notifier stores them, and the API as an operator calls it."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,8 +24,46 @@ from contracts import (
     RedisNames,
     Sex,
 )
+from ingest.app import create_app
+from ingest.auth import ApiKeyEntry, Role, digest_of
+from ingest.settings import IngestSettings
 
-__all__ = ["assert_problem", "make_alert", "pointers", "store_alerts", "stream_entries", "stream_events"]
+__all__ = [
+    "OFFICE_KEY",
+    "OPERATOR_KEY",
+    "assert_problem",
+    "make_alert",
+    "operators_api",
+    "pointers",
+    "store_alerts",
+    "stream_entries",
+    "stream_events",
+]
+
+OPERATOR_KEY, OFFICE_KEY = "rwk_operator_key", "rwk_office_key"
+
+
+@asynccontextmanager
+async def operators_api(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The ingest app with two keys (the night operator's, and the LOS desk's), called with the operator's."""
+    keys = [
+        ApiKeyEntry(name="night operator", role=Role.OPERATOR, key_sha256=digest_of(OPERATOR_KEY)),
+        ApiKeyEntry(name="LOS desk", role=Role.FIELD_OFFICE, field_office="LOS", key_sha256=digest_of(OFFICE_KEY)),
+    ]
+    settings = IngestSettings(
+        redis_url=redis_url, log_format="text", api_keys=json.dumps([k.model_dump(mode="json") for k in keys])
+    )
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://ingest.test",
+            headers={"Authorization": f"Bearer {OPERATOR_KEY}"},
+        ) as client,
+    ):
+        yield client
+
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 

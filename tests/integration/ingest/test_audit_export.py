@@ -13,35 +13,17 @@ import httpx
 import pytest
 
 from contracts import RedisNames
-from ingest.app import create_app
-from ingest.auth import ApiKeyEntry, Role, digest_of
-from ingest.settings import IngestSettings
 from runtime import RedisClient
 from store.audit import AuditTrail
-from tests.integration.ingest.support import assert_problem, pointers
+from tests.integration.ingest.support import OFFICE_KEY, OPERATOR_KEY, assert_problem, operators_api, pointers
 
-OPERATOR, OFFICE = "rwk_operator_key", "rwk_office_key"
+OPERATOR, OFFICE = OPERATOR_KEY, OFFICE_KEY
 START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def ops(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    keys = [
-        ApiKeyEntry(name="night operator", role=Role.OPERATOR, key_sha256=digest_of(OPERATOR)),
-        ApiKeyEntry(name="LOS desk", role=Role.FIELD_OFFICE, field_office="LOS", key_sha256=digest_of(OFFICE)),
-    ]
-    settings = IngestSettings(
-        redis_url=redis_url, log_format="text", api_keys=json.dumps([k.model_dump(mode="json") for k in keys])
-    )
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://ingest.test",
-            headers={"Authorization": f"Bearer {OPERATOR}"},
-        ) as client,
-    ):
+    async with operators_api(redis_url) as client:
         yield client
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -11,38 +10,18 @@ from redis.asyncio import Redis
 
 from contracts import NOTIFIER_GROUP, RedisNames
 from contracts.envelope import StreamEntry
-from ingest.app import create_app
-from ingest.auth import ApiKeyEntry, Role, digest_of
-from ingest.settings import IngestSettings
 from notifier.consuming.batch_runner import BatchRunner
 from notifier.consuming.dead_letters import DeadLetterWriter
 from tests import samples
-from tests.integration.ingest.support import assert_problem
+from tests.integration.ingest.support import OFFICE_KEY, OPERATOR_KEY, assert_problem, operators_api
 from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, fixed_clock
 
-OPERATOR, OFFICE = "rwk_operator_key", "rwk_office_key"
+OPERATOR, OFFICE = OPERATOR_KEY, OFFICE_KEY
 
 
 @pytest.fixture
 async def ops(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    keys = [
-        ApiKeyEntry(name="night operator", role=Role.OPERATOR, key_sha256=digest_of(OPERATOR)),
-        ApiKeyEntry(name="LOS desk", role=Role.FIELD_OFFICE, field_office="LOS", key_sha256=digest_of(OFFICE)),
-    ]
-    settings = IngestSettings(
-        redis_url=redis_url,
-        log_format="text",
-        api_keys=json.dumps([key.model_dump(mode="json") for key in keys]),
-    )
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://ingest.test",
-            headers={"Authorization": f"Bearer {OPERATOR}"},
-        ) as client,
-    ):
+    async with operators_api(redis_url) as client:
         yield client
 
 
