@@ -53,7 +53,7 @@ def ingest_env(**variables: str) -> dict[str, str]:
 
 async def policy_entries(redis: Redis, names: RedisNames) -> list[tuple[str, str, str]]:
     """(action, target, detail) of the audit trail's policy entries, oldest first."""
-    entries = await AuditTrail(redis, names).newest(limit=100, before=None)
+    entries, _ = await AuditTrail(redis, names).newest(limit=100, before=None)
     return [(e.action, e.target, e.detail) for e in reversed(entries) if e.action.startswith("policies.")]
 
 
