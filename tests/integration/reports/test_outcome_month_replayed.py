@@ -1,0 +1,136 @@
+"""The synthetic month replayed through the real services: every custody event, detainer, lift and roster of its
+feed sent to the ingest API at its time (the month's sharing policies in force), processed by the notifier on a
+clock moved with it, the feeds judged on the hour; then `GET /v1/reports/outcomes` against the month's truth.
+
+Every figure must be the truth, except where the month's feed does not carry what its story declares
+(``DIFFERENCES``, each with why): those must still differ, so the list shrinks as the feed is completed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.outcome_month import SyntheticMonth
+from redis.asyncio import Redis
+
+from contracts import RedisNames
+from tests.support.outcome_month_replayed import replayed_month
+from tests.support.outcome_month_stored import expected, says
+
+NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
+READ_AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+NO_DECISIONS = "the feed carries no person's decision: no possible match reviewed, no alert resolved not the person"
+MATCHED_OUTRIGHT = (
+    "the month's possible matches lack only the A-number: name, date of birth and sex agree with the detainer, "
+    "which the matcher takes for a match, not a possible one"
+)
+ALERTS_WITHOUT_EVENTS = (
+    "two stories declare alerts the feed sends no event for: Travis's release of the person transferred from "
+    "Orange TX (its schedule and release), and the annex's custody assumed at release (its schedule and release)"
+)
+SCHEDULES_NOT_SENT = (
+    "Orange CA's releases are without notice because its policy withheld their schedules, but the feed sends no "
+    "release_scheduled for them: intake withholds nothing, the notifier knows of no schedule"
+)
+SCHEDULE_BEFORE_BOOKING = (
+    "four annex releases with notice send their schedule before the booking (150 or 200 hours ahead of a release "
+    "6 days after booking): the county's never_share rule (juvenile) cannot tell the age yet and withholds it"
+)
+QUALITY_NOT_SENT = "refused and late events are records of the month, not items of its feed"
+ROSTER_OMITS_ONLY = "the feed's roster names only the booking it omits, not the unknown and departed bookings it listed"
+FEED_TIMED_BY_REDIS = (
+    "the feed monitor times what a facility sent by the custody stream's entry ids, which Redis stamps with its "
+    "own clock on acceptance (the replay moves ingest's and the notifier's clocks, not Redis's): no silence can be "
+    "judged in November; and the surge's releases are not in the feed"
+)
+
+# (facility ORI or "total", section of the row, figure) -> why the replayed month differs there from its truth.
+DIFFERENCES: dict[tuple[str, str, str], tuple[str, ...]] = {
+    ("CA0190100", "counts", "releases"): (ALERTS_WITHOUT_EVENTS,),
+    ("CA0190100", "counts", "releases_with_notice"): (ALERTS_WITHOUT_EVENTS, SCHEDULE_BEFORE_BOOKING),
+    ("CA0190100", "counts", "releases_without_notice"): (SCHEDULE_BEFORE_BOOKING,),
+    ("CA0190100", "counts", "notice_at_least_48h"): (ALERTS_WITHOUT_EVENTS, SCHEDULE_BEFORE_BOOKING),
+    ("CA0190100", "median", ""): (ALERTS_WITHOUT_EVENTS, SCHEDULE_BEFORE_BOOKING),
+    ("CA0190100", "withheld_by_policy", ""): (SCHEDULE_BEFORE_BOOKING,),
+    ("CA0190100", "events_withheld_by_policy", ""): (SCHEDULE_BEFORE_BOOKING,),
+    ("CA0190100", "feed", "roster_discrepancies"): (ROSTER_OMITS_ONLY,),
+    ("CA0300000", "counts", "possible_matches_confirmed"): (MATCHED_OUTRIGHT, NO_DECISIONS),
+    ("CA0300000", "why_no_notice", ""): (SCHEDULES_NOT_SENT,),
+    ("CA0300000", "withheld_by_policy", ""): (SCHEDULES_NOT_SENT,),
+    ("CA0300000", "events_withheld_by_policy", ""): (SCHEDULES_NOT_SENT,),
+    ("TX1810000", "counts", "detainers_matched"): (NO_DECISIONS,),
+    ("TX1810000", "counts", "bookings_matched"): (NO_DECISIONS,),
+    ("TX2270000", "counts", "detainers_matched"): (MATCHED_OUTRIGHT,),
+    ("TX2270000", "counts", "bookings_matched"): (MATCHED_OUTRIGHT,),
+    ("TX2270000", "counts", "releases"): (ALERTS_WITHOUT_EVENTS,),
+    ("TX2270000", "counts", "releases_with_notice"): (ALERTS_WITHOUT_EVENTS,),
+    ("TX2270000", "counts", "possible_matches_rejected"): (MATCHED_OUTRIGHT, NO_DECISIONS),
+    ("TX2270000", "median", ""): (ALERTS_WITHOUT_EVENTS,),
+    ("TX2270000", "why_no_notice", ""): (FEED_TIMED_BY_REDIS,),
+    ("TX2270000", "feed", "hours_silent"): (FEED_TIMED_BY_REDIS,),
+    ("TX2270000", "feed", "surges_held"): (FEED_TIMED_BY_REDIS,),
+    **{
+        (ori, "feed", figure): (QUALITY_NOT_SENT,)
+        for ori in ("CA0190100", "CA0194200", "CA0300000", "TX1810000", "TX2270000", "total")
+        for figure in ("events_rejected", "events_accepted_late")
+    },
+    **{
+        ("total", "counts", figure): (NO_DECISIONS, MATCHED_OUTRIGHT, ALERTS_WITHOUT_EVENTS, SCHEDULE_BEFORE_BOOKING)
+        for figure in (
+            "detainers_matched",
+            "bookings_matched",
+            "releases",
+            "releases_with_notice",
+            "releases_without_notice",
+            "notice_at_least_48h",
+            "possible_matches_confirmed",
+            "possible_matches_rejected",
+        )
+    },
+    ("total", "median", ""): (ALERTS_WITHOUT_EVENTS, SCHEDULE_BEFORE_BOOKING),
+    ("total", "why_no_notice", ""): (SCHEDULES_NOT_SENT, FEED_TIMED_BY_REDIS),
+    ("total", "withheld_by_policy", ""): (SCHEDULES_NOT_SENT, SCHEDULE_BEFORE_BOOKING),
+    ("total", "events_withheld_by_policy", ""): (SCHEDULES_NOT_SENT, SCHEDULE_BEFORE_BOOKING),
+    ("total", "feed", "roster_discrepancies"): (ROSTER_OMITS_ONLY,),
+    ("total", "feed", "hours_silent"): (FEED_TIMED_BY_REDIS,),
+    ("total", "feed", "surges_held"): (FEED_TIMED_BY_REDIS,),
+    ("lead_times", "", ""): (ALERTS_WITHOUT_EVENTS, SCHEDULE_BEFORE_BOOKING),
+}
+
+
+def _differing(row: str, said: dict[str, Any], truth: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """Where the report's figures (``says``) are not the truth's (``expected``): by figure in the counts and the
+    feed, by section elsewhere."""
+    found = set()
+    for section, wanted in truth.items():
+        if section in ("counts", "feed"):
+            found |= {(row, section, figure) for figure in wanted if said[section][figure] != wanted[figure]}
+        elif said[section] != wanted:
+            found.add((row, section, ""))
+    return found
+
+
+async def test_the_replayed_month_is_the_truth_wherever_its_feed_carries_the_story(
+    redis_url: str, redis_client: Redis, names: RedisNames, month: SyntheticMonth, tmp_path: Path
+) -> None:
+    async with replayed_month(redis_url, redis_client, names, month, tmp_path) as replay:
+        await replay.check_feeds_until(READ_AT)
+        replay.move_to(READ_AT)
+        answer = await replay.api.get("/v1/reports/outcomes", params=NOVEMBER)
+    assert answer.status_code == 200, answer.text
+    report: dict[str, Any] = answer.json()
+
+    assert [row["facility_ori"] for row in report["facilities"]] == sorted(month.truth)
+    differing = set()
+    for row in report["facilities"]:
+        truth = month.truth[row["facility_ori"]]
+        differing |= _differing(row["facility_ori"], says(row, truth), expected(truth))
+    differing |= _differing("total", says(report["total"], month.total), expected(month.total))
+    if [b["releases"] for b in report["lead_times"]] != month.lead_time_bins:
+        differing.add(("lead_times", "", ""))
+    assert report["unattributed_detainers_lifted"] == month.unattributed_detainers_lifted
+
+    assert sorted(differing) == sorted(DIFFERENCES)
