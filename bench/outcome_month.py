@@ -321,8 +321,10 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
         booked_days: float = 6,
         in_custody_alert: bool = True,
     ) -> None:
-        ref, booking, _ = matched(facility, released - timedelta(days=booked_days), in_custody_alert=in_custody_alert)
         known = released - timedelta(hours=lead_hours)
+        # Booked before the release is scheduled: no jail schedules the release of someone it has not booked.
+        booked = min(released - timedelta(days=booked_days), known - timedelta(hours=12))
+        ref, booking, _ = matched(facility, booked, in_custody_alert=in_custody_alert)
         w.event(
             "release_scheduled",
             facility,
@@ -371,6 +373,16 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
                 }
             )
         else:
+            if schedule_withheld_by is not None:  # sent the day before, and withheld by the facility's policy
+                w.event(
+                    "release_scheduled",
+                    facility,
+                    booking,
+                    released - timedelta(days=1),
+                    2,
+                    scheduled_release_at=released.astimezone(facility.clock).isoformat(),
+                    release_reason=reason,
+                )
             w.event("release", facility, booking, released, 3, release_reason=reason)
         w.alert(
             AlertKind.RELEASED,
@@ -412,6 +424,17 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
     booking = f"B-{who}"
     refs = [w.detainer(who, person, office, orange_ca.ori, lodged=_day(1)) for office in ("LOS", "SFR")]
     w.event("booking", orange_ca, booking, _day(2), 1, person=person, charges=felony)
+    w.event(
+        "release_scheduled",
+        orange_ca,
+        booking,
+        _day(13),
+        3,
+        scheduled_release_at=_day(14).astimezone(orange_ca.clock).isoformat(),
+        release_reason="sentence_complete",
+    )
+    w.month.withheld.append(PolicyWithheldDay(orange_ca.ori, date(2026, 11, 13), SCHEDULE_WITHHELD_RULE, 1))
+    w.reason(orange_ca.ori, "events_withheld_by_policy", SCHEDULE_WITHHELD_RULE)
     w.event("release", orange_ca, booking, _day(14), 2, release_reason="sentence_complete")
     for ref in refs:
         w.alert(AlertKind.IN_CUSTODY, ref, orange_ca, booking, _day(2))
@@ -438,7 +461,17 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
     at_travis = f"B-{who}-T"
     w.event("booking", travis, at_travis, _day(6, 20), 1, person=w.people[who], charges=felony)
     w.alert(AlertKind.IN_CUSTODY, ref, travis, at_travis, _day(6, 20))
-    w.alert(AlertKind.RELEASE_SCHEDULED, ref, travis, at_travis, _day(9))
+    w.event(
+        "release_scheduled",
+        travis,
+        at_travis,
+        _day(9, 0),
+        2,
+        scheduled_release_at=_day(10, 6).astimezone(travis.clock).isoformat(),
+        release_reason="bail_posted",
+    )
+    w.alert(AlertKind.RELEASE_SCHEDULED, ref, travis, at_travis, _day(9, 0))  # 30 hours ahead
+    w.event("release", travis, at_travis, _day(10, 6), 3, release_reason="bail_posted")
     w.alert(
         AlertKind.RELEASED,
         ref,
@@ -493,7 +526,17 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
     w.month.total.feed["roster_discrepancies"] += 3
     #    Custody assumed at release (the office came for the person): counted once though both say so.
     ref, booking, _ = matched(annex, _day(15))
+    w.event(
+        "release_scheduled",
+        annex,
+        booking,
+        _day(16),
+        2,
+        scheduled_release_at=_day(18).astimezone(annex.clock).isoformat(),
+        release_reason="other",
+    )
     w.alert(AlertKind.RELEASE_SCHEDULED, ref, annex, booking, _day(16))
+    w.event("release", annex, booking, _day(18), 3, release_reason="other")
     w.alert(
         AlertKind.RELEASED,
         ref,
@@ -504,9 +547,9 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
         notice_lead_hours=48.0,
         release_reason=ReleaseReason.OTHER,
         outcome=AlertOutcome.CUSTODY_ASSUMED,
-        resolved_at=_day(18, 2),
+        resolved_at=_day(18, 14),
     )
-    w.lift(ref, LiftReason.CUSTODY_ASSUMED, _day(18, 3))
+    w.lift(ref, LiftReason.CUSTODY_ASSUMED, _day(18, 15))  # hours after the release (noon)
     counted_match(annex.ori)
     w.count(annex.ori, "releases")
     w.count(annex.ori, "releases_with_notice")

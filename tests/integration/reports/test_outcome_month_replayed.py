@@ -27,18 +27,6 @@ MATCHED_OUTRIGHT = (
     "the month's possible matches lack only the A-number: name, date of birth and sex agree with the detainer, "
     "which the matcher takes for a match, not a possible one"
 )
-ALERTS_WITHOUT_EVENTS = (
-    "two stories declare alerts the feed sends no event for: Travis's release of the person transferred from "
-    "Orange TX (its schedule and release), and the annex's custody assumed at release (its schedule and release)"
-)
-SCHEDULES_NOT_SENT = (
-    "Orange CA's releases are without notice because its policy withheld their schedules, but the feed sends no "
-    "release_scheduled for them: intake withholds nothing, the notifier knows of no schedule"
-)
-SCHEDULE_BEFORE_BOOKING = (
-    "four annex releases with notice send their schedule before the booking (150 or 200 hours ahead of a release "
-    "6 days after booking): the county's never_share rule (juvenile) cannot tell the age yet and withholds it"
-)
 QUALITY_NOT_SENT = "refused and late events are records of the month, not items of its feed"
 ROSTER_OMITS_ONLY = "the feed's roster names only the booking it omits, not the unknown and departed bookings it listed"
 FEED_TIMED_BY_REDIS = (
@@ -49,26 +37,13 @@ FEED_TIMED_BY_REDIS = (
 
 # (facility ORI or "total", section of the row, figure) -> why the replayed month differs there from its truth.
 DIFFERENCES: dict[tuple[str, str, str], tuple[str, ...]] = {
-    ("CA0190100", "counts", "releases"): (ALERTS_WITHOUT_EVENTS,),
-    ("CA0190100", "counts", "releases_with_notice"): (ALERTS_WITHOUT_EVENTS, SCHEDULE_BEFORE_BOOKING),
-    ("CA0190100", "counts", "releases_without_notice"): (SCHEDULE_BEFORE_BOOKING,),
-    ("CA0190100", "counts", "notice_at_least_48h"): (ALERTS_WITHOUT_EVENTS, SCHEDULE_BEFORE_BOOKING),
-    ("CA0190100", "median", ""): (ALERTS_WITHOUT_EVENTS, SCHEDULE_BEFORE_BOOKING),
-    ("CA0190100", "withheld_by_policy", ""): (SCHEDULE_BEFORE_BOOKING,),
-    ("CA0190100", "events_withheld_by_policy", ""): (SCHEDULE_BEFORE_BOOKING,),
     ("CA0190100", "feed", "roster_discrepancies"): (ROSTER_OMITS_ONLY,),
     ("CA0300000", "counts", "possible_matches_confirmed"): (MATCHED_OUTRIGHT, NO_DECISIONS),
-    ("CA0300000", "why_no_notice", ""): (SCHEDULES_NOT_SENT,),
-    ("CA0300000", "withheld_by_policy", ""): (SCHEDULES_NOT_SENT,),
-    ("CA0300000", "events_withheld_by_policy", ""): (SCHEDULES_NOT_SENT,),
     ("TX1810000", "counts", "detainers_matched"): (NO_DECISIONS,),
     ("TX1810000", "counts", "bookings_matched"): (NO_DECISIONS,),
     ("TX2270000", "counts", "detainers_matched"): (MATCHED_OUTRIGHT,),
     ("TX2270000", "counts", "bookings_matched"): (MATCHED_OUTRIGHT,),
-    ("TX2270000", "counts", "releases"): (ALERTS_WITHOUT_EVENTS,),
-    ("TX2270000", "counts", "releases_with_notice"): (ALERTS_WITHOUT_EVENTS,),
     ("TX2270000", "counts", "possible_matches_rejected"): (MATCHED_OUTRIGHT, NO_DECISIONS),
-    ("TX2270000", "median", ""): (ALERTS_WITHOUT_EVENTS,),
     ("TX2270000", "why_no_notice", ""): (FEED_TIMED_BY_REDIS,),
     ("TX2270000", "feed", "hours_silent"): (FEED_TIMED_BY_REDIS,),
     ("TX2270000", "feed", "surges_held"): (FEED_TIMED_BY_REDIS,),
@@ -78,26 +53,18 @@ DIFFERENCES: dict[tuple[str, str, str], tuple[str, ...]] = {
         for figure in ("events_rejected", "events_accepted_late")
     },
     **{
-        ("total", "counts", figure): (NO_DECISIONS, MATCHED_OUTRIGHT, ALERTS_WITHOUT_EVENTS, SCHEDULE_BEFORE_BOOKING)
+        ("total", "counts", figure): (NO_DECISIONS, MATCHED_OUTRIGHT)
         for figure in (
             "detainers_matched",
             "bookings_matched",
-            "releases",
-            "releases_with_notice",
-            "releases_without_notice",
-            "notice_at_least_48h",
             "possible_matches_confirmed",
             "possible_matches_rejected",
         )
     },
-    ("total", "median", ""): (ALERTS_WITHOUT_EVENTS, SCHEDULE_BEFORE_BOOKING),
-    ("total", "why_no_notice", ""): (SCHEDULES_NOT_SENT, FEED_TIMED_BY_REDIS),
-    ("total", "withheld_by_policy", ""): (SCHEDULES_NOT_SENT, SCHEDULE_BEFORE_BOOKING),
-    ("total", "events_withheld_by_policy", ""): (SCHEDULES_NOT_SENT, SCHEDULE_BEFORE_BOOKING),
+    ("total", "why_no_notice", ""): (FEED_TIMED_BY_REDIS,),
     ("total", "feed", "roster_discrepancies"): (ROSTER_OMITS_ONLY,),
     ("total", "feed", "hours_silent"): (FEED_TIMED_BY_REDIS,),
     ("total", "feed", "surges_held"): (FEED_TIMED_BY_REDIS,),
-    ("lead_times", "", ""): (ALERTS_WITHOUT_EVENTS, SCHEDULE_BEFORE_BOOKING),
 }
 
 
