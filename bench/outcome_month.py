@@ -208,6 +208,22 @@ class _Writer:
         self.month.detainers.append(DetainerRecord(detainer_ref=ref, field_office=office, lodged_with_ori=lodged_with))
         return ref
 
+    def decide(self, record: AlertRecord, at: datetime, action: str, **fields: Any) -> None:
+        """A person's decision on the alert ``record`` stands for (``confirm``, ``reject``, ``resolve``): sent by
+        its office at ``at``, naming the alert by its detainer, booking and kind (its id is the service's)."""
+        self.month.feed.append(
+            {
+                "at": at,
+                "what": "decide_alert",
+                "action": action,
+                "field_office": record.field_office,
+                "detainer_ref": record.detainer_ref,
+                "booking_number": record.booking_number,
+                "kind": record.kind.value,
+                **fields,
+            }
+        )
+
     def lift(self, ref: str, reason: LiftReason, at: datetime) -> None:
         office, detainer_id = ref.split("/")
         self.month.feed.append(
@@ -308,6 +324,11 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
         if in_custody_alert:
             w.alert(AlertKind.IN_CUSTODY, ref, facility, booking, booked)
         return ref, booking, who
+
+    def keyed_wrong(person: dict[str, Any]) -> dict[str, Any]:
+        """The person as a jail booked them with the A-number mistyped: the rest agrees, so a possible match."""
+        number = person["a_number"]
+        return {**person, "a_number": number[:-1] + str((int(number[-1]) + 1) % 10)}
 
     def counted_match(ori: str, *, detainers: int = 1, bookings: int = 1, total: bool = True) -> None:
         w.count(ori, "detainers_matched", detainers, total=total)
@@ -503,6 +524,7 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
     matched(orange_tx, _day(20))
     wrong = w.month.alerts.pop()
     w.month.alerts.append(replace(wrong, outcome=AlertOutcome.NOT_THE_PERSON, resolved_at=_day(20, 15)))
+    w.decide(wrong, _day(20, 15), "resolve", outcome=AlertOutcome.NOT_THE_PERSON.value)
 
     # 4. The north annex (county policy: everything but juveniles): a transfer to Orange CA and custody assumed
     #    there; a detainer declined while the person was held; a release found only by the roster.
@@ -583,7 +605,7 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
         counted_match(travis.ori)
     who, person = w.person()
     ref = w.detainer(who, person, "HOU", None, lodged=_day(1))
-    w.event("booking", travis, f"B-{who}", _day(16), 1, person={**person, "a_number": None}, charges=felony)
+    w.event("booking", travis, f"B-{who}", _day(16), 1, person=keyed_wrong(person), charges=felony)
     w.alert(
         AlertKind.POSSIBLE_MATCH,
         ref,
@@ -591,13 +613,14 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
         f"B-{who}",
         _day(16),
         review=ReviewDecision.REJECTED,
-        reviewed_at=_day(16, 3),
+        reviewed_at=_day(16, 15),
     )
+    w.decide(w.month.alerts[-1], _day(16, 15), "reject")
     w.count(travis.ori, "possible_matches_rejected")
     #    Orange CA: a possible match confirmed (its match alerts follow).
     who, person = w.person()
     ref = w.detainer(who, person, "LOS", orange_ca.ori, lodged=_day(1))
-    w.event("booking", orange_ca, f"B-{who}", _day(26), 1, person={**person, "a_number": None}, charges=felony)
+    w.event("booking", orange_ca, f"B-{who}", _day(26), 1, person=keyed_wrong(person), charges=felony)
     w.alert(
         AlertKind.POSSIBLE_MATCH,
         ref,
@@ -605,8 +628,9 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
         f"B-{who}",
         _day(26),
         review=ReviewDecision.CONFIRMED,
-        reviewed_at=_day(26, 1),
+        reviewed_at=_day(26, 13),
     )
+    w.decide(w.month.alerts[-1], _day(26, 13), "confirm")
     w.alert(AlertKind.IN_CUSTODY, ref, orange_ca, f"B-{who}", _day(26))
     w.count(orange_ca.ori, "possible_matches_confirmed")
     counted_match(orange_ca.ori)

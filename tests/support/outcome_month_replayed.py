@@ -90,10 +90,27 @@ class Replay:
             answer = await self.api.post(f"/v1/facilities/{ori}/roster", json=body)
             assert answer.status_code == 202, answer.text
             self.in_custody[ori] = set(listed)
+        elif what == "decide_alert":
+            await self._decide(item)
         else:
             raise AssertionError(f"the feed holds an item the replay cannot send: {what!r}")
         await self.notifier.catch_up(self.streams)
         await self.monitor.check_all()
+
+    async def _decide(self, item: dict[str, Any]) -> None:
+        """A person's decision on an alert, found as its office finds it: by detainer, booking and kind."""
+        office = item["field_office"]
+        listed = await self.api.get("/v1/alerts", params={"field_office": office, "limit": 500})
+        assert listed.status_code == 200, listed.text
+        (alert_id,) = [
+            alert["alert_id"]
+            for alert in listed.json()["alerts"]
+            if (alert["detainer_ref"], alert["booking_number"], alert["kind"])
+            == (item["detainer_ref"], item["booking_number"], item["kind"])
+        ]
+        body = {"outcome": item["outcome"]} if item["action"] == "resolve" else None
+        answer = await self.api.post(f"/v1/alerts/{alert_id}/{item['action']}", json=body)
+        assert answer.status_code == 200, answer.text
 
 
 @asynccontextmanager
