@@ -390,7 +390,7 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
                     "what": "roster",
                     "facility_ori": facility.ori,
                     "as_of": released.isoformat(),
-                    "omits": [booking],
+                    "omits": [booking],  # and lists every other booking in custody there
                 }
             )
         else:
@@ -530,6 +530,7 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
     #    there; a detainer declined while the person was held; a release found only by the roster.
     ref, booking, who = matched(annex, _day(2))
     w.event("transfer", annex, booking, _day(8), 2, to_facility_ori=orange_ca.ori)
+    left_the_annex = booking
     w.alert(AlertKind.TRANSFERRED, ref, annex, booking, _day(8), to_facility_ori=orange_ca.ori)
     w.lift(ref, LiftReason.CUSTODY_ASSUMED, _day(9))
     counted_match(annex.ori)
@@ -541,6 +542,9 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
     counted_match(annex.ori)
     w.reason(annex.ori, "detainers_lifted", LiftReason.DECLINED_BY_AGENCY.value)
     released_without_notice(annex, _day(22, 14), "roster_inferred", reason="inferred_from_roster")
+    #    ... the roster also lists two bookings the feed never sent and one transferred out weeks before.
+    roster = next(item for item in w.month.feed if item["what"] == "roster")
+    roster["also_lists"] = ["B-NEVER-SENT-1", "B-NEVER-SENT-2", left_the_annex]
     w.month.rosters.append(
         RosterFinding(annex.ori, _day(22, 14), unknown=2, listed_after_leaving=1, inferred_releases=1)
     )

@@ -85,11 +85,12 @@ class Replay:
                 held.discard(event["booking_number"])
         elif what == "roster":
             ori = item["facility_ori"]
-            listed = sorted(self.in_custody.get(ori, set()) - set(item["omits"]))
+            held = self.in_custody.get(ori, set()) - set(item["omits"])
+            listed = sorted(held | set(item.get("also_lists", ())))
             body = {"roster_id": f"R-{item['at']:%Y%m%d%H%M}", "as_of": item["as_of"], "booking_numbers": listed}
             answer = await self.api.post(f"/v1/facilities/{ori}/roster", json=body)
             assert answer.status_code == 202, answer.text
-            self.in_custody[ori] = set(listed)
+            self.in_custody[ori] = held
         elif what == "decide_alert":
             await self._decide(item)
         else:
