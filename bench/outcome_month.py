@@ -676,14 +676,38 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
             released_without_notice(facility, released, "no_schedule_reported")
 
     # 9. Feed quality: events refused and events accepted days late, some days at some facilities.
+    def quality(facility: Facility, day: date, rejected: int, late: int) -> None:
+        """Sent at noon (UTC) that day: ``rejected`` events intake refuses, ``late`` that happened two days
+        before and raise no alert (nobody's detainer; a transfer where the policy shares transfers of any
+        booking, a booking of an adult elsewhere)."""
+        w.month.feed_days.append(FeedDay(facility.ori, day, rejected, late))
+        sent = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        for n in range(rejected):
+            refused = {"event_id": f"Q-{day:%m%d}-R{n}", "type": "booking", "facility_ori": facility.ori}
+            w.month.feed.append({"at": sent, "what": "refused_event", "event": {**refused, "occurred_at": "noon"}})
+        for n in range(late):
+            if facility in (fresno, orange_ca):
+                fields: dict[str, Any] = {"type": "transfer", "to_facility_ori": "CA0370000"}
+            else:
+                person = {"last_name": "LATEFILED", "first_name": "NOBODY", "date_of_birth": "1950-01-01", "sex": "M"}
+                fields = {"type": "booking", "person": person, "charges": felony}
+            event = {
+                "event_id": f"Q-{day:%m%d}-L{n}",
+                "occurred_at": (sent - timedelta(days=2)).astimezone(facility.clock).isoformat(),
+                "facility_ori": facility.ori,
+                "booking_number": f"Q-{day:%m%d}-L{n}",
+                **fields,
+            }
+            w.month.feed.append({"at": sent, "what": "custody_event", "event": event})
+
     for facility in FACILITIES.values():
         for day in range(1, 31, 7):
             rejected, late = w.rng.randint(0, 5), w.rng.randint(0, 3)
-            w.month.feed_days.append(FeedDay(facility.ori, date(2026, 11, day), rejected, late))
+            quality(facility, date(2026, 11, day), rejected, late)
             for figure, amount in (("events_rejected", rejected), ("events_accepted_late", late)):
                 w.truth(facility.ori).feed[figure] += amount
                 w.month.total.feed[figure] += amount
-        w.month.feed_days.append(FeedDay(facility.ori, date(2026, 10, 31), 9, 9))  # October's: not counted
+        quality(facility, date(2026, 10, 31), 9, 9)  # October's: not counted
 
     w.month.feed.sort(key=lambda item: item["at"])
     return w.month

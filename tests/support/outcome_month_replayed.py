@@ -83,6 +83,9 @@ class Replay:
                 held.add(event["booking_number"])
             elif event["type"] in ("release", "transfer"):
                 held.discard(event["booking_number"])
+        elif what == "refused_event":
+            answer = await self.api.post("/v1/custody-events", json=item["event"])
+            assert answer.status_code == 422, answer.text
         elif what == "roster":
             ori = item["facility_ori"]
             held = self.in_custody.get(ori, set()) - set(item["omits"])
