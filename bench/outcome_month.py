@@ -208,6 +208,22 @@ class _Writer:
         self.month.detainers.append(DetainerRecord(detainer_ref=ref, field_office=office, lodged_with_ori=lodged_with))
         return ref
 
+    def decide(self, record: AlertRecord, at: datetime, action: str, **fields: Any) -> None:
+        """A person's decision on the alert ``record`` stands for (``confirm``, ``reject``, ``resolve``): sent by
+        its office at ``at``, naming the alert by its detainer, booking and kind (its id is the service's)."""
+        self.month.feed.append(
+            {
+                "at": at,
+                "what": "decide_alert",
+                "action": action,
+                "field_office": record.field_office,
+                "detainer_ref": record.detainer_ref,
+                "booking_number": record.booking_number,
+                "kind": record.kind.value,
+                **fields,
+            }
+        )
+
     def lift(self, ref: str, reason: LiftReason, at: datetime) -> None:
         office, detainer_id = ref.split("/")
         self.month.feed.append(
@@ -309,6 +325,11 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
             w.alert(AlertKind.IN_CUSTODY, ref, facility, booking, booked)
         return ref, booking, who
 
+    def keyed_wrong(person: dict[str, Any]) -> dict[str, Any]:
+        """The person as a jail booked them with the A-number mistyped: the rest agrees, so a possible match."""
+        number = person["a_number"]
+        return {**person, "a_number": number[:-1] + str((int(number[-1]) + 1) % 10)}
+
     def counted_match(ori: str, *, detainers: int = 1, bookings: int = 1, total: bool = True) -> None:
         w.count(ori, "detainers_matched", detainers, total=total)
         w.count(ori, "bookings_matched", bookings, total=total)
@@ -321,8 +342,10 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
         booked_days: float = 6,
         in_custody_alert: bool = True,
     ) -> None:
-        ref, booking, _ = matched(facility, released - timedelta(days=booked_days), in_custody_alert=in_custody_alert)
         known = released - timedelta(hours=lead_hours)
+        # Booked before the release is scheduled: no jail schedules the release of someone it has not booked.
+        booked = min(released - timedelta(days=booked_days), known - timedelta(hours=12))
+        ref, booking, _ = matched(facility, booked, in_custody_alert=in_custody_alert)
         w.event(
             "release_scheduled",
             facility,
@@ -367,10 +390,20 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
                     "what": "roster",
                     "facility_ori": facility.ori,
                     "as_of": released.isoformat(),
-                    "omits": [booking],
+                    "omits": [booking],  # and lists every other booking in custody there
                 }
             )
         else:
+            if schedule_withheld_by is not None:  # sent the day before, and withheld by the facility's policy
+                w.event(
+                    "release_scheduled",
+                    facility,
+                    booking,
+                    released - timedelta(days=1),
+                    2,
+                    scheduled_release_at=released.astimezone(facility.clock).isoformat(),
+                    release_reason=reason,
+                )
             w.event("release", facility, booking, released, 3, release_reason=reason)
         w.alert(
             AlertKind.RELEASED,
@@ -412,6 +445,17 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
     booking = f"B-{who}"
     refs = [w.detainer(who, person, office, orange_ca.ori, lodged=_day(1)) for office in ("LOS", "SFR")]
     w.event("booking", orange_ca, booking, _day(2), 1, person=person, charges=felony)
+    w.event(
+        "release_scheduled",
+        orange_ca,
+        booking,
+        _day(13),
+        3,
+        scheduled_release_at=_day(14).astimezone(orange_ca.clock).isoformat(),
+        release_reason="sentence_complete",
+    )
+    w.month.withheld.append(PolicyWithheldDay(orange_ca.ori, date(2026, 11, 13), SCHEDULE_WITHHELD_RULE, 1))
+    w.reason(orange_ca.ori, "events_withheld_by_policy", SCHEDULE_WITHHELD_RULE)
     w.event("release", orange_ca, booking, _day(14), 2, release_reason="sentence_complete")
     for ref in refs:
         w.alert(AlertKind.IN_CUSTODY, ref, orange_ca, booking, _day(2))
@@ -438,7 +482,17 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
     at_travis = f"B-{who}-T"
     w.event("booking", travis, at_travis, _day(6, 20), 1, person=w.people[who], charges=felony)
     w.alert(AlertKind.IN_CUSTODY, ref, travis, at_travis, _day(6, 20))
-    w.alert(AlertKind.RELEASE_SCHEDULED, ref, travis, at_travis, _day(9))
+    w.event(
+        "release_scheduled",
+        travis,
+        at_travis,
+        _day(9, 0),
+        2,
+        scheduled_release_at=_day(10, 6).astimezone(travis.clock).isoformat(),
+        release_reason="bail_posted",
+    )
+    w.alert(AlertKind.RELEASE_SCHEDULED, ref, travis, at_travis, _day(9, 0))  # 30 hours ahead
+    w.event("release", travis, at_travis, _day(10, 6), 3, release_reason="bail_posted")
     w.alert(
         AlertKind.RELEASED,
         ref,
@@ -470,11 +524,13 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
     matched(orange_tx, _day(20))
     wrong = w.month.alerts.pop()
     w.month.alerts.append(replace(wrong, outcome=AlertOutcome.NOT_THE_PERSON, resolved_at=_day(20, 15)))
+    w.decide(wrong, _day(20, 15), "resolve", outcome=AlertOutcome.NOT_THE_PERSON.value)
 
     # 4. The north annex (county policy: everything but juveniles): a transfer to Orange CA and custody assumed
     #    there; a detainer declined while the person was held; a release found only by the roster.
     ref, booking, who = matched(annex, _day(2))
     w.event("transfer", annex, booking, _day(8), 2, to_facility_ori=orange_ca.ori)
+    left_the_annex = booking
     w.alert(AlertKind.TRANSFERRED, ref, annex, booking, _day(8), to_facility_ori=orange_ca.ori)
     w.lift(ref, LiftReason.CUSTODY_ASSUMED, _day(9))
     counted_match(annex.ori)
@@ -486,6 +542,9 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
     counted_match(annex.ori)
     w.reason(annex.ori, "detainers_lifted", LiftReason.DECLINED_BY_AGENCY.value)
     released_without_notice(annex, _day(22, 14), "roster_inferred", reason="inferred_from_roster")
+    #    ... the roster also lists two bookings the feed never sent and one transferred out weeks before.
+    roster = next(item for item in w.month.feed if item["what"] == "roster")
+    roster["also_lists"] = ["B-NEVER-SENT-1", "B-NEVER-SENT-2", left_the_annex]
     w.month.rosters.append(
         RosterFinding(annex.ori, _day(22, 14), unknown=2, listed_after_leaving=1, inferred_releases=1)
     )
@@ -493,7 +552,17 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
     w.month.total.feed["roster_discrepancies"] += 3
     #    Custody assumed at release (the office came for the person): counted once though both say so.
     ref, booking, _ = matched(annex, _day(15))
+    w.event(
+        "release_scheduled",
+        annex,
+        booking,
+        _day(16),
+        2,
+        scheduled_release_at=_day(18).astimezone(annex.clock).isoformat(),
+        release_reason="other",
+    )
     w.alert(AlertKind.RELEASE_SCHEDULED, ref, annex, booking, _day(16))
+    w.event("release", annex, booking, _day(18), 3, release_reason="other")
     w.alert(
         AlertKind.RELEASED,
         ref,
@@ -504,9 +573,9 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
         notice_lead_hours=48.0,
         release_reason=ReleaseReason.OTHER,
         outcome=AlertOutcome.CUSTODY_ASSUMED,
-        resolved_at=_day(18, 2),
+        resolved_at=_day(18, 14),
     )
-    w.lift(ref, LiftReason.CUSTODY_ASSUMED, _day(18, 3))
+    w.lift(ref, LiftReason.CUSTODY_ASSUMED, _day(18, 15))  # hours after the release (noon)
     counted_match(annex.ori)
     w.count(annex.ori, "releases")
     w.count(annex.ori, "releases_with_notice")
@@ -540,7 +609,7 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
         counted_match(travis.ori)
     who, person = w.person()
     ref = w.detainer(who, person, "HOU", None, lodged=_day(1))
-    w.event("booking", travis, f"B-{who}", _day(16), 1, person={**person, "a_number": None}, charges=felony)
+    w.event("booking", travis, f"B-{who}", _day(16), 1, person=keyed_wrong(person), charges=felony)
     w.alert(
         AlertKind.POSSIBLE_MATCH,
         ref,
@@ -548,13 +617,14 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
         f"B-{who}",
         _day(16),
         review=ReviewDecision.REJECTED,
-        reviewed_at=_day(16, 3),
+        reviewed_at=_day(16, 15),
     )
+    w.decide(w.month.alerts[-1], _day(16, 15), "reject")
     w.count(travis.ori, "possible_matches_rejected")
     #    Orange CA: a possible match confirmed (its match alerts follow).
     who, person = w.person()
     ref = w.detainer(who, person, "LOS", orange_ca.ori, lodged=_day(1))
-    w.event("booking", orange_ca, f"B-{who}", _day(26), 1, person={**person, "a_number": None}, charges=felony)
+    w.event("booking", orange_ca, f"B-{who}", _day(26), 1, person=keyed_wrong(person), charges=felony)
     w.alert(
         AlertKind.POSSIBLE_MATCH,
         ref,
@@ -562,8 +632,9 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
         f"B-{who}",
         _day(26),
         review=ReviewDecision.CONFIRMED,
-        reviewed_at=_day(26, 1),
+        reviewed_at=_day(26, 13),
     )
+    w.decide(w.month.alerts[-1], _day(26, 13), "confirm")
     w.alert(AlertKind.IN_CUSTODY, ref, orange_ca, f"B-{who}", _day(26))
     w.count(orange_ca.ori, "possible_matches_confirmed")
     counted_match(orange_ca.ori)
@@ -605,14 +676,38 @@ def synthetic_month(seed: int = 2026) -> SyntheticMonth:
             released_without_notice(facility, released, "no_schedule_reported")
 
     # 9. Feed quality: events refused and events accepted days late, some days at some facilities.
+    def quality(facility: Facility, day: date, rejected: int, late: int) -> None:
+        """Sent at noon (UTC) that day: ``rejected`` events intake refuses, ``late`` that happened two days
+        before and raise no alert (nobody's detainer; a transfer where the policy shares transfers of any
+        booking, a booking of an adult elsewhere)."""
+        w.month.feed_days.append(FeedDay(facility.ori, day, rejected, late))
+        sent = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        for n in range(rejected):
+            refused = {"event_id": f"Q-{day:%m%d}-R{n}", "type": "booking", "facility_ori": facility.ori}
+            w.month.feed.append({"at": sent, "what": "refused_event", "event": {**refused, "occurred_at": "noon"}})
+        for n in range(late):
+            if facility in (fresno, orange_ca):
+                fields: dict[str, Any] = {"type": "transfer", "to_facility_ori": "CA0370000"}
+            else:
+                person = {"last_name": "LATEFILED", "first_name": "NOBODY", "date_of_birth": "1950-01-01", "sex": "M"}
+                fields = {"type": "booking", "person": person, "charges": felony}
+            event = {
+                "event_id": f"Q-{day:%m%d}-L{n}",
+                "occurred_at": (sent - timedelta(days=2)).astimezone(facility.clock).isoformat(),
+                "facility_ori": facility.ori,
+                "booking_number": f"Q-{day:%m%d}-L{n}",
+                **fields,
+            }
+            w.month.feed.append({"at": sent, "what": "custody_event", "event": event})
+
     for facility in FACILITIES.values():
         for day in range(1, 31, 7):
             rejected, late = w.rng.randint(0, 5), w.rng.randint(0, 3)
-            w.month.feed_days.append(FeedDay(facility.ori, date(2026, 11, day), rejected, late))
+            quality(facility, date(2026, 11, day), rejected, late)
             for figure, amount in (("events_rejected", rejected), ("events_accepted_late", late)):
                 w.truth(facility.ori).feed[figure] += amount
                 w.month.total.feed[figure] += amount
-        w.month.feed_days.append(FeedDay(facility.ori, date(2026, 10, 31), 9, 9))  # October's: not counted
+        quality(facility, date(2026, 10, 31), 9, 9)  # October's: not counted
 
     w.month.feed.sort(key=lambda item: item["at"])
     return w.month

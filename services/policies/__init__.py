@@ -8,7 +8,14 @@ package imports neither. The file's model is ``contracts.policies``.
 
 from policies.conditions import BookingFacts, Judged, describe_condition, judge_condition
 from policies.detainers import DetainerTerms, judge_detainer
-from policies.disclosure import BookingDisclosure, Disclosure, disclose, judge_inferred_release, share_verdict
+from policies.disclosure import (
+    BookingDisclosure,
+    Disclosure,
+    HeldCount,
+    disclose,
+    judge_inferred_release,
+    share_verdict,
+)
 from policies.dry_run import DryRun, JudgedEvent, dry_run
 from policies.identity import StrippedPerson, strip_person
 from policies.in_force import PoliciesInForce, PolicyChange
@@ -24,6 +31,7 @@ __all__ = [
     "DetainerTerms",
     "Disclosure",
     "DryRun",
+    "HeldCount",
     "Judged",
     "JudgedEvent",
     "LoadedPolicies",

@@ -34,7 +34,15 @@ from policies.conditions import BookingFacts, describe_condition, judge_conditio
 from policies.identity import strip_person
 from policies.verdicts import NO_POLICY, Verdict, rule_of
 
-__all__ = ["EVENT_WORDS", "BookingDisclosure", "Disclosure", "disclose", "judge_inferred_release", "share_verdict"]
+__all__ = [
+    "EVENT_WORDS",
+    "BookingDisclosure",
+    "Disclosure",
+    "HeldCount",
+    "disclose",
+    "judge_inferred_release",
+    "share_verdict",
+]
 
 EVENT_WORDS = {
     "booking": "in-custody notices (booking)",
@@ -44,6 +52,16 @@ EVENT_WORDS = {
 }
 
 HeldIdentity = Annotated[Booking | BookingUpdated, Field(discriminator="type")]
+
+
+class HeldCount(BaseModel):
+    """A held event, counted withheld on ``day`` under ``rule`` until it is published."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    day: date
+    rule: str
 
 
 class BookingDisclosure(BaseModel):
@@ -67,6 +85,8 @@ class BookingDisclosure(BaseModel):
     held_cancellations: tuple[ReleaseCancelled, ...] = ()  # waiting for a schedule they cancel to be shared
     schedules_published: tuple[FactStamp, ...] = ()
     withheld: tuple[WithheldFact, ...] = ()
+    # the held events counted withheld (by intake, on the day it held them): uncounted once published
+    held_counted: tuple[HeldCount, ...] = ()
 
     @property
     def facts(self) -> BookingFacts:

@@ -8,6 +8,8 @@
 -- ARGV[4] "1" when the event was withheld, else "0"; then:
 -- ARGV[5] the event's digest   ARGV[6] the answer JSON   ARGV[7] when withheld (RFC 3339)
 -- ARGV[8] the receipt's time-to-live (seconds)   ARGV[9] the count's field (<day> <rule>)
+-- ARGV[10..] (ARGV[5..] for an event not withheld) the count fields to take one back from: held events
+--         published now were not withheld after all (a field counting none is removed)
 --
 -- Returns {"saved"}; {"stale"} when the version moved on (nothing written: the caller reads again); or, for a
 -- withheld event whose receipt exists already (a retry that raced), {"duplicate" | "conflict", answer} with
@@ -35,5 +37,14 @@ if ARGV[4] == '1' then
   redis.call('HSET', KEYS[2], 'digest', ARGV[5], 'answer', ARGV[6], 'at', ARGV[7])
   redis.call('EXPIRE', KEYS[2], tonumber(ARGV[8]))
   redis.call('HINCRBY', KEYS[3], ARGV[9], 1)
+end
+local first_taken_back = 5
+if ARGV[4] == '1' then
+  first_taken_back = 10
+end
+for i = first_taken_back, #ARGV do
+  if redis.call('HINCRBY', KEYS[3], ARGV[i], -1) <= 0 then
+    redis.call('HDEL', KEYS[3], ARGV[i])
+  end
 end
 return {'saved'}

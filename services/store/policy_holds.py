@@ -10,8 +10,9 @@ counted once however often it is sent. Nothing here is on a stream any consumer 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import cast
 
@@ -102,10 +103,12 @@ class PolicyHolds:
         withheld: WithheldReceipt | None = None,
         rule: str | None = None,
         at: datetime,
+        uncount: Sequence[tuple[date, str]] = (),
     ) -> tuple[KeptOutcome, str | None]:
         """Save the booking's record (None, or no ``forget_at``: forget it) if unchanged since ``read``; for a
         ``withheld`` event also its receipt and a count for ``rule`` on the day of ``at``, once. Returns the
-        outcome and, for a withheld event answered before, the answer given then."""
+        outcome and, for a withheld event answered before, the answer given then. ``uncount``: (day, rule) of
+        each held event published now, whose count is taken back with the record saved."""
         forget = state is None or forget_at is None
         args: list[str | int] = [
             read.version,
@@ -124,6 +127,7 @@ class PolicyHolds:
             ]
         else:
             args += ["0"]
+        args += [count_field(day, counted_rule) for day, counted_rule in uncount]
         reply = cast(
             list[bytes],
             await self._keep(

@@ -17,7 +17,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -26,7 +26,7 @@ from contracts import Booking, BookingUpdated, CustodyEvent
 from contracts.policies import JurisdictionPolicy, Withholding
 from ingest.metrics import EVENTS_WITHHELD
 from ingest.policies.enforcement import PolicyEnforcement
-from policies import BookingDisclosure, disclose, strip_person
+from policies import BookingDisclosure, Disclosure, HeldCount, disclose, strip_person
 from runtime.clock import Clock, utc_now
 from runtime.compare_and_set import COMPARE_AND_SET_ROUNDS, ConcurrentChangeError
 from store.custody_stream import BacklogFullError, CustodyEventPublisher, PublishOutcome, PublishStatus, digest_of
@@ -147,9 +147,10 @@ class PolicyIntake:
         known = BookingDisclosure.model_validate_json(read.state) if read.state is not None else None
         decided = disclose(policy, known, event)
         now = self._clock()
-        state = decided.state.model_dump_json() if decided.state is not None else None
-        forget_at = self._forget_at(decided.state)
         withholding = decided.verdict.withholding
+        kept_state, uncount = _held_counts(decided, event.event_id, now)
+        state = kept_state.model_dump_json() if kept_state is not None else None
+        forget_at = self._forget_at(kept_state)
         if withholding is None:  # shared: published first, the record kept after (a replay if decided again)
             outcomes = await self._publisher.publish(decided.publish, mark=decided.mark)
             ours = next(
@@ -161,7 +162,14 @@ class PolicyIntake:
                 return Taken(outcome=ours, conflict=True), first
             first = first or ours
             kept, _ = await self._holds.keep(
-                event.facility_ori, event.booking_number, read, state, forget_at, event_id=event.event_id, at=now
+                event.facility_ori,
+                event.booking_number,
+                read,
+                state,
+                forget_at,
+                event_id=event.event_id,
+                at=now,
+                uncount=uncount,
             )
             if kept is KeptOutcome.STALE:
                 return None, first
@@ -203,3 +211,25 @@ class PolicyIntake:
         if state is None:
             return None
         return state.kept_until(retention=self._retention, longest=self._longest)
+
+
+def _held_counts(
+    decided: Disclosure, event_id: str, now: datetime
+) -> tuple[BookingDisclosure | None, tuple[tuple[date, str], ...]]:
+    """The booking's record to keep, with what it counts withheld: an event held now is counted on today under
+    its rule; held events published now were not withheld after all, so their counts are taken back ((day,
+    rule) of each)."""
+    state, withholding = decided.state, decided.verdict.withholding
+    if state is None:
+        return None, ()
+    if withholding is not None:
+        if not decided.held:
+            return state, ()
+        counted = HeldCount(event_id=event_id, day=now.date(), rule=withholding.rule)
+        return state.model_copy(update={"held_counted": (*state.held_counted, counted)}), ()
+    published = {sent.event_id for sent in decided.publish}
+    taken_back = tuple(held for held in state.held_counted if held.event_id in published)
+    if not taken_back:
+        return state, ()
+    left = tuple(held for held in state.held_counted if held.event_id not in published)
+    return state.model_copy(update={"held_counted": left}), tuple((held.day, held.rule) for held in taken_back)

@@ -110,6 +110,33 @@ async def test_a_held_booking_is_published_stripped_with_the_first_event_the_pol
     assert await redis_client.xlen(names.custody_events) == 2
 
 
+async def test_a_held_booking_counts_as_withheld_only_until_it_is_published(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    rule = f"{STRICT_FACILITY} share.booking"
+    held = samples.booking(event_id="evt-held", booking_number="2026-000111")
+    never = samples.booking(event_id="evt-never", booking_number="2026-000222", charges=[MISDEMEANOR])
+    await api.post(URL, json=held)
+    await api.post(URL, json=never)
+    assert await withheld_today(redis_client, names) == [(STRICT_FACILITY, rule, 2)]
+
+    scheduled = samples.release_scheduled(event_id="evt-held-schedule", booking_number="2026-000111")
+    assert (await api.post(URL, json=scheduled)).json()["status"] == "accepted"
+    assert (await api.post(URL, json=scheduled)).headers["idempotent-replayed"] == "true"
+    not_shared = samples.release_scheduled(event_id="evt-never-schedule", booking_number="2026-000222")
+    assert (await api.post(URL, json=not_shared)).json()["status"] == "withheld"
+
+    # The first booking reached the office with its release notice: withheld no more. The other never did.
+    assert await withheld_today(redis_client, names) == sorted(
+        [(STRICT_FACILITY, rule, 1), (STRICT_FACILITY, f"{STRICT_FACILITY} share.release_scheduled", 1)]
+    )
+    retry = await api.post(URL, json=held)
+    assert retry.json()["status"] == "withheld"  # its answer stands, as given when it was sent
+    assert await withheld_today(redis_client, names) == sorted(
+        [(STRICT_FACILITY, rule, 1), (STRICT_FACILITY, f"{STRICT_FACILITY} share.release_scheduled", 1)]
+    )
+
+
 async def test_each_share_rule_withholds_its_events_and_only_them(
     api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
 ) -> None:
@@ -238,10 +265,8 @@ async def test_a_batch_answers_withheld_per_item_and_publishes_only_what_the_pol
     ]
     assert not any(event["type"] == "transfer" for event, _ in events)
     counts = await withheld_today(redis_client, names)
-    assert sorted(counts) == [
-        (STRICT_FACILITY, f"{STRICT_FACILITY} share.booking", 1),
-        (STRICT_FACILITY, f"{STRICT_FACILITY} share.transfer", 1),
-    ]
+    # The held booking went out with the release schedule: only the transfer was withheld for good.
+    assert sorted(counts) == [(STRICT_FACILITY, f"{STRICT_FACILITY} share.transfer", 1)]
 
 
 async def test_withheld_days_reads_per_facility_day_and_rule_within_the_period(
