@@ -141,8 +141,8 @@ async def describe_queues(client: RedisClient, names: RedisNames) -> QueueReport
         try:
             raw_groups: list[dict[str, Any]] = await client.xinfo_groups(key)
             info: dict[str, Any] = await client.xinfo_stream(key)
-        except ResponseError:  # the stream does not exist yet
-            raw_groups, info = [], {}
+        except ResponseError:  # the stream does not exist yet: nothing was ever added to it
+            raw_groups, info = [], {"entries-added": 0}
         streams.append(
             StreamView(
                 role=role,

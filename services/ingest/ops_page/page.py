@@ -56,6 +56,10 @@ def _age(seconds: float | None) -> str:
     return f"{seconds / 86400:.1f} d"
 
 
+def _attempts(count: int) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"
+
+
 def _since(moment: datetime, now: datetime) -> str:
     return _age(max(0.0, (now - moment).total_seconds())) + " ago"
 
@@ -122,7 +126,7 @@ def _dead_letters(views: Sequence[DeadLetterView], open_count: int, now: datetim
         rows.append(
             f'<li class="dead-letter" data-id="{entry_id}">'
             f'<div class="what"><span class="id">{entry_id}</span> from <b>{escape(letter.stream)}</b> '
-            f"({escape(letter.group)}), {letter.attempts} attempts, {_since(letter.dead_lettered_at, now)}: "
+            f"({escape(letter.group)}), {_attempts(letter.attempts)}, {_since(letter.dead_lettered_at, now)}: "
             f'<span class="reason">{escape(letter.reason)}</span></div>'
             f"<details><summary>Show the message</summary><dl>{fields}</dl></details>"
             f'<div class="actions"><button type="button" data-action="replay" data-id="{entry_id}">Replay</button> '

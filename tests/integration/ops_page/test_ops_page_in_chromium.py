@@ -7,6 +7,10 @@ asserted is what the operator sees. Waits are bounded and never measured.
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 from playwright.async_api import Browser, Page, expect
 
 from tests import samples
@@ -87,3 +91,35 @@ async def test_a_held_feed_is_decided_from_the_page(browser: Browser, served_ops
     await expect(feed).to_contain_text("deliver, decided by night operator", timeout=PATIENCE_MS)
     answer = (await served_ops.call("GET", f"/v1/ops/feeds/{SURGING}")).json()
     assert answer["hold"]["decision"]["note"] == "the county confirmed the court-ordered releases"
+
+
+async def test_a_busy_afternoon_as_the_operator_sees_it(
+    browser: Browser, served_ops: ServedOps, tmp_path: Path
+) -> None:
+    """Traffic while the page is open, a dead letter, a held surge and a roster: everything on one screen.
+    With RW_OPS_SCREENSHOT set, the page is saved there as a PNG (docs/ops-page.png is made so)."""
+    answer = await served_ops.call("POST", "/v1/detainers", json=samples.detainer())
+    assert answer.status_code == 201, answer.text  # the person every booking below is of: alerts are raised
+    await served_ops.a_dead_letter("a misconfigured exporter")
+    await served_ops.a_surge_held()
+    await served_ops.send_roster("2026-000001", "2026-000002")
+    page = await signed_in(browser, served_ops)
+    for round_ in range(6):
+        events = [
+            samples.booking(event_id=f"evt-{round_}-{n}", booking_number=f"2026-1{round_:02d}{n:03d}")
+            for n in range(20 * (round_ + 1))
+        ]
+        await served_ops.submit(*events)
+        await page.wait_for_timeout(600)  # a refresh between rounds: the chart gets a point each
+
+    await expect(page.locator("#chart-custody polyline.accepted")).to_have_attribute(
+        "points", re.compile(r"\d+(\.\d+)?,\d+(\.\d+)? \d"), timeout=PATIENCE_MS
+    )
+    await expect(page.locator("#chart-custody-latest")).to_contain_text("/min")
+    await expect(page.locator("#chart-alerts polyline.raised")).to_have_attribute(
+        "points", re.compile(r"\d+(\.\d+)?,\d+(\.\d+)? \d")
+    )
+    await expect(page.locator("li.dead-letter")).to_have_count(1)
+    await expect(page.locator(f'#rosters tr[data-ori="{SURGING}"]')).to_have_count(1)
+    target = Path(os.environ.get("RW_OPS_SCREENSHOT") or tmp_path / "ops-page.png")
+    assert await page.screenshot(path=str(target), full_page=True)

@@ -45,7 +45,7 @@
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     const all = series.flatMap((s) => s.values.filter((v) => v !== null));
     if (all.length === 0) {
-      latest.textContent = samples.length < 2 ? "measuring…" : "not known on this Redis";
+      latest.textContent = samples.length < 2 ? "measuring…" : "not known: this Redis does not count entries added";
       return;
     }
     const top = Math.max(1, ...all);
