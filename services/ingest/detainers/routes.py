@@ -232,7 +232,7 @@ async def lodge_detainer_batch(
         )
     log.info(
         "detainer batch lodged",
-        extra={"detainers": len(ordered), "created": created, "unchanged": unchanged, "rejected": rejected},
+        extra={"detainers": len(ordered), "lodged": created, "unchanged": unchanged, "rejected": rejected},
     )
     if created + unchanged == 0:
         statuses = {r.status for r in ordered}

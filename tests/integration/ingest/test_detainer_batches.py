@@ -4,6 +4,7 @@ lodging only its own."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -333,3 +334,20 @@ async def test_a_source_key_may_not_lodge_detainers(redis_url: str) -> None:
         )
 
     assert_problem(response, 403, "forbidden")
+
+
+async def test_a_batch_is_logged_as_counts_never_a_persons_data(
+    api: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    batch = detainers(3)
+    batch[2]["person"]["date_of_birth"] = "1990-02-30"
+
+    response = await api.post(URL, json=batch)
+
+    assert response.status_code == 200, response.text
+    (record,) = [record for record in caplog.records if record.getMessage() == "detainer batch lodged"]
+    counts = {name: getattr(record, name) for name in ("detainers", "lodged", "unchanged", "rejected")}
+    assert counts == {"detainers": 3, "lodged": 2, "unchanged": 0, "rejected": 1}
+    logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert not any(value in logged for value in ("GARCIA", "1990-04-17", "1990-02-30", "A012345678"))
