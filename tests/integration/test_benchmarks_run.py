@@ -41,6 +41,8 @@ async def test_the_end_to_end_benchmark_runs_the_real_processes_and_counts_every
 ) -> None:
     sizes = {
         "DETAINERS": 20,
+        "LODGE_BATCH": 8,
+        "SINGLE_LODGES": 5,
         "BOOKINGS": 60,
         "BATCH": 25,
         "LOADS": (20,),
@@ -56,6 +58,8 @@ async def test_the_end_to_end_benchmark_runs_the_real_processes_and_counts_every
     results = await end_to_end.run()
 
     assert results.drained_per_second > 0
+    assert results.detainers_batch_lodged_per_second > 0
+    assert results.detainers_lodged_per_second > 0
     assert results.bare_loop_per_second > 0
     assert results.drain_alerts_raised == 20 + 4 + 4  # in custody, and every fifth subject scheduled and released
     (latency,) = results.latency
