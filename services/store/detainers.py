@@ -1,9 +1,9 @@
 """Detainers in Redis: lodged and lifted atomically with their listings and changelog; read by office and id,
 by listing, and (by every notifier) as the active set and the changelog.
 
-Scripts: ``lodge_detainer.lua`` (a batch pipelines it: one round trip per thousand detainers),
-``lift_detainer.lua``. Each changelog entry carries the detainer's reference and its number (``seq``, from
-the changelog's counter), so a reader sees entries trimmed before it read them.
+Scripts: ``lodge_detainer.lua`` (one detainer or a chunk of a batch per call), ``lift_detainer.lua``. Each
+changelog entry carries the detainer's reference and its number (``seq``, from the changelog's counter), so a
+reader sees entries trimmed before it read them.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class LodgeOutcome:
     detainer: Detainer
 
 
-_LODGE_PIPELINE = 1000  # lodge calls per round trip
+_LODGE_CHUNK = 250  # detainers per call of the lodge script (a call holds Redis a few milliseconds)
 
 
 def _lodge_outcome(request: LodgeDetainer, lodged: Detainer, created: bool, value: bytes | str) -> LodgeOutcome:
@@ -126,25 +126,30 @@ class DetainerStore:
         return outcome.detainer, outcome.status is LodgeStatus.CREATED
 
     async def lodge_many(self, requests: Sequence[LodgeDetainer]) -> list[LodgeOutcome]:
-        """Lodge each of ``requests`` (the script once per detainer, pipelined: one round trip per
-        ``_LODGE_PIPELINE`` detainers); each one's outcome, in order.
+        """Lodge each of ``requests``; each one's outcome, in order. ``_LODGE_CHUNK`` detainers go in one call of
+        the script (every key is under the ``{detainers}`` tag), the chunks in one pipeline.
 
         A detainer already lodged by its office with the same body is ``unchanged`` (no changelog entry);
         with another body, ``conflict`` (the record as it is). Two items of one call with one id: the
         first lodges it, the second is decided against it."""
         lodged_at = self._clock()
         detainers = [Detainer(**dict(r), status=DetainerStatus.ACTIVE, lodged_at=lodged_at) for r in requests]
-        outcomes: list[LodgeOutcome] = []
-        for start in range(0, len(detainers), _LODGE_PIPELINE):
-            chunk = detainers[start : start + _LODGE_PIPELINE]
-            replies = await self._lodge.many([self._lodge_call(detainer) for detainer in chunk])
-            for request, detainer, (created, value, _) in zip(
-                requests[start : start + _LODGE_PIPELINE], chunk, replies, strict=True
-            ):
-                outcomes.append(_lodge_outcome(request, detainer, bool(created), value))
-        return outcomes
+        calls: list[ScriptCall] = []
+        for start in range(0, len(detainers), _LODGE_CHUNK):
+            keys: list[str] = []
+            args: list[str | int | float | bytes] = []
+            for detainer in detainers[start : start + _LODGE_CHUNK]:
+                detainer_keys, detainer_args = self._lodge_call(detainer)
+                keys += detainer_keys
+                args += detainer_args
+            calls.append((keys, args))
+        replies = [answer for reply in await self._lodge.many(calls) for answer in reply]
+        return [
+            _lodge_outcome(request, detainer, bool(created), value)
+            for request, detainer, (created, value, _) in zip(requests, detainers, replies, strict=True)
+        ]
 
-    def _lodge_call(self, detainer: Detainer) -> ScriptCall:
+    def _lodge_call(self, detainer: Detainer) -> tuple[list[str], list[str | int | float | bytes]]:
         names, office, detainer_id = self._names, detainer.field_office, detainer.detainer_id
         ref = detainer_ref_for(office, detainer_id)
         keys = [
