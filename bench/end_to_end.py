@@ -51,6 +51,7 @@ BOOKINGS = 60_000  # posted in the drain, a third of them the detainers' subject
 BATCH = 5_000  # events per NDJSON POST
 LODGE_CONCURRENCY = 32  # clients lodging at once
 LOADS = (100, 200, 1_000)  # events per second offered in the latency runs
+MAX_IN_FLIGHT = 256  # latency-run POSTs awaiting an answer at once: the client's connections
 LOAD_SECONDS = 10.0  # each latency run offers its load this long
 SUBJECT_EVERY = 5  # one event in five of the latency runs is a detainer's subject's booking
 ROSTER_BOOKINGS = 50_000  # in custody at the roster's facility before it reports
@@ -370,10 +371,15 @@ async def _latency_run(
     posted: dict[str, float] = {}
     refused: list[int] = []
 
+    in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+
     async def post(event: dict[str, Any], due: float) -> None:
         # From when it was due, not when a connection was free: a client waiting on a busy server is latency
-        # the source sees (no coordinated omission).
-        answer = await api.post("/v1/custody-events", json=event)
+        # the source sees (no coordinated omission). Posts beyond the connections wait here, not in httpx's pool,
+        # whose bookkeeping grows with the square of the requests waiting in it (thousands at 1,000/s on a busy
+        # machine, and the client, not the server, became the limit).
+        async with in_flight:
+            answer = await api.post("/v1/custody-events", json=event)
         if answer.is_success:
             posted[event["event_id"]] = due
         else:  # a 503 is the API saying it is overloaded: a source backs off and sends it again later
@@ -451,7 +457,7 @@ async def run() -> Results:
         stack.start(ingest, notifier)
         client = aioredis.Redis.from_url(stack.redis_url)
         # Enough connections for an open-loop load on a slow server; a request waits for one as long as it takes.
-        limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+        limits = httpx.Limits(max_connections=MAX_IN_FLIGHT + 8, max_keepalive_connections=MAX_IN_FLIGHT + 8)
         timeout = httpx.Timeout(120, pool=None)
         async with httpx.AsyncClient(base_url=ingest.base_url, timeout=timeout, limits=limits) as api:
             results.detainers_batch_lodged_per_second = await _lodge_batches(api, range(DETAINERS))
