@@ -5,6 +5,7 @@
 #   make lint   ruff and mypy
 #   make bench  benchmarks (ratios against a baseline measured in the same run)
 #   make chaos  fault tests: processes and Redis killed mid-feed, every alert counted
+#   make profile  where the notifier's batch path spends its time (pyinstrument) -> bench/results/
 #   make bench-match  matching accuracy (beside Splink) and speed at 1M detainers -> bench/results/
 
 PYTHON ?= python3
@@ -13,7 +14,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.synced
 
-.PHONY: run demo test test-fast lint format bench bench-match chaos clean
+.PHONY: run demo test test-fast lint format bench bench-match profile chaos clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+profile: $(STAMP)
+	$(BIN)/python -m bench.profile_notifier
 
 bench-match: $(STAMP)
 	$(BIN)/python -m bench.match

@@ -25,7 +25,7 @@ DETAINERS = 10_000
 BATCH = 500
 
 
-async def _lodge(client: Redis, names: RedisNames) -> None:
+async def lodge_detainers(client: Redis, names: RedisNames) -> None:
     detainers = detainers_for(range(0, DETAINERS * 100, 100))
     async with client.pipeline(transaction=False) as pipe:
         for detainer in detainers:
@@ -35,7 +35,7 @@ async def _lodge(client: Redis, names: RedisNames) -> None:
         await pipe.execute()
 
 
-async def _fill(client: Redis, stream: str, run: str) -> None:
+async def fill_stream(client: Redis, stream: str, run: str) -> None:
     events = feed(EVENTS, run=run)
     for start in range(0, len(events), BATCH):
         async with client.pipeline(transaction=False) as pipe:
@@ -48,7 +48,7 @@ async def run(url: str) -> list[Comparison]:
     names = RedisNames()
     client = Redis.from_url(url)
     await client.flushdb()
-    await _lodge(client, names)
+    await lodge_detainers(client, names)
     # As a notifier is wired, without reminders planned or feeds watched: the custody path itself.
     parts = build_parts(client, names, NotifierOptions(booking_retention_seconds=3600))
     await parts.detainers.load()
@@ -58,7 +58,7 @@ async def run(url: str) -> list[Comparison]:
     async def filled_stream() -> str:
         run_id = f"r{next(rounds)}"
         stream = f"{names.custody_events}:{run_id}"
-        await _fill(client, stream, run=run_id)
+        await fill_stream(client, stream, run=run_id)
         await client.xgroup_create(stream, NOTIFIER_GROUP, id="0")
         return stream
 

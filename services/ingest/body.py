@@ -182,7 +182,7 @@ class BodyItem:
     refusal: Problem | None = None
 
 
-def split_batch(body: bytes, media_type: str) -> list[BodyItem]:
+def split_batch(body: bytes, media_type: str, *, what: str = "events") -> list[BodyItem]:
     """The items of a JSON array or of NDJSON lines (blank lines skipped, indexes are line numbers).
 
     NDJSON lines are not read here: one that is not UTF-8 or not JSON refuses itself, not the batch. A JSON
@@ -193,7 +193,7 @@ def split_batch(body: bytes, media_type: str) -> list[BodyItem]:
     if not isinstance(document, list):
         raise Problem(
             "malformed-body",
-            "The batch must be a JSON array of events (or NDJSON, one event per line).",
+            f"The batch must be a JSON array of {what} (or NDJSON, one per line).",
             errors=[FieldError("#", "must be an array")],
         )
     return [_array_item(index, item, repeated) for index, item in enumerate(document)]

@@ -28,7 +28,8 @@ EVENTS_WITHHELD = Counter(
 
 DETAINER_CHANGES = Counter(
     "releasewatch_ingest_detainer_changes_total",
-    "Detainer lodges and lifts, by change and outcome (applied, replayed, conflict).",
+    "Detainer lodges and lifts, by change and outcome (applied, replayed, conflict; a batch's items also invalid, "
+    "forbidden).",
     ["change", "outcome"],
 )
 

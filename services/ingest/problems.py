@@ -70,7 +70,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "body-too-large",
             "The request body is too large",
             413,
-            "The body exceeds this endpoint's limit; split it (batches take up to 10,000 events).",
+            "The body exceeds this endpoint's limit; split it (batches take up to 10,000 events or detainers).",
         ),
         ProblemType(
             "unsupported-media-type",

@@ -35,7 +35,7 @@ class IngestSettings(BaseSettings):
     port: int = 8000
 
     max_event_bytes: int = Field(default=256 * KIB, description="Largest body `POST /v1/custody-events` takes.")
-    max_batch_bytes: int = Field(default=16 * MIB, description="Largest body the batch endpoint takes.")
+    max_batch_bytes: int = Field(default=16 * MIB, description="Largest body a batch endpoint takes.")
     max_batch_events: int = 10_000
     max_roster_bytes: int = Field(
         default=4 * MIB, description="Largest body `POST /v1/facilities/{ori}/roster` takes (50,000 booking numbers)."

@@ -17,7 +17,7 @@ from rich.console import Console
 from ingest.auth import ApiKeyEntry, Role, digest_of, new_api_key
 from releasewatch.api_client import ApiOption
 from releasewatch.audit_command import audit_command
-from releasewatch.file_import import ingest_command
+from releasewatch.file_import import detainers_import_command, ingest_command
 from releasewatch.ops import dlq_app, feeds_app, queue_command, roster_command
 from releasewatch.policy_commands import policy_app
 from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, free_port
@@ -230,6 +230,9 @@ app.command()(report)  # named after the function: `releasewatch report`
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(policy_app, name="policy")
+detainers_app = typer.Typer(help="Detainers: lodge a file of them through the batch API.", no_args_is_help=True)
+detainers_app.command("import")(detainers_import_command)
+app.add_typer(detainers_app, name="detainers")
 
 
 _OPTION_OF_FIELD = {"name": "--name", "field_office": "--office", "facilities": "--facility"}

@@ -1,14 +1,16 @@
 """Detainers in Redis: lodged and lifted atomically with their listings and changelog; read by office and id,
 by listing, and (by every notifier) as the active set and the changelog.
 
-Scripts: ``lodge_detainer.lua``, ``lift_detainer.lua``. Each changelog entry carries the detainer's reference
-and its number (``seq``, from the changelog's counter), so a reader sees entries trimmed before it read them.
+Scripts: ``lodge_detainer.lua`` (one detainer or a chunk of a batch per call), ``lift_detainer.lua``. Each
+changelog entry carries the detainer's reference and its number (``seq``, from the changelog's counter), so a
+reader sees entries trimmed before it read them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import cast
 
 from pydantic import ValidationError
@@ -29,6 +31,7 @@ from contracts.stored_fields import EntryField
 from runtime import RedisClient, as_text
 from runtime.clock import Clock, epoch_ms, utc_now
 from runtime.compare_and_set import compare_and_set
+from runtime.scripts import ScriptCall
 from store.listings import ListingPage, ListingPosition, newest_first
 from store.scripts import SCRIPTS
 
@@ -37,6 +40,8 @@ __all__ = [
     "DetainerConflictError",
     "DetainerNotFoundError",
     "DetainerStore",
+    "LodgeOutcome",
+    "LodgeStatus",
     "StoredDetainer",
     "detainer_ref_of",
 ]
@@ -47,6 +52,31 @@ _READ_CHUNK = 1000  # members per read of an index
 
 class DetainerNotFoundError(LookupError):
     pass
+
+
+class LodgeStatus(StrEnum):
+    CREATED = "created"  # lodged by this call
+    UNCHANGED = "unchanged"  # the office lodged this very detainer before: nothing written
+    CONFLICT = "conflict"  # the office lodged another body under this detainer_id: nothing written
+
+
+@dataclass(frozen=True, slots=True)
+class LodgeOutcome:
+    """What lodging one detainer did, and the detainer as it now stands (as lodged before, when not created)."""
+
+    status: LodgeStatus
+    detainer: Detainer
+
+
+_LODGE_CHUNK = 250  # detainers per call of the lodge script (a call holds Redis a few milliseconds)
+
+
+def _lodge_outcome(request: LodgeDetainer, lodged: Detainer, created: bool, value: bytes | str) -> LodgeOutcome:
+    if created:
+        return LodgeOutcome(LodgeStatus.CREATED, lodged)
+    existing = _parse(value)
+    asked = LodgeDetainer(**{field: getattr(existing, field) for field in LodgeDetainer.model_fields})
+    return LodgeOutcome(LodgeStatus.UNCHANGED if asked == request else LodgeStatus.CONFLICT, existing)
 
 
 class DetainerConflictError(Exception):
@@ -89,36 +119,60 @@ class DetainerStore:
         Lodging the same detainer again is answered with the record as it is
         now; a different body under the office's used detainer_id raises a conflict.
         """
-        detainer = Detainer(**dict(request), status=DetainerStatus.ACTIVE, lodged_at=self._clock())
+        (outcome,) = await self.lodge_many([request])
+        if outcome.status is LodgeStatus.CONFLICT:
+            raise DetainerConflictError(
+                f"detainer_id {request.detainer_id!r} is already lodged by {request.field_office} with a different "
+                "body",
+                outcome.detainer,
+            )
+        return outcome.detainer, outcome.status is LodgeStatus.CREATED
+
+    async def lodge_many(self, requests: Sequence[LodgeDetainer]) -> list[LodgeOutcome]:
+        """Lodge each of ``requests``; each one's outcome, in order. ``_LODGE_CHUNK`` detainers go in one call of
+        the script (every key is under the ``{detainers}`` tag), the chunks in one pipeline.
+
+        A detainer already lodged by its office with the same body is ``unchanged`` (no changelog entry);
+        with another body, ``conflict`` (the record as it is). Two items of one call with one id: the
+        first lodges it, the second is decided against it."""
+        lodged_at = self._clock()
+        detainers = [Detainer(**dict(r), status=DetainerStatus.ACTIVE, lodged_at=lodged_at) for r in requests]
+        calls: list[ScriptCall] = []
+        for start in range(0, len(detainers), _LODGE_CHUNK):
+            keys: list[str] = []
+            args: list[str | int | float | bytes] = []
+            for detainer in detainers[start : start + _LODGE_CHUNK]:
+                detainer_keys, detainer_args = self._lodge_call(detainer)
+                keys += detainer_keys
+                args += detainer_args
+            calls.append((keys, args))
+        replies = [answer for reply in await self._lodge.many(calls) for answer in reply]
+        return [
+            _lodge_outcome(request, detainer, bool(created), value)
+            for request, detainer, (created, value, _) in zip(requests, detainers, replies, strict=True)
+        ]
+
+    def _lodge_call(self, detainer: Detainer) -> tuple[list[str], list[str | int | float | bytes]]:
         names, office, detainer_id = self._names, detainer.field_office, detainer.detainer_id
         ref = detainer_ref_for(office, detainer_id)
-        created, value, _ = await self._lodge(
-            keys=[
-                names.detainer(ref),
-                names.detainer(detainer_id),
-                names.active_detainers,
-                names.detainer_changes,
-                *names.listings("detainers", office, DetainerStatus.ACTIVE.value),
-                names.detainer_change_count,
-                names.detainer_offices(detainer_id),
-            ],
-            args=[
-                detainer_id,
-                office,
-                ref,
-                detainer.model_dump_json(),
-                epoch_ms(detainer.lodged_at),
-                DetainerLodged(detainer=detainer).model_dump_json(),
-            ],
-        )
-        if created:
-            return detainer, True
-        existing = _parse(value)
-        if LodgeDetainer(**{field: getattr(existing, field) for field in LodgeDetainer.model_fields}) != request:
-            raise DetainerConflictError(
-                f"detainer_id {request.detainer_id!r} is already lodged by {office} with a different body", existing
-            )
-        return existing, False
+        keys = [
+            names.detainer(ref),
+            names.detainer(detainer_id),
+            names.active_detainers,
+            names.detainer_changes,
+            *names.listings("detainers", office, DetainerStatus.ACTIVE.value),
+            names.detainer_change_count,
+            names.detainer_offices(detainer_id),
+        ]
+        args: list[str | int | float | bytes] = [
+            detainer_id,
+            office,
+            ref,
+            detainer.model_dump_json(),
+            epoch_ms(detainer.lodged_at),
+            DetainerLodged(detainer=detainer).model_dump_json(),
+        ]
+        return keys, args
 
     async def find(self, field_office: str, detainer_id: str) -> StoredDetainer | None:
         """The office's detainer of that id, or None."""

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from bench import end_to_end, faststream_naive, ingest_publish, notifier_process
+from bench import end_to_end, faststream_naive, ingest_publish, notifier_process, profile_notifier
 from bench.plot import plot_latency
 
 
@@ -41,6 +41,8 @@ async def test_the_end_to_end_benchmark_runs_the_real_processes_and_counts_every
 ) -> None:
     sizes = {
         "DETAINERS": 20,
+        "LODGE_BATCH": 8,
+        "SINGLE_LODGES": 5,
         "BOOKINGS": 60,
         "BATCH": 25,
         "LOADS": (20,),
@@ -56,6 +58,8 @@ async def test_the_end_to_end_benchmark_runs_the_real_processes_and_counts_every
     results = await end_to_end.run()
 
     assert results.drained_per_second > 0
+    assert results.detainers_batch_lodged_per_second > 0
+    assert results.detainers_lodged_per_second > 0
     assert results.bare_loop_per_second > 0
     assert results.drain_alerts_raised == 20 + 4 + 4  # in custody, and every fifth subject scheduled and released
     (latency,) = results.latency
@@ -65,3 +69,20 @@ async def test_the_end_to_end_benchmark_runs_the_real_processes_and_counts_every
     svg = plot_latency(results, tmp_path / "latency.svg").read_text()
     assert svg.startswith("<?xml")
     assert "Latency against offered load" in svg
+
+
+async def test_the_notifier_profile_runs_and_accounts_for_the_batches(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name, value in {"EVENTS": 60, "DETAINERS": 5, "BATCH": 25}.items():
+        monkeypatch.setattr(notifier_process, name, value)
+    monkeypatch.setattr(profile_notifier, "RESULTS", tmp_path / "profile.json")
+    monkeypatch.setattr(profile_notifier, "TREE", tmp_path / "profile.txt")
+
+    result = await profile_notifier.profile(redis_url)
+
+    assert (result["events"], result["batches"]) == (60, 3)
+    assert result["round_trips_per_batch"] > 0
+    assert result["redis_commands"]["evalsha"]["calls"] > 0
+    assert json.loads((tmp_path / "profile.json").read_text())["events"] == 60
+    assert "CustodyEventProcessor.process" in (tmp_path / "profile.txt").read_text()

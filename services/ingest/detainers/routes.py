@@ -1,27 +1,29 @@
-"""`/v1/detainers`: lodge, read, list and lift."""
+"""`/v1/detainers`: lodge (one, or up to 10,000 in a batch), read, list and lift."""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter
 
 from contracts import Detainer, DetainerStatus, LiftDetainer, LodgeDetainer
 from contracts.fields import DetainerId, FieldOffice
 from ingest.auth import Principal, Role, forbid_other_office, office_to_list, require_role
-from ingest.body import read_body, validate_json_body
+from ingest.body import JSON_TYPES, NDJSON_TYPES, media_type_of, read_body, split_batch, validate_json_body
 from ingest.dependencies import get_audit, get_detainers, get_settings
 from ingest.intake import FieldWarning, read_person_record, warnings_of
 from ingest.listing import Paging, cursor_after, position_of
 from ingest.metrics import DETAINER_CHANGES
 from ingest.openapi import problem_responses, request_body_schema
-from ingest.problems import FieldError, Problem
+from ingest.problems import FieldError, Problem, json_pointer
 from ingest.settings import IngestSettings
 from runtime.clock import utc_now
 from store.audit import AuditTrail
-from store.detainers import DetainerConflictError, DetainerNotFoundError, DetainerStore
+from store.detainers import DetainerConflictError, DetainerNotFoundError, DetainerStore, LodgeStatus
 
 __all__ = ["router"]
 
@@ -104,6 +106,152 @@ async def lodge_detainer(
         extra={"detainer_id": detainer.detainer_id, "field_office": detainer.field_office},
     )
     return LodgedDetainer(**dict(detainer), warnings=warnings_of(reading.warnings()))
+
+
+class ItemError(BaseModel):
+    """Why a batch item was refused: a JSON pointer into the batch, and the reason."""
+
+    pointer: str = Field(examples=["#/3/person/date_of_birth"])
+    detail: str
+
+
+class DetainerBatchItem(BaseModel):
+    """What became of one item of a batch: its detainer lodged now (``created``), lodged before with this
+    very body (``unchanged``), refused because the office lodged another body under its id (``conflict``),
+    unreadable (``invalid``) or another office's (``forbidden``); ``errors`` point into the batch."""
+
+    index: int = Field(description="The item's place in the array (for NDJSON, its 0-based line number).")
+    detainer_id: str | None = None
+    status: Literal["created", "unchanged", "conflict", "invalid", "forbidden"]
+    errors: list[ItemError] | None = Field(default=None, description="Why it was refused.")
+    warnings: list[FieldWarning] | None = Field(
+        default=None, description="Optional fields dropped because they could not be read."
+    )
+
+
+class DetainerBatchResult(BaseModel):
+    created: int
+    unchanged: int
+    rejected: int
+    results: list[DetainerBatchItem]
+
+
+_CONFLICT_DETAIL = "already lodged with a different body"
+
+
+@router.post(
+    ":batch",
+    response_model=DetainerBatchResult,
+    response_model_exclude_none=True,
+    summary="Lodge up to 10,000 detainers",
+    description=(
+        "The body is a JSON array of detainers, or NDJSON (`application/x-ndjson`, one per line). Each item is "
+        "lodged as `POST /v1/detainers` would lodge it, and answered by index (for NDJSON, the 0-based line "
+        "number): `created`, `unchanged` (the office lodged this very detainer before; nothing is written "
+        "again), `conflict` (another body under the office's used `detainer_id`), `invalid` or `forbidden` "
+        "(another office's, for a field office key), with pointers into the batch. Sending the batch again is "
+        "safe. Answers 200 when at least one item was created or unchanged, problem+json listing every item's "
+        "errors when none was."
+    ),
+    openapi_extra=request_body_schema("LodgeDetainer", ["application/json", "application/x-ndjson"], array=True),
+    responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 503),
+)
+async def lodge_detainer_batch(
+    request: Request,
+    principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
+    settings: Annotated[IngestSettings, Depends(get_settings)],
+    detainers: Annotated[DetainerStore, Depends(get_detainers)],
+    audit: Annotated[AuditTrail, Depends(get_audit)],
+) -> JSONResponse:
+    ndjson = media_type_of(request) in NDJSON_TYPES
+    body = await read_body(
+        request, limit=settings.max_batch_bytes, accept=JSON_TYPES | NDJSON_TYPES, whole_utf8=not ndjson
+    )
+    items = split_batch(body, media_type_of(request), what="detainers")
+    if len(items) > settings.max_batch_events:
+        raise Problem(
+            "body-too-large",
+            f"The batch holds {len(items)} detainers; at most {settings.max_batch_events} are taken at once.",
+        )
+    if not items:
+        raise Problem("malformed-body", "The batch holds no detainers.")
+
+    now, window, scope = utc_now(), settings.time_window, principal.office_scope()
+    results: dict[int, DetainerBatchItem] = {}
+    valid: list[tuple[int, LodgeDetainer, list[FieldError]]] = []
+    for item in items:
+        try:
+            if item.refusal is not None:
+                raise item.refusal
+            reading = read_person_record(_lodge_adapter, item.raw, what=f"Item {item.index}", prefix=(item.index,))
+            window.refuse_implausible(reading.value, now=now, prefix=(item.index,))
+        except Problem as refused:
+            errors = refused.errors or (FieldError(json_pointer([item.index]), refused.detail),)
+            results[item.index] = DetainerBatchItem(index=item.index, status="invalid", errors=_listed(errors))
+            DETAINER_CHANGES.labels(change="lodged", outcome="invalid").inc()
+            continue
+        lodge = reading.value
+        if scope is not None and lodge.field_office != scope:
+            refusal = FieldError(json_pointer([item.index, "field_office"]), f"must be {scope} for this key")
+            results[item.index] = DetainerBatchItem(
+                index=item.index, detainer_id=lodge.detainer_id, status="forbidden", errors=_listed([refusal])
+            )
+            DETAINER_CHANGES.labels(change="lodged", outcome="forbidden").inc()
+            continue
+        valid.append((item.index, lodge, reading.warnings(prefix=(item.index,))))
+
+    outcomes = await detainers.lodge_many([lodge for _, lodge, _ in valid])
+    for (index, lodge, warnings), outcome in zip(valid, outcomes, strict=True):
+        DETAINER_CHANGES.labels(change="lodged", outcome=_OUTCOME_LABELS[outcome.status]).inc()
+        conflict = outcome.status is LodgeStatus.CONFLICT
+        results[index] = DetainerBatchItem(
+            index=index,
+            detainer_id=lodge.detainer_id,
+            status=outcome.status.value,
+            errors=_listed([FieldError(json_pointer([index, "detainer_id"]), _CONFLICT_DETAIL)]) if conflict else None,
+            warnings=None if conflict else warnings_of(warnings),
+        )
+
+    ordered = [results[item.index] for item in items]
+    created = sum(1 for r in ordered if r.status == "created")
+    unchanged = sum(1 for r in ordered if r.status == "unchanged")
+    rejected = len(ordered) - created - unchanged
+    if created:
+        offices = sorted(
+            {
+                lodge.field_office
+                for (_, lodge, _), o in zip(valid, outcomes, strict=True)
+                if o.status is LodgeStatus.CREATED
+            }
+        )
+        await audit.record(
+            actor=principal.name,
+            action="detainers.lodged",
+            target=",".join(offices),
+            detail=f"batch of {len(ordered)}: {created} created, {unchanged} unchanged, {rejected} rejected",
+        )
+    log.info(
+        "detainer batch lodged",
+        extra={"detainers": len(ordered), "lodged": created, "unchanged": unchanged, "rejected": rejected},
+    )
+    if created + unchanged == 0:
+        statuses = {r.status for r in ordered}
+        slug = {"conflict": "detainer-conflict", "forbidden": "forbidden"}.get(next(iter(statuses)), "validation-error")
+        raise Problem(
+            slug if len(statuses) == 1 else "validation-error",
+            f"None of the {len(ordered)} detainers was lodged.",
+            errors=[FieldError(e.pointer, e.detail) for r in ordered for e in (r.errors or [])],
+            extra={"results": [r.model_dump(exclude_none=True) for r in ordered]},
+        )
+    result = DetainerBatchResult(created=created, unchanged=unchanged, rejected=rejected, results=ordered)
+    return JSONResponse(result.model_dump(mode="json", exclude_none=True))
+
+
+_OUTCOME_LABELS = {LodgeStatus.CREATED: "applied", LodgeStatus.UNCHANGED: "replayed", LodgeStatus.CONFLICT: "conflict"}
+
+
+def _listed(errors: Sequence[FieldError]) -> list[ItemError]:
+    return [ItemError(pointer=error.pointer, detail=error.detail) for error in errors]
 
 
 @router.get(

@@ -1,5 +1,6 @@
-"""`releasewatch ingest FILE`: CSV or NDJSON files of custody events, imported through the batch API."""
+"""`releasewatch ingest FILE` and `releasewatch detainers import FILE`: CSV or NDJSON files of custody events, or
+of detainers, imported through the batch API."""
 
-from releasewatch.file_import.command import ingest_command
+from releasewatch.file_import.command import detainers_import_command, ingest_command
 
-__all__ = ["ingest_command"]
+__all__ = ["detainers_import_command", "ingest_command"]

@@ -1,4 +1,5 @@
-"""`releasewatch ingest FILE`: import a CSV or NDJSON file of custody events through the batch API."""
+"""`releasewatch ingest FILE` and `releasewatch detainers import FILE`: import a CSV or NDJSON file of custody
+events, or of detainers, through its batch API."""
 
 from __future__ import annotations
 
@@ -15,31 +16,29 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from releasewatch.api_client import ApiOption
 from releasewatch.file_import.formats import FORMAT_NAMES, format_for
 from releasewatch.file_import.importer import ImportTally, import_rows
+from releasewatch.file_import.kinds import CUSTODY_EVENTS, DETAINERS, RecordKind
 from releasewatch.file_import.report import print_summary
 from releasewatch.file_import.rows import UnusableFile
 from releasewatch.file_import.upload import ApiRefused, ApiUnavailable, BatchUploader
 
-__all__ = ["EXIT_ALL_ACCEPTED", "EXIT_FAILED", "EXIT_SOME_REJECTED", "ingest_command"]
+__all__ = ["EXIT_ALL_ACCEPTED", "EXIT_FAILED", "EXIT_SOME_REJECTED", "detainers_import_command", "ingest_command"]
 
 EXIT_ALL_ACCEPTED = 0
 EXIT_SOME_REJECTED = 1
 EXIT_FAILED = 2  # usage, an unreadable file, or an API that could not be reached or refused the import
 
-REQUEST_TIMEOUT = httpx.Timeout(120, connect=10)  # seconds; a full chunk of 10,000 events takes a while
+REQUEST_TIMEOUT = httpx.Timeout(120, connect=10)  # seconds; a full chunk of 10,000 records takes a while
 
 
 _AGAIN = "run the same command again to finish"
 
 
-def _after_refusal(status: int | None) -> str:
+def _after_refusal(status: int | None, kind: RecordKind) -> str:
     """What to do once the API refused a whole chunk: sending it again unchanged would be refused again."""
     if status == 401:
         return "give an API key (--api-key or RW_API_KEY), then run the same command again"
     if status == 403:
-        return (
-            "use a key that may submit for these facilities (a source's key lists its own), then run the same "
-            "command again"
-        )
+        return f"{kind.forbidden_hint}, then run the same command again"
     return "nothing more was sent; once the API's answer is understood, run the same command again"
 
 
@@ -72,11 +71,72 @@ def ingest_command(
     Exit code 0 when every row was accepted (or had been before), 1 when some were
     rejected, 2 when the import could not run (usage, file, API unreachable or refusing).
     """
+    run_import(
+        CUSTODY_EVENTS,
+        file,
+        api=api,
+        api_key=api_key,
+        file_format=file_format,
+        chunk=chunk,
+        rejects=rejects,
+        retries=retries,
+    )
+
+
+def detainers_import_command(
+    file: Annotated[str, typer.Argument(help="A .csv, .ndjson or .jsonl file of detainers; - reads stdin.")],
+    api: ApiOption,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="RW_API_KEY", help="A field office's (or an operator's) API key.")
+    ] = None,
+    file_format: Annotated[
+        str | None,
+        typer.Option("--format", help="csv or ndjson (default: by the file's extension; needed for stdin)."),
+    ] = None,
+    chunk: Annotated[int, typer.Option(min=1, max=10_000, help="Detainers per request.")] = 1000,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Write the rejected rows with their reasons here (same format as FILE), to fix and resend."),
+    ] = None,
+    retries: Annotated[
+        int, typer.Option(min=0, help="Retries of a chunk when the API is busy (503) or does not answer.")
+    ] = 6,
+) -> None:
+    """Lodge detainers from a CSV or NDJSON file: lodged, unchanged (lodged before) and rejected rows, with
+    reasons. Stopped part way, the same command again finishes it: rows lodged already come back unchanged.
+
+    Exit code 0 when every row was lodged (or had been before), 1 when some were
+    rejected, 2 when the import could not run (usage, file, API unreachable or refusing).
+    """
+    run_import(
+        DETAINERS,
+        file,
+        api=api,
+        api_key=api_key,
+        file_format=file_format,
+        chunk=chunk,
+        rejects=rejects,
+        retries=retries,
+    )
+
+
+def run_import(
+    kind: RecordKind,
+    file: str,
+    *,
+    api: str,
+    api_key: str | None,
+    file_format: str | None,
+    chunk: int,
+    rejects: Path | None,
+    retries: int,
+) -> None:
+    """Import ``file`` of ``kind`` and exit with the import's code."""
     out = Console(soft_wrap=False)
     err = Console(stderr=True, soft_wrap=True)
     if file_format is not None and file_format not in FORMAT_NAMES:
         raise _fail(err, f"--format must be one of: {', '.join(FORMAT_NAMES)}")
-    chosen = format_for(file, file_format)
+    chosen = format_for(file, file_format, kind)
     if chosen is None:
         what = "standard input" if file == "-" else f"{file!r} from its name"
         raise _fail(err, f"Cannot tell the format of {what}: say --format csv or --format ndjson.")
@@ -112,6 +172,7 @@ def ingest_command(
         task = progress.add_task(f"importing {source}", total=total)
         uploader = BatchUploader(
             client,
+            kind=kind,
             retries=retries,
             on_wait=lambda why, seconds: err.print(f"{why}; sending again in {seconds:.1f} s", markup=False),
         )
@@ -129,12 +190,12 @@ def ingest_command(
         except ApiUnavailable as error:
             failure, next_step = f"The API at {api} could not take the import: {error}", _AGAIN
         except ApiRefused as error:
-            failure, next_step = f"The API at {api} refused the import: {error}", _after_refusal(error.status)
+            failure, next_step = f"The API at {api} refused the import: {error}", _after_refusal(error.status, kind)
 
     written = rejects is not None and bool(tally.rejected)
     if rejects is not None and written:
         chosen.write_rejects(rejects, tally.rejected)
-    print_summary(out, tally, source=source, rejects_file=str(rejects) if written else None)
+    print_summary(out, tally, source=source, rejects_file=str(rejects) if written else None, kind=kind)
     if rejects is not None and not written:
         out.print(f"nothing was rejected: {rejects} was not written", markup=False)
     if failure is not None:
@@ -142,8 +203,15 @@ def ingest_command(
         of_total = "" if total is None else f" of {total}"
         err.print(
             f"Stopped with {tally.answered}{of_total} rows answered ({tally.unconfirmed} sent without an answer): "
-            f"{next_step} (rows already accepted come back as replayed, never twice).",
+            f"{next_step} ({_resume_note(kind)}).",
             markup=False,
         )
         raise typer.Exit(EXIT_FAILED)
     raise typer.Exit(EXIT_SOME_REJECTED if tally.rejected else EXIT_ALL_ACCEPTED)
+
+
+def _resume_note(kind: RecordKind) -> str:
+    """Why running the same command again is safe."""
+    if kind is DETAINERS:
+        return "rows already lodged come back as unchanged, never lodged twice"
+    return "rows already accepted come back as replayed, never twice"

@@ -1,4 +1,5 @@
-"""CSV import files: one custody event per row, in flat columns, turned into the event's wire JSON.
+"""CSV import files: one custody event per row, in flat columns, turned into the event's wire JSON (detainers:
+``detainer_csv``, the same reader with its own columns).
 
 The columns (a header row names them, in any order, any letter case; all
 are optional) are the event's own fields, the person's fields, and either one
@@ -11,24 +12,32 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from releasewatch.file_import.rows import FieldError, RejectedRow, SourceRow, UnusableFile
 
 __all__ = [
+    "ALIASES_COLUMN",
     "CHARGE_COLUMNS",
     "COMMON_COLUMNS",
     "CSV_COLUMNS",
+    "CUSTODY_EVENT_LAYOUT",
     "EVENT_COLUMNS",
     "PERSON_COLUMNS",
     "REJECT_COLUMNS",
     "RELEASE_AND_TRANSFER_COLUMNS",
+    "STATE_ID_COLUMNS",
     "CsvFormat",
+    "CsvLayout",
     "RowNotConvertible",
     "column_of_pointer",
     "event_from_cells",
+    "person_column",
+    "person_from_cells",
+    "pointer_path",
 ]
 
 COMMON_COLUMNS = ("event_id", "type", "occurred_at", "facility_ori", "booking_number")  # every event's
@@ -86,6 +95,21 @@ def _json_array(cells: Mapping[str, str], column: str) -> list[Any]:
     return value
 
 
+def person_from_cells(present: Mapping[str, str], errors: list[FieldError]) -> dict[str, Any]:
+    """The person of a row from its non-empty cells (empty: no person column filled); what cannot be put
+    together goes to ``errors``."""
+    person: dict[str, Any] = {column: present[column] for column in PERSON_COLUMNS if column in present}
+    state_id = {field: present[column] for column, field in STATE_ID_COLUMNS.items() if column in present}
+    if state_id:
+        person["state_id"] = state_id
+    if ALIASES_COLUMN in present:
+        try:
+            person["aliases"] = _json_array(present, ALIASES_COLUMN)
+        except RowNotConvertible as error:
+            errors.extend(error.errors)
+    return person
+
+
 def event_from_cells(cells: Mapping[str, str]) -> tuple[dict[str, Any], bool]:
     """The event's wire JSON from one row's cells (column -> text), and whether its charge came from charge_*.
 
@@ -96,15 +120,7 @@ def event_from_cells(cells: Mapping[str, str]) -> tuple[dict[str, Any], bool]:
     errors: list[FieldError] = []
     event: dict[str, Any] = {column: present[column] for column in COMMON_COLUMNS if column in present}
 
-    person: dict[str, Any] = {column: present[column] for column in PERSON_COLUMNS if column in present}
-    state_id = {field: present[column] for column, field in STATE_ID_COLUMNS.items() if column in present}
-    if state_id:
-        person["state_id"] = state_id
-    if ALIASES_COLUMN in present:
-        try:
-            person["aliases"] = _json_array(present, ALIASES_COLUMN)
-        except RowNotConvertible as error:
-            errors.extend(error.errors)
+    person = person_from_cells(present, errors)
     if person:
         event["person"] = person
 
@@ -129,6 +145,25 @@ def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+def pointer_path(pointer: str) -> list[str]:
+    """The tokens of a JSON pointer (``#/person/state_id/state`` -> ``["person", "state_id", "state"]``)."""
+    return [_unescape(token) for token in pointer.removeprefix("#").split("/")[1:]]
+
+
+def person_column(path: Sequence[str]) -> str | None:
+    """The column a path inside the person came from (None: none does)."""
+    match list(path):
+        case [name] if name in PERSON_COLUMNS:
+            return name
+        case ["state_id"]:
+            return "state_id"
+        case ["state_id", field] if field in _FIELD_OF_STATE_ID_COLUMN:
+            return _FIELD_OF_STATE_ID_COLUMN[field]
+        case ["aliases", *inner]:
+            return ALIASES_COLUMN + ("#/" + "/".join(inner) if inner else "")
+    return None
+
+
 def column_of_pointer(pointer: str, *, charge_from_columns: bool) -> str:
     """The CSV column a JSON pointer into an event came from (``#/person/date_of_birth`` -> ``date_of_birth``).
 
@@ -136,20 +171,13 @@ def column_of_pointer(pointer: str, *, charge_from_columns: bool) -> str:
     (``charges#/1/severity``); the event as a whole is ``row``; a pointer no
     column accounts for is returned as it is.
     """
-    path = [_unescape(token) for token in pointer.removeprefix("#").split("/")[1:]]
-    match path:
+    match pointer_path(pointer):
         case []:
             return "row"
         case [name] if name in EVENT_COLUMNS or name == "person":
             return name
-        case ["person", name] if name in PERSON_COLUMNS:
-            return name
-        case ["person", "state_id"]:
-            return "state_id"
-        case ["person", "state_id", field] if field in _FIELD_OF_STATE_ID_COLUMN:
-            return _FIELD_OF_STATE_ID_COLUMN[field]
-        case ["person", "aliases", *inner]:
-            return ALIASES_COLUMN + ("#/" + "/".join(inner) if inner else "")
+        case ["person", *inner] if (column := person_column(inner)) is not None:
+            return column
         case ["charges", "0", field] if charge_from_columns and field in _COLUMN_OF_CHARGE_FIELD:
             return _COLUMN_OF_CHARGE_FIELD[field]
         case ["charges", *inner] if not charge_from_columns:
@@ -175,13 +203,33 @@ class _Utf8Lines:
                 yield raw.decode("utf-8", errors="replace")
 
 
+@dataclass(frozen=True, slots=True)
+class CsvLayout:
+    """The columns of one kind of record's CSV file, and how a row becomes its JSON and back."""
+
+    columns: tuple[str, ...]
+    id_column: str
+    convert: Callable[[Mapping[str, str]], tuple[dict[str, Any], bool]]  # cells -> (record, charge from columns)
+    column_of: Callable[[str, bool], str]  # (pointer into the record, charge from columns) -> column
+
+
+CUSTODY_EVENT_LAYOUT = CsvLayout(
+    CSV_COLUMNS,
+    "event_id",
+    event_from_cells,
+    lambda pointer, charge_from_columns: column_of_pointer(pointer, charge_from_columns=charge_from_columns),
+)
+
+
 class CsvFormat:
-    """Reads CSV rows as events, labels the API's pointers with columns, writes rejects as CSV."""
+    """Reads CSV rows as records (custody events unless told), labels the API's pointers with columns,
+    writes rejects as CSV."""
 
     name = "csv"
 
-    def __init__(self) -> None:
+    def __init__(self, layout: CsvLayout = CUSTODY_EVENT_LAYOUT) -> None:
         self.header: tuple[str, ...] = ()  # as the file spells it, known once rows are read
+        self._layout = layout
 
     def count_rows(self, stream: BinaryIO) -> int:
         """How many rows ``read_rows`` will yield (for the progress bar)."""
@@ -198,7 +246,7 @@ class CsvFormat:
         if lines.not_utf8:
             raise UnusableFile(f"the header: {next(iter(lines.not_utf8.values()))}; save or export the file as UTF-8")
         self.header = tuple(header)
-        columns = self._columns(header)
+        columns = self._columns(header, self._layout.columns)
         line = records.line_num + 1  # where the next record starts
         for cells in records:
             row_line, line = line, records.line_num + 1
@@ -210,7 +258,7 @@ class CsvFormat:
                 errors = tuple(FieldError("row", f"{why}: save or export the file as UTF-8") for why in undecodable)
                 yield SourceRow(row_line, event_id, None, original, unreadable=errors)
                 continue
-            yield self._row(row_line, columns, cells)
+            yield self._row(row_line, columns, cells, self._layout)
 
     @staticmethod
     def _header_of(records: Iterator[list[str]]) -> list[str] | None:
@@ -220,13 +268,12 @@ class CsvFormat:
         return None
 
     @staticmethod
-    def _columns(header: Sequence[str]) -> tuple[str, ...]:
+    def _columns(header: Sequence[str], known: Sequence[str]) -> tuple[str, ...]:
         columns = tuple(name.strip().lower() for name in header)
-        unknown = [name for name in columns if name not in CSV_COLUMNS and name not in REJECT_COLUMNS]
+        unknown = [name for name in columns if name not in known and name not in REJECT_COLUMNS]
         if unknown:
             raise UnusableFile(
-                f"unknown column(s) {', '.join(repr(name) for name in unknown)}; "
-                f"the columns are: {', '.join(CSV_COLUMNS)}"
+                f"unknown column(s) {', '.join(repr(name) for name in unknown)}; the columns are: {', '.join(known)}"
             )
         repeated = sorted({name for name in columns if columns.count(name) > 1})
         if repeated:
@@ -234,15 +281,15 @@ class CsvFormat:
         return columns
 
     @staticmethod
-    def _row(line: int, columns: Sequence[str], cells: list[str]) -> SourceRow:
+    def _row(line: int, columns: Sequence[str], cells: list[str], layout: CsvLayout) -> SourceRow:
         original = tuple(cells)
         by_column = dict(zip(columns, cells, strict=False))
-        event_id = by_column.get("event_id", "").strip() or None
+        event_id = by_column.get(layout.id_column, "").strip() or None
         if len(cells) != len(columns):
             error = FieldError("row", f"has {len(cells)} cells; the header has {len(columns)}")
             return SourceRow(line, event_id, None, original, unreadable=(error,))
         try:
-            event, charge_from_columns = event_from_cells(
+            event, charge_from_columns = layout.convert(
                 {column: cell for column, cell in by_column.items() if column not in REJECT_COLUMNS}
             )
         except RowNotConvertible as error:
@@ -251,7 +298,7 @@ class CsvFormat:
         return SourceRow(line, event_id, event_json, original, charge_from_columns=charge_from_columns)
 
     def field_label(self, row: SourceRow, pointer: str) -> str:
-        return column_of_pointer(pointer, charge_from_columns=row.charge_from_columns)
+        return self._layout.column_of(pointer, row.charge_from_columns)
 
     def write_rejects(self, path: Path, rejected: Sequence[RejectedRow]) -> None:
         """The rejected rows as they were, after their line and reasons: fix them and send this file again.

@@ -6,7 +6,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from releasewatch.file_import.csv_file import CsvFormat
+from releasewatch.file_import.csv_file import CUSTODY_EVENT_LAYOUT, CsvFormat
+from releasewatch.file_import.detainer_csv import DETAINER_LAYOUT
+from releasewatch.file_import.kinds import CUSTODY_EVENTS, DETAINERS, RecordKind
 from releasewatch.file_import.ndjson_file import NdjsonFormat
 from releasewatch.file_import.rows import RejectedRow, SourceRow
 
@@ -31,11 +33,15 @@ FORMAT_NAMES = ("csv", "ndjson")
 _BY_EXTENSION = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson"}
 
 
-def format_for(file_name: str, name: str | None) -> ImportFormat | None:
-    """The format ``name`` (``csv``, ``ndjson``) or, without one, the file's extension's; None when unknown."""
+_CSV_LAYOUTS = {CUSTODY_EVENTS.id_field: CUSTODY_EVENT_LAYOUT, DETAINERS.id_field: DETAINER_LAYOUT}
+
+
+def format_for(file_name: str, name: str | None, kind: RecordKind = CUSTODY_EVENTS) -> ImportFormat | None:
+    """The format ``name`` (``csv``, ``ndjson``) or, without one, the file's extension's, for files of
+    ``kind``; None when unknown."""
     chosen = name or _BY_EXTENSION.get(Path(file_name).suffix.lower())
     if chosen == "csv":
-        return CsvFormat()
+        return CsvFormat(_CSV_LAYOUTS[kind.id_field])
     if chosen == "ndjson":
-        return NdjsonFormat()
+        return NdjsonFormat(kind.id_field)
     return None

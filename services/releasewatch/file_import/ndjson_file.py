@@ -1,7 +1,7 @@
-"""NDJSON import files: one custody event per line, exactly as the API takes it.
+"""NDJSON import files: one record (a custody event, a detainer) per line, exactly as the API takes it.
 
 Each line is sent as it is; the importer only reads it to find the
-``event_id`` for the report and to keep a line that is not JSON at all from
+record's id (``event_id``, ``detainer_id``) for the report and to keep a line that is not JSON at all from
 being sent (it is rejected with the parser's reason, which names a position,
 never the text).
 """
@@ -20,16 +20,19 @@ __all__ = ["NdjsonFormat"]
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def _event_id_of(document: Any) -> str | None:
-    if isinstance(document, dict) and isinstance(document.get("event_id"), str):
-        return str(document["event_id"])
+def _id_of(document: Any, id_field: str) -> str | None:
+    if isinstance(document, dict) and isinstance(document.get(id_field), str):
+        return str(document[id_field])
     return None
 
 
 class NdjsonFormat:
-    """Reads NDJSON lines as events, reports the API's pointers as they are, writes rejects as NDJSON."""
+    """Reads NDJSON lines as records, reports the API's pointers as they are, writes rejects as NDJSON."""
 
     name = "ndjson"
+
+    def __init__(self, id_field: str = "event_id") -> None:
+        self._id_field = id_field
 
     def count_rows(self, stream: BinaryIO) -> int:
         """How many rows ``read_rows`` will yield (for the progress bar)."""
@@ -54,27 +57,29 @@ class NdjsonFormat:
                 reason = FieldError("#", f"is not JSON: {error.msg} at character {error.pos}")
                 yield SourceRow(line, None, None, decoded, unreadable=(reason,))
                 continue
-            yield SourceRow(line, _event_id_of(document), text, decoded)
+            yield SourceRow(line, _id_of(document, self._id_field), text, decoded)
 
     def field_label(self, row: SourceRow, pointer: str) -> str:
         return pointer
 
     def write_rejects(self, path: Path, rejected: Sequence[RejectedRow]) -> None:
-        """One object per rejected line: its ``line``, ``event_id``, ``errors`` and the ``event`` as sent.
+        """One object per rejected line: its ``line``, id (``event_id``, ``detainer_id``), ``errors`` and the
+        record as sent (``event``, ``detainer``).
 
-        A line that was not JSON is kept as text in ``raw`` instead of ``event``.
-        ``jq -c .event`` turns the fixed file back into events to send.
+        A line that was not JSON is kept as text in ``raw`` instead.
+        ``jq -c .event`` (``.detainer``) turns the fixed file back into records to send.
         """
+        record_field = self._id_field.removesuffix("_id")
         with path.open("w", encoding="utf-8") as out:
             for reject in rejected:
                 record: dict[str, Any] = {
                     "line": reject.row.line,
-                    "event_id": reject.row.event_id,
+                    self._id_field: reject.row.event_id,
                     "errors": [{"field": error.field, "message": error.message} for error in reject.errors],
                 }
                 assert isinstance(reject.row.original, str)
                 if reject.row.event_json is None:
                     record["raw"] = reject.row.original
                 else:
-                    record["event"] = json.loads(reject.row.original)
+                    record[record_field] = json.loads(reject.row.original)
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -24,7 +24,7 @@ class SourceRow:
     """
 
     line: int  # 1-based line of the file where the row starts (the header of a CSV is line 1)
-    event_id: str | None
+    event_id: str | None  # the record's id as the file gives it (a detainer's ``detainer_id`` in a detainer file)
     event_json: bytes | None
     original: tuple[str, ...] | str  # the CSV cells or the NDJSON line, for the rejects file
     unreadable: tuple[FieldError, ...] = ()

@@ -1,8 +1,9 @@
-"""Sending chunks of events to `POST /v1/custody-events:batch`, retrying what is safe to retry.
+"""Sending chunks of records to a batch endpoint (`POST /v1/custody-events:batch`, `POST /v1/detainers:batch`),
+retrying what is safe to retry.
 
-The endpoint is idempotent by ``event_id``, so a chunk whose answer was lost
-(or that was refused as a whole with ``503``) is simply sent again: events
-accepted the first time come back as replays, never published twice.
+Both endpoints are idempotent by the record's id (``event_id``, the office's ``detainer_id``), so a chunk
+whose answer was lost (or that was refused as a whole with ``503``) is simply sent again: records accepted
+the first time come back as replays, never published or lodged twice.
 """
 
 from __future__ import annotations
@@ -12,22 +13,21 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
+from releasewatch.file_import.kinds import CUSTODY_EVENTS, ItemStatus, RecordKind
 from runtime.clock import utc_now
 
 __all__ = ["BATCH_PATH", "ApiRefused", "ApiUnavailable", "BatchUploader", "ItemOutcome"]
 
-BATCH_PATH = "/v1/custody-events:batch"
+BATCH_PATH = CUSTODY_EVENTS.batch_path
 NDJSON = "application/x-ndjson"
 RETRIED_STATUSES = frozenset({502, 503, 504})  # the API (or a proxy before it) is busy or restarting
 FIRST_BACKOFF = 0.5  # seconds; doubles per attempt
 MAX_BACKOFF = 30.0  # seconds
 MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After is waited this long, then asked again
-
-ItemStatus = Literal["accepted", "replayed", "withheld", "rejected"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +51,6 @@ class ApiRefused(Exception):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status  # the HTTP status of the refusal; None for an answer that made no sense
-
-
-_STATUS_OF_RESULT: dict[str, ItemStatus] = {"accepted": "accepted", "duplicate": "replayed", "withheld": "withheld"}
 
 
 def _within_item(pointer: str, index: int) -> str:
@@ -96,8 +93,10 @@ class BatchUploader:
         retries: int = 6,
         sleep: Callable[[float], None] = time.sleep,
         on_wait: Callable[[str, float], None] | None = None,
+        kind: RecordKind = CUSTODY_EVENTS,
     ) -> None:
         self._client = client
+        self._kind = kind
         self._retries = retries
         self._sleep = sleep
         self._on_wait = on_wait
@@ -112,8 +111,8 @@ class BatchUploader:
             half = len(events) // 2
             return self.send(events[:half]) + self.send(events[half:])
         body = self._json(response)
-        if response.status_code in (202, 422) and isinstance(body.get("results"), list):
-            return self._outcomes(body["results"], len(events))
+        if response.status_code in self._kind.answered and isinstance(body.get("results"), list):
+            return self._outcomes(body["results"], len(events), self._kind)
         raise ApiRefused(_problem_text(response), status=response.status_code)
 
     def _post_with_retries(self, events: Sequence[bytes]) -> httpx.Response:
@@ -121,7 +120,7 @@ class BatchUploader:
         for attempt in range(self._retries + 1):
             last_attempt = attempt == self._retries
             try:
-                response = self._client.post(BATCH_PATH, content=body, headers={"content-type": NDJSON})
+                response = self._client.post(self._kind.batch_path, content=body, headers={"content-type": NDJSON})
             except httpx.TransportError as error:
                 if last_attempt:
                     raise ApiUnavailable(f"{type(error).__name__}: {error}") from error
@@ -153,15 +152,15 @@ class BatchUploader:
         return body if isinstance(body, dict) else {}
 
     @staticmethod
-    def _outcomes(results: list[Any], count: int) -> list[ItemOutcome]:
+    def _outcomes(results: list[Any], count: int, kind: RecordKind) -> list[ItemOutcome]:
         by_index = {result["index"]: result for result in results if isinstance(result, dict) and "index" in result}
         if sorted(by_index) != list(range(count)):
             # Never guess which events were accepted: the answer must account for each one.
-            raise ApiRefused(f"the API answered for {len(by_index)} of {count} events")
+            raise ApiRefused(f"the API answered for {len(by_index)} of {count} {kind.plural}")
         outcomes = []
         for index in range(count):
             result = by_index[index]
-            status: ItemStatus = _STATUS_OF_RESULT.get(str(result.get("status")), "rejected")
+            status: ItemStatus = kind.statuses.get(str(result.get("status")), "rejected")
             errors = tuple(
                 (_within_item(error.get("pointer", "#"), index), error.get("detail", ""))
                 for error in result.get("errors") or ()

@@ -22,6 +22,7 @@ V1_PATHS = {
     "/v1/custody-events:batch",
     "/v1/facilities/{ori}/roster",
     "/v1/detainers",
+    "/v1/detainers:batch",
     "/v1/detainers/{detainer_id}",
     "/v1/detainers/{detainer_id}/lift",
     "/v1/alerts",
@@ -105,6 +106,7 @@ async def test_readyz_is_a_503_problem_with_retry_after_when_redis_is_unreachabl
         pytest.param("/v1/custody-events", samples.booking(), id="custody-event"),
         pytest.param("/v1/custody-events:batch", [samples.booking(), samples.release()], id="batch"),
         pytest.param("/v1/detainers", samples.detainer(), id="lodge"),
+        pytest.param("/v1/detainers:batch", [samples.detainer()], id="lodge-batch"),
         pytest.param("/v1/detainers/LOS-2026-000871/lift", {"reason": "cancelled"}, id="lift"),
     ],
 )
@@ -166,11 +168,14 @@ def test_openapi_request_bodies_reference_the_contract_schemas(openapi: dict[str
     assert body_schema("/v1/custody-events:batch")["items"] == {"$ref": "#/components/schemas/CustodyEvent"}
     assert body_schema("/v1/custody-events:batch")["maxItems"] == 10_000
     assert body_schema("/v1/detainers") == {"$ref": "#/components/schemas/LodgeDetainer"}
+    assert body_schema("/v1/detainers:batch")["items"] == {"$ref": "#/components/schemas/LodgeDetainer"}
+    assert body_schema("/v1/detainers:batch")["maxItems"] == 10_000
     assert body_schema("/v1/detainers/{detainer_id}/lift") == {"$ref": "#/components/schemas/LiftDetainer"}
     assert body_schema("/v1/facilities/{ori}/roster") == {"$ref": "#/components/schemas/Roster"}
     assert body_schema("/v1/ops/feeds/{ori}/hold") == {"$ref": "#/components/schemas/HoldDecision"}
     assert body_schema("/v1/ops/dead-letters/{entry_id}/discard") == {"$ref": "#/components/schemas/DiscardDeadLetter"}
     assert "application/x-ndjson" in openapi["paths"]["/v1/custody-events:batch"]["post"]["requestBody"]["content"]
+    assert "application/x-ndjson" in openapi["paths"]["/v1/detainers:batch"]["post"]["requestBody"]["content"]
 
 
 def test_openapi_publishes_the_field_rules_the_validator_applies(openapi: dict[str, Any]) -> None:

@@ -33,9 +33,9 @@ async def test_lodge_detainer_answers_1_when_lodged_and_0_with_the_record_when_t
     lodge = script("lodge_detainer")
     keys, args = _lodge_call("LOS", "D1")
 
-    written, entry_id, ref = await lodge(keys=keys, args=args)
+    ((written, entry_id, ref),) = await lodge(keys=keys, args=args)
     assert (written, ref) == (1, b"LOS/D1")
-    assert await lodge(keys=keys, args=args) == [0, b'{"office": "LOS"}', b"LOS/D1"]
+    assert await lodge(keys=keys, args=args) == [[0, b'{"office": "LOS"}', b"LOS/D1"]]
 
     ((first, fields),) = await redis_client.xrange(NAMES.detainer_changes)
     assert (first, fields[b"detainer_ref"], fields[b"seq"]) == (entry_id, b"LOS/D1", b"1")
@@ -48,7 +48,7 @@ async def test_lodge_detainer_answers_0_with_a_detainer_the_same_office_lodged_w
     await redis_client.set(NAMES.detainer("D1"), '{"field_office": "LOS"}')
     keys, args = _lodge_call("LOS", "D1")
 
-    assert await script("lodge_detainer")(keys=keys, args=args) == [0, b'{"field_office": "LOS"}', b"D1"]
+    assert await script("lodge_detainer")(keys=keys, args=args) == [[0, b'{"field_office": "LOS"}', b"D1"]]
 
 
 async def test_lodge_detainer_lodges_beside_another_office_s_detainer_of_the_same_id(
@@ -57,8 +57,33 @@ async def test_lodge_detainer_lodges_beside_another_office_s_detainer_of_the_sam
     await redis_client.set(NAMES.detainer("D1"), '{"field_office": "NYC"}')  # NYC's, from when ids were global
     keys, args = _lodge_call("LOS", "D1")
 
-    assert (await script("lodge_detainer")(keys=keys, args=args))[0] == 1
+    assert (await script("lodge_detainer")(keys=keys, args=args))[0][0] == 1
     assert await redis_client.get(NAMES.detainer("D1")) == b'{"field_office": "NYC"}'
+
+
+async def test_lodge_detainer_takes_many_and_answers_each_in_order_an_id_twice_decided_against_the_first(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    calls = [_lodge_call("LOS", "D1"), _lodge_call("NYC", "D1"), _lodge_call("LOS", "D1"), _lodge_call("LOS", "D2")]
+    keys = [key for call_keys, _ in calls for key in call_keys]
+    args = [arg for _, call_args in calls for arg in call_args]
+
+    answers = await script("lodge_detainer")(keys=keys, args=args)
+
+    assert [(answer[0], answer[2]) for answer in answers] == [
+        (1, b"LOS/D1"),
+        (1, b"NYC/D1"),
+        (0, b"LOS/D1"),
+        (1, b"LOS/D2"),
+    ]
+    assert answers[2][1] == b'{"office": "LOS"}'
+    entries = await redis_client.xrange(NAMES.detainer_changes)
+    assert [(fields[b"detainer_ref"], fields[b"seq"]) for _, fields in entries] == [
+        (b"LOS/D1", b"1"),
+        (b"NYC/D1", b"2"),
+        (b"LOS/D2", b"3"),
+    ]
+    assert await redis_client.smembers(NAMES.detainer_offices("D1")) == {b"LOS", b"NYC"}
 
 
 def _lift_call(read: str) -> tuple[list[str], list[str | int]]:
