@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bench import end_to_end, faststream_naive, ingest_publish, notifier_process
+from bench import end_to_end, faststream_naive, ingest_publish, memory, notifier_process
 from bench.harness import Comparison, report, throwaway_redis
 from bench.plot import plot_latency
 
@@ -17,6 +17,7 @@ async def main() -> None:
         comparisons = await ingest_publish.run(url)
         processing = await notifier_process.run(url)
         naive = await faststream_naive.naive_subscriber_rate(url)
+        kept = await memory.run(url)
     comparisons += processing
     comparisons.append(
         Comparison(
@@ -34,6 +35,8 @@ async def main() -> None:
         title="releasewatch benchmarks (best of 3, end to end once; ratio = ours / baseline)",
     )
     whole.print()
+    kept.print()
+    print(f"Memory by key family: {memory.save(kept)}")
     print(f"Results: {end_to_end.RESULTS}; latency against load: {plot_latency(whole)}")
 
 

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from bench import end_to_end, faststream_naive, ingest_publish, notifier_process, profile_notifier
+from bench import end_to_end, faststream_naive, ingest_publish, memory, notifier_process, profile_notifier
 from bench.plot import plot_latency
 
 
@@ -86,3 +86,14 @@ async def test_the_notifier_profile_runs_and_accounts_for_the_batches(
     assert result["redis_commands"]["evalsha"]["calls"] > 0
     assert json.loads((tmp_path / "profile.json").read_text())["events"] == 60
     assert "CustodyEventProcessor.process" in (tmp_path / "profile.txt").read_text()
+
+
+async def test_the_memory_benchmark_counts_every_key_the_bookings_and_detainers_keep(redis_url: str) -> None:
+    report = await memory.run(redis_url, events=70, detainers=20)
+
+    assert (report.bookings, report.detainers) == (50, 20)  # 70 events: 50 bookings, 10 schedules, 10 releases
+    assert report.families["booking state (and review decisions)"][1] == 50  # one key per booking
+    assert report.families["detainer records"][1] == 20
+    assert "other" not in report.families  # every key the service wrote belongs to a named family
+    assert report.per_booking > 0
+    assert report.per_detainer > 0
