@@ -18,6 +18,7 @@ from tests.integration.notifier.support import (
     NotifierInstance,
     Outcome,
     Streams,
+    WiredNotifier,
     without_identifiers_but,
 )
 
@@ -180,3 +181,17 @@ async def test_a_booking_filed_under_the_former_layout_is_found_and_the_upgrade_
     assert all(
         [0 < await redis_client.ttl(key) <= RETENTION_SECONDS for key in after]
     )  # refiled: expires after release
+
+
+async def test_a_notifier_moves_the_former_layout_to_the_tagged_sets_before_it_reads(
+    wired: WiredNotifier, redis_client: Redis, names: RedisNames
+) -> None:
+    digest = "d9" + "0" * 30
+    await redis_client.zadd(names.former_bookings_by_blocking_key(digest), {BOOKING_KEY: float("inf")})
+
+    await wired.start()
+
+    assert await redis_client.exists(names.former_bookings_by_blocking_key(digest)) == 0
+    tagged = names.bookings_by_blocking_key(digest)
+    assert await redis_client.zrange(tagged, 0, -1, withscores=True) == [(BOOKING_KEY.encode(), float("inf"))]
+    assert await redis_client.ttl(tagged) == -1
