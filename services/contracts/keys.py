@@ -45,9 +45,12 @@ per facility              the bookings in custody there by our state, the
 ``{reports}``             the weekly report's claim per week: one key each.
 ``{policies}``            the set of facilities a sharing policy withheld an
                           event of: one key.
-per blocking key          the index of bookings by person, one sorted set per
+``{b:00}``..``{b:ff}``     the index of bookings by person, one sorted set per
                           blocking key, named by a digest so no identifier
-                          appears in a key name.
+                          appears in a key name, and tagged by the digest's
+                          first two hex digits: a batch's filings under the
+                          keys of one tag go in one script call (at most 256
+                          a batch), and the 256 tags spread over a cluster.
 ========================  ======================================================
 
 Everything starts with the prefix (``rw`` unless configured), so one
@@ -155,7 +158,14 @@ class RedisNames:
         return f"{self.prefix}:booking:{{{facility_ori}:{booking_number}}}"
 
     def bookings_by_blocking_key(self, blocking_key_digest: str) -> str:
-        """Sorted set of the booking keys filed under one blocking key, scored by expiry (ms)."""
+        """Sorted set of the booking keys filed under one blocking key, scored by expiry (ms): tagged by the
+        digest's first two hex digits (``{b:d9}``), so one script files a batch's bookings under every key of a
+        tag at once and the 256 tags still spread the index over a cluster."""
+        return f"{self.prefix}:bookings-by-key:{{b:{blocking_key_digest[:2]}}}:{blocking_key_digest}"
+
+    def former_bookings_by_blocking_key(self, blocking_key_digest: str) -> str:
+        """The same set as first laid out (no tag: each set its own slot): read beside the tagged name, and
+        moved to it (``BookingIndex.upgrade``), until no set of this layout is left."""
         return f"{self.prefix}:bookings-by-key:{blocking_key_digest}"
 
     # --- facilities: one slot per facility -------------------------------------

@@ -26,6 +26,7 @@ from notifier.consuming.batch_runner import BatchRunner
 from notifier.handlers.custody_events import CustodyEventProcessor
 from notifier.handlers.detainer_index import DetainerIndex
 from notifier.handlers.detainer_lodged import DetainerLodgeProcessor
+from notifier.handlers.ports import BookingsByPerson
 from notifier.settings import NotifierSettings
 from runtime import RedisClient, redis_is_reachable
 from store.consumer_groups import IdleConsumerRemover, ensure_consumer_group
@@ -62,6 +63,7 @@ class Notifier:
     scheduler: Scheduler
     feeds: FeedMonitor
     weekly_report: WeeklyReport | None = None  # with RW_REPORT_RECIPIENTS
+    booking_index: BookingsByPerson | None = None  # moved to its current layout before reading
     phase: Phase = Phase.WAITING_FOR_REDIS
     webhook_http: httpx.AsyncClient | None = None  # one per process, shared by every webhook post
     _chores: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
@@ -115,6 +117,10 @@ class Notifier:
         for channel_group in (DELIVERIES_GROUP, EMAILS_GROUP):
             if await ensure_consumer_group(self.redis, self.names.alerts_raised, channel_group):
                 log.info("consumer group created at id 0", extra={"stream": self.names.alerts_raised})
+        if self.booking_index is not None:
+            former = await self.booking_index.upgrade()
+            if former:
+                log.info("booking index sets of the former layout moved", extra={"sets": former})
         await self.detainers.load()
         log.info("matching thresholds", extra=asdict(self.detainers.thresholds))
         for runner in self.runners:

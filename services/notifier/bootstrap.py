@@ -308,6 +308,7 @@ def build_notifier(settings: NotifierSettings | None = None, *, policies: Sharin
         parts.feeds,
         weekly_report=weekly_report_of(redis, names, settings, withheld_days=PolicyCounts(redis, names).withheld_days),
         webhook_http=webhook_http,
+        booking_index=parts.ports.booking_index,
     )
 
 

@@ -65,6 +65,8 @@ class BookingsByPerson(Protocol):
 
     async def bookings_filed_under(self, keys: Iterable[str]) -> list[str]: ...
 
+    async def upgrade(self) -> int: ...
+
 
 class ActiveDetainers(Protocol):
     """The active detainers, and whom they match (``handlers.detainer_index.DetainerIndex``)."""

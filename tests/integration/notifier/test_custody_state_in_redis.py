@@ -18,6 +18,7 @@ from tests.integration.notifier.support import (
     NotifierInstance,
     Outcome,
     Streams,
+    WiredNotifier,
     without_identifiers_but,
 )
 
@@ -152,3 +153,45 @@ async def test_a_booking_state_is_kept_while_the_person_is_held_and_expires_afte
     await process_feed(notifier, streams, ingest_api, samples.release())
 
     assert 0 < await redis_client.ttl(BOOKING_KEY) <= RETENTION_SECONDS
+
+
+async def test_a_booking_filed_under_the_former_layout_is_found_and_the_upgrade_moves_it_to_the_tagged_sets(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, redis_client: Redis, names: RedisNames
+) -> None:
+    await process_feed(notifier, streams, ingest_api, samples.booking())
+    tagged = [key.decode() async for key in redis_client.scan_iter(match=f"{names.prefix}:bookings-by-key:*")]
+    for key in tagged:  # as the first layout filed it: one untagged set per blocking key, same members and scores
+        digest = key.rsplit(":", 1)[1]
+        await redis_client.zadd(
+            names.former_bookings_by_blocking_key(digest), dict(await redis_client.zrange(key, 0, -1, withscores=True))
+        )
+        await redis_client.delete(key)
+    index = notifier.ports.booking_index
+
+    assert await filed_under(notifier, samples.person()) == [BOOKING_KEY]
+    assert await index.upgrade() == len(tagged)
+
+    after = [key.decode() async for key in redis_client.scan_iter(match=f"{names.prefix}:bookings-by-key:*")]
+    assert sorted(after) == sorted(tagged)  # the tagged sets only: every former set is gone
+    assert all([await redis_client.ttl(key) == -1 for key in after])  # still in custody: kept for good
+    assert await filed_under(notifier, samples.person()) == [BOOKING_KEY]
+    assert await index.upgrade() == 0
+
+    await process_feed(notifier, streams, ingest_api, samples.release())
+    assert all(
+        [0 < await redis_client.ttl(key) <= RETENTION_SECONDS for key in after]
+    )  # refiled: expires after release
+
+
+async def test_a_notifier_moves_the_former_layout_to_the_tagged_sets_before_it_reads(
+    wired: WiredNotifier, redis_client: Redis, names: RedisNames
+) -> None:
+    digest = "d9" + "0" * 30
+    await redis_client.zadd(names.former_bookings_by_blocking_key(digest), {BOOKING_KEY: float("inf")})
+
+    await wired.start()
+
+    assert await redis_client.exists(names.former_bookings_by_blocking_key(digest)) == 0
+    tagged = names.bookings_by_blocking_key(digest)
+    assert await redis_client.zrange(tagged, 0, -1, withscores=True) == [(BOOKING_KEY.encode(), float("inf"))]
+    assert await redis_client.ttl(tagged) == -1

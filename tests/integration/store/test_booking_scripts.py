@@ -57,29 +57,50 @@ async def test_record_review_keeps_a_hash_it_creates_for_the_retention_only(
     assert 0 < await redis_client.ttl(BOOKING) <= 600
 
 
-async def test_file_booking_answers_1_while_the_key_files_a_booking_and_0_once_it_files_none(
+async def test_file_bookings_files_and_unfiles_under_many_keys_of_one_tag_in_one_call(
     script: Callable[[str], Script], redis_client: Redis
 ) -> None:
-    file = script("file_booking")
-    key = RedisNames().bookings_by_blocking_key("digest")
+    file = script("file_bookings")
+    first, second = (RedisNames().bookings_by_blocking_key(digest) for digest in ("d9aa", "d9bb"))
     now = int(time.time() * 1000)
 
-    assert await file(keys=[key], args=[BOOKING, "file", "+inf", now]) == 1
-    assert await redis_client.ttl(key) == -1  # a booking in custody: kept for good
-    assert await file(keys=[key], args=["other-booking", "file", now + 60_000, now]) == 1
-    assert await file(keys=[key], args=[BOOKING, "unfile", "+inf", now]) == 1
-    assert 0 < await redis_client.pttl(key) <= 60_000  # now it expires with its last booking
-    assert await file(keys=[key], args=["other-booking", "unfile", "+inf", now]) == 0
+    filing = [1, BOOKING, "file", "+inf", 2, BOOKING, "file", "+inf", 2, "other-booking", "file", now + 60_000]
+    assert await file(keys=[first, second], args=[now, *filing]) == 2
 
-    assert await redis_client.exists(key) == 0
+    assert await redis_client.zrange(first, 0, -1) == [BOOKING.encode()]
+    assert await redis_client.zrange(second, 0, -1, withscores=True) == [
+        (b"other-booking", now + 60_000),
+        (BOOKING.encode(), float("inf")),
+    ]
+    assert await redis_client.ttl(first) == await redis_client.ttl(second) == -1  # in custody: kept for good
+
+    assert await file(keys=[first, second], args=[now, 1, BOOKING, "unfile", "+inf", 2, BOOKING, "unfile", "+inf"]) == 1
+    assert await redis_client.exists(first) == 0
+    assert 0 < await redis_client.pttl(second) <= 60_000  # now it expires with its last booking
 
 
-async def test_file_booking_drops_bookings_whose_retention_ended(
+async def test_file_bookings_drops_bookings_whose_retention_ended(
     script: Callable[[str], Script], redis_client: Redis
 ) -> None:
     key = RedisNames().bookings_by_blocking_key("digest")
     await redis_client.zadd(key, {"long-gone": 500})
 
-    assert await script("file_booking")(keys=[key], args=[BOOKING, "file", "+inf", 1000]) == 1
+    assert await script("file_bookings")(keys=[key], args=[1000, 1, BOOKING, "file", "+inf"]) == 1
 
     assert await redis_client.zrange(key, 0, -1) == [BOOKING.encode()]
+
+
+async def test_file_bookings_keep_never_overrides_a_filing_already_there(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    key = RedisNames().bookings_by_blocking_key("digest")
+    file = script("file_bookings")
+    now = int(time.time() * 1000)
+    await file(keys=[key], args=[now, 1, BOOKING, "file", now + 60_000])
+
+    assert await file(keys=[key], args=[now, 1, BOOKING, "keep", "+inf", 1, "moved", "keep", "+inf"]) == 1
+
+    assert await redis_client.zrange(key, 0, -1, withscores=True) == [
+        (BOOKING.encode(), now + 60_000),
+        (b"moved", float("inf")),
+    ]

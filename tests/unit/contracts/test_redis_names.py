@@ -94,11 +94,17 @@ def test_same_booking_number_in_two_facilities_is_two_keys() -> None:
     assert NAMES.booking("CA0194200", "1") != NAMES.booking("NV0020000", "1")
 
 
-def test_booking_index_names_the_digest_and_no_tag_of_a_family() -> None:
+def test_booking_index_names_the_digest_under_one_of_256_tags_of_its_own() -> None:
     key = NAMES.bookings_by_blocking_key("9f86d081884c7d65")
 
     assert key.endswith("9f86d081884c7d65")
-    assert hash_tag(key) is None
+    # A batch's filings under the keys of one tag go in one script call, so the sets share a tag: the digest's
+    # first two hex digits, 256 tags a cluster spreads, none of them another family's.
+    assert hash_tag(key) == "b:9f"
+    tags = {hash_tag(NAMES.bookings_by_blocking_key(f"{n:02x}{n:030x}")) for n in range(256)}
+    assert len(tags) == 256
+    assert len({slot(f"{{{tag}}}") for tag in tags if tag is not None}) > 200
+    assert hash_tag(NAMES.former_bookings_by_blocking_key("9f86d081884c7d65")) is None  # the first layout's name
 
 
 def test_listing_family_names_are_the_ones_the_listing_helpers_use() -> None:
