@@ -25,6 +25,7 @@ __all__ = [
     "malformed_json",
     "media_type_of",
     "parse_json_document",
+    "read_batch",
     "read_body",
     "split_batch",
     "validate_json_body",
@@ -203,3 +204,20 @@ def _array_item(index: int, item: Any, any_repeated: bool) -> BodyItem:
     path = _first_repeated_key(item) if any_repeated else None
     refusal = None if path is None else _repeated_key_refusal((index, *path))
     return BodyItem(index, to_json(item), refusal)
+
+
+async def read_batch(request: Request, *, limit_bytes: int, limit_items: int, what: str) -> list[BodyItem]:
+    """A batch endpoint's items (a JSON array, or NDJSON by its Content-Type), refused whole when the body is
+    over ``limit_bytes``, holds more than ``limit_items`` items, or none."""
+    media_type = media_type_of(request)
+    ndjson = media_type in NDJSON_TYPES
+    body = await read_body(request, limit=limit_bytes, accept=JSON_TYPES | NDJSON_TYPES, whole_utf8=not ndjson)
+    items = split_batch(body, media_type, what=what)
+    if len(items) > limit_items:
+        raise Problem(
+            "body-too-large",
+            f"The batch holds {len(items)} {what}; at most {limit_items} are taken at once.",
+        )
+    if not items:
+        raise Problem("malformed-body", f"The batch holds no {what}.")
+    return items

@@ -14,7 +14,7 @@ from contracts import CustodyEvent, RedisNames, Roster, RosterSubmitted, custody
 from contracts.fields import Ori
 from contracts.policies import JurisdictionPolicy, Withholding
 from ingest.auth import Principal, Role, require_role
-from ingest.body import JSON_TYPES, NDJSON_TYPES, media_type_of, read_body, split_batch, validate_json_body
+from ingest.body import read_batch, read_body, validate_json_body
 from ingest.custody.feed_quality import IntakeTally
 from ingest.dependencies import get_policy_intake, get_publisher, get_redis, get_settings
 from ingest.intake import FieldWarning, read_person_record, warnings_of
@@ -232,18 +232,9 @@ async def submit_custody_event_batch(
     publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
     policy_intake: Annotated[PolicyIntake, Depends(get_policy_intake)],
 ) -> JSONResponse:
-    ndjson = media_type_of(request) in NDJSON_TYPES
-    body = await read_body(
-        request, limit=settings.max_batch_bytes, accept=JSON_TYPES | NDJSON_TYPES, whole_utf8=not ndjson
+    items = await read_batch(
+        request, limit_bytes=settings.max_batch_bytes, limit_items=settings.max_batch_events, what="events"
     )
-    items = split_batch(body, media_type_of(request))
-    if len(items) > settings.max_batch_events:
-        raise Problem(
-            "body-too-large",
-            f"The batch holds {len(items)} events; at most {settings.max_batch_events} are taken at once.",
-        )
-    if not items:
-        raise Problem("malformed-body", "The batch holds no events.")
 
     now, window = utc_now(), settings.time_window
     tally, days = _tally(request, principal, settings)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from contracts import Detainer, DetainerStatus, LiftDetainer, LodgeDetainer
 from contracts.fields import DetainerId, FieldOffice
 from ingest.auth import Principal, Role, forbid_other_office, office_to_list, require_role
-from ingest.body import JSON_TYPES, NDJSON_TYPES, media_type_of, read_body, split_batch, validate_json_body
+from ingest.body import read_batch, read_body, validate_json_body
 from ingest.dependencies import get_audit, get_detainers, get_settings
 from ingest.intake import FieldWarning, read_person_record, warnings_of
 from ingest.listing import Paging, cursor_after, position_of
@@ -163,18 +163,9 @@ async def lodge_detainer_batch(
     detainers: Annotated[DetainerStore, Depends(get_detainers)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
 ) -> JSONResponse:
-    ndjson = media_type_of(request) in NDJSON_TYPES
-    body = await read_body(
-        request, limit=settings.max_batch_bytes, accept=JSON_TYPES | NDJSON_TYPES, whole_utf8=not ndjson
+    items = await read_batch(
+        request, limit_bytes=settings.max_batch_bytes, limit_items=settings.max_batch_events, what="detainers"
     )
-    items = split_batch(body, media_type_of(request), what="detainers")
-    if len(items) > settings.max_batch_events:
-        raise Problem(
-            "body-too-large",
-            f"The batch holds {len(items)} detainers; at most {settings.max_batch_events} are taken at once.",
-        )
-    if not items:
-        raise Problem("malformed-body", "The batch holds no detainers.")
 
     now, window, scope = utc_now(), settings.time_window, principal.office_scope()
     results: dict[int, DetainerBatchItem] = {}

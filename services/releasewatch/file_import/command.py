@@ -32,6 +32,19 @@ REQUEST_TIMEOUT = httpx.Timeout(120, connect=10)  # seconds; a full chunk of 10,
 
 _AGAIN = "run the same command again to finish"
 
+# The options both imports take, named once.
+FormatOption = Annotated[
+    str | None,
+    typer.Option("--format", help="csv or ndjson (default: by the file's extension; needed for stdin)."),
+]
+RejectsOption = Annotated[
+    Path | None,
+    typer.Option(help="Write the rejected rows with their reasons here (same format as FILE), to fix and resend."),
+]
+RetriesOption = Annotated[
+    int, typer.Option(min=0, help="Retries of a chunk when the API is busy (503) or does not answer.")
+]
+
 
 def _after_refusal(status: int | None, kind: RecordKind) -> str:
     """What to do once the API refused a whole chunk: sending it again unchanged would be refused again."""
@@ -53,18 +66,10 @@ def ingest_command(
     api_key: Annotated[
         str | None, typer.Option(envvar="RW_API_KEY", help="A source's (or an operator's) API key.")
     ] = None,
-    file_format: Annotated[
-        str | None,
-        typer.Option("--format", help="csv or ndjson (default: by the file's extension; needed for stdin)."),
-    ] = None,
+    file_format: FormatOption = None,
     chunk: Annotated[int, typer.Option(min=1, max=10_000, help="Events per request.")] = 1000,
-    rejects: Annotated[
-        Path | None,
-        typer.Option(help="Write the rejected rows with their reasons here (same format as FILE), to fix and resend."),
-    ] = None,
-    retries: Annotated[
-        int, typer.Option(min=0, help="Retries of a chunk when the API is busy (503) or does not answer.")
-    ] = 6,
+    rejects: RejectsOption = None,
+    retries: RetriesOption = 6,
 ) -> None:
     """Import custody events from a CSV or NDJSON file: accepted, replayed and rejected rows, with reasons.
 
@@ -89,18 +94,10 @@ def detainers_import_command(
     api_key: Annotated[
         str | None, typer.Option(envvar="RW_API_KEY", help="A field office's (or an operator's) API key.")
     ] = None,
-    file_format: Annotated[
-        str | None,
-        typer.Option("--format", help="csv or ndjson (default: by the file's extension; needed for stdin)."),
-    ] = None,
+    file_format: FormatOption = None,
     chunk: Annotated[int, typer.Option(min=1, max=10_000, help="Detainers per request.")] = 1000,
-    rejects: Annotated[
-        Path | None,
-        typer.Option(help="Write the rejected rows with their reasons here (same format as FILE), to fix and resend."),
-    ] = None,
-    retries: Annotated[
-        int, typer.Option(min=0, help="Retries of a chunk when the API is busy (503) or does not answer.")
-    ] = 6,
+    rejects: RejectsOption = None,
+    retries: RetriesOption = 6,
 ) -> None:
     """Lodge detainers from a CSV or NDJSON file: lodged, unchanged (lodged before) and rejected rows, with
     reasons. Stopped part way, the same command again finishes it: rows lodged already come back unchanged.
