@@ -5,7 +5,7 @@ Script: ``keep_roster_report.lua``."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -90,3 +90,13 @@ class RosterReports:
                     )
                 )
         return found
+
+    async def latest_of(self, facilities: Sequence[str]) -> list[RosterReport]:
+        """The latest roster's report of each of ``facilities`` that has one, read in one pipeline."""
+        if not facilities:
+            return []
+        async with self._client.pipeline(transaction=False) as pipe:
+            for ori in facilities:
+                pipe.hget(self._names.roster_report(ori), RosterReportField.REPORT)
+            replies = cast(list[bytes | None], await pipe.execute())
+        return [RosterReport.model_validate_json(raw) for raw in replies if raw is not None]

@@ -10,7 +10,6 @@ strength of the sign-in cookie (see ``ingest.browser_session``). Operators' keys
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Annotated
 
@@ -47,7 +46,7 @@ router = APIRouter(include_in_schema=False)
 _ASSETS = {"ops.js": "text/javascript; charset=utf-8", "ops.css": "text/css; charset=utf-8"}
 _DEAD_LETTERS_SHOWN = 50
 _ROSTERS_SHOWN = 50
-_ROSTER_FACILITIES_READ = 2000  # one read each, gathered: the page stays quick however many jails send
+_ROSTER_FACILITIES_READ = 2000  # read in one pipeline: the page stays quick however many jails send
 _NOT_AN_OPERATOR = "This page is for operators: sign in with an operator's API key."
 
 Every = Annotated[float, Query(ge=0.5, le=300, description="Seconds between refreshes of the page.")]
@@ -78,8 +77,8 @@ async def _operator(request: Request) -> Principal | HTMLResponse:
 
 async def _latest_rosters(reports: RosterReports, facilities: list[str]) -> list[RosterReport]:
     """The latest roster of each facility, the most recent first (a bounded number of facilities read)."""
-    found = await asyncio.gather(*(reports.latest(ori) for ori in facilities[:_ROSTER_FACILITIES_READ]))
-    latest = sorted((report for report in found if report is not None), key=lambda r: r.as_of, reverse=True)
+    found = await reports.latest_of(facilities[:_ROSTER_FACILITIES_READ])
+    latest = sorted(found, key=lambda report: report.as_of, reverse=True)
     return latest[:_ROSTERS_SHOWN]
 
 
