@@ -15,12 +15,13 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from contracts import Alert, AlertTrigger, CustodyEvent, RosterSubmitted
+from contracts import Alert, AlertTrigger, CustodyEvent, MatchEvidence, RosterSubmitted
 from contracts.envelope import StreamEntry
 from contracts.policies import PolicyMark
 from notifier.domain.custody import BookingState, CustodyFact, InferredRelease, apply_event, apply_policy_mark
 from notifier.domain.reviews import BookingReview, reviewed_matches
 from notifier.domain.rosters import inferred_releases, listed_but_not_held, released_by, roster_report
+from notifier.handlers.detainer_index import ActiveDetainer
 from notifier.handlers.ports import NotifierPorts, Stored
 from notifier.handlers.raising import BatchReport, alerts_for_match, raise_alerts
 from notifier.handlers.reading import UnreadableEntryError, read_custody_stream_entry, read_policy_mark
@@ -232,12 +233,15 @@ class CustodyEventProcessor:
         raised_at = self._ports.clock()
         alerts: list[Alert] = []
         detainers = self._ports.detainers
+        decided: dict[int, list[tuple[ActiveDetainer, MatchEvidence]]] = {}  # by person: a booking's events share one
         for event, state in timeline:
             if state.person is None:
                 continue
             # One decision over every candidate detainer: an automatic match must lead the runner-up.
             # Then people's decisions on this booking: a confirmed detainer is a match, a rejected one nothing.
-            matches = detainers.matches(state.person)
+            matches = decided.get(id(state.person))  # the timeline keeps every person alive: ids stay theirs
+            if matches is None:
+                matches = decided[id(state.person)] = detainers.matches(state.person)
             for detainer, evidence in reviewed_matches(matches, reviews.get(state.key, {}), detainers.get):
                 alerts += alerts_for_match(
                     state,

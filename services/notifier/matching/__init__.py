@@ -28,8 +28,7 @@ from contracts import MatchEvidence, Person
 from notifier.matching.decide import MatchConfig, decide_among, decide_records
 from notifier.matching.identifiers import normalise_a_number, normalise_fbi_number, normalise_state_id
 from notifier.matching.index import PersonIndex
-from notifier.matching.keys import filing_keys
-from notifier.matching.keys import search_keys as _search_keys
+from notifier.matching.keys import person_filing_keys, person_search_keys
 from notifier.matching.model import MatchModel, fitted_model
 from notifier.matching.normalise import fold, phonetic_code
 from notifier.matching.record import MatchRecord, match_record
@@ -59,12 +58,12 @@ def _record(person: Person | MatchRecord) -> MatchRecord:
 
 def blocking_keys(person: Person | MatchRecord) -> frozenset[str]:
     """The keys a person is filed under."""
-    return filing_keys(_record(person))
+    return person_filing_keys(_record(person))
 
 
 def search_keys(person: Person | MatchRecord) -> frozenset[str]:
     """The keys to look under for people who may be this person."""
-    return _search_keys(_record(person))
+    return person_search_keys(_record(person))
 
 
 def decide(

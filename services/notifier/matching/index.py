@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from contracts import MatchEvidence, Person
 from notifier.matching.decide import MatchConfig, decide_among
-from notifier.matching.keys import filing_keys, search_keys
+from notifier.matching.keys import filing_keys, person_search_keys
 from notifier.matching.model import MatchModel
 from notifier.matching.record import MatchRecord, match_record
 
@@ -184,7 +184,7 @@ class PersonIndex:
     def candidate_records(self, person: Person | MatchRecord) -> list[tuple[str, MatchRecord]]:
         """The entries filed under any of the person's search keys, in filing order."""
         record = _record(person)
-        keys = [_hash(key) for key in search_keys(record)]
+        keys = [_hash(key) for key in person_search_keys(record)]
         found = set(self._filed_slots(np.array(keys, dtype=np.int64)))
         if self._recent:
             for key in keys:

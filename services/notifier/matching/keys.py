@@ -39,10 +39,12 @@ among a million detainers. Keys go into Redis key names only as digests.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from notifier.matching.normalise import phonetic_code, token_canon
 from notifier.matching.record import MatchRecord, NameForm
 
-__all__ = ["filing_keys", "search_keys"]
+__all__ = ["filing_keys", "person_filing_keys", "person_search_keys", "search_keys"]
 
 _MAX_GIVEN_CODES = 6  # a nickname standing for many names (AL: ALBERT, ALFRED...) files under a few
 _MAX_SURNAMES = 3
@@ -122,3 +124,20 @@ def search_keys(record: MatchRecord) -> frozenset[str]:
     """The keys a search for the record looks under: its own, and the names of records filed without
     a date of birth (``o:``); a name form without a date looks under the names of everyone (``n:``)."""
     return _record_keys(record, undated_searches=False, searching=True)
+
+
+# A booked person's keys are wanted with every event of the booking (to file it, to search for it): those of the
+# people seen lately are kept. A detainer index filing a million records at start goes by ``filing_keys``.
+_RECENT_PEOPLE = 16_384
+
+
+@lru_cache(maxsize=_RECENT_PEOPLE)
+def person_filing_keys(record: MatchRecord) -> frozenset[str]:
+    """``filing_keys`` of a booked person's record, kept for the people seen lately."""
+    return filing_keys(record)
+
+
+@lru_cache(maxsize=_RECENT_PEOPLE)
+def person_search_keys(record: MatchRecord) -> frozenset[str]:
+    """``search_keys`` of a booked person's record, kept for the people seen lately."""
+    return search_keys(record)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from contracts import Person, Sex
 from notifier.matching.identifiers import normalise_a_number, normalise_fbi_number, normalise_state_id
@@ -126,19 +127,56 @@ def _middle_as_surname(form: NameForm) -> NameForm | None:
     return NameForm(form.given[:-1], (form.given[-1], *form.surnames), form.birth)
 
 
+# A booking's person is read again with every event of the booking (filing it, matching it): the records of the
+# people seen lately are kept, by what the matcher reads of a person (never ``as_sent``).
+_RECENT_PEOPLE = 16_384
+
+_Identity = tuple[
+    str,
+    str | None,
+    str,
+    date,
+    str,
+    str | None,
+    tuple[tuple[str | None, str | None, str | None, date | None], ...],
+    str | None,
+    str | None,
+    tuple[str, str] | None,
+]
+
+
 def match_record(person: Person) -> MatchRecord:
     """The person as the matcher compares them."""
+    return _record_of(
+        (
+            person.first_name,
+            person.middle_name,
+            person.last_name,
+            person.date_of_birth,
+            person.sex.value,
+            person.place_of_birth,
+            tuple(
+                (alias.first_name, alias.middle_name, alias.last_name, alias.date_of_birth) for alias in person.aliases
+            ),
+            person.fbi_number,
+            person.a_number,
+            (person.state_id.state, person.state_id.number) if person.state_id else None,
+        )
+    )
+
+
+@lru_cache(maxsize=_RECENT_PEOPLE)
+def _record_of(identity: _Identity) -> MatchRecord:
+    first, middle, last, born, sex, place, aliases, fbi, a_number, state_id = identity
     return MatchRecord.of(
-        first_name=person.first_name,
-        middle_name=person.middle_name,
-        last_name=person.last_name,
-        date_of_birth=person.date_of_birth,
-        sex=person.sex.value,
-        place_of_birth=person.place_of_birth,
-        aliases=[
-            (alias.first_name, alias.middle_name, alias.last_name, alias.date_of_birth) for alias in person.aliases
-        ],
-        fbi_number=person.fbi_number,
-        a_number=person.a_number,
-        state_id=(person.state_id.state, person.state_id.number) if person.state_id else None,
+        first_name=first,
+        middle_name=middle,
+        last_name=last,
+        date_of_birth=born,
+        sex=sex,
+        place_of_birth=place,
+        aliases=aliases,
+        fbi_number=fbi,
+        a_number=a_number,
+        state_id=state_id,
     )
