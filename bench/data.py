@@ -36,8 +36,9 @@ def person_of(index: int) -> Person:
     )
 
 
-def feed(count: int, *, run: str) -> list[CustodyEvent]:
-    """Bookings, with a scheduled release and a release for every fifth person."""
+def feed(count: int, *, run: str, first_person: int = 0) -> list[CustodyEvent]:
+    """Bookings, with a scheduled release and a release for every fifth person, from person ``first_person`` on
+    (a multiple of 100 keeps one person in 100 a subject of ``detainers_for(range(0, n, 100))``)."""
     events: list[CustodyEvent] = []
     index = 0
     while len(events) < count:
@@ -48,7 +49,7 @@ def feed(count: int, *, run: str) -> list[CustodyEvent]:
                 occurred_at=NOW,
                 facility_ori="CA0194200",
                 booking_number=booking,
-                person=person_of(index),
+                person=person_of(first_person + index),
             )
         )
         if index % 5 == 0:

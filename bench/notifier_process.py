@@ -23,6 +23,7 @@ from notifier.bootstrap import NotifierOptions, build_parts
 EVENTS = 20_000
 DETAINERS = 10_000
 BATCH = 500
+PEOPLE_PER_ROUND = 20_000  # more than a round's EVENTS book, and a multiple of 100 (one person in 100 a subject)
 
 
 async def lodge_detainers(client: Redis, names: RedisNames) -> None:
@@ -35,8 +36,8 @@ async def lodge_detainers(client: Redis, names: RedisNames) -> None:
         await pipe.execute()
 
 
-async def fill_stream(client: Redis, stream: str, run: str) -> None:
-    events = feed(EVENTS, run=run)
+async def fill_stream(client: Redis, stream: str, run: str, *, first_person: int = 0) -> None:
+    events = feed(EVENTS, run=run, first_person=first_person)
     for start in range(0, len(events), BATCH):
         async with client.pipeline(transaction=False) as pipe:
             for event in events[start : start + BATCH]:
@@ -56,9 +57,11 @@ async def run(url: str) -> list[Comparison]:
     rounds = iter(range(1000))
 
     async def filled_stream() -> str:
-        run_id = f"r{next(rounds)}"
+        number = next(rounds)
+        run_id = f"r{number}"
         stream = f"{names.custody_events}:{run_id}"
-        await fill_stream(client, stream, run=run_id)
+        # People of their own each round: nothing a round remembers of the people it saw helps the next.
+        await fill_stream(client, stream, run=run_id, first_person=PEOPLE_PER_ROUND * number)
         await client.xgroup_create(stream, NOTIFIER_GROUP, id="0")
         return stream
 

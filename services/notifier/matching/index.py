@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 import numpy as np
@@ -33,6 +34,10 @@ __all__ = ["PersonIndex"]
 _MIN_MERGE = 50_000  # postings waiting in the dict before they are merged into the arrays
 _PER_BUCKET = 16  # postings per directory entry, at most on average (8 bytes an entry)
 _SIGN = np.uint64(1 << 63)  # flipping the sign bit orders signed hashes as unsigned ones
+_OFFSET = 1 << 63  # the same on a Python int: a signed hash plus 2**63 is its unsigned order
+# Up to this many keys a search reads each key's range with a binary search in Python, past it in numpy
+# gathers: numpy's fixed cost a call outweighs its speed on the handful of keys a booked person has.
+_FEW_KEYS = 24
 
 
 def _hash(key: str) -> int:
@@ -66,6 +71,7 @@ class PersonIndex:
         self._slots: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)  # the slot of each posting
         self._shift = np.uint64(63)  # a hash's bucket is its top (64 - shift) bits, sign flipped
         self._directory: npt.NDArray[np.int64] = np.zeros(3, dtype=np.int64)  # bucket b: _keys[d[b]:d[b + 1]]
+        self._views = _Views(self._keys, self._slots, self._directory)
         self._recent: dict[int, list[int]] = {}  # postings filed since the last merge
         self._recent_postings = 0
         self._removed = 0
@@ -152,11 +158,15 @@ class PersonIndex:
         directory = np.zeros((1 << bits) + 1, dtype=np.int64)
         np.cumsum(np.bincount(buckets, minlength=1 << bits), out=directory[1:])
         self._directory = directory
+        self._views = _Views(self._keys, self._slots, directory)
 
-    def _filed_slots(self, hashes: npt.NDArray[np.int64]) -> list[int]:
+    def _filed_slots(self, key_hashes: list[int]) -> list[int]:
         """The slots filed under any of these key hashes in the merged arrays (with repeats)."""
-        if not len(self._keys) or not len(hashes):
+        if not len(self._keys) or not key_hashes:
             return []
+        if len(key_hashes) <= _FEW_KEYS:
+            return self._views.filed_slots(key_hashes, int(self._shift))
+        hashes = np.array(key_hashes, dtype=np.int64)
         buckets = ((hashes.view(np.uint64) ^ _SIGN) >> self._shift).astype(np.intp)
         starts = self._directory[buckets]
         counts = self._directory[buckets + 1] - starts
@@ -185,7 +195,7 @@ class PersonIndex:
         """The entries filed under any of the person's search keys, in filing order."""
         record = _record(person)
         keys = [_hash(key) for key in person_search_keys(record)]
-        found = set(self._filed_slots(np.array(keys, dtype=np.int64)))
+        found = set(self._filed_slots(keys))
         if self._recent:
             for key in keys:
                 found.update(self._recent.get(key, ()))
@@ -206,3 +216,25 @@ class PersonIndex:
         return decide_among(
             record, self.candidate_records(record), config=self._config, model=self._model, detainers=len(self)
         )
+
+
+class _Views:
+    """The merged arrays read an element at a time from Python: memoryviews index without numpy's cost a call."""
+
+    __slots__ = ("directory", "keys", "slots")
+
+    def __init__(
+        self, keys: npt.NDArray[np.int64], slots: npt.NDArray[np.int32], directory: npt.NDArray[np.int64]
+    ) -> None:
+        self.keys, self.slots, self.directory = keys.data, slots.data, directory.data
+
+    def filed_slots(self, key_hashes: list[int], shift: int) -> list[int]:
+        keys, slots, directory = self.keys, self.slots, self.directory
+        found: list[int] = []
+        for key in key_hashes:
+            bucket = (key + _OFFSET) >> shift
+            end = directory[bucket + 1]
+            start = bisect_left(keys, key, directory[bucket], end)
+            if start < end and keys[start] == key:
+                found.extend(slots[start : bisect_right(keys, key, start, end)])
+        return found

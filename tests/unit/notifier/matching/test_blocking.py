@@ -126,3 +126,26 @@ def test_a_typo_in_both_names_still_finds_the_detainer_when_the_birth_date_is_ri
     booked = someone(first_name="JOE", middle_name=None, last_name="LODGW")
 
     assert "NYC-1" in index.candidates(booked)
+
+
+@pytest.mark.parametrize("few_keys", [0, 10_000], ids=["numpy gathers", "binary search per key"])
+def test_a_search_finds_exactly_the_entries_sharing_a_key_either_way_it_reads(
+    monkeypatch: pytest.MonkeyPatch, few_keys: int
+) -> None:
+    monkeypatch.setattr(index_module, "_FEW_KEYS", few_keys)
+    people = {
+        f"LOS-{n}": someone(
+            first_name=["JOSE", "JSOE", "MARIA", "LUIS"][n % 4],
+            last_name=["GARCIA LOPEZ", "GARCIA", "LOPEZ", "NGUYEN"][n // 4 % 4],
+            date_of_birth=f"19{60 + n % 7}-0{1 + n % 9}-1{n % 3}",
+        )
+        for n in range(200)
+    }
+    index = PersonIndex()
+    index.add_many((entry_id, person, "LOS") for entry_id, person in people.items())
+
+    for searcher in list(people.values())[::7]:
+        sought = search_keys(searcher)
+        sharing = {entry_id for entry_id, person in people.items() if blocking_keys(person) & sought}
+        assert index.candidates(searcher) == sharing
+        assert sharing  # everyone shares keys with somebody here: the comparison is not of two empty sets
