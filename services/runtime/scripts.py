@@ -5,8 +5,10 @@ A ``ScriptRegistry`` holds the scripts of one package (every ``*.lua`` file in i
 calls it by digest after that.
 
 Many calls of one script go as fast as the deployment allows (``Script.many``): on a single Redis in one
-pipeline (one round trip); redis-py refuses EVALSHA in a cluster pipeline, so on a cluster the calls run
-concurrently instead, each routed to the node owning its keys' slot.
+pipeline of EVALSHA (one round trip; the script is loaded only when Redis answers that it does not have it,
+and the calls it refused are sent again, so a pipeline never pays a SCRIPT EXISTS first); redis-py refuses
+EVALSHA in a cluster pipeline, so on a cluster the calls run concurrently instead, each routed to the node
+owning its keys' slot.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from importlib.resources import files
-from typing import Any, cast
+from typing import Any
 
 from redis.asyncio import RedisCluster
 from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 from runtime.redis import RedisClient
 
@@ -79,9 +82,22 @@ class Script:
                     return await self._registered(keys=keys, args=args)
 
             return list(await asyncio.gather(*(call(keys, args) for keys, args in calls)))
+        replies = await self._pipelined(calls)
+        refused = [index for index, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if refused:  # not loaded yet, or Redis lost its scripts (a restart, SCRIPT FLUSH): none of those ran
+            await self._client.script_load(self._registered.script)
+            for index, reply in zip(refused, await self._pipelined([calls[i] for i in refused]), strict=True):
+                replies[index] = reply
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return replies
+
+    async def _pipelined(self, calls: Sequence[ScriptCall]) -> list[Any]:
+        """EVALSHA of each call in one pipeline; each reply, or the error Redis answered for it."""
+        sha = self._registered.sha
         async with self._client.pipeline(transaction=False) as pipe:
             for keys, args in calls:
-                # redis-py queues a script on a pipeline (loading it if needed); its hints name clients only.
-                await self._registered(keys=keys, args=args, client=cast(Any, pipe))
-            replies: list[Any] = await pipe.execute()
+                pipe.evalsha(sha, len(keys), *keys, *args)
+            replies: list[Any] = await pipe.execute(raise_on_error=False)
             return replies
