@@ -19,6 +19,7 @@ store keeps their JSON and needs of them only what ``BookingRecord`` and ``Revie
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, Self, TypeVar, cast
@@ -173,23 +174,27 @@ class BookingStore(Generic[State, Review]):
     async def file_custody(self, states: Iterable[State]) -> None:
         """Put each booking in its facility's in-custody set, or take it out once it left.
 
-        One single-key command per booking (the set and the booking live in different slots), after the
-        booking's own save, and idempotent: callers file every state a batch left, changed or not, so a
+        Single-key commands (the set and the booking live in different slots), after the booking's own save,
+        and idempotent: callers file every state a batch left, changed or not, so a
         redelivery repairs what a crash between the two writes left behind. A booking filed late by a
         notifier that read a stale state may stay in the set after it left; the set is a list of candidates
         that rosters check against each booking's state (and correct), never a fact of its own.
         """
-        wanted = list(states)
-        if not wanted:
+        # One SADD and one SREM per facility, of all its bookings of the batch (a command per booking costs
+        # the client more than the server).
+        joining: defaultdict[str, list[str]] = defaultdict(list)
+        leaving: defaultdict[str, list[str]] = defaultdict(list)
+        latest = {state.key: state for state in states}  # a booking given twice: as its last state says
+        for state in latest.values():
+            facility_ori, booking_number = state.key
+            (joining if state.in_custody else leaving)[facility_ori].append(booking_number)
+        if not joining and not leaving:
             return
         async with self._client.pipeline(transaction=False) as pipe:
-            for state in wanted:
-                facility_ori, booking_number = state.key
-                key = self._names.facility_in_custody(facility_ori)
-                if state.in_custody:
-                    pipe.sadd(key, booking_number)
-                else:
-                    pipe.srem(key, booking_number)
+            for facility_ori, numbers in joining.items():
+                pipe.sadd(self._names.facility_in_custody(facility_ori), *numbers)
+            for facility_ori, numbers in leaving.items():
+                pipe.srem(self._names.facility_in_custody(facility_ori), *numbers)
             await pipe.execute()
 
     async def in_custody_at(self, facility_ori: str) -> set[str]:

@@ -10,6 +10,7 @@ roster is released by inference (``domain.rosters``). People's review decisions 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -73,8 +74,11 @@ class CustodyEventProcessor:
         timeline, transitions, reviews = await self._apply(events, marks)
         # 2. File the bookings by person, so a detainer lodged from now on finds them, and by
         #    facility while in custody, so a roster finds them ...
-        await self._ports.booking_index.record(transitions)
-        await self._ports.bookings.file_custody(after for _, after in transitions)
+        #    (both at once: neither reads what the other writes)
+        await asyncio.gather(
+            self._ports.booking_index.record(transitions),
+            self._ports.bookings.file_custody([after for _, after in transitions]),
+        )
         # 3. ... and only then look at the detainers: a lodge racing this batch is seen
         #    either here or by the lodge processor's lookup, never by neither.
         await self._ports.detainers.sync()
