@@ -218,13 +218,14 @@ def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
                 }
             )
         case Booking() | BookingUpdated():
+            update: dict[str, Any] = {}  # one copy of the state for all the event changes
             if event.person is not None and _later(stamp, state.person_stamp):
-                state = state.model_copy(update={"person": event.person, "person_stamp": stamp})
+                update.update(person=event.person, person_stamp=stamp)
             if event.charges is not None and _later(stamp, state.charges_stamp):
-                state = state.model_copy(update={"charges": event.charges, "charges_stamp": stamp})
+                update.update(charges=event.charges, charges_stamp=stamp)
             if isinstance(event, Booking) and (state.booked_at is None or event.occurred_at < state.booked_at):
-                state = state.model_copy(update={"booked_at": event.occurred_at})
-            return state
+                update["booked_at"] = event.occurred_at
+            return state.model_copy(update=update) if update else state
         case ReleaseScheduled():
             state = state.model_copy(update={"schedules_seen": _seen(state.schedules_seen, event)})
             if not _later(stamp, state.schedule_stamp):
