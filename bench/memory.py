@@ -38,7 +38,9 @@ _FAMILIES: tuple[tuple[str, str, str], ...] = (
     (":booking:", "booking state (and review decisions)", "booking"),
     (":bookings-by-key:", "index of bookings by person", "booking"),
     (":in-custody", "facilities' in-custody sets", "booking"),
-    ("{custody}:receipt:", "receipts of accepted events", "booking"),
+    ("{custody}:accepted:", "receipts of accepted events", "booking"),
+    ("{custody}:receipt:", "receipts of accepted events", "booking"),  # as kept before receipts were strings
+    ("{custody}:roster-", "receipts of accepted rosters", "roster"),
     ("{detainers}:changes", "detainer changelog stream (trimmed to retention)", "stream"),
     ("{detainers}:detainer:", "detainer records", "detainer"),
     ("{detainers}:", "detainer indexes and listings", "detainer"),
