@@ -37,14 +37,11 @@ def states(events: int = 14_000) -> list[BookingState]:
     return list(folded.values())
 
 
-def _best_microseconds(work: Callable[[Any], object], items: list[Any], repeat: int = 5) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        for item in items:
-            work(item)
-        best = min(best, time.perf_counter() - started)
-    return best / len(items) * 1e6
+def _microseconds(work: Callable[[Any], object], items: list[Any]) -> float:
+    started = time.perf_counter()
+    for item in items:
+        work(item)
+    return (time.perf_counter() - started) / len(items) * 1e6
 
 
 def _without_defaults(state: BookingState) -> bytes:
@@ -101,28 +98,29 @@ def _candidates() -> list[tuple[str, Encode, Decode]]:
     return candidates
 
 
-def measure_formats(sample: list[BookingState]) -> list[Measured]:
-    measured: list[Measured] = []
-    for name, encode, decode in _candidates():
-        blobs = [encode(state) for state in sample]
-        if [decode(blob) for blob in blobs] != sample:
+def measure_formats(sample: list[BookingState], *, rounds: int = 9) -> list[Measured]:
+    """Each candidate's bytes, and its best time over ``rounds``; each round times every candidate in turn, so a
+    burst of load on the (shared) machine falls on all of them alike."""
+    candidates = _candidates()
+    blobs: list[list[bytes]] = []
+    for name, encode, decode in candidates:
+        blobs.append([encode(state) for state in sample])
+        if [decode(blob) for blob in blobs[-1]] != sample:
             raise AssertionError(f"{name}: a state does not read back as saved")
-        sizes = [len(blob) for blob in blobs]
-        measured.append(
-            (
-                name,
-                statistics.mean(sizes),
-                max(sizes),
-                _best_microseconds(encode, sample),
-                _best_microseconds(decode, blobs),
-            )
-        )
-    return measured
+    best = [[float("inf"), float("inf")] for _ in candidates]
+    for _ in range(rounds):
+        for (_, encode, decode), encoded, times in zip(candidates, blobs, best, strict=True):
+            times[0] = min(times[0], _microseconds(encode, sample))
+            times[1] = min(times[1], _microseconds(decode, encoded))
+    return [
+        (name, statistics.mean(map(len, encoded)), max(map(len, encoded)), encode_us, decode_us)
+        for (name, _, _), encoded, (encode_us, decode_us) in zip(candidates, blobs, best, strict=True)
+    ]
 
 
 def main() -> None:
     sample = states()
-    print(f"{len(sample):,} booking states; bytes stored, and µs per state (best of 5):")
+    print(f"{len(sample):,} booking states; bytes stored, and µs per state (best of 9 rounds):")
     print(f"  {'format':<46} {'mean B':>7} {'max B':>6} {'encode':>7} {'decode':>7}")
     for name, mean, most, encode, decode in measure_formats(sample):
         print(f"  {name:<46} {mean:7.0f} {most:6d} {encode:7.1f} {decode:7.1f}")
