@@ -11,7 +11,9 @@ bytes against, so the target is a number (printed beside it).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from bench.data import NOW, detainers_for, feed
+from bench.harness import throwaway_redis
 from contracts import Booking, LodgeDetainer, RedisNames
 from contracts.envelope import StreamEntry
 from notifier.bootstrap import NotifierOptions, build_parts
@@ -35,7 +38,9 @@ _FAMILIES: tuple[tuple[str, str, str], ...] = (
     (":booking:", "booking state (and review decisions)", "booking"),
     (":bookings-by-key:", "index of bookings by person", "booking"),
     (":in-custody", "facilities' in-custody sets", "booking"),
-    ("{custody}:receipt:", "receipts of accepted events", "booking"),
+    ("{custody}:accepted:", "receipts of accepted events", "booking"),
+    ("{custody}:receipt:", "receipts of accepted events", "booking"),  # as kept before receipts were strings
+    ("{custody}:roster-", "receipts of accepted rosters", "roster"),
     ("{detainers}:changes", "detainer changelog stream (trimmed to retention)", "stream"),
     ("{detainers}:detainer:", "detainer records", "detainer"),
     ("{detainers}:", "detainer indexes and listings", "detainer"),
@@ -139,3 +144,16 @@ def save(report: MemoryReport) -> Path:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report.as_json(), indent=2) + "\n")
     return RESULTS
+
+
+async def main() -> None:
+    """This benchmark alone, on a throwaway Redis: ``python -m bench.memory``."""
+    logging.disable(logging.WARNING)  # the notifier logs every alert; the table is the output here
+    with throwaway_redis() as (url, _):
+        report = await run(url)
+    report.print()
+    print(f"Memory by key family: {save(report)}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

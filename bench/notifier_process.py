@@ -10,12 +10,14 @@ detainer's subject).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 
 from redis.asyncio import Redis
 
 from bench.data import detainers_for, feed
-from bench.harness import Comparison, measure
+from bench.harness import Comparison, measure, report, throwaway_redis
 from contracts import NOTIFIER_GROUP, DetainerLodged, RedisNames
 from contracts.envelope import StreamEntry
 from notifier.bootstrap import NotifierOptions, build_parts
@@ -96,3 +98,15 @@ async def run(url: str) -> list[Comparison]:
     )
     await client.aclose()
     return [comparison]
+
+
+async def main() -> None:
+    """This benchmark alone, on a throwaway Redis: ``python -m bench.notifier_process``."""
+    logging.disable(logging.WARNING)  # the notifier logs every alert; the table is the output here
+    with throwaway_redis() as (url, _):
+        comparisons = await run(url)
+    report(comparisons, title="notifier: custody batches (best of 3; ratio = ours / baseline)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

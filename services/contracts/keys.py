@@ -96,13 +96,22 @@ class RedisNames:
         return f"{self.prefix}:{{custody}}:events"
 
     def custody_receipt(self, facility_ori: str, event_id: str) -> str:
-        """Hash: the digest of the accepted body and the answer given for the facility's ``event_id``
+        """String: the receipt of the facility's accepted ``event_id``, ``<digest> <stream_id> <accepted_at>``
         (an event id is unique within its facility: two facilities' equal ids are two events). The ``/``
-        cannot occur in an id, so no receipt of the former layout (``legacy_custody_receipt``) shares it."""
-        return f"{self.prefix}:{{custody}}:receipt:{facility_ori}/{event_id}"
+        cannot occur in an id, so no receipt of a former layout shares it."""
+        return f"{self.prefix}:{{custody}}:accepted:{facility_ori}/{event_id}"
 
     def roster_receipt(self, facility_ori: str, roster_id: str) -> str:
-        """Hash: the digest of the accepted roster and the answer given for the facility's ``roster_id``."""
+        """String: the receipt of the facility's accepted ``roster_id``, as ``custody_receipt``."""
+        return f"{self.prefix}:{{custody}}:roster-accepted:{facility_ori}/{roster_id}"
+
+    def former_custody_receipt(self, facility_ori: str, event_id: str) -> str:
+        """Hash: a receipt as kept before receipts were strings, ``digest``, ``stream_id``, ``accepted_at`` (read
+        only, until its time-to-live ends)."""
+        return f"{self.prefix}:{{custody}}:receipt:{facility_ori}/{event_id}"
+
+    def former_roster_receipt(self, facility_ori: str, roster_id: str) -> str:
+        """Hash: a roster receipt as kept before receipts were strings (read only, until it expires)."""
         return f"{self.prefix}:{{custody}}:roster-receipt:{facility_ori}/{roster_id}"
 
     def legacy_custody_receipt(self, event_id: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
@@ -19,9 +20,28 @@ from store.scripts import SCRIPTS
 __all__ = ["BacklogFullError", "CustodyEventPublisher", "PublishOutcome", "PublishStatus", "digest_of"]
 
 
+# A receipt keeps the first 128 bits of the body's SHA-256 (receipts of the former layout kept all 256, and are
+# compared by their prefix): enough that two bodies sent under one facility's event id never pass for each other.
+_DIGEST_CHARS = 32
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def digest_of(event: CustodyEvent) -> str:
-    """The digest a receipt keeps of an event: of its canonical JSON (the same body again is a replay)."""
+    """The digest of an event's canonical JSON (the same body again is a replay); a receipt keeps its prefix."""
     return hashlib.sha256(event.model_dump_json().encode()).hexdigest()
+
+
+def _digest(payload: str) -> str:
+    """What a receipt keeps of a body: the prefix of its digest."""
+    return hashlib.sha256(payload.encode()).hexdigest()[:_DIGEST_CHARS]
+
+
+def _accepted_at(stored: bytes) -> str:
+    """An answer's ``accepted_at`` (RFC 3339, UTC) from a receipt: kept as microseconds since the epoch, or as
+    the text itself in receipts of the former layout."""
+    text = stored.decode()
+    return (_EPOCH + int(text) * _MICROSECOND).isoformat() if text.isdigit() else text
 
 
 class PublishStatus(StrEnum):
@@ -96,17 +116,23 @@ class CustodyEventPublisher:
         """The answer given before to the facility's ``event_id``, as a retry whose body has ``digest``
         (``digest_of``) would get it: ``DUPLICATE`` for the same body, ``CONFLICT`` for another; None when it
         was never accepted."""
-        stored, stream_id, accepted_at = cast(
-            list[bytes | None],
-            await self._client.hmget(
-                self._names.custody_receipt(facility_ori, event_id),
-                [ReceiptField.DIGEST.value, ReceiptField.STREAM_ID.value, ReceiptField.ACCEPTED_AT.value],
-            ),
-        )
-        if stored is None or stream_id is None or accepted_at is None:
-            return None
-        status = PublishStatus.DUPLICATE if stored.decode() == digest else PublishStatus.CONFLICT
-        return PublishOutcome(event_id, status, stream_id.decode(), accepted_at.decode())
+        receipt = cast(bytes | None, await self._client.get(self._names.custody_receipt(facility_ori, event_id)))
+        if receipt is not None:
+            stored, stream_id, accepted_at = receipt.split(b" ")
+        else:  # a receipt of the former layout, until it expires
+            former = cast(
+                list[bytes | None],
+                await self._client.hmget(
+                    self._names.former_custody_receipt(facility_ori, event_id),
+                    [ReceiptField.DIGEST.value, ReceiptField.STREAM_ID.value, ReceiptField.ACCEPTED_AT.value],
+                ),
+            )
+            if former[0] is None or former[1] is None or former[2] is None:
+                return None
+            stored, stream_id, accepted_at = former[0], former[1], former[2]
+        digest = digest[:_DIGEST_CHARS]
+        status = PublishStatus.DUPLICATE if stored.decode()[: len(digest)] == digest else PublishStatus.CONFLICT
+        return PublishOutcome(event_id, status, stream_id.decode(), _accepted_at(accepted_at))
 
     async def publish_roster(self, roster: RosterSubmitted) -> PublishOutcome:
         """Append a facility's roster to the custody stream (in order with its events), once per roster_id.
@@ -119,24 +145,26 @@ class CustodyEventPublisher:
             keys=[
                 self._names.custody_events,
                 self._names.roster_receipt(roster.facility_ori, roster.roster_id),
+                self._names.former_roster_receipt(roster.facility_ori, roster.roster_id),
                 self._names.legacy_roster_receipt(roster.roster_id),
             ],
             args=[
                 *self._common_args(),
                 roster.roster_id,
                 roster.type,
-                hashlib.sha256(payload.encode()).hexdigest(),
+                _digest(payload),
                 payload,
                 "",
             ],
         )
         ((status, stream_id, accepted_at),) = self._admitted(replies, published=0)
         return PublishOutcome(
-            roster.roster_id, PublishStatus(status.decode()), stream_id.decode(), accepted_at.decode()
+            roster.roster_id, PublishStatus(status.decode()), stream_id.decode(), _accepted_at(accepted_at)
         )
 
     def _common_args(self) -> list[str | int]:
-        return [self._receipt_ttl, self._clock().isoformat(), self._max_backlog, NOTIFIER_GROUP]
+        accepted_at = (self._clock() - _EPOCH) // _MICROSECOND  # answered in UTC, as a receipt gives it back
+        return [self._receipt_ttl, accepted_at, self._max_backlog, NOTIFIER_GROUP]
 
     def _admitted(self, replies: list[Any], *, published: int) -> list[Any]:
         if replies and replies[0] == b"backlog_full":
@@ -152,11 +180,14 @@ class CustodyEventPublisher:
             payload = event.model_dump_json()
             keys += [
                 self._names.custody_receipt(event.facility_ori, event.event_id),
+                self._names.former_custody_receipt(event.facility_ori, event.event_id),
                 self._names.legacy_custody_receipt(event.event_id),
             ]
-            args += [event.event_id, event.type, hashlib.sha256(payload.encode()).hexdigest(), payload, mark]
+            args += [event.event_id, event.type, _digest(payload), payload, mark]
         replies = self._admitted(await self._script(keys=keys, args=args), published=published)
         return [
-            PublishOutcome(event.event_id, PublishStatus(status.decode()), stream_id.decode(), accepted_at.decode())
+            PublishOutcome(
+                event.event_id, PublishStatus(status.decode()), stream_id.decode(), _accepted_at(accepted_at)
+            )
             for event, (status, stream_id, accepted_at) in zip(events, replies, strict=True)
         ]

@@ -2,13 +2,16 @@
 -- backlog leaves room for them.
 --
 -- KEYS[1]          the custody event stream
--- KEYS[2i], KEYS[2i+1]  for the i-th event: its receipt (by facility and event_id), and the receipt
---                  the former layout kept by event_id alone (read only: it expires with its TTL)
+-- KEYS[3i-1], KEYS[3i], KEYS[3i+1]  for the i-th event: its receipt (a string by facility and event_id,
+--                  "<digest> <stream_id> <accepted_at>"), the receipt as kept before receipts were strings
+--                  (a hash by facility and event_id), and the receipt kept when ids were global (a hash by
+--                  event_id alone); the last two are read only, until their TTL ends
 -- ARGV[1]          receipt time-to-live, seconds
--- ARGV[2]          accepted_at (RFC 3339) for events accepted by this call
+-- ARGV[2]          accepted_at for events accepted by this call (no spaces: microseconds since the epoch)
 -- ARGV[3]          the most events that may wait unprocessed (0: no limit)
 -- ARGV[4]          the consumer group whose backlog that is
--- ARGV[5..]        five values per event: event_id, type, digest, payload, and the sharing policy's mark
+-- ARGV[5..]        five values per event: event_id, type, digest (a receipt of a former layout kept a
+--                  longer one: its prefix is compared), payload, and the sharing policy's mark
 --                  published beside it ("" for none: no `policy` field)
 --
 -- Returns one {status, stream_id, accepted_at} per event, in order, where
@@ -25,8 +28,31 @@
 local ttl = tonumber(ARGV[1])
 local accepted_at = ARGV[2]
 local limit = tonumber(ARGV[3])
-local events = (#KEYS - 1) / 2
+local events = (#KEYS - 1) / 3
 local stride = 5
+
+-- {digest, stream_id, accepted_at} of the i-th event's receipt, or nil; the second value is true for a
+-- receipt kept when ids were global.
+local function receipt_of(i)
+  local kept = redis.call('GET', KEYS[3 * i - 1])
+  if kept then
+    local digest, stream_id, at = string.match(kept, '^(%S+) (%S+) (%S+)$')
+    return {digest, stream_id, at}, false
+  end
+  local former = redis.call('HMGET', KEYS[3 * i], 'digest', 'stream_id', 'accepted_at')
+  if former[1] then
+    return former, false
+  end
+  local global = redis.call('HMGET', KEYS[3 * i + 1], 'digest', 'stream_id', 'accepted_at')
+  if global[1] then
+    return global, true
+  end
+  return nil, false
+end
+
+local function same(stored, digest)
+  return string.sub(stored, 1, #digest) == digest
+end
 
 -- The group's lag (not yet delivered) and pending (delivered, not acknowledged); the whole
 -- stream where no notifier has made the group yet. Where Redis cannot tell the lag (entries
@@ -60,14 +86,13 @@ local new = 0
 for i = 1, events do
   local base = 5 + (i - 1) * stride
   local digest = ARGV[base + 2]
-  local receipt = redis.call('HMGET', KEYS[2 * i], 'digest', 'stream_id', 'accepted_at')
-  local former = redis.call('HMGET', KEYS[2 * i + 1], 'digest', 'stream_id', 'accepted_at')
-  if receipt[1] then
+  local receipt, global = receipt_of(i)
+  if receipt and not global then
     local status = 'conflict'
-    if receipt[1] == digest then status = 'duplicate' end
+    if same(receipt[1], digest) then status = 'duplicate' end
     answers[i] = {status, receipt[2], receipt[3]}
-  elseif former[1] == digest then
-    answers[i] = {'duplicate', former[2], former[3]}
+  elseif receipt and same(receipt[1], digest) then
+    answers[i] = {'duplicate', receipt[2], receipt[3]}
   else
     new = new + 1
   end
@@ -89,11 +114,12 @@ for i = 1, events do
     local event_id, event_type, digest, payload = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3]
     local mark = ARGV[base + 4]
     -- An earlier event of this very call under the same id wrote its receipt just now.
-    local receipt = redis.call('HMGET', KEYS[2 * i], 'digest', 'stream_id', 'accepted_at')
-    if receipt[1] then
+    local receipt = redis.call('GET', KEYS[3 * i - 1])
+    if receipt then
+      local stored, stream_id, at = string.match(receipt, '^(%S+) (%S+) (%S+)$')
       local status = 'conflict'
-      if receipt[1] == digest then status = 'duplicate' end
-      results[i] = {status, receipt[2], receipt[3]}
+      if same(stored, digest) then status = 'duplicate' end
+      results[i] = {status, stream_id, at}
     else
       local id
       if mark == '' then
@@ -103,8 +129,7 @@ for i = 1, events do
           'XADD', KEYS[1], '*', '__data__', payload, 'type', event_type, 'event_id', event_id, 'policy', mark
         )
       end
-      redis.call('HSET', KEYS[2 * i], 'digest', digest, 'stream_id', id, 'accepted_at', accepted_at)
-      redis.call('EXPIRE', KEYS[2 * i], ttl)
+      redis.call('SET', KEYS[3 * i - 1], digest .. ' ' .. id .. ' ' .. accepted_at, 'EX', ttl)
       results[i] = {'accepted', id, accepted_at}
     end
   end

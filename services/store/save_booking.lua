@@ -2,7 +2,7 @@
 --
 -- KEYS[1] the booking hash
 -- ARGV[1] the version read ("0" when it did not exist)  ARGV[2] the new version
--- ARGV[3] the state JSON   ARGV[4] seconds to keep it ("" to keep it for good)
+-- ARGV[3] the state as stored (compact JSON, store/compact_json.py)   ARGV[4] seconds to keep it ("" to keep it for good)
 --
 -- Returns 1 when saved, 0 when the version moved on (the caller reads again).
 local current = redis.call('HGET', KEYS[1], 'version') or '0'

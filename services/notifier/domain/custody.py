@@ -119,7 +119,11 @@ CustodyFact = CustodyEvent | InferredRelease
 
 
 class BookingState(BaseModel):
-    """What we know of one stay of one person at one facility."""
+    """What we know of one stay of one person at one facility.
+
+    Stored without the fields at their defaults (``store.bookings``): a default is part of the stored format, so
+    a field's default never changes (a new field comes with the default that states saved before it mean).
+    """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 

@@ -33,6 +33,7 @@ from notifier.handlers.detainer_index import DetainerIndex
 from notifier.handlers.detainer_lodged import DetainerLodgeProcessor
 from notifier.handlers.ports import NotifierPorts
 from notifier.settings import NotifierSettings
+from store.bookings import STATE_FORMAT
 from store.consumer_groups import ensure_consumer_group
 from tests.integration.serving import Served
 
@@ -196,7 +197,7 @@ class Outcome:
         self, facility_ori: str = FACILITY, booking_number: str = BOOKING_NUMBER
     ) -> BookingState | None:
         raw = await self._client.hget(self._names.booking(facility_ori, booking_number), "state")
-        return None if raw is None else BookingState.model_validate_json(raw)
+        return None if raw is None else BookingState.model_validate_json(STATE_FORMAT.decode(raw))
 
     async def booking(self, facility_ori: str = FACILITY, booking_number: str = BOOKING_NUMBER) -> BookingState:
         state = await self.booking_if_stored(facility_ori, booking_number)

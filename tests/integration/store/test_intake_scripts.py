@@ -16,8 +16,13 @@ NAMES = RedisNames()
 
 
 def _publish_call(event_id: str, digest: str, *, limit: int = 0) -> tuple[list[str], list[str | int]]:
-    keys = [NAMES.custody_events, NAMES.custody_receipt("CA0194200", event_id), NAMES.legacy_custody_receipt(event_id)]
-    args: list[str | int] = [3600, "2026-11-25T12:00:00+00:00", limit, NOTIFIER_GROUP]
+    keys = [
+        NAMES.custody_events,
+        NAMES.custody_receipt("CA0194200", event_id),
+        NAMES.former_custody_receipt("CA0194200", event_id),
+        NAMES.legacy_custody_receipt(event_id),
+    ]
+    args: list[str | int] = [3600, "1795694400000000", limit, NOTIFIER_GROUP]
     return keys, [*args, event_id, "booking", digest, "{}", ""]
 
 
