@@ -11,7 +11,10 @@ bytes against, so the target is a number (printed beside it).
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +22,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from bench.data import NOW, detainers_for, feed
+from bench.harness import throwaway_redis
 from contracts import Booking, LodgeDetainer, RedisNames
 from contracts.envelope import StreamEntry
 from notifier.bootstrap import NotifierOptions, build_parts
@@ -139,3 +143,21 @@ def save(report: MemoryReport) -> Path:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report.as_json(), indent=2) + "\n")
     return RESULTS
+
+
+async def main() -> None:
+    """``python -m bench.memory [--bookings N]``: this benchmark alone, on a throwaway Redis. The default scale
+    (10,000 bookings) writes ``bench/results/memory.json``; another scale only prints."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--bookings", type=int, default=10_000, help="bookings held (events: 1.4 a booking)")
+    bookings = parser.parse_args().bookings
+    logging.disable(logging.WARNING)
+    with throwaway_redis() as (url, _):
+        kept = await run(url, events=bookings * 14 // 10)
+    kept.print()
+    if bookings == 10_000:
+        print(f"Memory by key family: {save(kept)}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

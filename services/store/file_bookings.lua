@@ -1,35 +1,97 @@
--- File and unfile bookings under many blocking keys of one hash tag in one call, and keep each set bounded.
+-- File and unfile bookings under many blocking keys of one hash tag in one call, and keep the buckets bounded.
 --
--- KEYS       the sorted sets of blocking keys, all of one tag: booking keys scored by when they expire (ms, or inf)
--- ARGV[1]    now (ms)
--- ARGV[2..]  one filing per four arguments: the index of its set in KEYS (1-based), the booking key,
---            "file", "unfile" or "keep" (file unless already filed there: an upgrade's copy never overrides
---            a filing), and the expiry (ms, or "+inf"; unused by "unfile")
+-- KEYS[1]    the tag's due set: each bucket holding a booking that expires (by its name's last part), scored by
+--            the earliest such expiry (s)
+-- KEYS[2..]  buckets of that tag (sorted sets: members are a digest prefix of the blocking key followed by the
+--            booking's reference, scored by when the filing expires, s or inf); for a filing, its key's buckets
+--            from the fewest-a-tag level to the most, ARGV[3] of them in a row
+-- ARGV[1]    now (s)
+-- ARGV[2]    the most filings a bucket takes before the next level's bucket is used (the last level takes any)
+-- ARGV[3]    levels: how many buckets a key has
+-- ARGV[4..]  one filing per four arguments: the index in KEYS of the key's first bucket, the member, "file",
+--            "unfile" or "keep" (file unless already filed: an upgrade's copy never overrides a filing), and the
+--            expiry (s, or "+inf"; unused by "unfile")
 --
--- Then, in every set: expired bookings are dropped, and the set itself expires with its last booking.
--- Answers how many of the sets still file a booking.
-local now = ARGV[1]
-for i = 2, #ARGV, 4 do
-  local key = KEYS[tonumber(ARGV[i])]
-  local op = ARGV[i + 2]
-  if op == 'file' then
-    redis.call('ZADD', key, ARGV[i + 3], ARGV[i + 1])
-  elseif op == 'keep' then
-    redis.call('ZADD', key, 'NX', ARGV[i + 3], ARGV[i + 1])
-  else
-    redis.call('ZREM', key, ARGV[i + 1])
+-- A filing is kept in the bucket it already is in (whatever level), else goes to the first bucket not full.
+-- Then every bucket a filing touched (with no filings: every bucket given) drops its expired filings, expires
+-- with its last one, and its earliest expiry is noted in the due set (which a sweep reads to prune the buckets
+-- nobody writes). Answers how many of those buckets still hold a filing.
+local now = tonumber(ARGV[1])
+local most = tonumber(ARGV[2])
+local levels = tonumber(ARGV[3])
+local due = KEYS[1]
+local touched = {}
+local order = {}
+
+local function touch(key)
+  if not touched[key] then
+    touched[key] = true
+    order[#order + 1] = key
   end
 end
+
+for i = 4, #ARGV, 4 do
+  local first = tonumber(ARGV[i])
+  local member = ARGV[i + 1]
+  local op = ARGV[i + 2]
+  local expiry = ARGV[i + 3]
+  if op == 'unfile' then
+    for level = 0, levels - 1 do
+      local key = KEYS[first + level]
+      if redis.call('ZREM', key, member) == 1 then
+        touch(key)
+      end
+    end
+  else
+    local home = nil
+    local room = nil
+    for level = 0, levels - 1 do
+      local key = KEYS[first + level]
+      if redis.call('ZSCORE', key, member) then
+        home = key
+        break
+      end
+      if not room and (level == levels - 1 or redis.call('ZCARD', key) < most) then
+        room = key
+      end
+    end
+    if home then
+      if op == 'file' then
+        redis.call('ZADD', home, expiry, member)
+      end
+      touch(home)
+    else
+      redis.call('ZADD', room, expiry, member)
+      touch(room)
+    end
+  end
+end
+
+if #ARGV < 4 then
+  for i = 2, #KEYS do
+    touch(KEYS[i])
+  end
+end
+
 local filing = 0
-for _, key in ipairs(KEYS) do
+for _, key in ipairs(order) do
+  local name = string.match(key, '[^:]+$')
   redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. now)
   local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-  if #last > 0 then
+  if #last == 0 then
+    redis.call('ZREM', due, name)
+  else
     filing = filing + 1
+    local earliest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    if earliest[2] == 'inf' then
+      redis.call('ZREM', due, name)
+    else
+      redis.call('ZADD', due, earliest[2], name)
+    end
     if last[2] == 'inf' then
       redis.call('PERSIST', key)
     else
-      redis.call('PEXPIREAT', key, math.floor(tonumber(last[2])))
+      redis.call('EXPIREAT', key, math.ceil(tonumber(last[2])))
     end
   end
 end
