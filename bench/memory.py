@@ -37,7 +37,8 @@ TARGET_BYTES = 1536  # per booking held, and per detainer
 # Key families by a part of the name (the first that appears in a key names its family), and whom they count for.
 _FAMILIES: tuple[tuple[str, str, str], ...] = (
     (":booking:", "booking state (and review decisions)", "booking"),
-    (":bookings-by-key:", "index of bookings by person", "booking"),
+    (":booking-index:", "index of bookings by person", "booking"),
+    (":bookings-by-key:", "index of bookings by person (former layouts)", "booking"),
     (":in-custody", "facilities' in-custody sets", "booking"),
     ("{custody}:receipt:", "receipts of accepted events", "booking"),
     ("{detainers}:changes", "detainer changelog stream (trimmed to retention)", "stream"),

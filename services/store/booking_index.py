@@ -14,7 +14,7 @@ the matcher decide.
 
 Layout: the filings of many blocking keys share one sorted set (a bucket),
 so the index costs its filings rather than a key per blocking key. A filing
-is the member ``<first 8 hex digits of the key's digest after the tag><the
+is the member ``<the 6 hex digits of the key's digest after the tag><the
 booking's reference>`` (the reference is the booking key without the part
 every booking key shares), scored by when it expires (s, or ``inf`` while
 the person is held). Bucket names carry digest prefixes only. A key's
@@ -65,7 +65,8 @@ State = TypeVar("State", bound=BookingRecord)
 
 LEVELS = 4  # 16, 256, 4,096 and 65,536 buckets a tag
 MAX_FILINGS_A_BUCKET = 128  # Redis's default zset-max-listpack-entries: a fuller bucket would leave listpack
-_FRAGMENT = slice(2, 10)  # the digest's hex digits a member carries: the 8 after the tag's two
+FRAGMENT_DIGITS = 6  # the hex digits of the key's digest a member carries, after the tag's two
+_FRAGMENT = slice(2, 2 + FRAGMENT_DIGITS)
 _UPGRADE_CHUNK = 500  # former sets moved per pipeline
 _PRUNE_CHUNK = 500  # due buckets of a tag pruned per script call
 
@@ -155,12 +156,11 @@ class BookingIndex(Generic[State]):
                 pipe.zrangebyscore(name, now, "+inf")
             replies = cast(list[list[bytes]], await pipe.execute())
         fragments = {digest[_FRAGMENT].encode() for digest in digests}
-        size = _FRAGMENT.stop - _FRAGMENT.start
         found = {
-            self._names.booking_of_reference(member[size:].decode())
+            self._names.booking_of_reference(member[FRAGMENT_DIGITS:].decode())
             for members in replies[: len(buckets)]
             for member in members
-            if member[:size] in fragments
+            if member[:FRAGMENT_DIGITS] in fragments
         }
         found.update(member.decode() for members in replies[len(buckets) :] for member in members)
         return sorted(found)
