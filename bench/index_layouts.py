@@ -12,7 +12,7 @@ the default ``zset-max-listpack-*`` / ``hash-max-listpack-*`` limits. At 10,000 
   digits, under the 256 hash tags); a member (hash field) is ``FRAGMENT_DIGITS`` hex digits of the key's digest
   and the booking's reference, the score (value) its expiry in seconds;
 - ``spill levels``: the layout ``store/booking_index.py`` keeps (see there): a filing goes to the first of its
-  key's buckets, 16, 256, 4,096 and 65,536 a tag, with fewer than 128 filings.
+  key's buckets, 16, 256 and 4,096 a tag, with fewer than 128 filings (the last takes any).
 """
 
 from __future__ import annotations

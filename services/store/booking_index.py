@@ -23,10 +23,12 @@ hex digits, 256 tags): 16 buckets a tag at level 1, each level 16 times more.
 A filing stays in the bucket it is in, else goes to the first of its key's
 buckets holding fewer than ``MAX_FILINGS_A_BUCKET`` (Redis keeps a sorted set
 of up to 128 members in its compact listpack encoding by default; the last
-level takes any), so the buckets stay compact whatever the scale: at 10,000
+level takes any), so the buckets stay compact as the index grows: at 10,000
 bookings level 1 holds everything, at 100,000 the overflow spreads over
-level 2. A lookup reads every level's bucket of each key (one pipeline, no
-SCAN) and keeps the members of that key's digest prefix; a prefix shared by
+level 2, and at about 1.5 million (16 million filings) level 3 holds about
+7 filings a bucket (its fullest would reach 128 near 100 million filings).
+A lookup reads every level's bucket of each key (one pipeline, no SCAN) and
+keeps the members of that key's digest prefix; a prefix shared by
 two keys only proposes one more candidate.
 
 Writes: a batch's filings are grouped by tag, one ``file_bookings.lua`` call
@@ -63,7 +65,7 @@ __all__ = ["BookingIndex"]
 
 State = TypeVar("State", bound=BookingRecord)
 
-LEVELS = 4  # 16, 256, 4,096 and 65,536 buckets a tag
+LEVELS = 3  # 16, 256 and 4,096 buckets a tag (1,048,576 in all at level 3)
 MAX_FILINGS_A_BUCKET = 128  # Redis's default zset-max-listpack-entries: a fuller bucket would leave listpack
 FRAGMENT_DIGITS = 6  # the hex digits of the key's digest a member carries, after the tag's two
 _FRAGMENT = slice(2, 2 + FRAGMENT_DIGITS)
