@@ -176,7 +176,7 @@ class RedisNames:
 
     def booking_index_due(self, blocking_key_digest: str) -> str:
         """Sorted set of a tag's buckets (by their name's last part) that hold a filing which expires, scored
-        by the earliest such expiry (s): what the index's sweep prunes."""
+        no later than the earliest such expiry (s): what the index's sweep prunes, and sets right."""
         return f"{self.prefix}:booking-index:{{b:{blocking_key_digest[:2]}}}:due"
 
     def bookings_by_blocking_key(self, blocking_key_digest: str) -> str:

@@ -34,10 +34,11 @@ two keys only proposes one more candidate.
 Writes: a batch's filings are grouped by tag, one ``file_bookings.lua`` call
 per tag (every filing of that tag, every level), so at most 256 script calls,
 in one pipeline. Each call drops the expired filings of the buckets it
-touched and notes in the tag's due set when each bucket's earliest filing
-expires; ``prune`` (a notifier's chore, every trim interval) reads the due
-sets and prunes the buckets nobody writes, so a filing outlives its booking
-by at most that interval, and a bucket expires with its last filing.
+touched, and a filing that expires notes its bucket in the tag's due set (no
+later than it expires); ``prune`` (a notifier's chore, every trim interval)
+reads the due sets, prunes the due buckets (nobody may write them again) and
+notes their next expiry, so a filing outlives its booking by at most that
+interval, and a bucket expires with its last filing.
 
 Upgrading from the former layouts (one sorted set of whole booking keys per
 blocking key, scored in ms: first untagged, then under the 256 tags): lookups

@@ -1,7 +1,7 @@
 -- File and unfile bookings under many blocking keys of one hash tag in one call, and keep the buckets bounded.
 --
--- KEYS[1]    the tag's due set: each bucket holding a booking that expires (by its name's last part), scored by
---            the earliest such expiry (s)
+-- KEYS[1]    the tag's due set: each bucket holding a filing that expires (by its name's last part), scored no
+--            later than the earliest such expiry (s)
 -- KEYS[2..]  buckets of that tag (sorted sets: members are a digest prefix of the blocking key followed by the
 --            booking's reference, scored by when the filing expires, s or inf); for a filing, its key's buckets
 --            from the fewest-a-tag level to the most, ARGV[3] of them in a row
@@ -12,10 +12,11 @@
 --            "unfile" or "keep" (file unless already filed: an upgrade's copy never overrides a filing), and the
 --            expiry (s, or "+inf"; unused by "unfile")
 --
--- A filing is kept in the bucket it already is in (whatever level), else goes to the first bucket not full.
--- Then every bucket a filing touched (with no filings: every bucket given) drops its expired filings, expires
--- with its last one, and its earliest expiry is noted in the due set (which a sweep reads to prune the buckets
--- nobody writes). Answers how many of those buckets still hold a filing.
+-- A filing is kept in the bucket it already is in (whatever level), else goes to the first bucket not full; a
+-- filing that expires notes its bucket in the due set (no later than it expires). Then every bucket a filing
+-- touched drops its expired filings and expires with its last one. With no filings (the sweep, given the buckets
+-- the due set says are due), every bucket given is pruned so, and its due entry set to its earliest expiry left
+-- (or removed). Answers how many of those buckets still hold a filing.
 local now = tonumber(ARGV[1])
 local most = tonumber(ARGV[2])
 local levels = tonumber(ARGV[3])
@@ -28,6 +29,28 @@ local function touch(key)
     touched[key] = true
     order[#order + 1] = key
   end
+end
+
+local function bucket_name(key)
+  return string.match(key, '[^:]+$')
+end
+
+-- Where a member is filed among its key's buckets (KEYS[first..]), else the first bucket with room.
+local function place(first, member)
+  local room = nil
+  for level = 0, levels - 1 do
+    local key = KEYS[first + level]
+    if level > 0 and redis.call('EXISTS', unpack(KEYS, first + level, first + levels - 1)) == 0 then
+      return nil, room or key
+    end
+    if redis.call('ZSCORE', key, member) then
+      return key, nil
+    end
+    if not room and (level == levels - 1 or redis.call('ZCARD', key) < most) then
+      room = key
+    end
+  end
+  return nil, room
 end
 
 for i = 4, #ARGV, 4 do
@@ -43,31 +66,20 @@ for i = 4, #ARGV, 4 do
       end
     end
   else
-    local home = nil
-    local room = nil
-    for level = 0, levels - 1 do
-      local key = KEYS[first + level]
-      if redis.call('ZSCORE', key, member) then
-        home = key
-        break
-      end
-      if not room and (level == levels - 1 or redis.call('ZCARD', key) < most) then
-        room = key
+    local home, room = place(first, member)
+    local key = home or room
+    if op == 'file' or not home then
+      redis.call('ZADD', key, expiry, member)
+      if expiry ~= '+inf' then
+        redis.call('ZADD', due, 'LT', expiry, bucket_name(key))
       end
     end
-    if home then
-      if op == 'file' then
-        redis.call('ZADD', home, expiry, member)
-      end
-      touch(home)
-    else
-      redis.call('ZADD', room, expiry, member)
-      touch(room)
-    end
+    touch(key)
   end
 end
 
-if #ARGV < 4 then
+local sweep = #ARGV < 4
+if sweep then
   for i = 2, #KEYS do
     touch(KEYS[i])
   end
@@ -75,23 +87,22 @@ end
 
 local filing = 0
 for _, key in ipairs(order) do
-  local name = string.match(key, '[^:]+$')
   redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. now)
   local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-  if #last == 0 then
-    redis.call('ZREM', due, name)
-  else
+  if #last > 0 then
     filing = filing + 1
-    local earliest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    if earliest[2] == 'inf' then
-      redis.call('ZREM', due, name)
-    else
-      redis.call('ZADD', due, earliest[2], name)
-    end
     if last[2] == 'inf' then
       redis.call('PERSIST', key)
     else
       redis.call('EXPIREAT', key, math.ceil(tonumber(last[2])))
+    end
+  end
+  if sweep then
+    local earliest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    if #earliest == 0 or earliest[2] == 'inf' then
+      redis.call('ZREM', due, bucket_name(key))
+    else
+      redis.call('ZADD', due, earliest[2], bucket_name(key))
     end
   end
 end

@@ -113,7 +113,9 @@ async def test_file_bookings_sends_a_filing_past_a_full_bucket_and_finds_it_ther
     await redis_client.zadd(BUCKETS[3], {"d9a30000CA0194200:1": now + 900})  # (the last level takes any number)
     assert await file(keys=[DUE, *BUCKETS], args=[now, 3, 4, *filing("+inf", op="unfile")]) == 0
     assert await redis_client.exists(BUCKETS[1], BUCKETS[3]) == 0  # unfiled from every level
-    assert await redis_client.zrange(DUE, 0, -1) == []
+    assert await redis_client.zrange(DUE, 0, -1) == [b"a3"]  # until the sweep finds nothing there
+    assert await file(keys=[DUE, BUCKETS[1]], args=[now, 3, 4]) == 0
+    assert await redis_client.exists(DUE) == 0
 
 
 async def test_file_bookings_drops_filings_whose_retention_ended_and_prunes_every_bucket_given_without_filings(
