@@ -70,6 +70,7 @@ LEVELS = 3  # 16, 256 and 4,096 buckets a tag (1,048,576 in all at level 3)
 MAX_FILINGS_A_BUCKET = 128  # Redis's default zset-max-listpack-entries: a fuller bucket would leave listpack
 FRAGMENT_DIGITS = 6  # the hex digits of the key's digest a member carries, after the tag's two
 _FRAGMENT = slice(2, 2 + FRAGMENT_DIGITS)
+_FILE, _UNFILE, _KEEP = "f", "u", "k"  # file_bookings.lua's operations
 _UPGRADE_CHUNK = 500  # former sets moved per pipeline
 _PRUNE_CHUNK = 500  # due buckets of a tag pruned per script call
 
@@ -90,7 +91,7 @@ class _Filings:
         if first is None:
             first = first_of[digest] = len(keys) + 1
             keys += [self._names.booking_index_bucket(digest[: 2 + level]) for level in range(1, LEVELS + 1)]
-        args += [first, digest[_FRAGMENT] + reference, op, expiry]
+        args.append(f"{first} {op} {expiry} {digest[_FRAGMENT]}{reference}")  # one argument a filing
 
     def calls(self, now_s: int) -> list[ScriptCall]:
         return [(keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, *args]) for keys, _, args in self._by_tag.values()]
@@ -126,9 +127,9 @@ class BookingIndex(Generic[State]):
             old, new = set(self._keys_of(before)), set(self._keys_of(after))
             expiry = "+inf" if after.in_custody else str((now + self._retention_ms) // 1000)
             for key in new:
-                filings.add(_digest(key), reference, "file", expiry)
+                filings.add(_digest(key), reference, _FILE, expiry)
             for key in old - new:
-                filings.add(_digest(key), reference, "unfile", "+inf")
+                filings.add(_digest(key), reference, _UNFILE, "+inf")
         await self._file.many(filings.calls(now // 1000))
 
     async def bookings_filed_under(self, keys: Iterable[str]) -> list[str]:
@@ -207,7 +208,7 @@ class BookingIndex(Generic[State]):
             digest = name.rsplit(":", 1)[1]
             for member, score in members:
                 expiry = "+inf" if score == float("inf") else str(int(score) // 1000)
-                filings.add(digest, self._names.booking_reference(member.decode()), "keep", expiry)
+                filings.add(digest, self._names.booking_reference(member.decode()), _KEEP, expiry)
         await self._file.many(filings.calls(epoch_ms(self._clock()) // 1000))
         async with self._client.pipeline(transaction=False) as pipe:
             for name, members in zip(former, contents, strict=True):

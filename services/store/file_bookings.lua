@@ -8,9 +8,10 @@
 -- ARGV[1]    now (s)
 -- ARGV[2]    the most filings a bucket takes before the next level's bucket is used (the last level takes any)
 -- ARGV[3]    levels: how many buckets a key has
--- ARGV[4..]  one filing per four arguments: the index in KEYS of the key's first bucket, the member, "file",
---            "unfile" or "keep" (file unless already filed: an upgrade's copy never overrides a filing), and the
---            expiry (s, or "+inf"; unused by "unfile")
+-- ARGV[4..]  one filing an argument, "<first> <op> <expiry> <member>": the index in KEYS of the key's first
+--            bucket, "f" (file), "u" (unfile) or "k" (keep: file unless already filed, so an upgrade's copy never
+--            overrides a filing), the expiry (s, or "+inf"; unused by "u"), and the member (one string an argument
+--            rather than four: a batch's calls are thousands of arguments for the client to encode)
 --
 -- A filing is kept in the bucket it already is in (whatever level), else goes to the first bucket not full; a
 -- filing that expires notes its bucket in the due set (no later than it expires). Then every bucket a filing
@@ -53,12 +54,10 @@ local function place(first, member)
   return nil, room
 end
 
-for i = 4, #ARGV, 4 do
-  local first = tonumber(ARGV[i])
-  local member = ARGV[i + 1]
-  local op = ARGV[i + 2]
-  local expiry = ARGV[i + 3]
-  if op == 'unfile' then
+for i = 4, #ARGV do
+  local first, op, expiry, member = string.match(ARGV[i], '^(%d+) (%a) (%S+) (.+)$')
+  first = tonumber(first)
+  if op == 'u' then
     for level = 0, levels - 1 do
       local key = KEYS[first + level]
       if redis.call('ZREM', key, member) == 1 then
@@ -68,7 +67,7 @@ for i = 4, #ARGV, 4 do
   else
     local home, room = place(first, member)
     local key = home or room
-    if op == 'file' or not home then
+    if op == 'f' or not home then
       redis.call('ZADD', key, expiry, member)
       if expiry ~= '+inf' then
         redis.call('ZADD', due, 'LT', expiry, bucket_name(key))

@@ -63,8 +63,9 @@ BUCKETS = [NAMES.booking_index_bucket(DIGEST[: 2 + level]) for level in range(1,
 DUE = NAMES.booking_index_due(DIGEST)
 
 
-def filing(expiry: str | int, member: str = "d9a30000CA0194200:1", op: str = "file", first: int = 2) -> list[object]:
-    return [first, member, op, expiry]
+def filing(expiry: str | int, member: str = "d9a30000CA0194200:1", op: str = "f", first: int = 2) -> list[str]:
+    """One filing's argument: the index in KEYS of its key's first bucket, file/unfile/keep, expiry, member."""
+    return [f"{first} {op} {expiry} {member}"]
 
 
 async def test_file_bookings_files_and_unfiles_under_many_keys_of_one_tag_in_one_call(
@@ -86,7 +87,7 @@ async def test_file_bookings_files_and_unfiles_under_many_keys_of_one_tag_in_one
     assert await redis_client.ttl(BUCKETS[0]) == await redis_client.ttl(other) == -1  # in custody: kept for good
     assert await redis_client.zrange(DUE, 0, -1, withscores=True) == [(b"b", now + 60)]  # other's earliest expiry
 
-    unfilings = [*filing("+inf", op="unfile"), *filing("+inf", "d9b00000CA0194200:1", "unfile", first=6)]
+    unfilings = [*filing("+inf", op="u"), *filing("+inf", "d9b00000CA0194200:1", "u", first=6)]
     assert await file(keys=keys, args=[now, 128, 4, *unfilings]) == 1
     assert await redis_client.exists(BUCKETS[0]) == 0
     assert 0 < await redis_client.ttl(other) <= 60  # now it expires with its last filing
@@ -111,7 +112,7 @@ async def test_file_bookings_sends_a_filing_past_a_full_bucket_and_finds_it_ther
     assert await redis_client.zrange(DUE, 0, -1, withscores=True) == [(b"a3", now + 500)]
 
     await redis_client.zadd(BUCKETS[3], {"d9a30000CA0194200:1": now + 900})  # (the last level takes any number)
-    assert await file(keys=[DUE, *BUCKETS], args=[now, 3, 4, *filing("+inf", op="unfile")]) == 0
+    assert await file(keys=[DUE, *BUCKETS], args=[now, 3, 4, *filing("+inf", op="u")]) == 0
     assert await redis_client.exists(BUCKETS[1], BUCKETS[3]) == 0  # unfiled from every level
     assert await redis_client.zrange(DUE, 0, -1) == [b"a3"]  # until the sweep finds nothing there
     assert await file(keys=[DUE, BUCKETS[1]], args=[now, 3, 4]) == 0
@@ -143,7 +144,7 @@ async def test_file_bookings_keep_never_overrides_a_filing_already_there(
     now = int(time.time())
     await file(keys=[DUE, *BUCKETS], args=[now, 128, 4, *filing(now + 60)])
 
-    keeps = [*filing("+inf", op="keep"), *filing("+inf", "d9a30000moved", "keep")]
+    keeps = [*filing("+inf", op="k"), *filing("+inf", "d9a30000moved", "k")]
     assert await file(keys=[DUE, *BUCKETS], args=[now, 128, 4, *keeps]) == 1
 
     assert await redis_client.zrange(BUCKETS[0], 0, -1, withscores=True) == [
