@@ -68,7 +68,9 @@ State = TypeVar("State", bound=BookingRecord)
 
 LEVELS = 3  # 16, 256 and 4,096 buckets a tag (1,048,576 in all at level 3)
 MAX_FILINGS_A_BUCKET = 128  # Redis's default zset-max-listpack-entries: a fuller bucket would leave listpack
-FRAGMENT_DIGITS = 6  # the hex digits of the key's digest a member carries, after the tag's two
+# The hex digits of the key's digest a member carries, after the tag's two. A member is at most 6 + 50 B (an ORI
+# of 9, ":", a booking number of up to 40 ASCII characters), under zset-max-listpack-value's 64.
+FRAGMENT_DIGITS = 6
 _FRAGMENT = slice(2, 2 + FRAGMENT_DIGITS)
 _FILE, _UNFILE, _KEEP = "f", "u", "k"  # file_bookings.lua's operations
 _UPGRADE_CHUNK = 500  # former sets moved per pipeline
