@@ -229,3 +229,19 @@ async def test_a_notifier_moves_the_former_layouts_to_the_buckets_before_it_read
     assert await redis_client.ttl(first) == -1
     second = names.booking_index_bucket("3cf")
     assert await redis_client.zrange(second, 0, -1, withscores=True) == [(b"ffffff" + reference, 1_900_000_000)]
+
+
+async def test_a_lodges_lookup_reads_each_keys_buckets_and_former_sets_and_never_scans(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, redis_client: Redis
+) -> None:
+    await process_feed(notifier, streams, ingest_api, samples.booking())
+    keys = search_keys(Person.model_validate(samples.person(), strict=False))
+    await redis_client.config_resetstat()
+
+    assert await filed_under(notifier, samples.person()) == [BOOKING_KEY]
+
+    stats = await redis_client.info("commandstats")
+    assert "cmdstat_scan" not in stats
+    assert "cmdstat_evalsha" not in stats  # plain reads
+    reads = int(stats["cmdstat_zrangebyscore"]["calls"])
+    assert len(keys) * 2 < reads <= len(keys) * 5  # three levels of buckets (shared ones read once), two former
