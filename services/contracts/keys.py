@@ -174,10 +174,11 @@ class RedisNames:
         (``store.booking_index``)."""
         return f"{self.prefix}:booking-index:{{b:{digest_prefix[:2]}}}:{digest_prefix[2:]}"
 
-    def booking_index_due(self, blocking_key_digest: str) -> str:
-        """Sorted set of a tag's buckets (by their name's last part) that hold a filing which expires, scored
-        no later than the earliest such expiry (s): what the index's sweep prunes, and sets right."""
-        return f"{self.prefix}:booking-index:{{b:{blocking_key_digest[:2]}}}:due"
+    @property
+    def booking_index_prune_cursor(self) -> str:
+        """Integer: how many slices of the index's buckets (a level-1 bucket and those under it) notifiers have
+        pruned, ever; the next prune takes the slices after it (``BookingIndex.prune``)."""
+        return f"{self.prefix}:booking-index:prune-cursor"
 
     def bookings_by_blocking_key(self, blocking_key_digest: str) -> str:
         """The second layout of the index: one sorted set of booking keys per blocking key, scored by expiry

@@ -34,11 +34,13 @@ two keys only proposes one more candidate.
 Writes: a batch's filings are grouped by tag, one ``file_bookings.lua`` call
 per tag (every filing of that tag, every level), so at most 256 script calls,
 in one pipeline. Each call drops the expired filings of the buckets it
-touched, and a filing that expires notes its bucket in the tag's due set (no
-later than it expires); ``prune`` (a notifier's chore, every trim interval)
-reads the due sets, prunes the due buckets (nobody may write them again) and
-notes their next expiry, so a filing outlives its booking by at most that
-interval, and a bucket expires with its last filing.
+touched, and a bucket expires with its last filing. ``prune`` (a notifier's
+chore, every trim interval) drops them from buckets nobody writes: the
+buckets are known by name (no SCAN), in 4,096 slices of 273 (a level-1
+bucket and the 16 and 256 under it); each run takes the next
+``PRUNE_SLICES_A_RUN`` slices after a cursor the notifiers share, so a pass
+over every bucket takes 64 runs (32 minutes at the default interval) and a
+filing outlives its booking's retention by at most one pass.
 
 Upgrading from the former layouts (one sorted set of whole booking keys per
 blocking key, scored in ms: first untagged, then under the 256 tags): lookups
@@ -74,7 +76,9 @@ FRAGMENT_DIGITS = 6
 _FRAGMENT = slice(2, 2 + FRAGMENT_DIGITS)
 _FILE, _UNFILE, _KEEP = "f", "u", "k"  # file_bookings.lua's operations
 _UPGRADE_CHUNK = 500  # former sets moved per pipeline
-_PRUNE_CHUNK = 500  # due buckets of a tag pruned per script call
+_SLICES = 256 * 16  # a level-1 bucket and every bucket under it: one script call of the prune
+PRUNE_SLICES_A_RUN = 64  # a pass over every bucket in 64 runs
+_HEX = "0123456789abcdef"
 
 
 class _Filings:
@@ -87,7 +91,7 @@ class _Filings:
     def add(self, digest: str, reference: str, op: str, expiry: str) -> None:
         tag = digest[:2]
         if tag not in self._by_tag:
-            self._by_tag[tag] = ([self._names.booking_index_due(digest)], {}, [])
+            self._by_tag[tag] = ([], {}, [])
         keys, first_of, args = self._by_tag[tag]
         first = first_of.get(digest)
         if first is None:
@@ -171,21 +175,23 @@ class BookingIndex(Generic[State]):
         found.update(member.decode() for members in replies[len(buckets) :] for member in members)
         return sorted(found)
 
-    async def prune(self) -> int:
-        """Drop the expired filings of every bucket the due sets say holds one; answers how many buckets."""
+    async def prune(self, slices: int = PRUNE_SLICES_A_RUN) -> int:
+        """Drop the expired filings of the next ``slices`` slices of buckets; answers how many filings."""
+        end = int(await self._client.incrby(self._names.booking_index_prune_cursor, slices))
         now_s = epoch_ms(self._clock()) // 1000
-        tags = [f"{tag:02x}" for tag in range(256)]
-        async with self._client.pipeline(transaction=False) as pipe:
-            for tag in tags:
-                pipe.zrangebyscore(self._names.booking_index_due(tag), "-inf", now_s, start=0, num=_PRUNE_CHUNK)
-            due = cast(list[list[bytes]], await pipe.execute())
-        calls: list[ScriptCall] = []
-        for tag, names in zip(tags, due, strict=True):
-            if names:
-                buckets = [self._names.booking_index_bucket(tag + n.decode()) for n in names]
-                calls.append(([self._names.booking_index_due(tag), *buckets], [now_s, MAX_FILINGS_A_BUCKET, LEVELS]))
-        await self._file.many(calls)
-        return sum(len(keys) - 1 for keys, _ in calls)
+        calls: list[ScriptCall] = [
+            (self._slice(n % _SLICES), [now_s, MAX_FILINGS_A_BUCKET, LEVELS]) for n in range(end - slices, end)
+        ]
+        return sum(await self._file.many(calls))
+
+    def _slice(self, number: int) -> list[str]:
+        """The buckets of one slice: a level-1 bucket (the tag's two hex digits and one) and all under it."""
+        level = [f"{number:03x}"]
+        prefixes = list(level)
+        for _ in range(LEVELS - 1):
+            level = [prefix + digit for prefix in level for digit in _HEX]
+            prefixes += level
+        return [self._names.booking_index_bucket(prefix) for prefix in prefixes]
 
     async def upgrade(self) -> int:
         """Move every set of the former layouts to the buckets; answers how many former sets were found."""

@@ -100,15 +100,15 @@ def test_booking_index_buckets_are_named_by_a_digest_prefix_under_one_of_256_tag
     bucket = NAMES.booking_index_bucket("9f8")
 
     assert bucket.endswith(":8")
-    # A batch's filings under the keys of one tag go in one script call, so a tag's buckets and due set share it:
+    # A batch's filings under the keys of one tag go in one script call, so a tag's buckets share it:
     # the digest's first two hex digits, 256 tags a cluster spreads, none of them another family's.
-    assert hash_tag(bucket) == hash_tag(NAMES.booking_index_bucket("9f8d0")) == hash_tag(NAMES.booking_index_due("9f"))
+    assert hash_tag(bucket) == hash_tag(NAMES.booking_index_bucket("9f8d0"))
     assert hash_tag(bucket) == "b:9f"
     tags = {hash_tag(NAMES.booking_index_bucket(f"{n:02x}0")) for n in range(256)}
     assert len(tags) == 256
     assert len({slot(f"{{{tag}}}") for tag in tags if tag is not None}) > 200
     levels = [NAMES.booking_index_bucket("9f86d"[:n]) for n in range(3, 6)]
-    assert len({*levels, NAMES.booking_index_due("9f")}) == 4
+    assert len(set(levels)) == 3
 
 
 def test_booking_index_keeps_a_booking_by_its_reference_and_gives_back_its_key() -> None:
@@ -168,7 +168,7 @@ def _every_name(names: RedisNames) -> list[str]:
         names.booking("CA0194200", "1"),
         names.bookings_by_blocking_key("abc"),
         names.booking_index_bucket("abc"),
-        names.booking_index_due("ab"),
+        names.booking_index_prune_cursor,
         names.alert("al_1"),
         names.alert_listing(field_office="LOS", status="open"),
         *names.listings("alerts", "LOS", "open"),
