@@ -174,6 +174,11 @@ class RedisNames:
         (``store.booking_index``)."""
         return f"{self.prefix}:booking-index:{{b:{digest_prefix[:2]}}}:{digest_prefix[2:]}"
 
+    def booking_index_buckets_of(self, tag: str) -> str:
+        """What every bucket name of a tag (two hex digits) starts with: ``booking_index_bucket(p)`` is this
+        followed by ``p[2:]`` (the index builds a batch's thousands of names from it)."""
+        return f"{self.prefix}:booking-index:{{b:{tag}}}:"
+
     @property
     def booking_index_prune_cursor(self) -> str:
         """Integer: how many slices of the index's buckets (a level-1 bucket and those under it) notifiers have

@@ -74,6 +74,7 @@ MAX_FILINGS_A_BUCKET = 128  # Redis's default zset-max-listpack-entries: a fulle
 # of 9, ":", a booking number of up to 40 ASCII characters), under zset-max-listpack-value's 64.
 FRAGMENT_DIGITS = 6
 _FRAGMENT = slice(2, 2 + FRAGMENT_DIGITS)
+_LEVEL_ENDS = tuple(2 + level for level in range(1, LEVELS + 1))  # a level's bucket: the digest's digits to there
 _FILE, _UNFILE, _KEEP = "f", "u", "k"  # file_bookings.lua's operations
 _UPGRADE_CHUNK = 500  # former sets moved per pipeline
 _SLICES = 256 * 16  # a level-1 bucket and every bucket under it: one script call of the prune
@@ -86,21 +87,21 @@ class _Filings:
 
     def __init__(self, names: RedisNames) -> None:
         self._names = names
-        self._by_tag: dict[str, tuple[list[str], dict[str, int], list[str | int | float]]] = {}
+        self._by_tag: dict[str, tuple[str, list[str], dict[str, int], list[str | int | float]]] = {}
 
     def add(self, digest: str, reference: str, op: str, expiry: str) -> None:
         tag = digest[:2]
         if tag not in self._by_tag:
-            self._by_tag[tag] = ([], {}, [])
-        keys, first_of, args = self._by_tag[tag]
+            self._by_tag[tag] = (self._names.booking_index_buckets_of(tag), [], {}, [])
+        head, keys, first_of, args = self._by_tag[tag]
         first = first_of.get(digest)
         if first is None:
             first = first_of[digest] = len(keys) + 1
-            keys += [self._names.booking_index_bucket(digest[: 2 + level]) for level in range(1, LEVELS + 1)]
+            keys += [head + digest[2:end] for end in _LEVEL_ENDS]  # booking_index_bucket(digest[:end]) each
         args.append(f"{first} {op} {expiry} {digest[_FRAGMENT]}{reference}")  # one argument a filing
 
     def calls(self, now_s: int) -> list[ScriptCall]:
-        return [(keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, *args]) for keys, _, args in self._by_tag.values()]
+        return [(keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, *args]) for _, keys, _, args in self._by_tag.values()]
 
 
 def _digest(blocking_key: str) -> str:

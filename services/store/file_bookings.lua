@@ -46,6 +46,31 @@ local function place(first, member)
   return nil, room
 end
 
+-- File (or keep) a member: the common case, no deeper bucket of its key in use, costs an EXISTS and a ZADD
+-- (and a ZCARD when it is new there, taken back if that overfilled the bucket); otherwise ``place`` decides.
+local function file(first, member, expiry, keep)
+  local key = KEYS[first]
+  if levels > 1 and redis.call('EXISTS', unpack(KEYS, first + 1, first + levels - 1)) == 0 then
+    local added
+    if keep then
+      added = redis.call('ZADD', key, 'NX', expiry, member)
+    else
+      added = redis.call('ZADD', key, expiry, member)
+    end
+    if added == 0 or redis.call('ZCARD', key) <= most then
+      return key
+    end
+    redis.call('ZREM', key, member)
+    redis.call('ZADD', KEYS[first + 1], expiry, member)
+    return KEYS[first + 1]
+  end
+  local home, room = place(first, member)
+  if not keep or not home then
+    redis.call('ZADD', home or room, expiry, member)
+  end
+  return home or room
+end
+
 for i = 4, #ARGV do
   local first, op, expiry, member = string.match(ARGV[i], '^(%d+) (%a) (%S+) (.+)$')
   first = tonumber(first)
@@ -57,12 +82,7 @@ for i = 4, #ARGV do
       end
     end
   else
-    local home, room = place(first, member)
-    local key = home or room
-    if op == 'f' or not home then
-      redis.call('ZADD', key, expiry, member)
-    end
-    touch(key)
+    touch(file(first, member, expiry, op == 'k'))
   end
 end
 

@@ -107,6 +107,7 @@ def test_booking_index_buckets_are_named_by_a_digest_prefix_under_one_of_256_tag
     tags = {hash_tag(NAMES.booking_index_bucket(f"{n:02x}0")) for n in range(256)}
     assert len(tags) == 256
     assert len({slot(f"{{{tag}}}") for tag in tags if tag is not None}) > 200
+    assert NAMES.booking_index_buckets_of("9f") + "8d0" == NAMES.booking_index_bucket("9f8d0")  # built either way
     levels = [NAMES.booking_index_bucket("9f86d"[:n]) for n in range(3, 6)]
     assert len(set(levels)) == 3
 
