@@ -166,16 +166,48 @@ class RedisNames:
         on it (``review:<detainer_id>`` JSON), so one compare-and-set guards both."""
         return f"{self.prefix}:booking:{{{facility_ori}:{booking_number}}}"
 
+    def booking_reference(self, booking_key: str) -> str:
+        """What the index of bookings by person keeps of a booking's key (``<ori>:<booking_number>``, inside the
+        hash tag): the key without the part every booking key shares."""
+        return booking_key.removeprefix(f"{self.prefix}:booking:{{").removesuffix("}")
+
+    def booking_of_reference(self, reference: str) -> str:
+        """The booking key of a reference ``booking_reference`` gave."""
+        return f"{self.prefix}:booking:{{{reference}}}"
+
+    def booking_index_bucket(self, digest_prefix: str) -> str:
+        """Sorted set, one bucket of the index of bookings by person: the filings of every blocking key whose
+        digest starts with ``digest_prefix`` (three hex digits or more), tagged by its first two (``{b:d9}``:
+        256 tags, so one script files a batch's bookings under every key of a tag and the tags spread the index
+        over a cluster). Three digits are 16 buckets a tag, each digit more 16 times more buckets
+        (``store.booking_index``)."""
+        return f"{self.prefix}:booking-index:{{b:{digest_prefix[:2]}}}:{digest_prefix[2:]}"
+
+    def booking_index_buckets_of(self, tag: str) -> str:
+        """What every bucket name of a tag (two hex digits) starts with: ``booking_index_bucket(p)`` is this
+        followed by ``p[2:]`` (the index builds a batch's thousands of names from it)."""
+        return f"{self.prefix}:booking-index:{{b:{tag}}}:"
+
+    @property
+    def booking_index_prune_cursor(self) -> str:
+        """Integer: how many slices of the index's buckets (a level-1 bucket and those under it) notifiers have
+        pruned, ever; the next prune takes the slices after it (``BookingIndex.prune``)."""
+        return f"{self.prefix}:booking-index:prune-cursor"
+
     def bookings_by_blocking_key(self, blocking_key_digest: str) -> str:
-        """Sorted set of the booking keys filed under one blocking key, scored by expiry (ms): tagged by the
-        digest's first two hex digits (``{b:d9}``), so one script files a batch's bookings under every key of a
-        tag at once and the 256 tags still spread the index over a cluster."""
+        """The second layout of the index: one sorted set of booking keys per blocking key, scored by expiry
+        (ms), tagged by the digest's first two hex digits (``{b:d9}``). Read beside the buckets, and moved to
+        them (``BookingIndex.upgrade``), until no set of this layout is left."""
         return f"{self.prefix}:bookings-by-key:{{b:{blocking_key_digest[:2]}}}:{blocking_key_digest}"
 
     def former_bookings_by_blocking_key(self, blocking_key_digest: str) -> str:
-        """The same set as first laid out (no tag: each set its own slot): read beside the tagged name, and
-        moved to it (``BookingIndex.upgrade``), until no set of this layout is left."""
+        """The first layout's set (no tag: each set its own slot): read and moved like the second's."""
         return f"{self.prefix}:bookings-by-key:{blocking_key_digest}"
+
+    @property
+    def former_booking_index_pattern(self) -> str:
+        """SCAN pattern matching the sets of both former layouts of the index (and nothing else)."""
+        return f"{self.prefix}:bookings-by-key:*"
 
     # --- facilities: one slot per facility -------------------------------------
 

@@ -63,7 +63,7 @@ class Notifier:
     scheduler: Scheduler
     feeds: FeedMonitor
     weekly_report: WeeklyReport | None = None  # with RW_REPORT_RECIPIENTS
-    booking_index: BookingsByPerson | None = None  # moved to its current layout before reading
+    booking_index: BookingsByPerson | None = None  # moved to its current layout before reading, then pruned
     phase: Phase = Phase.WAITING_FOR_REDIS
     webhook_http: httpx.AsyncClient | None = None  # one per process, shared by every webhook post
     _chores: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
@@ -87,6 +87,9 @@ class Notifier:
             asyncio.create_task(_every(self.settings.scheduler_tick_seconds, "run due jobs", self.scheduler.run_due)),
             asyncio.create_task(_every(self.settings.feed_check_seconds, "check feeds", self.feeds.check_all)),
         ]
+        if self.booking_index is not None:
+            prune = self.booking_index.prune  # the index's expired filings, in buckets nobody wrote since
+            self._chores.append(asyncio.create_task(_every(self.settings.trim_interval_seconds, "prune index", prune)))
         if self.weekly_report is not None:
             send = self.weekly_report.send_if_due
             self._chores.append(asyncio.create_task(_every(self.settings.report_check_seconds, "weekly report", send)))

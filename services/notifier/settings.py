@@ -57,7 +57,10 @@ class NotifierSettings(BaseSettings):
         default=5, ge=1, description="Deliveries after which an entry that keeps failing goes to the dead letters."
     )
     trim_interval_seconds: float = Field(
-        default=30.0, gt=0, description="How often the streams are trimmed behind the slowest consumer group."
+        default=30.0,
+        gt=0,
+        description="How often the streams are trimmed behind the slowest consumer group (and the booking index's"
+        " expired filings pruned).",
     )
     consumer_idle_limit_seconds: float = Field(
         default=900.0,

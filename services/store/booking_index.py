@@ -9,28 +9,51 @@ whether a source happened to re-send its events.
 
 The keys are the matcher's own (``keys_of`` a state: the notifier passes
 its matcher's blocking keys; a lodged detainer searches with the matcher's
-search keys). Set names carry a digest of the blocking key, never a name or
-an identifier. The index proposes candidates; the booking's stored state and
+search keys). The index proposes candidates; the booking's stored state and
 the matcher decide.
 
-Each set is named under one of 256 hash tags (the digest's first two hex
-digits), and a batch's filings are grouped by tag: one ``file_bookings.lua``
-call per tag files and unfiles every booking of the batch under every key
-of that tag, so a batch costs at most 256 script calls, in one pipeline.
+Layout: the filings of many blocking keys share one sorted set (a bucket),
+so the index costs its filings rather than a key per blocking key. A filing
+is the member ``<the 6 hex digits of the key's digest after the tag><the
+booking's reference>`` (the reference is the booking key without the part
+every booking key shares), scored by when it expires (s, or ``inf`` while
+the person is held). Bucket names carry digest prefixes only. A key's
+buckets form ``LEVELS`` levels under the digest's hash tag (its first two
+hex digits, 256 tags): 16 buckets a tag at level 1, each level 16 times more.
+A filing stays in the bucket it is in, else goes to the first of its key's
+buckets holding fewer than ``MAX_FILINGS_A_BUCKET`` (Redis keeps a sorted set
+of up to 128 members in its compact listpack encoding by default; the last
+level takes any), so the buckets stay compact as the index grows: at 10,000
+bookings level 1 holds everything, at 100,000 the overflow spreads over
+level 2, and at about 1.5 million (16 million filings) level 3 holds about
+7 filings a bucket (its fullest would reach 128 near 100 million filings).
+A lookup reads every level's bucket of each key (one pipeline, no SCAN) and
+keeps the members of that key's digest prefix; a prefix shared by
+two keys only proposes one more candidate.
 
-Upgrading from the first layout (one untagged set per key): lookups read
-the former names beside the tagged ones, and ``upgrade`` (the notifier runs
-it before it reads) moves every former set's bookings to the tagged names,
-never over a filing already there, then removes them from the former set
-(which goes when empty). Former sets a notifier of the first layout fills
-during a rolling deploy are found by the lookups and moved at the next
-start.
+Writes: a batch's filings are grouped by tag, one ``file_bookings.lua`` call
+per tag (every filing of that tag, every level), so at most 256 script calls,
+in one pipeline. Each call drops the expired filings of the buckets it
+touched, and a bucket expires with its last filing. ``prune`` (a notifier's
+chore, every trim interval) drops them from buckets nobody writes: the
+buckets are known by name (no SCAN), in 4,096 slices of 273 (a level-1
+bucket and the 16 and 256 under it); each run takes the next
+``PRUNE_SLICES_A_RUN`` slices after a cursor the notifiers share, so a pass
+over every bucket takes 64 runs (32 minutes at the default interval) and a
+filing outlives its booking's retention by at most one pass.
+
+Upgrading from the former layouts (one sorted set of whole booking keys per
+blocking key, scored in ms: first untagged, then under the 256 tags): lookups
+read both beside the buckets, and ``upgrade`` (the notifier runs it before it
+reads) moves their bookings to the buckets, never over a filing already
+there, then removes them from the former sets (which go when empty). Former
+sets a notifier of an older layout fills during a rolling deploy are found by
+the lookups and moved at the next start.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Generic, TypeVar, cast
 
@@ -45,7 +68,18 @@ __all__ = ["BookingIndex"]
 
 State = TypeVar("State", bound=BookingRecord)
 
+LEVELS = 3  # 16, 256 and 4,096 buckets a tag (1,048,576 in all at level 3)
+MAX_FILINGS_A_BUCKET = 128  # Redis's default zset-max-listpack-entries: a fuller bucket would leave listpack
+# The hex digits of the key's digest a member carries, after the tag's two. A member is at most 6 + 50 B (an ORI
+# of 9, ":", a booking number of up to 40 ASCII characters), under zset-max-listpack-value's 64.
+FRAGMENT_DIGITS = 6
+_FRAGMENT = slice(2, 2 + FRAGMENT_DIGITS)
+_LEVEL_ENDS = tuple(2 + level for level in range(1, LEVELS + 1))  # a level's bucket: the digest's digits to there
+_FILE, _UNFILE, _KEEP = "f", "u", "k"  # file_bookings.lua's operations
 _UPGRADE_CHUNK = 500  # former sets moved per pipeline
+_SLICES = 256 * 16  # a level-1 bucket and every bucket under it: one script call of the prune
+PRUNE_SLICES_A_RUN = 64  # a pass over every bucket in 64 runs
+_HEX = "0123456789abcdef"
 
 
 class _Filings:
@@ -53,16 +87,21 @@ class _Filings:
 
     def __init__(self, names: RedisNames) -> None:
         self._names = names
-        self._by_tag: dict[str, tuple[dict[str, int], list[str | int | float]]] = defaultdict(lambda: ({}, []))
+        self._by_tag: dict[str, tuple[str, list[str], dict[str, int], list[str | int | float]]] = {}
 
-    def add(self, digest: str, member: str, op: str, expiry: str) -> None:
-        sets, args = self._by_tag[digest[:2]]
-        name = self._names.bookings_by_blocking_key(digest)
-        position = sets.setdefault(name, len(sets) + 1)
-        args += [position, member, op, expiry]
+    def add(self, digest: str, reference: str, op: str, expiry: str) -> None:
+        tag = digest[:2]
+        if tag not in self._by_tag:
+            self._by_tag[tag] = (self._names.booking_index_buckets_of(tag), [], {}, [])
+        head, keys, first_of, args = self._by_tag[tag]
+        first = first_of.get(digest)
+        if first is None:
+            first = first_of[digest] = len(keys) + 1
+            keys += [head + digest[2:end] for end in _LEVEL_ENDS]  # booking_index_bucket(digest[:end]) each
+        args.append(f"{first} {op} {expiry} {digest[_FRAGMENT]}{reference}")  # one argument a filing
 
-    def calls(self, now: int) -> list[ScriptCall]:
-        return [(list(sets), [now, *args]) for sets, args in self._by_tag.values()]
+    def calls(self, now_s: int) -> list[ScriptCall]:
+        return [(keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, *args]) for _, keys, _, args in self._by_tag.values()]
 
 
 def _digest(blocking_key: str) -> str:
@@ -91,37 +130,76 @@ class BookingIndex(Generic[State]):
         now = epoch_ms(self._clock())
         filings = _Filings(self._names)
         for before, after in transitions:
-            member = self._names.booking(*after.key)
+            reference = self._names.booking_reference(self._names.booking(*after.key))
             old, new = set(self._keys_of(before)), set(self._keys_of(after))
-            expiry = "+inf" if after.in_custody else str(now + self._retention_ms)
+            expiry = "+inf" if after.in_custody else str((now + self._retention_ms) // 1000)
             for key in new:
-                filings.add(_digest(key), member, "file", expiry)
+                filings.add(_digest(key), reference, _FILE, expiry)
             for key in old - new:
-                filings.add(_digest(key), member, "unfile", "+inf")
-        await self._file.many(filings.calls(now))
+                filings.add(_digest(key), reference, _UNFILE, "+inf")
+        await self._file.many(filings.calls(now // 1000))
 
     async def bookings_filed_under(self, keys: Iterable[str]) -> list[str]:
-        """Booking keys filed under any of ``keys`` and not expired (under the tagged names or the former)."""
-        digests = [_digest(key) for key in keys]
+        """Booking keys filed under any of ``keys`` and not expired (in the buckets or a former layout's sets)."""
+        digests = sorted({_digest(key) for key in keys})
         if not digests:
             return []
         now = epoch_ms(self._clock())
+        buckets = sorted(
+            {
+                self._names.booking_index_bucket(digest[: 2 + level])
+                for digest in digests
+                for level in range(1, LEVELS + 1)
+            }
+        )
+        former = [
+            name
+            for digest in digests
+            for name in (
+                self._names.bookings_by_blocking_key(digest),
+                self._names.former_bookings_by_blocking_key(digest),
+            )
+        ]
         async with self._client.pipeline(transaction=False) as pipe:
-            for digest in digests:
-                pipe.zrangebyscore(self._names.bookings_by_blocking_key(digest), now, "+inf")
-                pipe.zrangebyscore(self._names.former_bookings_by_blocking_key(digest), now, "+inf")
+            for name in buckets:
+                pipe.zrangebyscore(name, now // 1000, "+inf")
+            for name in former:
+                pipe.zrangebyscore(name, now, "+inf")
             replies = cast(list[list[bytes]], await pipe.execute())
-        return sorted({member.decode() for members in replies for member in members})
+        fragments = {digest[_FRAGMENT].encode() for digest in digests}
+        found = {
+            self._names.booking_of_reference(member[FRAGMENT_DIGITS:].decode())
+            for members in replies[: len(buckets)]
+            for member in members
+            if member[:FRAGMENT_DIGITS] in fragments
+        }
+        found.update(member.decode() for members in replies[len(buckets) :] for member in members)
+        return sorted(found)
+
+    async def prune(self, slices: int = PRUNE_SLICES_A_RUN) -> int:
+        """Drop the expired filings of the next ``slices`` slices of buckets; answers how many filings."""
+        end = int(await self._client.incrby(self._names.booking_index_prune_cursor, slices))
+        now_s = epoch_ms(self._clock()) // 1000
+        calls: list[ScriptCall] = [
+            (self._slice(n % _SLICES), [now_s, MAX_FILINGS_A_BUCKET, LEVELS]) for n in range(end - slices, end)
+        ]
+        return sum(await self._file.many(calls))
+
+    def _slice(self, number: int) -> list[str]:
+        """The buckets of one slice: a level-1 bucket (the tag's two hex digits and one) and all under it."""
+        level = [f"{number:03x}"]
+        prefixes = list(level)
+        for _ in range(LEVELS - 1):
+            level = [prefix + digit for prefix in level for digit in _HEX]
+            prefixes += level
+        return [self._names.booking_index_bucket(prefix) for prefix in prefixes]
 
     async def upgrade(self) -> int:
-        """Move every set of the former layout to its tagged name; answers how many former sets were found."""
-        pattern = self._names.former_bookings_by_blocking_key("*")
+        """Move every set of the former layouts to the buckets; answers how many former sets were found."""
         found: list[str] = []
         moved = 0
-        async for raw in self._client.scan_iter(match=pattern, count=1000):
-            name = raw.decode() if isinstance(raw, bytes) else str(raw)
-            if "{" not in name:  # a tagged name matches the pattern too
-                found.append(name)
+        async for raw in self._client.scan_iter(match=self._names.former_booking_index_pattern, count=1000):
+            found.append(raw.decode() if isinstance(raw, bytes) else str(raw))
             if len(found) >= _UPGRADE_CHUNK:
                 moved += await self._move(found)
                 found = []
@@ -138,9 +216,9 @@ class BookingIndex(Generic[State]):
         for name, members in zip(former, contents, strict=True):
             digest = name.rsplit(":", 1)[1]
             for member, score in members:
-                expiry = "+inf" if score == float("inf") else str(int(score))
-                filings.add(digest, member.decode(), "keep", expiry)
-        await self._file.many(filings.calls(epoch_ms(self._clock())))
+                expiry = "+inf" if score == float("inf") else str(int(score) // 1000)
+                filings.add(digest, self._names.booking_reference(member.decode()), _KEEP, expiry)
+        await self._file.many(filings.calls(epoch_ms(self._clock()) // 1000))
         async with self._client.pipeline(transaction=False) as pipe:
             for name, members in zip(former, contents, strict=True):
                 if members:

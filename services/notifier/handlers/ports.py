@@ -67,6 +67,8 @@ class BookingsByPerson(Protocol):
 
     async def upgrade(self) -> int: ...
 
+    async def prune(self) -> int: ...
+
 
 class ActiveDetainers(Protocol):
     """The active detainers, and whom they match (``handlers.detainer_index.DetainerIndex``)."""

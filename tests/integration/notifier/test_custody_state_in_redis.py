@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from redis.asyncio import Redis
 from contracts import AlertKind, Person, RedisNames
 from notifier.handlers.booking_index import BookingIndex
 from notifier.matching import blocking_keys, search_keys
+from store.booking_index import PRUNE_SLICES_A_RUN
 from tests import samples
 from tests.integration.notifier.support import (
     FIXED_NOW,
@@ -134,11 +136,11 @@ async def test_no_key_name_carries_an_identifier(
     await ingest_api.lodge(samples.detainer())
     await process_feed(notifier, streams, ingest_api, samples.booking(), samples.release_scheduled())
 
-    index_keys = [key.decode() async for key in redis_client.scan_iter(match=f"{names.prefix}:bookings-by-key:*")]
+    index_keys = [key.decode() async for key in redis_client.scan_iter(match=f"{names.prefix}:booking-index:*")]
     every_key = [key.decode() async for key in redis_client.scan_iter(match=names.scan_pattern)]
 
     booked = Person.model_validate(samples.person(), strict=False)
-    assert len(index_keys) == len(blocking_keys(booked))  # one set per blocking key, named by its digest
+    assert 0 < len(index_keys) <= len(blocking_keys(booked))  # buckets named by digest prefixes
     for key in every_key:
         for personal in ("12345678", "123456AB9", "A1234567", "GARCIA", "LOPEZ", "JOSE", "PEPE", "1990", "0417"):
             assert personal not in key, key
@@ -155,43 +157,94 @@ async def test_a_booking_state_is_kept_while_the_person_is_held_and_expires_afte
     assert 0 < await redis_client.ttl(BOOKING_KEY) <= RETENTION_SECONDS
 
 
-async def test_a_booking_filed_under_the_former_layout_is_found_and_the_upgrade_moves_it_to_the_tagged_sets(
+async def index_keys(redis: Redis, names: RedisNames, layout: str) -> list[str]:
+    return sorted([key.decode() async for key in redis.scan_iter(match=f"{names.prefix}:{layout}:*")])
+
+
+async def test_bookings_filed_under_both_former_layouts_are_found_and_the_upgrade_moves_them_to_the_buckets(
     notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, redis_client: Redis, names: RedisNames
 ) -> None:
     await process_feed(notifier, streams, ingest_api, samples.booking())
-    tagged = [key.decode() async for key in redis_client.scan_iter(match=f"{names.prefix}:bookings-by-key:*")]
-    for key in tagged:  # as the first layout filed it: one untagged set per blocking key, same members and scores
-        digest = key.rsplit(":", 1)[1]
-        await redis_client.zadd(
-            names.former_bookings_by_blocking_key(digest), dict(await redis_client.zrange(key, 0, -1, withscores=True))
-        )
-        await redis_client.delete(key)
+    buckets = await index_keys(redis_client, names, "booking-index")
+    await redis_client.delete(*buckets)
+    digests = sorted(
+        hashlib.sha256(key.encode()).hexdigest()[:32]
+        for key in blocking_keys(Person.model_validate(samples.person(), strict=False))
+    )
+    for n, digest in enumerate(digests):  # as the former layouts filed it: a set per key, whole keys, ms
+        former = names.former_bookings_by_blocking_key if n % 2 else names.bookings_by_blocking_key
+        await redis_client.zadd(former(digest), {BOOKING_KEY: float("inf")})
     index = notifier.ports.booking_index
 
     assert await filed_under(notifier, samples.person()) == [BOOKING_KEY]
-    assert await index.upgrade() == len(tagged)
+    assert await index.upgrade() == len(digests)
 
-    after = [key.decode() async for key in redis_client.scan_iter(match=f"{names.prefix}:bookings-by-key:*")]
-    assert sorted(after) == sorted(tagged)  # the tagged sets only: every former set is gone
+    assert await index_keys(redis_client, names, "bookings-by-key") == []  # every former set is gone
+    after = await index_keys(redis_client, names, "booking-index")
+    assert sorted(after) == sorted(buckets)  # the same buckets the notifier files in
     assert all([await redis_client.ttl(key) == -1 for key in after])  # still in custody: kept for good
     assert await filed_under(notifier, samples.person()) == [BOOKING_KEY]
     assert await index.upgrade() == 0
 
     await process_feed(notifier, streams, ingest_api, samples.release())
-    assert all(
-        [0 < await redis_client.ttl(key) <= RETENTION_SECONDS for key in after]
-    )  # refiled: expires after release
+    assert all([0 < await redis_client.ttl(key) <= RETENTION_SECONDS for key in after])  # refiled: expires
 
 
-async def test_a_notifier_moves_the_former_layout_to_the_tagged_sets_before_it_reads(
+async def test_a_released_bookings_filings_go_when_its_retention_ends_even_in_buckets_nobody_writes_again(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, redis_client: Redis, names: RedisNames
+) -> None:
+    held = {"facility_ori": "CA0194200", "booking_number": "2026-009999"}  # the same person, held elsewhere
+    await process_feed(notifier, streams, ingest_api, samples.booking(), samples.booking(event_id="evt-9", **held))
+    await process_feed(notifier, streams, ingest_api, samples.release())
+    buckets = await index_keys(redis_client, names, "booking-index")
+    members = [m for key in buckets for m in await redis_client.zrange(key, 0, -1)]
+    later = BookingIndex(
+        redis_client,
+        names,
+        retention_seconds=RETENTION_SECONDS,
+        clock=lambda: FIXED_NOW + timedelta(seconds=RETENTION_SECONDS + 1),
+    )
+
+    dropped = [await later.prune() for _ in range(4096 // PRUNE_SLICES_A_RUN)]  # a notifier's chore, one pass
+
+    assert sum(dropped) == len(members) // 2 > 0
+    kept = [m for key in buckets for m in await redis_client.zrange(key, 0, -1)]
+    assert len(kept) == len(members) // 2  # the held booking's filings only, in the same buckets
+    assert all(m.endswith(b"2026-009999") for m in kept)
+    assert await index_keys(redis_client, names, "booking-index") == sorted(
+        [*buckets, names.booking_index_prune_cursor]
+    )
+
+
+async def test_a_notifier_moves_the_former_layouts_to_the_buckets_before_it_reads(
     wired: WiredNotifier, redis_client: Redis, names: RedisNames
 ) -> None:
-    digest = "d9" + "0" * 30
-    await redis_client.zadd(names.former_bookings_by_blocking_key(digest), {BOOKING_KEY: float("inf")})
+    untagged, tagged = "d9" + "0" * 30, "3c" + "f" * 30
+    await redis_client.zadd(names.former_bookings_by_blocking_key(untagged), {BOOKING_KEY: float("inf")})
+    await redis_client.zadd(names.bookings_by_blocking_key(tagged), {BOOKING_KEY: 1_900_000_000_000})
 
     await wired.start()
 
-    assert await redis_client.exists(names.former_bookings_by_blocking_key(digest)) == 0
-    tagged = names.bookings_by_blocking_key(digest)
-    assert await redis_client.zrange(tagged, 0, -1, withscores=True) == [(BOOKING_KEY.encode(), float("inf"))]
-    assert await redis_client.ttl(tagged) == -1
+    assert await index_keys(redis_client, names, "bookings-by-key") == []
+    reference = names.booking_reference(BOOKING_KEY).encode()
+    first = names.booking_index_bucket("d90")
+    assert await redis_client.zrange(first, 0, -1, withscores=True) == [(b"000000" + reference, float("inf"))]
+    assert await redis_client.ttl(first) == -1
+    second = names.booking_index_bucket("3cf")
+    assert await redis_client.zrange(second, 0, -1, withscores=True) == [(b"ffffff" + reference, 1_900_000_000)]
+
+
+async def test_a_lodges_lookup_reads_each_keys_buckets_and_former_sets_and_never_scans(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, redis_client: Redis
+) -> None:
+    await process_feed(notifier, streams, ingest_api, samples.booking())
+    keys = search_keys(Person.model_validate(samples.person(), strict=False))
+    await redis_client.config_resetstat()
+
+    assert await filed_under(notifier, samples.person()) == [BOOKING_KEY]
+
+    stats = await redis_client.info("commandstats")
+    assert "cmdstat_scan" not in stats
+    assert "cmdstat_evalsha" not in stats  # plain reads
+    reads = int(stats["cmdstat_zrangebyscore"]["calls"])
+    assert len(keys) * 2 < reads <= len(keys) * 5  # three levels of buckets (shared ones read once), two former

@@ -48,7 +48,7 @@ async def keys_of_the_notifier(redis: Redis, names: RedisNames) -> list[str]:
     """Every key the notifier writes about bookings and alerts (booking states, the index by person, the
     facilities' in-custody sets, alerts)."""
     every = [key.decode() async for key in redis.scan_iter(match=names.scan_pattern)]
-    notifier_kinds = (":booking:", ":bookings-by-key:", ":in-custody", "{alerts}:alert:", "{alerts}:index")
+    notifier_kinds = (":booking:", ":booking-index:", ":in-custody", "{alerts}:alert:", "{alerts}:index")
     return sorted(key for key in every if any(kind in key for kind in notifier_kinds))
 
 

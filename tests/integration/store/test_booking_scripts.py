@@ -57,50 +57,91 @@ async def test_record_review_keeps_a_hash_it_creates_for_the_retention_only(
     assert 0 < await redis_client.ttl(BOOKING) <= 600
 
 
+NAMES = RedisNames()
+DIGEST = "d9a3" + "0" * 28
+BUCKETS = [NAMES.booking_index_bucket(DIGEST[: 2 + level]) for level in range(1, 5)]  # four levels here
+
+
+def filing(expiry: str | int, member: str = "d9a30000CA0194200:1", op: str = "f", first: int = 1) -> list[str]:
+    """One filing's argument: the index in KEYS of its key's first bucket, file/unfile/keep, expiry, member."""
+    return [f"{first} {op} {expiry} {member}"]
+
+
 async def test_file_bookings_files_and_unfiles_under_many_keys_of_one_tag_in_one_call(
     script: Callable[[str], Script], redis_client: Redis
 ) -> None:
     file = script("file_bookings")
-    first, second = (RedisNames().bookings_by_blocking_key(digest) for digest in ("d9aa", "d9bb"))
-    now = int(time.time() * 1000)
+    other = NAMES.booking_index_bucket("d9b")  # another key's level-1 bucket, same tag
+    keys = [*BUCKETS, other, *(other + str(n) for n in range(3))]
+    now = int(time.time())
 
-    filing = [1, BOOKING, "file", "+inf", 2, BOOKING, "file", "+inf", 2, "other-booking", "file", now + 60_000]
-    assert await file(keys=[first, second], args=[now, *filing]) == 2
+    filings = [*filing("+inf"), *filing("+inf", "d9b00000CA0194200:1", first=5), *filing(now + 60, "d9b1x", first=5)]
+    assert await file(keys=keys, args=[now, 128, 4, *filings]) == 0
 
-    assert await redis_client.zrange(first, 0, -1) == [BOOKING.encode()]
-    assert await redis_client.zrange(second, 0, -1, withscores=True) == [
-        (b"other-booking", now + 60_000),
-        (BOOKING.encode(), float("inf")),
+    assert await redis_client.zrange(BUCKETS[0], 0, -1) == [b"d9a30000CA0194200:1"]
+    assert await redis_client.zrange(other, 0, -1, withscores=True) == [
+        (b"d9b1x", now + 60),
+        (b"d9b00000CA0194200:1", float("inf")),
     ]
-    assert await redis_client.ttl(first) == await redis_client.ttl(second) == -1  # in custody: kept for good
+    assert await redis_client.ttl(BUCKETS[0]) == await redis_client.ttl(other) == -1  # in custody: kept for good
 
-    assert await file(keys=[first, second], args=[now, 1, BOOKING, "unfile", "+inf", 2, BOOKING, "unfile", "+inf"]) == 1
-    assert await redis_client.exists(first) == 0
-    assert 0 < await redis_client.pttl(second) <= 60_000  # now it expires with its last booking
+    unfilings = [*filing("+inf", op="u"), *filing("+inf", "d9b00000CA0194200:1", "u", first=5)]
+    assert await file(keys=keys, args=[now, 128, 4, *unfilings]) == 0
+    assert await redis_client.exists(BUCKETS[0]) == 0
+    assert 0 < await redis_client.ttl(other) <= 60  # now it expires with its last filing
 
 
-async def test_file_bookings_drops_bookings_whose_retention_ended(
+async def test_file_bookings_sends_a_filing_past_a_full_bucket_and_finds_it_there_when_filed_again(
     script: Callable[[str], Script], redis_client: Redis
 ) -> None:
-    key = RedisNames().bookings_by_blocking_key("digest")
-    await redis_client.zadd(key, {"long-gone": 500})
+    file = script("file_bookings")
+    now = int(time.time())
+    await redis_client.zadd(BUCKETS[0], {f"d9a3{n:04d}other": float("inf") for n in range(3)})
 
-    assert await script("file_bookings")(keys=[key], args=[1000, 1, BOOKING, "file", "+inf"]) == 1
+    await file(keys=BUCKETS, args=[now, 3, 4, *filing("+inf")])
+    assert await redis_client.zcard(BUCKETS[0]) == 3  # full: never past the most it takes
+    assert await redis_client.zrange(BUCKETS[1], 0, -1) == [b"d9a30000CA0194200:1"]
 
-    assert await redis_client.zrange(key, 0, -1) == [BOOKING.encode()]
+    await redis_client.zrem(BUCKETS[0], "d9a30000other")  # room again at level 1
+    await file(keys=BUCKETS, args=[now, 3, 4, *filing(now + 500)])  # redelivered, then released
+
+    assert await redis_client.zrange(BUCKETS[1], 0, -1, withscores=True) == [(b"d9a30000CA0194200:1", now + 500)]
+    assert await redis_client.zcard(BUCKETS[0]) == 2  # filed once, where it was
+    assert 0 < await redis_client.ttl(BUCKETS[1]) <= 500
+
+    await redis_client.zadd(BUCKETS[3], {"d9a30000CA0194200:1": now + 900})  # (the last level takes any number)
+    await file(keys=BUCKETS, args=[now, 3, 4, *filing("+inf", op="u")])
+    assert await redis_client.exists(BUCKETS[1], BUCKETS[3]) == 0  # unfiled from every level
+
+
+async def test_file_bookings_drops_filings_whose_retention_ended_and_prunes_every_bucket_given_without_filings(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    await redis_client.zadd(BUCKETS[0], {"d9a30000long-gone": now - 500, "d9a30000held": float("inf")})
+    await redis_client.zadd(BUCKETS[2], {"d9a30000gone-too": now - 100, "d9a30000later": now + 4000})
+
+    assert await file(keys=BUCKETS, args=[now, 128, 4, *filing("+inf")]) == 1
+    assert await redis_client.zrange(BUCKETS[0], 0, -1) == [b"d9a30000CA0194200:1", b"d9a30000held"]
+    assert await redis_client.zcard(BUCKETS[2]) == 2  # no filing touched it
+
+    assert await file(keys=BUCKETS[1:], args=[now, 128, 4]) == 1  # the sweep: no filings, these buckets
+    assert await redis_client.zrange(BUCKETS[2], 0, -1) == [b"d9a30000later"]
+    assert 0 < await redis_client.ttl(BUCKETS[2]) <= 4000  # and it goes with its last filing
 
 
 async def test_file_bookings_keep_never_overrides_a_filing_already_there(
     script: Callable[[str], Script], redis_client: Redis
 ) -> None:
-    key = RedisNames().bookings_by_blocking_key("digest")
     file = script("file_bookings")
-    now = int(time.time() * 1000)
-    await file(keys=[key], args=[now, 1, BOOKING, "file", now + 60_000])
+    now = int(time.time())
+    await file(keys=BUCKETS, args=[now, 128, 4, *filing(now + 60)])
 
-    assert await file(keys=[key], args=[now, 1, BOOKING, "keep", "+inf", 1, "moved", "keep", "+inf"]) == 1
+    keeps = [*filing("+inf", op="k"), *filing("+inf", "d9a30000moved", "k")]
+    await file(keys=BUCKETS, args=[now, 128, 4, *keeps])
 
-    assert await redis_client.zrange(key, 0, -1, withscores=True) == [
-        (BOOKING.encode(), now + 60_000),
-        (b"moved", float("inf")),
+    assert await redis_client.zrange(BUCKETS[0], 0, -1, withscores=True) == [
+        (b"d9a30000CA0194200:1", now + 60),
+        (b"d9a30000moved", float("inf")),
     ]

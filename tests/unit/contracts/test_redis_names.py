@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+
 import pytest
 from redis.crc import key_slot
 
@@ -94,17 +96,38 @@ def test_same_booking_number_in_two_facilities_is_two_keys() -> None:
     assert NAMES.booking("CA0194200", "1") != NAMES.booking("NV0020000", "1")
 
 
-def test_booking_index_names_the_digest_under_one_of_256_tags_of_its_own() -> None:
-    key = NAMES.bookings_by_blocking_key("9f86d081884c7d65")
+def test_booking_index_buckets_are_named_by_a_digest_prefix_under_one_of_256_tags_of_its_own() -> None:
+    bucket = NAMES.booking_index_bucket("9f8")
 
-    assert key.endswith("9f86d081884c7d65")
-    # A batch's filings under the keys of one tag go in one script call, so the sets share a tag: the digest's
-    # first two hex digits, 256 tags a cluster spreads, none of them another family's.
-    assert hash_tag(key) == "b:9f"
-    tags = {hash_tag(NAMES.bookings_by_blocking_key(f"{n:02x}{n:030x}")) for n in range(256)}
+    assert bucket.endswith(":8")
+    # A batch's filings under the keys of one tag go in one script call, so a tag's buckets share it:
+    # the digest's first two hex digits, 256 tags a cluster spreads, none of them another family's.
+    assert hash_tag(bucket) == hash_tag(NAMES.booking_index_bucket("9f8d0"))
+    assert hash_tag(bucket) == "b:9f"
+    tags = {hash_tag(NAMES.booking_index_bucket(f"{n:02x}0")) for n in range(256)}
     assert len(tags) == 256
     assert len({slot(f"{{{tag}}}") for tag in tags if tag is not None}) > 200
-    assert hash_tag(NAMES.former_bookings_by_blocking_key("9f86d081884c7d65")) is None  # the first layout's name
+    assert NAMES.booking_index_buckets_of("9f") + "8d0" == NAMES.booking_index_bucket("9f8d0")  # built either way
+    levels = [NAMES.booking_index_bucket("9f86d"[:n]) for n in range(3, 6)]
+    assert len(set(levels)) == 3
+
+
+def test_booking_index_keeps_a_booking_by_its_reference_and_gives_back_its_key() -> None:
+    key = NAMES.booking("CA0194200", "2026-004512")
+
+    assert NAMES.booking_reference(key) == "CA0194200:2026-004512"
+    assert NAMES.booking_of_reference(NAMES.booking_reference(key)) == key
+
+
+def test_the_former_index_layouts_are_named_by_the_whole_digest_and_matched_by_their_pattern() -> None:
+    tagged, untagged = NAMES.bookings_by_blocking_key("9f86d081"), NAMES.former_bookings_by_blocking_key("9f86d081")
+
+    assert hash_tag(tagged) == "b:9f"
+    assert hash_tag(untagged) is None
+    pattern = NAMES.former_booking_index_pattern
+    assert fnmatch.fnmatchcase(tagged, pattern)
+    assert fnmatch.fnmatchcase(untagged, pattern)
+    assert not fnmatch.fnmatchcase(NAMES.booking_index_bucket("9f8"), pattern)
 
 
 def test_listing_family_names_are_the_ones_the_listing_helpers_use() -> None:
@@ -145,6 +168,8 @@ def _every_name(names: RedisNames) -> list[str]:
         *names.listings("detainers", "LOS", "active"),
         names.booking("CA0194200", "1"),
         names.bookings_by_blocking_key("abc"),
+        names.booking_index_bucket("abc"),
+        names.booking_index_prune_cursor,
         names.alert("al_1"),
         names.alert_listing(field_office="LOS", status="open"),
         *names.listings("alerts", "LOS", "open"),
