@@ -21,6 +21,7 @@ from bench.harness import Comparison, measure, report, throwaway_redis
 from contracts import NOTIFIER_GROUP, DetainerLodged, RedisNames
 from contracts.envelope import StreamEntry
 from notifier.bootstrap import NotifierOptions, build_parts
+from runtime.redis import connect_redis
 
 EVENTS = 20_000
 DETAINERS = 10_000
@@ -49,7 +50,7 @@ async def fill_stream(client: Redis, stream: str, run: str, *, first_person: int
 
 async def run(url: str) -> list[Comparison]:
     names = RedisNames()
-    client = Redis.from_url(url)
+    client = connect_redis(url)  # as the services connect (commands packed by hiredis)
     await client.flushdb()
     await lodge_detainers(client, names)
     # As a notifier is wired, without reminders planned or feeds watched: the custody path itself.

@@ -36,6 +36,7 @@ from bench.harness import throwaway_redis
 from contracts import NOTIFIER_GROUP, RedisNames
 from contracts.envelope import StreamEntry
 from notifier.bootstrap import NotifierOptions, build_parts
+from runtime.redis import connect_redis
 
 RESULTS = Path(__file__).parent / "results" / "notifier_profile.json"
 TREE = Path(__file__).parent / "results" / "notifier_profile.txt"
@@ -116,7 +117,7 @@ async def _commandstats(client: Redis) -> dict[str, tuple[int, int]]:
 
 async def profile(url: str) -> dict[str, Any]:
     names = RedisNames()
-    client = Redis.from_url(url)
+    client = connect_redis(url)  # as the services connect (commands packed by hiredis)
     await client.flushdb()
     await notifier_process.lodge_detainers(client, names)
     parts = build_parts(client, names, NotifierOptions(booking_retention_seconds=3600))
