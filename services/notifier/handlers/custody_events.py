@@ -75,16 +75,25 @@ class CustodyEventProcessor:
         # 2. File the bookings by person, so a detainer lodged from now on finds them, and by
         #    facility while in custody, so a roster finds them ...
         #    (both at once: neither reads what the other writes)
-        await asyncio.gather(
+        filing = asyncio.gather(
             self._ports.booking_index.record(transitions),
             self._ports.bookings.file_custody([after for _, after in transitions]),
         )
         # 3. ... and only then look at the detainers: a lodge racing this batch is seen
-        #    either here or by the lodge processor's lookup, never by neither.
-        await self._ports.detainers.sync()
+        #    either here or by the lodge processor's lookup, never by neither. Matching against the
+        #    detainers as they are now runs while Redis files (the filings go out first); it stands
+        #    only if the index has not changed by the time the filing is done and the changelog read.
+        await asyncio.sleep(0)
+        detainers = self._ports.detainers
+        matched_at = detainers.generation
+        alerts = self._alerts_for(timeline, reviews)
+        await filing
+        await detainers.sync()
+        if detainers.generation != matched_at:
+            alerts = self._alerts_for(timeline, reviews)
         report.alerts = await raise_alerts(
             self._ports,
-            self._alerts_for(timeline, reviews),
+            alerts,
             {after.key: after for _, after in transitions},
             held_facilities=held,
         )

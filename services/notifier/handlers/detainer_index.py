@@ -69,6 +69,7 @@ class DetainerIndex:
         self._read_up_to = "0-0"  # changelog id applied so far
         self._last_seq: int | None = None  # the changelog number (``seq``) of the newest change applied
         self._syncing = asyncio.Lock()  # the timer and the batches both sync: one at a time
+        self._generation = 0  # changes applied (a load counts as one)
         self._terms: dict[str, tuple[DetainerForm, JudicialWarrant | None]] = {}  # only the unusual ones
 
     def __len__(self) -> int:
@@ -103,6 +104,11 @@ class DetainerIndex:
         else:
             self._terms[detainer_ref] = terms
 
+    @property
+    def generation(self) -> int:
+        """Moves on with every change to the index: a match found at one generation stands while it does not."""
+        return self._generation
+
     async def load(self) -> None:
         """Read every active detainer, then catch up on changes made meanwhile."""
         async with self._syncing:
@@ -113,6 +119,7 @@ class DetainerIndex:
         refs = await self._detainers.active_refs()
         self._people = PersonIndex(config=self._config)
         self._terms = {}
+        self._generation += 1
         loaded: list[tuple[str, MatchRecord, str]] = []
         for start in range(0, len(refs), _LOAD_CHUNK):
             records = await self._detainers.records(refs[start : start + _LOAD_CHUNK])
@@ -178,6 +185,7 @@ class DetainerIndex:
         return skipped
 
     def _apply(self, detainer: Detainer, detainer_ref: str) -> None:
+        self._generation += 1
         if detainer.status is DetainerStatus.ACTIVE:
             self._people.add(detainer_ref, detainer.person, tag=detainer.field_office)
             self._keep_terms(detainer_ref, detainer)

@@ -75,6 +75,9 @@ class ActiveDetainers(Protocol):
 
     async def sync(self) -> int: ...
 
+    @property
+    def generation(self) -> int: ...  # moves on with every change applied: what was matched before still holds
+
     def get(self, detainer_ref: str) -> ActiveDetainer | None: ...
 
     def matches(self, person: Person | MatchRecord) -> list[tuple[ActiveDetainer, MatchEvidence]]: ...
