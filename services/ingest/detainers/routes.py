@@ -16,7 +16,7 @@ from ingest.auth import Principal, Role, forbid_other_office, office_to_list, re
 from ingest.body import read_batch, read_body, validate_json_body
 from ingest.dependencies import get_audit, get_detainers, get_settings
 from ingest.intake import FieldWarning, read_person_record, warnings_of
-from ingest.listing import Paging, cursor_after, position_of
+from ingest.listing import Paging, cursor_after, paging, position_of
 from ingest.metrics import DETAINER_CHANGES
 from ingest.openapi import problem_responses, request_body_schema
 from ingest.problems import FieldError, Problem, json_pointer
@@ -253,7 +253,7 @@ def _listed(errors: Sequence[FieldError]) -> list[ItemError]:
 )
 async def list_detainers(
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
-    paging: Annotated[Paging, Depends()],
+    paging: Annotated[Paging, Depends(paging)],
     detainers: Annotated[DetainerStore, Depends(get_detainers)],
     status: Annotated[DetainerStatus | None, Query()] = None,
     field_office: Annotated[FieldOffice | None, Query(description="Field office keys see their own only.")] = None,
