@@ -17,17 +17,22 @@ Four measurements, each beside a baseline taken in the same run:
   POST until drained, and the `released` alerts it raised (the subjects among those left out), each once.
 
 Results go to ``bench/results/end_to_end.json``; ``make bench`` prints them. Sizes are module constants (the
-test suite runs this at a tiny size).
+test suite runs this at a tiny size). ``python -m bench.end_to_end --only lodging latency`` runs some parts
+alone.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import json
+import logging
+import os
 import statistics
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -59,6 +64,7 @@ ROSTER_LEFT_OUT = 1_000  # of those, how many the roster leaves out (released by
 ROSTER_SUBJECTS = 200  # of those, how many are detainers' subjects (one released alert each)
 RESULTS = Path(__file__).parent / "results" / "end_to_end.json"
 DRAIN_TIMEOUT = 1800.0  # seconds; a hang guard, never a measurement
+ALERT_WAIT = 120.0  # seconds after a latency run's last answer that its alerts are waited for
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 FACILITY = "CA0194200"
@@ -401,8 +407,11 @@ async def _latency_run(
         achieved = count / max(time.perf_counter() - started, 1e-9)
         await asyncio.gather(*tasks)
         subjects &= posted.keys()  # those the API accepted
-        async with asyncio.timeout(DRAIN_TIMEOUT):
-            await arrivals.wait_for(subjects)
+        # Every accepted subject's alert, or as many as reach the feed within ALERT_WAIT of the last answer: the
+        # run ends either way, and ``alerts_seen`` says how many were measured.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(ALERT_WAIT):
+                await arrivals.wait_for(subjects)
         reader.cancel()  # an entry is read by XREAD long before its alert reaches the feed
         await asyncio.gather(reader, return_exceptions=True)
         arrived = arrivals.at
@@ -446,8 +455,16 @@ async def _roster_burst(api: httpx.AsyncClient, client: aioredis.Redis, names: R
     results.roster_duplicate_alerts = sum(count - 1 for count in after.values() if count > 1)
 
 
-async def run() -> Results:
-    """Start the processes, measure, stop them; the results are also written to ``RESULTS``."""
+PARTS = ("lodging", "drain", "latency", "roster")
+
+
+def _progress(what: str) -> None:
+    print(f"  {time.strftime('%H:%M:%S')} {what} (load average {os.getloadavg()[0]:.2f})", flush=True)
+
+
+async def run(parts: Collection[str] = PARTS) -> Results:
+    """Start the processes, measure ``parts`` (all by default), stop them; the results are also written to
+    ``RESULTS``. Each part lodges the detainers it needs, so any of them runs alone."""
     results = Results()
     names = RedisNames()
     with tempfile.TemporaryDirectory(prefix="rw-bench-e2e-") as directory, Stack(Path(directory)) as stack:
@@ -460,28 +477,62 @@ async def run() -> Results:
         limits = httpx.Limits(max_connections=MAX_IN_FLIGHT + 8, max_keepalive_connections=MAX_IN_FLIGHT + 8)
         timeout = httpx.Timeout(120, pool=None)
         async with httpx.AsyncClient(base_url=ingest.base_url, timeout=timeout, limits=limits) as api:
-            results.detainers_batch_lodged_per_second = await _lodge_batches(api, range(DETAINERS))
-            singles = range(8_000_000, 8_000_000 + SINGLE_LODGES)  # people in no feed: lodged for the rate only
-            results.detainers_lodged_per_second = await _lodge(api, singles)
-            await _drained(client, names.detainer_changes)  # every lodge applied before the drain starts
-            events = _drain_feed(DETAINERS, BOOKINGS, "drain")
-            started = time.perf_counter()
-            await _post_batches(api, events)
-            results.accepted_per_second = len(events) / (time.perf_counter() - started)
-            results.drained_events = len(events)
-            await _drained(client, names.custody_events)
-            results.drained_per_second = len(events) / (time.perf_counter() - started)
-            results.bare_loop_per_second = await _bare_loop(client, names.custody_events)
-            results.drain_alerts_raised = len(await _alerts_raised(client, names))
+            if "lodging" in parts or "drain" in parts:
+                _progress("lodging")
+                results.detainers_batch_lodged_per_second = await _lodge_batches(api, range(DETAINERS))
+            if "lodging" in parts:
+                singles = range(8_000_000, 8_000_000 + SINGLE_LODGES)  # people in no feed: lodged for the rate only
+                results.detainers_lodged_per_second = await _lodge(api, singles)
+            if "drain" in parts:
+                await _drained(client, names.detainer_changes)  # every lodge applied before the drain starts
+                events = _drain_feed(DETAINERS, BOOKINGS, "drain")
+                started = time.perf_counter()
+                await _post_batches(api, events)
+                results.accepted_per_second = len(events) / (time.perf_counter() - started)
+                results.drained_events = len(events)
+                await _drained(client, names.custody_events)
+                results.drained_per_second = len(events) / (time.perf_counter() - started)
+                results.bare_loop_per_second = await _bare_loop(client, names.custody_events)
+                results.drain_alerts_raised = len(await _alerts_raised(client, names))
 
-            first = 5_000_000
-            for rate in LOADS:
-                needed = int(rate * LOAD_SECONDS) // SUBJECT_EVERY + 1
-                await _lodge(api, range(first, first + needed))
-                results.latency.append(await _latency_run(api, client, names, rate, first))
-                first += needed
-            await _roster_burst(api, client, names, results)
+            if "latency" in parts:
+                first = 5_000_000
+                for rate in LOADS:
+                    _progress(f"latency at {rate:,}/s")
+                    needed = int(rate * LOAD_SECONDS) // SUBJECT_EVERY + 1
+                    await _lodge(api, range(first, first + needed))
+                    await _drained(client, names.detainer_changes)  # the notifier is idle when the load starts
+                    results.latency.append(await _latency_run(api, client, names, rate, first))
+                    first += needed
+            if "roster" in parts:
+                await _roster_burst(api, client, names, results)
         await client.aclose()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(asdict(results), indent=2) + "\n")
     return results
+
+
+def main() -> None:
+    """``python -m bench.end_to_end [--only PART ...]``: some parts alone, printed; ``make bench`` runs them all."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--only", nargs="+", choices=PARTS, default=list(PARTS), metavar="PART", help=f"of {', '.join(PARTS)}"
+    )
+    parser.add_argument("--results", type=Path, default=None, help=f"where the figures go (default {RESULTS})")
+    options = parser.parse_args()
+    if options.results is not None:
+        globals()["RESULTS"] = options.results
+    logging.disable(logging.WARNING)
+    print(f"Load average before: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    results = asyncio.run(run(options.only))
+    if results.detainers_lodged_per_second:
+        print(
+            f"Batch lodging: {results.detainers_batch_lodged_per_second:,.0f} detainers/s, "
+            f"{results.detainers_batch_lodged_per_second / results.detainers_lodged_per_second:.1f}x one per POST"
+        )
+    results.print()
+    print(f"Load average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}; figures: {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

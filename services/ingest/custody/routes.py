@@ -247,7 +247,12 @@ async def submit_custody_event_batch(
             if item.refusal is not None:
                 raise item.refusal
             reading = read_person_record(
-                custody_event_adapter, item.raw, tagged_union=True, what=f"Item {item.index}", prefix=(item.index,)
+                custody_event_adapter,
+                item.raw,
+                tagged_union=True,
+                what=f"Item {item.index}",
+                prefix=(item.index,),
+                document=item.document,
             )
             window.refuse_implausible(reading.value, now=now, prefix=(item.index,))
         except Problem as refused:

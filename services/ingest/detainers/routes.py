@@ -174,7 +174,9 @@ async def lodge_detainer_batch(
         try:
             if item.refusal is not None:
                 raise item.refusal
-            reading = read_person_record(_lodge_adapter, item.raw, what=f"Item {item.index}", prefix=(item.index,))
+            reading = read_person_record(
+                _lodge_adapter, item.raw, what=f"Item {item.index}", prefix=(item.index,), document=item.document
+            )
             window.refuse_implausible(reading.value, now=now, prefix=(item.index,))
         except Problem as refused:
             errors = refused.errors or (FieldError(json_pointer([item.index]), refused.detail),)
