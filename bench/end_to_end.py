@@ -29,7 +29,9 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Collection, Iterable
@@ -512,16 +514,27 @@ async def run(parts: Collection[str] = PARTS) -> Results:
     return results
 
 
+def _dump_tasks(*_: object) -> None:
+    """SIGUSR1: where each task of a run that seems stuck is waiting."""
+    for task in asyncio.all_tasks():
+        task.print_stack(file=sys.stderr)
+
+
 def main() -> None:
     """``python -m bench.end_to_end [--only PART ...]``: some parts alone, printed; ``make bench`` runs them all."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--only", nargs="+", choices=PARTS, default=list(PARTS), metavar="PART", help=f"of {', '.join(PARTS)}"
     )
+    parser.add_argument(
+        "--loads", nargs="+", type=int, default=list(LOADS), help="events/s offered in the latency runs"
+    )
     parser.add_argument("--results", type=Path, default=None, help=f"where the figures go (default {RESULTS})")
     options = parser.parse_args()
     if options.results is not None:
         globals()["RESULTS"] = options.results
+    globals()["LOADS"] = tuple(options.loads)
+    signal.signal(signal.SIGUSR1, _dump_tasks)
     logging.disable(logging.WARNING)
     print(f"Load average before: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     results = asyncio.run(run(options.only))

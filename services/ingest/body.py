@@ -19,6 +19,7 @@ of a booking and a detainer changed to each JSON type.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -159,7 +160,23 @@ def _parse(raw: bytes, *, what: str) -> tuple[Any, bool]:
             else str(error)
         )
         raise Problem("malformed-body", f"{what} is not JSON: {reason}.") from None
+    if _SURROGATE_ESCAPE.search(text) and _holds_a_lone_surrogate(document):
+        # json.loads keeps "\\ud800" as half a character, which no UTF-8 can carry (pydantic's parser refuses it).
+        raise Problem("malformed-body", f"{what} is not JSON: a \\u escape names half of a character.")
     return document, bool(repeated)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a surrogate written as an escape; a pair is one character
+
+
+def _holds_a_lone_surrogate(document: Any) -> bool:
+    if isinstance(document, str):
+        return any("\ud800" <= character <= "\udfff" for character in document)
+    if isinstance(document, dict):
+        return any(_holds_a_lone_surrogate(key) or _holds_a_lone_surrogate(value) for key, value in document.items())
+    if isinstance(document, list):
+        return any(_holds_a_lone_surrogate(item) for item in document)
+    return False
 
 
 def validate_document(adapter: TypeAdapter[T], document: Any) -> T:

@@ -14,7 +14,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from contracts import LodgeDetainer, Roster, custody_event_adapter
 from ingest.app import create_app
-from ingest.body import message_of, validate_document
+from ingest.body import message_of, parse_json_document, validate_document
+from ingest.problems import Problem
 from ingest.settings import IngestSettings
 from tests import samples
 
@@ -100,8 +101,8 @@ def test_validating_the_parsed_document_answers_as_strict_json_would(adapter: Ty
         for value in REPLACEMENTS:
             changed = _with(document, path, value)
             text = json.dumps(changed)
-            strict = _outcome(lambda: adapter.validate_json(text, strict=True), json_words=True)
-            once = _outcome(lambda: validate_document(adapter, json.loads(text)))
+            strict = _outcome(lambda text=text: adapter.validate_json(text, strict=True), json_words=True)
+            once = _outcome(lambda text=text: validate_document(adapter, json.loads(text)))
             tried += 1
             if strict != once:
                 differences.append((path, value, strict, once))
@@ -159,3 +160,13 @@ def test_no_request_body_takes_a_number_or_a_boolean() -> None:
         for route, types in found.items()
         if types & {"integer", "number", "boolean"}
     } == {}
+
+
+def test_half_a_character_is_not_json_but_a_pair_is_one() -> None:
+    """json.loads keeps a lone ``\\ud800`` as half a character, where pydantic's parser refused the body: still
+    refused, as malformed (400)."""
+    with pytest.raises(Problem) as refused:
+        parse_json_document(b'{"a": ["x\\ud800"]}')
+    assert refused.value.type.status == 400
+    assert "half of a character" in refused.value.detail
+    assert parse_json_document(b'{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}
