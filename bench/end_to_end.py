@@ -87,6 +87,9 @@ class LatencyRun:
     p99_ms: float
     baseline_p50_ms: float
     baseline_p99_ms: float
+    # CPU each process spent per event sent, from the first POST until the last alert arrived (ms): what the
+    # offered load asks of the machine's cores (ingest, notifier, redis, and this client).
+    cpu_ms_per_event: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -147,6 +150,13 @@ class Results:
                 f"{run.baseline_p99_ms:.1f}",
             )
         console.print(table)
+        for run in self.latency:
+            spent = ", ".join(f"{name} {ms:.2f}" for name, ms in run.cpu_ms_per_event.items())
+            total = sum(run.cpu_ms_per_event.values())
+            console.print(
+                f"CPU ms an event at {run.offered_per_second:,}/s: {spent} (all {total:.2f}: "
+                f"{total * run.offered_per_second / 1000:.2f} cores at that rate)"
+            )
         console.print(
             f"Roster burst: {ROSTER_BOOKINGS:,} in custody, {ROSTER_LEFT_OUT:,} left out: drained in "
             f"{self.roster_drain_seconds:.1f} s, {self.roster_released_alerts:,} released alerts "
@@ -366,8 +376,22 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU ``pid`` has used (Linux; 0 where /proc cannot tell)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _latency_run(
-    api: httpx.AsyncClient, client: aioredis.Redis, names: RedisNames, rate: int, first_subject: int
+    api: httpx.AsyncClient,
+    client: aioredis.Redis,
+    names: RedisNames,
+    rate: int,
+    first_subject: int,
+    pids: dict[str, int] | None = None,
 ) -> LatencyRun:
     count = int(rate * LOAD_SECONDS)
     run = f"lat{rate}"
@@ -397,6 +421,8 @@ async def _latency_run(
         read_at: dict[str, float] = {}
         reader = asyncio.create_task(_xread_arrivals(client, names.custody_events, read_at))
         await asyncio.sleep(0.2)  # the XREAD is blocking before the first POST
+        processes = {**(pids or {}), "client": os.getpid()}
+        cpu_before = {name: _cpu_seconds(pid) for name, pid in processes.items()}
         started = time.perf_counter()
         tasks = []
         for n, event in enumerate(events):
@@ -414,6 +440,7 @@ async def _latency_run(
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(ALERT_WAIT):
                 await arrivals.wait_for(subjects)
+        cpu = {name: (_cpu_seconds(pid) - cpu_before[name]) / count * 1000 for name, pid in processes.items()}
         reader.cancel()  # an entry is read by XREAD long before its alert reaches the feed
         await asyncio.gather(reader, return_exceptions=True)
         arrived = arrivals.at
@@ -429,6 +456,7 @@ async def _latency_run(
         p99_ms=_percentile(ours, 0.99),
         baseline_p50_ms=statistics.median(bare),
         baseline_p99_ms=_percentile(bare, 0.99),
+        cpu_ms_per_event=cpu,
     )
 
 
@@ -504,7 +532,14 @@ async def run(parts: Collection[str] = PARTS) -> Results:
                     needed = int(rate * LOAD_SECONDS) // SUBJECT_EVERY + 1
                     await _lodge(api, range(first, first + needed))
                     await _drained(client, names.detainer_changes)  # the notifier is idle when the load starts
-                    results.latency.append(await _latency_run(api, client, names, rate, first))
+                    redis_process = getattr(stack.redis, "_process", None)  # the server the stack started
+                    pids = {
+                        "ingest": ingest.pid,
+                        "notifier": notifier.pid,
+                        "redis": getattr(redis_process, "pid", None),
+                    }
+                    known = {name: pid for name, pid in pids.items() if pid is not None}
+                    results.latency.append(await _latency_run(api, client, names, rate, first, known))
                     first += needed
             if "roster" in parts:
                 await _roster_burst(api, client, names, results)

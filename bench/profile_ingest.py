@@ -290,8 +290,10 @@ async def process_cpu_per_request() -> dict[str, float]:
     }
 
 
-async def profile(url: str, *, process: bool) -> dict[str, Any]:
-    configure_logging("INFO", "json", service="ingest", stream=_DEVNULL)
+async def profile(url: str, *, process: bool, logs: bool = True) -> dict[str, Any]:
+    """Measure and profile both requests (``logs``: format the service's logs as in production, then drop them)."""
+    if logs:
+        configure_logging("INFO", "json", service="ingest", stream=_DEVNULL)
     settings = IngestSettings(redis_url=url, auth="required", api_keys=_keys(), max_backlog=10_000_000)
     app = create_app(settings)
     result: dict[str, Any] = {}

@@ -10,7 +10,15 @@ import json
 from pathlib import Path
 
 import pytest
-from bench import end_to_end, faststream_naive, ingest_publish, memory, notifier_process, profile_notifier
+from bench import (
+    end_to_end,
+    faststream_naive,
+    ingest_publish,
+    memory,
+    notifier_process,
+    profile_ingest,
+    profile_notifier,
+)
 from bench.plot import plot_latency
 
 
@@ -97,3 +105,22 @@ async def test_the_memory_benchmark_counts_every_key_the_bookings_and_detainers_
     assert "other" not in report.families  # every key the service wrote belongs to a named family
     assert report.per_booking > 0
     assert report.per_detainer > 0
+
+
+async def test_the_ingest_profile_runs_and_accounts_for_each_request(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name, value in {"SINGLE_EVENTS": 20, "LODGE_BATCH": 30, "LODGE_BATCHES": 1}.items():
+        monkeypatch.setattr(profile_ingest, name, value)
+    monkeypatch.setattr(profile_ingest, "RESULTS", tmp_path / "ingest_profile.json")
+    monkeypatch.setattr(profile_ingest, "TREES", tmp_path)
+
+    result = await profile_ingest.profile(redis_url, process=False, logs=False)
+
+    single, batch = result["single_event"], result["detainer_batch"]
+    assert single["requests"] == 20
+    assert single["round_trips_per_unit"] == {"EVALSHA": 1.0}  # one script call answers an event
+    assert batch["detainers"] == 30
+    assert batch["detainers_per_second"] > 0
+    assert json.loads((tmp_path / "ingest_profile.json").read_text())["single_event"]["requests"] == 20
+    assert "submit_custody_event" in (tmp_path / "ingest_profile_single_event.txt").read_text()
