@@ -356,11 +356,13 @@ async def _live_feed(api: httpx.AsyncClient) -> AsyncIterator[_Arrivals]:
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def _xread_arrivals(client: aioredis.Redis, stream: str, arrived: dict[str, float]) -> None:
+async def _xread_arrivals(client: aioredis.Redis, stream: str, arrived: dict[str, float], stop: asyncio.Event) -> None:
     """Read the custody stream from now with blocking XREAD, noting in ``arrived`` when each event's entry was
-    read (event_id -> perf_counter seconds), until cancelled."""
+    read (event_id -> perf_counter seconds), until ``stop`` is set (within a second: the read's block). Never
+    cancelled: redis-py's asyncio client can leave a blocking read it was cancelled in waiting for ever, and
+    the run with it."""
     last = "$"
-    while True:
+    while not stop.is_set():
         reply = await client.xread({stream: last}, block=1000, count=1000)
         now = time.perf_counter()
         for _, entries in reply or []:
@@ -419,7 +421,8 @@ async def _latency_run(
 
     async with _live_feed(api) as arrivals:
         read_at: dict[str, float] = {}
-        reader = asyncio.create_task(_xread_arrivals(client, names.custody_events, read_at))
+        stop_reading = asyncio.Event()
+        reader = asyncio.create_task(_xread_arrivals(client, names.custody_events, read_at, stop_reading))
         await asyncio.sleep(0.2)  # the XREAD is blocking before the first POST
         processes = {**(pids or {}), "client": os.getpid()}
         cpu_before = {name: _cpu_seconds(pid) for name, pid in processes.items()}
@@ -441,8 +444,8 @@ async def _latency_run(
             async with asyncio.timeout(ALERT_WAIT):
                 await arrivals.wait_for(subjects)
         cpu = {name: (_cpu_seconds(pid) - cpu_before[name]) / count * 1000 for name, pid in processes.items()}
-        reader.cancel()  # an entry is read by XREAD long before its alert reaches the feed
-        await asyncio.gather(reader, return_exceptions=True)
+        stop_reading.set()  # an entry is read by XREAD long before its alert reaches the feed
+        await reader
         arrived = arrivals.at
     ours = [(arrived[e] - posted[e]) * 1000 for e in subjects if e in arrived]
     bare = [(read_at[e] - posted[e]) * 1000 for e in subjects if e in read_at]
