@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from fastapi import FastAPI
 from pyinstrument import Profiler
@@ -43,7 +43,6 @@ from ingest.settings import IngestSettings
 from runtime import configure_logging
 
 RESULTS = Path(__file__).parent / "results" / "ingest_profile.json"
-_DEVNULL = Path(os.devnull).open("w")  # noqa: SIM115  the logs are formatted as in production, then dropped
 TREES = Path(__file__).parent / "results"
 
 SINGLE_EVENTS = 3_000  # single-event POSTs timed
@@ -290,10 +289,10 @@ async def process_cpu_per_request() -> dict[str, float]:
     }
 
 
-async def profile(url: str, *, process: bool, logs: bool = True) -> dict[str, Any]:
-    """Measure and profile both requests (``logs``: format the service's logs as in production, then drop them)."""
-    if logs:
-        configure_logging("INFO", "json", service="ingest", stream=_DEVNULL)
+async def profile(url: str, *, process: bool, logs: TextIO | None = None) -> dict[str, Any]:
+    """Measure and profile both requests (``logs``: where the service's logs go, formatted as in production)."""
+    if logs is not None:
+        configure_logging("INFO", "json", service="ingest", stream=logs)
     settings = IngestSettings(redis_url=url, auth="required", api_keys=_keys(), max_backlog=10_000_000)
     app = create_app(settings)
     result: dict[str, Any] = {}
@@ -354,8 +353,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--process", action="store_true", help="also measure the real process's CPU a request")
     options = parser.parse_args()
-    with throwaway_redis() as (url, _):
-        _print(await profile(url, process=options.process))
+    with throwaway_redis() as (url, _), Path(os.devnull).open("w") as dropped:  # noqa: ASYNC230  before any request
+        _print(await profile(url, process=options.process, logs=dropped))
 
 
 if __name__ == "__main__":

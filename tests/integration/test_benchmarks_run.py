@@ -115,7 +115,7 @@ async def test_the_ingest_profile_runs_and_accounts_for_each_request(
     monkeypatch.setattr(profile_ingest, "RESULTS", tmp_path / "ingest_profile.json")
     monkeypatch.setattr(profile_ingest, "TREES", tmp_path)
 
-    result = await profile_ingest.profile(redis_url, process=False, logs=False)
+    result = await profile_ingest.profile(redis_url, process=False)
 
     single, batch = result["single_event"], result["detainer_batch"]
     assert single["requests"] == 20

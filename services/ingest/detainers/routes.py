@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
@@ -170,6 +171,7 @@ async def lodge_detainer_batch(
     now, window, scope = utc_now(), settings.time_window, principal.office_scope()
     results: dict[int, DetainerBatchItem] = {}
     valid: list[tuple[int, LodgeDetainer, list[FieldError]]] = []
+    counted: Counter[str] = Counter()  # lodges by outcome, added to the metric once per outcome
     for item in items:
         try:
             if item.refusal is not None:
@@ -181,7 +183,7 @@ async def lodge_detainer_batch(
         except Problem as refused:
             errors = refused.errors or (FieldError(json_pointer([item.index]), refused.detail),)
             results[item.index] = DetainerBatchItem(index=item.index, status="invalid", errors=_listed(errors))
-            DETAINER_CHANGES.labels(change="lodged", outcome="invalid").inc()
+            counted["invalid"] += 1
             continue
         lodge = reading.value
         if scope is not None and lodge.field_office != scope:
@@ -189,13 +191,14 @@ async def lodge_detainer_batch(
             results[item.index] = DetainerBatchItem(
                 index=item.index, detainer_id=lodge.detainer_id, status="forbidden", errors=_listed([refusal])
             )
-            DETAINER_CHANGES.labels(change="lodged", outcome="forbidden").inc()
+            counted["forbidden"] += 1
             continue
         valid.append((item.index, lodge, reading.warnings(prefix=(item.index,))))
 
+    _count_lodges(counted)
     outcomes = await detainers.lodge_many([lodge for _, lodge, _ in valid])
     for (index, lodge, warnings), outcome in zip(valid, outcomes, strict=True):
-        DETAINER_CHANGES.labels(change="lodged", outcome=_OUTCOME_LABELS[outcome.status]).inc()
+        counted[_OUTCOME_LABELS[outcome.status]] += 1
         conflict = outcome.status is LodgeStatus.CONFLICT
         results[index] = DetainerBatchItem(
             index=index,
@@ -205,6 +208,7 @@ async def lodge_detainer_batch(
             warnings=None if conflict else warnings_of(warnings),
         )
 
+    _count_lodges(counted)
     ordered = [results[item.index] for item in items]
     created = sum(1 for r in ordered if r.status == "created")
     unchanged = sum(1 for r in ordered if r.status == "unchanged")
@@ -238,6 +242,12 @@ async def lodge_detainer_batch(
         )
     result = DetainerBatchResult(created=created, unchanged=unchanged, rejected=rejected, results=ordered)
     return JSONResponse(result.model_dump(mode="json", exclude_none=True))
+
+
+def _count_lodges(counted: Counter[str]) -> None:
+    for outcome, lodges in counted.items():
+        DETAINER_CHANGES.labels(change="lodged", outcome=outcome).inc(lodges)
+    counted.clear()
 
 
 _OUTCOME_LABELS = {LodgeStatus.CREATED: "applied", LodgeStatus.UNCHANGED: "replayed", LodgeStatus.CONFLICT: "conflict"}
