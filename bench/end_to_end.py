@@ -96,6 +96,7 @@ class LatencyRun:
 class Results:
     detainers_lodged_per_second: float = 0.0  # one per POST, LODGE_CONCURRENCY clients
     detainers_batch_lodged_per_second: float = 0.0  # NDJSON batches of LODGE_BATCH
+    lodging_cpu_ms_per_detainer: dict[str, float] = field(default_factory=dict)  # by process, while batch lodging
     accepted_per_second: float = 0.0
     drained_per_second: float = 0.0
     bare_loop_per_second: float = 0.0
@@ -238,19 +239,28 @@ async def _lodge(api: httpx.AsyncClient, indexes: range) -> float:
     return len(indexes) / (time.perf_counter() - started)
 
 
-async def _lodge_batches(api: httpx.AsyncClient, indexes: range) -> float:
-    """Lodge a detainer on each person of ``indexes`` in NDJSON batches of ``LODGE_BATCH``; detainers per second."""
+async def _lodge_batches(
+    api: httpx.AsyncClient, indexes: range, pids: dict[str, int] | None = None, cpu_ms: dict[str, float] | None = None
+) -> float:
+    """Lodge a detainer on each person of ``indexes`` in NDJSON batches of ``LODGE_BATCH``; detainers per second.
+    ``cpu_ms`` gets the CPU each of ``pids`` (and this client) spent a detainer meanwhile (ms)."""
     bodies = [
         _ndjson(_detainer(index) for index in indexes[start : start + LODGE_BATCH])
         for start in range(0, len(indexes), LODGE_BATCH)
     ]
+    processes = {**(pids or {}), "client": os.getpid()}
+    cpu_before = {name: _cpu_seconds(pid) for name, pid in processes.items()}
     started = time.perf_counter()
     for body in bodies:
         answer = await api.post("/v1/detainers:batch", content=body, headers={"content-type": "application/x-ndjson"})
         answer.raise_for_status()
         if answer.json()["rejected"]:
             raise AssertionError(f"the batch endpoint rejected detainers: {answer.text[:500]}")
-    return len(indexes) / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    if cpu_ms is not None:
+        spent = {name: (_cpu_seconds(pid) - cpu_before[name]) / len(indexes) * 1000 for name, pid in processes.items()}
+        cpu_ms.update(spent)
+    return len(indexes) / elapsed
 
 
 async def _post_batches(api: httpx.AsyncClient, events: list[dict[str, Any]]) -> None:
@@ -510,9 +520,14 @@ async def run(parts: Collection[str] = PARTS) -> Results:
         limits = httpx.Limits(max_connections=MAX_IN_FLIGHT + 8, max_keepalive_connections=MAX_IN_FLIGHT + 8)
         timeout = httpx.Timeout(120, pool=None)
         async with httpx.AsyncClient(base_url=ingest.base_url, timeout=timeout, limits=limits) as api:
+            server = getattr(getattr(stack.redis, "_process", None), "pid", None)  # the stack's redis-server
+            pids = {"ingest": ingest.pid, "notifier": notifier.pid, "redis": server}
+            known = {name: pid for name, pid in pids.items() if pid is not None}
             if "lodging" in parts or "drain" in parts:
                 _progress("lodging")
-                results.detainers_batch_lodged_per_second = await _lodge_batches(api, range(DETAINERS))
+                results.detainers_batch_lodged_per_second = await _lodge_batches(
+                    api, range(DETAINERS), known, results.lodging_cpu_ms_per_detainer
+                )
             if "lodging" in parts:
                 singles = range(8_000_000, 8_000_000 + SINGLE_LODGES)  # people in no feed: lodged for the rate only
                 results.detainers_lodged_per_second = await _lodge(api, singles)
@@ -535,13 +550,6 @@ async def run(parts: Collection[str] = PARTS) -> Results:
                     needed = int(rate * LOAD_SECONDS) // SUBJECT_EVERY + 1
                     await _lodge(api, range(first, first + needed))
                     await _drained(client, names.detainer_changes)  # the notifier is idle when the load starts
-                    redis_process = getattr(stack.redis, "_process", None)  # the server the stack started
-                    pids = {
-                        "ingest": ingest.pid,
-                        "notifier": notifier.pid,
-                        "redis": getattr(redis_process, "pid", None),
-                    }
-                    known = {name: pid for name, pid in pids.items() if pid is not None}
                     results.latency.append(await _latency_run(api, client, names, rate, first, known))
                     first += needed
             if "roster" in parts:
@@ -579,7 +587,9 @@ def main() -> None:
     if results.detainers_lodged_per_second:
         print(
             f"Batch lodging: {results.detainers_batch_lodged_per_second:,.0f} detainers/s, "
-            f"{results.detainers_batch_lodged_per_second / results.detainers_lodged_per_second:.1f}x one per POST"
+            f"{results.detainers_batch_lodged_per_second / results.detainers_lodged_per_second:.1f}x one per POST; "
+            "CPU ms a detainer meanwhile: "
+            + ", ".join(f"{name} {ms:.3f}" for name, ms in results.lodging_cpu_ms_per_detainer.items())
         )
     results.print()
     print(f"Load average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}; figures: {RESULTS}")
