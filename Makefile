@@ -5,7 +5,7 @@
 #   make lint   ruff and mypy
 #   make bench  benchmarks (ratios against a baseline measured in the same run)
 #   make chaos  fault tests: processes and Redis killed mid-feed, every alert counted
-#   make profile  where the notifier's batch path spends its time (pyinstrument) -> bench/results/
+#   make profile  where the notifier's batch path and ingest's requests spend their time (pyinstrument) -> bench/results/
 #   make bench-match  matching accuracy (beside Splink) and speed at 1M detainers -> bench/results/
 
 PYTHON ?= python3
@@ -51,6 +51,7 @@ bench: $(STAMP)
 
 profile: $(STAMP)
 	$(BIN)/python -m bench.profile_notifier
+	$(BIN)/python -m bench.profile_ingest --process
 
 bench-match: $(STAMP)
 	$(BIN)/python -m bench.match

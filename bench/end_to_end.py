@@ -17,17 +17,24 @@ Four measurements, each beside a baseline taken in the same run:
   POST until drained, and the `released` alerts it raised (the subjects among those left out), each once.
 
 Results go to ``bench/results/end_to_end.json``; ``make bench`` prints them. Sizes are module constants (the
-test suite runs this at a tiny size).
+test suite runs this at a tiny size). ``python -m bench.end_to_end --only lodging latency`` runs some parts
+alone.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import json
+import logging
+import os
+import signal
 import statistics
+import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -59,6 +66,7 @@ ROSTER_LEFT_OUT = 1_000  # of those, how many the roster leaves out (released by
 ROSTER_SUBJECTS = 200  # of those, how many are detainers' subjects (one released alert each)
 RESULTS = Path(__file__).parent / "results" / "end_to_end.json"
 DRAIN_TIMEOUT = 1800.0  # seconds; a hang guard, never a measurement
+ALERT_WAIT = 120.0  # seconds after a latency run's last answer that its alerts are waited for
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 FACILITY = "CA0194200"
@@ -79,12 +87,16 @@ class LatencyRun:
     p99_ms: float
     baseline_p50_ms: float
     baseline_p99_ms: float
+    # CPU each process spent per event sent, from the first POST until the last alert arrived (ms): what the
+    # offered load asks of the machine's cores (ingest, notifier, redis, and this client).
+    cpu_ms_per_event: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
 class Results:
     detainers_lodged_per_second: float = 0.0  # one per POST, LODGE_CONCURRENCY clients
     detainers_batch_lodged_per_second: float = 0.0  # NDJSON batches of LODGE_BATCH
+    lodging_cpu_ms_per_detainer: dict[str, float] = field(default_factory=dict)  # by process, while batch lodging
     accepted_per_second: float = 0.0
     drained_per_second: float = 0.0
     bare_loop_per_second: float = 0.0
@@ -139,6 +151,13 @@ class Results:
                 f"{run.baseline_p99_ms:.1f}",
             )
         console.print(table)
+        for run in self.latency:
+            spent = ", ".join(f"{name} {ms:.2f}" for name, ms in run.cpu_ms_per_event.items())
+            total = sum(run.cpu_ms_per_event.values())
+            console.print(
+                f"CPU ms an event at {run.offered_per_second:,}/s: {spent} (all {total:.2f}: "
+                f"{total * run.offered_per_second / 1000:.2f} cores at that rate)"
+            )
         console.print(
             f"Roster burst: {ROSTER_BOOKINGS:,} in custody, {ROSTER_LEFT_OUT:,} left out: drained in "
             f"{self.roster_drain_seconds:.1f} s, {self.roster_released_alerts:,} released alerts "
@@ -220,19 +239,28 @@ async def _lodge(api: httpx.AsyncClient, indexes: range) -> float:
     return len(indexes) / (time.perf_counter() - started)
 
 
-async def _lodge_batches(api: httpx.AsyncClient, indexes: range) -> float:
-    """Lodge a detainer on each person of ``indexes`` in NDJSON batches of ``LODGE_BATCH``; detainers per second."""
+async def _lodge_batches(
+    api: httpx.AsyncClient, indexes: range, pids: dict[str, int] | None = None, cpu_ms: dict[str, float] | None = None
+) -> float:
+    """Lodge a detainer on each person of ``indexes`` in NDJSON batches of ``LODGE_BATCH``; detainers per second.
+    ``cpu_ms`` gets the CPU each of ``pids`` (and this client) spent a detainer meanwhile (ms)."""
     bodies = [
         _ndjson(_detainer(index) for index in indexes[start : start + LODGE_BATCH])
         for start in range(0, len(indexes), LODGE_BATCH)
     ]
+    processes = {**(pids or {}), "client": os.getpid()}
+    cpu_before = {name: _cpu_seconds(pid) for name, pid in processes.items()}
     started = time.perf_counter()
     for body in bodies:
         answer = await api.post("/v1/detainers:batch", content=body, headers={"content-type": "application/x-ndjson"})
         answer.raise_for_status()
         if answer.json()["rejected"]:
             raise AssertionError(f"the batch endpoint rejected detainers: {answer.text[:500]}")
-    return len(indexes) / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    if cpu_ms is not None:
+        spent = {name: (_cpu_seconds(pid) - cpu_before[name]) / len(indexes) * 1000 for name, pid in processes.items()}
+        cpu_ms.update(spent)
+    return len(indexes) / elapsed
 
 
 async def _post_batches(api: httpx.AsyncClient, events: list[dict[str, Any]]) -> None:
@@ -338,11 +366,13 @@ async def _live_feed(api: httpx.AsyncClient) -> AsyncIterator[_Arrivals]:
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def _xread_arrivals(client: aioredis.Redis, stream: str, arrived: dict[str, float]) -> None:
+async def _xread_arrivals(client: aioredis.Redis, stream: str, arrived: dict[str, float], stop: asyncio.Event) -> None:
     """Read the custody stream from now with blocking XREAD, noting in ``arrived`` when each event's entry was
-    read (event_id -> perf_counter seconds), until cancelled."""
+    read (event_id -> perf_counter seconds), until ``stop`` is set (within a second: the read's block). Never
+    cancelled: redis-py's asyncio client can leave a blocking read it was cancelled in waiting for ever, and
+    the run with it."""
     last = "$"
-    while True:
+    while not stop.is_set():
         reply = await client.xread({stream: last}, block=1000, count=1000)
         now = time.perf_counter()
         for _, entries in reply or []:
@@ -358,8 +388,22 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU ``pid`` has used (Linux; 0 where /proc cannot tell)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _latency_run(
-    api: httpx.AsyncClient, client: aioredis.Redis, names: RedisNames, rate: int, first_subject: int
+    api: httpx.AsyncClient,
+    client: aioredis.Redis,
+    names: RedisNames,
+    rate: int,
+    first_subject: int,
+    pids: dict[str, int] | None = None,
 ) -> LatencyRun:
     count = int(rate * LOAD_SECONDS)
     run = f"lat{rate}"
@@ -387,8 +431,11 @@ async def _latency_run(
 
     async with _live_feed(api) as arrivals:
         read_at: dict[str, float] = {}
-        reader = asyncio.create_task(_xread_arrivals(client, names.custody_events, read_at))
+        stop_reading = asyncio.Event()
+        reader = asyncio.create_task(_xread_arrivals(client, names.custody_events, read_at, stop_reading))
         await asyncio.sleep(0.2)  # the XREAD is blocking before the first POST
+        processes = {**(pids or {}), "client": os.getpid()}
+        cpu_before = {name: _cpu_seconds(pid) for name, pid in processes.items()}
         started = time.perf_counter()
         tasks = []
         for n, event in enumerate(events):
@@ -401,10 +448,14 @@ async def _latency_run(
         achieved = count / max(time.perf_counter() - started, 1e-9)
         await asyncio.gather(*tasks)
         subjects &= posted.keys()  # those the API accepted
-        async with asyncio.timeout(DRAIN_TIMEOUT):
-            await arrivals.wait_for(subjects)
-        reader.cancel()  # an entry is read by XREAD long before its alert reaches the feed
-        await asyncio.gather(reader, return_exceptions=True)
+        # Every accepted subject's alert, or as many as reach the feed within ALERT_WAIT of the last answer: the
+        # run ends either way, and ``alerts_seen`` says how many were measured.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(ALERT_WAIT):
+                await arrivals.wait_for(subjects)
+        cpu = {name: (_cpu_seconds(pid) - cpu_before[name]) / count * 1000 for name, pid in processes.items()}
+        stop_reading.set()  # an entry is read by XREAD long before its alert reaches the feed
+        await reader
         arrived = arrivals.at
     ours = [(arrived[e] - posted[e]) * 1000 for e in subjects if e in arrived]
     bare = [(read_at[e] - posted[e]) * 1000 for e in subjects if e in read_at]
@@ -418,6 +469,7 @@ async def _latency_run(
         p99_ms=_percentile(ours, 0.99),
         baseline_p50_ms=statistics.median(bare),
         baseline_p99_ms=_percentile(bare, 0.99),
+        cpu_ms_per_event=cpu,
     )
 
 
@@ -446,8 +498,16 @@ async def _roster_burst(api: httpx.AsyncClient, client: aioredis.Redis, names: R
     results.roster_duplicate_alerts = sum(count - 1 for count in after.values() if count > 1)
 
 
-async def run() -> Results:
-    """Start the processes, measure, stop them; the results are also written to ``RESULTS``."""
+PARTS = ("lodging", "drain", "latency", "roster")
+
+
+def _progress(what: str) -> None:
+    print(f"  {time.strftime('%H:%M:%S')} {what} (load average {os.getloadavg()[0]:.2f})", flush=True)
+
+
+async def run(parts: Collection[str] = PARTS) -> Results:
+    """Start the processes, measure ``parts`` (all by default), stop them; the results are also written to
+    ``RESULTS``. Each part lodges the detainers it needs, so any of them runs alone."""
     results = Results()
     names = RedisNames()
     with tempfile.TemporaryDirectory(prefix="rw-bench-e2e-") as directory, Stack(Path(directory)) as stack:
@@ -460,28 +520,80 @@ async def run() -> Results:
         limits = httpx.Limits(max_connections=MAX_IN_FLIGHT + 8, max_keepalive_connections=MAX_IN_FLIGHT + 8)
         timeout = httpx.Timeout(120, pool=None)
         async with httpx.AsyncClient(base_url=ingest.base_url, timeout=timeout, limits=limits) as api:
-            results.detainers_batch_lodged_per_second = await _lodge_batches(api, range(DETAINERS))
-            singles = range(8_000_000, 8_000_000 + SINGLE_LODGES)  # people in no feed: lodged for the rate only
-            results.detainers_lodged_per_second = await _lodge(api, singles)
-            await _drained(client, names.detainer_changes)  # every lodge applied before the drain starts
-            events = _drain_feed(DETAINERS, BOOKINGS, "drain")
-            started = time.perf_counter()
-            await _post_batches(api, events)
-            results.accepted_per_second = len(events) / (time.perf_counter() - started)
-            results.drained_events = len(events)
-            await _drained(client, names.custody_events)
-            results.drained_per_second = len(events) / (time.perf_counter() - started)
-            results.bare_loop_per_second = await _bare_loop(client, names.custody_events)
-            results.drain_alerts_raised = len(await _alerts_raised(client, names))
+            server = getattr(getattr(stack.redis, "_process", None), "pid", None)  # the stack's redis-server
+            pids = {"ingest": ingest.pid, "notifier": notifier.pid, "redis": server}
+            known = {name: pid for name, pid in pids.items() if pid is not None}
+            if "lodging" in parts or "drain" in parts:
+                _progress("lodging")
+                results.detainers_batch_lodged_per_second = await _lodge_batches(
+                    api, range(DETAINERS), known, results.lodging_cpu_ms_per_detainer
+                )
+            if "lodging" in parts:
+                singles = range(8_000_000, 8_000_000 + SINGLE_LODGES)  # people in no feed: lodged for the rate only
+                results.detainers_lodged_per_second = await _lodge(api, singles)
+            if "drain" in parts:
+                await _drained(client, names.detainer_changes)  # every lodge applied before the drain starts
+                events = _drain_feed(DETAINERS, BOOKINGS, "drain")
+                started = time.perf_counter()
+                await _post_batches(api, events)
+                results.accepted_per_second = len(events) / (time.perf_counter() - started)
+                results.drained_events = len(events)
+                await _drained(client, names.custody_events)
+                results.drained_per_second = len(events) / (time.perf_counter() - started)
+                results.bare_loop_per_second = await _bare_loop(client, names.custody_events)
+                results.drain_alerts_raised = len(await _alerts_raised(client, names))
 
-            first = 5_000_000
-            for rate in LOADS:
-                needed = int(rate * LOAD_SECONDS) // SUBJECT_EVERY + 1
-                await _lodge(api, range(first, first + needed))
-                results.latency.append(await _latency_run(api, client, names, rate, first))
-                first += needed
-            await _roster_burst(api, client, names, results)
+            if "latency" in parts:
+                first = 5_000_000
+                for rate in LOADS:
+                    _progress(f"latency at {rate:,}/s")
+                    needed = int(rate * LOAD_SECONDS) // SUBJECT_EVERY + 1
+                    await _lodge(api, range(first, first + needed))
+                    await _drained(client, names.detainer_changes)  # the notifier is idle when the load starts
+                    results.latency.append(await _latency_run(api, client, names, rate, first, known))
+                    first += needed
+            if "roster" in parts:
+                await _roster_burst(api, client, names, results)
         await client.aclose()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(asdict(results), indent=2) + "\n")
     return results
+
+
+def _dump_tasks(*_: object) -> None:
+    """SIGUSR1: where each task of a run that seems stuck is waiting."""
+    for task in asyncio.all_tasks():
+        task.print_stack(file=sys.stderr)
+
+
+def main() -> None:
+    """``python -m bench.end_to_end [--only PART ...]``: some parts alone, printed; ``make bench`` runs them all."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--only", nargs="+", choices=PARTS, default=list(PARTS), metavar="PART", help=f"of {', '.join(PARTS)}"
+    )
+    parser.add_argument(
+        "--loads", nargs="+", type=int, default=list(LOADS), help="events/s offered in the latency runs"
+    )
+    parser.add_argument("--results", type=Path, default=None, help=f"where the figures go (default {RESULTS})")
+    options = parser.parse_args()
+    if options.results is not None:
+        globals()["RESULTS"] = options.results
+    globals()["LOADS"] = tuple(options.loads)
+    signal.signal(signal.SIGUSR1, _dump_tasks)
+    logging.disable(logging.WARNING)
+    print(f"Load average before: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    results = asyncio.run(run(options.only))
+    if results.detainers_lodged_per_second:
+        print(
+            f"Batch lodging: {results.detainers_batch_lodged_per_second:,.0f} detainers/s, "
+            f"{results.detainers_batch_lodged_per_second / results.detainers_lodged_per_second:.1f}x one per POST; "
+            "CPU ms a detainer meanwhile: "
+            + ", ".join(f"{name} {ms:.3f}" for name, ms in results.lodging_cpu_ms_per_detainer.items())
+        )
+    results.print()
+    print(f"Load average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}; figures: {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

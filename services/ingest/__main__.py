@@ -50,6 +50,7 @@ def main() -> None:
         log_config=None,  # keep our handlers: structured, no personal data
         access_log=False,
         timeout_graceful_shutdown=10,
+        http="httptools",  # a dependency: the C parser, not h11 (docs/performance.md)
     )
     IngestServer(app, config).run()
 

@@ -1,33 +1,44 @@
 """Reading request bodies: bounded in size, UTF-8, JSON or NDJSON.
 
-Routes read the raw body and validate it with pydantic in JSON mode, so
-strictness is the contract's (a JSON number is never a string, a time
-without an offset is refused) rather than whatever a lax parse allows.
-A document is also parsed once for what pydantic's parser lets through:
-an object with a key twice (which value was meant?) is refused, with a
-pointer to the repeated key.
+Routes read the raw body and parse it once (``json.loads``): an object
+with a key twice (which value was meant? pydantic's parser keeps the last
+without a word) is refused with a pointer to the repeated key, and the
+objects the parse built are what pydantic validates (``validate_document``),
+so no body is parsed twice.
+
+Strictness stays the contract's: a parsed document holds only JSON's types
+(str, None, list, dict; numbers and booleans too, which no request body takes:
+tests/unit/ingest/test_one_parse.py checks the OpenAPI request schemas). For
+those, pydantic's Python mode without ``strict`` accepts exactly what its
+strict JSON mode does (an enum by its value, a tuple from an array, a model
+from an object, a str only from a str; the contract's times and dates parse
+their strings themselves), and the same test compares the two on every field
+of a booking and a detainer changed to each JSON type.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import TypeAdapter, ValidationError
-from pydantic_core import to_json
+from pydantic_core import ErrorDetails, to_json
 
 from ingest.problems import FieldError, Problem, field_errors_from_validation, json_pointer
 
 __all__ = [
+    "NOT_PARSED",
     "BodyItem",
-    "malformed_json",
     "media_type_of",
+    "message_of",
     "parse_json_document",
     "read_batch",
     "read_body",
     "split_batch",
+    "validate_document",
     "validate_json_body",
 ]
 
@@ -38,6 +49,9 @@ NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "applica
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
+
+NOT_PARSED: Any = object()
+"""A batch item whose text is still to be parsed."""
 
 
 def media_type_of(request: Request) -> str:
@@ -78,14 +92,6 @@ def _text(raw: bytes, *, what: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise Problem("malformed-body", f"{what} is not valid UTF-8 (bad byte at offset {error.start}).") from None
-
-
-def malformed_json(error: ValidationError) -> str | None:
-    """pydantic's reason a document is not JSON at all, if that is why it failed."""
-    for detail in error.errors(include_input=False, include_url=False):
-        if detail["type"] == "json_invalid":
-            return detail["msg"]
-    return None
 
 
 class _Repeated(dict[str, Any]):
@@ -154,19 +160,53 @@ def _parse(raw: bytes, *, what: str) -> tuple[Any, bool]:
             else str(error)
         )
         raise Problem("malformed-body", f"{what} is not JSON: {reason}.") from None
+    if _SURROGATE_ESCAPE.search(text) and _holds_a_lone_surrogate(document):
+        # json.loads keeps "\\ud800" as half a character, which no UTF-8 can carry (pydantic's parser refuses it).
+        raise Problem("malformed-body", f"{what} is not JSON: a \\u escape names half of a character.")
     return document, bool(repeated)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a surrogate written as an escape; a pair is one character
+
+
+def _holds_a_lone_surrogate(document: Any) -> bool:
+    if isinstance(document, str):
+        return any("\ud800" <= character <= "\udfff" for character in document)
+    if isinstance(document, dict):
+        return any(_holds_a_lone_surrogate(key) or _holds_a_lone_surrogate(value) for key, value in document.items())
+    if isinstance(document, list):
+        return any(_holds_a_lone_surrogate(item) for item in document)
+    return False
+
+
+def validate_document(adapter: TypeAdapter[T], document: Any) -> T:
+    """Validate what ``parse_json_document`` read (see the module's docstring for why not in strict mode)."""
+    return adapter.validate_python(document, strict=False)
+
+
+# pydantic words a wrong container type after its Python reading ("a valid tuple", "a valid dictionary or instance
+# of Person"); the strict JSON reading says what the sender sent. Answers use the JSON words.
+_JSON_WORDS = {
+    "tuple_type": "Input should be a valid array",
+    "list_type": "Input should be a valid array",
+    "model_type": "Input should be an object",
+    "model_attributes_type": "Input should be an object",
+    "dict_type": "Input should be an object",
+}
+
+
+def message_of(detail: ErrorDetails) -> str:
+    """pydantic's message for one error of ``validate_document``, worded as its strict JSON reading words it."""
+    return _JSON_WORDS.get(detail["type"], detail["msg"])
 
 
 def validate_json_body(adapter: TypeAdapter[T], body: bytes, *, tagged_union: bool = False) -> T:
     """Validate one JSON document, answering 400 for broken JSON and 422 for broken fields (a key given
     twice included)."""
-    parse_json_document(body)
+    document = parse_json_document(body)
     try:
-        return adapter.validate_json(body)
+        return validate_document(adapter, document)
     except ValidationError as error:
-        malformed = malformed_json(error)
-        if malformed is not None:
-            raise Problem("malformed-body", malformed) from None
         raise Problem(
             "validation-error",
             f"{error.error_count()} field(s) failed validation.",
@@ -176,11 +216,13 @@ def validate_json_body(adapter: TypeAdapter[T], body: bytes, *, tagged_union: bo
 
 @dataclass(frozen=True, slots=True)
 class BodyItem:
-    """One event of a batch: where it stood, and its JSON text (or why it is refused already)."""
+    """One event of a batch: where it stood, its JSON text (or why it is refused already), and for an item of a
+    JSON array the document already parsed (``NOT_PARSED`` for an NDJSON line, read by its reader)."""
 
     index: int
     raw: bytes
     refusal: Problem | None = None
+    document: Any = NOT_PARSED
 
 
 def split_batch(body: bytes, media_type: str, *, what: str = "events") -> list[BodyItem]:
@@ -203,7 +245,7 @@ def split_batch(body: bytes, media_type: str, *, what: str = "events") -> list[B
 def _array_item(index: int, item: Any, any_repeated: bool) -> BodyItem:
     path = _first_repeated_key(item) if any_repeated else None
     refusal = None if path is None else _repeated_key_refusal((index, *path))
-    return BodyItem(index, to_json(item), refusal)
+    return BodyItem(index, to_json(item), refusal, item)
 
 
 async def read_batch(request: Request, *, limit_bytes: int, limit_items: int, what: str) -> list[BodyItem]:

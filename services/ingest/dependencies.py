@@ -1,4 +1,9 @@
-"""What routes get injected: objects built once at start-up and kept on ``app.state``."""
+"""What routes get injected: objects built once at start-up and kept on ``app.state``.
+
+Each dependency is a coroutine function: FastAPI runs a plain ``def`` dependency in its thread pool, a hop to
+another thread and back on every request for what is an attribute read (tests/unit/ingest/test_dependencies.py
+keeps every route's dependencies so). ``settings_of`` and ``redis_of`` serve code that holds the request already.
+"""
 
 from __future__ import annotations
 
@@ -31,48 +36,58 @@ __all__ = [
     "get_publisher",
     "get_redis",
     "get_settings",
+    "redis_of",
+    "settings_of",
 ]
 
 
-def get_settings(request: Request) -> IngestSettings:
+def settings_of(request: Request) -> IngestSettings:
     return cast(IngestSettings, request.app.state.settings)
 
 
-def get_redis(request: Request) -> RedisClient:
+def redis_of(request: Request) -> RedisClient:
     return cast(RedisClient, request.app.state.redis)
 
 
-def get_publisher(request: Request) -> CustodyEventPublisher:
+async def get_settings(request: Request) -> IngestSettings:
+    return settings_of(request)
+
+
+async def get_redis(request: Request) -> RedisClient:
+    return redis_of(request)
+
+
+async def get_publisher(request: Request) -> CustodyEventPublisher:
     return cast("CustodyEventPublisher", request.app.state.publisher)
 
 
-def get_audit(request: Request) -> AuditTrail:
+async def get_audit(request: Request) -> AuditTrail:
     return cast("AuditTrail", request.app.state.audit)
 
 
-def get_backlog(request: Request) -> BacklogGauge:
+async def get_backlog(request: Request) -> BacklogGauge:
     return cast("BacklogGauge", request.app.state.backlog)
 
 
-def get_detainers(request: Request) -> DetainerStore:
+async def get_detainers(request: Request) -> DetainerStore:
     return cast("DetainerStore", request.app.state.detainers)
 
 
-def get_alerts(request: Request) -> AlertStore:
+async def get_alerts(request: Request) -> AlertStore:
     return cast("AlertStore", request.app.state.alerts)
 
 
-def get_alert_lifecycle(request: Request) -> AlertLifecycle:
+async def get_alert_lifecycle(request: Request) -> AlertLifecycle:
     return cast("AlertLifecycle", request.app.state.alert_lifecycle)
 
 
-def get_alert_reviews(request: Request) -> AlertReviews:
+async def get_alert_reviews(request: Request) -> AlertReviews:
     return cast("AlertReviews", request.app.state.alert_reviews)
 
 
-def get_policies(request: Request) -> PolicyEnforcement:
+async def get_policies(request: Request) -> PolicyEnforcement:
     return cast("PolicyEnforcement", request.app.state.policies)
 
 
-def get_policy_intake(request: Request) -> PolicyIntake:
+async def get_policy_intake(request: Request) -> PolicyIntake:
     return cast("PolicyIntake", request.app.state.policy_intake)

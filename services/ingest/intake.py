@@ -16,10 +16,10 @@ from typing import Any, Generic, TypeVar
 
 from prometheus_client import Counter
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
-from pydantic_core import ErrorDetails, to_json
+from pydantic_core import ErrorDetails
 
 from contracts import Person
-from ingest.body import malformed_json, parse_json_document
+from ingest.body import NOT_PARSED, message_of, parse_json_document, validate_document
 from ingest.problems import FieldError, Problem, field_errors_from_details, json_pointer
 
 __all__ = ["FIELDS_READ", "FieldWarning", "Reading", "read_person_record", "warnings_of"]
@@ -139,18 +139,24 @@ def _rewritten(sent: dict[str, Any], read: Person, dropped: set[Path]) -> dict[s
 
 
 def read_person_record(
-    adapter: TypeAdapter[T], raw: bytes, *, tagged_union: bool = False, what: str = "The body", prefix: Path = ()
+    adapter: TypeAdapter[T],
+    raw: bytes,
+    *,
+    tagged_union: bool = False,
+    what: str = "The body",
+    prefix: Path = (),
+    document: Any = NOT_PARSED,
 ) -> Reading[T]:
     """Read one record: 400 when it is not UTF-8 JSON, 422 when a required field (or a key given twice)
-    cannot be read; otherwise the record, its unreadable optional fields dropped and named."""
-    document = parse_json_document(raw, what=what, prefix=prefix)
+    cannot be read; otherwise the record, its unreadable optional fields dropped and named. ``raw`` is parsed
+    once, unless ``document`` is the record parsed already (an item of a JSON array)."""
+    if document is NOT_PARSED:
+        document = parse_json_document(raw, what=what, prefix=prefix)
     dropped: set[Path] = set()
     reasons: list[tuple[Path, str]] = []
     try:
-        value = adapter.validate_json(raw)
+        value = validate_document(adapter, document)
     except ValidationError as error:
-        if (malformed := malformed_json(error)) is not None:
-            raise Problem("malformed-body", malformed) from None
         details = error.errors(include_input=False, include_url=False)
         fatal = [d for d in details if _droppable(_error_location(d, tagged_union=tagged_union)) is None]
         if fatal or not isinstance(document, dict):
@@ -159,9 +165,9 @@ def read_person_record(
             path = _droppable(_error_location(detail, tagged_union=tagged_union))
             if path is not None and path not in dropped:
                 dropped.add(path)
-                reasons.append((path, detail["msg"].removeprefix("Value error, ")))
+                reasons.append((path, message_of(detail).removeprefix("Value error, ")))
         try:
-            value = adapter.validate_json(to_json(_drop(_deep_copy(document), dropped)))
+            value = validate_document(adapter, _drop(_deep_copy(document), dropped))
         except ValidationError as still:
             raise _refusal(
                 still.errors(include_input=False, include_url=False), prefix=prefix, tagged_union=tagged_union

@@ -7,6 +7,7 @@ stable while new records arrive at the head.
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Query
@@ -14,29 +15,33 @@ from fastapi import Query
 from ingest.problems import FieldError, Problem
 from store.listings import ListingPage, ListingPosition
 
-__all__ = ["Paging", "cursor_after", "position_of"]
+__all__ = ["Paging", "cursor_after", "paging", "position_of"]
 
 
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # what _encode gives out: URL-safe base64 without padding (empty: the start)
 
 
+@dataclass(frozen=True, slots=True)
 class Paging:
-    """`limit` and `cursor` query parameters, shared by every listing."""
+    """`limit` and `cursor` query parameters, shared by every listing (``Depends(paging)``)."""
 
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=500, description="At most this many per page.")] = 100,
-        cursor: Annotated[
-            str | None,
-            Query(
-                max_length=200,
-                json_schema_extra={"pattern": CURSOR_PATTERN},  # checked by _decode, with its own message
-                description="`next_cursor` of the page before.",
-            ),
-        ] = None,
-    ) -> None:
-        self.limit = limit
-        self.cursor = cursor
+    limit: int
+    cursor: str | None
+
+
+async def paging(
+    limit: Annotated[int, Query(ge=1, le=500, description="At most this many per page.")] = 100,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            json_schema_extra={"pattern": CURSOR_PATTERN},  # checked by _decode, with its own message
+            description="`next_cursor` of the page before.",
+        ),
+    ] = None,
+) -> Paging:
+    """The listing's paging parameters (a coroutine: FastAPI would run a class in its thread pool)."""
+    return Paging(limit, cursor)
 
 
 def _encode(score: float, member: str) -> str:

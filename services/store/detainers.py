@@ -136,7 +136,10 @@ class DetainerStore:
         with another body, ``conflict`` (the record as it is). Two items of one call with one id: the
         first lodges it, the second is decided against it."""
         lodged_at = self._clock()
-        detainers = [Detainer(**dict(r), status=DetainerStatus.ACTIVE, lodged_at=lodged_at) for r in requests]
+        # A request is a validated LodgeDetainer: its fields are the record's as they are, not validated again.
+        detainers = [
+            Detainer.model_construct(**dict(r), status=DetainerStatus.ACTIVE, lodged_at=lodged_at) for r in requests
+        ]
         calls: list[ScriptCall] = []
         for start in range(0, len(detainers), _LODGE_CHUNK):
             keys: list[str] = []

@@ -16,6 +16,7 @@ from bench import (
     ingest_publish,
     memory,
     notifier_process,
+    profile_ingest,
     profile_notifier,
     state_formats,
 )
@@ -112,3 +113,22 @@ def test_the_state_formats_benchmark_reads_every_state_back_in_each_format() -> 
 
     by_name = {name: mean for name, mean, _, _, _ in measured}
     assert by_name["deflate of it against a dictionary (stored)"] * 3 < by_name["JSON (the former format)"]
+
+
+async def test_the_ingest_profile_runs_and_accounts_for_each_request(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name, value in {"SINGLE_EVENTS": 20, "LODGE_BATCH": 30, "LODGE_BATCHES": 1}.items():
+        monkeypatch.setattr(profile_ingest, name, value)
+    monkeypatch.setattr(profile_ingest, "RESULTS", tmp_path / "ingest_profile.json")
+    monkeypatch.setattr(profile_ingest, "TREES", tmp_path)
+
+    result = await profile_ingest.profile(redis_url, process=False)
+
+    single, batch = result["single_event"], result["detainer_batch"]
+    assert single["requests"] == 20
+    assert single["round_trips_per_unit"] == {"EVALSHA": 1.0}  # one script call answers an event
+    assert batch["detainers"] == 30
+    assert batch["detainers_per_second"] > 0
+    assert json.loads((tmp_path / "ingest_profile.json").read_text())["single_event"]["requests"] == 20
+    assert "submit_custody_event" in (tmp_path / "ingest_profile_single_event.txt").read_text()

@@ -21,7 +21,7 @@ from ingest.alerts.states import (
 from ingest.auth import Principal, Role, office_to_list, require_role
 from ingest.body import read_body, validate_json_body
 from ingest.dependencies import get_alert_lifecycle, get_alert_reviews, get_alerts, get_audit
-from ingest.listing import Paging, cursor_after, position_of
+from ingest.listing import Paging, cursor_after, paging, position_of
 from ingest.metrics import ALERT_LIFECYCLE, ALERT_REVIEWS
 from ingest.openapi import problem_responses, request_body_schema
 from ingest.problems import FieldError, Problem
@@ -78,7 +78,7 @@ async def _visible_alert(alerts: AlertStore, alert_id: str, principal: Principal
 )
 async def list_alerts(
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
-    paging: Annotated[Paging, Depends()],
+    paging: Annotated[Paging, Depends(paging)],
     alerts: Annotated[AlertStore, Depends(get_alerts)],
     stories: Annotated[StoryReader, Depends(get_stories)],
     field_office: Annotated[FieldOffice | None, Query(description="Field office keys see their own only.")] = None,

@@ -16,7 +16,7 @@ from contracts.policies import JurisdictionPolicy, Withholding
 from ingest.auth import Principal, Role, require_role
 from ingest.body import read_batch, read_body, validate_json_body
 from ingest.custody.feed_quality import IntakeTally
-from ingest.dependencies import get_policy_intake, get_publisher, get_redis, get_settings
+from ingest.dependencies import get_policy_intake, get_publisher, get_settings, redis_of
 from ingest.intake import FieldWarning, read_person_record, warnings_of
 from ingest.metrics import EVENTS_RECEIVED
 from ingest.openapi import problem_responses, request_body_schema
@@ -83,7 +83,7 @@ class BatchResult(BaseModel):
 
 def _tally(request: Request, principal: Principal, settings: IngestSettings) -> tuple[IntakeTally, FeedDays]:
     """What this request adds to its facilities' refused and late events, and where it is counted."""
-    days = FeedDays(get_redis(request), RedisNames(settings.key_prefix))
+    days = FeedDays(redis_of(request), RedisNames(settings.key_prefix))
     late_after = timedelta(hours=settings.late_event_hours)
     return IntakeTally(principal, now=utc_now(), late_after=late_after), days
 
@@ -247,7 +247,12 @@ async def submit_custody_event_batch(
             if item.refusal is not None:
                 raise item.refusal
             reading = read_person_record(
-                custody_event_adapter, item.raw, tagged_union=True, what=f"Item {item.index}", prefix=(item.index,)
+                custody_event_adapter,
+                item.raw,
+                tagged_union=True,
+                what=f"Item {item.index}",
+                prefix=(item.index,),
+                document=item.document,
             )
             window.refuse_implausible(reading.value, now=now, prefix=(item.index,))
         except Problem as refused:

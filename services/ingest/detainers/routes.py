@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
@@ -16,7 +17,7 @@ from ingest.auth import Principal, Role, forbid_other_office, office_to_list, re
 from ingest.body import read_batch, read_body, validate_json_body
 from ingest.dependencies import get_audit, get_detainers, get_settings
 from ingest.intake import FieldWarning, read_person_record, warnings_of
-from ingest.listing import Paging, cursor_after, position_of
+from ingest.listing import Paging, cursor_after, paging, position_of
 from ingest.metrics import DETAINER_CHANGES
 from ingest.openapi import problem_responses, request_body_schema
 from ingest.problems import FieldError, Problem, json_pointer
@@ -170,16 +171,19 @@ async def lodge_detainer_batch(
     now, window, scope = utc_now(), settings.time_window, principal.office_scope()
     results: dict[int, DetainerBatchItem] = {}
     valid: list[tuple[int, LodgeDetainer, list[FieldError]]] = []
+    counted: Counter[str] = Counter()  # lodges by outcome, added to the metric once per outcome
     for item in items:
         try:
             if item.refusal is not None:
                 raise item.refusal
-            reading = read_person_record(_lodge_adapter, item.raw, what=f"Item {item.index}", prefix=(item.index,))
+            reading = read_person_record(
+                _lodge_adapter, item.raw, what=f"Item {item.index}", prefix=(item.index,), document=item.document
+            )
             window.refuse_implausible(reading.value, now=now, prefix=(item.index,))
         except Problem as refused:
             errors = refused.errors or (FieldError(json_pointer([item.index]), refused.detail),)
             results[item.index] = DetainerBatchItem(index=item.index, status="invalid", errors=_listed(errors))
-            DETAINER_CHANGES.labels(change="lodged", outcome="invalid").inc()
+            counted["invalid"] += 1
             continue
         lodge = reading.value
         if scope is not None and lodge.field_office != scope:
@@ -187,13 +191,14 @@ async def lodge_detainer_batch(
             results[item.index] = DetainerBatchItem(
                 index=item.index, detainer_id=lodge.detainer_id, status="forbidden", errors=_listed([refusal])
             )
-            DETAINER_CHANGES.labels(change="lodged", outcome="forbidden").inc()
+            counted["forbidden"] += 1
             continue
         valid.append((item.index, lodge, reading.warnings(prefix=(item.index,))))
 
+    _count_lodges(counted)
     outcomes = await detainers.lodge_many([lodge for _, lodge, _ in valid])
     for (index, lodge, warnings), outcome in zip(valid, outcomes, strict=True):
-        DETAINER_CHANGES.labels(change="lodged", outcome=_OUTCOME_LABELS[outcome.status]).inc()
+        counted[_OUTCOME_LABELS[outcome.status]] += 1
         conflict = outcome.status is LodgeStatus.CONFLICT
         results[index] = DetainerBatchItem(
             index=index,
@@ -203,6 +208,7 @@ async def lodge_detainer_batch(
             warnings=None if conflict else warnings_of(warnings),
         )
 
+    _count_lodges(counted)
     ordered = [results[item.index] for item in items]
     created = sum(1 for r in ordered if r.status == "created")
     unchanged = sum(1 for r in ordered if r.status == "unchanged")
@@ -238,6 +244,12 @@ async def lodge_detainer_batch(
     return JSONResponse(result.model_dump(mode="json", exclude_none=True))
 
 
+def _count_lodges(counted: Counter[str]) -> None:
+    for outcome, lodges in counted.items():
+        DETAINER_CHANGES.labels(change="lodged", outcome=outcome).inc(lodges)
+    counted.clear()
+
+
 _OUTCOME_LABELS = {LodgeStatus.CREATED: "applied", LodgeStatus.UNCHANGED: "replayed", LodgeStatus.CONFLICT: "conflict"}
 
 
@@ -253,7 +265,7 @@ def _listed(errors: Sequence[FieldError]) -> list[ItemError]:
 )
 async def list_detainers(
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
-    paging: Annotated[Paging, Depends()],
+    paging: Annotated[Paging, Depends(paging)],
     detainers: Annotated[DetainerStore, Depends(get_detainers)],
     status: Annotated[DetainerStatus | None, Query()] = None,
     field_office: Annotated[FieldOffice | None, Query(description="Field office keys see their own only.")] = None,

@@ -47,7 +47,7 @@ with a cookie, which this endpoint takes too.
 """
 
 
-def get_alert_feed(request: Request) -> AlertFeed:
+async def get_alert_feed(request: Request) -> AlertFeed:
     return cast(AlertFeed, request.app.state.alert_feed)
 
 

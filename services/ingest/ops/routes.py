@@ -37,12 +37,12 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1/ops", tags=["operations"])
 
 
-def _roster_reports(request: Request) -> RosterReports:
+async def _roster_reports(request: Request) -> RosterReports:
     reports: RosterReports = request.app.state.roster_reports
     return reports
 
 
-def _dead_letters(request: Request) -> DeadLetterOperations:
+async def _dead_letters(request: Request) -> DeadLetterOperations:
     operations: DeadLetterOperations = request.app.state.dead_letters
     return operations
 
@@ -251,7 +251,7 @@ _HELD_IDS_SHOWN = 1000
 _decision_adapter: TypeAdapter[HoldDecision] = TypeAdapter(HoldDecision)
 
 
-def _feeds(request: Request) -> FeedReader:
+async def _feeds(request: Request) -> FeedReader:
     reader: FeedReader = request.app.state.feeds
     return reader
 

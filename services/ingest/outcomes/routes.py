@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from contracts import RedisNames
 from contracts.fields import FieldOffice, Ori, StateCode
 from ingest.auth import Principal, Role, office_to_list, require_role
-from ingest.dependencies import get_redis, get_settings
+from ingest.dependencies import redis_of, settings_of
 from ingest.openapi import problem_responses
 from ingest.problems import FieldError, Problem
 from reports import OutcomeReport, Scope, outcome_report, report_csv, report_html
@@ -43,7 +43,7 @@ def stored_records(request: Request) -> StoredReportRecords:
     state = request.app.state
     reader: StoredReportRecords | None = getattr(state, "report_records", None)
     if reader is None:
-        redis, names = get_redis(request), RedisNames(get_settings(request).key_prefix)
+        redis, names = redis_of(request), RedisNames(settings_of(request).key_prefix)
         withheld: WithheldDays | None = getattr(state, "policy_withheld_days", None)
         reader = StoredReportRecords(
             alerts=AlertStore(redis, names),

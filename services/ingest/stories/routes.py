@@ -11,7 +11,7 @@ from contracts import RedisNames
 from contracts.fields import FieldOffice
 from ingest.auth import Principal, Role, office_to_list, require_role
 from ingest.dependencies import get_redis, get_settings
-from ingest.listing import Paging
+from ingest.listing import Paging, paging
 from ingest.openapi import problem_responses
 from ingest.problems import Problem
 from ingest.settings import IngestSettings
@@ -31,7 +31,7 @@ class StoryPage(BaseModel):
     next_cursor: str | None
 
 
-def get_stories(
+async def get_stories(
     redis: Annotated[RedisClient, Depends(get_redis)], settings: Annotated[IngestSettings, Depends(get_settings)]
 ) -> StoryReader:
     return StoryReader(redis, RedisNames(settings.key_prefix))
@@ -53,7 +53,7 @@ def get_stories(
 )
 async def list_stories(
     principal: Annotated[Principal, require_role(Role.FIELD_OFFICE)],
-    paging: Annotated[Paging, Depends()],
+    paging: Annotated[Paging, Depends(paging)],
     stories: Annotated[StoryReader, Depends(get_stories)],
     field_office: Annotated[FieldOffice | None, Query(description="Field office keys see their own only.")] = None,
 ) -> StoryPage:

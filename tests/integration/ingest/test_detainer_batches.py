@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
 from contracts import RedisNames
@@ -351,3 +352,23 @@ async def test_a_batch_is_logged_as_counts_never_a_persons_data(
     assert counts == {"detainers": 3, "lodged": 2, "unchanged": 0, "rejected": 1}
     logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert not any(value in logged for value in ("GARCIA", "1990-04-17", "1990-02-30", "A012345678"))
+
+
+def _lodges_counted(outcome: str) -> float:
+    sample = REGISTRY.get_sample_value(
+        "releasewatch_ingest_detainer_changes_total", {"change": "lodged", "outcome": outcome}
+    )
+    return sample or 0.0
+
+
+async def test_a_batch_counts_each_lodge_by_outcome(api: httpx.AsyncClient) -> None:
+    before = {outcome: _lodges_counted(outcome) for outcome in ("applied", "replayed", "invalid")}
+    batch = detainers(4, office="SEA")
+    batch[1]["form"] = "not-a-form"
+    await api.post(URL, json=batch[:1])
+
+    response = await api.post(URL, json=batch)
+
+    assert response.status_code == 200, response.text
+    counted = {outcome: _lodges_counted(outcome) - before[outcome] for outcome in before}
+    assert counted == {"applied": 3.0, "replayed": 1.0, "invalid": 1.0}  # the first item lodged by the first batch
