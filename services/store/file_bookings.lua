@@ -46,21 +46,22 @@ local function place(first, member)
   return nil, room
 end
 
--- File (or keep) a member: the common case, no deeper bucket of its key in use, costs an EXISTS and a ZADD
--- (and a ZCARD when it is new there, taken back if that overfilled the bucket); otherwise ``place`` decides.
+-- File (or keep) a member: the common case, no deeper bucket of its key in use, costs an EXISTS, a ZSCORE and
+-- a ZADD (and a ZCARD when it is new there); otherwise ``place`` decides. A full bucket is never added to, not
+-- even for a moment: a sorted set past the listpack's entries becomes a skiplist and never turns back.
 local function file(first, member, expiry, keep)
   local key = KEYS[first]
   if levels > 1 and redis.call('EXISTS', unpack(KEYS, first + 1, first + levels - 1)) == 0 then
-    local added
-    if keep then
-      added = redis.call('ZADD', key, 'NX', expiry, member)
-    else
-      added = redis.call('ZADD', key, expiry, member)
-    end
-    if added == 0 or redis.call('ZCARD', key) <= most then
+    if redis.call('ZSCORE', key, member) then
+      if not keep then
+        redis.call('ZADD', key, expiry, member)
+      end
       return key
     end
-    redis.call('ZREM', key, member)
+    if redis.call('ZCARD', key) < most then
+      redis.call('ZADD', key, expiry, member)
+      return key
+    end
     redis.call('ZADD', KEYS[first + 1], expiry, member)
     return KEYS[first + 1]
   end

@@ -114,6 +114,21 @@ async def test_file_bookings_sends_a_filing_past_a_full_bucket_and_finds_it_ther
     assert await redis_client.exists(BUCKETS[1], BUCKETS[3]) == 0  # unfiled from every level
 
 
+async def test_file_bookings_never_lets_a_bucket_outgrow_the_compact_encoding_redis_keeps_it_in(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    most = int((await redis_client.config_get("zset-max-listpack-entries"))["zset-max-listpack-entries"])
+    await redis_client.zadd(BUCKETS[0], {f"d9a3{n:04d}other": float("inf") for n in range(most)})
+
+    await file(keys=BUCKETS, args=[now, most, 4, *filing("+inf")])  # one more than the bucket takes
+
+    assert await redis_client.zcard(BUCKETS[0]) == most
+    assert await redis_client.object("encoding", BUCKETS[0]) == b"listpack"  # a skiplist never turns back
+    assert await redis_client.zrange(BUCKETS[1], 0, -1) == [b"d9a30000CA0194200:1"]
+
+
 async def test_file_bookings_drops_filings_whose_retention_ended_and_prunes_every_bucket_given_without_filings(
     script: Callable[[str], Script], redis_client: Redis
 ) -> None:
