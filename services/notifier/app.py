@@ -141,12 +141,18 @@ class Notifier:
 
 async def _every(seconds: float, what: str, chore: Callable[[], Awaitable[object]]) -> None:
     """Run ``chore`` every ``seconds`` until cancelled; a failure is logged and tried again next time."""
+    task = asyncio.current_task()
     while True:
         await asyncio.sleep(seconds)
         try:
             await chore()
         except Exception:  # Redis away for a moment: the next round tries again
-            log.warning("periodic chore failed", extra={"chore": what}, exc_info=True)
+            if task is None or not task.cancelling():
+                log.warning("periodic chore failed", extra={"chore": what}, exc_info=True)
+        if task is not None and task.cancelling():
+            # Stopping, and the cancel reached the chore mid-command, where the Redis client can answer it with
+            # another error or with nothing at all. Carrying on would outlive the stop, which waits for us.
+            raise asyncio.CancelledError
 
 
 async def _wait_for_redis(redis: RedisClient) -> None:
