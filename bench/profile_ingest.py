@@ -32,11 +32,11 @@ from typing import Any, TextIO
 
 from fastapi import FastAPI
 from pyinstrument import Profiler
-from pyinstrument.frame import AWAIT_FRAME_IDENTIFIER, Frame
+from pyinstrument.frame import AWAIT_FRAME_IDENTIFIER
 
 from bench.data import person_of
 from bench.harness import throwaway_redis
-from bench.profile_notifier import counted_round_trips
+from bench.profile_notifier import counted_round_trips, self_times
 from ingest.app import create_app
 from ingest.auth import digest_of
 from ingest.settings import IngestSettings
@@ -84,26 +84,6 @@ BUCKETS: tuple[tuple[str, str], ...] = (
     ("the routes and the rest of ingest", "/services/"),
 )
 OTHER = "other (interpreter, standard library)"
-
-
-def _bucket_of(frame: Frame) -> str | None:
-    where = frame.identifier if frame.identifier == AWAIT_FRAME_IDENTIFIER else (frame.file_path or "")
-    for bucket, marker in BUCKETS:
-        if marker == AWAIT_FRAME_IDENTIFIER:
-            if where == AWAIT_FRAME_IDENTIFIER:
-                return bucket
-        elif marker in where:
-            return bucket
-    return None
-
-
-def _self_times(frame: Frame, inherited: str, into: defaultdict[str, float]) -> None:
-    bucket = _bucket_of(frame) or inherited
-    own = frame.time - sum(child.time for child in frame.children)
-    if own > 0:
-        into[bucket] += own
-    for child in frame.children:
-        _self_times(child, bucket, into)
 
 
 def _keys() -> str:
@@ -215,7 +195,7 @@ async def _profiled(name: str, work: Callable[[], Awaitable[int]]) -> dict[str, 
     spent: defaultdict[str, float] = defaultdict(float)
     root = profiler.last_session.root_frame() if profiler.last_session else None
     if root is not None:
-        _self_times(root, OTHER, spent)
+        self_times(root, BUCKETS, OTHER, spent)
     sampled = sum(spent.values()) or 1.0
     (TREES / f"ingest_profile_{name}.txt").write_text(profiler.output_text(unicode=True, color=False))
     return {

@@ -68,9 +68,12 @@ BUCKETS: tuple[tuple[str, str], ...] = (
 OTHER = "other (interpreter, standard library)"
 
 
-def _bucket_of(frame: Frame) -> str | None:
+Buckets = tuple[tuple[str, str], ...]  # (bucket, a part of a frame's file path, or the await marker)
+
+
+def _bucket_of(frame: Frame, buckets: Buckets) -> str | None:
     where = frame.identifier if frame.identifier == AWAIT_FRAME_IDENTIFIER else (frame.file_path or "")
-    for bucket, marker in BUCKETS:
+    for bucket, marker in buckets:
         if marker == AWAIT_FRAME_IDENTIFIER:
             if where == AWAIT_FRAME_IDENTIFIER:
                 return bucket
@@ -79,15 +82,15 @@ def _bucket_of(frame: Frame) -> str | None:
     return None
 
 
-def _self_times(frame: Frame, inherited: str, into: defaultdict[str, float]) -> None:
+def self_times(frame: Frame, buckets: Buckets, inherited: str, into: defaultdict[str, float]) -> None:
     """Add each frame's own time (its time less its children's) to the bucket of the innermost frame naming
-    one, from ``frame`` down."""
-    bucket = _bucket_of(frame) or inherited
+    one, from ``frame`` down (``inherited``: the bucket of a frame that names none above)."""
+    bucket = _bucket_of(frame, buckets) or inherited
     own = frame.time - sum(child.time for child in frame.children)
     if own > 0:
         into[bucket] += own
     for child in frame.children:
-        _self_times(child, bucket, into)
+        self_times(child, buckets, bucket, into)
 
 
 @contextmanager
@@ -146,7 +149,7 @@ async def profile(url: str) -> dict[str, Any]:
     spent: defaultdict[str, float] = defaultdict(float)
     root = profiler.last_session.root_frame() if profiler.last_session else None
     if root is not None:
-        _self_times(root, OTHER, spent)
+        self_times(root, BUCKETS, OTHER, spent)
     sampled = sum(spent.values()) or 1.0
     per_event = {bucket: seconds / sampled * elapsed / events * 1e6 for bucket, seconds in spent.items()}
     TREE.parent.mkdir(parents=True, exist_ok=True)
