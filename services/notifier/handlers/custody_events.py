@@ -2,8 +2,9 @@
 
 A batch of the custody stream is counted per facility (feed health may hold a facility's alerts), folded into
 each booking's state (saved by compare-and-set: the facts come first), filed by person and by facility, and
-only then matched against the active detainers, so a lodge racing the batch is seen either here or by the
-lodge processor's lookup, never by neither. A booking in custody by our state but missing from its facility's
+only then matched against the active detainers (a match made while the filing is under way stands only if the
+detainers did not change meanwhile), so a lodge racing the batch is seen either here or by the lodge
+processor's lookup, never by neither. A booking in custody by our state but missing from its facility's
 roster is released by inference (``domain.rosters``). People's review decisions kept with a booking
 (``domain.reviews``) outrank what the matcher says of it.
 """

@@ -42,7 +42,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from notifier.matching.normalise import phonetic_code, token_canon
-from notifier.matching.record import MatchRecord, NameForm
+from notifier.matching.record import RECENT_PEOPLE, MatchRecord, NameForm
 
 __all__ = ["filing_keys", "person_filing_keys", "person_search_keys", "search_keys"]
 
@@ -128,16 +128,15 @@ def search_keys(record: MatchRecord) -> frozenset[str]:
 
 # A booked person's keys are wanted with every event of the booking (to file it, to search for it): those of the
 # people seen lately are kept. A detainer index filing a million records at start goes by ``filing_keys``.
-_RECENT_PEOPLE = 16_384
 
 
-@lru_cache(maxsize=_RECENT_PEOPLE)
+@lru_cache(maxsize=RECENT_PEOPLE)
 def person_filing_keys(record: MatchRecord) -> frozenset[str]:
     """``filing_keys`` of a booked person's record, kept for the people seen lately."""
     return filing_keys(record)
 
 
-@lru_cache(maxsize=_RECENT_PEOPLE)
+@lru_cache(maxsize=RECENT_PEOPLE)
 def person_search_keys(record: MatchRecord) -> frozenset[str]:
     """``search_keys`` of a booked person's record, kept for the people seen lately."""
     return search_keys(record)

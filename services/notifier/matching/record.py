@@ -16,7 +16,7 @@ from contracts import Person, Sex
 from notifier.matching.identifiers import normalise_a_number, normalise_fbi_number, normalise_state_id
 from notifier.matching.normalise import given_tokens, surname_tokens
 
-__all__ = ["ALIAS", "MIDDLE_AS_SURNAME", "MatchRecord", "NameForm", "birth_number", "match_record"]
+__all__ = ["ALIAS", "MIDDLE_AS_SURNAME", "RECENT_PEOPLE", "MatchRecord", "NameForm", "birth_number", "match_record"]
 
 
 def birth_number(day: date | None) -> int | None:
@@ -129,7 +129,7 @@ def _middle_as_surname(form: NameForm) -> NameForm | None:
 
 # A booking's person is read again with every event of the booking (filing it, matching it): the records of the
 # people seen lately are kept, by what the matcher reads of a person (never ``as_sent``).
-_RECENT_PEOPLE = 16_384
+RECENT_PEOPLE = 16_384
 
 _Identity = tuple[
     str,
@@ -165,7 +165,7 @@ def match_record(person: Person) -> MatchRecord:
     )
 
 
-@lru_cache(maxsize=_RECENT_PEOPLE)
+@lru_cache(maxsize=RECENT_PEOPLE)
 def _record_of(identity: _Identity) -> MatchRecord:
     first, middle, last, born, sex, place, aliases, fbi, a_number, state_id = identity
     return MatchRecord.of(
