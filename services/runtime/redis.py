@@ -3,18 +3,25 @@
 Commands are packed into the Redis protocol by hiredis (C), as redis-py's synchronous client does when hiredis is
 installed; its asyncio client packs them in Python, an encoding call per argument, which costs the notifier's
 batches (a script call filing a batch's bookings is hundreds of arguments) more than Redis takes to run them.
+
+A command's write is bounded by the socket timeout with ``asyncio.timeout``: redis-py's asyncio client wraps every
+write in ``asyncio.wait_for``, which on Python 3.11 starts a task per command sent (a task, its scheduling and its
+callbacks, for a write that almost never waits: the socket's buffer has room).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from typing import Any, TypeAlias
 
 import hiredis
 from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.connection import AbstractConnection, Connection, SSLConnection, UnixDomainSocketConnection
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import DataError, RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 __all__ = ["RedisClient", "as_text", "connect_redis", "redis_is_reachable"]
 
@@ -51,19 +58,49 @@ def _pack_with_hiredis(*args: Any) -> list[bytes]:
         raise DataError(str(error)) from error
 
 
-class _HiredisPacked(Connection):
+class _Lean(AbstractConnection):
+    """Packs commands with hiredis and bounds a write by ``asyncio.timeout`` (no task a command)."""
+
     def pack_command(self, *args: Any) -> list[bytes]:
         return _pack_with_hiredis(*args)
 
+    async def send_packed_command(self, command: bytes | str | Iterable[bytes], check_health: bool = True) -> None:
+        # redis-py's own method (redis/asyncio/connection.py), with the write's timeout as a context manager.
+        if not self.is_connected:
+            await self.connect_check_health(check_health=False)
+        if check_health:
+            await self.check_health()  # type: ignore[no-untyped-call]
+        try:
+            if isinstance(command, str):
+                command = command.encode()
+            if isinstance(command, bytes):
+                command = [command]
+            self._writer.writelines(command)  # type: ignore[union-attr]
+            async with asyncio.timeout(self.socket_timeout or None):
+                await self._writer.drain()  # type: ignore[union-attr]
+        except TimeoutError:
+            await self.disconnect(nowait=True)
+            raise RedisTimeoutError("Timeout writing to socket") from None
+        except OSError as error:
+            await self.disconnect(nowait=True)
+            err_no, message = ("UNKNOWN", error.args[0]) if len(error.args) == 1 else error.args[:2]
+            raise RedisConnectionError(f"Error {err_no} while writing to socket. {message}.") from error
+        except BaseException:
+            # A write cut short (cancelled) leaves the protocol out of step: the connection cannot be reused.
+            await self.disconnect(nowait=True)
+            raise
 
-class _HiredisPackedSSL(SSLConnection):
-    def pack_command(self, *args: Any) -> list[bytes]:
-        return _pack_with_hiredis(*args)
+
+class _HiredisPacked(_Lean, Connection):
+    pass
 
 
-class _HiredisPackedUnix(UnixDomainSocketConnection):
-    def pack_command(self, *args: Any) -> list[bytes]:
-        return _pack_with_hiredis(*args)
+class _HiredisPackedSSL(_Lean, SSLConnection):
+    pass
+
+
+class _HiredisPackedUnix(_Lean, UnixDomainSocketConnection):
+    pass
 
 
 _PACKED_BY_HIREDIS: dict[type[AbstractConnection], type[AbstractConnection]] = {
