@@ -17,9 +17,9 @@ from datetime import timedelta
 import httpx
 from faststream import AckPolicy
 from faststream.redis import RedisBroker, RedisClusterBroker, StreamSub
-from faststream.redis.annotations import RedisBatchStreamMessage
 
 from contracts import DELIVERIES_GROUP, EMAILS_GROUP, NOTIFIER_GROUP, RedisNames
+from contracts.envelope import StreamEntry
 from notifier.app import Notifier
 from notifier.chores.feed_health import FeedMonitor
 from notifier.chores.scheduler import JobPlanner, Scheduler
@@ -27,7 +27,7 @@ from notifier.chores.trimming import StreamTrimmer
 from notifier.chores.weekly_report import WeeklyReport
 from notifier.consuming.batch_runner import BatchRunner
 from notifier.consuming.dead_letters import DeadLetterWriter
-from notifier.consuming.raw_entries import keep_raw_entries, raw_entries
+from notifier.consuming.raw_entries import decode_raw_entries, keep_raw_entries
 from notifier.delivery.email_delivery import EmailDeliveryProcessor, MailSettings
 from notifier.delivery.retry_later import RetryPolicy
 from notifier.delivery.smtp import SmtpTransport
@@ -174,6 +174,7 @@ def build_notifier(settings: NotifierSettings | None = None, *, policies: Sharin
         graceful_timeout=settings.shutdown_grace_seconds,
         logger=logging.getLogger("notifier.broker"),
         log_level=logging.DEBUG,  # one line per batch is noise at INFO; our processors log what matters
+        apply_types=False,  # handlers take the batch's raw entries (decode_raw_entries), nothing to inject
     )
     parts = build_parts(redis, names, NotifierOptions.from_settings(settings, policies=policies))
     assert parts.scheduler is not None  # the settings give a schedule policy ...
@@ -273,10 +274,12 @@ def build_notifier(settings: NotifierSettings | None = None, *, policies: Sharin
         )
 
     def _subscribe(runner: BatchRunner, read: StreamSub) -> None:
-        @broker.subscriber(stream=read, parser=keep_raw_entries, ack_policy=AckPolicy.MANUAL)
-        async def handle(message: RedisBatchStreamMessage) -> None:
+        @broker.subscriber(
+            stream=read, parser=keep_raw_entries, decoder=decode_raw_entries, ack_policy=AckPolicy.MANUAL
+        )
+        async def handle(entries: list[StreamEntry]) -> None:
             with BATCH_SECONDS.labels(stream=runner.label).time():
-                await runner.run(raw_entries(message))
+                await runner.run(entries)
 
     for runner in runners.values():
         _subscribe(runner, _new_entries(runner.stream, runner.group))
