@@ -35,7 +35,7 @@ from ingest.policies.routes import router as policies_router
 from ingest.problems import Problem, install_problem_handlers, problem_response
 from ingest.settings import IngestSettings
 from ingest.stories.routes import router as stories_router
-from runtime import connect_redis
+from runtime import connect_redis, heap
 from store.alerts import AlertStore
 from store.audit import AuditTrail
 from store.custody_stream import CustodyEventPublisher
@@ -106,6 +106,7 @@ def create_app(settings: IngestSettings | None = None, *, policies: PolicyEnforc
         # A read blocked longer than the Redis timeout would fail as a timeout: at most half of it.
         block_ms = max(1, min(settings.live_block_ms, int(settings.redis_timeout_seconds * 500)))
         app.state.alert_feed = feed = AlertFeed(redis, names.alerts_raised, block_ms=block_ms)
+        heap.settle()  # what start-up loaded lives as long as we do: out of the collector's way
         log.info("ingest started", extra={"redis_cluster": settings.redis_cluster})
         try:
             yield

@@ -28,7 +28,7 @@ from notifier.handlers.detainer_index import DetainerIndex
 from notifier.handlers.detainer_lodged import DetainerLodgeProcessor
 from notifier.handlers.ports import BookingsByPerson
 from notifier.settings import NotifierSettings
-from runtime import RedisClient, redis_is_reachable
+from runtime import RedisClient, heap, redis_is_reachable
 from store.consumer_groups import IdleConsumerRemover, ensure_consumer_group
 
 __all__ = ["Notifier", "Phase"]
@@ -72,6 +72,7 @@ class Notifier:
         """Start: wait for Redis, prepare, then let the subscribers read. ``phase`` says how far it got."""
         try:
             await self.prepare()
+            heap.settle()  # what start-up loaded lives as long as we do: out of the collector's way
             await self.broker.start()
         except Exception:
             self.phase = Phase.FAILED
