@@ -10,7 +10,8 @@ Four measurements, each beside a baseline taken in the same run:
   from the first POST until the notifiers' group has read and acknowledged every entry. Baseline: a bare
   loop (XREADGROUP of 500, JSON, XACK) over that same custody stream right after, in a group of its own.
 - **Latency at a fixed offered load.** Single events posted open-loop at 100, 200 and 1,000 events/s (one in
-  five a detainer's subject's booking); for each subject, from the start of its POST to the `alert_raised` on
+  five a detainer's subject's booking), each request built ahead and sent by ``bench/lean_http.py`` (httpx took
+  more CPU a request than the API it measured, on the same cores); for each subject, from the start of its POST to the `alert_raised` on
   the live feed (server-sent events). Baseline: from the start of the POST to the entry being read by a plain
   blocking XREAD on the custody stream, the least any consumer can add.
 - **A roster burst.** A facility with many bookings in custody sends a roster that leaves some out: from the
@@ -49,6 +50,7 @@ from rich.table import Table
 from bench.chaos.harness import Stack
 from bench.data import person_of
 from bench.harness import Comparison
+from bench.lean_http import LeanClient, request
 from contracts import NOTIFIER_GROUP, RedisNames
 
 DETAINERS = 20_000  # lodged through the batch endpoint before the drain
@@ -399,6 +401,7 @@ def _cpu_seconds(pid: int) -> float:
 
 async def _latency_run(
     api: httpx.AsyncClient,
+    poster: LeanClient,
     client: aioredis.Redis,
     names: RedisNames,
     rate: int,
@@ -415,19 +418,19 @@ async def _latency_run(
     posted: dict[str, float] = {}
     refused: list[int] = []
 
-    in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+    bodies = {
+        event["event_id"]: request("POST", "/v1/custody-events", json.dumps(event).encode(), host=poster.host)
+        for event in events
+    }
 
-    async def post(event: dict[str, Any], due: float) -> None:
+    async def post(event_id: str, due: float) -> None:
         # From when it was due, not when a connection was free: a client waiting on a busy server is latency
-        # the source sees (no coordinated omission). Posts beyond the connections wait here, not in httpx's pool,
-        # whose bookkeeping grows with the square of the requests waiting in it (thousands at 1,000/s on a busy
-        # machine, and the client, not the server, became the limit).
-        async with in_flight:
-            answer = await api.post("/v1/custody-events", json=event)
+        # the source sees (no coordinated omission). Posts beyond the connections wait in the client for one.
+        answer = await poster.send(bodies[event_id])
         if answer.is_success:
-            posted[event["event_id"]] = due
+            posted[event_id] = due
         else:  # a 503 is the API saying it is overloaded: a source backs off and sends it again later
-            refused.append(answer.status_code)
+            refused.append(answer.status)
 
     async with _live_feed(api) as arrivals:
         read_at: dict[str, float] = {}
@@ -444,7 +447,7 @@ async def _latency_run(
             delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(post(event, due)))
+            tasks.append(asyncio.create_task(post(event["event_id"], due)))
         achieved = count / max(time.perf_counter() - started, 1e-9)
         await asyncio.gather(*tasks)
         subjects &= posted.keys()  # those the API accepted
@@ -550,7 +553,8 @@ async def run(parts: Collection[str] = PARTS) -> Results:
                     needed = int(rate * LOAD_SECONDS) // SUBJECT_EVERY + 1
                     await _lodge(api, range(first, first + needed))
                     await _drained(client, names.detainer_changes)  # the notifier is idle when the load starts
-                    results.latency.append(await _latency_run(api, client, names, rate, first, known))
+                    async with LeanClient("127.0.0.1", ingest.port, connections=MAX_IN_FLIGHT) as poster:
+                        results.latency.append(await _latency_run(api, poster, client, names, rate, first, known))
                     first += needed
             if "roster" in parts:
                 await _roster_burst(api, client, names, results)

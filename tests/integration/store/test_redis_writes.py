@@ -48,7 +48,7 @@ async def stalled_server() -> AsyncIterator[int]:
             words = []
             for _ in range(arguments):
                 length = int((await reader.readline())[1:])
-                if words == [b"SET"] or len(words) == 2 and words[0] == b"SET":
+                if words == [b"SET"] or (len(words) == 2 and words[0] == b"SET"):
                     await stop.wait()  # reads nothing more: the client's write fills the socket's buffers
                     writer.close()
                     return
