@@ -122,11 +122,11 @@ StateCode = Annotated[
     _schema("^[A-Za-z]{2}$", ["CA"], description="A USPS state or territory code (read in upper case)."),
 ]
 
-_ORI = r"[A-Z]{2}[A-Z0-9]{7}"
+_ORI = re.compile(r"[A-Z]{2}[A-Z0-9]{7}")
 
 
 def _check_ori(value: str) -> str:
-    if not re.fullmatch(_ORI, value):
+    if not _ORI.fullmatch(value):
         raise PydanticCustomError(
             "ori_format",
             "must be a 9-character ORI: a 2-letter state code and 7 upper-case letters or digits, e.g. CA0194200",

@@ -47,10 +47,16 @@ def connect_redis(url: str, *, cluster: bool = False, timeout: float = 5.0) -> R
 
 def _pack_with_hiredis(*args: Any) -> list[bytes]:
     """``Connection.pack_command`` in C: redis-py's own ``HiredisRespSerializer.pack``, for the asyncio client."""
-    if isinstance(args[0], str):
-        args = (*args[0].encode().split(), *args[1:])  # "CONFIG GET": the words as arguments of their own
-    elif b" " in args[0]:
-        args = (*args[0].split(), *args[1:])
+    first = args[0]
+    if isinstance(first, str):
+        if " " in first:  # "CONFIG GET": the words as arguments of their own
+            args = (*first.split(), *args[1:])
+    elif b" " in first:
+        args = (*first.split(), *args[1:])
+    try:
+        return [hiredis.pack_command(args)]  # a script call's thousands of arguments, not copied first
+    except TypeError:
+        pass
     args = tuple(bytes(arg) if isinstance(arg, bytearray | memoryview) else arg for arg in args)
     try:
         return [hiredis.pack_command(args)]
