@@ -11,9 +11,9 @@ Four measurements, each beside a baseline taken in the same run:
   loop (XREADGROUP of 500, JSON, XACK) over that same custody stream right after, in a group of its own.
 - **Latency at a fixed offered load.** Single events posted open-loop at 100, 200 and 1,000 events/s (one in
   five a detainer's subject's booking), each request built ahead and sent by ``bench/lean_http.py`` (httpx took
-  more CPU a request than the API it measured, on the same cores); for each subject, from the start of its POST to the `alert_raised` on
-  the live feed (server-sent events). Baseline: from the start of the POST to the entry being read by a plain
-  blocking XREAD on the custody stream, the least any consumer can add.
+  more CPU a request than the API it measured, on the same cores); for each subject, from the start of its POST
+  to the `alert_raised` on the live feed (server-sent events). Baseline: from the start of the POST to the entry
+  being read by a plain blocking XREAD on the custody stream, the least any consumer can add.
 - **A roster burst.** A facility with many bookings in custody sends a roster that leaves some out: from the
   POST until drained, and the `released` alerts it raised (the subjects among those left out), each once.
 

@@ -29,7 +29,7 @@ from typing import Any
 from pyinstrument import Profiler
 from pyinstrument.frame import AWAIT_FRAME_IDENTIFIER, Frame
 from redis.asyncio import Redis
-from redis.asyncio.connection import Connection
+from redis.asyncio.connection import AbstractConnection
 
 from bench import notifier_process
 from bench.harness import throwaway_redis
@@ -94,22 +94,25 @@ def self_times(frame: Frame, buckets: Buckets, inherited: str, into: defaultdict
 
 
 @contextmanager
-def counted_round_trips() -> Iterator[Counter[str]]:
-    """Every request the async Redis client writes (one per command, one per pipeline), by its first command."""
+def counted_round_trips(connection_class: type[AbstractConnection] | None = None) -> Iterator[Counter[str]]:
+    """Every request the async Redis client writes (one per command, one per pipeline), by its first command, on
+    connections of ``connection_class`` (by default those ``connect_redis`` makes over TCP, as the services')."""
     counts: Counter[str] = Counter()
-    original = Connection.send_packed_command
+    if connection_class is None:
+        connection_class = connect_redis("redis://localhost").connection_pool.connection_class
+    original = connection_class.send_packed_command
 
-    async def counting(self: Connection, command: Any, check_health: bool = True) -> None:
+    async def counting(self: AbstractConnection, command: Any, check_health: bool = True) -> None:
         first = command[0] if isinstance(command, list) and command else command
         name = bytes(first).split(b"\r\n")[2].decode(errors="replace").upper() if first else "?"
         counts["pipeline" if isinstance(command, list) and len(command) > 1 else name] += 1
         await original(self, command, check_health)
 
-    Connection.send_packed_command = counting  # type: ignore[method-assign]
+    connection_class.send_packed_command = counting  # type: ignore[method-assign]
     try:
         yield counts
     finally:
-        Connection.send_packed_command = original  # type: ignore[method-assign]
+        connection_class.send_packed_command = original  # type: ignore[method-assign]
 
 
 async def _commandstats(client: Redis) -> dict[str, tuple[int, int]]:
