@@ -22,7 +22,7 @@ from redis.asyncio import RedisCluster
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
-from runtime.redis import RedisClient
+from runtime.redis import RedisClient, pipelined
 
 __all__ = ["Script", "ScriptCall", "ScriptRegistry"]
 
@@ -96,8 +96,5 @@ class Script:
     async def _pipelined(self, calls: Sequence[ScriptCall]) -> list[Any]:
         """EVALSHA of each call in one pipeline; each reply, or the error Redis answered for it."""
         sha = self._registered.sha
-        async with self._client.pipeline(transaction=False) as pipe:
-            for keys, args in calls:
-                pipe.evalsha(sha, len(keys), *keys, *args)
-            replies: list[Any] = await pipe.execute(raise_on_error=False)
-            return replies
+        commands = [("EVALSHA", sha, len(keys), *keys, *args) for keys, args in calls]
+        return await pipelined(self._client, commands, raise_on_error=False)

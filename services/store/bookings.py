@@ -31,6 +31,7 @@ from typing import Generic, Protocol, Self, TypeVar, cast
 from contracts import RedisNames
 from contracts.stored_fields import REVIEW_FIELD_PREFIX, BookingField
 from runtime import RedisClient
+from runtime.redis import pipelined
 from runtime.scripts import ScriptCall
 from store.compact_json import CompactJson
 from store.scripts import SCRIPTS
@@ -153,10 +154,7 @@ class BookingStore(Generic[State, Review]):
         wanted = list(dict.fromkeys(bookings))
         if not wanted:
             return {}
-        async with self._client.pipeline(transaction=False) as pipe:
-            for booking in wanted:
-                pipe.hgetall(self.key_of(booking))
-            replies = await pipe.execute()
+        replies = await pipelined(self._client, [("HGETALL", self.key_of(booking)) for booking in wanted])
         return {
             booking: self._stored(fields, self._state(fields) or self._state_type.empty(*booking))
             for booking, fields in zip(wanted, replies, strict=True)
@@ -167,10 +165,7 @@ class BookingStore(Generic[State, Review]):
         decisions on them; those without a state are skipped."""
         if not keys:
             return []
-        async with self._client.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.hgetall(key)
-            replies = await pipe.execute()
+        replies = await pipelined(self._client, [("HGETALL", key) for key in keys])
         return [self._stored(fields, state) for fields in replies if (state := self._state(fields)) is not None]
 
     async def save_review(self, stored: StoredBooking[State, Review], review: Review) -> bool:

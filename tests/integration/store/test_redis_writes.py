@@ -40,8 +40,10 @@ async def test_sending_commands_starts_no_task(redis_url: str) -> None:
 async def stalled_server() -> AsyncIterator[int]:
     """A server that answers the client's handshake as Redis would, then stops reading at a SET."""
     stop = asyncio.Event()
+    handlers: list[asyncio.Task[Any]] = []
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handlers.append(asyncio.current_task())  # type: ignore[arg-type]
         # Answer the client's handshake and health checks as Redis would; at the first SET, stop reading.
         while True:
             arguments = int((await reader.readline())[1:])
@@ -61,7 +63,9 @@ async def stalled_server() -> AsyncIterator[int]:
         yield port
     finally:
         stop.set()
+        await asyncio.wait(handlers, timeout=5)  # each closes its connection
         server.close()
+        await server.wait_closed()
 
 
 async def test_a_write_redis_stops_reading_fails_within_the_timeout(stalled_server: int) -> None:

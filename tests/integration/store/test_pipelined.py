@@ -1,0 +1,123 @@
+"""Many commands in one round trip: the replies redis-py's own pipeline gives, in order, errors included."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from runtime.redis import connect_redis, pipelined
+
+COMMANDS: list[tuple[Any, ...]] = [
+    ("SET", "rw:test:s", "café"),
+    ("GET", "rw:test:s"),
+    ("HSET", "rw:test:h", "state", b"\x01\x00\xff", "version", 3),
+    ("HGETALL", "rw:test:h"),
+    ("HGETALL", "rw:test:missing"),
+    ("SADD", "rw:test:set", "a", "b"),
+    ("SMEMBERS", "rw:test:set"),
+    ("ZADD", "rw:test:z", 1.5, "m"),
+    ("ZRANGEBYSCORE", "rw:test:z", 0, "+inf"),
+    ("EXPIRE", "rw:test:s", 60),
+    ("EVAL", "return {1, 'two', KEYS[1]}", 1, "rw:test:k"),
+]
+
+
+@pytest.fixture
+async def client(redis_url: str) -> AsyncIterator[Redis]:
+    lean = connect_redis(redis_url)
+    assert isinstance(lean, Redis)
+    yield lean
+    await lean.aclose()
+
+
+async def test_the_replies_are_those_of_redis_pys_pipeline(client: Redis, redis_client: Redis) -> None:
+    ours = await pipelined(client, COMMANDS)
+    await redis_client.flushdb()
+    async with redis_client.pipeline(transaction=False) as pipe:
+        for command in COMMANDS:
+            pipe.execute_command(*command)
+        theirs = await pipe.execute()
+
+    assert ours == theirs
+    assert ours[3] == {b"state": b"\x01\x00\xff", b"version": b"3"}  # a hash as a dict, bytes as they were
+    assert ours[4] == {}
+
+
+async def test_an_error_reply_is_raised_or_kept_in_its_place(client: Redis) -> None:
+    commands: list[tuple[Any, ...]] = [
+        ("SET", "rw:test:s", "x"),
+        ("HGETALL", "rw:test:s"),  # the wrong type
+        ("EVALSHA", "0" * 40, 0),  # no such script
+        ("GET", "rw:test:s"),
+    ]
+
+    with pytest.raises(ResponseError, match="WRONGTYPE"):
+        await pipelined(client, commands)
+    replies = await pipelined(client, commands, raise_on_error=False)
+
+    assert replies[0] is True
+    assert replies[3] == b"x"
+    assert isinstance(replies[1], ResponseError)
+    assert "WRONGTYPE" in str(replies[1])
+    assert isinstance(replies[2], NoScriptError)
+    assert await client.get("rw:test:s") == b"x"  # the connection is still in step
+
+
+async def test_the_connection_goes_back_to_the_pool_and_a_dropped_one_is_replaced(
+    client: Redis, redis_client: Redis
+) -> None:
+    await pipelined(client, [("SET", "rw:test:s", "1")])
+    pool = client.connection_pool
+    assert len(pool._in_use_connections) == 0  # the pool keeps no public count
+    pooled = await client.client_id()
+
+    await redis_client.client_kill_filter(_id=pooled)  # Redis drops the pooled connection, from elsewhere
+    with pytest.raises(RedisConnectionError):  # as redis-py's pipeline says it (the client retries none)
+        await pipelined(client, [("INCR", "rw:test:n")])
+    replies = await pipelined(client, [("INCR", "rw:test:n"), ("GET", "rw:test:n")])
+
+    assert replies == [1, b"1"]
+
+
+@pytest.fixture
+async def mute_server() -> AsyncIterator[int]:
+    """A server that answers the client's handshake as Redis would, then reads without answering."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        answering = True
+        while not reader.at_eof():
+            header = await reader.readline()
+            if not header:
+                break
+            words = []
+            for _ in range(int(header[1:])):
+                length = int((await reader.readline())[1:])
+                words.append((await reader.readexactly(length + 2))[:-2].upper())
+            answering = answering and words[0] != b"GET"
+            if answering:
+                writer.write(b"+PONG\r\n" if words[0] == b"PING" else b"+OK\r\n")
+        writer.close()  # the client gave up and left
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_replies_that_never_come_fail_within_the_timeout(mute_server: int) -> None:
+    client = connect_redis(f"redis://127.0.0.1:{mute_server}/0", timeout=0.3)
+    try:
+        async with asyncio.timeout(10):  # a hang guard: the client's own timeout must come first
+            with pytest.raises(RedisTimeoutError):
+                await pipelined(client, [("GET", "rw:a"), ("GET", "rw:b")])
+    finally:
+        await client.aclose()
