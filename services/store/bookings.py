@@ -215,14 +215,11 @@ class BookingStore(Generic[State, Review]):
         for state in latest.values():
             facility_ori, booking_number = state.key
             (joining if state.in_custody else leaving)[facility_ori].append(booking_number)
-        if not joining and not leaving:
-            return
-        async with self._client.pipeline(transaction=False) as pipe:
-            for facility_ori, numbers in joining.items():
-                pipe.sadd(self._names.facility_in_custody(facility_ori), *numbers)
-            for facility_ori, numbers in leaving.items():
-                pipe.srem(self._names.facility_in_custody(facility_ori), *numbers)
-            await pipe.execute()
+        commands = [
+            *(("SADD", self._names.facility_in_custody(facility), *numbers) for facility, numbers in joining.items()),
+            *(("SREM", self._names.facility_in_custody(facility), *numbers) for facility, numbers in leaving.items()),
+        ]
+        await pipelined(self._client, commands)
 
     async def in_custody_at(self, facility_ori: str) -> set[str]:
         """The booking numbers the facility's in-custody set holds."""
