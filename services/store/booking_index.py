@@ -126,12 +126,20 @@ class BookingIndex(Generic[State]):
         self._file = SCRIPTS.on(client, "file_bookings")
 
     async def record(self, transitions: Sequence[tuple[State, State]]) -> None:
-        """File and unfile bookings as their states went from ``before`` to ``after``."""
+        """File and unfile bookings as their states went from ``before`` to ``after``.
+
+        A booking that stays in custody under the same keys while its state moved on (a release scheduled, a
+        charge corrected) is filed as it was: its filings last for good already. One whose state did not move
+        (``before == after``: a redelivery of events applied before) is filed again, whatever it holds, so a
+        crash between saving a state and filing it is repaired when the batch comes back. A booking out of
+        custody is filed again at every change, its filings' expiry following its state's."""
         now = epoch_ms(self._clock())
         filings = _Filings(self._names)
         for before, after in transitions:
-            reference = self._names.booking_reference(self._names.booking(*after.key))
             old, new = set(self._keys_of(before)), set(self._keys_of(after))
+            if old == new and before.in_custody and after.in_custody and before != after:
+                continue
+            reference = self._names.booking_reference(self._names.booking(*after.key))
             expiry = "+inf" if after.in_custody else str((now + self._retention_ms) // 1000)
             for key in new:
                 filings.add(_digest(key), reference, _FILE, expiry)

@@ -248,3 +248,55 @@ async def test_a_lodges_lookup_reads_each_keys_buckets_and_former_sets_and_never
     assert "cmdstat_evalsha" not in stats  # plain reads
     reads = int(stats["cmdstat_zrangebyscore"]["calls"])
     assert len(keys) * 2 < reads <= len(keys) * 5  # three levels of buckets (shared ones read once), two former
+
+
+async def test_a_booking_whose_filing_was_cut_short_is_filed_when_its_batch_comes_back(
+    notifier: NotifierInstance,
+    streams: Streams,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = notifier.ports.booking_index
+    really_record = index.record
+
+    async def crash(*_: object) -> None:
+        raise ConnectionError("the notifier died between saving the state and filing it")
+
+    await ingest_api.submit(samples.booking(), samples.release_scheduled())
+    entries = await streams.new_custody_events()
+    monkeypatch.setattr(index, "record", crash)
+    with pytest.raises(ConnectionError):
+        await notifier.custody.process(entries)  # the states are saved; the batch stays pending
+    assert await filed_under(notifier, samples.person()) == []
+
+    monkeypatch.setattr(index, "record", really_record)
+    await notifier.custody.process(entries)  # redelivered: nothing left to change in the state
+
+    assert await filed_under(notifier, samples.person()) == [BOOKING_KEY]
+    assert await lodge_and_process(notifier, streams, ingest_api) == 2  # a detainer lodged now finds the stay
+    assert sorted(alert.kind for alert in await outcome.alerts("LOS")) == [
+        AlertKind.IN_CUSTODY,
+        AlertKind.RELEASE_SCHEDULED,
+    ]
+
+
+async def test_an_event_that_changes_nothing_filed_writes_nothing_to_the_index(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await process_feed(notifier, streams, ingest_api, samples.booking())
+    index = notifier.ports.booking_index
+    filed: list[int] = []
+    really_file = index._file.many  # the filing script's calls
+
+    async def counted(calls: list[tuple[object, list[object]]]) -> list[object]:
+        filed.append(sum(len(args) - 3 for _, args in calls))  # filings: the arguments after the first three
+        return await really_file(calls)
+
+    monkeypatch.setattr(index._file, "many", counted)
+    await process_feed(notifier, streams, ingest_api, samples.release_scheduled())  # still held, same person
+    await process_feed(notifier, streams, ingest_api, samples.release())  # released: filed with an expiry now
+
+    assert filed[0] == 0
+    assert filed[1] > 0
+    assert await filed_under(notifier, samples.person()) == [BOOKING_KEY]
