@@ -162,8 +162,7 @@ class BookingState(BaseModel):
 
     @classmethod
     def empty(cls, facility_ori: str, booking_number: str) -> BookingState:
-        # Built, not validated: two strings and every default (a batch starts hundreds of new bookings).
-        return cls.model_construct(facility_ori=facility_ori, booking_number=booking_number)
+        return cls(facility_ori=facility_ori, booking_number=booking_number)
 
     @property
     def key(self) -> tuple[str, str]:
