@@ -199,9 +199,18 @@ def _one_keystroke(mine: str, theirs: str) -> bool:
     return second == first + 1 and mine[first] == theirs[second] and mine[second] == theirs[first]
 
 
+@lru_cache(maxsize=1 << 16)  # a pure function of two years, of which there are few
 def _year_typo(mine: int, theirs: int) -> bool:
     """One keystroke (1990 and 1980, 1989 and 1998), or a year off by one (1989 and 1990)."""
     return _one_keystroke(f"{mine:04d}", f"{theirs:04d}") or abs(mine - theirs) == 1
+
+
+def _two_digits_slip(mine: int, theirs: int) -> bool:
+    """``_one_keystroke`` of two different numbers under 100 written with two digits: one digit differs,
+    or the two are swapped."""
+    mine_tens, mine_units = divmod(mine, 10)
+    their_tens, their_units = divmod(theirs, 10)
+    return mine_tens == their_tens or mine_units == their_units or (mine_tens, mine_units) == (their_units, their_tens)
 
 
 def compare_birth(mine: int | None, theirs: int | None) -> str:
@@ -213,33 +222,53 @@ def compare_birth(mine: int | None, theirs: int | None) -> str:
         return "missing"
     if mine == theirs:
         return "exact"
-    year, month, day = mine // 10_000, mine // 100 % 100, mine % 100
-    other_year, other_month, other_day = theirs // 10_000, theirs // 100 % 100, theirs % 100
-    if year == other_year and month == other_day and day == other_month:
-        return "day_month_swapped"  # a keying error, not a contradiction
-    same_day = (month, day) in ((other_month, other_day), (other_day, other_month))
-    if same_day and _year_typo(year, other_year):
-        return "year_typo"
-    if year == other_year and (month == other_month or day == other_day):
-        if _one_keystroke(f"{month:02d}{day:02d}", f"{other_month:02d}{other_day:02d}"):
-            return "day_or_month_typo"
-        return "day_or_month_differs"
-    return "disagree"
+    year, month_and_day = divmod(mine, 10_000)
+    month, day = divmod(month_and_day, 100)
+    other_year, month_and_day = divmod(theirs, 10_000)
+    other_month, other_day = divmod(month_and_day, 100)
+    if year == other_year:
+        if month == other_day and day == other_month:
+            return "day_month_swapped"  # a keying error, not a contradiction
+        # One of month and day the same, the other (so, as the dates differ) not: the keystroke is in that one.
+        if month == other_month:
+            return "day_or_month_typo" if _two_digits_slip(day, other_day) else "day_or_month_differs"
+        if day == other_day:
+            return "day_or_month_typo" if _two_digits_slip(month, other_month) else "day_or_month_differs"
+        return "disagree"
+    same_day = (month == other_month and day == other_day) or (month == other_day and day == other_month)
+    return "year_typo" if same_day and _year_typo(year, other_year) else "disagree"
 
 
 def _one_edit_apart(a: str, b: str) -> bool:
-    """``damerau_levenshtein_distance(a, b) <= 1``, most pairs told without computing it.
+    """``damerau_levenshtein_distance(a, b) <= 1``, told from where the two strings first and last differ.
 
-    One edit (a substitution, an adjacent transposition, an insertion or a deletion at position
-    ``i``) leaves the first two characters alone if ``i >= 2``, and otherwise the last two as long
-    as both strings have at least five: two numbers that differ in both their first two and their
-    last two characters, or in length by more than one, are more than one keystroke apart.
+    Of one length, they are one edit apart if they differ in one character, or in two neighbours swapped.
+    Of lengths ``n`` and ``n + 1``, if the shorter is the longer with one character left out: its common
+    prefix and common suffix with the longer cover it. Where two ASCII strings differ is read from their
+    bytes XORed as one integer (its highest and lowest nonzero bytes); other strings are measured.
     """
-    if abs(len(a) - len(b)) > 1:
+    if a == b:
+        return True
+    if len(a) > len(b):
+        a, b = b, a  # a the shorter
+    n = len(a)
+    if len(b) - n > 1:
         return False
-    if len(a) >= 5 and len(b) >= 5 and a[:2] != b[:2] and a[-2:] != b[-2:]:
-        return False
-    return damerau_levenshtein_distance(a, b) <= 1
+    if not (a.isascii() and b.isascii()):
+        return damerau_levenshtein_distance(a, b) <= 1
+    if n == len(b):
+        differ = int.from_bytes(a.encode(), "big") ^ int.from_bytes(b.encode(), "big")
+        first = n - 1 - ((differ.bit_length() - 1) >> 3)  # the first character that differs
+        last = n - 1 - (((differ & -differ).bit_length() - 1) >> 3)  # the last
+        return first == last or (last == first + 1 and a[first] == b[last] and a[last] == b[first])
+    if not n:
+        return True
+    mine = int.from_bytes(a.encode(), "big")
+    head = mine ^ int.from_bytes(b[:n].encode(), "big")  # a against b's first n characters
+    tail = mine ^ int.from_bytes(b[1:].encode(), "big")  # a against b's last n characters
+    prefix = n - 1 - ((head.bit_length() - 1) >> 3) if head else n
+    suffix = ((tail & -tail).bit_length() - 1) >> 3 if tail else n
+    return prefix + suffix >= n
 
 
 def _same_state(a: str, b: str) -> bool:
@@ -302,11 +331,8 @@ def _code_level(mine: str | None, theirs: str | None) -> str:
 
 
 def _rarity(model: MatchModel, field_name: str, words: tuple[str, ...], level: str) -> float:
-    """The frequency adjustments of the words agreed on exactly, added (none if none agreed exactly): two
-    surnames as common as GARCIA and LOPEZ are rarer together than either is alone."""
-    if not words:
-        return 0.0
-    return sum(model.adjustment(field_name, word, level) for word in words)
+    """The frequency adjustments of the words agreed on exactly, added (``MatchModel.rarity``)."""
+    return model.rarity(field_name, words, level)
 
 
 _AGREEING_NAMES = frozenset(
@@ -358,23 +384,25 @@ class Comparer:
         self._mine = mine
         self._model = model
         weights = self._weights = model.weights
-        forms = range(len(mine.forms))
         # By subject name form: each field's (level, weight) by the other side's words (their given
         # names, or their surnames when the names are read the other way round) or birth date.
-        self._given: list[dict[tuple[str, ...], tuple[_Scored, _Scored]]] = [{} for _ in forms]  # with the middle
-        self._surnames: list[dict[tuple[str, ...], _Scored]] = [{} for _ in forms]
-        self._birth: list[dict[int | None, _Scored]] = [{} for _ in forms]
+        if len(mine.forms) == 1:  # most people: no alias
+            self._given: list[dict[tuple[str, ...], tuple[_Scored, _Scored]]] = [{}]  # with the middle name
+            self._surnames: list[dict[tuple[str, ...], _Scored]] = [{}]
+            self._birth: list[dict[int | None, _Scored]] = [{}]
+        else:
+            forms = range(len(mine.forms))
+            self._given = [{} for _ in forms]
+            self._surnames = [{} for _ in forms]
+            self._birth = [{} for _ in forms]
         self._sex: dict[str | None, _Scored] = {}
         self._place: dict[str | None, _Scored] = {}
         self._straight: _Scored = ("straight", weights["name_order"].get("straight", 0.0))
         self._swapped: _Scored = ("swapped", weights["name_order"].get("swapped", 0.0))
         self._missing_middle: _Scored = ("missing", weights["middle_name"].get("missing", 0.0))
         self._has_identifiers = bool(mine.fbi_number or mine.a_number or mine.state_id)
-        # By subject name form: the code of the first given name and those of the surnames.
-        self._codes = [
-            (phonetic_code(form.given[0]) if form.given else "", frozenset(_codes(form.surnames)))
-            for form in mine.forms
-        ]
+        # By subject name form: the code of the first given name and those of the surnames (when first wanted).
+        self._codes: list[tuple[str, frozenset[str]]] | None = None
 
     # --- one field, worked out the first time the other side's value is seen ---
 
@@ -415,6 +443,11 @@ class Comparer:
         the names the other way round worth its cost (most candidates are other people)."""
         if not form.given or not other.given:
             return bool(form.surnames and other.surnames)  # a name written in the wrong box
+        if self._codes is None:
+            self._codes = [
+                (phonetic_code(form.given[0]) if form.given else "", frozenset(_codes(form.surnames)))
+                for form in self._mine.forms
+            ]
         first_code, surname_codes = self._codes[index]
         return phonetic_code(other.given[0]) in surname_codes or any(
             phonetic_code(word) == first_code for word in other.surnames
@@ -455,7 +488,8 @@ class Comparer:
                     if (swapped_agree, swapped_score) > (agree, score):
                         score, agree, fields = swapped_score, swapped_agree, swapped_fields
                 if (agree, score) > (best_agree, best_score):
-                    best_agree, best_score, name_form = agree, score, _form_used(self._mine, i, theirs, j)
+                    best_agree, best_score = agree, score
+                    name_form = _form_used(self._mine, i, theirs, j) if i or j else None  # both as written
                     best, pair = fields or (given, middle, surname, birth, straight), (i, j)
         return best_score, best, name_form, pair
 
@@ -472,15 +506,30 @@ class Comparer:
         """``_identifier_level(identifier_levels(subject, theirs), ...)``: the best level of any kind."""
         if not self._has_identifiers:
             return "missing"
-        level = "missing"
-        for _, a, b in _comparable_identifiers(self._mine, theirs):
-            if a == b:
+        mine = self._mine
+        level, lacks = "missing", False  # lacks: theirs has none of a kind the subject carries
+        if a := mine.fbi_number:
+            if not (b := theirs.fbi_number):
+                lacks = True
+            elif a == b:
                 return "exact"
-            if level != "typo":
+            else:
                 level = "typo" if _one_edit_apart(a, b) else "disagree"
-        if level == "missing" and _carries_what_the_other_lacks(self._mine, theirs):
-            return "booking_only"
-        return level
+        if a := mine.a_number:
+            if not (b := theirs.a_number):
+                lacks = True
+            elif a == b:
+                return "exact"
+            elif level != "typo":
+                level = "typo" if _one_edit_apart(a, b) else "disagree"
+        if a := mine.state_id:
+            if not (b := theirs.state_id):
+                lacks = True
+            elif a == b:
+                return "exact"
+            elif level != "typo" and _same_state(a, b):  # state ids of two states are not compared
+                level = "typo" if _one_edit_apart(a, b) else "disagree"
+        return "booking_only" if lacks and level == "missing" else level
 
     def score(self, theirs: MatchRecord) -> float:
         """``compare(subject, theirs, model).score``, to the last bit, without the evidence."""
