@@ -40,10 +40,9 @@ _OFFSET = 1 << 63  # the same on a Python int: a signed hash plus 2**63 is its u
 _FEW_KEYS = 24
 
 
-def _hash(key: str) -> int:
-    # Python's string hash: stable within the process, which is all an in-memory index needs
-    # (Redis key names use a SHA-256 digest instead). A collision only adds a candidate.
-    return hash(key)
+# Python's string hash: stable within the process, which is all an in-memory index needs (Redis key names
+# use a SHA-256 digest instead). A collision only adds a candidate. A string keeps its hash once worked out.
+_hash = hash
 
 
 def _record(person: Person | MatchRecord) -> MatchRecord:
@@ -194,7 +193,7 @@ class PersonIndex:
     def candidate_records(self, person: Person | MatchRecord) -> list[tuple[str, MatchRecord]]:
         """The entries filed under any of the person's search keys, in filing order."""
         record = _record(person)
-        keys = [_hash(key) for key in person_search_keys(record)]
+        keys = list(map(_hash, person_search_keys(record)))
         found = set(self._filed_slots(keys))
         if self._recent:
             for key in keys:
