@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 _CONFLICTING = frozenset({"typo", "disagree"})
+_NONE = float("-inf")  # the best score before any pair of name forms is compared
 
 SIMILAR = 0.9  # Jaro-Winkler at or above which two name words are "similar" (one typo in a short word)
 
@@ -330,11 +331,6 @@ def _code_level(mine: str | None, theirs: str | None) -> str:
 # --- the whole record -----------------------------------------------------------------------
 
 
-def _rarity(model: MatchModel, field_name: str, words: tuple[str, ...], level: str) -> float:
-    """The frequency adjustments of the words agreed on exactly, added (``MatchModel.rarity``)."""
-    return model.rarity(field_name, words, level)
-
-
 _AGREEING_NAMES = frozenset(
     {
         "exact",
@@ -411,14 +407,14 @@ class Comparer:
         given, words = compare_given(mine, theirs)
         middle = compare_middle(mine, theirs)
         found = self._given[index][theirs] = (
-            (given, self._weights["given_name"].get(given, 0.0) + _rarity(self._model, "given_name", words, given)),
+            (given, self._weights["given_name"].get(given, 0.0) + self._model.rarity("given_name", words, given)),
             (middle, self._weights["middle_name"].get(middle, 0.0)),
         )
         return found
 
     def _surname(self, index: int, theirs: tuple[str, ...]) -> _Scored:
         surname, words = compare_surnames(self._mine.forms[index].surnames, theirs)
-        weight = self._weights["surname"].get(surname, 0.0) + _rarity(self._model, "surname", words, surname)
+        weight = self._weights["surname"].get(surname, 0.0) + self._model.rarity("surname", words, surname)
         found = self._surnames[index][theirs] = (surname, weight)
         return found
 
@@ -493,6 +489,23 @@ class Comparer:
                     best, pair = fields or (given, middle, surname, birth, straight), (i, j)
         return best_score, best, name_form, pair
 
+    def _best_score(self, theirs: MatchRecord) -> float:
+        """``_best(theirs)[0]``, the same float: for one name form each (most people), without the evidence."""
+        if len(theirs.forms) != 1 or len(self._mine.forms) != 1:
+            return self._best(theirs)[0]
+        other = theirs.forms[0]
+        given, middle = self._given[0].get(other.given) or self._given_and_middle(0, other.given)
+        surname = self._surnames[0].get(other.surnames) or self._surname(0, other.surnames)
+        birth = self._birth[0].get(other.birth) or self._date_of_birth(0, other.birth)
+        score = given[1] + middle[1] + surname[1] + birth[1] + self._straight[1]
+        if given[0] in _AGREEING_NAMES and surname[0] in _AGREEING_NAMES:
+            return score  # agreeing names: the best pair, whatever the score
+        if self._may_be_swapped(0, self._mine.forms[0], other):
+            swapped_score, swapped_agree, _ = self._swapped_pair(0, other)
+            if (swapped_agree, swapped_score) > (False, score):
+                return swapped_score if swapped_agree or swapped_score > _NONE else _NONE
+        return score if score > _NONE else _NONE  # as ``_best`` keeps a score only above where it starts
+
     def shares_identifier(self, theirs: MatchRecord) -> bool:
         """Whether both carry an identifier of one kind and it is equal (``equal_identifiers``)."""
         mine = self._mine
@@ -538,7 +551,7 @@ class Comparer:
     def score_and_conflict_weight(self, theirs: MatchRecord) -> tuple[float, float]:
         """``score`` and the identifier field's weight in it when the field conflicts (0.0 otherwise)."""
         mine, weights = self._mine, self._weights
-        names, _, _, _ = self._best(theirs)
+        names = self._best_score(theirs)
         sex = self._sex.get(theirs.sex) or self._code(self._sex, "sex", mine.sex, theirs.sex)
         place = self._place.get(theirs.place_of_birth) or self._code(
             self._place, "place_of_birth", mine.place_of_birth, theirs.place_of_birth
