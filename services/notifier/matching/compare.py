@@ -445,9 +445,12 @@ class Comparer:
                 for form in self._mine.forms
             ]
         first_code, surname_codes = self._codes[index]
-        return phonetic_code(other.given[0]) in surname_codes or any(
-            phonetic_code(word) == first_code for word in other.surnames
-        )
+        if phonetic_code(other.given[0]) in surname_codes:
+            return True
+        for word in other.surnames:
+            if phonetic_code(word) == first_code:
+                return True
+        return False
 
     def _code(self, memo: dict[str | None, _Scored], field_name: str, mine: str | None, theirs: str | None) -> _Scored:
         found = memo.get(theirs)

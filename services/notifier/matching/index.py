@@ -193,7 +193,7 @@ class PersonIndex:
     def candidate_records(self, person: Person | MatchRecord) -> list[tuple[str, MatchRecord]]:
         """The entries filed under any of the person's search keys, in filing order."""
         record = _record(person)
-        keys = list(map(_hash, person_search_keys(record)))
+        keys = [_hash(key) for key in person_search_keys(record)]
         found = set(self._filed_slots(keys))
         if self._recent:
             for key in keys:
