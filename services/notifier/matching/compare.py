@@ -445,12 +445,7 @@ class Comparer:
                 for form in self._mine.forms
             ]
         first_code, surname_codes = self._codes[index]
-        if phonetic_code(other.given[0]) in surname_codes:
-            return True
-        for word in other.surnames:
-            if phonetic_code(word) == first_code:
-                return True
-        return False
+        return phonetic_code(other.given[0]) in surname_codes or first_code in map(phonetic_code, other.surnames)
 
     def _code(self, memo: dict[str | None, _Scored], field_name: str, mine: str | None, theirs: str | None) -> _Scored:
         found = memo.get(theirs)
