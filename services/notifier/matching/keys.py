@@ -81,31 +81,38 @@ def _name_parts(first: str | None, surnames: tuple[str, ...]) -> tuple[tuple[str
     return tuple(pairs), frozenset({*given_codes, *surname_codes}), frozenset(_initial_pairs(first, surnames))
 
 
-def _form_keys(form: NameForm, undated_searches: bool) -> tuple[list[str], list[str]]:
-    """A form's filing keys (``n:`` too with ``undated_searches``), and the keys a search adds to them
-    (``o:``; without a date ``n:``, unless filed under already)."""
-    pairs, codes, initials = _name_parts(form.given[0] if form.given else None, form.surnames[:_MAX_SURNAMES])
-    birth = form.birth
-    undated = [f"n:{pair}" for pair in pairs]
-    if birth is None:  # filed under its names alone; a search looks under everyone's names too
-        filed = [f"o:{pair}" for pair in pairs]
-        return (filed + undated, []) if undated_searches else (filed, undated)
-    filing = undated if undated_searches else []
+@lru_cache(maxsize=65_536)  # a pure function of a date of birth, and people share them
+def _date_parts(birth: int) -> tuple[str, str, str, str, str, str, str]:
+    """What follows the pair in each dated key of the table above (``p``, ``d``, ``q``, ``r``, ``e``, ``y``), and
+    what follows the code or the initials in ``t`` and ``i``."""
     year, month_and_day = divmod(birth, 10_000)
     month, day = divmod(month_and_day, 100)
     month_day = f"{month:02d}{day:02d}" if month <= day else f"{day:02d}{month:02d}"
     century, last_two = divmod(year, 100)
     tens, units = divmod(last_two, 10)
-    # What follows the pair in each dated key of the table above, in its order: p, d, q, r, e, y.
-    p = f":{year}:{month}"
-    d = f":{year}:{day}"
-    q = f":{month_day}:{year % 10}"
-    r = f":{month_day}:{year // 10}"
-    e = f":{month_day}:{(year + 1) // 10}"
-    y = f":{month_day}:{century}:{tens}{units}" if tens <= units else f":{month_day}:{century}:{units}{tens}"
+    return (
+        f":{year}:{month}",
+        f":{year}:{day}",
+        f":{month_day}:{year % 10}",
+        f":{month_day}:{year // 10}",
+        f":{month_day}:{(year + 1) // 10}",
+        f":{month_day}:{century}:{tens}{units}" if tens <= units else f":{month_day}:{century}:{units}{tens}",
+        f":{year}:{month_day}",
+    )
+
+
+def _form_keys(form: NameForm, undated_searches: bool) -> tuple[list[str], list[str]]:
+    """A form's filing keys (``n:`` too with ``undated_searches``), and the keys a search adds to them
+    (``o:``; without a date ``n:``, unless filed under already)."""
+    pairs, codes, initials = _name_parts(form.given[0] if form.given else None, form.surnames[:_MAX_SURNAMES])
+    birth = form.birth
+    if birth is None:  # filed under its names alone; a search looks under everyone's names too
+        filed, undated = [f"o:{pair}" for pair in pairs], [f"n:{pair}" for pair in pairs]
+        return (filed + undated, []) if undated_searches else (filed, undated)
+    filing = [f"n:{pair}" for pair in pairs] if undated_searches else []
+    p, d, q, r, e, y, dated = _date_parts(birth)
     for pair in pairs:
         filing += (f"p:{pair}{p}", f"d:{pair}{d}", f"q:{pair}{q}", f"r:{pair}{r}", f"e:{pair}{e}", f"y:{pair}{y}")
-    dated = f":{year}:{month_day}"
     filing += [f"t:{code}{dated}" for code in codes]
     filing += [f"i:{pair}{dated}" for pair in initials]
     return filing, [f"o:{pair}" for pair in pairs]
