@@ -70,7 +70,9 @@ def _initial_pairs(first: str | None, surnames: tuple[str, ...]) -> set[str]:
 
 
 @lru_cache(maxsize=65_536)  # a pure function of a form's first given name and first surnames, and names repeat
-def _name_parts(first: str | None, surnames: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str], frozenset[str]]:
+def _name_parts(
+    first: str | None, surnames: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """What a form's keys take from its names: the ``{g,s}`` pairs, the codes for ``t:`` and the initials for ``i:``."""
     given_codes, surname_codes = _given_codes(first), _surname_codes(surnames)
     pairs = [
@@ -78,7 +80,8 @@ def _name_parts(first: str | None, surnames: tuple[str, ...]) -> tuple[tuple[str
         for given in given_codes
         for surname in surname_codes
     ]
-    return tuple(pairs), frozenset({*given_codes, *surname_codes}), frozenset(_initial_pairs(first, surnames))
+    # Tuples of strings, which the garbage collector leaves alone once it has seen them.
+    return tuple(pairs), tuple({*given_codes, *surname_codes}), tuple(_initial_pairs(first, surnames))
 
 
 @lru_cache(maxsize=65_536)  # a pure function of a date of birth, and people share them
