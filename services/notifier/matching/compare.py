@@ -461,7 +461,7 @@ class Comparer:
         aliases, in either name order): one whose given name and surname both agree first, then by
         score (an alias that agrees beats a primary name that scores higher on a shared middle name)."""
         best: _PairFields | None = None
-        best_agree, best_score, name_form, pair = False, float("-inf"), None, (0, 0)
+        best_agree, best_score, name_form, pair = False, _NONE, None, (0, 0)
         straight = self._straight
         mine_derived, theirs_derived = len(self._mine.forms) - self._mine.derived, len(theirs.forms) - theirs.derived
         for i, form in enumerate(self._mine.forms):
