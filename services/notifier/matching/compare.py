@@ -152,6 +152,9 @@ def compare_surnames(mine: tuple[str, ...], theirs: tuple[str, ...]) -> Agreemen
         return ("both_exact" if len(mine) > 1 else "exact"), mine
     if "".join(mine) == "".join(theirs):
         return "exact", ("".join(mine),)
+    if len(mine) == 1 and len(theirs) == 1:  # two different words: what the pairing below comes to for them
+        level = _word_level(mine[0], theirs[0])
+        return ("disagree" if level is None else level), ()
     pairs = [
         (_WORD_RANK[level], i, j)
         for i, word in enumerate(mine)
