@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 _CONFLICTING = frozenset({"typo", "disagree"})
+_NONE = float("-inf")  # the best score before any pair of name forms is compared
 
 SIMILAR = 0.9  # Jaro-Winkler at or above which two name words are "similar" (one typo in a short word)
 
@@ -151,6 +152,9 @@ def compare_surnames(mine: tuple[str, ...], theirs: tuple[str, ...]) -> Agreemen
         return ("both_exact" if len(mine) > 1 else "exact"), mine
     if "".join(mine) == "".join(theirs):
         return "exact", ("".join(mine),)
+    if len(mine) == 1 and len(theirs) == 1:  # two different words: what the pairing below comes to for them
+        level = _word_level(mine[0], theirs[0])
+        return ("disagree" if level is None else level), ()
     pairs = [
         (_WORD_RANK[level], i, j)
         for i, word in enumerate(mine)
@@ -199,9 +203,18 @@ def _one_keystroke(mine: str, theirs: str) -> bool:
     return second == first + 1 and mine[first] == theirs[second] and mine[second] == theirs[first]
 
 
+@lru_cache(maxsize=1 << 16)  # a pure function of two years, of which there are few
 def _year_typo(mine: int, theirs: int) -> bool:
     """One keystroke (1990 and 1980, 1989 and 1998), or a year off by one (1989 and 1990)."""
     return _one_keystroke(f"{mine:04d}", f"{theirs:04d}") or abs(mine - theirs) == 1
+
+
+def _two_digits_slip(mine: int, theirs: int) -> bool:
+    """``_one_keystroke`` of two different numbers under 100 written with two digits: one digit differs,
+    or the two are swapped."""
+    mine_tens, mine_units = divmod(mine, 10)
+    their_tens, their_units = divmod(theirs, 10)
+    return mine_tens == their_tens or mine_units == their_units or (mine_tens, mine_units) == (their_units, their_tens)
 
 
 def compare_birth(mine: int | None, theirs: int | None) -> str:
@@ -213,33 +226,53 @@ def compare_birth(mine: int | None, theirs: int | None) -> str:
         return "missing"
     if mine == theirs:
         return "exact"
-    year, month, day = mine // 10_000, mine // 100 % 100, mine % 100
-    other_year, other_month, other_day = theirs // 10_000, theirs // 100 % 100, theirs % 100
-    if year == other_year and month == other_day and day == other_month:
-        return "day_month_swapped"  # a keying error, not a contradiction
-    same_day = (month, day) in ((other_month, other_day), (other_day, other_month))
-    if same_day and _year_typo(year, other_year):
-        return "year_typo"
-    if year == other_year and (month == other_month or day == other_day):
-        if _one_keystroke(f"{month:02d}{day:02d}", f"{other_month:02d}{other_day:02d}"):
-            return "day_or_month_typo"
-        return "day_or_month_differs"
-    return "disagree"
+    year, month_and_day = divmod(mine, 10_000)
+    month, day = divmod(month_and_day, 100)
+    other_year, month_and_day = divmod(theirs, 10_000)
+    other_month, other_day = divmod(month_and_day, 100)
+    if year == other_year:
+        if month == other_day and day == other_month:
+            return "day_month_swapped"  # a keying error, not a contradiction
+        # One of month and day the same, the other (so, as the dates differ) not: the keystroke is in that one.
+        if month == other_month:
+            return "day_or_month_typo" if _two_digits_slip(day, other_day) else "day_or_month_differs"
+        if day == other_day:
+            return "day_or_month_typo" if _two_digits_slip(month, other_month) else "day_or_month_differs"
+        return "disagree"
+    same_day = (month == other_month and day == other_day) or (month == other_day and day == other_month)
+    return "year_typo" if same_day and _year_typo(year, other_year) else "disagree"
 
 
 def _one_edit_apart(a: str, b: str) -> bool:
-    """``damerau_levenshtein_distance(a, b) <= 1``, most pairs told without computing it.
+    """``damerau_levenshtein_distance(a, b) <= 1``, told from where the two strings first and last differ.
 
-    One edit (a substitution, an adjacent transposition, an insertion or a deletion at position
-    ``i``) leaves the first two characters alone if ``i >= 2``, and otherwise the last two as long
-    as both strings have at least five: two numbers that differ in both their first two and their
-    last two characters, or in length by more than one, are more than one keystroke apart.
+    Of one length, they are one edit apart if they differ in one character, or in two neighbours swapped.
+    Of lengths ``n`` and ``n + 1``, if the shorter is the longer with one character left out: its common
+    prefix and common suffix with the longer cover it. Where two ASCII strings differ is read from their
+    bytes XORed as one integer (its highest and lowest nonzero bytes); other strings are measured.
     """
-    if abs(len(a) - len(b)) > 1:
+    if a == b:
+        return True
+    if len(a) > len(b):
+        a, b = b, a  # a the shorter
+    n = len(a)
+    if len(b) - n > 1:
         return False
-    if len(a) >= 5 and len(b) >= 5 and a[:2] != b[:2] and a[-2:] != b[-2:]:
-        return False
-    return damerau_levenshtein_distance(a, b) <= 1
+    if not (a.isascii() and b.isascii()):
+        return damerau_levenshtein_distance(a, b) <= 1
+    if n == len(b):
+        differ = int.from_bytes(a.encode(), "big") ^ int.from_bytes(b.encode(), "big")
+        first = n - 1 - ((differ.bit_length() - 1) >> 3)  # the first character that differs
+        last = n - 1 - (((differ & -differ).bit_length() - 1) >> 3)  # the last
+        return first == last or (last == first + 1 and a[first] == b[last] and a[last] == b[first])
+    if not n:
+        return True
+    mine = int.from_bytes(a.encode(), "big")
+    head = mine ^ int.from_bytes(b[:n].encode(), "big")  # a against b's first n characters
+    tail = mine ^ int.from_bytes(b[1:].encode(), "big")  # a against b's last n characters
+    prefix = n - 1 - ((head.bit_length() - 1) >> 3) if head else n
+    suffix = ((tail & -tail).bit_length() - 1) >> 3 if tail else n
+    return prefix + suffix >= n
 
 
 def _same_state(a: str, b: str) -> bool:
@@ -301,14 +334,6 @@ def _code_level(mine: str | None, theirs: str | None) -> str:
 # --- the whole record -----------------------------------------------------------------------
 
 
-def _rarity(model: MatchModel, field_name: str, words: tuple[str, ...], level: str) -> float:
-    """The frequency adjustments of the words agreed on exactly, added (none if none agreed exactly): two
-    surnames as common as GARCIA and LOPEZ are rarer together than either is alone."""
-    if not words:
-        return 0.0
-    return sum(model.adjustment(field_name, word, level) for word in words)
-
-
 _AGREEING_NAMES = frozenset(
     {
         "exact",
@@ -358,23 +383,25 @@ class Comparer:
         self._mine = mine
         self._model = model
         weights = self._weights = model.weights
-        forms = range(len(mine.forms))
         # By subject name form: each field's (level, weight) by the other side's words (their given
         # names, or their surnames when the names are read the other way round) or birth date.
-        self._given: list[dict[tuple[str, ...], tuple[_Scored, _Scored]]] = [{} for _ in forms]  # with the middle
-        self._surnames: list[dict[tuple[str, ...], _Scored]] = [{} for _ in forms]
-        self._birth: list[dict[int | None, _Scored]] = [{} for _ in forms]
+        if len(mine.forms) == 1:  # most people: no alias
+            self._given: list[dict[tuple[str, ...], tuple[_Scored, _Scored]]] = [{}]  # with the middle name
+            self._surnames: list[dict[tuple[str, ...], _Scored]] = [{}]
+            self._birth: list[dict[int | None, _Scored]] = [{}]
+        else:
+            forms = range(len(mine.forms))
+            self._given = [{} for _ in forms]
+            self._surnames = [{} for _ in forms]
+            self._birth = [{} for _ in forms]
         self._sex: dict[str | None, _Scored] = {}
         self._place: dict[str | None, _Scored] = {}
         self._straight: _Scored = ("straight", weights["name_order"].get("straight", 0.0))
         self._swapped: _Scored = ("swapped", weights["name_order"].get("swapped", 0.0))
         self._missing_middle: _Scored = ("missing", weights["middle_name"].get("missing", 0.0))
         self._has_identifiers = bool(mine.fbi_number or mine.a_number or mine.state_id)
-        # By subject name form: the code of the first given name and those of the surnames.
-        self._codes = [
-            (phonetic_code(form.given[0]) if form.given else "", frozenset(_codes(form.surnames)))
-            for form in mine.forms
-        ]
+        # By subject name form: the code of the first given name and those of the surnames (when first wanted).
+        self._codes: list[tuple[str, frozenset[str]]] | None = None
 
     # --- one field, worked out the first time the other side's value is seen ---
 
@@ -383,14 +410,14 @@ class Comparer:
         given, words = compare_given(mine, theirs)
         middle = compare_middle(mine, theirs)
         found = self._given[index][theirs] = (
-            (given, self._weights["given_name"].get(given, 0.0) + _rarity(self._model, "given_name", words, given)),
+            (given, self._weights["given_name"].get(given, 0.0) + self._model.rarity("given_name", words, given)),
             (middle, self._weights["middle_name"].get(middle, 0.0)),
         )
         return found
 
     def _surname(self, index: int, theirs: tuple[str, ...]) -> _Scored:
         surname, words = compare_surnames(self._mine.forms[index].surnames, theirs)
-        weight = self._weights["surname"].get(surname, 0.0) + _rarity(self._model, "surname", words, surname)
+        weight = self._weights["surname"].get(surname, 0.0) + self._model.rarity("surname", words, surname)
         found = self._surnames[index][theirs] = (surname, weight)
         return found
 
@@ -415,10 +442,13 @@ class Comparer:
         the names the other way round worth its cost (most candidates are other people)."""
         if not form.given or not other.given:
             return bool(form.surnames and other.surnames)  # a name written in the wrong box
+        if self._codes is None:
+            self._codes = [
+                (phonetic_code(form.given[0]) if form.given else "", frozenset(_codes(form.surnames)))
+                for form in self._mine.forms
+            ]
         first_code, surname_codes = self._codes[index]
-        return phonetic_code(other.given[0]) in surname_codes or any(
-            phonetic_code(word) == first_code for word in other.surnames
-        )
+        return phonetic_code(other.given[0]) in surname_codes or first_code in map(phonetic_code, other.surnames)
 
     def _code(self, memo: dict[str | None, _Scored], field_name: str, mine: str | None, theirs: str | None) -> _Scored:
         found = memo.get(theirs)
@@ -434,7 +464,7 @@ class Comparer:
         aliases, in either name order): one whose given name and surname both agree first, then by
         score (an alias that agrees beats a primary name that scores higher on a shared middle name)."""
         best: _PairFields | None = None
-        best_agree, best_score, name_form, pair = False, float("-inf"), None, (0, 0)
+        best_agree, best_score, name_form, pair = False, _NONE, None, (0, 0)
         straight = self._straight
         mine_derived, theirs_derived = len(self._mine.forms) - self._mine.derived, len(theirs.forms) - theirs.derived
         for i, form in enumerate(self._mine.forms):
@@ -455,9 +485,27 @@ class Comparer:
                     if (swapped_agree, swapped_score) > (agree, score):
                         score, agree, fields = swapped_score, swapped_agree, swapped_fields
                 if (agree, score) > (best_agree, best_score):
-                    best_agree, best_score, name_form = agree, score, _form_used(self._mine, i, theirs, j)
+                    best_agree, best_score = agree, score
+                    name_form = _form_used(self._mine, i, theirs, j) if i or j else None  # both as written
                     best, pair = fields or (given, middle, surname, birth, straight), (i, j)
         return best_score, best, name_form, pair
+
+    def _best_score(self, theirs: MatchRecord) -> float:
+        """``_best(theirs)[0]``, the same float: for one name form each (most people), without the evidence."""
+        if len(theirs.forms) != 1 or len(self._mine.forms) != 1:
+            return self._best(theirs)[0]
+        other = theirs.forms[0]
+        given, middle = self._given[0].get(other.given) or self._given_and_middle(0, other.given)
+        surname = self._surnames[0].get(other.surnames) or self._surname(0, other.surnames)
+        birth = self._birth[0].get(other.birth) or self._date_of_birth(0, other.birth)
+        score = given[1] + middle[1] + surname[1] + birth[1] + self._straight[1]
+        if given[0] in _AGREEING_NAMES and surname[0] in _AGREEING_NAMES:
+            return score  # agreeing names: the best pair, whatever the score
+        if self._may_be_swapped(0, self._mine.forms[0], other):
+            swapped_score, swapped_agree, _ = self._swapped_pair(0, other)
+            if (swapped_agree, swapped_score) > (False, score):
+                return swapped_score if swapped_agree or swapped_score > _NONE else _NONE
+        return score if score > _NONE else _NONE  # as ``_best`` keeps a score only above where it starts
 
     def shares_identifier(self, theirs: MatchRecord) -> bool:
         """Whether both carry an identifier of one kind and it is equal (``equal_identifiers``)."""
@@ -472,15 +520,30 @@ class Comparer:
         """``_identifier_level(identifier_levels(subject, theirs), ...)``: the best level of any kind."""
         if not self._has_identifiers:
             return "missing"
-        level = "missing"
-        for _, a, b in _comparable_identifiers(self._mine, theirs):
-            if a == b:
+        mine = self._mine
+        level, lacks = "missing", False  # lacks: theirs has none of a kind the subject carries
+        if a := mine.fbi_number:
+            if not (b := theirs.fbi_number):
+                lacks = True
+            elif a == b:
                 return "exact"
-            if level != "typo":
+            else:
                 level = "typo" if _one_edit_apart(a, b) else "disagree"
-        if level == "missing" and _carries_what_the_other_lacks(self._mine, theirs):
-            return "booking_only"
-        return level
+        if a := mine.a_number:
+            if not (b := theirs.a_number):
+                lacks = True
+            elif a == b:
+                return "exact"
+            elif level != "typo":
+                level = "typo" if _one_edit_apart(a, b) else "disagree"
+        if a := mine.state_id:
+            if not (b := theirs.state_id):
+                lacks = True
+            elif a == b:
+                return "exact"
+            elif level != "typo" and _same_state(a, b):  # state ids of two states are not compared
+                level = "typo" if _one_edit_apart(a, b) else "disagree"
+        return "booking_only" if lacks and level == "missing" else level
 
     def score(self, theirs: MatchRecord) -> float:
         """``compare(subject, theirs, model).score``, to the last bit, without the evidence."""
@@ -489,7 +552,7 @@ class Comparer:
     def score_and_conflict_weight(self, theirs: MatchRecord) -> tuple[float, float]:
         """``score`` and the identifier field's weight in it when the field conflicts (0.0 otherwise)."""
         mine, weights = self._mine, self._weights
-        names, _, _, _ = self._best(theirs)
+        names = self._best_score(theirs)
         sex = self._sex.get(theirs.sex) or self._code(self._sex, "sex", mine.sex, theirs.sex)
         place = self._place.get(theirs.place_of_birth) or self._code(
             self._place, "place_of_birth", mine.place_of_birth, theirs.place_of_birth

@@ -327,8 +327,9 @@ def decide_among(
     fitted number, see ``MatchConfig``).
     """
     model = model or fitted_model()
-    auto_min, review_min, min_margin = (config or MatchConfig()).at_scale(model, detainers)
-    thresholds = Thresholds(auto_min, review_min, min_margin, detainers)
+    auto_min, review_min, min_margin = _at_scale(config, model, detainers)
+    if not candidates:
+        return []
     floor = min(auto_min, review_min)
     comparer = Comparer(subject, model)
     scored = [comparer.score_and_conflict_weight(record) for _, record in candidates]
@@ -351,8 +352,25 @@ def decide_among(
         outcome = Assessment(key, comparison, failed, contradicted, margin).decision(auto_min, review_min, min_margin)
         if outcome is not None:
             decision, rule = outcome
+            thresholds = Thresholds(auto_min, review_min, min_margin, detainers)
             decided.append((key, evidence(decision, rule, comparison, margin, subject, record, thresholds)))
     return decided
+
+
+_REMEMBERED_SCALES = 1_024  # (config, model, detainers) whose thresholds are kept worked out; then afresh
+_scales: dict[tuple[MatchConfig | None, int, int], tuple[MatchModel, tuple[float, float, float]]] = {}
+
+
+def _at_scale(config: MatchConfig | None, model: MatchModel, detainers: int) -> tuple[float, float, float]:
+    """``MatchConfig.at_scale``, worked out once for a config, a model and a number of detainers (each entry
+    holds its model, so no other model takes the model's id while it is kept)."""
+    key = (config, id(model), detainers)
+    found = _scales.get(key)
+    if found is None or found[0] is not model:
+        if len(_scales) >= _REMEMBERED_SCALES:
+            _scales.clear()
+        found = _scales[key] = (model, (config or MatchConfig()).at_scale(model, detainers))
+    return found[1]
 
 
 def decide_records(

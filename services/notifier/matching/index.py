@@ -40,10 +40,9 @@ _OFFSET = 1 << 63  # the same on a Python int: a signed hash plus 2**63 is its u
 _FEW_KEYS = 24
 
 
-def _hash(key: str) -> int:
-    # Python's string hash: stable within the process, which is all an in-memory index needs
-    # (Redis key names use a SHA-256 digest instead). A collision only adds a candidate.
-    return hash(key)
+# Python's string hash: stable within the process, which is all an in-memory index needs (Redis key names
+# use a SHA-256 digest instead). A collision only adds a candidate. A string keeps its hash once worked out.
+_hash = hash
 
 
 def _record(person: Person | MatchRecord) -> MatchRecord:

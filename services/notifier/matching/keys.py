@@ -50,80 +50,107 @@ _MAX_GIVEN_CODES = 6  # a nickname standing for many names (AL: ALBERT, ALFRED..
 _MAX_SURNAMES = 3
 
 
-def _given_codes(form: NameForm) -> list[str]:
-    if not form.given:
+def _given_codes(first: str | None) -> list[str]:
+    if first is None:
         return []
-    codes = sorted({phonetic_code(name) for name in token_canon(form.given[0])})
+    codes = sorted({phonetic_code(name) for name in token_canon(first)})
     return codes[:_MAX_GIVEN_CODES]
 
 
-def _surname_codes(form: NameForm) -> list[str]:
-    return sorted({phonetic_code(surname) for surname in form.surnames[:_MAX_SURNAMES]})
+def _surname_codes(surnames: tuple[str, ...]) -> list[str]:
+    return sorted({phonetic_code(surname) for surname in surnames})
 
 
-def _initial_pairs(form: NameForm) -> set[str]:
+def _initial_pairs(first: str | None, surnames: tuple[str, ...]) -> set[str]:
     """The initials of the first given name and of each surname, in pairs (a typo seldom hits the first letter)."""
-    if not form.given:
+    if first is None:
         return set()
-    given = form.given[0][0]
-    return {f"{min(given, surname[0])}{max(given, surname[0])}" for surname in form.surnames[:_MAX_SURNAMES]}
+    given = first[0]
+    return {f"{min(given, surname[0])}{max(given, surname[0])}" for surname in surnames}
 
 
-def _form_keys(form: NameForm, undated_searches: bool, searching: bool) -> set[str]:
-    """A form's filing keys; ``searching``: with those a search adds (``o:``, or ``n:`` without a date)."""
-    given_codes, surname_codes = _given_codes(form), _surname_codes(form)
+@lru_cache(maxsize=65_536)  # a pure function of a form's first given name and first surnames, and names repeat
+def _name_parts(
+    first: str | None, surnames: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """What a form's keys take from its names: the ``{g,s}`` pairs, the codes for ``t:`` and the initials for ``i:``."""
+    given_codes, surname_codes = _given_codes(first), _surname_codes(surnames)
     pairs = [
         f"{given}:{surname}" if given <= surname else f"{surname}:{given}"
         for given in given_codes
         for surname in surname_codes
     ]
-    keys = {f"n:{pair}" for pair in pairs} if undated_searches or (searching and form.birth is None) else set()
-    if form.birth is None or searching:
-        keys.update(f"o:{pair}" for pair in pairs)
-    if form.birth is None:
-        return keys
-    year, month, day = form.birth // 10_000, form.birth // 100 % 100, form.birth % 100
-    month_day = f"{min(month, day):02d}{max(month, day):02d}"
-    tens, last = year % 10, year // 10
-    next_decade = (year + 1) // 10
+    # Tuples of strings, which the garbage collector leaves alone once it has seen them.
+    return tuple(pairs), tuple({*given_codes, *surname_codes}), tuple(_initial_pairs(first, surnames))
+
+
+@lru_cache(maxsize=65_536)  # a pure function of a date of birth, and people share them
+def _date_parts(birth: int) -> tuple[str, str, str, str, str, str, str]:
+    """What follows the pair in each dated key of the table above (``p``, ``d``, ``q``, ``r``, ``e``, ``y``), and
+    what follows the code or the initials in ``t`` and ``i``."""
+    year, month_and_day = divmod(birth, 10_000)
+    month, day = divmod(month_and_day, 100)
+    month_day = f"{month:02d}{day:02d}" if month <= day else f"{day:02d}{month:02d}"
     century, last_two = divmod(year, 100)
-    swapped_year = f"{century}:{''.join(sorted(f'{last_two:02d}'))}"
+    tens, units = divmod(last_two, 10)
+    return (
+        f":{year}:{month}",
+        f":{year}:{day}",
+        f":{month_day}:{year % 10}",
+        f":{month_day}:{year // 10}",
+        f":{month_day}:{(year + 1) // 10}",
+        f":{month_day}:{century}:{tens}{units}" if tens <= units else f":{month_day}:{century}:{units}{tens}",
+        f":{year}:{month_day}",
+    )
+
+
+def _form_keys(form: NameForm, undated_searches: bool) -> tuple[list[str], list[str]]:
+    """A form's filing keys (``n:`` too with ``undated_searches``), and the keys a search adds to them
+    (``o:``; without a date ``n:``, unless filed under already)."""
+    pairs, codes, initials = _name_parts(form.given[0] if form.given else None, form.surnames[:_MAX_SURNAMES])
+    birth = form.birth
+    if birth is None:  # filed under its names alone; a search looks under everyone's names too
+        filed, undated = [f"o:{pair}" for pair in pairs], [f"n:{pair}" for pair in pairs]
+        return (filed + undated, []) if undated_searches else (filed, undated)
+    filing = [f"n:{pair}" for pair in pairs] if undated_searches else []
+    p, d, q, r, e, y, dated = _date_parts(birth)
     for pair in pairs:
-        keys.add(f"p:{pair}:{year}:{month}")
-        keys.add(f"d:{pair}:{year}:{day}")
-        keys.add(f"q:{pair}:{month_day}:{tens}")
-        keys.add(f"r:{pair}:{month_day}:{last}")
-        keys.add(f"e:{pair}:{month_day}:{next_decade}")
-        keys.add(f"y:{pair}:{month_day}:{swapped_year}")
-    keys.update(f"t:{code}:{year}:{month_day}" for code in {*given_codes, *surname_codes})
-    keys.update(f"i:{pair}:{year}:{month_day}" for pair in _initial_pairs(form))
-    return keys
+        filing += (f"p:{pair}{p}", f"d:{pair}{d}", f"q:{pair}{q}", f"r:{pair}{r}", f"e:{pair}{e}", f"y:{pair}{y}")
+    filing += [f"t:{code}{dated}" for code in codes]
+    filing += [f"i:{pair}{dated}" for pair in initials]
+    return filing, [f"o:{pair}" for pair in pairs]
 
 
-def _record_keys(record: MatchRecord, undated_searches: bool, searching: bool) -> frozenset[str]:
+def _record_keys(record: MatchRecord, undated_searches: bool) -> tuple[set[str], list[str]]:
+    """The record's filing keys, and the keys a search adds to them."""
     keys: set[str] = set()
+    searched: list[str] = []
     for form in record.forms:
-        keys |= _form_keys(form, undated_searches, searching)
+        filing, extra = _form_keys(form, undated_searches)
+        keys.update(filing)
+        searched += extra
     if record.fbi_number:
         keys.add(f"fbi={record.fbi_number}")
     if record.a_number:
         keys.add(f"a_number={record.a_number}")
     if record.state_id:
         keys.add(f"state_id={record.state_id}")
-    return frozenset(keys)
+    return keys, searched
 
 
 def filing_keys(record: MatchRecord, *, undated_searches: bool = False) -> frozenset[str]:
     """The keys a record is filed under. ``undated_searches``: also under its names alone, for an
     index that will be searched by records without a date of birth (a person on the wire always
     has one; some benchmark records do not)."""
-    return _record_keys(record, undated_searches, searching=False)
+    return frozenset(_record_keys(record, undated_searches)[0])
 
 
 def search_keys(record: MatchRecord) -> frozenset[str]:
     """The keys a search for the record looks under: its own, and the names of records filed without
     a date of birth (``o:``); a name form without a date looks under the names of everyone (``n:``)."""
-    return _record_keys(record, undated_searches=False, searching=True)
+    keys, extra = _record_keys(record, undated_searches=False)
+    keys.update(extra)
+    return frozenset(keys)
 
 
 # A booked person's keys are wanted with every event of the booking (to file it, to search for it): those of the
@@ -131,12 +158,19 @@ def search_keys(record: MatchRecord) -> frozenset[str]:
 
 
 @lru_cache(maxsize=RECENT_PEOPLE)
+def _person_keys(record: MatchRecord) -> tuple[frozenset[str], frozenset[str]]:
+    """A booked person's filing and search keys, in one pass (a search looks under every filing key)."""
+    filing, extra = _record_keys(record, undated_searches=False)
+    frozen = frozenset(filing)
+    filing.update(extra)
+    return frozen, frozenset(filing)
+
+
 def person_filing_keys(record: MatchRecord) -> frozenset[str]:
     """``filing_keys`` of a booked person's record, kept for the people seen lately."""
-    return filing_keys(record)
+    return _person_keys(record)[0]
 
 
-@lru_cache(maxsize=RECENT_PEOPLE)
 def person_search_keys(record: MatchRecord) -> frozenset[str]:
     """``search_keys`` of a booked person's record, kept for the people seen lately."""
-    return search_keys(record)
+    return _person_keys(record)[1]

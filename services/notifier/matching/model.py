@@ -80,6 +80,7 @@ class FrequencyTable:
 
 
 _OTHER_NAME_FIELD = {"given_name": "surname", "surname": "given_name"}
+_REMEMBERED_RARITIES = 65_536  # (field, words, level) whose rarity a model keeps worked out; then it starts afresh
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,10 @@ class MatchModel:
     weights: Mapping[str, Mapping[str, float]]
     frequencies: Mapping[str, FrequencyTable] = field(default_factory=dict)  # by field: given_name, surname
     thresholds: Mapping[str, float] = field(default_factory=dict)  # auto, review, margin (fitted defaults)
+    # ``rarity`` by its arguments, for the names seen lately: a pure function of them, and names repeat.
+    _rarities: dict[tuple[str, tuple[str, ...], str], float] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def weight(self, field_name: str, level: str) -> float:
         return self.weights[field_name].get(level, 0.0)
@@ -106,6 +111,19 @@ class MatchModel:
         if table is None or value is None:
             return 0.0
         return table.adjustment(self.frequency(field_name, value) or table.floor, level)
+
+    def rarity(self, field_name: str, words: tuple[str, ...], level: str) -> float:
+        """The adjustments of the words agreed on exactly at ``level``, added (two surnames as common as
+        GARCIA and LOPEZ are rarer together than either is alone); 0.0 if none was."""
+        if not words:
+            return 0.0
+        key = (field_name, words, level)
+        found = self._rarities.get(key)
+        if found is None:
+            if len(self._rarities) >= _REMEMBERED_RARITIES:
+                self._rarities.clear()
+            found = self._rarities[key] = sum(self.adjustment(field_name, word, level) for word in words)
+        return found
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> MatchModel:

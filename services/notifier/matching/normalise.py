@@ -53,8 +53,11 @@ def fold(text: str) -> str:
 
 def name_tokens(text: str | None) -> tuple[str, ...]:
     """The folded words of a name, particles dropped (unless the name is nothing but particles)."""
-    if not text:
-        return ()
+    return _name_tokens(text) if text else ()
+
+
+@lru_cache(maxsize=65_536)  # names repeat: each person's are read again and again
+def _name_tokens(text: str) -> tuple[str, ...]:
     # One string object per distinct word: names repeat across a million records.
     words = tuple(sys.intern(word) for word in fold(text).split())
     kept = tuple(word for word in words if word not in PARTICLES)

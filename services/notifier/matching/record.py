@@ -33,6 +33,8 @@ class NameForm:
     birth: int | None  # YYYYMMDD, None when unknown
 
 
+_SEXES = frozenset({Sex.MALE.value, Sex.FEMALE.value})  # what a sex can contradict (not X, not unknown)
+
 MIDDLE_AS_SURNAME = "middle_as_surname"
 ALIAS = "alias"
 
@@ -98,7 +100,7 @@ class MatchRecord:
         return cls(
             forms=(*forms, derived) if derived is not None else tuple(forms),
             derived=0 if derived is None else 1,
-            sex=sex if sex in (Sex.MALE.value, Sex.FEMALE.value) else None,
+            sex=sex if sex in _SEXES else None,
             place_of_birth=place_of_birth,
             fbi_number=normalise_fbi_number(fbi_number) if fbi_number else None,
             a_number=normalise_a_number(a_number) if a_number else None,

@@ -4,9 +4,10 @@
 and ``decide_among`` compares every candidate in full, sorts them and works out the margin of
 each one at or above the lowest threshold by comparing it in full with the runner-ups. The
 code is copied unchanged from ``notifier.matching.compare`` and ``notifier.matching.decide``
-as they stood, with ``compare_surnames`` (which has since gained shortcuts); the other
-field-by-field functions (``compare_given`` ... ``identifier_levels``) and the rules in
-``failed_hard_rules`` are shared: they define the levels, and were not changed.
+as they stood, with ``compare_surnames``, ``compare_birth`` and ``identifier_levels`` (which have since
+gained shortcuts: a keystroke told without formatting, one edit without a string distance); the other
+field-by-field functions (``compare_given``, ``compare_middle``) and the rules in ``failed_hard_rules``
+are shared: they define the levels, and were not changed.
 The blocking keys (``filing_keys``, ``search_keys``) are copied from ``notifier.matching.keys``
 as they stood too (plus the ``i:`` key added since, written plainly): they name Redis keys
 (as digests), so the faster ones must give the same strings.
@@ -18,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
+from jellyfish import damerau_levenshtein_distance
+
 from contracts import MatchEvidence
 from notifier.matching.compare import (
     Comparison,
@@ -25,10 +28,8 @@ from notifier.matching.compare import (
     _carries_what_the_other_lacks,
     _form_used,
     _word_level,
-    compare_birth,
     compare_given,
     compare_middle,
-    identifier_levels,
 )
 from notifier.matching.decide import (
     Assessment,
@@ -42,7 +43,15 @@ from notifier.matching.model import MatchModel, fitted_model
 from notifier.matching.normalise import phonetic_code, token_canon
 from notifier.matching.record import MatchRecord, NameForm
 
-__all__ = ["assess_among", "compare", "decide_among", "filing_keys", "search_keys"]
+__all__ = [
+    "assess_among",
+    "compare",
+    "compare_birth",
+    "decide_among",
+    "filing_keys",
+    "identifier_levels",
+    "search_keys",
+]
 
 K = TypeVar("K")
 
@@ -87,6 +96,57 @@ def compare_surnames(mine: tuple[str, ...], theirs: tuple[str, ...]) -> tuple[st
     if worst == 0:
         return "reordered", anchor
     return ("phonetic" if worst == 1 else "similar"), anchor
+
+
+def _one_keystroke(mine: str, theirs: str) -> bool:
+    differing = [k for k in range(len(mine)) if mine[k] != theirs[k]]
+    if len(differing) == 1:
+        return True
+    first, second = differing if len(differing) == 2 else (0, 0)
+    return second == first + 1 and mine[first] == theirs[second] and mine[second] == theirs[first]
+
+
+def _year_typo(mine: int, theirs: int) -> bool:
+    return _one_keystroke(f"{mine:04d}", f"{theirs:04d}") or abs(mine - theirs) == 1
+
+
+def compare_birth(mine: int | None, theirs: int | None) -> str:
+    if mine is None or theirs is None:
+        return "missing"
+    if mine == theirs:
+        return "exact"
+    year, month, day = mine // 10_000, mine // 100 % 100, mine % 100
+    other_year, other_month, other_day = theirs // 10_000, theirs // 100 % 100, theirs % 100
+    if year == other_year and month == other_day and day == other_month:
+        return "day_month_swapped"
+    same_day = (month, day) in ((other_month, other_day), (other_day, other_month))
+    if same_day and _year_typo(year, other_year):
+        return "year_typo"
+    if year == other_year and (month == other_month or day == other_day):
+        if _one_keystroke(f"{month:02d}{day:02d}", f"{other_month:02d}{other_day:02d}"):
+            return "day_or_month_typo"
+        return "day_or_month_differs"
+    return "disagree"
+
+
+def identifier_levels(mine: MatchRecord, theirs: MatchRecord) -> tuple[tuple[str, str], ...]:
+    pairs = (
+        ("fbi_number", mine.fbi_number, theirs.fbi_number),
+        ("a_number", mine.a_number, theirs.a_number),
+        ("state_id", mine.state_id, theirs.state_id),
+    )
+    found: list[tuple[str, str]] = []
+    for name, a, b in pairs:
+        if not a or not b or (name == "state_id" and a.partition(":")[0] != b.partition(":")[0]):
+            continue  # not both carried, or state ids of two states
+        if a == b:
+            level = "exact"
+        elif damerau_levenshtein_distance(a, b) <= 1:
+            level = "typo"
+        else:
+            level = "disagree"
+        found.append((name, level))
+    return tuple(found)
 
 
 def _identifier_level(levels: tuple[tuple[str, str], ...], mine: MatchRecord, theirs: MatchRecord) -> str:
