@@ -36,6 +36,7 @@ from bench.harness import throwaway_redis
 from contracts import NOTIFIER_GROUP, RedisNames
 from contracts.envelope import StreamEntry
 from notifier.bootstrap import NotifierOptions, build_parts
+from runtime import heap
 from runtime.redis import connect_redis
 
 RESULTS = Path(__file__).parent / "results" / "notifier_profile.json"
@@ -128,6 +129,7 @@ async def profile(url: str) -> dict[str, Any]:
     await notifier_process.lodge_detainers(client, names)
     parts = build_parts(client, names, NotifierOptions(booking_retention_seconds=3600))
     await parts.detainers.load()
+    heap.settle()  # as the notifier does once started (the baselines later in this process run under it too)
     processor = parts.processors.custody
     stream = f"{names.custody_events}:profile"
     await notifier_process.fill_stream(client, stream, run="profile")
