@@ -149,9 +149,9 @@ Command = Sequence[Any]  # a command's name and arguments, as ``execute_command`
 async def pipelined(client: RedisClient, commands: Sequence[Command], *, raise_on_error: bool = True) -> list[Any]:
     """Each command's reply (as redis-py answers it: its response callback applied), in order; one round trip on
     a single Redis. An error Redis answered is raised (the first), or with ``raise_on_error=False`` is that
-    command's reply. A connection lost or a reply not read
-    within the client's timeout is an error for all (the commands are sent again once the connection is
-    replaced, as redis-py's pipeline retries: callers send what they can send twice)."""
+    command's reply. A connection lost, or a reply not read within the client's timeout, is an error for all of
+    them; where the client retries, the commands are sent again on a new connection, as redis-py's pipeline
+    does (callers send only what may be sent twice)."""
     if not commands:
         return []
     pool = client.connection_pool if isinstance(client, Redis) else None

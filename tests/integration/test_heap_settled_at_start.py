@@ -9,6 +9,7 @@ batch's objects, promoted by young collections in the middle of it, set off full
 from __future__ import annotations
 
 import gc
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -24,6 +25,9 @@ from runtime.heap import YOUNG_COLLECTION_EVERY
 def unfrozen() -> Iterator[None]:
     thresholds = gc.get_threshold()
     gc.unfreeze()
+    with warnings.catch_warnings():  # what earlier tests left for the collector, collected before start-up does
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
     yield
     gc.unfreeze()  # the rest of the suite collects as it did
     gc.set_threshold(*thresholds)
