@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import json
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,13 +24,7 @@ from bench import (
 )
 from bench.plot import plot_latency
 
-
-def _collect_quietly() -> None:
-    # A socket left for the cyclic collector (closed by a transport's callback that an event loop ended before)
-    # warns when collected; collected here, it cannot surface in the middle of whichever test collects next.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
+from tests.support.collector import collect_quietly
 
 
 @pytest.fixture(autouse=True)
@@ -40,9 +33,9 @@ def collector_as_it_was() -> Iterator[None]:
     tests left for the collector is collected before, what the benchmarks leave after; the rest of the suite
     collects as before."""
     thresholds = gc.get_threshold()
-    _collect_quietly()
+    collect_quietly()
     yield
-    _collect_quietly()
+    collect_quietly()
     gc.unfreeze()
     gc.set_threshold(*thresholds)
 

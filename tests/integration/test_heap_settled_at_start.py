@@ -9,7 +9,6 @@ batch's objects, promoted by young collections in the middle of it, set off full
 from __future__ import annotations
 
 import gc
-import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -19,15 +18,14 @@ from ingest.settings import IngestSettings
 from notifier.bootstrap import build_notifier
 from notifier.settings import NotifierSettings
 from runtime.heap import YOUNG_COLLECTION_EVERY
+from tests.support.collector import collect_quietly
 
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
     thresholds = gc.get_threshold()
     gc.unfreeze()
-    with warnings.catch_warnings():  # what earlier tests left for the collector, collected before start-up does
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
+    collect_quietly()  # what earlier tests left for the collector, collected before start-up does
     yield
     gc.unfreeze()  # the rest of the suite collects as it did
     gc.set_threshold(*thresholds)

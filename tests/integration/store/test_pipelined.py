@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -86,35 +86,11 @@ async def test_the_connection_goes_back_to_the_pool_and_a_dropped_one_is_replace
     assert replies == [1, b"1"]
 
 
-@pytest.fixture
-async def mute_server() -> AsyncIterator[int]:
-    """A server that answers the client's handshake as Redis would, then reads without answering."""
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        answering = True
-        while not reader.at_eof():
-            header = await reader.readline()
-            if not header:
-                break
-            words = []
-            for _ in range(int(header[1:])):
-                length = int((await reader.readline())[1:])
-                words.append((await reader.readexactly(length + 2))[:-2].upper())
-            answering = answering and words[0] != b"GET"
-            if answering:
-                writer.write(b"+PONG\r\n" if words[0] == b"PING" else b"+OK\r\n")
-        writer.close()  # the client gave up and left
-
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    try:
-        yield server.sockets[0].getsockname()[1]
-    finally:
-        server.close()
-        await server.wait_closed()
-
-
-async def test_replies_that_never_come_fail_within_the_timeout(mute_server: int) -> None:
-    client = connect_redis(f"redis://127.0.0.1:{mute_server}/0", timeout=0.3)
+async def test_replies_that_never_come_fail_within_the_timeout(
+    stalling_redis: Callable[..., Awaitable[int]],
+) -> None:
+    port = await stalling_redis(b"GET", reads=True)
+    client = connect_redis(f"redis://127.0.0.1:{port}/0", timeout=0.3)
     try:
         async with asyncio.timeout(10):  # a hang guard: the client's own timeout must come first
             with pytest.raises(RedisTimeoutError):

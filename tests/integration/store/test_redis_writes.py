@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 import pytest
@@ -36,40 +36,11 @@ async def test_sending_commands_starts_no_task(redis_url: str) -> None:
     assert started == []  # redis-py's own write starts one a command (asyncio.wait_for on Python 3.11)
 
 
-@pytest.fixture
-async def stalled_server() -> AsyncIterator[int]:
-    """A server that answers the client's handshake as Redis would, then stops reading at a SET."""
-    stop = asyncio.Event()
-    handlers: list[asyncio.Task[Any]] = []
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        handlers.append(asyncio.current_task())  # type: ignore[arg-type]
-        # Answer the client's handshake and health checks as Redis would; at the first SET, stop reading.
-        while True:
-            arguments = int((await reader.readline())[1:])
-            words = []
-            for _ in range(arguments):
-                length = int((await reader.readline())[1:])
-                if words == [b"SET"] or (len(words) == 2 and words[0] == b"SET"):
-                    await stop.wait()  # reads nothing more: the client's write fills the socket's buffers
-                    writer.close()
-                    return
-                words.append((await reader.readexactly(length + 2))[:-2].upper())
-            writer.write(b"+PONG\r\n" if words[0] == b"PING" else b"+OK\r\n")
-
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield port
-    finally:
-        stop.set()
-        await asyncio.wait(handlers, timeout=5)  # each closes its connection
-        server.close()
-        await server.wait_closed()
-
-
-async def test_a_write_redis_stops_reading_fails_within_the_timeout(stalled_server: int) -> None:
-    client = connect_redis(f"redis://127.0.0.1:{stalled_server}/0", timeout=0.5)
+async def test_a_write_redis_stops_reading_fails_within_the_timeout(
+    stalling_redis: Callable[..., Awaitable[int]],
+) -> None:
+    port = await stalling_redis(b"SET", reads=False)
+    client = connect_redis(f"redis://127.0.0.1:{port}/0", timeout=0.5)
     value = b"x" * (64 << 20)  # far more than the sockets buffer: the write has to wait for the server to read
     try:
         async with asyncio.timeout(10):  # a hang guard: the client's own timeout must come first
