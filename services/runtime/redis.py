@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeAlias, cast
 
@@ -107,20 +106,25 @@ class _Lean(AbstractConnection):
         """Write commands packed already, then read a reply for each (an error reply as its exception), all
         within the socket timeout. Whatever cuts it short leaves replies unread: the connection is dropped."""
         await self.send_packed_command(packed)
+        # The parser's own read (an error reply comes back as its exception, kept in place): the connection's
+        # ``read_response`` around it would enter a timeout and format the address for a message, a reply each.
+        read = self._parser.read_response  # type: ignore[attr-defined]  # every asyncio parser has it
         replies: list[Any] = []
         try:
             async with asyncio.timeout(self.socket_timeout or None):
                 for _ in packed:
-                    try:
-                        replies.append(await self.read_response(timeout=math.inf))
-                    except ResponseError as error:
-                        replies.append(error)
+                    replies.append(await read())
         except TimeoutError:
             await self.disconnect(nowait=True)
             raise RedisTimeoutError("Timeout reading from socket") from None
+        except OSError as error:
+            await self.disconnect(nowait=True)
+            raise RedisConnectionError(f"Error while reading from socket: {error.args}") from error
         except BaseException:
             await self.disconnect(nowait=True)
             raise
+        if self.health_check_interval:
+            self.next_health_check = asyncio.get_running_loop().time() + self.health_check_interval
         return replies
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -26,12 +28,13 @@ def script(redis_client: Redis) -> Callable[[str], Script]:
 async def stalling_redis() -> AsyncIterator[Callable[..., Awaitable[int]]]:
     """``await stalling_redis(b"SET", reads=False)``: the port of a server that answers the client's handshake and
     health checks as Redis would until a command of that name comes; from then on it reads nothing more (the
-    client's writes fill the socket's buffers) or, with ``reads=True``, reads and answers nothing."""
+    client's writes fill the socket's buffers) or, with ``reads=True``, reads and answers nothing, or, with
+    ``resets=True``, resets the connection (the client's read fails with ECONNRESET)."""
     servers: list[asyncio.Server] = []
     handlers: list[asyncio.Task[None]] = []
     stop = asyncio.Event()
 
-    async def start(command: bytes, *, reads: bool) -> int:
+    async def start(command: bytes, *, reads: bool = False, resets: bool = False) -> int:
         async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             handlers.append(asyncio.current_task())  # type: ignore[arg-type]
             answering = True
@@ -42,6 +45,11 @@ async def stalling_redis() -> AsyncIterator[Callable[..., Awaitable[int]]]:
                         length = int((await reader.readline())[1:])
                         words.append((await reader.readexactly(length + 2))[:-2].upper())
                         if words == [command]:
+                            if resets:
+                                sock = writer.get_extra_info("socket")
+                                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                                writer.transport.abort()  # closed with linger 0: a reset, not a FIN
+                                return
                             if not reads:
                                 await stop.wait()
                                 return

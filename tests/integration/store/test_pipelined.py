@@ -97,3 +97,16 @@ async def test_replies_that_never_come_fail_within_the_timeout(
                 await pipelined(client, [("GET", "rw:a"), ("GET", "rw:b")])
     finally:
         await client.aclose()
+
+
+async def test_a_connection_reset_while_reading_is_redis_pys_connection_error(
+    stalling_redis: Callable[..., Awaitable[int]],
+) -> None:
+    port = await stalling_redis(b"GET", resets=True)
+    client = connect_redis(f"redis://127.0.0.1:{port}/0", timeout=5)
+    try:
+        async with asyncio.timeout(10):
+            with pytest.raises(RedisConnectionError):  # what callers and the client's retry know, not an OSError
+                await pipelined(client, [("GET", "rw:a"), ("GET", "rw:b")])
+    finally:
+        await client.aclose()
