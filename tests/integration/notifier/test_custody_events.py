@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
 from contracts import Alert, AlertKind, AlertTrigger, FieldAgreement, MatchDecision, RedisNames
@@ -226,3 +227,28 @@ async def test_the_in_custody_alert_names_the_booking_event_even_when_later_even
     by_kind = {alert.kind: alert for alert in await outcome.alerts("HOU")}
     assert by_kind[AlertKind.RELEASE_SCHEDULED].event_id == "evt-0003"
     assert by_kind[AlertKind.IN_CUSTODY].event_id == "evt-0001"
+
+
+async def test_the_events_metric_counts_each_processed_event_by_its_type(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi
+) -> None:
+    types = ("booking", "release_scheduled", "release")
+
+    def counted(kind: str) -> float:
+        return REGISTRY.get_sample_value("releasewatch_notifier_events_total", {"type": kind}) or 0.0
+
+    before = {kind: counted(kind) for kind in types}
+    await ingest_api.submit(
+        samples.booking(),
+        samples.booking(event_id="evt-0100", booking_number="2026-009999"),
+        samples.release_scheduled(),
+        samples.release(),
+    )
+
+    await process_new_events(notifier, streams)
+
+    assert {kind: counted(kind) - before[kind] for kind in types} == {
+        "booking": 2,
+        "release_scheduled": 1,
+        "release": 1,
+    }
