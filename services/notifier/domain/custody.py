@@ -199,6 +199,10 @@ def apply_policy_mark(state: BookingState, mark: PolicyMark) -> BookingState:
     return _updated(state, update) if update else state
 
 
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
 def _updated(state: BookingState, update: dict[str, Any]) -> BookingState:
     """``state.model_copy(update=update)``: the same state, fields and fields set, at a third of the cost (the
     fold makes a copy an event, and pydantic's copy also serves extra fields, private attributes and deep
@@ -209,10 +213,6 @@ def _updated(state: BookingState, update: dict[str, Any]) -> BookingState:
     _set_attribute(copied, "__pydantic_extra__", None)
     _set_attribute(copied, "__pydantic_private__", None)
     return copied
-
-
-_new_object = object.__new__
-_set_attribute = object.__setattr__
 
 
 def same_state(state: BookingState, other: BookingState) -> bool:
