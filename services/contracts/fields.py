@@ -231,6 +231,8 @@ _NAME_PUNCTUATION = frozenset(" '-.")
 
 def _check_person_name(value: str) -> str:
     """Letters of any script, combining marks, and the punctuation names carry."""
+    if value.isalpha():  # letters alone (most names): no space, mark or punctuation to check
+        return value
     if value != value.strip() or "  " in value:
         raise PydanticCustomError("name_spacing", "must not have leading, trailing or doubled spaces")
     after_a_letter = False  # the character before is a letter, or a mark on one
@@ -317,10 +319,13 @@ Rfc3339Datetime = Annotated[
 _EARLIEST_BIRTH = date(1900, 1, 1)
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _parse_iso_date(value: Any) -> Any:
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         raise PydanticCustomError("iso_date", "must be a date as YYYY-MM-DD, e.g. 1984-12-31")
     try:
         return date.fromisoformat(value)

@@ -35,26 +35,35 @@ _SEPARATORS = re.compile(r"[\s\-.#/]+")
 def is_placeholder(value: Any, *, kind: str = "identifier") -> bool:
     """Whether ``value`` stands for "none": a placeholder word, or an identifier of one repeated digit
     (``000000000``, ``A999999999``). ``kind``: ``identifier``, ``name`` or ``country``."""
-    if not isinstance(value, str | int) or isinstance(value, bool):
+    if type(value) is str and value.isalnum():  # letters and digits alone (most values): no space to strip
+        text = value.upper()
+    elif not isinstance(value, str | int) or isinstance(value, bool):
         return False
-    text = str(value).strip().upper()
-    if " " in text or "\t" in text:
-        text = " ".join(text.split())
+    else:
+        text = str(value).strip().upper()
+        if " " in text or "\t" in text:
+            text = " ".join(text.split())
     if text in _PLACEHOLDER_WORDS:
         return True
     if kind == "name":
         return text in _NAME_PLACEHOLDERS
     if kind == "country":
         return text in _COUNTRY_PLACEHOLDERS
-    digits = _SEPARATORS.sub("", text).removeprefix("A")
-    return len(digits) >= 6 and len(set(digits)) == 1 and digits.isdigit()
+    digits = _without_separators(text).removeprefix("A")
+    return len(digits) >= 6 and digits.isdigit() and not digits.strip(digits[0])  # one digit, repeated
+
+
+def _without_separators(text: str) -> str:
+    """``text`` without spaces, hyphens, dots, # or /: as it is when made of letters and digits alone (the
+    common case, and no letter or digit is one of them), without running the expression."""
+    return text if text.isalnum() else _SEPARATORS.sub("", text)
 
 
 def none_for_placeholder(kind: str) -> Any:
     """A before-validator for an optional field: a placeholder reads as absent."""
 
     def read(value: Any) -> Any:
-        return None if is_placeholder(value, kind=kind) else value
+        return None if value is not None and is_placeholder(value, kind=kind) else value
 
     return read
 
@@ -65,7 +74,7 @@ def _compact(value: Any) -> str | None:
         return None
     if isinstance(value, int) and value < 0:
         return None
-    return _SEPARATORS.sub("", str(value)).upper()
+    return _without_separators(str(value)).upper()
 
 
 def canonical_a_number(value: Any) -> Any:

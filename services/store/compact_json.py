@@ -35,9 +35,12 @@ class CompactJson:
             raise ValueError("a format marker is one byte, and never '{' (plain JSON)")
         self._marker = marker
         self._dictionary = dictionary
+        # A compressor with the dictionary set and nothing written yet: each record is deflated by a copy of it,
+        # the same bytes as a compressor set up afresh, whose setting of the dictionary cost more than the copy.
+        self._primed = zlib.compressobj(_LEVEL, zlib.DEFLATED, _ENCODE_WINDOW_BITS, _MEMORY_LEVEL, zdict=dictionary)
 
     def encode(self, json_text: str) -> bytes:
-        compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, _ENCODE_WINDOW_BITS, _MEMORY_LEVEL, zdict=self._dictionary)
+        compressor = self._primed.copy()
         return self._marker + compressor.compress(json_text.encode()) + compressor.flush()
 
     def decode(self, stored: bytes) -> bytes:

@@ -20,7 +20,14 @@ from dataclasses import replace
 from contracts import Alert, AlertTrigger, CustodyEvent, MatchEvidence, RosterSubmitted
 from contracts.envelope import StreamEntry
 from contracts.policies import PolicyMark
-from notifier.domain.custody import BookingState, CustodyFact, InferredRelease, apply_event, apply_policy_mark
+from notifier.domain.custody import (
+    BookingState,
+    CustodyFact,
+    InferredRelease,
+    apply_event,
+    apply_policy_mark,
+    same_state,
+)
 from notifier.domain.reviews import BookingReview, reviewed_matches
 from notifier.domain.rosters import inferred_releases, listed_but_not_held, released_by, roster_report
 from notifier.handlers.detainer_index import ActiveDetainer
@@ -229,7 +236,7 @@ class CustodyEventProcessor:
                     steps.append((event, state))
                 snapshots[booking] = steps
                 transitions[booking] = (stored[booking].state, state)
-                if state != stored[booking].state:
+                if not same_state(state, stored[booking].state):
                     writes.append((booking, stored[booking], state))
             saved = await self._ports.bookings.save_many([(old, new) for _, old, new in writes])
             lost.clear()

@@ -3,10 +3,12 @@ as the very state that was saved; plain JSON saved before the format is read as 
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 
 from notifier.domain.custody import BookingState
-from store.bookings import STATE_FORMAT
+from store.bookings import _STATE_WORDS_1, STATE_FORMAT
 from store.compact_json import CompactJson
 from tests import samples
 from tests.unit.notifier.builders import empty, event, fold
@@ -100,3 +102,32 @@ def test_a_format_marker_is_one_byte_and_never_the_start_of_plain_json() -> None
         CompactJson(b"{", b"")
     with pytest.raises(ValueError, match="one byte"):
         CompactJson(b"\x01\x02", b"")
+
+
+# A booked state as the store wrote it with the words of marker 1 (a record already in Redis).
+BOOKED_JSON = (
+    '{"facility_ori":"CA0194200","booking_number":"2026-004512","person":{"last_name":"GARCIA LOPEZ",'
+    '"first_name":"JOSE","date_of_birth":"1990-04-17","sex":"M","a_number":"A012345678"},'
+    '"person_stamp":["2026-11-20T08:15:00-08:00",0,"evt-0001"],"booked_at":"2026-11-20T08:15:00-08:00",'
+    '"charges_stamp":["2026-11-20T08:15:00-08:00",0,"evt-0001"]}'
+)
+BOOKED_STORED = bytes.fromhex(
+    "018dd23b0a80301004d0ab88fdc2ec9ac44f17828822286a25780b5bef6ed2f98960b7cdb0f3605e3467c1a51220661488214069964f"
+    "6e6327d7daa41fc67a7dd2bb61aea3da1204459cdfac57175832a54d5ec481be1633091614156bcf257f0403c20e76df199c6e4ffc6"
+    "7ea3d81bf2f8e13"
+)
+
+
+def test_a_record_stored_in_the_format_reads_as_it_was_written() -> None:
+    assert STATE_FORMAT.decode(BOOKED_STORED) == BOOKED_JSON.encode()
+    assert read(BOOKED_STORED).booking_number == "2026-004512"
+
+
+def test_each_record_is_deflated_as_by_a_compressor_set_up_for_it_alone() -> None:
+    states = [every_fact(), empty(), fold(event("booking")), fold(event("booking"), event("release"))]
+    for state in [*states, *reversed(states)]:  # one record after another, and each again after the others
+        text = state.model_dump_json(exclude_defaults=True)
+        alone = zlib.compressobj(9, zlib.DEFLATED, -12, 4, zdict=_STATE_WORDS_1)
+
+        assert stored(state) == b"\x01" + alone.compress(text.encode()) + alone.flush()
+    assert STATE_FORMAT.encode(BOOKED_JSON) == BOOKED_STORED

@@ -1,0 +1,84 @@
+"""The fold's own copy and comparison of booking states against pydantic's.
+
+The fold copies a state per event and compares each booking's state after a batch with the one stored; it does
+both without pydantic's general machinery. Here, on every state the fold reaches from a stay's events in any
+order, the copy is pydantic's ``model_copy`` to the last attribute, and the comparison is ``==``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from contracts import ReleaseReason
+from notifier.domain.custody import BookingState, InferredRelease, _updated, apply_event, same_state
+from tests.unit.notifier.builders import at, empty, event, person
+
+
+def states_of_a_stay() -> list[BookingState]:
+    """Every state the fold passes through, from every order of a stay's events (one of them twice)."""
+    events: list[Any] = [
+        event("booking"),
+        event("booking_updated", person=person(first_name="JOSEPH").model_dump(mode="json")),
+        event("release_scheduled"),
+        event("release_cancelled"),
+        event("release"),
+        event("transfer"),
+        InferredRelease(
+            event_id="roster-1", occurred_at=at("2026-11-25T00:00:00Z"), facility_ori="CA0194200", booking_number="x"
+        ),
+    ]
+    states = [empty()]
+    for arrival in itertools.permutations(events[:5]):
+        state = empty()
+        for fact in (*arrival, arrival[0], events[5], events[6]):
+            state = apply_event(state, fact)
+            states.append(state)
+    return states
+
+
+def attributes(model: BaseModel) -> dict[str, Any]:
+    """Everything a pydantic model instance holds: each of its slots."""
+    return {name: getattr(model, name) for name in BaseModel.__slots__}
+
+
+UPDATES: list[dict[str, Any]] = [
+    {},
+    {"released_at": at("2026-11-30T00:00:00Z")},
+    {"released_at": None, "release_reason": None, "release_stamp": None},
+    {"release_reason": ReleaseReason.OTHER, "in_custody_notice": False, "schedule_withheld_by": "rule"},
+    {"person": person(last_name="LOPEZ"), "charges": ()},
+    {"facility_ori": "NY0303000"},
+]
+
+
+def test_the_folds_copy_of_a_state_is_pydantics_to_the_last_attribute() -> None:
+    for state in states_of_a_stay():
+        for update in UPDATES:
+            before = attributes(state)
+            ours, pydantics = _updated(state, update), state.model_copy(update=update)
+
+            assert type(ours) is type(pydantics)
+            assert attributes(ours) == attributes(pydantics)
+            assert list(ours.__dict__) == list(pydantics.__dict__)  # the fields in their order
+            assert ours.model_dump_json(exclude_defaults=True) == pydantics.model_dump_json(exclude_defaults=True)
+            assert ours.model_dump_json(exclude_unset=True) == pydantics.model_dump_json(exclude_unset=True)
+            assert ours is not state
+            assert attributes(state) == before  # left as it was
+
+
+def test_the_folds_comparison_of_states_is_pydantics() -> None:
+    states = states_of_a_stay()[:200]
+    twins = [BookingState.model_validate_json(state.model_dump_json()) for state in states]  # equal, not the same
+    moved = [
+        _updated(state, {"booked_at": (state.booked_at or at("2026-11-20T00:00:00Z")) + timedelta(1)})
+        for state in states
+    ]
+    compared = 0
+    for first, second in itertools.product([*states[:60], *twins[:60], *moved[:20]], repeat=2):
+        assert same_state(first, second) is (first == second), (first, second)
+        compared += first == second
+    assert compared > 140  # equal pairs among them, not only unequal ones
