@@ -18,8 +18,11 @@
 local now = tonumber(ARGV[1])
 local most = tonumber(ARGV[2])
 local levels = tonumber(ARGV[3])
+local call = redis.call
 local touched = {}
 local order = {}
+-- By bucket, the members this call filed for good (+inf) and left so: such a bucket's last score is inf.
+local held = {}
 
 local function touch(key)
   if not touched[key] then
@@ -28,62 +31,123 @@ local function touch(key)
   end
 end
 
+-- Every bucket this call added to: it may exist now (``deeper_in_use``).
+local made = {}
+
+-- ZADD, keeping ``held`` and ``made`` true; ``nx``: only a member not there yet (the keep).
+local function add(key, expiry, member, nx)
+  if nx then
+    if call('ZADD', key, 'NX', expiry, member) == 0 then
+      return
+    end
+  else
+    call('ZADD', key, expiry, member)
+  end
+  made[key] = true
+  local members = held[key]
+  if expiry == '+inf' then
+    if not members then
+      members = {}
+      held[key] = members
+    end
+    members[member] = true
+  elseif members then
+    members[member] = nil
+  end
+end
+
+-- The filings, parsed once: the key's deeper buckets are looked at all at once before any is filed.
+local firsts, ops, expiries, members = {}, {}, {}, {}
+local deeper, seen = {}, {}
+for i = 4, #ARGV do
+  local first, op, expiry, member = string.match(ARGV[i], '^(%d+) (%a) (%S+) (.+)$')
+  first = tonumber(first)
+  local n = #firsts + 1
+  firsts[n], ops[n], expiries[n], members[n] = first, op, expiry, member
+  if not seen[first] then
+    seen[first] = true
+    for level = 1, levels - 1 do
+      deeper[#deeper + 1] = KEYS[first + level]
+    end
+  end
+end
+-- No deeper bucket of any key in use (the common case, below a few hundred thousand bookings): then one is only
+-- if this call added to it, and a filing is in its key's first bucket or nowhere. (EXISTS of a thousand at most
+-- at once: ``unpack`` takes no more than 8,000 values.)
+local shallow = true
+for i = 1, #deeper, 1000 do
+  if call('EXISTS', unpack(deeper, i, math.min(i + 999, #deeper))) > 0 then
+    shallow = false
+    break
+  end
+end
+
+local function deeper_in_use(first)
+  if shallow then
+    for level = 1, levels - 1 do
+      if made[KEYS[first + level]] then
+        return true
+      end
+    end
+    return false
+  end
+  return call('EXISTS', unpack(KEYS, first + 1, first + levels - 1)) > 0
+end
+
 -- Where a member is filed among its key's buckets (KEYS[first..]), else the first bucket with room.
 local function place(first, member)
   local room = nil
   for level = 0, levels - 1 do
     local key = KEYS[first + level]
-    if level > 0 and redis.call('EXISTS', unpack(KEYS, first + level, first + levels - 1)) == 0 then
+    if level > 0 and call('EXISTS', unpack(KEYS, first + level, first + levels - 1)) == 0 then
       return nil, room or key
     end
-    if redis.call('ZSCORE', key, member) then
+    if call('ZSCORE', key, member) then
       return key, nil
     end
-    if not room and (level == levels - 1 or redis.call('ZCARD', key) < most) then
+    if not room and (level == levels - 1 or call('ZCARD', key) < most) then
       room = key
     end
   end
   return nil, room
 end
 
--- File (or keep) a member: the common case, no deeper bucket of its key in use, costs an EXISTS, a ZSCORE and
--- a ZADD (and a ZCARD when it is new there); otherwise ``place`` decides. A full bucket is never added to, not
+-- File (or keep) a member. The common case, no deeper bucket of its key in use: a ZCARD and a ZADD (a ZADD
+-- updates a member already there), and a ZSCORE only when the bucket is full (then only a member already there
+-- stays; a new one goes to the next level). Otherwise ``place`` decides. A full bucket is never added to, not
 -- even for a moment: a sorted set past the listpack's entries becomes a skiplist and never turns back.
 local function file(first, member, expiry, keep)
   local key = KEYS[first]
-  if levels > 1 and redis.call('EXISTS', unpack(KEYS, first + 1, first + levels - 1)) == 0 then
-    if redis.call('ZSCORE', key, member) then
-      if not keep then
-        redis.call('ZADD', key, expiry, member)
-      end
+  if levels > 1 and not deeper_in_use(first) then
+    if call('ZCARD', key) < most or call('ZSCORE', key, member) then
+      add(key, expiry, member, keep)
       return key
     end
-    if redis.call('ZCARD', key) < most then
-      redis.call('ZADD', key, expiry, member)
-      return key
-    end
-    redis.call('ZADD', KEYS[first + 1], expiry, member)
-    return KEYS[first + 1]
+    key = KEYS[first + 1]
+    add(key, expiry, member, false)
+    return key
   end
   local home, room = place(first, member)
   if not keep or not home then
-    redis.call('ZADD', home or room, expiry, member)
+    add(home or room, expiry, member, false)
   end
   return home or room
 end
 
-for i = 4, #ARGV do
-  local first, op, expiry, member = string.match(ARGV[i], '^(%d+) (%a) (%S+) (.+)$')
-  first = tonumber(first)
-  if op == 'u' then
+for n = 1, #firsts do
+  local first, member = firsts[n], members[n]
+  if ops[n] == 'u' then
     for level = 0, levels - 1 do
       local key = KEYS[first + level]
-      if redis.call('ZREM', key, member) == 1 then
+      if call('ZREM', key, member) == 1 then
         touch(key)
+        if held[key] then
+          held[key][member] = nil
+        end
       end
     end
   else
-    touch(file(first, member, expiry, op == 'k'))
+    touch(file(first, member, expiries[n], ops[n] == 'k'))
   end
 end
 
@@ -96,15 +160,19 @@ end
 
 local dropped = 0
 for _, key in ipairs(order) do
-  local gone = redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. now)
+  local gone = call('ZREMRANGEBYSCORE', key, '-inf', '(' .. now)
   dropped = dropped + gone
   if not sweep or gone > 0 then
-    local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-    if #last > 0 then
-      if last[2] == 'inf' then
-        redis.call('PERSIST', key)
-      else
-        redis.call('EXPIREAT', key, math.ceil(tonumber(last[2])))
+    if held[key] and next(held[key]) then
+      call('PERSIST', key) -- a filing for good is in it: its last score is inf
+    else
+      local last = call('ZRANGE', key, -1, -1, 'WITHSCORES')
+      if #last > 0 then
+        if last[2] == 'inf' then
+          call('PERSIST', key)
+        else
+          call('EXPIREAT', key, math.ceil(tonumber(last[2])))
+        end
       end
     end
   end

@@ -160,3 +160,82 @@ async def test_file_bookings_keep_never_overrides_a_filing_already_there(
         (b"d9a30000CA0194200:1", now + 60),
         (b"d9a30000moved", float("inf")),
     ]
+
+
+async def test_file_bookings_updates_a_filing_in_a_full_bucket_there_and_a_keep_leaves_it(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    await redis_client.zadd(BUCKETS[0], {f"d9a3{n:04d}other": float("inf") for n in range(1, 3)})
+    await file(keys=BUCKETS, args=[now, 3, 4, *filing(now + 60)])  # the third: the bucket is full now
+
+    await file(keys=BUCKETS, args=[now, 3, 4, *filing("+inf", op="k")])
+    assert await redis_client.zscore(BUCKETS[0], "d9a30000CA0194200:1") == now + 60  # kept as it was
+    await file(keys=BUCKETS, args=[now, 3, 4, *filing("+inf")])
+
+    assert await redis_client.zscore(BUCKETS[0], "d9a30000CA0194200:1") == float("inf")  # updated where it is
+    assert await redis_client.zcard(BUCKETS[0]) == 3
+    assert await redis_client.exists(*BUCKETS[1:]) == 0  # and nowhere else
+    assert await redis_client.ttl(BUCKETS[0]) == -1
+
+
+async def test_file_bookings_finds_a_filing_where_the_same_call_sent_it_past_a_full_bucket(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    await redis_client.zadd(BUCKETS[0], {f"d9a3{n:04d}other": float("inf") for n in range(3)})
+
+    # Filed past the full bucket, which then has room again: filed again, it stays where it went.
+    args = [*filing("+inf"), *filing("+inf", "d9a30000other", "u"), *filing(now + 500)]
+    await file(keys=BUCKETS, args=[now, 3, 4, *args])
+
+    assert await redis_client.zrange(BUCKETS[1], 0, -1, withscores=True) == [(b"d9a30000CA0194200:1", now + 500)]
+    assert await redis_client.zcard(BUCKETS[0]) == 2
+
+
+async def test_file_bookings_finds_a_filing_in_a_deeper_bucket_of_any_key_of_a_call_however_many(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    # 1,200 keys, each with its buckets at three levels (the level-1 digit turning fastest: none of them full)
+    prefixes = [f"d9{n % 16:x}{n // 16 % 16:x}{n // 256:x}" for n in range(1200)]
+    keys = [NAMES.booking_index_bucket(prefix[:end]) for prefix in prefixes for end in (3, 4, 5)]
+    last = prefixes[-1]
+    await redis_client.zadd(NAMES.booking_index_bucket(last), {f"{last}000CA0194200:1": now + 60})  # its own
+
+    args = [f"{3 * n + 1} f +inf {prefix}000CA0194200:1" for n, prefix in enumerate(prefixes)]
+    await file(keys=keys, args=[now, 128, 3, *args])
+
+    assert await redis_client.zrange(NAMES.booking_index_bucket(last), 0, -1, withscores=True) == [
+        (f"{last}000CA0194200:1".encode(), float("inf"))
+    ]
+    assert await redis_client.zscore(NAMES.booking_index_bucket(last[:3]), f"{last}000CA0194200:1") is None
+    assert await redis_client.zcard(NAMES.booking_index_bucket(prefixes[0][:3])) == 75  # the others: at level 1
+
+
+async def test_file_bookings_expires_a_bucket_with_its_last_filing_whatever_one_call_filed_in_it(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    held, released = "d9a30000CA0194200:1", "d9a30000CA0194200:2"
+
+    await file(keys=BUCKETS, args=[now, 128, 4, *filing("+inf", held), *filing(now + 60, released)])
+    assert await redis_client.ttl(BUCKETS[0]) == -1  # one held for good: kept for good
+
+    await file(keys=BUCKETS, args=[now, 128, 4, *filing("+inf", held), *filing(now + 90, held)])
+    assert 60 < await redis_client.ttl(BUCKETS[0]) <= 90  # held, then released in the same call
+
+    await file(keys=BUCKETS, args=[now, 128, 4, *filing("+inf", released), *filing("+inf", released, "u")])
+    assert 60 < await redis_client.ttl(BUCKETS[0]) <= 90  # filed for good, then unfiled in the same call
+    assert await redis_client.zrange(BUCKETS[0], 0, -1) == [held.encode()]
+
+    await file(keys=BUCKETS, args=[now, 128, 4, *filing(now + 30, released), *filing("+inf", released, "k")])
+    assert await redis_client.zrange(BUCKETS[0], 0, -1, withscores=True) == [
+        (released.encode(), now + 30),  # a keep changes nothing
+        (held.encode(), now + 90),
+    ]
+    assert 60 < await redis_client.ttl(BUCKETS[0]) <= 90
