@@ -90,8 +90,9 @@ class _Filings:
 
     def __init__(self, names: RedisNames) -> None:
         self._buckets_of = names.booking_index_buckets_of
-        # By tag: the bucket names' head, KEYS, the index in KEYS of each key's first bucket (by the digest's digits
-        # that name its buckets: keys sharing them share their buckets) and ARGV's filings.
+        # By tag: the bucket names' head, the keys' bucket names key by key, the index of each key's level-1 bucket
+        # in KEYS (by the digest's digits that name its buckets: keys sharing them share their buckets) and ARGV's
+        # filings.
         self._by_tag: dict[str, tuple[str, list[str], dict[str, int], list[str | int | float]]] = {}
 
     def add(self, digests: Iterable[str], reference: str, op: str, expiry: str) -> None:
@@ -108,13 +109,20 @@ class _Filings:
             buckets = digest[:_BUCKETS]
             first = first_of.get(buckets)
             if first is None:
-                first = first_of[buckets] = len(keys) + 1
+                first = first_of[buckets] = len(keys) // LEVELS + 1
                 for end in _LEVEL_ENDS:
                     keys.append(head + digest[2:end])  # booking_index_bucket(digest[:end])
             args.append(f"{first}{middle}{digest[_FRAGMENT]}{reference}")  # one argument a filing
 
     def calls(self, now_s: int) -> list[ScriptCall]:
-        return [(keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, *args]) for _, keys, _, args in self._by_tag.values()]
+        """Each tag's call, its KEYS level by level (``file_bookings.lua``)."""
+        return [
+            (
+                [name for level in range(LEVELS) for name in keys[level::LEVELS]],
+                [now_s, MAX_FILINGS_A_BUCKET, LEVELS, *args],
+            )
+            for _, keys, _, args in self._by_tag.values()
+        ]
 
 
 def _digest(blocking_key: str) -> str:

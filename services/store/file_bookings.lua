@@ -1,12 +1,14 @@
 -- File and unfile bookings under many blocking keys of one hash tag in one call, and keep the buckets bounded.
 --
 -- KEYS       buckets of one tag (sorted sets: members are a digest prefix of the blocking key followed by the
---            booking's reference, scored by when the filing expires, s or inf); for a filing, its key's buckets
---            from the fewest-a-tag level to the most, ARGV[3] of them in a row
+--            booking's reference, scored by when the filing expires, s or inf). With filings: the buckets of the
+--            call's n keys level by level, from the fewest-a-tag level to the most: KEYS[k] is the k-th key's
+--            level-1 bucket, KEYS[k + n] its level-2 bucket, and so on (n times ARGV[3] names); without (the
+--            sweep), any buckets
 -- ARGV[1]    now (s)
 -- ARGV[2]    the most filings a bucket takes before the next level's bucket is used (the last level takes any)
 -- ARGV[3]    levels: how many buckets a key has
--- ARGV[4..]  one filing an argument, "<first> <op> <expiry> <member>": the index in KEYS of the key's first
+-- ARGV[4..]  one filing an argument, "<first> <op> <expiry> <member>": the index in KEYS of the key's level-1
 --            bucket, "f" (file), "u" (unfile) or "k" (keep: file unless already filed, so an upgrade's copy never
 --            overrides a filing), the expiry (s, or "+inf"; unused by "u"), and the member (one string an argument
 --            rather than four: a batch's calls are thousands of arguments for the client to encode)
@@ -18,11 +20,14 @@
 local now = tonumber(ARGV[1])
 local most = tonumber(ARGV[2])
 local levels = tonumber(ARGV[3])
+local n = #KEYS / levels -- keys (with filings)
 local call = redis.call
 local touched = {}
 local order = {}
 -- By bucket, the members this call filed for good (+inf) and left so: such a bucket's last score is inf.
 local held = {}
+-- Every bucket this call added to: it may exist now (``deeper_in_use``).
+local made = {}
 
 local function touch(key)
   if not touched[key] then
@@ -30,9 +35,6 @@ local function touch(key)
     order[#order + 1] = key
   end
 end
-
--- Every bucket this call added to: it may exist now (``deeper_in_use``).
-local made = {}
 
 -- ZADD, keeping ``held`` and ``made`` true; ``nx``: only a member not there yet (the keep).
 local function add(key, expiry, member, nx)
@@ -56,50 +58,46 @@ local function add(key, expiry, member, nx)
   end
 end
 
--- The filings, parsed once: the key's deeper buckets are looked at all at once before any is filed.
-local firsts, ops, expiries, members = {}, {}, {}, {}
-local deeper, seen = {}, {}
-for i = 4, #ARGV do
-  local first, op, expiry, member = string.match(ARGV[i], '^(%d+) (%a) (%S+) (.+)$')
-  first = tonumber(first)
-  local n = #firsts + 1
-  firsts[n], ops[n], expiries[n], members[n] = first, op, expiry, member
-  if not seen[first] then
-    seen[first] = true
-    for level = 1, levels - 1 do
-      deeper[#deeper + 1] = KEYS[first + level]
-    end
+-- Whether any of a key's buckets from ``level`` (0: the first) on exists.
+local function exists_from(first, level)
+  local names = {}
+  for deeper = level, levels - 1 do
+    names[#names + 1] = KEYS[first + deeper * n]
   end
+  return call('EXISTS', unpack(names)) > 0
 end
+
 -- No deeper bucket of any key in use (the common case, below a few hundred thousand bookings): then one is only
--- if this call added to it, and a filing is in its key's first bucket or nowhere. (EXISTS of a thousand at most
--- at once: ``unpack`` takes no more than 8,000 values.)
+-- if this call added to it, and a filing is in its key's level-1 bucket or nowhere. (EXISTS of a thousand at
+-- most at once: ``unpack`` takes no more than 8,000 values.)
 local shallow = true
-for i = 1, #deeper, 1000 do
-  if call('EXISTS', unpack(deeper, i, math.min(i + 999, #deeper))) > 0 then
-    shallow = false
-    break
+if #ARGV > 3 then
+  for i = n + 1, #KEYS, 1000 do
+    if call('EXISTS', unpack(KEYS, i, math.min(i + 999, #KEYS))) > 0 then
+      shallow = false
+      break
+    end
   end
 end
 
 local function deeper_in_use(first)
   if shallow then
     for level = 1, levels - 1 do
-      if made[KEYS[first + level]] then
+      if made[KEYS[first + level * n]] then
         return true
       end
     end
     return false
   end
-  return call('EXISTS', unpack(KEYS, first + 1, first + levels - 1)) > 0
+  return exists_from(first, 1)
 end
 
--- Where a member is filed among its key's buckets (KEYS[first..]), else the first bucket with room.
+-- Where a member is filed among its key's buckets, else the first bucket with room.
 local function place(first, member)
   local room = nil
   for level = 0, levels - 1 do
-    local key = KEYS[first + level]
-    if level > 0 and call('EXISTS', unpack(KEYS, first + level, first + levels - 1)) == 0 then
+    local key = KEYS[first + level * n]
+    if level > 0 and not exists_from(first, level) then
       return nil, room or key
     end
     if call('ZSCORE', key, member) then
@@ -123,7 +121,7 @@ local function file(first, member, expiry, keep)
       add(key, expiry, member, keep)
       return key
     end
-    key = KEYS[first + 1]
+    key = KEYS[first + n]
     add(key, expiry, member, false)
     return key
   end
@@ -134,11 +132,12 @@ local function file(first, member, expiry, keep)
   return home or room
 end
 
-for n = 1, #firsts do
-  local first, member = firsts[n], members[n]
-  if ops[n] == 'u' then
+for i = 4, #ARGV do
+  local first, op, expiry, member = string.match(ARGV[i], '^(%d+) (%a) (%S+) (.+)$')
+  first = tonumber(first)
+  if op == 'u' then
     for level = 0, levels - 1 do
-      local key = KEYS[first + level]
+      local key = KEYS[first + level * n]
       if call('ZREM', key, member) == 1 then
         touch(key)
         if held[key] then
@@ -147,7 +146,7 @@ for n = 1, #firsts do
       end
     end
   else
-    touch(file(first, member, expiries[n], ops[n] == 'k'))
+    touch(file(first, member, expiry, op == 'k'))
   end
 end
 

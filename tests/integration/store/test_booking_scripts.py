@@ -62,8 +62,13 @@ DIGEST = "d9a3" + "0" * 28
 BUCKETS = [NAMES.booking_index_bucket(DIGEST[: 2 + level]) for level in range(1, 5)]  # four levels here
 
 
+def by_level(*buckets_of_keys: list[str]) -> list[str]:
+    """KEYS for keys' buckets (each key's, level after level): level-1 buckets first, then level 2 ..."""
+    return [name for level in zip(*buckets_of_keys, strict=True) for name in level]
+
+
 def filing(expiry: str | int, member: str = "d9a30000CA0194200:1", op: str = "f", first: int = 1) -> list[str]:
-    """One filing's argument: the index in KEYS of its key's first bucket, file/unfile/keep, expiry, member."""
+    """One filing's argument: the index in KEYS of its key's level-1 bucket, file/unfile/keep, expiry, member."""
     return [f"{first} {op} {expiry} {member}"]
 
 
@@ -72,10 +77,10 @@ async def test_file_bookings_files_and_unfiles_under_many_keys_of_one_tag_in_one
 ) -> None:
     file = script("file_bookings")
     other = NAMES.booking_index_bucket("d9b")  # another key's level-1 bucket, same tag
-    keys = [*BUCKETS, other, *(other + str(n) for n in range(3))]
+    keys = by_level(BUCKETS, [other, *(other + str(n) for n in range(3))])
     now = int(time.time())
 
-    filings = [*filing("+inf"), *filing("+inf", "d9b00000CA0194200:1", first=5), *filing(now + 60, "d9b1x", first=5)]
+    filings = [*filing("+inf"), *filing("+inf", "d9b00000CA0194200:1", first=2), *filing(now + 60, "d9b1x", first=2)]
     assert await file(keys=keys, args=[now, 128, 4, *filings]) == 0
 
     assert await redis_client.zrange(BUCKETS[0], 0, -1) == [b"d9a30000CA0194200:1"]
@@ -85,7 +90,7 @@ async def test_file_bookings_files_and_unfiles_under_many_keys_of_one_tag_in_one
     ]
     assert await redis_client.ttl(BUCKETS[0]) == await redis_client.ttl(other) == -1  # in custody: kept for good
 
-    unfilings = [*filing("+inf", op="u"), *filing("+inf", "d9b00000CA0194200:1", "u", first=5)]
+    unfilings = [*filing("+inf", op="u"), *filing("+inf", "d9b00000CA0194200:1", "u", first=2)]
     assert await file(keys=keys, args=[now, 128, 4, *unfilings]) == 0
     assert await redis_client.exists(BUCKETS[0]) == 0
     assert 0 < await redis_client.ttl(other) <= 60  # now it expires with its last filing
@@ -187,12 +192,17 @@ async def test_file_bookings_finds_a_filing_where_the_same_call_sent_it_past_a_f
     now = int(time.time())
     await redis_client.zadd(BUCKETS[0], {f"d9a3{n:04d}other": float("inf") for n in range(3)})
 
+    other = NAMES.booking_index_bucket("d9b")  # another key's level-1 bucket, same tag
+    keys = by_level(BUCKETS, [other, *(other + str(n) for n in range(3))])
+
     # Filed past the full bucket, which then has room again: filed again, it stays where it went.
     args = [*filing("+inf"), *filing("+inf", "d9a30000other", "u"), *filing(now + 500)]
-    await file(keys=BUCKETS, args=[now, 3, 4, *args])
+    args += filing("+inf", "d9b0x", first=2)  # (another key's)
+    await file(keys=keys, args=[now, 3, 4, *args])
 
     assert await redis_client.zrange(BUCKETS[1], 0, -1, withscores=True) == [(b"d9a30000CA0194200:1", now + 500)]
     assert await redis_client.zcard(BUCKETS[0]) == 2
+    assert await redis_client.zrange(other, 0, -1) == [b"d9b0x"]  # (another key's filing, in its own bucket)
 
 
 async def test_file_bookings_finds_a_filing_in_a_deeper_bucket_of_any_key_of_a_call_however_many(
@@ -202,11 +212,11 @@ async def test_file_bookings_finds_a_filing_in_a_deeper_bucket_of_any_key_of_a_c
     now = int(time.time())
     # 1,200 keys, each with its buckets at three levels (the level-1 digit turning fastest: none of them full)
     prefixes = [f"d9{n % 16:x}{n // 16 % 16:x}{n // 256:x}" for n in range(1200)]
-    keys = [NAMES.booking_index_bucket(prefix[:end]) for prefix in prefixes for end in (3, 4, 5)]
+    keys = [NAMES.booking_index_bucket(prefix[:end]) for end in (3, 4, 5) for prefix in prefixes]  # level by level
     last = prefixes[-1]
     await redis_client.zadd(NAMES.booking_index_bucket(last), {f"{last}000CA0194200:1": now + 60})  # its own
 
-    args = [f"{3 * n + 1} f +inf {prefix}000CA0194200:1" for n, prefix in enumerate(prefixes)]
+    args = [f"{n} f +inf {prefix}000CA0194200:1" for n, prefix in enumerate(prefixes, 1)]
     await file(keys=keys, args=[now, 128, 3, *args])
 
     assert await redis_client.zrange(NAMES.booking_index_bucket(last), 0, -1, withscores=True) == [
