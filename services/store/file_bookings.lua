@@ -80,11 +80,12 @@ if #ARGV > 3 then
   end
 end
 
+-- Whether a deeper bucket of the key is in use: false, 'maybe' (this call added to one) or true (EXISTS says so).
 local function deeper_in_use(first)
   if shallow then
     for level = 1, levels - 1 do
       if made[KEYS[first + level * n]] then
-        return true
+        return 'maybe'
       end
     end
     return false
@@ -92,12 +93,13 @@ local function deeper_in_use(first)
   return exists_from(first, 1)
 end
 
--- Where a member is filed among its key's buckets, else the first bucket with room.
-local function place(first, member)
+-- Where a member is filed among its key's buckets, else the first bucket with room. ``deeper``: EXISTS said a
+-- deeper bucket of the key is in use (nothing changed since: not asked again).
+local function place(first, member, deeper)
   local room = nil
   for level = 0, levels - 1 do
     local key = KEYS[first + level * n]
-    if level > 0 and not exists_from(first, level) then
+    if level > 0 and not (level == 1 and deeper) and not exists_from(first, level) then
       return nil, room or key
     end
     if call('ZSCORE', key, member) then
@@ -116,7 +118,8 @@ end
 -- even for a moment: a sorted set past the listpack's entries becomes a skiplist and never turns back.
 local function file(first, member, expiry, keep)
   local key = KEYS[first]
-  if levels > 1 and not deeper_in_use(first) then
+  local deeper = levels > 1 and deeper_in_use(first)
+  if levels > 1 and not deeper then
     if call('ZCARD', key) < most or call('ZSCORE', key, member) then
       add(key, expiry, member, keep)
       return key
@@ -125,7 +128,7 @@ local function file(first, member, expiry, keep)
     add(key, expiry, member, false)
     return key
   end
-  local home, room = place(first, member)
+  local home, room = place(first, member, deeper == true)
   if not keep or not home then
     add(home or room, expiry, member, false)
   end
