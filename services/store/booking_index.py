@@ -75,6 +75,9 @@ MAX_FILINGS_A_BUCKET = 128  # Redis's default zset-max-listpack-entries: a fulle
 FRAGMENT_DIGITS = 6
 _FRAGMENT = slice(2, 2 + FRAGMENT_DIGITS)
 _LEVEL_ENDS = tuple(2 + level for level in range(1, LEVELS + 1))  # a level's bucket: the digest's digits to there
+_BUCKETS = _LEVEL_ENDS[-1]  # the digest's digits naming a key's buckets (the last level's)
+_PREFIX_BYTES = (max(_BUCKETS, 2 + FRAGMENT_DIGITS) + 1) // 2  # the digest's bytes a filing needs
+_sha256 = hashlib.sha256
 _FILE, _UNFILE, _KEEP = "f", "u", "k"  # file_bookings.lua's operations
 _UPGRADE_CHUNK = 500  # former sets moved per pipeline
 _SLICES = 256 * 16  # a level-1 bucket and every bucket under it: one script call of the prune
@@ -86,26 +89,50 @@ class _Filings:
     """One batch's filings, grouped by hash tag: one ``file_bookings.lua`` call each."""
 
     def __init__(self, names: RedisNames) -> None:
-        self._names = names
+        self._buckets_of = names.booking_index_buckets_of
+        # By tag: the bucket names' head, the keys' bucket names key by key, the index of each key's level-1 bucket
+        # in KEYS (by the digest's digits that name its buckets: keys sharing them share their buckets) and ARGV's
+        # filings.
         self._by_tag: dict[str, tuple[str, list[str], dict[str, int], list[str | int | float]]] = {}
 
-    def add(self, digest: str, reference: str, op: str, expiry: str) -> None:
-        tag = digest[:2]
-        if tag not in self._by_tag:
-            self._by_tag[tag] = (self._names.booking_index_buckets_of(tag), [], {}, [])
-        head, keys, first_of, args = self._by_tag[tag]
-        first = first_of.get(digest)
-        if first is None:
-            first = first_of[digest] = len(keys) + 1
-            keys += [head + digest[2:end] for end in _LEVEL_ENDS]  # booking_index_bucket(digest[:end]) each
-        args.append(f"{first} {op} {expiry} {digest[_FRAGMENT]}{reference}")  # one argument a filing
+    def add(self, digests: Iterable[str], reference: str, op: str, expiry: str) -> None:
+        """One booking's filings (``op``, ``expiry``) under the blocking keys of these digests (their ``_prefix``
+        at least), one pass over them."""
+        by_tag = self._by_tag
+        middle = f" {op} {expiry} "
+        for digest in digests:
+            tag = digest[:2]
+            call = by_tag.get(tag)
+            if call is None:
+                call = by_tag[tag] = (self._buckets_of(tag), [], {}, [])
+            head, keys, first_of, args = call
+            buckets = digest[:_BUCKETS]
+            first = first_of.get(buckets)
+            if first is None:
+                first = first_of[buckets] = len(keys) // LEVELS + 1
+                for end in _LEVEL_ENDS:
+                    keys.append(head + digest[2:end])  # booking_index_bucket(digest[:end])
+            args.append(f"{first}{middle}{digest[_FRAGMENT]}{reference}")  # one argument a filing
 
     def calls(self, now_s: int) -> list[ScriptCall]:
-        return [(keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, *args]) for _, keys, _, args in self._by_tag.values()]
+        """Each tag's call, its KEYS level by level (``file_bookings.lua``)."""
+        return [
+            (
+                [name for level in range(LEVELS) for name in keys[level::LEVELS]],
+                [now_s, MAX_FILINGS_A_BUCKET, LEVELS, *args],
+            )
+            for _, keys, _, args in self._by_tag.values()
+        ]
 
 
 def _digest(blocking_key: str) -> str:
     return hashlib.sha256(blocking_key.encode()).hexdigest()[:32]
+
+
+def _prefix(blocking_key: str) -> str:
+    """The start of the key's digest (``_digest``) that its filings take: the tag, the buckets' digits and the
+    member's fragment (8 hex digits: 4 bytes hashed, not 32 digits spelt out and cut)."""
+    return _sha256(blocking_key.encode()).digest()[:_PREFIX_BYTES].hex()
 
 
 class BookingIndex(Generic[State]):
@@ -134,17 +161,16 @@ class BookingIndex(Generic[State]):
         crash between saving a state and filing it is repaired when the batch comes back. A booking out of
         custody is filed again at every change, its filings' expiry following its state's."""
         now = epoch_ms(self._clock())
+        retained = str((now + self._retention_ms) // 1000)  # the expiry of a filing out of custody
         filings = _Filings(self._names)
         for before, after in transitions:
-            old, new = set(self._keys_of(before)), set(self._keys_of(after))
+            old, new = frozenset(self._keys_of(before)), frozenset(self._keys_of(after))  # (a frozenset is not copied)
             if old == new and before.in_custody and after.in_custody and before != after:
                 continue
             reference = self._names.booking_reference(self._names.booking(*after.key))
-            expiry = "+inf" if after.in_custody else str((now + self._retention_ms) // 1000)
-            for key in new:
-                filings.add(_digest(key), reference, _FILE, expiry)
-            for key in old - new:
-                filings.add(_digest(key), reference, _UNFILE, "+inf")
+            filings.add(map(_prefix, new), reference, _FILE, "+inf" if after.in_custody else retained)
+            if old:
+                filings.add(map(_prefix, old - new), reference, _UNFILE, "+inf")
         await self._file.many(filings.calls(now // 1000))
 
     async def bookings_filed_under(self, keys: Iterable[str]) -> list[str]:
@@ -225,7 +251,7 @@ class BookingIndex(Generic[State]):
             digest = name.rsplit(":", 1)[1]
             for member, score in members:
                 expiry = "+inf" if score == float("inf") else str(int(score) // 1000)
-                filings.add(digest, self._names.booking_reference(member.decode()), _KEEP, expiry)
+                filings.add((digest,), self._names.booking_reference(member.decode()), _KEEP, expiry)
         await self._file.many(filings.calls(epoch_ms(self._clock()) // 1000))
         async with self._client.pipeline(transaction=False) as pipe:
             for name, members in zip(former, contents, strict=True):

@@ -1,12 +1,14 @@
 -- File and unfile bookings under many blocking keys of one hash tag in one call, and keep the buckets bounded.
 --
 -- KEYS       buckets of one tag (sorted sets: members are a digest prefix of the blocking key followed by the
---            booking's reference, scored by when the filing expires, s or inf); for a filing, its key's buckets
---            from the fewest-a-tag level to the most, ARGV[3] of them in a row
+--            booking's reference, scored by when the filing expires, s or inf). With filings: the buckets of the
+--            call's n keys level by level, from the fewest-a-tag level to the most: KEYS[k] is the k-th key's
+--            level-1 bucket, KEYS[k + n] its level-2 bucket, and so on (n times ARGV[3] names); without (the
+--            sweep), any buckets
 -- ARGV[1]    now (s)
 -- ARGV[2]    the most filings a bucket takes before the next level's bucket is used (the last level takes any)
 -- ARGV[3]    levels: how many buckets a key has
--- ARGV[4..]  one filing an argument, "<first> <op> <expiry> <member>": the index in KEYS of the key's first
+-- ARGV[4..]  one filing an argument, "<first> <op> <expiry> <member>": the index in KEYS of the key's level-1
 --            bucket, "f" (file), "u" (unfile) or "k" (keep: file unless already filed, so an upgrade's copy never
 --            overrides a filing), the expiry (s, or "+inf"; unused by "u"), and the member (one string an argument
 --            rather than four: a batch's calls are thousands of arguments for the client to encode)
@@ -18,8 +20,14 @@
 local now = tonumber(ARGV[1])
 local most = tonumber(ARGV[2])
 local levels = tonumber(ARGV[3])
+local n = #KEYS / levels -- keys (with filings)
+local call = redis.call
 local touched = {}
 local order = {}
+-- By bucket, the members this call filed for good (+inf) and left so: such a bucket's last score is inf.
+local held = {}
+-- Every bucket this call added to: it may exist now (``deeper_in_use``).
+local made = {}
 
 local function touch(key)
   if not touched[key] then
@@ -28,46 +36,101 @@ local function touch(key)
   end
 end
 
--- Where a member is filed among its key's buckets (KEYS[first..]), else the first bucket with room.
-local function place(first, member)
+-- ZADD, keeping ``held`` and ``made`` true; ``nx``: only a member not there yet (the keep).
+local function add(key, expiry, member, nx)
+  if nx then
+    if call('ZADD', key, 'NX', expiry, member) == 0 then
+      return
+    end
+  else
+    call('ZADD', key, expiry, member)
+  end
+  made[key] = true
+  local members = held[key]
+  if expiry == '+inf' then
+    if not members then
+      members = {}
+      held[key] = members
+    end
+    members[member] = true
+  elseif members then
+    members[member] = nil
+  end
+end
+
+-- Whether any of a key's buckets from ``level`` (0: the first) on exists.
+local function exists_from(first, level)
+  local names = {}
+  for deeper = level, levels - 1 do
+    names[#names + 1] = KEYS[first + deeper * n]
+  end
+  return call('EXISTS', unpack(names)) > 0
+end
+
+-- No deeper bucket of any key in use (the common case, below a few hundred thousand bookings): then one is only
+-- if this call added to it, and a filing is in its key's level-1 bucket or nowhere. (EXISTS of a thousand at
+-- most at once: ``unpack`` takes no more than 8,000 values.)
+local shallow = true
+if #ARGV > 3 then
+  for i = n + 1, #KEYS, 1000 do
+    if call('EXISTS', unpack(KEYS, i, math.min(i + 999, #KEYS))) > 0 then
+      shallow = false
+      break
+    end
+  end
+end
+
+-- Whether a deeper bucket of the key is in use: false, 'maybe' (this call added to one) or true (EXISTS says so).
+local function deeper_in_use(first)
+  if shallow then
+    for level = 1, levels - 1 do
+      if made[KEYS[first + level * n]] then
+        return 'maybe'
+      end
+    end
+    return false
+  end
+  return exists_from(first, 1)
+end
+
+-- Where a member is filed among its key's buckets, else the first bucket with room. ``deeper``: EXISTS said a
+-- deeper bucket of the key is in use (nothing changed since: not asked again).
+local function place(first, member, deeper)
   local room = nil
   for level = 0, levels - 1 do
-    local key = KEYS[first + level]
-    if level > 0 and redis.call('EXISTS', unpack(KEYS, first + level, first + levels - 1)) == 0 then
+    local key = KEYS[first + level * n]
+    if level > 0 and not (level == 1 and deeper) and not exists_from(first, level) then
       return nil, room or key
     end
-    if redis.call('ZSCORE', key, member) then
+    if call('ZSCORE', key, member) then
       return key, nil
     end
-    if not room and (level == levels - 1 or redis.call('ZCARD', key) < most) then
+    if not room and (level == levels - 1 or call('ZCARD', key) < most) then
       room = key
     end
   end
   return nil, room
 end
 
--- File (or keep) a member: the common case, no deeper bucket of its key in use, costs an EXISTS, a ZSCORE and
--- a ZADD (and a ZCARD when it is new there); otherwise ``place`` decides. A full bucket is never added to, not
+-- File (or keep) a member. The common case, no deeper bucket of its key in use: a ZCARD and a ZADD (a ZADD
+-- updates a member already there), and a ZSCORE only when the bucket is full (then only a member already there
+-- stays; a new one goes to the next level). Otherwise ``place`` decides. A full bucket is never added to, not
 -- even for a moment: a sorted set past the listpack's entries becomes a skiplist and never turns back.
 local function file(first, member, expiry, keep)
   local key = KEYS[first]
-  if levels > 1 and redis.call('EXISTS', unpack(KEYS, first + 1, first + levels - 1)) == 0 then
-    if redis.call('ZSCORE', key, member) then
-      if not keep then
-        redis.call('ZADD', key, expiry, member)
-      end
+  local deeper = levels > 1 and deeper_in_use(first)
+  if levels > 1 and not deeper then
+    if call('ZCARD', key) < most or call('ZSCORE', key, member) then
+      add(key, expiry, member, keep)
       return key
     end
-    if redis.call('ZCARD', key) < most then
-      redis.call('ZADD', key, expiry, member)
-      return key
-    end
-    redis.call('ZADD', KEYS[first + 1], expiry, member)
-    return KEYS[first + 1]
+    key = KEYS[first + n]
+    add(key, expiry, member, false)
+    return key
   end
-  local home, room = place(first, member)
+  local home, room = place(first, member, deeper == true)
   if not keep or not home then
-    redis.call('ZADD', home or room, expiry, member)
+    add(home or room, expiry, member, false)
   end
   return home or room
 end
@@ -77,9 +140,12 @@ for i = 4, #ARGV do
   first = tonumber(first)
   if op == 'u' then
     for level = 0, levels - 1 do
-      local key = KEYS[first + level]
-      if redis.call('ZREM', key, member) == 1 then
+      local key = KEYS[first + level * n]
+      if call('ZREM', key, member) == 1 then
         touch(key)
+        if held[key] then
+          held[key][member] = nil
+        end
       end
     end
   else
@@ -96,15 +162,19 @@ end
 
 local dropped = 0
 for _, key in ipairs(order) do
-  local gone = redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. now)
+  local gone = call('ZREMRANGEBYSCORE', key, '-inf', '(' .. now)
   dropped = dropped + gone
   if not sweep or gone > 0 then
-    local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-    if #last > 0 then
-      if last[2] == 'inf' then
-        redis.call('PERSIST', key)
-      else
-        redis.call('EXPIREAT', key, math.ceil(tonumber(last[2])))
+    if held[key] and next(held[key]) then
+      call('PERSIST', key) -- a filing for good is in it: its last score is inf
+    else
+      local last = call('ZRANGE', key, -1, -1, 'WITHSCORES')
+      if #last > 0 then
+        if last[2] == 'inf' then
+          call('PERSIST', key)
+        else
+          call('EXPIREAT', key, math.ceil(tonumber(last[2])))
+        end
       end
     end
   end

@@ -62,8 +62,13 @@ DIGEST = "d9a3" + "0" * 28
 BUCKETS = [NAMES.booking_index_bucket(DIGEST[: 2 + level]) for level in range(1, 5)]  # four levels here
 
 
+def by_level(*buckets_of_keys: list[str]) -> list[str]:
+    """KEYS for keys' buckets (each key's, level after level): level-1 buckets first, then level 2 ..."""
+    return [name for level in zip(*buckets_of_keys, strict=True) for name in level]
+
+
 def filing(expiry: str | int, member: str = "d9a30000CA0194200:1", op: str = "f", first: int = 1) -> list[str]:
-    """One filing's argument: the index in KEYS of its key's first bucket, file/unfile/keep, expiry, member."""
+    """One filing's argument: the index in KEYS of its key's level-1 bucket, file/unfile/keep, expiry, member."""
     return [f"{first} {op} {expiry} {member}"]
 
 
@@ -72,10 +77,10 @@ async def test_file_bookings_files_and_unfiles_under_many_keys_of_one_tag_in_one
 ) -> None:
     file = script("file_bookings")
     other = NAMES.booking_index_bucket("d9b")  # another key's level-1 bucket, same tag
-    keys = [*BUCKETS, other, *(other + str(n) for n in range(3))]
+    keys = by_level(BUCKETS, [other, *(other + str(n) for n in range(3))])
     now = int(time.time())
 
-    filings = [*filing("+inf"), *filing("+inf", "d9b00000CA0194200:1", first=5), *filing(now + 60, "d9b1x", first=5)]
+    filings = [*filing("+inf"), *filing("+inf", "d9b00000CA0194200:1", first=2), *filing(now + 60, "d9b1x", first=2)]
     assert await file(keys=keys, args=[now, 128, 4, *filings]) == 0
 
     assert await redis_client.zrange(BUCKETS[0], 0, -1) == [b"d9a30000CA0194200:1"]
@@ -85,7 +90,7 @@ async def test_file_bookings_files_and_unfiles_under_many_keys_of_one_tag_in_one
     ]
     assert await redis_client.ttl(BUCKETS[0]) == await redis_client.ttl(other) == -1  # in custody: kept for good
 
-    unfilings = [*filing("+inf", op="u"), *filing("+inf", "d9b00000CA0194200:1", "u", first=5)]
+    unfilings = [*filing("+inf", op="u"), *filing("+inf", "d9b00000CA0194200:1", "u", first=2)]
     assert await file(keys=keys, args=[now, 128, 4, *unfilings]) == 0
     assert await redis_client.exists(BUCKETS[0]) == 0
     assert 0 < await redis_client.ttl(other) <= 60  # now it expires with its last filing
@@ -160,3 +165,87 @@ async def test_file_bookings_keep_never_overrides_a_filing_already_there(
         (b"d9a30000CA0194200:1", now + 60),
         (b"d9a30000moved", float("inf")),
     ]
+
+
+async def test_file_bookings_updates_a_filing_in_a_full_bucket_there_and_a_keep_leaves_it(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    await redis_client.zadd(BUCKETS[0], {f"d9a3{n:04d}other": float("inf") for n in range(1, 3)})
+    await file(keys=BUCKETS, args=[now, 3, 4, *filing(now + 60)])  # the third: the bucket is full now
+
+    await file(keys=BUCKETS, args=[now, 3, 4, *filing("+inf", op="k")])
+    assert await redis_client.zscore(BUCKETS[0], "d9a30000CA0194200:1") == now + 60  # kept as it was
+    await file(keys=BUCKETS, args=[now, 3, 4, *filing("+inf")])
+
+    assert await redis_client.zscore(BUCKETS[0], "d9a30000CA0194200:1") == float("inf")  # updated where it is
+    assert await redis_client.zcard(BUCKETS[0]) == 3
+    assert await redis_client.exists(*BUCKETS[1:]) == 0  # and nowhere else
+    assert await redis_client.ttl(BUCKETS[0]) == -1
+
+
+async def test_file_bookings_finds_a_filing_where_the_same_call_sent_it_past_a_full_bucket(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    await redis_client.zadd(BUCKETS[0], {f"d9a3{n:04d}other": float("inf") for n in range(3)})
+
+    other = NAMES.booking_index_bucket("d9b")  # another key's level-1 bucket, same tag
+    keys = by_level(BUCKETS, [other, *(other + str(n) for n in range(3))])
+
+    # Filed past the full bucket, which then has room again: filed again, it stays where it went.
+    args = [*filing("+inf"), *filing("+inf", "d9a30000other", "u"), *filing(now + 500)]
+    args += filing("+inf", "d9b0x", first=2)  # (another key's)
+    await file(keys=keys, args=[now, 3, 4, *args])
+
+    assert await redis_client.zrange(BUCKETS[1], 0, -1, withscores=True) == [(b"d9a30000CA0194200:1", now + 500)]
+    assert await redis_client.zcard(BUCKETS[0]) == 2
+    assert await redis_client.zrange(other, 0, -1) == [b"d9b0x"]  # (another key's filing, in its own bucket)
+
+
+async def test_file_bookings_finds_a_filing_in_a_deeper_bucket_of_any_key_of_a_call_however_many(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    # 1,200 keys, each with its buckets at three levels (the level-1 digit turning fastest: none of them full)
+    prefixes = [f"d9{n % 16:x}{n // 16 % 16:x}{n // 256:x}" for n in range(1200)]
+    keys = [NAMES.booking_index_bucket(prefix[:end]) for end in (3, 4, 5) for prefix in prefixes]  # level by level
+    last = prefixes[-1]
+    await redis_client.zadd(NAMES.booking_index_bucket(last), {f"{last}000CA0194200:1": now + 60})  # its own
+
+    args = [f"{n} f +inf {prefix}000CA0194200:1" for n, prefix in enumerate(prefixes, 1)]
+    await file(keys=keys, args=[now, 128, 3, *args])
+
+    assert await redis_client.zrange(NAMES.booking_index_bucket(last), 0, -1, withscores=True) == [
+        (f"{last}000CA0194200:1".encode(), float("inf"))
+    ]
+    assert await redis_client.zscore(NAMES.booking_index_bucket(last[:3]), f"{last}000CA0194200:1") is None
+    assert await redis_client.zcard(NAMES.booking_index_bucket(prefixes[0][:3])) == 75  # the others: at level 1
+
+
+async def test_file_bookings_expires_a_bucket_with_its_last_filing_whatever_one_call_filed_in_it(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    held, released = "d9a30000CA0194200:1", "d9a30000CA0194200:2"
+
+    await file(keys=BUCKETS, args=[now, 128, 4, *filing("+inf", held), *filing(now + 60, released)])
+    assert await redis_client.ttl(BUCKETS[0]) == -1  # one held for good: kept for good
+
+    await file(keys=BUCKETS, args=[now, 128, 4, *filing("+inf", held), *filing(now + 90, held)])
+    assert 60 < await redis_client.ttl(BUCKETS[0]) <= 90  # held, then released in the same call
+
+    await file(keys=BUCKETS, args=[now, 128, 4, *filing("+inf", released), *filing("+inf", released, "u")])
+    assert 60 < await redis_client.ttl(BUCKETS[0]) <= 90  # filed for good, then unfiled in the same call
+    assert await redis_client.zrange(BUCKETS[0], 0, -1) == [held.encode()]
+
+    await file(keys=BUCKETS, args=[now, 128, 4, *filing(now + 30, released), *filing("+inf", released, "k")])
+    assert await redis_client.zrange(BUCKETS[0], 0, -1, withscores=True) == [
+        (released.encode(), now + 30),  # a keep changes nothing
+        (held.encode(), now + 90),
+    ]
+    assert 60 < await redis_client.ttl(BUCKETS[0]) <= 90
