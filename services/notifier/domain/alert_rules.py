@@ -13,10 +13,10 @@ alert, however often it is evaluated.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 from contracts import (
@@ -66,8 +66,37 @@ class AlertFingerprint:
 
     @property
     def alert_id(self) -> str:
-        digest = hashlib.sha256(str(self).encode()).digest()
-        return "al_" + base64.b32encode(digest).decode().lower().rstrip("=")[:26]
+        return "al_" + _base32_head(hashlib.sha256(str(self).encode()).digest())
+
+
+_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"  # RFC 4648's alphabet, lower case
+_BASE32_PAIRS = [first + second for first in _BASE32 for second in _BASE32]  # by 10-bit value
+
+
+def _base32_head(digest: bytes) -> str:
+    """The first 26 characters of ``digest`` in lower-case base32 (RFC 4648): what
+    ``base64.b32encode(digest).decode().lower()[:26]`` gives, read 10 bits at a time (about a third of the time)."""
+    n = int.from_bytes(digest[:17], "big") >> 6  # its first 130 bits: 13 pairs of characters
+    p = _BASE32_PAIRS
+    return (
+        p[n >> 120]
+        + p[(n >> 110) & 1023]
+        + p[(n >> 100) & 1023]
+        + p[(n >> 90) & 1023]
+        + p[(n >> 80) & 1023]
+        + p[(n >> 70) & 1023]
+        + p[(n >> 60) & 1023]
+        + p[(n >> 50) & 1023]
+        + p[(n >> 40) & 1023]
+        + p[(n >> 30) & 1023]
+        + p[(n >> 20) & 1023]
+        + p[(n >> 10) & 1023]
+        + p[n & 1023]
+    )
+
+
+# A detainer's story id, derived once per detainer while it is recent (a batch raises several alerts for one).
+_story_id = lru_cache(maxsize=1 << 16)(story_id_for)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +214,7 @@ def build_alert(
         raised_at=raised_at,
         occurred_at=condition.occurred_at,
         trigger=trigger,
-        story_id=story_id_for(detainer.detainer_ref),  # one story per detainer, across bookings and facilities
+        story_id=_story_id(detainer.detainer_ref),  # one story per detainer, across bookings and facilities
         event_id=event_id,
         scheduled_release_at=condition.scheduled_release_at if is_schedule else None,
         release_status=ReleaseStatus.SCHEDULED if is_schedule else None,  # until the notifier sees otherwise
