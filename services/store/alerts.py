@@ -23,7 +23,7 @@ from runtime.clock import epoch_ms
 from store.listings import ListingPage, ListingPosition, newest_first
 from store.scripts import SCRIPTS
 
-__all__ = ["AlertAsRead", "AlertStore", "HeldRelease", "story_of"]
+__all__ = ["AlertAsRead", "AlertStore", "HeldRelease", "raised_message", "story_of"]
 
 _CHUNK = 200  # alerts per script call: keeps each call short on the server
 
@@ -75,12 +75,8 @@ class AlertStore:
             for alert in chunk:
                 keys.append(self._names.alert(alert.alert_id))
                 keys.extend(self._names.listings("alerts", alert.field_office, alert.status.value))
-                args += [
-                    alert.alert_id,
-                    alert.model_dump_json(),
-                    epoch_ms(alert.raised_at),
-                    AlertRaised(alert=alert).model_dump_json(),
-                ]
+                record = alert.model_dump_json()
+                args += [alert.alert_id, record, epoch_ms(alert.raised_at), raised_message(record)]
             for alert in chunk:  # after every alert's own keys and args: each alert's story
                 story_id = story_of(alert)
                 keys += [
@@ -296,6 +292,15 @@ async def _between(client: RedisClient, key: str, start_ms: int, end_ms: int) ->
 
 
 _READ_CHUNK = 1000  # members per read of a listing
+
+
+def raised_message(record: str) -> str:
+    """The alert stream's ``alert_raised`` message for an alert whose record (its JSON) is ``record``: what
+    ``AlertRaised(alert=alert).model_dump_json()`` gives, without serialising the alert a second time."""
+    return _RAISED_PREFIX + record + "}"
+
+
+_RAISED_PREFIX = '{"type":"alert_raised","alert":'
 
 
 def story_of(alert: Alert) -> str:

@@ -93,17 +93,16 @@ async def raise_alerts(
     each one that is not held, then close the release schedules among them whose release time no longer stands
     by ``states``. Returns the alerts created by this call."""
     alerts = answered_by_policy(ports, alerts)
-    raised = [with_raised_step(alert) for alert in alerts]
+    first: dict[str, Alert] = {}  # the first copy of each alert (the one created): a batch may call for one twice
+    for alert in alerts:
+        first.setdefault(alert.alert_id, alert)
+    raised = [with_raised_step(alert) for alert in first.values()]
     created = await ports.alerts.create(raised, held_facilities=held_facilities)
     if ports.follow_ups is not None:
         # Every alert, created now or before: if a crash came between its creation and its planning, this
         # (a redelivery) is when it gets planned; the planner plans each once. Held alerts are planned when an
         # operator releases them.
-        listed: dict[str, Alert] = {}  # the first copy of each, as created
-        for alert in raised:
-            if alert.facility_ori not in held_facilities:
-                listed.setdefault(alert.alert_id, alert)
-        await ports.follow_ups.plan(list(listed.values()))
+        await ports.follow_ups.plan([alert for alert in raised if alert.facility_ori not in held_facilities])
     # A release held by feed health closes no schedule until an operator delivers it (see the closer).
     await ports.releases.close_for(alerts, states)
     for alert in created:
