@@ -33,7 +33,15 @@ from contracts import (
 from contracts.alerts import story_id_for
 from notifier.domain.custody import BookingState
 
-__all__ = ["AlertCondition", "AlertFingerprint", "DetainerRef", "alert_conditions", "build_alert", "with_raised_step"]
+__all__ = [
+    "AlertCondition",
+    "AlertFingerprint",
+    "DetainerRef",
+    "alert_conditions",
+    "alert_id_of",
+    "build_alert",
+    "with_raised_step",
+]
 
 
 class DetainerRef(Protocol):
@@ -188,6 +196,13 @@ def alert_conditions(
     return conditions
 
 
+def alert_id_of(condition: AlertCondition, state: BookingState, detainer: DetainerRef) -> str:
+    """The id of the alert ``condition`` calls for on ``state``'s booking with ``detainer``."""
+    return AlertFingerprint(
+        condition.kind, detainer.detainer_ref, state.facility_ori, state.booking_number, condition.qualifier
+    ).alert_id
+
+
 def build_alert(
     condition: AlertCondition,
     state: BookingState,
@@ -197,14 +212,13 @@ def build_alert(
     trigger: AlertTrigger,
     event_id: str | None,
     raised_at: datetime,
+    alert_id: str | None = None,
 ) -> Alert:
-    fingerprint = AlertFingerprint(
-        condition.kind, detainer.detainer_ref, state.facility_ori, state.booking_number, condition.qualifier
-    )
+    """The alert ``condition`` calls for (``alert_id``: its id, when known already; see ``alert_id_of``)."""
     is_schedule = condition.kind is AlertKind.RELEASE_SCHEDULED
     is_release = condition.kind is AlertKind.RELEASED
     return Alert(
-        alert_id=fingerprint.alert_id,
+        alert_id=alert_id_of(condition, state, detainer) if alert_id is None else alert_id,
         kind=condition.kind,
         field_office=detainer.field_office,
         detainer_id=detainer.detainer_id,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from contracts import Alert, AlertTrigger, MatchEvidence
-from notifier.domain.alert_rules import DetainerRef, alert_conditions, build_alert, with_raised_step
+from notifier.domain.alert_rules import DetainerRef, alert_conditions, alert_id_of, build_alert, with_raised_step
 from notifier.domain.custody import BookingState
 from notifier.handlers.ports import NotifierPorts
 from notifier.metrics import ALERTS_RAISED, ALERTS_WITHHELD
@@ -43,13 +43,38 @@ def alerts_for_match(
     event_id: str | None,
     raised_at: datetime,
     every_schedule_seen: bool = False,
+    built: dict[str, Alert] | None = None,
 ) -> list[Alert]:
     """The alerts a booking calls for, its person having matched (or possibly matched) ``detainer``
-    (``every_schedule_seen``: see ``alert_conditions``)."""
-    return [
-        build_alert(condition, state, detainer, evidence, trigger=trigger, event_id=event_id, raised_at=raised_at)
-        for condition in alert_conditions(state, evidence.decision, every_schedule_seen=every_schedule_seen)
-    ]
+    (``every_schedule_seen``: see ``alert_conditions``).
+
+    ``built``: the alerts built so far for one batch, by id (this call adds its own). An alert called for again
+    (a booking's next event in the batch) is the copy built first: the one raising it creates and plans, and
+    what any copy is judged by (its detainer, its booking and facility, its kind) is the same in every copy."""
+    alerts: list[Alert] = []
+    for condition in alert_conditions(state, evidence.decision, every_schedule_seen=every_schedule_seen):
+        if built is None:
+            alerts.append(
+                build_alert(
+                    condition, state, detainer, evidence, trigger=trigger, event_id=event_id, raised_at=raised_at
+                )
+            )
+            continue
+        alert_id = alert_id_of(condition, state, detainer)
+        alert = built.get(alert_id)
+        if alert is None:
+            alert = built[alert_id] = build_alert(
+                condition,
+                state,
+                detainer,
+                evidence,
+                trigger=trigger,
+                event_id=event_id,
+                raised_at=raised_at,
+                alert_id=alert_id,
+            )
+        alerts.append(alert)
+    return alerts
 
 
 def answered_by_policy(ports: NotifierPorts, alerts: Sequence[Alert]) -> list[Alert]:
