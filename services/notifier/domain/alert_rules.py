@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any, Protocol
 
 from contracts import (
@@ -30,7 +29,6 @@ from contracts import (
     ReleaseStatus,
     TimelineEntry,
 )
-from contracts.alerts import story_id_for
 from notifier.domain.custody import BookingState
 
 __all__ = [
@@ -103,8 +101,9 @@ def _base32_head(digest: bytes) -> str:
     )
 
 
-# A detainer's story id, derived once per detainer while it is recent (a batch raises several alerts for one).
-_story_id = lru_cache(maxsize=1 << 16)(story_id_for)
+def _story_id(detainer_ref: str) -> str:
+    """``contracts.alerts.story_id_for``: the same digest, read as base32 by ``_base32_head``."""
+    return "st_" + _base32_head(hashlib.sha256(f"v1|story|{detainer_ref}".encode()).digest())
 
 
 @dataclass(frozen=True, slots=True)

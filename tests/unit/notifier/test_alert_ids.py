@@ -32,6 +32,9 @@ def test_an_alert_id_is_the_digest_of_its_fingerprint() -> None:
         assert fingerprint.alert_id == "al_" + _by_the_rule(digest)
 
 
-def test_a_remembered_story_id_is_the_story_id() -> None:
-    for ref in ("LOS-D-1", "D-1", "SFR-D-99", "LOS-D-1"):
+def test_a_story_id_is_derived_as_the_contract_derives_it() -> None:
+    generator = random.Random(11)
+    refs = ["LOS/LOS-2026-000871", "LOS-2026-000871", "", "SFR/D-99", "NYC/Ñ-1 李"]
+    refs += [f"{generator.choice(['LOS', 'NYC', 'SFR'])}/D-{generator.randrange(10**9)}" for _ in range(5_000)]
+    for ref in refs:
         assert _story_id(ref) == story_id_for(ref)
