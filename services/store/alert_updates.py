@@ -15,7 +15,7 @@ announced, as it then is, when an operator releases it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar, cast
 
@@ -24,6 +24,7 @@ from runtime import RedisClient
 from runtime.clock import epoch_ms
 from runtime.compare_and_set import compare_and_set
 from runtime.scripts import ScriptCall
+from store.alerts import AlertAsRead, parse_alert
 from store.scripts import SCRIPTS
 
 __all__ = ["AlertEdit", "AlertUpdates", "Announced"]
@@ -60,20 +61,30 @@ class AlertUpdates:
         self,
         alert_ids: Sequence[str],
         decide: Callable[[str, Alert | None], tuple[AlertEdit | None, Answer]],
+        *,
+        read: Mapping[str, AlertAsRead] | None = None,
     ) -> dict[str, Answer]:
         """For each alert: ``decide(alert_id, alert as read or None)`` what to write (None: nothing) and what to
         answer; written only if the record is unchanged since read, else read and decided again. Returns each
-        alert's last answer."""
+        alert's last answer. ``read``: every one of the records as the caller read them (``AlertStore.read``),
+        decided on first instead of reading them again."""
         answers: dict[str, Answer] = {}
+        first_read = read
 
         async def write_unchanged(pending: list[str]) -> list[str]:
-            raw = cast(list[bytes | None], await self._client.mget([self._names.alert(a) for a in pending]))
+            nonlocal first_read
+            records: list[tuple[str | bytes, Alert | None]]
+            if first_read is not None:  # as the caller read them: a change since then is refused all the same
+                records = [(first_read[a].raw, first_read[a].alert) for a in pending]
+                first_read = None
+            else:
+                raw = cast(list[bytes | None], await self._client.mget([self._names.alert(a) for a in pending]))
+                records = [(b"", None) if record is None else (record, parse_alert(record)) for record in raw]
             calls: list[ScriptCall] = []
             writing: list[str] = []
-            for alert_id, record in zip(pending, raw, strict=True):
-                current = None if record is None else Alert.model_validate_json(record, extra="ignore")
+            for alert_id, (record, current) in zip(pending, records, strict=True):
                 edit, answers[alert_id] = decide(alert_id, current)
-                if edit is not None and record is not None and current is not None:
+                if edit is not None and current is not None:
                     calls.append(self._call(current, record, edit))
                     writing.append(alert_id)
             replies = await self._update.many(calls)
@@ -83,7 +94,7 @@ class AlertUpdates:
         await compare_and_set(alert_ids, write_unchanged, what="alert(s)")
         return answers
 
-    def _call(self, current: Alert, record: bytes, edit: AlertEdit) -> ScriptCall:
+    def _call(self, current: Alert, record: str | bytes, edit: AlertEdit) -> ScriptCall:
         names, after = self._names, edit.after
         leaving: list[str] = []
         joining: list[str] = []

@@ -23,12 +23,13 @@ from runtime.clock import epoch_ms
 from store.listings import ListingPage, ListingPosition, newest_first
 from store.scripts import SCRIPTS
 
-__all__ = ["AlertAsRead", "AlertStore", "HeldRelease", "story_of"]
+__all__ = ["AlertAsRead", "AlertStore", "HeldRelease", "parse_alert", "raised_message", "story_of"]
 
 _CHUNK = 200  # alerts per script call: keeps each call short on the server
 
 
-def _parse(raw: bytes | str) -> Alert:
+def parse_alert(raw: bytes | str) -> Alert:
+    """An alert's record as read (fields a newer writer added are ignored)."""
     return Alert.model_validate_json(raw, extra="ignore")
 
 
@@ -75,12 +76,8 @@ class AlertStore:
             for alert in chunk:
                 keys.append(self._names.alert(alert.alert_id))
                 keys.extend(self._names.listings("alerts", alert.field_office, alert.status.value))
-                args += [
-                    alert.alert_id,
-                    alert.model_dump_json(),
-                    epoch_ms(alert.raised_at),
-                    AlertRaised(alert=alert).model_dump_json(),
-                ]
+                record = alert.model_dump_json()
+                args += [alert.alert_id, record, epoch_ms(alert.raised_at), raised_message(record)]
             for alert in chunk:  # after every alert's own keys and args: each alert's story
                 story_id = story_of(alert)
                 keys += [
@@ -122,14 +119,14 @@ class AlertStore:
 
     async def get(self, alert_id: str) -> Alert | None:
         raw = await self._client.get(self._names.alert(alert_id))
-        return None if raw is None else _parse(raw)
+        return None if raw is None else parse_alert(raw)
 
     async def load(self, alert_ids: Sequence[str]) -> list[Alert]:
         """The alerts of ``alert_ids`` that exist, in that order (one MGET)."""
         if not alert_ids:
             return []
         raw = cast(list[bytes | None], await self._client.mget([self._names.alert(a) for a in alert_ids]))
-        return [_parse(record) for record in raw if record is not None]
+        return [parse_alert(record) for record in raw if record is not None]
 
     async def read(self, alert_ids: Sequence[str]) -> dict[str, AlertAsRead]:
         """Each alert's record as read, for a write that must find it unchanged (one MGET)."""
@@ -137,7 +134,7 @@ class AlertStore:
             return {}
         raw = cast(list[bytes | None], await self._client.mget([self._names.alert(a) for a in alert_ids]))
         return {
-            alert_id: AlertAsRead("", None) if record is None else AlertAsRead(record.decode(), _parse(record))
+            alert_id: AlertAsRead("", None) if record is None else AlertAsRead(record.decode(), parse_alert(record))
             for alert_id, record in zip(alert_ids, raw, strict=True)
         }
 
@@ -296,6 +293,15 @@ async def _between(client: RedisClient, key: str, start_ms: int, end_ms: int) ->
 
 
 _READ_CHUNK = 1000  # members per read of a listing
+
+
+def raised_message(record: str) -> str:
+    """The alert stream's ``alert_raised`` message for an alert whose record (its JSON) is ``record``: what
+    ``AlertRaised(alert=alert).model_dump_json()`` gives, without serialising the alert a second time."""
+    return _RAISED_PREFIX + record + "}"
+
+
+_RAISED_PREFIX = '{"type":"alert_raised","alert":'
 
 
 def story_of(alert: Alert) -> str:

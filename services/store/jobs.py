@@ -1,11 +1,11 @@
 """Reminders and escalations in Redis: planned once per alert, each run once, in the ``{alerts}`` tag.
 
 Jobs are a sorted set of job ids by when they are due (ms) and a hash of each job's JSON, beside the alerts.
-``plan_jobs.lua`` plans an alert's jobs and sets a per-alert marker in one step, so an alert raised again (a
-redelivery, another notifier) plans nothing twice. ``fire_job.lua`` runs one due job: whoever removes it from
-the schedule appends its step to the alert (if the alert is unchanged since read) and publishes its notice, in
-the same call; a job no longer called for is dropped. A release schedule closed by ``store.alert_updates``
-withdraws its jobs in the same script.
+``plan_jobs.lua`` plans an alert's jobs and sets a per-alert marker in one step (many alerts a call), so an
+alert raised again (a redelivery, another notifier) plans nothing twice. ``fire_job.lua`` runs one due job:
+whoever removes it from the schedule appends its step to the alert (if the alert is unchanged since read) and
+publishes its notice, in the same call; a job no longer called for is dropped. A release schedule closed by
+``store.alert_updates`` withdraws its jobs in the same script.
 
 The job itself is the notifier's model (``JobStore[Job]``); the store needs of it only what ``JobRecord`` says.
 """
@@ -73,6 +73,8 @@ class FiringOutcome(StrEnum):
     ALERT_CHANGED = "alert_changed"  # the alert changed since it was read: the job stays, tried next time
 
 
+_PLAN_CHUNK = 200  # alerts a plan_jobs call: keeps each call short on the server
+
 _OUTCOMES = {1: FiringOutcome.DONE, 2: FiringOutcome.DROPPED, 0: FiringOutcome.TAKEN, -1: FiringOutcome.ALERT_CHANGED}
 
 
@@ -85,19 +87,21 @@ class JobStore(Generic[Job]):
         self._fire = SCRIPTS.on(client, "fire_job")
 
     async def plan(self, plans: Sequence[PlannedJobs[Job]]) -> int:
-        """Plan each alert's jobs unless they were planned before; returns how many alerts were planned now."""
+        """Plan each alert's jobs unless they were planned before; returns how many alerts were planned now.
+        Up to a chunk of alerts a script call (their keys share the ``{alerts}`` tag), not one call an alert."""
         names = self._names
-        calls: list[ScriptCall] = []
-        for plan in plans:
-            if not plan.jobs:
-                continue
-            args: list[str | int | float | bytes] = [plan.marker_seconds]
-            for job in plan.jobs:
-                args += [job.job_id, epoch_ms(job.due_at), job.model_dump_json()]
-            keys = [names.alert_schedule, names.alert_jobs, names.alert_jobs_planned(plan.alert_id)]
-            calls.append((keys, args))
-        replies = await self._plan.many(calls)
-        return sum(1 for reply in replies if int(reply) == 1)
+        with_jobs = [plan for plan in plans if plan.jobs]
+        planned = 0
+        for start in range(0, len(with_jobs), _PLAN_CHUNK):
+            keys = [names.alert_schedule, names.alert_jobs]
+            args: list[str | int | float | bytes] = []
+            for plan in with_jobs[start : start + _PLAN_CHUNK]:
+                keys.append(names.alert_jobs_planned(plan.alert_id))
+                args += [plan.marker_seconds, len(plan.jobs)]
+                for job in plan.jobs:
+                    args += [job.job_id, epoch_ms(job.due_at), job.model_dump_json()]
+            planned += sum(1 for reply in await self._plan(keys=keys, args=args) if int(reply) == 1)
+        return planned
 
     async def due(self, now: datetime, *, limit: int) -> list[tuple[str, Job | None]]:
         """Up to ``limit`` jobs due at ``now``, soonest first, each with its job (None when its JSON is gone)."""

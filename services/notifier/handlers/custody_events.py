@@ -257,6 +257,7 @@ class CustodyEventProcessor:
         alerts: list[Alert] = []
         detainers = self._ports.detainers
         decided: dict[int, list[tuple[ActiveDetainer, MatchEvidence]]] = {}  # by person: a booking's events share one
+        built: dict[str, Alert] = {}  # a booking's events in one batch call for some alerts more than once
         for event, state in timeline:
             if state.person is None:
                 continue
@@ -274,5 +275,6 @@ class CustodyEventProcessor:
                     event_id=event.event_id,
                     raised_at=raised_at,
                     every_schedule_seen=True,  # what these events announced, however often they are processed
+                    built=built,
                 )
         return alerts

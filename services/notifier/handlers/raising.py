@@ -9,12 +9,13 @@ repaired by the redelivery.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from contracts import Alert, AlertTrigger, MatchEvidence
-from notifier.domain.alert_rules import DetainerRef, alert_conditions, build_alert, with_raised_step
+from notifier.domain.alert_rules import DetainerRef, alert_conditions, alert_id_of, build_alert, with_raised_step
 from notifier.domain.custody import BookingState
 from notifier.handlers.ports import NotifierPorts
 from notifier.metrics import ALERTS_RAISED, ALERTS_WITHHELD
@@ -43,13 +44,38 @@ def alerts_for_match(
     event_id: str | None,
     raised_at: datetime,
     every_schedule_seen: bool = False,
+    built: dict[str, Alert] | None = None,
 ) -> list[Alert]:
     """The alerts a booking calls for, its person having matched (or possibly matched) ``detainer``
-    (``every_schedule_seen``: see ``alert_conditions``)."""
-    return [
-        build_alert(condition, state, detainer, evidence, trigger=trigger, event_id=event_id, raised_at=raised_at)
-        for condition in alert_conditions(state, evidence.decision, every_schedule_seen=every_schedule_seen)
-    ]
+    (``every_schedule_seen``: see ``alert_conditions``).
+
+    ``built``: the alerts built so far for one batch, by id (this call adds its own). An alert called for again
+    (a booking's next event in the batch) is the copy built first: the one raising it creates and plans, and
+    what any copy is judged by (its detainer, its booking and facility, its kind) is the same in every copy."""
+    alerts: list[Alert] = []
+    for condition in alert_conditions(state, evidence.decision, every_schedule_seen=every_schedule_seen):
+        if built is None:
+            alerts.append(
+                build_alert(
+                    condition, state, detainer, evidence, trigger=trigger, event_id=event_id, raised_at=raised_at
+                )
+            )
+            continue
+        alert_id = alert_id_of(condition, state, detainer)
+        alert = built.get(alert_id)
+        if alert is None:
+            alert = built[alert_id] = build_alert(
+                condition,
+                state,
+                detainer,
+                evidence,
+                trigger=trigger,
+                event_id=event_id,
+                raised_at=raised_at,
+                alert_id=alert_id,
+            )
+        alerts.append(alert)
+    return alerts
 
 
 def answered_by_policy(ports: NotifierPorts, alerts: Sequence[Alert]) -> list[Alert]:
@@ -93,28 +119,30 @@ async def raise_alerts(
     each one that is not held, then close the release schedules among them whose release time no longer stands
     by ``states``. Returns the alerts created by this call."""
     alerts = answered_by_policy(ports, alerts)
-    raised = [with_raised_step(alert) for alert in alerts]
+    first: dict[str, Alert] = {}  # the first copy of each alert (the one created): a batch may call for one twice
+    for alert in alerts:
+        first.setdefault(alert.alert_id, alert)
+    raised = [with_raised_step(alert) for alert in first.values()]
     created = await ports.alerts.create(raised, held_facilities=held_facilities)
     if ports.follow_ups is not None:
         # Every alert, created now or before: if a crash came between its creation and its planning, this
         # (a redelivery) is when it gets planned; the planner plans each once. Held alerts are planned when an
         # operator releases them.
-        listed: dict[str, Alert] = {}  # the first copy of each, as created
-        for alert in raised:
-            if alert.facility_ori not in held_facilities:
-                listed.setdefault(alert.alert_id, alert)
-        await ports.follow_ups.plan(list(listed.values()))
+        await ports.follow_ups.plan([alert for alert in raised if alert.facility_ori not in held_facilities])
     # A release held by feed health closes no schedule until an operator delivers it (see the closer).
     await ports.releases.close_for(alerts, states)
-    for alert in created:
-        ALERTS_RAISED.labels(kind=alert.kind.value).inc()
-        log.info(
-            "alert raised",
-            extra={
-                "alert_id": alert.alert_id,
-                "kind": alert.kind.value,
-                "field_office": alert.field_office,
-                "held": alert.facility_ori in held_facilities,
-            },
-        )
+    # One increment a kind a batch, not a labelled child's lookup an alert.
+    for kind, count in Counter(alert.kind.value for alert in created).items():
+        ALERTS_RAISED.labels(kind=kind).inc(count)
+    if log.isEnabledFor(logging.INFO):
+        for alert in created:
+            log.info(
+                "alert raised",
+                extra={
+                    "alert_id": alert.alert_id,
+                    "kind": alert.kind.value,
+                    "field_office": alert.field_office,
+                    "held": alert.facility_ori in held_facilities,
+                },
+            )
     return created

@@ -76,7 +76,8 @@ class ReleaseScheduleCloser:
         if not wanted or not states:
             return []
         at = self._clock()
-        held_releases = await self._held_releases(wanted, states)
+        read = await self._alerts.read(wanted)  # once: for the holds, and what is decided first
+        held_releases = await self._held_releases([r.alert for r in read.values() if r.alert is not None], states)
 
         def decide(_alert_id: str, current: Alert | None) -> tuple[AlertEdit | None, Alert | None]:
             if current is None:
@@ -95,7 +96,7 @@ class ReleaseScheduleCloser:
             )
             return edit, after
 
-        results = await self._updates.apply(wanted, decide)
+        results = await self._updates.apply(wanted, decide, read=read)
         closed_now = [after for after in results.values() if after is not None]
         for alert in closed_now:
             RELEASE_SCHEDULES_CLOSED.labels(
@@ -111,13 +112,13 @@ class ReleaseScheduleCloser:
             )
         return closed_now
 
-    async def _held_releases(self, wanted: Sequence[str], states: Mapping[BookingKey, BookingState]) -> set[str]:
-        """The released alerts, among those that would close these schedules, that feed health holds or an
+    async def _held_releases(self, schedules: Sequence[Alert], states: Mapping[BookingKey, BookingState]) -> set[str]:
+        """The released alerts, among those that would close these ``schedules``, that feed health holds or an
         operator discarded: a release that may be a data error closes no schedule until it is delivered."""
         if not any(state.released_at is not None for state in states.values()):
             return set()
         candidates: dict[str, set[str]] = {}
-        for alert in await self._alerts.load(wanted):
+        for alert in schedules:
             released = AlertFingerprint(
                 AlertKind.RELEASED, alert.detainer_ref, alert.facility_ori, alert.booking_number
             ).alert_id

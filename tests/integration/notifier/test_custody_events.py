@@ -86,6 +86,34 @@ async def test_processing_the_same_entries_again_raises_no_new_alert(
     assert len(await outcome.alerts_raised()) == 2
 
 
+async def test_the_alerts_raised_are_counted_by_kind_once_each(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi
+) -> None:
+    def raised() -> dict[str, float]:
+        return {
+            kind: REGISTRY.get_sample_value("releasewatch_notifier_alerts_raised_total", {"kind": kind}) or 0.0
+            for kind in ("in_custody", "release_scheduled", "released", "transferred", "possible_match")
+        }
+
+    await ingest_api.lodge(HOU_DETAINER)
+    elsewhere = samples.booking(event_id="evt-0101", facility_ori="CA0190000", booking_number="2026-000077")
+    await ingest_api.submit(samples.booking(), samples.release_scheduled(), samples.release(), elsewhere)
+    entries = await streams.new_custody_events()
+    before = raised()
+    await notifier.custody.process(entries)
+    once = raised()
+    await notifier.custody.process(entries)  # redelivered: nothing raised again
+
+    assert {kind: once[kind] - before[kind] for kind in once} == {
+        "in_custody": 2,
+        "release_scheduled": 1,
+        "released": 1,
+        "transferred": 0,
+        "possible_match": 0,
+    }
+    assert raised() == once
+
+
 async def test_the_same_facts_resent_under_new_event_ids_raise_no_new_alert(
     notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, outcome: Outcome
 ) -> None:
@@ -118,6 +146,7 @@ async def test_a_scheduled_then_completed_release_raises_release_scheduled_and_r
 
     by_kind = {alert.kind: alert for alert in await outcome.alerts("HOU")}
     assert sorted(by_kind) == ["in_custody", "release_scheduled", "released"]
+    assert by_kind[AlertKind.IN_CUSTODY].event_id == "evt-0001"  # raised by the booking, however batched
     scheduled = by_kind[AlertKind.RELEASE_SCHEDULED]
     assert scheduled.scheduled_release_at is not None
     assert scheduled.scheduled_release_at.isoformat() == "2026-11-24T09:00:00-08:00"

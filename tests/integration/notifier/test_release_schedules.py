@@ -406,3 +406,40 @@ async def test_the_email_of_an_update_says_what_became_of_the_release_in_the_ale
     assert update["Subject"] == "Release cancelled (was 2026-11-24 17:00 UTC) — CA0194200 booking 2026-004512"
     assert update["In-Reply-To"].strip() == first["Message-ID"].strip()
     assert update["Message-ID"].strip() == f"<{alert_id}.updated.release_cancelled@alerts.example.gov>"
+
+
+async def test_a_schedule_acknowledged_while_its_release_is_processed_is_closed_from_the_record_as_acknowledged(
+    office: Office,
+    scheduled_notifier: ScheduledNotifier,
+    streams: Streams,
+    channels: Channels,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    alert_id = await scheduled(office, scheduled_notifier, streams, channels)
+    await office.submit(samples.release())
+    entries = await streams.new_custody_events()
+    alerts = scheduled_notifier.instance.ports.alerts
+    looked_at_holds = alerts.held_or_discarded
+    acknowledged: list[int] = []
+
+    async def acknowledged_meanwhile(*args: Any, **kwargs: Any) -> set[str]:
+        # After the closer read the schedule, before it writes: a person acknowledges it.
+        if not acknowledged:
+            answer = await office.api.post(f"/v1/alerts/{alert_id}/ack", headers=as_("los"))
+            acknowledged.append(answer.status_code)
+        return await looked_at_holds(*args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(alerts, "held_or_discarded", acknowledged_meanwhile)
+        await scheduled_notifier.instance.custody.process(entries)
+    await channels.deliver()
+
+    assert acknowledged == [200]
+    alert = await office.alert(alert_id)
+    assert (alert["release_status"], alert["status"], alert["acknowledged_by"]) == ("released", "resolved", DESK)
+    assert [(what, by) for what, by, _ in steps(alert)] == [
+        ("raised", None),
+        ("acknowledged", DESK),
+        ("released", None),
+    ]
+    assert await channels.live_events(alert_id) == ["alert_raised", "alert_acknowledged", "alert_updated"]

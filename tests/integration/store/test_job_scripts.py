@@ -27,12 +27,48 @@ async def test_plan_jobs_answers_1_the_first_time_and_0_after(
     plan = script("plan_jobs")
     keys = [names.alert_schedule, names.alert_jobs, names.alert_jobs_planned("al_1")]
 
-    assert await plan(keys=keys, args=[3600, JOB, 1000, "{}"]) == 1
+    assert await plan(keys=keys, args=[3600, 1, JOB, 1000, "{}"]) == [1]
     await redis_client.zrem(names.alert_schedule, JOB)  # it ran
-    assert await plan(keys=keys, args=[3600, JOB, 1000, "{}"]) == 0
+    assert await plan(keys=keys, args=[3600, 1, JOB, 1000, "{}"]) == [0]
 
     assert await redis_client.zcard(names.alert_schedule) == 0  # a job that ran is never planned again
     assert 0 < await redis_client.ttl(names.alert_jobs_planned("al_1")) <= 3600
+
+
+async def test_plan_jobs_plans_each_alert_of_a_call_once_whatever_the_others(
+    script: Callable[[str], Script], redis_client: Redis, names: RedisNames
+) -> None:
+    plan = script("plan_jobs")
+    keys = [names.alert_schedule, names.alert_jobs] + [names.alert_jobs_planned(a) for a in ("al_1", "al_2", "al_3")]
+    first = [3600, 1, JOB, 1000, '{"a":1}']
+    second = [7200, 3, "al_2|reminder|1", 2000, '{"b":1}', "al_2|reminder|2", 3000, '{"b":2}', "al_2|escalation|1"]
+    second += [4000, '{"b":3}']
+    third = [60, 2, "al_3|escalation|1", 5000, '{"c":1}', "al_3|escalation|2", 6000, '{"c":2}']
+    assert await plan(keys=keys[:3], args=first) == [1]  # al_1 planned before
+
+    assert await plan(keys=keys, args=[*first, *second, *third]) == [0, 1, 1]
+
+    assert await redis_client.zrange(names.alert_schedule, 0, -1, withscores=True) == [
+        (JOB.encode(), 1000),
+        (b"al_2|reminder|1", 2000),
+        (b"al_2|reminder|2", 3000),
+        (b"al_2|escalation|1", 4000),
+        (b"al_3|escalation|1", 5000),
+        (b"al_3|escalation|2", 6000),
+    ]
+    assert await redis_client.hgetall(names.alert_jobs) == {
+        JOB.encode(): b'{"a":1}',
+        b"al_2|reminder|1": b'{"b":1}',
+        b"al_2|reminder|2": b'{"b":2}',
+        b"al_2|escalation|1": b'{"b":3}',
+        b"al_3|escalation|1": b'{"c":1}',
+        b"al_3|escalation|2": b'{"c":2}',
+    }
+    assert 3600 < await redis_client.ttl(names.alert_jobs_planned("al_2")) <= 7200
+    assert 0 < await redis_client.ttl(names.alert_jobs_planned("al_3")) <= 60
+    await redis_client.zrem(names.alert_schedule, "al_3|escalation|1")  # it ran
+    assert await plan(keys=keys, args=[*first, *second, *third]) == [0, 0, 0]
+    assert await redis_client.zcard(names.alert_schedule) == 5
 
 
 async def test_fire_job_answers_0_for_a_job_that_is_no_longer_scheduled(
