@@ -13,6 +13,7 @@ alert, however often it is evaluated.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from contracts import (
     ReleaseStatus,
     TimelineEntry,
 )
+from contracts.alerts import story_id_for
 from notifier.domain.custody import BookingState
 
 __all__ = [
@@ -72,38 +74,8 @@ class AlertFingerprint:
 
     @property
     def alert_id(self) -> str:
-        return "al_" + _base32_head(hashlib.sha256(str(self).encode()).digest())
-
-
-_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"  # RFC 4648's alphabet, lower case
-_BASE32_PAIRS = [first + second for first in _BASE32 for second in _BASE32]  # by 10-bit value
-
-
-def _base32_head(digest: bytes) -> str:
-    """The first 26 characters of ``digest`` in lower-case base32 (RFC 4648): what
-    ``base64.b32encode(digest).decode().lower()[:26]`` gives, read 10 bits at a time (about a third of the time)."""
-    n = int.from_bytes(digest[:17], "big") >> 6  # its first 130 bits: 13 pairs of characters
-    p = _BASE32_PAIRS
-    return (
-        p[n >> 120]
-        + p[(n >> 110) & 1023]
-        + p[(n >> 100) & 1023]
-        + p[(n >> 90) & 1023]
-        + p[(n >> 80) & 1023]
-        + p[(n >> 70) & 1023]
-        + p[(n >> 60) & 1023]
-        + p[(n >> 50) & 1023]
-        + p[(n >> 40) & 1023]
-        + p[(n >> 30) & 1023]
-        + p[(n >> 20) & 1023]
-        + p[(n >> 10) & 1023]
-        + p[n & 1023]
-    )
-
-
-def _story_id(detainer_ref: str) -> str:
-    """``contracts.alerts.story_id_for``: the same digest, read as base32 by ``_base32_head``."""
-    return "st_" + _base32_head(hashlib.sha256(f"v1|story|{detainer_ref}".encode()).digest())
+        digest = hashlib.sha256(str(self).encode()).digest()
+        return "al_" + base64.b32encode(digest).decode().lower().rstrip("=")[:26]
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +199,7 @@ def build_alert(
         raised_at=raised_at,
         occurred_at=condition.occurred_at,
         trigger=trigger,
-        story_id=_story_id(detainer.detainer_ref),  # one story per detainer, across bookings and facilities
+        story_id=story_id_for(detainer.detainer_ref),  # one story per detainer, across bookings and facilities
         event_id=event_id,
         scheduled_release_at=condition.scheduled_release_at if is_schedule else None,
         release_status=ReleaseStatus.SCHEDULED if is_schedule else None,  # until the notifier sees otherwise
