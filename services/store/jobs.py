@@ -88,10 +88,10 @@ class JobStore(Generic[Job]):
 
     async def plan(self, plans: Sequence[PlannedJobs[Job]]) -> int:
         """Plan each alert's jobs unless they were planned before; returns how many alerts were planned now.
-        Up to a chunk of alerts a script call (their keys share the ``{alerts}`` tag), not one call an alert."""
+        Up to a chunk of alerts a script call (their keys share the ``{alerts}`` tag), the calls in one round trip."""
         names = self._names
         with_jobs = [plan for plan in plans if plan.jobs]
-        planned = 0
+        calls: list[ScriptCall] = []
         for start in range(0, len(with_jobs), _PLAN_CHUNK):
             keys = [names.alert_schedule, names.alert_jobs]
             args: list[str | int | float | bytes] = []
@@ -100,8 +100,8 @@ class JobStore(Generic[Job]):
                 args += [plan.marker_seconds, len(plan.jobs)]
                 for job in plan.jobs:
                     args += [job.job_id, epoch_ms(job.due_at), job.model_dump_json()]
-            planned += sum(1 for reply in await self._plan(keys=keys, args=args) if int(reply) == 1)
-        return planned
+            calls.append((keys, args))
+        return sum(1 for replies in await self._plan.many(calls) for reply in replies if int(reply) == 1)
 
     async def due(self, now: datetime, *, limit: int) -> list[tuple[str, Job | None]]:
         """Up to ``limit`` jobs due at ``now``, soonest first, each with its job (None when its JSON is gone)."""

@@ -52,19 +52,13 @@ def alerts_for_match(
     ``built``: the alerts built so far for one batch, by id (this call adds its own). An alert called for again
     (a booking's next event in the batch) is the copy built first: the one raising it creates and plans, and
     what any copy is judged by (its detainer, its booking and facility, its kind) is the same in every copy."""
+    shared: dict[str, Alert] = {} if built is None else built
     alerts: list[Alert] = []
     for condition in alert_conditions(state, evidence.decision, every_schedule_seen=every_schedule_seen):
-        if built is None:
-            alerts.append(
-                build_alert(
-                    condition, state, detainer, evidence, trigger=trigger, event_id=event_id, raised_at=raised_at
-                )
-            )
-            continue
         alert_id = alert_id_of(condition, state, detainer)
-        alert = built.get(alert_id)
+        alert = shared.get(alert_id)
         if alert is None:
-            alert = built[alert_id] = build_alert(
+            alert = shared[alert_id] = build_alert(
                 condition,
                 state,
                 detainer,
