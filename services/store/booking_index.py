@@ -31,6 +31,13 @@ A lookup reads every level's bucket of each key (one pipeline, no SCAN) and
 keeps the members of that key's digest prefix; a prefix shared by
 two keys only proposes one more candidate.
 
+A filing under a key new to the booking (its person first known, or known by another name now) is not looked
+for past where it goes: the first bucket with room takes it, or a full one that holds it already (a batch filed,
+then redelivered before its state was saved, finds its filings where they went, unless the buckets changed in
+between: then a second copy, which an unfiling removes with the first). Only a filing the booking had before (a
+release, a redelivery) is looked for level by level, so a growing index costs a new booking a ZCARD a level it
+passes and a ZSCORE of each full bucket, not the search.
+
 Writes: a batch's filings are grouped by tag, one ``file_bookings.lua`` call
 per tag (every filing of that tag, every level), so at most 256 script calls,
 in one pipeline. Each call drops the expired filings of the buckets it
@@ -78,7 +85,7 @@ _LEVEL_ENDS = tuple(2 + level for level in range(1, LEVELS + 1))  # a level's bu
 _BUCKETS = _LEVEL_ENDS[-1]  # the digest's digits naming a key's buckets (the last level's)
 _PREFIX_BYTES = (max(_BUCKETS, 2 + FRAGMENT_DIGITS) + 1) // 2  # the digest's bytes a filing needs
 _sha256 = hashlib.sha256
-_FILE, _UNFILE, _KEEP = "f", "u", "k"  # file_bookings.lua's operations
+_FILE, _NEW, _UNFILE, _KEEP = "f", "n", "u", "k"  # file_bookings.lua's operations
 _UPGRADE_CHUNK = 500  # former sets moved per pipeline
 _SLICES = 256 * 16  # a level-1 bucket and every bucket under it: one script call of the prune
 PRUNE_SLICES_A_RUN = 64  # a pass over every bucket in 64 runs
@@ -168,9 +175,13 @@ class BookingIndex(Generic[State]):
             if old == new and before.in_custody and after.in_custody and before != after:
                 continue
             reference = self._names.booking_reference(self._names.booking(*after.key))
-            filings.add(map(_prefix, new), reference, _FILE, "+inf" if after.in_custody else retained)
+            expiry = "+inf" if after.in_custody else retained
             if old:
+                filings.add(map(_prefix, new & old), reference, _FILE, expiry)
+                filings.add(map(_prefix, new - old), reference, _NEW, expiry)
                 filings.add(map(_prefix, old - new), reference, _UNFILE, "+inf")
+            else:  # a person new to the booking: filed where new filings go, without looking for them first
+                filings.add(map(_prefix, new), reference, _NEW, expiry)
         await self._file.many(filings.calls(now // 1000))
 
     async def bookings_filed_under(self, keys: Iterable[str]) -> list[str]:

@@ -9,11 +9,15 @@
 -- ARGV[2]    the most filings a bucket takes before the next level's bucket is used (the last level takes any)
 -- ARGV[3]    levels: how many buckets a key has
 -- ARGV[4..]  one filing an argument, "<first> <op> <expiry> <member>": the index in KEYS of the key's level-1
---            bucket, "f" (file), "u" (unfile) or "k" (keep: file unless already filed, so an upgrade's copy never
---            overrides a filing), the expiry (s, or "+inf"; unused by "u"), and the member (one string an argument
---            rather than four: a batch's calls are thousands of arguments for the client to encode)
+--            bucket, "f" (file), "n" (file new: the caller has not filed the member under this key before, so it
+--            is not looked for in the buckets past where it goes), "u" (unfile) or "k" (keep: file unless already
+--            filed, so an upgrade's copy never overrides a filing), the expiry (s, or "+inf"; unused by "u"), and
+--            the member (one string an argument rather than four: a batch's calls are thousands of arguments for
+--            the client to encode)
 --
--- A filing is kept in the bucket it already is in (whatever level), else goes to the first bucket not full.
+-- A filing is kept in the bucket it already is in (whatever level), else goes to the first bucket not full. A new
+-- filing goes to the first bucket not full, or stays in the first full one that holds it already (a batch filed
+-- once before its state was saved, and filed again: where it went then, unless the buckets changed meanwhile).
 -- Then every bucket a filing touched drops its expired filings and expires with its last one. With no filings
 -- (the sweep), every bucket given drops its expired filings, and one that dropped any expires with its last.
 -- Answers how many filings were dropped as expired.
@@ -70,19 +74,24 @@ end
 -- No deeper bucket of any key in use (the common case, below a few hundred thousand bookings): then one is only
 -- if this call added to it, and a filing is in its key's level-1 bucket or nowhere. (EXISTS of a thousand at
 -- most at once: ``unpack`` takes no more than 8,000 values.)
-local shallow = true
-if #ARGV > 3 then
-  for i = n + 1, #KEYS, 1000 do
-    if call('EXISTS', unpack(KEYS, i, math.min(i + 999, #KEYS))) > 0 then
-      shallow = false
-      break
+-- Asked once a call, by the first filing that is not new (new filings need not know).
+local shallow = nil
+local function all_shallow()
+  if shallow == nil then
+    shallow = true
+    for i = n + 1, #KEYS, 1000 do
+      if call('EXISTS', unpack(KEYS, i, math.min(i + 999, #KEYS))) > 0 then
+        shallow = false
+        break
+      end
     end
   end
+  return shallow
 end
 
 -- Whether a deeper bucket of the key is in use: false, 'maybe' (this call added to one) or true (EXISTS says so).
 local function deeper_in_use(first)
-  if shallow then
+  if all_shallow() then
     for level = 1, levels - 1 do
       if made[KEYS[first + level * n]] then
         return 'maybe'
@@ -135,10 +144,25 @@ local function file(first, member, expiry, keep)
   return home or room
 end
 
+-- File a new member: level after level, the first bucket with room, or a full one already holding it. A ZCARD and
+-- a ZADD while level 1 has room, whatever the deeper levels hold; past it a ZSCORE of each full bucket and a ZCARD
+-- of the next, never an EXISTS (the last level takes any).
+local function file_new(first, member, expiry)
+  for level = 0, levels - 1 do
+    local key = KEYS[first + level * n]
+    if level == levels - 1 or call('ZCARD', key) < most or call('ZSCORE', key, member) then
+      add(key, expiry, member, false)
+      return key
+    end
+  end
+end
+
 for i = 4, #ARGV do
   local first, op, expiry, member = string.match(ARGV[i], '^(%d+) (%a) (%S+) (.+)$')
   first = tonumber(first)
-  if op == 'u' then
+  if op == 'n' then
+    touch(file_new(first, member, expiry))
+  elseif op == 'u' then
     for level = 0, levels - 1 do
       local key = KEYS[first + level * n]
       if call('ZREM', key, member) == 1 then

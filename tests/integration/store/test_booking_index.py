@@ -43,3 +43,38 @@ async def test_a_key_is_unfiled_from_its_own_deepest_bucket_beside_a_key_sharing
 
     assert await index.bookings_filed_under([SECOND]) == []
     assert await index.bookings_filed_under([FIRST]) == [booking]
+
+
+async def test_a_new_booking_is_filed_without_looking_deeper_and_its_release_finds_its_filings_wherever_they_went(
+    redis_client: Redis, names: RedisNames
+) -> None:
+    empty = BookingState(facility_ori="CA0194200", booking_number="2026-004512", booked_at=NOW)
+    booked = empty.model_copy(update={"release_withheld_by": "rule"})  # (any other state: the keys are given)
+    released = booked.model_copy(update={"released_at": NOW})
+    booking = names.booking(*empty.key)
+    # Level 1 of both keys is full, and level 2 in use: a filing goes to level 2.
+    head = names.booking_index_bucket(digest(FIRST)[:3])
+    await redis_client.zadd(head, {f"------other{n}": float("inf") for n in range(128)})
+    await redis_client.zadd(names.booking_index_bucket(digest(FIRST)[:4]), {"x": float("inf")})
+    index = BookingIndex[BookingState](
+        redis_client,
+        names,
+        keys_of=lambda state: set() if state is empty else {FIRST, SECOND},
+        retention_seconds=3600,
+        clock=lambda: NOW,
+    )
+    await redis_client.config_resetstat()
+
+    await index.record([(empty, booked)])
+
+    commands = await redis_client.info("commandstats")
+    assert "cmdstat_exists" not in commands  # new filings: no bucket asked whether it exists
+    assert await index.bookings_filed_under([FIRST]) == await index.bookings_filed_under([SECOND]) == [booking]
+
+    await redis_client.zrem(head, "------other0")  # room at level 1 again
+    await index.record([(booked, released)])  # filed again with the retention: found where they are
+
+    member = digest(FIRST)[2:8] + names.booking_reference(booking)
+    level_2 = names.booking_index_bucket(digest(FIRST)[:4])
+    assert await redis_client.zscore(level_2, member) == int(NOW.timestamp()) + 3600
+    assert await redis_client.zcard(head) == 127  # not filed a second time

@@ -249,3 +249,46 @@ async def test_file_bookings_expires_a_bucket_with_its_last_filing_whatever_one_
         (held.encode(), now + 90),
     ]
     assert 60 < await redis_client.ttl(BUCKETS[0]) <= 90
+
+
+async def test_file_bookings_files_a_new_filing_in_the_first_bucket_with_room_and_a_full_one_keeps_its_own(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    await redis_client.zadd(BUCKETS[0], {f"d9a3{n:04d}other": float("inf") for n in range(3)})  # level 1 full
+    await redis_client.zadd(BUCKETS[1], {f"d9a3{n:04d}deeper": float("inf") for n in range(3)})  # and level 2
+    await redis_client.zadd(BUCKETS[2], {"d9a30000deepest": float("inf")})  # level 3 in use
+
+    await file(keys=BUCKETS, args=[now, 3, 4, *filing("+inf", op="n")])
+    assert await redis_client.zrange(BUCKETS[2], 0, -1) == [b"d9a30000CA0194200:1", b"d9a30000deepest"]
+
+    # Filed again as new (a batch filed before its state was saved, then redelivered): where it went.
+    await file(keys=BUCKETS, args=[now, 3, 4, *filing(now + 60, op="n"), *filing("+inf", "d9a30001other", "n")])
+    assert await redis_client.zscore(BUCKETS[2], "d9a30000CA0194200:1") == now + 60
+    assert await redis_client.zscore(BUCKETS[0], "d9a30001other") == float("inf")  # full, holding it: kept there
+    assert [await redis_client.zcard(bucket) for bucket in BUCKETS] == [3, 3, 2, 0]
+
+    await redis_client.delete(BUCKETS[0])
+    await file(keys=BUCKETS, args=[now, 3, 4, *filing("+inf", "d9a30000new", "n")])
+    assert await redis_client.zrange(BUCKETS[0], 0, -1) == [b"d9a30000new"]  # room at level 1: there, not deeper
+
+
+async def test_file_bookings_files_new_filings_without_asking_for_deeper_buckets(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    other = NAMES.booking_index_bucket("d9b")
+    keys = by_level(BUCKETS, [other, *(other + str(n) for n in range(3))])
+    await redis_client.zadd(BUCKETS[1], {"d9a30000deeper": float("inf")})
+    await redis_client.config_resetstat()
+
+    await file(keys=keys, args=[now, 128, 4, *filing("+inf", op="n"), *filing("+inf", "d9b00000x", "n", first=2)])
+
+    commands = await redis_client.info("commandstats")
+    assert "cmdstat_exists" not in commands  # a ZCARD and a ZADD each
+    assert "cmdstat_zscore" not in commands
+    assert commands["cmdstat_zadd"]["calls"] == 2
+    assert await redis_client.zrange(BUCKETS[0], 0, -1) == [b"d9a30000CA0194200:1"]
+    assert await redis_client.zrange(other, 0, -1) == [b"d9b00000x"]
