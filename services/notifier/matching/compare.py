@@ -405,20 +405,34 @@ class Comparer:
 
     # --- one field, worked out the first time the other side's value is seen ---
 
+    # (What a pair of names came to is kept by the model too: the next subject of the same name finds it there.)
+
     def _given_and_middle(self, index: int, theirs: tuple[str, ...]) -> tuple[_Scored, _Scored]:
-        mine = self._mine.forms[index].given
-        given, words = compare_given(mine, theirs)
-        middle = compare_middle(mine, theirs)
-        found = self._given[index][theirs] = (
-            (given, self._weights["given_name"].get(given, 0.0) + self._model.rarity("given_name", words, given)),
-            (middle, self._weights["middle_name"].get(middle, 0.0)),
-        )
+        mine, model = self._mine.forms[index].given, self._model
+        found: tuple[_Scored, _Scored] | None = model.name_pair("given_name", mine, theirs)
+        if found is None:
+            given, words = compare_given(mine, theirs)
+            middle = compare_middle(mine, theirs)
+            found = model.remember_name_pair(
+                "given_name",
+                mine,
+                theirs,
+                (
+                    (given, self._weights["given_name"].get(given, 0.0) + model.rarity("given_name", words, given)),
+                    (middle, self._weights["middle_name"].get(middle, 0.0)),
+                ),
+            )
+        self._given[index][theirs] = found
         return found
 
     def _surname(self, index: int, theirs: tuple[str, ...]) -> _Scored:
-        surname, words = compare_surnames(self._mine.forms[index].surnames, theirs)
-        weight = self._weights["surname"].get(surname, 0.0) + self._model.rarity("surname", words, surname)
-        found = self._surnames[index][theirs] = (surname, weight)
+        mine, model = self._mine.forms[index].surnames, self._model
+        found: _Scored | None = model.name_pair("surname", mine, theirs)
+        if found is None:
+            surname, words = compare_surnames(mine, theirs)
+            weight = self._weights["surname"].get(surname, 0.0) + model.rarity("surname", words, surname)
+            found = model.remember_name_pair("surname", mine, theirs, (surname, weight))
+        self._surnames[index][theirs] = found
         return found
 
     def _date_of_birth(self, index: int, theirs: int | None) -> _Scored:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["FIELD_LEVELS", "FrequencyTable", "MatchModel", "fitted_model"]
 
@@ -81,6 +81,8 @@ class FrequencyTable:
 
 _OTHER_NAME_FIELD = {"given_name": "surname", "surname": "given_name"}
 _REMEMBERED_RARITIES = 65_536  # (field, words, level) whose rarity a model keeps worked out; then it starts afresh
+_REMEMBERED_NAME_PAIRS = 65_536  # (field, words, words) a model keeps compared; then it starts afresh
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,11 @@ class MatchModel:
     thresholds: Mapping[str, float] = field(default_factory=dict)  # auto, review, margin (fitted defaults)
     # ``rarity`` by its arguments, for the names seen lately: a pure function of them, and names repeat.
     _rarities: dict[tuple[str, tuple[str, ...], str], float] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    # What comparing one name's words with another's came to under this model (``Comparer``), by field and the two
+    # sides' words, for the names seen lately: the same pure function of them for every subject, and names repeat.
+    _name_pairs: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -123,6 +130,16 @@ class MatchModel:
             if len(self._rarities) >= _REMEMBERED_RARITIES:
                 self._rarities.clear()
             found = self._rarities[key] = sum(self.adjustment(field_name, word, level) for word in words)
+        return found
+
+    def name_pair(self, field_name: str, mine: tuple[str, ...], theirs: tuple[str, ...]) -> Any:
+        """What ``remember_name_pair`` kept for these words, or None."""
+        return self._name_pairs.get((field_name, mine, theirs))
+
+    def remember_name_pair(self, field_name: str, mine: tuple[str, ...], theirs: tuple[str, ...], found: T) -> T:
+        if len(self._name_pairs) >= _REMEMBERED_NAME_PAIRS:
+            self._name_pairs.clear()
+        self._name_pairs[field_name, mine, theirs] = found
         return found
 
     @classmethod
