@@ -75,7 +75,7 @@ class AlertFingerprint:
     @property
     def alert_id(self) -> str:
         digest = hashlib.sha256(str(self).encode()).digest()
-        return "al_" + base64.b32encode(digest).decode().lower().rstrip("=")[:26]
+        return "al_" + base64.b32encode(digest[:17]).decode().lower()[:26]  # 130 bits: 17 bytes spell them
 
 
 @dataclass(frozen=True, slots=True)
