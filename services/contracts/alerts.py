@@ -6,6 +6,7 @@ import base64
 import hashlib
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -185,6 +186,7 @@ class ResolveAlert(WireModel):
     note: ResolutionNote | None = None
 
 
+@lru_cache(maxsize=16_384)  # every alert of a detainer asks again: those of the detainers seen lately are kept
 def story_id_for(detainer_ref: str) -> str:
     """The story every alert of one detainer belongs to: its subject's time in custody, across bookings
     and facilities (a transfer and the booking at the new facility continue it). Stable: a digest of the

@@ -17,6 +17,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 from contracts import (
@@ -74,8 +75,13 @@ class AlertFingerprint:
 
     @property
     def alert_id(self) -> str:
-        digest = hashlib.sha256(str(self).encode()).digest()
-        return "al_" + base64.b32encode(digest[:17]).decode().lower()[:26]  # 130 bits: 17 bytes spell them
+        return _alert_id_of(str(self))
+
+
+@lru_cache(maxsize=16_384)  # a booking's every event asks for the ids of its alerts again: the latest are kept
+def _alert_id_of(fingerprint: str) -> str:
+    digest = hashlib.sha256(fingerprint.encode()).digest()
+    return "al_" + base64.b32encode(digest[:17]).decode().lower()[:26]  # 130 bits: 17 bytes spell them
 
 
 @dataclass(frozen=True, slots=True)
