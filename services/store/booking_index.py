@@ -40,9 +40,10 @@ passes and a ZSCORE of each full bucket, not the search.
 
 Writes: a batch's filings are grouped by tag, one ``file_bookings.lua`` call
 per tag (every filing of that tag, every level), so at most 256 script calls,
-in one pipeline. Each call drops the expired filings of the buckets it
-touched, and a bucket expires with its last filing. ``prune`` (a notifier's
-chore, every trim interval) drops them from buckets nobody writes: the
+in one pipeline. A call drops the expired filings of a full bucket a filing
+would go to (so they never push a filing deeper), and a bucket it touched
+expires with its last filing. ``prune`` (a notifier's chore, every trim
+interval) drops the rest (a lookup skips them meanwhile): the
 buckets are known by name (no SCAN), in 4,096 slices of 273 (a level-1
 bucket and the 16 and 256 under it); each run takes the next
 ``PRUNE_SLICES_A_RUN`` slices after a cursor the notifiers share, so a pass

@@ -18,14 +18,17 @@
 -- A filing is kept in the bucket it already is in (whatever level), else goes to the first bucket not full. A new
 -- filing goes to the first bucket not full, or stays in the first full one that holds it already (a batch filed
 -- once before its state was saved, and filed again: where it went then, unless the buckets changed meanwhile).
--- Then every bucket a filing touched drops its expired filings and expires with its last one. With no filings
--- (the sweep), every bucket given drops its expired filings, and one that dropped any expires with its last.
--- Answers how many filings were dropped as expired.
+-- A full bucket drops its expired filings when a filing would go there (then it has room again); every bucket a
+-- filing touched expires with its last filing. With no filings (the sweep), every bucket given drops its expired
+-- filings, and one that dropped any expires with its last: the sweep, not the writes, drops what lies in no one's
+-- way. Answers how many filings were dropped as expired.
 local now = tonumber(ARGV[1])
 local most = tonumber(ARGV[2])
 local levels = tonumber(ARGV[3])
 local n = #KEYS / levels -- keys (with filings)
 local call = redis.call
+local expired = '(' .. now -- the scores of filings whose retention ended: below now
+local dropped = 0
 local touched = {}
 local order = {}
 -- By bucket, the members this call filed for good (+inf) and left so: such a bucket's last score is inf.
@@ -102,6 +105,13 @@ local function deeper_in_use(first)
   return exists_from(first, 1)
 end
 
+-- Whether a full bucket has room once its expired filings are dropped (they are).
+local function made_room(key)
+  local gone = call('ZREMRANGEBYSCORE', key, '-inf', expired)
+  dropped = dropped + gone
+  return gone > 0
+end
+
 -- Where a member is filed among its key's buckets, else the first bucket with room. ``deeper``: EXISTS said a
 -- deeper bucket of the key is in use (nothing changed since: not asked again).
 local function place(first, member, deeper)
@@ -114,7 +124,7 @@ local function place(first, member, deeper)
     if call('ZSCORE', key, member) then
       return key, nil
     end
-    if not room and (level == levels - 1 or call('ZCARD', key) < most) then
+    if not room and (level == levels - 1 or call('ZCARD', key) < most or made_room(key)) then
       room = key
     end
   end
@@ -129,7 +139,7 @@ local function file(first, member, expiry, keep)
   local key = KEYS[first]
   local deeper = levels > 1 and deeper_in_use(first)
   if levels > 1 and not deeper then
-    if call('ZCARD', key) < most or call('ZSCORE', key, member) then
+    if call('ZCARD', key) < most or call('ZSCORE', key, member) or made_room(key) then
       add(key, expiry, member, keep)
       return key
     end
@@ -150,7 +160,7 @@ end
 local function file_new(first, member, expiry)
   for level = 0, levels - 1 do
     local key = KEYS[first + level * n]
-    if level == levels - 1 or call('ZCARD', key) < most or call('ZSCORE', key, member) then
+    if level == levels - 1 or call('ZCARD', key) < most or call('ZSCORE', key, member) or made_room(key) then
       add(key, expiry, member, false)
       return key
     end
@@ -184,10 +194,12 @@ if sweep then
   end
 end
 
-local dropped = 0
 for _, key in ipairs(order) do
-  local gone = call('ZREMRANGEBYSCORE', key, '-inf', '(' .. now)
-  dropped = dropped + gone
+  local gone = 0
+  if sweep then
+    gone = call('ZREMRANGEBYSCORE', key, '-inf', expired)
+    dropped = dropped + gone
+  end
   if not sweep or gone > 0 then
     if held[key] and next(held[key]) then
       call('PERSIST', key) -- a filing for good is in it: its last score is inf

@@ -134,7 +134,7 @@ async def test_file_bookings_never_lets_a_bucket_outgrow_the_compact_encoding_re
     assert await redis_client.zrange(BUCKETS[1], 0, -1) == [b"d9a30000CA0194200:1"]
 
 
-async def test_file_bookings_drops_filings_whose_retention_ended_and_prunes_every_bucket_given_without_filings(
+async def test_file_bookings_drops_filings_whose_retention_ended_where_room_is_wanted_and_the_sweep_the_rest(
     script: Callable[[str], Script], redis_client: Redis
 ) -> None:
     file = script("file_bookings")
@@ -142,9 +142,23 @@ async def test_file_bookings_drops_filings_whose_retention_ended_and_prunes_ever
     await redis_client.zadd(BUCKETS[0], {"d9a30000long-gone": now - 500, "d9a30000held": float("inf")})
     await redis_client.zadd(BUCKETS[2], {"d9a30000gone-too": now - 100, "d9a30000later": now + 4000})
 
-    assert await file(keys=BUCKETS, args=[now, 128, 4, *filing("+inf")]) == 1
-    assert await redis_client.zrange(BUCKETS[0], 0, -1) == [b"d9a30000CA0194200:1", b"d9a30000held"]
-    assert await redis_client.zcard(BUCKETS[2]) == 2  # no filing touched it
+    assert await file(keys=BUCKETS, args=[now, 3, 4, *filing("+inf")]) == 0  # room: nothing in its way
+    assert await redis_client.zcard(BUCKETS[0]) == 3
+
+    # Full: its expired filing makes room for a new one, which stays at level 1.
+    assert await file(keys=BUCKETS, args=[now, 3, 4, *filing("+inf", "d9a30000new", "n")]) == 1
+    assert await redis_client.zrange(BUCKETS[0], 0, -1) == [b"d9a30000CA0194200:1", b"d9a30000held", b"d9a30000new"]
+    await redis_client.zadd(BUCKETS[0], {"d9a30000long-gone": now - 500})  # (past the most, by hand)
+    assert await file(keys=BUCKETS, args=[now, 4, 4, *filing("+inf", "d9a30000newer")]) == 1  # and so for "f"
+    assert await redis_client.zscore(BUCKETS[0], "d9a30000newer") == float("inf")
+    assert await redis_client.zcard(BUCKETS[2]) == 2  # no filing wanted room there
+
+    other = NAMES.booking_index_bucket("d9b")  # a key with no deeper bucket in use
+    keys = by_level(BUCKETS, [other, *(other + str(n) for n in range(3))])
+    await redis_client.zadd(other, {"d9b00000gone": now - 5, "d9b00000held": float("inf")})
+    assert await file(keys=keys, args=[now, 128, 4, *filing("+inf", "d9b00000x", first=2)]) == 0
+    assert await file(keys=keys, args=[now, 3, 4, *filing("+inf", "d9b00000y", first=2)]) == 1
+    assert await redis_client.zrange(other, 0, -1) == [b"d9b00000held", b"d9b00000x", b"d9b00000y"]
 
     assert await file(keys=BUCKETS[1:], args=[now, 128, 4]) == 1  # the sweep: no filings, these buckets
     assert await redis_client.zrange(BUCKETS[2], 0, -1) == [b"d9a30000later"]
