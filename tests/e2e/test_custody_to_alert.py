@@ -5,6 +5,9 @@ and releases them, every event sent twice (the same event again, and the
 same facts again under new event ids, as a source re-sending its feed
 does). The office sees exactly one in_custody, one release_scheduled and
 one released alert, and no other office sees any.
+
+The tests of a module share one running system (``conftest.SystemOfModule``), so each keeps to its own person,
+booking, event ids and office, and waits for its own events by how far the notifier's count has moved.
 """
 
 from __future__ import annotations
@@ -21,6 +24,14 @@ from tests import samples
 from tests.e2e.system import RunningSystem, eventually, start_system
 
 pytestmark = pytest.mark.e2e
+
+# Its own booking, of a person none of the other tests' detainers could match.
+HOU_BOOKING = {"facility_ori": "CA0194200", "booking_number": "2026-007730"}
+HOU_PERSON = samples.person(
+    last_name="OKAFOR", first_name="CHIDI", middle_name=None, date_of_birth="1969-08-30", sex="M",
+    place_of_birth="NG", aliases=[], fbi_number="555123EF4", state_id={"state": "TX", "number": "T9988776"},
+    a_number="A076543210",
+)  # fmt: skip
 
 
 def events_processed(system: RunningSystem) -> int:
@@ -42,6 +53,7 @@ def test_detained_person_booked_scheduled_and_released_raises_exactly_three_aler
     running_system: RunningSystem,
 ) -> None:
     with httpx.Client(base_url=running_system.api, timeout=10) as api:
+        processed = events_processed(running_system)
         lodged = api.post("/v1/detainers", json=samples.detainer(field_office="LOS"))
         assert lodged.status_code == 201
 
@@ -56,7 +68,9 @@ def test_detained_person_booked_scheduled_and_released_raises_exactly_three_aler
             resent = api.post("/v1/custody-events", json={**event, "event_id": event["event_id"] + "-resent"})
             assert resent.status_code == 202
 
-        eventually(lambda: events_processed(running_system) >= 6 or None, what="the notifier to process 6 events")
+        eventually(
+            lambda: events_processed(running_system) >= processed + 6 or None, what="the notifier to process 6 events"
+        )
         alerts = alerts_of(api, "LOS")
 
         assert sorted(alert["kind"] for alert in alerts) == ["in_custody", "release_scheduled", "released"]
@@ -85,12 +99,18 @@ def test_detainer_lodged_on_someone_already_in_custody_raises_in_custody_at_once
     running_system: RunningSystem,
 ) -> None:
     with httpx.Client(base_url=running_system.api, timeout=10) as api:
-        assert api.post("/v1/custody-events", json=samples.booking()).status_code == 202
-        assert api.post("/v1/custody-events", json=samples.release_scheduled()).status_code == 202
-        eventually(lambda: events_processed(running_system) >= 2 or None, what="the booking to be processed")
+        processed = events_processed(running_system)
+        booking = samples.booking(event_id="evt-hou-0001", person=HOU_PERSON, **HOU_BOOKING)
+        assert api.post("/v1/custody-events", json=booking).status_code == 202
+        scheduled = samples.release_scheduled(event_id="evt-hou-0003", **HOU_BOOKING)
+        assert api.post("/v1/custody-events", json=scheduled).status_code == 202
+        eventually(
+            lambda: events_processed(running_system) >= processed + 2 or None, what="the booking to be processed"
+        )
         assert alerts_of(api, "HOU") == []
 
-        assert api.post("/v1/detainers", json=samples.detainer(field_office="HOU")).status_code == 201
+        detainer = samples.detainer(detainer_id="HOU-2026-000112", field_office="HOU", person=HOU_PERSON)
+        assert api.post("/v1/detainers", json=detainer).status_code == 201
 
         alerts = eventually(
             lambda: ((found := alerts_of(api, "HOU")) and len(found) >= 2 and found) or None, what="alerts"
