@@ -19,16 +19,18 @@ which keeps its keys, scripts and replies) run at once, and the ``pipelined`` ex
 are held until every step has one ready (or is done), then go as one, in the order of the steps; a step's next
 exchange goes with the others' next ones. A step meant to read what the others wrote (``then``) starts once they
 have their commands ready, so its own go after theirs in the same exchange; should one of them write later (a script
-Redis did not have, loaded and called again), it runs again after. On a cluster each step's round trips are its own,
-as without ``together``, and ``then`` runs after the others.
+Redis did not have, loaded and called again), it runs again after. The steps are driven by the task awaiting them,
+not a task each: a task, its scheduling and the loop's turns between them cost the client about what the round trip
+saved. On a cluster each step's round trips are its own, as without ``together``, and ``then`` runs after the others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from typing import Any, Generic, TypeAlias, TypeVar, cast, overload
 
 import hiredis
@@ -225,117 +227,190 @@ class _Queued:
 
 
 class _Step:
-    """One of ``together``'s steps: its exchange waiting to go, and the number of the last one it went in."""
+    """One of ``together``'s steps, driven by it: where it waits, its exchange waiting to go, and the number of the
+    last exchange it went in."""
 
-    __slots__ = ("last_sent", "queued", "shared", "task")
+    __slots__ = ("context", "done", "error", "last_sent", "queued", "result", "run", "shared", "waits_on")
 
-    def __init__(self, shared: Together[Any]) -> None:
+    def __init__(self, shared: Together[Any], work: Awaitable[Any] | None) -> None:
         self.shared = shared
+        self.run: Generator[Any, None, Any] | None = None if work is None else work.__await__()
+        self.context = copy_context()
+        self.context.run(_STEP.set, self)  # seen by the step (and by tasks it starts) only
+        self.waits_on: asyncio.Future[Any] | None = None  # None: runnable (not started, or it let the loop turn)
         self.queued: list[_Queued] = []
         self.last_sent = -1  # none yet
-        self.task: asyncio.Task[Any] | None = None
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
 
     @property
     def waiting(self) -> bool:
         """Ready to go (an exchange queued) or not taking part any more (done, or not started)."""
-        return bool(self.queued) or self.task is None or self.task.done()
+        return bool(self.queued) or self.done or self.run is None
 
     async def queue(self, pool: ConnectionPool, packed: list[bytes]) -> list[Any]:
         queued = _Queued(pool, packed)
         self.queued.append(queued)
-        await self.shared.send_if_ready()
+        self.shared.wake()  # (queued by a task the step started, the others may be waiting for it)
         return await queued.replies
+
+    @property
+    def runnable(self) -> bool:
+        """Started and done waiting, or not started yet."""
+        return not self.done and self.run is not None and (self.waits_on is None or self.waits_on.done())
+
+    def resume(self) -> None:
+        """Run the step until it waits again (on a future, or for the loop to turn) or ends."""
+        assert self.run is not None
+        try:
+            waits_on = self.context.run(self.run.send, None)
+        except StopIteration as stop:
+            self.done, self.result = True, stop.value
+            return
+        except (Exception, asyncio.CancelledError) as error:  # handed to whoever awaits the steps
+            self.done, self.error = True, error
+            return
+        if waits_on is None:  # (``asyncio.sleep(0)``): resumed once the loop has turned
+            loop = asyncio.get_running_loop()
+            waits_on = loop.create_future()
+            loop.call_soon(waits_on.set_result, None)
+        self.waits_on = waits_on
+        waits_on.add_done_callback(self.shared.wake)
+
+    def stop(self, error: BaseException) -> None:
+        """Cut the step short (its awaiter was cancelled): ``error`` raised where it waits."""
+        if self.run is not None and not self.done:
+            self.done = True
+            with contextlib.suppress(BaseException):  # what it raises on the way out is of no use to anyone
+                self.context.run(self.run.throw, error)
+            with contextlib.suppress(BaseException):
+                self.context.run(self.run.close)
 
 
 _STEP: ContextVar[_Step | None] = ContextVar("redis_together_step", default=None)
 
 
 class Together(Generic[T]):
-    """Steps whose round trips go together (``together``); awaiting it gives their results."""
+    """Steps whose round trips go together (``together``); awaiting it gives their results, in step order.
+
+    The steps are driven here, in the task that awaits this (no task a step): each runs until it waits, on its
+    exchange or on something else; once every step has an exchange queued (or is done), they go as one."""
 
     def __init__(self, steps: Sequence[Awaitable[Any]], then: Callable[[], Awaitable[object]] | None) -> None:
         self.finished = False
-        self._sent = 0  # exchanges sent
-        self._sending: set[asyncio.Task[None]] = set()
-        self._under_way: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._steps = [_Step(self, step) for step in steps]
         self._then = then
-        self._then_step = _Step(self) if then is not None else None
-        self._steps = [self._start(_Step(self), step) for step in steps]
-        self._results = asyncio.gather(*(cast(asyncio.Task[Any], step.task) for step in self._steps))
+        self._then_step = _Step(self, None) if then is not None else None
+        self._sent = 0  # exchanges sent
+        self._wakeup: asyncio.Future[None] | None = None
+        self._under_way: asyncio.Future[None] | None = None
+        self._driving: asyncio.Task[T] | None = None
 
-    def _start(self, step: _Step, work: Awaitable[Any]) -> _Step:
-        async def run() -> Any:
-            _STEP.set(step)  # this task's context (and that of tasks it starts) only
-            return await work
-
-        step.task = asyncio.ensure_future(run())
-        step.task.add_done_callback(lambda _: self._send_soon())  # the others' exchange may have waited for it
-        return step
-
-    def _send_soon(self) -> None:
-        """Send what is queued (if the steps are ready) from a task of its own."""
-        if any(step.queued for step in (*self._steps, *([self._then_step] if self._then_step else []))):
-            self._sending.add(task := asyncio.ensure_future(self.send_if_ready()))
-            task.add_done_callback(self._sending.discard)
+    def wake(self, _: object = None) -> None:
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
 
     async def under_way(self) -> None:
-        """Returns once the steps' first exchange is being written (or they are done without one)."""
-        started: list[asyncio.Future[Any]] = [self._under_way, self._results]
-        await asyncio.wait(started, return_when=asyncio.FIRST_COMPLETED)
+        """Drive the steps on a task of their own, and return once their first exchange is being written (or they
+        are done without one): what the caller does meanwhile overlaps Redis's work."""
+        if self._driving is None:
+            self._under_way = asyncio.get_running_loop().create_future()
+            self._driving = asyncio.ensure_future(self._drive())
+        assert self._under_way is not None
+        if not self._under_way.done():
+            await asyncio.wait((self._under_way, self._driving), return_when=asyncio.FIRST_COMPLETED)
 
-    async def send_if_ready(self) -> None:
-        """Send what the steps have queued, once every step has something queued or is done."""
+    def __await__(self) -> Generator[Any, None, T]:
+        return (self._driving or self._drive()).__await__()
+
+    async def _drive(self) -> T:
         steps = self._steps
         then = self._then_step
-        if not self.finished:  # (once finished, nothing waits for the others: a step failed, or was cancelled)
-            if not all(step.waiting for step in steps):
-                return
-            if then is not None and then.task is None and any(step.queued for step in steps):
-                assert self._then is not None
-                self._start(then, self._then())  # its commands go after the others', in this very exchange
-                return
-            if then is not None and not then.waiting:
-                return
-        if then is not None:
-            steps = [*steps, then]
-        batch = [(step, queued) for step in steps for queued in step.queued]
+        every = [*steps, then] if then is not None else steps  # then last: its commands after the others'
+        try:
+            while True:
+                for step in every:
+                    if step.runnable:
+                        step.resume()
+                if all(step.done or step.run is None for step in every):
+                    break
+                if all(step.waiting for step in steps):
+                    if then is not None and then.run is None and any(step.queued for step in steps):
+                        assert self._then is not None
+                        then.run = self._then().__await__()  # its commands go after the others', in this exchange
+                        continue
+                    if (then is None or then.waiting) and await self._send():
+                        continue
+                if any(step.runnable for step in every):
+                    continue
+                self._wakeup = asyncio.get_running_loop().create_future()
+                try:
+                    await self._wakeup
+                except asyncio.CancelledError:
+                    if not self._timed_out_in_a_step():
+                        raise
+                self._wakeup = None
+        except BaseException as error:
+            for step in every:
+                step.stop(error)
+            raise
+        finally:
+            self._set_under_way()
+        failed = next((step.error for step in every if step.error is not None), None)
+        if failed is not None:
+            self.finished = True
+            raise failed
+        if self._then is not None and then is not None:
+            wrote_last = max(step.last_sent for step in steps)
+            if then.run is None or wrote_last > then.last_sent or then.last_sent < 0:
+                # never started (nothing went together: a cluster, nothing to write), or the others wrote after
+                # it read: it reads now, after all of it
+                self.finished = True
+                await self._then()
+        self.finished = True
+        return cast(T, tuple(step.result for step in steps))
+
+    def _timed_out_in_a_step(self) -> bool:
+        """Whether the cancellation just received was a step's ``asyncio.timeout`` expiring (it cancels the task the
+        step runs in: this one): the step waiting on something else than its exchange is handed it there, as a
+        task of its own would be, and its timeout takes it back (a step's own timeout, then, not a cancellation)."""
+        task = asyncio.current_task()
+        assert task is not None
+        for step in self._steps if self._then_step is None else (*self._steps, self._then_step):
+            waits_on = step.waits_on
+            if step.done or step.run is None or waits_on is None or waits_on.done() or step.queued:
+                continue
+            cancelling = task.cancelling()
+            waits_on.cancel()
+            step.resume()
+            if task.cancelling() < cancelling:
+                return True
+        return False
+
+    def _set_under_way(self) -> None:
+        if self._under_way is not None and not self._under_way.done():
+            self._under_way.set_result(None)
+
+    async def _send(self) -> bool:
+        """One exchange of what the steps queued (one per Redis, should steps use several); False: nothing queued."""
+        steps = [*self._steps, *((self._then_step,) if self._then_step is not None else ())]
+        batch = [queued for step in steps for queued in step.queued]
         if not batch:
-            return
+            return False
         number = self._sent
         self._sent += 1
         for step in steps:
             if step.queued:
                 step.queued = []
                 step.last_sent = number
-        if not self._under_way.done():
-            self._under_way.set_result(None)
-        by_pool: dict[ConnectionPool, list[_Queued]] = {}
-        for _, queued in batch:
-            by_pool.setdefault(queued.pool, []).append(queued)
-        await asyncio.gather(*(_send(pool, queued) for pool, queued in by_pool.items()))
-
-    def __await__(self) -> Generator[Any, None, T]:
-        return self._finish().__await__()
-
-    async def _finish(self) -> T:
-        try:
-            results = await self._results
-            then = self._then_step
-            if self._then is not None and then is not None:
-                if then.task is not None:
-                    await then.task
-                wrote_last = max((step.last_sent for step in self._steps), default=-1)
-                if then.task is None or wrote_last > then.last_sent or then.last_sent < 0:
-                    # never started (nothing went together: a cluster, nothing to write), or the others wrote
-                    # after it read: it reads now, after all of it
-                    self.finished = True
-                    await self._then()
-        finally:
-            self.finished = True
-            if not self._under_way.done():
-                self._under_way.set_result(None)
-            self._send_soon()  # what steps still running queued goes now, without waiting for the others
-        return cast(T, tuple(results))
+        self._set_under_way()
+        pools = {queued.pool for queued in batch}
+        if len(pools) == 1:
+            await _send(batch[0].pool, batch)
+        else:
+            await asyncio.gather(*(_send(pool, [q for q in batch if q.pool is pool]) for pool in pools))
+        return True
 
 
 async def _send(pool: ConnectionPool, batch: list[_Queued]) -> None:
@@ -373,8 +448,11 @@ def together(*steps: Awaitable[Any], then: Callable[[], Awaitable[object]] | Non
     """Run ``steps`` at once, their round trips on a single Redis shared: one exchange carries each step's first,
     in the order of the steps, and so on. ``then`` (called once the steps have their first exchange ready, and
     again after them if one of them wrote after it read) sees everything they wrote: on one connection Redis runs
-    commands in the order sent. The steps start now (before the result is awaited), as tasks: each step's commands
-    outside ``pipelined`` (and a cluster's) go on their own, unordered with the others'. Results in step order."""
+    commands in the order sent. Results in step order; a step that fails fails the whole, once the others are done.
+
+    The steps start when the result is awaited, or on a task of their own with ``under_way()``. A step's commands
+    outside ``pipelined`` (and a cluster's) go on their own, unordered with the others'; steps must not wait for
+    each other (their exchange would wait for the one waiting)."""
     return Together(steps, then)
 
 

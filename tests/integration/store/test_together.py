@@ -3,6 +3,7 @@ go, and what a step reading after the others sees."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -77,15 +78,17 @@ async def test_then_reads_again_after_a_step_that_wrote_after_it_read(client: Re
     assert seen[-1] == b"second"
 
 
-async def test_then_runs_after_the_steps_when_their_round_trips_are_not_shared(redis_client: Redis) -> None:
+async def test_then_runs_after_the_steps_when_their_round_trips_are_not_shared(redis_url: str) -> None:
     """A client whose round trips ``together`` does not share (redis-py's own connections; a cluster): the steps
     run as they would alone, and ``then`` after them."""
+    plain = Redis.from_url(redis_url)
     seen: list[Any] = []
 
     async def read() -> None:
-        seen.append(await redis_client.get("rw:t:a"))
+        seen.append(await plain.get("rw:t:a"))
 
-    await together(pipelined(redis_client, [("SET", "rw:t:a", "written")]), then=read)
+    await together(pipelined(plain, [("SET", "rw:t:a", "written")]), then=read)
+    await plain.aclose()
 
     assert seen == [b"written"]
 
@@ -99,3 +102,40 @@ async def test_a_step_that_fails_fails_the_whole_and_the_others_commands_still_g
 
     assert await client.get("rw:t:a") == b"1"
     assert await together(pipelined(client, [("GET", "rw:t:a")])) == ([b"1"],)
+
+
+async def test_a_steps_own_timeout_is_a_timeout_and_the_others_go_on(client: Redis) -> None:
+    async def slow() -> None:
+        async with asyncio.timeout(0.01):
+            await asyncio.sleep(10)
+
+    async def timed_out_or_not() -> str:
+        try:
+            await slow()
+        except TimeoutError:
+            return "timed out"
+        return "not"
+
+    assert await together(timed_out_or_not(), pipelined(client, [("SET", "rw:t:a", "1")])) == ("timed out", [True])
+    with pytest.raises(TimeoutError):
+        await together(slow(), pipelined(client, [("SET", "rw:t:a", "2")]))
+    assert await client.get("rw:t:a") == b"2"
+
+
+async def test_cancelled_while_the_steps_wait_the_steps_are_cancelled_too(client: Redis) -> None:
+    stopped: list[str] = []
+
+    async def waits() -> None:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            stopped.append("cancelled")
+            raise
+
+    awaiting = asyncio.ensure_future(together(waits(), pipelined(client, [("SET", "rw:t:a", "1")])))
+    await asyncio.sleep(0.01)
+    awaiting.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await awaiting
+    assert stopped == ["cancelled"]
