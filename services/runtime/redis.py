@@ -259,14 +259,15 @@ class _Step:
     """One of ``together``'s steps, driven by it: where it waits, its exchange waiting to go, and the number of the
     last exchange it went in."""
 
-    __slots__ = ("context", "done", "error", "last_sent", "queued", "result", "run", "shared", "waits_on")
+    __slots__ = ("context", "done", "error", "last_sent", "queued", "ready", "result", "run", "shared", "waits_on")
 
     def __init__(self, shared: Together[Any], work: Awaitable[Any] | None) -> None:
         self.shared = shared
         self.run: Generator[Any, None, Any] | None = None if work is None else work.__await__()
         self.context = copy_context()
         self.context.run(_STEP.set, self)  # seen by the step (and by tasks it starts) only
-        self.waits_on: asyncio.Future[Any] | None = None  # None: runnable (not started, or it let the loop turn)
+        self.waits_on: asyncio.Future[Any] | None = None  # None: not started
+        self.ready = False  # what it waits on is done, and the callbacks it had before the step's have run
         self.queued: list[_Queued] = []
         self.last_sent = -1  # none yet
         self.done = False
@@ -287,7 +288,14 @@ class _Step:
     @property
     def runnable(self) -> bool:
         """Started and done waiting, or not started yet."""
-        return not self.done and self.run is not None and (self.waits_on is None or self.waits_on.done())
+        return not self.done and self.run is not None and (self.waits_on is None or self.ready)
+
+    def _ready(self, future: asyncio.Future[Any]) -> None:
+        # Resumed from this callback on, not as soon as the future is done: as a task awaiting it is, after the
+        # callbacks the future had before (``loop.sock_connect``'s releases the socket before the step uses it).
+        if future is self.waits_on:  # (not one it was taken off, its wait cut short)
+            self.ready = True
+            self.shared.wake()
 
     def resume(self) -> None:
         """Run the step until it waits again (on a future, or for the loop to turn) or ends."""
@@ -304,8 +312,8 @@ class _Step:
             loop = asyncio.get_running_loop()
             waits_on = loop.create_future()
             loop.call_soon(waits_on.set_result, None)
-        self.waits_on = waits_on
-        waits_on.add_done_callback(self.shared.wake)
+        self.waits_on, self.ready = waits_on, False
+        waits_on.add_done_callback(self._ready)
 
     def stop(self, error: BaseException) -> None:
         """Cut the step short (its awaiter was cancelled): ``error`` raised where it waits."""

@@ -137,3 +137,25 @@ async def test_cancelled_while_the_steps_wait_the_steps_are_cancelled_too(client
     with pytest.raises(asyncio.CancelledError):
         await awaiting
     assert stopped == ["cancelled"]
+
+
+async def test_a_step_resumes_after_the_callbacks_its_future_had_before() -> None:
+    """As a task awaiting a future would (``loop.sock_connect`` releases the socket in such a callback, before the
+    connection may use it), however soon the steps are looked at again."""
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    seen: list[str] = []
+    future.add_done_callback(lambda _: seen.append("the future's callback"))
+
+    async def waits() -> None:
+        await future
+        seen.append("the step")
+
+    async def resolves() -> None:
+        await asyncio.sleep(0)
+        future.set_result(None)
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    await together(waits(), resolves())
+
+    assert seen == ["the future's callback", "the step"]
