@@ -30,7 +30,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
-from contextvars import ContextVar, copy_context
+from contextvars import Context, ContextVar, copy_context
 from typing import Any, Generic, TypeAlias, TypeVar, cast, overload
 
 import hiredis
@@ -264,7 +264,7 @@ class _Step:
     def __init__(self, shared: Together[Any], work: Awaitable[Any] | None) -> None:
         self.shared = shared
         self.run: Generator[Any, None, Any] | None = None if work is None else work.__await__()
-        self.context = copy_context()
+        self.context: Context | None = copy_context()
         self.context.run(_STEP.set, self)  # seen by the step (and by tasks it starts) only
         self.waits_on: asyncio.Future[Any] | None = None  # None: not started
         self.ready = False  # what it waits on is done, and the callbacks it had before the step's have run
@@ -300,6 +300,7 @@ class _Step:
     def resume(self) -> None:
         """Run the step until it waits again (on a future, or for the loop to turn) or ends."""
         assert self.run is not None
+        assert self.context is not None
         try:
             waits_on = self.context.run(self.run.send, None)
         except StopIteration as stop:
@@ -317,7 +318,7 @@ class _Step:
 
     def stop(self, error: BaseException) -> None:
         """Cut the step short (its awaiter was cancelled): ``error`` raised where it waits."""
-        if self.run is not None and not self.done:
+        if self.run is not None and self.context is not None and not self.done:
             self.done = True
             with contextlib.suppress(BaseException):  # what it raises on the way out is of no use to anyone
                 self.context.run(self.run.throw, error)
@@ -362,6 +363,16 @@ class Together(Generic[T]):
         return (self._driving or self._drive()).__await__()
 
     async def _drive(self) -> T:
+        try:
+            return await self._drive_steps()
+        finally:
+            # The steps and their contexts refer to each other and to this: freed now rather than by the cyclic
+            # garbage collector, with all a batch's states their frames held.
+            for step in (*self._steps, *((self._then_step,) if self._then_step is not None else ())):
+                step.context = step.run = step.waits_on = None
+            self._steps, self._then_step = [], None
+
+    async def _drive_steps(self) -> T:
         steps = self._steps
         then = self._then_step
         every = [*steps, then] if then is not None else steps  # then last: its commands after the others'
