@@ -201,42 +201,13 @@ async def pipelined(client: RedisClient, commands: Sequence[Command], *, raise_o
 
 async def _exchange(pool: ConnectionPool, packed: list[bytes]) -> list[Any]:
     """The raw replies to commands packed already (an error reply as its exception, in place), on one connection."""
-    connection = _idle_connection(pool)
-    taken_here = connection is not None
-    if connection is None:
-        connection = cast(_Lean, await pool.get_connection())  # type: ignore[no-untyped-call]
+    connection = cast(_Lean, await pool.get_connection())  # type: ignore[no-untyped-call]
     try:
         return await connection.retry.call_with_retry(
             lambda: connection.exchange(packed), lambda _: connection.disconnect(nowait=True)
         )
     finally:
-        if not (taken_here and _give_back(pool, connection)):
-            await pool.release(connection)
-
-
-# An idle connection taken from the pool and given back as its get_connection and release do, without what they
-# wrap around it: a lock, the observability's counts (left balanced), the event of a release (what re-authenticates
-# streamed credentials: not used here) and the check for unread data (an exchange leaves none, or drops the
-# connection). About 25 us of the client's a round trip, a sixth of it. Without one idle, the pool's own way.
-
-
-def _idle_connection(pool: ConnectionPool) -> _Lean | None:
-    available = pool._available_connections
-    if not available:
-        return None
-    connection = available.pop()
-    pool._in_use_connections.add(connection)
-    return cast(_Lean, connection)
-
-
-def _give_back(pool: ConnectionPool, connection: _Lean) -> bool:
-    """False where the pool's own release is called for (the connection is to reconnect, or the pool was reset)."""
-    in_use = pool._in_use_connections
-    if connection not in in_use or connection.should_reconnect():  # type: ignore[no-untyped-call]
-        return False
-    in_use.remove(connection)
-    pool._available_connections.append(connection)
-    return True
+        await pool.release(connection)
 
 
 T = TypeVar("T")

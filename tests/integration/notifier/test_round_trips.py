@@ -53,8 +53,9 @@ async def test_a_batch_of_one_booking_takes_three_round_trips(
     await notifier.custody.process(await streams.new_custody_events())  # the scripts loaded, as they stay
     await ingest_api.submit(samples.booking())
     batch = await streams.new_custody_events()
-    with Writes.of(lean_client) as writes:
-        await notifier.custody.process(batch)
+    writes = await Writes.connected(lean_client)
+
+    await notifier.custody.process(batch)
 
     # The feed counted with the booking's state read, the state saved, the booking filed (by person and in
     # custody) with the detainer changelog read after the filings.
