@@ -13,23 +13,40 @@ routes each command to the node owning its slot).
 A command's write is bounded by the socket timeout with ``asyncio.timeout``: redis-py's asyncio client wraps every
 write in ``asyncio.wait_for``, which on Python 3.11 starts a task per command sent (a task, its scheduling and its
 callbacks, for a write that almost never waits: the socket's buffer has room).
+
+Several stores' round trips in one (``together``): steps that do not depend on each other (each a call of a store,
+which keeps its keys, scripts and replies) run at once, and the ``pipelined`` exchanges they make on a single Redis
+are held until every step has one ready (or is done), then go as one, in the order of the steps; a step's next
+exchange goes with the others' next ones. A step meant to read what the others wrote (``then``) starts once they
+have their commands ready, so its own go after theirs in the same exchange; should one of them write later (a script
+Redis did not have, loaded and called again), it runs again after. The steps are driven by the task awaiting them,
+not a task each: a task, its scheduling and the loop's turns between them cost the client about what the round trip
+saved. On a cluster each step's round trips are its own, as without ``together``, and ``then`` runs after the others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Iterable, Sequence
-from typing import Any, TypeAlias, cast
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
+from contextvars import Context, ContextVar, copy_context
+from typing import Any, Generic, TypeAlias, TypeVar, cast, overload
 
 import hiredis
 from redis.asyncio import Redis, RedisCluster
-from redis.asyncio.connection import AbstractConnection, Connection, SSLConnection, UnixDomainSocketConnection
+from redis.asyncio.connection import (
+    AbstractConnection,
+    Connection,
+    ConnectionPool,
+    SSLConnection,
+    UnixDomainSocketConnection,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import DataError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-__all__ = ["RedisClient", "as_text", "connect_redis", "pipelined", "redis_is_reachable"]
+__all__ = ["RedisClient", "Together", "as_text", "connect_redis", "pipelined", "redis_is_reachable", "together"]
 
 RedisClient: TypeAlias = "Redis | RedisCluster"
 
@@ -152,10 +169,10 @@ Command = Sequence[Any]  # a command's name and arguments, as ``execute_command`
 
 async def pipelined(client: RedisClient, commands: Sequence[Command], *, raise_on_error: bool = True) -> list[Any]:
     """Each command's reply (as redis-py answers it: its response callback applied), in order; one round trip on
-    a single Redis. An error Redis answered is raised (the first), or with ``raise_on_error=False`` is that
-    command's reply. A connection lost, or a reply not read within the client's timeout, is an error for all of
-    them; where the client retries, the commands are sent again on a new connection, as redis-py's pipeline
-    does (callers send only what may be sent twice)."""
+    a single Redis (shared with the other steps' within ``together``). An error Redis answered is raised (the
+    first), or with ``raise_on_error=False`` is that command's reply. A connection lost, or a reply not read
+    within the client's timeout, is an error for all of them; where the client retries, the commands are sent
+    again on a new connection, as redis-py's pipeline does (callers send only what may be sent twice)."""
     if not commands:
         return []
     pool = client.connection_pool if isinstance(client, Redis) else None
@@ -165,13 +182,11 @@ async def pipelined(client: RedisClient, commands: Sequence[Command], *, raise_o
                 pipe.execute_command(*command)
             return list(await pipe.execute(raise_on_error=raise_on_error))
     packed = [b"".join(_pack_with_hiredis(*command)) for command in commands]
-    connection = cast(_Lean, await pool.get_connection())  # type: ignore[no-untyped-call]
-    try:
-        replies = await connection.retry.call_with_retry(
-            lambda: connection.exchange(packed), lambda _: connection.disconnect(nowait=True)
-        )
-    finally:
-        await pool.release(connection)
+    step = _STEP.get()
+    if step is not None and not step.shared.finished:
+        replies = await step.queue(pool, packed)
+    else:
+        replies = await _exchange(pool, packed)
     callbacks = client.response_callbacks
     for index, (command, reply) in enumerate(zip(commands, replies, strict=True)):
         name = command[0]
@@ -182,6 +197,282 @@ async def pipelined(client: RedisClient, commands: Sequence[Command], *, raise_o
         elif callback is not None:
             replies[index] = callback(reply)
     return replies
+
+
+async def _exchange(pool: ConnectionPool, packed: list[bytes]) -> list[Any]:
+    """The raw replies to commands packed already (an error reply as its exception, in place), on one connection."""
+    connection = cast(_Lean, await pool.get_connection())  # type: ignore[no-untyped-call]
+    try:
+        return await connection.retry.call_with_retry(
+            lambda: connection.exchange(packed), lambda _: connection.disconnect(nowait=True)
+        )
+    finally:
+        await pool.release(connection)
+
+
+T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
+
+
+class _Queued:
+    """A step's exchange, waiting for the other steps' to go with them."""
+
+    __slots__ = ("packed", "pool", "replies")
+
+    def __init__(self, pool: ConnectionPool, packed: list[bytes]) -> None:
+        self.pool = pool
+        self.packed = packed
+        self.replies: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+
+
+class _Step:
+    """One of ``together``'s steps, driven by it: where it waits, its exchange waiting to go, and the number of the
+    last exchange it went in."""
+
+    __slots__ = ("context", "done", "error", "last_sent", "queued", "ready", "result", "run", "shared", "waits_on")
+
+    def __init__(self, shared: Together[Any], work: Awaitable[Any] | None) -> None:
+        self.shared = shared
+        self.run: Generator[Any, None, Any] | None = None if work is None else work.__await__()
+        self.context: Context | None = copy_context()
+        self.context.run(_STEP.set, self)  # seen by the step (and by tasks it starts) only
+        self.waits_on: asyncio.Future[Any] | None = None  # None: not started
+        self.ready = False  # what it waits on is done, and the callbacks it had before the step's have run
+        self.queued: list[_Queued] = []
+        self.last_sent = -1  # none yet
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    @property
+    def waiting(self) -> bool:
+        """Ready to go (an exchange queued) or not taking part any more (done, or not started)."""
+        return bool(self.queued) or self.done or self.run is None
+
+    async def queue(self, pool: ConnectionPool, packed: list[bytes]) -> list[Any]:
+        queued = _Queued(pool, packed)
+        self.queued.append(queued)
+        self.shared.wake()  # (queued by a task the step started, the others may be waiting for it)
+        return await queued.replies
+
+    @property
+    def runnable(self) -> bool:
+        """Started and done waiting, or not started yet."""
+        return not self.done and self.run is not None and (self.waits_on is None or self.ready)
+
+    def _ready(self, future: asyncio.Future[Any]) -> None:
+        # Resumed from this callback on, not as soon as the future is done: as a task awaiting it is, after the
+        # callbacks the future had before (``loop.sock_connect``'s releases the socket before the step uses it).
+        if future is self.waits_on:  # (not one it was taken off, its wait cut short)
+            self.ready = True
+            self.shared.wake()
+
+    def resume(self) -> None:
+        """Run the step until it waits again (on a future, or for the loop to turn) or ends."""
+        assert self.run is not None
+        assert self.context is not None
+        try:
+            waits_on = self.context.run(self.run.send, None)
+        except StopIteration as stop:
+            self.done, self.result = True, stop.value
+            return
+        except (Exception, asyncio.CancelledError) as error:  # handed to whoever awaits the steps
+            self.done, self.error = True, error
+            return
+        if waits_on is None:  # (``asyncio.sleep(0)``): resumed once the loop has turned
+            loop = asyncio.get_running_loop()
+            waits_on = loop.create_future()
+            loop.call_soon(waits_on.set_result, None)
+        self.waits_on, self.ready = waits_on, False
+        waits_on.add_done_callback(self._ready)
+
+    def stop(self, error: BaseException) -> None:
+        """Cut the step short (its awaiter was cancelled): ``error`` raised where it waits."""
+        if self.run is not None and self.context is not None and not self.done:
+            self.done = True
+            with contextlib.suppress(BaseException):  # what it raises on the way out is of no use to anyone
+                self.context.run(self.run.throw, error)
+            with contextlib.suppress(BaseException):
+                self.context.run(self.run.close)
+
+
+_STEP: ContextVar[_Step | None] = ContextVar("redis_together_step", default=None)
+
+
+class Together(Generic[T]):
+    """Steps whose round trips go together (``together``); awaiting it gives their results, in step order.
+
+    The steps are driven here, in the task that awaits this (no task a step): each runs until it waits, on its
+    exchange or on something else; once every step has an exchange queued (or is done), they go as one."""
+
+    def __init__(self, steps: Sequence[Awaitable[Any]], then: Callable[[], Awaitable[object]] | None) -> None:
+        self.finished = False
+        self._steps = [_Step(self, step) for step in steps]
+        self._then = then
+        self._then_step = _Step(self, None) if then is not None else None
+        self._sent = 0  # exchanges sent
+        self._wakeup: asyncio.Future[None] | None = None
+        self._under_way: asyncio.Future[None] | None = None
+        self._driving: asyncio.Task[T] | None = None
+
+    def wake(self, _: object = None) -> None:
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
+
+    async def under_way(self) -> None:
+        """Drive the steps on a task of their own, and return once their first exchange is being written (or they
+        are done without one): what the caller does meanwhile overlaps Redis's work."""
+        if self._driving is None:
+            self._under_way = asyncio.get_running_loop().create_future()
+            self._driving = asyncio.ensure_future(self._drive())
+        assert self._under_way is not None
+        if not self._under_way.done():
+            await asyncio.wait((self._under_way, self._driving), return_when=asyncio.FIRST_COMPLETED)
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return (self._driving or self._drive()).__await__()
+
+    async def _drive(self) -> T:
+        try:
+            return await self._drive_steps()
+        finally:
+            # The steps and their contexts refer to each other and to this: freed now rather than by the cyclic
+            # garbage collector, with all a batch's states their frames held.
+            for step in (*self._steps, *((self._then_step,) if self._then_step is not None else ())):
+                step.context = step.run = step.waits_on = None
+            self._steps, self._then_step = [], None
+
+    async def _drive_steps(self) -> T:
+        steps = self._steps
+        then = self._then_step
+        every = [*steps, then] if then is not None else steps  # then last: its commands after the others'
+        try:
+            while True:
+                for step in every:
+                    if step.runnable:
+                        step.resume()
+                if all(step.done or step.run is None for step in every):
+                    break
+                if all(step.waiting for step in steps):
+                    if then is not None and then.run is None and any(step.queued for step in steps):
+                        assert self._then is not None
+                        then.run = self._then().__await__()  # its commands go after the others', in this exchange
+                        continue
+                    if (then is None or then.waiting) and await self._send():
+                        continue
+                if any(step.runnable for step in every):
+                    continue
+                self._wakeup = asyncio.get_running_loop().create_future()
+                try:
+                    await self._wakeup
+                except asyncio.CancelledError:
+                    if not self._timed_out_in_a_step():
+                        raise
+                self._wakeup = None
+        except BaseException as error:
+            for step in every:
+                step.stop(error)
+            raise
+        finally:
+            self._set_under_way()
+        failed = next((step.error for step in every if step.error is not None), None)
+        if failed is not None:
+            self.finished = True
+            raise failed
+        if self._then is not None and then is not None:
+            wrote_last = max(step.last_sent for step in steps)
+            if then.run is None or wrote_last > then.last_sent or then.last_sent < 0:
+                # never started (nothing went together: a cluster, nothing to write), or the others wrote after
+                # it read: it reads now, after all of it
+                self.finished = True
+                await self._then()
+        self.finished = True
+        return cast(T, tuple(step.result for step in steps))
+
+    def _timed_out_in_a_step(self) -> bool:
+        """Whether the cancellation just received was a step's ``asyncio.timeout`` expiring (it cancels the task the
+        step runs in: this one): the step waiting on something else than its exchange is handed it there, as a
+        task of its own would be, and its timeout takes it back (a step's own timeout, then, not a cancellation)."""
+        task = asyncio.current_task()
+        assert task is not None
+        for step in self._steps if self._then_step is None else (*self._steps, self._then_step):
+            waits_on = step.waits_on
+            if step.done or step.run is None or waits_on is None or waits_on.done() or step.queued:
+                continue
+            cancelling = task.cancelling()
+            waits_on.cancel()
+            step.resume()
+            if task.cancelling() < cancelling:
+                return True
+        return False
+
+    def _set_under_way(self) -> None:
+        if self._under_way is not None and not self._under_way.done():
+            self._under_way.set_result(None)
+
+    async def _send(self) -> bool:
+        """One exchange of what the steps queued (one per Redis, should steps use several); False: nothing queued."""
+        steps = [*self._steps, *((self._then_step,) if self._then_step is not None else ())]
+        batch = [queued for step in steps for queued in step.queued]
+        if not batch:
+            return False
+        number = self._sent
+        self._sent += 1
+        for step in steps:
+            if step.queued:
+                step.queued = []
+                step.last_sent = number
+        self._set_under_way()
+        pools = {queued.pool for queued in batch}
+        if len(pools) == 1:
+            await _send(batch[0].pool, batch)
+        else:
+            await asyncio.gather(*(_send(pool, [q for q in batch if q.pool is pool]) for pool in pools))
+        return True
+
+
+async def _send(pool: ConnectionPool, batch: list[_Queued]) -> None:
+    """One exchange for several steps' commands; each step is handed its own replies (or the error)."""
+    try:
+        replies = await _exchange(pool, [packed for queued in batch for packed in queued.packed])
+    except BaseException as error:
+        for queued in batch:
+            if not queued.replies.done():
+                queued.replies.set_exception(
+                    error if isinstance(error, Exception) else RedisConnectionError("round trip cut short")
+                )
+        if not isinstance(error, Exception):
+            raise
+        return
+    start = 0
+    for queued in batch:
+        end = start + len(queued.packed)
+        if not queued.replies.done():
+            queued.replies.set_result(replies[start:end])
+        start = end
+
+
+@overload
+def together(first: Awaitable[A], /, *, then: Callable[[], Awaitable[object]] | None = None) -> Together[tuple[A]]: ...
+
+
+@overload
+def together(
+    first: Awaitable[A], second: Awaitable[B], /, *, then: Callable[[], Awaitable[object]] | None = None
+) -> Together[tuple[A, B]]: ...
+
+
+def together(*steps: Awaitable[Any], then: Callable[[], Awaitable[object]] | None = None) -> Together[Any]:
+    """Run ``steps`` at once, their round trips on a single Redis shared: one exchange carries each step's first,
+    in the order of the steps, and so on. ``then`` (called once the steps have their first exchange ready, and
+    again after them if one of them wrote after it read) sees everything they wrote: on one connection Redis runs
+    commands in the order sent. Results in step order; a step that fails fails the whole, once the others are done.
+
+    The steps start when the result is awaited, or on a task of their own with ``under_way()``. A step's commands
+    outside ``pipelined`` (and a cluster's) go on their own, unordered with the others'; steps must not wait for
+    each other (their exchange would wait for the one waiting)."""
+    return Together(steps, then)
 
 
 async def redis_is_reachable(client: RedisClient, *, within_seconds: float = 1.0) -> bool:

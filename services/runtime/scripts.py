@@ -8,7 +8,7 @@ Many calls of one script go as fast as the deployment allows (``Script.many``): 
 pipeline of EVALSHA (one round trip; the script is loaded only when Redis answers that it does not have it,
 and the calls it refused are sent again, so a pipeline never pays a SCRIPT EXISTS first); redis-py refuses
 EVALSHA in a cluster pipeline, so on a cluster the calls run concurrently instead, each routed to the node
-owning its keys' slot.
+owning its keys' slot. Other commands may go in the same round trip (``Script.many_beside``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from redis.asyncio import RedisCluster
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
-from runtime.redis import RedisClient, pipelined
+from runtime.redis import Command, RedisClient, pipelined
 
 __all__ = ["Script", "ScriptCall", "ScriptRegistry"]
 
@@ -72,8 +72,16 @@ class Script:
 
     async def many(self, calls: Sequence[ScriptCall]) -> list[Any]:
         """The replies for each (keys, args), in order."""
-        if not calls:
-            return []
+        _, replies = await self.many_beside((), calls)
+        return replies
+
+    async def many_beside(
+        self, commands: Sequence[Command], calls: Sequence[ScriptCall]
+    ) -> tuple[list[Any], list[Any]]:
+        """The replies to ``commands`` (any but a script call) and to each call of the script, in order: all of them
+        in one round trip on a single Redis (where the script has to be loaded, the calls refused go again)."""
+        if not commands and not calls:
+            return [], []
         if isinstance(self._client, RedisCluster):
             gate = asyncio.Semaphore(_CLUSTER_CONCURRENCY)
 
@@ -81,20 +89,23 @@ class Script:
                 async with gate:
                     return await self._registered(keys=keys, args=args)
 
-            return list(await asyncio.gather(*(call(keys, args) for keys, args in calls)))
-        replies = await self._pipelined(calls)
+            cluster = self._client
+            replies = await asyncio.gather(
+                *(cluster.execute_command(*command) for command in commands),
+                *(call(keys, args) for keys, args in calls),
+            )
+            return list(replies[: len(commands)]), list(replies[len(commands) :])
+        sha = self._registered.sha
+        evalsha = [("EVALSHA", sha, len(keys), *keys, *args) for keys, args in calls]
+        replies = await pipelined(self._client, [*commands, *evalsha], raise_on_error=False)
+        beside, replies = replies[: len(commands)], replies[len(commands) :]
         refused = [index for index, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
         if refused:  # not loaded yet, or Redis lost its scripts (a restart, SCRIPT FLUSH): none of those ran
             await self._client.script_load(self._registered.script)
-            for index, reply in zip(refused, await self._pipelined([calls[i] for i in refused]), strict=True):
+            again = await pipelined(self._client, [evalsha[i] for i in refused], raise_on_error=False)
+            for index, reply in zip(refused, again, strict=True):
                 replies[index] = reply
-        for reply in replies:
+        for reply in (*beside, *replies):
             if isinstance(reply, Exception):
                 raise reply
-        return replies
-
-    async def _pipelined(self, calls: Sequence[ScriptCall]) -> list[Any]:
-        """EVALSHA of each call in one pipeline; each reply, or the error Redis answered for it."""
-        sha = self._registered.sha
-        commands = [("EVALSHA", sha, len(keys), *keys, *args) for keys, args in calls]
-        return await pipelined(self._client, commands, raise_on_error=False)
+        return beside, replies

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import cast
 
 from pydantic import ValidationError
+from redis.asyncio import RedisCluster
 
 from contracts import (
     Detainer,
@@ -31,6 +32,7 @@ from contracts.stored_fields import EntryField
 from runtime import RedisClient, as_text
 from runtime.clock import Clock, epoch_ms, utc_now
 from runtime.compare_and_set import compare_and_set
+from runtime.redis import pipelined
 from runtime.scripts import ScriptCall
 from store.listings import ListingPage, ListingPosition, newest_first
 from store.scripts import SCRIPTS
@@ -321,10 +323,11 @@ class DetainerStore:
     async def changes_after(self, position: str, *, count: int) -> list[ChangelogEntry]:
         """Up to ``count`` changelog entries after ``position`` (an entry id), oldest first."""
         stream = self._names.detainer_changes
-        reply = cast(
-            list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]],
-            await self._client.xread({stream: position}, count=count),
-        )
+        if isinstance(self._client, RedisCluster):
+            read = await self._client.xread({stream: position}, count=count)
+        else:  # with the round trip of whatever is filed before it (``runtime.redis.together``)
+            (read,) = await pipelined(self._client, [("XREAD", "COUNT", count, "STREAMS", stream, position)])
+        reply = cast(list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]], read or [])
         entries = [StreamEntry(stream, message_id.decode(), fields) for _, read in reply for message_id, fields in read]
         return [_changelog_entry(entry) for entry in entries]
 

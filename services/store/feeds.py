@@ -4,14 +4,13 @@ the hold on its alerts while a surge of releases is looked into.
 Per facility (its own slot): a hash (first and last time sent, the latest health, the hold, the operator's
 decision on it, the decision last carried out), its entries by time and its releases by time, trimmed to the
 history kept. ``record_feed.lua`` counts one facility's batch and reads back what judging its feed needs; all
-facilities of a batch go in one round trip, the set of facilities is one more command. The notifier counts,
+facilities of a batch go in one round trip, with the set of facilities. The notifier counts,
 holds and judges (``FeedStats``); operators read and decide (``FeedReader``). Scripts: ``record_feed.lua``,
 ``start_feed_hold.lua``, ``end_feed_hold.lua``, ``decide_feed_hold.lua``.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -95,10 +94,10 @@ class FeedStats:
         if not activity:
             return {}
         facilities = sorted(activity)
-        # The facilities' set lives in its own slot: sent alongside the counting, not before it.
-        _, replies = await asyncio.gather(
-            self._client.sadd(self._names.feeds, *facilities),
-            self._record.many([self._call(ori, now_ms, activity[ori]) for ori in facilities]),
+        # The facilities' set lives in its own slot: sent alongside the counting (one round trip), not before it.
+        _, replies = await self._record.many_beside(
+            [("SADD", self._names.feeds, *facilities)],
+            [self._call(ori, now_ms, activity[ori]) for ori in facilities],
         )
         return {
             ori: _state(ori, now_ms, reply) for ori, reply in zip(facilities, replies, strict=True) if reply is not None

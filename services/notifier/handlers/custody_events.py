@@ -11,7 +11,6 @@ roster is released by inference (``domain.rosters``). People's review decisions 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -37,6 +36,7 @@ from notifier.handlers.reading import UnreadableEntryError, read_custody_stream_
 from notifier.metrics import ALERTS_WITHHELD, EVENTS_PROCESSED
 from policies import BookingFacts, judge_inferred_release
 from runtime.compare_and_set import compare_and_set
+from runtime.redis import together
 from store.bookings import BookingKey
 from store.feeds import FeedActivity
 
@@ -76,27 +76,28 @@ class CustodyEventProcessor:
                 if message.type == "release":
                     sent.releases.append((entry.appended_ms, entry.message_id))
         # 0. Count what each facility sent: a surge of releases holds its alerts from this batch on.
-        held = await self._observe(activity)
-
         # 1. Fold the events into booking states and save them (the facts come first).
-        timeline, transitions, reviews = await self._apply(events, marks)
+        #    (both at once, the counting and the states' reading in one round trip: neither reads what the other
+        #    writes, and only the alerts raised below wait for the holds)
+        held, (timeline, transitions, reviews) = await together(self._observe(activity), self._apply(events, marks))
         # 2. File the bookings by person, so a detainer lodged from now on finds them, and by
         #    facility while in custody, so a roster finds them ...
         #    (both at once: neither reads what the other writes)
-        filing = asyncio.gather(
-            self._ports.booking_index.record(transitions),
-            self._ports.bookings.file_custody([after for _, after in transitions]),
-        )
         # 3. ... and only then look at the detainers: a lodge racing this batch is seen
-        #    either here or by the lodge processor's lookup, never by neither. Matching against the
+        #    either here or by the lodge processor's lookup, never by neither. The changelog is read after the
+        #    filings, in their round trip (and again after them should one be sent again). Matching against the
         #    detainers as they are now runs while Redis files (the filings go out first); it stands
         #    only if the index has not changed by the time the filing is done and the changelog read.
-        await asyncio.sleep(0)
         detainers = self._ports.detainers
+        filing = together(
+            self._ports.booking_index.record(transitions),
+            self._ports.bookings.file_custody([after for _, after in transitions]),
+            then=detainers.sync,
+        )
+        await filing.under_way()
         matched_at = detainers.generation
         alerts = self._alerts_for(timeline, reviews)
         await filing
-        await detainers.sync()
         if detainers.generation != matched_at:
             alerts = self._alerts_for(timeline, reviews)
         report.alerts = await raise_alerts(

@@ -1,0 +1,130 @@
+"""A custody batch's round trips to Redis: few (a batch of one pays each one's fixed cost), and still in the order
+the lodge race needs: a detainer lodged while a booking is processed is seen by one side or the other."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from contracts import RedisNames
+from notifier.bootstrap import NotifierOptions, build_parts
+from notifier.domain.feeds import FeedPolicy
+from runtime.redis import connect_redis
+from store.feeds import FeedReader
+from store.scripts import SCRIPTS
+from tests import samples
+from tests.integration.notifier.support import (
+    BOOKING_NUMBER,
+    FACILITY,
+    RETENTION_SECONDS,
+    IngestApi,
+    NotifierInstance,
+    Outcome,
+    Streams,
+    build_ports,
+    fixed_clock,
+)
+from tests.support.round_trips import Writes
+
+
+@pytest.fixture
+async def lean_client(redis_url: str) -> AsyncIterator[Redis]:
+    """A client as the services connect (``connect_redis``): the one whose round trips the notifier shares."""
+    client = connect_redis(redis_url)
+    assert isinstance(client, Redis)
+    yield client
+    await client.aclose()
+
+
+async def notifier_on(client: Redis, names: RedisNames) -> NotifierInstance:
+    """A notifier as deployed: feeds watched (their counting is part of every batch)."""
+    options = NotifierOptions(booking_retention_seconds=RETENTION_SECONDS, feeds=FeedPolicy(), clock=fixed_clock)
+    return await NotifierInstance.start(build_parts(client, names, options).ports)
+
+
+async def test_a_batch_of_one_booking_takes_three_round_trips(
+    lean_client: Redis, names: RedisNames, streams: Streams, ingest_api: IngestApi, outcome: Outcome
+) -> None:
+    notifier = await notifier_on(lean_client, names)
+    await ingest_api.submit(samples.booking(event_id="evt-earlier", booking_number="2026-000001"))
+    await notifier.custody.process(await streams.new_custody_events())  # the scripts loaded, as they stay
+    await ingest_api.submit(samples.booking())
+    batch = await streams.new_custody_events()
+    writes = await Writes.connected(lean_client)
+
+    await notifier.custody.process(batch)
+
+    # The feed counted with the booking's state read, the state saved, the booking filed (by person and in
+    # custody) with the detainer changelog read after the filings.
+    assert writes.count == 3
+    assert (await outcome.booking()).in_custody
+    assert FACILITY in await FeedReader(lean_client, names).facilities()
+    await ingest_api.lodge(samples.detainer())  # the booking was filed by person: the lodge finds it
+    await notifier.lodges.process(await streams.new_detainer_changes())
+    alerted = [(alert.booking_number, alert.kind.value) for alert in await outcome.alerts("LOS")]
+    assert (BOOKING_NUMBER, "in_custody") in alerted
+
+
+async def test_a_detainer_lodged_before_the_batch_is_matched_by_it(
+    lean_client: Redis, names: RedisNames, streams: Streams, ingest_api: IngestApi, outcome: Outcome
+) -> None:
+    notifier = await notifier_on(lean_client, names)
+    await ingest_api.lodge(samples.detainer())  # on the changelog; this notifier's index has not read it yet
+    await ingest_api.submit(samples.booking())
+
+    await notifier.custody.process(await streams.new_custody_events())
+
+    assert await outcome.alert_kinds("LOS") == ["in_custody"]
+
+
+def loading_with_a_window(
+    client: Redis, script: str, meanwhile: Callable[[], Awaitable[None]]
+) -> Callable[[str], Awaitable[Any]]:
+    """``client.script_load`` that runs ``meanwhile`` once, before ``script`` is loaded again."""
+    load = client.script_load
+    pending: list[Callable[[], Awaitable[None]]] = [meanwhile]
+
+    async def loading(source: str) -> Any:
+        if source == script and pending:
+            await pending.pop()()
+        return await load(source)
+
+    return loading
+
+
+async def test_a_detainer_lodged_while_redis_refused_the_filing_is_still_matched(
+    lean_client: Redis,
+    second_client: Redis,
+    names: RedisNames,
+    streams: Streams,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Redis lost its scripts (a restart, SCRIPT FLUSH): the filing by person is refused, its script loaded and the
+    filing sent again, after the batch read the changelog once. A detainer lodged in between, its lodge processed
+    before the booking is filed, is found by neither side unless the batch reads the changelog again."""
+    booking_notifier = await notifier_on(lean_client, names)
+    lodging_notifier = await NotifierInstance.start(build_ports(second_client, names))
+    lodge_missed_it: list[bool] = []
+
+    async def lodge_and_process_it() -> None:
+        await ingest_api.lodge(samples.detainer())
+        await lodging_notifier.lodges.process(await streams.new_detainer_changes())
+        lodge_missed_it.append(await outcome.alerts() == [])
+
+    await ingest_api.submit(samples.booking())
+    batch = await streams.new_custody_events()
+    await lean_client.script_flush()
+    window = loading_with_a_window(lean_client, SCRIPTS.source("file_bookings"), lodge_and_process_it)
+    monkeypatch.setattr(lean_client, "script_load", window)
+
+    await booking_notifier.custody.process(batch)
+
+    assert lodge_missed_it == [True]  # the lodge ran in the window, and its lookup did not find the booking
+    assert await outcome.alert_kinds("LOS") == ["in_custody"]
+    assert len(await outcome.alerts_raised()) == 1
+    assert (await outcome.booking()).in_custody
