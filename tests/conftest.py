@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from contracts import RedisNames
 from reports import OutcomeReport, Scope, outcome_report
+from runtime.redis import connect_redis
 from tests.browser_for_tests import CHROMIUM_ARGS, chromium_path
 from tests.redis_for_tests import RedisForTests, redis_for_tests
 
@@ -38,6 +39,17 @@ def redis_url(redis_server: RedisForTests) -> Iterator[str]:
 @pytest.fixture
 async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
     client = Redis.from_url(redis_url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+async def lean_client(redis_url: str) -> AsyncIterator[Redis]:
+    """A client as the services connect (``connect_redis``: commands packed by hiredis, lean round trips)."""
+    client = connect_redis(redis_url)
+    assert isinstance(client, Redis)
     try:
         yield client
     finally:

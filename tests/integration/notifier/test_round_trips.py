@@ -3,7 +3,7 @@ the lodge race needs: a detainer lodged while a booking is processed is seen by 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -12,7 +12,6 @@ from redis.asyncio import Redis
 from contracts import RedisNames
 from notifier.bootstrap import NotifierOptions, build_parts
 from notifier.domain.feeds import FeedPolicy
-from runtime.redis import connect_redis
 from store.feeds import FeedReader
 from store.scripts import SCRIPTS
 from tests import samples
@@ -28,15 +27,6 @@ from tests.integration.notifier.support import (
     fixed_clock,
 )
 from tests.support.round_trips import Writes
-
-
-@pytest.fixture
-async def lean_client(redis_url: str) -> AsyncIterator[Redis]:
-    """A client as the services connect (``connect_redis``): the one whose round trips the notifier shares."""
-    client = connect_redis(redis_url)
-    assert isinstance(client, Redis)
-    yield client
-    await client.aclose()
 
 
 async def notifier_on(client: Redis, names: RedisNames) -> NotifierInstance:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -29,16 +29,8 @@ COMMANDS: list[tuple[Any, ...]] = [
 ]
 
 
-@pytest.fixture
-async def client(redis_url: str) -> AsyncIterator[Redis]:
-    lean = connect_redis(redis_url)
-    assert isinstance(lean, Redis)
-    yield lean
-    await lean.aclose()
-
-
-async def test_the_replies_are_those_of_redis_pys_pipeline(client: Redis, redis_client: Redis) -> None:
-    ours = await pipelined(client, COMMANDS)
+async def test_the_replies_are_those_of_redis_pys_pipeline(lean_client: Redis, redis_client: Redis) -> None:
+    ours = await pipelined(lean_client, COMMANDS)
     await redis_client.flushdb()
     async with redis_client.pipeline(transaction=False) as pipe:
         for command in COMMANDS:
@@ -50,7 +42,7 @@ async def test_the_replies_are_those_of_redis_pys_pipeline(client: Redis, redis_
     assert ours[4] == {}
 
 
-async def test_an_error_reply_is_raised_or_kept_in_its_place(client: Redis) -> None:
+async def test_an_error_reply_is_raised_or_kept_in_its_place(lean_client: Redis) -> None:
     commands: list[tuple[Any, ...]] = [
         ("SET", "rw:test:s", "x"),
         ("HGETALL", "rw:test:s"),  # the wrong type
@@ -59,29 +51,29 @@ async def test_an_error_reply_is_raised_or_kept_in_its_place(client: Redis) -> N
     ]
 
     with pytest.raises(ResponseError, match="WRONGTYPE"):
-        await pipelined(client, commands)
-    replies = await pipelined(client, commands, raise_on_error=False)
+        await pipelined(lean_client, commands)
+    replies = await pipelined(lean_client, commands, raise_on_error=False)
 
     assert replies[0] is True
     assert replies[3] == b"x"
     assert isinstance(replies[1], ResponseError)
     assert "WRONGTYPE" in str(replies[1])
     assert isinstance(replies[2], NoScriptError)
-    assert await client.get("rw:test:s") == b"x"  # the connection is still in step
+    assert await lean_client.get("rw:test:s") == b"x"  # the connection is still in step
 
 
 async def test_the_connection_goes_back_to_the_pool_and_a_dropped_one_is_replaced(
-    client: Redis, redis_client: Redis
+    lean_client: Redis, redis_client: Redis
 ) -> None:
-    await pipelined(client, [("SET", "rw:test:s", "1")])
-    pool = client.connection_pool
+    await pipelined(lean_client, [("SET", "rw:test:s", "1")])
+    pool = lean_client.connection_pool
     assert len(pool._in_use_connections) == 0  # the pool keeps no public count
-    pooled = await client.client_id()
+    pooled = await lean_client.client_id()
 
     await redis_client.client_kill_filter(_id=pooled)  # Redis drops the pooled connection, from elsewhere
     with pytest.raises(RedisConnectionError):  # as redis-py's pipeline says it (the client retries none)
-        await pipelined(client, [("INCR", "rw:test:n")])
-    replies = await pipelined(client, [("INCR", "rw:test:n"), ("GET", "rw:test:n")])
+        await pipelined(lean_client, [("INCR", "rw:test:n")])
+    replies = await pipelined(lean_client, [("INCR", "rw:test:n"), ("GET", "rw:test:n")])
 
     assert replies == [1, b"1"]
 

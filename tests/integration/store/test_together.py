@@ -4,31 +4,22 @@ go, and what a step reading after the others sees."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from runtime.redis import connect_redis, pipelined, together
+from runtime.redis import pipelined, together
 from tests.support.round_trips import Writes
 
 
-@pytest.fixture
-async def client(redis_url: str) -> AsyncIterator[Redis]:
-    lean = connect_redis(redis_url)
-    assert isinstance(lean, Redis)
-    yield lean
-    await lean.aclose()
-
-
-async def test_each_step_gets_its_own_replies_and_all_go_in_one_round_trip(client: Redis) -> None:
-    writes = await Writes.connected(client)
+async def test_each_step_gets_its_own_replies_and_all_go_in_one_round_trip(lean_client: Redis) -> None:
+    writes = await Writes.connected(lean_client)
 
     first, second = await together(
-        pipelined(client, [("SET", "rw:t:a", "1"), ("GET", "rw:t:a")]),
-        pipelined(client, [("SADD", "rw:t:s", "x", "y"), ("SMEMBERS", "rw:t:s")]),
+        pipelined(lean_client, [("SET", "rw:t:a", "1"), ("GET", "rw:t:a")]),
+        pipelined(lean_client, [("SADD", "rw:t:s", "x", "y"), ("SMEMBERS", "rw:t:s")]),
     )
 
     assert first == [True, b"1"]
@@ -36,50 +27,52 @@ async def test_each_step_gets_its_own_replies_and_all_go_in_one_round_trip(clien
     assert writes.count == 1
 
 
-async def test_a_steps_next_round_trip_goes_with_the_others_next_one(client: Redis) -> None:
+async def test_a_steps_next_round_trip_goes_with_the_others_next_one(lean_client: Redis) -> None:
     async def twice(key: str) -> list[Any]:
-        await pipelined(client, [("INCR", key)])
-        return await pipelined(client, [("INCR", key)])
+        await pipelined(lean_client, [("INCR", key)])
+        return await pipelined(lean_client, [("INCR", key)])
 
-    writes = await Writes.connected(client)
+    writes = await Writes.connected(lean_client)
 
     assert await together(twice("rw:t:a"), twice("rw:t:b")) == ([2], [2])
     assert writes.count == 2
 
 
-async def test_what_then_reads_was_written_first_in_the_same_round_trip(client: Redis) -> None:
+async def test_what_then_reads_was_written_first_in_the_same_round_trip(lean_client: Redis) -> None:
     seen: list[Any] = []
 
     async def read() -> None:
-        seen.append(await pipelined(client, [("GET", "rw:t:a"), ("SCARD", "rw:t:s")]))
+        seen.append(await pipelined(lean_client, [("GET", "rw:t:a"), ("SCARD", "rw:t:s")]))
 
-    writes = await Writes.connected(client)
+    writes = await Writes.connected(lean_client)
 
     await together(
-        pipelined(client, [("SET", "rw:t:a", "written")]), pipelined(client, [("SADD", "rw:t:s", "x")]), then=read
+        pipelined(lean_client, [("SET", "rw:t:a", "written")]),
+        pipelined(lean_client, [("SADD", "rw:t:s", "x")]),
+        then=read,
     )
 
     assert seen == [[b"written", 1]]
     assert writes.count == 1
 
 
-async def test_then_reads_again_after_a_step_that_wrote_after_it_read(client: Redis) -> None:
+async def test_then_reads_again_after_a_step_that_wrote_after_it_read(lean_client: Redis) -> None:
     seen: list[Any] = []
 
     async def read() -> None:
-        seen.append((await pipelined(client, [("GET", "rw:t:a")]))[0])
+        seen.append((await pipelined(lean_client, [("GET", "rw:t:a")]))[0])
 
     async def write_twice() -> None:  # as a script call refused, its script loaded, and called again
-        await pipelined(client, [("SET", "rw:t:a", "first")])
-        await pipelined(client, [("SET", "rw:t:a", "second")])
+        await pipelined(lean_client, [("SET", "rw:t:a", "first")])
+        await pipelined(lean_client, [("SET", "rw:t:a", "second")])
 
-    await together(write_twice(), pipelined(client, [("SADD", "rw:t:s", "x")]), then=read)
+    await together(write_twice(), pipelined(lean_client, [("SADD", "rw:t:s", "x")]), then=read)
 
     assert seen[-1] == b"second"
 
 
 async def test_then_runs_after_the_steps_when_their_round_trips_are_not_shared(redis_url: str) -> None:
-    """A client whose round trips ``together`` does not share (redis-py's own connections; a cluster): the steps
+    """A lean_client whose round trips ``together`` does not share (redis-py's own connections; a cluster): the steps
     run as they would alone, and ``then`` after them."""
     plain = Redis.from_url(redis_url)
     seen: list[Any] = []
@@ -93,18 +86,18 @@ async def test_then_runs_after_the_steps_when_their_round_trips_are_not_shared(r
     assert seen == [b"written"]
 
 
-async def test_a_step_that_fails_fails_the_whole_and_the_others_commands_still_go(client: Redis) -> None:
+async def test_a_step_that_fails_fails_the_whole_and_the_others_commands_still_go(lean_client: Redis) -> None:
     with pytest.raises(ResponseError):
         await together(
-            pipelined(client, [("SET", "rw:t:a", "1")]),
-            pipelined(client, [("HGETALL", "rw:t:a")]),  # the wrong type, after the SET in the same round trip
+            pipelined(lean_client, [("SET", "rw:t:a", "1")]),
+            pipelined(lean_client, [("HGETALL", "rw:t:a")]),  # the wrong type, after the SET in the same round trip
         )
 
-    assert await client.get("rw:t:a") == b"1"
-    assert await together(pipelined(client, [("GET", "rw:t:a")])) == ([b"1"],)
+    assert await lean_client.get("rw:t:a") == b"1"
+    assert await together(pipelined(lean_client, [("GET", "rw:t:a")])) == ([b"1"],)
 
 
-async def test_a_steps_own_timeout_is_a_timeout_and_the_others_go_on(client: Redis) -> None:
+async def test_a_steps_own_timeout_is_a_timeout_and_the_others_go_on(lean_client: Redis) -> None:
     async def slow() -> None:
         async with asyncio.timeout(0.01):
             await asyncio.sleep(10)
@@ -116,13 +109,13 @@ async def test_a_steps_own_timeout_is_a_timeout_and_the_others_go_on(client: Red
             return "timed out"
         return "not"
 
-    assert await together(timed_out_or_not(), pipelined(client, [("SET", "rw:t:a", "1")])) == ("timed out", [True])
+    assert await together(timed_out_or_not(), pipelined(lean_client, [("SET", "rw:t:a", "1")])) == ("timed out", [True])
     with pytest.raises(TimeoutError):
-        await together(slow(), pipelined(client, [("SET", "rw:t:a", "2")]))
-    assert await client.get("rw:t:a") == b"2"
+        await together(slow(), pipelined(lean_client, [("SET", "rw:t:a", "2")]))
+    assert await lean_client.get("rw:t:a") == b"2"
 
 
-async def test_cancelled_while_the_steps_wait_the_steps_are_cancelled_too(client: Redis) -> None:
+async def test_cancelled_while_the_steps_wait_the_steps_are_cancelled_too(lean_client: Redis) -> None:
     stopped: list[str] = []
 
     async def waits() -> None:
@@ -132,7 +125,7 @@ async def test_cancelled_while_the_steps_wait_the_steps_are_cancelled_too(client
             stopped.append("cancelled")
             raise
 
-    awaiting = asyncio.ensure_future(together(waits(), pipelined(client, [("SET", "rw:t:a", "1")])))
+    awaiting = asyncio.ensure_future(together(waits(), pipelined(lean_client, [("SET", "rw:t:a", "1")])))
     await asyncio.sleep(0.01)
     awaiting.cancel()
 
