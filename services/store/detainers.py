@@ -14,7 +14,6 @@ from enum import StrEnum
 from typing import cast
 
 from pydantic import ValidationError
-from redis.asyncio import RedisCluster
 
 from contracts import (
     Detainer,
@@ -323,12 +322,10 @@ class DetainerStore:
     async def changes_after(self, position: str, *, count: int) -> list[ChangelogEntry]:
         """Up to ``count`` changelog entries after ``position`` (an entry id), oldest first."""
         stream = self._names.detainer_changes
-        if isinstance(self._client, RedisCluster):
-            read = await self._client.xread({stream: position}, count=count)
-        else:  # with the round trip of whatever is filed before it (``runtime.redis.together``)
-            (read,) = await pipelined(self._client, [("XREAD", "COUNT", count, "STREAMS", stream, position)])
-        reply = cast(list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]], read or [])
-        entries = [StreamEntry(stream, message_id.decode(), fields) for _, read in reply for message_id, fields in read]
+        # Through ``pipelined``: in the round trip of whatever is filed before it (``runtime.redis.together``).
+        (reply,) = await pipelined(self._client, [("XREAD", "COUNT", count, "STREAMS", stream, position)])
+        streams = cast(list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]], reply or [])
+        entries = [StreamEntry(stream, i.decode(), fields) for _, read in streams for i, fields in read]
         return [_changelog_entry(entry) for entry in entries]
 
 
