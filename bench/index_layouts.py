@@ -1,7 +1,7 @@
 """Layouts for the index of bookings by person, measured against each other: ``python -m bench.index_layouts``.
 
 The bookings of ``bench/data.py``'s people (every fifth released, so filed with an expiry; the rest held, filed
-for good), filed under their blocking keys in each candidate layout, written straight into a throwaway Redis;
+for good), filed under the index's keys in each candidate layout, written straight into a throwaway Redis;
 then ``MEMORY USAGE ... SAMPLES 0`` of every key, and how many keys left Redis's compact listpack encoding at
 the default ``zset-max-listpack-*`` / ``hash-max-listpack-*`` limits. At 10,000 and at 100,000 bookings (or
 ``--bookings N ...``): a layout compact at one scale may not be at another.
@@ -27,7 +27,7 @@ from redis.asyncio import Redis
 
 from bench.data import person_of
 from bench.harness import throwaway_redis
-from notifier.matching import blocking_keys
+from notifier.matching import booking_filing_keys
 from store.booking_index import FRAGMENT_DIGITS, LEVELS, MAX_FILINGS_A_BUCKET
 
 NOW_S = 1_800_000_000
@@ -40,7 +40,7 @@ def filings(bookings: int) -> list[Filing]:
     for index in range(bookings):
         ref = f"CA0194200:memory-{index}"
         expiry = NOW_S + RETENTION_S if index % 5 == 0 else float("inf")
-        for key in blocking_keys(person_of(index)):
+        for key in booking_filing_keys(person_of(index)):
             out.append((hashlib.sha256(key.encode()).hexdigest()[:32], ref, expiry))
     return out
 

@@ -166,6 +166,11 @@ class RedisNames:
         on it (``review:<detainer_id>`` JSON), so one compare-and-set guards both."""
         return f"{self.prefix}:booking:{{{facility_ori}:{booking_number}}}"
 
+    @property
+    def every_booking_pattern(self) -> str:
+        """SCAN pattern matching every booking hash (``booking``) and nothing else."""
+        return f"{self.prefix}:booking:{{*"
+
     def booking_reference(self, booking_key: str) -> str:
         """What the index of bookings by person keeps of a booking's key (``<ori>:<booking_number>``, inside the
         hash tag): the key without the part every booking key shares."""
@@ -187,6 +192,12 @@ class RedisNames:
         """What every bucket name of a tag (two hex digits) starts with: ``booking_index_bucket(p)`` is this
         followed by ``p[2:]`` (the index builds a batch's thousands of names from it)."""
         return f"{self.prefix}:booking-index:{{b:{tag}}}:"
+
+    @property
+    def booking_index_scheme(self) -> str:
+        """String: the blocking keys the index of bookings by person files under (their scheme's name), kept once
+        every booking a former scheme filed was moved to them (``BookingIndex.refile``)."""
+        return f"{self.prefix}:booking-index:scheme"
 
     @property
     def booking_index_prune_cursor(self) -> str:

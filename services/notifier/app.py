@@ -26,7 +26,7 @@ from notifier.consuming.batch_runner import BatchRunner
 from notifier.handlers.custody_events import CustodyEventProcessor
 from notifier.handlers.detainer_index import DetainerIndex
 from notifier.handlers.detainer_lodged import DetainerLodgeProcessor
-from notifier.handlers.ports import BookingsByPerson
+from notifier.handlers.ports import BookingsByPerson, BookingStates
 from notifier.settings import NotifierSettings
 from runtime import RedisClient, heap, redis_is_reachable
 from store.consumer_groups import IdleConsumerRemover, ensure_consumer_group
@@ -64,6 +64,7 @@ class Notifier:
     feeds: FeedMonitor
     weekly_report: WeeklyReport | None = None  # with RW_REPORT_RECIPIENTS
     booking_index: BookingsByPerson | None = None  # moved to its current layout before reading, then pruned
+    bookings: BookingStates | None = None  # what the booking index refiles under its current keys once
     phase: Phase = Phase.WAITING_FOR_REDIS
     webhook_http: httpx.AsyncClient | None = None  # one per process, shared by every webhook post
     _chores: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
@@ -88,6 +89,8 @@ class Notifier:
             asyncio.create_task(_every(self.settings.scheduler_tick_seconds, "run due jobs", self.scheduler.run_due)),
             asyncio.create_task(_every(self.settings.feed_check_seconds, "check feeds", self.feeds.check_all)),
         ]
+        if self.booking_index is not None and self.bookings is not None:
+            self._chores.append(asyncio.create_task(self._refile_former_keys(self.booking_index, self.bookings)))
         if self.booking_index is not None:
             prune = self.booking_index.prune  # the index's expired filings, in buckets nobody wrote since
             self._chores.append(asyncio.create_task(_every(self.settings.trim_interval_seconds, "prune index", prune)))
@@ -133,6 +136,20 @@ class Notifier:
             )
             if recovered:
                 log.info("own pending entries re-processed", extra={"stream": runner.label, "entries": recovered})
+
+    @staticmethod
+    async def _refile_former_keys(index: BookingsByPerson, bookings: BookingStates) -> None:
+        """Once, beside reading: the bookings filed under the former scheme's blocking keys moved to the current
+        one's (lookups read both meanwhile). A failure is tried again at the next start."""
+        try:
+            moved = await index.refile_former_keys(bookings.every_state())
+        except Exception:
+            log.warning(
+                "booking index not refiled under the current blocking keys; tried at the next start", exc_info=True
+            )
+            return
+        if moved is not None:
+            log.info("booking index refiled under the current blocking keys", extra={"bookings": moved})
 
     async def close(self) -> None:
         if self.webhook_http is not None:

@@ -312,6 +312,7 @@ def build_notifier(settings: NotifierSettings | None = None, *, policies: Sharin
         weekly_report=weekly_report_of(redis, names, settings, withheld_days=PolicyCounts(redis, names).withheld_days),
         webhook_http=webhook_http,
         booking_index=parts.ports.booking_index,
+        bookings=parts.ports.bookings,
     )
 
 

@@ -7,10 +7,11 @@ person in custody now and one who left recently, so the alerts for a
 (detainer, booking) pair depend on the booking's state alone, never on
 whether a source happened to re-send its events.
 
-The keys are the matcher's own (``keys_of`` a state: the notifier passes
-its matcher's blocking keys; a lodged detainer searches with the matcher's
-search keys). The index proposes candidates; the booking's stored state and
-the matcher decide.
+The keys are the caller's (``keys_of`` a state: the notifier passes the
+matcher's keys for this index, a lodged detainer searches with their search
+keys). The index proposes candidates; the booking's stored state and the
+matcher decide. When the keys change (a scheme of fewer keys), ``refile``
+moves every booking from the former keys to the current ones, once.
 
 Layout: the filings of many blocking keys share one sorted set (a bucket),
 so the index costs its filings rather than a key per blocking key. A filing
@@ -62,7 +63,8 @@ the lookups and moved at the next start.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Sequence
+import math
+from collections.abc import AsyncIterable, Callable, Collection, Iterable, Sequence
 from typing import Generic, TypeVar, cast
 
 from contracts import RedisNames
@@ -184,6 +186,47 @@ class BookingIndex(Generic[State]):
             else:  # a person new to the booking: filed where new filings go, without looking for them first
                 filings.add(map(_prefix, new), reference, _NEW, expiry)
         await self._file.many(filings.calls(now // 1000))
+
+    async def refile(
+        self,
+        states: AsyncIterable[Sequence[tuple[State, int | None]]],
+        changed_keys_of: Callable[[State], tuple[Collection[str], Collection[str]]],
+        *,
+        scheme: str,
+    ) -> int | None:
+        """Move every booking from the blocking keys of a former scheme to those of the current one, ``scheme``,
+        unless done before (the scheme is kept once done). ``states``: every stored state, with how long it is
+        kept still (ms; None while held), a chunk at a time; ``changed_keys_of(state)``: the keys only the former
+        scheme filed it under (unfiled) and those only the current one does (filed unless filed already: a batch
+        since filed the booking as its state is now). Answers how many bookings, None when done before.
+
+        Meanwhile (and for notifiers of the former scheme still running) lookups are given both schemes' keys,
+        so a lodge finds a booking filed under either."""
+        marker = self._names.booking_index_scheme
+        if await self._client.get(marker) == scheme.encode():
+            return None
+        seen = 0
+        async for chunk in states:
+            now = epoch_ms(self._clock())
+            retained = str((now + self._retention_ms) // 1000)
+            filings = _Filings(self._names)
+            for state, kept_ms in chunk:
+                gone, added = changed_keys_of(state)
+                if not gone and not added:
+                    continue
+                if state.in_custody:
+                    expiry = "+inf"
+                elif kept_ms is None:
+                    expiry = retained
+                else:
+                    expiry = str(math.ceil((now + kept_ms) / 1000))  # with its state, to the second after
+                reference = self._names.booking_reference(self._names.booking(*state.key))
+                filings.add(map(_prefix, gone), reference, _UNFILE, "+inf")
+                filings.add(map(_prefix, added), reference, _KEEP, expiry)
+                seen += 1
+            await self._file.many(filings.calls(now // 1000))
+        await self._client.set(marker, scheme)
+        return seen
 
     async def bookings_filed_under(self, keys: Iterable[str]) -> list[str]:
         """Booking keys filed under any of ``keys`` and not expired (in the buckets or a former layout's sets)."""

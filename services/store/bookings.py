@@ -24,7 +24,7 @@ JSON was 820. States saved as plain JSON before are read as they are, and writte
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, Self, TypeVar, cast
 
@@ -43,6 +43,7 @@ BookingKey = tuple[str, str]  # (facility ORI, booking number)
 _REVIEW_PREFIX = REVIEW_FIELD_PREFIX.encode()
 _VERSION = BookingField.VERSION.encode()
 _STATE = BookingField.STATE.encode()
+_STATE_AND_TTL = (("HGET", BookingField.STATE.value), ("PTTL",))
 
 # The words a booking's state is made of (the notifier's ``BookingState`` as JSON, defaults left out: field
 # names, enumerations, the shape of a stamp), the most frequent last, where deflate reaches them cheapest. A
@@ -220,6 +221,27 @@ class BookingStore(Generic[State, Review]):
             *(("SREM", self._names.facility_in_custody(facility), *numbers) for facility, numbers in leaving.items()),
         ]
         await pipelined(self._client, commands)
+
+    async def every_state(self, chunk: int = 500) -> AsyncIterator[list[tuple[State, int | None]]]:
+        """Every stored state, ``chunk`` at a time (SCAN, so a state saved meanwhile may or may not be in it), with
+        how long it is kept still (ms; None: for good, while the person is held)."""
+        keys: list[str] = []
+        async for raw in self._client.scan_iter(match=self._names.every_booking_pattern, count=1000):
+            keys.append(raw.decode() if isinstance(raw, bytes) else str(raw))
+            if len(keys) >= chunk:
+                yield await self._states_with_ttl(keys)
+                keys = []
+        if keys:
+            yield await self._states_with_ttl(keys)
+
+    async def _states_with_ttl(self, keys: Sequence[str]) -> list[tuple[State, int | None]]:
+        replies = await pipelined(self._client, [(c, key, *a) for key in keys for c, *a in _STATE_AND_TTL])
+        found: list[tuple[State, int | None]] = []
+        for raw, ttl in zip(replies[::2], replies[1::2], strict=True):
+            if raw is not None:  # gone since the scan
+                state = self._state_type.model_validate_json(STATE_FORMAT.decode(raw))
+                found.append((state, None if ttl < 0 else int(ttl)))
+        return found
 
     async def in_custody_at(self, facility_ori: str) -> set[str]:
         """The booking numbers the facility's in-custody set holds."""

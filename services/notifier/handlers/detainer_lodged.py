@@ -17,7 +17,7 @@ from notifier.domain.reviews import reviewed_matches
 from notifier.handlers.ports import NotifierPorts
 from notifier.handlers.raising import BatchReport, alerts_for_match, raise_alerts
 from notifier.handlers.reading import UnreadableEntryError, read_detainer_change
-from notifier.matching import search_keys
+from notifier.matching import booking_search_keys
 from store.bookings import BookingKey
 from store.detainers import detainer_ref_of
 
@@ -49,7 +49,8 @@ class DetainerLodgeProcessor:
         for detainer_ref, detainer in lodged:
             if self._ports.detainers.get(detainer_ref) is None:
                 continue  # lifted since: nothing to raise
-            booking_keys = await self._ports.booking_index.bookings_filed_under(search_keys(detainer.person))
+            keys = booking_search_keys(detainer.person)
+            booking_keys = await self._ports.booking_index.bookings_filed_under(keys)
             for stored in await self._ports.bookings.load_keys(booking_keys):
                 state = stored.state
                 if state.person is None:

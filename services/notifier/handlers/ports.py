@@ -7,7 +7,7 @@ own where a test needs a window into a race.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -57,6 +57,8 @@ class BookingStates(Protocol):
 
     async def in_custody_at(self, facility_ori: str) -> set[str]: ...
 
+    def every_state(self, chunk: int = 500) -> AsyncIterator[list[tuple[BookingState, int | None]]]: ...
+
 
 class BookingsByPerson(Protocol):
     """Bookings filed under their person's blocking keys (``store.booking_index.BookingIndex``)."""
@@ -66,6 +68,10 @@ class BookingsByPerson(Protocol):
     async def bookings_filed_under(self, keys: Iterable[str]) -> list[str]: ...
 
     async def upgrade(self) -> int: ...
+
+    async def refile_former_keys(
+        self, states: AsyncIterable[Sequence[tuple[BookingState, int | None]]]
+    ) -> int | None: ...
 
     async def prune(self) -> int: ...
 

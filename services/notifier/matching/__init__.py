@@ -6,9 +6,12 @@ The rest of the notifier uses only what is exported here:
   apart, nicknames, phonetic codes, identifiers), the compact form the
   detainer index keeps in memory;
 - ``blocking_keys(person)`` and ``search_keys(person)``: the keys a person is
-  filed under, and the keys a search for them looks under (the booking index
-  in Redis files bookings by the first and a lodged detainer searches by the
-  second, exactly as ``PersonIndex`` does in memory);
+  filed under, and the keys a search for them looks under (as ``PersonIndex``
+  files and searches them in memory);
+- ``booking_filing_keys``, ``booking_search_keys`` and ``booking_scheme_change``:
+  the same for the booking index in Redis (bookings filed, a lodged detainer
+  searching), which files under fewer, wider keys, and the keys its former
+  scheme filed under (``keys.py``);
 - ``PersonIndex``: people by those keys; ``matches(person)`` decides over all
   candidates at once, since an automatic match must lead the runner-up;
 - ``decide(subject, candidate)`` for one pair, and ``decide_among`` for a
@@ -25,20 +28,25 @@ Everything here is pure: no I/O but reading the package's own data files.
 from __future__ import annotations
 
 from contracts import MatchEvidence, Person
+from notifier.matching import keys
 from notifier.matching.decide import MatchConfig, decide_among, decide_records
 from notifier.matching.identifiers import normalise_a_number, normalise_fbi_number, normalise_state_id
 from notifier.matching.index import PersonIndex
-from notifier.matching.keys import person_filing_keys, person_search_keys
+from notifier.matching.keys import BOOKING_KEY_SCHEME, person_filing_keys, person_search_keys
 from notifier.matching.model import MatchModel, fitted_model
 from notifier.matching.normalise import fold, phonetic_code
 from notifier.matching.record import MatchRecord, match_record
 
 __all__ = [
+    "BOOKING_KEY_SCHEME",
     "MatchConfig",
     "MatchModel",
     "MatchRecord",
     "PersonIndex",
     "blocking_keys",
+    "booking_filing_keys",
+    "booking_scheme_change",
+    "booking_search_keys",
     "decide",
     "decide_among",
     "fitted_model",
@@ -64,6 +72,22 @@ def blocking_keys(person: Person | MatchRecord) -> frozenset[str]:
 def search_keys(person: Person | MatchRecord) -> frozenset[str]:
     """The keys to look under for people who may be this person."""
     return person_search_keys(_record(person))
+
+
+def booking_filing_keys(person: Person | MatchRecord) -> frozenset[str]:
+    """The keys the booking index files a booked person under."""
+    return keys.booking_filing_keys(_record(person))
+
+
+def booking_search_keys(person: Person | MatchRecord) -> frozenset[str]:
+    """The keys to look under in the booking index for bookings of people who may be this person."""
+    return keys.booking_search_keys(_record(person))
+
+
+def booking_scheme_change(person: Person | MatchRecord) -> tuple[frozenset[str], frozenset[str]]:
+    """The keys the booking index's former scheme filed a person under and its current one does not, and the
+    other way round."""
+    return keys.booking_scheme_change(_record(person))
 
 
 def decide(

@@ -35,6 +35,18 @@ the other way round give the same key; a dropped second surname leaves the
 pair with the first. Each key narrows a common name to few people (JOSE
 GARCIA born in one year and month), so a search compares few candidates even
 among a million detainers. Keys go into Redis key names only as digests.
+
+The booking index in Redis (``store.booking_index``), which a lodged detainer
+searches, files a booking under fewer keys (``booking_filing_keys``): ``q``,
+``r``, ``e`` and ``y`` give way to one key, ``m:{g,s}:month-day`` (the year wrong
+in any way), which every record sharing one of them shares too. Filing is what
+every booking pays (a filing a key, in Redis, with every change of custody),
+a search is what a lodge pays, and a lodge decides its candidates as their own
+events would be decided (over this index of detainers, with these keys): the
+wider key proposes a few more bookings of the name born on that day, and
+changes no decision. A lodge looks under the matcher's search keys and
+``m`` (``booking_search_keys``), so bookings filed under the former four and
+not moved yet (``booking_scheme_change``) are found as well.
 """
 
 from __future__ import annotations
@@ -44,7 +56,18 @@ from functools import lru_cache
 from notifier.matching.normalise import phonetic_code, token_canon
 from notifier.matching.record import RECENT_PEOPLE, MatchRecord, NameForm
 
-__all__ = ["filing_keys", "person_filing_keys", "person_search_keys", "search_keys"]
+__all__ = [
+    "BOOKING_KEY_SCHEME",
+    "booking_filing_keys",
+    "booking_scheme_change",
+    "booking_search_keys",
+    "filing_keys",
+    "person_filing_keys",
+    "person_search_keys",
+    "search_keys",
+]
+
+BOOKING_KEY_SCHEME = "2"  # the booking index's keys: the first scheme was the matcher's own
 
 _MAX_GIVEN_CODES = 6  # a nickname standing for many names (AL: ALBERT, ALFRED...) files under a few
 _MAX_SURNAMES = 3
@@ -85,9 +108,9 @@ def _name_parts(
 
 
 @lru_cache(maxsize=65_536)  # a pure function of a date of birth, and people share them
-def _date_parts(birth: int) -> tuple[str, str, str, str, str, str, str]:
-    """What follows the pair in each dated key of the table above (``p``, ``d``, ``q``, ``r``, ``e``, ``y``), and
-    what follows the code or the initials in ``t`` and ``i``."""
+def _date_parts(birth: int) -> tuple[str, str, str, str, str, str, str, str]:
+    """What follows the pair in each dated key of the table above (``p``, ``d``, ``q``, ``r``, ``e``, ``y``),
+    what follows the code or the initials in ``t`` and ``i``, and the pair in the booking index's ``m``."""
     year, month_and_day = divmod(birth, 10_000)
     month, day = divmod(month_and_day, 100)
     month_day = f"{month:02d}{day:02d}" if month <= day else f"{day:02d}{month:02d}"
@@ -101,6 +124,7 @@ def _date_parts(birth: int) -> tuple[str, str, str, str, str, str, str]:
         f":{month_day}:{(year + 1) // 10}",
         f":{month_day}:{century}:{tens}{units}" if tens <= units else f":{month_day}:{century}:{units}{tens}",
         f":{year}:{month_day}",
+        f":{month_day}",
     )
 
 
@@ -113,7 +137,7 @@ def _form_keys(form: NameForm, undated_searches: bool) -> tuple[list[str], list[
         filed, undated = [f"o:{pair}" for pair in pairs], [f"n:{pair}" for pair in pairs]
         return (filed + undated, []) if undated_searches else (filed, undated)
     filing = [f"n:{pair}" for pair in pairs] if undated_searches else []
-    p, d, q, r, e, y, dated = _date_parts(birth)
+    p, d, q, r, e, y, dated, _ = _date_parts(birth)
     for pair in pairs:
         filing += (f"p:{pair}{p}", f"d:{pair}{d}", f"q:{pair}{q}", f"r:{pair}{r}", f"e:{pair}{e}", f"y:{pair}{y}")
     filing += [f"t:{code}{dated}" for code in codes]
@@ -174,3 +198,39 @@ def person_filing_keys(record: MatchRecord) -> frozenset[str]:
 def person_search_keys(record: MatchRecord) -> frozenset[str]:
     """``search_keys`` of a booked person's record, kept for the people seen lately."""
     return _person_keys(record)[1]
+
+
+@lru_cache(maxsize=RECENT_PEOPLE)
+def _booking_keys(record: MatchRecord) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """A booked person's keys in the booking index, its ``m`` keys, and the matcher's keys ``m`` stands for."""
+    wider: set[str] = set()
+    narrower: set[str] = set()
+    for form in record.forms:
+        if form.birth is None:
+            continue
+        pairs = _name_parts(form.given[0] if form.given else None, form.surnames[:_MAX_SURNAMES])[0]
+        _, _, q, r, e, y, _, month_day = _date_parts(form.birth)
+        for pair in pairs:
+            wider.add(f"m:{pair}{month_day}")
+            narrower.update((f"q:{pair}{q}", f"r:{pair}{r}", f"e:{pair}{e}", f"y:{pair}{y}"))
+    filed = (person_filing_keys(record) - narrower) | wider
+    return filed, frozenset(wider), frozenset(narrower)
+
+
+def booking_filing_keys(record: MatchRecord) -> frozenset[str]:
+    """The keys the booking index files a booked person under: the matcher's, with ``m`` for ``q``, ``r``, ``e``
+    and ``y``."""
+    return _booking_keys(record)[0]
+
+
+def booking_search_keys(record: MatchRecord) -> frozenset[str]:
+    """The keys a search of the booking index for the record looks under: the matcher's search keys (those of
+    bookings filed under the former scheme among them) and ``m``."""
+    return person_search_keys(record) | _booking_keys(record)[1]
+
+
+def booking_scheme_change(record: MatchRecord) -> tuple[frozenset[str], frozenset[str]]:
+    """What the booking index filed a booked person under by its former scheme (the matcher's keys) and no longer
+    does (``q``, ``r``, ``e``, ``y``), and what it files under now and did not then (``m``)."""
+    _, wider, narrower = _booking_keys(record)
+    return narrower, wider

@@ -9,8 +9,10 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import AlertKind, Person, RedisNames
+from notifier.domain.custody import BookingState
 from notifier.handlers.booking_index import BookingIndex
-from notifier.matching import blocking_keys, search_keys
+from notifier.matching import blocking_keys, booking_filing_keys, booking_scheme_change, booking_search_keys
+from store import booking_index
 from store.booking_index import PRUNE_SLICES_A_RUN
 from tests import samples
 from tests.integration.notifier.support import (
@@ -37,7 +39,7 @@ async def process_feed(
 async def filed_under(notifier: NotifierInstance, person: dict[str, object]) -> list[str]:
     """The bookings a detainer lodged on ``person`` would look at (the lodge path's search)."""
     return await notifier.ports.booking_index.bookings_filed_under(
-        search_keys(Person.model_validate(person, strict=False))
+        booking_search_keys(Person.model_validate(person, strict=False))
     )
 
 
@@ -98,7 +100,8 @@ async def test_a_booking_is_no_longer_found_once_its_retention_after_release_ran
         clock=lambda: FIXED_NOW + timedelta(seconds=RETENTION_SECONDS + 1),
     )
 
-    assert await later.bookings_filed_under(blocking_keys(Person.model_validate(samples.person(), strict=False))) == []
+    booked = booking_filing_keys(Person.model_validate(samples.person(), strict=False))
+    assert await later.bookings_filed_under(booked) == []
 
 
 async def test_a_person_still_held_stays_filed_for_good(
@@ -109,7 +112,8 @@ async def test_a_person_still_held_stays_filed_for_good(
         redis_client, names, retention_seconds=RETENTION_SECONDS, clock=lambda: FIXED_NOW + timedelta(days=3650)
     )
 
-    found = await much_later.bookings_filed_under(blocking_keys(Person.model_validate(samples.person(), strict=False)))
+    booked = booking_filing_keys(Person.model_validate(samples.person(), strict=False))
+    found = await much_later.bookings_filed_under(booked)
 
     assert found == [BOOKING_KEY]
 
@@ -140,7 +144,7 @@ async def test_no_key_name_carries_an_identifier(
     every_key = [key.decode() async for key in redis_client.scan_iter(match=names.scan_pattern)]
 
     booked = Person.model_validate(samples.person(), strict=False)
-    assert 0 < len(index_keys) <= len(blocking_keys(booked))  # buckets named by digest prefixes
+    assert 0 < len(index_keys) <= len(booking_filing_keys(booked))  # buckets named by digest prefixes
     for key in every_key:
         for personal in ("12345678", "123456AB9", "A1234567", "GARCIA", "LOPEZ", "JOSE", "PEPE", "1990", "0417"):
             assert personal not in key, key
@@ -167,7 +171,7 @@ async def test_bookings_filed_under_both_former_layouts_are_found_and_the_upgrad
     await process_feed(notifier, streams, ingest_api, samples.booking())
     buckets = await index_keys(redis_client, names, "booking-index")
     await redis_client.delete(*buckets)
-    digests = sorted(
+    digests = sorted(  # the index's keys back then: the matcher's own
         hashlib.sha256(key.encode()).hexdigest()[:32]
         for key in blocking_keys(Person.model_validate(samples.person(), strict=False))
     )
@@ -181,13 +185,57 @@ async def test_bookings_filed_under_both_former_layouts_are_found_and_the_upgrad
 
     assert await index_keys(redis_client, names, "bookings-by-key") == []  # every former set is gone
     after = await index_keys(redis_client, names, "booking-index")
-    assert sorted(after) == sorted(buckets)  # the same buckets the notifier files in
+    assert sorted(after) == sorted({names.booking_index_bucket(digest[:3]) for digest in digests})  # each key's
     assert all([await redis_client.ttl(key) == -1 for key in after])  # still in custody: kept for good
     assert await filed_under(notifier, samples.person()) == [BOOKING_KEY]
     assert await index.upgrade() == 0
 
+    await index.refile_former_keys(notifier.ports.bookings.every_state())  # then to the index's own keys
     await process_feed(notifier, streams, ingest_api, samples.release())
+    after = [key for key in await index_keys(redis_client, names, "booking-index") if key != names.booking_index_scheme]
     assert all([0 < await redis_client.ttl(key) <= RETENTION_SECONDS for key in after])  # refiled: expires
+
+
+async def test_bookings_filed_under_the_former_keys_are_found_and_moved_to_the_current_ones_once(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, redis_client: Redis, names: RedisNames
+) -> None:
+    held = {"facility_ori": "CA0194200", "booking_number": "2026-009999"}  # the same person, held elsewhere
+    held_key = names.booking(held["facility_ori"], held["booking_number"])
+    await process_feed(notifier, streams, ingest_api, samples.booking(), samples.booking(event_id="evt-9", **held))
+    await process_feed(notifier, streams, ingest_api, samples.release())
+    # As the index filed them before it had keys of its own: under the matcher's (a year error four keys, not one).
+    await redis_client.delete(*await index_keys(redis_client, names, "booking-index"))
+    states = [state async for chunk in notifier.ports.bookings.every_state() for state, _ in chunk]
+    former = booking_index.BookingIndex[BookingState](
+        redis_client,
+        names,
+        keys_of=lambda state: blocking_keys(state.person) if state.person is not None else frozenset(),
+        retention_seconds=RETENTION_SECONDS,
+        clock=lambda: FIXED_NOW,
+    )
+    await former.record([(BookingState.empty(*state.key), state) for state in states])
+    index = notifier.ports.booking_index
+    booked = Person.model_validate(samples.person(), strict=False)
+    year_off = samples.person(date_of_birth="1991-04-17", aliases=[], **without_identifiers_but())
+    both = sorted([BOOKING_KEY, held_key])
+
+    assert await filed_under(notifier, year_off) == both  # a lodge finds them under the former keys
+    assert await index.bookings_filed_under(booking_filing_keys(Person.model_validate(year_off, strict=False))) == []
+
+    assert await index.refile_former_keys(notifier.ports.bookings.every_state()) == 2
+
+    gone, added = booking_scheme_change(booked)
+    assert await index.bookings_filed_under(gone) == []
+    assert await index.bookings_filed_under(added) == both
+    assert await filed_under(notifier, year_off) == both
+    later = BookingIndex(  # the released booking's filing goes with its state, the held one's stays
+        redis_client,
+        names,
+        retention_seconds=RETENTION_SECONDS,
+        clock=lambda: FIXED_NOW + timedelta(seconds=RETENTION_SECONDS + 2),
+    )
+    assert await later.bookings_filed_under(added) == [held_key]
+    assert await index.refile_former_keys(notifier.ports.bookings.every_state()) is None  # once
 
 
 async def test_a_released_bookings_filings_go_when_its_retention_ends_even_in_buckets_nobody_writes_again(
@@ -238,7 +286,7 @@ async def test_a_lodges_lookup_reads_each_keys_buckets_and_former_sets_and_never
     notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, redis_client: Redis
 ) -> None:
     await process_feed(notifier, streams, ingest_api, samples.booking())
-    keys = search_keys(Person.model_validate(samples.person(), strict=False))
+    keys = booking_search_keys(Person.model_validate(samples.person(), strict=False))
     await redis_client.config_resetstat()
 
     assert await filed_under(notifier, samples.person()) == [BOOKING_KEY]

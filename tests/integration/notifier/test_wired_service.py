@@ -12,10 +12,14 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from contracts import AlertKind, RedisNames
+from contracts import AlertKind, Person, RedisNames
 from contracts.envelope import StreamEntry
 from notifier.bootstrap import build_notifier
+from notifier.domain.custody import BookingState
+from notifier.handlers.booking_index import BookingIndex
 from notifier.handlers.raising import BatchReport
+from notifier.matching import blocking_keys, booking_scheme_change
+from store import booking_index
 from tests import samples
 from tests.integration.notifier.support import (
     IngestApi,
@@ -162,3 +166,37 @@ async def test_batches_reach_the_processors_without_a_hop_to_a_worker_thread(
     await eventually(lambda: outcome.alert_kinds("LOS"), lambda kinds: len(kinds) >= 2, what="the second alert")
 
     assert hops == []
+
+
+async def test_a_running_notifier_moves_the_bookings_filed_under_the_former_keys_to_the_current_ones(
+    wired: WiredNotifier, ingest_api: IngestApi, redis_client: Redis, names: RedisNames, redis_url: str
+) -> None:
+    await ingest_api.submit(samples.booking())
+    await wired.start()  # reads, without the chores a run starts
+    booking = names.booking("CA0194200", "2026-004512")
+    await eventually(lambda: redis_client.exists(booking), bool, what="the booking's state")
+    assert wired.notifier.bookings is not None
+    states = [state async for chunk in wired.notifier.bookings.every_state() for state, _ in chunk]
+    await wired.stop()
+    # As the index filed it before it had keys of its own: under the matcher's (a year error four keys, not one).
+    await redis_client.delete(*[key async for key in redis_client.scan_iter(match=f"{names.prefix}:booking-index:*")])
+    former = booking_index.BookingIndex[BookingState](
+        redis_client,
+        names,
+        keys_of=lambda state: blocking_keys(state.person) if state.person is not None else frozenset(),
+        retention_seconds=3600,
+    )
+    await former.record([(BookingState.empty(*state.key), state) for state in states])
+    gone, added = booking_scheme_change(Person.model_validate(samples.person(), strict=False))
+    index = BookingIndex(redis_client, names, retention_seconds=3600)
+    assert await index.bookings_filed_under(added) == []
+
+    notifier = build_notifier(settings_for(redis_url))
+    await notifier.run()
+    try:
+        moved = await eventually(lambda: index.bookings_filed_under(added), bool, what="the move to the current keys")
+    finally:
+        await notifier.stop()
+
+    assert moved == [booking]
+    assert await index.bookings_filed_under(gone) == []

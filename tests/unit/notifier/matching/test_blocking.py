@@ -6,7 +6,15 @@ from datetime import date
 
 import pytest
 
-from notifier.matching import MatchRecord, PersonIndex, blocking_keys, search_keys
+from notifier.matching import (
+    MatchRecord,
+    PersonIndex,
+    blocking_keys,
+    booking_filing_keys,
+    booking_scheme_change,
+    booking_search_keys,
+    search_keys,
+)
 from notifier.matching import index as index_module
 from tests.unit.notifier.matching.helpers import someone
 
@@ -33,6 +41,50 @@ def test_a_person_is_a_candidate_through_one_error(error: dict[str, object]) -> 
     index.add("NYC-1", someone(first_name="MARIA", middle_name=None, last_name="HERNANDEZ", date_of_birth="1975-08-30"))
 
     assert index.candidates(someone(**error)) == {"LOS-1"}
+
+
+YEAR_ERRORS = [
+    pytest.param({"date_of_birth": "1980-04-17"}, id="tens digit of the year"),
+    pytest.param({"date_of_birth": "1993-04-17"}, id="last digit of the year"),
+    pytest.param({"date_of_birth": "1989-04-17"}, id="year one off across a decade"),
+    pytest.param({"date_of_birth": "1909-04-17"}, id="year's last two digits swapped"),
+    pytest.param({"date_of_birth": "1990-05-17"}, id="month typo"),
+]
+
+
+@pytest.mark.parametrize("error", [*ONE_ERROR_EACH, *YEAR_ERRORS])
+def test_a_lodged_detainer_finds_a_booking_through_one_error(error: dict[str, object]) -> None:
+    """The booking index in Redis files under fewer keys than the matcher; a lodge still finds what it would."""
+    booked = booking_filing_keys(someone())
+    namesake_elsewhere = someone(
+        first_name="MARIA", middle_name=None, last_name="HERNANDEZ", date_of_birth="1975-08-30"
+    )
+
+    assert booked & booking_search_keys(someone(**error))
+    assert not booked & booking_search_keys(namesake_elsewhere)
+
+
+def test_the_booking_index_files_one_key_where_the_matcher_has_four_year_errors() -> None:
+    person = someone(aliases=[{"last_name": "GARCIA", "first_name": "PEPE", "date_of_birth": "1990-04-17"}])
+    gone, added = booking_scheme_change(person)
+
+    assert booking_filing_keys(person) == (blocking_keys(person) - gone) | added
+    assert len(gone) == 4 * len(added) > 0
+    assert {key[:2] for key in gone} == {"q:", "r:", "e:", "y:"}
+    assert {key[:2] for key in added} == {"m:"}
+
+
+def test_every_booking_the_matchers_keys_find_the_booking_index_finds() -> None:
+    dates = ["1990-04-17", "1990-04-18", "1991-04-17", "1909-04-17", "1980-04-17", "1990-07-04", "1989-12-31"]
+    names = [("JOSE", "GARCIA LOPEZ"), ("JSOE", "GARCIA"), ("PEPE", "LOPEZ"), ("MARIA", "GARCIA"), ("JOSE", "LOPEZ")]
+    people = [someone(first_name=g, middle_name=None, last_name=s, date_of_birth=d) for g, s in names for d in dates]
+    found_by_the_matcher = 0
+    for booked in people:
+        for lodged in people:
+            if blocking_keys(booked) & search_keys(lodged):
+                found_by_the_matcher += 1
+                assert booking_filing_keys(booked) & booking_search_keys(lodged), (booked, lodged)
+    assert found_by_the_matcher > len(people)  # not only each person with themselves
 
 
 def test_day_and_month_swapped_share_keys() -> None:
