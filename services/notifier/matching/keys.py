@@ -128,37 +128,52 @@ def _date_parts(birth: int) -> tuple[str, str, str, str, str, str, str, str]:
     )
 
 
-def _form_keys(form: NameForm, undated_searches: bool) -> tuple[list[str], list[str]]:
+def _form_keys(form: NameForm, undated_searches: bool, booking: list[str] | None = None) -> tuple[list[str], list[str]]:
     """A form's filing keys (``n:`` too with ``undated_searches``), and the keys a search adds to them
-    (``o:``; without a date ``n:``, unless filed under already)."""
+    (``o:``; without a date ``n:``, unless filed under already); the booking index's filing keys (without
+    ``undated_searches``) added to ``booking``, if given."""
     pairs, codes, initials = _name_parts(form.given[0] if form.given else None, form.surnames[:_MAX_SURNAMES])
     birth = form.birth
     if birth is None:  # filed under its names alone; a search looks under everyone's names too
         filed, undated = [f"o:{pair}" for pair in pairs], [f"n:{pair}" for pair in pairs]
+        if booking is not None:
+            booking += filed
         return (filed + undated, []) if undated_searches else (filed, undated)
     filing = [f"n:{pair}" for pair in pairs] if undated_searches else []
-    p, d, q, r, e, y, dated, _ = _date_parts(birth)
+    p, d, q, r, e, y, dated, month_day = _date_parts(birth)
     for pair in pairs:
-        filing += (f"p:{pair}{p}", f"d:{pair}{d}", f"q:{pair}{q}", f"r:{pair}{r}", f"e:{pair}{e}", f"y:{pair}{y}")
-    filing += [f"t:{code}{dated}" for code in codes]
-    filing += [f"i:{pair}{dated}" for pair in initials]
+        by_year = f"p:{pair}{p}", f"d:{pair}{d}"
+        filing += (*by_year, f"q:{pair}{q}", f"r:{pair}{r}", f"e:{pair}{e}", f"y:{pair}{y}")
+        if booking is not None:
+            booking += (*by_year, f"m:{pair}{month_day}")
+    names = [f"t:{code}{dated}" for code in codes] + [f"i:{pair}{dated}" for pair in initials]
+    filing += names
+    if booking is not None:
+        booking += names
     return filing, [f"o:{pair}" for pair in pairs]
 
 
-def _record_keys(record: MatchRecord, undated_searches: bool) -> tuple[set[str], list[str]]:
-    """The record's filing keys, and the keys a search adds to them."""
+def _record_keys(
+    record: MatchRecord, undated_searches: bool, booking: list[str] | None = None
+) -> tuple[set[str], list[str]]:
+    """The record's filing keys, and the keys a search adds to them; the booking index's filing keys added to
+    ``booking``, if given."""
     keys: set[str] = set()
     searched: list[str] = []
     for form in record.forms:
-        filing, extra = _form_keys(form, undated_searches)
+        filing, extra = _form_keys(form, undated_searches, booking)
         keys.update(filing)
         searched += extra
+    identifiers = []
     if record.fbi_number:
-        keys.add(f"fbi={record.fbi_number}")
+        identifiers.append(f"fbi={record.fbi_number}")
     if record.a_number:
-        keys.add(f"a_number={record.a_number}")
+        identifiers.append(f"a_number={record.a_number}")
     if record.state_id:
-        keys.add(f"state_id={record.state_id}")
+        identifiers.append(f"state_id={record.state_id}")
+    keys.update(identifiers)
+    if booking is not None:
+        booking += identifiers
     return keys, searched
 
 
@@ -182,12 +197,14 @@ def search_keys(record: MatchRecord) -> frozenset[str]:
 
 
 @lru_cache(maxsize=RECENT_PEOPLE)
-def _person_keys(record: MatchRecord) -> tuple[frozenset[str], frozenset[str]]:
-    """A booked person's filing and search keys, in one pass (a search looks under every filing key)."""
-    filing, extra = _record_keys(record, undated_searches=False)
+def _person_keys(record: MatchRecord) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """A booked person's filing and search keys, and the booking index's filing keys, in one pass (a search looks
+    under every filing key)."""
+    booking: list[str] = []
+    filing, extra = _record_keys(record, undated_searches=False, booking=booking)
     frozen = frozenset(filing)
     filing.update(extra)
-    return frozen, frozenset(filing)
+    return frozen, frozenset(filing), frozenset(booking)
 
 
 def person_filing_keys(record: MatchRecord) -> frozenset[str]:
@@ -200,37 +217,29 @@ def person_search_keys(record: MatchRecord) -> frozenset[str]:
     return _person_keys(record)[1]
 
 
-@lru_cache(maxsize=RECENT_PEOPLE)
-def _booking_keys(record: MatchRecord) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """A booked person's keys in the booking index, its ``m`` keys, and the matcher's keys ``m`` stands for."""
-    wider: set[str] = set()
-    narrower: set[str] = set()
+def booking_filing_keys(record: MatchRecord) -> frozenset[str]:
+    """The keys the booking index files a booked person under: the matcher's, with ``m`` for ``q``, ``r``, ``e``
+    and ``y`` (kept for the people seen lately)."""
+    return _person_keys(record)[2]
+
+
+def booking_search_keys(record: MatchRecord) -> frozenset[str]:
+    """The keys a search of the booking index for the record looks under: the matcher's search keys (those of
+    bookings filed under the former scheme among them) and ``m``."""
+    return person_search_keys(record) | booking_scheme_change(record)[1]
+
+
+def booking_scheme_change(record: MatchRecord) -> tuple[frozenset[str], frozenset[str]]:
+    """What the booking index filed a booked person under by its former scheme (the matcher's keys) and no longer
+    does (``q``, ``r``, ``e``, ``y``), and what it files under now and did not then (``m``)."""
+    former: set[str] = set()
+    current: set[str] = set()
     for form in record.forms:
         if form.birth is None:
             continue
         pairs = _name_parts(form.given[0] if form.given else None, form.surnames[:_MAX_SURNAMES])[0]
         _, _, q, r, e, y, _, month_day = _date_parts(form.birth)
         for pair in pairs:
-            wider.add(f"m:{pair}{month_day}")
-            narrower.update((f"q:{pair}{q}", f"r:{pair}{r}", f"e:{pair}{e}", f"y:{pair}{y}"))
-    filed = (person_filing_keys(record) - narrower) | wider
-    return filed, frozenset(wider), frozenset(narrower)
-
-
-def booking_filing_keys(record: MatchRecord) -> frozenset[str]:
-    """The keys the booking index files a booked person under: the matcher's, with ``m`` for ``q``, ``r``, ``e``
-    and ``y``."""
-    return _booking_keys(record)[0]
-
-
-def booking_search_keys(record: MatchRecord) -> frozenset[str]:
-    """The keys a search of the booking index for the record looks under: the matcher's search keys (those of
-    bookings filed under the former scheme among them) and ``m``."""
-    return person_search_keys(record) | _booking_keys(record)[1]
-
-
-def booking_scheme_change(record: MatchRecord) -> tuple[frozenset[str], frozenset[str]]:
-    """What the booking index filed a booked person under by its former scheme (the matcher's keys) and no longer
-    does (``q``, ``r``, ``e``, ``y``), and what it files under now and did not then (``m``)."""
-    _, wider, narrower = _booking_keys(record)
-    return narrower, wider
+            current.add(f"m:{pair}{month_day}")
+            former.update((f"q:{pair}{q}", f"r:{pair}{r}", f"e:{pair}{e}", f"y:{pair}{y}"))
+    return frozenset(former), frozenset(current)
