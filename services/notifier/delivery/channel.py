@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from prometheus_client import Counter
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from contracts import AlertNotice, AlertRaised, AlertUpdated
 from contracts.envelope import StreamEntry
@@ -74,8 +74,20 @@ def replayed_for_another_group(entry: StreamEntry, group: str) -> bool:
     return entry.replayed_for is not None and entry.replayed_for != group
 
 
-def read_message(entry: StreamEntry, *, delivered_before: bool, group: str) -> ChannelMessage | Attempt:
-    """The alert message to deliver, or the outcome already decided without any I/O."""
+_NOT_HERE = Attempt("skipped")  # a channel's own reason replaces it (no_webhook, no_recipients)
+
+
+def read_message(
+    entry: StreamEntry,
+    *,
+    delivered_before: bool,
+    group: str,
+    delivers_to: Callable[[str], bool] | None = None,
+    elsewhere: Attempt = _NOT_HERE,
+) -> ChannelMessage | Attempt:
+    """The alert message to deliver, or the outcome already decided without any I/O. ``delivers_to``: whether the
+    channel delivers anything to a field office at all; the message of an office it does not is not read in full
+    (an alert's evidence makes that the most of a channel's work), its outcome is ``elsewhere``."""
     if message_type(entry) == "other":
         if entry.data is None or entry.message_type is None:
             return Attempt(
@@ -85,28 +97,64 @@ def read_message(entry: StreamEntry, *, delivered_before: bool, group: str) -> C
         return Attempt("not_for_channels")
     if entry.data is None:
         return Attempt("unreadable", f"no {EntryField.DATA} field: not written by the releasewatch notifier")
+    if delivers_to is not None:
+        try:
+            office = _office_of.validate_json(entry.data).alert.field_office
+        except ValidationError:
+            office = None  # read in full below, for what is wrong with it
+        if office is not None and not delivers_to(office):
+            return _skipped(entry, delivered_before, group) or elsewhere
     try:
         message = _messages.validate_json(entry.data, extra="ignore")
     except ValidationError as error:
         where = describe_validation_error(error, limit=5, max_length=None)
         return Attempt("unreadable", f"not a valid alert message: {where}"[:1000])
+    return _skipped(entry, delivered_before, group) or message
+
+
+def _skipped(entry: StreamEntry, delivered_before: bool, group: str) -> Attempt | None:
     if delivered_before:
         return Attempt("already_delivered")
     if replayed_for_another_group(entry, group):
         return Attempt("for_another_channel")
-    return message
+    return None
+
+
+class _Office(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    field_office: str
+
+
+class _AlertOffice(BaseModel):
+    """Of an alert message, only the alert's field office."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    alert: _Office
+
+
+_office_of = TypeAdapter(_AlertOffice)
 
 
 async def each_alert_in_order(
-    entries: Sequence[StreamEntry], attempt: Callable[[StreamEntry], Awaitable[Attempt]]
+    entries: Sequence[StreamEntry],
+    attempt: Callable[[StreamEntry], Awaitable[Attempt]],
+    *,
+    decided: Sequence[Attempt | None] | None = None,
 ) -> list[Attempt | Exception]:
     """``attempt`` every entry and answer in the entries' order: one alert's messages one after the other, in
     stream order (an office hears that a release was scheduled before it hears that it was cancelled), different
-    alerts' at once. A failed attempt answers its exception."""
+    alerts' at once. A failed attempt answers its exception. ``decided``: entry by entry, the outcome already
+    decided without any I/O (answered as it is, never attempted), or None."""
     answers: dict[int, Attempt | Exception] = {}
     by_alert: defaultdict[str, list[int]] = defaultdict(list)
     for index, entry in enumerate(entries):
-        by_alert[entry.field(EntryField.ALERT_ID) or f"entry {entry.message_id}"].append(index)
+        outcome = None if decided is None else decided[index]
+        if outcome is not None:
+            answers[index] = outcome
+        else:
+            by_alert[entry.field(EntryField.ALERT_ID) or f"entry {entry.message_id}"].append(index)
 
     async def in_order(indexes: list[int]) -> None:
         for index in indexes:
@@ -115,7 +163,8 @@ async def each_alert_in_order(
             except Exception as error:  # settled with the others: retried, or dead-lettered
                 answers[index] = error
 
-    await asyncio.gather(*(in_order(indexes) for indexes in by_alert.values()))
+    if by_alert:
+        await asyncio.gather(*(in_order(indexes) for indexes in by_alert.values()))
     return [answers[index] for index in range(len(entries))]
 
 

@@ -117,12 +117,19 @@ class EmailDeliveryProcessor:
                 return plan
             return await self._send(entry, plan, detainers.get(plan.message.alert.detainer_ref))
 
-        answers = await each_alert_in_order(entries, attempt)
+        decided = [plan if isinstance(plan, Attempt) else None for plan in plans]
+        answers = await each_alert_in_order(entries, attempt, decided=decided)
         return await self._queue.settle(entries, answers)
 
     def _plan(self, entry: StreamEntry, delivered_before: bool) -> _ToSend | Attempt:
         """What to do with one entry, before any I/O: an e-mail to send, or the outcome already."""
-        message = read_message(entry, delivered_before=delivered_before, group=self._queue.group)
+        message = read_message(
+            entry,
+            delivered_before=delivered_before,
+            group=self._queue.group,
+            delivers_to=self._offices.__contains__,
+            elsewhere=Attempt("no_recipients"),
+        )
         if isinstance(message, Attempt):
             return message
         recipients = recipients_for(self._offices.get(message.alert.field_office), message)

@@ -42,7 +42,14 @@ import httpx
 from contracts import AlertStep, TimelineEntry
 from contracts.envelope import StreamEntry
 from notifier.consuming.dead_letters import DeadLetterWriter
-from notifier.delivery.channel import Attempt, ChannelQueue, DeliveryReport, each_alert_in_order, read_message
+from notifier.delivery.channel import (
+    Attempt,
+    ChannelMessage,
+    ChannelQueue,
+    DeliveryReport,
+    each_alert_in_order,
+    read_message,
+)
 from notifier.delivery.retry_later import RetryPolicy
 from notifier.delivery.webhooks import (
     DeliveryVerdict,
@@ -87,18 +94,34 @@ class WebhookDeliveryProcessor:
         if not entries:
             return DeliveryReport()
         delivered_before = await self._records.delivered_among([entry.message_id for entry in entries])
-        answers = await each_alert_in_order(
-            entries, lambda entry: self._deliver(entry, entry.message_id in delivered_before)
-        )
+        plans = [self._plan(entry, entry.message_id in delivered_before) for entry in entries]
+        plan_of = {entry.message_id: plan for entry, plan in zip(entries, plans, strict=True)}
+
+        async def attempt(entry: StreamEntry) -> Attempt:
+            plan = plan_of[entry.message_id]
+            return plan if isinstance(plan, Attempt) else await self._deliver(entry, *plan)
+
+        decided = [plan if isinstance(plan, Attempt) else None for plan in plans]
+        answers = await each_alert_in_order(entries, attempt, decided=decided)
         return await self._queue.settle(entries, answers)
 
-    async def _deliver(self, entry: StreamEntry, delivered_before: bool) -> Attempt:
-        message = read_message(entry, delivered_before=delivered_before, group=self._queue.group)
+    def _plan(self, entry: StreamEntry, delivered_before: bool) -> Attempt | tuple[ChannelMessage, OfficeWebhook]:
+        """What to do with one entry, before any I/O: a message to post to a webhook, or the outcome already."""
+        message = read_message(
+            entry,
+            delivered_before=delivered_before,
+            group=self._queue.group,
+            delivers_to=self._webhooks.__contains__,
+            elsewhere=Attempt("no_webhook"),
+        )
         if isinstance(message, Attempt):
             return message
         webhook = self._webhooks.get(message.alert.field_office)
         if webhook is None:
             return Attempt("no_webhook")
+        return message, webhook
+
+    async def _deliver(self, entry: StreamEntry, message: ChannelMessage, webhook: OfficeWebhook) -> Attempt:
         body = cast(bytes, entry.data)  # a message was read from it: the entry has its data
         request = webhook_request(webhook, message, body, delivery_id=entry.message_id, timestamp=int(self._clock()))
         try:
