@@ -101,6 +101,7 @@ class Results:
     lodging_cpu_ms_per_detainer: dict[str, float] = field(default_factory=dict)  # by process, while batch lodging
     accepted_per_second: float = 0.0
     drained_per_second: float = 0.0
+    drain_cpu_ms_per_event: dict[str, float] = field(default_factory=dict)  # by process, from first POST to drained
     bare_loop_per_second: float = 0.0
     drain_alerts_raised: int = 0
     latency: list[LatencyRun] = field(default_factory=list)
@@ -138,6 +139,9 @@ class Results:
             f"Batches accepted at {self.accepted_per_second:,.0f} events/s; the drain raised "
             f"{self.drain_alerts_raised:,} alerts."
         )
+        if self.drain_cpu_ms_per_event:
+            spent = ", ".join(f"{name} {ms:.3f}" for name, ms in self.drain_cpu_ms_per_event.items())
+            console.print(f"CPU ms an event while draining: {spent}")
         table = Table(title="POST -> alert on the live feed (ms), beside POST -> entry read by a bare XREAD")
         for column in ("offered /s", "sent /s", "refused", "alerts", "p50", "p99", "bare p50", "bare p99"):
             table.add_column(column, justify="right")
@@ -537,12 +541,16 @@ async def run(parts: Collection[str] = PARTS) -> Results:
             if "drain" in parts:
                 await _drained(client, names.detainer_changes)  # every lodge applied before the drain starts
                 events = _drain_feed(DETAINERS, BOOKINGS, "drain")
+                cpu_before = {name: _cpu_seconds(pid) for name, pid in known.items()}
                 started = time.perf_counter()
                 await _post_batches(api, events)
                 results.accepted_per_second = len(events) / (time.perf_counter() - started)
                 results.drained_events = len(events)
                 await _drained(client, names.custody_events)
                 results.drained_per_second = len(events) / (time.perf_counter() - started)
+                results.drain_cpu_ms_per_event = {
+                    name: (_cpu_seconds(pid) - cpu_before[name]) / len(events) * 1000 for name, pid in known.items()
+                }
                 results.bare_loop_per_second = await _bare_loop(client, names.custody_events)
                 results.drain_alerts_raised = len(await _alerts_raised(client, names))
 
