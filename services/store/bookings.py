@@ -81,7 +81,7 @@ class BookingRecord(Protocol):
 
     # Stored without the fields at their defaults: reading the JSON back must give the same state (a field's
     # default is then part of the stored format).
-    def model_dump_json(self, *, exclude_defaults: bool = False) -> str: ...
+    def stored_json(self) -> bytes: ...
 
     @classmethod
     def model_validate_json(cls, json_data: bytes) -> Self: ...
@@ -190,7 +190,7 @@ class BookingStore(Generic[State, Review]):
                 [
                     stored.version,
                     stored.version + 1,
-                    STATE_FORMAT.encode(new_state.model_dump_json(exclude_defaults=True)),
+                    STATE_FORMAT.encode(new_state.stored_json()),
                     "" if new_state.in_custody else str(self._retention),
                 ],
             )

@@ -39,9 +39,11 @@ class CompactJson:
         # the same bytes as a compressor set up afresh, whose setting of the dictionary cost more than the copy.
         self._primed = zlib.compressobj(_LEVEL, zlib.DEFLATED, _ENCODE_WINDOW_BITS, _MEMORY_LEVEL, zdict=dictionary)
 
-    def encode(self, json_text: str) -> bytes:
+    def encode(self, json_data: bytes | str) -> bytes:
+        """The record of ``json_data`` (JSON as bytes, or as text: the same record)."""
         compressor = self._primed.copy()
-        return self._marker + compressor.compress(json_text.encode()) + compressor.flush()
+        data = json_data.encode() if isinstance(json_data, str) else json_data
+        return self._marker + compressor.compress(data) + compressor.flush()
 
     def decode(self, stored: bytes) -> bytes:
         """The JSON of a stored record, in this format or as plain JSON (the former format)."""

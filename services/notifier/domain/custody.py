@@ -163,7 +163,18 @@ class BookingState(BaseModel):
 
     @classmethod
     def empty(cls, facility_ori: str, booking_number: str) -> BookingState:
-        return cls(facility_ori=facility_ori, booking_number=booking_number)
+        """No fact of the booking yet: every field at its default. A copy of one empty state validated once, with
+        the two strings in it: the same fields and fields set as validating them, at half the cost (a batch
+        starts hundreds of states)."""
+        if cls is not BookingState:
+            return cls(facility_ori=facility_ori, booking_number=booking_number)
+        return _updated(_EMPTY, {"facility_ori": facility_ori, "booking_number": booking_number})
+
+    def stored_json(self) -> bytes:
+        """Its JSON without the fields at their defaults, as ``store.bookings`` keeps it: what
+        ``model_dump_json(exclude_defaults=True)`` writes, as the serializer gives it (without a copy to text
+        and back)."""
+        return self.__pydantic_serializer__.to_json(self, exclude_defaults=True)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -182,6 +193,9 @@ class BookingState(BaseModel):
     @property
     def schedule_known_at(self) -> datetime | None:
         return self.schedule_stamp[0] if self.schedule_stamp is not None else None
+
+
+_EMPTY = BookingState(facility_ori="", booking_number="")  # copied by ``BookingState.empty``
 
 
 def apply_policy_mark(state: BookingState, mark: PolicyMark) -> BookingState:

@@ -131,3 +131,9 @@ def test_each_record_is_deflated_as_by_a_compressor_set_up_for_it_alone() -> Non
 
         assert stored(state) == b"\x01" + alone.compress(text.encode()) + alone.flush()
     assert STATE_FORMAT.encode(BOOKED_JSON) == BOOKED_STORED
+
+
+def test_a_record_of_json_bytes_is_the_record_of_its_text() -> None:
+    assert STATE_FORMAT.encode(BOOKED_JSON.encode()) == BOOKED_STORED
+    for state in [every_fact(), empty(), fold(event("booking"), event("release"))]:
+        assert STATE_FORMAT.encode(state.stored_json()) == stored(state)

@@ -82,3 +82,22 @@ def test_the_folds_comparison_of_states_is_pydantics() -> None:
         assert same_state(first, second) is (first == second), (first, second)
         compared += first == second
     assert compared > 140  # equal pairs among them, not only unequal ones
+
+
+def test_an_empty_state_is_the_one_validation_builds() -> None:
+    for facility_ori, booking_number in [("CA0194200", "2026-004512"), ("NY0303000", "B/7"), ("", "")]:
+        ours = BookingState.empty(facility_ori, booking_number)
+        validated = BookingState(facility_ori=facility_ori, booking_number=booking_number)
+
+        assert type(ours) is BookingState
+        assert attributes(ours) == attributes(validated)
+        assert list(ours.__dict__) == list(validated.__dict__)
+        assert ours.model_dump_json(exclude_unset=True) == validated.model_dump_json(exclude_unset=True)
+    first, second = BookingState.empty("CA0194200", "1"), BookingState.empty("CA0194200", "2")
+    assert first.booking_number == "1"  # each its own: the copies share nothing a state changes
+    assert first.__pydantic_fields_set__ is not second.__pydantic_fields_set__
+
+
+def test_a_states_stored_json_is_its_json_without_defaults() -> None:
+    for state in states_of_a_stay():
+        assert state.stored_json() == state.model_dump_json(exclude_defaults=True).encode()
