@@ -320,10 +320,22 @@ _RFC3339 = re.compile(
 _RFC3339_MESSAGE = "must be an RFC 3339 date-time with seconds and an offset, e.g. 2026-11-22T14:30:00-08:00"
 
 
+# The form releasewatch and most sources write ("T", whole seconds or up to microseconds, "Z" or an offset), read
+# by datetime.fromisoformat as it is; any other form of RFC 3339 is written into it first.
+_RFC3339_AS_PYTHON_READS_IT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
 def _parse_rfc3339(value: Any) -> Any:
     """RFC 3339 only: a string with seconds and an offset; no epoch numbers, no naive times."""
     if isinstance(value, datetime):  # built in Python, not parsed from the wire
         return value
+    if isinstance(value, str) and _RFC3339_AS_PYTHON_READS_IT.fullmatch(value) is not None:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("rfc3339", "is not a real date or time: " + _RFC3339_MESSAGE) from None
     match = _RFC3339.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise PydanticCustomError("rfc3339", _RFC3339_MESSAGE)
