@@ -262,9 +262,9 @@ def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
         case Booking() | BookingUpdated():
             update: dict[str, Any] = {}  # one copy of the state for all the event changes
             if event.person is not None and _later(stamp, state.person_stamp):
-                update.update(person=event.person, person_stamp=stamp)
+                update["person"], update["person_stamp"] = event.person, stamp
             if event.charges is not None and _later(stamp, state.charges_stamp):
-                update.update(charges=event.charges, charges_stamp=stamp)
+                update["charges"], update["charges_stamp"] = event.charges, stamp
             if isinstance(event, Booking) and (state.booked_at is None or event.occurred_at < state.booked_at):
                 update["booked_at"] = event.occurred_at
             return _updated(state, update) if update else state
