@@ -52,7 +52,7 @@ class CompactJson:
         if stored[:1] != self._marker:
             raise ValueError(f"not a record of this format (marker {stored[:1]!r})")
         decompressor = zlib.decompressobj(_DECODE_WINDOW_BITS, zdict=self._dictionary)
-        json_data = decompressor.decompress(stored[1:]) + decompressor.flush()
+        json_data = decompressor.decompress(stored[1:])  # all of it: no limit was set, so nothing is left to flush
         if not decompressor.eof:
             raise ValueError("a stored record is cut short")
         return json_data
