@@ -155,8 +155,12 @@ class BookingStore(Generic[State, Review]):
         if not wanted:
             return {}
         replies = await pipelined(self._client, [("HGETALL", self.key_of(booking)) for booking in wanted])
+        empty = self._state_type.empty
         return {
-            booking: self._stored(fields, self._state(fields) or self._state_type.empty(*booking))
+            # No hash (most bookings of a batch of new ones): no state, version or decision to read from it.
+            booking: self._stored(fields, self._state(fields) or empty(*booking))
+            if fields
+            else StoredBooking(empty(*booking), 0, {})
             for booking, fields in zip(wanted, replies, strict=True)
         }
 
