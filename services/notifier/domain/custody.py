@@ -75,6 +75,15 @@ _SEEN_SCHEDULES_KEPT = 20  # a stay re-scheduled (or cancelled) more often keeps
 
 def _seen(schedules: tuple[SeenSchedule, ...], event: ReleaseScheduled) -> tuple[SeenSchedule, ...]:
     """``schedules`` with ``event``'s release time in it, known from the earliest event that announced it."""
+    if not schedules:  # the stay's first (what follows, with nothing to compare it with)
+        return (
+            SeenSchedule(
+                scheduled_release_at=event.scheduled_release_at,
+                release_reason=event.release_reason,
+                known_at=event.occurred_at,
+                event_id=event.event_id or None,
+            ),
+        )
     same = [s for s in schedules if s.scheduled_release_at == event.scheduled_release_at]
     others = [s for s in schedules if s.scheduled_release_at != event.scheduled_release_at]
     first = min(
@@ -232,7 +241,13 @@ def _updated(state: BookingState, update: dict[str, Any]) -> BookingState:
 def same_state(state: BookingState, other: BookingState) -> bool:
     """``state == other``: the fields compared as pydantic compares them (states have no extra fields or private
     attributes), at a sixth of the cost of its comparison, which serves any model."""
-    return state is other or (type(state) is type(other) and state.__dict__ == other.__dict__)
+    if state is other:
+        return True
+    if type(state) is not type(other) or (state.person is None) is not (other.person is None):
+        # A person on one side only: unequal, without asking the person's model to compare itself with None (a
+        # Python call, for every new booking's state against its empty one).
+        return False
+    return state.__dict__ == other.__dict__
 
 
 def _later(stamp: FactStamp, current: FactStamp | None) -> bool:
