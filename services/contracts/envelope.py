@@ -17,6 +17,7 @@ __all__ = ["StreamEntry"]
 _DATA = EntryField.DATA.encode()
 _TYPE = EntryField.TYPE.encode()
 _FOR_GROUP = EntryField.FOR_GROUP.encode()
+_NAMES = {name: name.encode() for name in EntryField}  # each field's name as an entry holds it
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ class StreamEntry:
 
     def field(self, name: EntryField) -> str | None:
         """Another field of the entry, as text (None when absent)."""
-        raw = self.fields.get(name.encode())
+        raw = self.fields.get(_NAMES[name])
         return None if raw is None else raw.decode("utf-8", "replace")
 
     @property

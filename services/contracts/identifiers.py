@@ -80,6 +80,8 @@ def _compact(value: Any) -> str | None:
 def canonical_a_number(value: Any) -> Any:
     """``A`` and 9 digits, zero-padded: ``201555123``, ``A-201-555-123``, ``A# 201 555 123``,
     ``a201555123`` and ``A01555123`` (8 digits) are all read."""
+    if type(value) is str and len(value) == 10 and value[0] == "A" and value.isascii() and value[1:].isdigit():
+        return value  # in that form already (most feeds write it so, and every state read back has it)
     text = _compact(value)
     if text is None:
         return value

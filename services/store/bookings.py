@@ -82,7 +82,7 @@ class BookingRecord(Protocol):
 
     # Stored without the fields at their defaults: reading the JSON back must give the same state (a field's
     # default is then part of the stored format).
-    def model_dump_json(self, *, exclude_defaults: bool = False) -> str: ...
+    def stored_json(self) -> bytes: ...
 
     @classmethod
     def model_validate_json(cls, json_data: bytes) -> Self: ...
@@ -156,8 +156,12 @@ class BookingStore(Generic[State, Review]):
         if not wanted:
             return {}
         replies = await pipelined(self._client, [("HGETALL", self.key_of(booking)) for booking in wanted])
+        empty = self._state_type.empty
         return {
-            booking: self._stored(fields, self._state(fields) or self._state_type.empty(*booking))
+            # No hash (most bookings of a batch of new ones): no state, version or decision to read from it.
+            booking: self._stored(fields, self._state(fields) or empty(*booking))
+            if fields
+            else StoredBooking(empty(*booking), 0, {})
             for booking, fields in zip(wanted, replies, strict=True)
         }
 
@@ -191,7 +195,7 @@ class BookingStore(Generic[State, Review]):
                 [
                     stored.version,
                     stored.version + 1,
-                    STATE_FORMAT.encode(new_state.model_dump_json(exclude_defaults=True)),
+                    STATE_FORMAT.encode(new_state.stored_json()),
                     "" if new_state.in_custody else str(self._retention),
                 ],
             )

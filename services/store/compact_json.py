@@ -39,9 +39,11 @@ class CompactJson:
         # the same bytes as a compressor set up afresh, whose setting of the dictionary cost more than the copy.
         self._primed = zlib.compressobj(_LEVEL, zlib.DEFLATED, _ENCODE_WINDOW_BITS, _MEMORY_LEVEL, zdict=dictionary)
 
-    def encode(self, json_text: str) -> bytes:
+    def encode(self, json_data: bytes | str) -> bytes:
+        """The record of ``json_data`` (JSON as bytes, or as text: the same record)."""
         compressor = self._primed.copy()
-        return self._marker + compressor.compress(json_text.encode()) + compressor.flush()
+        data = json_data.encode() if isinstance(json_data, str) else json_data
+        return self._marker + compressor.compress(data) + compressor.flush()
 
     def decode(self, stored: bytes) -> bytes:
         """The JSON of a stored record, in this format or as plain JSON (the former format)."""
@@ -50,7 +52,7 @@ class CompactJson:
         if stored[:1] != self._marker:
             raise ValueError(f"not a record of this format (marker {stored[:1]!r})")
         decompressor = zlib.decompressobj(_DECODE_WINDOW_BITS, zdict=self._dictionary)
-        json_data = decompressor.decompress(stored[1:]) + decompressor.flush()
+        json_data = decompressor.decompress(stored[1:])  # all of it: no limit was set, so nothing is left to flush
         if not decompressor.eof:
             raise ValueError("a stored record is cut short")
         return json_data

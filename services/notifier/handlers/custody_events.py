@@ -217,6 +217,7 @@ class CustodyEventProcessor:
         snapshots: dict[BookingKey, list[tuple[CustodyFact, BookingState]]] = {}
         transitions: dict[BookingKey, tuple[BookingState, BookingState]] = {}
         lost: set[BookingKey] = set()  # saves refused in the last round: someone saved first
+        marked = marks or {}
 
         async def apply_and_save(pending: list[BookingKey]) -> list[BookingKey]:
             stale = [booking for booking in pending if booking in lost]
@@ -231,7 +232,7 @@ class CustodyEventProcessor:
                     if judge is not None and isinstance(event, InferredRelease):
                         event = judge(state, event)
                     state = apply_event(state, event)
-                    mark = (marks or {}).get((event.facility_ori, event.event_id))
+                    mark = marked.get((event.facility_ori, event.event_id)) if marked else None
                     if mark is not None:  # published under a sharing policy
                         state = apply_policy_mark(state, mark)
                     steps.append((event, state))

@@ -11,9 +11,11 @@ from redis.asyncio import Redis
 from contracts import AlertKind, Person, RedisNames
 from notifier.domain.custody import BookingState
 from notifier.handlers.booking_index import BookingIndex
+from notifier.handlers.bookings import Bookings
 from notifier.matching import blocking_keys, booking_filing_keys, booking_scheme_change, booking_search_keys
 from store import booking_index
 from store.booking_index import PRUNE_SLICES_A_RUN
+from store.bookings import StoredBooking
 from tests import samples
 from tests.integration.notifier.support import (
     FIXED_NOW,
@@ -348,3 +350,20 @@ async def test_an_event_that_changes_nothing_filed_writes_nothing_to_the_index(
     assert filed[0] == 0
     assert filed[1] > 0
     assert await filed_under(notifier, samples.person()) == [BOOKING_KEY]
+
+
+async def test_a_booking_never_saved_loads_as_its_empty_state_at_version_0_beside_saved_ones(
+    redis_client: Redis, names: RedisNames
+) -> None:
+    bookings = Bookings(redis_client, names, retention_seconds=RETENTION_SECONDS)
+    saved = BookingState.empty("CA0194200", "B1").model_copy(update={"release_withheld_by": "rule"})
+    assert await bookings.save_many([(StoredBooking(BookingState.empty("CA0194200", "B1"), 0), saved)]) == [True]
+
+    loaded = await bookings.load_many([("CA0194200", "B2"), ("CA0194200", "B1"), ("CA0194200", "B2")])
+
+    assert list(loaded) == [("CA0194200", "B2"), ("CA0194200", "B1")]
+    never = loaded["CA0194200", "B2"]
+    assert (never.state, never.version, never.reviews) == (BookingState.empty("CA0194200", "B2"), 0, {})
+    assert never.state.model_dump_json(exclude_unset=True) == '{"facility_ori":"CA0194200","booking_number":"B2"}'
+    assert (loaded["CA0194200", "B1"].state, loaded["CA0194200", "B1"].version) == (saved, 1)
+    assert loaded["CA0194200", "B1"].reviews == {}

@@ -131,3 +131,33 @@ def test_each_record_is_deflated_as_by_a_compressor_set_up_for_it_alone() -> Non
 
         assert stored(state) == b"\x01" + alone.compress(text.encode()) + alone.flush()
     assert STATE_FORMAT.encode(BOOKED_JSON) == BOOKED_STORED
+
+
+def test_a_record_of_json_bytes_is_the_record_of_its_text() -> None:
+    assert STATE_FORMAT.encode(BOOKED_JSON.encode()) == BOOKED_STORED
+    for state in [every_fact(), empty(), fold(event("booking"), event("release"))]:
+        assert STATE_FORMAT.encode(state.stored_json()) == stored(state)
+
+
+def decoded_in_full(raw: bytes) -> bytes | str:
+    """What reading a record gave when it also flushed the decompressor: the JSON, or why not."""
+    decompressor = zlib.decompressobj(-15, zdict=_STATE_WORDS_1)
+    try:
+        json_data = decompressor.decompress(raw[1:]) + decompressor.flush()
+    except zlib.error:
+        return "corrupt"
+    return json_data if decompressor.eof else "cut short"
+
+
+def test_a_record_cut_anywhere_or_followed_by_more_reads_as_when_the_decompressor_was_flushed() -> None:
+    for state in [every_fact(), empty(), fold(event("booking"), event("release"))]:
+        raw = stored(state)
+        for record in [*(raw[:end] for end in range(2, len(raw) + 1)), raw + b"\x00", raw + raw[1:]]:
+            try:
+                ours: bytes | str = STATE_FORMAT.decode(record)
+            except zlib.error:
+                ours = "corrupt"
+            except ValueError as error:
+                ours = "cut short" if "cut short" in str(error) else str(error)
+            assert ours == decoded_in_full(record), (len(raw), len(record))
+        assert STATE_FORMAT.decode(raw) == state.stored_json()

@@ -13,8 +13,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from contracts import ReleaseReason
-from notifier.domain.custody import BookingState, InferredRelease, _updated, apply_event, same_state
+from contracts import ReleaseReason, ReleaseScheduled
+from notifier.domain.custody import (
+    BookingState,
+    InferredRelease,
+    SeenSchedule,
+    _seen,
+    _updated,
+    apply_event,
+    same_state,
+)
 from tests.unit.notifier.builders import at, empty, event, person
 
 
@@ -82,3 +90,55 @@ def test_the_folds_comparison_of_states_is_pydantics() -> None:
         assert same_state(first, second) is (first == second), (first, second)
         compared += first == second
     assert compared > 140  # equal pairs among them, not only unequal ones
+
+
+def test_an_empty_state_is_the_one_validation_builds() -> None:
+    for facility_ori, booking_number in [("CA0194200", "2026-004512"), ("NY0303000", "B/7"), ("", "")]:
+        ours = BookingState.empty(facility_ori, booking_number)
+        validated = BookingState(facility_ori=facility_ori, booking_number=booking_number)
+
+        assert type(ours) is BookingState
+        assert attributes(ours) == attributes(validated)
+        assert list(ours.__dict__) == list(validated.__dict__)
+        assert ours.model_dump_json(exclude_unset=True) == validated.model_dump_json(exclude_unset=True)
+    first, second = BookingState.empty("CA0194200", "1"), BookingState.empty("CA0194200", "2")
+    assert first.booking_number == "1"  # each its own: the copies share nothing a state changes
+    assert first.__pydantic_fields_set__ is not second.__pydantic_fields_set__
+
+
+def test_a_states_stored_json_is_its_json_without_defaults() -> None:
+    for state in states_of_a_stay():
+        assert state.stored_json() == state.model_dump_json(exclude_defaults=True).encode()
+
+
+def _seen_in_full(schedules: tuple[SeenSchedule, ...], event: ReleaseScheduled) -> tuple[SeenSchedule, ...]:
+    """``_seen`` as written before its shortcut for a stay's first schedule."""
+    same = [s for s in schedules if s.scheduled_release_at == event.scheduled_release_at]
+    others = [s for s in schedules if s.scheduled_release_at != event.scheduled_release_at]
+    first = min([(event.occurred_at, event.event_id), *((s.known_at, s.event_id or "") for s in same)])
+    seen = SeenSchedule(
+        scheduled_release_at=event.scheduled_release_at,
+        release_reason=event.release_reason,
+        known_at=first[0],
+        event_id=first[1] or None,
+    )
+    kept = sorted([*others, seen], key=lambda s: (s.known_at, s.scheduled_release_at))
+    return tuple(kept[-20:])
+
+
+def test_the_schedules_seen_are_the_rule_written_out_in_full() -> None:
+    schedules = [
+        event("release_scheduled"),
+        event("release_scheduled", event_id="evt-0009", scheduled_release_at="2026-11-25T09:00:00-08:00"),
+        event("release_scheduled", event_id="evt-0010", occurred_at="2026-11-19T09:00:00-08:00"),
+    ]
+    for first in schedules:
+        assert isinstance(first, ReleaseScheduled)
+        assert _seen((), first) == _seen_in_full((), first)
+        for then in schedules:
+            assert isinstance(then, ReleaseScheduled)
+            assert _seen(_seen((), first), then) == _seen_in_full(_seen_in_full((), first), then)
+    states = states_of_a_stay()
+    for state in states:  # a person on one side only among them (the empty state's, and the booked ones')
+        for other in states[:40]:
+            assert same_state(state, other) is (state == other)
