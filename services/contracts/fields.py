@@ -9,10 +9,8 @@ does.
 from __future__ import annotations
 
 import re
-import time
 import unicodedata
-from datetime import date, datetime, timedelta
-from datetime import time as dt_time
+from datetime import date, datetime
 from typing import Annotated, Any, cast
 
 from pydantic import (
@@ -371,30 +369,8 @@ def _parse_iso_date(value: Any) -> Any:
         raise PydanticCustomError("iso_date", "is not a real date (YYYY-MM-DD)") from None
 
 
-class _Today:
-    """``date.today()`` at a tenth of its cost: the day it last gave, while the clock (``time.time``) is still within
-    that day's bounds; read again as ``date.today()`` once it is not (a new day, or a clock set back)."""
-
-    def __init__(self) -> None:
-        self._day, self._starts, self._ends = date.min, 0.0, 0.0
-
-    def __call__(self) -> date:
-        now = time.time()
-        if not self._starts <= now < self._ends:
-            day = date.fromtimestamp(now)
-            # From the day's first instant to the next day's by the local clock, as date.fromtimestamp reads it (a
-            # midnight skipped or repeated by a daylight saving change is its first instant).
-            self._day = day
-            self._starts = datetime.combine(day, dt_time.min).timestamp()
-            self._ends = datetime.combine(day + timedelta(days=1), dt_time.min).timestamp()
-        return self._day
-
-
-_today = _Today()
-
-
 def _check_plausible_birth(value: date) -> date:
-    if value < _EARLIEST_BIRTH or value > _today():
+    if value < _EARLIEST_BIRTH or value > date.today():
         raise PydanticCustomError("date_of_birth_range", "must be between 1900-01-01 and today")
     return value
 
