@@ -19,8 +19,13 @@ STREAM = "test:{trim}:stream"
 
 
 def trimmer(client: Redis, *, retention_seconds: float = 0.0, now: float | None = None) -> StreamTrimmer:
+    """By default a second from now: entries appended in the same millisecond as the trim are past the retention
+    too (the window's bound is the clock's millisecond, and a fast machine appends and trims within one)."""
     return StreamTrimmer(
-        client, [STREAM], retention_seconds=retention_seconds, clock=(lambda: now) if now else time.time
+        client,
+        [STREAM],
+        retention_seconds=retention_seconds,
+        clock=(lambda: now) if now else (lambda: time.time() + 1.0),
     )
 
 
