@@ -103,10 +103,14 @@ async def test_a_batch_of_lodges_takes_the_round_trips_of_a_batch_of_one(
 ) -> None:
     notifier = await NotifierInstance.start(build_ports(lean_client, names))
     await book_everyone(notifier, streams, ingest_api)
-    await ingest_api.lodge(samples.detainer(detainer_id="LOS-FIRST", person=ALSO_HELD_PERSON))
-    first = await streams.new_detainer_changes()
-    await notifier.lodges.process(first)  # the scripts loaded, as they stay
-    for detainer_id, person in (("LOS-ONE", HELD_PERSON), ("LOS-LEFT", LEFT_PERSON), ("LOS-NO", NOT_BOOKED)):
+    await ingest_api.lodge(samples.detainer(detainer_id="LOS-FIRST", person=NAMESAKE))
+    await notifier.lodges.process(await streams.new_detainer_changes())  # the scripts loaded, as they stay
+    for detainer_id, person in (
+        ("LOS-ONE", HELD_PERSON),
+        ("LOS-ALSO", ALSO_HELD_PERSON),
+        ("LOS-LEFT", LEFT_PERSON),
+        ("LOS-NO", NOT_BOOKED),
+    ):
         await ingest_api.lodge(samples.detainer(detainer_id=detainer_id, person=person))
     one, *others = await streams.new_detainer_changes()
 
@@ -121,7 +125,8 @@ async def test_a_batch_of_lodges_takes_the_round_trips_of_a_batch_of_one(
     assert of_one == 4
     assert writes.count == 4
     assert raised(await outcome.alerts()) == [
-        ("LOS-FIRST", ALSO_HELD, "in_custody"),
+        ("LOS-ALSO", ALSO_HELD, "in_custody"),
+        ("LOS-FIRST", HELD, "possible_match"),
         ("LOS-LEFT", LEFT, "in_custody"),
         ("LOS-LEFT", LEFT, "released"),
         ("LOS-ONE", HELD, "in_custody"),
