@@ -244,8 +244,9 @@ class BookingIndex(Generic[State]):
         former_of = self._names.bookings_by_blocking_key
         untagged_former_of = self._names.former_bookings_by_blocking_key
         commands: list[tuple[str, str, int | str, str]] = []
-        read: dict[str, int] = {}  # the reply of each bucket or set, by name
-        buckets_read: list[int] = []  # the replies that are buckets'
+        bucket_replies: dict[str, int] = {}  # the reply of each bucket, by the digits naming it
+        # By key digest: the replies of its buckets, level by level, and of its former sets (that one and the next).
+        replies_of: dict[str, tuple[int, ...]] = {}
         # Each search's fragments, its buckets' replies and its former sets' replies.
         plans: list[tuple[frozenset[bytes], set[int], list[int]]] = []
         for keys in searches:
@@ -253,30 +254,35 @@ class BookingIndex(Generic[State]):
             buckets: set[int] = set()  # (keys sharing a bucket: read once, looked through once)
             former: list[int] = []
             for digest in digests:
-                for end in _LEVEL_ENDS:
-                    name = bucket_of(digest[:end])
-                    reply = read.get(name)
-                    if reply is None:
-                        reply = read[name] = len(commands)
-                        commands.append(("ZRANGEBYSCORE", name, now_s, "+inf"))
-                        buckets_read.append(reply)
-                    buckets.add(reply)
-                for name in (former_of(digest), untagged_former_of(digest)):
-                    reply = read.get(name)
-                    if reply is None:
-                        reply = read[name] = len(commands)
-                        commands.append(("ZRANGEBYSCORE", name, now, "+inf"))
-                    former.append(reply)
+                mine = replies_of.get(digest)
+                if mine is None:
+                    levels: list[int] = []
+                    for end in _LEVEL_ENDS:
+                        reply = bucket_replies.get(prefix := digest[:end])
+                        if reply is None:
+                            reply = bucket_replies[prefix] = len(commands)
+                            commands.append(("ZRANGEBYSCORE", bucket_of(prefix), now_s, "+inf"))
+                        levels.append(reply)
+                    mine = replies_of[digest] = (*levels, len(commands))
+                    commands.append(("ZRANGEBYSCORE", former_of(digest), now, "+inf"))
+                    commands.append(("ZRANGEBYSCORE", untagged_former_of(digest), now, "+inf"))
+                buckets.update(mine[:LEVELS])
+                former.append(mine[LEVELS])
             plans.append((frozenset(digest[_FRAGMENT].encode() for digest in digests), buckets, former))
         replies = cast(list[list[bytes]], await pipelined(self._client, commands))
         # A bucket's references by the fragment of the key they are filed under, for the buckets holding any.
         filed: dict[int, dict[bytes, list[bytes]]] = {}
-        for reply in buckets_read:
+        for reply in bucket_replies.values():
             if members := replies[reply]:
                 by_fragment: dict[bytes, list[bytes]] = {}
                 for member in members:
                     by_fragment.setdefault(member[:FRAGMENT_DIGITS], []).append(member[FRAGMENT_DIGITS:])
                 filed[reply] = by_fragment
+        # A key's bookings in the former sets, for the keys having any.
+        formerly: dict[int, list[str]] = {}
+        for mine in replies_of.values():
+            if members := replies[mine[LEVELS]] + replies[mine[LEVELS] + 1]:
+                formerly[mine[LEVELS]] = [member.decode() for member in members]
         booking_of = self._names.booking_of_reference
         answers: list[list[str]] = []
         for fragments, buckets, former in plans:
@@ -286,7 +292,8 @@ class BookingIndex(Generic[State]):
                     for fragment in filings.keys() & fragments:
                         found.update(booking_of(reference.decode()) for reference in filings[fragment])
             for reply in former:
-                found.update(member.decode() for member in replies[reply])
+                if (bookings := formerly.get(reply)) is not None:
+                    found.update(bookings)
             answers.append(sorted(found))
         return answers
 
