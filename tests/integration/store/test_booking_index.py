@@ -96,11 +96,14 @@ async def test_searches_made_together_find_what_each_finds_alone_reading_a_share
         clock=lambda: NOW,
     )
     await index.record([(state.model_copy(update={"booking_number": "none"}), state) for state in states])
-    # Under the third key in the former layouts only, one of them expired.
-    former = names.booking("CA0194200", "2026-000003")
-    gone = names.booking("CA0194200", "2026-000004")
-    await redis_client.zadd(names.bookings_by_blocking_key(digest(third)[:32]), {former: float("inf")})
-    await redis_client.zadd(names.former_bookings_by_blocking_key(digest(third)[:32]), {gone: 1_000})
+    # Under the third key: in its deepest bucket, and in each former layout's set (one expired there).
+    deep, tagged, untagged, gone = (names.booking("CA0194200", f"2026-00000{n}") for n in (3, 4, 5, 6))
+    third_digest = digest(third)
+    await redis_client.zadd(
+        names.booking_index_bucket(third_digest[:5]), {third_digest[2:8] + names.booking_reference(deep): 2e9}
+    )
+    await redis_client.zadd(names.bookings_by_blocking_key(third_digest[:32]), {tagged: float("inf")})
+    await redis_client.zadd(names.former_bookings_by_blocking_key(third_digest[:32]), {untagged: 2e12, gone: 1_000})
     searches = [[FIRST], [SECOND], [FIRST, SECOND], [third], [], [SECOND, third]]
     await redis_client.config_resetstat()
 
@@ -110,5 +113,5 @@ async def test_searches_made_together_find_what_each_finds_alone_reading_a_share
     # FIRST's and SECOND's buckets at levels 1 and 2 are the same: 4 buckets of theirs, 3 of the third key's, and
     # two former sets of each key, each read once.
     assert int(stats["cmdstat_zrangebyscore"]["calls"]) == 4 + 3 + 2 * 3
-    assert found == [[first], [second], [first, second], [former], [], [second, former]]
+    assert found == [[first], [second], [first, second], [deep, tagged, untagged], [], [second, deep, tagged, untagged]]
     assert found == [await index.bookings_filed_under(keys) for keys in searches]
