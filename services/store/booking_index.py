@@ -28,9 +28,10 @@ level takes any), so the buckets stay compact as the index grows: at 10,000
 bookings level 1 holds everything, at 100,000 the overflow spreads over
 level 2, and at about 1.5 million (16 million filings) level 3 holds about
 7 filings a bucket (its fullest would reach 128 near 100 million filings).
-A lookup reads every level's bucket of each key (one pipeline, no SCAN) and
+A lookup reads every level's bucket of each key (one round trip, no SCAN) and
 keeps the members of that key's digest prefix; a prefix shared by
-two keys only proposes one more candidate.
+two keys only proposes one more candidate. A batch of lookups (the lodges of
+a batch) is one round trip too, a bucket several of them share read once.
 
 A filing under a key new to the booking (its person first known, or known by another name now) is not looked
 for past where it goes: the first bucket with room takes it, or a full one that holds it already (a batch filed,
@@ -70,6 +71,7 @@ from typing import Generic, TypeVar, cast
 from contracts import RedisNames
 from runtime import RedisClient
 from runtime.clock import Clock, epoch_ms, utc_now
+from runtime.redis import pipelined
 from runtime.scripts import ScriptCall
 from store.bookings import BookingRecord
 from store.scripts import SCRIPTS
@@ -230,40 +232,70 @@ class BookingIndex(Generic[State]):
 
     async def bookings_filed_under(self, keys: Iterable[str]) -> list[str]:
         """Booking keys filed under any of ``keys`` and not expired (in the buckets or a former layout's sets)."""
-        digests = sorted({_digest(key) for key in keys})
-        if not digests:
-            return []
+        (found,) = await self.bookings_filed_under_each([keys])
+        return found
+
+    async def bookings_filed_under_each(self, searches: Sequence[Iterable[str]]) -> list[list[str]]:
+        """For each search (blocking keys), what ``bookings_filed_under`` answers for it: the buckets and former
+        sets of every search read in one round trip, a bucket or set that several searches share read once."""
         now = epoch_ms(self._clock())
-        buckets = sorted(
-            {
-                self._names.booking_index_bucket(digest[: 2 + level])
-                for digest in digests
-                for level in range(1, LEVELS + 1)
-            }
-        )
-        former = [
-            name
-            for digest in digests
-            for name in (
-                self._names.bookings_by_blocking_key(digest),
-                self._names.former_bookings_by_blocking_key(digest),
-            )
-        ]
-        async with self._client.pipeline(transaction=False) as pipe:
-            for name in buckets:
-                pipe.zrangebyscore(name, now // 1000, "+inf")
-            for name in former:
-                pipe.zrangebyscore(name, now, "+inf")
-            replies = cast(list[list[bytes]], await pipe.execute())
-        fragments = {digest[_FRAGMENT].encode() for digest in digests}
-        found = {
-            self._names.booking_of_reference(member[FRAGMENT_DIGITS:].decode())
-            for members in replies[: len(buckets)]
-            for member in members
-            if member[:FRAGMENT_DIGITS] in fragments
-        }
-        found.update(member.decode() for members in replies[len(buckets) :] for member in members)
-        return sorted(found)
+        now_s = now // 1000
+        bucket_of = self._names.booking_index_bucket
+        former_of = self._names.bookings_by_blocking_key
+        untagged_former_of = self._names.former_bookings_by_blocking_key
+        commands: list[tuple[str, str, int | str, str]] = []
+        bucket_replies: dict[str, int] = {}  # the reply of each bucket, by the digits naming it
+        # By key digest: the replies of its buckets, level by level, and of its former sets (that one and the next).
+        replies_of: dict[str, tuple[int, ...]] = {}
+        # Each search's fragments, its buckets' replies and its former sets' replies.
+        plans: list[tuple[frozenset[bytes], set[int], list[int]]] = []
+        for keys in searches:
+            digests = {_digest(key) for key in keys}
+            buckets: set[int] = set()  # (keys sharing a bucket: read once, looked through once)
+            former: list[int] = []
+            for digest in digests:
+                mine = replies_of.get(digest)
+                if mine is None:
+                    levels: list[int] = []
+                    for end in _LEVEL_ENDS:
+                        reply = bucket_replies.get(prefix := digest[:end])
+                        if reply is None:
+                            reply = bucket_replies[prefix] = len(commands)
+                            commands.append(("ZRANGEBYSCORE", bucket_of(prefix), now_s, "+inf"))
+                        levels.append(reply)
+                    mine = replies_of[digest] = (*levels, len(commands))
+                    commands.append(("ZRANGEBYSCORE", former_of(digest), now, "+inf"))
+                    commands.append(("ZRANGEBYSCORE", untagged_former_of(digest), now, "+inf"))
+                buckets.update(mine[:LEVELS])
+                former.append(mine[LEVELS])
+            plans.append((frozenset(digest[_FRAGMENT].encode() for digest in digests), buckets, former))
+        replies = cast(list[list[bytes]], await pipelined(self._client, commands))
+        # A bucket's references by the fragment of the key they are filed under, for the buckets holding any.
+        filed: dict[int, dict[bytes, list[bytes]]] = {}
+        for reply in bucket_replies.values():
+            if members := replies[reply]:
+                by_fragment: dict[bytes, list[bytes]] = {}
+                for member in members:
+                    by_fragment.setdefault(member[:FRAGMENT_DIGITS], []).append(member[FRAGMENT_DIGITS:])
+                filed[reply] = by_fragment
+        # A key's bookings in the former sets, for the keys having any.
+        formerly: dict[int, list[str]] = {}
+        for mine in replies_of.values():
+            if members := replies[mine[LEVELS]] + replies[mine[LEVELS] + 1]:
+                formerly[mine[LEVELS]] = [member.decode() for member in members]
+        booking_of = self._names.booking_of_reference
+        answers: list[list[str]] = []
+        for fragments, buckets, former in plans:
+            found: set[str] = set()
+            for reply in buckets:
+                if (filings := filed.get(reply)) is not None:
+                    for fragment in filings.keys() & fragments:
+                        found.update(booking_of(reference.decode()) for reference in filings[fragment])
+            for reply in former:
+                if (bookings := formerly.get(reply)) is not None:
+                    found.update(bookings)
+            answers.append(sorted(found))
+        return answers
 
     async def prune(self, slices: int = PRUNE_SLICES_A_RUN) -> int:
         """Drop the expired filings of the next ``slices`` slices of buckets; answers how many filings."""

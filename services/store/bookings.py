@@ -165,13 +165,17 @@ class BookingStore(Generic[State, Review]):
             for booking, fields in zip(wanted, replies, strict=True)
         }
 
-    async def load_keys(self, keys: Sequence[str]) -> list[StoredBooking[State, Review]]:
+    async def load_keys(self, keys: Sequence[str]) -> dict[str, StoredBooking[State, Review]]:
         """Bookings stored under booking keys (as the index of bookings by person holds them), with the review
-        decisions on them; those without a state are skipped."""
+        decisions on them, by key; those without a state are left out."""
         if not keys:
-            return []
+            return {}
         replies = await pipelined(self._client, [("HGETALL", key) for key in keys])
-        return [self._stored(fields, state) for fields in replies if (state := self._state(fields)) is not None]
+        return {
+            key: self._stored(fields, state)
+            for key, fields in zip(keys, replies, strict=True)
+            if (state := self._state(fields)) is not None
+        }
 
     async def save_review(self, stored: StoredBooking[State, Review], review: Review) -> bool:
         """Keep ``review`` with the booking read as ``stored``; False where the booking moved on since."""

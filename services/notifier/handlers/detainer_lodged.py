@@ -3,15 +3,17 @@
 Every booking whose person we know is filed by blocking key (``store.booking_index``); a lodged detainer looks
 up its subject's search keys there and decides each candidate booking exactly as that booking's own events
 would be decided (over every active detainer, with people's decisions on the booking), so the alerts depend on
-the booking's state, never on which came first, the booking or the lodge.
+the booking's state, never on which came first, the booking or the lodge. A batch's lodges are looked up together
+(one round trip for every lodge's keys, another for every candidate's state), then decided one by one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from contracts import Alert, AlertTrigger, Detainer, DetainerLodged
+from contracts import Alert, AlertTrigger, Detainer, DetainerLodged, MatchEvidence
 from contracts.envelope import StreamEntry
+from notifier.domain.alert_rules import DetainerRef
 from notifier.domain.custody import BookingState
 from notifier.domain.reviews import reviewed_matches
 from notifier.handlers.ports import NotifierPorts
@@ -43,24 +45,37 @@ class DetainerLodgeProcessor:
             if isinstance(change, DetainerLodged):
                 lodged.append((detainer_ref_of(entry, change.detainer), change.detainer))
         await self._ports.detainers.sync()
+        # A detainer lifted since has nothing to raise. The others' subjects are looked for in one round trip,
+        # every candidate booking of the batch loaded in another, then each lodge is decided as on its own.
+        lodged = [(ref, detainer) for ref, detainer in lodged if self._ports.detainers.get(ref) is not None]
+        found = await self._ports.booking_index.bookings_filed_under_each(
+            [booking_search_keys(detainer.person) for _, detainer in lodged]
+        )
+        loaded = await self._ports.bookings.load_keys(sorted({key for keys in found for key in keys}))
         alerts: list[Alert] = []
         states: dict[BookingKey, BookingState] = {}
+        decided: dict[str, list[tuple[DetainerRef, MatchEvidence]]] = {}  # by booking key, within the batch
         raised_at = self._ports.clock()
-        for detainer_ref, detainer in lodged:
-            if self._ports.detainers.get(detainer_ref) is None:
-                continue  # lifted since: nothing to raise
-            keys = booking_search_keys(detainer.person)
-            booking_keys = await self._ports.booking_index.bookings_filed_under(keys)
-            for stored in await self._ports.bookings.load_keys(booking_keys):
+        for (detainer_ref, _), booking_keys in zip(lodged, found, strict=True):
+            for booking_key in booking_keys:
+                stored = loaded.get(booking_key)
+                if stored is None:
+                    continue
                 state = stored.state
                 if state.person is None:
                     continue
                 states[state.key] = state
                 # The very decision the booking's own events get (over every active detainer, this one
                 # included, and with people's decisions on the booking), so the alerts depend on the
-                # booking's state, not on which path came first.
-                matches = self._ports.detainers.matches(state.person)
-                for match, evidence in reviewed_matches(matches, stored.reviews, self._ports.detainers.get):
+                # booking's state, not on which path came first. The same for every lodge of the batch that
+                # finds the booking: made once.
+                reviewed = decided.get(booking_key)
+                if reviewed is None:
+                    matches = self._ports.detainers.matches(state.person)
+                    reviewed = decided[booking_key] = reviewed_matches(
+                        matches, stored.reviews, self._ports.detainers.get
+                    )
+                for match, evidence in reviewed:
                     if match.detainer_ref == detainer_ref:
                         alerts += alerts_for_match(
                             state,

@@ -78,3 +78,40 @@ async def test_a_new_booking_is_filed_without_looking_deeper_and_its_release_fin
     level_2 = names.booking_index_bucket(digest(FIRST)[:4])
     assert await redis_client.zscore(level_2, member) == int(NOW.timestamp()) + 3600
     assert await redis_client.zcard(head) == 127  # not filed a second time
+
+
+async def test_searches_made_together_find_what_each_finds_alone_reading_a_shared_bucket_once(
+    redis_client: Redis, names: RedisNames
+) -> None:
+    third = "p:MARIA:LOPEZ:1975:830"
+    assert digest(third)[:2] != digest(FIRST)[:2]
+    keys_by_number = {"2026-000001": {FIRST}, "2026-000002": {SECOND}}
+    states = [BookingState(facility_ori="CA0194200", booking_number=number, booked_at=NOW) for number in keys_by_number]
+    first, second = (names.booking(*state.key) for state in states)
+    index = BookingIndex[BookingState](
+        redis_client,
+        names,
+        keys_of=lambda state: keys_by_number.get(state.booking_number, set()),
+        retention_seconds=3600,
+        clock=lambda: NOW,
+    )
+    await index.record([(state.model_copy(update={"booking_number": "none"}), state) for state in states])
+    # Under the third key: in its deepest bucket, and in each former layout's set (one expired there).
+    deep, tagged, untagged, gone = (names.booking("CA0194200", f"2026-00000{n}") for n in (3, 4, 5, 6))
+    third_digest = digest(third)
+    await redis_client.zadd(
+        names.booking_index_bucket(third_digest[:5]), {third_digest[2:8] + names.booking_reference(deep): 2e9}
+    )
+    await redis_client.zadd(names.bookings_by_blocking_key(third_digest[:32]), {tagged: float("inf")})
+    await redis_client.zadd(names.former_bookings_by_blocking_key(third_digest[:32]), {untagged: 2e12, gone: 1_000})
+    searches = [[FIRST], [SECOND], [FIRST, SECOND], [third], [], [SECOND, third]]
+    await redis_client.config_resetstat()
+
+    found = await index.bookings_filed_under_each(searches)
+
+    stats = await redis_client.info("commandstats")
+    # FIRST's and SECOND's buckets at levels 1 and 2 are the same: 4 buckets of theirs, 3 of the third key's, and
+    # two former sets of each key, each read once.
+    assert int(stats["cmdstat_zrangebyscore"]["calls"]) == 4 + 3 + 2 * 3
+    assert found == [[first], [second], [first, second], [deep, tagged, untagged], [], [second, deep, tagged, untagged]]
+    assert found == [await index.bookings_filed_under(keys) for keys in searches]
