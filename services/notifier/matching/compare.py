@@ -384,16 +384,19 @@ class Comparer:
         self._model = model
         weights = self._weights = model.weights
         # By subject name form: each field's (level, weight) by the other side's words (their given
-        # names, or their surnames when the names are read the other way round) or birth date.
+        # names, or their surnames when the names are read the other way round) or birth date. Those of
+        # the names are the model's, kept for every subject of the same name.
         if len(mine.forms) == 1:  # most people: no alias
-            self._given: list[dict[tuple[str, ...], tuple[_Scored, _Scored]]] = [{}]  # with the middle name
-            self._surnames: list[dict[tuple[str, ...], _Scored]] = [{}]
+            form = mine.forms[0]
+            self._given: list[dict[tuple[str, ...], tuple[_Scored, _Scored]]] = [  # with the middle name
+                model.name_pairs("given_name", form.given)
+            ]
+            self._surnames: list[dict[tuple[str, ...], _Scored]] = [model.name_pairs("surname", form.surnames)]
             self._birth: list[dict[int | None, _Scored]] = [{}]
         else:
-            forms = range(len(mine.forms))
-            self._given = [{} for _ in forms]
-            self._surnames = [{} for _ in forms]
-            self._birth = [{} for _ in forms]
+            self._given = [model.name_pairs("given_name", form.given) for form in mine.forms]
+            self._surnames = [model.name_pairs("surname", form.surnames) for form in mine.forms]
+            self._birth = [{} for _ in mine.forms]
         self._sex: dict[str | None, _Scored] = {}
         self._place: dict[str | None, _Scored] = {}
         self._straight: _Scored = ("straight", weights["name_order"].get("straight", 0.0))
@@ -405,35 +408,26 @@ class Comparer:
 
     # --- one field, worked out the first time the other side's value is seen ---
 
-    # (What a pair of names came to is kept by the model too: the next subject of the same name finds it there.)
+    # (What a pair of names came to is kept by the model: the next subject of the same name finds it there.)
 
     def _given_and_middle(self, index: int, theirs: tuple[str, ...]) -> tuple[_Scored, _Scored]:
         mine, model = self._mine.forms[index].given, self._model
-        found: tuple[_Scored, _Scored] | None = model.name_pair("given_name", mine, theirs)
-        if found is None:
-            given, words = compare_given(mine, theirs)
-            middle = compare_middle(mine, theirs)
-            found = model.remember_name_pair(
-                "given_name",
-                mine,
-                theirs,
-                (
-                    (given, self._weights["given_name"].get(given, 0.0) + model.rarity("given_name", words, given)),
-                    (middle, self._weights["middle_name"].get(middle, 0.0)),
-                ),
-            )
-        self._given[index][theirs] = found
-        return found
+        given, words = compare_given(mine, theirs)
+        middle = compare_middle(mine, theirs)
+        return model.remember_name_pair(
+            self._given[index],
+            theirs,
+            (
+                (given, self._weights["given_name"].get(given, 0.0) + model.rarity("given_name", words, given)),
+                (middle, self._weights["middle_name"].get(middle, 0.0)),
+            ),
+        )
 
     def _surname(self, index: int, theirs: tuple[str, ...]) -> _Scored:
         mine, model = self._mine.forms[index].surnames, self._model
-        found: _Scored | None = model.name_pair("surname", mine, theirs)
-        if found is None:
-            surname, words = compare_surnames(mine, theirs)
-            weight = self._weights["surname"].get(surname, 0.0) + model.rarity("surname", words, surname)
-            found = model.remember_name_pair("surname", mine, theirs, (surname, weight))
-        self._surnames[index][theirs] = found
-        return found
+        surname, words = compare_surnames(mine, theirs)
+        weight = self._weights["surname"].get(surname, 0.0) + model.rarity("surname", words, surname)
+        return model.remember_name_pair(self._surnames[index], theirs, (surname, weight))
 
     def _date_of_birth(self, index: int, theirs: int | None) -> _Scored:
         birth = compare_birth(self._mine.forms[index].birth, theirs)

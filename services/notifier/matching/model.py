@@ -94,11 +94,13 @@ class MatchModel:
     _rarities: dict[tuple[str, tuple[str, ...], str], float] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    # What comparing one name's words with another's came to under this model (``Comparer``), by field and the two
-    # sides' words, for the names seen lately: the same pure function of them for every subject, and names repeat.
-    _name_pairs: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = field(
+    # What comparing one name's words with another's came to under this model (``Comparer``), for the names seen
+    # lately: the same pure function of them for every subject, and names repeat. By field and the subject's words, a
+    # dict by the other side's words: a subject looks its own up once, then one lookup a candidate.
+    _name_pairs: dict[tuple[str, tuple[str, ...]], dict[tuple[str, ...], Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _remembered: list[int] = field(default_factory=lambda: [0], init=False, repr=False, compare=False)  # entries above
 
     def weight(self, field_name: str, level: str) -> float:
         return self.weights[field_name].get(level, 0.0)
@@ -132,15 +134,28 @@ class MatchModel:
             found = self._rarities[key] = sum(self.adjustment(field_name, word, level) for word in words)
         return found
 
-    def name_pair(self, field_name: str, mine: tuple[str, ...], theirs: tuple[str, ...]) -> Any:
-        """What ``remember_name_pair`` kept for these words, or None."""
-        return self._name_pairs.get((field_name, mine, theirs))
+    def name_pairs(self, field_name: str, mine: tuple[str, ...]) -> dict[tuple[str, ...], Any]:
+        """What comparing the words ``mine`` of a name field with others' came to, by their words: what
+        ``remember_name_pair`` kept (the caller may keep the dict for its candidates)."""
+        pairs = self._name_pairs.get((field_name, mine))
+        if pairs is None:
+            self._count_one()
+            pairs = self._name_pairs[field_name, mine] = {}
+        return pairs
 
-    def remember_name_pair(self, field_name: str, mine: tuple[str, ...], theirs: tuple[str, ...], found: T) -> T:
-        if len(self._name_pairs) >= _REMEMBERED_NAME_PAIRS:
-            self._name_pairs.clear()
-        self._name_pairs[field_name, mine, theirs] = found
+    def remember_name_pair(self, pairs: dict[tuple[str, ...], Any], theirs: tuple[str, ...], found: T) -> T:
+        """Keep ``found`` in ``pairs`` (from ``name_pairs``) for the words ``theirs``."""
+        self._count_one()
+        pairs[theirs] = found
         return found
+
+    def _count_one(self) -> None:
+        """One more name pair (or name) kept: past the bound, start afresh (a dict a caller still holds is
+        then only its own, and goes with it)."""
+        if self._remembered[0] >= _REMEMBERED_NAME_PAIRS:
+            self._name_pairs.clear()
+            self._remembered[0] = 0
+        self._remembered[0] += 1
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> MatchModel:
