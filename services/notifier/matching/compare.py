@@ -451,10 +451,7 @@ class Comparer:
         if not form.given or not other.given:
             return bool(form.surnames and other.surnames)  # a name written in the wrong box
         if self._codes is None:
-            self._codes = [
-                (phonetic_code(form.given[0]) if form.given else "", frozenset(_codes(form.surnames)))
-                for form in self._mine.forms
-            ]
+            self._codes = [_name_codes(form.given, form.surnames) for form in self._mine.forms]
         first_code, surname_codes = self._codes[index]
         return phonetic_code(other.given[0]) in surname_codes or first_code in map(phonetic_code, other.surnames)
 
@@ -515,15 +512,6 @@ class Comparer:
                 return swapped_score if swapped_agree or swapped_score > _NONE else _NONE
         return score if score > _NONE else _NONE  # as ``_best`` keeps a score only above where it starts
 
-    def shares_identifier(self, theirs: MatchRecord) -> bool:
-        """Whether both carry an identifier of one kind and it is equal (``equal_identifiers``)."""
-        mine = self._mine
-        return self._has_identifiers and bool(
-            (mine.fbi_number and mine.fbi_number == theirs.fbi_number)
-            or (mine.a_number and mine.a_number == theirs.a_number)
-            or (mine.state_id and mine.state_id == theirs.state_id)
-        )
-
     def _identifier_level_of(self, theirs: MatchRecord) -> str:
         """``_identifier_level(identifier_levels(subject, theirs), ...)``: the best level of any kind."""
         if not self._has_identifiers:
@@ -555,20 +543,21 @@ class Comparer:
 
     def score(self, theirs: MatchRecord) -> float:
         """``compare(subject, theirs, model).score``, to the last bit, without the evidence."""
-        return self.score_and_conflict_weight(theirs)[0]
+        return self.score_for_decision(theirs)[0]
 
-    def score_and_conflict_weight(self, theirs: MatchRecord) -> tuple[float, float]:
-        """``score`` and the identifier field's weight in it when the field conflicts (0.0 otherwise)."""
-        mine, weights = self._mine, self._weights
+    def score_for_decision(self, theirs: MatchRecord) -> tuple[float, float, bool]:
+        """``score``, the identifier field's weight in it when the field conflicts (0.0 otherwise), and
+        whether both carry an identifier of one kind and it is equal (``equal_identifiers``)."""
+        mine = self._mine
         names = self._best_score(theirs)
         sex = self._sex.get(theirs.sex) or self._code(self._sex, "sex", mine.sex, theirs.sex)
         place = self._place.get(theirs.place_of_birth) or self._code(
             self._place, "place_of_birth", mine.place_of_birth, theirs.place_of_birth
         )
-        identifier = self._identifier_level_of(theirs)
-        identifier_weight = weights["identifier"].get(identifier, 0.0)
+        identifier = self._identifier_level_of(theirs)  # "exact" if and only if an identifier is shared
+        identifier_weight = self._weights["identifier"].get(identifier, 0.0)
         score = names + sex[1] + place[1] + identifier_weight
-        return score, identifier_weight if identifier in _CONFLICTING else 0.0
+        return score, identifier_weight if identifier in _CONFLICTING else 0.0, identifier == "exact"
 
     def compare(self, theirs: MatchRecord) -> Comparison:
         """The subject compared with ``theirs``: the best-agreeing pair of name forms, then sex,
@@ -608,6 +597,12 @@ def moved_word_agrees(derived: NameForm, other: NameForm) -> bool:
 
 def _codes(words: tuple[str, ...]) -> set[str]:
     return {phonetic_code(word) for word in words}
+
+
+@lru_cache(maxsize=1 << 16)  # a pure function of a name form's words, and names repeat
+def _name_codes(given: tuple[str, ...], surnames: tuple[str, ...]) -> tuple[str, frozenset[str]]:
+    """The phonetic code of the first given name ("" if none) and those of the surnames."""
+    return phonetic_code(given[0]) if given else "", frozenset(_codes(surnames))
 
 
 def compare(mine: MatchRecord, theirs: MatchRecord, model: MatchModel) -> Comparison:
