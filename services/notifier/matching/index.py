@@ -21,7 +21,7 @@ from __future__ import annotations
 import sys
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import numpy as np
 import numpy.typing as npt
@@ -163,13 +163,13 @@ class PersonIndex:
         self._directory = directory
         self._views = _Views(self._keys, self._slots, directory, bits)
 
-    def _filed_slots(self, key_hashes: list[int]) -> list[int]:
-        """The slots filed under any of these key hashes in the merged arrays (with repeats)."""
-        if not len(self._keys) or not key_hashes:
+    def _filed_slots(self, keys: Collection[str]) -> list[int]:
+        """The slots filed under any of these keys in the merged arrays (with repeats)."""
+        if not len(self._keys) or not keys:
             return []
-        if len(key_hashes) <= _FEW_KEYS:
-            return self._views.filed_slots(key_hashes)
-        hashes = np.array(key_hashes, dtype=np.int64)
+        if len(keys) <= _FEW_KEYS:
+            return self._views.filed_slots(keys)
+        hashes = np.fromiter(map(_hash, keys), dtype=np.int64, count=len(keys))
         buckets = ((hashes.view(np.uint64) ^ _SIGN) >> self._shift).astype(np.intp)
         starts = self._directory[buckets]
         counts = self._directory[buckets + 1] - starts
@@ -197,14 +197,16 @@ class PersonIndex:
     def candidate_records(self, person: Person | MatchRecord) -> list[tuple[str, MatchRecord]]:
         """The entries filed under any of the person's search keys, in filing order."""
         record = _record(person)
-        keys = [_hash(key) for key in person_search_keys(record)]
-        found = set(self._filed_slots(keys))
-        if self._recent:
+        keys = person_search_keys(record)
+        found = self._filed_slots(keys)
+        if recent := self._recent:
             for key in keys:
-                found.update(self._recent.get(key, ()))
-        candidates = []
-        for slot in sorted(found):
-            entry_id, candidate = self._ids[slot], self._records[slot]
+                found += recent.get(_hash(key), ())
+        if not found:
+            return []  # most people: no one filed under any of their keys
+        ids, records, candidates = self._ids, self._records, []
+        for slot in sorted(set(found)):
+            entry_id, candidate = ids[slot], records[slot]
             if entry_id is not None and candidate is not None:
                 candidates.append((entry_id, candidate))
         return candidates
@@ -249,11 +251,11 @@ class _Views:
         self.filter_shift = 64 - filter_bits
         self.extra_shift = filter_bits - bucket_bits  # from the filter's top bits to the bucket's
 
-    def filed_slots(self, key_hashes: list[int]) -> list[int]:
+    def filed_slots(self, search_keys: Iterable[str]) -> list[int]:
         keys, slots, directory, filter_bytes = self.keys, self.slots, self.directory, self.filter
         filter_shift, extra_shift = self.filter_shift, self.extra_shift
         found: list[int] = []
-        for key in key_hashes:
+        for key in map(_hash, search_keys):
             top = (key + _OFFSET) >> filter_shift
             if not filter_bytes[top >> 3] >> (top & 7) & 1:
                 continue
