@@ -385,20 +385,20 @@ class Comparer:
         weights = self._weights = model.weights
         # By subject name form: each field's (level, weight) by the other side's words (their given
         # names, or their surnames when the names are read the other way round) or birth date. Those of
-        # the names are the model's, kept for every subject of the same name.
+        # the names (and of the sex and place of birth below) are the model's, kept for every subject alike.
         if len(mine.forms) == 1:  # most people: no alias
             form = mine.forms[0]
             self._given: list[dict[tuple[str, ...], tuple[_Scored, _Scored]]] = [  # with the middle name
-                model.name_pairs("given_name", form.given)
+                model.pairs("given_name", form.given)
             ]
-            self._surnames: list[dict[tuple[str, ...], _Scored]] = [model.name_pairs("surname", form.surnames)]
+            self._surnames: list[dict[tuple[str, ...], _Scored]] = [model.pairs("surname", form.surnames)]
             self._birth: list[dict[int | None, _Scored]] = [{}]
         else:
-            self._given = [model.name_pairs("given_name", form.given) for form in mine.forms]
-            self._surnames = [model.name_pairs("surname", form.surnames) for form in mine.forms]
+            self._given = [model.pairs("given_name", form.given) for form in mine.forms]
+            self._surnames = [model.pairs("surname", form.surnames) for form in mine.forms]
             self._birth = [{} for _ in mine.forms]
-        self._sex: dict[str | None, _Scored] = {}
-        self._place: dict[str | None, _Scored] = {}
+        self._sex: dict[str | None, _Scored] = model.pairs("sex", mine.sex)
+        self._place: dict[str | None, _Scored] = model.pairs("place_of_birth", mine.place_of_birth)
         self._straight: _Scored = ("straight", weights["name_order"].get("straight", 0.0))
         self._swapped: _Scored = ("swapped", weights["name_order"].get("swapped", 0.0))
         self._missing_middle: _Scored = ("missing", weights["middle_name"].get("missing", 0.0))
@@ -414,7 +414,7 @@ class Comparer:
         mine, model = self._mine.forms[index].given, self._model
         given, words = compare_given(mine, theirs)
         middle = compare_middle(mine, theirs)
-        return model.remember_name_pair(
+        return model.remember_pair(
             self._given[index],
             theirs,
             (
@@ -427,7 +427,7 @@ class Comparer:
         mine, model = self._mine.forms[index].surnames, self._model
         surname, words = compare_surnames(mine, theirs)
         weight = self._weights["surname"].get(surname, 0.0) + model.rarity("surname", words, surname)
-        return model.remember_name_pair(self._surnames[index], theirs, (surname, weight))
+        return model.remember_pair(self._surnames[index], theirs, (surname, weight))
 
     def _date_of_birth(self, index: int, theirs: int | None) -> _Scored:
         birth = compare_birth(self._mine.forms[index].birth, theirs)
@@ -459,7 +459,7 @@ class Comparer:
         found = memo.get(theirs)
         if found is None:
             level = _code_level(mine, theirs)
-            found = memo[theirs] = (level, self._weights[field_name].get(level, 0.0))
+            found = self._model.remember_pair(memo, theirs, (level, self._weights[field_name].get(level, 0.0)))
         return found
 
     # --- the best pair of name forms ---

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -81,7 +81,7 @@ class FrequencyTable:
 
 _OTHER_NAME_FIELD = {"given_name": "surname", "surname": "given_name"}
 _REMEMBERED_RARITIES = 65_536  # (field, words, level) whose rarity a model keeps worked out; then it starts afresh
-_REMEMBERED_NAME_PAIRS = 65_536  # (field, words, words) a model keeps compared; then it starts afresh
+_REMEMBERED_PAIRS = 65_536  # (field, value, value) a model keeps compared; then it starts afresh
 T = TypeVar("T")
 
 
@@ -94,10 +94,11 @@ class MatchModel:
     _rarities: dict[tuple[str, tuple[str, ...], str], float] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    # What comparing one name's words with another's came to under this model (``Comparer``), for the names seen
-    # lately: the same pure function of them for every subject, and names repeat. By field and the subject's words, a
-    # dict by the other side's words: a subject looks its own up once, then one lookup a candidate.
-    _name_pairs: dict[tuple[str, tuple[str, ...]], dict[tuple[str, ...], Any]] = field(
+    # What comparing a subject's value of a field with another's came to under this model (``Comparer``: a name's
+    # words, a sex, a place of birth), for the values seen lately: the same pure function of them for every subject,
+    # and names repeat. By field and the subject's value, a dict by the other side's value: a subject looks its own
+    # up once, then one lookup a candidate.
+    _pairs: dict[tuple[str, Hashable], dict[Any, Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
     _remembered: list[int] = field(default_factory=lambda: [0], init=False, repr=False, compare=False)  # entries above
@@ -134,26 +135,26 @@ class MatchModel:
             found = self._rarities[key] = sum(self.adjustment(field_name, word, level) for word in words)
         return found
 
-    def name_pairs(self, field_name: str, mine: tuple[str, ...]) -> dict[tuple[str, ...], Any]:
-        """What comparing the words ``mine`` of a name field with others' came to, by their words: what
-        ``remember_name_pair`` kept (the caller may keep the dict for its candidates)."""
-        pairs = self._name_pairs.get((field_name, mine))
+    def pairs(self, field_name: str, mine: Hashable) -> dict[Any, Any]:
+        """What comparing the value ``mine`` of a field with others' came to, by their value: what
+        ``remember_pair`` kept (the caller may keep the dict for its candidates)."""
+        pairs = self._pairs.get((field_name, mine))
         if pairs is None:
             self._count_one()
-            pairs = self._name_pairs[field_name, mine] = {}
+            pairs = self._pairs[field_name, mine] = {}
         return pairs
 
-    def remember_name_pair(self, pairs: dict[tuple[str, ...], Any], theirs: tuple[str, ...], found: T) -> T:
-        """Keep ``found`` in ``pairs`` (from ``name_pairs``) for the words ``theirs``."""
+    def remember_pair(self, pairs: dict[Any, Any], theirs: Hashable, found: T) -> T:
+        """Keep ``found`` in ``pairs`` (from ``pairs``) for the value ``theirs``."""
         self._count_one()
         pairs[theirs] = found
         return found
 
     def _count_one(self) -> None:
-        """One more name pair (or name) kept: past the bound, start afresh (a dict a caller still holds is
-        then only its own, and goes with it)."""
-        if self._remembered[0] >= _REMEMBERED_NAME_PAIRS:
-            self._name_pairs.clear()
+        """One more pair (or subject's value) kept: past the bound, start afresh (a dict a caller still holds
+        is then only its own, and goes with it)."""
+        if self._remembered[0] >= _REMEMBERED_PAIRS:
+            self._pairs.clear()
             self._remembered[0] = 0
         self._remembered[0] += 1
 
