@@ -249,7 +249,9 @@ def _one_edit_apart(a: str, b: str) -> bool:
     Of one length, they are one edit apart if they differ in one character, or in two neighbours swapped.
     Of lengths ``n`` and ``n + 1``, if the shorter is the longer with one character left out: its common
     prefix and common suffix with the longer cover it. Where two ASCII strings differ is read from their
-    bytes XORed as one integer (its highest and lowest nonzero bytes); other strings are measured.
+    bytes XORed as one integer (its highest and lowest nonzero bytes); other strings are measured. But
+    first, two of one length that differ in their last character and the third from last (most numbers
+    of two people do) are more than one edit apart: told from the two characters alone.
     """
     if a == b:
         return True
@@ -258,6 +260,8 @@ def _one_edit_apart(a: str, b: str) -> bool:
     n = len(a)
     if len(b) - n > 1:
         return False
+    if n == len(b) and n >= 3 and a[-1] != b[-1] and a[-3] != b[-3]:
+        return False  # two characters that differ, two apart: neither one character nor two neighbours
     if not (a.isascii() and b.isascii()):
         return damerau_levenshtein_distance(a, b) <= 1
     if n == len(b):

@@ -218,9 +218,10 @@ class PersonIndex:
     def matches(self, person: Person | MatchRecord) -> list[tuple[str, MatchEvidence]]:
         """The entries that match or possibly match the person, each with its evidence, best first."""
         record = _record(person)
-        return decide_among(
-            record, self.candidate_records(record), config=self._config, model=self._model, detainers=len(self)
-        )
+        candidates = self.candidate_records(record)
+        if not candidates:
+            return []  # as ``decide_among`` decides over none
+        return decide_among(record, candidates, config=self._config, model=self._model, detainers=len(self))
 
 
 class _Views:
