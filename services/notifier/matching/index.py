@@ -38,7 +38,6 @@ _MIN_MERGE = 50_000  # postings waiting in the dict before they are merged into 
 _PER_BUCKET = 16  # postings per directory entry, at most on average (8 bytes an entry)
 _FILTER_BITS = 4  # bits of the bitmap a posting, at least (a key no one has passes one time in 6 to 12)
 _SIGN = np.uint64(1 << 63)  # flipping the sign bit orders signed hashes as unsigned ones
-_OFFSET = 1 << 63  # the same on a Python int: a signed hash plus 2**63 is its unsigned order
 # Up to this many keys a search reads each key's range with a binary search in Python, past it in numpy
 # gathers: numpy's fixed cost a call outweighs its speed on the handful of keys a booked person has.
 _FEW_KEYS = 24
@@ -231,7 +230,7 @@ class _Views:
     are ``t``. A hash whose bit is clear is filed under by no one, so its bucket is not read.
     """
 
-    __slots__ = ("directory", "extra_shift", "filter", "filter_shift", "keys", "slots")
+    __slots__ = ("directory", "extra_shift", "filter", "filter_offset", "filter_shift", "keys", "slots")
 
     def __init__(
         self,
@@ -250,14 +249,16 @@ class _Views:
             filter_bytes[in_byte[runs]] = np.bitwise_or.reduceat(bit, runs)
         self.keys, self.slots, self.directory, self.filter = keys.data, slots.data, directory.data, filter_bytes.data
         self.filter_shift = 64 - filter_bits
+        # (hash + 2**63) >> shift, worked out as (hash >> shift) + 2**(63 - shift): no 64-bit sum a key
+        self.filter_offset = 1 << (filter_bits - 1)
         self.extra_shift = filter_bits - bucket_bits  # from the filter's top bits to the bucket's
 
     def filed_slots(self, search_keys: Iterable[str]) -> list[int]:
         keys, slots, directory, filter_bytes = self.keys, self.slots, self.directory, self.filter
-        filter_shift, extra_shift = self.filter_shift, self.extra_shift
+        filter_shift, filter_offset, extra_shift = self.filter_shift, self.filter_offset, self.extra_shift
         found: list[int] = []
         for key in map(_hash, search_keys):
-            top = (key + _OFFSET) >> filter_shift
+            top = (key >> filter_shift) + filter_offset
             if not filter_bytes[top >> 3] >> (top & 7) & 1:
                 continue
             bucket = top >> extra_shift
