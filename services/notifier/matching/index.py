@@ -36,7 +36,7 @@ __all__ = ["PersonIndex"]
 
 _MIN_MERGE = 50_000  # postings waiting in the dict before they are merged into the arrays
 _PER_BUCKET = 16  # postings per directory entry, at most on average (8 bytes an entry)
-_FILTER_BITS = 4  # bits of the bitmap a posting, at least (a key no one has passes one time in 6 to 12)
+_FILTER_BITS = 4  # bits of the bitmap a posting, at least (a key no one has passes one time in 5 to 8, or fewer)
 _SIGN = np.uint64(1 << 63)  # flipping the sign bit orders signed hashes as unsigned ones
 # Up to this many keys a search reads each key's range with a binary search in Python, past it in numpy
 # gathers: numpy's fixed cost a call outweighs its speed on the handful of keys a booked person has.
