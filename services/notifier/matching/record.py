@@ -2,17 +2,15 @@
 
 A ``MatchRecord`` is small and immutable, so a million of them fit in memory,
 and building one is the only place names are folded: comparing two records
-never re-normalises. Records and their name forms are named tuples: one is
-made for every booked person, and a record with its name form is made in a
-third of the time frozen dataclasses take (they set their fields one by one).
+never re-normalises.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import NamedTuple
 
 from contracts import Person, Sex
 from notifier.matching.identifiers import normalise_a_number, normalise_fbi_number, normalise_state_id
@@ -26,7 +24,8 @@ def birth_number(day: date | None) -> int | None:
     return None if day is None else day.year * 10_000 + day.month * 100 + day.day
 
 
-class NameForm(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class NameForm:
     """One way the person's name (and date of birth) was written: the name itself, or an alias."""
 
     given: tuple[str, ...]  # folded given names in order (first name, then middle names)
@@ -40,7 +39,8 @@ MIDDLE_AS_SURNAME = "middle_as_surname"
 ALIAS = "alias"
 
 
-class MatchRecord(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class MatchRecord:
     forms: tuple[NameForm, ...]  # the name as written first, then each alias, then the forms derived from it
     sex: str | None  # "M" or "F"; None when X or unknown (nothing to contradict)
     place_of_birth: str | None
