@@ -355,6 +355,17 @@ _AGREEING_NAMES = frozenset(
 _Scored = tuple[str, float]  # (level, weight) of one field
 # One pair of name forms compared: (given name, middle name, surname, date of birth, name order).
 _PairFields = tuple[_Scored, _Scored, _Scored, _Scored, _Scored]
+# What a subject is compared through (``Comparer._prepare``).
+_Prepared = tuple[
+    list[dict[tuple[str, ...], tuple[_Scored, _Scored]]],
+    list[dict[tuple[str, ...], _Scored]],
+    dict[str | None, _Scored],
+    dict[str | None, _Scored],
+    _Scored,
+    _Scored,
+    _Scored,
+    list[tuple[str, frozenset[str]]],
+]
 
 
 class Comparer:
@@ -386,29 +397,43 @@ class Comparer:
     def __init__(self, mine: MatchRecord, model: MatchModel) -> None:
         self._mine = mine
         self._model = model
-        weights = self._weights = model.weights
-        # By subject name form: each field's (level, weight) by the other side's words (their given
-        # names, or their surnames when the names are read the other way round) or birth date. Those of
-        # the names (and of the sex and place of birth below) are the model's, kept for every subject alike.
-        if len(mine.forms) == 1:  # most people: no alias
+        self._weights = model.weights
+        if len(mine.forms) == 1:  # most people: no alias; what is worked out for them is kept by the model
             form = mine.forms[0]
-            self._given: list[dict[tuple[str, ...], tuple[_Scored, _Scored]]] = [  # with the middle name
-                model.pairs("given_name", form.given)
-            ]
-            self._surnames: list[dict[tuple[str, ...], _Scored]] = [model.pairs("surname", form.surnames)]
+            prepared = model.prepared((form.given, form.surnames, mine.sex, mine.place_of_birth), self._prepare)
             self._birth: list[dict[int | None, _Scored]] = [{}]
         else:
-            self._given = [model.pairs("given_name", form.given) for form in mine.forms]
-            self._surnames = [model.pairs("surname", form.surnames) for form in mine.forms]
+            prepared = self._prepare()
             self._birth = [{} for _ in mine.forms]
-        self._sex: dict[str | None, _Scored] = model.pairs("sex", mine.sex)
-        self._place: dict[str | None, _Scored] = model.pairs("place_of_birth", mine.place_of_birth)
-        self._straight: _Scored = ("straight", weights["name_order"].get("straight", 0.0))
-        self._swapped: _Scored = ("swapped", weights["name_order"].get("swapped", 0.0))
-        self._missing_middle: _Scored = ("missing", weights["middle_name"].get("missing", 0.0))
+        (
+            self._given,
+            self._surnames,
+            self._sex,
+            self._place,
+            self._straight,
+            self._swapped,
+            self._missing_middle,
+            self._codes,
+        ) = prepared
         self._has_identifiers = bool(mine.fbi_number or mine.a_number or mine.state_id)
-        # By subject name form: the code of the first given name and those of the surnames (when first wanted).
-        self._codes: list[tuple[str, frozenset[str]]] | None = None
+
+    def _prepare(self) -> _Prepared:
+        """What the subject is compared through, whoever the candidate: by name form, each field's (level,
+        weight) by the other side's words (their given names, or their surnames when the names are read
+        the other way round), the model's memos for every subject alike (as for the sex and place of
+        birth); the weights of the name orders and of a middle name missing; and by name form, the code of
+        the first given name and those of the surnames. (Birth dates are compared by the comparer alone.)"""
+        mine, model, weights = self._mine, self._model, self._weights
+        return (
+            [model.pairs("given_name", form.given) for form in mine.forms],  # with the middle name
+            [model.pairs("surname", form.surnames) for form in mine.forms],
+            model.pairs("sex", mine.sex),
+            model.pairs("place_of_birth", mine.place_of_birth),
+            ("straight", weights["name_order"].get("straight", 0.0)),
+            ("swapped", weights["name_order"].get("swapped", 0.0)),
+            ("missing", weights["middle_name"].get("missing", 0.0)),
+            [_name_codes(form.given, form.surnames) for form in mine.forms],
+        )
 
     # --- one field, worked out the first time the other side's value is seen ---
 
@@ -454,8 +479,6 @@ class Comparer:
         the names the other way round worth its cost (most candidates are other people)."""
         if not form.given or not other.given:
             return bool(form.surnames and other.surnames)  # a name written in the wrong box
-        if self._codes is None:
-            self._codes = [_name_codes(form.given, form.surnames) for form in self._mine.forms]
         first_code, surname_codes = self._codes[index]
         return phonetic_code(other.given[0]) in surname_codes or first_code in map(phonetic_code, other.surnames)
 

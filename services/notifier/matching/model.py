@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 __all__ = ["FIELD_LEVELS", "FrequencyTable", "MatchModel", "fitted_model"]
 
@@ -101,6 +101,9 @@ class MatchModel:
     _pairs: dict[tuple[str, Hashable], dict[Any, Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # What a comparer works out for a subject from the memos above (``Comparer``), by the subject's values: for the
+    # subjects of the same name, sex and place of birth, worked out once.
+    _prepared: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
     _remembered: list[int] = field(default_factory=lambda: [0], init=False, repr=False, compare=False)  # entries above
 
     def weight(self, field_name: str, level: str) -> float:
@@ -150,11 +153,21 @@ class MatchModel:
         pairs[theirs] = found
         return found
 
+    def prepared(self, key: Hashable, prepare: Callable[[], T]) -> T:
+        """What ``prepare`` came to for ``key``, worked out the first time (``prepare`` reads ``pairs``)."""
+        found = self._prepared.get(key)
+        if found is None:
+            found = prepare()
+            self._count_one()  # after ``prepare``, which may start afresh: what it made is then kept whole
+            self._prepared[key] = found
+        return cast(T, found)
+
     def _count_one(self) -> None:
-        """One more pair (or subject's value) kept: past the bound, start afresh (a dict a caller still holds
-        is then only its own, and goes with it)."""
+        """One more pair (or subject's value, or subject prepared) kept: past the bound, start afresh (a dict a
+        caller still holds is then only its own, and goes with it)."""
         if self._remembered[0] >= _REMEMBERED_PAIRS:
             self._pairs.clear()
+            self._prepared.clear()
             self._remembered[0] = 0
         self._remembered[0] += 1
 
