@@ -158,7 +158,7 @@ class MatchModel:
         found = self._prepared.get(key)
         if found is None:
             found = prepare()
-            self._count_one()  # after ``prepare``, which may start afresh: what it made is then kept whole
+            self._count_one()
             self._prepared[key] = found
         return cast(T, found)
 
