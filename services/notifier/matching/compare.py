@@ -249,7 +249,9 @@ def _one_edit_apart(a: str, b: str) -> bool:
     Of one length, they are one edit apart if they differ in one character, or in two neighbours swapped.
     Of lengths ``n`` and ``n + 1``, if the shorter is the longer with one character left out: its common
     prefix and common suffix with the longer cover it. Where two ASCII strings differ is read from their
-    bytes XORed as one integer (its highest and lowest nonzero bytes); other strings are measured.
+    bytes XORed as one integer (its highest and lowest nonzero bytes); other strings are measured. But
+    first, two of one length that differ in their last character and the third from last (most numbers
+    of two people do) are more than one edit apart: told from the two characters alone.
     """
     if a == b:
         return True
@@ -258,6 +260,8 @@ def _one_edit_apart(a: str, b: str) -> bool:
     n = len(a)
     if len(b) - n > 1:
         return False
+    if n == len(b) and n >= 3 and a[-1] != b[-1] and a[-3] != b[-3]:
+        return False  # two characters that differ, two apart: neither one character nor two neighbours
     if not (a.isascii() and b.isascii()):
         return damerau_levenshtein_distance(a, b) <= 1
     if n == len(b):
@@ -351,6 +355,17 @@ _AGREEING_NAMES = frozenset(
 _Scored = tuple[str, float]  # (level, weight) of one field
 # One pair of name forms compared: (given name, middle name, surname, date of birth, name order).
 _PairFields = tuple[_Scored, _Scored, _Scored, _Scored, _Scored]
+# What a subject is compared through (``Comparer._prepare``).
+_Prepared = tuple[
+    list[dict[tuple[str, ...], tuple[_Scored, _Scored]]],
+    list[dict[tuple[str, ...], _Scored]],
+    dict[str | None, _Scored],
+    dict[str | None, _Scored],
+    _Scored,
+    _Scored,
+    _Scored,
+    list[tuple[str, frozenset[str]]],
+]
 
 
 class Comparer:
@@ -382,58 +397,66 @@ class Comparer:
     def __init__(self, mine: MatchRecord, model: MatchModel) -> None:
         self._mine = mine
         self._model = model
-        weights = self._weights = model.weights
-        # By subject name form: each field's (level, weight) by the other side's words (their given
-        # names, or their surnames when the names are read the other way round) or birth date.
-        if len(mine.forms) == 1:  # most people: no alias
-            self._given: list[dict[tuple[str, ...], tuple[_Scored, _Scored]]] = [{}]  # with the middle name
-            self._surnames: list[dict[tuple[str, ...], _Scored]] = [{}]
+        self._weights = model.weights
+        if len(mine.forms) == 1:  # most people: no alias; what is worked out for them is kept by the model
+            form = mine.forms[0]
+            prepared = model.prepared((form.given, form.surnames, mine.sex, mine.place_of_birth), self._prepare)
             self._birth: list[dict[int | None, _Scored]] = [{}]
         else:
-            forms = range(len(mine.forms))
-            self._given = [{} for _ in forms]
-            self._surnames = [{} for _ in forms]
-            self._birth = [{} for _ in forms]
-        self._sex: dict[str | None, _Scored] = {}
-        self._place: dict[str | None, _Scored] = {}
-        self._straight: _Scored = ("straight", weights["name_order"].get("straight", 0.0))
-        self._swapped: _Scored = ("swapped", weights["name_order"].get("swapped", 0.0))
-        self._missing_middle: _Scored = ("missing", weights["middle_name"].get("missing", 0.0))
+            prepared = self._prepare()
+            self._birth = [{} for _ in mine.forms]
+        (
+            self._given,
+            self._surnames,
+            self._sex,
+            self._place,
+            self._straight,
+            self._swapped,
+            self._missing_middle,
+            self._codes,
+        ) = prepared
         self._has_identifiers = bool(mine.fbi_number or mine.a_number or mine.state_id)
-        # By subject name form: the code of the first given name and those of the surnames (when first wanted).
-        self._codes: list[tuple[str, frozenset[str]]] | None = None
+
+    def _prepare(self) -> _Prepared:
+        """What the subject is compared through, whoever the candidate: by name form, each field's (level,
+        weight) by the other side's words (their given names, or their surnames when the names are read
+        the other way round), the model's memos for every subject alike (as for the sex and place of
+        birth); the weights of the name orders and of a middle name missing; and by name form, the code of
+        the first given name and those of the surnames. (Birth dates are compared by the comparer alone.)"""
+        mine, model, weights = self._mine, self._model, self._weights
+        return (
+            [model.pairs("given_name", form.given) for form in mine.forms],  # with the middle name
+            [model.pairs("surname", form.surnames) for form in mine.forms],
+            model.pairs("sex", mine.sex),
+            model.pairs("place_of_birth", mine.place_of_birth),
+            ("straight", weights["name_order"].get("straight", 0.0)),
+            ("swapped", weights["name_order"].get("swapped", 0.0)),
+            ("missing", weights["middle_name"].get("missing", 0.0)),
+            [_name_codes(form.given, form.surnames) for form in mine.forms],
+        )
 
     # --- one field, worked out the first time the other side's value is seen ---
 
-    # (What a pair of names came to is kept by the model too: the next subject of the same name finds it there.)
+    # (What a pair of names came to is kept by the model: the next subject of the same name finds it there.)
 
     def _given_and_middle(self, index: int, theirs: tuple[str, ...]) -> tuple[_Scored, _Scored]:
         mine, model = self._mine.forms[index].given, self._model
-        found: tuple[_Scored, _Scored] | None = model.name_pair("given_name", mine, theirs)
-        if found is None:
-            given, words = compare_given(mine, theirs)
-            middle = compare_middle(mine, theirs)
-            found = model.remember_name_pair(
-                "given_name",
-                mine,
-                theirs,
-                (
-                    (given, self._weights["given_name"].get(given, 0.0) + model.rarity("given_name", words, given)),
-                    (middle, self._weights["middle_name"].get(middle, 0.0)),
-                ),
-            )
-        self._given[index][theirs] = found
-        return found
+        given, words = compare_given(mine, theirs)
+        middle = compare_middle(mine, theirs)
+        return model.remember_pair(
+            self._given[index],
+            theirs,
+            (
+                (given, self._weights["given_name"].get(given, 0.0) + model.rarity("given_name", words, given)),
+                (middle, self._weights["middle_name"].get(middle, 0.0)),
+            ),
+        )
 
     def _surname(self, index: int, theirs: tuple[str, ...]) -> _Scored:
         mine, model = self._mine.forms[index].surnames, self._model
-        found: _Scored | None = model.name_pair("surname", mine, theirs)
-        if found is None:
-            surname, words = compare_surnames(mine, theirs)
-            weight = self._weights["surname"].get(surname, 0.0) + model.rarity("surname", words, surname)
-            found = model.remember_name_pair("surname", mine, theirs, (surname, weight))
-        self._surnames[index][theirs] = found
-        return found
+        surname, words = compare_surnames(mine, theirs)
+        weight = self._weights["surname"].get(surname, 0.0) + model.rarity("surname", words, surname)
+        return model.remember_pair(self._surnames[index], theirs, (surname, weight))
 
     def _date_of_birth(self, index: int, theirs: int | None) -> _Scored:
         birth = compare_birth(self._mine.forms[index].birth, theirs)
@@ -456,11 +479,6 @@ class Comparer:
         the names the other way round worth its cost (most candidates are other people)."""
         if not form.given or not other.given:
             return bool(form.surnames and other.surnames)  # a name written in the wrong box
-        if self._codes is None:
-            self._codes = [
-                (phonetic_code(form.given[0]) if form.given else "", frozenset(_codes(form.surnames)))
-                for form in self._mine.forms
-            ]
         first_code, surname_codes = self._codes[index]
         return phonetic_code(other.given[0]) in surname_codes or first_code in map(phonetic_code, other.surnames)
 
@@ -468,7 +486,7 @@ class Comparer:
         found = memo.get(theirs)
         if found is None:
             level = _code_level(mine, theirs)
-            found = memo[theirs] = (level, self._weights[field_name].get(level, 0.0))
+            found = self._model.remember_pair(memo, theirs, (level, self._weights[field_name].get(level, 0.0)))
         return found
 
     # --- the best pair of name forms ---
@@ -521,15 +539,6 @@ class Comparer:
                 return swapped_score if swapped_agree or swapped_score > _NONE else _NONE
         return score if score > _NONE else _NONE  # as ``_best`` keeps a score only above where it starts
 
-    def shares_identifier(self, theirs: MatchRecord) -> bool:
-        """Whether both carry an identifier of one kind and it is equal (``equal_identifiers``)."""
-        mine = self._mine
-        return self._has_identifiers and bool(
-            (mine.fbi_number and mine.fbi_number == theirs.fbi_number)
-            or (mine.a_number and mine.a_number == theirs.a_number)
-            or (mine.state_id and mine.state_id == theirs.state_id)
-        )
-
     def _identifier_level_of(self, theirs: MatchRecord) -> str:
         """``_identifier_level(identifier_levels(subject, theirs), ...)``: the best level of any kind."""
         if not self._has_identifiers:
@@ -561,20 +570,21 @@ class Comparer:
 
     def score(self, theirs: MatchRecord) -> float:
         """``compare(subject, theirs, model).score``, to the last bit, without the evidence."""
-        return self.score_and_conflict_weight(theirs)[0]
+        return self.score_for_decision(theirs)[0]
 
-    def score_and_conflict_weight(self, theirs: MatchRecord) -> tuple[float, float]:
-        """``score`` and the identifier field's weight in it when the field conflicts (0.0 otherwise)."""
-        mine, weights = self._mine, self._weights
+    def score_for_decision(self, theirs: MatchRecord) -> tuple[float, float, bool]:
+        """``score``, the identifier field's weight in it when the field conflicts (0.0 otherwise), and
+        whether both carry an identifier of one kind and it is equal (``equal_identifiers``)."""
+        mine = self._mine
         names = self._best_score(theirs)
         sex = self._sex.get(theirs.sex) or self._code(self._sex, "sex", mine.sex, theirs.sex)
         place = self._place.get(theirs.place_of_birth) or self._code(
             self._place, "place_of_birth", mine.place_of_birth, theirs.place_of_birth
         )
-        identifier = self._identifier_level_of(theirs)
-        identifier_weight = weights["identifier"].get(identifier, 0.0)
+        identifier = self._identifier_level_of(theirs)  # "exact" if and only if an identifier is shared
+        identifier_weight = self._weights["identifier"].get(identifier, 0.0)
         score = names + sex[1] + place[1] + identifier_weight
-        return score, identifier_weight if identifier in _CONFLICTING else 0.0
+        return score, identifier_weight if identifier in _CONFLICTING else 0.0, identifier == "exact"
 
     def compare(self, theirs: MatchRecord) -> Comparison:
         """The subject compared with ``theirs``: the best-agreeing pair of name forms, then sex,
@@ -614,6 +624,12 @@ def moved_word_agrees(derived: NameForm, other: NameForm) -> bool:
 
 def _codes(words: tuple[str, ...]) -> set[str]:
     return {phonetic_code(word) for word in words}
+
+
+@lru_cache(maxsize=1 << 16)  # a pure function of a name form's words, and names repeat
+def _name_codes(given: tuple[str, ...], surnames: tuple[str, ...]) -> tuple[str, frozenset[str]]:
+    """The phonetic code of the first given name ("" if none) and those of the surnames."""
+    return phonetic_code(given[0]) if given else "", frozenset(_codes(surnames))
 
 
 def compare(mine: MatchRecord, theirs: MatchRecord, model: MatchModel) -> Comparison:

@@ -332,16 +332,17 @@ def decide_among(
         return []
     floor = min(auto_min, review_min)
     comparer = Comparer(subject, model)
-    scored = [comparer.score_and_conflict_weight(record) for _, record in candidates]
-    scores = [score for score, _ in scored]
-    order = sorted(range(len(candidates)), key=lambda index: -scores[index])
+    scored = [comparer.score_for_decision(record) for _, record in candidates]
+    scores = [score for score, _, _ in scored]
+    # Best first, candidates of one score in the order given (a stable sort, reversed, keeps them so).
+    order = sorted(range(len(candidates)), key=scores.__getitem__, reverse=True) if len(scores) > 1 else [0]
     ranked: list[tuple[MatchRecord, float]] | None = None
     decided: list[tuple[K, MatchEvidence]] = []
     for position, index in enumerate(order):
-        key, record = candidates[index]
-        score, conflict_weight = scored[index]
-        if score < floor and score - conflict_weight < auto_min and not comparer.shares_identifier(record):
+        score, conflict_weight, shares_identifier = scored[index]
+        if score < floor and score - conflict_weight < auto_min and not shares_identifier:
             continue  # no threshold reached, not even but for a conflicting number: no decision (``decision``)
+        key, record = candidates[index]
         comparison = comparer.compare(record)
         failed, contradicted = tuple(failed_hard_rules(comparison)), identifier_contradicted(comparison)
         if Assessment(key, comparison, failed, contradicted, None).decision(auto_min, review_min, min_margin) is None:

@@ -6,7 +6,10 @@ hash's top bits index it, 8 to 16 postings to a range on average): a search
 reads all its keys' ranges in one gather, a few cache lines per key instead of
 a binary search's twenty-odd reads over the whole array (at a million people,
 17 million postings: 16 MB of directory). Entries filed since the
-last merge sit in a small dict and are merged in when it grows. A removed
+last merge sit in a small dict and are merged in when it grows. Beside the
+directory, a bitmap has a bit for each value of a hash's top bits (4 to 8 bits a
+posting): most of a booked person's keys are filed under by no one, and a clear
+bit tells so without reading the arrays (at a million people, 16 MB). A removed
 entry's slot is emptied at once, so it is never a candidate again, and its
 postings are dropped at the next merge. Per entry the index keeps its id, an
 optional tag (the detainer index keeps the field office there) and the
@@ -18,7 +21,7 @@ from __future__ import annotations
 import sys
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import numpy as np
 import numpy.typing as npt
@@ -33,8 +36,8 @@ __all__ = ["PersonIndex"]
 
 _MIN_MERGE = 50_000  # postings waiting in the dict before they are merged into the arrays
 _PER_BUCKET = 16  # postings per directory entry, at most on average (8 bytes an entry)
+_FILTER_BITS = 4  # bits of the bitmap a posting, at least (a key no one has passes one time in 5 to 8, or fewer)
 _SIGN = np.uint64(1 << 63)  # flipping the sign bit orders signed hashes as unsigned ones
-_OFFSET = 1 << 63  # the same on a Python int: a signed hash plus 2**63 is its unsigned order
 # Up to this many keys a search reads each key's range with a binary search in Python, past it in numpy
 # gathers: numpy's fixed cost a call outweighs its speed on the handful of keys a booked person has.
 _FEW_KEYS = 24
@@ -70,7 +73,7 @@ class PersonIndex:
         self._slots: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)  # the slot of each posting
         self._shift = np.uint64(63)  # a hash's bucket is its top (64 - shift) bits, sign flipped
         self._directory: npt.NDArray[np.int64] = np.zeros(3, dtype=np.int64)  # bucket b: _keys[d[b]:d[b + 1]]
-        self._views = _Views(self._keys, self._slots, self._directory)
+        self._views = _Views(self._keys, self._slots, self._directory, 1)
         self._recent: dict[int, list[int]] = {}  # postings filed since the last merge
         self._recent_postings = 0
         self._removed = 0
@@ -157,15 +160,15 @@ class PersonIndex:
         directory = np.zeros((1 << bits) + 1, dtype=np.int64)
         np.cumsum(np.bincount(buckets, minlength=1 << bits), out=directory[1:])
         self._directory = directory
-        self._views = _Views(self._keys, self._slots, directory)
+        self._views = _Views(self._keys, self._slots, directory, bits)
 
-    def _filed_slots(self, key_hashes: list[int]) -> list[int]:
-        """The slots filed under any of these key hashes in the merged arrays (with repeats)."""
-        if not len(self._keys) or not key_hashes:
+    def _filed_slots(self, keys: Collection[str]) -> list[int]:
+        """The slots filed under any of these keys in the merged arrays (with repeats)."""
+        if not len(self._keys) or not keys:
             return []
-        if len(key_hashes) <= _FEW_KEYS:
-            return self._views.filed_slots(key_hashes, int(self._shift))
-        hashes = np.array(key_hashes, dtype=np.int64)
+        if len(keys) <= _FEW_KEYS:
+            return self._views.filed_slots(keys)
+        hashes = np.fromiter(map(_hash, keys), dtype=np.int64, count=len(keys))
         buckets = ((hashes.view(np.uint64) ^ _SIGN) >> self._shift).astype(np.intp)
         starts = self._directory[buckets]
         counts = self._directory[buckets + 1] - starts
@@ -193,14 +196,16 @@ class PersonIndex:
     def candidate_records(self, person: Person | MatchRecord) -> list[tuple[str, MatchRecord]]:
         """The entries filed under any of the person's search keys, in filing order."""
         record = _record(person)
-        keys = [_hash(key) for key in person_search_keys(record)]
-        found = set(self._filed_slots(keys))
-        if self._recent:
+        keys = person_search_keys(record)
+        found = self._filed_slots(keys)
+        if recent := self._recent:
             for key in keys:
-                found.update(self._recent.get(key, ()))
-        candidates = []
-        for slot in sorted(found):
-            entry_id, candidate = self._ids[slot], self._records[slot]
+                found += recent.get(_hash(key), ())
+        if not found:
+            return []  # most people: no one filed under any of their keys
+        ids, records, candidates = self._ids, self._records, []
+        for slot in sorted(set(found)):
+            entry_id, candidate = ids[slot], records[slot]
             if entry_id is not None and candidate is not None:
                 candidates.append((entry_id, candidate))
         return candidates
@@ -212,26 +217,51 @@ class PersonIndex:
     def matches(self, person: Person | MatchRecord) -> list[tuple[str, MatchEvidence]]:
         """The entries that match or possibly match the person, each with its evidence, best first."""
         record = _record(person)
-        return decide_among(
-            record, self.candidate_records(record), config=self._config, model=self._model, detainers=len(self)
-        )
+        candidates = self.candidate_records(record)
+        if not candidates:
+            return []  # as ``decide_among`` decides over none
+        return decide_among(record, candidates, config=self._config, model=self._model, detainers=len(self))
 
 
 class _Views:
-    """The merged arrays read an element at a time from Python: memoryviews index without numpy's cost a call."""
+    """The merged arrays read an element at a time from Python: memoryviews index without numpy's cost a call.
 
-    __slots__ = ("directory", "keys", "slots")
+    ``filter``: bit ``t`` (of byte ``t >> 3``) is set if a filed hash's top ``filter_bits`` bits (sign flipped)
+    are ``t``. A hash whose bit is clear is filed under by no one, so its bucket is not read.
+    """
+
+    __slots__ = ("directory", "extra_shift", "filter", "filter_offset", "filter_shift", "keys", "slots")
 
     def __init__(
-        self, keys: npt.NDArray[np.int64], slots: npt.NDArray[np.int32], directory: npt.NDArray[np.int64]
+        self,
+        keys: npt.NDArray[np.int64],
+        slots: npt.NDArray[np.int32],
+        directory: npt.NDArray[np.int64],
+        bucket_bits: int,
     ) -> None:
-        self.keys, self.slots, self.directory = keys.data, slots.data, directory.data
+        filter_bits = max(3, bucket_bits, (len(keys) * _FILTER_BITS - 1).bit_length())
+        tops = (keys.view(np.uint64) ^ _SIGN) >> np.uint64(64 - filter_bits)  # sorted, as the keys are
+        filter_bytes = np.zeros(1 << (filter_bits - 3), dtype=np.uint8)
+        if len(tops):
+            in_byte = (tops >> np.uint64(3)).astype(np.intp)
+            bit = np.left_shift(1, (tops & np.uint64(7)).astype(np.uint8), dtype=np.uint8)
+            runs = np.flatnonzero(np.diff(in_byte, prepend=-1))  # where each byte's run of hashes starts
+            filter_bytes[in_byte[runs]] = np.bitwise_or.reduceat(bit, runs)
+        self.keys, self.slots, self.directory, self.filter = keys.data, slots.data, directory.data, filter_bytes.data
+        self.filter_shift = 64 - filter_bits
+        # (hash + 2**63) >> shift, worked out as (hash >> shift) + 2**(63 - shift): no 64-bit sum a key
+        self.filter_offset = 1 << (filter_bits - 1)
+        self.extra_shift = filter_bits - bucket_bits  # from the filter's top bits to the bucket's
 
-    def filed_slots(self, key_hashes: list[int], shift: int) -> list[int]:
-        keys, slots, directory = self.keys, self.slots, self.directory
+    def filed_slots(self, search_keys: Iterable[str]) -> list[int]:
+        keys, slots, directory, filter_bytes = self.keys, self.slots, self.directory, self.filter
+        filter_shift, filter_offset, extra_shift = self.filter_shift, self.filter_offset, self.extra_shift
         found: list[int] = []
-        for key in key_hashes:
-            bucket = (key + _OFFSET) >> shift
+        for key in map(_hash, search_keys):
+            top = (key >> filter_shift) + filter_offset
+            if not filter_bytes[top >> 3] >> (top & 7) & 1:
+                continue
+            bucket = top >> extra_shift
             end = directory[bucket + 1]
             start = bisect_left(keys, key, directory[bucket], end)
             if start < end and keys[start] == key:

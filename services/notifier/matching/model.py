@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 __all__ = ["FIELD_LEVELS", "FrequencyTable", "MatchModel", "fitted_model"]
 
@@ -81,7 +81,7 @@ class FrequencyTable:
 
 _OTHER_NAME_FIELD = {"given_name": "surname", "surname": "given_name"}
 _REMEMBERED_RARITIES = 65_536  # (field, words, level) whose rarity a model keeps worked out; then it starts afresh
-_REMEMBERED_NAME_PAIRS = 65_536  # (field, words, words) a model keeps compared; then it starts afresh
+_REMEMBERED_PAIRS = 65_536  # (field, value, value) a model keeps compared; then it starts afresh
 T = TypeVar("T")
 
 
@@ -94,11 +94,17 @@ class MatchModel:
     _rarities: dict[tuple[str, tuple[str, ...], str], float] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    # What comparing one name's words with another's came to under this model (``Comparer``), by field and the two
-    # sides' words, for the names seen lately: the same pure function of them for every subject, and names repeat.
-    _name_pairs: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = field(
+    # What comparing a subject's value of a field with another's came to under this model (``Comparer``: a name's
+    # words, a sex, a place of birth), for the values seen lately: the same pure function of them for every subject,
+    # and names repeat. By field and the subject's value, a dict by the other side's value: a subject looks its own
+    # up once, then one lookup a candidate.
+    _pairs: dict[tuple[str, Hashable], dict[Any, Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # What a comparer works out for a subject from the memos above (``Comparer``), by the subject's values: for the
+    # subjects of the same name, sex and place of birth, worked out once.
+    _prepared: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _remembered: list[int] = field(default_factory=lambda: [0], init=False, repr=False, compare=False)  # entries above
 
     def weight(self, field_name: str, level: str) -> float:
         return self.weights[field_name].get(level, 0.0)
@@ -132,15 +138,38 @@ class MatchModel:
             found = self._rarities[key] = sum(self.adjustment(field_name, word, level) for word in words)
         return found
 
-    def name_pair(self, field_name: str, mine: tuple[str, ...], theirs: tuple[str, ...]) -> Any:
-        """What ``remember_name_pair`` kept for these words, or None."""
-        return self._name_pairs.get((field_name, mine, theirs))
+    def pairs(self, field_name: str, mine: Hashable) -> dict[Any, Any]:
+        """What comparing the value ``mine`` of a field with others' came to, by their value: what
+        ``remember_pair`` kept (the caller may keep the dict for its candidates)."""
+        pairs = self._pairs.get((field_name, mine))
+        if pairs is None:
+            self._count_one()
+            pairs = self._pairs[field_name, mine] = {}
+        return pairs
 
-    def remember_name_pair(self, field_name: str, mine: tuple[str, ...], theirs: tuple[str, ...], found: T) -> T:
-        if len(self._name_pairs) >= _REMEMBERED_NAME_PAIRS:
-            self._name_pairs.clear()
-        self._name_pairs[field_name, mine, theirs] = found
+    def remember_pair(self, pairs: dict[Any, Any], theirs: Hashable, found: T) -> T:
+        """Keep ``found`` in ``pairs`` (from ``pairs``) for the value ``theirs``."""
+        self._count_one()
+        pairs[theirs] = found
         return found
+
+    def prepared(self, key: Hashable, prepare: Callable[[], T]) -> T:
+        """What ``prepare`` came to for ``key``, worked out the first time (``prepare`` reads ``pairs``)."""
+        found = self._prepared.get(key)
+        if found is None:
+            found = prepare()
+            self._count_one()
+            self._prepared[key] = found
+        return cast(T, found)
+
+    def _count_one(self) -> None:
+        """One more pair (or subject's value, or subject prepared) kept: past the bound, start afresh (a dict a
+        caller still holds is then only its own, and goes with it)."""
+        if self._remembered[0] >= _REMEMBERED_PAIRS:
+            self._pairs.clear()
+            self._prepared.clear()
+            self._remembered[0] = 0
+        self._remembered[0] += 1
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> MatchModel:

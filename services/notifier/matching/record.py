@@ -84,6 +84,34 @@ class MatchRecord:
         state_id: tuple[str, str] | None = None,
     ) -> MatchRecord:
         """A record from plain fields (aliases as (first, middle, last, date of birth or None))."""
+        return cls._of(
+            first_name,
+            middle_name,
+            last_name,
+            date_of_birth,
+            sex,
+            place_of_birth,
+            aliases,
+            fbi_number,
+            a_number,
+            state_id,
+        )
+
+    @classmethod
+    def _of(
+        cls,
+        first_name: str | None,
+        middle_name: str | None,
+        last_name: str | None,
+        date_of_birth: date | None,
+        sex: str | None,
+        place_of_birth: str | None,
+        aliases: Iterable[tuple[str | None, str | None, str | None, date | None]],
+        fbi_number: str | None,
+        a_number: str | None,
+        state_id: tuple[str, str] | None,
+    ) -> MatchRecord:
+        """``of``, its arguments in the order of a person's identity (``match_record``), passed by position."""
         birth = birth_number(date_of_birth)
         forms = [NameForm(given_tokens(first_name, middle_name), surname_tokens(last_name), birth)]
         for alias_first, alias_middle, alias_last, alias_birth in aliases:
@@ -98,13 +126,13 @@ class MatchRecord:
         if derived is not None and derived in forms:
             derived = None
         return cls(
-            forms=(*forms, derived) if derived is not None else tuple(forms),
-            derived=0 if derived is None else 1,
-            sex=sex if sex in _SEXES else None,
-            place_of_birth=place_of_birth,
-            fbi_number=normalise_fbi_number(fbi_number) if fbi_number else None,
-            a_number=normalise_a_number(a_number) if a_number else None,
-            state_id=normalise_state_id(*state_id) if state_id else None,
+            (*forms, derived) if derived is not None else tuple(forms),
+            sex if sex in _SEXES else None,
+            place_of_birth,
+            normalise_fbi_number(fbi_number) if fbi_number else None,
+            normalise_a_number(a_number) if a_number else None,
+            normalise_state_id(*state_id) if state_id else None,
+            0 if derived is None else 1,
         )
 
 
@@ -159,7 +187,9 @@ def match_record(person: Person) -> MatchRecord:
             person.place_of_birth,
             tuple(
                 (alias.first_name, alias.middle_name, alias.last_name, alias.date_of_birth) for alias in person.aliases
-            ),
+            )
+            if person.aliases
+            else (),  # most people: none, and no generator made for none
             person.fbi_number,
             person.a_number,
             (person.state_id.state, person.state_id.number) if person.state_id else None,
@@ -169,16 +199,4 @@ def match_record(person: Person) -> MatchRecord:
 
 @lru_cache(maxsize=RECENT_PEOPLE)
 def _record_of(identity: _Identity) -> MatchRecord:
-    first, middle, last, born, sex, place, aliases, fbi, a_number, state_id = identity
-    return MatchRecord.of(
-        first_name=first,
-        middle_name=middle,
-        last_name=last,
-        date_of_birth=born,
-        sex=sex,
-        place_of_birth=place,
-        aliases=aliases,
-        fbi_number=fbi,
-        a_number=a_number,
-        state_id=state_id,
-    )
+    return MatchRecord._of(*identity)

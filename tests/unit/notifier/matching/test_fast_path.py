@@ -33,6 +33,7 @@ from notifier.matching import (
     fitted_model,
     match_record,
 )
+from notifier.matching import model as model_module
 from notifier.matching import search_keys as person_search_keys
 from notifier.matching.compare import Comparer, _one_edit_apart, compare, compare_birth, identifier_levels
 from notifier.matching.decide import assess_among, decide_among
@@ -180,6 +181,24 @@ def test_scores_and_evidence_of_any_pair_are_as_before_to_the_last_bit() -> None
             assert compare(booking, detainer, model) == plain
             assert compare(booking, detainer, model).levels == plain.levels
             assert Comparer(booking, model).score(detainer) == plain.score
+
+
+def test_a_model_that_forgets_what_it_compared_scores_as_before_and_keeps_little(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What a model remembers of compared values (names, sexes, places of birth, and what a comparer
+    prepares from them for a subject) is bounded: past the bound it starts afresh, while a comparer may
+    still hold what it was given; scores are unchanged."""
+    monkeypatch.setattr(model_module, "_REMEMBERED_PAIRS", 40)
+    fitted = fitted_model()
+    model = MatchModel(fitted.weights, fitted.frequencies, fitted.thresholds)  # a memo of its own
+    index, bookings = _index(True)
+
+    for booking in bookings[:600]:
+        comparer = Comparer(booking, model)
+        for _, detainer in index.candidate_records(booking):
+            assert comparer.score(detainer) == reference.compare(booking, detainer, model).score
+        assert len(model._pairs) + sum(len(pairs) for pairs in model._pairs.values()) + len(model._prepared) <= 40
 
 
 def _dates_near(day: date) -> list[date]:
