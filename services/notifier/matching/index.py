@@ -37,6 +37,7 @@ __all__ = ["PersonIndex"]
 _MIN_MERGE = 50_000  # postings waiting in the dict before they are merged into the arrays
 _PER_BUCKET = 16  # postings per directory entry, at most on average (8 bytes an entry)
 _FILTER_BITS = 4  # bits of the bitmap a posting, at least (a key no one has passes one time in 5 to 8, or fewer)
+_FILTER_CHUNK = 1 << 18  # postings whose bits are set at a time (the working arrays: 2 MB each)
 _SIGN = np.uint64(1 << 63)  # flipping the sign bit orders signed hashes as unsigned ones
 # Up to this many keys a search reads each key's range with a binary search in Python, past it in numpy
 # gathers: numpy's fixed cost a call outweighs its speed on the handful of keys a booked person has.
@@ -240,13 +241,16 @@ class _Views:
         bucket_bits: int,
     ) -> None:
         filter_bits = max(3, bucket_bits, (len(keys) * _FILTER_BITS - 1).bit_length())
-        tops = (keys.view(np.uint64) ^ _SIGN) >> np.uint64(64 - filter_bits)  # sorted, as the keys are
         filter_bytes = np.zeros(1 << (filter_bits - 3), dtype=np.uint8)
-        if len(tops):
+        shift = np.uint64(64 - filter_bits)
+        # A chunk of hashes at a time: the working arrays are a few of its size (8 bytes a hash each), so setting
+        # the bits of a million people's 17 million postings at once would hold hundreds of MB for a moment.
+        for start in range(0, len(keys), _FILTER_CHUNK):
+            tops = (keys[start : start + _FILTER_CHUNK].view(np.uint64) ^ _SIGN) >> shift  # sorted, as the keys are
             in_byte = (tops >> np.uint64(3)).astype(np.intp)
             bit = np.left_shift(1, (tops & np.uint64(7)).astype(np.uint8), dtype=np.uint8)
             runs = np.flatnonzero(np.diff(in_byte, prepend=-1))  # where each byte's run of hashes starts
-            filter_bytes[in_byte[runs]] = np.bitwise_or.reduceat(bit, runs)
+            filter_bytes[in_byte[runs]] |= np.bitwise_or.reduceat(bit, runs)  # (a byte once a chunk)
         self.keys, self.slots, self.directory, self.filter = keys.data, slots.data, directory.data, filter_bytes.data
         self.filter_shift = 64 - filter_bits
         # (hash + 2**63) >> shift, worked out as (hash >> shift) + 2**(63 - shift): no 64-bit sum a key

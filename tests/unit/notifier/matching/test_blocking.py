@@ -180,11 +180,16 @@ def test_a_typo_in_both_names_still_finds_the_detainer_when_the_birth_date_is_ri
     assert "NYC-1" in index.candidates(booked)
 
 
-@pytest.mark.parametrize("few_keys", [0, 10_000], ids=["numpy gathers", "binary search per key"])
+@pytest.mark.parametrize(
+    ("few_keys", "filter_chunk"),
+    [(0, 1 << 18), (10_000, 1 << 18), (10_000, 5)],
+    ids=["numpy gathers", "binary search per key", "the bitmap set a few postings at a time"],
+)
 def test_a_search_finds_exactly_the_entries_sharing_a_key_either_way_it_reads(
-    monkeypatch: pytest.MonkeyPatch, few_keys: int
+    monkeypatch: pytest.MonkeyPatch, few_keys: int, filter_chunk: int
 ) -> None:
     monkeypatch.setattr(index_module, "_FEW_KEYS", few_keys)
+    monkeypatch.setattr(index_module, "_FILTER_CHUNK", filter_chunk)
     people = {
         f"LOS-{n}": someone(
             first_name=["JOSE", "JSOE", "MARIA", "LUIS"][n % 4],
