@@ -43,7 +43,6 @@ BookingKey = tuple[str, str]  # (facility ORI, booking number)
 _REVIEW_PREFIX = REVIEW_FIELD_PREFIX.encode()
 _VERSION = BookingField.VERSION.encode()
 _STATE = BookingField.STATE.encode()
-_STATE_AND_TTL = (("HGET", BookingField.STATE.value), ("PTTL",))
 
 # The words a booking's state is made of (the notifier's ``BookingState`` as JSON, defaults left out: field
 # names, enumerations, the shape of a stamp), the most frequent last, where deflate reaches them cheapest. A
@@ -147,7 +146,10 @@ class BookingStore(Generic[State, Review]):
         return StoredBooking(state, 0 if version is None else int(version), {r.detainer_ref: r for r in reviews})
 
     def _state(self, fields: Mapping[bytes, bytes]) -> State | None:
-        raw = fields.get(_STATE)
+        return self._state_of(fields.get(_STATE))
+
+    def _state_of(self, raw: bytes | None) -> State | None:
+        """A state as stored (its hash's ``state`` field), or None for none."""
         return None if raw is None else self._state_type.model_validate_json(STATE_FORMAT.decode(raw))
 
     async def load_many(self, bookings: Iterable[BookingKey]) -> dict[BookingKey, StoredBooking[State, Review]]:
@@ -243,13 +245,13 @@ class BookingStore(Generic[State, Review]):
             yield await self._states_with_ttl(keys)
 
     async def _states_with_ttl(self, keys: Sequence[str]) -> list[tuple[State, int | None]]:
-        replies = await pipelined(self._client, [(c, key, *a) for key in keys for c, *a in _STATE_AND_TTL])
-        found: list[tuple[State, int | None]] = []
-        for raw, ttl in zip(replies[::2], replies[1::2], strict=True):
-            if raw is not None:  # gone since the scan
-                state = self._state_type.model_validate_json(STATE_FORMAT.decode(raw))
-                found.append((state, None if ttl < 0 else int(ttl)))
-        return found
+        commands = [command for key in keys for command in (("HGET", key, BookingField.STATE.value), ("PTTL", key))]
+        replies = await pipelined(self._client, commands)
+        return [
+            (state, None if ttl < 0 else int(ttl))
+            for raw, ttl in zip(replies[::2], replies[1::2], strict=True)
+            if (state := self._state_of(raw)) is not None  # (gone since the scan: none)
+        ]
 
     async def in_custody_at(self, facility_ori: str) -> set[str]:
         """The booking numbers the facility's in-custody set holds."""

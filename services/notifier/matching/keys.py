@@ -232,14 +232,5 @@ def booking_search_keys(record: MatchRecord) -> frozenset[str]:
 def booking_scheme_change(record: MatchRecord) -> tuple[frozenset[str], frozenset[str]]:
     """What the booking index filed a booked person under by its former scheme (the matcher's keys) and no longer
     does (``q``, ``r``, ``e``, ``y``), and what it files under now and did not then (``m``)."""
-    former: set[str] = set()
-    current: set[str] = set()
-    for form in record.forms:
-        if form.birth is None:
-            continue
-        pairs = _name_parts(form.given[0] if form.given else None, form.surnames[:_MAX_SURNAMES])[0]
-        _, _, q, r, e, y, _, month_day = _date_parts(form.birth)
-        for pair in pairs:
-            current.add(f"m:{pair}{month_day}")
-            former.update((f"q:{pair}{q}", f"r:{pair}{r}", f"e:{pair}{e}", f"y:{pair}{y}"))
-    return frozenset(former), frozenset(current)
+    matcher, booking = person_filing_keys(record), booking_filing_keys(record)
+    return matcher - booking, booking - matcher
