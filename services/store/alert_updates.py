@@ -19,12 +19,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar, cast
 
-from contracts import Alert, AlertReviewed, RedisNames, ReleaseStatus
+from contracts import Alert, AlertReviewed, AlertUpdated, RedisNames, ReleaseStatus
 from runtime import RedisClient
 from runtime.clock import epoch_ms
 from runtime.compare_and_set import compare_and_set
 from runtime.scripts import ScriptCall
-from store.alerts import AlertAsRead, parse_alert
+from store.alerts import AlertAsRead, parse_alert, updated_message
 from store.scripts import SCRIPTS
 
 __all__ = ["AlertEdit", "AlertUpdates", "Announced"]
@@ -111,10 +111,15 @@ class AlertUpdates:
                 names.release_listing(release_status=after.release_status.value),
                 names.release_listing(release_status=after.release_status.value, field_office=after.field_office),
             ]
+        record_after = after.model_dump_json()
         announcements: list[tuple[str, str, str]] = []  # (stream, message JSON, type)
         if edit.review is not None:
             announcements.append((names.alert_reviews, edit.review.model_dump_json(), edit.review.type))
-        announcements += [(names.alerts_raised, message.model_dump_json(), message.type) for message in edit.announce]
+        for message in edit.announce:
+            if isinstance(message, AlertUpdated) and message.alert is after:  # around the record: not dumped twice
+                announcements.append((names.alerts_raised, updated_message(record_after, message.change), message.type))
+            else:
+                announcements.append((names.alerts_raised, message.model_dump_json(), message.type))
         keys = [names.alert(current.alert_id), *leaving, *joining, *(stream for stream, _, _ in announcements)]
         if edit.withdraw_jobs:
             keys += [names.alert_schedule, names.alert_jobs]
@@ -122,7 +127,7 @@ class AlertUpdates:
         args: list[str | int | float | bytes] = [
             current.alert_id,
             record,
-            after.model_dump_json(),
+            record_after,
             epoch_ms(current.raised_at),  # the score it was listed with when raised
             len(leaving),
             len(joining),

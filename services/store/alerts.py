@@ -16,14 +16,22 @@ from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import cast
 
-from contracts import Alert, AlertRaised, AlertStatus, RedisNames, ReleaseStatus
+from contracts import Alert, AlertRaised, AlertStatus, AlertStep, RedisNames, ReleaseStatus
 from contracts.alerts import story_id_for
 from runtime import RedisClient
 from runtime.clock import epoch_ms
 from store.listings import ListingPage, ListingPosition, newest_first
 from store.scripts import SCRIPTS
 
-__all__ = ["AlertAsRead", "AlertStore", "HeldRelease", "parse_alert", "raised_message", "story_of"]
+__all__ = [
+    "AlertAsRead",
+    "AlertStore",
+    "HeldRelease",
+    "parse_alert",
+    "raised_message",
+    "story_of",
+    "updated_message",
+]
 
 _CHUNK = 200  # alerts per script call: keeps each call short on the server
 
@@ -302,6 +310,16 @@ def raised_message(record: str) -> str:
 
 
 _RAISED_PREFIX = '{"type":"alert_raised","alert":'
+
+
+def updated_message(record: str, change: AlertStep) -> str:
+    """The alert stream's ``alert_updated`` message for an alert, as it is after ``change``, whose record is
+    ``record``: what ``AlertUpdated(alert=alert, change=change).model_dump_json()`` gives, without serialising
+    the alert a second time."""
+    return f'{_UPDATED_PREFIX}{record},"change":"{change.value}"}}'
+
+
+_UPDATED_PREFIX = '{"type":"alert_updated","alert":'
 
 
 def story_of(alert: Alert) -> str:

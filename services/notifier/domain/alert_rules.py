@@ -191,7 +191,8 @@ def build_alert(
     raised_at: datetime,
     alert_id: str | None = None,
 ) -> Alert:
-    """The alert ``condition`` calls for (``alert_id``: its id, when known already; see ``alert_id_of``)."""
+    """The alert ``condition`` calls for (``alert_id``: its id, when known already; see ``alert_id_of``), as first
+    written: its timeline starts with being raised (``with_raised_step``, built in rather than copied after)."""
     is_schedule = condition.kind is AlertKind.RELEASE_SCHEDULED
     is_release = condition.kind is AlertKind.RELEASED
     return Alert(
@@ -214,13 +215,17 @@ def build_alert(
         to_facility_ori=state.transferred_to if condition.kind is AlertKind.TRANSFERRED else None,
         person=state.person,
         match=evidence,
+        timeline=(_raised_step(raised_at, trigger),),
         **(_release_notice(state) if is_release else {}),
     )
+
+
+def _raised_step(at: datetime, trigger: AlertTrigger) -> TimelineEntry:
+    return TimelineEntry(at=at, what=AlertStep.RAISED, detail=trigger.value)
 
 
 def with_raised_step(alert: Alert) -> Alert:
     """The alert as first written: its timeline starts with being raised (the record is its own history)."""
     if alert.timeline:
         return alert
-    raised = TimelineEntry(at=alert.raised_at, what=AlertStep.RAISED, detail=alert.trigger.value)
-    return alert.model_copy(update={"timeline": (raised,)})
+    return alert.model_copy(update={"timeline": (_raised_step(alert.raised_at, alert.trigger),)})

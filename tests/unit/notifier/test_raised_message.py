@@ -1,13 +1,22 @@
-"""The alert stream's ``alert_raised`` message, written around the alert's record rather than from the alert."""
+"""The alert stream's ``alert_raised`` and ``alert_updated`` messages, written around the alert's record rather than from the alert."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from contracts import Alert, AlertRaised, AlertTrigger, FieldAgreement, MatchDecision, MatchEvidence
+from contracts import (
+    Alert,
+    AlertRaised,
+    AlertStep,
+    AlertTrigger,
+    AlertUpdated,
+    FieldAgreement,
+    MatchDecision,
+    MatchEvidence,
+)
 from notifier.domain.alert_rules import alert_conditions, build_alert, with_raised_step
 from notifier.domain.custody import BookingState
-from store.alerts import raised_message
+from store.alerts import raised_message, updated_message
 from tests import samples
 from tests.unit.notifier.builders import active_detainer, event, fold
 
@@ -51,3 +60,11 @@ def test_the_message_around_a_record_is_the_message_of_its_alert() -> None:
         message = raised_message(alert.model_dump_json())
         assert message == AlertRaised(alert=alert).model_dump_json()
         assert AlertRaised.model_validate_json(message).alert == alert
+
+
+def test_the_update_message_around_a_record_is_the_message_of_its_alert() -> None:
+    for alert in _alerts():
+        for change in AlertStep:
+            message = updated_message(alert.model_dump_json(), change)
+            assert message == AlertUpdated(alert=alert, change=change).model_dump_json()
+            assert AlertUpdated.model_validate_json(message).alert == alert
