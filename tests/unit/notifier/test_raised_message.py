@@ -1,4 +1,5 @@
-"""The alert stream's ``alert_raised`` and ``alert_updated`` messages, written around the alert's record rather than from the alert."""
+"""The alert stream's ``alert_raised`` and ``alert_updated`` messages, written around the alert's record
+rather than from the alert."""
 
 from __future__ import annotations
 
