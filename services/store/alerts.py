@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from contracts import Alert, AlertRaised, AlertStatus, AlertStep, RedisNames, ReleaseStatus
 from contracts.alerts import story_id_for
@@ -68,23 +68,34 @@ class AlertStore:
 
     # --- creating ------------------------------------------------------------------------------------
 
-    async def create(self, alerts: Sequence[Alert], *, held_facilities: Set[str] = frozenset()) -> list[Alert]:
+    async def create(
+        self,
+        alerts: Sequence[Alert],
+        *,
+        held_facilities: Set[str] = frozenset(),
+        written: dict[str, AlertAsRead] | None = None,
+    ) -> list[Alert]:
         """Create the alerts that do not exist yet (of two copies of one alert, the first); returns those created
         by this call. Alerts of a facility in ``held_facilities`` are created held: kept, but listed nowhere and
-        sent to no channel."""
+        sent to no channel. ``written``: given, each alert created gets its record as written here, by id (what
+        ``read`` would answer until the alert next changes)."""
         unique: dict[str, Alert] = {}
         for alert in alerts:
             unique.setdefault(alert.alert_id, alert)
-        created = await self._create_held_now([a for a in unique.values() if a.facility_ori in held_facilities])
+        created = await self._create_held_now(
+            [a for a in unique.values() if a.facility_ori in held_facilities], written
+        )
         listed = [alert for alert in unique.values() if alert.facility_ori not in held_facilities]
         for start in range(0, len(listed), _CHUNK):
             chunk = listed[start : start + _CHUNK]
             keys = [self._names.alerts_raised]
             args: list[str | int] = []
+            records: list[str] = []
             for alert in chunk:
                 keys.append(self._names.alert(alert.alert_id))
                 keys.extend(self._names.listings("alerts", alert.field_office, alert.status.value))
                 record = alert.model_dump_json()
+                records.append(record)
                 args += [alert.alert_id, record, epoch_ms(alert.raised_at), raised_message(record)]
             for alert in chunk:  # after every alert's own keys and args: each alert's story
                 story_id = story_of(alert)
@@ -98,20 +109,21 @@ class AlertStore:
                 keys += self._release_listings(alert)
                 args.append(_release_flag(alert))
             flags = await self._create(keys=keys, args=args)
-            created.extend(alert for alert, flag in zip(chunk, flags, strict=True) if flag)
+            created += _created(chunk, records, flags, written)
         return created
 
-    async def _create_held_now(self, alerts: Sequence[Alert]) -> list[Alert]:
+    async def _create_held_now(self, alerts: Sequence[Alert], written: dict[str, AlertAsRead] | None) -> list[Alert]:
         created: list[Alert] = []
         for start in range(0, len(alerts), _CHUNK):
             chunk = alerts[start : start + _CHUNK]
             keys: list[str] = []
             args: list[str | int] = []
-            for alert in chunk:
+            records = [alert.model_dump_json() for alert in chunk]
+            for alert, record in zip(chunk, records, strict=True):
                 keys += [self._names.alert(alert.alert_id), self._names.held_alerts(alert.facility_ori)]
-                args += [alert.alert_id, alert.model_dump_json(), epoch_ms(alert.raised_at)]
+                args += [alert.alert_id, record, epoch_ms(alert.raised_at)]
             flags = await self._create_held(keys=keys, args=args)
-            created.extend(alert for alert, flag in zip(chunk, flags, strict=True) if flag)
+            created += _created(chunk, records, flags, written)
         return created
 
     def _release_listings(self, alert: Alert) -> list[str]:
@@ -301,6 +313,16 @@ async def _between(client: RedisClient, key: str, start_ms: int, end_ms: int) ->
 
 
 _READ_CHUNK = 1000  # members per read of a listing
+
+
+def _created(
+    alerts: Sequence[Alert], records: Sequence[str], flags: Sequence[Any], written: dict[str, AlertAsRead] | None
+) -> list[Alert]:
+    """The alerts a creating script's ``flags`` say it created, each record kept in ``written`` when given."""
+    created = [(alert, record) for alert, record, flag in zip(alerts, records, flags, strict=True) if flag]
+    if written is not None:
+        written.update((alert.alert_id, AlertAsRead(record, alert)) for alert, record in created)
+    return [alert for alert, _ in created]
 
 
 def raised_message(record: str) -> str:

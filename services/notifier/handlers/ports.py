@@ -20,6 +20,7 @@ from notifier.domain.reviews import BookingReview
 from notifier.handlers.detainer_index import ActiveDetainer
 from notifier.matching import MatchRecord
 from runtime.clock import Clock, utc_now
+from store.alerts import AlertAsRead
 from store.bookings import BookingKey, StoredBooking
 from store.feeds import FeedActivity
 
@@ -92,7 +93,13 @@ class ActiveDetainers(Protocol):
 class AlertRecords(Protocol):
     """Alerts created once each (``store.alerts.AlertStore``)."""
 
-    async def create(self, alerts: Sequence[Alert], *, held_facilities: Set[str] = ...) -> list[Alert]: ...
+    async def create(
+        self,
+        alerts: Sequence[Alert],
+        *,
+        held_facilities: Set[str] = ...,
+        written: dict[str, AlertAsRead] | None = ...,
+    ) -> list[Alert]: ...
 
 
 class FollowUps(Protocol):
@@ -105,10 +112,21 @@ class FollowUps(Protocol):
 class ReleaseSchedules(Protocol):
     """Closes the release schedules whose release time stopped standing (``handlers.release_schedules``)."""
 
-    async def close_for(self, alerts: Sequence[Alert], states: Mapping[BookingKey, BookingState]) -> list[Alert]: ...
+    async def close_for(
+        self,
+        alerts: Sequence[Alert],
+        states: Mapping[BookingKey, BookingState],
+        *,
+        written: Mapping[str, AlertAsRead] | None = ...,
+    ) -> list[Alert]: ...
 
     async def close_superseded(
-        self, alert_ids: Iterable[str], states: Mapping[BookingKey, BookingState], *, now: datetime | None = ...
+        self,
+        alert_ids: Iterable[str],
+        states: Mapping[BookingKey, BookingState],
+        *,
+        now: datetime | None = ...,
+        written: Mapping[str, AlertAsRead] | None = ...,
     ) -> list[Alert]: ...
 
 

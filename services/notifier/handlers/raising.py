@@ -20,6 +20,7 @@ from notifier.domain.custody import BookingState
 from notifier.handlers.ports import NotifierPorts
 from notifier.metrics import ALERTS_RAISED, ALERTS_WITHHELD
 from policies import judge_detainer
+from store.alerts import AlertAsRead
 from store.bookings import BookingKey
 
 __all__ = ["BatchReport", "alerts_for_match", "answered_by_policy", "raise_alerts"]
@@ -117,14 +118,15 @@ async def raise_alerts(
     for alert in alerts:
         first.setdefault(alert.alert_id, alert)
     raised = [with_raised_step(alert) for alert in first.values()]
-    created = await ports.alerts.create(raised, held_facilities=held_facilities)
+    written: dict[str, AlertAsRead] = {}
+    created = await ports.alerts.create(raised, held_facilities=held_facilities, written=written)
     if ports.follow_ups is not None:
         # Every alert, created now or before: if a crash came between its creation and its planning, this
         # (a redelivery) is when it gets planned; the planner plans each once. Held alerts are planned when an
         # operator releases them.
         await ports.follow_ups.plan([alert for alert in raised if alert.facility_ori not in held_facilities])
     # A release held by feed health closes no schedule until an operator delivers it (see the closer).
-    await ports.releases.close_for(alerts, states)
+    await ports.releases.close_for(alerts, states, written=written)  # those created now: not read back
     # One increment a kind a batch, not a labelled child's lookup an alert.
     for kind, count in Counter(alert.kind.value for alert in created).items():
         ALERTS_RAISED.labels(kind=kind).inc(count)

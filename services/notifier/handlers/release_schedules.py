@@ -22,7 +22,7 @@ from notifier.domain.release_schedules import closed, release_change, schedule_a
 from notifier.metrics import RELEASE_SCHEDULES_CLOSED
 from runtime.clock import Clock, utc_now
 from store.alert_updates import AlertEdit, AlertUpdates
-from store.alerts import AlertStore
+from store.alerts import AlertAsRead, AlertStore
 from store.bookings import BookingKey
 
 __all__ = ["DEFAULT_OVERDUE_AFTER", "ReleaseScheduleCloser"]
@@ -48,10 +48,17 @@ class ReleaseScheduleCloser:
         self.overdue_after = overdue_after
         self._clock = clock
 
-    async def close_for(self, alerts: Sequence[Alert], states: Mapping[BookingKey, BookingState]) -> list[Alert]:
+    async def close_for(
+        self,
+        alerts: Sequence[Alert],
+        states: Mapping[BookingKey, BookingState],
+        *,
+        written: Mapping[str, AlertAsRead] | None = None,
+    ) -> list[Alert]:
         """Close the release schedules of each (detainer, booking) among ``alerts`` whose release time no longer
         stands by ``states``: every release time of the booking, raised now or before (a release reported late
-        but dated before a schedule no longer calls for that schedule's alert, which may exist all the same)."""
+        but dated before a schedule no longer calls for that schedule's alert, which may exist all the same).
+        ``written``: records the caller has just written (``AlertStore.create``), by alert id, taken as read."""
         pairs = {(alert.detainer_ref, (alert.facility_ori, alert.booking_number)) for alert in alerts}
         schedules = [
             alert_id
@@ -59,7 +66,7 @@ class ReleaseScheduleCloser:
             if booking in states
             for alert_id in schedule_alert_ids(detainer_ref, states[booking])
         ]
-        return await self.close_superseded(schedules, states)
+        return await self.close_superseded(schedules, states, written=written)
 
     async def close_superseded(
         self,
@@ -67,16 +74,20 @@ class ReleaseScheduleCloser:
         states: Mapping[BookingKey, BookingState],
         *,
         now: datetime | None = None,
+        written: Mapping[str, AlertAsRead] | None = None,
     ) -> list[Alert]:
         """Close each release schedule among ``alert_ids`` (those not created are skipped) whose release time no
         longer stands by its booking's state in ``states``; returns the alerts closed now. ``now``: also judge
         whether the time passed (the scheduler's check); without it, only the facts are (a time passing is the
-        check's to find, once)."""
+        check's to find, once). ``written``: records just written, by alert id: taken as read (a change since
+        is refused by the compare-and-swap all the same, and read then)."""
         wanted = list(dict.fromkeys(alert_ids))
         if not wanted or not states:
             return []
         at = self._clock()
-        read = await self._alerts.read(wanted)  # once: for the holds, and what is decided first
+        known = {alert_id: written[alert_id] for alert_id in wanted if alert_id in written} if written else {}
+        # Once: for the holds, and what is decided first.
+        read = {**await self._alerts.read([a for a in wanted if a not in known]), **known}
         held_releases = await self._held_releases([r.alert for r in read.values() if r.alert is not None], states)
 
         def decide(_alert_id: str, current: Alert | None) -> tuple[AlertEdit | None, Alert | None]:

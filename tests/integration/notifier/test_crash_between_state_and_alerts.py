@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 
 from contracts import Alert, RedisNames
 from notifier.handlers.custody_events import CustodyEventProcessor
-from store.alerts import AlertStore
+from store.alerts import AlertAsRead, AlertStore
 from tests import samples
 from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, build_ports
 
@@ -31,11 +31,17 @@ class DiesBeforeTheFirstAlertWrite(AlertStore):
         super().__init__(*args, **kwargs)
         self.died = False
 
-    async def create(self, alerts: Sequence[Alert], *, held_facilities: Set[str] = frozenset()) -> list[Alert]:
+    async def create(
+        self,
+        alerts: Sequence[Alert],
+        *,
+        held_facilities: Set[str] = frozenset(),
+        written: dict[str, AlertAsRead] | None = None,
+    ) -> list[Alert]:
         if not self.died:
             self.died = True
             raise Killed
-        return await super().create(alerts, held_facilities=held_facilities)
+        return await super().create(alerts, held_facilities=held_facilities, written=written)
 
 
 RESCHEDULED = samples.release_scheduled(

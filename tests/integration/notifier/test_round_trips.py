@@ -118,3 +118,28 @@ async def test_a_detainer_lodged_while_redis_refused_the_filing_is_still_matched
     assert await outcome.alert_kinds("LOS") == ["in_custody"]
     assert len(await outcome.alerts_raised()) == 1
     assert (await outcome.booking()).in_custody
+
+
+async def test_a_schedule_raised_and_closed_in_one_batch_is_not_read_back(
+    lean_client: Redis, names: RedisNames, streams: Streams, ingest_api: IngestApi, outcome: Outcome
+) -> None:
+    notifier = await notifier_on(lean_client, names)
+    await ingest_api.lodge(samples.detainer())
+    await notifier.lodges.process(await streams.new_detainer_changes())
+    for name in SCRIPTS.names():  # loaded, as they stay once a notifier has run a while
+        await lean_client.script_load(SCRIPTS.source(name))
+    for event in (samples.booking(), samples.release_scheduled(), samples.release()):
+        await ingest_api.submit(event)
+    batch = await streams.new_custody_events()
+    writes = await Writes.connected(lean_client)
+
+    await notifier.custody.process(batch)
+
+    # The three of a booking, then the alerts created, the releases' holds looked up and the schedule closed:
+    # the schedule's record as just written is what the close compares against, not read back.
+    assert writes.count == 6
+    closed = [alert for alert in await outcome.alerts("LOS") if alert.kind.value == "release_scheduled"]
+    assert [(alert.status.value, alert.release_status and alert.release_status.value) for alert in closed] == [
+        ("resolved", "released")
+    ]
+    assert [updated.change.value for updated in await outcome.alerts_updated()] == ["released"]
