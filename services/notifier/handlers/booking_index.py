@@ -4,7 +4,7 @@ the matcher keys people (with fewer, wider keys: ``notifier.matching.keys``), so
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Sequence
+from collections.abc import AsyncIterable, Iterable, Sequence
 
 from contracts import RedisNames
 from notifier.domain.custody import BookingState
@@ -34,6 +34,11 @@ class BookingIndex(booking_index.BookingIndex[BookingState]):
         self, client: RedisClient, names: RedisNames, *, retention_seconds: int, clock: Clock = utc_now
     ) -> None:
         super().__init__(client, names, keys_of=filing_keys_of, retention_seconds=retention_seconds, clock=clock)
+
+    def prepare(self, states: Iterable[BookingState]) -> None:
+        """Each state's person's keys worked out now (kept for the people seen lately), for ``record`` to find."""
+        for state in states:
+            filing_keys_of(state)
 
     async def refile_former_keys(self, states: AsyncIterable[Sequence[tuple[BookingState, int | None]]]) -> int | None:
         """Move the bookings filed under the former scheme's keys to the current one's, once (``refile``)."""

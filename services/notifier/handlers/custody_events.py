@@ -240,7 +240,11 @@ class CustodyEventProcessor:
                 transitions[booking] = (stored[booking].state, state)
                 if not same_state(state, stored[booking].state):
                     writes.append((booking, stored[booking], state))
-            saved = await self._ports.bookings.save_many([(old, new) for _, old, new in writes])
+            saving = together(self._ports.bookings.save_many([(old, new) for _, old, new in writes]))
+            await saving.under_way()
+            # While Redis saves: the person's keys the filing that follows needs (CPU the filing would spend).
+            self._ports.booking_index.prepare(new for _, _, new in writes)
+            (saved,) = await saving
             lost.clear()
             lost.update(booking for (booking, _, _), ok in zip(writes, saved, strict=True) if not ok)
             return list(lost)
