@@ -369,8 +369,16 @@ def _parse_iso_date(value: Any) -> Any:
         raise PydanticCustomError("iso_date", "is not a real date (YYYY-MM-DD)") from None
 
 
+_today = date.today
+_a_day_gone_by = [date.min]  # a day date.today() has given: today, or a day before it (days only move forward)
+
+
 def _check_plausible_birth(value: date) -> date:
-    if value < _EARLIEST_BIRTH or value > date.today():
+    # Today is asked only for a date after the last day it gave (a birth date rarely is): asking for every date
+    # was most of the check's time.
+    if value > _a_day_gone_by[0]:
+        _a_day_gone_by[0] = _today()
+    if value < _EARLIEST_BIRTH or value > _a_day_gone_by[0]:
         raise PydanticCustomError("date_of_birth_range", "must be between 1900-01-01 and today")
     return value
 
