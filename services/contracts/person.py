@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
-from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler, JsonValue
-from pydantic.json_schema import JsonSchemaValue
+from pydantic import Field, GetCoreSchemaHandler, JsonValue
 from pydantic_core import core_schema
 
 from contracts.base import WireModel
@@ -40,12 +39,7 @@ class _BeforeUnlessNull:
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         read = core_schema.no_info_before_validator_function(self.read, handler(source))
-        return core_schema.nullable_schema(read, metadata={"pydantic_js_functions": [_as_read]})
-
-
-def _as_read(schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-    """The JSON schema of a field read by ``_BeforeUnlessNull``: the field's, as read (null among its values)."""
-    return handler(cast(core_schema.NullableSchema, schema)["schema"])
+        return core_schema.nullable_schema(read)  # (its JSON schema: the field's, which has null already)
 
 
 # Optional fields a feed fills with a placeholder for "none" read as absent.
