@@ -199,14 +199,15 @@ class BookingStore(Generic[State, Review]):
 
     async def save_many(self, changes: Sequence[tuple[StoredBooking[State, Review], State]]) -> list[bool]:
         """Save each new state over the stored one it was derived from; False where that one moved on."""
+        booking, encode, retention = self._names.booking, STATE_FORMAT.encode, str(self._retention)
         calls: list[ScriptCall] = [
             (
-                [self.key_of(new_state.key)],
+                [booking(*new_state.key)],  # (its key_of)
                 [
                     stored.version,
                     stored.version + 1,
-                    STATE_FORMAT.encode(new_state.stored_json()),
-                    "" if new_state.in_custody else str(self._retention),
+                    encode(new_state.stored_json()),
+                    "" if new_state.in_custody else retention,
                 ],
             )
             for stored, new_state in changes
@@ -227,8 +228,7 @@ class BookingStore(Generic[State, Review]):
         joining: defaultdict[str, list[str]] = defaultdict(list)
         leaving: defaultdict[str, list[str]] = defaultdict(list)
         latest = {state.key: state for state in states}  # a booking given twice: as its last state says
-        for state in latest.values():
-            facility_ori, booking_number = state.key
+        for (facility_ori, booking_number), state in latest.items():
             (joining if state.in_custody else leaving)[facility_ori].append(booking_number)
         commands = [
             *(("SADD", self._names.facility_in_custody(facility), *numbers) for facility, numbers in joining.items()),
