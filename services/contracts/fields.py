@@ -326,15 +326,19 @@ _RFC3339_AS_PYTHON_READS_IT = re.compile(
 )
 
 
+_reads_as_python = _RFC3339_AS_PYTHON_READS_IT.fullmatch
+_from_iso_format = datetime.fromisoformat
+
+
 def _parse_rfc3339(value: Any) -> Any:
     """RFC 3339 only: a string with seconds and an offset; no epoch numbers, no naive times."""
-    if isinstance(value, datetime):  # built in Python, not parsed from the wire
-        return value
-    if isinstance(value, str) and _RFC3339_AS_PYTHON_READS_IT.fullmatch(value) is not None:
+    if isinstance(value, str) and _reads_as_python(value) is not None:  # as read from the wire, nearly always
         try:
-            return datetime.fromisoformat(value)
+            return _from_iso_format(value)
         except ValueError:
             raise PydanticCustomError("rfc3339", "is not a real date or time: " + _RFC3339_MESSAGE) from None
+    if isinstance(value, datetime):  # built in Python, not parsed from the wire
+        return value
     match = _RFC3339.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise PydanticCustomError("rfc3339", _RFC3339_MESSAGE)
@@ -358,19 +362,31 @@ _EARLIEST_BIRTH = date(1900, 1, 1)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+_is_iso_date = _ISO_DATE.fullmatch
+_date_from_iso_format = date.fromisoformat
+
+
 def _parse_iso_date(value: Any) -> Any:
+    if isinstance(value, str) and _is_iso_date(value):  # as read from the wire, nearly always
+        try:
+            return _date_from_iso_format(value)
+        except ValueError:
+            raise PydanticCustomError("iso_date", "is not a real date (YYYY-MM-DD)") from None
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        raise PydanticCustomError("iso_date", "must be a date as YYYY-MM-DD, e.g. 1984-12-31")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise PydanticCustomError("iso_date", "is not a real date (YYYY-MM-DD)") from None
+    raise PydanticCustomError("iso_date", "must be a date as YYYY-MM-DD, e.g. 1984-12-31")
+
+
+_today = date.today
+_a_day_gone_by = [date.min]  # a day date.today() has given: today, or a day before it (days only move forward)
 
 
 def _check_plausible_birth(value: date) -> date:
-    if value < _EARLIEST_BIRTH or value > date.today():
+    # Today is asked only for a date after the last day it gave (a birth date rarely is): asking for every date
+    # was most of the check's time.
+    if value > _a_day_gone_by[0]:
+        _a_day_gone_by[0] = _today()
+    if value < _EARLIEST_BIRTH or value > _a_day_gone_by[0]:
         raise PydanticCustomError("date_of_birth_range", "must be between 1900-01-01 and today")
     return value
 

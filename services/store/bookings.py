@@ -16,9 +16,10 @@ a roster is reconciled against), written after the bookings' own saves.
 The state and the decisions are the notifier's models (``BookingStore[BookingState, BookingReview]``); the
 store keeps their JSON and needs of them only what ``BookingRecord`` and ``ReviewRecord`` say.
 
-A state is stored compact (``store.compact_json``): its JSON without the fields at their defaults, deflated
-against a dictionary of the words states are made of, behind a format marker; about 110 bytes where the plain
-JSON was 820. States saved as plain JSON before are read as they are, and written compact at their next save.
+A state is stored compact (``store.compact_json``): its JSON without the fields at their defaults, compressed
+with zstd against a dictionary of the words states are made of, behind a format marker; about 120 bytes where
+the plain JSON was 820. States saved before, deflated against the same words (marker 1) or as plain JSON, are
+read as they are, and written in the current format at their next save.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from contracts.stored_fields import REVIEW_FIELD_PREFIX, BookingField
 from runtime import RedisClient
 from runtime.redis import pipelined
 from runtime.scripts import ScriptCall
-from store.compact_json import CompactJson
+from store.compact_json import CompactJson, DeflatedJson, ZstdJson
 from store.scripts import SCRIPTS
 
 __all__ = ["STATE_FORMAT", "BookingKey", "BookingRecord", "BookingStore", "ReviewRecord", "StoredBooking"]
@@ -46,8 +47,8 @@ _STATE = BookingField.STATE.encode()
 
 # The words a booking's state is made of (the notifier's ``BookingState`` as JSON, defaults left out: field
 # names, enumerations, the shape of a stamp), the most frequent last, where deflate reaches them cheapest. A
-# word missing here costs a few bytes, never a wrong read. Part of the stored format (marker 1): never edited;
-# a better dictionary takes a new marker, and this one stays to read what was stored with it.
+# word missing here costs a few bytes, never a wrong read. Part of the stored formats (markers 1 and 2): never
+# edited; a better dictionary takes a new marker, and this one stays to read what was stored with it.
 _STATE_WORDS_1 = b"".join(
     (
         b'"cancellations_seen":[{"at":"","event_id":"',
@@ -67,7 +68,10 @@ _STATE_WORDS_1 = b"".join(
         b':00Z",0,"","booked_at":"20',
     )
 )
-STATE_FORMAT = CompactJson(b"\x01", _STATE_WORDS_1)
+# Written: zstd against the words (marker 2; deflate's records were 13 bytes smaller on average, and took two
+# and a half times as long to write: `python -m bench.state_formats`). Read too: deflate against the same words
+# (marker 1).
+STATE_FORMAT = CompactJson(ZstdJson(b"\x02", _STATE_WORDS_1), DeflatedJson(b"\x01", _STATE_WORDS_1))
 
 
 class BookingRecord(Protocol):
@@ -195,14 +199,15 @@ class BookingStore(Generic[State, Review]):
 
     async def save_many(self, changes: Sequence[tuple[StoredBooking[State, Review], State]]) -> list[bool]:
         """Save each new state over the stored one it was derived from; False where that one moved on."""
+        booking, encode, retention = self._names.booking, STATE_FORMAT.encode, str(self._retention)
         calls: list[ScriptCall] = [
             (
-                [self.key_of(new_state.key)],
+                [booking(*new_state.key)],  # (its key_of)
                 [
                     stored.version,
                     stored.version + 1,
-                    STATE_FORMAT.encode(new_state.stored_json()),
-                    "" if new_state.in_custody else str(self._retention),
+                    encode(new_state.stored_json()),
+                    "" if new_state.in_custody else retention,
                 ],
             )
             for stored, new_state in changes
@@ -223,8 +228,7 @@ class BookingStore(Generic[State, Review]):
         joining: defaultdict[str, list[str]] = defaultdict(list)
         leaving: defaultdict[str, list[str]] = defaultdict(list)
         latest = {state.key: state for state in states}  # a booking given twice: as its last state says
-        for state in latest.values():
-            facility_ori, booking_number = state.key
+        for (facility_ori, booking_number), state in latest.items():
             (joining if state.in_custody else leaving)[facility_ori].append(booking_number)
         commands = [
             *(("SADD", self._names.facility_in_custody(facility), *numbers) for facility, numbers in joining.items()),

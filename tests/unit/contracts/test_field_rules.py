@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from contracts import Booking, LiftDetainer, LodgeDetainer, Release, ReleaseScheduled
+from contracts import Booking, LiftDetainer, LodgeDetainer, Release, ReleaseScheduled, fields
 from tests import samples
 from tests.unit.contracts.support import event_errors, model_errors, only_error, validate_event, with_value
 
@@ -189,6 +189,20 @@ def test_date_of_birth_not_yyyy_mm_dd_or_outside_1900_to_today_is_refused(
     assert error.loc == ("person", "date_of_birth")
     assert error.type == error_type
     assert message in error.msg
+
+
+def test_date_of_birth_of_the_day_that_has_just_begun_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    today = date.today()
+    validate_event(samples.booking(person=samples.person(date_of_birth=today.isoformat())))
+    tomorrow = today + timedelta(days=1)
+    refused = event_errors(samples.booking(person=samples.person(date_of_birth=tomorrow.isoformat())))
+    monkeypatch.setattr(fields, "_today", lambda: tomorrow)  # midnight passes
+
+    event = validate_event(samples.booking(person=samples.person(date_of_birth=tomorrow.isoformat())))
+
+    assert only_error(refused).type == "date_of_birth_range"
+    assert isinstance(event, Booking)
+    assert event.person.date_of_birth == tomorrow
 
 
 def test_alias_date_of_birth_applies_the_same_rule() -> None:

@@ -1,22 +1,25 @@
-"""A booking's state as the store keeps it: its JSON without defaults, deflated behind a format marker, reads back
-as the very state that was saved; plain JSON saved before the format is read as it is."""
+"""A booking's state as the store keeps it: its JSON without defaults, compressed behind a format marker, reads
+back as the very state that was saved; states saved in the former formats (deflated, marker 1; plain JSON) are
+read as they are."""
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 
 import pytest
+import zstandard
 
 from notifier.domain.custody import BookingState
 from store.bookings import _STATE_WORDS_1, STATE_FORMAT
-from store.compact_json import CompactJson
+from store.compact_json import CompactJson, DeflatedJson, ZstdJson
 from tests import samples
 from tests.unit.notifier.builders import empty, event, fold
 
 
-def stored(state: BookingState) -> bytes:
-    """What the store writes for ``state`` (``BookingStore.save_many``)."""
-    return STATE_FORMAT.encode(state.model_dump_json(exclude_defaults=True))
+def stored(state: BookingState | bytes) -> bytes:
+    """What the store writes for ``state`` (``BookingStore.save_many``), or for its JSON."""
+    return STATE_FORMAT.encode(state if isinstance(state, bytes) else state.model_dump_json(exclude_defaults=True))
 
 
 def read(raw: bytes) -> BookingState:
@@ -78,7 +81,7 @@ def test_a_state_is_stored_in_a_fraction_of_its_json() -> None:
 
     raw = stored(state)
 
-    assert raw[:1] == b"\x01"
+    assert raw[:1] == b"\x02"
     assert len(raw) * 3 < len(state.model_dump_json())
 
 
@@ -92,19 +95,25 @@ def test_a_record_of_another_format_or_cut_short_is_refused_not_misread() -> Non
     raw = stored(every_fact())
 
     with pytest.raises(ValueError, match="marker"):
-        read(b"\x02" + raw[1:])
+        read(b"\x03" + raw[1:])
     with pytest.raises(ValueError, match="cut short"):
         read(raw[:-8])
 
 
-def test_a_format_marker_is_one_byte_and_never_the_start_of_plain_json() -> None:
+@pytest.mark.parametrize("kind", [DeflatedJson, ZstdJson])
+def test_a_format_marker_is_one_byte_and_never_the_start_of_plain_json(kind: type[DeflatedJson | ZstdJson]) -> None:
     with pytest.raises(ValueError, match="one byte"):
-        CompactJson(b"{", b"")
+        kind(b"{", b"")
     with pytest.raises(ValueError, match="one byte"):
-        CompactJson(b"\x01\x02", b"")
+        kind(b"\x01\x02", b"")
 
 
-# A booked state as the store wrote it with the words of marker 1 (a record already in Redis).
+def test_two_formats_read_by_one_reader_have_markers_of_their_own() -> None:
+    with pytest.raises(ValueError, match="one marker"):
+        CompactJson(ZstdJson(b"\x02", b"words"), DeflatedJson(b"\x02", b"words"))
+
+
+# A booked state as the store wrote it, deflated against the words (marker 1: records already in Redis).
 BOOKED_JSON = (
     '{"facility_ori":"CA0194200","booking_number":"2026-004512","person":{"last_name":"GARCIA LOPEZ",'
     '"first_name":"JOSE","date_of_birth":"1990-04-17","sex":"M","a_number":"A012345678"},'
@@ -118,28 +127,53 @@ BOOKED_STORED = bytes.fromhex(
 )
 
 
-def test_a_record_stored_in_the_format_reads_as_it_was_written() -> None:
-    assert STATE_FORMAT.decode(BOOKED_STORED) == BOOKED_JSON.encode()
-    assert read(BOOKED_STORED).booking_number == "2026-004512"
+# The same state as the store writes it now: zstd against the same words (marker 2).
+BOOKED_STORED_2 = bytes.fromhex(
+    "020000ad03004245121a7049d401bcd37302806642051ac5b1d21a77dc86623afd7f08018d05a0ff314ee7fb449ace89f1da2b784c21"
+    "19c06e7af98d18a21114ccd00a871aac83126049fe151c1f1375b5020e00cd508201e141d605002ce40512ecd1824b3645b6c6adb7"
+    "1d316e5ff61b92e4b6f8b3d1e79d0d10"
+)
+
+DEFLATED = DeflatedJson(b"\x01", _STATE_WORDS_1)  # the format of marker 1, as the store reads it
 
 
-def test_each_record_is_deflated_as_by_a_compressor_set_up_for_it_alone() -> None:
+@pytest.mark.parametrize("raw", [BOOKED_STORED, BOOKED_STORED_2], ids=["deflated (marker 1)", "zstd (marker 2)"])
+def test_a_record_stored_in_either_format_reads_as_it_was_written(raw: bytes) -> None:
+    assert STATE_FORMAT.decode(raw) == BOOKED_JSON.encode()
+    assert read(raw).booking_number == "2026-004512"
+
+
+def test_a_state_is_written_in_the_format_of_marker_2() -> None:
+    assert STATE_FORMAT.encode(BOOKED_JSON) == BOOKED_STORED_2
+
+
+def test_a_state_read_in_the_former_format_is_written_in_the_current_one_as_the_same_state() -> None:
+    state = read(BOOKED_STORED)
+
+    raw = stored(state)
+
+    assert raw[:1] == b"\x02"
+    assert read(raw) == state
+
+
+def test_each_record_is_compressed_as_by_a_compressor_set_up_for_it_alone() -> None:
     states = [every_fact(), empty(), fold(event("booking")), fold(event("booking"), event("release"))]
     for state in [*states, *reversed(states)]:  # one record after another, and each again after the others
         text = state.model_dump_json(exclude_defaults=True)
         alone = zlib.compressobj(9, zlib.DEFLATED, -12, 4, zdict=_STATE_WORDS_1)
 
-        assert stored(state) == b"\x01" + alone.compress(text.encode()) + alone.flush()
-    assert STATE_FORMAT.encode(BOOKED_JSON) == BOOKED_STORED
+        assert stored(state) == ZstdJson(b"\x02", _STATE_WORDS_1).encode(text.encode())
+        assert DEFLATED.encode(text.encode()) == b"\x01" + alone.compress(text.encode()) + alone.flush()
+    assert DEFLATED.encode(BOOKED_JSON.encode()) == BOOKED_STORED
 
 
 def test_a_record_of_json_bytes_is_the_record_of_its_text() -> None:
-    assert STATE_FORMAT.encode(BOOKED_JSON.encode()) == BOOKED_STORED
+    assert STATE_FORMAT.encode(BOOKED_JSON.encode()) == STATE_FORMAT.encode(BOOKED_JSON)
     for state in [every_fact(), empty(), fold(event("booking"), event("release"))]:
         assert STATE_FORMAT.encode(state.stored_json()) == stored(state)
 
 
-def decoded_in_full(raw: bytes) -> bytes | str:
+def deflated_in_full(raw: bytes) -> bytes | str:
     """What reading a record gave when it also flushed the decompressor: the JSON, or why not."""
     decompressor = zlib.decompressobj(-15, zdict=_STATE_WORDS_1)
     try:
@@ -149,15 +183,30 @@ def decoded_in_full(raw: bytes) -> bytes | str:
     return json_data if decompressor.eof else "cut short"
 
 
-def test_a_record_cut_anywhere_or_followed_by_more_reads_as_when_the_decompressor_was_flushed() -> None:
+def zstd_in_full(raw: bytes) -> bytes | str:
+    """What reading a zstd record gave when its whole frame was asked for at once: the JSON, or why not."""
+    words = zstandard.ZstdCompressionDict(_STATE_WORDS_1, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+    decompressor = zstandard.ZstdDecompressor(dict_data=words, format=zstandard.FORMAT_ZSTD1_MAGICLESS)
+    try:
+        return decompressor.decompress(raw[1:], max_output_size=1 << 20)
+    except zstandard.ZstdError as error:
+        return "cut short" if "full frame" in str(error) or "content size" in str(error) else "corrupt"
+
+
+@pytest.mark.parametrize(
+    ("encode", "in_full"), [(DEFLATED.encode, deflated_in_full), (stored, zstd_in_full)], ids=["deflated", "zstd"]
+)
+def test_a_record_cut_anywhere_or_followed_by_more_reads_as_when_the_decompressor_was_flushed(
+    encode: Callable[[bytes], bytes], in_full: Callable[[bytes], bytes | str]
+) -> None:
     for state in [every_fact(), empty(), fold(event("booking"), event("release"))]:
-        raw = stored(state)
+        raw = encode(state.stored_json())
         for record in [*(raw[:end] for end in range(2, len(raw) + 1)), raw + b"\x00", raw + raw[1:]]:
             try:
                 ours: bytes | str = STATE_FORMAT.decode(record)
-            except zlib.error:
+            except (zlib.error, zstandard.ZstdError):
                 ours = "corrupt"
             except ValueError as error:
                 ours = "cut short" if "cut short" in str(error) else str(error)
-            assert ours == decoded_in_full(record), (len(raw), len(record))
+            assert ours == in_full(record), (len(raw), len(record))
         assert STATE_FORMAT.decode(raw) == state.stored_json()
