@@ -102,38 +102,35 @@ class _Filings:
 
     def __init__(self, names: RedisNames) -> None:
         self._buckets_of = names.booking_index_buckets_of
-        # By tag: the bucket names' head, the keys' bucket names key by key, the index of each key's level-1 bucket
-        # in KEYS (by the digest's digits that name its buckets: keys sharing them share their buckets) and ARGV's
-        # filings.
-        self._by_tag: dict[str, tuple[str, list[str], dict[str, int], list[str | int | float]]] = {}
+        # By tag: the index of each key's level-1 bucket in KEYS (by the digest's digits that name its buckets, in
+        # the order first seen: keys sharing them share their buckets) and ARGV's filings. The bucket names are
+        # spelt once, by ``calls``.
+        self._by_tag: dict[str, tuple[dict[str, int], list[str | int | float]]] = {}
 
     def add(self, digests: Iterable[str], reference: str, op: str, expiry: str) -> None:
-        """One booking's filings (``op``, ``expiry``) under the blocking keys of these digests (their ``_prefix``
+        """One booking's filings (``op``, ``expiry``) under the blocking keys of these digests (their ``_prefixes``
         at least), one pass over them."""
         by_tag = self._by_tag
         middle = f" {op} {expiry} "
         for digest in digests:
-            tag = digest[:2]
-            call = by_tag.get(tag)
+            call = by_tag.get(tag := digest[:2])
             if call is None:
-                call = by_tag[tag] = (self._buckets_of(tag), [], {}, [])
-            head, keys, first_of, args = call
-            buckets = digest[:_BUCKETS]
-            first = first_of.get(buckets)
+                call = by_tag[tag] = ({}, [])
+            first_of, args = call
+            first = first_of.get(buckets := digest[:_BUCKETS])
             if first is None:
-                first = first_of[buckets] = len(keys) // LEVELS + 1
-                for end in _LEVEL_ENDS:
-                    keys.append(head + digest[2:end])  # booking_index_bucket(digest[:end])
+                first = first_of[buckets] = len(first_of) + 1
             args.append(f"{first}{middle}{digest[_FRAGMENT]}{reference}")  # one argument a filing
 
     def calls(self, now_s: int) -> list[ScriptCall]:
         """Each tag's call, its KEYS level by level (``file_bookings.lua``)."""
+        buckets_of = self._buckets_of
         return [
             (
-                [name for level in range(LEVELS) for name in keys[level::LEVELS]],
+                [head + buckets[2:end] for end in _LEVEL_ENDS for buckets in first_of],  # booking_index_bucket
                 [now_s, MAX_FILINGS_A_BUCKET, LEVELS, *args],
             )
-            for _, keys, _, args in self._by_tag.values()
+            for head, (first_of, args) in ((buckets_of(tag), call) for tag, call in self._by_tag.items())
         ]
 
 
@@ -141,10 +138,10 @@ def _digest(blocking_key: str) -> str:
     return hashlib.sha256(blocking_key.encode()).hexdigest()[:32]
 
 
-def _prefix(blocking_key: str) -> str:
-    """The start of the key's digest (``_digest``) that its filings take: the tag, the buckets' digits and the
+def _prefixes(blocking_keys: Iterable[str]) -> list[str]:
+    """The start of each key's digest (``_digest``) that its filings take: the tag, the buckets' digits and the
     member's fragment (8 hex digits: 4 bytes hashed, not 32 digits spelt out and cut)."""
-    return _sha256(blocking_key.encode()).digest()[:_PREFIX_BYTES].hex()
+    return [_sha256(key.encode()).digest()[:_PREFIX_BYTES].hex() for key in blocking_keys]
 
 
 class BookingIndex(Generic[State]):
@@ -182,11 +179,11 @@ class BookingIndex(Generic[State]):
             reference = self._names.booking_reference(self._names.booking(*after.key))
             expiry = "+inf" if after.in_custody else retained
             if old:
-                filings.add(map(_prefix, new & old), reference, _FILE, expiry)
-                filings.add(map(_prefix, new - old), reference, _NEW, expiry)
-                filings.add(map(_prefix, old - new), reference, _UNFILE, "+inf")
+                filings.add(_prefixes(new & old), reference, _FILE, expiry)
+                filings.add(_prefixes(new - old), reference, _NEW, expiry)
+                filings.add(_prefixes(old - new), reference, _UNFILE, "+inf")
             else:  # a person new to the booking: filed where new filings go, without looking for them first
-                filings.add(map(_prefix, new), reference, _NEW, expiry)
+                filings.add(_prefixes(new), reference, _NEW, expiry)
         await self._file.many(filings.calls(now // 1000))
 
     async def refile(
@@ -223,8 +220,8 @@ class BookingIndex(Generic[State]):
                 else:
                     expiry = str(math.ceil((now + kept_ms) / 1000))  # with its state, to the second after
                 reference = self._names.booking_reference(self._names.booking(*state.key))
-                filings.add(map(_prefix, gone), reference, _UNFILE, "+inf")
-                filings.add(map(_prefix, added), reference, _KEEP, expiry)
+                filings.add(_prefixes(gone), reference, _UNFILE, "+inf")
+                filings.add(_prefixes(added), reference, _KEEP, expiry)
                 seen += 1
             await self._file.many(filings.calls(now // 1000))
         await self._client.set(marker, scheme)
