@@ -35,6 +35,31 @@ local order = {}
 local held = {}
 -- Every bucket this call added to: it may exist now (``deeper_in_use``).
 local made = {}
+-- By bucket, how many filings it holds: read once a call (``size``), then counted as this call adds and removes.
+local sizes = {}
+-- Every bucket that did not exist when this call first read its size: it has no expiry to remove.
+local fresh = {}
+
+-- How many filings a bucket holds (a ZCARD the first time a call asks).
+local function size(key)
+  local filings = sizes[key]
+  if filings == nil then
+    filings = call('ZCARD', key)
+    sizes[key] = filings
+    if filings == 0 then
+      fresh[key] = true
+    end
+  end
+  return filings
+end
+
+-- A bucket gained or lost ``change`` filings.
+local function count(key, change)
+  local known = sizes[key]
+  if known then
+    sizes[key] = known + change
+  end
+end
 
 local function touch(key)
   if not touched[key] then
@@ -45,13 +70,16 @@ end
 
 -- ZADD, keeping ``held`` and ``made`` true; ``nx``: only a member not there yet (the keep).
 local function add(key, expiry, member, nx)
+  local added
   if nx then
-    if call('ZADD', key, 'NX', expiry, member) == 0 then
+    added = call('ZADD', key, 'NX', expiry, member)
+    if added == 0 then
       return
     end
   else
-    call('ZADD', key, expiry, member)
+    added = call('ZADD', key, expiry, member)
   end
+  count(key, added)
   made[key] = true
   local members = held[key]
   if expiry == '+inf' then
@@ -109,6 +137,7 @@ end
 local function made_room(key)
   local gone = call('ZREMRANGEBYSCORE', key, '-inf', expired)
   dropped = dropped + gone
+  count(key, -gone)
   return gone > 0
 end
 
@@ -124,14 +153,14 @@ local function place(first, member, deeper)
     if call('ZSCORE', key, member) then
       return key, nil
     end
-    if not room and (level == levels - 1 or call('ZCARD', key) < most or made_room(key)) then
+    if not room and (level == levels - 1 or size(key) < most or made_room(key)) then
       room = key
     end
   end
   return nil, room
 end
 
--- File (or keep) a member. The common case, no deeper bucket of its key in use: a ZCARD and a ZADD (a ZADD
+-- File (or keep) a member. The common case, no deeper bucket of its key in use: its size and a ZADD (a ZADD
 -- updates a member already there), and a ZSCORE only when the bucket is full (then only a member already there
 -- stays; a new one goes to the next level). Otherwise ``place`` decides. A full bucket is never added to, not
 -- even for a moment: a sorted set past the listpack's entries becomes a skiplist and never turns back.
@@ -139,7 +168,7 @@ local function file(first, member, expiry, keep)
   local key = KEYS[first]
   local deeper = levels > 1 and deeper_in_use(first)
   if levels > 1 and not deeper then
-    if call('ZCARD', key) < most or call('ZSCORE', key, member) or made_room(key) then
+    if size(key) < most or call('ZSCORE', key, member) or made_room(key) then
       add(key, expiry, member, keep)
       return key
     end
@@ -154,13 +183,13 @@ local function file(first, member, expiry, keep)
   return home or room
 end
 
--- File a new member: level after level, the first bucket with room, or a full one already holding it. A ZCARD and
--- a ZADD while level 1 has room, whatever the deeper levels hold; past it a ZSCORE of each full bucket and a ZCARD
+-- File a new member: level after level, the first bucket with room, or a full one already holding it. Its size and
+-- a ZADD while level 1 has room, whatever the deeper levels hold; past it a ZSCORE of each full bucket and the size
 -- of the next, never an EXISTS (the last level takes any).
 local function file_new(first, member, expiry)
   for level = 0, levels - 1 do
     local key = KEYS[first + level * n]
-    if level == levels - 1 or call('ZCARD', key) < most or call('ZSCORE', key, member) or made_room(key) then
+    if level == levels - 1 or size(key) < most or call('ZSCORE', key, member) or made_room(key) then
       add(key, expiry, member, false)
       return key
     end
@@ -176,6 +205,7 @@ for i = 4, #ARGV do
     for level = 0, levels - 1 do
       local key = KEYS[first + level * n]
       if call('ZREM', key, member) == 1 then
+        count(key, -1)
         touch(key)
         if held[key] then
           held[key][member] = nil
@@ -202,7 +232,9 @@ for _, key in ipairs(order) do
   end
   if not sweep or gone > 0 then
     if held[key] and next(held[key]) then
-      call('PERSIST', key) -- a filing for good is in it: its last score is inf
+      if not fresh[key] then
+        call('PERSIST', key) -- a filing for good is in it: its last score is inf
+      end
     else
       local last = call('ZRANGE', key, -1, -1, 'WITHSCORES')
       if #last > 0 then
