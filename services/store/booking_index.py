@@ -37,14 +37,15 @@ A filing under a key new to the booking (its person first known, or known by ano
 for past where it goes: the first bucket with room takes it, or a full one that holds it already (a batch filed,
 then redelivered before its state was saved, finds its filings where they went, unless the buckets changed in
 between: then a second copy, which an unfiling removes with the first). Only a filing the booking had before (a
-release, a redelivery) is looked for level by level, so a growing index costs a new booking a ZCARD a level it
-passes and a ZSCORE of each full bucket, not the search.
+release, a redelivery) is looked for level by level, so a growing index costs a new booking the size of each level
+it passes and a ZSCORE of each full bucket, not the search.
 
 Writes: a batch's filings are grouped by tag, one ``file_bookings.lua`` call
-per tag (every filing of that tag, every level), so at most 256 script calls,
-in one pipeline. A call drops the expired filings of a full bucket a filing
-would go to (so they never push a filing deeper), and a bucket it touched
-expires with its last filing. ``prune`` (a notifier's chore, every trim
+per tag (every filing of that tag, every level; the filings one a line in one
+argument), so at most 256 script calls, in one pipeline. A call reads a
+bucket's size once (a ZCARD) and counts what it adds and removes, drops the
+expired filings of a full bucket a filing would go to (so they never push a
+filing deeper), and a bucket it touched expires with its last filing. ``prune`` (a notifier's chore, every trim
 interval) drops the rest (a lookup skips them meanwhile): the
 buckets are known by name (no SCAN), in 4,096 slices of 273 (a level-1
 bucket and the 16 and 256 under it); each run takes the next
@@ -103,9 +104,9 @@ class _Filings:
     def __init__(self, names: RedisNames) -> None:
         self._buckets_of = names.booking_index_buckets_of
         # By tag: the index of each key's level-1 bucket in KEYS (by the digest's digits that name its buckets, in
-        # the order first seen: keys sharing them share their buckets) and ARGV's filings. The bucket names are
-        # spelt once, by ``calls``.
-        self._by_tag: dict[str, tuple[dict[str, int], list[str | int | float]]] = {}
+        # the order first seen: keys sharing them share their buckets) and the filings. The bucket names are spelt
+        # once, by ``calls``.
+        self._by_tag: dict[str, tuple[dict[str, int], list[str]]] = {}
 
     def add(self, digests: Iterable[str], reference: str, op: str, expiry: str) -> None:
         """One booking's filings (``op``, ``expiry``) under the blocking keys of these digests (their ``_prefixes``
@@ -116,21 +117,22 @@ class _Filings:
             call = by_tag.get(tag := digest[:2])
             if call is None:
                 call = by_tag[tag] = ({}, [])
-            first_of, args = call
+            first_of, filings = call
             first = first_of.get(buckets := digest[:_BUCKETS])
             if first is None:
                 first = first_of[buckets] = len(first_of) + 1
-            args.append(f"{first}{middle}{digest[_FRAGMENT]}{reference}")  # one argument a filing
+            filings.append(f"{first}{middle}{digest[_FRAGMENT]}{reference}")
 
     def calls(self, now_s: int) -> list[ScriptCall]:
-        """Each tag's call, its KEYS level by level (``file_bookings.lua``)."""
+        """Each tag's call, its KEYS level by level and its filings one a line in one argument
+        (``file_bookings.lua``)."""
         buckets_of = self._buckets_of
         return [
             (
                 [head + buckets[2:end] for end in _LEVEL_ENDS for buckets in first_of],  # booking_index_bucket
-                [now_s, MAX_FILINGS_A_BUCKET, LEVELS, *args],
+                [now_s, MAX_FILINGS_A_BUCKET, LEVELS, "\n".join(filings)],
             )
-            for head, (first_of, args) in ((buckets_of(tag), call) for tag, call in self._by_tag.items())
+            for head, (first_of, filings) in ((buckets_of(tag), call) for tag, call in self._by_tag.items())
         ]
 
 

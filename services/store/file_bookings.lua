@@ -8,12 +8,12 @@
 -- ARGV[1]    now (s)
 -- ARGV[2]    the most filings a bucket takes before the next level's bucket is used (the last level takes any)
 -- ARGV[3]    levels: how many buckets a key has
--- ARGV[4..]  one filing an argument, "<first> <op> <expiry> <member>": the index in KEYS of the key's level-1
---            bucket, "f" (file), "n" (file new: the caller has not filed the member under this key before, so it
---            is not looked for in the buckets past where it goes), "u" (unfile) or "k" (keep: file unless already
---            filed, so an upgrade's copy never overrides a filing), the expiry (s, or "+inf"; unused by "u"), and
---            the member (one string an argument rather than four: a batch's calls are thousands of arguments for
---            the client to encode)
+-- ARGV[4..]  filings, one a line (an argument holds one or more: the caller sends a call's filings as one, not
+--            a batch's thousands of arguments to encode), "<first> <op> <expiry> <member>": the index in KEYS of
+--            the key's level-1 bucket, "f" (file), "n" (file new: the caller has not filed the member under this
+--            key before, so it is not looked for in the buckets past where it goes), "u" (unfile) or "k" (keep:
+--            file unless already filed, so an upgrade's copy never overrides a filing), the expiry (s, or "+inf";
+--            unused by "u"), and the member (no line break in it)
 --
 -- A filing is kept in the bucket it already is in (whatever level), else goes to the first bucket not full. A new
 -- filing goes to the first bucket not full, or stays in the first full one that holds it already (a batch filed
@@ -197,23 +197,24 @@ local function file_new(first, member, expiry)
 end
 
 for i = 4, #ARGV do
-  local first, op, expiry, member = string.match(ARGV[i], '^(%d+) (%a) (%S+) (.+)$')
-  first = tonumber(first)
-  if op == 'n' then
-    touch(file_new(first, member, expiry))
-  elseif op == 'u' then
-    for level = 0, levels - 1 do
-      local key = KEYS[first + level * n]
-      if call('ZREM', key, member) == 1 then
-        count(key, -1)
-        touch(key)
-        if held[key] then
-          held[key][member] = nil
+  for first, op, expiry, member in string.gmatch(ARGV[i], '(%d+) (%a) (%S+) ([^\n]+)') do
+    first = tonumber(first)
+    if op == 'n' then
+      touch(file_new(first, member, expiry))
+    elseif op == 'u' then
+      for level = 0, levels - 1 do
+        local key = KEYS[first + level * n]
+        if call('ZREM', key, member) == 1 then
+          count(key, -1)
+          touch(key)
+          if held[key] then
+            held[key][member] = nil
+          end
         end
       end
+    else
+      touch(file(first, member, expiry, op == 'k'))
     end
-  else
-    touch(file(first, member, expiry, op == 'k'))
   end
 end
 

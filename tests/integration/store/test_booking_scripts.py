@@ -318,7 +318,7 @@ async def test_file_bookings_counts_what_one_call_adds_and_removes_so_a_bucket_t
 
     # Room for one once the two filings whose retention ended are dropped, then one more: the third goes deeper.
     new = [*filing("+inf", "d9a30000a", "n"), *filing("+inf", "d9a30000b", "n"), *filing("+inf", "d9a30000c", "n")]
-    assert await file(keys=BUCKETS, args=[now, 3, 4, *new]) == 2
+    assert await file(keys=BUCKETS, args=[now, 3, 4, "\n".join(new)]) == 2  # (one argument, a filing a line)
     assert await redis_client.zrange(BUCKETS[0], 0, -1) == [b"d9a30000held", b"d9a30000a", b"d9a30000b"]
     assert await redis_client.zrange(BUCKETS[1], 0, -1) == [b"d9a30000c"]
     assert await redis_client.ttl(BUCKETS[0]) == -1  # it had an expiry: a filing for good removed it
