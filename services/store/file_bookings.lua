@@ -1,7 +1,7 @@
--- File and unfile bookings under many blocking keys of one hash tag in one call, and keep the buckets bounded.
+-- File and unfile bookings under many blocking keys in one call, and keep the buckets bounded.
 --
--- KEYS       buckets of one tag (sorted sets: members are a digest prefix of the blocking key followed by the
---            booking's reference, scored by when the filing expires, s or inf). With filings: the buckets of the
+-- KEYS       buckets (of one hash tag on a cluster; sorted sets: members are a digest prefix of the blocking key
+--            followed by the booking's reference, scored by when the filing expires, s or inf). With filings: the buckets of the
 --            call's n keys level by level, from the fewest-a-tag level to the most: KEYS[k] is the k-th key's
 --            level-1 bucket, KEYS[k + n] its level-2 bucket, and so on (n times ARGV[3] names); without (the
 --            sweep), any buckets
@@ -37,8 +37,6 @@ local held = {}
 local made = {}
 -- By bucket, how many filings it holds: read once a call (``size``), then counted as this call adds and removes.
 local sizes = {}
--- Every bucket that did not exist when this call first read its size: it has no expiry to remove.
-local fresh = {}
 
 -- How many filings a bucket holds (a ZCARD the first time a call asks).
 local function size(key)
@@ -46,9 +44,6 @@ local function size(key)
   if filings == nil then
     filings = call('ZCARD', key)
     sizes[key] = filings
-    if filings == 0 then
-      fresh[key] = true
-    end
   end
   return filings
 end
@@ -233,9 +228,7 @@ for _, key in ipairs(order) do
   end
   if not sweep or gone > 0 then
     if held[key] and next(held[key]) then
-      if not fresh[key] then
-        call('PERSIST', key) -- a filing for good is in it: its last score is inf
-      end
+      call('PERSIST', key) -- a filing for good is in it: its last score is inf
     else
       local last = call('ZRANGE', key, -1, -1, 'WITHSCORES')
       if #last > 0 then
