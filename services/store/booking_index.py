@@ -135,13 +135,15 @@ class _Filings:
         """Each group's call, its KEYS level by level and its filings one a line in one argument
         (``file_bookings.lua``)."""
         heads = self._heads
-        return [
-            (
-                [heads[buckets[:2]] + buckets[2:end] for end in _LEVEL_ENDS for buckets in first_of],
-                [now_s, MAX_FILINGS_A_BUCKET, LEVELS, "\n".join(filings)],
-            )
-            for first_of, filings in self._by_group.values()
-        ]
+        calls: list[ScriptCall] = []
+        for first_of, filings in self._by_group.values():
+            names = [heads[buckets[:2]] + buckets[2] for buckets in first_of]  # level 1: booking_index_bucket
+            keys = names
+            for digit in range(3, _BUCKETS):  # each level's: the one above's and a digit more
+                names = [name + buckets[digit] for name, buckets in zip(names, first_of, strict=True)]
+                keys = keys + names
+            calls.append((keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, "\n".join(filings)]))
+        return calls
 
 
 def _digest(blocking_key: str) -> str:
