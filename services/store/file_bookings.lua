@@ -1,19 +1,19 @@
--- File and unfile bookings under many blocking keys of one hash tag in one call, and keep the buckets bounded.
+-- File and unfile bookings under many blocking keys in one call, and keep the buckets bounded.
 --
--- KEYS       buckets of one tag (sorted sets: members are a digest prefix of the blocking key followed by the
---            booking's reference, scored by when the filing expires, s or inf). With filings: the buckets of the
+-- KEYS       buckets (of one hash tag on a cluster; sorted sets: members are a digest prefix of the blocking key
+--            followed by the booking's reference, scored by when the filing expires, s or inf). With filings: the buckets of the
 --            call's n keys level by level, from the fewest-a-tag level to the most: KEYS[k] is the k-th key's
 --            level-1 bucket, KEYS[k + n] its level-2 bucket, and so on (n times ARGV[3] names); without (the
 --            sweep), any buckets
 -- ARGV[1]    now (s)
 -- ARGV[2]    the most filings a bucket takes before the next level's bucket is used (the last level takes any)
 -- ARGV[3]    levels: how many buckets a key has
--- ARGV[4..]  one filing an argument, "<first> <op> <expiry> <member>": the index in KEYS of the key's level-1
---            bucket, "f" (file), "n" (file new: the caller has not filed the member under this key before, so it
---            is not looked for in the buckets past where it goes), "u" (unfile) or "k" (keep: file unless already
---            filed, so an upgrade's copy never overrides a filing), the expiry (s, or "+inf"; unused by "u"), and
---            the member (one string an argument rather than four: a batch's calls are thousands of arguments for
---            the client to encode)
+-- ARGV[4..]  filings, one a line (an argument holds one or more: the caller sends a call's filings as one, not
+--            a batch's thousands of arguments to encode), "<first> <op> <expiry> <member>": the index in KEYS of
+--            the key's level-1 bucket, "f" (file), "n" (file new: the caller has not filed the member under this
+--            key before, so it is not looked for in the buckets past where it goes), "u" (unfile) or "k" (keep:
+--            file unless already filed, so an upgrade's copy never overrides a filing), the expiry (s, or "+inf";
+--            unused by "u"), and the member (no line break in it)
 --
 -- A filing is kept in the bucket it already is in (whatever level), else goes to the first bucket not full. A new
 -- filing goes to the first bucket not full, or stays in the first full one that holds it already (a batch filed
@@ -35,6 +35,26 @@ local order = {}
 local held = {}
 -- Every bucket this call added to: it may exist now (``deeper_in_use``).
 local made = {}
+-- By bucket, how many filings it holds: read once a call (``size``), then counted as this call adds and removes.
+local sizes = {}
+
+-- How many filings a bucket holds (a ZCARD the first time a call asks).
+local function size(key)
+  local filings = sizes[key]
+  if filings == nil then
+    filings = call('ZCARD', key)
+    sizes[key] = filings
+  end
+  return filings
+end
+
+-- A bucket gained or lost ``change`` filings.
+local function count(key, change)
+  local known = sizes[key]
+  if known then
+    sizes[key] = known + change
+  end
+end
 
 local function touch(key)
   if not touched[key] then
@@ -45,13 +65,16 @@ end
 
 -- ZADD, keeping ``held`` and ``made`` true; ``nx``: only a member not there yet (the keep).
 local function add(key, expiry, member, nx)
+  local added
   if nx then
-    if call('ZADD', key, 'NX', expiry, member) == 0 then
+    added = call('ZADD', key, 'NX', expiry, member)
+    if added == 0 then
       return
     end
   else
-    call('ZADD', key, expiry, member)
+    added = call('ZADD', key, expiry, member)
   end
+  count(key, added)
   made[key] = true
   local members = held[key]
   if expiry == '+inf' then
@@ -109,6 +132,7 @@ end
 local function made_room(key)
   local gone = call('ZREMRANGEBYSCORE', key, '-inf', expired)
   dropped = dropped + gone
+  count(key, -gone)
   return gone > 0
 end
 
@@ -124,14 +148,14 @@ local function place(first, member, deeper)
     if call('ZSCORE', key, member) then
       return key, nil
     end
-    if not room and (level == levels - 1 or call('ZCARD', key) < most or made_room(key)) then
+    if not room and (level == levels - 1 or size(key) < most or made_room(key)) then
       room = key
     end
   end
   return nil, room
 end
 
--- File (or keep) a member. The common case, no deeper bucket of its key in use: a ZCARD and a ZADD (a ZADD
+-- File (or keep) a member. The common case, no deeper bucket of its key in use: its size and a ZADD (a ZADD
 -- updates a member already there), and a ZSCORE only when the bucket is full (then only a member already there
 -- stays; a new one goes to the next level). Otherwise ``place`` decides. A full bucket is never added to, not
 -- even for a moment: a sorted set past the listpack's entries becomes a skiplist and never turns back.
@@ -139,7 +163,7 @@ local function file(first, member, expiry, keep)
   local key = KEYS[first]
   local deeper = levels > 1 and deeper_in_use(first)
   if levels > 1 and not deeper then
-    if call('ZCARD', key) < most or call('ZSCORE', key, member) or made_room(key) then
+    if size(key) < most or call('ZSCORE', key, member) or made_room(key) then
       add(key, expiry, member, keep)
       return key
     end
@@ -154,13 +178,13 @@ local function file(first, member, expiry, keep)
   return home or room
 end
 
--- File a new member: level after level, the first bucket with room, or a full one already holding it. A ZCARD and
--- a ZADD while level 1 has room, whatever the deeper levels hold; past it a ZSCORE of each full bucket and a ZCARD
+-- File a new member: level after level, the first bucket with room, or a full one already holding it. Its size and
+-- a ZADD while level 1 has room, whatever the deeper levels hold; past it a ZSCORE of each full bucket and the size
 -- of the next, never an EXISTS (the last level takes any).
 local function file_new(first, member, expiry)
   for level = 0, levels - 1 do
     local key = KEYS[first + level * n]
-    if level == levels - 1 or call('ZCARD', key) < most or call('ZSCORE', key, member) or made_room(key) then
+    if level == levels - 1 or size(key) < most or call('ZSCORE', key, member) or made_room(key) then
       add(key, expiry, member, false)
       return key
     end
@@ -168,22 +192,24 @@ local function file_new(first, member, expiry)
 end
 
 for i = 4, #ARGV do
-  local first, op, expiry, member = string.match(ARGV[i], '^(%d+) (%a) (%S+) (.+)$')
-  first = tonumber(first)
-  if op == 'n' then
-    touch(file_new(first, member, expiry))
-  elseif op == 'u' then
-    for level = 0, levels - 1 do
-      local key = KEYS[first + level * n]
-      if call('ZREM', key, member) == 1 then
-        touch(key)
-        if held[key] then
-          held[key][member] = nil
+  for first, op, expiry, member in string.gmatch(ARGV[i], '(%d+) (%a) (%S+) ([^\n]+)') do
+    first = tonumber(first)
+    if op == 'n' then
+      touch(file_new(first, member, expiry))
+    elseif op == 'u' then
+      for level = 0, levels - 1 do
+        local key = KEYS[first + level * n]
+        if call('ZREM', key, member) == 1 then
+          count(key, -1)
+          touch(key)
+          if held[key] then
+            held[key][member] = nil
+          end
         end
       end
+    else
+      touch(file(first, member, expiry, op == 'k'))
     end
-  else
-    touch(file(first, member, expiry, op == 'k'))
   end
 end
 

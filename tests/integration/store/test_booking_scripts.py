@@ -306,3 +306,25 @@ async def test_file_bookings_files_new_filings_without_asking_for_deeper_buckets
     assert commands["cmdstat_zadd"]["calls"] == 2
     assert await redis_client.zrange(BUCKETS[0], 0, -1) == [b"d9a30000CA0194200:1"]
     assert await redis_client.zrange(other, 0, -1) == [b"d9b00000x"]
+
+
+async def test_file_bookings_counts_what_one_call_adds_and_removes_so_a_bucket_takes_no_more_than_the_most(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    await redis_client.zadd(BUCKETS[0], {"d9a30000old1": now - 1, "d9a30000old2": now - 1, "d9a30000held": now + 60})
+    await redis_client.expireat(BUCKETS[0], now + 60)
+
+    # Room for one once the two filings whose retention ended are dropped, then one more: the third goes deeper.
+    new = [*filing("+inf", "d9a30000a", "n"), *filing("+inf", "d9a30000b", "n"), *filing("+inf", "d9a30000c", "n")]
+    assert await file(keys=BUCKETS, args=[now, 3, 4, "\n".join(new)]) == 2  # (one argument, a filing a line)
+    assert await redis_client.zrange(BUCKETS[0], 0, -1) == [b"d9a30000held", b"d9a30000a", b"d9a30000b"]
+    assert await redis_client.zrange(BUCKETS[1], 0, -1) == [b"d9a30000c"]
+    assert await redis_client.ttl(BUCKETS[0]) == -1  # it had an expiry: a filing for good removed it
+
+    # A full bucket takes no more, and an unfiling makes room for the next filing of the same call.
+    unfile_then_file = [*filing("+inf", "d9a30000a", "u"), *filing("+inf", "d9a30000d", "n")]
+    await file(keys=BUCKETS, args=[now, 3, 4, *filing("+inf", "d9a30000e", "n"), *unfile_then_file])
+    assert await redis_client.zrange(BUCKETS[0], 0, -1) == [b"d9a30000held", b"d9a30000b", b"d9a30000d"]
+    assert await redis_client.zrange(BUCKETS[1], 0, -1) == [b"d9a30000c", b"d9a30000e"]
