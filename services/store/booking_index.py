@@ -41,14 +41,11 @@ release, a redelivery) is looked for level by level, so a growing index costs a 
 it passes and a ZSCORE of each full bucket, not the search.
 
 Writes: a batch's filings are grouped by tag, one ``file_bookings.lua`` call
-per tag on a cluster (a script's keys share a slot), one per 16 tags on a
-single Redis (every filing of those tags, every level; the filings one a line
-in one argument), in one pipeline: a batch of 500 events makes 16 calls of
-about 0.7 ms in Redis rather than 256 of 50 us, the cost of a call paid 16
-times, not 256. A call reads a bucket's size once (a ZCARD) and counts what it
-adds and removes, drops the expired filings of a full bucket a filing would go
-to (so they never push a filing deeper), and a bucket it touched expires with
-its last filing. ``prune`` (a notifier's chore, every trim
+per tag (every filing of that tag, every level; the filings one a line in one
+argument), so at most 256 script calls, in one pipeline. A call reads a
+bucket's size once (a ZCARD) and counts what it adds and removes, drops the
+expired filings of a full bucket a filing would go to (so they never push a
+filing deeper), and a bucket it touched expires with its last filing. ``prune`` (a notifier's chore, every trim
 interval) drops the rest (a lookup skips them meanwhile): the
 buckets are known by name (no SCAN), in 4,096 slices of 273 (a level-1
 bucket and the 16 and 256 under it); each run takes the next
@@ -69,10 +66,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import AsyncIterable, Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Collection, Iterable, Sequence
 from typing import Generic, TypeVar, cast
-
-from redis.asyncio import RedisCluster
 
 from contracts import RedisNames
 from runtime import RedisClient
@@ -104,27 +99,24 @@ _HEX = "0123456789abcdef"
 
 
 class _Filings:
-    """One batch's filings, grouped by the first ``group_digits`` hex digits of their key's digest (2: by hash tag,
-    as a cluster needs; 1: 16 tags together): one ``file_bookings.lua`` call a group."""
+    """One batch's filings, grouped by hash tag: one ``file_bookings.lua`` call each."""
 
-    def __init__(self, heads: Mapping[str, str], group_digits: int) -> None:
-        self._heads = heads  # by tag, what its bucket names start with
-        self._group_digits = group_digits
-        # By group: the index of each key's level-1 bucket in KEYS (by the digest's digits that name its buckets,
-        # in the order first seen: keys sharing them share their buckets) and the filings. The bucket names are
-        # spelt once, by ``calls``.
-        self._by_group: dict[str, tuple[dict[str, int], list[str]]] = {}
+    def __init__(self, names: RedisNames) -> None:
+        self._buckets_of = names.booking_index_buckets_of
+        # By tag: the index of each key's level-1 bucket in KEYS (by the digest's digits that name its buckets, in
+        # the order first seen: keys sharing them share their buckets) and the filings. The bucket names are spelt
+        # once, by ``calls``.
+        self._by_tag: dict[str, tuple[dict[str, int], list[str]]] = {}
 
     def add(self, digests: Iterable[str], reference: str, op: str, expiry: str) -> None:
         """One booking's filings (``op``, ``expiry``) under the blocking keys of these digests (their ``_prefixes``
         at least), one pass over them."""
-        by_group = self._by_group
-        group_digits = self._group_digits
+        by_tag = self._by_tag
         middle = f" {op} {expiry} "
         for digest in digests:
-            call = by_group.get(group := digest[:group_digits])
+            call = by_tag.get(tag := digest[:2])
             if call is None:
-                call = by_group[group] = ({}, [])
+                call = by_tag[tag] = ({}, [])
             first_of, filings = call
             first = first_of.get(buckets := digest[:_BUCKETS])
             if first is None:
@@ -132,12 +124,13 @@ class _Filings:
             filings.append(f"{first}{middle}{digest[_FRAGMENT]}{reference}")
 
     def calls(self, now_s: int) -> list[ScriptCall]:
-        """Each group's call, its KEYS level by level and its filings one a line in one argument
+        """Each tag's call, its KEYS level by level and its filings one a line in one argument
         (``file_bookings.lua``)."""
-        heads = self._heads
+        buckets_of = self._buckets_of
         calls: list[ScriptCall] = []
-        for first_of, filings in self._by_group.values():
-            names = [heads[buckets[:2]] + buckets[2] for buckets in first_of]  # level 1: booking_index_bucket
+        for tag, (first_of, filings) in self._by_tag.items():
+            head = buckets_of(tag)
+            names = [head + buckets[2] for buckets in first_of]  # level 1: booking_index_bucket
             keys = names
             for digit in range(3, _BUCKETS):  # each level's: the one above's and a digit more
                 names = [name + buckets[digit] for name, buckets in zip(names, first_of, strict=True)]
@@ -172,13 +165,6 @@ class BookingIndex(Generic[State]):
         self._retention_ms = retention_seconds * 1000
         self._clock = clock
         self._file = SCRIPTS.on(client, "file_bookings")
-        tags = (f"{tag:02x}" for tag in range(256))
-        self._heads = {tag: names.booking_index_buckets_of(tag) for tag in tags}  # booking_index_bucket's start
-        # A script's keys share a hash slot on a cluster: a call a tag there, a call for 16 tags on a single Redis.
-        self._group_digits = 2 if isinstance(client, RedisCluster) else 1
-
-    def _filings(self) -> _Filings:
-        return _Filings(self._heads, self._group_digits)
 
     async def record(self, transitions: Sequence[tuple[State, State]]) -> None:
         """File and unfile bookings as their states went from ``before`` to ``after``.
@@ -190,7 +176,7 @@ class BookingIndex(Generic[State]):
         custody is filed again at every change, its filings' expiry following its state's."""
         now = epoch_ms(self._clock())
         retained = str((now + self._retention_ms) // 1000)  # the expiry of a filing out of custody
-        filings = self._filings()
+        filings = _Filings(self._names)
         for before, after in transitions:
             old, new = frozenset(self._keys_of(before)), frozenset(self._keys_of(after))  # (a frozenset is not copied)
             if old == new and before.in_custody and after.in_custody and before != after:
@@ -227,7 +213,7 @@ class BookingIndex(Generic[State]):
         async for chunk in states:
             now = epoch_ms(self._clock())
             retained = str((now + self._retention_ms) // 1000)
-            filings = self._filings()
+            filings = _Filings(self._names)
             for state, kept_ms in chunk:
                 gone, added = changed_keys_of(state)
                 if not gone and not added:
@@ -349,7 +335,7 @@ class BookingIndex(Generic[State]):
             for name in former:
                 pipe.zrange(name, 0, -1, withscores=True)
             contents = cast(list[list[tuple[bytes, float]]], await pipe.execute())
-        filings = self._filings()
+        filings = _Filings(self._names)
         for name, members in zip(former, contents, strict=True):
             digest = name.rsplit(":", 1)[1]
             for member, score in members:
