@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from contracts import MatchEvidence, Person
 from notifier.matching.decide import MatchConfig, decide_among
-from notifier.matching.keys import filing_keys, person_search_keys
+from notifier.matching.keys import filing_keys, person_lookup_keys
 from notifier.matching.model import MatchModel
 from notifier.matching.record import MatchRecord, match_record
 
@@ -197,7 +197,7 @@ class PersonIndex:
     def candidate_records(self, person: Person | MatchRecord) -> list[tuple[str, MatchRecord]]:
         """The entries filed under any of the person's search keys, in filing order."""
         record = _record(person)
-        keys = person_search_keys(record)
+        keys = person_lookup_keys(record)
         found = self._filed_slots(keys)
         if recent := self._recent:
             for key in keys:
