@@ -53,6 +53,11 @@ def _record(person: Person | MatchRecord) -> MatchRecord:
     return person if isinstance(person, MatchRecord) else match_record(person)
 
 
+def _undated(record: MatchRecord | None) -> bool:
+    """Whether a record has a name form without a date of birth (a person on the wire never has)."""
+    return record is not None and any(form.birth is None for form in record.forms)
+
+
 class PersonIndex:
     """Files each entry (by id) under its person's blocking keys, and decides who matches a person.
 
@@ -78,6 +83,7 @@ class PersonIndex:
         self._recent: dict[int, list[int]] = {}  # postings filed since the last merge
         self._recent_postings = 0
         self._removed = 0
+        self._undated = 0  # entries with a name form without a date of birth (filed under ``o:`` keys)
 
     def __len__(self) -> int:
         return len(self._slot_by_id)
@@ -99,6 +105,7 @@ class PersonIndex:
         self._tags.append(sys.intern(tag))
         self._records.append(record)
         self._slot_by_id[entry_id] = slot
+        self._undated += _undated(record)
         return slot
 
     def add(self, entry_id: str, person: Person | MatchRecord, *, tag: str = "") -> None:
@@ -125,6 +132,7 @@ class PersonIndex:
     def remove(self, entry_id: str) -> None:
         slot = self._slot_by_id.pop(entry_id, None)
         if slot is not None:
+            self._undated -= _undated(self._records[slot])
             self._ids[slot] = None
             self._records[slot] = None
             self._removed += 1
@@ -197,7 +205,9 @@ class PersonIndex:
     def candidate_records(self, person: Person | MatchRecord) -> list[tuple[str, MatchRecord]]:
         """The entries filed under any of the person's search keys, in filing order."""
         record = _record(person)
-        keys = person_lookup_keys(record)
+        keys, filing = person_lookup_keys(record)
+        if not self._undated and not self._undated_searches:
+            keys = keys[:filing]  # the rest (``o:``, ``n:``) find only entries filed undated, or for undated searches
         found = self._filed_slots(keys)
         if recent := self._recent:
             for key in keys:
@@ -251,7 +261,8 @@ class _Views:
             bit = np.left_shift(1, (tops & np.uint64(7)).astype(np.uint8), dtype=np.uint8)
             runs = np.flatnonzero(np.diff(in_byte, prepend=-1))  # where each byte's run of hashes starts
             filter_bytes[in_byte[runs]] |= np.bitwise_or.reduceat(bit, runs)  # (a byte once a chunk)
-        self.keys, self.slots, self.directory, self.filter = keys.data, slots.data, directory.data, filter_bytes.data
+        self.keys, self.slots, self.directory = keys.data, slots.data, directory.data
+        self.filter = filter_bytes.tobytes()  # (bytes index faster than a memoryview)
         self.filter_shift = 64 - filter_bits
         # (hash + 2**63) >> shift, worked out as (hash >> shift) + 2**(63 - shift): no 64-bit sum a key
         self.filter_offset = 1 << (filter_bits - 1)

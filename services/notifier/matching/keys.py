@@ -218,10 +218,12 @@ def _person_keys(record: MatchRecord) -> tuple[frozenset[str], tuple[str, ...], 
     return frozenset(shared + moved), (*filing, *searched), len(filing)
 
 
-def person_lookup_keys(record: MatchRecord) -> tuple[str, ...]:
+def person_lookup_keys(record: MatchRecord) -> tuple[tuple[str, ...], int]:
     """``person_search_keys`` as a tuple, each key once, kept for the people seen lately: what an index looks
-    under."""
-    return _person_keys(record)[1]
+    under; and how many of them, from the first, are the record's filing keys (the rest, ``o:`` and ``n:``, are
+    filed under only by records without a date of birth, or by an index for searches without one)."""
+    _, keys, filing = _person_keys(record)
+    return keys, filing
 
 
 def person_filing_keys(record: MatchRecord) -> frozenset[str]:
