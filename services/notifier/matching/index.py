@@ -9,7 +9,9 @@ a binary search's twenty-odd reads over the whole array (at a million people,
 last merge sit in a small dict and are merged in when it grows. Beside the
 directory, a bitmap has a bit for each value of a hash's top bits (4 to 8 bits a
 posting): most of a booked person's keys are filed under by no one, and a clear
-bit tells so without reading the arrays (at a million people, 16 MB). A removed
+bit tells so without reading the arrays (at a million people, 16 MB). The search keys that find only
+records without a date of birth (``o:``) or only entries of an index for undated searches (``n:``) are not
+looked under at all where there are none (a person on the wire always has a date of birth). A removed
 entry's slot is emptied at once, so it is never a candidate again, and its
 postings are dropped at the next merge. Per entry the index keeps its id, an
 optional tag (the detainer index keeps the field office there) and the
