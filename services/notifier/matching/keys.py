@@ -103,9 +103,11 @@ def _name_parts(first: str | None, surnames: tuple[str, ...]) -> _NameParts:
     given_codes, surname_codes = _given_codes(first), _surname_codes(surnames)
     pairs = tuple(
         dict.fromkeys(
-            f"{given}:{surname}" if given <= surname else f"{surname}:{given}"
-            for given in given_codes
-            for surname in surname_codes
+            [
+                f"{given}:{surname}" if given <= surname else f"{surname}:{given}"
+                for given in given_codes
+                for surname in surname_codes
+            ]
         )
     )
     # Tuples of strings, which the garbage collector leaves alone once it has seen them.
@@ -113,8 +115,8 @@ def _name_parts(first: str | None, surnames: tuple[str, ...]) -> _NameParts:
         pairs,
         tuple({*given_codes, *surname_codes}),
         tuple(_initial_pairs(first, surnames)),
-        tuple(f"o:{pair}" for pair in pairs),
-        tuple(f"n:{pair}" for pair in pairs),
+        tuple([f"o:{pair}" for pair in pairs]),
+        tuple([f"n:{pair}" for pair in pairs]),
     )
 
 
