@@ -333,6 +333,11 @@ def decide_among(
     floor = min(auto_min, review_min)
     comparer = Comparer(subject, model)
     scored = [comparer.score_for_decision(record) for _, record in candidates]
+    for score, conflict_weight, shares_identifier in scored:
+        if score >= floor or score - conflict_weight >= auto_min or shares_identifier:
+            break
+    else:
+        return []  # no candidate can be decided on (below): nothing to rank (most bookings with candidates)
     scores = [score for score, _, _ in scored]
     # Best first, candidates of one score in the order given (a stable sort, reversed, keeps them so).
     order = sorted(range(len(candidates)), key=scores.__getitem__, reverse=True) if len(scores) > 1 else [0]

@@ -9,7 +9,9 @@ a binary search's twenty-odd reads over the whole array (at a million people,
 last merge sit in a small dict and are merged in when it grows. Beside the
 directory, a bitmap has a bit for each value of a hash's top bits (4 to 8 bits a
 posting): most of a booked person's keys are filed under by no one, and a clear
-bit tells so without reading the arrays (at a million people, 16 MB). A removed
+bit tells so without reading the arrays (at a million people, 16 MB). The search keys that find only
+records without a date of birth (``o:``) or only entries of an index for undated searches (``n:``) are not
+looked under at all where there are none (a person on the wire always has a date of birth). A removed
 entry's slot is emptied at once, so it is never a candidate again, and its
 postings are dropped at the next merge. Per entry the index keeps its id, an
 optional tag (the detainer index keeps the field office there) and the
@@ -28,7 +30,7 @@ import numpy.typing as npt
 
 from contracts import MatchEvidence, Person
 from notifier.matching.decide import MatchConfig, decide_among
-from notifier.matching.keys import filing_keys, person_search_keys
+from notifier.matching.keys import filing_keys, person_lookup_keys
 from notifier.matching.model import MatchModel
 from notifier.matching.record import MatchRecord, match_record
 
@@ -51,6 +53,11 @@ _hash = hash
 
 def _record(person: Person | MatchRecord) -> MatchRecord:
     return person if isinstance(person, MatchRecord) else match_record(person)
+
+
+def _undated(record: MatchRecord | None) -> bool:
+    """Whether a record has a name form without a date of birth (a person on the wire never has)."""
+    return record is not None and any(form.birth is None for form in record.forms)
 
 
 class PersonIndex:
@@ -78,6 +85,7 @@ class PersonIndex:
         self._recent: dict[int, list[int]] = {}  # postings filed since the last merge
         self._recent_postings = 0
         self._removed = 0
+        self._undated = 0  # entries with a name form without a date of birth (filed under ``o:`` keys)
 
     def __len__(self) -> int:
         return len(self._slot_by_id)
@@ -99,6 +107,7 @@ class PersonIndex:
         self._tags.append(sys.intern(tag))
         self._records.append(record)
         self._slot_by_id[entry_id] = slot
+        self._undated += _undated(record)
         return slot
 
     def add(self, entry_id: str, person: Person | MatchRecord, *, tag: str = "") -> None:
@@ -125,6 +134,7 @@ class PersonIndex:
     def remove(self, entry_id: str) -> None:
         slot = self._slot_by_id.pop(entry_id, None)
         if slot is not None:
+            self._undated -= _undated(self._records[slot])
             self._ids[slot] = None
             self._records[slot] = None
             self._removed += 1
@@ -197,7 +207,9 @@ class PersonIndex:
     def candidate_records(self, person: Person | MatchRecord) -> list[tuple[str, MatchRecord]]:
         """The entries filed under any of the person's search keys, in filing order."""
         record = _record(person)
-        keys = person_search_keys(record)
+        keys, filing = person_lookup_keys(record)
+        if not self._undated and not self._undated_searches:
+            keys = keys[:filing]  # the rest (``o:``, ``n:``) find only entries filed undated, or for undated searches
         found = self._filed_slots(keys)
         if recent := self._recent:
             for key in keys:
@@ -251,7 +263,8 @@ class _Views:
             bit = np.left_shift(1, (tops & np.uint64(7)).astype(np.uint8), dtype=np.uint8)
             runs = np.flatnonzero(np.diff(in_byte, prepend=-1))  # where each byte's run of hashes starts
             filter_bytes[in_byte[runs]] |= np.bitwise_or.reduceat(bit, runs)  # (a byte once a chunk)
-        self.keys, self.slots, self.directory, self.filter = keys.data, slots.data, directory.data, filter_bytes.data
+        self.keys, self.slots, self.directory = keys.data, slots.data, directory.data
+        self.filter = filter_bytes.tobytes()  # (bytes index faster than a memoryview)
         self.filter_shift = 64 - filter_bits
         # (hash + 2**63) >> shift, worked out as (hash >> shift) + 2**(63 - shift): no 64-bit sum a key
         self.filter_offset = 1 << (filter_bits - 1)

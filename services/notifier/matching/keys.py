@@ -54,7 +54,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from notifier.matching.normalise import phonetic_code, token_canon
-from notifier.matching.record import RECENT_PEOPLE, MatchRecord, NameForm
+from notifier.matching.record import RECENT_PEOPLE, MatchRecord
 
 __all__ = [
     "BOOKING_KEY_SCHEME",
@@ -63,6 +63,7 @@ __all__ = [
     "booking_search_keys",
     "filing_keys",
     "person_filing_keys",
+    "person_lookup_keys",
     "person_search_keys",
     "search_keys",
 ]
@@ -71,6 +72,9 @@ BOOKING_KEY_SCHEME = "2"  # the booking index's keys: the first scheme was the m
 
 _MAX_GIVEN_CODES = 6  # a nickname standing for many names (AL: ALBERT, ALFRED...) files under a few
 _MAX_SURNAMES = 3
+
+# A form's names as its keys take them: pairs, codes, initials, and the pairs' ``o:`` and ``n:`` keys.
+_NameParts = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
 def _given_codes(first: str | None) -> list[str]:
@@ -93,18 +97,27 @@ def _initial_pairs(first: str | None, surnames: tuple[str, ...]) -> set[str]:
 
 
 @lru_cache(maxsize=65_536)  # a pure function of a form's first given name and first surnames, and names repeat
-def _name_parts(
-    first: str | None, surnames: tuple[str, ...]
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """What a form's keys take from its names: the ``{g,s}`` pairs, the codes for ``t:`` and the initials for ``i:``."""
+def _name_parts(first: str | None, surnames: tuple[str, ...]) -> _NameParts:
+    """What a form's keys take from its names: the ``{g,s}`` pairs (each once), the codes for ``t:``, the initials
+    for ``i:``, and the pairs' ``o:`` and ``n:`` keys (which take nothing else: made once for everyone so named)."""
     given_codes, surname_codes = _given_codes(first), _surname_codes(surnames)
-    pairs = [
-        f"{given}:{surname}" if given <= surname else f"{surname}:{given}"
-        for given in given_codes
-        for surname in surname_codes
-    ]
+    pairs = tuple(
+        dict.fromkeys(
+            [
+                f"{given}:{surname}" if given <= surname else f"{surname}:{given}"
+                for given in given_codes
+                for surname in surname_codes
+            ]
+        )
+    )
     # Tuples of strings, which the garbage collector leaves alone once it has seen them.
-    return tuple(pairs), tuple({*given_codes, *surname_codes}), tuple(_initial_pairs(first, surnames))
+    return (
+        pairs,
+        tuple({*given_codes, *surname_codes}),
+        tuple(_initial_pairs(first, surnames)),
+        tuple([f"o:{pair}" for pair in pairs]),
+        tuple([f"n:{pair}" for pair in pairs]),
+    )
 
 
 @lru_cache(maxsize=65_536)  # a pure function of a date of birth, and people share them
@@ -128,104 +141,113 @@ def _date_parts(birth: int) -> tuple[str, str, str, str, str, str, str, str]:
     )
 
 
-def _form_keys(form: NameForm, undated_searches: bool, booking: list[str] | None = None) -> tuple[list[str], list[str]]:
-    """A form's filing keys (``n:`` too with ``undated_searches``), and the keys a search adds to them
-    (``o:``; without a date ``n:``, unless filed under already); the booking index's filing keys (without
-    ``undated_searches``) added to ``booking``, if given."""
-    pairs, codes, initials = _name_parts(form.given[0] if form.given else None, form.surnames[:_MAX_SURNAMES])
-    birth = form.birth
-    if birth is None:  # filed under its names alone; a search looks under everyone's names too
-        filed, undated = [f"o:{pair}" for pair in pairs], [f"n:{pair}" for pair in pairs]
-        if booking is not None:
-            booking += filed
-        return (filed + undated, []) if undated_searches else (filed, undated)
-    filing = [f"n:{pair}" for pair in pairs] if undated_searches else []
-    p, d, q, r, e, y, dated, month_day = _date_parts(birth)
-    for pair in pairs:
-        by_year = f"p:{pair}{p}", f"d:{pair}{d}"
-        filing += (*by_year, f"q:{pair}{q}", f"r:{pair}{r}", f"e:{pair}{e}", f"y:{pair}{y}")
-        if booking is not None:
-            booking += (*by_year, f"m:{pair}{month_day}")
-    names = [f"t:{code}{dated}" for code in codes] + [f"i:{pair}{dated}" for pair in initials]
-    filing += names
-    if booking is not None:
-        booking += names
-    return filing, [f"o:{pair}" for pair in pairs]
-
-
 def _record_keys(
-    record: MatchRecord, undated_searches: bool, booking: list[str] | None = None
-) -> tuple[set[str], list[str]]:
-    """The record's filing keys, and the keys a search adds to them; the booking index's filing keys added to
-    ``booking``, if given."""
-    keys: set[str] = set()
+    record: MatchRecord, undated_searches: bool, booking: bool
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """A record's keys in four lists, each key made once (a form's keys are distinct; two forms may share some):
+    the filing keys the booking index files under too (``p``, ``d``, ``t``, ``i``, ``o`` of a form without a date,
+    the identifiers); the other filing keys (``q``, ``r``, ``e``, ``y``, and ``n`` with ``undated_searches``); the
+    booking index's own (``m``, only with ``booking``); and the keys a search adds to the filing keys (``o`` of a
+    dated form; without a date ``n``, unless filed under already)."""
+    shared: list[str] = []
+    wider: list[str] = []
+    moved: list[str] = []
     searched: list[str] = []
     for form in record.forms:
-        filing, extra = _form_keys(form, undated_searches, booking)
-        keys.update(filing)
-        searched += extra
-    identifiers = []
+        pairs, codes, initials, undated, names_only = _name_parts(
+            form.given[0] if form.given else None, form.surnames[:_MAX_SURNAMES]
+        )
+        if undated_searches:
+            wider += names_only
+        birth = form.birth
+        if birth is None:  # filed under its names alone; a search looks under everyone's names too
+            shared += undated
+            if not undated_searches:
+                searched += names_only
+            continue
+        p, d, q, r, e, y, dated, month_day = _date_parts(birth)
+        for pair in pairs:
+            shared += (f"p:{pair}{p}", f"d:{pair}{d}")
+            wider += (f"q:{pair}{q}", f"r:{pair}{r}", f"e:{pair}{e}", f"y:{pair}{y}")
+            if booking:
+                moved.append(f"m:{pair}{month_day}")
+        for code in codes:
+            shared.append(f"t:{code}{dated}")
+        for initial_pair in initials:
+            shared.append(f"i:{initial_pair}{dated}")
+        searched += undated
     if record.fbi_number:
-        identifiers.append(f"fbi={record.fbi_number}")
+        shared.append(f"fbi={record.fbi_number}")
     if record.a_number:
-        identifiers.append(f"a_number={record.a_number}")
+        shared.append(f"a_number={record.a_number}")
     if record.state_id:
-        identifiers.append(f"state_id={record.state_id}")
-    keys.update(identifiers)
-    if booking is not None:
-        booking += identifiers
-    return keys, searched
+        shared.append(f"state_id={record.state_id}")
+    return shared, wider, moved, searched
 
 
 def filing_keys(record: MatchRecord, *, undated_searches: bool = False) -> frozenset[str]:
     """The keys a record is filed under. ``undated_searches``: also under its names alone, for an
     index that will be searched by records without a date of birth (a person on the wire always
     has one; some benchmark records do not)."""
-    return frozenset(_record_keys(record, undated_searches)[0])
+    shared, wider, _, _ = _record_keys(record, undated_searches, booking=False)
+    return frozenset(shared + wider)
 
 
 def search_keys(record: MatchRecord) -> frozenset[str]:
     """The keys a search for the record looks under: its own, and the names of records filed without
     a date of birth (``o:``); a name form without a date looks under the names of everyone (``n:``)."""
-    keys, extra = _record_keys(record, undated_searches=False)
-    keys.update(extra)
-    return frozenset(keys)
+    shared, wider, _, searched = _record_keys(record, undated_searches=False, booking=False)
+    return frozenset(shared + wider + searched)
 
 
 # A booked person's keys are wanted with every event of the booking (to file it, to search for it): those of the
-# people seen lately are kept. A detainer index filing a million records at start goes by ``filing_keys``.
+# people seen lately are kept, as what the hot path reads: the booking index's filing keys as a set (it takes set
+# differences), and the search keys as a tuple, each once (the index only reads them one by one). The matcher's
+# filing keys and the sets of search keys, wanted only by a lodge, are made from them when asked for. A detainer
+# index filing a million records at start goes by ``filing_keys``.
 
 
 @lru_cache(maxsize=RECENT_PEOPLE)
-def _person_keys(record: MatchRecord) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """A booked person's filing and search keys, and the booking index's filing keys, in one pass (a search looks
-    under every filing key)."""
-    booking: list[str] = []
-    filing, extra = _record_keys(record, undated_searches=False, booking=booking)
-    frozen = frozenset(filing)
-    filing.update(extra)
-    return frozen, frozenset(filing), frozenset(booking)
+def _person_keys(record: MatchRecord) -> tuple[frozenset[str], tuple[str, ...], int]:
+    """A booked person's booking index filing keys, and search keys: the matcher's filing keys first (how many,
+    the third), then those only a search looks under."""
+    shared, wider, moved, searched = _record_keys(record, undated_searches=False, booking=True)
+    filing = shared + wider
+    if len(record.forms) > 1:  # two forms may share keys: each once
+        filing = list(dict.fromkeys(filing))
+        filed = set(filing)
+        searched = [key for key in dict.fromkeys(searched) if key not in filed]
+    return frozenset(shared + moved), (*filing, *searched), len(filing)
+
+
+def person_lookup_keys(record: MatchRecord) -> tuple[tuple[str, ...], int]:
+    """``person_search_keys`` as a tuple, each key once, kept for the people seen lately: what an index looks
+    under; and how many of them, from the first, are the record's filing keys (the rest, ``o:`` and ``n:``, are
+    filed under only by records without a date of birth, or by an index for searches without one)."""
+    _, keys, filing = _person_keys(record)
+    return keys, filing
 
 
 def person_filing_keys(record: MatchRecord) -> frozenset[str]:
-    """``filing_keys`` of a booked person's record, kept for the people seen lately."""
-    return _person_keys(record)[0]
+    """``filing_keys`` of a booked person's record."""
+    _, keys, filing = _person_keys(record)
+    return frozenset(keys[:filing])
 
 
 def person_search_keys(record: MatchRecord) -> frozenset[str]:
-    """``search_keys`` of a booked person's record, kept for the people seen lately."""
-    return _person_keys(record)[1]
+    """``search_keys`` of a booked person's record."""
+    return frozenset(_person_keys(record)[1])
 
 
 def booking_filing_keys(record: MatchRecord) -> frozenset[str]:
     """The keys the booking index files a booked person under: the matcher's, with ``m`` for ``q``, ``r``, ``e``
     and ``y`` (kept for the people seen lately)."""
-    return _person_keys(record)[2]
+    return _person_keys(record)[0]
 
 
 def booking_search_keys(record: MatchRecord) -> frozenset[str]:
-    """The keys a search of the booking index for the record looks under: the matcher's search keys (those of
-    bookings filed under the former scheme among them) and ``m``."""
+    """The keys to look under in the booking index for bookings of people who may be this person: the matcher's
+    search keys (those of bookings filed under the former scheme among them) and ``m``."""
     return person_search_keys(record) | booking_scheme_change(record)[1]
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 __all__ = ["FIELD_LEVELS", "FrequencyTable", "MatchModel", "fitted_model"]
 
@@ -155,12 +155,12 @@ class MatchModel:
 
     def prepared(self, key: Hashable, prepare: Callable[[], T]) -> T:
         """What ``prepare`` came to for ``key``, worked out the first time (``prepare`` reads ``pairs``)."""
-        found = self._prepared.get(key)
+        found: T | None = self._prepared.get(key)
         if found is None:
             found = prepare()
             self._count_one()
             self._prepared[key] = found
-        return cast(T, found)
+        return found
 
     def _count_one(self) -> None:
         """One more pair (or subject's value, or subject prepared) kept: past the bound, start afresh (a dict a

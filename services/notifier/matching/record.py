@@ -183,7 +183,7 @@ def match_record(person: Person) -> MatchRecord:
             person.middle_name,
             person.last_name,
             person.date_of_birth,
-            person.sex.value,
+            str(person.sex),  # (a StrEnum: its value, without the enum property)
             person.place_of_birth,
             tuple(
                 (alias.first_name, alias.middle_name, alias.last_name, alias.date_of_birth) for alias in person.aliases

@@ -121,6 +121,29 @@ def test_an_index_not_expecting_undated_searches_files_nobody_by_name_alone() ->
     assert not any(key.startswith("n:") for key in blocking_keys(_record(date(1990, 4, 17))))
 
 
+@pytest.mark.parametrize("merged", [False, True], ids=["filed since the last merge", "merged"])
+def test_a_person_filed_without_a_date_of_birth_among_dated_ones_is_found_by_name_and_date_searches(
+    monkeypatch: pytest.MonkeyPatch, merged: bool
+) -> None:
+    """Keys only undated records are filed under are looked under while one is filed, whenever it came."""
+    monkeypatch.setattr(index_module, "_MIN_MERGE", 0 if merged else 1_000)
+    index = PersonIndex()
+    index.add_many([("LOS-1", _record(date(1990, 4, 17)), "LOS")])
+    searcher = _record(date(1984, 1, 2))
+    assert index.candidates(searcher) == set()
+
+    index.add("LOS-2", _record(None))
+    assert index.candidates(searcher) == {"LOS-2"}
+
+    index.remove("LOS-2")
+    index.add("LOS-3", _record(None))
+    assert index.candidates(searcher) == {"LOS-3"}
+    index.add("LOS-3", _record(None))  # filed again: replaces what it was filed as
+    index.add("LOS-4", _record(None))
+    index.remove("LOS-4")
+    assert index.candidates(searcher) == {"LOS-3"}
+
+
 def test_a_search_with_a_birth_date_does_not_look_at_everyone_of_the_name() -> None:
     assert not any(key.startswith("n:") for key in search_keys(_record(date(1990, 4, 17))))
     assert any(key.startswith("n:") for key in search_keys(_record(None)))
