@@ -41,7 +41,6 @@ __all__ = [
     "alert_conditions",
     "alert_id_of",
     "build_alert",
-    "with_raised_step",
 ]
 
 
@@ -192,7 +191,7 @@ def build_alert(
     alert_id: str | None = None,
 ) -> Alert:
     """The alert ``condition`` calls for (``alert_id``: its id, when known already; see ``alert_id_of``), as first
-    written: its timeline starts with being raised (``with_raised_step``, built in rather than copied after)."""
+    written: its timeline starts with being raised (the record is its own history)."""
     is_schedule = condition.kind is AlertKind.RELEASE_SCHEDULED
     is_release = condition.kind is AlertKind.RELEASED
     return Alert(
@@ -222,10 +221,3 @@ def build_alert(
 
 def _raised_step(at: datetime, trigger: AlertTrigger) -> TimelineEntry:
     return TimelineEntry(at=at, what=AlertStep.RAISED, detail=trigger.value)
-
-
-def with_raised_step(alert: Alert) -> Alert:
-    """The alert as first written: its timeline starts with being raised (the record is its own history)."""
-    if alert.timeline:
-        return alert
-    return alert.model_copy(update={"timeline": (_raised_step(alert.raised_at, alert.trigger),)})

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from contracts import Alert, AlertTrigger, MatchEvidence
-from notifier.domain.alert_rules import DetainerRef, alert_conditions, alert_id_of, build_alert, with_raised_step
+from notifier.domain.alert_rules import DetainerRef, alert_conditions, alert_id_of, build_alert
 from notifier.domain.custody import BookingState
 from notifier.handlers.ports import NotifierPorts
 from notifier.metrics import ALERTS_RAISED, ALERTS_WITHHELD
@@ -117,7 +117,7 @@ async def raise_alerts(
     first: dict[str, Alert] = {}  # the first copy of each alert (the one created): a batch may call for one twice
     for alert in alerts:
         first.setdefault(alert.alert_id, alert)
-    raised = [with_raised_step(alert) for alert in first.values()]
+    raised = list(first.values())  # (built with their raised step: as first written)
     written: dict[str, AlertAsRead] = {}
     created = await ports.alerts.create(raised, held_facilities=held_facilities, written=written)
     if ports.follow_ups is not None:

@@ -15,7 +15,7 @@ from contracts import (
     MatchDecision,
     MatchEvidence,
 )
-from notifier.domain.alert_rules import alert_conditions, build_alert, with_raised_step
+from notifier.domain.alert_rules import alert_conditions, build_alert
 from notifier.domain.custody import BookingState
 from store.alerts import parse_alert, raised_message, updated_message
 from tests import samples
@@ -51,7 +51,8 @@ def _alerts() -> list[Alert]:
             (AlertTrigger.ROSTER, None, RAISED_AT),
         )
     ]
-    return built + [with_raised_step(alert) for alert in built]
+    # As built (their raised step first), and without a timeline at all: both shapes of a record.
+    return built + [alert.model_copy(update={"timeline": ()}) for alert in built]
 
 
 def test_the_message_around_a_record_is_the_message_of_its_alert() -> None:

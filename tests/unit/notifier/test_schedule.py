@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from contracts import Alert, AlertKind, AlertStatus, AlertTrigger, MatchDecision, MatchEvidence
-from notifier.domain.alert_rules import alert_conditions, build_alert, with_raised_step
+from notifier.domain.alert_rules import alert_conditions, build_alert
 from notifier.domain.schedule import (
     Job,
     JobKind,
@@ -30,7 +30,7 @@ EVIDENCE = MatchEvidence(decision=MatchDecision.MATCH, rule="identifier")
 def _alert(kind: AlertKind, raised_at: datetime = RAISED_AT) -> Alert:
     state = fold(event("booking"), event("release_scheduled"))
     (condition,) = [c for c in alert_conditions(state, every_schedule_seen=True) if c.kind is kind]
-    built = build_alert(
+    return build_alert(
         condition,
         state,
         active_detainer(),
@@ -39,7 +39,6 @@ def _alert(kind: AlertKind, raised_at: datetime = RAISED_AT) -> Alert:
         event_id="evt-0003",
         raised_at=raised_at,
     )
-    return with_raised_step(built)
 
 
 def _of(jobs: list[Job], kind: JobKind) -> list[Job]:
