@@ -199,10 +199,10 @@ class BookingStore(Generic[State, Review]):
 
     async def save_many(self, changes: Sequence[tuple[StoredBooking[State, Review], State]]) -> list[bool]:
         """Save each new state over the stored one it was derived from; False where that one moved on."""
-        booking, encode, retention = self._names.booking, STATE_FORMAT.encode, str(self._retention)
+        key_of, encode, retention = self.key_of, STATE_FORMAT.encode, str(self._retention)
         calls: list[ScriptCall] = [
             (
-                [booking(*new_state.key)],  # (its key_of)
+                [key_of(new_state.key)],
                 [
                     stored.version,
                     stored.version + 1,

@@ -75,27 +75,20 @@ _SEEN_SCHEDULES_KEPT = 20  # a stay re-scheduled (or cancelled) more often keeps
 
 def _seen(schedules: tuple[SeenSchedule, ...], event: ReleaseScheduled) -> tuple[SeenSchedule, ...]:
     """``schedules`` with ``event``'s release time in it, known from the earliest event that announced it."""
-    if not schedules:  # the stay's first (what follows, with nothing to compare it with)
-        return (
-            SeenSchedule(
-                scheduled_release_at=event.scheduled_release_at,
-                release_reason=event.release_reason,
-                known_at=event.occurred_at,
-                event_id=event.event_id or None,
-            ),
-        )
-    same = [s for s in schedules if s.scheduled_release_at == event.scheduled_release_at]
-    others = [s for s in schedules if s.scheduled_release_at != event.scheduled_release_at]
-    first = min(
-        [(event.occurred_at, event.event_id), *((s.known_at, s.event_id or "") for s in same)],
-        key=lambda announced: announced,
-    )
+    others: list[SeenSchedule] = []
+    known_at, event_id = event.occurred_at, event.event_id
+    if schedules:  # (the stay's first schedule has nothing to compare with)
+        same = [s for s in schedules if s.scheduled_release_at == event.scheduled_release_at]
+        others = [s for s in schedules if s.scheduled_release_at != event.scheduled_release_at]
+        known_at, event_id = min([(known_at, event_id), *((s.known_at, s.event_id or "") for s in same)])
     seen = SeenSchedule(
         scheduled_release_at=event.scheduled_release_at,
         release_reason=event.release_reason,
-        known_at=first[0],
-        event_id=first[1] or None,
+        known_at=known_at,
+        event_id=event_id or None,
     )
+    if not others:
+        return (seen,)
     kept = sorted([*others, seen], key=lambda s: (s.known_at, s.scheduled_release_at))
     return tuple(kept[-_SEEN_SCHEDULES_KEPT:])
 
