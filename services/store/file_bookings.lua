@@ -1,7 +1,7 @@
--- File and unfile bookings under many blocking keys in one call, and keep the buckets bounded.
+-- File and unfile bookings under many blocking keys of one hash tag in one call, and keep the buckets bounded.
 --
--- KEYS       buckets (of one hash tag on a cluster; sorted sets: members are a digest prefix of the blocking key
---            followed by the booking's reference, scored by when the filing expires, s or inf). With filings: the buckets of the
+-- KEYS       buckets of one tag (sorted sets: members are a digest prefix of the blocking key followed by the
+--            booking's reference, scored by when the filing expires, s or inf). With filings: the buckets of the
 --            call's n keys level by level, from the fewest-a-tag level to the most: KEYS[k] is the k-th key's
 --            level-1 bucket, KEYS[k + n] its level-2 bucket, and so on (n times ARGV[3] names); without (the
 --            sweep), any buckets
