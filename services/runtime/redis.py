@@ -22,6 +22,11 @@ have their commands ready, so its own go after theirs in the same exchange; shou
 Redis did not have, loaded and called again), it runs again after. The steps are driven by the task awaiting them,
 not a task each: a task, its scheduling and the loop's turns between them cost the client about what the round trip
 saved. On a cluster each step's round trips are its own, as without ``together``, and ``then`` runs after the others.
+
+Round trips one after another without waiting (``one_connection``): within it, every exchange a task makes (its
+``together`` steps' included) goes on one connection of the pool, written as soon as it is made, whether or not the
+replies to the ones before were read; Redis runs them in the order made and each reads its replies in turn. A
+custody batch writes its filing right after its saves and works out what comes next while Redis runs both.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Sequence
 from contextvars import Context, ContextVar, copy_context
 from typing import Any, Generic, TypeAlias, TypeVar, cast, overload
 
@@ -46,7 +51,16 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import DataError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-__all__ = ["RedisClient", "Together", "as_text", "connect_redis", "pipelined", "redis_is_reachable", "together"]
+__all__ = [
+    "RedisClient",
+    "Together",
+    "as_text",
+    "connect_redis",
+    "one_connection",
+    "pipelined",
+    "redis_is_reachable",
+    "together",
+]
 
 RedisClient: TypeAlias = "Redis | RedisCluster"
 
@@ -123,13 +137,18 @@ class _Lean(AbstractConnection):
         """Write commands packed already, then read a reply for each (an error reply as its exception), all
         within the socket timeout. Whatever cuts it short leaves replies unread: the connection is dropped."""
         await self.send_packed_command(packed)
+        return await self.read_replies(len(packed))
+
+    async def read_replies(self, count: int) -> list[Any]:
+        """The next ``count`` replies (an error reply as its exception), within the socket timeout. Whatever cuts
+        it short leaves replies unread: the connection is dropped."""
         # The parser's own read (an error reply comes back as its exception, kept in place): the connection's
         # ``read_response`` around it would enter a timeout and format the address for a message, a reply each.
         read = self._parser.read_response  # type: ignore[attr-defined]  # every asyncio parser has it
         replies: list[Any] = []
         try:
             async with asyncio.timeout(self.socket_timeout or None):
-                for _ in packed:
+                for _ in range(count):
                     replies.append(await read())
         except TimeoutError:
             await self.disconnect(nowait=True)
@@ -199,8 +218,19 @@ async def pipelined(client: RedisClient, commands: Sequence[Command], *, raise_o
     return replies
 
 
-async def _exchange(pool: ConnectionPool, packed: list[bytes]) -> list[Any]:
-    """The raw replies to commands packed already (an error reply as its exception, in place), on one connection."""
+def _exchange(pool: ConnectionPool, packed: list[bytes]) -> Awaitable[list[Any]]:
+    """The raw replies to commands packed already (an error reply as its exception, in place), on one connection.
+    Within ``one_connection``, the exchange has its place in the order once this returns (before it is awaited)."""
+    lanes = _LANES.get()
+    if lanes is not None:
+        lane = lanes.get(pool)
+        if lane is None:
+            lane = lanes[pool] = _Lane(pool)
+        return lane.exchange(packed)
+    return _exchange_alone(pool, packed)
+
+
+async def _exchange_alone(pool: ConnectionPool, packed: list[bytes]) -> list[Any]:
     connection = cast(_Lean, await pool.get_connection())  # type: ignore[no-untyped-call]
     try:
         return await connection.retry.call_with_retry(
@@ -208,6 +238,108 @@ async def _exchange(pool: ConnectionPool, packed: list[bytes]) -> list[Any]:
         )
     finally:
         await pool.release(connection)
+
+
+class _Lane:
+    """One connection of a pool that every exchange made within ``one_connection`` takes: each is written as soon
+    as it is made (after the ones made before it), whether or not the replies to those were read, and reads its
+    own replies once theirs are read."""
+
+    __slots__ = ("_connection", "_failed", "_last_read", "_last_written", "_pool", "_unread")
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+        self._connection: asyncio.Future[_Lean] | None = None
+        self._last_written: asyncio.Future[None] | None = None  # the last exchange made: done once written
+        self._last_read: asyncio.Future[None] | None = None  # ... and once its replies are read
+        self._unread = 0  # exchanges made whose replies are not read yet
+        self._failed: BaseException | None = None
+
+    def exchange(self, packed: list[bytes]) -> Awaitable[list[Any]]:
+        """The replies to ``packed``, written after every exchange made before this call."""
+        loop = asyncio.get_running_loop()
+        first = self._connection is None
+        if self._connection is None:
+            self._connection = asyncio.ensure_future(self._pool.get_connection())  # type: ignore[no-untyped-call]
+        written_before, read_before = self._last_written, self._last_read
+        self._last_written, self._last_read = loop.create_future(), loop.create_future()
+        self._unread += 1
+        return self._exchange(packed, first, written_before, read_before, self._last_written, self._last_read)
+
+    async def _exchange(
+        self,
+        packed: list[bytes],
+        first: bool,
+        written_before: asyncio.Future[None] | None,
+        read_before: asyncio.Future[None] | None,
+        written: asyncio.Future[None],
+        read: asyncio.Future[None],
+    ) -> list[Any]:
+        assert self._connection is not None
+        connection: _Lean | None = None
+        try:
+            connection = await asyncio.shield(self._connection)
+            if written_before is not None:
+                await asyncio.shield(written_before)
+            self._check()
+            # A health check (a PING and its reply) only while no reply is awaited: it would read another's.
+            await connection.send_packed_command(packed, check_health=first)
+            written.set_result(None)
+            if read_before is not None:
+                await asyncio.shield(read_before)
+            self._check()
+            return await connection.read_replies(len(packed))
+        except BaseException as error:
+            if self._failed is None:
+                self._failed = error
+                if connection is not None:
+                    await connection.disconnect(nowait=True)  # replies of others left unread
+            raise
+        finally:
+            self._unread -= 1
+            for future in (written, read):
+                if not future.done():
+                    future.set_result(None)
+
+    def _check(self) -> None:
+        if self._failed is not None:
+            raise RedisConnectionError("an earlier exchange on this connection failed; its replies are out of step")
+
+    async def close(self) -> None:
+        """Give the connection back (dropped, if replies are still unread or an exchange failed)."""
+        if self._connection is None:
+            return
+        connection = self._connection
+        self._connection = None
+        try:
+            taken = await connection
+        except Exception:
+            return
+        if self._unread or self._failed is not None:
+            await taken.disconnect(nowait=True)
+        await self._pool.release(taken)
+
+
+_LANES: ContextVar[dict[ConnectionPool, _Lane] | None] = ContextVar("redis_one_connection", default=None)
+
+
+@contextlib.asynccontextmanager
+async def one_connection() -> AsyncIterator[None]:
+    """Within it, the round trips this task makes (and the ``together`` steps and tasks it starts) take one
+    connection of each single Redis's pool, each written as soon as it is made, without waiting for the replies to
+    the ones before: Redis runs them in the order made, and the client works meanwhile. ``together(...).under_way()``
+    returns once its first exchange has its place in that order, so an exchange made after it runs after it.
+
+    Without retries: an exchange that fails (a connection lost, a reply not read in time) fails the ones after it
+    too. A cluster's round trips (and redis-py's own connections') are sent as without it."""
+    lanes: dict[ConnectionPool, _Lane] = {}
+    token = _LANES.set(lanes)
+    try:
+        yield
+    finally:
+        _LANES.reset(token)
+        for lane in lanes.values():
+            await lane.close()
 
 
 T = TypeVar("T")
@@ -316,6 +448,11 @@ class Together(Generic[T]):
         self._under_way: asyncio.Future[None] | None = None
         self._driving: asyncio.Task[T] | None = None
 
+    @property
+    def exchanges(self) -> int:
+        """How many exchanges the steps made so far (each step's round trips shared: on a single Redis)."""
+        return self._sent
+
     def wake(self, _: object = None) -> None:
         if self._wakeup is not None and not self._wakeup.done():
             self._wakeup.set_result(None)
@@ -324,8 +461,13 @@ class Together(Generic[T]):
         """Drive the steps on a task of their own, and return once their first exchange is being written (or they
         are done without one): what the caller does meanwhile overlaps Redis's work."""
         if self._driving is None:
-            self._under_way = asyncio.get_running_loop().create_future()
-            self._driving = asyncio.ensure_future(self._drive())
+            loop = asyncio.get_running_loop()
+            self._under_way = loop.create_future()
+            # Not a step of whatever ``together`` the caller is one of: what ``then`` reads after the steps (run
+            # by the task itself) is its own round trip, not one queued for a step that is not waiting for it.
+            context = copy_context()
+            context.run(_STEP.set, None)
+            self._driving = loop.create_task(self._drive(), context=context)
         assert self._under_way is not None
         if not self._under_way.done():
             await asyncio.wait((self._under_way, self._driving), return_when=asyncio.FIRST_COMPLETED)
@@ -423,19 +565,28 @@ class Together(Generic[T]):
             if step.queued:
                 step.queued = []
                 step.last_sent = number
-        self._set_under_way()
         pools = {queued.pool for queued in batch}
+        # Each exchange made (its place taken in ``one_connection``'s order) before ``under_way`` returns.
         if len(pools) == 1:
-            await _send(batch[0].pool, batch)
+            sent = _send(batch[0].pool, batch)
+            self._set_under_way()
+            await sent
         else:
-            await asyncio.gather(*(_send(pool, [q for q in batch if q.pool is pool]) for pool in pools))
+            every = [_send(pool, [q for q in batch if q.pool is pool]) for pool in pools]
+            self._set_under_way()
+            await asyncio.gather(*every)
         return True
 
 
-async def _send(pool: ConnectionPool, batch: list[_Queued]) -> None:
-    """One exchange for several steps' commands; each step is handed its own replies (or the error)."""
+def _send(pool: ConnectionPool, batch: list[_Queued]) -> Awaitable[None]:
+    """One exchange for several steps' commands; each step is handed its own replies (or the error). The exchange
+    is made now (``_exchange``), its replies handed out once awaited."""
+    return _hand_out(_exchange(pool, [packed for queued in batch for packed in queued.packed]), batch)
+
+
+async def _hand_out(exchange: Awaitable[list[Any]], batch: list[_Queued]) -> None:
     try:
-        replies = await _exchange(pool, [packed for queued in batch for packed in queued.packed])
+        replies = await exchange
     except BaseException as error:
         for queued in batch:
             if not queued.replies.done():

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from runtime.redis import pipelined, together
+from runtime.redis import Together, one_connection, pipelined, together
 from tests.support.round_trips import Writes
 
 
@@ -67,6 +69,34 @@ async def test_then_reads_again_after_a_step_that_wrote_after_it_read(lean_clien
         await pipelined(lean_client, [("SET", "rw:t:a", "second")])
 
     await together(write_twice(), pipelined(lean_client, [("SADD", "rw:t:s", "x")]), then=read)
+
+    assert seen[-1] == b"second"
+
+
+async def test_a_together_put_under_way_by_a_step_of_another_reads_again_on_a_round_trip_of_its_own(
+    lean_client: Redis,
+) -> None:
+    """Its ``then``, read again after its steps, is no step of the other's (which would never send it)."""
+    seen: list[Any] = []
+
+    async def read() -> None:
+        seen.append((await pipelined(lean_client, [("GET", "rw:t:a")]))[0])
+
+    async def write_twice() -> None:
+        await pipelined(lean_client, [("SET", "rw:t:a", "first")])
+        await pipelined(lean_client, [("SET", "rw:t:a", "second")])
+
+    async def put_under_way() -> Together[Any]:
+        inner = together(write_twice(), then=read)
+        await inner.under_way()
+        return inner
+
+    async def a_while() -> None:
+        await asyncio.sleep(0.2)
+
+    inner, _ = await together(put_under_way(), a_while())
+    async with asyncio.timeout(2):
+        await inner
 
     assert seen[-1] == b"second"
 
@@ -154,3 +184,71 @@ async def test_a_step_resumes_after_the_callbacks_its_future_had_before() -> Non
     await together(waits(), resolves())
 
     assert seen == ["the future's callback", "the step"]
+
+
+# --- one connection: each round trip written without waiting for the replies to the ones before ----------------
+
+BUSY_FOR_A_TENTH_OF_A_SECOND = """
+local started = redis.call('TIME')
+repeat
+  local now = redis.call('TIME')
+until (now[1] - started[1]) * 1000000 + (now[2] - started[2]) >= 100000
+return 'done'
+"""
+
+
+async def test_within_one_connection_a_round_trip_goes_before_the_replies_to_the_one_before_are_read(
+    lean_client: Redis,
+) -> None:
+    wire: list[str] = []
+    pool = lean_client.connection_pool
+
+    class Logged(pool.connection_class):  # type: ignore[name-defined,misc]
+        async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+            wire.append("written")
+            await super().send_packed_command(command, check_health)
+
+        async def read_replies(self, count: int) -> list[Any]:
+            replies = await super().read_replies(count)
+            wire.append("read")
+            return list(replies)
+
+    await pool.disconnect()
+    pool.reset()  # type: ignore[no-untyped-call]
+    pool.connection_class = Logged
+    await lean_client.ping()  # (a connection's setup is written too)
+    wire.clear()
+
+    async with one_connection():
+        slow = together(pipelined(lean_client, [("CLIENT", "ID"), ("EVAL", BUSY_FOR_A_TENTH_OF_A_SECOND, 0)]))
+        await slow.under_way()
+        after = together(pipelined(lean_client, [("INCR", "rw:t:n"), ("CLIENT", "ID")]))
+        await after.under_way()
+        ((slow_on, _),), ((count, after_on),) = await slow, await after
+        on_the_wire = list(wire)
+
+    assert on_the_wire == ["written", "written", "read", "read"]
+    assert (count, after_on) == (1, slow_on)  # one connection, in the order made
+    assert await pipelined(lean_client, [("CLIENT", "ID")]) == [slow_on]  # and back in the pool
+
+
+async def test_within_one_connection_a_round_trip_that_fails_fails_the_ones_after_it(lean_client: Redis) -> None:
+    pool = lean_client.connection_pool
+    await pool.disconnect()
+    pool.reset()  # type: ignore[no-untyped-call]
+    pool.connection_kwargs["socket_timeout"] = 0.05
+
+    async with one_connection():
+        slow = together(pipelined(lean_client, [("EVAL", BUSY_FOR_A_TENTH_OF_A_SECOND, 0)]))
+        await slow.under_way()
+        after = together(pipelined(lean_client, [("SET", "rw:t:a", "1")]))
+        await after.under_way()
+        with pytest.raises(RedisTimeoutError):
+            await slow
+        with pytest.raises(RedisConnectionError):
+            await after
+
+    pool.connection_kwargs["socket_timeout"] = 5.0
+    await asyncio.sleep(0.1)  # the script done: Redis answers again
+    assert await lean_client.get("rw:t:a") == b"1"  # written, its reply never read
+    assert await pipelined(lean_client, [("PING",)]) == [True]  # a connection afresh, in step
