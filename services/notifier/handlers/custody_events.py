@@ -11,10 +11,12 @@ roster is released by inference (``domain.rosters``). People's review decisions 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from contracts import Alert, AlertTrigger, CustodyEvent, MatchEvidence, RosterSubmitted
 from contracts.envelope import StreamEntry
@@ -36,7 +38,7 @@ from notifier.handlers.reading import UnreadableEntryError, read_custody_stream_
 from notifier.metrics import ALERTS_WITHHELD, EVENTS_PROCESSED
 from policies import BookingFacts, judge_inferred_release
 from runtime.compare_and_set import compare_and_set
-from runtime.redis import together
+from runtime.redis import Together, one_connection, together
 from store.bookings import BookingKey
 from store.feeds import FeedActivity
 
@@ -79,25 +81,27 @@ class CustodyEventProcessor:
         # 1. Fold the events into booking states and save them (the facts come first).
         #    (both at once, the counting and the states' reading in one round trip: neither reads what the other
         #    writes, and only the alerts raised below wait for the holds)
-        held, (timeline, transitions, reviews) = await together(self._observe(activity), self._apply(events, marks))
         # 2. File the bookings by person, so a detainer lodged from now on finds them, and by
         #    facility while in custody, so a roster finds them ...
-        #    (both at once: neither reads what the other writes)
+        #    (both at once: neither reads what the other writes; written right after the saves, on the same
+        #    connection, without waiting for their replies: Redis runs them after the saves)
         # 3. ... and only then look at the detainers: a lodge racing this batch is seen
         #    either here or by the lodge processor's lookup, never by neither. The changelog is read after the
-        #    filings, in their round trip (and again after them should one be sent again). Matching against the
-        #    detainers as they are now runs while Redis files (the filings go out first); it stands
+        #    filings, in their round trip (and again after them should one of them or a save be sent again).
+        #    Matching against the detainers as they are now runs while Redis files; it stands
         #    only if the index has not changed by the time the filing is done and the changelog read.
         detainers = self._ports.detainers
-        filing = together(
-            self._ports.booking_index.record(transitions),
-            self._ports.bookings.file_custody([after for _, after in transitions]),
-            then=detainers.sync,
-        )
-        await filing.under_way()
-        matched_at = detainers.generation
-        alerts = self._alerts_for(timeline, reviews)
-        await filing
+        filing = _Filing(self._ports)
+        async with one_connection():
+            try:
+                held, (timeline, transitions, reviews) = await together(
+                    self._observe(activity), self._apply(events, marks, filing=filing)
+                )
+                matched_at = detainers.generation
+                alerts = self._alerts_for(timeline, reviews)
+                await filing.done()
+            finally:
+                await filing.settled()
         if detainers.generation != matched_at:
             alerts = self._alerts_for(timeline, reviews)
         report.alerts = await raise_alerts(
@@ -200,6 +204,7 @@ class CustodyEventProcessor:
         marks: Mapping[tuple[str, str], PolicyMark] | None = None,
         *,
         judge: Callable[[BookingState, InferredRelease], InferredRelease] | None = None,
+        filing: _Filing | None = None,
     ) -> tuple[
         list[tuple[CustodyFact, BookingState]],
         list[tuple[BookingState, BookingState]],
@@ -209,7 +214,10 @@ class CustodyEventProcessor:
         by facility and event_id); returns each event with the state it left,
         each booking's state before and after the batch, and the review decisions on each booking
         as they were when its state was saved (a decision kept meanwhile makes the save fail and
-        the booking be read again)."""
+        the booking be read again).
+
+        With ``filing``, each round's bookings are filed (``_Filing.start``) as soon as their saves are written,
+        before Redis answers them."""
         by_booking: defaultdict[BookingKey, list[CustodyFact]] = defaultdict(list)
         for event in events:
             by_booking[event.booking_key].append(event)
@@ -221,8 +229,10 @@ class CustodyEventProcessor:
 
         async def apply_and_save(pending: list[BookingKey]) -> list[BookingKey]:
             stale = [booking for booking in pending if booking in lost]
+            filed_before: dict[BookingKey, BookingState] = {}  # what the last round filed, its save refused
             if stale:  # saved by someone else since read: read again, apply the events again
                 log.info("booking changed concurrently; re-applying", extra={"bookings": len(stale)})
+                filed_before = {booking: transitions[booking][1] for booking in stale if filing is not None}
                 stored.update(await self._ports.bookings.load_many(stale))
             writes: list[tuple[BookingKey, Stored, BookingState]] = []
             for booking in pending:
@@ -242,9 +252,18 @@ class CustodyEventProcessor:
                     writes.append((booking, stored[booking], state))
             saving = together(self._ports.bookings.save_many([(old, new) for _, old, new in writes]))
             await saving.under_way()
-            # While Redis saves: the person's keys the filing that follows needs (CPU the filing would spend).
-            self._ports.booking_index.prepare(new for _, _, new in writes)
+            if filing is not None:
+                # While Redis saves: the filing worked out and written after the saves. A booking whose save is
+                # refused was filed as it would have been; the next round files it again from what was filed.
+                round_filed = [transitions[booking] for booking in pending]
+                round_filed += [(filed_before[booking], transitions[booking][1]) for booking in filed_before]
+                await filing.start(round_filed)
+            else:
+                # While Redis saves: the person's keys the filing that follows needs (CPU the filing would spend).
+                self._ports.booking_index.prepare(new for _, _, new in writes)
             (saved,) = await saving
+            if filing is not None and saving.exchanges > 1:
+                filing.saved_after()  # (a script Redis did not have, loaded and called again: after the filing)
             lost.clear()
             lost.update(booking for (booking, _, _), ok in zip(writes, saved, strict=True) if not ok)
             return list(lost)
@@ -284,3 +303,41 @@ class CustodyEventProcessor:
                     built=built,
                 )
         return alerts
+
+
+class _Filing:
+    """A batch's filings (by person, by facility), each round's written as soon as its saves are, with the
+    changelog read after them."""
+
+    def __init__(self, ports: NotifierPorts) -> None:
+        self._ports = ports
+        self._under_way: list[Together[Any]] = []
+        self._read_again = False
+
+    async def start(self, transitions: Sequence[tuple[BookingState, BookingState]]) -> None:
+        """File these bookings as their states went, in the round trip made next (after the saves made before)."""
+        ports = self._ports
+        filing = together(
+            ports.booking_index.record(transitions),
+            ports.bookings.file_custody([after for _, after in transitions]),
+            then=ports.detainers.sync,
+        )
+        self._under_way.append(filing)
+        await filing.under_way()
+
+    def saved_after(self) -> None:
+        """A save went after the filings made so far: the changelog is read again once they are done."""
+        self._read_again = True
+
+    async def done(self) -> None:
+        """Every filing done and the changelog read after them (and after every save)."""
+        for filing in self._under_way:
+            await filing
+        if self._read_again:
+            await self._ports.detainers.sync()
+
+    async def settled(self) -> None:
+        """Every filing finished, done or failed (what failed is someone else's to report)."""
+        for filing in self._under_way:
+            with contextlib.suppress(Exception):
+                await filing

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 import pytest
 from redis.asyncio import Redis
 
-from contracts import AlertKind, RedisNames
+from contracts import AlertKind, Person, RedisNames
 from notifier.domain.custody import BookingState
-from notifier.handlers.booking_index import BookingIndex
+from notifier.handlers.booking_index import BookingIndex, filing_keys_of
 from notifier.handlers.bookings import Bookings
+from notifier.matching import booking_filing_keys
 from store.bookings import BookingKey, StoredBooking
 from tests import samples
 from tests.integration.notifier.support import (
+    BOOKING_NUMBER,
+    FACILITY,
     RETENTION_SECONDS,
     IngestApi,
     NotifierInstance,
@@ -190,3 +194,72 @@ async def test_two_notifiers_processing_a_booking_and_its_release_at_once_leave_
     await ingest_api.lodge(samples.detainer())
     report = await one.lodges.process(await streams.new_detainer_changes())
     assert sorted(alert.kind for alert in report.alerts) == [AlertKind.IN_CUSTODY, AlertKind.RELEASED]
+
+
+class BookingStoreThatSavesAfterTheOther(Bookings):
+    """Reads when the other notifier reads, then saves only once the other has saved: its first save is refused."""
+
+    def __init__(
+        self, client: Redis, names: RedisNames, *, both_read: asyncio.Barrier, other_saved: asyncio.Event | None
+    ) -> None:
+        super().__init__(client, names, retention_seconds=RETENTION_SECONDS)
+        self._both_read = both_read
+        self._other_saved = other_saved
+        self.saved = asyncio.Event()
+        self.reads = 0
+
+    async def load_many(self, bookings: Iterable[BookingKey]) -> dict[BookingKey, StoredBooking]:
+        loaded = await super().load_many(bookings)
+        self.reads += 1
+        if self.reads == 1:
+            await self._both_read.wait()
+        return loaded
+
+    async def save_many(self, changes: Sequence[tuple[StoredBooking, BookingState]]) -> list[bool]:
+        if self._other_saved is not None:
+            await self._other_saved.wait()
+        saved = await super().save_many(changes)
+        self.saved.set()
+        return saved
+
+
+async def test_a_booking_whose_save_lost_the_race_is_filed_under_the_person_saved_not_the_one_it_tried(
+    redis_client: Redis,
+    second_client: Redis,
+    names: RedisNames,
+    streams: Streams,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+) -> None:
+    """The booking is filed as its save is written, before Redis answers; a save refused leaves the filing of a
+    state never saved, which the next round undoes."""
+    corrected = samples.person(
+        last_name="NGUYEN",
+        first_name="MINH",
+        middle_name=None,
+        date_of_birth="1979-12-02",
+        place_of_birth="VN",
+        aliases=[],
+        fbi_number="987654CD1",
+        state_id={"state": "CA", "number": "B7654321"},
+        a_number="A098765432",
+    )
+    await ingest_api.submit(samples.booking(), samples.booking_updated(person=corrected))
+    booking_entry, correction_entry = await streams.new_custody_events()
+    both_read = asyncio.Barrier(2)
+    winner = BookingStoreThatSavesAfterTheOther(redis_client, names, both_read=both_read, other_saved=None)
+    loser = BookingStoreThatSavesAfterTheOther(second_client, names, both_read=both_read, other_saved=winner.saved)
+    correcting = await NotifierInstance.start(build_ports(redis_client, names, bookings=winner))
+    booking = await NotifierInstance.start(build_ports(second_client, names, bookings=loser))
+
+    await asyncio.gather(booking.custody.process([booking_entry]), correcting.custody.process([correction_entry]))
+
+    assert loser.reads == 2, "the booking's first save should have been refused"
+    state = await outcome.booking()
+    assert state.person is not None
+    assert state.person.last_name == "NGUYEN"
+    index = BookingIndex(redis_client, names, retention_seconds=RETENTION_SECONDS, clock=fixed_clock)
+    tried_only = booking_filing_keys(Person.model_validate_json(json.dumps(samples.person()))) - filing_keys_of(state)
+    assert tried_only
+    assert await index.bookings_filed_under(tried_only) == []
+    assert await index.bookings_filed_under(filing_keys_of(state)) == [names.booking(FACILITY, BOOKING_NUMBER)]

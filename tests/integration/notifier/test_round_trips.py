@@ -120,6 +120,44 @@ async def test_a_detainer_lodged_while_redis_refused_the_filing_is_still_matched
     assert (await outcome.booking()).in_custody
 
 
+async def test_a_detainer_lodged_while_redis_refused_the_save_after_the_filing_went_is_still_matched(
+    lean_client: Redis,
+    second_client: Redis,
+    names: RedisNames,
+    streams: Streams,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The filing is written right after the saves, before Redis answers them. Redis lost the saves' script only:
+    the booking is filed and the changelog read, then the save sent again. A detainer lodged in between, its lodge
+    processed then, finds the booking filed but no state saved; the batch must read the changelog again."""
+    booking_notifier = await notifier_on(lean_client, names)
+    lodging_notifier = await NotifierInstance.start(build_ports(second_client, names))
+    lodge_missed_it: list[bool] = []
+
+    async def lodge_and_process_it() -> None:
+        await ingest_api.lodge(samples.detainer())
+        await lodging_notifier.lodges.process(await streams.new_detainer_changes())
+        lodge_missed_it.append(await outcome.alerts() == [])
+
+    await ingest_api.submit(samples.booking())
+    batch = await streams.new_custody_events()
+    await lean_client.script_flush()
+    for name in SCRIPTS.names():
+        if name != "save_booking":
+            await lean_client.script_load(SCRIPTS.source(name))
+    window = loading_with_a_window(lean_client, SCRIPTS.source("save_booking"), lodge_and_process_it)
+    monkeypatch.setattr(lean_client, "script_load", window)
+
+    await booking_notifier.custody.process(batch)
+
+    assert lodge_missed_it == [True]  # the lodge ran in the window, and found no state to match
+    assert await outcome.alert_kinds("LOS") == ["in_custody"]
+    assert len(await outcome.alerts_raised()) == 1
+    assert (await outcome.booking()).in_custody
+
+
 async def test_a_schedule_raised_and_closed_in_one_batch_is_not_read_back(
     lean_client: Redis, names: RedisNames, streams: Streams, ingest_api: IngestApi, outcome: Outcome
 ) -> None:
