@@ -27,7 +27,7 @@ from notifier.chores.trimming import StreamTrimmer
 from notifier.chores.weekly_report import WeeklyReport
 from notifier.consuming.batch_runner import BatchRunner
 from notifier.consuming.dead_letters import DeadLetterWriter
-from notifier.consuming.raw_entries import decode_raw_entries, keep_raw_entries
+from notifier.consuming.raw_entries import StreamSettings, decode_raw_entries, keep_raw_entries
 from notifier.delivery.email_delivery import EmailDeliveryProcessor, MailSettings
 from notifier.delivery.retry_later import RetryPolicy
 from notifier.delivery.smtp import SmtpTransport
@@ -253,7 +253,7 @@ def build_notifier(settings: NotifierSettings | None = None, *, policies: Sharin
     )
 
     def _new_entries(name: str, group: str) -> StreamSub:
-        return StreamSub(
+        return StreamSettings(
             name,
             group=group,
             consumer=settings.consumer_name,
@@ -264,7 +264,7 @@ def build_notifier(settings: NotifierSettings | None = None, *, policies: Sharin
 
     def _idle_entries(name: str, group: str) -> StreamSub:
         # FastStream runs XAUTOCLAIM (one entry per call) instead of reading new entries.
-        return StreamSub(
+        return StreamSettings(
             name,
             group=group,
             consumer=settings.consumer_name,

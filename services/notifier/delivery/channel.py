@@ -187,21 +187,30 @@ class ChannelQueue:
         report = DeliveryReport(entries=len(entries))
         failed: list[tuple[StreamEntry, str]] = []
         to_retry: list[tuple[StreamEntry, str]] = []
-        for entry, answer in zip(entries, answers, strict=True):
-            if isinstance(answer, BaseException):
-                if not isinstance(answer, Exception):
-                    raise answer
-                # Ours or Redis's (recording the delivery): retried like the receiver's failure.
-                answer = Attempt("retry", f"{self.channel} delivery failed: {type(answer).__name__}: {answer}"[:500])
-            self.deliveries.labels(type=message_type(entry), outcome=answer.outcome).inc()
-            if answer.outcome == "delivered":
-                report.delivered += 1
-            elif answer.outcome in ("refused", "unreadable"):
-                failed.append((entry, answer.reason))
-            elif answer.outcome == "retry":
-                to_retry.append((entry, answer.reason))
-            else:
-                report.skipped += 1
+        counted: defaultdict[tuple[str, str], int] = defaultdict(int)  # by message type and outcome
+        try:
+            for entry, answer in zip(entries, answers, strict=True):
+                if isinstance(answer, BaseException):
+                    if not isinstance(answer, Exception):
+                        raise answer
+                    # Ours or Redis's (recording the delivery): retried like the receiver's failure.
+                    answer = Attempt(
+                        "retry", f"{self.channel} delivery failed: {type(answer).__name__}: {answer}"[:500]
+                    )
+                counted[message_type(entry), answer.outcome] += 1
+                if answer.outcome == "delivered":
+                    report.delivered += 1
+                elif answer.outcome in ("refused", "unreadable"):
+                    failed.append((entry, answer.reason))
+                elif answer.outcome == "retry":
+                    to_retry.append((entry, answer.reason))
+                else:
+                    report.skipped += 1
+        finally:
+            # One increment a type and outcome a batch, not a labelled child's lookup an entry (those counted
+            # before an answer that is no Exception too, as when each was counted as it came).
+            for (kind, outcome), count in counted.items():
+                self.deliveries.labels(type=kind, outcome=outcome).inc(count)
         if to_retry:
             counts = await self.dead_letters.delivery_counts(
                 to_retry[0][0].stream, self.group, [entry.message_id for entry, _ in to_retry]

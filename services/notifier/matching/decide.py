@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from contracts import FieldAgreement, MatchDecision, MatchEvidence
@@ -197,11 +198,11 @@ def evidence(
 ) -> MatchEvidence:
     """What an alert carries: the decision, each field's level and weight, and the reasons in words."""
     fields = [
-        *(FieldAgreement(field=name, level=level) for name, level in comparison.identifiers),
-        *(FieldAgreement(field=f.field, level=f.level, weight=round(f.weight, 2)) for f in comparison.fields),
+        *(_unweighted(name, level) for name, level in comparison.identifiers),
+        *(_weighted(f.field, f.level, f.weight) for f in comparison.fields),
     ]
     if comparison.name_form is not None:
-        fields.append(FieldAgreement(field="name_form", level=comparison.name_form))
+        fields.append(_unweighted("name_form", comparison.name_form))
     return MatchEvidence(
         decision=decision,
         rule=rule,
@@ -220,6 +221,29 @@ def evidence(
         ),
         conflicts=identifier_conflicts(comparison, subject, candidate),
     )
+
+
+# A field's agreement is one of few (a field, a level, a weight the model gives that level, rarity added), and
+# frozen: every alert's evidence shares the one made first rather than validating it again, field by field.
+_AGREEMENTS_KEPT = 4_096
+
+
+@lru_cache(maxsize=_AGREEMENTS_KEPT)
+def _unweighted(field: str, level: str) -> FieldAgreement:
+    return FieldAgreement(field=field, level=level)
+
+
+def _weighted(field: str, level: str, weight: float) -> FieldAgreement:
+    """``FieldAgreement(field=field, level=level, weight=round(weight, 2))``, made once for its values."""
+    rounded = round(weight, 2)
+    if rounded == 0 and math.copysign(1.0, rounded) < 0:
+        return FieldAgreement(field=field, level=level, weight=rounded)  # -0.0: a key equal to 0.0's, written apart
+    return _weighted_once(field, level, rounded)
+
+
+@lru_cache(maxsize=_AGREEMENTS_KEPT)
+def _weighted_once(field: str, level: str, weight: float) -> FieldAgreement:
+    return FieldAgreement(field=field, level=level, weight=weight)
 
 
 _Outcome = tuple[MatchDecision, str] | None
