@@ -12,7 +12,8 @@ the default ``zset-max-listpack-*`` / ``hash-max-listpack-*`` limits. At 10,000 
   digits, under the 256 hash tags); a member (hash field) is ``FRAGMENT_DIGITS`` hex digits of the key's digest
   and the booking's reference, the score (value) its expiry in seconds;
 - ``spill levels``: the layout ``store/booking_index.py`` keeps (see there): a filing goes to the first of its
-  key's buckets, 16, 256 and 4,096 a tag, with fewer than 128 filings (the last takes any).
+  key's buckets from level ``FIRST_LEVEL`` on (of 16, 256 and 4,096 a tag) with fewer than 128 filings (the last
+  takes any).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from redis.asyncio import Redis
 from bench.data import person_of
 from bench.harness import throwaway_redis
 from notifier.matching import booking_filing_keys
-from store.booking_index import FRAGMENT_DIGITS, LEVELS, MAX_FILINGS_A_BUCKET
+from store.booking_index import FIRST_LEVEL, FRAGMENT_DIGITS, LEVELS, MAX_FILINGS_A_BUCKET
 
 NOW_S = 1_800_000_000
 RETENTION_S = 30 * 86400
@@ -68,7 +69,7 @@ def _spill(filings: list[Filing]) -> dict[str, dict[str, float]]:
     buckets: dict[str, dict[str, float]] = defaultdict(dict)
     for digest, ref, expiry in filings:
         names = [f"rw:booking-index:{{b:{digest[:2]}}}:{digest[2 : 2 + level]}" for level in range(1, LEVELS + 1)]
-        bucket = next((n for n in names[:-1] if len(buckets[n]) < MAX_FILINGS_A_BUCKET), names[-1])
+        bucket = next((n for n in names[FIRST_LEVEL - 1 : -1] if len(buckets[n]) < MAX_FILINGS_A_BUCKET), names[-1])
         buckets[bucket][digest[2 : 2 + FRAGMENT_DIGITS] + ref] = expiry
     return {name: members for name, members in buckets.items() if members}
 

@@ -22,12 +22,17 @@ the person is held). Bucket names carry digest prefixes only. A key's
 buckets form ``LEVELS`` levels under the digest's hash tag (its first two
 hex digits, 256 tags): 16 buckets a tag at level 1, each level 16 times more.
 A filing stays in the bucket it is in, else goes to the first of its key's
-buckets holding fewer than ``MAX_FILINGS_A_BUCKET`` (Redis keeps a sorted set
-of up to 128 members in its compact listpack encoding by default; the last
-level takes any), so the buckets stay compact as the index grows: at 10,000
-bookings level 1 holds everything, at 100,000 the overflow spreads over
-level 2, and at about 1.5 million (16 million filings) level 3 holds about
-7 filings a bucket (its fullest would reach 128 near 100 million filings).
+buckets from level ``FIRST_LEVEL`` (2) on holding fewer than
+``MAX_FILINGS_A_BUCKET`` (Redis keeps a sorted set of up to 128 members in its
+compact listpack encoding by default; the last level takes any), so the
+buckets stay compact as the index grows: level 2's 65,536 buckets hold about
+11 filings each at 100,000 bookings (some 740,000 filings) and their fullest
+reach 128 past about 6 million filings; at 16 million filings level 3 holds
+about 8 a bucket (its fullest would reach 128 near 100 million filings). Level 1 (4,096 buckets) takes no new
+filing: it is full past about 500,000 filings, and every new filing would
+look through a full bucket there before going on (a ZCARD, a ZSCORE of 128
+members and a ZREMRANGEBYSCORE each); it keeps, updates and unfiles the
+filings a former version put there, and lookups read it as every level.
 A lookup reads every level's bucket of each key (one round trip, no SCAN) and
 keeps the members of that key's digest prefix; a prefix shared by
 two keys only proposes one more candidate. A batch of lookups (the lodges of
@@ -82,6 +87,7 @@ __all__ = ["BookingIndex"]
 State = TypeVar("State", bound=BookingRecord)
 
 LEVELS = 3  # 16, 256 and 4,096 buckets a tag (1,048,576 in all at level 3)
+FIRST_LEVEL = 2  # where a filing goes first, unless it is where it is already (level 1: see the docstring)
 MAX_FILINGS_A_BUCKET = 128  # Redis's default zset-max-listpack-entries: a fuller bucket would leave listpack
 # The hex digits of the key's digest a member carries, after the tag's two. A member is at most 6 + 50 B (an ORI
 # of 9, ":", a booking number of up to 40 ASCII characters), under zset-max-listpack-value's 64.
@@ -135,7 +141,7 @@ class _Filings:
             for digit in range(3, _BUCKETS):  # each level's: the one above's and a digit more
                 names = [name + buckets[digit] for name, buckets in zip(names, first_of, strict=True)]
                 keys = keys + names
-            calls.append((keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, "\n".join(filings)]))
+            calls.append((keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, FIRST_LEVEL, "\n".join(filings)]))
         return calls
 
 

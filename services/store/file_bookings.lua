@@ -8,16 +8,19 @@
 -- ARGV[1]    now (s)
 -- ARGV[2]    the most filings a bucket takes before the next level's bucket is used (the last level takes any)
 -- ARGV[3]    levels: how many buckets a key has
--- ARGV[4..]  filings, one a line (an argument holds one or more: the caller sends a call's filings as one, not
+-- ARGV[4]    the level a filing goes to first (1: the first), unless it is where it is already: a level before
+--            it takes no filing it does not hold (it keeps, updates and unfiles those it holds)
+-- ARGV[5..]  filings, one a line (an argument holds one or more: the caller sends a call's filings as one, not
 --            a batch's thousands of arguments to encode), "<first> <op> <expiry> <member>": the index in KEYS of
 --            the key's level-1 bucket, "f" (file), "n" (file new: the caller has not filed the member under this
 --            key before, so it is not looked for in the buckets past where it goes), "u" (unfile) or "k" (keep:
 --            file unless already filed, so an upgrade's copy never overrides a filing), the expiry (s, or "+inf";
 --            unused by "u"), and the member (no line break in it)
 --
--- A filing is kept in the bucket it already is in (whatever level), else goes to the first bucket not full. A new
--- filing goes to the first bucket not full, or stays in the first full one that holds it already (a batch filed
--- once before its state was saved, and filed again: where it went then, unless the buckets changed meanwhile).
+-- A filing is kept in the bucket it already is in (whatever level), else goes to the first bucket not full from
+-- level ARGV[4] on. A new filing goes to the first bucket not full from there, or stays in the first full one that
+-- holds it already (a batch filed once before its state was saved, and filed again: where it went then, unless the
+-- buckets changed meanwhile; a level before ARGV[4] is not looked in for it).
 -- A full bucket drops its expired filings when a filing would go there (then it has room again); every bucket a
 -- filing touched expires with its last filing. With no filings (the sweep), every bucket given drops its expired
 -- filings, and one that dropped any expires with its last: the sweep, not the writes, drops what lies in no one's
@@ -25,6 +28,7 @@
 local now = tonumber(ARGV[1])
 local most = tonumber(ARGV[2])
 local levels = tonumber(ARGV[3])
+local start = (tonumber(ARGV[4]) or 1) - 1 -- (0: the first level)
 local n = #KEYS / levels -- keys (with filings)
 local call = redis.call
 local expired = '(' .. now -- the scores of filings whose retention ended: below now
@@ -97,8 +101,8 @@ local function exists_from(first, level)
   return call('EXISTS', unpack(names)) > 0
 end
 
--- No deeper bucket of any key in use (the common case, below a few hundred thousand bookings): then one is only
--- if this call added to it, and a filing is in its key's level-1 bucket or nowhere. (EXISTS of a thousand at
+-- No deeper bucket of any key in use (with filings from level 1: the common case below a few hundred thousand
+-- bookings): then one is only if this call added to it, and a filing is in its key's level-1 bucket or nowhere. (EXISTS of a thousand at
 -- most at once: ``unpack`` takes no more than 8,000 values.)
 -- Asked once a call, by the first filing that is not new (new filings need not know).
 local shallow = nil
@@ -143,31 +147,32 @@ local function place(first, member, deeper)
   for level = 0, levels - 1 do
     local key = KEYS[first + level * n]
     if level > 0 and not (level == 1 and deeper) and not exists_from(first, level) then
-      return nil, room or key
+      return nil, room or KEYS[first + math.max(level, start) * n]
     end
     if call('ZSCORE', key, member) then
       return key, nil
     end
-    if not room and (level == levels - 1 or size(key) < most or made_room(key)) then
+    if not room and level >= start and (level == levels - 1 or size(key) < most or made_room(key)) then
       room = key
     end
   end
   return nil, room
 end
 
--- File (or keep) a member. The common case, no deeper bucket of its key in use: its size and a ZADD (a ZADD
--- updates a member already there), and a ZSCORE only when the bucket is full (then only a member already there
--- stays; a new one goes to the next level). Otherwise ``place`` decides. A full bucket is never added to, not
+-- File (or keep) a member. No deeper bucket of its key in use: from level 1, its size and a ZADD (a ZADD updates a
+-- member already there), and a ZSCORE only when the bucket is full (then only a member already there stays; a new
+-- one goes to the next level); from a deeper level, a ZSCORE of level 1 (kept there if it is) and a ZADD at that
+-- level. Otherwise ``place`` decides. A full bucket is never added to, not
 -- even for a moment: a sorted set past the listpack's entries becomes a skiplist and never turns back.
 local function file(first, member, expiry, keep)
   local key = KEYS[first]
   local deeper = levels > 1 and deeper_in_use(first)
   if levels > 1 and not deeper then
-    if size(key) < most or call('ZSCORE', key, member) or made_room(key) then
+    if start == 0 and size(key) < most or call('ZSCORE', key, member) or start == 0 and made_room(key) then
       add(key, expiry, member, keep)
       return key
     end
-    key = KEYS[first + n]
+    key = KEYS[first + math.max(start, 1) * n]
     add(key, expiry, member, false)
     return key
   end
@@ -178,11 +183,11 @@ local function file(first, member, expiry, keep)
   return home or room
 end
 
--- File a new member: level after level, the first bucket with room, or a full one already holding it. Its size and
--- a ZADD while level 1 has room, whatever the deeper levels hold; past it a ZSCORE of each full bucket and the size
--- of the next, never an EXISTS (the last level takes any).
+-- File a new member: level after level from ARGV[4], the first bucket with room, or a full one already holding it.
+-- Its size and a ZADD while that level has room, whatever the deeper levels hold; past it a ZSCORE of each full
+-- bucket and the size of the next, never an EXISTS (the last level takes any).
 local function file_new(first, member, expiry)
-  for level = 0, levels - 1 do
+  for level = start, levels - 1 do
     local key = KEYS[first + level * n]
     if level == levels - 1 or size(key) < most or call('ZSCORE', key, member) or made_room(key) then
       add(key, expiry, member, false)
@@ -191,7 +196,7 @@ local function file_new(first, member, expiry)
   end
 end
 
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   for first, op, expiry, member in string.gmatch(ARGV[i], '(%d+) (%a) (%S+) ([^\n]+)') do
     first = tonumber(first)
     if op == 'n' then
@@ -213,7 +218,7 @@ for i = 4, #ARGV do
   end
 end
 
-local sweep = #ARGV < 4
+local sweep = #ARGV < 5
 if sweep then
   for _, key in ipairs(KEYS) do
     touch(key)

@@ -187,7 +187,7 @@ async def test_bookings_filed_under_both_former_layouts_are_found_and_the_upgrad
 
     assert await index_keys(redis_client, names, "bookings-by-key") == []  # every former set is gone
     after = await index_keys(redis_client, names, "booking-index")
-    assert sorted(after) == sorted({names.booking_index_bucket(digest[:3]) for digest in digests})  # each key's
+    assert sorted(after) == sorted({names.booking_index_bucket(digest[:4]) for digest in digests})  # level 2's
     assert all([await redis_client.ttl(key) == -1 for key in after])  # still in custody: kept for good
     assert await filed_under(notifier, samples.person()) == [BOOKING_KEY]
     assert await index.upgrade() == 0
@@ -277,10 +277,10 @@ async def test_a_notifier_moves_the_former_layouts_to_the_buckets_before_it_read
 
     assert await index_keys(redis_client, names, "bookings-by-key") == []
     reference = names.booking_reference(BOOKING_KEY).encode()
-    first = names.booking_index_bucket("d90")
+    first = names.booking_index_bucket("d900")  # (level 2: where filings go first)
     assert await redis_client.zrange(first, 0, -1, withscores=True) == [(b"000000" + reference, float("inf"))]
     assert await redis_client.ttl(first) == -1
-    second = names.booking_index_bucket("3cf")
+    second = names.booking_index_bucket("3cff")
     assert await redis_client.zrange(second, 0, -1, withscores=True) == [(b"ffffff" + reference, 1_900_000_000)]
 
 

@@ -115,3 +115,35 @@ async def test_searches_made_together_find_what_each_finds_alone_reading_a_share
     assert int(stats["cmdstat_zrangebyscore"]["calls"]) == 4 + 3 + 2 * 3
     assert found == [[first], [second], [first, second], [deep, tagged, untagged], [], [second, deep, tagged, untagged]]
     assert found == [await index.bookings_filed_under(keys) for keys in searches]
+
+
+async def test_a_booking_goes_to_level_2_first_and_one_a_former_version_filed_at_level_1_is_kept_there(
+    redis_client: Redis, names: RedisNames
+) -> None:
+    held = BookingState(facility_ori="CA0194200", booking_number="2026-000001", booked_at=NOW)
+    released = held.model_copy(update={"released_at": NOW})
+    unfiled = released.model_copy(update={"release_withheld_by": "rule"})  # (any other state: the keys are given)
+    booked = held.model_copy(update={"booking_number": "2026-000002"})
+    nobody = booked.model_copy(update={"booking_number": "none"})
+    retained = 10**9  # (so that the bucket is not expired by the clock of the Redis under test)
+    former, new = names.booking(*held.key), names.booking(*booked.key)
+    level_1, level_2 = (names.booking_index_bucket(digest(FIRST)[:end]) for end in (3, 4))
+    member = digest(FIRST)[2:8] + names.booking_reference(former)
+    await redis_client.zadd(level_1, {member: float("inf")})  # where a former version filed it: room there still
+    index = BookingIndex[BookingState](
+        redis_client,
+        names,
+        keys_of=lambda state: set() if state is nobody or state is unfiled else {FIRST},
+        retention_seconds=retained,
+        clock=lambda: NOW,
+    )
+
+    await index.record([(held, released), (nobody, booked)])
+
+    assert await index.bookings_filed_under([FIRST]) == [former, new]
+    assert await redis_client.zrange(level_1, 0, -1, withscores=True) == [(member.encode(), NOW.timestamp() + retained)]
+    assert await redis_client.zrange(level_2, 0, -1) == [(digest(FIRST)[2:8] + names.booking_reference(new)).encode()]
+
+    await index.record([(released, unfiled)])
+    assert await redis_client.exists(level_1) == 0
+    assert await index.bookings_filed_under([FIRST]) == [new]
