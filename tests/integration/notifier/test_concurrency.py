@@ -196,24 +196,15 @@ async def test_two_notifiers_processing_a_booking_and_its_release_at_once_leave_
     assert sorted(alert.kind for alert in report.alerts) == [AlertKind.IN_CUSTODY, AlertKind.RELEASED]
 
 
-class BookingStoreThatSavesAfterTheOther(Bookings):
+class BookingStoreThatSavesAfterTheOther(BookingStoreThatWaitsForTheOther):
     """Reads when the other notifier reads, then saves only once the other has saved: its first save is refused."""
 
     def __init__(
         self, client: Redis, names: RedisNames, *, both_read: asyncio.Barrier, other_saved: asyncio.Event | None
     ) -> None:
-        super().__init__(client, names, retention_seconds=RETENTION_SECONDS)
-        self._both_read = both_read
+        super().__init__(client, names, both_read=both_read)
         self._other_saved = other_saved
         self.saved = asyncio.Event()
-        self.reads = 0
-
-    async def load_many(self, bookings: Iterable[BookingKey]) -> dict[BookingKey, StoredBooking]:
-        loaded = await super().load_many(bookings)
-        self.reads += 1
-        if self.reads == 1:
-            await self._both_read.wait()
-        return loaded
 
     async def save_many(self, changes: Sequence[tuple[StoredBooking, BookingState]]) -> list[bool]:
         if self._other_saved is not None:
