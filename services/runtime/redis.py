@@ -458,8 +458,9 @@ class Together(Generic[T]):
             self._wakeup.set_result(None)
 
     async def under_way(self) -> None:
-        """Drive the steps on a task of their own, and return once their first exchange is being written (or they
-        are done without one): what the caller does meanwhile overlaps Redis's work."""
+        """Drive the steps on a task of their own, and return once their first exchange is made (being written;
+        within ``one_connection``, its place in the order taken), or they are done without one: what the caller
+        does meanwhile overlaps Redis's work."""
         if self._driving is None:
             loop = asyncio.get_running_loop()
             self._under_way = loop.create_future()
