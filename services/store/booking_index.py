@@ -28,11 +28,12 @@ compact listpack encoding by default; the last level takes any), so the
 buckets stay compact as the index grows: level 2's 65,536 buckets hold about
 11 filings each at 100,000 bookings (some 740,000 filings) and their fullest
 reach 128 past about 6 million filings; at 16 million filings level 3 holds
-about 8 a bucket (its fullest would reach 128 near 100 million filings). Level 1 (4,096 buckets) takes no new
-filing: it is full past about 500,000 filings, and every new filing would
-look through a full bucket there before going on (a ZCARD, a ZSCORE of 128
-members and a ZREMRANGEBYSCORE each); it keeps, updates and unfiles the
-filings a former version put there, and lookups read it as every level.
+about 8 a bucket (its fullest would reach 128 near 100 million filings).
+Level 1 (4,096 buckets) takes no new filing: it is full past about 500,000
+filings, and every new filing would look through a full bucket there before
+going on (a ZCARD, a ZSCORE of 128 members and a ZREMRANGEBYSCORE each); it
+keeps, updates and unfiles the filings a former version put there, and
+lookups read it as every level.
 A lookup reads every level's bucket of each key (one round trip, no SCAN) and
 keeps the members of that key's digest prefix; a prefix shared by
 two keys only proposes one more candidate. A batch of lookups (the lodges of

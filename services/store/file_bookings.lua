@@ -102,8 +102,8 @@ local function exists_from(first, level)
 end
 
 -- No deeper bucket of any key in use (with filings from level 1: the common case below a few hundred thousand
--- bookings): then one is only if this call added to it, and a filing is in its key's level-1 bucket or nowhere. (EXISTS of a thousand at
--- most at once: ``unpack`` takes no more than 8,000 values.)
+-- bookings): then one is only if this call added to it, and a filing is in its key's level-1 bucket or nowhere.
+-- (EXISTS of a thousand at most at once: ``unpack`` takes no more than 8,000 values.)
 -- Asked once a call, by the first filing that is not new (new filings need not know).
 local shallow = nil
 local function all_shallow()
