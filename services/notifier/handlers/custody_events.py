@@ -100,8 +100,9 @@ class CustodyEventProcessor:
                 matched_at = detainers.generation
                 alerts = self._alerts_for(timeline, reviews)
                 await filing.done()
-            finally:
+            except BaseException:
                 await filing.settled()
+                raise
         if detainers.generation != matched_at:
             alerts = self._alerts_for(timeline, reviews)
         report.alerts = await raise_alerts(
@@ -337,7 +338,7 @@ class _Filing:
             await self._ports.detainers.sync()
 
     async def settled(self) -> None:
-        """Every filing finished, done or failed (what failed is someone else's to report)."""
+        """Every filing finished, done or failed, once the batch failed (its own error is the one reported)."""
         for filing in self._under_way:
             with contextlib.suppress(Exception):
                 await filing
