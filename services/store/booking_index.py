@@ -46,15 +46,13 @@ between: then a second copy, which an unfiling removes with the first). Only a f
 release, a redelivery) is looked for level by level, so a growing index costs a new booking the size of each level
 it passes and a ZSCORE of each full bucket, not the search.
 
-Writes: a batch's filings are grouped by tag, one ``file_bookings.lua`` call
-per tag (every filing of that tag, every level; the filings one a line in one
-argument), so at most 256 script calls, in one pipeline. A call reads a
-bucket's size once (a ZCARD) and counts what it adds and removes, drops the
-expired filings of a full bucket a filing would go to (so they never push a
-filing deeper), and a bucket it touched expires with its last filing. ``prune`` (a notifier's chore, every trim
-interval) drops the rest (a lookup skips them meanwhile): the
-buckets are known by name (no SCAN), in 4,096 slices of 273 (a level-1
-bucket and the 16 and 256 under it); each run takes the next
+Writes: a batch's filings are grouped by tag, one ``file_bookings.lua`` call per tag (every filing of that tag,
+every level; the filings one a line, an argument for each operation and expiry, which its first line names), so at
+most 256 script calls, in one pipeline. A call reads a bucket's size once (a ZCARD) and counts what it adds and
+removes, drops the expired filings of a full bucket a filing would go to (so they never push a filing deeper), and a
+bucket it touched expires with its last filing (a bucket it made has no expiry to remove). ``prune`` (a notifier's
+chore, every trim interval) drops the rest (a lookup skips them meanwhile): the buckets are known by name (no SCAN),
+in 4,096 slices of 273 (a level-1 bucket and the 16 and 256 under it); each run takes the next
 ``PRUNE_SLICES_A_RUN`` slices after a cursor the notifiers share, so a pass
 over every bucket takes 64 runs (32 minutes at the default interval) and a
 filing outlives its booking's retention by at most one pass.
@@ -111,38 +109,49 @@ class _Filings:
     def __init__(self, names: RedisNames) -> None:
         self._buckets_of = names.booking_index_buckets_of
         # By tag: the index of each key's level-1 bucket in KEYS (by the digest's digits that name its buckets, in
-        # the order first seen: keys sharing them share their buckets) and the filings. The bucket names are spelt
+        # the order first seen: keys sharing them share their buckets), the filings of the batch's first operation
+        # and expiry after its head ("<op> <expiry>"), and those of others, by head. The bucket names are spelt
         # once, by ``calls``.
-        self._by_tag: dict[str, tuple[dict[str, int], list[str]]] = {}
+        self._by_tag: dict[str, tuple[dict[str, int], list[str], dict[str, list[str]]]] = {}
+        self._heads: dict[tuple[str, str], str] = {}  # one string a head: the first is told by identity
+        self._first_head: str | None = None
 
     def add(self, digests: Iterable[str], reference: str, op: str, expiry: str) -> None:
         """One booking's filings (``op``, ``expiry``) under the blocking keys of these digests (their ``_prefixes``
         at least), one pass over them."""
         by_tag = self._by_tag
-        middle = f" {op} {expiry} "
+        head = self._heads.get((op, expiry))
+        if head is None:
+            head = self._heads[op, expiry] = f"{op} {expiry}"
+        first_head = self._first_head
+        if first_head is None:
+            first_head = self._first_head = head
         for digest in digests:
             call = by_tag.get(tag := digest[:2])
             if call is None:
-                call = by_tag[tag] = ({}, [])
-            first_of, filings = call
+                call = by_tag[tag] = ({}, [first_head], {})
+            first_of, filings, others = call
             first = first_of.get(buckets := digest[:_BUCKETS])
             if first is None:
                 first = first_of[buckets] = len(first_of) + 1
-            filings.append(f"{first}{middle}{digest[_FRAGMENT]}{reference}")
+            if head is not first_head:
+                filings = others.get(head) or others.setdefault(head, [head])
+            filings.append(f"{first} {digest[_FRAGMENT]}{reference}")
 
     def calls(self, now_s: int) -> list[ScriptCall]:
-        """Each tag's call, its KEYS level by level and its filings one a line in one argument
-        (``file_bookings.lua``)."""
+        """Each tag's call, its KEYS level by level and its filings one a line, an argument for each operation and
+        expiry, after its head (``file_bookings.lua``)."""
         buckets_of = self._buckets_of
         calls: list[ScriptCall] = []
-        for tag, (first_of, filings) in self._by_tag.items():
+        for tag, (first_of, filings, others) in self._by_tag.items():
             head = buckets_of(tag)
             names = [head + buckets[2] for buckets in first_of]  # level 1: booking_index_bucket
             keys = names
             for digit in range(3, _BUCKETS):  # each level's: the one above's and a digit more
                 names = [name + buckets[digit] for name, buckets in zip(names, first_of, strict=True)]
                 keys = keys + names
-            calls.append((keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, FIRST_LEVEL, "\n".join(filings)]))
+            groups = [filings, *others.values()] if len(filings) > 1 else others.values()
+            calls.append((keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, FIRST_LEVEL, *map("\n".join, groups)]))
         return calls
 
 

@@ -10,12 +10,13 @@
 -- ARGV[3]    levels: how many buckets a key has
 -- ARGV[4]    the level a filing goes to first (1: the first), unless it is where it is already: a level before
 --            it takes no filing it does not hold (it keeps, updates and unfiles those it holds)
--- ARGV[5..]  filings, one a line (an argument holds one or more: the caller sends a call's filings as one, not
---            a batch's thousands of arguments to encode), "<first> <op> <expiry> <member>": the index in KEYS of
---            the key's level-1 bucket, "f" (file), "n" (file new: the caller has not filed the member under this
---            key before, so it is not looked for in the buckets past where it goes), "u" (unfile) or "k" (keep:
---            file unless already filed, so an upgrade's copy never overrides a filing), the expiry (s, or "+inf";
---            unused by "u"), and the member (no line break in it)
+-- ARGV[5..]  filings, in groups: an argument holds one or more filings of one operation and expiry (the caller sends
+--            a call's filings grouped so, not a batch's thousands of arguments to encode, nor the operation and
+--            expiry again on every line): "<op> <expiry>" and then a line a filing, "<first> <member>". The op is
+--            "f" (file), "n" (file new: the caller has not filed the member under this key before, so it is not
+--            looked for in the buckets past where it goes), "u" (unfile) or "k" (keep: file unless already filed,
+--            so an upgrade's copy never overrides a filing); the expiry is in s, or "+inf" (unused by "u"); first
+--            is the index in KEYS of the key's level-1 bucket, and the member has no line break in it
 --
 -- A filing is kept in the bucket it already is in (whatever level), else goes to the first bucket not full from
 -- level ARGV[4] on. A new filing goes to the first bucket not full from there, or stays in the first full one that
@@ -35,12 +36,17 @@ local expired = '(' .. now -- the scores of filings whose retention ended: below
 local dropped = 0
 local touched = {}
 local order = {}
--- By bucket, the members this call filed for good (+inf) and left so: such a bucket's last score is inf.
+-- Every bucket this call filed a member in for good (+inf), and those of them where it then unfiled a member or
+-- filed one with an expiry (maybe one it had filed for good): a bucket held and not since changed so holds a
+-- filing for good, its last score is inf; a changed one is asked (its last score).
 local held = {}
+local changed = {}
 -- Every bucket this call added to: it may exist now (``deeper_in_use``).
 local made = {}
 -- By bucket, how many filings it holds: read once a call (``size``), then counted as this call adds and removes.
 local sizes = {}
+-- Every bucket that did not exist when this call first read its size: if the call made it, it has no expiry.
+local fresh = {}
 
 -- How many filings a bucket holds (a ZCARD the first time a call asks).
 local function size(key)
@@ -48,6 +54,9 @@ local function size(key)
   if filings == nil then
     filings = call('ZCARD', key)
     sizes[key] = filings
+    if filings == 0 then
+      fresh[key] = true
+    end
   end
   return filings
 end
@@ -67,7 +76,7 @@ local function touch(key)
   end
 end
 
--- ZADD, keeping ``held`` and ``made`` true; ``nx``: only a member not there yet (the keep).
+-- ZADD, keeping ``held``, ``changed`` and ``made`` true; ``nx``: only a member not there yet (the keep).
 local function add(key, expiry, member, nx)
   local added
   if nx then
@@ -80,15 +89,10 @@ local function add(key, expiry, member, nx)
   end
   count(key, added)
   made[key] = true
-  local members = held[key]
   if expiry == '+inf' then
-    if not members then
-      members = {}
-      held[key] = members
-    end
-    members[member] = true
-  elseif members then
-    members[member] = nil
+    held[key] = true
+  elseif held[key] then
+    changed[key] = true
   end
 end
 
@@ -196,9 +200,17 @@ local function file_new(first, member, expiry)
   end
 end
 
+local find, sub = string.find, string.sub
 for i = 5, #ARGV do
-  for first, op, expiry, member in string.gmatch(ARGV[i], '(%d+) (%a) (%S+) ([^\n]+)') do
-    first = tonumber(first)
+  local filings = ARGV[i]
+  local last = #filings
+  local at = find(filings, '\n', 1, true) -- the group's head ends there
+  local op, expiry = sub(filings, 1, 1), sub(filings, 3, (at or last + 1) - 1)
+  while at and at < last do
+    local space = find(filings, ' ', at + 1, true)
+    local stop = find(filings, '\n', space + 1, true)
+    local first, member = tonumber(sub(filings, at + 1, space - 1)), sub(filings, space + 1, (stop or last + 1) - 1)
+    at = stop
     if op == 'n' then
       touch(file_new(first, member, expiry))
     elseif op == 'u' then
@@ -208,7 +220,7 @@ for i = 5, #ARGV do
           count(key, -1)
           touch(key)
           if held[key] then
-            held[key][member] = nil
+            changed[key] = true
           end
         end
       end
@@ -232,8 +244,10 @@ for _, key in ipairs(order) do
     dropped = dropped + gone
   end
   if not sweep or gone > 0 then
-    if held[key] and next(held[key]) then
-      call('PERSIST', key) -- a filing for good is in it: its last score is inf
+    if held[key] and not changed[key] then
+      if not fresh[key] then -- (a bucket this call made has no expiry)
+        call('PERSIST', key) -- a filing for good is in it: its last score is inf
+      end
     else
       local last = call('ZRANGE', key, -1, -1, 'WITHSCORES')
       if #last > 0 then

@@ -68,8 +68,9 @@ def by_level(*buckets_of_keys: list[str]) -> list[str]:
 
 
 def filing(expiry: str | int, member: str = "d9a30000CA0194200:1", op: str = "f", first: int = 1) -> list[str]:
-    """One filing's argument: the index in KEYS of its key's level-1 bucket, file/unfile/keep, expiry, member."""
-    return [f"{first} {op} {expiry} {member}"]
+    """One filing's argument, a group of one: file/unfile/keep and expiry, then the index in KEYS of its key's
+    level-1 bucket and the member."""
+    return [f"{op} {expiry}\n{first} {member}"]
 
 
 async def test_file_bookings_files_and_unfiles_under_many_keys_of_one_tag_in_one_call(
@@ -230,7 +231,7 @@ async def test_file_bookings_finds_a_filing_in_a_deeper_bucket_of_any_key_of_a_c
     last = prefixes[-1]
     await redis_client.zadd(NAMES.booking_index_bucket(last), {f"{last}000CA0194200:1": now + 60})  # its own
 
-    args = [f"{n} f +inf {prefix}000CA0194200:1" for n, prefix in enumerate(prefixes, 1)]
+    args = ["f +inf\n" + "\n".join(f"{n} {prefix}000CA0194200:1" for n, prefix in enumerate(prefixes, 1))]
     await file(keys=keys, args=[now, 128, 3, 1, *args])
 
     assert await redis_client.zrange(NAMES.booking_index_bucket(last), 0, -1, withscores=True) == [
@@ -317,8 +318,8 @@ async def test_file_bookings_counts_what_one_call_adds_and_removes_so_a_bucket_t
     await redis_client.expireat(BUCKETS[0], now + 60)
 
     # Room for one once the two filings whose retention ended are dropped, then one more: the third goes deeper.
-    new = [*filing("+inf", "d9a30000a", "n"), *filing("+inf", "d9a30000b", "n"), *filing("+inf", "d9a30000c", "n")]
-    assert await file(keys=BUCKETS, args=[now, 3, 4, 1, "\n".join(new)]) == 2  # (one argument, a filing a line)
+    new = "n +inf\n1 d9a30000a\n1 d9a30000b\n1 d9a30000c"  # (one argument: a group, a filing a line)
+    assert await file(keys=BUCKETS, args=[now, 3, 4, 1, new]) == 2
     assert await redis_client.zrange(BUCKETS[0], 0, -1) == [b"d9a30000held", b"d9a30000a", b"d9a30000b"]
     assert await redis_client.zrange(BUCKETS[1], 0, -1) == [b"d9a30000c"]
     assert await redis_client.ttl(BUCKETS[0]) == -1  # it had an expiry: a filing for good removed it
