@@ -98,9 +98,10 @@ def _lodged(request: LodgeDetainer, lodged_at: datetime) -> Detainer:
 class _LodgedJson:
     """How a lodged detainer's record and changelog entry are written, from the request's JSON: the record is
     the request's fields, then the ones lodging adds (the same for every detainer lodged at one time), as
-    ``Detainer.model_dump_json`` writes them; the entry wraps the record as ``DetainerLodged`` does. Taken from
-    pydantic's own output for one detainer, then each detainer costs one serialisation (the request's) instead
-    of a model built and serialised twice."""
+    ``Detainer.model_dump_json`` writes them; the entry wraps the record as ``DetainerLodged`` does (the lodge
+    script puts each record between ``change_head`` and ``change_tail``). Taken from pydantic's own output for
+    one detainer, then each detainer costs one serialisation (the request's) instead of a model built and
+    serialised twice."""
 
     record_tail: str  # what follows the request's fields in the record, closing brace included
     change_head: str  # the entry's JSON before the record
@@ -118,9 +119,6 @@ class _LodgedJson:
 
     def record(self, request: LodgeDetainer) -> str:
         return request.model_dump_json()[:-1] + self.record_tail
-
-    def change(self, record: str) -> str:
-        return self.change_head + record + self.change_tail
 
 
 def _lodge_outcome(request: LodgeDetainer, lodged_at: datetime, created: bool, value: bytes | str) -> LodgeOutcome:
@@ -191,37 +189,35 @@ class DetainerStore:
             return []
         lodged_at = self._clock()
         written = _LodgedJson.at(requests[0], lodged_at)
-        score = epoch_ms(lodged_at)
-        names = self._names
-        shared = (names.active_detainers, names.detainer_changes)  # keys every detainer's call names
-        count = names.detainer_change_count
-        listings: dict[str, tuple[str, str, str, str]] = {}  # by office
-        calls: list[ScriptCall] = []
-        for start in range(0, len(requests), _LODGE_CHUNK):
-            keys: list[str] = []
-            args: list[str | int | float | bytes] = []
-            for request in requests[start : start + _LODGE_CHUNK]:
-                office, detainer_id = request.field_office, request.detainer_id
-                ref = detainer_ref_for(office, detainer_id)
-                joins = listings.get(office)
-                if joins is None:
-                    joins = listings[office] = names.listings("detainers", office, DetainerStatus.ACTIVE.value)
-                keys += (
-                    names.detainer(ref),
-                    names.detainer(detainer_id),
-                    *shared,
-                    *joins,
-                    count,
-                    names.detainer_offices(detainer_id),
-                )
-                record = written.record(request)
-                args += (detainer_id, office, ref, record, score, written.change(record))
-            calls.append((keys, args))
+        calls = [
+            self._lodge_call(requests[start : start + _LODGE_CHUNK], written, epoch_ms(lodged_at))
+            for start in range(0, len(requests), _LODGE_CHUNK)
+        ]
         replies = [answer for reply in await self._lodge.many(calls) for answer in reply]
         return [
             _lodge_outcome(request, lodged_at, bool(created), value)
             for request, (created, value, _) in zip(requests, replies, strict=True)
         ]
+
+    def _lodge_call(self, requests: Sequence[LodgeDetainer], written: _LodgedJson, score: int) -> ScriptCall:
+        """One call of the lodge script for ``requests``: what they share once (the set, the changelog, each
+        office's listings), then three keys and three arguments a detainer (see the script)."""
+        names, active = self._names, DetainerStatus.ACTIVE.value
+        offices = list(dict.fromkeys(request.field_office for request in requests))
+        keys = [names.active_detainers, names.detainer_changes, names.detainer_change_count]
+        for office in offices:
+            keys += names.listings("detainers", office, active)
+        args: list[str | int | float | bytes] = [score, written.change_head, written.change_tail, len(offices)]
+        args += offices
+        for request in requests:
+            office, detainer_id = request.field_office, request.detainer_id
+            keys += (
+                names.detainer(detainer_ref_for(office, detainer_id)),
+                names.detainer(detainer_id),
+                names.detainer_offices(detainer_id),
+            )
+            args += (detainer_id, office, written.record(request))
+        return keys, args
 
     async def find(self, field_office: str, detainer_id: str) -> StoredDetainer | None:
         """The office's detainer of that id, or None."""
