@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter
+from pydantic_core import to_json
 
 from contracts import Detainer, DetainerStatus, LiftDetainer, LodgeDetainer
 from contracts.fields import DetainerId, FieldOffice
@@ -163,7 +164,7 @@ async def lodge_detainer_batch(
     settings: Annotated[IngestSettings, Depends(get_settings)],
     detainers: Annotated[DetainerStore, Depends(get_detainers)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
-) -> JSONResponse:
+) -> Response:
     items = await read_batch(
         request, limit_bytes=settings.max_batch_bytes, limit_items=settings.max_batch_events, what="detainers"
     )
@@ -235,7 +236,10 @@ async def lodge_detainer_batch(
             errors=[FieldError(e["pointer"], e["detail"]) for r in ordered for e in r.get("errors", ())],
             extra={"results": ordered},
         )
-    return JSONResponse({"created": created, "unchanged": unchanged, "rejected": rejected, "results": ordered})
+    answer = {"created": created, "unchanged": unchanged, "rejected": rejected, "results": ordered}
+    # pydantic's encoder writes what JSONResponse's json.dumps would (compact, UTF-8, nothing but numbers, strings
+    # and null in it), byte for byte, a few times faster for the answer's thousands of items.
+    return Response(to_json(answer), media_type=JSONResponse.media_type)
 
 
 _Item = dict[str, Any]  # a DetainerBatchItem as the answer writes it (its fields in order, none that is None)

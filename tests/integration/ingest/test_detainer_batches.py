@@ -389,13 +389,14 @@ async def test_each_kind_of_answer_is_written_as_its_model_writes_it(keyed: http
         "{not json",
         *detainers(1, office="NYC"),
         lodged[1],
+        {**samples.detainer(detainer_id="LOS-ODD"), 'é\u0001\u007f\u2028😀 "~/\\': 1},
     )
 
     response = await keyed.post(URL, content=body, headers={**as_("los"), "Content-Type": NDJSON})
 
     assert response.status_code == 200, response.text
     assert [item["status"] for item in response.json()["results"]] == [
-        "created", "created", "conflict", "invalid", "invalid", "forbidden", "unchanged"
+        "created", "created", "conflict", "invalid", "invalid", "forbidden", "unchanged", "invalid"
     ]  # fmt: skip
     results = response.json()["results"]
     assert results[0] == {"index": 0, "detainer_id": "LOS-NEW", "status": "created"}
@@ -407,8 +408,10 @@ async def test_each_kind_of_answer_is_written_as_its_model_writes_it(keyed: http
         "errors": [{"pointer": "#/2/detainer_id", "detail": "already lodged with a different body"}],
     }
     assert results[6] == {"index": 6, "detainer_id": "LOS-2026-000001", "status": "unchanged"}
+    assert [e["pointer"] for e in results[7]["errors"]] == ['#/7/é\u0001\u007f\u2028😀 "~0~1\\']
     as_modelled = DetainerBatchResult.model_validate_json(response.content).model_dump(mode="json", exclude_none=True)
     assert response.content == JSONResponse(as_modelled).body
+    assert response.headers["content-type"] == "application/json"
 
     refused = await keyed.post(URL, json=[bad_date, *detainers(1, office="NYC")], headers=as_("los"))
 
