@@ -94,39 +94,49 @@ def _lodged(request: LodgeDetainer, lodged_at: datetime) -> Detainer:
     return Detainer.model_construct(**request.__dict__, status=DetainerStatus.ACTIVE, lodged_at=lodged_at)
 
 
+_LODGING_FIELDS = set(Detainer.model_fields) - set(LodgeDetainer.model_fields)  # what lodging adds
+
+
 @dataclass(frozen=True, slots=True)
 class _LodgedJson:
     """How a lodged detainer's record and changelog entry are written, from the request's JSON: the record is
     the request's fields, then the ones lodging adds (the same for every detainer lodged at one time), as
     ``Detainer.model_dump_json`` writes them; the entry wraps the record as ``DetainerLodged`` does (the lodge
     script puts each record between ``change_head`` and ``change_tail``). Taken from pydantic's own output for
-    one detainer, then each detainer costs one serialisation (the request's) instead of a model built and
+    the first detainer, then each other costs one serialisation (the request's) instead of a model built and
     serialised twice."""
 
     record_tail: str  # what follows the request's fields in the record, closing brace included
     change_head: str  # the entry's JSON before the record
     change_tail: str  # ... and after it
+    first: LodgeDetainer  # the request it was taken from, and its detainer and record
+    first_lodged: Detainer
+    first_record: str
 
     @classmethod
-    def at(cls, sample: LodgeDetainer, lodged_at: datetime) -> _LodgedJson:
-        detainer = _lodged(sample, lodged_at)
-        asked, record = sample.model_dump_json(), detainer.model_dump_json()
+    def at(cls, first: LodgeDetainer, lodged_at: datetime) -> _LodgedJson:
+        detainer = _lodged(first, lodged_at)
+        record = detainer.model_dump_json()
+        tail = "," + detainer.model_dump_json(include=_LODGING_FIELDS)[1:]
         change = DetainerLodged(detainer=detainer).model_dump_json()
         start = change.index(record)
-        if not record.startswith(asked[:-1]) or change.count(record) != 1:  # pragma: no cover - pydantic's layout
-            raise AssertionError("a lodged detainer's JSON does not extend the request's")
-        return cls(record[len(asked) - 1 :], change[:start], change[start + len(record) :])
+        if not record.endswith(tail) or change.count(record) != 1:  # pragma: no cover - pydantic's layout
+            raise AssertionError("a lodged detainer's JSON is not the request's, then what lodging adds")
+        return cls(tail, change[:start], change[start + len(record) :], first, detainer, record)
 
     def record(self, request: LodgeDetainer) -> str:
+        if request is self.first:
+            return self.first_record
         return request.model_dump_json()[:-1] + self.record_tail
 
-
-def _lodge_outcome(request: LodgeDetainer, lodged_at: datetime, created: bool, value: bytes | str) -> LodgeOutcome:
-    if created:
-        return LodgeOutcome(LodgeStatus.CREATED, lodged=(request, lodged_at))
-    existing = _parse(value)
-    asked = LodgeDetainer(**{field: getattr(existing, field) for field in LodgeDetainer.model_fields})
-    return LodgeOutcome(LodgeStatus.UNCHANGED if asked == request else LodgeStatus.CONFLICT, existing)
+    def outcome(self, request: LodgeDetainer, lodged_at: datetime, created: bool, value: bytes | str) -> LodgeOutcome:
+        if created:
+            if request is self.first:
+                return LodgeOutcome(LodgeStatus.CREATED, self.first_lodged)
+            return LodgeOutcome(LodgeStatus.CREATED, lodged=(request, lodged_at))
+        existing = _parse(value)
+        asked = LodgeDetainer(**{field: getattr(existing, field) for field in LodgeDetainer.model_fields})
+        return LodgeOutcome(LodgeStatus.UNCHANGED if asked == request else LodgeStatus.CONFLICT, existing)
 
 
 class DetainerConflictError(Exception):
@@ -195,7 +205,7 @@ class DetainerStore:
         ]
         replies = [answer for reply in await self._lodge.many(calls) for answer in reply]
         return [
-            _lodge_outcome(request, lodged_at, bool(created), value)
+            written.outcome(request, lodged_at, bool(created), value)
             for request, (created, value, _) in zip(requests, replies, strict=True)
         ]
 
