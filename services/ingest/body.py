@@ -136,9 +136,40 @@ def parse_json_document(raw: bytes, *, what: str = "The body", prefix: tuple[str
     return document
 
 
+class _KeyRepeated(Exception):
+    """An object of the document has a key twice: it is read again, marking where."""
+
+
+def _object_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise _KeyRepeated
+    return document
+
+
+# One decoder for every document (json.loads given a hook makes a decoder, and its scanner, a call): a document with
+# no key twice (almost all) is read once by it; one with a key twice is read again, marked, by ``_parse_marked``.
+_DECODER = json.JSONDecoder(object_pairs_hook=_object_once, parse_constant=_no_constant)
+_BOM = "\ufeff"
+
+
 def _parse(raw: bytes, *, what: str) -> tuple[Any, bool]:
     """The document, and whether some object in it has a key twice (marked for ``_first_repeated_key``)."""
     text = _text(raw, what=what)
+    if text.startswith(_BOM):  # json.loads refuses it (as a JSONDecodeError); the decoder alone would not
+        return _parse_marked(text, what=what)
+    try:
+        document = _DECODER.decode(text)
+    except _KeyRepeated:
+        return _parse_marked(text, what=what)
+    except (json.JSONDecodeError, ValueError, RecursionError) as error:
+        raise _malformed(error, what=what) from None
+    _refuse_lone_surrogates(text, document, what=what)
+    return document, False
+
+
+def _parse_marked(text: str, *, what: str) -> tuple[Any, bool]:
+    """``_parse`` of ``text`` by ``json.loads``, each object with a key twice marked (``_Repeated``)."""
     repeated: list[_Repeated] = []
 
     def object_of(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -154,16 +185,24 @@ def _parse(raw: bytes, *, what: str) -> tuple[Any, bool]:
     try:
         document = json.loads(text, object_pairs_hook=object_of, parse_constant=_no_constant)
     except (json.JSONDecodeError, ValueError, RecursionError) as error:
-        reason = (
-            f"{error.msg} at line {error.lineno} column {error.colno}"
-            if isinstance(error, json.JSONDecodeError)
-            else str(error)
-        )
-        raise Problem("malformed-body", f"{what} is not JSON: {reason}.") from None
+        raise _malformed(error, what=what) from None
+    _refuse_lone_surrogates(text, document, what=what)
+    return document, bool(repeated)
+
+
+def _malformed(error: ValueError | RecursionError, *, what: str) -> Problem:
+    reason = (
+        f"{error.msg} at line {error.lineno} column {error.colno}"
+        if isinstance(error, json.JSONDecodeError)
+        else str(error)
+    )
+    return Problem("malformed-body", f"{what} is not JSON: {reason}.")
+
+
+def _refuse_lone_surrogates(text: str, document: Any, *, what: str) -> None:
     if _SURROGATE_ESCAPE.search(text) and _holds_a_lone_surrogate(document):
         # json.loads keeps "\\ud800" as half a character, which no UTF-8 can carry (pydantic's parser refuses it).
         raise Problem("malformed-body", f"{what} is not JSON: a \\u escape names half of a character.")
-    return document, bool(repeated)
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a surrogate written as an escape; a pair is one character

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from pydantic import BaseModel
 
@@ -23,6 +24,13 @@ _HAPPENED = ("occurred_at", "as_of", "issued_at")
 _SCHEDULED = ("scheduled_release_at",)
 
 
+@cache
+def _times_of(model: type[BaseModel]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fields of ``model`` among ``_HAPPENED`` and among ``_SCHEDULED`` (looked up once a model)."""
+    fields = model.model_fields
+    return tuple(n for n in _HAPPENED if n in fields), tuple(n for n in _SCHEDULED if n in fields)
+
+
 @dataclass(frozen=True, slots=True)
 class TimeWindow:
     past: timedelta  # how far before now any time may be
@@ -32,10 +40,10 @@ class TimeWindow:
     def refusals(self, record: BaseModel, now: datetime) -> list[tuple[str, str]]:
         """(field, reason) for each time of ``record`` outside the window around ``now``."""
         found: list[tuple[str, str]] = []
-        fields = type(record).model_fields
-        for names, after in ((_HAPPENED, self.ahead), (_SCHEDULED, self.future)):
+        happened, scheduled = _times_of(type(record))
+        for names, after in ((happened, self.ahead), (scheduled, self.future)):
             for name in names:
-                value = getattr(record, name) if name in fields else None
+                value = getattr(record, name)
                 if isinstance(value, datetime) and not now - self.past <= value <= now + after:
                     found.append((name, self._reason(after)))
         return found

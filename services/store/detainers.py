@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import cast
 
@@ -61,23 +62,81 @@ class LodgeStatus(StrEnum):
     CONFLICT = "conflict"  # the office lodged another body under this detainer_id: nothing written
 
 
-@dataclass(frozen=True, slots=True)
 class LodgeOutcome:
     """What lodging one detainer did, and the detainer as it now stands (as lodged before, when not created)."""
 
-    status: LodgeStatus
-    detainer: Detainer
+    __slots__ = ("_detainer", "_lodged", "status")
+
+    def __init__(self, status: LodgeStatus, detainer: Detainer | None = None, *, lodged: _Lodged | None = None) -> None:
+        """``detainer``, or for one lodged now its request and when it was lodged: the record is made only when
+        asked for (a batch answers with each one's status alone)."""
+        self.status = status
+        self._detainer = detainer
+        self._lodged = lodged
+
+    @property
+    def detainer(self) -> Detainer:
+        if self._detainer is None:
+            if self._lodged is None:
+                raise TypeError("a LodgeOutcome needs the detainer, or what was lodged")
+            self._detainer = _lodged(*self._lodged)
+        return self._detainer
+
+
+_Lodged = tuple[LodgeDetainer, datetime]  # a request, and when it was lodged
 
 
 _LODGE_CHUNK = 250  # detainers per call of the lodge script (a call holds Redis a few milliseconds)
 
 
-def _lodge_outcome(request: LodgeDetainer, lodged: Detainer, created: bool, value: bytes | str) -> LodgeOutcome:
-    if created:
-        return LodgeOutcome(LodgeStatus.CREATED, lodged)
-    existing = _parse(value)
-    asked = LodgeDetainer(**{field: getattr(existing, field) for field in LodgeDetainer.model_fields})
-    return LodgeOutcome(LodgeStatus.UNCHANGED if asked == request else LodgeStatus.CONFLICT, existing)
+def _lodged(request: LodgeDetainer, lodged_at: datetime) -> Detainer:
+    """The detainer ``request`` lodges (its fields validated already, not validated again)."""
+    return Detainer.model_construct(**request.__dict__, status=DetainerStatus.ACTIVE, lodged_at=lodged_at)
+
+
+_LODGING_FIELDS = set(Detainer.model_fields) - set(LodgeDetainer.model_fields)  # what lodging adds
+
+
+@dataclass(frozen=True, slots=True)
+class _LodgedJson:
+    """How a lodged detainer's record and changelog entry are written, from the request's JSON: the record is
+    the request's fields, then the ones lodging adds (the same for every detainer lodged at one time), as
+    ``Detainer.model_dump_json`` writes them; the entry wraps the record as ``DetainerLodged`` does (the lodge
+    script puts each record between ``change_head`` and ``change_tail``). Taken from pydantic's own output for
+    the first detainer, then each other costs one serialisation (the request's) instead of a model built and
+    serialised twice."""
+
+    record_tail: str  # what follows the request's fields in the record, closing brace included
+    change_head: str  # the entry's JSON before the record
+    change_tail: str  # ... and after it
+    first: LodgeDetainer  # the request it was taken from, and its detainer and record
+    first_lodged: Detainer
+    first_record: str
+
+    @classmethod
+    def at(cls, first: LodgeDetainer, lodged_at: datetime) -> _LodgedJson:
+        detainer = _lodged(first, lodged_at)
+        record = detainer.model_dump_json()
+        tail = "," + detainer.model_dump_json(include=_LODGING_FIELDS)[1:]
+        change = DetainerLodged(detainer=detainer).model_dump_json()
+        start = change.index(record)
+        if not record.endswith(tail) or change.count(record) != 1:  # pragma: no cover - pydantic's layout
+            raise AssertionError("a lodged detainer's JSON is not the request's, then what lodging adds")
+        return cls(tail, change[:start], change[start + len(record) :], first, detainer, record)
+
+    def record(self, request: LodgeDetainer) -> str:
+        if request is self.first:
+            return self.first_record
+        return request.model_dump_json()[:-1] + self.record_tail
+
+    def outcome(self, request: LodgeDetainer, lodged_at: datetime, created: bool, value: bytes | str) -> LodgeOutcome:
+        if created:
+            if request is self.first:
+                return LodgeOutcome(LodgeStatus.CREATED, self.first_lodged)
+            return LodgeOutcome(LodgeStatus.CREATED, lodged=(request, lodged_at))
+        existing = _parse(value)
+        asked = LodgeDetainer(**{field: getattr(existing, field) for field in LodgeDetainer.model_fields})
+        return LodgeOutcome(LodgeStatus.UNCHANGED if asked == request else LodgeStatus.CONFLICT, existing)
 
 
 class DetainerConflictError(Exception):
@@ -136,46 +195,38 @@ class DetainerStore:
         A detainer already lodged by its office with the same body is ``unchanged`` (no changelog entry);
         with another body, ``conflict`` (the record as it is). Two items of one call with one id: the
         first lodges it, the second is decided against it."""
+        if not requests:
+            return []
         lodged_at = self._clock()
-        # A request is a validated LodgeDetainer: its fields are the record's as they are, not validated again.
-        detainers = [
-            Detainer.model_construct(**dict(r), status=DetainerStatus.ACTIVE, lodged_at=lodged_at) for r in requests
+        written = _LodgedJson.at(requests[0], lodged_at)
+        calls = [
+            self._lodge_call(requests[start : start + _LODGE_CHUNK], written, epoch_ms(lodged_at))
+            for start in range(0, len(requests), _LODGE_CHUNK)
         ]
-        calls: list[ScriptCall] = []
-        for start in range(0, len(detainers), _LODGE_CHUNK):
-            keys: list[str] = []
-            args: list[str | int | float | bytes] = []
-            for detainer in detainers[start : start + _LODGE_CHUNK]:
-                detainer_keys, detainer_args = self._lodge_call(detainer)
-                keys += detainer_keys
-                args += detainer_args
-            calls.append((keys, args))
         replies = [answer for reply in await self._lodge.many(calls) for answer in reply]
         return [
-            _lodge_outcome(request, detainer, bool(created), value)
-            for request, detainer, (created, value, _) in zip(requests, detainers, replies, strict=True)
+            written.outcome(request, lodged_at, bool(created), value)
+            for request, (created, value, _) in zip(requests, replies, strict=True)
         ]
 
-    def _lodge_call(self, detainer: Detainer) -> tuple[list[str], list[str | int | float | bytes]]:
-        names, office, detainer_id = self._names, detainer.field_office, detainer.detainer_id
-        ref = detainer_ref_for(office, detainer_id)
-        keys = [
-            names.detainer(ref),
-            names.detainer(detainer_id),
-            names.active_detainers,
-            names.detainer_changes,
-            *names.listings("detainers", office, DetainerStatus.ACTIVE.value),
-            names.detainer_change_count,
-            names.detainer_offices(detainer_id),
-        ]
-        args: list[str | int | float | bytes] = [
-            detainer_id,
-            office,
-            ref,
-            detainer.model_dump_json(),
-            epoch_ms(detainer.lodged_at),
-            DetainerLodged(detainer=detainer).model_dump_json(),
-        ]
+    def _lodge_call(self, requests: Sequence[LodgeDetainer], written: _LodgedJson, score: int) -> ScriptCall:
+        """One call of the lodge script for ``requests``: what they share once (the set, the changelog, each
+        office's listings), then three keys and three arguments a detainer (see the script)."""
+        names, active = self._names, DetainerStatus.ACTIVE.value
+        offices = list(dict.fromkeys(request.field_office for request in requests))
+        keys = [names.active_detainers, names.detainer_changes, names.detainer_change_count]
+        for office in offices:
+            keys += names.listings("detainers", office, active)
+        args: list[str | int | float | bytes] = [score, written.change_head, written.change_tail, len(offices)]
+        args += offices
+        for request in requests:
+            office, detainer_id = request.field_office, request.detainer_id
+            keys += (
+                names.detainer(detainer_ref_for(office, detainer_id)),
+                names.detainer(detainer_id),
+                names.detainer_offices(detainer_id),
+            )
+            args += (detainer_id, office, written.record(request))
         return keys, args
 
     async def find(self, field_office: str, detainer_id: str) -> StoredDetainer | None:

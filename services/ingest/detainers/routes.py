@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter
+from pydantic_core import to_json
 
 from contracts import Detainer, DetainerStatus, LiftDetainer, LodgeDetainer
 from contracts.fields import DetainerId, FieldOffice
@@ -163,13 +164,13 @@ async def lodge_detainer_batch(
     settings: Annotated[IngestSettings, Depends(get_settings)],
     detainers: Annotated[DetainerStore, Depends(get_detainers)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
-) -> JSONResponse:
+) -> Response:
     items = await read_batch(
         request, limit_bytes=settings.max_batch_bytes, limit_items=settings.max_batch_events, what="detainers"
     )
 
     now, window, scope = utc_now(), settings.time_window, principal.office_scope()
-    results: dict[int, DetainerBatchItem] = {}
+    results: dict[int, _Item] = {}
     valid: list[tuple[int, LodgeDetainer, list[FieldError]]] = []
     counted: Counter[str] = Counter()  # lodges by outcome, added to the metric once per outcome
     for item in items:
@@ -182,15 +183,13 @@ async def lodge_detainer_batch(
             window.refuse_implausible(reading.value, now=now, prefix=(item.index,))
         except Problem as refused:
             errors = refused.errors or (FieldError(json_pointer([item.index]), refused.detail),)
-            results[item.index] = DetainerBatchItem(index=item.index, status="invalid", errors=_listed(errors))
+            results[item.index] = _item(item.index, None, "invalid", errors=errors)
             counted["invalid"] += 1
             continue
         lodge = reading.value
         if scope is not None and lodge.field_office != scope:
             refusal = FieldError(json_pointer([item.index, "field_office"]), f"must be {scope} for this key")
-            results[item.index] = DetainerBatchItem(
-                index=item.index, detainer_id=lodge.detainer_id, status="forbidden", errors=_listed([refusal])
-            )
+            results[item.index] = _item(item.index, lodge.detainer_id, "forbidden", errors=[refusal])
             counted["forbidden"] += 1
             continue
         valid.append((item.index, lodge, reading.warnings(prefix=(item.index,))))
@@ -199,19 +198,16 @@ async def lodge_detainer_batch(
     outcomes = await detainers.lodge_many([lodge for _, lodge, _ in valid])
     for (index, lodge, warnings), outcome in zip(valid, outcomes, strict=True):
         counted[_OUTCOME_LABELS[outcome.status]] += 1
-        conflict = outcome.status is LodgeStatus.CONFLICT
-        results[index] = DetainerBatchItem(
-            index=index,
-            detainer_id=lodge.detainer_id,
-            status=outcome.status.value,
-            errors=_listed([FieldError(json_pointer([index, "detainer_id"]), _CONFLICT_DETAIL)]) if conflict else None,
-            warnings=None if conflict else warnings_of(warnings),
-        )
+        if outcome.status is LodgeStatus.CONFLICT:
+            conflict = FieldError(json_pointer([index, "detainer_id"]), _CONFLICT_DETAIL)
+            results[index] = _item(index, lodge.detainer_id, "conflict", errors=[conflict])
+        else:
+            results[index] = _item(index, lodge.detainer_id, outcome.status.value, warnings=warnings)
 
     _count_lodges(counted)
     ordered = [results[item.index] for item in items]
-    created = sum(1 for r in ordered if r.status == "created")
-    unchanged = sum(1 for r in ordered if r.status == "unchanged")
+    created = sum(1 for r in ordered if r["status"] == "created")
+    unchanged = sum(1 for r in ordered if r["status"] == "unchanged")
     rejected = len(ordered) - created - unchanged
     if created:
         offices = sorted(
@@ -232,16 +228,42 @@ async def lodge_detainer_batch(
         extra={"detainers": len(ordered), "lodged": created, "unchanged": unchanged, "rejected": rejected},
     )
     if created + unchanged == 0:
-        statuses = {r.status for r in ordered}
+        statuses = {r["status"] for r in ordered}
         slug = {"conflict": "detainer-conflict", "forbidden": "forbidden"}.get(next(iter(statuses)), "validation-error")
         raise Problem(
             slug if len(statuses) == 1 else "validation-error",
             f"None of the {len(ordered)} detainers was lodged.",
-            errors=[FieldError(e.pointer, e.detail) for r in ordered for e in (r.errors or [])],
-            extra={"results": [r.model_dump(exclude_none=True) for r in ordered]},
+            errors=[FieldError(e["pointer"], e["detail"]) for r in ordered for e in r.get("errors", ())],
+            extra={"results": ordered},
         )
-    result = DetainerBatchResult(created=created, unchanged=unchanged, rejected=rejected, results=ordered)
-    return JSONResponse(result.model_dump(mode="json", exclude_none=True))
+    answer = {"created": created, "unchanged": unchanged, "rejected": rejected, "results": ordered}
+    # pydantic's encoder writes what JSONResponse's json.dumps would (compact, UTF-8, nothing but numbers, strings
+    # and null in it), byte for byte, a few times faster for the answer's thousands of items.
+    return Response(to_json(answer), media_type=JSONResponse.media_type)
+
+
+_Item = dict[str, Any]  # a DetainerBatchItem as the answer writes it (its fields in order, none that is None)
+
+
+def _item(
+    index: int,
+    detainer_id: str | None,
+    status: str,
+    *,
+    errors: Sequence[FieldError] = (),
+    warnings: Sequence[FieldError] = (),
+) -> _Item:
+    """One item of the answer, as ``DetainerBatchItem(...).model_dump(mode="json", exclude_none=True)`` writes it
+    (without a model a detainer: a batch of 10,000 made and dumped that many)."""
+    item: _Item = {"index": index}
+    if detainer_id is not None:
+        item["detainer_id"] = detainer_id
+    item["status"] = status
+    if errors:
+        item["errors"] = [error.as_json() for error in errors]
+    if warnings:
+        item["warnings"] = [warning.as_json() for warning in warnings]
+    return item
 
 
 def _count_lodges(counted: Counter[str]) -> None:
@@ -251,10 +273,6 @@ def _count_lodges(counted: Counter[str]) -> None:
 
 
 _OUTCOME_LABELS = {LodgeStatus.CREATED: "applied", LodgeStatus.UNCHANGED: "replayed", LodgeStatus.CONFLICT: "conflict"}
-
-
-def _listed(errors: Sequence[FieldError]) -> list[ItemError]:
-    return [ItemError(pointer=error.pointer, detail=error.detail) for error in errors]
 
 
 @router.get(

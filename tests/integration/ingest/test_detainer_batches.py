@@ -10,11 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.responses import JSONResponse
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
 from contracts import RedisNames
 from ingest.auth import ApiKeyEntry, Role, digest_of
+from ingest.detainers.routes import DetainerBatchItem, DetainerBatchResult
 from ingest.settings import IngestSettings
 from tests import samples
 from tests.integration.ingest.support import assert_problem, pointers, stream_entries
@@ -372,3 +374,49 @@ async def test_a_batch_counts_each_lodge_by_outcome(api: httpx.AsyncClient) -> N
     assert response.status_code == 200, response.text
     counted = {outcome: _lodges_counted(outcome) - before[outcome] for outcome in before}
     assert counted == {"applied": 3.0, "replayed": 1.0, "invalid": 1.0}  # the first item lodged by the first batch
+
+
+async def test_each_kind_of_answer_is_written_as_its_model_writes_it(keyed: httpx.AsyncClient) -> None:
+    lodged = detainers(2, office="LOS")
+    assert (await keyed.post(URL, json=lodged, headers=as_("los"))).status_code == 200
+    warned = samples.detainer(detainer_id="LOS-WARNED", person=samples.person(a_number="not an a-number"))
+    bad_date = samples.detainer(detainer_id="LOS-BAD", person=samples.person(date_of_birth="1990-13-45"))
+    body = ndjson(
+        samples.detainer(detainer_id="LOS-NEW"),
+        warned,
+        {**lodged[0], "form": "I-247N"},
+        bad_date,
+        "{not json",
+        *detainers(1, office="NYC"),
+        lodged[1],
+        {**samples.detainer(detainer_id="LOS-ODD"), 'é\u0001\u007f\u2028😀 "~/\\': 1},
+    )
+
+    response = await keyed.post(URL, content=body, headers={**as_("los"), "Content-Type": NDJSON})
+
+    assert response.status_code == 200, response.text
+    assert [item["status"] for item in response.json()["results"]] == [
+        "created", "created", "conflict", "invalid", "invalid", "forbidden", "unchanged", "invalid"
+    ]  # fmt: skip
+    results = response.json()["results"]
+    assert results[0] == {"index": 0, "detainer_id": "LOS-NEW", "status": "created"}
+    assert [w["pointer"] for w in results[1]["warnings"]] == ["#/1/person/a_number"]
+    assert results[2] == {
+        "index": 2,
+        "detainer_id": "LOS-2026-000000",
+        "status": "conflict",
+        "errors": [{"pointer": "#/2/detainer_id", "detail": "already lodged with a different body"}],
+    }
+    assert results[6] == {"index": 6, "detainer_id": "LOS-2026-000001", "status": "unchanged"}
+    assert [e["pointer"] for e in results[7]["errors"]] == ['#/7/é\u0001\u007f\u2028😀 "~0~1\\']
+    as_modelled = DetainerBatchResult.model_validate_json(response.content).model_dump(mode="json", exclude_none=True)
+    assert response.content == JSONResponse(as_modelled).body
+    assert response.headers["content-type"] == "application/json"
+
+    refused = await keyed.post(URL, json=[bad_date, *detainers(1, office="NYC")], headers=as_("los"))
+
+    items = assert_problem(refused, 422, "validation-error")["results"]
+    assert [list(item.items()) for item in items] == [
+        list(DetainerBatchItem.model_validate(item).model_dump(exclude_none=True).items()) for item in items
+    ]
+    assert [item["status"] for item in items] == ["invalid", "forbidden"]

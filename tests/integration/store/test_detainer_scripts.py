@@ -13,25 +13,29 @@ from runtime.scripts import Script
 NAMES = RedisNames()
 
 
-def _lodge_call(office: str, detainer_id: str) -> tuple[list[str], list[str | int]]:
-    ref = f"{office}/{detainer_id}"
-    keys = [
-        NAMES.detainer(ref),
-        NAMES.detainer(detainer_id),
-        NAMES.active_detainers,
-        NAMES.detainer_changes,
-        *NAMES.listings("detainers", office, "active"),
-        NAMES.detainer_change_count,
-        NAMES.detainer_offices(detainer_id),
-    ]
-    return keys, [detainer_id, office, ref, f'{{"office": "{office}"}}', 1000, "{}"]
+def _lodge_call(*detainers: tuple[str, str]) -> tuple[list[str], list[str | int]]:
+    """One call of the lodge script for each (office, detainer id): the shared keys and arguments, then each
+    detainer's, its record ``{"office": OFFICE}``."""
+    offices = list(dict.fromkeys(office for office, _ in detainers))
+    keys = [NAMES.active_detainers, NAMES.detainer_changes, NAMES.detainer_change_count]
+    args: list[str | int] = [1000, '{"lodged": ', "}", len(offices), *offices]
+    for office in offices:
+        keys += NAMES.listings("detainers", office, "active")
+    for office, detainer_id in detainers:
+        keys += [
+            NAMES.detainer(f"{office}/{detainer_id}"),
+            NAMES.detainer(detainer_id),
+            NAMES.detainer_offices(detainer_id),
+        ]
+        args += [detainer_id, office, f'{{"office": "{office}"}}']
+    return keys, args
 
 
 async def test_lodge_detainer_answers_1_when_lodged_and_0_with_the_record_when_the_office_lodged_it_before(
     script: Callable[[str], Script], redis_client: Redis
 ) -> None:
     lodge = script("lodge_detainer")
-    keys, args = _lodge_call("LOS", "D1")
+    keys, args = _lodge_call(("LOS", "D1"))
 
     ((written, entry_id, ref),) = await lodge(keys=keys, args=args)
     assert (written, ref) == (1, b"LOS/D1")
@@ -46,7 +50,7 @@ async def test_lodge_detainer_answers_0_with_a_detainer_the_same_office_lodged_w
     script: Callable[[str], Script], redis_client: Redis
 ) -> None:
     await redis_client.set(NAMES.detainer("D1"), '{"field_office": "LOS"}')
-    keys, args = _lodge_call("LOS", "D1")
+    keys, args = _lodge_call(("LOS", "D1"))
 
     assert await script("lodge_detainer")(keys=keys, args=args) == [[0, b'{"field_office": "LOS"}', b"D1"]]
 
@@ -55,7 +59,7 @@ async def test_lodge_detainer_lodges_beside_another_office_s_detainer_of_the_sam
     script: Callable[[str], Script], redis_client: Redis
 ) -> None:
     await redis_client.set(NAMES.detainer("D1"), '{"field_office": "NYC"}')  # NYC's, from when ids were global
-    keys, args = _lodge_call("LOS", "D1")
+    keys, args = _lodge_call(("LOS", "D1"))
 
     assert (await script("lodge_detainer")(keys=keys, args=args))[0][0] == 1
     assert await redis_client.get(NAMES.detainer("D1")) == b'{"field_office": "NYC"}'
@@ -64,9 +68,7 @@ async def test_lodge_detainer_lodges_beside_another_office_s_detainer_of_the_sam
 async def test_lodge_detainer_takes_many_and_answers_each_in_order_an_id_twice_decided_against_the_first(
     script: Callable[[str], Script], redis_client: Redis
 ) -> None:
-    calls = [_lodge_call("LOS", "D1"), _lodge_call("NYC", "D1"), _lodge_call("LOS", "D1"), _lodge_call("LOS", "D2")]
-    keys = [key for call_keys, _ in calls for key in call_keys]
-    args = [arg for _, call_args in calls for arg in call_args]
+    keys, args = _lodge_call(("LOS", "D1"), ("NYC", "D1"), ("LOS", "D1"), ("LOS", "D2"))
 
     answers = await script("lodge_detainer")(keys=keys, args=args)
 
@@ -84,6 +86,28 @@ async def test_lodge_detainer_takes_many_and_answers_each_in_order_an_id_twice_d
         (b"LOS/D2", b"3"),
     ]
     assert await redis_client.smembers(NAMES.detainer_offices("D1")) == {b"LOS", b"NYC"}
+
+
+async def test_lodge_detainer_writes_each_detainer_where_its_office_s_are_and_its_entry_around_its_record(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    keys, args = _lodge_call(("LOS", "D1"), ("NYC", "D2"), ("LOS", "D3"))
+
+    await script("lodge_detainer")(keys=keys, args=args)
+
+    assert await redis_client.get(NAMES.detainer("NYC/D2")) == b'{"office": "NYC"}'
+    assert await redis_client.smembers(NAMES.active_detainers) == {b"LOS/D1", b"NYC/D2", b"LOS/D3"}
+    for office, refs in (("LOS", [b"LOS/D1", b"LOS/D3"]), ("NYC", [b"NYC/D2"])):
+        for listing in NAMES.listings("detainers", office, "active")[1::2]:  # the office's own two
+            assert await redis_client.zrange(listing, 0, -1, withscores=True) == [(ref, 1000.0) for ref in refs]
+    for listing in NAMES.listings("detainers", "LOS", "active")[::2]:  # every office's two
+        assert await redis_client.zcard(listing) == 3
+    entries = await redis_client.xrange(NAMES.detainer_changes)
+    assert [(fields[b"__data__"], fields[b"detainer_id"], fields[b"type"]) for _, fields in entries] == [
+        (b'{"lodged": {"office": "LOS"}}', b"D1", b"detainer_lodged"),
+        (b'{"lodged": {"office": "NYC"}}', b"D2", b"detainer_lodged"),
+        (b'{"lodged": {"office": "LOS"}}', b"D3", b"detainer_lodged"),
+    ]
 
 
 def _lift_call(read: str) -> tuple[list[str], list[str | int]]:
@@ -116,7 +140,7 @@ async def test_lift_detainer_answers_0_with_the_record_when_it_changed_since_rea
 async def test_lift_detainer_answers_1_with_the_changelog_entry_when_lifted(
     script: Callable[[str], Script], redis_client: Redis
 ) -> None:
-    lodge_keys, lodge_args = _lodge_call("LOS", "D1")
+    lodge_keys, lodge_args = _lodge_call(("LOS", "D1"))
     await script("lodge_detainer")(keys=lodge_keys, args=lodge_args)
     keys, args = _lift_call('{"office": "LOS"}')
 
