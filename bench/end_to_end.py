@@ -232,6 +232,9 @@ def _ndjson(events: Iterable[dict[str, Any]]) -> bytes:
     return b"".join(json.dumps(event).encode() + b"\n" for event in events)
 
 
+_SENDS = 3  # a single lodge's sends at most, where the connection is cut before an answer
+
+
 async def _lodge(api: httpx.AsyncClient, indexes: range) -> float:
     """Lodge a detainer on each person of ``indexes``, ``LODGE_CONCURRENCY`` at once; detainers per second."""
     queue = iter(indexes)
@@ -239,7 +242,15 @@ async def _lodge(api: httpx.AsyncClient, indexes: range) -> float:
 
     async def worker() -> None:
         for index in queue:
-            answer = await api.post("/v1/detainers", json=_detainer(index))
+            for attempt in range(_SENDS):
+                try:
+                    answer = await api.post("/v1/detainers", json=_detainer(index))
+                    break
+                except (httpx.ReadError, httpx.RemoteProtocolError):
+                    # A pooled connection the server closed as idle (its keep-alive timeout) as it was taken: no
+                    # answer. A lodge is idempotent, so it is sent again, as a source would send it.
+                    if attempt == _SENDS - 1:
+                        raise
             answer.raise_for_status()
 
     await asyncio.gather(*(worker() for _ in range(LODGE_CONCURRENCY)))
