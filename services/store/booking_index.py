@@ -113,19 +113,17 @@ class _Filings:
         # and expiry after its head ("<op> <expiry>"), and those of others, by head. The bucket names are spelt
         # once, by ``calls``.
         self._by_tag: dict[str, tuple[dict[str, int], list[str], dict[str, list[str]]]] = {}
-        self._heads: dict[tuple[str, str], str] = {}  # one string a head: the first is told by identity
         self._first_head: str | None = None
 
     def add(self, digests: Iterable[str], reference: str, op: str, expiry: str) -> None:
         """One booking's filings (``op``, ``expiry``) under the blocking keys of these digests (their ``_prefixes``
         at least), one pass over them."""
         by_tag = self._by_tag
-        head = self._heads.get((op, expiry))
-        if head is None:
-            head = self._heads[op, expiry] = f"{op} {expiry}"
+        head = f"{op} {expiry}"
         first_head = self._first_head
         if first_head is None:
             first_head = self._first_head = head
+        other = head != first_head
         for digest in digests:
             call = by_tag.get(tag := digest[:2])
             if call is None:
@@ -134,7 +132,7 @@ class _Filings:
             first = first_of.get(buckets := digest[:_BUCKETS])
             if first is None:
                 first = first_of[buckets] = len(first_of) + 1
-            if head is not first_head:
+            if other:
                 filings = others.get(head) or others.setdefault(head, [head])
             filings.append(f"{first} {digest[_FRAGMENT]}{reference}")
 
