@@ -248,6 +248,9 @@ def _once_at(step: int, action: Callable[[], None]) -> Callable[[int], None]:
 # --- the scenarios ----------------------------------------------------------------
 
 
+_KILLS_A_CRASH = 3  # kills at most until one finds the notifier holding a batch
+
+
 def kill_notifier(workdir: Path, scale: Scale = FULL, *, seed: int = 7) -> ScenarioReport:
     """SIGKILL a notifier while it holds a batch, twice, each time starting another under a new name:
     the others reclaim what the dead one left pending."""
@@ -261,10 +264,19 @@ def kill_notifier(workdir: Path, scale: Scale = FULL, *, seed: int = 7) -> Scena
 
         def crash(victim: ServiceProcess, replacement: str) -> Callable[[], None]:
             def action() -> None:
-                _when_pending(stack, victim.env["RW_CONSUMER_NAME"])
-                victim.kill()
-                left_pending.append(stack.consumer_pending(victim.env["RW_CONSUMER_NAME"]))
-                stack.start(stack.notifier(replacement))
+                dying, left = victim, 0
+                for attempt in range(_KILLS_A_CRASH):
+                    _when_pending(stack, dying.env["RW_CONSUMER_NAME"])
+                    dying.kill()
+                    left = stack.consumer_pending(dying.env["RW_CONSUMER_NAME"])
+                    started = stack.notifier(replacement if attempt == 0 else f"{replacement}-{attempt}")
+                    stack.start(started)
+                    if left:
+                        break
+                    # It acknowledged its batch between being seen holding it and the kill: the one that took its
+                    # place is killed with its batch instead.
+                    dying = started
+                left_pending.append(left)
 
             return action
 
