@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from bench.data import feed
-from bench.harness import Comparison, measure, report, throwaway_redis
+from bench.harness import Comparison, compare, report, throwaway_redis
 from contracts import CustodyEvent, RedisNames
 from ingest.app import create_app
 from ingest.settings import IngestSettings
@@ -100,29 +100,29 @@ async def run(url: str) -> list[Comparison]:
         return int(answer.json()["accepted"])
 
     comparisons = [
-        Comparison(
+        await compare(
             "publish, chunks of 500 (receipt + XADD, Lua)",
             "events",
-            await measure(publish_batch, events_of(BATCH_EVENTS)),
+            (publish_batch, events_of(BATCH_EVENTS)),
             "pipelined XADD",
-            await measure(xadd_batch, payloads_of(BATCH_EVENTS)),
+            (xadd_batch, payloads_of(BATCH_EVENTS)),
         ),
-        Comparison(
+        await compare(
             "publish, one event per call",
             "events",
-            await measure(publish_one_by_one, events_of(SINGLE_EVENTS)),
+            (publish_one_by_one, events_of(SINGLE_EVENTS)),
             "one XADD per call",
-            await measure(xadd_one_by_one, payloads_of(SINGLE_EVENTS)),
+            (xadd_one_by_one, payloads_of(SINGLE_EVENTS)),
         ),
     ]
     async with app.router.lifespan_context(app):
         comparisons.append(
-            Comparison(
+            await compare(
                 "POST /v1/custody-events:batch, 10k NDJSON (parse, validate, publish)",
                 "events",
-                await measure(api_batch, ndjson_body),
+                (api_batch, ndjson_body),
                 "publisher alone",
-                await measure(publish_batch, events_of(API_EVENTS)),
+                (publish_batch, events_of(API_EVENTS)),
             )
         )
     comparisons.append(await _under_a_policy(url, runs))
@@ -162,12 +162,12 @@ async def _under_a_policy(url: str, runs: itertools.count[int]) -> Comparison:
             return post
 
         async with policed.router.lifespan_context(policed), unpoliced.router.lifespan_context(unpoliced):
-            return Comparison(
+            return await compare(
                 f"POST batch, {POLICY_EVENTS:,} NDJSON events of a facility under a sharing policy",
                 "events",
-                await measure(posting(policed), body),
+                (posting(policed), body),
                 "no policy",
-                await measure(posting(unpoliced), body),
+                (posting(unpoliced), body),
             )
 
 

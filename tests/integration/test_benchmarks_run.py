@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 from bench import (
     end_to_end,
     faststream_naive,
+    harness,
     ingest_publish,
     memory,
     notifier_process,
@@ -40,7 +41,9 @@ def collector_as_it_was() -> Iterator[None]:
     gc.set_threshold(*thresholds)
 
 
-async def test_every_benchmark_runs_and_reports_a_ratio(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_every_benchmark_runs_and_reports_a_ratio(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     for module, sizes in (
         (ingest_publish, {"BATCH_EVENTS": 60, "SINGLE_EVENTS": 10, "API_EVENTS": 30, "CHUNK": 25, "POLICY_EVENTS": 30}),
         (notifier_process, {"EVENTS": 60, "DETAINERS": 5, "BATCH": 25}),
@@ -52,6 +55,35 @@ async def test_every_benchmark_runs_and_reports_a_ratio(redis_url: str, monkeypa
 
     assert len(comparisons) == 5
     assert all(comparison.ours > 0 and comparison.baseline > 0 for comparison in comparisons)
+    # Every run's rate is kept, the best is the headline figure, and the table's JSON carries them all.
+    processing = comparisons[-1]
+    assert len(processing.ours_runs) == len(processing.baseline_runs) == notifier_process.REPEAT
+    assert processing.ours == max(processing.ours_runs)
+    saved = json.loads(harness.save(comparisons, tmp_path / "benchmarks.json").read_text())
+    assert [row["name"] for row in saved] == [comparison.name for comparison in comparisons]
+    assert saved[-1]["ours_runs"] == list(processing.ours_runs)
+    assert saved[-1]["median_ratio"] == processing.median_ratio
+
+
+async def test_a_comparison_runs_ours_and_the_baseline_in_turn_and_keeps_the_medians() -> None:
+    order: list[str] = []
+
+    def side(name: str, units: int) -> tuple[Callable[[int], Awaitable[int]], Callable[[], Awaitable[int]]]:
+        async def run(prepared: int) -> int:
+            order.append(name)
+            return prepared
+
+        async def prepare() -> int:
+            return units
+
+        return run, prepare
+
+    comparison = await harness.compare("x", "events", side("ours", 10), "bare", side("bare", 100), repeat=3)
+
+    assert order == ["ours", "bare"] * 3
+    assert len(comparison.ours_runs) == len(comparison.baseline_runs) == 3
+    assert comparison.median_ratio == sorted(comparison.ours_runs)[1] / sorted(comparison.baseline_runs)[1]
+    assert harness.Comparison("y", "events", 2.0, "b", 4.0).median_ratio is None  # one run (end to end): none
 
 
 async def test_the_naive_faststream_subscriber_takes_every_event(
