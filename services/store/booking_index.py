@@ -94,6 +94,7 @@ FRAGMENT_DIGITS = 6
 _FRAGMENT = slice(2, 2 + FRAGMENT_DIGITS)
 _LEVEL_ENDS = tuple(2 + level for level in range(1, LEVELS + 1))  # a level's bucket: the digest's digits to there
 _BUCKETS = _LEVEL_ENDS[-1]  # the digest's digits naming a key's buckets (the last level's)
+_FIRST_END = _LEVEL_ENDS[FIRST_LEVEL - 1]  # those naming its bucket at FIRST_LEVEL
 _PREFIX_BYTES = (max(_BUCKETS, 2 + FRAGMENT_DIGITS) + 1) // 2  # the digest's bytes a filing needs
 _sha256 = hashlib.sha256
 _FILE, _NEW, _UNFILE, _KEEP = "f", "n", "u", "k"  # file_bookings.lua's operations
@@ -138,18 +139,24 @@ class _Filings:
 
     def calls(self, now_s: int) -> list[ScriptCall]:
         """Each tag's call, its KEYS level by level and its filings one a line, an argument for each operation and
-        expiry, after its head (``file_bookings.lua``)."""
+        expiry, after its head (``file_bookings.lua``). A call whose filings are all new (``_NEW``) is given its
+        keys' buckets from ``FIRST_LEVEL`` on only (a new filing never goes before it), the others every level."""
         buckets_of = self._buckets_of
         calls: list[ScriptCall] = []
         for tag, (first_of, filings, others) in self._by_tag.items():
             head = buckets_of(tag)
-            names = [head + buckets[2] for buckets in first_of]  # level 1: booking_index_bucket
+            groups = [filings, *others.values()] if len(filings) > 1 else others.values()
+            if all(group[0][0] == _NEW for group in groups):
+                top = FIRST_LEVEL
+                names = [head + buckets[2:_FIRST_END] for buckets in first_of]  # booking_index_bucket, level by level
+            else:
+                top = 1
+                names = [head + buckets[2] for buckets in first_of]
             keys = names
-            for digit in range(3, _BUCKETS):  # each level's: the one above's and a digit more
+            for digit in range(2 + top, _BUCKETS):  # each level's: the one above's and a digit more
                 names = [name + buckets[digit] for name, buckets in zip(names, first_of, strict=True)]
                 keys = keys + names
-            groups = [filings, *others.values()] if len(filings) > 1 else others.values()
-            calls.append((keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, FIRST_LEVEL, *map("\n".join, groups)]))
+            calls.append((keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, FIRST_LEVEL, top, *map("\n".join, groups)]))
         return calls
 
 

@@ -2,47 +2,62 @@
 --
 -- KEYS       buckets of one tag (sorted sets: members are a digest prefix of the blocking key followed by the
 --            booking's reference, scored by when the filing expires, s or inf). With filings: the buckets of the
---            call's n keys level by level, from the fewest-a-tag level to the most: KEYS[k] is the k-th key's
---            level-1 bucket, KEYS[k + n] its level-2 bucket, and so on (n times ARGV[3] names); without (the
---            sweep), any buckets
+--            call's n keys level by level, from level ARGV[5] to the last: KEYS[k] is the k-th key's bucket at
+--            level ARGV[5], KEYS[k + n] its bucket at the next level, and so on (n times ARGV[3] - ARGV[5] + 1
+--            names); without (the sweep), any buckets
 -- ARGV[1]    now (s)
 -- ARGV[2]    the most filings a bucket takes before the next level's bucket is used (the last level takes any)
 -- ARGV[3]    levels: how many buckets a key has
 -- ARGV[4]    the level a filing goes to first (1: the first), unless it is where it is already: a level before
 --            it takes no filing it does not hold (it keeps, updates and unfiles those it holds)
--- ARGV[5..]  filings, in groups: an argument holds one or more filings of one operation and expiry (the caller sends
+-- ARGV[5]    the level of each key's first bucket in KEYS: 1 (every level), or, when every filing of the call is
+--            new ("n", which never looks before ARGV[4]), any up to ARGV[4] (fewer KEYS to send and table)
+-- ARGV[6..]  filings, in groups: an argument holds one or more filings of one operation and expiry (the caller sends
 --            a call's filings grouped so, not a batch's thousands of arguments to encode, nor the operation and
 --            expiry again on every line): "<op> <expiry>" and then a line a filing, "<first> <member>". The op is
 --            "f" (file), "n" (file new: the caller has not filed the member under this key before, so it is not
 --            looked for in the buckets past where it goes), "u" (unfile) or "k" (keep: file unless already filed,
 --            so an upgrade's copy never overrides a filing); the expiry is in s, or "+inf" (unused by "u"); first
---            is the index in KEYS of the key's level-1 bucket, and the member has no line break in it
+--            is the index in KEYS of the key's first bucket there, and the member has no line break in it
 --
 -- A filing is kept in the bucket it already is in (whatever level), else goes to the first bucket not full from
 -- level ARGV[4] on. A new filing goes to the first bucket not full from there, or stays in the first full one that
 -- holds it already (a batch filed once before its state was saved, and filed again: where it went then, unless the
 -- buckets changed meanwhile; a level before ARGV[4] is not looked in for it).
 -- A full bucket drops its expired filings when a filing would go there (then it has room again); every bucket a
--- filing touched expires with its last filing. With no filings (the sweep), every bucket given drops its expired
--- filings, and one that dropped any expires with its last: the sweep, not the writes, drops what lies in no one's
--- way. Answers how many filings were dropped as expired.
-local now = tonumber(ARGV[1])
+-- filing touched expires with its last filing. With no filings (the sweep: ARGV[1..3] only), every bucket given
+-- drops its expired filings, and one that dropped any expires with its last: the sweep, not the writes, drops what
+-- lies in no one's way. Answers how many filings were dropped as expired; refuses a call whose KEYS start past
+-- ARGV[4], or past level 1 with a filing that is not new, before changing anything.
 local most = tonumber(ARGV[2])
 local levels = tonumber(ARGV[3])
 local start = (tonumber(ARGV[4]) or 1) - 1 -- (0: the first level)
-local n = #KEYS / levels -- keys (with filings)
+local base = (tonumber(ARGV[5]) or 1) - 1 -- the level of each key's first bucket in KEYS (0: every level's there)
+local keys = KEYS
+local n = #keys / (levels - base) -- keys (with filings)
+local skip = base * n -- KEYS[first + level * n - skip]: the key's bucket at that level (0: the first)
+local lead = (start - base) * n -- KEYS[first + lead]: its bucket at level ARGV[4]
+local last_level = levels - 1
 local call = redis.call
-local expired = '(' .. now -- the scores of filings whose retention ended: below now
+local find, sub, byte = string.find, string.sub, string.byte
+local expired = '(' .. ARGV[1] -- the scores of filings whose retention ended: below now
 local dropped = 0
-local touched = {}
-local order = {}
--- Every bucket this call filed a member in for good (+inf), and those of them where it then unfiled a member or
--- filed one with an expiry (maybe one it had filed for good): a bucket held and not since changed so holds a
--- filing for good, its last score is inf; a changed one is asked (its last score).
-local held = {}
-local changed = {}
--- Every bucket this call added to: it may exist now (``deeper_in_use``).
-local made = {}
+if base > start then
+  return redis.error_reply('ERR filings go to a level before the first bucket given')
+end
+if base > 0 then
+  for i = 6, #ARGV do
+    if byte(ARGV[i]) ~= 110 then -- ('n')
+      return redis.error_reply('ERR only new filings without every level')
+    end
+  end
+end
+-- Every bucket this call changed (filed, unfiled or kept a member in), and what that says of its last score:
+-- HELD, it filed a member in it for good (+inf) and did not since unfile one there or file one with an expiry
+-- (maybe one it had filed for good), so its last score is inf; else CHANGED (held, then changed) or TOUCHED
+-- (never held): its last score is asked. A bucket this call added to may exist now (``deeper_in_use``).
+local TOUCHED, HELD, CHANGED = 1, 2, 3
+local marks = {}
 -- By bucket, how many filings it holds: read once a call (``size``), then counted as this call adds and removes.
 local sizes = {}
 -- Every bucket that did not exist when this call first read its size: if the call made it, it has no expiry.
@@ -69,14 +84,13 @@ local function count(key, change)
   end
 end
 
-local function touch(key)
-  if not touched[key] then
-    touched[key] = true
-    order[#order + 1] = key
-  end
+-- A bucket lost a filing or gained one with an expiry.
+local function unhold(key)
+  local mark = marks[key]
+  marks[key] = (mark == HELD or mark == CHANGED) and CHANGED or TOUCHED
 end
 
--- ZADD, keeping ``held``, ``changed`` and ``made`` true; ``nx``: only a member not there yet (the keep).
+-- ZADD, keeping ``sizes`` and ``marks`` true; ``nx``: only a member not there yet (the keep).
 local function add(key, expiry, member, nx)
   local added
   if nx then
@@ -88,19 +102,18 @@ local function add(key, expiry, member, nx)
     added = call('ZADD', key, expiry, member)
   end
   count(key, added)
-  made[key] = true
-  if expiry == '+inf' then
-    held[key] = true
-  elseif held[key] then
-    changed[key] = true
+  if expiry ~= '+inf' then
+    unhold(key)
+  elseif marks[key] ~= CHANGED then
+    marks[key] = HELD
   end
 end
 
 -- Whether any of a key's buckets from ``level`` (0: the first) on exists.
 local function exists_from(first, level)
   local names = {}
-  for deeper = level, levels - 1 do
-    names[#names + 1] = KEYS[first + deeper * n]
+  for deeper = level, last_level do
+    names[#names + 1] = keys[first + deeper * n - skip]
   end
   return call('EXISTS', unpack(names)) > 0
 end
@@ -108,13 +121,13 @@ end
 -- No deeper bucket of any key in use (with filings from level 1: the common case below a few hundred thousand
 -- bookings): then one is only if this call added to it, and a filing is in its key's level-1 bucket or nowhere.
 -- (EXISTS of a thousand at most at once: ``unpack`` takes no more than 8,000 values.)
--- Asked once a call, by the first filing that is not new (new filings need not know).
+-- Asked once a call, by the first filing that is not new (new filings need not know; those calls give every level).
 local shallow = nil
 local function all_shallow()
   if shallow == nil then
     shallow = true
-    for i = n + 1, #KEYS, 1000 do
-      if call('EXISTS', unpack(KEYS, i, math.min(i + 999, #KEYS))) > 0 then
+    for i = n + 1, #keys, 1000 do
+      if call('EXISTS', unpack(keys, i, math.min(i + 999, #keys))) > 0 then
         shallow = false
         break
       end
@@ -123,11 +136,11 @@ local function all_shallow()
   return shallow
 end
 
--- Whether a deeper bucket of the key is in use: false, 'maybe' (this call added to one) or true (EXISTS says so).
+-- Whether a deeper bucket of the key is in use: false, 'maybe' (this call changed one) or true (EXISTS says so).
 local function deeper_in_use(first)
   if all_shallow() then
-    for level = 1, levels - 1 do
-      if made[KEYS[first + level * n]] then
+    for level = 1, last_level do
+      if marks[keys[first + level * n]] then
         return 'maybe'
       end
     end
@@ -145,38 +158,38 @@ local function made_room(key)
 end
 
 -- Where a member is filed among its key's buckets, else the first bucket with room. ``deeper``: EXISTS said a
--- deeper bucket of the key is in use (nothing changed since: not asked again).
+-- deeper bucket of the key is in use (nothing changed since: not asked again). (Every level in KEYS.)
 local function place(first, member, deeper)
   local room = nil
-  for level = 0, levels - 1 do
-    local key = KEYS[first + level * n]
+  for level = 0, last_level do
+    local key = keys[first + level * n]
     if level > 0 and not (level == 1 and deeper) and not exists_from(first, level) then
-      return nil, room or KEYS[first + math.max(level, start) * n]
+      return nil, room or keys[first + math.max(level, start) * n]
     end
     if call('ZSCORE', key, member) then
       return key, nil
     end
-    if not room and level >= start and (level == levels - 1 or size(key) < most or made_room(key)) then
+    if not room and level >= start and (level == last_level or size(key) < most or made_room(key)) then
       room = key
     end
   end
   return nil, room
 end
 
--- File (or keep) a member. No deeper bucket of its key in use: from level 1, its size and a ZADD (a ZADD updates a
--- member already there), and a ZSCORE only when the bucket is full (then only a member already there stays; a new
--- one goes to the next level); from a deeper level, a ZSCORE of level 1 (kept there if it is) and a ZADD at that
--- level. Otherwise ``place`` decides. A full bucket is never added to, not
+-- File (or keep) a member (every level in KEYS). No deeper bucket of its key in use: from level 1, its size and a
+-- ZADD (a ZADD updates a member already there), and a ZSCORE only when the bucket is full (then only a member
+-- already there stays; a new one goes to the next level); from a deeper level, a ZSCORE of level 1 (kept there if
+-- it is) and a ZADD at that level. Otherwise ``place`` decides. A full bucket is never added to, not
 -- even for a moment: a sorted set past the listpack's entries becomes a skiplist and never turns back.
 local function file(first, member, expiry, keep)
-  local key = KEYS[first]
+  local key = keys[first]
   local deeper = levels > 1 and deeper_in_use(first)
   if levels > 1 and not deeper then
     if start == 0 and size(key) < most or call('ZSCORE', key, member) or start == 0 and made_room(key) then
       add(key, expiry, member, keep)
       return key
     end
-    key = KEYS[first + math.max(start, 1) * n]
+    key = keys[first + math.max(start, 1) * n]
     add(key, expiry, member, false)
     return key
   end
@@ -187,69 +200,94 @@ local function file(first, member, expiry, keep)
   return home or room
 end
 
--- File a new member: level after level from ARGV[4], the first bucket with room, or a full one already holding it.
--- Its size and a ZADD while that level has room, whatever the deeper levels hold; past it a ZSCORE of each full
--- bucket and the size of the next, never an EXISTS (the last level takes any).
+-- File a new member past a full bucket at level ARGV[4] (the loop below tries that one first): a ZSCORE of each
+-- full bucket (a full one holding it keeps it) and the size of the next, never an EXISTS (the last level takes any).
 local function file_new(first, member, expiry)
-  for level = start, levels - 1 do
-    local key = KEYS[first + level * n]
-    if level == levels - 1 or size(key) < most or call('ZSCORE', key, member) or made_room(key) then
+  for level = start, last_level do
+    local key = keys[first + level * n - skip]
+    if level == last_level or size(key) < most or call('ZSCORE', key, member) or made_room(key) then
       add(key, expiry, member, false)
-      return key
+      return
     end
   end
 end
 
-local find, sub = string.find, string.sub
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   local filings = ARGV[i]
   local last = #filings
   local at = find(filings, '\n', 1, true) -- the group's head ends there
   local op, expiry = sub(filings, 1, 1), sub(filings, 3, (at or last + 1) - 1)
+  local forever = expiry == '+inf'
   while at and at < last do
     local space = find(filings, ' ', at + 1, true)
     local stop = find(filings, '\n', space + 1, true)
-    local first, member = tonumber(sub(filings, at + 1, space - 1)), sub(filings, space + 1, (stop or last + 1) - 1)
+    local first, tens, ones = byte(filings, at + 1, space - 1) -- (its digits: no string made, no strtod)
+    if not tens then
+      first = first - 48
+    elseif not ones then
+      first = first * 10 + tens - 528
+    elseif space - at == 4 then
+      first = first * 100 + tens * 10 + ones - 5328
+    else
+      first = tonumber(sub(filings, at + 1, space - 1))
+    end
+    local member = sub(filings, space + 1, (stop or last + 1) - 1)
     at = stop
     if op == 'n' then
-      touch(file_new(first, member, expiry))
+      -- A new member: level after level from ARGV[4], the first bucket with room, or a full one already holding
+      -- it. Its size and a ZADD while that level has room, whatever the deeper levels hold.
+      local key = keys[first + lead]
+      local filed = sizes[key] or size(key)
+      if filed < most or start == last_level then
+        sizes[key] = filed + call('ZADD', key, expiry, member)
+        local mark = marks[key]
+        if forever then
+          if mark ~= CHANGED then
+            marks[key] = HELD
+          end
+        elseif mark == nil then
+          marks[key] = TOUCHED
+        elseif mark == HELD then
+          marks[key] = CHANGED
+        end
+      else
+        file_new(first, member, expiry)
+      end
     elseif op == 'u' then
-      for level = 0, levels - 1 do
-        local key = KEYS[first + level * n]
+      for level = 0, last_level do
+        local key = keys[first + level * n]
         if call('ZREM', key, member) == 1 then
           count(key, -1)
-          touch(key)
-          if held[key] then
-            changed[key] = true
-          end
+          unhold(key)
         end
       end
     else
-      touch(file(first, member, expiry, op == 'k'))
+      local key = file(first, member, expiry, op == 'k')
+      marks[key] = marks[key] or TOUCHED
     end
   end
 end
 
-local sweep = #ARGV < 5
+local sweep = ARGV[6] == nil
 if sweep then
-  for _, key in ipairs(KEYS) do
-    touch(key)
+  for _, key in ipairs(keys) do
+    marks[key] = TOUCHED
   end
 end
 
-for _, key in ipairs(order) do
+for key, mark in pairs(marks) do
   local gone = 0
   if sweep then
     gone = call('ZREMRANGEBYSCORE', key, '-inf', expired)
     dropped = dropped + gone
   end
   if not sweep or gone > 0 then
-    if held[key] and not changed[key] then
+    if mark == HELD then
       if not fresh[key] then -- (a bucket this call made has no expiry)
         call('PERSIST', key) -- a filing for good is in it: its last score is inf
       end
     else
-      local last = call('ZRANGE', key, -1, -1, 'WITHSCORES')
+      local last = call('ZRANGE', key, '-1', '-1', 'WITHSCORES')
       if #last > 0 then
         if last[2] == 'inf' then
           call('PERSIST', key)
