@@ -53,9 +53,9 @@ if base > 0 then
   end
 end
 -- Every bucket this call changed (filed, unfiled or kept a member in), and what that says of its last score:
--- HELD, it filed a member in it for good (+inf) and did not since unfile one there or file one with an expiry
--- (maybe one it had filed for good), so its last score is inf; else CHANGED (held, then changed) or TOUCHED
--- (never held): its last score is asked. A bucket this call added to may exist now (``deeper_in_use``).
+-- HELD, it last filed a member in it for good (+inf) and did not since unfile one there or file one with an expiry
+-- (maybe that one), so its last score is inf; else CHANGED (held, then changed) or TOUCHED (not held): its last
+-- score is asked. A bucket this call changed may exist now (``deeper_in_use``).
 local TOUCHED, HELD, CHANGED = 1, 2, 3
 local marks = {}
 -- By bucket, how many filings it holds: read once a call (``size``), then counted as this call adds and removes.
@@ -102,10 +102,10 @@ local function add(key, expiry, member, nx)
     added = call('ZADD', key, expiry, member)
   end
   count(key, added)
-  if expiry ~= '+inf' then
-    unhold(key)
-  elseif marks[key] ~= CHANGED then
+  if expiry == '+inf' then
     marks[key] = HELD
+  else
+    unhold(key)
   end
 end
 
@@ -240,15 +240,15 @@ for i = 6, #ARGV do
       local filed = sizes[key] or size(key)
       if filed < most or start == last_level then
         sizes[key] = filed + call('ZADD', key, expiry, member)
-        local mark = marks[key]
         if forever then
-          if mark ~= CHANGED then
-            marks[key] = HELD
+          marks[key] = HELD
+        else
+          local mark = marks[key]
+          if mark == nil then
+            marks[key] = TOUCHED
+          elseif mark == HELD then
+            marks[key] = CHANGED
           end
-        elseif mark == nil then
-          marks[key] = TOUCHED
-        elseif mark == HELD then
-          marks[key] = CHANGED
         end
       else
         file_new(first, member, expiry)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from contracts import RedisNames
 from runtime.scripts import Script
@@ -359,3 +361,66 @@ async def test_file_bookings_files_from_the_level_it_is_given_and_keeps_maintain
     await file(keys=BUCKETS, args=[now, 3, 4, 2, 1, *filing("+inf", "d9a30000held", "u")])
     assert await redis_client.zrange(BUCKETS[0], 0, -1) == [b"d9a30000left"]
     assert [await redis_client.zcard(bucket) for bucket in BUCKETS] == [1, 3, 1, 0]
+
+
+async def test_file_bookings_given_the_buckets_from_the_first_level_new_filings_go_to_finds_each_keys_own(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    # Three keys of one tag, each with its buckets at levels 2 to 4 only (KEYS from level 2: ARGV[5]).
+    prefixes = ["d9a3", "d9b4", "d9c5"]
+    buckets = [[NAMES.booking_index_bucket(prefix + "0" * (level - 2)) for level in (2, 3, 4)] for prefix in prefixes]
+    await redis_client.zadd(buckets[1][0], {"d9b40000x": float("inf"), "d9b40000held": float("inf")})  # full
+    await redis_client.zadd(buckets[2][0], {"d9c50000y": float("inf"), "d9c50000z": float("inf")})  # full
+    await redis_client.zadd(buckets[2][1], {"d9c50000w": float("inf"), "d9c50000v": float("inf")})  # full too
+    level_1 = NAMES.booking_index_bucket("d9a")  # room there: never used by a new filing
+    await redis_client.zadd(level_1, {"d9a30000old": float("inf")})
+
+    new = "n 4000000000\n1 d9a30000a\n2 d9b40000b\n3 d9c50000c\n2 d9b40000held"
+    assert await file(keys=by_level(*buckets), args=[now, 2, 4, 2, 2, new]) == 0
+
+    assert await redis_client.zrange(buckets[0][0], 0, -1) == [b"d9a30000a"]  # room at level 2
+    assert await redis_client.zrange(buckets[1][1], 0, -1) == [b"d9b40000b"]  # level 2 full: level 3
+    assert await redis_client.zrange(buckets[2][2], 0, -1) == [b"d9c50000c"]  # levels 2 and 3 full: level 4
+    assert await redis_client.zscore(buckets[1][0], "d9b40000held") == 4000000000  # a full bucket keeps its own
+    assert await redis_client.zrange(level_1, 0, -1) == [b"d9a30000old"]
+    assert [await redis_client.zcard(bucket) for key in buckets for bucket in key] == [1, 0, 0, 2, 1, 0, 2, 2, 1]
+    assert await redis_client.ttl(buckets[1][0]) == -1  # it holds filings for good still
+    assert await redis_client.ttl(buckets[0][0]) > 0  # the retention of its one filing
+
+
+async def test_file_bookings_refuses_a_filing_that_is_not_new_without_every_level_and_changes_nothing(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    new, filed = "n +inf\n1 d9a30000a", "f +inf\n1 d9a30000b"
+
+    with pytest.raises(ResponseError, match="only new filings"):
+        await file(keys=BUCKETS[1:], args=[now, 128, 4, 2, 2, new, filed])
+    with pytest.raises(ResponseError, match="only new filings"):
+        await file(keys=BUCKETS[1:], args=[now, 128, 4, 2, 2, filed])
+    with pytest.raises(ResponseError, match="before the first bucket given"):  # (level 3 on: past where they go)
+        await file(keys=BUCKETS[2:], args=[now, 128, 4, 2, 3, new])
+    assert await redis_client.exists(*BUCKETS) == 0
+
+
+async def test_file_bookings_files_new_filings_in_the_buckets_of_their_own_key_among_many_given_from_level_2(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    prefixes = [f"d9{n:02x}" for n in range(150)]  # (one, two and three digits: the index in KEYS of each)
+    keys = [NAMES.booking_index_bucket(prefix + "0" * deeper) for deeper in (0, 1) for prefix in prefixes]
+    # Each key files a new member for good, then the first one again with an expiry (that one bucket expires then).
+    new = "n +inf\n" + "\n".join(f"{k} {prefix}0000m" for k, prefix in enumerate(prefixes, 1))
+
+    await file(keys=keys, args=[now, 128, 3, 2, 2, new, f"n {now + 60}\n1 d9000000m"])
+
+    assert [await redis_client.zrange(bucket, 0, -1) for bucket in keys[:150]] == [
+        [f"{prefix}0000m".encode()] for prefix in prefixes
+    ]
+    assert await redis_client.exists(*keys[150:]) == 0
+    assert 0 < await redis_client.ttl(keys[0]) <= 60
+    assert await redis_client.ttl(keys[1]) == -1
