@@ -53,11 +53,14 @@ if base > 0 then
   end
 end
 -- Every bucket this call changed (filed, unfiled or kept a member in), and what that says of its last score:
--- HELD, it last filed a member in it for good (+inf) and did not since unfile one there or file one with an expiry
--- (maybe that one), so its last score is inf; else CHANGED (held, then changed) or TOUCHED (not held): its last
--- score is asked. A bucket this call changed may exist now (``deeper_in_use``).
-local TOUCHED, HELD, CHANGED = 1, 2, 3
+-- HELD, it last filed a member in it for good (+inf) and did not since unfile one there or change a member's score
+-- (maybe that one's), so its last score is inf; the index in ARGV of a group of new filings with an expiry (whole
+-- seconds), when the call only added members with an expiry to it, that one the latest: its last score is that or
+-- what it was (the bucket's expiry, if any: a bucket expires with its last filing); else TOUCHED: its last score
+-- is asked. A bucket this call changed may exist now (``deeper_in_use``).
+local TOUCHED, HELD = 1, 2 -- (ARGV's groups from 6)
 local marks = {}
+local endings, expiries = {}, {} -- by group: its expiry (a number, and as given)
 -- By bucket, how many filings it holds: read once a call (``size``), then counted as this call adds and removes.
 local sizes = {}
 -- Every bucket that did not exist when this call first read its size: if the call made it, it has no expiry.
@@ -84,12 +87,6 @@ local function count(key, change)
   end
 end
 
--- A bucket lost a filing or gained one with an expiry.
-local function unhold(key)
-  local mark = marks[key]
-  marks[key] = (mark == HELD or mark == CHANGED) and CHANGED or TOUCHED
-end
-
 -- ZADD, keeping ``sizes`` and ``marks`` true; ``nx``: only a member not there yet (the keep).
 local function add(key, expiry, member, nx)
   local added
@@ -102,11 +99,7 @@ local function add(key, expiry, member, nx)
     added = call('ZADD', key, expiry, member)
   end
   count(key, added)
-  if expiry == '+inf' then
-    marks[key] = HELD
-  else
-    unhold(key)
-  end
+  marks[key] = expiry == '+inf' and HELD or TOUCHED
 end
 
 -- Whether any of a key's buckets from ``level`` (0: the first) on exists.
@@ -218,6 +211,12 @@ for i = 6, #ARGV do
   local at = find(filings, '\n', 1, true) -- the group's head ends there
   local op, expiry = sub(filings, 1, 1), sub(filings, 3, (at or last + 1) - 1)
   local forever = expiry == '+inf'
+  -- A new filing with an expiry in whole seconds: its bucket's mark may be this group's (ARGV's) index.
+  local ends = not forever and find(expiry, '^%d+$') and tonumber(expiry)
+  local latest = TOUCHED
+  if ends then
+    latest, endings[i], expiries[i] = i, ends, expiry
+  end
   while at and at < last do
     local space = find(filings, ' ', at + 1, true)
     local stop = find(filings, '\n', space + 1, true)
@@ -239,15 +238,16 @@ for i = 6, #ARGV do
       local key = keys[first + lead]
       local filed = sizes[key] or size(key)
       if filed < most or start == last_level then
-        sizes[key] = filed + call('ZADD', key, expiry, member)
+        local added = call('ZADD', key, expiry, member)
+        sizes[key] = filed + added
         if forever then
           marks[key] = HELD
         else
           local mark = marks[key]
-          if mark == nil then
+          if added == 0 then -- (a member there already, its score changed: maybe the bucket's last)
             marks[key] = TOUCHED
-          elseif mark == HELD then
-            marks[key] = CHANGED
+          elseif mark == nil or mark > HELD and (not ends or endings[mark] < ends) then
+            marks[key] = latest
           end
         end
       else
@@ -258,7 +258,7 @@ for i = 6, #ARGV do
         local key = keys[first + level * n]
         if call('ZREM', key, member) == 1 then
           count(key, -1)
-          unhold(key)
+          marks[key] = TOUCHED
         end
       end
     else
@@ -285,6 +285,12 @@ for key, mark in pairs(marks) do
     if mark == HELD then
       if not fresh[key] then -- (a bucket this call made has no expiry)
         call('PERSIST', key) -- a filing for good is in it: its last score is inf
+      end
+    elseif mark > HELD then -- the latest expiry it was given, unless it expires later or never (GT)
+      if fresh[key] then
+        call('EXPIREAT', key, expiries[mark])
+      else
+        call('EXPIREAT', key, expiries[mark], 'GT')
       end
     else
       local last = call('ZRANGE', key, '-1', '-1', 'WITHSCORES')

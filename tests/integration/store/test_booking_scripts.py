@@ -424,3 +424,28 @@ async def test_file_bookings_files_new_filings_in_the_buckets_of_their_own_key_a
     assert await redis_client.exists(*keys[150:]) == 0
     assert 0 < await redis_client.ttl(keys[0]) <= 60
     assert await redis_client.ttl(keys[1]) == -1
+
+
+async def test_file_bookings_expires_a_bucket_given_new_filings_with_its_last_whatever_it_held(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    prefixes = ["d9a1", "d9b1", "d9c1", "d9d1"]
+    keys = [NAMES.booking_index_bucket(prefix + "0" * deeper) for deeper in (0, 1) for prefix in prefixes]
+    later, held, _, refiled = keys[:4]
+    await redis_client.zadd(later, {"d9a10000old": now + 500})
+    await redis_client.expireat(later, now + 500)
+    await redis_client.zadd(held, {"d9b10000held": float("inf")})
+    await redis_client.zadd(refiled, {"d9d10000m": now + 900, "d9d10000x": now + 100})
+    await redis_client.expireat(refiled, now + 900)
+
+    first = f"n {now + 300}\n3 d9c10000c1"  # the third key's bucket: made by this call
+    then = f"n {now + 100}\n1 d9a10000new\n2 d9b10000new\n3 d9c10000c2\n4 d9d10000m"  # (m: filed again, sooner)
+    await file(keys=keys, args=[now, 128, 3, 2, 2, first, then])
+
+    assert 400 < await redis_client.ttl(later) <= 500  # an expiry later than the new filing's: kept
+    assert await redis_client.ttl(held) == -1  # a filing for good in it: none
+    assert 200 < await redis_client.ttl(keys[2]) <= 300  # the latest of its new filings', not the last given
+    assert 0 < await redis_client.ttl(refiled) <= 100  # its last filing's expiry came sooner: so does its own
+    assert await redis_client.zcard(refiled) == 2
