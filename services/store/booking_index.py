@@ -94,7 +94,6 @@ FRAGMENT_DIGITS = 6
 _FRAGMENT = slice(2, 2 + FRAGMENT_DIGITS)
 _LEVEL_ENDS = tuple(2 + level for level in range(1, LEVELS + 1))  # a level's bucket: the digest's digits to there
 _BUCKETS = _LEVEL_ENDS[-1]  # the digest's digits naming a key's buckets (the last level's)
-_FIRST_END = _LEVEL_ENDS[FIRST_LEVEL - 1]  # those naming its bucket at FIRST_LEVEL
 _PREFIX_BYTES = (max(_BUCKETS, 2 + FRAGMENT_DIGITS) + 1) // 2  # the digest's bytes a filing needs
 _sha256 = hashlib.sha256
 _FILE, _NEW, _UNFILE, _KEEP = "f", "n", "u", "k"  # file_bookings.lua's operations
@@ -109,12 +108,13 @@ class _Filings:
 
     def __init__(self, names: RedisNames) -> None:
         self._buckets_of = names.booking_index_buckets_of
-        # By tag: the index of each key's level-1 bucket in KEYS (by the digest's digits that name its buckets, in
-        # the order first seen: keys sharing them share their buckets), the filings of the batch's first operation
-        # and expiry after its head ("<op> <expiry>"), and those of others, by head. The bucket names are spelt
-        # once, by ``calls``.
+        # By tag: the index in KEYS of each key's first bucket (by the digest's digits after the tag that name its
+        # buckets, in the order first seen: keys sharing them share their buckets), the filings of the batch's first
+        # operation and expiry after its head ("<op> <expiry>"), and those of others, by head. The bucket names are
+        # spelt once, by ``calls``.
         self._by_tag: dict[str, tuple[dict[str, int], list[str], dict[str, list[str]]]] = {}
         self._first_head: str | None = None
+        self._not_new: set[str] = set()  # the heads of the batch's operations other than _NEW
 
     def add(self, digests: Iterable[str], reference: str, op: str, expiry: str) -> None:
         """One booking's filings (``op``, ``expiry``) under the blocking keys of these digests (their ``_prefixes``
@@ -125,12 +125,14 @@ class _Filings:
         if first_head is None:
             first_head = self._first_head = head
         other = head != first_head
+        if op != _NEW:
+            self._not_new.add(head)
         for digest in digests:
             call = by_tag.get(tag := digest[:2])
             if call is None:
                 call = by_tag[tag] = ({}, [first_head], {})
             first_of, filings, others = call
-            first = first_of.get(buckets := digest[:_BUCKETS])
+            first = first_of.get(buckets := digest[2:_BUCKETS])
             if first is None:
                 first = first_of[buckets] = len(first_of) + 1
             if other:
@@ -142,20 +144,22 @@ class _Filings:
         expiry, after its head (``file_bookings.lua``). A call whose filings are all new (``_NEW``) is given its
         keys' buckets from ``FIRST_LEVEL`` on only (a new filing never goes before it), the others every level."""
         buckets_of = self._buckets_of
+        not_new = self._not_new
+        first_new = self._first_head not in not_new
         calls: list[ScriptCall] = []
         for tag, (first_of, filings, others) in self._by_tag.items():
             head = buckets_of(tag)
-            groups = [filings, *others.values()] if len(filings) > 1 else others.values()
-            if all(group[0][0] == _NEW for group in groups):
-                top = FIRST_LEVEL
-                names = [head + buckets[2:_FIRST_END] for buckets in first_of]  # booking_index_bucket, level by level
+            if len(filings) > 1:
+                groups: Iterable[list[str]] = [filings, *others.values()]
+                new_only = first_new
             else:
-                top = 1
-                names = [head + buckets[2] for buckets in first_of]
-            keys = names
-            for digit in range(2 + top, _BUCKETS):  # each level's: the one above's and a digit more
-                names = [name + buckets[digit] for name, buckets in zip(names, first_of, strict=True)]
-                keys = keys + names
+                groups = others.values()
+                new_only = True
+            top = FIRST_LEVEL if new_only and not_new.isdisjoint(others) else 1
+            keys: list[str] = []
+            for digits in range(top, LEVELS):  # booking_index_bucket, level by level: the digest's digits to there
+                keys += [head + buckets[:digits] for buckets in first_of]
+            keys += [head + buckets for buckets in first_of]  # (the last level's: every digit naming the buckets)
             calls.append((keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, FIRST_LEVEL, top, *map("\n".join, groups)]))
         return calls
 
