@@ -223,3 +223,11 @@ async def test_a_batch_of_new_bookings_is_sent_no_level_1_bucket_and_each_filing
         )
         == int(NOW.timestamp()) + 3600
     )
+
+    # So is one whose other operation comes after a new filing in the batch.
+    sent.clear()
+    four = states[1].model_copy(update={"booking_number": "2026-000004"})
+    keys_by_number[four.booking_number] = {SECOND}
+    await index.record([(nobody[1], four), (states[0], states[0].model_copy(update={"released_at": NOW}))])
+    assert sent == [by_level(*(bucket_names(names, key, 1) for key in (SECOND, FIRST, third)), order=sent[0])]
+    assert await index.bookings_filed_under([SECOND]) == [two, names.booking(*four.key)]
