@@ -29,17 +29,27 @@
 -- drops its expired filings, and one that dropped any expires with its last: the sweep, not the writes, drops what
 -- lies in no one's way. Answers how many filings were dropped as expired; refuses a call whose KEYS start past
 -- ARGV[4], or past level 1 with a filing that is not new, before changing anything.
-local most = tonumber(ARGV[2])
-local levels = tonumber(ARGV[3])
-local start = (tonumber(ARGV[4]) or 1) - 1 -- (0: the first level)
-local base = (tonumber(ARGV[5]) or 1) - 1 -- the level of each key's first bucket in KEYS (0: every level's there)
+local find, sub, byte = string.find, string.sub, string.byte
+-- A whole number of up to three digits read from its bytes (no strtod), else as Lua reads it, or nil.
+local function whole(text)
+  if text then
+    local a, b, c, d = byte(text, 1, 4)
+    if a and not d and a > 47 and a < 58 and (not b or b > 47 and b < 58) and (not c or c > 47 and c < 58) then
+      return c and a * 100 + b * 10 + c - 5328 or b and a * 10 + b - 528 or a - 48
+    end
+    return tonumber(text)
+  end
+end
+local most = whole(ARGV[2])
+local levels = whole(ARGV[3])
+local start = (whole(ARGV[4]) or 1) - 1 -- (0: the first level)
+local base = (whole(ARGV[5]) or 1) - 1 -- the level of each key's first bucket in KEYS (0: every level's there)
 local keys = KEYS
 local n = #keys / (levels - base) -- keys (with filings)
 local skip = base * n -- KEYS[first + level * n - skip]: the key's bucket at that level (0: the first)
 local lead = (start - base) * n -- KEYS[first + lead]: its bucket at level ARGV[4]
 local last_level = levels - 1
 local call = redis.call
-local find, sub, byte = string.find, string.sub, string.byte
 local expired = '(' .. ARGV[1] -- the scores of filings whose retention ended: below now
 local dropped = 0
 if base > start then
@@ -61,155 +71,175 @@ end
 local TOUCHED, HELD = 1, 2 -- (ARGV's groups from 6)
 local marks = {}
 local endings, expiries = {}, {} -- by group: its expiry (a number, and as given)
--- By bucket, how many filings it holds: read once a call (``size``), then counted as this call adds and removes.
+-- By bucket, how many filings it holds: read once a call (a ZCARD), then counted as this call adds and removes.
 local sizes = {}
 -- Every bucket that did not exist when this call first read its size: if the call made it, it has no expiry.
 local fresh = {}
 
--- How many filings a bucket holds (a ZCARD the first time a call asks).
-local function size(key)
-  local filings = sizes[key]
-  if filings == nil then
-    filings = call('ZCARD', key)
-    sizes[key] = filings
-    if filings == 0 then
-      fresh[key] = true
-    end
-  end
-  return filings
-end
-
--- A bucket gained or lost ``change`` filings.
-local function count(key, change)
-  local known = sizes[key]
-  if known then
-    sizes[key] = known + change
-  end
-end
-
--- ZADD, keeping ``sizes`` and ``marks`` true; ``nx``: only a member not there yet (the keep).
-local function add(key, expiry, member, nx)
-  local added
-  if nx then
-    added = call('ZADD', key, 'NX', expiry, member)
-    if added == 0 then
-      return
-    end
-  else
-    added = call('ZADD', key, expiry, member)
-  end
-  count(key, added)
-  marks[key] = expiry == '+inf' and HELD or TOUCHED
-end
-
--- Whether any of a key's buckets from ``level`` (0: the first) on exists.
-local function exists_from(first, level)
-  local names = {}
-  for deeper = level, last_level do
-    names[#names + 1] = keys[first + deeper * n - skip]
-  end
-  return call('EXISTS', unpack(names)) > 0
-end
-
--- No deeper bucket of any key in use (with filings from level 1: the common case below a few hundred thousand
--- bookings): then one is only if this call added to it, and a filing is in its key's level-1 bucket or nowhere.
--- (EXISTS of a thousand at most at once: ``unpack`` takes no more than 8,000 values.)
--- Asked once a call, by the first filing that is not new (new filings need not know; those calls give every level).
-local shallow = nil
-local function all_shallow()
-  if shallow == nil then
-    shallow = true
-    for i = n + 1, #keys, 1000 do
-      if call('EXISTS', unpack(keys, i, math.min(i + 999, #keys))) > 0 then
-        shallow = false
-        break
+-- The paths past the common one (a new filing where there is room), made the first time one is taken: most calls
+-- take none, and need not make their functions.
+local function paths()
+  -- How many filings a bucket holds (a ZCARD the first time a call asks).
+  local function size(key)
+    local filings = sizes[key]
+    if filings == nil then
+      filings = call('ZCARD', key)
+      sizes[key] = filings
+      if filings == 0 then
+        fresh[key] = true
       end
     end
+    return filings
   end
-  return shallow
-end
 
--- Whether a deeper bucket of the key is in use: false, 'maybe' (this call changed one) or true (EXISTS says so).
-local function deeper_in_use(first)
-  if all_shallow() then
-    for level = 1, last_level do
-      if marks[keys[first + level * n]] then
-        return 'maybe'
+  -- A bucket gained or lost ``change`` filings.
+  local function count(key, change)
+    local known = sizes[key]
+    if known then
+      sizes[key] = known + change
+    end
+  end
+
+  -- ZADD, keeping ``sizes`` and ``marks`` true; ``nx``: only a member not there yet (the keep).
+  local function add(key, expiry, member, nx)
+    local added
+    if nx then
+      added = call('ZADD', key, 'NX', expiry, member)
+      if added == 0 then
+        return
+      end
+    else
+      added = call('ZADD', key, expiry, member)
+    end
+    count(key, added)
+    marks[key] = expiry == '+inf' and HELD or TOUCHED
+  end
+
+  -- Whether any of a key's buckets from ``level`` (0: the first) on exists.
+  local function exists_from(first, level)
+    local names = {}
+    for deeper = level, last_level do
+      names[#names + 1] = keys[first + deeper * n - skip]
+    end
+    return call('EXISTS', unpack(names)) > 0
+  end
+
+  -- No deeper bucket of any key in use (with filings from level 1: the common case below a few hundred thousand
+  -- bookings): then one is only if this call added to it, and a filing is in its key's level-1 bucket or nowhere.
+  -- (EXISTS of a thousand at most at once: ``unpack`` takes no more than 8,000 values.)
+  -- Asked once a call, by the first filing that is not new (new filings need not know; those calls give every
+  -- level).
+  local shallow = nil
+  local function all_shallow()
+    if shallow == nil then
+      shallow = true
+      for i = n + 1, #keys, 1000 do
+        if call('EXISTS', unpack(keys, i, math.min(i + 999, #keys))) > 0 then
+          shallow = false
+          break
+        end
       end
     end
-    return false
+    return shallow
   end
-  return exists_from(first, 1)
-end
 
--- Whether a full bucket has room once its expired filings are dropped (they are).
-local function made_room(key)
-  local gone = call('ZREMRANGEBYSCORE', key, '-inf', expired)
-  dropped = dropped + gone
-  count(key, -gone)
-  return gone > 0
-end
-
--- Where a member is filed among its key's buckets, else the first bucket with room. ``deeper``: EXISTS said a
--- deeper bucket of the key is in use (nothing changed since: not asked again). (Every level in KEYS.)
-local function place(first, member, deeper)
-  local room = nil
-  for level = 0, last_level do
-    local key = keys[first + level * n]
-    if level > 0 and not (level == 1 and deeper) and not exists_from(first, level) then
-      return nil, room or keys[first + math.max(level, start) * n]
+  -- Whether a deeper bucket of the key is in use: false, 'maybe' (this call changed one) or true (EXISTS says so).
+  local function deeper_in_use(first)
+    if all_shallow() then
+      for level = 1, last_level do
+        if marks[keys[first + level * n]] then
+          return 'maybe'
+        end
+      end
+      return false
     end
-    if call('ZSCORE', key, member) then
-      return key, nil
-    end
-    if not room and level >= start and (level == last_level or size(key) < most or made_room(key)) then
-      room = key
-    end
+    return exists_from(first, 1)
   end
-  return nil, room
-end
 
--- File (or keep) a member (every level in KEYS). No deeper bucket of its key in use: from level 1, its size and a
--- ZADD (a ZADD updates a member already there), and a ZSCORE only when the bucket is full (then only a member
--- already there stays; a new one goes to the next level); from a deeper level, a ZSCORE of level 1 (kept there if
--- it is) and a ZADD at that level. Otherwise ``place`` decides. A full bucket is never added to, not
--- even for a moment: a sorted set past the listpack's entries becomes a skiplist and never turns back.
-local function file(first, member, expiry, keep)
-  local key = keys[first]
-  local deeper = levels > 1 and deeper_in_use(first)
-  if levels > 1 and not deeper then
-    if start == 0 and size(key) < most or call('ZSCORE', key, member) or start == 0 and made_room(key) then
-      add(key, expiry, member, keep)
+  -- Whether a full bucket has room once its expired filings are dropped (they are).
+  local function made_room(key)
+    local gone = call('ZREMRANGEBYSCORE', key, '-inf', expired)
+    dropped = dropped + gone
+    count(key, -gone)
+    return gone > 0
+  end
+
+  -- Where a member is filed among its key's buckets, else the first bucket with room. ``deeper``: EXISTS said a
+  -- deeper bucket of the key is in use (nothing changed since: not asked again). (Every level in KEYS.)
+  local function place(first, member, deeper)
+    local room = nil
+    for level = 0, last_level do
+      local key = keys[first + level * n]
+      if level > 0 and not (level == 1 and deeper) and not exists_from(first, level) then
+        return nil, room or keys[first + math.max(level, start) * n]
+      end
+      if call('ZSCORE', key, member) then
+        return key, nil
+      end
+      if not room and level >= start and (level == last_level or size(key) < most or made_room(key)) then
+        room = key
+      end
+    end
+    return nil, room
+  end
+
+  -- File (or keep) a member (every level in KEYS). No deeper bucket of its key in use: from level 1, its size and a
+  -- ZADD (a ZADD updates a member already there), and a ZSCORE only when the bucket is full (then only a member
+  -- already there stays; a new one goes to the next level); from a deeper level, a ZSCORE of level 1 (kept there
+  -- if it is) and a ZADD at that level. Otherwise ``place`` decides. A full bucket is never added to, not
+  -- even for a moment: a sorted set past the listpack's entries becomes a skiplist and never turns back.
+  local function file(first, member, expiry, keep)
+    local key = keys[first]
+    local deeper = levels > 1 and deeper_in_use(first)
+    if levels > 1 and not deeper then
+      if start == 0 and size(key) < most or call('ZSCORE', key, member) or start == 0 and made_room(key) then
+        add(key, expiry, member, keep)
+        return key
+      end
+      key = keys[first + math.max(start, 1) * n]
+      add(key, expiry, member, false)
       return key
     end
-    key = keys[first + math.max(start, 1) * n]
-    add(key, expiry, member, false)
-    return key
+    local home, room = place(first, member, deeper == true)
+    if not keep or not home then
+      add(home or room, expiry, member, false)
+    end
+    return home or room
   end
-  local home, room = place(first, member, deeper == true)
-  if not keep or not home then
-    add(home or room, expiry, member, false)
-  end
-  return home or room
-end
 
--- File a new member past a full bucket at level ARGV[4] (the loop below tries that one first): a ZSCORE of each
--- full bucket (a full one holding it keeps it) and the size of the next, never an EXISTS (the last level takes any).
-local function file_new(first, member, expiry)
-  for level = start, last_level do
-    local key = keys[first + level * n - skip]
-    if level == last_level or size(key) < most or call('ZSCORE', key, member) or made_room(key) then
-      add(key, expiry, member, false)
-      return
+  -- File a new member past a full bucket at level ARGV[4] (the loop below tries that one first): a ZSCORE of each
+  -- full bucket (a full one holding it keeps it) and the size of the next, never an EXISTS (the last level takes
+  -- any).
+  local function file_new(first, member, expiry)
+    for level = start, last_level do
+      local key = keys[first + level * n - skip]
+      if level == last_level or size(key) < most or call('ZSCORE', key, member) or made_room(key) then
+        add(key, expiry, member, false)
+        return
+      end
     end
   end
+
+  -- Unfile a member from every level.
+  local function unfile(first, member)
+    for level = 0, last_level do
+      local key = keys[first + level * n]
+      if call('ZREM', key, member) == 1 then
+        count(key, -1)
+        marks[key] = TOUCHED
+      end
+    end
+  end
+
+  return { file = file, file_new = file_new, unfile = unfile }
 end
+local rare = nil
 
 for i = 6, #ARGV do
   local filings = ARGV[i]
   local last = #filings
   local at = find(filings, '\n', 1, true) -- the group's head ends there
-  local op, expiry = sub(filings, 1, 1), sub(filings, 3, (at or last + 1) - 1)
+  local op, expiry = byte(filings), sub(filings, 3, (at or last + 1) - 1) -- (op: "f" 102, "k" 107, "n" 110, "u" 117)
   local forever = expiry == '+inf'
   -- A new filing with an expiry in whole seconds: its bucket's mark may be this group's (ARGV's) index.
   local ends = not forever and find(expiry, '^%d+$') and tonumber(expiry)
@@ -232,11 +262,18 @@ for i = 6, #ARGV do
     end
     local member = sub(filings, space + 1, (stop or last + 1) - 1)
     at = stop
-    if op == 'n' then
+    if op == 110 then
       -- A new member: level after level from ARGV[4], the first bucket with room, or a full one already holding
       -- it. Its size and a ZADD while that level has room, whatever the deeper levels hold.
       local key = keys[first + lead]
-      local filed = sizes[key] or size(key)
+      local filed = sizes[key]
+      if filed == nil then
+        filed = call('ZCARD', key)
+        sizes[key] = filed
+        if filed == 0 then
+          fresh[key] = true
+        end
+      end
       if filed < most or start == last_level then
         local added = call('ZADD', key, expiry, member)
         sizes[key] = filed + added
@@ -251,23 +288,19 @@ for i = 6, #ARGV do
           end
         end
       else
-        file_new(first, member, expiry)
+        rare = rare or paths()
+        rare.file_new(first, member, expiry)
       end
-    elseif op == 'u' then
-      for level = 0, last_level do
-        local key = keys[first + level * n]
-        if call('ZREM', key, member) == 1 then
-          count(key, -1)
-          marks[key] = TOUCHED
-        end
-      end
+    elseif op == 117 then
+      rare = rare or paths()
+      rare.unfile(first, member)
     else
-      local key = file(first, member, expiry, op == 'k')
+      rare = rare or paths()
+      local key = rare.file(first, member, expiry, op == 107)
       marks[key] = marks[key] or TOUCHED
     end
   end
 end
-
 local sweep = ARGV[6] == nil
 if sweep then
   for _, key in ipairs(keys) do

@@ -449,3 +449,18 @@ async def test_file_bookings_expires_a_bucket_given_new_filings_with_its_last_wh
     assert 200 < await redis_client.ttl(keys[2]) <= 300  # the latest of its new filings', not the last given
     assert 0 < await redis_client.ttl(refiled) <= 100  # its last filing's expiry came sooner: so does its own
     assert await redis_client.zcard(refiled) == 2
+
+
+async def test_file_bookings_fills_a_bucket_to_the_most_it_is_given_however_many_digits(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    for most in (9, 12, 128, 1000):
+        level_2, level_3 = (NAMES.booking_index_bucket(f"d9{most:x}"[:4] + "0" * deeper) for deeper in (0, 1))
+        await redis_client.zadd(level_2, {f"other{n}": float("inf") for n in range(most - 1)})  # room for one
+
+        await file(keys=[level_2, level_3], args=[now, most, 3, 2, 2, "n +inf\n1 d9000000a\n1 d9000000b"])
+
+        assert await redis_client.zcard(level_2) == most
+        assert await redis_client.zrange(level_3, 0, -1) == [b"d9000000b"]
