@@ -46,16 +46,18 @@ between: then a second copy, which an unfiling removes with the first). Only a f
 release, a redelivery) is looked for level by level, so a growing index costs a new booking the size of each level
 it passes and a ZSCORE of each full bucket, not the search.
 
-Writes: a batch's filings are grouped by tag, one ``file_bookings.lua`` call per tag (every filing of that tag,
-every level; the filings one a line, an argument for each operation and expiry, which its first line names), so at
+Writes: a batch's filings are grouped by tag, one ``file_bookings.lua`` call per tag (every filing of that tag, and
+its keys' buckets at every level, or from ``FIRST_LEVEL`` on when its filings are all new, as most are: those never
+go before it; the filings one a line, an argument for each operation and expiry, which its first line names), so at
 most 256 script calls, in one pipeline. A call reads a bucket's size once (a ZCARD) and counts what it adds and
 removes, drops the expired filings of a full bucket a filing would go to (so they never push a filing deeper), and a
-bucket it touched expires with its last filing (a bucket it made has no expiry to remove). ``prune`` (a notifier's
-chore, every trim interval) drops the rest (a lookup skips them meanwhile): the buckets are known by name (no SCAN),
-in 4,096 slices of 273 (a level-1 bucket and the 16 and 256 under it); each run takes the next
-``PRUNE_SLICES_A_RUN`` slices after a cursor the notifiers share, so a pass
-over every bucket takes 64 runs (32 minutes at the default interval) and a
-filing outlives its booking's retention by at most one pass.
+bucket it touched expires with its last filing (a bucket it made has no expiry to remove; one given only new
+filings with an expiry takes the latest unless its own is later or it has none, its last filing's already).
+``prune`` (a notifier's chore, every trim interval) drops the rest (a lookup skips them meanwhile): the buckets are
+known by name (no SCAN), in 4,096 slices of 273 (a level-1 bucket and the 16 and 256 under it); each run takes the
+next ``PRUNE_SLICES_A_RUN`` slices after a cursor the notifiers share, so a pass over every bucket takes 64 runs (32
+minutes at the default interval) and a filing outlives its booking's retention by at most one pass. ``refile`` and
+``upgrade`` keep or unfile what a booking had (their calls are given every level).
 
 Upgrading from the former layouts (one sorted set of whole booking keys per
 blocking key, scored in ms: first untagged, then under the 256 tags): lookups
