@@ -268,8 +268,7 @@ for i = 6, #ARGV do
       local key = keys[first + lead]
       local filed = sizes[key]
       if filed == nil then
-        filed = call('ZCARD', key)
-        sizes[key] = filed
+        filed = call('ZCARD', key) -- (kept in ``sizes`` below)
         if filed == 0 then
           fresh[key] = true
         end
@@ -288,6 +287,7 @@ for i = 6, #ARGV do
           end
         end
       else
+        sizes[key] = filed
         rare = rare or paths()
         rare.file_new(first, member, expiry)
       end
