@@ -248,18 +248,19 @@ for i = 6, #ARGV do
     latest, endings[i], expiries[i] = i, ends, expiry
   end
   while at and at < last do
-    local space = find(filings, ' ', at + 1, true)
-    local stop = find(filings, '\n', space + 1, true)
-    local first, tens, ones = byte(filings, at + 1, space - 1) -- (its digits: no string made, no strtod)
-    if not tens then
-      first = first - 48
-    elseif not ones then
-      first = first * 10 + tens - 528
-    elseif space - at == 4 then
-      first = first * 100 + tens * 10 + ones - 5328
+    -- The index in KEYS from its digits (no string made, no strtod), and the space after it.
+    local first, tens, ones, space = byte(filings, at + 1, at + 4)
+    if tens == 32 then -- (" ")
+      first, space = first - 48, at + 2
+    elseif ones == 32 then
+      first, space = first * 10 + tens - 528, at + 3
+    elseif space == 32 then
+      first, space = first * 100 + tens * 10 + ones - 5328, at + 4
     else
+      space = find(filings, ' ', at + 1, true)
       first = tonumber(sub(filings, at + 1, space - 1))
     end
+    local stop = find(filings, '\n', space + 1, true)
     local member = sub(filings, space + 1, (stop or last + 1) - 1)
     at = stop
     if op == 110 then
