@@ -161,6 +161,9 @@ local function paths()
     local gone = call('ZREMRANGEBYSCORE', key, '-inf', expired)
     dropped = dropped + gone
     count(key, -gone)
+    if gone > 0 and marks[key] then
+      marks[key] = TOUCHED -- (it may have lost every filing, and its expiry with its last: asked)
+    end
     return gone > 0
   end
 

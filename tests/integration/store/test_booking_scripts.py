@@ -464,3 +464,21 @@ async def test_file_bookings_fills_a_bucket_to_the_most_it_is_given_however_many
 
         assert await redis_client.zcard(level_2) == most
         assert await redis_client.zrange(level_3, 0, -1) == [b"d9000000b"]
+
+
+async def test_file_bookings_expires_a_bucket_emptied_of_expired_filings_and_filed_in_again_with_its_last(
+    script: Callable[[str], Script], redis_client: Redis
+) -> None:
+    file = script("file_bookings")
+    now = int(time.time())
+    level_1, level_2 = BUCKETS[:2]
+    await redis_client.zadd(level_1, {"d9a30000gone1": now - 100, "d9a30000gone2": now - 100})
+    await redis_client.zadd(level_2, {"d9a30000held": float("inf")})
+
+    # A new filing fills level 1 (its own retention ended too); a filing found at level 2 makes room at level 1 on
+    # the way (every filing there dropped: the bucket goes); then a new one is filed there again.
+    groups = [f"n {now - 50}\n1 d9a30000new", "f +inf\n1 d9a30000held", f"n {now + 500}\n1 d9a30000newer"]
+    assert await file(keys=BUCKETS[:2], args=[now, 3, 2, 1, 1, *groups]) == 3
+
+    assert await redis_client.zrange(level_1, 0, -1) == [b"d9a30000newer"]
+    assert 400 < await redis_client.ttl(level_1) <= 500
