@@ -46,16 +46,18 @@ between: then a second copy, which an unfiling removes with the first). Only a f
 release, a redelivery) is looked for level by level, so a growing index costs a new booking the size of each level
 it passes and a ZSCORE of each full bucket, not the search.
 
-Writes: a batch's filings are grouped by tag, one ``file_bookings.lua`` call per tag (every filing of that tag,
-every level; the filings one a line, an argument for each operation and expiry, which its first line names), so at
+Writes: a batch's filings are grouped by tag, one ``file_bookings.lua`` call per tag (every filing of that tag, and
+its keys' buckets at every level, or from ``FIRST_LEVEL`` on when its filings are all new, as most are: those never
+go before it; the filings one a line, an argument for each operation and expiry, which its first line names), so at
 most 256 script calls, in one pipeline. A call reads a bucket's size once (a ZCARD) and counts what it adds and
 removes, drops the expired filings of a full bucket a filing would go to (so they never push a filing deeper), and a
-bucket it touched expires with its last filing (a bucket it made has no expiry to remove). ``prune`` (a notifier's
-chore, every trim interval) drops the rest (a lookup skips them meanwhile): the buckets are known by name (no SCAN),
-in 4,096 slices of 273 (a level-1 bucket and the 16 and 256 under it); each run takes the next
-``PRUNE_SLICES_A_RUN`` slices after a cursor the notifiers share, so a pass
-over every bucket takes 64 runs (32 minutes at the default interval) and a
-filing outlives its booking's retention by at most one pass.
+bucket it touched expires with its last filing (a bucket it made has no expiry to remove; one given only new
+filings with an expiry takes the latest unless its own is later or it has none, its last filing's already).
+``prune`` (a notifier's chore, every trim interval) drops the rest (a lookup skips them meanwhile): the buckets are
+known by name (no SCAN), in 4,096 slices of 273 (a level-1 bucket and the 16 and 256 under it); each run takes the
+next ``PRUNE_SLICES_A_RUN`` slices after a cursor the notifiers share, so a pass over every bucket takes 64 runs (32
+minutes at the default interval) and a filing outlives its booking's retention by at most one pass. ``refile`` and
+``upgrade`` keep or unfile what a booking had (their calls are given every level).
 
 Upgrading from the former layouts (one sorted set of whole booking keys per
 blocking key, scored in ms: first untagged, then under the 256 tags): lookups
@@ -108,12 +110,13 @@ class _Filings:
 
     def __init__(self, names: RedisNames) -> None:
         self._buckets_of = names.booking_index_buckets_of
-        # By tag: the index of each key's level-1 bucket in KEYS (by the digest's digits that name its buckets, in
-        # the order first seen: keys sharing them share their buckets), the filings of the batch's first operation
-        # and expiry after its head ("<op> <expiry>"), and those of others, by head. The bucket names are spelt
-        # once, by ``calls``.
+        # By tag: the index in KEYS of each key's first bucket (by the digest's digits after the tag that name its
+        # buckets, in the order first seen: keys sharing them share their buckets), the filings of the batch's first
+        # operation and expiry after its head ("<op> <expiry>"), and those of others, by head. The bucket names are
+        # spelt once, by ``calls``.
         self._by_tag: dict[str, tuple[dict[str, int], list[str], dict[str, list[str]]]] = {}
         self._first_head: str | None = None
+        self._not_new: set[str] = set()  # the heads of the batch's operations other than _NEW
 
     def add(self, digests: Iterable[str], reference: str, op: str, expiry: str) -> None:
         """One booking's filings (``op``, ``expiry``) under the blocking keys of these digests (their ``_prefixes``
@@ -124,12 +127,14 @@ class _Filings:
         if first_head is None:
             first_head = self._first_head = head
         other = head != first_head
+        if op != _NEW:
+            self._not_new.add(head)
         for digest in digests:
             call = by_tag.get(tag := digest[:2])
             if call is None:
                 call = by_tag[tag] = ({}, [first_head], {})
             first_of, filings, others = call
-            first = first_of.get(buckets := digest[:_BUCKETS])
+            first = first_of.get(buckets := digest[2:_BUCKETS])
             if first is None:
                 first = first_of[buckets] = len(first_of) + 1
             if other:
@@ -138,18 +143,26 @@ class _Filings:
 
     def calls(self, now_s: int) -> list[ScriptCall]:
         """Each tag's call, its KEYS level by level and its filings one a line, an argument for each operation and
-        expiry, after its head (``file_bookings.lua``)."""
+        expiry, after its head (``file_bookings.lua``). A call whose filings are all new (``_NEW``) is given its
+        keys' buckets from ``FIRST_LEVEL`` on only (a new filing never goes before it), the others every level."""
         buckets_of = self._buckets_of
+        not_new = self._not_new
+        first_new = self._first_head not in not_new
         calls: list[ScriptCall] = []
         for tag, (first_of, filings, others) in self._by_tag.items():
             head = buckets_of(tag)
-            names = [head + buckets[2] for buckets in first_of]  # level 1: booking_index_bucket
-            keys = names
-            for digit in range(3, _BUCKETS):  # each level's: the one above's and a digit more
-                names = [name + buckets[digit] for name, buckets in zip(names, first_of, strict=True)]
-                keys = keys + names
-            groups = [filings, *others.values()] if len(filings) > 1 else others.values()
-            calls.append((keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, FIRST_LEVEL, *map("\n".join, groups)]))
+            if len(filings) > 1:
+                groups: Iterable[list[str]] = [filings, *others.values()]
+                new_only = first_new
+            else:
+                groups = others.values()
+                new_only = True
+            top = FIRST_LEVEL if new_only and not_new.isdisjoint(others) else 1
+            keys: list[str] = []
+            for digits in range(top, LEVELS):  # booking_index_bucket, level by level: the digest's digits to there
+                keys += [head + buckets[:digits] for buckets in first_of]
+            keys += [head + buckets for buckets in first_of]  # (the last level's: every digit naming the buckets)
+            calls.append((keys, [now_s, MAX_FILINGS_A_BUCKET, LEVELS, FIRST_LEVEL, top, *map("\n".join, groups)]))
         return calls
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from redis.asyncio import Redis
 
 from contracts import RedisNames
 from notifier.domain.custody import BookingState
+from runtime.scripts import Script, ScriptCall
 from store.booking_index import BookingIndex
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -19,6 +23,18 @@ FIRST, SECOND = "p:JOHN:SMITH:1980:209", "p:JOHN:SMITH:1980:328"
 
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def bucket_names(names: RedisNames, key: str, top: int) -> list[str]:
+    """A key's buckets, from level ``top`` to the last (3)."""
+    return [names.booking_index_bucket(digest(key)[: 2 + level]) for level in range(top, 4)]
+
+
+def by_level(*buckets_of_keys: list[str], order: list[str]) -> list[str]:
+    """KEYS of a call for these keys' buckets, level by level, the keys in the order of their deepest bucket in
+    ``order`` (the batch's order: whatever it is, each key's buckets take the same place at every level)."""
+    keys = sorted(buckets_of_keys, key=lambda buckets: order.index(buckets[-1]) if buckets[-1] in order else -1)
+    return [name for level in zip(*keys, strict=True) for name in level]
 
 
 async def test_a_key_is_unfiled_from_its_own_deepest_bucket_beside_a_key_sharing_the_shallower_ones(
@@ -147,3 +163,71 @@ async def test_a_booking_goes_to_level_2_first_and_one_a_former_version_filed_at
     await index.record([(released, unfiled)])
     assert await redis_client.exists(level_1) == 0
     assert await index.bookings_filed_under([FIRST]) == [new]
+
+
+async def test_a_batch_of_new_bookings_is_sent_no_level_1_bucket_and_each_filing_finds_its_own_keys_buckets(
+    redis_client: Redis, names: RedisNames, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    third = "p:ANA:RUIZ:1990:88"  # (the tag of FIRST and SECOND, another level-1 bucket)
+    assert digest(third)[:2] == digest(FIRST)[:2]
+    assert digest(third)[2] != digest(FIRST)[2]
+    keys_by_number = {"2026-000001": {FIRST, third}, "2026-000002": {SECOND}, "2026-000003": {third}}
+    states = [BookingState(facility_ori="CA0194200", booking_number=number, booked_at=NOW) for number in keys_by_number]
+    one, two, three = (names.booking(*state.key) for state in states)
+    nobody = [state.model_copy(update={"booking_number": "none"}) for state in states]
+    # FIRST's and SECOND's level-2 bucket (theirs alike) is full: their filings go to their own level-3 buckets.
+    shared = names.booking_index_bucket(digest(FIRST)[:4])
+    await redis_client.zadd(shared, {f"------other{n}": float("inf") for n in range(128)})
+    index = BookingIndex[BookingState](
+        redis_client,
+        names,
+        keys_of=lambda state: keys_by_number.get(state.booking_number, set()),
+        retention_seconds=3600,
+        clock=lambda: NOW,
+    )
+    sent: list[list[str]] = []
+    many = Script.many
+
+    async def spy(self: Script, calls: Sequence[ScriptCall]) -> list[Any]:
+        sent.extend(list(keys) for keys, _ in calls)
+        return await many(self, calls)
+
+    monkeypatch.setattr(Script, "many", spy)
+
+    await index.record(list(zip(nobody, states, strict=True)))
+
+    # No level-1 bucket (new filings never go there): each key's level-2 bucket, then each one's level-3 bucket.
+    assert sent == [by_level(*(bucket_names(names, key, 2) for key in (FIRST, SECOND, third)), order=sent[0])]
+    fragment = {key: digest(key)[2:8] for key in (FIRST, SECOND, third)}
+    assert await redis_client.zrange(names.booking_index_bucket(digest(FIRST)[:5]), 0, -1) == [
+        (fragment[FIRST] + names.booking_reference(one)).encode()
+    ]
+    assert await redis_client.zrange(names.booking_index_bucket(digest(SECOND)[:5]), 0, -1) == [
+        (fragment[SECOND] + names.booking_reference(two)).encode()
+    ]
+    assert await redis_client.zrange(names.booking_index_bucket(digest(third)[:4]), 0, -1) == sorted(
+        (fragment[third] + names.booking_reference(booking)).encode() for booking in (one, three)
+    )
+    assert await redis_client.zcard(shared) == 128
+    assert await index.bookings_filed_under_each([[FIRST], [SECOND], [third]]) == [[one], [two], [one, three]]
+
+    # A call with another operation (a booking released: filed again where it is) is given every level.
+    sent.clear()
+    await index.record([(states[2], states[2].model_copy(update={"released_at": NOW})), (nobody[1], states[1])])
+    level_1 = names.booking_index_bucket(digest(FIRST)[:3])
+    assert sent == [by_level(*(bucket_names(names, key, 1) for key in (SECOND, third)), order=sent[0])]
+    assert await redis_client.exists(level_1) == 0
+    assert (
+        await redis_client.zscore(
+            names.booking_index_bucket(digest(third)[:4]), fragment[third] + names.booking_reference(three)
+        )
+        == int(NOW.timestamp()) + 3600
+    )
+
+    # So is one whose other operation comes after a new filing in the batch.
+    sent.clear()
+    four = states[1].model_copy(update={"booking_number": "2026-000004"})
+    keys_by_number[four.booking_number] = {SECOND}
+    await index.record([(nobody[1], four), (states[0], states[0].model_copy(update={"released_at": NOW}))])
+    assert sent == [by_level(*(bucket_names(names, key, 1) for key in (SECOND, FIRST, third)), order=sent[0])]
+    assert await index.bookings_filed_under([SECOND]) == [two, names.booking(*four.key)]
