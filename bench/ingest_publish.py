@@ -86,7 +86,10 @@ async def run(url: str) -> list[Comparison]:
             await client.xadd(BARE_STREAM, {"__data__": payload})
         return len(payloads)
 
-    app = create_app(IngestSettings(redis_url=url, log_format="text", log_level="WARNING", auth="off"))
+    # No backlog limit: the runs, the baseline's among them, leave every event they publish on the stream.
+    app = create_app(
+        IngestSettings(redis_url=url, log_format="text", log_level="WARNING", auth="off", max_backlog=10**9)
+    )
 
     async def ndjson_body() -> bytes:
         return b"".join(event.model_dump_json().encode() + b"\n" for event in feed(API_EVENTS, run=f"r{next(runs)}"))
