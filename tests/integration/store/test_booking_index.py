@@ -37,6 +37,19 @@ def by_level(*buckets_of_keys: list[str], order: list[str]) -> list[str]:
     return [name for level in zip(*keys, strict=True) for name in level]
 
 
+def index_by_number(
+    redis_client: Redis, names: RedisNames, keys_by_number: dict[str, set[str]]
+) -> BookingIndex[BookingState]:
+    """An index filing each booking under the keys given for its number (none for another)."""
+    return BookingIndex[BookingState](
+        redis_client,
+        names,
+        keys_of=lambda state: keys_by_number.get(state.booking_number, set()),
+        retention_seconds=3600,
+        clock=lambda: NOW,
+    )
+
+
 async def test_a_key_is_unfiled_from_its_own_deepest_bucket_beside_a_key_sharing_the_shallower_ones(
     redis_client: Redis, names: RedisNames
 ) -> None:
@@ -104,13 +117,7 @@ async def test_searches_made_together_find_what_each_finds_alone_reading_a_share
     keys_by_number = {"2026-000001": {FIRST}, "2026-000002": {SECOND}}
     states = [BookingState(facility_ori="CA0194200", booking_number=number, booked_at=NOW) for number in keys_by_number]
     first, second = (names.booking(*state.key) for state in states)
-    index = BookingIndex[BookingState](
-        redis_client,
-        names,
-        keys_of=lambda state: keys_by_number.get(state.booking_number, set()),
-        retention_seconds=3600,
-        clock=lambda: NOW,
-    )
+    index = index_by_number(redis_client, names, keys_by_number)
     await index.record([(state.model_copy(update={"booking_number": "none"}), state) for state in states])
     # Under the third key: in its deepest bucket, and in each former layout's set (one expired there).
     deep, tagged, untagged, gone = (names.booking("CA0194200", f"2026-00000{n}") for n in (3, 4, 5, 6))
@@ -178,13 +185,7 @@ async def test_a_batch_of_new_bookings_is_sent_no_level_1_bucket_and_each_filing
     # FIRST's and SECOND's level-2 bucket (theirs alike) is full: their filings go to their own level-3 buckets.
     shared = names.booking_index_bucket(digest(FIRST)[:4])
     await redis_client.zadd(shared, {f"------other{n}": float("inf") for n in range(128)})
-    index = BookingIndex[BookingState](
-        redis_client,
-        names,
-        keys_of=lambda state: keys_by_number.get(state.booking_number, set()),
-        retention_seconds=3600,
-        clock=lambda: NOW,
-    )
+    index = index_by_number(redis_client, names, keys_by_number)
     sent: list[list[str]] = []
     many = Script.many
 
