@@ -36,7 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Collection, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,7 +48,7 @@ import redis.asyncio as aioredis
 from rich.console import Console
 from rich.table import Table
 
-from bench.chaos.harness import Stack
+from bench.chaos.harness import ServiceProcess, Stack
 from bench.data import person_of
 from bench.harness import Comparison
 from bench.lean_http import LeanClient, request
@@ -294,13 +294,15 @@ async def _post_batches(api: httpx.AsyncClient, events: list[dict[str, Any]]) ->
 async def _drained(client: aioredis.Redis, stream: str, group: str = NOTIFIER_GROUP) -> None:
     """Until ``group`` has read and acknowledged every entry of ``stream``."""
     deadline = time.monotonic() + DRAIN_TIMEOUT
+    found: dict[str, Any] | None = None
     while time.monotonic() < deadline:
         groups = {g["name"].decode(): g for g in await client.xinfo_groups(stream)}
         found = groups.get(group)
         if found is not None and found.get("lag") == 0 and int(found["pending"]) == 0:
             return
         await asyncio.sleep(0.05)
-    raise TimeoutError(f"{group} did not drain {stream}")
+    state = {key: value for key, value in (found or {}).items() if key in ("lag", "pending", "last-delivered-id")}
+    raise TimeoutError(f"{group} did not drain {stream} in {DRAIN_TIMEOUT:.0f} s: {state or 'no such group'}")
 
 
 async def _bare_loop(client: aioredis.Redis, stream: str) -> float:
@@ -534,59 +536,84 @@ async def run(parts: Collection[str] = PARTS) -> Results:
         ingest = stack.ingest(RW_MAX_BACKLOG="10000000")
         notifier = stack.notifier("bench-1", **NOTIFIER_SETTINGS)
         stack.start(ingest, notifier)
-        client = aioredis.Redis.from_url(stack.redis_url)
-        # Enough connections for an open-loop load on a slow server; a request waits for one as long as it takes.
-        limits = httpx.Limits(max_connections=MAX_IN_FLIGHT + 8, max_keepalive_connections=MAX_IN_FLIGHT + 8)
-        timeout = httpx.Timeout(120, pool=None)
-        async with httpx.AsyncClient(base_url=ingest.base_url, timeout=timeout, limits=limits) as api:
-            server = getattr(getattr(stack.redis, "_process", None), "pid", None)  # the stack's redis-server
-            pids = {"ingest": ingest.pid, "notifier": notifier.pid, "redis": server}
-            known = {name: pid for name, pid in pids.items() if pid is not None}
-            if "lodging" in parts or "drain" in parts:
-                _progress("lodging")
-                results.detainers_batch_lodged_per_second = await _lodge_batches(
-                    api, range(DETAINERS), known, results.lodging_cpu_ms_per_detainer
-                )
-            if "lodging" in parts:
-                singles = range(8_000_000, 8_000_000 + SINGLE_LODGES)  # people in no feed: lodged for the rate only
-                results.detainers_lodged_per_second = await _lodge(api, singles)
-            if "drain" in parts:
-                await _drained(client, names.detainer_changes)  # every lodge applied before the drain starts
-                events = _drain_feed(DETAINERS, BOOKINGS, "drain")
-                cpu_before = {name: _cpu_seconds(pid) for name, pid in known.items()}
-                started = time.perf_counter()
-                await _post_batches(api, events)
-                results.accepted_per_second = len(events) / (time.perf_counter() - started)
-                results.drained_events = len(events)
-                await _drained(client, names.custody_events)
-                results.drained_per_second = len(events) / (time.perf_counter() - started)
-                results.drain_cpu_ms_per_event = {
-                    name: (_cpu_seconds(pid) - cpu_before[name]) / len(events) * 1000 for name, pid in known.items()
-                }
-                results.bare_loop_per_second = await _bare_loop(client, names.custody_events)
-                results.drain_alerts_raised = len(await _alerts_raised(client, names))
-
-            if "latency" in parts:
-                # What the parts before left in this process (the drain's 84,000 events) out of the collector's
-                # way: a full collection over it would stall this process's clocks, ours and the bare XREAD's.
-                gc.collect()
-                gc.freeze()
-                first = 5_000_000
-                for rate in LOADS:
-                    _progress(f"latency at {rate:,}/s")
-                    needed = int(rate * LOAD_SECONDS) // SUBJECT_EVERY + 1
-                    await _lodge(api, range(first, first + needed))
-                    await _drained(client, names.detainer_changes)  # the notifier is idle when the load starts
-                    async with LeanClient("127.0.0.1", ingest.port, connections=MAX_IN_FLIGHT) as poster:
-                        results.latency.append(await _latency_run(api, poster, client, names, rate, first, known))
-                    first += needed
-                gc.unfreeze()
-            if "roster" in parts:
-                await _roster_burst(api, client, names, results)
-        await client.aclose()
+        with _logs_shown_on_failure(ingest.log_path, notifier.log_path):
+            await _run_parts(parts, stack, ingest, notifier, names, results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(asdict(results), indent=2) + "\n")
     return results
+
+
+@contextlib.contextmanager
+def _logs_shown_on_failure(*logs: Path, lines: int = 40) -> Iterator[None]:
+    """The services' last log lines on stderr when a part fails (their logs go with the run's directory)."""
+    try:
+        yield
+    except BaseException:
+        for log in logs:
+            tail = log.read_text(errors="replace").splitlines()[-lines:] if log.exists() else []
+            print(f"--- the last {len(tail)} lines of {log.name}:", *tail, sep="\n", file=sys.stderr)
+        raise
+
+
+async def _run_parts(
+    parts: Collection[str],
+    stack: Stack,
+    ingest: ServiceProcess,
+    notifier: ServiceProcess,
+    names: RedisNames,
+    results: Results,
+) -> None:
+    """The measured ``parts`` against the running processes, into ``results``."""
+    client = aioredis.Redis.from_url(stack.redis_url)
+    # Enough connections for an open-loop load on a slow server; a request waits for one as long as it takes.
+    limits = httpx.Limits(max_connections=MAX_IN_FLIGHT + 8, max_keepalive_connections=MAX_IN_FLIGHT + 8)
+    timeout = httpx.Timeout(120, pool=None)
+    async with httpx.AsyncClient(base_url=ingest.base_url, timeout=timeout, limits=limits) as api:
+        server = getattr(getattr(stack.redis, "_process", None), "pid", None)  # the stack's redis-server
+        pids = {"ingest": ingest.pid, "notifier": notifier.pid, "redis": server}
+        known = {name: pid for name, pid in pids.items() if pid is not None}
+        if "lodging" in parts or "drain" in parts:
+            _progress("lodging")
+            results.detainers_batch_lodged_per_second = await _lodge_batches(
+                api, range(DETAINERS), known, results.lodging_cpu_ms_per_detainer
+            )
+        if "lodging" in parts:
+            singles = range(8_000_000, 8_000_000 + SINGLE_LODGES)  # people in no feed: lodged for the rate only
+            results.detainers_lodged_per_second = await _lodge(api, singles)
+        if "drain" in parts:
+            await _drained(client, names.detainer_changes)  # every lodge applied before the drain starts
+            events = _drain_feed(DETAINERS, BOOKINGS, "drain")
+            cpu_before = {name: _cpu_seconds(pid) for name, pid in known.items()}
+            started = time.perf_counter()
+            await _post_batches(api, events)
+            results.accepted_per_second = len(events) / (time.perf_counter() - started)
+            results.drained_events = len(events)
+            await _drained(client, names.custody_events)
+            results.drained_per_second = len(events) / (time.perf_counter() - started)
+            results.drain_cpu_ms_per_event = {
+                name: (_cpu_seconds(pid) - cpu_before[name]) / len(events) * 1000 for name, pid in known.items()
+            }
+            results.bare_loop_per_second = await _bare_loop(client, names.custody_events)
+            results.drain_alerts_raised = len(await _alerts_raised(client, names))
+
+        if "latency" in parts:
+            # What the parts before left in this process (the drain's 84,000 events) out of the collector's
+            # way: a full collection over it would stall this process's clocks, ours and the bare XREAD's.
+            gc.collect()
+            gc.freeze()
+            first = 5_000_000
+            for rate in LOADS:
+                _progress(f"latency at {rate:,}/s")
+                needed = int(rate * LOAD_SECONDS) // SUBJECT_EVERY + 1
+                await _lodge(api, range(first, first + needed))
+                await _drained(client, names.detainer_changes)  # the notifier is idle when the load starts
+                async with LeanClient("127.0.0.1", ingest.port, connections=MAX_IN_FLIGHT) as poster:
+                    results.latency.append(await _latency_run(api, poster, client, names, rate, first, known))
+                first += needed
+            gc.unfreeze()
+        if "roster" in parts:
+            await _roster_burst(api, client, names, results)
+    await client.aclose()
 
 
 def _dump_tasks(*_: object) -> None:

@@ -109,6 +109,7 @@ async def test_the_end_to_end_benchmark_runs_the_real_processes_and_counts_every
         "ROSTER_LEFT_OUT": 10,
         "ROSTER_SUBJECTS": 5,
         "RESULTS": tmp_path / "end_to_end.json",
+        "DRAIN_TIMEOUT": 60.0,  # a stuck drain says where it stood (and the services' logs) before the test's timeout
     }
     for name, value in sizes.items():
         monkeypatch.setattr(end_to_end, name, value)
