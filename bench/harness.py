@@ -22,7 +22,7 @@ from rich.table import Table
 
 from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, redis_server_on_path
 
-__all__ = ["Comparison", "compare", "measure", "report", "save", "throwaway_redis"]
+__all__ = ["Comparison", "compare", "report", "save", "throwaway_redis"]
 
 T = TypeVar("T")
 
@@ -50,15 +50,8 @@ class Comparison:
         return statistics.median(self.ours_runs) / statistics.median(self.baseline_runs)
 
 
-async def measure(run: Callable[[T], Awaitable[int]], prepare: Callable[[], Awaitable[T]], *, repeat: int = 3) -> float:
-    """Best throughput (units per second) over ``repeat`` runs.
-
-    ``prepare`` (not timed) makes the input of one run; ``run`` returns the units it did.
-    """
-    return max([await _rate(run, prepare) for _ in range(repeat)])
-
-
 async def _rate(run: Callable[[T], Awaitable[int]], prepare: Callable[[], Awaitable[T]]) -> float:
+    """Units per second of one run: ``prepare`` (not timed) makes its input; ``run`` returns the units it did."""
     prepared = await prepare()
     started = time.perf_counter()
     units = await run(prepared)
