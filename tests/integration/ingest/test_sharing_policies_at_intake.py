@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -321,9 +321,11 @@ async def test_the_hold_is_kept_at_most_the_longest_hold_and_the_retention_after
     await api.post(URL, json=samples.booking(charges=[MISDEMEANOR]))  # held, nothing published
     held_for = await redis_client.ttl(names.policy_booking(STRICT_FACILITY, "2026-004512"))
 
-    await api.post(URL, json=samples.release())  # withheld too (a misdemeanor): the release is reported
+    # Released an hour ago (a fixed date would make the retention after it run out as the calendar moves on).
+    released_at = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    await api.post(URL, json=samples.release(occurred_at=released_at))  # withheld too (a misdemeanor): reported
     kept_for = await redis_client.ttl(names.policy_booking(STRICT_FACILITY, "2026-004512"))
 
     assert 0 < held_for <= 400 * day  # RW_POLICY_HOLD_DAYS from the booking's first event
-    assert 0 < kept_for <= 30 * day  # RW_BOOKING_RETENTION_DAYS from the release (2026-11-24)
+    assert 29 * day < kept_for <= 30 * day  # RW_BOOKING_RETENTION_DAYS from the release
     assert await redis_client.xlen(names.custody_events) == 0
