@@ -30,20 +30,10 @@
 -- lies in no one's way. Answers how many filings were dropped as expired; refuses a call whose KEYS start past
 -- ARGV[4], or past level 1 with a filing that is not new, before changing anything.
 local find, sub, byte = string.find, string.sub, string.byte
--- A whole number of up to three digits read from its bytes (no strtod), else as Lua reads it, or nil.
-local function whole(text)
-  if text then
-    local a, b, c, d = byte(text, 1, 4)
-    if a and not d and a > 47 and a < 58 and (not b or b > 47 and b < 58) and (not c or c > 47 and c < 58) then
-      return c and a * 100 + b * 10 + c - 5328 or b and a * 10 + b - 528 or a - 48
-    end
-    return tonumber(text)
-  end
-end
-local most = whole(ARGV[2])
-local levels = whole(ARGV[3])
-local start = (whole(ARGV[4]) or 1) - 1 -- (0: the first level)
-local base = (whole(ARGV[5]) or 1) - 1 -- the level of each key's first bucket in KEYS (0: every level's there)
+local most = tonumber(ARGV[2])
+local levels = tonumber(ARGV[3])
+local start = (tonumber(ARGV[4]) or 1) - 1 -- (0: the first level)
+local base = (tonumber(ARGV[5]) or 1) - 1 -- the level of each key's first bucket in KEYS (0: every level's there)
 local keys = KEYS
 local n = #keys / (levels - base) -- keys (with filings)
 local skip = base * n -- KEYS[first + level * n - skip]: the key's bucket at that level (0: the first)
