@@ -70,7 +70,6 @@ the lookups and moved at the next start.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import AsyncIterable, Callable, Collection, Iterable, Sequence
 from typing import Generic, TypeVar, cast
@@ -78,6 +77,7 @@ from typing import Generic, TypeVar, cast
 from contracts import RedisNames
 from runtime import RedisClient
 from runtime.clock import Clock, epoch_ms, utc_now
+from runtime.digests import sha256 as _sha256
 from runtime.redis import pipelined
 from runtime.scripts import ScriptCall
 from store.bookings import BookingRecord
@@ -97,7 +97,6 @@ _FRAGMENT = slice(2, 2 + FRAGMENT_DIGITS)
 _LEVEL_ENDS = tuple(2 + level for level in range(1, LEVELS + 1))  # a level's bucket: the digest's digits to there
 _BUCKETS = _LEVEL_ENDS[-1]  # the digest's digits naming a key's buckets (the last level's)
 _PREFIX_BYTES = (max(_BUCKETS, 2 + FRAGMENT_DIGITS) + 1) // 2  # the digest's bytes a filing needs
-_sha256 = hashlib.sha256
 _FILE, _NEW, _UNFILE, _KEEP = "f", "n", "u", "k"  # file_bookings.lua's operations
 _UPGRADE_CHUNK = 500  # former sets moved per pipeline
 _SLICES = 256 * 16  # a level-1 bucket and every bucket under it: one script call of the prune
@@ -167,7 +166,7 @@ class _Filings:
 
 
 def _digest(blocking_key: str) -> str:
-    return hashlib.sha256(blocking_key.encode()).hexdigest()[:32]
+    return _sha256(blocking_key.encode()).hexdigest()[:32]
 
 
 def _prefixes(blocking_keys: Iterable[str]) -> list[str]:

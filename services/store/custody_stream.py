@@ -3,7 +3,6 @@ beside it, and only answered after Redis has them."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,6 +14,7 @@ from contracts.policies import PolicyMark
 from contracts.stored_fields import ReceiptField
 from runtime import RedisClient
 from runtime.clock import Clock, utc_now
+from runtime.digests import sha256
 from store.scripts import SCRIPTS
 
 __all__ = ["BacklogFullError", "CustodyEventPublisher", "PublishOutcome", "PublishStatus", "digest_of"]
@@ -29,12 +29,12 @@ _MICROSECOND = timedelta(microseconds=1)
 
 def digest_of(event: CustodyEvent) -> str:
     """The digest of an event's canonical JSON (the same body again is a replay); a receipt keeps its prefix."""
-    return hashlib.sha256(event.model_dump_json().encode()).hexdigest()
+    return sha256(event.model_dump_json().encode()).hexdigest()
 
 
 def _digest(payload: str) -> str:
     """What a receipt keeps of a body: the prefix of its digest."""
-    return hashlib.sha256(payload.encode()).hexdigest()[:_DIGEST_CHARS]
+    return sha256(payload.encode()).hexdigest()[:_DIGEST_CHARS]
 
 
 def _accepted_at(stored: bytes) -> str:
