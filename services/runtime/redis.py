@@ -84,6 +84,11 @@ def connect_redis(url: str, *, cluster: bool = False, timeout: float = 5.0) -> R
 
 def _pack_with_hiredis(*args: Any) -> list[bytes]:
     """``Connection.pack_command`` in C: redis-py's own ``HiredisRespSerializer.pack``, for the asyncio client."""
+    return [_packed(args)]
+
+
+def _packed(args: tuple[Any, ...]) -> bytes:
+    """One command as RESP, packed by hiredis."""
     first = args[0]
     if isinstance(first, str):
         if " " in first:  # "CONFIG GET": the words as arguments of their own
@@ -91,14 +96,16 @@ def _pack_with_hiredis(*args: Any) -> list[bytes]:
     elif b" " in first:
         args = (*first.split(), *args[1:])
     try:
-        return [hiredis.pack_command(args)]  # a script call's thousands of arguments, not copied first
+        packed: bytes = hiredis.pack_command(args)  # a script call's thousands of arguments, not copied first
+        return packed
     except TypeError:
         pass
     args = tuple(bytes(arg) if isinstance(arg, bytearray | memoryview) else arg for arg in args)
     try:
-        return [hiredis.pack_command(args)]
+        packed = hiredis.pack_command(args)
     except TypeError as error:  # what redis-py's encoder refuses (None, a dict ...) is a DataError there too
         raise DataError(str(error)) from error
+    return packed
 
 
 class _Lean(AbstractConnection):
@@ -200,16 +207,22 @@ async def pipelined(client: RedisClient, commands: Sequence[Command], *, raise_o
             for command in commands:
                 pipe.execute_command(*command)
             return list(await pipe.execute(raise_on_error=raise_on_error))
-    packed = [b"".join(_pack_with_hiredis(*command)) for command in commands]
+    packed = [_packed(tuple(command)) for command in commands]  # (a tuple is not copied)
     step = _STEP.get()
     if step is not None and not step.shared.finished:
         replies = await step.queue(pool, packed)
     else:
         replies = await _exchange(pool, packed)
     callbacks = client.response_callbacks
+    callback_of: dict[str | bytes, Any] = {}  # by the command's name as given: looked up once a name
     for index, (command, reply) in enumerate(zip(commands, replies, strict=True)):
         name = command[0]
-        callback = callbacks.get(name.upper() if isinstance(name, str) else name.decode().upper())
+        if name in callback_of:
+            callback = callback_of[name]
+        else:
+            callback = callback_of[name] = callbacks.get(
+                name.upper() if isinstance(name, str) else name.decode().upper()
+            )
         if isinstance(reply, ResponseError):
             if raise_on_error:
                 raise reply

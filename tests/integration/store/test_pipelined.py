@@ -26,6 +26,8 @@ COMMANDS: list[tuple[Any, ...]] = [
     ("ZRANGEBYSCORE", "rw:test:z", 0, "+inf"),
     ("EXPIRE", "rw:test:s", 60),
     ("EVAL", "return {1, 'two', KEYS[1]}", 1, "rw:test:k"),
+    ("hgetall", "rw:test:h"),  # a name in lower case: the same reply as in upper
+    ("smembers", "rw:test:set"),
 ]
 
 
@@ -40,6 +42,8 @@ async def test_the_replies_are_those_of_redis_pys_pipeline(lean_client: Redis, r
     assert ours == theirs
     assert ours[3] == {b"state": b"\x01\x00\xff", b"version": b"3"}  # a hash as a dict, bytes as they were
     assert ours[4] == {}
+    assert ours[-2] == ours[3]
+    assert ours[-1] == ours[6] == {b"a", b"b"}
 
 
 async def test_an_error_reply_is_raised_or_kept_in_its_place(lean_client: Redis) -> None:
