@@ -292,7 +292,10 @@ class CustodyEventProcessor:
             matches = decided.get(id(state.person))  # the timeline keeps every person alive: ids stay theirs
             if matches is None:
                 matches = decided[id(state.person)] = detainers.matches(state.person)
-            for detainer, evidence in reviewed_matches(matches, reviews.get(state.key, {}), detainers.get):
+            reviewed = reviews.get(state.key)
+            if not matches and not reviewed:
+                continue  # most bookings: no detainer is theirs, and no one decided otherwise
+            for detainer, evidence in reviewed_matches(matches, reviewed or {}, detainers.get):
                 alerts += alerts_for_match(
                     state,
                     detainer,

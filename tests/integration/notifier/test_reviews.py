@@ -100,6 +100,27 @@ async def test_after_a_confirmation_a_later_release_raises_released(
     assert (released["match"]["decision"], released["match"]["rule"]) == ("match", "confirmed")
 
 
+async def test_a_confirmation_outlasts_a_correction_after_which_the_matcher_proposes_nothing(
+    desk: Desk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    """People's decisions outrank the matcher: once an officer confirmed the pair, the booking's release is
+    alerted even if a correction since leaves the matcher proposing no detainer for it."""
+    alert_id = await booked_for_review(desk, notifier, streams)
+    assert (await desk.confirm(alert_id)).status_code == 200
+    await catch_up(notifier, streams)
+    corrected = {**booked_with_a_typo(), "first_name": "MARIO", "date_of_birth": "1971-08-02"}
+    await desk.submit(samples.booking_updated(person=corrected, charges=None))
+    await catch_up(notifier, streams)
+    assert await desk.kinds() == ["in_custody", "possible_match"]  # the correction itself raises nothing
+
+    await desk.submit(samples.release())
+    await catch_up(notifier, streams)
+
+    assert await desk.kinds() == ["in_custody", "possible_match", "released"]
+    released = await desk.alert("released")
+    assert (released["detainer_id"], released["match"]["rule"]) == (DETAINER_ID, "confirmed")
+
+
 async def test_a_release_that_came_before_the_confirmation_is_alerted_once_confirmed(
     desk: Desk, notifier: NotifierInstance, streams: Streams
 ) -> None:
