@@ -290,6 +290,8 @@ PersonName = Annotated[
 
 
 def _check_printable(value: str) -> str:
+    if value.isprintable():  # (most text: no character is "Other" or a separator but the space, so none below)
+        return value
     if any(unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"} and char != "\n" for char in value):
         raise PydanticCustomError("text_characters", "must not contain control or unassigned characters")
     return value
