@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from datetime import datetime
 from enum import StrEnum
@@ -38,6 +37,7 @@ __all__ = [
     "ResolveAlert",
     "ReviewDecision",
     "TimelineEntry",
+    "digest_id",
     "story_id_for",
 ]
 
@@ -186,14 +186,43 @@ class ResolveAlert(WireModel):
     note: ResolutionNote | None = None
 
 
+_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"  # RFC 4648's alphabet, in lower case
+_BASE32_PAIRS = tuple(first + second for first in _BASE32 for second in _BASE32)  # ten bits each
+
+
+def digest_id(prefix: str, digest: bytes) -> str:
+    """``prefix`` and the first 130 bits of ``digest`` in lower-case base32 (26 characters): what
+    ``base64.b32encode(digest[:17]).decode().lower()[:26]`` spells, at a third of its cost (the standard library's
+    base32 is written in Python; an alert's id is worked out with every event that may raise it)."""
+    bits = int.from_bytes(digest[:17], "big") >> 6  # 136 bits, the last 6 not spelt
+    pairs = _BASE32_PAIRS
+    return "".join(
+        (
+            prefix,
+            pairs[bits >> 120],
+            pairs[bits >> 110 & 1023],
+            pairs[bits >> 100 & 1023],
+            pairs[bits >> 90 & 1023],
+            pairs[bits >> 80 & 1023],
+            pairs[bits >> 70 & 1023],
+            pairs[bits >> 60 & 1023],
+            pairs[bits >> 50 & 1023],
+            pairs[bits >> 40 & 1023],
+            pairs[bits >> 30 & 1023],
+            pairs[bits >> 20 & 1023],
+            pairs[bits >> 10 & 1023],
+            pairs[bits & 1023],
+        )
+    )
+
+
 @lru_cache(maxsize=16_384)  # every alert of a detainer asks again: those of the detainers seen lately are kept
 def story_id_for(detainer_ref: str) -> str:
     """The story every alert of one detainer belongs to: its subject's time in custody, across bookings
     and facilities (a transfer and the booking at the new facility continue it). Stable: a digest of the
     detainer's reference (unique across offices), so each service derives it alone and no identifier
     shows in it."""
-    digest = hashlib.sha256(f"v1|story|{detainer_ref}".encode()).digest()
-    return "st_" + base64.b32encode(digest[:17]).decode().lower()[:26]  # 130 bits: 17 bytes spell them
+    return digest_id("st_", hashlib.sha256(f"v1|story|{detainer_ref}".encode()).digest())
 
 
 class Alert(WireModel):

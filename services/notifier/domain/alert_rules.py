@@ -13,7 +13,6 @@ alert, however often it is evaluated.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ from contracts import (
     ReleaseStatus,
     TimelineEntry,
 )
-from contracts.alerts import story_id_for
+from contracts.alerts import digest_id, story_id_for
 from notifier.domain.custody import BookingState
 
 __all__ = [
@@ -79,8 +78,7 @@ class AlertFingerprint:
 
 @lru_cache(maxsize=16_384)  # a booking's every event asks for the ids of its alerts again: the latest are kept
 def _alert_id_of(fingerprint: str) -> str:
-    digest = hashlib.sha256(fingerprint.encode()).digest()
-    return "al_" + base64.b32encode(digest[:17]).decode().lower()[:26]  # 130 bits: 17 bytes spell them
+    return digest_id("al_", hashlib.sha256(fingerprint.encode()).digest())
 
 
 @dataclass(frozen=True, slots=True)
