@@ -28,6 +28,13 @@ class StreamEntry:
     message_id: str
     fields: dict[bytes, bytes]
 
+    def __init__(self, stream: str, message_id: str, fields: dict[bytes, bytes]) -> None:
+        # What the generated one does, each slot set through its descriptor rather than object.__setattr__ (a
+        # frozen dataclass's way round its own __setattr__): half the cost, once an entry read.
+        _set_stream(self, stream)
+        _set_message_id(self, message_id)
+        _set_fields(self, fields)
+
     @property
     def data(self) -> bytes | None:
         """The message JSON; None when the entry has no ``__data__`` field."""
@@ -61,3 +68,8 @@ class StreamEntry:
             key.decode("utf-8", "backslashreplace"): value.decode("utf-8", "backslashreplace")
             for key, value in self.fields.items()
         }
+
+
+_set_stream, _set_message_id, _set_fields = (
+    StreamEntry.__dict__[name].__set__ for name in ("stream", "message_id", "fields")
+)

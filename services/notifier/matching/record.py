@@ -32,6 +32,13 @@ class NameForm:
     surnames: tuple[str, ...]  # folded surnames, each kept apart, particles dropped
     birth: int | None  # YYYYMMDD, None when unknown
 
+    def __init__(self, given: tuple[str, ...], surnames: tuple[str, ...], birth: int | None) -> None:
+        # What the generated one does, each slot set through its descriptor rather than object.__setattr__ (a
+        # frozen dataclass's way round its own __setattr__): half the cost, and every booked person makes some.
+        _set_given(self, given)
+        _set_surnames(self, surnames)
+        _set_birth(self, birth)
+
 
 _SEXES = frozenset({Sex.MALE.value, Sex.FEMALE.value})  # what a sex can contradict (not X, not unknown)
 
@@ -48,6 +55,25 @@ class MatchRecord:
     a_number: str | None = None
     state_id: str | None = None
     derived: int = 0  # how many of ``forms``, at the end, are read from the name rather than written
+
+    def __init__(
+        self,
+        forms: tuple[NameForm, ...],
+        sex: str | None,
+        place_of_birth: str | None,
+        fbi_number: str | None = None,
+        a_number: str | None = None,
+        state_id: str | None = None,
+        derived: int = 0,
+    ) -> None:
+        # (As ``NameForm``'s: the slots set through their descriptors.)
+        _set_forms(self, forms)
+        _set_sex(self, sex)
+        _set_place_of_birth(self, place_of_birth)
+        _set_fbi_number(self, fbi_number)
+        _set_a_number(self, a_number)
+        _set_state_id(self, state_id)
+        _set_derived(self, derived)
 
     @property
     def primary(self) -> NameForm:
@@ -134,6 +160,13 @@ class MatchRecord:
             normalise_state_id(*state_id) if state_id else None,
             0 if derived is None else 1,
         )
+
+
+_set_given, _set_surnames, _set_birth = (NameForm.__dict__[name].__set__ for name in ("given", "surnames", "birth"))
+_set_forms, _set_sex, _set_place_of_birth, _set_fbi_number, _set_a_number, _set_state_id, _set_derived = (
+    MatchRecord.__dict__[name].__set__
+    for name in ("forms", "sex", "place_of_birth", "fbi_number", "a_number", "state_id", "derived")
+)
 
 
 def _shortened(alias: NameForm, name: NameForm) -> bool:
