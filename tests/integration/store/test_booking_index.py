@@ -173,7 +173,7 @@ async def test_a_booking_goes_to_level_2_first_and_one_a_former_version_filed_at
 
 
 async def test_a_batch_of_new_bookings_is_sent_no_level_1_bucket_and_each_filing_finds_its_own_keys_buckets(
-    redis_client: Redis, names: RedisNames, monkeypatch: pytest.MonkeyPatch
+    redis_client: Redis, lean_client: Redis, names: RedisNames, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     third = "p:ANA:RUIZ:1990:88"  # (the tag of FIRST and SECOND, another level-1 bucket)
     assert digest(third)[:2] == digest(FIRST)[:2]
@@ -185,7 +185,7 @@ async def test_a_batch_of_new_bookings_is_sent_no_level_1_bucket_and_each_filing
     # FIRST's and SECOND's level-2 bucket (theirs alike) is full: their filings go to their own level-3 buckets.
     shared = names.booking_index_bucket(digest(FIRST)[:4])
     await redis_client.zadd(shared, {f"------other{n}": float("inf") for n in range(128)})
-    index = index_by_number(redis_client, names, keys_by_number)
+    index = index_by_number(lean_client, names, keys_by_number)  # (the services' client: hiredis, lean round trips)
     sent: list[list[str]] = []
     many = Script.many
 
