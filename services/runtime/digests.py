@@ -1,4 +1,4 @@
-"""SHA-256 of the many short strings the hot paths digest (blocking keys, receipts, alert fingerprints).
+"""SHA-256 of the many short strings the hot paths digest (the booking index's blocking keys, receipts of events).
 
 ``hashlib.sha256`` goes through OpenSSL where Python was built with it, and OpenSSL 3 sets up a context for every
 hash object: for a key of twenty-odd bytes that is most of the cost (about 1 µs a digest, measured on 10 blocking
