@@ -18,20 +18,16 @@ from redis.asyncio import Redis
 from bench.data import feed
 from contracts import RedisNames
 
-__all__ = ["EVENTS", "naive_subscriber_rate", "naive_subscriber_runs"]
+__all__ = ["EVENTS", "naive_subscriber_runs"]
 
 EVENTS = 5_000
 _TIMEOUT = 600.0  # seconds; a hang guard, never a measurement
 
 
-async def naive_subscriber_rate(url: str, *, repeat: int = 3) -> float:
-    """Events per second the naive subscriber takes off a stream of ``EVENTS`` custody events: the best of
-    ``repeat`` runs, as the notifier it is compared with is measured (``bench.harness.compare``)."""
-    return max(await naive_subscriber_runs(url, repeat=repeat))
-
-
 async def naive_subscriber_runs(url: str, *, repeat: int = 3) -> tuple[float, ...]:
-    """Each of ``repeat`` runs' events per second."""
+    """Events per second the naive subscriber takes off a stream of ``EVENTS`` custody events, each of ``repeat``
+    runs' (``make bench`` sets their best and median beside the notifier's runs, as ``bench.harness.compare``
+    does)."""
     return tuple([await _one_run(url) for _ in range(repeat)])
 
 
