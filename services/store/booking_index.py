@@ -78,7 +78,7 @@ from contracts import RedisNames
 from runtime import RedisClient
 from runtime.clock import Clock, epoch_ms, utc_now
 from runtime.digests import sha256 as _sha256
-from runtime.redis import pipelined
+from runtime.redis import Command
 from runtime.scripts import ScriptCall
 from store.bookings import BookingRecord
 from store.scripts import SCRIPTS
@@ -169,6 +169,10 @@ def _digest(blocking_key: str) -> str:
     return _sha256(blocking_key.encode()).hexdigest()[:32]
 
 
+def _sizes(groups: list[list[str]]) -> str:
+    return " ".join(str(len(group)) for group in groups)
+
+
 def _prefixes(blocking_keys: Iterable[str]) -> list[str]:
     """The start of each key's digest (``_digest``) that its filings take: the tag, the buckets' digits and the
     member's fragment (8 hex digits: 4 bytes hashed, not 32 digits spelt out and cut)."""
@@ -191,6 +195,7 @@ class BookingIndex(Generic[State]):
         self._retention_ms = retention_seconds * 1000
         self._clock = clock
         self._file = SCRIPTS.on(client, "file_bookings")
+        self._find = SCRIPTS.on(client, "find_bookings")
 
     async def record(self, transitions: Sequence[tuple[State, State]]) -> None:
         """File and unfile bookings as their states went from ``before`` to ``after``.
@@ -264,63 +269,65 @@ class BookingIndex(Generic[State]):
         return found
 
     async def bookings_filed_under_each(self, searches: Sequence[Iterable[str]]) -> list[list[str]]:
-        """For each search (blocking keys), what ``bookings_filed_under`` answers for it: the buckets and former
-        sets of every search read in one round trip, a bucket or set that several searches share read once."""
+        """For each search (blocking keys), what ``bookings_filed_under`` answers for it, in one round trip: a
+        ``find_bookings.lua`` call a hash tag (its keys' buckets, each read once, and their former tagged sets),
+        beside a read of each key's untagged former set. A key several searches share is looked up once."""
         now = epoch_ms(self._clock())
-        now_s = now // 1000
-        bucket_of = self._names.booking_index_bucket
+        buckets_of = self._names.booking_index_buckets_of
         former_of = self._names.bookings_by_blocking_key
         untagged_former_of = self._names.former_bookings_by_blocking_key
-        commands: list[tuple[str, str, int | str, str]] = []
-        bucket_replies: dict[str, int] = {}  # the reply of each bucket, by the digits naming it
-        # By key digest: the replies of its buckets, level by level, and of its former sets (that one and the next).
-        replies_of: dict[str, tuple[int, ...]] = {}
-        # Each search's fragments, its buckets' replies and its former sets' replies.
-        plans: list[tuple[frozenset[bytes], set[int], list[int]]] = []
+        # By tag: what its buckets' names start with, the position in its level's group of each bucket (by the
+        # digest's digits naming it, as a line spells it), the groups' KEYS (a level's buckets each, then the former
+        # sets), the lines (a key each) and each line's digest.
+        by_tag: dict[str, tuple[str, dict[str, str], list[list[str]], list[str], list[str]]] = {}
+        untagged: list[Command] = []  # a key's untagged former set, in the order of first seen
+        seen: dict[str, int] = {}  # each digest's untagged read, by digest
+        plans: list[list[str]] = []  # each search's digests
         for keys in searches:
-            digests = {_digest(key) for key in keys}
-            buckets: set[int] = set()  # (keys sharing a bucket: read once, looked through once)
-            former: list[int] = []
+            digests = list({_digest(key) for key in keys})
             for digest in digests:
-                mine = replies_of.get(digest)
-                if mine is None:
-                    levels: list[int] = []
-                    for end in _LEVEL_ENDS:
-                        reply = bucket_replies.get(prefix := digest[:end])
-                        if reply is None:
-                            reply = bucket_replies[prefix] = len(commands)
-                            commands.append(("ZRANGEBYSCORE", bucket_of(prefix), now_s, "+inf"))
-                        levels.append(reply)
-                    mine = replies_of[digest] = (*levels, len(commands))
-                    commands.append(("ZRANGEBYSCORE", former_of(digest), now, "+inf"))
-                    commands.append(("ZRANGEBYSCORE", untagged_former_of(digest), now, "+inf"))
-                buckets.update(mine[:LEVELS])
-                former.append(mine[LEVELS])
-            plans.append((frozenset(digest[_FRAGMENT].encode() for digest in digests), buckets, former))
-        replies = cast(list[list[bytes]], await pipelined(self._client, commands))
-        # A bucket's references by the fragment of the key they are filed under, for the buckets holding any.
-        filed: dict[int, dict[bytes, list[bytes]]] = {}
-        for reply in bucket_replies.values():
-            if members := replies[reply]:
-                by_fragment: dict[bytes, list[bytes]] = {}
-                for member in members:
-                    by_fragment.setdefault(member[:FRAGMENT_DIGITS], []).append(member[FRAGMENT_DIGITS:])
-                filed[reply] = by_fragment
-        # A key's bookings in the former sets, for the keys having any.
-        formerly: dict[int, list[str]] = {}
-        for mine in replies_of.values():
-            if members := replies[mine[LEVELS]] + replies[mine[LEVELS] + 1]:
-                formerly[mine[LEVELS]] = [member.decode() for member in members]
+                if digest in seen:
+                    continue
+                seen[digest] = len(untagged)
+                untagged.append(("ZRANGEBYSCORE", untagged_former_of(digest), now, "+inf"))
+                call = by_tag.get(tag := digest[:2])
+                if call is None:
+                    call = by_tag[tag] = (buckets_of(tag), {}, [[] for _ in range(LEVELS + 1)], [], [])
+                head, index_of, groups, lines, digests_of = call
+                line = [digest[_FRAGMENT]]
+                for group, end in zip(groups, _LEVEL_ENDS, strict=False):  # (the last group: the former sets)
+                    at = index_of.get(digits := digest[2:end])
+                    if at is None:
+                        group.append(head + digits)
+                        at = index_of[digits] = str(len(group))
+                    line.append(at)
+                (former := groups[LEVELS]).append(former_of(digest))
+                line.append(str(len(former)))
+                lines.append(" ".join(line))
+                digests_of.append(digest)
+            plans.append(digests)
+        calls: list[ScriptCall] = [
+            ([name for group in groups for name in group], [now // 1000, now, _sizes(groups), *lines])
+            for _, _, groups, lines, _ in by_tag.values()
+        ]
+        replies, answered = await self._find.many_beside(untagged, calls)
         booking_of = self._names.booking_of_reference
+        found_of: dict[str, list[str]] = {}  # the bookings found under a key, for the keys that found any
+        for (*_, digests_of), reply in zip(by_tag.values(), answered, strict=True):
+            for item in range(0, len(reply), 3):
+                position, refs, formerly = reply[item : item + 3]
+                found_of[digests_of[position - 1]] = [
+                    *(booking_of(reference.decode()) for reference in refs),
+                    *(member.decode() for member in formerly),
+                ]
+        for digest, read in seen.items():
+            if members := replies[read]:
+                found_of.setdefault(digest, []).extend(member.decode() for member in members)
         answers: list[list[str]] = []
-        for fragments, buckets, former in plans:
+        for digests in plans:
             found: set[str] = set()
-            for reply in buckets:
-                if (filings := filed.get(reply)) is not None:
-                    for fragment in filings.keys() & fragments:
-                        found.update(booking_of(reference.decode()) for reference in filings[fragment])
-            for reply in former:
-                if (bookings := formerly.get(reply)) is not None:
+            for digest in digests:
+                if (bookings := found_of.get(digest)) is not None:
                     found.update(bookings)
             answers.append(sorted(found))
         return answers
