@@ -4,7 +4,9 @@ Four measurements, each beside a baseline taken in the same run:
 
 - **Lodging detainers.** Detainers lodged as NDJSON batches (``POST /v1/detainers:batch``), beside detainers
   lodged one per ``POST /v1/detainers`` by several clients at once: detainers per second, each timed from the
-  first POST to the last answer.
+  first POST to the last answer. And the batches' detainers applied: timed from their first POST until the
+  notifiers' group has read and acknowledged every lodge (each in the notifier's index, its subject looked for
+  among the bookings held), when an office's detainers are at work.
 - **Drain.** Once the notifier has applied those lodges, bookings (a third of them the batch-lodged
   detainers' subjects, every fifth with a release schedule and a release) posted as NDJSON batches. Timed
   from the first POST until the notifiers' group has read and acknowledged every entry. Baseline: a bare
@@ -100,6 +102,8 @@ class Results:
     detainers_lodged_per_second: float = 0.0  # one per POST, LODGE_CONCURRENCY clients
     detainers_batch_lodged_per_second: float = 0.0  # NDJSON batches of LODGE_BATCH
     lodging_cpu_ms_per_detainer: dict[str, float] = field(default_factory=dict)  # by process, while batch lodging
+    detainers_applied_per_second: float = 0.0  # the batches' detainers, from their first POST until applied
+    applying_cpu_ms_per_detainer: dict[str, float] = field(default_factory=dict)  # by process, until applied
     accepted_per_second: float = 0.0
     drained_per_second: float = 0.0
     drain_cpu_ms_per_event: dict[str, float] = field(default_factory=dict)  # by process, from first POST to drained
@@ -136,10 +140,14 @@ class Results:
         console = Console(width=140)
         console.print(
             f"Detainers lodged in batches of {LODGE_BATCH:,}: {self.detainers_batch_lodged_per_second:,.0f}/s; one per "
-            f"POST, {LODGE_CONCURRENCY} clients: {self.detainers_lodged_per_second:,.0f}/s. "
+            f"POST, {LODGE_CONCURRENCY} clients: {self.detainers_lodged_per_second:,.0f}/s. The batches' detainers "
+            f"applied by the notifier at {self.detainers_applied_per_second:,.0f}/s. "
             f"Batches accepted at {self.accepted_per_second:,.0f} events/s; the drain raised "
             f"{self.drain_alerts_raised:,} alerts."
         )
+        if self.applying_cpu_ms_per_detainer:
+            spent = ", ".join(f"{name} {ms:.3f}" for name, ms in self.applying_cpu_ms_per_detainer.items())
+            console.print(f"CPU ms a detainer from the first POST until applied: {spent}")
         if self.drain_cpu_ms_per_event:
             spent = ", ".join(f"{name} {ms:.3f}" for name, ms in self.drain_cpu_ms_per_event.items())
             console.print(f"CPU ms an event while draining: {spent}")
@@ -574,14 +582,20 @@ async def _run_parts(
         known = {name: pid for name, pid in pids.items() if pid is not None}
         if "lodging" in parts or "drain" in parts:
             _progress("lodging")
+            cpu_before = {name: _cpu_seconds(pid) for name, pid in known.items()}
+            started = time.perf_counter()
             results.detainers_batch_lodged_per_second = await _lodge_batches(
                 api, range(DETAINERS), known, results.lodging_cpu_ms_per_detainer
             )
+            await _drained(client, names.detainer_changes)  # every lodge applied
+            results.detainers_applied_per_second = DETAINERS / (time.perf_counter() - started)
+            results.applying_cpu_ms_per_detainer = {
+                name: (_cpu_seconds(pid) - cpu_before[name]) / DETAINERS * 1000 for name, pid in known.items()
+            }
         if "lodging" in parts:
             singles = range(8_000_000, 8_000_000 + SINGLE_LODGES)  # people in no feed: lodged for the rate only
             results.detainers_lodged_per_second = await _lodge(api, singles)
         if "drain" in parts:
-            await _drained(client, names.detainer_changes)  # every lodge applied before the drain starts
             events = _drain_feed(DETAINERS, BOOKINGS, "drain")
             cpu_before = {name: _cpu_seconds(pid) for name, pid in known.items()}
             started = time.perf_counter()
