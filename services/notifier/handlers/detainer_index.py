@@ -82,6 +82,10 @@ class DetainerIndex:
         auto, review, margin = (self._config or MatchConfig()).at_scale(fitted_model(), len(self))
         return MatchThresholds(auto_min_score=auto, review_min_score=review, min_margin=margin)
 
+    def record(self, detainer_ref: str) -> MatchRecord | None:
+        """The subject of an active detainer as the index keeps them (what its keys are made from), or None."""
+        return self._people.record(detainer_ref)
+
     def get(self, detainer_ref: str) -> ActiveDetainer | None:
         office = self._people.tag(detainer_ref)
         return None if office is None else self._active(detainer_ref, office)

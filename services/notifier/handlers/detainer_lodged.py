@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from contracts import Alert, AlertTrigger, Detainer, DetainerLodged, MatchEvidence
+from contracts import Alert, AlertTrigger, DetainerLodged, MatchEvidence
 from contracts.envelope import StreamEntry
 from notifier.domain.alert_rules import DetainerRef
 from notifier.domain.custody import BookingState
@@ -34,7 +34,7 @@ class DetainerLodgeProcessor:
 
     async def process(self, entries: Sequence[StreamEntry]) -> BatchReport:
         report = BatchReport(entries=len(entries))
-        lodged: list[tuple[str, Detainer]] = []  # by reference
+        lodged: list[str] = []  # the lodged detainers' references
         unreadable: list[tuple[StreamEntry, str]] = []
         for entry in entries:
             try:
@@ -43,20 +43,21 @@ class DetainerLodgeProcessor:
                 unreadable.append((entry, str(error)))
                 continue
             if isinstance(change, DetainerLodged):
-                lodged.append((detainer_ref_of(entry, change.detainer), change.detainer))
+                lodged.append(detainer_ref_of(entry, change.detainer))
         await self._ports.detainers.sync()
-        # A detainer lifted since has nothing to raise. The others' subjects are looked for in one round trip,
-        # every candidate booking of the batch loaded in another, then each lodge is decided as on its own.
-        lodged = [(ref, detainer) for ref, detainer in lodged if self._ports.detainers.get(ref) is not None]
+        # A detainer lifted since has nothing to raise. The others' subjects (as the index keeps them: their
+        # records made once, when it took the lodges) are looked for in one round trip, every candidate booking of
+        # the batch loaded in another, then each lodge is decided as on its own.
+        subjects = [(ref, subject) for ref in lodged if (subject := self._ports.detainers.record(ref)) is not None]
         found = await self._ports.booking_index.bookings_filed_under_each(
-            [booking_search_keys(detainer.person) for _, detainer in lodged]
+            [booking_search_keys(subject) for _, subject in subjects]
         )
         loaded = await self._ports.bookings.load_keys(sorted({key for keys in found for key in keys}))
         alerts: list[Alert] = []
         states: dict[BookingKey, BookingState] = {}
         decided: dict[str, list[tuple[DetainerRef, MatchEvidence]]] = {}  # by booking key, within the batch
         raised_at = self._ports.clock()
-        for (detainer_ref, _), booking_keys in zip(lodged, found, strict=True):
+        for (detainer_ref, _), booking_keys in zip(subjects, found, strict=True):
             for booking_key in booking_keys:
                 stored = loaded.get(booking_key)
                 if stored is None:

@@ -93,6 +93,8 @@ class ActiveDetainers(Protocol):
 
     def matches(self, person: Person | MatchRecord) -> list[tuple[ActiveDetainer, MatchEvidence]]: ...
 
+    def record(self, detainer_ref: str) -> MatchRecord | None: ...  # an active detainer's subject, as kept
+
 
 class AlertRecords(Protocol):
     """Alerts created once each (``store.alerts.AlertStore``)."""

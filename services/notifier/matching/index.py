@@ -93,6 +93,11 @@ class PersonIndex:
     def __contains__(self, entry_id: object) -> bool:
         return entry_id in self._slot_by_id
 
+    def record(self, entry_id: str) -> MatchRecord | None:
+        """The entry's person as filed, or None if it is not here."""
+        slot = self._slot_by_id.get(entry_id)
+        return None if slot is None else self._records[slot]
+
     def tag(self, entry_id: str) -> str | None:
         """The tag the entry was filed with, or None if it is not here."""
         slot = self._slot_by_id.get(entry_id)
