@@ -34,10 +34,12 @@ filings, and every new filing would look through a full bucket there before
 going on (a ZCARD, a ZSCORE of 128 members and a ZREMRANGEBYSCORE each); it
 keeps, updates and unfiles the filings a former version put there, and
 lookups read it as every level.
-A lookup reads every level's bucket of each key (one round trip, no SCAN) and
-keeps the members of that key's digest prefix; a prefix shared by
-two keys only proposes one more candidate. A batch of lookups (the lodges of
-a batch) is one round trip too, a bucket several of them share read once.
+A lookup reads every level's bucket of each key (no SCAN) and keeps the members
+of that key's digest prefix; a prefix shared by two keys only proposes one
+more candidate. A batch of lookups (the lodges of a batch) is one round trip:
+a ``find_bookings.lua`` call a tag, which reads a bucket several of them share
+once, skips a level (or the former sets) of which nothing exists after one
+EXISTS of them all, and answers only each key's own filings.
 
 A filing under a key new to the booking (its person first known, or known by another name now) is not looked
 for past where it goes: the first bucket with room takes it, or a full one that holds it already (a batch filed,
@@ -170,6 +172,7 @@ def _digest(blocking_key: str) -> str:
 
 
 def _sizes(groups: list[list[str]]) -> str:
+    """How many KEYS each group of a ``find_bookings.lua`` call has, as its third argument spells it."""
     return " ".join(str(len(group)) for group in groups)
 
 

@@ -41,13 +41,13 @@ for size in gmatch(ARGV[3], '%d+') do
   first = last + 1
 end
 local found = {}
+if first - 1 ~= #keys then
+  return redis.error_reply('ERR the groups do not add up to KEYS')
+end
 if not any then
   return found
 end
 local groups = #offsets
-if first - 1 ~= #keys then
-  return redis.error_reply('ERR the groups do not add up to KEYS')
-end
 
 local pattern = '^(%S+)' .. rep(' (%d+)', groups) .. '$'
 local read = {} -- by index in KEYS: a bucket's references by fragment, once read
