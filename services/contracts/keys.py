@@ -207,12 +207,12 @@ class RedisNames:
 
     def bookings_by_blocking_key(self, blocking_key_digest: str) -> str:
         """The second layout of the index: one sorted set of booking keys per blocking key, scored by expiry
-        (ms), tagged by the digest's first two hex digits (``{b:d9}``). Read beside the buckets, and moved to
-        them (``BookingIndex.upgrade``), until no set of this layout is left."""
+        (ms), tagged by the digest's first two hex digits (``{b:d9}``). Moved to the buckets when a notifier starts
+        (``BookingIndex.upgrade``), until no set of this layout is left."""
         return f"{self.prefix}:bookings-by-key:{{b:{blocking_key_digest[:2]}}}:{blocking_key_digest}"
 
     def former_bookings_by_blocking_key(self, blocking_key_digest: str) -> str:
-        """The first layout's set (no tag: each set its own slot): read and moved like the second's."""
+        """The first layout's set (no tag: each set its own slot): moved like the second's."""
         return f"{self.prefix}:bookings-by-key:{blocking_key_digest}"
 
     @property

@@ -62,12 +62,13 @@ minutes at the default interval) and a filing outlives its booking's retention b
 ``upgrade`` keep or unfile what a booking had (their calls are given every level).
 
 Upgrading from the former layouts (one sorted set of whole booking keys per
-blocking key, scored in ms: first untagged, then under the 256 tags): lookups
-read both beside the buckets, and ``upgrade`` (the notifier runs it before it
-reads) moves their bookings to the buckets, never over a filing already
-there, then removes them from the former sets (which go when empty). Former
-sets a notifier of an older layout fills during a rolling deploy are found by
-the lookups and moved at the next start.
+blocking key, scored in ms: first untagged, then under the 256 tags):
+``upgrade`` (the notifier runs it before it reads) moves their bookings to the
+buckets, never over a filing already there, then removes them from the former
+sets (which go when empty). Lookups read the buckets only. A notifier of
+either former layout cannot run beside this one anyway: it reads a booking's
+state as plain JSON, and this one saves states compressed, so those notifiers
+are stopped before these start (and what they filed is moved then).
 """
 
 from __future__ import annotations
@@ -80,7 +81,6 @@ from contracts import RedisNames
 from runtime import RedisClient
 from runtime.clock import Clock, epoch_ms, utc_now
 from runtime.digests import sha256 as _sha256
-from runtime.redis import Command
 from runtime.scripts import ScriptCall
 from store.bookings import BookingRecord
 from store.scripts import SCRIPTS
@@ -267,65 +267,52 @@ class BookingIndex(Generic[State]):
         return seen
 
     async def bookings_filed_under(self, keys: Iterable[str]) -> list[str]:
-        """Booking keys filed under any of ``keys`` and not expired (in the buckets or a former layout's sets)."""
+        """Booking keys filed under any of ``keys`` and not expired."""
         (found,) = await self.bookings_filed_under_each([keys])
         return found
 
     async def bookings_filed_under_each(self, searches: Sequence[Iterable[str]]) -> list[list[str]]:
         """For each search (blocking keys), what ``bookings_filed_under`` answers for it, in one round trip: a
-        ``find_bookings.lua`` call a hash tag (its keys' buckets, each read once, and their former tagged sets),
-        beside a read of each key's untagged former set. A key several searches share is looked up once."""
-        now = epoch_ms(self._clock())
+        ``find_bookings.lua`` call a hash tag, every level's bucket of its keys each read once. A key several
+        searches share is looked up once."""
+        now_s = epoch_ms(self._clock()) // 1000
         buckets_of = self._names.booking_index_buckets_of
-        former_of = self._names.bookings_by_blocking_key
-        untagged_former_of = self._names.former_bookings_by_blocking_key
         # By tag: what its buckets' names start with, the position in its level's group of each bucket (by the
-        # digest's digits naming it, as a line spells it), the groups' KEYS (a level's buckets each, then the former
-        # sets), the lines (a key each) and each line's digest.
+        # digest's digits naming it, as a line spells it), the groups' KEYS (a level's buckets each), the lines (a
+        # key each) and each line's digest.
         by_tag: dict[str, tuple[str, dict[str, str], list[list[str]], list[str], list[str]]] = {}
-        untagged: list[Command] = []  # a key's untagged former set, in the order of first seen
-        seen: dict[str, int] = {}  # each digest's untagged read, by digest
+        seen: set[str] = set()
         plans: list[list[str]] = []  # each search's digests
         for keys in searches:
             digests = list({_digest(key) for key in keys})
             for digest in digests:
                 if digest in seen:
                     continue
-                seen[digest] = len(untagged)
-                untagged.append(("ZRANGEBYSCORE", untagged_former_of(digest), now, "+inf"))
+                seen.add(digest)
                 call = by_tag.get(tag := digest[:2])
                 if call is None:
-                    call = by_tag[tag] = (buckets_of(tag), {}, [[] for _ in range(LEVELS + 1)], [], [])
+                    call = by_tag[tag] = (buckets_of(tag), {}, [[] for _ in range(LEVELS)], [], [])
                 head, index_of, groups, lines, digests_of = call
                 line = [digest[_FRAGMENT]]
-                for group, end in zip(groups, _LEVEL_ENDS, strict=False):  # (the last group: the former sets)
+                for group, end in zip(groups, _LEVEL_ENDS, strict=True):
                     at = index_of.get(digits := digest[2:end])
                     if at is None:
                         group.append(head + digits)
                         at = index_of[digits] = str(len(group))
                     line.append(at)
-                (former := groups[LEVELS]).append(former_of(digest))
-                line.append(str(len(former)))
                 lines.append(" ".join(line))
                 digests_of.append(digest)
             plans.append(digests)
         calls: list[ScriptCall] = [
-            ([name for group in groups for name in group], [now // 1000, now, _sizes(groups), *lines])
+            ([name for group in groups for name in group], [now_s, _sizes(groups), *lines])
             for _, _, groups, lines, _ in by_tag.values()
         ]
-        replies, answered = await self._find.many_beside(untagged, calls)
         booking_of = self._names.booking_of_reference
         found_of: dict[str, list[str]] = {}  # the bookings found under a key, for the keys that found any
-        for (*_, digests_of), reply in zip(by_tag.values(), answered, strict=True):
-            for item in range(0, len(reply), 3):
-                position, refs, formerly = reply[item : item + 3]
-                found_of[digests_of[position - 1]] = [
-                    *(booking_of(reference.decode()) for reference in refs),
-                    *(member.decode() for member in formerly),
-                ]
-        for digest, read in seen.items():
-            if members := replies[read]:
-                found_of.setdefault(digest, []).extend(member.decode() for member in members)
+        for (*_, digests_of), reply in zip(by_tag.values(), await self._find.many(calls), strict=True):
+            for item in range(0, len(reply), 2):
+                position, refs = reply[item : item + 2]
+                found_of[digests_of[position - 1]] = [booking_of(reference.decode()) for reference in refs]
         answers: list[list[str]] = []
         for digests in plans:
             found: set[str] = set()

@@ -1,32 +1,27 @@
 -- Find the bookings filed under many blocking keys of one hash tag (the searches of a batch of lodges), in one call.
 --
--- KEYS       sorted sets of one tag, each named once, in groups: the buckets the call's keys are filed in, a group a
---            level (members are a digest fragment of the blocking key followed by the booking's reference, scored
---            by when the filing expires, s or inf), then each key's set of the former tagged layout (whole booking
---            keys, scored by when they expire, ms or inf)
+-- KEYS       buckets of one tag, each named once, in groups, a group a level (members are a digest fragment of the
+--            blocking key followed by the booking's reference, scored by when the filing expires, s or inf)
 -- ARGV[1]    now (s): a filing scored below it has expired
--- ARGV[2]    now (ms): a former set's member scored below it has expired
--- ARGV[3]    how many KEYS each group has, in order: "<level 1> <level 2> ... <former sets>"
--- ARGV[4..]  one a key: "<fragment> <bucket> ... <former>": the digits of the key's digest its filings' members
---            start with, then the position in its group of its bucket at each level and of its former set (1: the
---            group's first)
+-- ARGV[2]    how many KEYS each group has, in order: "<level 1> <level 2> ..."
+-- ARGV[3..]  one a key: "<fragment> <bucket> ...": the digits of the key's digest its filings' members start with,
+--            then the position in its level's group of its bucket at each level (1: the group's first)
 --
--- Answers a flat array for the keys that found anything, three items each: the key's position among the lines
--- (1: ARGV[4]), an array of its filings' references (each member without its fragment) and an array of the booking
--- keys in its former set. A group none of whose sets exists is not read: one EXISTS finds that (the deeper levels
--- of a young index, the former sets once moved), and a call whose groups are all empty answers without reading its
--- lines. A bucket is read once a call however many keys it serves, and only what a key's fragment names comes back:
--- a full bucket's other filings stay in Redis.
+-- Answers a flat array for the keys that found anything, two items each: the key's position among the lines (1:
+-- ARGV[3]) and an array of its filings' references (each member without its fragment). A level none of whose
+-- buckets exists is not read: one EXISTS finds that (the deeper levels of a young index), and a call whose levels
+-- are all empty answers without reading its lines. A bucket is read once a call however many keys it serves, and
+-- only what a key's fragment names comes back: a full bucket's other filings stay in Redis.
 local call, sub, match, rep, gmatch, unpack, min = redis.call, string.sub, string.match, string.rep, string.gmatch,
   unpack, math.min
-local now_s, now_ms = ARGV[1], ARGV[2]
+local now_s = ARGV[1]
 local keys = KEYS
 
--- Each group's offset in KEYS, and whether any of its sets exists (EXISTS of a thousand names at most at once:
+-- Each group's offset in KEYS, and whether any of its buckets exists (EXISTS of a thousand names at most at once:
 -- ``unpack`` takes no more than 8,000 values).
 local offsets, used = {}, {}
 local first, any = 1, false
-for size in gmatch(ARGV[3], '%d+') do
+for size in gmatch(ARGV[2], '%d+') do
   local last = first + tonumber(size) - 1
   local exists = 0
   for i = first, last, 1000 do
@@ -51,16 +46,15 @@ local groups = #offsets
 
 local pattern = '^(%S+)' .. rep(' (%d+)', groups) .. '$'
 local read = {} -- by index in KEYS: a bucket's references by fragment, once read
-local none = {} -- the members of a set not read
-for line = 4, #ARGV do
+for line = 3, #ARGV do
   local words = { match(ARGV[line], pattern) }
   if #words ~= groups + 1 then
-    return redis.error_reply('ERR a line names a fragment and a set of every group')
+    return redis.error_reply('ERR a line names a fragment and a bucket of every group')
   end
   local fragment = words[1]
   local width = #fragment
   local refs = {}
-  for group = 1, groups - 1 do
+  for group = 1, groups do
     if used[group] then
       local at = offsets[group] + tonumber(words[group + 1])
       local filed = read[at]
@@ -85,14 +79,9 @@ for line = 4, #ARGV do
       end
     end
   end
-  local former = none
-  if used[groups] then
-    former = call('ZRANGEBYSCORE', keys[offsets[groups] + tonumber(words[groups + 1])], now_ms, '+inf')
-  end
-  if #refs > 0 or #former > 0 then
-    found[#found + 1] = line - 3
+  if #refs > 0 then
+    found[#found + 1] = line - 2
     found[#found + 1] = refs
-    found[#found + 1] = former
   end
 end
 return found
