@@ -25,7 +25,7 @@ read as they are, and written in the current format at their next save.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, Self, TypeVar, cast
 
@@ -171,17 +171,33 @@ class BookingStore(Generic[State, Review]):
             for booking, fields in zip(wanted, replies, strict=True)
         }
 
-    async def load_keys(self, keys: Sequence[str]) -> dict[str, StoredBooking[State, Review]]:
+    async def load_keys(
+        self, keys: Sequence[str], *, where: Callable[[str, bytes, Collection[str]], bool] | None = None
+    ) -> dict[str, StoredBooking[State, Review]]:
         """Bookings stored under booking keys (as the index of bookings by person holds them), with the review
-        decisions on them, by key; those without a state are left out."""
+        decisions on them, by key; those without a state are left out. ``where(key, state_json, reviewed)``, given
+        a booking's state as JSON and the detainer references of the decisions on it, says whether to read it in
+        full: those it refuses are left out too, their states not parsed (a caller looking at a few fields of
+        many bookings parses just those)."""
         if not keys:
             return {}
         replies = await pipelined(self._client, [("HGETALL", key) for key in keys])
-        return {
-            key: self._stored(fields, state)
-            for key, fields in zip(keys, replies, strict=True)
-            if (state := self._state(fields)) is not None
-        }
+        if where is None:
+            return {
+                key: self._stored(fields, state)
+                for key, fields in zip(keys, replies, strict=True)
+                if (state := self._state(fields)) is not None
+            }
+        loaded: dict[str, StoredBooking[State, Review]] = {}
+        prefix = len(_REVIEW_PREFIX)
+        for key, fields in zip(keys, replies, strict=True):
+            if (raw := fields.get(_STATE)) is None:
+                continue
+            state_json = STATE_FORMAT.decode(raw)
+            reviewed = [name[prefix:].decode() for name in fields if name.startswith(_REVIEW_PREFIX)]
+            if where(key, state_json, reviewed):
+                loaded[key] = self._stored(fields, self._state_type.model_validate_json(state_json))
+        return loaded
 
     async def save_review(self, stored: StoredBooking[State, Review], review: Review) -> bool:
         """Keep ``review`` with the booking read as ``stored``; False where the booking moved on since."""

@@ -47,6 +47,7 @@ __all__ = [
     "apply_event",
     "apply_policy_mark",
     "same_state",
+    "stored_person",
 ]
 
 
@@ -198,6 +199,20 @@ class BookingState(BaseModel):
 
 
 _EMPTY = BookingState(facility_ori="", booking_number="")  # copied by ``BookingState.empty``
+
+
+class _StoredPerson(BaseModel):
+    """A stored state's person alone: the rest of its JSON is parsed past, not validated."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    person: Person | None = None
+
+
+def stored_person(state_json: bytes) -> Person | None:
+    """The person of a state as ``BookingState.stored_json`` wrote it, without reading the rest of it (a lodge
+    looks at the people of many bookings to read in full the few that may be its subject)."""
+    return _StoredPerson.model_validate_json(state_json).person
 
 
 def apply_policy_mark(state: BookingState, mark: PolicyMark) -> BookingState:

@@ -90,6 +90,10 @@ class DetainerIndex:
         office = self._people.tag(detainer_ref)
         return None if office is None else self._active(detainer_ref, office)
 
+    def could_match(self, person: Person | MatchRecord, detainer_ref: str) -> bool:
+        """Whether ``matches(person)`` could hold this detainer (``PersonIndex.could_match``): False, it does not."""
+        return self._people.could_match(person, detainer_ref)
+
     def matches(self, person: Person | MatchRecord) -> list[tuple[ActiveDetainer, MatchEvidence]]:
         """The active detainers whose subject is (or may be) ``person``, each with the evidence."""
         return [

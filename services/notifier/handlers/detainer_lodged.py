@@ -9,12 +9,12 @@ the booking's state, never on which came first, the booking or the lodge. A batc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from contracts import Alert, AlertTrigger, DetainerLodged, MatchEvidence
 from contracts.envelope import StreamEntry
 from notifier.domain.alert_rules import DetainerRef
-from notifier.domain.custody import BookingState
+from notifier.domain.custody import BookingState, stored_person
 from notifier.domain.reviews import reviewed_matches
 from notifier.handlers.ports import NotifierPorts
 from notifier.handlers.raising import BatchReport, alerts_for_match, raise_alerts
@@ -52,15 +52,36 @@ class DetainerLodgeProcessor:
         found = await self._ports.booking_index.bookings_filed_under_each(
             [booking_search_keys(subject) for _, subject in subjects]
         )
-        loaded = await self._ports.bookings.load_keys(sorted({key for keys in found for key in keys}))
+        detainers = self._ports.detainers
+        finders: dict[str, list[str]] = {}  # by booking key: the lodges that found it
+        for (detainer_ref, _), booking_keys in zip(subjects, found, strict=True):
+            for booking_key in booking_keys:
+                finders.setdefault(booking_key, []).append(detainer_ref)
+        # Most bookings a lodge finds are of other people who share a key with its subject (a common name, a
+        # birth date): a pair not decided on when alone cannot be among the booking's matches, and only a
+        # person's decision on the pair (a review) could raise its alerts then. Those bookings are looked at for
+        # their person alone; the rest are read in full.
+        pairs: set[tuple[str, str]] = set()  # (detainer reference, booking key) that may raise alerts
+
+        def may_raise(booking_key: str, state_json: bytes, reviewed: Collection[str]) -> bool:
+            person = stored_person(state_json)
+            if person is None:
+                return False
+            kept = False
+            for detainer_ref in finders[booking_key]:
+                if detainer_ref in reviewed or detainers.could_match(person, detainer_ref):
+                    pairs.add((detainer_ref, booking_key))
+                    kept = True
+            return kept
+
+        loaded = await self._ports.bookings.load_keys(sorted(finders), where=may_raise)
         alerts: list[Alert] = []
         states: dict[BookingKey, BookingState] = {}
         decided: dict[str, list[tuple[DetainerRef, MatchEvidence]]] = {}  # by booking key, within the batch
         raised_at = self._ports.clock()
         for (detainer_ref, _), booking_keys in zip(subjects, found, strict=True):
             for booking_key in booking_keys:
-                stored = loaded.get(booking_key)
-                if stored is None:
+                if (detainer_ref, booking_key) not in pairs or (stored := loaded.get(booking_key)) is None:
                     continue
                 state = stored.state
                 if state.person is None:
@@ -72,10 +93,8 @@ class DetainerLodgeProcessor:
                 # finds the booking: made once.
                 reviewed = decided.get(booking_key)
                 if reviewed is None:
-                    matches = self._ports.detainers.matches(state.person)
-                    reviewed = decided[booking_key] = reviewed_matches(
-                        matches, stored.reviews, self._ports.detainers.get
-                    )
+                    matches = detainers.matches(state.person)
+                    reviewed = decided[booking_key] = reviewed_matches(matches, stored.reviews, detainers.get)
                 for match, evidence in reviewed:
                     if match.detainer_ref == detainer_ref:
                         alerts += alerts_for_match(

@@ -7,7 +7,7 @@ own where a test needs a window into a race.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence, Set
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -48,7 +48,9 @@ class BookingStates(Protocol):
 
     async def load_many(self, bookings: Iterable[BookingKey]) -> dict[BookingKey, Stored]: ...
 
-    async def load_keys(self, keys: Sequence[str]) -> dict[str, Stored]: ...
+    async def load_keys(
+        self, keys: Sequence[str], *, where: Callable[[str, bytes, Collection[str]], bool] | None = None
+    ) -> dict[str, Stored]: ...
 
     async def save_many(self, changes: Sequence[tuple[Stored, BookingState]]) -> list[bool]: ...
 
@@ -94,6 +96,8 @@ class ActiveDetainers(Protocol):
     def matches(self, person: Person | MatchRecord) -> list[tuple[ActiveDetainer, MatchEvidence]]: ...
 
     def record(self, detainer_ref: str) -> MatchRecord | None: ...  # an active detainer's subject, as kept
+
+    def could_match(self, person: Person | MatchRecord, detainer_ref: str) -> bool: ...  # False: not in matches
 
 
 class AlertRecords(Protocol):

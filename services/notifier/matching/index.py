@@ -232,6 +232,16 @@ class PersonIndex:
         """Ids filed under any of the person's search keys."""
         return {entry_id for entry_id, _ in self.candidate_records(person)}
 
+    def could_match(self, person: Person | MatchRecord, entry_id: str) -> bool:
+        """Whether ``matches(person)`` could hold ``entry_id``: the pair on its own is decided on, with the
+        thresholds ``matches`` uses. Deciding among more candidates only lowers a pair's decision (a runner-up's
+        margin), never raises one, so False means it is not there; True, that ``matches`` has to say."""
+        slot = self._slot_by_id.get(entry_id)
+        if slot is None or (candidate := self._records[slot]) is None:
+            return False
+        pair = [(entry_id, candidate)]
+        return bool(decide_among(_record(person), pair, config=self._config, model=self._model, detainers=len(self)))
+
     def matches(self, person: Person | MatchRecord) -> list[tuple[str, MatchEvidence]]:
         """The entries that match or possibly match the person, each with its evidence, best first."""
         record = _record(person)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import timedelta
 
 import pytest
 from redis.asyncio import Redis
 
 from contracts import AlertKind, Person, RedisNames
-from notifier.domain.custody import BookingState
+from notifier.domain.custody import BookingState, stored_person
 from notifier.handlers.booking_index import BookingIndex
 from notifier.handlers.bookings import Bookings
 from notifier.matching import blocking_keys, booking_filing_keys, booking_scheme_change, booking_search_keys
@@ -373,3 +374,30 @@ async def test_a_booking_never_saved_loads_as_its_empty_state_at_version_0_besid
     assert never.state.model_dump_json(exclude_unset=True) == '{"facility_ori":"CA0194200","booking_number":"B2"}'
     assert (loaded["CA0194200", "B1"].state, loaded["CA0194200", "B1"].version) == (saved, 1)
     assert loaded["CA0194200", "B1"].reviews == {}
+
+
+async def test_bookings_read_by_key_are_read_in_full_only_where_the_caller_wants_them(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, names: RedisNames
+) -> None:
+    other_person = samples.person(first_name="ANA", last_name="TORRES")
+    other = names.booking("CA0194200", "2026-000002")
+    await process_feed(
+        notifier,
+        streams,
+        ingest_api,
+        samples.booking(),
+        samples.booking(event_id="evt-0002", booking_number="2026-000002", person=other_person),
+    )
+    looked_at: list[tuple[str, str | None, list[str]]] = []
+
+    def where(key: str, state_json: bytes, reviewed: Collection[str]) -> bool:
+        person = stored_person(state_json)
+        looked_at.append((key, person and person.last_name, list(reviewed)))
+        return key == other
+
+    never_saved = names.booking("CA0194200", "2026-000003")
+    loaded = await notifier.ports.bookings.load_keys([BOOKING_KEY, other, never_saved], where=where)
+
+    assert looked_at == [(BOOKING_KEY, "GARCIA LOPEZ", []), (other, "TORRES", [])]  # (no state: not looked at)
+    assert list(loaded) == [other]
+    assert loaded[other].state.person == Person.model_validate(other_person, strict=False)

@@ -10,13 +10,17 @@ duty officer reads from ``/v1/alerts``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 
 import pytest
 from redis.asyncio import Redis
 
-from contracts import RedisNames
+from contracts import Person, RedisNames, ReviewDecision
+from contracts.stored_fields import EntryField
 from notifier.bootstrap import build_notifier
+from notifier.domain.reviews import BookingReview
 from notifier.handlers.bookings import Bookings
+from notifier.matching import decide
 from store.bookings import BookingKey, StoredBooking
 from tests import samples
 from tests.integration.ingest.support import assert_problem
@@ -33,9 +37,11 @@ from tests.integration.notifier.support import (
     catch_up,
     eventually,
     settings_for,
+    without_identifiers_but,
 )
 
 DETAINER_ID = "LOS-2026-000871"
+FACILITY, BOOKING_NUMBER = "CA0194200", "2026-004512"  # the sample booking's
 
 
 # --- what the officer reviews ---------------------------------------------------------------------
@@ -415,3 +421,42 @@ async def test_the_running_notifier_acts_on_a_confirmation(desk: Desk, redis_url
     finally:
         await wired.stop()
     assert kinds == ["in_custody", "possible_match"]
+
+
+async def test_a_lodge_raises_the_alerts_of_a_pair_an_officer_confirmed_that_the_matcher_would_not_decide_on(
+    desk: Desk, notifier: NotifierInstance, streams: Streams, redis_client: Redis, names: RedisNames
+) -> None:
+    """A lodge passes over the bookings it finds whose person is not even a possible match for its subject, but
+    never one on which a person confirmed the pair: the confirmation outranks the matcher there too."""
+    born_apart = samples.person(**without_identifiers_but(), date_of_birth="1961-04-17", aliases=[])
+    await desk.submit(samples.booking(person=born_apart))  # the same names and day of the year: found by a lodge
+    await catch_up(notifier, streams)
+    await desk.lodge()
+    (lodge,) = await streams.new_detainer_changes()
+    detainer_ref = lodge.field(EntryField.DETAINER_REF)
+    assert detainer_ref is not None
+    await notifier.ports.detainers.sync()
+    assert not notifier.ports.detainers.could_match(Person.model_validate(born_apart, strict=False), detainer_ref)
+    bookings = Bookings(redis_client, names, retention_seconds=RETENTION_SECONDS)
+    (stored,) = (await bookings.load_many([(FACILITY, BOOKING_NUMBER)])).values()
+    wanted = Person.model_validate(wanted_person(), strict=False)
+    evidence = decide(wanted, wanted)
+    assert evidence is not None
+    confirmed = BookingReview(
+        detainer_id=DETAINER_ID,
+        detainer_ref=detainer_ref,
+        field_office="LOS",
+        facility_ori=FACILITY,
+        booking_number=BOOKING_NUMBER,
+        decision=ReviewDecision.CONFIRMED,
+        alert_id="al_reviewed",
+        evidence=evidence,
+        reviewed_by=DESK,
+        reviewed_at=datetime(2026, 11, 30, tzinfo=UTC),
+    )
+    assert await bookings.save_review(stored, confirmed)
+
+    await notifier.lodges.process([lodge])
+
+    assert await desk.kinds() == ["in_custody"]
+    assert (await desk.alert("in_custody"))["match"]["rule"] == "confirmed"

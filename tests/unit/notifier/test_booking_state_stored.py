@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 import zstandard
 
-from notifier.domain.custody import BookingState
+from notifier.domain.custody import BookingState, stored_person
 from store.bookings import _STATE_WORDS_1, STATE_FORMAT
 from store.compact_json import CompactJson, DeflatedJson, ZstdJson
 from tests import samples
@@ -210,3 +210,12 @@ def test_a_record_cut_anywhere_or_followed_by_more_reads_as_when_the_decompresso
                 ours = "cut short" if "cut short" in str(error) else str(error)
             assert ours == in_full(record), (len(raw), len(record))
         assert STATE_FORMAT.decode(raw) == state.stored_json()
+
+
+def test_a_stored_states_person_is_read_alone_as_the_whole_state_reads_it() -> None:
+    """A lodge's first look at the bookings it finds reads their people only (``stored_person``)."""
+    state = every_fact()
+    assert state.person is not None
+
+    assert stored_person(STATE_FORMAT.decode(stored(state))) == state.person == read(stored(state)).person
+    assert stored_person(STATE_FORMAT.decode(stored(empty()))) is None
