@@ -6,7 +6,8 @@ Four measurements, each beside a baseline taken in the same run:
   lodged one per ``POST /v1/detainers`` by several clients at once: detainers per second, each timed from the
   first POST to the last answer. And the batches' detainers applied: timed from their first POST until the
   notifiers' group has read and acknowledged every lodge (each in the notifier's index, its subject looked for
-  among the bookings held), when an office's detainers are at work.
+  among the bookings held), when an office's detainers are at work. Last of all, as many detainers again once
+  the drain's bookings are held, of people in no feed named from the bookings' few names: applied among them.
 - **Drain.** Once the notifier has applied those lodges, bookings (a third of them the batch-lodged
   detainers' subjects, every fifth with a release schedule and a release) posted as NDJSON batches. Timed
   from the first POST until the notifiers' group has read and acknowledged every entry. Baseline: a bare
@@ -104,6 +105,9 @@ class Results:
     lodging_cpu_ms_per_detainer: dict[str, float] = field(default_factory=dict)  # by process, while batch lodging
     detainers_applied_per_second: float = 0.0  # the batches' detainers, from their first POST until applied
     applying_cpu_ms_per_detainer: dict[str, float] = field(default_factory=dict)  # by process, until applied
+    # The same number of detainers again once the drain's bookings are held: lodged and applied among them.
+    detainers_applied_among_bookings_per_second: float = 0.0
+    applying_among_bookings_cpu_ms_per_detainer: dict[str, float] = field(default_factory=dict)
     accepted_per_second: float = 0.0
     drained_per_second: float = 0.0
     drain_cpu_ms_per_event: dict[str, float] = field(default_factory=dict)  # by process, from first POST to drained
@@ -148,6 +152,15 @@ class Results:
         if self.applying_cpu_ms_per_detainer:
             spent = ", ".join(f"{name} {ms:.3f}" for name, ms in self.applying_cpu_ms_per_detainer.items())
             console.print(f"CPU ms a detainer from the first POST until applied: {spent}")
+        if self.applying_among_bookings_cpu_ms_per_detainer:
+            spent = ", ".join(
+                f"{name} {ms:.3f}" for name, ms in self.applying_among_bookings_cpu_ms_per_detainer.items()
+            )
+            console.print(
+                f"As many detainers again once the drain's {BOOKINGS:,} bookings are held (people in no feed, of "
+                f"the bookings' names): applied at {self.detainers_applied_among_bookings_per_second:,.0f}/s; "
+                f"CPU ms a detainer: {spent}"
+            )
         if self.drain_cpu_ms_per_event:
             spent = ", ".join(f"{name} {ms:.3f}" for name, ms in self.drain_cpu_ms_per_event.items())
             console.print(f"CPU ms an event while draining: {spent}")
@@ -582,16 +595,9 @@ async def _run_parts(
         known = {name: pid for name, pid in pids.items() if pid is not None}
         if "lodging" in parts or "drain" in parts:
             _progress("lodging")
-            cpu_before = {name: _cpu_seconds(pid) for name, pid in known.items()}
-            started = time.perf_counter()
-            results.detainers_batch_lodged_per_second = await _lodge_batches(
-                api, range(DETAINERS), known, results.lodging_cpu_ms_per_detainer
+            results.detainers_applied_per_second, results.applying_cpu_ms_per_detainer = await _lodges_applied(
+                api, client, names, range(DETAINERS), known, results
             )
-            await _drained(client, names.detainer_changes)  # every lodge applied
-            results.detainers_applied_per_second = DETAINERS / (time.perf_counter() - started)
-            results.applying_cpu_ms_per_detainer = {
-                name: (_cpu_seconds(pid) - cpu_before[name]) / DETAINERS * 1000 for name, pid in known.items()
-            }
         if "lodging" in parts:
             singles = range(8_000_000, 8_000_000 + SINGLE_LODGES)  # people in no feed: lodged for the rate only
             results.detainers_lodged_per_second = await _lodge(api, singles)
@@ -627,7 +633,36 @@ async def _run_parts(
             gc.unfreeze()
         if "roster" in parts:
             await _roster_burst(api, client, names, results)
+        if "drain" in parts:
+            # Last: the detainers it adds would change what the parts before measure.
+            _progress("lodging among the drained bookings")
+            people = range(9_000_000, 9_000_000 + DETAINERS)  # in no feed, named from the bookings' few names
+            (
+                results.detainers_applied_among_bookings_per_second,
+                results.applying_among_bookings_cpu_ms_per_detainer,
+            ) = await _lodges_applied(api, client, names, people, known)
     await client.aclose()
+
+
+async def _lodges_applied(
+    api: httpx.AsyncClient,
+    client: aioredis.Redis,
+    names: RedisNames,
+    indexes: range,
+    pids: dict[str, int],
+    results: Results | None = None,
+) -> tuple[float, dict[str, float]]:
+    """Lodge a detainer on each person of ``indexes`` in batches (``_lodge_batches``), then wait until the
+    notifiers' group has read and acknowledged every lodge: detainers applied per second from the first POST, and
+    each of ``pids``' CPU a detainer (ms) over that time. ``results``: where the batches' own rate goes."""
+    cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+    started = time.perf_counter()
+    accepted = await _lodge_batches(api, indexes, pids, results.lodging_cpu_ms_per_detainer if results else None)
+    if results is not None:
+        results.detainers_batch_lodged_per_second = accepted
+    await _drained(client, names.detainer_changes)  # every lodge applied
+    applied = len(indexes) / (time.perf_counter() - started)
+    return applied, {name: (_cpu_seconds(pid) - cpu_before[name]) / len(indexes) * 1000 for name, pid in pids.items()}
 
 
 def _dump_tasks(*_: object) -> None:

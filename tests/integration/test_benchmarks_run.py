@@ -124,6 +124,7 @@ async def test_the_end_to_end_benchmark_runs_the_real_processes_and_counts_every
     # Applied is timed from the same first POST, until the notifier has taken every lodge: never sooner.
     assert 0 < results.detainers_applied_per_second <= results.detainers_batch_lodged_per_second
     assert set(results.applying_cpu_ms_per_detainer) >= {"ingest", "notifier"}
+    assert results.detainers_applied_among_bookings_per_second > 0  # (once the drain's bookings are held)
     assert results.detainers_lodged_per_second > 0
     assert results.bare_loop_per_second > 0
     assert set(results.drain_cpu_ms_per_event) >= {"ingest", "notifier"}  # each process's CPU an event drained
