@@ -7,7 +7,8 @@ Four measurements, each beside a baseline taken in the same run:
   first POST to the last answer. And the batches' detainers applied: timed from their first POST until the
   notifiers' group has read and acknowledged every lodge (each in the notifier's index, its subject looked for
   among the bookings held), when an office's detainers are at work. Last of all, as many detainers again once
-  the drain's bookings are held, of people in no feed named from the bookings' few names: applied among them.
+  the drain's bookings (and the roster's) are held, of people in no feed named from the bookings' few names:
+  applied among them.
 - **Drain.** Once the notifier has applied those lodges, bookings (a third of them the batch-lodged
   detainers' subjects, every fifth with a release schedule and a release) posted as NDJSON batches. Timed
   from the first POST until the notifiers' group has read and acknowledged every entry. Baseline: a bare
@@ -105,8 +106,9 @@ class Results:
     lodging_cpu_ms_per_detainer: dict[str, float] = field(default_factory=dict)  # by process, while batch lodging
     detainers_applied_per_second: float = 0.0  # the batches' detainers, from their first POST until applied
     applying_cpu_ms_per_detainer: dict[str, float] = field(default_factory=dict)  # by process, until applied
-    # The same number of detainers again once the drain's bookings are held: lodged and applied among them.
+    # The same number of detainers again once the drain's bookings (and the roster's) are held: applied among them.
     detainers_applied_among_bookings_per_second: float = 0.0
+    bookings_held_meanwhile: int = 0
     applying_among_bookings_cpu_ms_per_detainer: dict[str, float] = field(default_factory=dict)
     accepted_per_second: float = 0.0
     drained_per_second: float = 0.0
@@ -157,9 +159,9 @@ class Results:
                 f"{name} {ms:.3f}" for name, ms in self.applying_among_bookings_cpu_ms_per_detainer.items()
             )
             console.print(
-                f"As many detainers again once the drain's {BOOKINGS:,} bookings are held (people in no feed, of "
-                f"the bookings' names): applied at {self.detainers_applied_among_bookings_per_second:,.0f}/s; "
-                f"CPU ms a detainer: {spent}"
+                f"As many detainers again once {self.bookings_held_meanwhile:,} bookings are held (people in no "
+                f"feed, of the bookings' names): applied at {self.detainers_applied_among_bookings_per_second:,.0f}"
+                f"/s; CPU ms a detainer: {spent}"
             )
         if self.drain_cpu_ms_per_event:
             spent = ", ".join(f"{name} {ms:.3f}" for name, ms in self.drain_cpu_ms_per_event.items())
@@ -635,7 +637,8 @@ async def _run_parts(
             await _roster_burst(api, client, names, results)
         if "drain" in parts:
             # Last: the detainers it adds would change what the parts before measure.
-            _progress("lodging among the drained bookings")
+            _progress("lodging among the bookings held")
+            results.bookings_held_meanwhile = BOOKINGS + (ROSTER_BOOKINGS if "roster" in parts else 0)
             people = range(9_000_000, 9_000_000 + DETAINERS)  # in no feed, named from the bookings' few names
             (
                 results.detainers_applied_among_bookings_per_second,
