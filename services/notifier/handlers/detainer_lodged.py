@@ -4,7 +4,9 @@ Every booking whose person we know is filed by blocking key (``store.booking_ind
 up its subject's search keys there and decides each candidate booking exactly as that booking's own events
 would be decided (over every active detainer, with people's decisions on the booking), so the alerts depend on
 the booking's state, never on which came first, the booking or the lodge. A batch's lodges are looked up together
-(one round trip for every lodge's keys, another for every candidate's state), then decided one by one.
+(one round trip for every lodge's keys, another for every candidate's state), then decided one by one. A
+candidate whose person is not even a possible match for the lodge's subject (on its own, which deciding among
+more detainers could only lower), and on which no one confirmed the pair, is looked at for its person alone.
 """
 
 from __future__ import annotations
