@@ -6,9 +6,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable, Sequence
 
-from contracts import RedisNames
+from contracts import Person, RedisNames
 from notifier.domain.custody import BookingState
-from notifier.matching import BOOKING_KEY_SCHEME, booking_filing_keys, booking_scheme_change
+from notifier.matching import (
+    BOOKING_KEY_SCHEME,
+    MatchRecord,
+    booking_filing_keys,
+    booking_scheme_change,
+    booking_search_keys,
+)
 from runtime import RedisClient
 from runtime.clock import Clock, utc_now
 from store import booking_index
@@ -34,6 +40,12 @@ class BookingIndex(booking_index.BookingIndex[BookingState]):
         self, client: RedisClient, names: RedisNames, *, retention_seconds: int, clock: Clock = utc_now
     ) -> None:
         super().__init__(client, names, keys_of=filing_keys_of, retention_seconds=retention_seconds, clock=clock)
+        self._former_scheme_left = True  # until this notifier has seen every booking moved to the current keys
+
+    def search_keys(self, person: Person | MatchRecord) -> frozenset[str]:
+        """The keys a lodge looks under for its subject: with those only the former scheme filed under, until
+        this notifier has seen every booking moved to the current scheme's (``refile_former_keys``)."""
+        return booking_search_keys(person, former_scheme=self._former_scheme_left)
 
     def prepare(self, states: Iterable[BookingState]) -> None:
         """Each state's person's keys worked out now (kept for the people seen lately), for ``record`` to find."""
@@ -41,5 +53,8 @@ class BookingIndex(booking_index.BookingIndex[BookingState]):
             filing_keys_of(state)
 
     async def refile_former_keys(self, states: AsyncIterable[Sequence[tuple[BookingState, int | None]]]) -> int | None:
-        """Move the bookings filed under the former scheme's keys to the current one's, once (``refile``)."""
-        return await self.refile(states, scheme_change_of, scheme=BOOKING_KEY_SCHEME)
+        """Move the bookings filed under the former scheme's keys to the current one's, once (``refile``); from
+        then on lodges look under the current scheme's keys only."""
+        moved = await self.refile(states, scheme_change_of, scheme=BOOKING_KEY_SCHEME)
+        self._former_scheme_left = False
+        return moved

@@ -21,7 +21,6 @@ from notifier.domain.reviews import reviewed_matches
 from notifier.handlers.ports import NotifierPorts
 from notifier.handlers.raising import BatchReport, alerts_for_match, raise_alerts
 from notifier.handlers.reading import UnreadableEntryError, read_detainer_change
-from notifier.matching import booking_search_keys
 from store.bookings import BookingKey
 from store.detainers import detainer_ref_of
 
@@ -52,7 +51,7 @@ class DetainerLodgeProcessor:
         # the batch loaded in another, then each lodge is decided as on its own.
         subjects = [(ref, subject) for ref in lodged if (subject := self._ports.detainers.record(ref)) is not None]
         found = await self._ports.booking_index.bookings_filed_under_each(
-            [booking_search_keys(subject) for _, subject in subjects]
+            [self._ports.booking_index.search_keys(subject) for _, subject in subjects]
         )
         detainers = self._ports.detainers
         finders: dict[str, list[str]] = {}  # by booking key: the lodges that found it

@@ -74,6 +74,8 @@ class BookingsByPerson(Protocol):
 
     async def bookings_filed_under_each(self, searches: Sequence[Iterable[str]]) -> list[list[str]]: ...
 
+    def search_keys(self, person: Person | MatchRecord) -> frozenset[str]: ...  # what a lodge looks under
+
     async def upgrade(self) -> int: ...
 
     async def refile_former_keys(

@@ -79,9 +79,10 @@ def booking_filing_keys(person: Person | MatchRecord) -> frozenset[str]:
     return keys.booking_filing_keys(_record(person))
 
 
-def booking_search_keys(person: Person | MatchRecord) -> frozenset[str]:
-    """The keys to look under in the booking index for bookings of people who may be this person."""
-    return keys.booking_search_keys(_record(person))
+def booking_search_keys(person: Person | MatchRecord, *, former_scheme: bool = True) -> frozenset[str]:
+    """The keys to look under in the booking index for bookings of people who may be this person (``former_scheme``:
+    with those only the index's former scheme filed under, while bookings filed under them may be left)."""
+    return keys.booking_search_keys(_record(person), former_scheme=former_scheme)
 
 
 def booking_scheme_change(person: Person | MatchRecord) -> tuple[frozenset[str], frozenset[str]]:

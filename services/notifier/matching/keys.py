@@ -46,7 +46,8 @@ events would be decided (over this index of detainers, with these keys): the
 wider key proposes a few more bookings of the name born on that day, and
 changes no decision. A lodge looks under the matcher's search keys and
 ``m`` (``booking_search_keys``), so bookings filed under the former four and
-not moved yet (``booking_scheme_change``) are found as well.
+not moved yet (``booking_scheme_change``) are found as well; once every booking
+is moved, it leaves the former four out.
 """
 
 from __future__ import annotations
@@ -245,10 +246,15 @@ def booking_filing_keys(record: MatchRecord) -> frozenset[str]:
     return _person_keys(record)[0]
 
 
-def booking_search_keys(record: MatchRecord) -> frozenset[str]:
+def booking_search_keys(record: MatchRecord, *, former_scheme: bool = True) -> frozenset[str]:
     """The keys to look under in the booking index for bookings of people who may be this person: the matcher's
-    search keys (those of bookings filed under the former scheme among them) and ``m``."""
-    return person_search_keys(record) | booking_scheme_change(record)[1]
+    search keys (those of bookings filed under the former scheme among them) and ``m``. Without ``former_scheme``
+    (every booking moved to the current scheme's keys), not those only the former one filed under (``q``, ``r``,
+    ``e``, ``y``): no booking is filed under them, so looking there finds nothing."""
+    if former_scheme:
+        return person_search_keys(record) | booking_scheme_change(record)[1]
+    filing, keys, filed = _person_keys(record)
+    return filing | frozenset(keys[filed:])
 
 
 def booking_scheme_change(record: MatchRecord) -> tuple[frozenset[str], frozenset[str]]:

@@ -41,9 +41,8 @@ async def process_feed(
 
 async def filed_under(notifier: NotifierInstance, person: dict[str, object]) -> list[str]:
     """The bookings a detainer lodged on ``person`` would look at (the lodge path's search)."""
-    return await notifier.ports.booking_index.bookings_filed_under(
-        booking_search_keys(Person.model_validate(person, strict=False))
-    )
+    index = notifier.ports.booking_index
+    return await index.bookings_filed_under(index.search_keys(Person.model_validate(person, strict=False)))
 
 
 def someone_else_sharing(**identifier: object) -> dict[str, object]:
@@ -224,13 +223,17 @@ async def test_bookings_filed_under_the_former_keys_are_found_and_moved_to_the_c
 
     assert await filed_under(notifier, year_off) == both  # a lodge finds them under the former keys
     assert await index.bookings_filed_under(booking_filing_keys(Person.model_validate(year_off, strict=False))) == []
+    searched_before = index.search_keys(booked)
 
     assert await index.refile_former_keys(notifier.ports.bookings.every_state()) == 2
 
     gone, added = booking_scheme_change(booked)
     assert await index.bookings_filed_under(gone) == []
     assert await index.bookings_filed_under(added) == both
-    assert await filed_under(notifier, year_off) == both
+    assert await filed_under(notifier, year_off) == both  # now under the current keys alone
+    left_out = searched_before - index.search_keys(booked)  # where only the former scheme filed: nothing now
+    assert left_out >= gone
+    assert {key.split(":")[0] for key in left_out} == {"q", "r", "e", "y"}
     later = BookingIndex(  # the released booking's filing goes with its state, the held one's stays
         redis_client,
         names,
