@@ -233,3 +233,29 @@ async def test_a_batch_of_new_bookings_is_sent_no_level_1_bucket_and_each_filing
     await index.record([(nobody[1], four), (states[0], states[0].model_copy(update={"released_at": NOW}))])
     assert sent == [by_level(*(bucket_names(names, key, 1) for key in (SECOND, FIRST, third)), order=sent[0])]
     assert await index.bookings_filed_under([SECOND]) == [two, names.booking(*four.key)]
+
+
+async def test_a_lookup_of_more_than_a_thousand_buckets_of_a_tag_at_a_level_finds_a_filing_past_the_first_thousand(
+    redis_client: Redis, names: RedisNames
+) -> None:
+    """The script asks whether any bucket of a level exists a thousand names at a time (what one ``unpack`` may
+    pass): a level whose only bucket in use comes after the first thousand is read all the same."""
+    keys: list[str] = []
+    buckets: set[str] = set()
+    number = 0
+    while len(keys) < 1_200:  # keys of one tag whose level-3 buckets all differ
+        key = f"p:JOHN:SMITH:{number}"
+        number += 1
+        if (prefix := digest(key)[:5]).startswith("ab") and prefix not in buckets:
+            keys.append(key)
+            buckets.add(prefix)
+    last = keys[-1]
+    booking = names.booking("CA0194200", "2026-000001")
+    filed = {digest(last)[2:8] + names.booking_reference(booking): float("inf")}
+    await redis_client.zadd(names.booking_index_bucket(digest(last)[:5]), filed)  # level 3, the only one in use
+    index = index_by_number(redis_client, names, {})
+
+    found = await index.bookings_filed_under_each([[key] for key in keys])
+
+    assert found[-1] == [booking]
+    assert found[:-1] == [[]] * (len(keys) - 1)
