@@ -98,7 +98,7 @@ FRAGMENT_DIGITS = 6
 _FRAGMENT = slice(2, 2 + FRAGMENT_DIGITS)
 _LEVEL_ENDS = tuple(2 + level for level in range(1, LEVELS + 1))  # a level's bucket: the digest's digits to there
 _BUCKETS = _LEVEL_ENDS[-1]  # the digest's digits naming a key's buckets (the last level's)
-_PREFIX_BYTES = (max(_BUCKETS, 2 + FRAGMENT_DIGITS) + 1) // 2  # the digest's bytes a filing needs
+_PREFIX_BYTES = (max(_BUCKETS, 2 + FRAGMENT_DIGITS) + 1) // 2  # the digest's bytes a filing or a lookup needs
 _FILE, _NEW, _UNFILE, _KEEP = "f", "n", "u", "k"  # file_bookings.lua's operations
 _UPGRADE_CHUNK = 500  # former sets moved per pipeline
 _SLICES = 256 * 16  # a level-1 bucket and every bucket under it: one script call of the prune
@@ -167,18 +167,14 @@ class _Filings:
         return calls
 
 
-def _digest(blocking_key: str) -> str:
-    return _sha256(blocking_key.encode()).hexdigest()[:32]
-
-
 def _sizes(groups: list[list[str]]) -> str:
     """How many KEYS each group of a ``find_bookings.lua`` call has, as its third argument spells it."""
     return " ".join(str(len(group)) for group in groups)
 
 
 def _prefixes(blocking_keys: Iterable[str]) -> list[str]:
-    """The start of each key's digest (``_digest``) that its filings take: the tag, the buckets' digits and the
-    member's fragment (8 hex digits: 4 bytes hashed, not 32 digits spelt out and cut)."""
+    """The start of each key's SHA-256 digest that its filings and lookups take: the tag, the buckets' digits and
+    the member's fragment (8 hex digits: 4 bytes hashed, not 64 digits spelt out and cut)."""
     return [_sha256(key.encode()).digest()[:_PREFIX_BYTES].hex() for key in blocking_keys]
 
 
@@ -284,7 +280,7 @@ class BookingIndex(Generic[State]):
         seen: set[str] = set()
         plans: list[list[str]] = []  # each search's digests
         for keys in searches:
-            digests = list({_digest(key) for key in keys})
+            digests = list(set(_prefixes(keys)))
             for digest in digests:
                 if digest in seen:
                     continue
