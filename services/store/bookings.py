@@ -182,21 +182,17 @@ class BookingStore(Generic[State, Review]):
         if not keys:
             return {}
         replies = await pipelined(self._client, [("HGETALL", key) for key in keys])
-        if where is None:
-            return {
-                key: self._stored(fields, state)
-                for key, fields in zip(keys, replies, strict=True)
-                if (state := self._state(fields)) is not None
-            }
         loaded: dict[str, StoredBooking[State, Review]] = {}
         prefix = len(_REVIEW_PREFIX)
         for key, fields in zip(keys, replies, strict=True):
             if (raw := fields.get(_STATE)) is None:
                 continue
             state_json = STATE_FORMAT.decode(raw)
-            reviewed = [name[prefix:].decode() for name in fields if name.startswith(_REVIEW_PREFIX)]
-            if where(key, state_json, reviewed):
-                loaded[key] = self._stored(fields, self._state_type.model_validate_json(state_json))
+            if where is not None:
+                reviewed = [name[prefix:].decode() for name in fields if name.startswith(_REVIEW_PREFIX)]
+                if not where(key, state_json, reviewed):
+                    continue
+            loaded[key] = self._stored(fields, self._state_type.model_validate_json(state_json))
         return loaded
 
     async def save_review(self, stored: StoredBooking[State, Review], review: Review) -> bool:
