@@ -79,16 +79,28 @@ def run(
     port: Annotated[int | None, typer.Option(help="API port (default: RW_PORT or 8000).")] = None,
     health_port: Annotated[int | None, typer.Option(help="Notifier health port (RW_HEALTH_PORT or 8001).")] = None,
     var_dir: Annotated[Path | None, typer.Option(help="Embedded Redis data (RW_VAR_DIR or ./var).")] = None,
+    notifiers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Notifier processes sharing the work (RW_NOTIFIERS or 1; health ports counted up)."
+        ),
+    ] = None,
 ) -> None:
     """Start Redis (embedded unless REDIS_URL is set), the ingest API and the notifier; Ctrl-C stops all."""
     settings = RunSettings()
     api_port = port or settings.port
     notifier_port = health_port or settings.health_port
     data_dir = var_dir or settings.var_dir
+    notifier_ports = [notifier_port + number for number in range(notifiers or settings.notifiers)]
 
+    if api_port in notifier_ports:
+        console.print(
+            f"The API and the notifier cannot share port {api_port}: set RW_HEALTH_PORT to another.", markup=False
+        )
+        raise typer.Exit(2)
     for what, wanted, variable, option in (
         ("the API", api_port, "RW_PORT", "--port"),
-        ("the notifier", notifier_port, "RW_HEALTH_PORT", "--health-port"),
+        *(("the notifier", port, "RW_HEALTH_PORT", "--health-port") for port in notifier_ports),
     ):
         if not _port_is_free(settings.host, wanted):
             console.print(
@@ -97,11 +109,6 @@ def run(
                 markup=False,
             )
             raise typer.Exit(2)
-    if api_port == notifier_port:
-        console.print(
-            f"The API and the notifier cannot share port {api_port}: set RW_HEALTH_PORT to another.", markup=False
-        )
-        raise typer.Exit(2)
 
     embedded: RedisServerProcess | None = None
     redis_url = settings.redis_url
@@ -118,11 +125,15 @@ def run(
     }
     children = [
         ChildProcess("ingest", "ingest", f"http://{settings.host}:{api_port}/healthz", env),
-        ChildProcess(
-            "notifier",
-            "notifier",
-            f"http://{settings.host}:{notifier_port}/healthz",
-            {**env, "RW_HEALTH_HOST": settings.host, "RW_HEALTH_PORT": str(notifier_port)},
+        *(
+            # Each its own consumer in the groups (the default name: host and process id), the work shared.
+            ChildProcess(
+                "notifier" if number == 0 else f"notifier {number + 1}",
+                "notifier",
+                f"http://{settings.host}:{port}/healthz",
+                {**env, "RW_HEALTH_HOST": settings.host, "RW_HEALTH_PORT": str(port)},
+            )
+            for number, port in enumerate(notifier_ports)
         ),
     ]
     supervisor = Supervisor(children)
@@ -133,7 +144,7 @@ def run(
     exit_code = 0
     try:
         supervisor.start()
-        _print_banner(settings.host, api_port, notifier_port, redis_url, embedded, settings.auth)
+        _print_banner(settings.host, api_port, notifier_ports, redis_url, embedded, settings.auth)
         while not stop.requested:
             exited = supervisor.first_exited()
             if exited is not None:
@@ -154,10 +165,13 @@ def run(
 
 
 def _print_banner(
-    host: str, api_port: int, notifier_port: int, redis_url: str, embedded: RedisServerProcess | None, auth: str
+    host: str, api_port: int, notifier_ports: list[int], redis_url: str, embedded: RedisServerProcess | None, auth: str
 ) -> None:
     where = f"embedded, data in {embedded.directory}" if embedded is not None else "from REDIS_URL"
     keys = "off: every caller is an operator (development only)" if auth == "off" else "API keys required"
+    notifier_lines = "".join(
+        f"  notifier   http://{host}:{port}/readyz   metrics: /metrics\n" for port in notifier_ports
+    )
     demo = "make demo" if api_port == RunSettings.model_fields["port"].default else f"RW_PORT={api_port} make demo"
     console.print(
         "\n[bold green]releasewatch is running[/bold green]\n"
@@ -165,7 +179,7 @@ def _print_banner(
         f"  office     http://{host}:{api_port}/offices/LOS   (any office code; live feed: /v1/alerts/live)\n"
         f"  operators  http://{host}:{api_port}/ops\n"
         f"  health     http://{host}:{api_port}/healthz   http://{host}:{api_port}/readyz\n"
-        f"  notifier   http://{host}:{notifier_port}/readyz   metrics: /metrics\n"
+        f"{notifier_lines}"
         f"  Redis      {redis_url}   ({where})\n"
         f"  auth       {keys}\n\n"
         f"Play a synthetic jail feed with [bold]{demo}[/bold] in another terminal. Ctrl-C stops everything.\n"

@@ -22,6 +22,13 @@ class RunSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     health_port: int = 8001
+    notifiers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Notifier processes sharing the work (health ports from health_port up): one a core drains a "
+        "burst on every core, where one notifier uses one.",
+    )
     var_dir: Path = Field(default=Path("var"), description="Where the embedded Redis keeps its append-only file.")
     embedded_redis_appendfsync: Literal["everysec", "always"] = Field(
         default="everysec",

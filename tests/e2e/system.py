@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -42,6 +43,11 @@ class RunningSystem:
     redis_kind: str
     workdir: Path
     redis_url: str
+    more_notifiers: tuple[str, ...] = ()  # with ``--notifiers``: the others' health addresses
+
+    @property
+    def notifiers(self) -> tuple[str, ...]:
+        return (self.notifier, *self.more_notifiers)
 
     def stop(self) -> int:
         """Ctrl-C, as a person at the terminal would."""
@@ -59,9 +65,8 @@ def _wait_healthy(system: RunningSystem) -> None:
             if system.process.poll() is not None:
                 raise RuntimeError(f"releasewatch run exited with {system.process.returncode}")
             try:
-                if (
-                    http.get(f"{system.api}/readyz").status_code == 200
-                    and http.get(f"{system.notifier}/readyz").status_code == 200
+                if http.get(f"{system.api}/readyz").status_code == 200 and all(
+                    http.get(f"{notifier}/readyz").status_code == 200 for notifier in system.notifiers
                 ):
                     return
             except httpx.HTTPError:
@@ -79,9 +84,28 @@ def redis_major_version(url: str) -> int:
         client.close()
 
 
-def start_system(workdir: Path, *, redis_url: str | None, env_extra: dict[str, str] | None = None) -> RunningSystem:
+def _free_ports_from(count: int) -> int:
+    """A port free with the ``count - 1`` after it (``--notifiers`` counts health ports up from one)."""
+    while True:
+        first = free_port()
+        if count == 1 or all(_port_free(first + number) for number in range(1, count)):
+            return first
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def start_system(
+    workdir: Path, *, redis_url: str | None, env_extra: dict[str, str] | None = None, notifiers: int = 1
+) -> RunningSystem:
     """`releasewatch run` as `make run` starts it: from ``workdir``, with its default relative var/
-    (and ``env_extra``, e.g. API keys)."""
+    (and ``env_extra``, e.g. API keys; ``notifiers``: processes sharing the work, ``--notifiers``)."""
     env = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "RW_REDIS_URL"}}
     env.update(env_extra or {})
     if redis_url is not None:
@@ -89,10 +113,13 @@ def start_system(workdir: Path, *, redis_url: str | None, env_extra: dict[str, s
     else:
         embedded_port = free_port()
         env["RW_EMBEDDED_REDIS_PORT"] = str(embedded_port)
-    api_port, notifier_port = free_port(), free_port()
+    api_port, notifier_port = free_port(), _free_ports_from(notifiers)
     env.update({"RW_LOG_FORMAT": "text", "RW_POLL_INTERVAL_MS": "50"})
     process = subprocess.Popen(
-        [sys.executable, "-m", "releasewatch", "run", "--port", str(api_port), "--health-port", str(notifier_port)],
+        [
+            *(sys.executable, "-m", "releasewatch", "run", "--port", str(api_port)),
+            *("--health-port", str(notifier_port), "--notifiers", str(notifiers)),
+        ],
         env=env,
         cwd=workdir,
         stdin=subprocess.DEVNULL,
@@ -104,6 +131,7 @@ def start_system(workdir: Path, *, redis_url: str | None, env_extra: dict[str, s
         "redis7" if redis_url else "embedded",
         workdir,
         redis_url or f"redis://127.0.0.1:{embedded_port}/0",
+        tuple(f"http://127.0.0.1:{notifier_port + number}" for number in range(1, notifiers)),
     )
     _wait_healthy(system)
     return system

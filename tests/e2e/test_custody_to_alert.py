@@ -34,8 +34,9 @@ HOU_PERSON = samples.person(
 )  # fmt: skip
 
 
-def events_processed(system: RunningSystem) -> int:
-    text = httpx.get(f"{system.notifier}/metrics", timeout=5).text
+def events_processed(system: RunningSystem, notifier: str | None = None) -> int:
+    """Custody events the system's notifier (or the one at ``notifier``) has processed, by its metrics."""
+    text = httpx.get(f"{notifier or system.notifier}/metrics", timeout=5).text
     for family in text_string_to_metric_families(text):
         if family.name == "releasewatch_notifier_events":
             return int(sum(sample.value for sample in family.samples if sample.name.endswith("_total")))
