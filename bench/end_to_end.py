@@ -1,6 +1,6 @@
 """End to end: the real ingest and notifier processes on a throwaway Redis, driven over HTTP.
 
-Four measurements, each beside a baseline taken in the same run:
+Five measurements, each beside a baseline taken in the same run:
 
 - **Lodging detainers.** Detainers lodged as NDJSON batches (``POST /v1/detainers:batch``), beside detainers
   lodged one per ``POST /v1/detainers`` by several clients at once: detainers per second, each timed from the
@@ -13,6 +13,10 @@ Four measurements, each beside a baseline taken in the same run:
   detainers' subjects, every fifth with a release schedule and a release) posted as NDJSON batches. Timed
   from the first POST until the notifiers' group has read and acknowledged every entry. Baseline: a bare
   loop (XREADGROUP of 500, JSON, XACK) over that same custody stream right after, in a group of its own.
+- **Drain, two notifiers.** As many bookings again (new booking numbers, the same people), drained by the
+  notifier and a second one started for it, both consumers of the group (``releasewatch run --notifiers 2``);
+  the same bare loop after, over the whole stream. A notifier is one process on one core: the second takes
+  the share of the cores the first leaves idle. It is stopped after, so the parts after measure one.
 - **Latency at a fixed offered load.** Single events posted open-loop at 100, 200 and 1,000 events/s (one in
   five a detainer's subject's booking), each request built ahead and sent by ``bench/lean_http.py`` (httpx took
   more CPU a request than the API it measured, on the same cores); for each subject, from the start of its POST
@@ -115,6 +119,11 @@ class Results:
     drain_cpu_ms_per_event: dict[str, float] = field(default_factory=dict)  # by process, from first POST to drained
     bare_loop_per_second: float = 0.0
     drain_alerts_raised: int = 0
+    # The second drain, by two notifiers (the stream then holds both drains' events, as the bare loop reads it).
+    drained_by_two_per_second: float = 0.0
+    drain_by_two_cpu_ms_per_event: dict[str, float] = field(default_factory=dict)
+    bare_loop_after_two_per_second: float = 0.0
+    drain_by_two_alerts_raised: int = 0
     latency: list[LatencyRun] = field(default_factory=list)
     roster_drain_seconds: float = 0.0
     roster_released_alerts: int = 0
@@ -139,6 +148,19 @@ class Results:
                 self.drained_per_second,
                 "bare XREADGROUP + json + XACK, same stream",
                 self.bare_loop_per_second,
+            ),
+            *(
+                [
+                    Comparison(
+                        "the same again (new bookings of the same people), drained by two notifiers",
+                        "events",
+                        self.drained_by_two_per_second,
+                        "bare XREADGROUP + json + XACK, the stream of both drains",
+                        self.bare_loop_after_two_per_second,
+                    )
+                ]
+                if self.drained_by_two_per_second
+                else []
             ),
         ]
 
@@ -166,6 +188,12 @@ class Results:
         if self.drain_cpu_ms_per_event:
             spent = ", ".join(f"{name} {ms:.3f}" for name, ms in self.drain_cpu_ms_per_event.items())
             console.print(f"CPU ms an event while draining: {spent}")
+        if self.drain_by_two_cpu_ms_per_event:
+            spent = ", ".join(f"{name} {ms:.3f}" for name, ms in self.drain_by_two_cpu_ms_per_event.items())
+            console.print(
+                f"Drained by two notifiers at {self.drained_by_two_per_second:,.0f} events/s "
+                f"({self.drain_by_two_alerts_raised:,} alerts raised); CPU ms an event: {spent}"
+            )
         table = Table(title="POST -> alert on the live feed (ms), beside POST -> entry read by a bare XREAD")
         for column in ("offered /s", "sent /s", "refused", "alerts", "p50", "p99", "bare p50", "bare p99"):
             table.add_column(column, justify="right")
@@ -542,7 +570,7 @@ async def _roster_burst(api: httpx.AsyncClient, client: aioredis.Redis, names: R
     results.roster_duplicate_alerts = sum(count - 1 for count in after.values() if count > 1)
 
 
-PARTS = ("lodging", "drain", "latency", "roster")
+PARTS = ("lodging", "drain", "two_notifiers", "latency", "roster")
 
 
 def _progress(what: str) -> None:
@@ -595,7 +623,7 @@ async def _run_parts(
         server = getattr(getattr(stack.redis, "_process", None), "pid", None)  # the stack's redis-server
         pids = {"ingest": ingest.pid, "notifier": notifier.pid, "redis": server}
         known = {name: pid for name, pid in pids.items() if pid is not None}
-        if "lodging" in parts or "drain" in parts:
+        if "lodging" in parts or "drain" in parts or "two_notifiers" in parts:
             _progress("lodging")
             results.detainers_applied_per_second, results.applying_cpu_ms_per_detainer = await _lodges_applied(
                 api, client, names, range(DETAINERS), known, results
@@ -617,6 +645,9 @@ async def _run_parts(
             }
             results.bare_loop_per_second = await _bare_loop(client, names.custody_events)
             results.drain_alerts_raised = len(await _alerts_raised(client, names))
+        if "two_notifiers" in parts:
+            _progress("drain by two notifiers")
+            await _drain_by_two(stack, client, api, names, known, results)
 
         if "latency" in parts:
             # What the parts before left in this process (the drain's 84,000 events) out of the collector's
@@ -638,13 +669,46 @@ async def _run_parts(
         if "drain" in parts:
             # Last: the detainers it adds would change what the parts before measure.
             _progress("lodging among the bookings held")
-            results.bookings_held_meanwhile = BOOKINGS + (ROSTER_BOOKINGS if "roster" in parts else 0)
+            results.bookings_held_meanwhile = (
+                BOOKINGS * (1 + ("two_notifiers" in parts)) + (ROSTER_BOOKINGS if "roster" in parts else 0)
+            )
             people = range(9_000_000, 9_000_000 + DETAINERS)  # in no feed, named from the bookings' few names
             (
                 results.detainers_applied_among_bookings_per_second,
                 results.applying_among_bookings_cpu_ms_per_detainer,
             ) = await _lodges_applied(api, client, names, people, known)
     await client.aclose()
+
+
+async def _drain_by_two(
+    stack: Stack,
+    client: aioredis.Redis,
+    api: httpx.AsyncClient,
+    names: RedisNames,
+    pids: dict[str, int],
+    results: Results,
+) -> None:
+    """The drain's bookings again under new booking numbers, drained by the notifier and a second one started for
+    it (stopped after, so the parts after measure one); the bare loop after, over the whole stream."""
+    second = stack.notifier("bench-2", **NOTIFIER_SETTINGS)
+    stack.start(second)
+    try:
+        with _logs_shown_on_failure(second.log_path):
+            both = {**pids, **({"notifier 2": second.pid} if second.pid is not None else {})}
+            before = set(await _alerts_raised(client, names))
+            events = _drain_feed(DETAINERS, BOOKINGS, "drain-two")
+            cpu_before = {name: _cpu_seconds(pid) for name, pid in both.items()}
+            started = time.perf_counter()
+            await _post_batches(api, events)
+            await _drained(client, names.custody_events)
+            results.drained_by_two_per_second = len(events) / (time.perf_counter() - started)
+            results.drain_by_two_cpu_ms_per_event = {
+                name: (_cpu_seconds(pid) - cpu_before[name]) / len(events) * 1000 for name, pid in both.items()
+            }
+            results.drain_by_two_alerts_raised = len(set(await _alerts_raised(client, names)) - before)
+    finally:
+        second.terminate()
+    results.bare_loop_after_two_per_second = await _bare_loop(client, names.custody_events)
 
 
 async def _lodges_applied(

@@ -130,6 +130,11 @@ async def test_the_end_to_end_benchmark_runs_the_real_processes_and_counts_every
     assert set(results.drain_cpu_ms_per_event) >= {"ingest", "notifier"}  # each process's CPU an event drained
     assert results.drain_cpu_ms_per_event["notifier"] > 0  # (counted in clock ticks: the others may show none)
     assert results.drain_alerts_raised == 20 + 4 + 4  # in custody, and every fifth subject scheduled and released
+    # The drain again with a second notifier: new bookings of the same people, each alert raised once.
+    assert results.drained_by_two_per_second > 0
+    assert results.drain_by_two_alerts_raised == 20 + 4 + 4
+    assert set(results.drain_by_two_cpu_ms_per_event) >= {"ingest", "notifier", "notifier 2"}
+    assert results.bare_loop_after_two_per_second > 0
     (latency,) = results.latency
     assert latency.alerts_seen == latency.sent // end_to_end.SUBJECT_EVERY
     assert (results.roster_released_alerts, results.roster_duplicate_alerts) == (5, 0)
