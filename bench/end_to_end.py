@@ -669,8 +669,8 @@ async def _run_parts(
         if "drain" in parts:
             # Last: the detainers it adds would change what the parts before measure.
             _progress("lodging among the bookings held")
-            results.bookings_held_meanwhile = (
-                BOOKINGS * (1 + ("two_notifiers" in parts)) + (ROSTER_BOOKINGS if "roster" in parts else 0)
+            results.bookings_held_meanwhile = BOOKINGS * (1 + ("two_notifiers" in parts)) + (
+                ROSTER_BOOKINGS if "roster" in parts else 0
             )
             people = range(9_000_000, 9_000_000 + DETAINERS)  # in no feed, named from the bookings' few names
             (
