@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import sys
@@ -86,7 +87,8 @@ def run(
         ),
     ] = None,
 ) -> None:
-    """Start Redis (embedded unless REDIS_URL is set), the ingest API and the notifier; Ctrl-C stops all."""
+    """Start Redis (embedded unless REDIS_URL is set), the ingest API and the notifier (or several); Ctrl-C stops
+    all."""
     settings = RunSettings()
     api_port = port or settings.port
     notifier_port = health_port or settings.health_port
@@ -126,12 +128,11 @@ def run(
     children = [
         ChildProcess("ingest", "ingest", f"http://{settings.host}:{api_port}/healthz", env),
         *(
-            # Each its own consumer in the groups (the default name: host and process id), the work shared.
             ChildProcess(
                 "notifier" if number == 0 else f"notifier {number + 1}",
                 "notifier",
                 f"http://{settings.host}:{port}/healthz",
-                {**env, "RW_HEALTH_HOST": settings.host, "RW_HEALTH_PORT": str(port)},
+                {**env, **_notifier_env(number, settings.host, port)},
             )
             for number, port in enumerate(notifier_ports)
         ),
@@ -162,6 +163,16 @@ def run(
             embedded.stop()
     console.print("Stopped.")
     raise typer.Exit(exit_code)
+
+
+def _notifier_env(number: int, host: str, port: int) -> dict[str, str]:
+    """The environment of the ``number``-th notifier (from 0): its health port, and a consumer name of its own
+    in the groups: the default (host and process id) differs already; a name set in RW_CONSUMER_NAME is the
+    first's, and the others' carry their number after it."""
+    env = {"RW_HEALTH_HOST": host, "RW_HEALTH_PORT": str(port)}
+    if number and (name := os.environ.get("RW_CONSUMER_NAME")):
+        env["RW_CONSUMER_NAME"] = f"{name}-{number + 1}"
+    return env
 
 
 def _print_banner(

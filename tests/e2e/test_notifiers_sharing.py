@@ -17,6 +17,7 @@ import httpx
 import pytest
 import redis
 
+from contracts import NOTIFIER_GROUP, RedisNames
 from tests import samples
 from tests.e2e.system import RunningSystem, eventually, start_system
 from tests.e2e.test_custody_to_alert import alerts_of, events_processed
@@ -35,7 +36,9 @@ def two_notifiers(redis_server: RedisForTests, tmp_path: Path) -> Iterator[Runni
     with redis.Redis.from_url(redis_server.url) as client:
         client.flushdb()
     # Small batches: a burst of a few hundred events is read in dozens of reads, which both notifiers answer.
-    system = start_system(tmp_path, redis_url=redis_server.url, env_extra={"RW_BATCH_SIZE": "5"}, notifiers=2)
+    # A consumer name set for the notifiers: the first takes it, the second carries its number after it.
+    settings = {"RW_BATCH_SIZE": "5", "RW_CONSUMER_NAME": "desk"}
+    system = start_system(tmp_path, redis_url=redis_server.url, env_extra=settings, notifiers=2)
     try:
         yield system
     finally:
@@ -90,6 +93,9 @@ def test_two_notifiers_share_a_burst_and_raise_each_alert_once(two_notifiers: Ru
         counts = eventually(processed, what=f"the notifiers to process {posted} events")
         alerts = alerts_of(api, OFFICE)
 
+    with redis.Redis.from_url(system.redis_url, decode_responses=True) as client:
+        consumers = client.xinfo_consumers(RedisNames().custody_events, NOTIFIER_GROUP)
+    assert sorted(consumer["name"] for consumer in consumers) == ["desk", "desk-2"]
     assert all(count > 0 for count in counts), f"one notifier took the whole burst: {counts}"
     assert sum(counts) == posted
     assert sorted((alert["detainer_id"], alert["kind"]) for alert in alerts) == [
