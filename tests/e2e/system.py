@@ -11,10 +11,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 from releasewatch.redis_server import free_port
 
@@ -135,3 +136,19 @@ def start_system(
     )
     _wait_healthy(system)
     return system
+
+
+def events_processed(system: RunningSystem, notifier: str | None = None) -> int:
+    """Custody events the system's notifier (or the one at ``notifier``) has processed, by its metrics."""
+    text = httpx.get(f"{notifier or system.notifier}/metrics", timeout=5).text
+    for family in text_string_to_metric_families(text):
+        if family.name == "releasewatch_notifier_events":
+            return int(sum(sample.value for sample in family.samples if sample.name.endswith("_total")))
+    return 0
+
+
+def alerts_of(api: httpx.Client, office: str) -> list[dict[str, Any]]:
+    answer = api.get("/v1/alerts", params={"field_office": office})
+    assert answer.status_code == 200
+    alerts: list[dict[str, Any]] = answer.json()["alerts"]
+    return alerts

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests import samples
-from tests.e2e.system import RunningSystem, eventually, start_system
+from tests.e2e.system import RunningSystem, alerts_of, events_processed, eventually, start_system
 
 pytestmark = pytest.mark.e2e
 
@@ -32,22 +30,6 @@ HOU_PERSON = samples.person(
     place_of_birth="NG", aliases=[], fbi_number="555123EF4", state_id={"state": "TX", "number": "T9988776"},
     a_number="A076543210",
 )  # fmt: skip
-
-
-def events_processed(system: RunningSystem, notifier: str | None = None) -> int:
-    """Custody events the system's notifier (or the one at ``notifier``) has processed, by its metrics."""
-    text = httpx.get(f"{notifier or system.notifier}/metrics", timeout=5).text
-    for family in text_string_to_metric_families(text):
-        if family.name == "releasewatch_notifier_events":
-            return int(sum(sample.value for sample in family.samples if sample.name.endswith("_total")))
-    return 0
-
-
-def alerts_of(api: httpx.Client, office: str) -> list[dict[str, Any]]:
-    answer = api.get("/v1/alerts", params={"field_office": office})
-    assert answer.status_code == 200
-    alerts: list[dict[str, Any]] = answer.json()["alerts"]
-    return alerts
 
 
 def test_detained_person_booked_scheduled_and_released_raises_exactly_three_alerts(

@@ -19,8 +19,7 @@ import redis
 
 from contracts import NOTIFIER_GROUP, RedisNames
 from tests import samples
-from tests.e2e.system import RunningSystem, eventually, start_system
-from tests.e2e.test_custody_to_alert import alerts_of, events_processed
+from tests.e2e.system import RunningSystem, alerts_of, events_processed, eventually, start_system
 from tests.redis_for_tests import RedisForTests
 
 pytestmark = pytest.mark.e2e
