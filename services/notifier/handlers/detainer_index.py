@@ -20,7 +20,7 @@ import gc
 import logging
 from dataclasses import dataclass
 
-from contracts import Detainer, DetainerForm, DetainerStatus, MatchEvidence, Person, RedisNames
+from contracts import Detainer, DetainerForm, DetainerLodged, DetainerStatus, MatchEvidence, Person, RedisNames
 from contracts.detainers import JudicialWarrant, detainer_id_in
 from notifier.matching import MatchConfig, MatchRecord, PersonIndex, fitted_model, match_record
 from runtime import RedisClient
@@ -34,6 +34,10 @@ _LOAD_CHUNK = 1000  # detainer records per MGET at start-up
 _SYNC_CHUNK = 1000  # changelog entries per XREAD
 _USUAL_TERMS = (DetainerForm.I_247A, None)
 _FREEZE_AT = 50_000  # active detainers from which the loaded index is moved out of the garbage collector's way
+# Changes whose reading is kept (by entry id) for the lodges' consumer, which reads the same entries through its
+# group: a batch's entries are read by the index first (the consumer syncs before it looks at them), and kept
+# at least until this many later changes were read.
+_CHANGES_KEPT = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,7 @@ class DetainerIndex:
         self._syncing = asyncio.Lock()  # the timer and the batches both sync: one at a time
         self._generation = 0  # changes applied (a load counts as one)
         self._terms: dict[str, tuple[DetainerForm, JudicialWarrant | None]] = {}  # only the unusual ones
+        self._changes_read: dict[str, tuple[bool, str]] = {}  # entry id -> (a lodge, its detainer's reference)
 
     def __len__(self) -> int:
         return len(self._people)
@@ -116,6 +121,11 @@ class DetainerIndex:
     def generation(self) -> int:
         """Moves on with every change to the index: a match found at one generation stands while it does not."""
         return self._generation
+
+    def change_read(self, message_id: str) -> tuple[bool, str] | None:
+        """What the changelog entry ``message_id`` was, as this index read it lately: whether a lodge (else a
+        lift), and its detainer's reference. None: not read lately, or unreadable (the reader says why)."""
+        return self._changes_read.get(message_id)
 
     async def load(self) -> None:
         """Read every active detainer, then catch up on changes made meanwhile."""
@@ -179,9 +189,16 @@ class DetainerIndex:
                     log.warning("unreadable detainer change skipped", extra={"message_id": self._read_up_to})
                     continue
                 self._apply(entry.change.detainer, entry.detainer_ref)
+                self._remember(entry.message_id, isinstance(entry.change, DetainerLodged), entry.detainer_ref)
                 applied += 1
             if len(entries) < _SYNC_CHUNK:
                 return applied
+
+    def _remember(self, message_id: str, lodged: bool, detainer_ref: str) -> None:
+        kept = self._changes_read
+        kept[message_id] = (lodged, detainer_ref)
+        if len(kept) >= 2 * _CHANGES_KEPT:  # the newest half kept: no pop from the front of a dict an entry
+            self._changes_read = dict(list(kept.items())[-_CHANGES_KEPT:])
 
     def _skipped_trimmed_changes(self, seq: int | None) -> bool:
         """Whether this entry's number jumps past the next one expected (updating the last seen)."""

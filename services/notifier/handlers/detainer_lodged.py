@@ -37,23 +37,29 @@ class DetainerLodgeProcessor:
         report = BatchReport(entries=len(entries))
         lodged: list[str] = []  # the lodged detainers' references
         unreadable: list[tuple[StreamEntry, str]] = []
+        detainers = self._ports.detainers
+        # The index reads the changelog first (these entries among them), so each entry is read once: what the
+        # index made of it is taken; an entry it did not read lately, or could not read, is read here.
+        await detainers.sync()
         for entry in entries:
-            try:
-                change = read_detainer_change(entry)
-            except UnreadableEntryError as error:
-                unreadable.append((entry, str(error)))
-                continue
-            if isinstance(change, DetainerLodged):
-                lodged.append(detainer_ref_of(entry, change.detainer))
-        await self._ports.detainers.sync()
+            read = detainers.change_read(entry.message_id)
+            if read is None:
+                try:
+                    change = read_detainer_change(entry)
+                except UnreadableEntryError as error:
+                    unreadable.append((entry, str(error)))
+                    continue
+                read = (isinstance(change, DetainerLodged), detainer_ref_of(entry, change.detainer))
+            is_lodge, detainer_ref = read
+            if is_lodge:
+                lodged.append(detainer_ref)
         # A detainer lifted since has nothing to raise. The others' subjects (as the index keeps them: their
         # records made once, when it took the lodges) are looked for in one round trip, every candidate booking of
         # the batch loaded in another, then each lodge is decided as on its own.
-        subjects = [(ref, subject) for ref in lodged if (subject := self._ports.detainers.record(ref)) is not None]
+        subjects = [(ref, subject) for ref in lodged if (subject := detainers.record(ref)) is not None]
         found = await self._ports.booking_index.bookings_filed_under_each(
             [self._ports.booking_index.search_keys(subject) for _, subject in subjects]
         )
-        detainers = self._ports.detainers
         finders: dict[str, list[str]] = {}  # by booking key: the lodges that found it
         for (detainer_ref, _), booking_keys in zip(subjects, found, strict=True):
             for booking_key in booking_keys:

@@ -101,6 +101,9 @@ class ActiveDetainers(Protocol):
 
     def could_match(self, person: Person | MatchRecord, detainer_ref: str) -> bool: ...  # False: not in matches
 
+    # A changelog entry as synced lately: (a lodge, its detainer's reference); None: read it yourself.
+    def change_read(self, message_id: str) -> tuple[bool, str] | None: ...
+
 
 class AlertRecords(Protocol):
     """Alerts created once each (``store.alerts.AlertStore``)."""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from contracts import AlertKind, AlertTrigger
+import pytest
+from redis.asyncio import Redis
+
+from contracts import AlertKind, AlertTrigger, RedisNames
+from notifier.handlers import detainer_index
 from tests import samples
-from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams
+from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, build_ports
 
 
 async def book(notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, *events: dict[str, object]) -> None:
@@ -165,3 +169,68 @@ async def test_a_lodge_finds_a_person_booked_without_identifiers_by_name_and_bir
     assert alert.kind is AlertKind.IN_CUSTODY
     assert alert.match.rule == "score"
     assert ("given_name", "nickname") in [(field.field, field.level) for field in alert.match.fields]
+
+
+async def test_a_lodge_taken_over_by_a_notifier_started_after_it_raises_its_alert(
+    notifier: NotifierInstance,
+    streams: Streams,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+    redis_client: Redis,
+    names: RedisNames,
+) -> None:
+    """A notifier started after the lodge (one taking over a crashed one's entries) loaded the detainer from its
+    record and never read its changelog entry: it reads the entry itself, and the office is still alerted."""
+    await book(notifier, streams, ingest_api, samples.booking())
+    await ingest_api.lodge(samples.detainer(field_office="LOS"))
+    changes = await streams.new_detainer_changes()  # read through the group, as the crashed notifier had
+    successor = await NotifierInstance.start(build_ports(redis_client, names))
+    assert successor.ports.detainers.change_read(changes[0].message_id) is None  # (what this test is about)
+
+    report = await successor.lodges.process(changes)
+
+    assert (report.processed, report.dead_lettered) == (1, 0)
+    (alert,) = await outcome.alerts("LOS")
+    assert (alert.kind, alert.trigger) == (AlertKind.IN_CUSTODY, AlertTrigger.DETAINER_LODGED)
+
+
+async def test_a_lifted_detainer_raises_nothing_whichever_notifier_reads_the_lift(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, outcome: Outcome
+) -> None:
+    """The lift is read by the index first (as every change is); the lodges' consumer takes it as a lift."""
+    await book(notifier, streams, ingest_api, samples.booking())
+    await ingest_api.lodge(samples.detainer(field_office="LOS"))
+    await ingest_api.lift("LOS-2026-000871")
+    changes = await streams.new_detainer_changes()
+
+    report = await notifier.lodges.process(changes)
+
+    assert [notifier.ports.detainers.change_read(change.message_id) for change in changes] == [
+        (True, "LOS/LOS-2026-000871"),
+        (False, "LOS/LOS-2026-000871"),
+    ]
+    assert (report.processed, report.alerts) == (2, [])
+    assert await outcome.alerts("LOS") == []
+
+
+async def test_what_the_index_keeps_of_the_changes_it_read_is_bounded_and_the_lodges_still_alert(
+    notifier: NotifierInstance,
+    streams: Streams,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(detainer_index, "_CHANGES_KEPT", 2)  # the newest 2 kept once 4 are: LOS and SEA go
+    await book(notifier, streams, ingest_api, samples.booking())
+    offices = ["LOS", "SEA", "NYC", "HOU", "MIA"]
+    for office in offices:
+        await ingest_api.lodge(samples.detainer(detainer_id=f"{office}-2026-000001", field_office=office))
+    changes = await streams.new_detainer_changes()
+
+    report = await notifier.lodges.process(changes)
+
+    kept = [notifier.ports.detainers.change_read(change.message_id) for change in changes]
+    assert kept == [None, None, *((True, f"{office}/{office}-2026-000001") for office in ["NYC", "HOU", "MIA"])]
+    assert report.processed == len(offices)
+    for office in offices:  # the forgotten lodges read by the consumer itself
+        assert await outcome.alert_kinds(office) == ["in_custody"]
