@@ -633,16 +633,12 @@ async def _run_parts(
             results.detainers_lodged_per_second = await _lodge(api, singles)
         if "drain" in parts:
             events = _drain_feed(DETAINERS, BOOKINGS, "drain")
-            cpu_before = {name: _cpu_seconds(pid) for name, pid in known.items()}
-            started = time.perf_counter()
-            await _post_batches(api, events)
-            results.accepted_per_second = len(events) / (time.perf_counter() - started)
             results.drained_events = len(events)
-            await _drained(client, names.custody_events)
-            results.drained_per_second = len(events) / (time.perf_counter() - started)
-            results.drain_cpu_ms_per_event = {
-                name: (_cpu_seconds(pid) - cpu_before[name]) / len(events) * 1000 for name, pid in known.items()
-            }
+            (
+                results.accepted_per_second,
+                results.drained_per_second,
+                results.drain_cpu_ms_per_event,
+            ) = await _timed_drain(api, client, names, events, known)
             results.bare_loop_per_second = await _bare_loop(client, names.custody_events)
             results.drain_alerts_raised = len(await _alerts_raised(client, names))
         if "two_notifiers" in parts:
@@ -680,6 +676,25 @@ async def _run_parts(
     await client.aclose()
 
 
+async def _timed_drain(
+    api: httpx.AsyncClient,
+    client: aioredis.Redis,
+    names: RedisNames,
+    events: list[dict[str, Any]],
+    pids: dict[str, int],
+) -> tuple[float, float, dict[str, float]]:
+    """Post ``events`` in batches and wait until the notifiers' group has drained them: events accepted a second
+    and drained a second, both from the first POST, and each of ``pids``' CPU an event (ms) over the drain."""
+    cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+    started = time.perf_counter()
+    await _post_batches(api, events)
+    accepted = len(events) / (time.perf_counter() - started)
+    await _drained(client, names.custody_events)
+    drained = len(events) / (time.perf_counter() - started)
+    cpu = {name: (_cpu_seconds(pid) - cpu_before[name]) / len(events) * 1000 for name, pid in pids.items()}
+    return accepted, drained, cpu
+
+
 async def _drain_by_two(
     stack: Stack,
     client: aioredis.Redis,
@@ -697,14 +712,9 @@ async def _drain_by_two(
             both = {**pids, **({"notifier 2": second.pid} if second.pid is not None else {})}
             before = set(await _alerts_raised(client, names))
             events = _drain_feed(DETAINERS, BOOKINGS, "drain-two")
-            cpu_before = {name: _cpu_seconds(pid) for name, pid in both.items()}
-            started = time.perf_counter()
-            await _post_batches(api, events)
-            await _drained(client, names.custody_events)
-            results.drained_by_two_per_second = len(events) / (time.perf_counter() - started)
-            results.drain_by_two_cpu_ms_per_event = {
-                name: (_cpu_seconds(pid) - cpu_before[name]) / len(events) * 1000 for name, pid in both.items()
-            }
+            _, results.drained_by_two_per_second, results.drain_by_two_cpu_ms_per_event = await _timed_drain(
+                api, client, names, events, both
+            )
             results.drain_by_two_alerts_raised = len(set(await _alerts_raised(client, names)) - before)
     finally:
         second.terminate()

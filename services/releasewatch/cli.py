@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ from releasewatch.audit_command import audit_command
 from releasewatch.file_import import detainers_import_command, ingest_command
 from releasewatch.ops import dlq_app, feeds_app, queue_command, roster_command
 from releasewatch.policy_commands import policy_app
-from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, free_port
+from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, free_port, port_is_free
 from releasewatch.report_command import report
 from releasewatch.settings import RunSettings
 from releasewatch.supervisor import ChildProcess, Supervisor
@@ -37,15 +36,6 @@ app = typer.Typer(
 console = Console(stderr=True, soft_wrap=True)  # URLs and paths stay on one line
 
 
-def _port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-        return True
-
-
 def _start_embedded_redis(settings: RunSettings, var_dir: Path) -> RedisServerProcess:
     binary = embedded_redis_server()
     if binary is None:
@@ -54,7 +44,7 @@ def _start_embedded_redis(settings: RunSettings, var_dir: Path) -> RedisServerPr
         )
         raise typer.Exit(2)
     port = settings.embedded_redis_port
-    if not _port_is_free("127.0.0.1", port):
+    if not port_is_free("127.0.0.1", port):
         port = free_port()
     server = RedisServerProcess(
         binary=binary,
@@ -104,7 +94,7 @@ def run(
         ("the API", api_port, "RW_PORT", "--port"),
         *(("the notifier", port, "RW_HEALTH_PORT", "--health-port") for port in notifier_ports),
     ):
-        if not _port_is_free(settings.host, wanted):
+        if not port_is_free(settings.host, wanted):
             console.print(
                 f"Port {wanted} on {settings.host} (for {what}) is taken by another program. Stop it, or choose "
                 f"another port: {variable}={free_port()} make run ({option} for releasewatch run).",

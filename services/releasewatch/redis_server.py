@@ -44,6 +44,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def port_is_free(host: str, port: int) -> bool:
+    """Whether nothing listens on ``port`` of ``host`` (it can be bound now)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 @dataclass
 class RedisServerProcess:
     """One ``redis-server`` on 127.0.0.1, its files under ``directory``.

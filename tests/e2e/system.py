@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ import httpx
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
-from releasewatch.redis_server import free_port
+from releasewatch.redis_server import free_port, port_is_free
 
 STARTUP_TIMEOUT = 30.0  # seconds; generous for a loaded CI machine, never asserted on
 PATIENCE = 30.0  # seconds to wait for asynchronous effects; never asserted on
@@ -89,17 +88,8 @@ def _free_ports_from(count: int) -> int:
     """A port free with the ``count - 1`` after it (``--notifiers`` counts health ports up from one)."""
     while True:
         first = free_port()
-        if count == 1 or all(_port_free(first + number) for number in range(1, count)):
+        if all(port_is_free("127.0.0.1", first + number) for number in range(1, count)):
             return first
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def start_system(

@@ -194,7 +194,7 @@ async def test_a_lodge_taken_over_by_a_notifier_started_after_it_raises_its_aler
     assert (alert.kind, alert.trigger) == (AlertKind.IN_CUSTODY, AlertTrigger.DETAINER_LODGED)
 
 
-async def test_a_lifted_detainer_raises_nothing_whichever_notifier_reads_the_lift(
+async def test_a_lift_the_index_read_is_taken_as_a_lift_by_the_lodges_consumer(
     notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, outcome: Outcome
 ) -> None:
     """The lift is read by the index first (as every change is); the lodges' consumer takes it as a lift."""
