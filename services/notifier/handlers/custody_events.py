@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from contracts import Alert, AlertTrigger, CustodyEvent, MatchEvidence, RosterSubmitted
+from contracts import Alert, AlertTrigger, CustodyEvent, RosterSubmitted
 from contracts.envelope import StreamEntry
 from contracts.policies import PolicyMark
 from notifier.domain.custody import (
@@ -31,7 +31,6 @@ from notifier.domain.custody import (
 )
 from notifier.domain.reviews import BookingReview, reviewed_matches
 from notifier.domain.rosters import inferred_releases, listed_but_not_held, released_by, roster_report
-from notifier.handlers.detainer_index import ActiveDetainer
 from notifier.handlers.ports import NotifierPorts, Stored
 from notifier.handlers.raising import BatchReport, alerts_for_match, raise_alerts
 from notifier.handlers.reading import UnreadableEntryError, read_custody_stream_entry, read_policy_mark
@@ -282,16 +281,17 @@ class CustodyEventProcessor:
         raised_at = self._ports.clock()
         alerts: list[Alert] = []
         detainers = self._ports.detainers
-        decided: dict[int, list[tuple[ActiveDetainer, MatchEvidence]]] = {}  # by person: a booking's events share one
+        # One decision over every candidate detainer a person: an automatic match must lead the runner-up (the
+        # batch's people searched for at once). By person: a booking's events share one (the timeline keeps every
+        # person alive, so ids stay theirs).
+        people = {id(state.person): state.person for _, state in timeline if state.person is not None}
+        decided = dict(zip(people, detainers.matches_many(list(people.values())), strict=True))
         built: dict[str, Alert] = {}  # a booking's events in one batch call for some alerts more than once
         for event, state in timeline:
             if state.person is None:
                 continue
-            # One decision over every candidate detainer: an automatic match must lead the runner-up.
             # Then people's decisions on this booking: a confirmed detainer is a match, a rejected one nothing.
-            matches = decided.get(id(state.person))  # the timeline keeps every person alive: ids stay theirs
-            if matches is None:
-                matches = decided[id(state.person)] = detainers.matches(state.person)
+            matches = decided[id(state.person)]
             reviewed = reviews.get(state.key)
             if not matches and not reviewed:
                 continue  # most bookings: no detainer is theirs, and no one decided otherwise

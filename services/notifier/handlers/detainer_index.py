@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contracts import Detainer, DetainerForm, DetainerLodged, DetainerStatus, MatchEvidence, Person, RedisNames
@@ -104,6 +105,14 @@ class DetainerIndex:
         return [
             (self._active(detainer_ref, self._people.tag(detainer_ref) or ""), evidence)
             for detainer_ref, evidence in self._people.matches(person)
+        ]
+
+    def matches_many(self, people: Sequence[Person | MatchRecord]) -> list[list[tuple[ActiveDetainer, MatchEvidence]]]:
+        """``matches`` of each person (a batch's booked people: their candidates searched for at once)."""
+        tag = self._people.tag
+        return [
+            [(self._active(detainer_ref, tag(detainer_ref) or ""), evidence) for detainer_ref, evidence in matched]
+            for matched in self._people.matches_many(people)
         ]
 
     def _active(self, detainer_ref: str, office: str) -> ActiveDetainer:

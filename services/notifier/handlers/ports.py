@@ -97,6 +97,10 @@ class ActiveDetainers(Protocol):
 
     def matches(self, person: Person | MatchRecord) -> list[tuple[ActiveDetainer, MatchEvidence]]: ...
 
+    def matches_many(
+        self, people: Sequence[Person | MatchRecord]
+    ) -> list[list[tuple[ActiveDetainer, MatchEvidence]]]: ...  # ``matches`` of each
+
     def record(self, detainer_ref: str) -> MatchRecord | None: ...  # an active detainer's subject, as kept
 
     def could_match(self, person: Person | MatchRecord, detainer_ref: str) -> bool: ...  # False: not in matches

@@ -193,6 +193,36 @@ def test_filing_many_at_once_finds_what_filing_one_by_one_finds() -> None:
         assert at_once.matches(person) == one_by_one.matches(person)
 
 
+@pytest.mark.parametrize("few_people", [1, 10_000], ids=["at once", "one by one"])
+def test_a_batchs_people_are_found_and_decided_as_each_alone(monkeypatch: pytest.MonkeyPatch, few_people: int) -> None:
+    monkeypatch.setattr(index_module, "_FEW_PEOPLE", few_people)
+    monkeypatch.setattr(index_module, "_MIN_MERGE", 50)
+    people = {
+        f"LOS-{n}": someone(
+            first_name=["JOSE", "JSOE", "MARIA", "LUIS"][n % 4],
+            last_name=["GARCIA LOPEZ", "GARCIA", "LOPEZ", "NGUYEN"][n // 4 % 4],
+            date_of_birth=f"19{60 + n % 7}-0{1 + n % 9}-1{n % 3}",
+        )
+        for n in range(120)
+    }
+    index = PersonIndex()
+    index.add_many((entry_id, person, "LOS") for entry_id, person in list(people.items())[:100])
+    for entry_id, person in list(people.items())[100:]:  # filed since the merge, not merged yet
+        index.add(entry_id, person)
+    for number in range(0, 120, 9):
+        index.remove(f"LOS-{number}")
+    booked = [*people.values(), someone(first_name="NOBODY", last_name="ELSE"), someone(date_of_birth="1999-12-31")]
+
+    at_once = index.candidate_records_many(booked)
+
+    assert at_once == [index.candidate_records(person) for person in booked]
+    assert {entry_id for found in at_once for entry_id, _ in found} == {
+        f"LOS-{n}" for n in range(120) if n % 9
+    }  # merged and recent entries found, removed ones not
+    assert at_once[-2:] == [[], []]  # no one filed under their keys
+    assert index.matches_many(booked) == [index.matches(person) for person in booked]
+
+
 def test_a_typo_in_both_names_still_finds_the_detainer_when_the_birth_date_is_right() -> None:
     # JOEL LODGE booked as JOE LODGW: both names' phonetic codes change, their initials do not.
     index = PersonIndex()
