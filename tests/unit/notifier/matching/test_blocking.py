@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from contracts import Person
 from notifier.matching import (
     MatchRecord,
     PersonIndex,
@@ -193,18 +194,9 @@ def test_filing_many_at_once_finds_what_filing_one_by_one_finds() -> None:
         assert at_once.matches(person) == one_by_one.matches(person)
 
 
-@pytest.mark.parametrize("few_people", [1, 10_000], ids=["at once", "one by one"])
-def test_a_batchs_people_are_found_and_decided_as_each_alone(monkeypatch: pytest.MonkeyPatch, few_people: int) -> None:
-    monkeypatch.setattr(index_module, "_FEW_PEOPLE", few_people)
+def test_a_batchs_people_are_found_and_decided_as_each_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(index_module, "_MIN_MERGE", 50)
-    people = {
-        f"LOS-{n}": someone(
-            first_name=["JOSE", "JSOE", "MARIA", "LUIS"][n % 4],
-            last_name=["GARCIA LOPEZ", "GARCIA", "LOPEZ", "NGUYEN"][n // 4 % 4],
-            date_of_birth=f"19{60 + n % 7}-0{1 + n % 9}-1{n % 3}",
-        )
-        for n in range(120)
-    }
+    people = _namesakes(120)
     index = PersonIndex()
     index.add_many((entry_id, person, "LOS") for entry_id, person in list(people.items())[:100])
     for entry_id, person in list(people.items())[100:]:  # filed since the merge, not merged yet
@@ -221,6 +213,7 @@ def test_a_batchs_people_are_found_and_decided_as_each_alone(monkeypatch: pytest
     }  # merged and recent entries found, removed ones not
     assert at_once[-2:] == [[], []]  # no one filed under their keys
     assert index.matches_many(booked) == [index.matches(person) for person in booked]
+    assert index.candidate_records_many(booked[:3]) == at_once[:3]  # a few people: searched one by one
 
 
 def test_a_typo_in_both_names_still_finds_the_detainer_when_the_birth_date_is_right() -> None:
@@ -243,14 +236,7 @@ def test_a_search_finds_exactly_the_entries_sharing_a_key_either_way_it_reads(
 ) -> None:
     monkeypatch.setattr(index_module, "_FEW_KEYS", few_keys)
     monkeypatch.setattr(index_module, "_FILTER_CHUNK", filter_chunk)
-    people = {
-        f"LOS-{n}": someone(
-            first_name=["JOSE", "JSOE", "MARIA", "LUIS"][n % 4],
-            last_name=["GARCIA LOPEZ", "GARCIA", "LOPEZ", "NGUYEN"][n // 4 % 4],
-            date_of_birth=f"19{60 + n % 7}-0{1 + n % 9}-1{n % 3}",
-        )
-        for n in range(200)
-    }
+    people = _namesakes(200)
     index = PersonIndex()
     index.add_many((entry_id, person, "LOS") for entry_id, person in people.items())
 
@@ -259,3 +245,15 @@ def test_a_search_finds_exactly_the_entries_sharing_a_key_either_way_it_reads(
         sharing = {entry_id for entry_id, person in people.items() if blocking_keys(person) & sought}
         assert index.candidates(searcher) == sharing
         assert sharing  # everyone shares keys with somebody here: the comparison is not of two empty sets
+
+
+def _namesakes(count: int) -> dict[str, Person]:
+    """People of few names and birth dates, by entry id: many share keys (a misspelt JOSE among them)."""
+    return {
+        f"LOS-{n}": someone(
+            first_name=["JOSE", "JSOE", "MARIA", "LUIS"][n % 4],
+            last_name=["GARCIA LOPEZ", "GARCIA", "LOPEZ", "NGUYEN"][n // 4 % 4],
+            date_of_birth=f"19{60 + n % 7}-0{1 + n % 9}-1{n % 3}",
+        )
+        for n in range(count)
+    }
