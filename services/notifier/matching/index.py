@@ -195,8 +195,8 @@ class PersonIndex:
         return slots
 
     def _gather(self, hashes: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-        """Where in the merged arrays each of these hashes is filed: the postings' positions, and for each the
-        index in ``hashes`` of the hash it holds (in hash order)."""
+        """Where in the merged arrays these hashes are filed: the postings' positions, and for each the index in
+        ``hashes`` of the hash it holds (in the order of ``hashes``)."""
         buckets = ((hashes.view(np.uint64) ^ _SIGN) >> self._shift).astype(np.intp)
         starts = self._directory[buckets]
         counts = self._directory[buckets + 1] - starts
@@ -223,6 +223,7 @@ class PersonIndex:
     # --- searching ----------------------------------------------------------------------
 
     def _search_keys(self, record: MatchRecord) -> tuple[str, ...]:
+        """The keys to look under for the record here, each once."""
         keys, filing = person_lookup_keys(record)
         if not self._undated and not self._undated_searches:
             keys = keys[:filing]  # the rest (``o:``, ``n:``) find only entries filed undated, or for undated searches
