@@ -1,7 +1,7 @@
 # Every target bootstraps what it needs: a fresh machine needs only Python 3.11+.
 #   make run    everything on an embedded Redis (or REDIS_URL), Ctrl-C stops it
 #   make demo   a synthetic jail feed against the running system
-#   make test   the whole test suite on a real Redis
+#   make test   the whole test suite on real Redis servers, a worker a core (TEST_WORKERS=0: one process)
 #   make lint   ruff and mypy
 #   make bench  benchmarks (ratios against a baseline measured in the same run)
 #   make chaos  fault tests: processes and Redis killed mid-feed, every alert counted
@@ -31,8 +31,12 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/releasewatch demo
 
+# A worker a core, at most four, each with a Redis server of its own; one process, in order, when REDIS_URL names
+# the one server every test uses (TEST_WORKERS=0).
+TEST_WORKERS ?= $(if $(REDIS_URL),0,auto)
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

