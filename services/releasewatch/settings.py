@@ -26,8 +26,8 @@ class RunSettings(BaseSettings):
         default=1,
         ge=1,
         le=64,
-        description="Notifier processes sharing the work (health ports from health_port up): one a core drains a "
-        "burst on every core, where one notifier uses one.",
+        description="Notifier processes sharing the work (health ports from health_port up): one a core left free by "
+        "ingest and Redis drains a burst on every core, where one notifier uses one.",
     )
     var_dir: Path = Field(default=Path("var"), description="Where the embedded Redis keeps its append-only file.")
     embedded_redis_appendfsync: Literal["everysec", "always"] = Field(
