@@ -16,7 +16,14 @@ from contracts import RedisNames
 from reports import OutcomeReport, Scope, outcome_report
 from runtime.redis import connect_redis
 from tests.browser_for_tests import CHROMIUM_ARGS, chromium_path
-from tests.redis_for_tests import RedisForTests, redis_for_tests
+from tests.redis_for_tests import RedisForTests, redis_for_tests, shared_server_problem
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any worker starts: parallel workers cannot share the one server REDIS_URL names.
+    problem = shared_server_problem(getattr(config.option, "numprocesses", None) or 0)
+    if problem is not None:
+        raise pytest.UsageError(problem)
 
 
 @pytest.fixture(scope="session")

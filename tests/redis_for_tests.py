@@ -21,7 +21,7 @@ from pathlib import Path
 
 from releasewatch.redis_server import RedisServerProcess, embedded_redis_server, redis_server_on_path
 
-__all__ = ["RedisForTests", "redis_for_tests"]
+__all__ = ["RedisForTests", "redis_for_tests", "shared_server_problem"]
 
 
 @dataclass(frozen=True)
@@ -49,15 +49,21 @@ def _docker_answers() -> bool:
         return False
 
 
+def shared_server_problem(workers: int) -> str | None:
+    """Why the tests cannot run on ``workers`` parallel workers (0: in one process) with the Redis ``REDIS_URL``
+    names, or None when they can."""
+    if os.environ.get("REDIS_URL") and workers > 1:
+        return (
+            "REDIS_URL is one Redis server for every test worker, and some tests read the server's own counters: "
+            "run the tests in one process (make test TEST_WORKERS=0; make test does so when REDIS_URL is set)"
+        )
+    return None
+
+
 @contextlib.contextmanager
 def redis_for_tests() -> Iterator[RedisForTests]:
     url = os.environ.get("REDIS_URL")
     if url:
-        if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
-            raise RuntimeError(
-                "REDIS_URL is one server for every test worker, and some tests read the server's own counters: "
-                "run the tests in one process (make test TEST_WORKERS=0; make test does so when REDIS_URL is set)"
-            )
         yield RedisForTests(url=url, source="env")
         return
     if _docker_answers():
