@@ -6,6 +6,7 @@
 #   make bench  benchmarks (ratios against a baseline measured in the same run)
 #   make chaos  fault tests: processes and Redis killed mid-feed, every alert counted
 #   make profile  where the notifier's batch path and ingest's requests spend their time (pyinstrument) -> bench/results/
+#   make bench-instructions  the custody path's instructions an event under callgrind, beside the bare loop's
 #   make bench-match  matching accuracy (beside Splink) and speed at 1M detainers -> bench/results/
 
 PYTHON ?= python3
@@ -14,7 +15,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.synced
 
-.PHONY: run demo test test-fast lint format bench bench-match profile chaos clean
+.PHONY: run demo test test-fast lint format bench bench-instructions bench-match profile chaos clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +57,9 @@ bench: $(STAMP)
 profile: $(STAMP)
 	$(BIN)/python -m bench.profile_notifier
 	$(BIN)/python -m bench.profile_ingest --process
+
+bench-instructions: $(STAMP)
+	$(BIN)/python -m bench.instructions
 
 bench-match: $(STAMP)
 	$(BIN)/python -m bench.match

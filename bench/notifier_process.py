@@ -21,6 +21,7 @@ from bench.harness import Comparison, compare, report, throwaway_redis
 from contracts import NOTIFIER_GROUP, DetainerLodged, RedisNames
 from contracts.envelope import StreamEntry
 from notifier.bootstrap import NotifierOptions, build_parts
+from notifier.handlers.custody_events import CustodyEventProcessor
 from runtime import heap
 from runtime.redis import connect_redis
 
@@ -42,13 +43,34 @@ async def lodge_detainers(client: Redis, names: RedisNames) -> None:
         await pipe.execute()
 
 
-async def fill_stream(client: Redis, stream: str, run: str, *, first_person: int = 0) -> None:
-    events = feed(EVENTS, run=run, first_person=first_person)
+async def fill_stream(client: Redis, stream: str, run: str, *, first_person: int = 0, count: int | None = None) -> None:
+    """``count`` custody events (``EVENTS`` by default, as it stands when called) of the people from ``first_person``
+    into ``stream``."""
+    events = feed(EVENTS if count is None else count, run=run, first_person=first_person)
     for start in range(0, len(events), BATCH):
         async with client.pipeline(transaction=False) as pipe:
             for event in events[start : start + BATCH]:
                 pipe.xadd(stream, {"__data__": event.model_dump_json(), "type": event.type, "event_id": event.event_id})
             await pipe.execute()
+
+
+async def drain(client: Redis, stream: str, processor: CustodyEventProcessor | None) -> int:
+    """Read ``stream`` to its end in batches through the notifier's group, each batch processed by ``processor``
+    (None: the bare loop, each entry's JSON parsed), then acknowledged; returns how many entries."""
+    done = 0
+    while True:
+        reply = await client.xreadgroup(NOTIFIER_GROUP, "bench", {stream: ">"}, count=BATCH)
+        if not reply:
+            return done
+        entries = reply[0][1]
+        ids = [message_id for message_id, _ in entries]
+        if processor is not None:
+            await processor.process([StreamEntry(stream, i.decode(), fields) for i, fields in entries])
+        else:
+            for _, fields in entries:
+                json.loads(fields[b"__data__"])
+        await client.xack(stream, NOTIFIER_GROUP, *ids)
+        done += len(entries)
 
 
 async def run(url: str) -> list[Comparison]:
@@ -72,27 +94,11 @@ async def run(url: str) -> list[Comparison]:
         await client.xgroup_create(stream, NOTIFIER_GROUP, id="0")
         return stream
 
-    async def drain(stream: str, handle: str) -> int:
-        done = 0
-        while True:
-            reply = await client.xreadgroup(NOTIFIER_GROUP, "bench", {stream: ">"}, count=BATCH)
-            if not reply:
-                return done
-            entries = reply[0][1]
-            ids = [message_id for message_id, _ in entries]
-            if handle == "ours":
-                await processor.process([StreamEntry(stream, i.decode(), fields) for i, fields in entries])
-            else:
-                for _, fields in entries:
-                    json.loads(fields[b"__data__"])
-            await client.xack(stream, NOTIFIER_GROUP, *ids)
-            done += len(entries)
-
     async def ours(stream: str) -> int:
-        return await drain(stream, "ours")
+        return await drain(client, stream, processor)
 
     async def bare(stream: str) -> int:
-        return await drain(stream, "bare")
+        return await drain(client, stream, None)
 
     comparison = await compare(
         f"process custody batches of {BATCH} ({DETAINERS:,} detainers)",

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import gc
 import json
+import shutil
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from bench import (
     faststream_naive,
     harness,
     ingest_publish,
+    instructions,
     memory,
     notifier_process,
     profile_ingest,
@@ -196,3 +200,45 @@ async def test_the_ingest_profile_runs_and_accounts_for_each_request(
     assert batch["detainers_per_second"] > 0
     assert json.loads((tmp_path / "ingest_profile.json").read_text())["single_event"]["requests"] == 20
     assert "submit_custody_event" in (tmp_path / "ingest_profile_single_event.txt").read_text()
+
+
+def test_the_instruction_count_runs_each_loop_short_and_long_and_takes_the_difference_an_event(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The very processes the count runs under callgrind, run natively at a tiny size (a loop that reads fewer
+    # entries than its rounds hold exits non-zero); each counted as its setup plus a fixed cost an event.
+    ran: list[tuple[str, int]] = []
+
+    def natively(argv: list[str], *, env: dict[str, str] | None = None) -> int:
+        completed = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, check=False)
+        assert completed.returncode == 0, completed.stderr[-2_000:]
+        side, rounds = argv[argv.index("--child") + 1], int(argv[argv.index("--rounds") + 1])
+        ran.append((side, rounds))
+        return 7_000_000 + rounds * 40 * (900 if side == "ours" else 30)
+
+    monkeypatch.setattr(instructions, "count_instructions", natively)
+
+    results = instructions.measure(events=40)
+
+    assert sorted(ran) == [("bare", 1), ("bare", 3), ("ours", 1), ("ours", 3)]
+    assert results["instructions_an_event"] == {"ours": 900, "bare": 30}
+    assert results["bare_against_ours"] == pytest.approx(30 / 900)
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed (Debian: valgrind)")
+def test_callgrind_counts_what_a_loop_adds_and_the_difference_of_two_runs_cancels_the_rest() -> None:
+    def count(iterations: int) -> int:
+        # Python without site packages (the start-up that the difference cancels, kept short), its hash seed fixed.
+        program = (
+            "def loop(iterations):\n    total = 0\n    for number in range(iterations):\n"
+            f"        total += number * 3 % 7\n    return total\nloop({iterations})\n"
+        )
+        argv = [sys.executable, "-I", "-S", "-c", program]
+        return instructions.count_instructions(argv, env=instructions.child_env())
+
+    # As the benchmark counts: past a first stretch that warms the interpreter (its first iterations cost more).
+    warm, once, twice = count(20_000), count(40_000), count(60_000)
+
+    loop = once - warm
+    assert loop > 20_000 * 10  # a Python loop's iteration is tens of instructions or more
+    assert abs((twice - once) - loop) < loop * 0.02  # the next 20,000 add what the 20,000 before did
