@@ -44,7 +44,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Collection, Iterable, Iterator
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -119,11 +119,17 @@ class Results:
     drain_cpu_ms_per_event: dict[str, float] = field(default_factory=dict)  # by process, from first POST to drained
     bare_loop_per_second: float = 0.0
     drain_alerts_raised: int = 0
+    # What the processes' CPU an event allows (``cpu_ceiling``) on the cores this run had, and the drain's share of it
+    cores: int = 0
+    drain_cpu_ceiling_per_second: float = 0.0
+    drain_of_cpu_ceiling: float = 0.0
     # The second drain, by two notifiers (the stream then holds both drains' events, as the bare loop reads it).
     drained_by_two_per_second: float = 0.0
     drain_by_two_cpu_ms_per_event: dict[str, float] = field(default_factory=dict)
     bare_loop_after_two_per_second: float = 0.0
     drain_by_two_alerts_raised: int = 0
+    drain_by_two_cpu_ceiling_per_second: float = 0.0
+    drain_by_two_of_cpu_ceiling: float = 0.0
     latency: list[LatencyRun] = field(default_factory=list)
     roster_drain_seconds: float = 0.0
     roster_released_alerts: int = 0
@@ -164,6 +170,13 @@ class Results:
             ),
         ]
 
+    def _against_ceiling(self, cpu: Mapping[str, float], ceiling: float, share: float) -> str:
+        busiest, bound = busiest_bound(cpu)
+        return (
+            f"at most {ceiling:,.0f} events/s with {self.cores} core{'s' * (self.cores != 1)} busy, drained at "
+            f"{share:.2f}x of it ({busiest} alone on one core: at most {bound:,.0f}/s)"
+        )
+
     def print(self) -> None:
         console = Console(width=140)
         console.print(
@@ -187,12 +200,20 @@ class Results:
             )
         if self.drain_cpu_ms_per_event:
             spent = ", ".join(f"{name} {ms:.3f}" for name, ms in self.drain_cpu_ms_per_event.items())
-            console.print(f"CPU ms an event while draining: {spent}")
+            against = self._against_ceiling(
+                self.drain_cpu_ms_per_event, self.drain_cpu_ceiling_per_second, self.drain_of_cpu_ceiling
+            )
+            console.print(f"CPU ms an event while draining: {spent}; {against}")
         if self.drain_by_two_cpu_ms_per_event:
             spent = ", ".join(f"{name} {ms:.3f}" for name, ms in self.drain_by_two_cpu_ms_per_event.items())
+            against = self._against_ceiling(
+                self.drain_by_two_cpu_ms_per_event,
+                self.drain_by_two_cpu_ceiling_per_second,
+                self.drain_by_two_of_cpu_ceiling,
+            )
             console.print(
                 f"Drained by two notifiers at {self.drained_by_two_per_second:,.0f} events/s "
-                f"({self.drain_by_two_alerts_raised:,} alerts raised); CPU ms an event: {spent}"
+                f"({self.drain_by_two_alerts_raised:,} alerts raised); CPU ms an event: {spent}; {against}"
             )
         table = Table(title="POST -> alert on the live feed (ms), beside POST -> entry read by a bare XREAD")
         for column in ("offered /s", "sent /s", "refused", "alerts", "p50", "p99", "bare p50", "bare p99"):
@@ -639,6 +660,9 @@ async def _run_parts(
                 results.drained_per_second,
                 results.drain_cpu_ms_per_event,
             ) = await _timed_drain(api, client, names, events, known)
+            results.cores = usable_cores()
+            results.drain_cpu_ceiling_per_second = cpu_ceiling(results.drain_cpu_ms_per_event, results.cores)
+            results.drain_of_cpu_ceiling = _share(results.drained_per_second, results.drain_cpu_ceiling_per_second)
             results.bare_loop_per_second = await _bare_loop(client, names.custody_events)
             results.drain_alerts_raised = len(await _alerts_raised(client, names))
         if "two_notifiers" in parts:
@@ -674,6 +698,29 @@ async def _run_parts(
                 results.applying_among_bookings_cpu_ms_per_detainer,
             ) = await _lodges_applied(api, client, names, people, known)
     await client.aclose()
+
+
+def usable_cores() -> int:
+    """The cores this process (and the processes it starts) may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+def cpu_ceiling(cpu_ms_per_event: Mapping[str, float], cores: int) -> float:
+    """Events a second the processes' CPU an event allows with every one of ``cores`` busy; 0.0 when no CPU was
+    counted. (A process is one Python or one Redis thread, so ``busiest_bound`` may be lower.)"""
+    spent = sum(cpu_ms_per_event.values())
+    return cores * 1000 / spent if spent > 0 else 0.0
+
+
+def busiest_bound(cpu_ms_per_event: Mapping[str, float]) -> tuple[str, float]:
+    """The process whose CPU an event is the most, and the events a second it allows on the one core it can use."""
+    name, ms = max(cpu_ms_per_event.items(), key=lambda item: item[1], default=("", 0.0))
+    return name, 1000 / ms if ms > 0 else 0.0
+
+
+def _share(rate: float, ceiling: float) -> float:
+    return rate / ceiling if ceiling else 0.0
 
 
 async def _timed_drain(
@@ -716,6 +763,10 @@ async def _drain_by_two(
                 api, client, names, events, both
             )
             results.drain_by_two_alerts_raised = len(set(await _alerts_raised(client, names)) - before)
+            results.cores = usable_cores()
+            ceiling = cpu_ceiling(results.drain_by_two_cpu_ms_per_event, results.cores)
+            results.drain_by_two_cpu_ceiling_per_second = ceiling
+            results.drain_by_two_of_cpu_ceiling = _share(results.drained_by_two_per_second, ceiling)
     finally:
         second.terminate()
     results.bare_loop_after_two_per_second = await _bare_loop(client, names.custody_events)

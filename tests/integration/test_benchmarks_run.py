@@ -139,10 +139,22 @@ async def test_the_end_to_end_benchmark_runs_the_real_processes_and_counts_every
     assert results.drain_by_two_alerts_raised == 20 + 4 + 4
     assert set(results.drain_by_two_cpu_ms_per_event) >= {"ingest", "notifier", "notifier 2"}
     assert results.bare_loop_after_two_per_second > 0
+    # Each drain beside what its processes' CPU allows on this run's cores (the figure its target is read from).
+    cpu = results.drain_cpu_ms_per_event
+    assert results.cores == end_to_end.usable_cores() >= 1
+    assert results.drain_cpu_ceiling_per_second == pytest.approx(results.cores * 1000 / sum(cpu.values()))
+    assert results.drain_of_cpu_ceiling == pytest.approx(
+        results.drained_per_second / results.drain_cpu_ceiling_per_second
+    )
+    assert results.drain_by_two_of_cpu_ceiling == pytest.approx(
+        results.drained_by_two_per_second / results.drain_by_two_cpu_ceiling_per_second
+    )
     (latency,) = results.latency
     assert latency.alerts_seen == latency.sent // end_to_end.SUBJECT_EVERY
     assert (results.roster_released_alerts, results.roster_duplicate_alerts) == (5, 0)
-    assert json.loads((tmp_path / "end_to_end.json").read_text())["roster_released_alerts"] == 5
+    written = json.loads((tmp_path / "end_to_end.json").read_text())
+    assert written["roster_released_alerts"] == 5
+    assert written["drain_of_cpu_ceiling"] == results.drain_of_cpu_ceiling > 0
     svg = plot_latency(results, tmp_path / "latency.svg").read_text()
     assert svg.startswith("<?xml")
     assert "Latency against offered load" in svg
