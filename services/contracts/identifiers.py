@@ -2,7 +2,7 @@
 
 Feeds write one A-number as ``A012345678``, ``12345678``, ``A-012-345-678``,
 ``A# 012 345 678`` or ``a012345678``, and fill a field they have no value for
-with ``UNKNOWN``, ``N/A`` or ``000000000``. Each reader here takes what was
+with ``UNKNOWN``, ``N/A``, ``NA``, ``PENDING`` or ``000000000``. Each reader here takes what was
 sent (a JSON string, or a number where a system stores digits as one) and
 gives the canonical form, ``None`` for a placeholder that means "none", or
 the value unchanged when it cannot read it (the field's rule then refuses it,
@@ -33,8 +33,10 @@ _SEPARATORS = re.compile(r"[\s\-.#/]+")
 
 
 def is_placeholder(value: Any, *, kind: str = "identifier") -> bool:
-    """Whether ``value`` stands for "none": a placeholder word, or an identifier of one repeated digit
-    (``000000000``, ``A999999999``). ``kind``: ``identifier``, ``name`` or ``country``."""
+    """Whether ``value`` stands for "none": a placeholder word; or, for an identifier, one without a digit (``NA``,
+    ``TBD``, ``REFUSED``, ``NO FBI``: an A-number, an FBI number and a state id all have digits, and two such
+    words agreeing would say nothing of the person), of one repeated digit (``000000000``, ``A999999999``) or of
+    zeros alone (``0``). ``kind``: ``identifier``, ``name`` or ``country``."""
     if type(value) is str and value.isalnum():  # letters and digits alone (most values): no space to strip
         text = value.upper()
     elif not isinstance(value, str | int) or isinstance(value, bool):
@@ -49,8 +51,13 @@ def is_placeholder(value: Any, *, kind: str = "identifier") -> bool:
         return text in _NAME_PLACEHOLDERS
     if kind == "country":
         return text in _COUNTRY_PLACEHOLDERS
-    digits = _without_separators(text).removeprefix("A")
-    return len(digits) >= 6 and digits.isdigit() and not digits.strip(digits[0])  # one digit, repeated
+    compact = _without_separators(text)
+    if not compact or (compact.isascii() and compact.isalpha()):
+        return True  # no digit: Latin letters alone, or separators alone
+    digits = compact.removeprefix("A")
+    if not digits.isdigit() or digits.strip(digits[0]):
+        return False
+    return len(digits) >= 6 or digits[0] == "0"  # one digit, repeated; or zeros
 
 
 def _without_separators(text: str) -> str:

@@ -6,10 +6,18 @@ import re
 
 from contracts import StateId
 
-__all__ = ["normalise_a_number", "normalise_fbi_number", "normalise_state_id"]
+__all__ = ["identifying", "normalise_a_number", "normalise_fbi_number", "normalise_state_id"]
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 _NOT_DIGIT = re.compile(r"\D")
+_NONZERO_DIGIT = re.compile(r"[1-9]")
+
+
+def identifying(normalised: str) -> str | None:
+    """``normalised`` (an identifier as the functions below give it) if it can tell people apart, None if it has
+    no digit but zeros: ``NA``, ``PENDING``, ``0``. Intake reads such values as no identifier; a record stored or
+    published before it did is matched as if it had none, never as two people agreeing on ``NA``."""
+    return normalised if _NONZERO_DIGIT.search(normalised) else None
 
 
 def normalise_fbi_number(value: str) -> str:

@@ -13,7 +13,7 @@ from datetime import date
 from functools import lru_cache
 
 from contracts import Person, Sex
-from notifier.matching.identifiers import normalise_a_number, normalise_fbi_number, normalise_state_id
+from notifier.matching.identifiers import identifying, normalise_a_number, normalise_fbi_number, normalise_state_id
 from notifier.matching.normalise import given_tokens, surname_tokens
 
 __all__ = ["ALIAS", "MIDDLE_AS_SURNAME", "RECENT_PEOPLE", "MatchRecord", "NameForm", "birth_number", "match_record"]
@@ -155,9 +155,9 @@ class MatchRecord:
             (*forms, derived) if derived is not None else tuple(forms),
             sex if sex in _SEXES else None,
             place_of_birth,
-            normalise_fbi_number(fbi_number) if fbi_number else None,
-            normalise_a_number(a_number) if a_number else None,
-            normalise_state_id(*state_id) if state_id else None,
+            identifying(normalise_fbi_number(fbi_number)) if fbi_number else None,
+            identifying(normalise_a_number(a_number)) if a_number else None,
+            identifying(normalise_state_id(*state_id)) if state_id else None,
             0 if derived is None else 1,
         )
 

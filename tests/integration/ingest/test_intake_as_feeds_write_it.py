@@ -68,6 +68,24 @@ async def test_placeholders_for_none_are_dropped_silently_and_counted(
     assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
 
 
+@pytest.mark.parametrize("written", ["NA", "PENDING", "NO FBI", "0"])
+async def test_an_identifier_without_a_digit_reads_as_none_so_no_two_people_agree_on_it(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames, written: str
+) -> None:
+    before = fields_read("fbi_number", "placeholder")
+
+    response = await api.post(
+        URL, json=booked_with(fbi_number=written, a_number=written, state_id={"state": "CA", "number": written})
+    )
+
+    assert response.status_code == 202, response.text
+    assert "warnings" not in response.json()
+    (published,) = await stream_events(redis_client, names.custody_events)
+    assert [published["person"].get(key) for key in ("fbi_number", "a_number", "state_id")] == [None, None, None]
+    assert published["person"]["as_sent"]["/fbi_number"] == written  # kept for the record
+    assert fields_read("fbi_number", "placeholder") - before == 1
+
+
 async def test_an_unreadable_optional_field_costs_a_warning_never_the_event(
     api: httpx.AsyncClient, redis_client: Redis, names: RedisNames, caplog: pytest.LogCaptureFixture
 ) -> None:

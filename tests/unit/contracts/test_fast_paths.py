@@ -48,8 +48,11 @@ def placeholder_in_full(value: Any, kind: str = "identifier") -> bool:
         return text in _NAME_WORDS
     if kind == "country":
         return text in _COUNTRY_WORDS
-    digits = _SEPARATORS.sub("", text).removeprefix("A")
-    return len(digits) >= 6 and len(set(digits)) == 1 and digits.isdigit()
+    compact = _SEPARATORS.sub("", text)
+    if all("A" <= character <= "Z" for character in compact):
+        return True  # Latin letters alone (or nothing)
+    digits = compact.removeprefix("A")
+    return digits.isdigit() and (len(digits) >= 6 and len(set(digits)) == 1 or set(digits) == {"0"})
 
 
 def compact_in_full(value: Any) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts import IdentifierConflict, MatchDecision
+from contracts import IdentifierConflict, MatchDecision, StateId
 from notifier.matching import MatchConfig, PersonIndex, decide
 from tests.unit.notifier.matching.helpers import decision, levels, someone
 
@@ -123,3 +123,17 @@ def test_a_booking_that_fits_four_detainers_matches_only_the_one_with_its_number
         "LOS-4": MatchDecision.POSSIBLE_MATCH,
     }
     assert decided["LOS-2"].reasons[0] == "A-number differs: A055500011 (booking) vs A099999999 (detainer)"
+
+
+def test_two_records_agreeing_on_a_placeholder_are_not_one_person_by_it() -> None:
+    # Records stored or published before intake read such values as no identifier: NA, PENDING or 0 written as an
+    # FBI number, an A-number or a state id on two people born years apart is no identifier they share.
+    jose, another_jose = someone(), someone(date_of_birth="1972-11-03")
+    assert decide(jose, another_jose) is None  # the name alone, born 18 years apart: no one to tell
+
+    for placeholder in ("NA", "PENDING", "0"):
+        state_id = StateId.model_construct(state="CA", number=placeholder)  # (as stored: not read again)
+        with_it = {"fbi_number": placeholder, "a_number": placeholder, "state_id": state_id}
+        booked, subject = jose.model_copy(update=with_it), another_jose.model_copy(update=with_it)
+
+        assert decide(booked, subject) is None, placeholder
