@@ -24,7 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from contracts.base import WireModel
 from contracts.fields import BookingNumber, EventId, FreeText, NcicCode, Ori, Rfc3339Datetime, ShortText
-from contracts.person import Person
+from contracts.person import OptionalIdentifier, Person
 
 __all__ = [
     "Booking",
@@ -102,7 +102,11 @@ class Charge(WireModel):
     statute: ShortText = Field(examples=["PC 459"])
     description: FreeText = Field(examples=["Burglary, second degree"])
     severity: ChargeSeverity
-    ncic_code: NcicCode | None = None
+    ncic_code: Annotated[NcicCode | None, OptionalIdentifier] = Field(
+        default=None,
+        description="Optional: a placeholder for none (UNKNOWN, 0000) reads as absent, and a code that cannot be read "
+        "is dropped with a warning, the event accepted without it.",
+    )
 
 
 MAX_CHARGES = 100

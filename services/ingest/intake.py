@@ -1,11 +1,12 @@
 """Reading a record about a person (a custody event, a detainer) as real feeds write it.
 
 Required fields are the contract's: one that is missing or unreadable refuses the record (422). An
-optional field never costs the record: identifiers written in a common form are read into their
-canonical one by the contract's types (``contracts.identifiers``), a placeholder for "none" reads as
-absent, and a value still unreadable is dropped, reported as a warning (pointer and reason, never the
-value), and left out of matching. What the sender wrote for each field rewritten or dropped is kept in
-the person's ``as_sent``: in the record, never in a log or a metric label.
+optional field (the person's, or a charge's NCIC code) never costs the record: identifiers written in a
+common form are read into their canonical one by the contract's types (``contracts.identifiers``), a
+placeholder for "none" reads as absent, and a value still unreadable is dropped, reported as a warning
+(pointer and reason, never the value), and left out of matching. What the sender wrote for each of the
+person's fields rewritten or dropped is kept in the person's ``as_sent``: in the record, never in a log or
+a metric label.
 """
 
 from __future__ import annotations
@@ -26,14 +27,16 @@ __all__ = ["FIELDS_READ", "FieldWarning", "Reading", "read_person_record", "warn
 
 FIELDS_READ = Counter(
     "releasewatch_ingest_optional_fields_total",
-    "Optional person fields intake rewrote or dropped, by field and outcome (normalised: a written form read "
-    "into the canonical one; placeholder: a value meaning none, dropped silently; dropped: unreadable, warned).",
+    "Optional fields (a person's, a charge's NCIC code) intake rewrote or dropped, by field and outcome "
+    "(normalised: a written form read into the canonical one; placeholder: a value meaning none, dropped "
+    "silently; dropped: unreadable, warned).",
     ["field", "outcome"],
 )
 
 # Optional fields of a person that a record is accepted without.
 _OPTIONAL_PERSON_FIELDS = frozenset({"middle_name", "place_of_birth", "fbi_number", "state_id", "a_number"})
 _OPTIONAL_ALIAS_FIELDS = frozenset({"middle_name", "date_of_birth"})
+_OPTIONAL_CHARGE_FIELDS = frozenset({"ncic_code"})
 _NORMALISED_FIELDS = ("a_number", "fbi_number", "state_id", "place_of_birth", "middle_name")
 
 Path = tuple[str | int, ...]
@@ -68,7 +71,10 @@ class Reading(Generic[T]):
 
 
 def _droppable(path: Path) -> Path | None:
-    """The optional part of a person to drop for an error at ``path`` (from the record's root), if any."""
+    """The optional part of a person (or of a charge) to drop for an error at ``path`` (from the record's root), if
+    any."""
+    if len(path) >= 3 and path[0] == "charges" and isinstance(path[1], int) and path[2] in _OPTIONAL_CHARGE_FIELDS:
+        return path[:3]
     if len(path) < 2 or path[0] != "person":
         return None
     if path[1] in _OPTIONAL_PERSON_FIELDS:
@@ -185,6 +191,9 @@ def _deep_copy(document: Any) -> Any:
 
 
 def _with_as_sent(value: T, document: Any, dropped: set[Path]) -> T:
+    for path in dropped:
+        if path[0] == "charges":
+            FIELDS_READ.labels(field=f"charge_{path[-1]}", outcome="dropped").inc()
     person = getattr(value, "person", None)
     sent = document.get("person") if isinstance(document, dict) else None
     if not isinstance(person, Person) or not isinstance(sent, dict):

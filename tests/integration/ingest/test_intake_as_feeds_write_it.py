@@ -125,6 +125,48 @@ async def test_an_unreadable_optional_field_costs_a_warning_never_the_event(
     assert "G4RCIA" not in caplog.text
 
 
+async def test_a_charge_code_that_cannot_be_read_costs_a_warning_never_the_booking(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    before = fields_read("charge_ncic_code", "dropped")
+    charges = [
+        samples.charge(ncic_code="22"),  # too short: dropped, the charge kept
+        samples.charge(statute="PC 484", description="Petty theft", severity="misdemeanor", ncic_code="UNKNOWN"),
+        samples.charge(statute="PC 459", description="Burglary", severity="felony", ncic_code="2204"),
+    ]
+
+    response = await api.post(URL, json=samples.booking(charges=charges))
+
+    assert response.status_code == 202, response.text
+    assert [warning["pointer"] for warning in response.json()["warnings"]] == ["#/charges/0/ncic_code"]
+    (published,) = await stream_events(redis_client, names.custody_events)
+    assert [(charge["statute"], charge["ncic_code"]) for charge in published["charges"]] == [
+        (charges[0]["statute"], None),
+        ("PC 484", None),  # a placeholder for none: no warning
+        ("PC 459", "2204"),
+    ]
+    assert fields_read("charge_ncic_code", "dropped") - before == 1
+
+
+async def test_a_charge_code_that_cannot_be_read_in_a_batch_warns_on_its_line(api: httpx.AsyncClient) -> None:
+    lines = [
+        samples.booking(event_id="evt-a"),
+        samples.booking(event_id="evt-b", booking_number="B-2", charges=[samples.charge(ncic_code="13A3")]),
+    ]
+
+    response = await api.post(
+        BATCH,
+        content="\n".join(json.dumps(line) for line in lines),
+        headers={"Content-Type": "application/x-ndjson"},
+    )
+
+    assert response.status_code == 202, response.text
+    results = response.json()["results"]
+    assert [result["status"] for result in results] == ["accepted", "accepted"]
+    assert "warnings" not in results[0]
+    assert [warning["pointer"] for warning in results[1]["warnings"]] == ["#/1/charges/0/ncic_code"]
+
+
 async def test_the_same_event_again_is_answered_as_before_warnings_included(api: httpx.AsyncClient) -> None:
     event = booked_with(a_number="A12X")
 

@@ -624,12 +624,20 @@ def test_hundred_charges_are_accepted_and_a_hundred_and_one_refused(builder: str
     assert "at most 100 items" in error.msg
 
 
-@pytest.mark.parametrize("code", ["1313", "0000", "2299"])
+@pytest.mark.parametrize("code", ["1313", "0101", "2299"])
 def test_ncic_code_of_four_digits_is_accepted(code: str) -> None:
     event = validate_event(samples.booking(charges=[samples.charge(ncic_code=code)]))
 
     assert isinstance(event, Booking)
     assert event.charges[0].ncic_code == code
+
+
+@pytest.mark.parametrize("placeholder", ["0000", "UNKNOWN", "N/A", ""])
+def test_a_placeholder_for_no_ncic_code_reads_as_none(placeholder: str) -> None:
+    event = validate_event(samples.booking(charges=[samples.charge(ncic_code=placeholder)]))
+
+    assert isinstance(event, Booking)
+    assert event.charges[0].ncic_code is None
 
 
 @pytest.mark.parametrize(
