@@ -52,7 +52,7 @@ def placeholder_in_full(value: Any, kind: str = "identifier") -> bool:
     if all("A" <= character <= "Z" for character in compact):
         return True  # Latin letters alone (or nothing)
     digits = compact.removeprefix("A")
-    return digits.isdigit() and (len(digits) >= 6 and len(set(digits)) == 1 or set(digits) == {"0"})
+    return digits.isdigit() and ((len(digits) >= 6 and len(set(digits)) == 1) or set(digits) == {"0"})
 
 
 def compact_in_full(value: Any) -> str | None:
