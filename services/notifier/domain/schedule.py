@@ -17,8 +17,8 @@ the check that a release time passed. Pure: the alert, the policy and the time i
 - a reminder goes out only while the person is still in custody with that very
   release time, the detainer is active, the alert is not resolved, and the
   release is still ahead: never after the release time;
-- an escalation goes out only while the alert is still ``open``: acknowledging
-  (or resolving) stops it.
+- an escalation goes out only while the alert is still ``open`` and the detainer
+  active: acknowledging (or resolving) the alert, or lifting the detainer, stops it.
 
 A job's id names its alert, its kind and its lead or level, so each is planned once and run once.
 """
@@ -203,7 +203,7 @@ def what_a_job_does(
         step = TimelineEntry(at=now, what=AlertStep.REMINDED, detail=f"{describe_duration(lead)} before release")
         after = alert.model_copy(update={"timeline": (*alert.timeline, step)})
         return after, AlertNotice(type="alert_reminded", alert=after, lead_seconds=int(lead))
-    if alert.status is not AlertStatus.OPEN:  # acknowledged: no escalation
+    if alert.status is not AlertStatus.OPEN or not detainer_active:  # acknowledged, or lifted: no escalation
         return None, None
     level = job.level or 1
     step = TimelineEntry(at=now, what=AlertStep.ESCALATED, detail=f"level {level}")

@@ -313,6 +313,23 @@ async def test_an_acknowledged_alert_does_not_escalate(
     assert (await office.alert("in_custody"))["escalation_level"] is None
 
 
+async def test_a_lifted_detainers_alert_does_not_escalate(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    notifier = await Notifier.start(redis_client, names, clock, ESCALATE_HOURLY)
+    await story(ingest_api, streams, notifier)
+    alert = await office.alert("in_custody")
+    raised = datetime.fromisoformat(alert["raised_at"])
+
+    await ingest_api.lift(samples.detainer()["detainer_id"])  # the office took the person: no one to page
+    await notifier.process(streams)
+    for minutes in (61, 121, 600):
+        await run_at(raised + timedelta(minutes=minutes), clock, notifier)
+
+    assert await office.steps(alert["alert_id"], "escalated") == []
+    assert (await office.alert("in_custody"))["escalation_level"] is None
+
+
 async def test_escalation_comes_sooner_when_the_release_is_close(
     redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
 ) -> None:

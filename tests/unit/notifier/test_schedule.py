@@ -138,7 +138,7 @@ def test_a_due_reminder_no_longer_called_for_is_dropped(
     assert outcome == (None, None)
 
 
-def test_an_escalation_goes_out_while_the_alert_is_open_and_stops_once_acknowledged_or_resolved() -> None:
+def test_an_escalation_goes_out_while_the_alert_is_open_and_stops_once_acknowledged_resolved_or_lifted() -> None:
     alert = _alert(AlertKind.IN_CUSTODY)
     (first, _) = _of(jobs_for(alert, RAISED_AT, POLICY), JobKind.ESCALATION)
     due = first.due_at
@@ -152,3 +152,5 @@ def test_an_escalation_goes_out_while_the_alert_is_open_and_stops_once_acknowled
         moved_on = alert.model_copy(update={"status": status})
         assert what_a_job_does(first, moved_on, due, release_pending=None, detainer_active=True) == (None, None)
     assert what_a_job_does(first, None, due, release_pending=None, detainer_active=True) == (None, None)
+    # The office lifted its detainer: nothing left to act on, so no one is paged about it.
+    assert what_a_job_does(first, alert, due, release_pending=None, detainer_active=False) == (None, None)
