@@ -30,7 +30,7 @@ Rules, in order:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Generic, TypeVar
@@ -340,6 +340,7 @@ def decide_among(
     config: MatchConfig | None = None,
     model: MatchModel | None = None,
     detainers: int = 0,
+    group_of: Callable[[K], object] | None = None,
 ) -> list[tuple[K, MatchEvidence]]:
     """The candidates that match or possibly match ``subject``, each with its evidence, best first.
 
@@ -349,6 +350,11 @@ def decide_among(
     full, and its margin is worked out only if it is decided on (most bookings have none).
     ``detainers``: how many the candidates were searched among (the thresholds rise above the
     fitted number, see ``MatchConfig``).
+
+    ``group_of``: whose each candidate is (a detainer's field office). A candidate reaching only the review
+    threshold goes to no one's review when another person's candidate fits the subject better; with groups, only
+    when that candidate is of its own group. Another office's detainer still keeps this one from an automatic
+    match (the runner-up's margin), but it takes no review from an office that does not see it, nor names it.
     """
     model = model or fitted_model()
     auto_min, review_min, min_margin = _at_scale(config, model, detainers)
@@ -380,6 +386,17 @@ def decide_among(
             ranked = [(candidates[other][1], scores[other]) for other in order]
         margin = _margin(record, comparison.score, position, ranked, model, auto_min)
         outcome = Assessment(key, comparison, failed, contradicted, margin).decision(auto_min, review_min, min_margin)
+        if outcome is None and group_of is not None and margin is not None and margin < 0:
+            # Behind another person's candidate: is one of its own group's ahead of it?
+            own = group_of(key)
+            same = [at for at, other in enumerate(order) if group_of(candidates[other][0]) == own]
+            own_margin = _margin(
+                record, comparison.score, same.index(position), [ranked[at] for at in same], model, auto_min
+            )
+            if own_margin is None or own_margin >= 0:
+                margin = own_margin
+                assessed = Assessment(key, comparison, failed, contradicted, margin)
+                outcome = assessed.decision(auto_min, review_min, min_margin)
         if outcome is not None:
             decision, rule = outcome
             thresholds = Thresholds(auto_min, review_min, min_margin, detainers)

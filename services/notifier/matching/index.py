@@ -297,14 +297,18 @@ class PersonIndex:
         candidates = self.candidate_records(record)
         if not candidates:
             return []  # as ``decide_among`` decides over none
-        return decide_among(record, candidates, config=self._config, model=self._model, detainers=len(self))
+        return decide_among(
+            record, candidates, config=self._config, model=self._model, detainers=len(self), group_of=self.tag
+        )
 
     def matches_many(self, people: Sequence[Person | MatchRecord]) -> list[list[tuple[str, MatchEvidence]]]:
         """``matches`` of each person (their candidates searched for at once)."""
         records = [_record(person) for person in people]
-        config, model, detainers = self._config, self._model, len(self)
+        config, model, detainers, tag = self._config, self._model, len(self), self.tag
         return [
-            decide_among(record, candidates, config=config, model=model, detainers=detainers) if candidates else []
+            decide_among(record, candidates, config=config, model=model, detainers=detainers, group_of=tag)
+            if candidates
+            else []
             for record, candidates in zip(records, self.candidate_records_many(records), strict=True)
         ]
 

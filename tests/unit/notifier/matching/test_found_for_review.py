@@ -111,3 +111,44 @@ def test_a_review_candidate_alone_is_sent_to_review() -> None:
     decided = dict(index.matches(_typo_booked()))
 
     assert decided["NYC-1"].decision is MatchDecision.POSSIBLE_MATCH
+
+
+RARE_NAME = {"first_name": "PIETER", "middle_name": None, "last_name": "VANDERWAAL", "place_of_birth": None}
+
+
+def test_another_offices_better_candidate_takes_no_review_from_this_office() -> None:
+    # LOS holds a detainer on the booked person; NYC on a PIETER VANDERWAAL born a day later: maybe this person
+    # with a typo in NYC's record. LOS's match does not tell NYC, so NYC's review stands.
+    index = PersonIndex()
+    index.add("LOS/D-1", someone(**RARE_NAME, date_of_birth="1968-04-14"), tag="LOS")
+    index.add("NYC/D-1", someone(**RARE_NAME, date_of_birth="1968-04-15"), tag="NYC")
+
+    decided = dict(index.matches(someone(**RARE_NAME, date_of_birth="1968-04-14")))
+
+    assert decision(decided.get("LOS/D-1")) is MatchDecision.MATCH
+    nyc = decided.get("NYC/D-1")
+    assert decision(nyc) is MatchDecision.POSSIBLE_MATCH
+    assert nyc is not None
+    assert nyc.rule == "review:date_of_birth"
+    assert nyc.margin is None  # nothing said of the other office's detainer
+
+
+def test_the_offices_own_better_candidate_still_keeps_the_weaker_one_from_review() -> None:
+    index = PersonIndex()
+    index.add("LOS/D-1", someone(**RARE_NAME, date_of_birth="1968-04-14"), tag="LOS")
+    index.add("LOS/D-2", someone(**RARE_NAME, date_of_birth="1968-04-15"), tag="LOS")
+
+    decided = dict(index.matches(someone(**RARE_NAME, date_of_birth="1968-04-14")))
+
+    assert list(decided) == ["LOS/D-1"]  # its own match says it: no review of a second, weaker subject
+
+
+def test_another_offices_candidate_still_keeps_an_ambiguous_pair_from_an_automatic_match() -> None:
+    # Two offices' subjects the booking fits equally: neither office gets an automatic match of it.
+    index = PersonIndex()
+    index.add("LOS/D-1", someone(**{**RARE_NAME, "place_of_birth": "NL"}, date_of_birth="1968-04-14"), tag="LOS")
+    index.add("NYC/D-1", someone(**{**RARE_NAME, "place_of_birth": "BE"}, date_of_birth="1968-04-14"), tag="NYC")
+
+    decided = index.matches(someone(**RARE_NAME, date_of_birth="1968-04-14"))
+
+    assert [evidence.decision for _, evidence in decided] == [MatchDecision.POSSIBLE_MATCH] * 2
