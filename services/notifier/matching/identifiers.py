@@ -32,9 +32,15 @@ def normalise_a_number(value: str) -> str:
 
 def normalise_state_id(state_id: StateId | str, number: str | None = None) -> str:
     """A state id with its state: ``CA:A1234567`` (hyphens and spaces dropped); the same number
-    issued by another state is another id. Takes a ``StateId`` or (state, number)."""
+    issued by another state is another id. Takes a ``StateId`` or (state, number).
+
+    A number written with its state in front, as NCIC writes one (``CA A1234567``, ``CAA1234567`` for California),
+    is the number without it: read either way on both sides, one id is never two that conflict."""
     if isinstance(state_id, StateId):
         state, number = state_id.state, state_id.number
     else:
         state = state_id
-    return f"{state.upper()}:{_NOT_ALNUM.sub('', (number or '').upper())}"
+    state, digits = state.upper(), _NOT_ALNUM.sub("", (number or "").upper())
+    if digits.startswith(state) and len(digits) > len(state):
+        digits = digits[len(state) :]
+    return f"{state}:{digits}"

@@ -137,3 +137,24 @@ def test_two_records_agreeing_on_a_placeholder_are_not_one_person_by_it() -> Non
         booked, subject = jose.model_copy(update=with_it), another_jose.model_copy(update=with_it)
 
         assert decide(booked, subject) is None, placeholder
+
+
+def test_a_state_id_written_with_its_state_in_front_is_the_same_id() -> None:
+    # NCIC writes a state id with its state's code in front; a jail may, and an office may not.
+    for written in ("CA B5556667", "CAB5556667", "CA-B555-6667"):
+        evidence = decide(
+            rare(state_id={"state": "CA", "number": written}), rare(state_id={"state": "CA", "number": "B5556667"})
+        )
+
+        assert evidence is not None
+        assert (evidence.decision, evidence.rule) == (MatchDecision.MATCH, "identifier"), written
+        assert evidence.conflicts == ()
+
+
+def test_another_states_code_in_front_is_no_prefix_to_drop() -> None:
+    evidence = decide(
+        rare(state_id={"state": "CA", "number": "NV5556667"}), rare(state_id={"state": "CA", "number": "5556667"})
+    )
+
+    assert evidence is not None
+    assert evidence.rule == "identifier_conflict"
