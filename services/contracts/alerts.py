@@ -272,6 +272,11 @@ class Alert(WireModel):
         default=None,
         description="For released with notice: hours from when the schedule became known to the release (0.1 h).",
     )
+    released_early_hours: float | None = Field(
+        default=None,
+        description="For released with notice: how many hours before the release time announced last the person "
+        "left (0.1 h), when it was more than an hour: the notice named a later time than the release came at.",
+    )
     released_without_notice: bool | None = Field(
         default=None, description="For released: true when no release schedule was known before the person left."
     )

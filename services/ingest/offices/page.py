@@ -250,6 +250,8 @@ def _what(alert: Alert) -> str:
         notice = "with notice" if alert.notice_given else "without notice"
         if alert.notice_given and alert.notice_lead_hours is not None:
             notice += f" ({alert.notice_lead_hours:g} h ahead)"
+        if alert.released_early_hours is not None:
+            notice += f", {alert.released_early_hours:g} h before the announced time"
         return f"released {_time(alert.released_at)}, {notice}"
     if alert.kind is AlertKind.TRANSFERRED:
         return f"transferred to {escape(alert.to_facility_ori or '')} {_time(alert.occurred_at)}"

@@ -144,6 +144,8 @@ def current_state(ordered: Sequence[Alert], headline: Alert, now: datetime) -> S
     latest = facts[0]
     if latest.kind is AlertKind.RELEASED and latest.released_at is not None:
         notice = "with notice" if latest.notice_given else "without notice"
+        if latest.released_early_hours is not None:
+            notice += f", {latest.released_early_hours:g} h before the announced time"
         summary = f"released {span_in_words(now - latest.released_at)} ago, {notice}"
         released = told(StoryState.RELEASED, summary, latest.facility_ori, latest.released_at)
         return released.model_copy(update={"notice_given": bool(latest.notice_given)})

@@ -211,7 +211,12 @@ def _facts(alert: Alert, detainer: Detainer | None) -> list[tuple[str, str]]:
             facts.append(("Notice", "none: released without notice"))
         elif alert.notice_given:
             hours = f", {alert.notice_lead_hours:g} h ahead" if alert.notice_lead_hours is not None else ""
-            facts.append(("Notice", f"given{hours}"))
+            early = (
+                f"; released {alert.released_early_hours:g} h before the announced time"
+                if alert.released_early_hours is not None
+                else ""
+            )
+            facts.append(("Notice", f"given{hours}{early}"))
     if alert.to_facility_ori is not None:
         facts.append(("Moved to", alert.to_facility_ori))
     facts += [

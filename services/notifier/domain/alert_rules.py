@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -102,8 +102,14 @@ def _schedule_known_before_leaving(state: BookingState) -> bool:
     return scheduled is not None and known_at is not None and (left_at is None or known_at <= left_at)
 
 
+# A release this much before the time announced is one the notice did not tell of (a jail's clock, a release
+# processed a little ahead of the hour, is not).
+_EARLY = timedelta(hours=1)
+
+
 def _release_notice(state: BookingState) -> dict[str, Any]:
-    """For a ``released`` alert: whether notice came first, and how many hours ahead of the release."""
+    """For a ``released`` alert: whether notice came first, how many hours ahead of the release, and how early the
+    release came against the time announced, when it came more than ``_EARLY`` before it."""
     if state.released_at is None:
         return {}
     known_at = state.schedule_known_at
@@ -114,7 +120,11 @@ def _release_notice(state: BookingState) -> dict[str, Any]:
             "schedule_withheld_by": state.schedule_withheld_by,
         }
     lead_hours = round((state.released_at - known_at).total_seconds() / 3600, 1)
-    return {"notice_given": True, "notice_lead_hours": lead_hours, "released_without_notice": False}
+    notice: dict[str, Any] = {"notice_given": True, "notice_lead_hours": lead_hours, "released_without_notice": False}
+    scheduled = state.scheduled_release_at
+    if scheduled is not None and scheduled - state.released_at > _EARLY:
+        notice["released_early_hours"] = round((scheduled - state.released_at).total_seconds() / 3600, 1)
+    return notice
 
 
 def alert_conditions(

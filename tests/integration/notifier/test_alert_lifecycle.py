@@ -265,6 +265,21 @@ async def test_a_release_after_a_scheduled_release_says_notice_came_first_and_ho
     assert released["notice_given"] is True
     assert released["notice_lead_hours"] == 71.1
     assert released["released_without_notice"] is False
+    assert released["released_early_hours"] is None  # 5 min after the time announced: as told
+
+
+async def test_a_release_well_before_the_time_announced_says_how_early_it_came(
+    office: Office, notifier: NotifierInstance, streams: Streams
+) -> None:
+    # scheduled (known 2026-11-21 10:00 -08:00) for 2026-11-24 09:00, released 2026-11-22 15:00: the office was
+    # told of a release 42 h later than it came, so "with notice" alone would tell it it had time it did not have.
+    early = samples.release(occurred_at="2026-11-22T15:00:00-08:00")
+    await in_custody(office, notifier, streams, samples.release_scheduled(), early)
+
+    released = await office.alert("released")
+
+    assert (released["notice_given"], released["notice_lead_hours"]) == (True, 29.0)
+    assert released["released_early_hours"] == 42.0
 
 
 async def test_a_release_with_no_schedule_is_flagged_released_without_notice(

@@ -80,6 +80,21 @@ def test_a_scheduled_release_heads_the_row_with_a_countdown_and_a_release_says_h
     assert "released 3 h ago, without notice" in released
 
 
+def test_a_release_well_before_the_time_announced_says_so_beside_its_notice() -> None:
+    released = page_of(
+        alert_named(
+            "GARCIA",
+            kind=AlertKind.RELEASED,
+            released_at=NOW - timedelta(hours=3),
+            notice_given=True,
+            notice_lead_hours=29.0,
+            released_early_hours=42.0,
+        )
+    )
+
+    assert "released 3 h ago, with notice, 42 h before the announced time" in released
+
+
 def test_a_persons_alerts_are_one_row_with_every_alert_inside_it() -> None:
     page = page_of(
         alert_named("GARCIA", kind=AlertKind.IN_CUSTODY, occurred_at=NOW - timedelta(days=1)),

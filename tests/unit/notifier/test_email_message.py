@@ -168,6 +168,8 @@ def test_a_released_alert_says_whether_notice_came_first() -> None:
     without = an_alert(AlertKind.RELEASED, released_at=at("2026-12-03T14:05:00+00:00"), released_without_notice=True)
 
     assert "given, 52.5 h ahead" in text_of(rendered(AlertRaised(alert=with_notice)))
+    early = with_notice.model_copy(update={"released_early_hours": 20.0})
+    assert "given, 52.5 h ahead; released 20 h before the announced time" in text_of(rendered(AlertRaised(alert=early)))
     assert "none: released without notice" in text_of(rendered(AlertRaised(alert=without)))
 
 
