@@ -61,7 +61,7 @@ def position_of(cursor: str | None) -> ListingPosition | None:
         raise Problem(
             "validation-error",
             "The cursor is not one this API gave out.",
-            errors=[FieldError("#/cursor", "is not a valid cursor")],
+            errors=[FieldError("#/query/cursor", "is not a valid cursor")],
         ) from None
 
 

@@ -94,7 +94,7 @@ async def list_alerts(
         raise Problem(
             "validation-error",
             "Filter by status or by release status, not both: a release schedule leaving `scheduled` is resolved.",
-            errors=[FieldError("#/release_status", "cannot be combined with status")],
+            errors=[FieldError("#/query/release_status", "cannot be combined with status")],
         )
     if group == "story":
         for name, value in (("status", status), ("release_status", release_status)):

@@ -177,7 +177,7 @@ async def test_cursor_the_api_never_gave_out_is_a_422_problem(api: httpx.AsyncCl
     response = await api.get(URL, params={"cursor": cursor})
 
     problem = assert_problem(response, 422, "validation-error")
-    assert problem["errors"] == [{"pointer": "#/cursor", "detail": "is not a valid cursor"}]
+    assert problem["errors"] == [{"pointer": "#/query/cursor", "detail": "is not a valid cursor"}]
 
 
 @pytest.mark.parametrize(

@@ -466,7 +466,7 @@ async def test_paging_with_a_filter_stays_within_the_filter(api: httpx.AsyncClie
         pytest.param({"field_office": "los"}, "#/query/field_office", id="office"),
         pytest.param({"limit": "0"}, "#/query/limit", id="limit-0"),
         pytest.param({"limit": "501"}, "#/query/limit", id="limit-501"),
-        pytest.param({"cursor": "not a cursor"}, "#/cursor", id="cursor"),
+        pytest.param({"cursor": "not a cursor"}, "#/query/cursor", id="cursor"),
     ],
 )
 async def test_listing_with_a_bad_query_is_a_422_problem(

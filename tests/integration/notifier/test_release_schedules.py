@@ -390,7 +390,7 @@ async def test_the_release_status_filter_does_not_combine_with_status(office: Of
         "/v1/alerts", params={"status": "open", "release_status": "scheduled"}, headers=as_("los")
     )
 
-    assert pointers(assert_problem(answer, 422, "validation-error")) == ["#/release_status"]
+    assert pointers(assert_problem(answer, 422, "validation-error")) == ["#/query/release_status"]
 
 
 async def test_the_email_of_an_update_says_what_became_of_the_release_in_the_alerts_thread(
