@@ -2,7 +2,8 @@
 
 Each alert states a fact of the stay: the person was booked (``in_custody``),
 a release was scheduled while they were held (``release_scheduled``, one per
-release time), they were released, they were transferred. Rules read the
+release time as announced: a time announced again after a cancellation or
+another time is announced anew), they were released, they were transferred. Rules read the
 booking's state, not the event that changed it, and a fact once true stays
 true, so the alerts of a stay do not depend on the order its events were
 processed in, on redeliveries, or on whether the detainer was lodged before
@@ -31,7 +32,7 @@ from contracts import (
     TimelineEntry,
 )
 from contracts.alerts import digest_id, story_id_for
-from notifier.domain.custody import BookingState
+from notifier.domain.custody import BookingState, schedule_episodes, standing_episode
 
 __all__ = [
     "AlertCondition",
@@ -40,6 +41,7 @@ __all__ = [
     "alert_conditions",
     "alert_id_of",
     "build_alert",
+    "schedule_qualifier",
 ]
 
 
@@ -94,6 +96,13 @@ def _utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def schedule_qualifier(scheduled_release_at: datetime, episode: int = 1) -> str:
+    """A ``release_scheduled``'s qualifier: the release time (UTC), and from its second episode on, which one (a
+    time announced again once it stopped standing is a new alert; the first keeps the ids alerts had before)."""
+    time = _utc_iso(scheduled_release_at)
+    return time if episode == 1 else f"{time}#{episode}"
+
+
 def _schedule_known_before_leaving(state: BookingState) -> bool:
     """Whether a release time was known at the facility before the person left (the release_scheduled
     condition of ``alert_conditions``)."""
@@ -136,8 +145,9 @@ def alert_conditions(
     and nothing else until it is confirmed.
 
     ``every_schedule_seen``: a ``release_scheduled`` for every release time announced while the person
-    was here, even one cancelled or replaced since (the custody-event path: what its events announced,
-    so processing them again after a crash raises what processing them the first time did). Without
+    was here (each episode of it), even one cancelled or replaced since (the custody-event path: what its
+    events announced, so processing them again after a crash raises what processing them the first time did,
+    and an episode closed since is found closed, not raised anew). Without
     it, only the release time as it stands (a detainer lodged later hears of no cancelled release).
     """
     if state.booked_at is None:
@@ -153,7 +163,7 @@ def alert_conditions(
             AlertCondition(
                 AlertKind.RELEASE_SCHEDULED,
                 known_at,
-                _utc_iso(scheduled),
+                schedule_qualifier(scheduled, standing_episode(state)),
                 scheduled_release_at=scheduled,
                 release_reason=state.scheduled_release_reason,
             )
@@ -161,9 +171,10 @@ def alert_conditions(
     if every_schedule_seen:
         left_at = min((at for at in (state.released_at, state.transferred_at) if at is not None), default=None)
         current = {condition.qualifier for condition in conditions}
-        for seen in state.schedules_seen:
-            qualifier = _utc_iso(seen.scheduled_release_at)
+        for seen in schedule_episodes(state):  # each episode of each time, closed since or not
+            qualifier = schedule_qualifier(seen.scheduled_release_at, seen.episode)
             if qualifier not in current and (left_at is None or seen.known_at <= left_at):
+                current.add(qualifier)
                 conditions.append(
                     AlertCondition(
                         AlertKind.RELEASE_SCHEDULED,

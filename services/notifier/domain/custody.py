@@ -16,6 +16,7 @@ source reported (a reported release earlier than it still replaces it).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -42,24 +43,39 @@ __all__ = [
     "CustodyFact",
     "FactStamp",
     "InferredRelease",
+    "ScheduleEpisode",
     "SeenCancellation",
     "SeenSchedule",
     "apply_event",
     "apply_policy_mark",
     "same_state",
+    "schedule_episodes",
+    "standing_episode",
     "stored_person",
 ]
 
 
 class SeenSchedule(BaseModel):
-    """A release time the facility announced for this stay, and when it first became known."""
+    """An announcement of a release time during this stay: the event that announced it, and which of the
+    time's episodes it belongs to.
+
+    A time announced again once something superseded it (a cancellation, another time announced) is announced
+    anew: its next episode, a condition of its own. Announcements with nothing superseding between them are one
+    episode, known from the earliest. States saved before episodes were kept hold one entry a release time, its
+    earliest announcement, of its first episode."""
 
     model_config = ConfigDict(frozen=True)
 
     scheduled_release_at: datetime
     release_reason: ReleaseReason | None = None
     known_at: datetime
-    event_id: str | None = None  # the event that announced it first (none in states saved before it was kept)
+    event_id: str | None = None  # the event that announced it (none in states saved before it was kept)
+    episode: int = 1  # the release time's first episode, second...
+
+    @property
+    def stamp(self) -> tuple[datetime, int, str]:
+        """Its place among the stay's schedules and cancellations, as the fold stamps them (``fact_stamp``)."""
+        return (self.known_at, 0, self.event_id or "")
 
 
 class SeenCancellation(BaseModel):
@@ -70,28 +86,68 @@ class SeenCancellation(BaseModel):
     at: datetime
     event_id: str
 
+    @property
+    def stamp(self) -> tuple[datetime, int, str]:
+        return (self.at, 1, self.event_id)  # (a cancellation at the instant of a schedule outranks it)
+
 
 _SEEN_SCHEDULES_KEPT = 20  # a stay re-scheduled (or cancelled) more often keeps its latest twenty
 
 
-def _seen(schedules: tuple[SeenSchedule, ...], event: ReleaseScheduled) -> tuple[SeenSchedule, ...]:
-    """``schedules`` with ``event``'s release time in it, known from the earliest event that announced it."""
-    others: list[SeenSchedule] = []
-    known_at, event_id = event.occurred_at, event.event_id
-    if schedules:  # (the stay's first schedule has nothing to compare with)
-        same = [s for s in schedules if s.scheduled_release_at == event.scheduled_release_at]
-        others = [s for s in schedules if s.scheduled_release_at != event.scheduled_release_at]
-        known_at, event_id = min([(known_at, event_id), *((s.known_at, s.event_id or "") for s in same)])
+def _schedule_order(seen: SeenSchedule) -> tuple[datetime, int, str, datetime]:
+    return (*seen.stamp, seen.scheduled_release_at)
+
+
+def _numbered(
+    schedules: Iterable[SeenSchedule], cancellations: tuple[SeenCancellation, ...]
+) -> tuple[SeenSchedule, ...]:
+    """``schedules`` in the order announced, each in its release time's episode: that of the time's previous
+    announcement, or the next one if a cancellation or another time's announcement came between them. A number
+    kept on an entry is never lowered: facts added only split episodes, so a lower one can only come from facts
+    kept no longer (more than the states keep), and an episode's alert keeps its id."""
+    facts: list[tuple[tuple[datetime, int, str, datetime], SeenSchedule | None]] = [
+        (_schedule_order(seen), seen) for seen in schedules
+    ]
+    facts += [((*cancelled.stamp, cancelled.at), None) for cancelled in cancellations]
+    facts.sort(key=lambda fact: fact[0])
+    superseding = 0  # facts so far that supersede a release time: cancellations, then every announcement
+    announced: dict[datetime, int] = {}  # announcements so far, by release time
+    last: dict[datetime, tuple[int, int]] = {}  # a time's latest announcement: (episode, what superseded by then)
+    numbered: list[SeenSchedule] = []
+    for _, seen in facts:
+        if seen is None:
+            superseding += 1
+            continue
+        time = seen.scheduled_release_at
+        # Another time's announcements supersede this one; its own do not.
+        since = superseding - announced.get(time, 0)
+        episode = 1
+        if (previous := last.get(time)) is not None:
+            episode = previous[0] + (since != previous[1])
+        episode = max(episode, seen.episode)
+        numbered.append(seen if seen.episode == episode else seen.model_copy(update={"episode": episode}))
+        superseding += 1
+        announced[time] = announced.get(time, 0) + 1
+        last[time] = (episode, since)
+    return tuple(numbered)
+
+
+def _seen(
+    schedules: tuple[SeenSchedule, ...], event: ReleaseScheduled, cancellations: tuple[SeenCancellation, ...] = ()
+) -> tuple[SeenSchedule, ...]:
+    """``schedules`` with ``event``'s announcement in it, each in its release time's episode (the latest kept)."""
     seen = SeenSchedule(
         scheduled_release_at=event.scheduled_release_at,
         release_reason=event.release_reason,
-        known_at=known_at,
-        event_id=event_id or None,
+        known_at=event.occurred_at,
+        event_id=event.event_id,
     )
-    if not others:
+    if not schedules:  # (the stay's first schedule has nothing to compare with)
         return (seen,)
-    kept = sorted([*others, seen], key=lambda s: (s.known_at, s.scheduled_release_at))
-    return tuple(kept[-_SEEN_SCHEDULES_KEPT:])
+    if any(_schedule_order(s) == _schedule_order(seen) for s in schedules):
+        return schedules  # announced already (a redelivery)
+    kept = _numbered([*schedules, seen], cancellations)
+    return kept[-_SEEN_SCHEDULES_KEPT:]
 
 
 def _cancellation_seen(
@@ -100,6 +156,46 @@ def _cancellation_seen(
     seen = SeenCancellation(at=event.occurred_at, event_id=event.event_id)
     kept = sorted({*cancellations, seen}, key=lambda c: (c.at, c.event_id))
     return tuple(kept[-_SEEN_SCHEDULES_KEPT:])
+
+
+def _renumbered(
+    schedules: tuple[SeenSchedule, ...], cancellations: tuple[SeenCancellation, ...]
+) -> tuple[SeenSchedule, ...]:
+    """``schedules`` after a cancellation: one between two announcements of a time starts the time's next episode."""
+    return _numbered(list(schedules), cancellations) if len(schedules) > 1 else schedules
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleEpisode:
+    """A release time as announced once: from its first announcement until something superseded it."""
+
+    scheduled_release_at: datetime
+    episode: int  # 1: the time's first episode
+    known_at: datetime  # when its earliest announcement happened
+    event_id: str | None  # its earliest announcement
+    release_reason: ReleaseReason | None  # as its latest announcement gave it
+
+
+def schedule_episodes(state: BookingState) -> list[ScheduleEpisode]:
+    """The episodes of the release times announced during the stay (those kept), in the order they began."""
+    episodes: dict[tuple[datetime, int], ScheduleEpisode] = {}
+    for seen in sorted(state.schedules_seen, key=_schedule_order):
+        first = episodes.get((seen.scheduled_release_at, seen.episode))
+        episodes[(seen.scheduled_release_at, seen.episode)] = ScheduleEpisode(
+            scheduled_release_at=seen.scheduled_release_at,
+            episode=seen.episode,
+            known_at=seen.known_at if first is None else first.known_at,
+            event_id=seen.event_id if first is None else first.event_id,
+            release_reason=seen.release_reason,
+        )
+    return list(episodes.values())
+
+
+def standing_episode(state: BookingState) -> int:
+    """The episode of the release time as it stands: its latest (the schedule as it stands is the latest fact of
+    its kind), the first for a time of which no announcement is kept."""
+    time = state.scheduled_release_at
+    return max((seen.episode for seen in state.schedules_seen if seen.scheduled_release_at == time), default=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +393,7 @@ def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
                 update["booked_at"] = event.occurred_at
             return _updated(state, update) if update else state
         case ReleaseScheduled():
-            update = {"schedules_seen": _seen(state.schedules_seen, event)}
+            update = {"schedules_seen": _seen(state.schedules_seen, event, state.cancellations_seen)}
             if _later(stamp, state.schedule_stamp):
                 update.update(
                     scheduled_release_at=event.scheduled_release_at,
@@ -306,7 +402,11 @@ def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
                 )
             return _updated(state, update)
         case ReleaseCancelled():
-            update = {"cancellations_seen": _cancellation_seen(state.cancellations_seen, event)}
+            cancellations = _cancellation_seen(state.cancellations_seen, event)
+            update = {"cancellations_seen": cancellations}
+            schedules = _renumbered(state.schedules_seen, cancellations)
+            if schedules != state.schedules_seen:
+                update["schedules_seen"] = schedules
             if _later(stamp, state.schedule_stamp):
                 update.update(scheduled_release_at=None, scheduled_release_reason=None, schedule_stamp=stamp)
             return _updated(state, update)

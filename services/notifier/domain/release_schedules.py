@@ -4,7 +4,9 @@ A release time stops standing when the facility cancels it, replaces it with ano
 (or transfers them before it), or when it goes by, plus a grace, with no release reported. Which of these
 happened is a function of the booking's facts, not of the order the notifier saw them in: the release
 time's successor is the first fact stamped after it was announced (a cancellation, or another release
-time), else the schedule as it stands now. Pure: no I/O, and the clock is passed in.
+time), else the schedule as it stands now. A time announced again after that is announced anew: an
+episode of its own with an alert of its own, while the earlier one stays closed. Pure: no I/O, and the
+clock is passed in.
 
 Leaving ``scheduled`` is final: the alert is closed (resolved as ``release_superseded``, unless a person
 resolved it already, whose outcome stays) and never reopened.
@@ -16,8 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from contracts import Alert, AlertKind, AlertOutcome, AlertStatus, AlertStep, ReleaseStatus, TimelineEntry
-from notifier.domain.alert_rules import AlertFingerprint
-from notifier.domain.custody import BookingState
+from notifier.domain.alert_rules import AlertFingerprint, schedule_qualifier
+from notifier.domain.custody import BookingState, ScheduleEpisode, schedule_episodes, standing_episode
 
 __all__ = ["ReleaseChange", "closed", "release_change", "schedule_alert_ids"]
 
@@ -41,12 +43,13 @@ def _alert_id(alert: Alert, kind: AlertKind, qualifier: str = "") -> str:
     return AlertFingerprint(kind, alert.detainer_ref, alert.facility_ori, alert.booking_number, qualifier).alert_id
 
 
-def _rescheduled(alert: Alert, to: datetime, event_id: str | None) -> ReleaseChange:
+def _rescheduled(alert: Alert, to: datetime, episode: int, event_id: str | None) -> ReleaseChange:
+    """Replaced by ``to`` as announced in its ``episode``: ``superseded_by`` that episode's alert."""
     return ReleaseChange(
         ReleaseStatus.RESCHEDULED,
         AlertStep.RESCHEDULED,
         event_id,
-        _alert_id(alert, AlertKind.RELEASE_SCHEDULED, _iso(to)),
+        _alert_id(alert, AlertKind.RELEASE_SCHEDULED, schedule_qualifier(to, episode)),
         f"rescheduled to {_iso(to)}",
     )
 
@@ -55,41 +58,68 @@ def _cancelled(event_id: str | None) -> ReleaseChange:
     return ReleaseChange(ReleaseStatus.CANCELLED, AlertStep.RELEASE_CANCELLED, event_id, None, "release cancelled")
 
 
-def _superseded(alert: Alert, scheduled: datetime, state: BookingState) -> ReleaseChange:
-    """The release time no longer stands: what came first after it was announced."""
-    announced = next((s for s in state.schedules_seen if s.scheduled_release_at == scheduled), None)
-    known_at, known_by = (announced.known_at, announced.event_id or "") if announced else (alert.occurred_at, "")
+def _episode_of(alert: Alert, state: BookingState) -> ScheduleEpisode | None:
+    """The episode of its release time ``alert`` was raised for (none if none kept has its id)."""
+    return next(
+        (
+            episode
+            for episode in schedule_episodes(state)
+            if episode.scheduled_release_at == alert.scheduled_release_at
+            and _alert_id(
+                alert, AlertKind.RELEASE_SCHEDULED, schedule_qualifier(alert.scheduled_release_at, episode.episode)
+            )
+            == alert.alert_id
+        ),
+        None,
+    )
+
+
+def _superseded(alert: Alert, episode: ScheduleEpisode | None, state: BookingState) -> ReleaseChange:
+    """The release time no longer stands as ``alert`` announced it (``episode``): what came first after that."""
+    if episode is None:  # (an alert of an episode kept no longer: the time's first announcement kept)
+        scheduled = alert.scheduled_release_at
+        episode = next((e for e in schedule_episodes(state) if e.scheduled_release_at == scheduled), None)
+    known_at, known_by = (episode.known_at, episode.event_id or "") if episode else (alert.occurred_at, "")
     # (when, rank, event id): a cancellation at the very instant of a schedule outranks it, as in the fold.
-    successors: list[tuple[datetime, int, str, datetime | None]] = [
-        (c.at, 1, c.event_id, None) for c in state.cancellations_seen if c.at >= known_at
+    successors: list[tuple[datetime, int, str, datetime | None, int]] = [
+        (c.at, 1, c.event_id, None, 0) for c in state.cancellations_seen if c.at >= known_at
     ]
+    # Another time's announcement: each is the first of its episode or follows one after this alert's.
     successors += [
-        (s.known_at, 0, s.event_id or "", s.scheduled_release_at)
+        (s.known_at, 0, s.event_id or "", s.scheduled_release_at, s.episode)
         for s in state.schedules_seen
-        if s.scheduled_release_at != scheduled and (s.known_at, s.event_id or "") > (known_at, known_by)
+        if s.scheduled_release_at != alert.scheduled_release_at
+        and (s.known_at, s.event_id or "") > (known_at, known_by)
     ]
     if successors:
-        _, _, next_event, new_time = min(successors, key=lambda found: found[:3])
-        return _cancelled(next_event) if new_time is None else _rescheduled(alert, new_time, next_event or None)
+        _, _, next_event, new_time, new_episode = min(successors, key=lambda found: found[:3])
+        if new_time is None:
+            return _cancelled(next_event)
+        return _rescheduled(alert, new_time, new_episode, next_event or None)
     # Facts kept no longer (more than the states keep): the schedule as it stands decides.
     last_event = state.schedule_stamp[2] if state.schedule_stamp is not None else None
     if state.scheduled_release_at is None:
         return _cancelled(last_event)
-    return _rescheduled(alert, state.scheduled_release_at, last_event)
+    return _rescheduled(alert, state.scheduled_release_at, standing_episode(state), last_event)
 
 
 def schedule_alert_ids(detainer_ref: str, state: BookingState) -> list[str]:
     """The ids of the release_scheduled alerts the booking's release times call for (or called for) with the
-    detainer ``detainer_ref``: one per release time announced during the stay, whether or not it was raised."""
-    times = [seen.scheduled_release_at for seen in state.schedules_seen]
+    detainer ``detainer_ref``: one per episode of each release time announced during the stay, whether or not
+    it was raised."""
+    episodes = [(seen.scheduled_release_at, seen.episode) for seen in state.schedules_seen]
     if state.scheduled_release_at is not None:
-        times.append(state.scheduled_release_at)
+        episodes.append((state.scheduled_release_at, standing_episode(state)))
     return list(
         dict.fromkeys(
             AlertFingerprint(
-                AlertKind.RELEASE_SCHEDULED, detainer_ref, state.facility_ori, state.booking_number, _iso(time)
+                AlertKind.RELEASE_SCHEDULED,
+                detainer_ref,
+                state.facility_ori,
+                state.booking_number,
+                schedule_qualifier(time, episode),
             ).alert_id
-            for time in times
+            for time, episode in episodes
         )
     )
 
@@ -109,8 +139,9 @@ def release_change(
         return None  # final
     if state.booked_at is None and not state.schedules_seen:
         return None  # nothing known of the booking (not kept any more): nothing to conclude
-    if state.scheduled_release_at != scheduled:
-        return _superseded(alert, scheduled, state)
+    episode = _episode_of(alert, state)
+    if state.scheduled_release_at != scheduled or (episode is not None and episode.episode != standing_episode(state)):
+        return _superseded(alert, episode, state)  # another time stands, or this one announced anew
     if state.released_at is not None and state.release_withheld_by is None:  # a withheld release tells nothing
         return ReleaseChange(
             ReleaseStatus.RELEASED,

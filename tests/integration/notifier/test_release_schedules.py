@@ -17,6 +17,7 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts import RedisNames
+from contracts.envelope import StreamEntry
 from tests import samples
 from tests.integration.ingest.support import assert_problem, pointers
 from tests.integration.notifier.channels import Channels
@@ -318,6 +319,82 @@ async def test_a_schedule_cancelled_then_replaced_reads_cancelled_whether_seen_a
     alert = await office.alert(alert_id)
     assert (alert["release_status"], alert["superseded_by"]) == ("cancelled", None)
     assert steps(alert)[-1] == ("release_cancelled", None, "evt-0004")
+
+
+# --- a release time announced again ------------------------------------------------------------------
+
+ANNOUNCED_AGAIN = "2026-11-23T10:00:00-08:00"  # a day after the first time was moved or cancelled
+
+
+async def every_custody_event(redis_client: Redis, names: RedisNames) -> list[StreamEntry]:
+    """Every entry of the custody stream, as a redelivery of them all would hand them over again."""
+    return [
+        StreamEntry(names.custody_events, message_id.decode(), fields)
+        for message_id, fields in await redis_client.xrange(names.custody_events)
+    ]
+
+
+@pytest.mark.parametrize(
+    "superseded_by",
+    [
+        pytest.param(
+            samples.release_scheduled(
+                event_id="evt-0007", occurred_at="2026-11-22T10:00:00-08:00", scheduled_release_at=NEW_RELEASE_AT
+            ),
+            id="another time",
+        ),
+        pytest.param(samples.release_cancelled(), id="a cancellation"),
+    ],
+)
+async def test_a_release_time_announced_again_after_it_stopped_standing_is_a_new_alert_with_the_countdown(
+    superseded_by: dict[str, Any],
+    office: Office,
+    scheduled_notifier: ScheduledNotifier,
+    streams: Streams,
+    channels: Channels,
+    redis_client: Redis,
+    names: RedisNames,
+) -> None:
+    first_id = await scheduled(office, scheduled_notifier, streams, channels)
+    await then(office, scheduled_notifier, streams, channels, superseded_by)
+    first = await office.alert(first_id)
+    assert first["release_status"] in ("rescheduled", "cancelled")
+    raised_before = {alert["alert_id"] for alert in await office.kind("release_scheduled")}
+
+    again = samples.release_scheduled(event_id="evt-0009", occurred_at=ANNOUNCED_AGAIN)
+    await then(office, scheduled_notifier, streams, channels, again)
+
+    schedules = {alert["alert_id"] for alert in await office.kind("release_scheduled")}
+    (new_id,) = schedules - raised_before
+    new = await office.alert(new_id)
+    assert (new["release_status"], new["status"], new["superseded_by"]) == ("scheduled", "open", None)
+    assert datetime.fromisoformat(new["scheduled_release_at"]) == RELEASE_AT
+    assert new["event_id"] == "evt-0009"
+    assert await office.listed(release_status="scheduled") == [new_id]
+    assert new_id in await office.listed(status="open")
+    assert datetime.fromisoformat((await office.story_now())["at"]) == RELEASE_AT
+    assert channels.webhook_events(new_id) == ["alert_raised"]
+    assert await jobs_of(redis_client, names, new_id)  # reminders, escalations, the release check
+    assert await office.alert(first_id) == first  # closed for good, as it was
+    if superseded_by["type"] == "release_scheduled":
+        (moved_id,) = raised_before - {first_id}
+        moved = await office.alert(moved_id)
+        assert first["superseded_by"] == moved_id
+        assert (moved["release_status"], moved["status"], moved["superseded_by"]) == ("rescheduled", "resolved", new_id)
+        assert steps(moved)[-1] == ("rescheduled", None, "evt-0009")
+        assert told_once_closed(await each_channel(channels, moved_id))
+    else:
+        assert raised_before == {first_id}
+        assert (first["release_status"], first["superseded_by"]) == ("cancelled", None)
+
+    # Every event processed again, as after a crash before their acknowledgement: nothing new, nothing changes.
+    before = {alert_id: await office.alert(alert_id) for alert_id in schedules}
+    await scheduled_notifier.instance.custody.process(await every_custody_event(redis_client, names))
+    await channels.deliver()
+
+    assert {alert["alert_id"] for alert in await office.kind("release_scheduled")} == set(schedules)
+    assert {alert_id: await office.alert(alert_id) for alert_id in schedules} == before
+    assert await office.listed(release_status="scheduled") == [new_id]
 
 
 # --- what people did first stays ----------------------------------------------------------------------

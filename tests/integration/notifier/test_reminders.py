@@ -203,6 +203,29 @@ async def test_a_rescheduled_release_is_reminded_of_at_its_new_time_only(
     }
 
 
+async def test_a_release_time_announced_again_after_its_cancellation_is_reminded_of_again(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    notifier = await Notifier.start(redis_client, names, clock, SchedulePolicy(reminder_leads_seconds=(4 * 3600,)))
+    await story(ingest_api, streams, notifier, scheduled())
+    first_id = (await office.alert("release_scheduled"))["alert_id"]
+    await ingest_api.submit(samples.release_cancelled(occurred_at=(clock.now + timedelta(hours=1)).isoformat()))
+    await notifier.process(streams)
+    await ingest_api.submit(
+        scheduled(event_id="evt-0013") | {"occurred_at": (clock.now + timedelta(hours=2)).isoformat()}
+    )
+    await notifier.process(streams)
+
+    await run_at(RELEASE_AT - timedelta(hours=3), clock, notifier)
+
+    reminded = {
+        alert["alert_id"]: await office.steps(alert["alert_id"], "reminded")
+        for alert in await office.alerts("release_scheduled")
+    }
+    assert reminded.pop(first_id) == []  # cancelled before its reminder was due
+    assert list(reminded.values()) == [["4h before release"]]
+
+
 async def test_a_notifier_restarted_between_two_reminders_loses_none_and_repeats_none(
     redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
 ) -> None:

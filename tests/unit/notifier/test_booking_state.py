@@ -12,7 +12,7 @@ import itertools
 import pytest
 
 from contracts import ReleaseReason
-from notifier.domain.custody import apply_event
+from notifier.domain.custody import BookingState, apply_event, schedule_episodes, standing_episode
 from tests.unit.notifier.builders import at, booking_event, empty, event, fold, person
 
 EVENT_TYPES = ["booking", "booking_updated", "release_scheduled", "release_cancelled", "release", "transfer"]
@@ -163,6 +163,47 @@ def test_the_final_state_does_not_depend_on_the_order_the_events_arrive_in() -> 
 
     for arrival in itertools.permutations(events):
         assert fold(*arrival) == in_stream_order
+
+
+def test_a_release_time_announced_again_after_something_superseded_it_is_announced_anew_whatever_the_order() -> None:
+    first, later = "2026-11-24T09:00:00-08:00", "2026-11-26T09:00:00-08:00"
+    events = [
+        event("booking"),
+        event("release_scheduled", event_id="evt-a", occurred_at="2026-11-21T10:00:00-08:00"),
+        event("release_scheduled", event_id="evt-b", occurred_at="2026-11-21T11:00:00-08:00"),  # nothing between
+        event(
+            "release_scheduled", event_id="evt-c", occurred_at="2026-11-22T10:00:00-08:00", scheduled_release_at=later
+        ),
+        event("release_scheduled", event_id="evt-d", occurred_at="2026-11-23T10:00:00-08:00"),  # after another time
+        event("release_cancelled", event_id="evt-e", occurred_at="2026-11-23T12:00:00-08:00"),
+        event("release_scheduled", event_id="evt-f", occurred_at="2026-11-24T08:00:00-08:00"),  # after a cancellation
+    ]
+    in_stream_order = fold(*events)
+
+    for arrival in itertools.permutations(events):
+        assert fold(*arrival) == in_stream_order
+
+    assert [
+        (episode.scheduled_release_at, episode.episode, episode.event_id)
+        for episode in schedule_episodes(in_stream_order)
+    ] == [(at(first), 1, "evt-a"), (at(later), 1, "evt-c"), (at(first), 2, "evt-d"), (at(first), 3, "evt-f")]
+    assert (in_stream_order.scheduled_release_at, standing_episode(in_stream_order)) == (at(first), 3)
+
+
+def test_a_state_saved_before_episodes_were_kept_reads_each_release_time_as_its_first_episode() -> None:
+    # As saved then: one entry a release time, stamped by its earliest announcement, whatever came after it.
+    saved = """{"facility_ori":"CA0194200","booking_number":"2026-004512","booked_at":"2026-11-20T08:15:00-08:00",
+    "scheduled_release_at":"2026-11-24T09:00:00-08:00","schedule_stamp":["2026-11-23T10:00:00-08:00",0,"evt-0009"],
+    "schedules_seen":[
+     {"scheduled_release_at":"2026-11-24T09:00:00-08:00","known_at":"2026-11-21T10:00:00-08:00","event_id":"evt-0003"},
+     {"scheduled_release_at":"2026-11-26T09:00:00-08:00","known_at":"2026-11-22T10:00:00-08:00","event_id":"evt-0007"}
+    ]}"""
+
+    state = BookingState.model_validate_json(saved)
+
+    assert [(e.event_id, e.episode) for e in schedule_episodes(state)] == [("evt-0003", 1), ("evt-0007", 1)]
+    assert standing_episode(state) == 1
+    assert BookingState.model_validate_json(state.stored_json()) == state
 
 
 def test_a_booking_update_with_a_newer_person_replaces_the_person() -> None:

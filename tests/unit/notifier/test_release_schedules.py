@@ -174,3 +174,88 @@ def test_closing_an_alert_a_person_resolved_keeps_their_outcome() -> None:
         "LOS",
         ReleaseStatus.CANCELLED,
     )
+
+
+# --- a release time announced again -------------------------------------------------------------------
+
+AGAIN = "2026-11-23T10:00:00-08:00"  # a day after the time was moved (or cancelled)
+
+
+def announced_again(**overrides: Any) -> Any:
+    """The first release time announced again, after something superseded it."""
+    return event("release_scheduled", **{"event_id": "evt-0009", "occurred_at": AGAIN, **overrides})
+
+
+def schedules_of(state: BookingState) -> list[tuple[str, ReleaseStatus | None, str | None]]:
+    """Each release_scheduled the state calls for, in the order announced: (its alert id, what became of it, the
+    alert that superseded it)."""
+    found = []
+    for condition in alert_conditions(state, every_schedule_seen=True):
+        if condition.scheduled_release_at is None:
+            continue
+        alert = build_alert(
+            condition,
+            state,
+            active_detainer(),
+            EVIDENCE,
+            trigger=AlertTrigger.CUSTODY_EVENT,
+            event_id=None,
+            raised_at=at("2026-11-23T10:00:01-08:00"),
+        )
+        change = release_change(alert, state, now=BEFORE_RELEASE, overdue_after=GRACE)
+        found.append(
+            (
+                condition.occurred_at,
+                alert.alert_id,
+                None if change is None else change.status,
+                None if change is None else change.superseded_by,
+            )
+        )
+    return [(alert_id, status, by) for _, alert_id, status, by in sorted(found)]
+
+
+def test_a_time_announced_again_after_another_replaced_it_is_a_new_alert_that_stands_whatever_the_order() -> None:
+    events = [event("booking"), event("release_scheduled"), moved(), announced_again()]
+
+    outcomes = {tuple(schedules_of(fold(*order))) for order in itertools.permutations(events)}
+
+    assert len(outcomes) == 1, outcomes
+    ((first, first_became, first_by), (moved_id, moved_became, moved_by), (again, again_became, again_by)) = (
+        outcomes.pop()
+    )
+    assert len({first, moved_id, again}) == 3
+    assert (first_became, first_by) == (ReleaseStatus.RESCHEDULED, moved_id)
+    assert (moved_became, moved_by) == (ReleaseStatus.RESCHEDULED, again)
+    assert (again_became, again_by) == (None, None)  # it stands
+    assert first == schedule_alert(fold(event("booking"), event("release_scheduled"))).alert_id  # as before
+
+
+def test_a_time_announced_again_after_its_cancellation_is_a_new_alert_that_stands_whatever_the_order() -> None:
+    events = [event("booking"), event("release_scheduled"), event("release_cancelled"), announced_again()]
+
+    outcomes = {tuple(schedules_of(fold(*order))) for order in itertools.permutations(events)}
+
+    assert len(outcomes) == 1, outcomes
+    ((first, first_became, _), (again, again_became, _)) = outcomes.pop()
+    assert first != again
+    assert first_became is ReleaseStatus.CANCELLED
+    assert again_became is None
+
+
+def test_a_time_announced_twice_with_nothing_between_is_one_alert_known_from_the_first() -> None:
+    events = [event("booking"), event("release_scheduled"), announced_again(occurred_at="2026-11-21T11:00:00-08:00")]
+
+    outcomes = {tuple(schedules_of(fold(*order))) for order in itertools.permutations(events)}
+
+    assert outcomes == {((schedule_alert(fold(*events)).alert_id, None, None),)}
+
+
+def test_a_cancellation_arriving_late_between_two_announcements_of_a_time_splits_them_into_two_alerts() -> None:
+    """Announced, announced again, and only then the cancellation sent between them: the same as in order."""
+    events = [event("booking"), event("release_scheduled"), event("release_cancelled"), announced_again()]
+    in_order = schedules_of(fold(*events))
+
+    late = schedules_of(fold(events[0], events[1], events[3], events[2]))
+
+    assert late == in_order
+    assert [became for _, became, _ in late] == [ReleaseStatus.CANCELLED, None]

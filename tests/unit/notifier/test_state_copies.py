@@ -17,6 +17,7 @@ from contracts import ReleaseReason, ReleaseScheduled
 from notifier.domain.custody import (
     BookingState,
     InferredRelease,
+    SeenCancellation,
     SeenSchedule,
     _seen,
     _updated,
@@ -111,19 +112,33 @@ def test_a_states_stored_json_is_its_json_without_defaults() -> None:
         assert state.stored_json() == state.model_dump_json(exclude_defaults=True).encode()
 
 
-def _seen_in_full(schedules: tuple[SeenSchedule, ...], event: ReleaseScheduled) -> tuple[SeenSchedule, ...]:
-    """``_seen`` as written before its shortcut for a stay's first schedule."""
-    same = [s for s in schedules if s.scheduled_release_at == event.scheduled_release_at]
-    others = [s for s in schedules if s.scheduled_release_at != event.scheduled_release_at]
-    first = min([(event.occurred_at, event.event_id), *((s.known_at, s.event_id or "") for s in same)])
-    seen = SeenSchedule(
+def _seen_in_full(
+    schedules: tuple[SeenSchedule, ...], event: ReleaseScheduled, cancellations: tuple[SeenCancellation, ...] = ()
+) -> tuple[SeenSchedule, ...]:
+    """``_seen`` written out from the rule, without its shortcuts: every announcement, in the order announced, in
+    its release time's episode (one more than the previous announcement's of that time if a cancellation or another
+    time's announcement came between them), the latest twenty kept."""
+    new = SeenSchedule(
         scheduled_release_at=event.scheduled_release_at,
         release_reason=event.release_reason,
-        known_at=first[0],
-        event_id=first[1] or None,
+        known_at=event.occurred_at,
+        event_id=event.event_id,
     )
-    kept = sorted([*others, seen], key=lambda s: (s.known_at, s.scheduled_release_at))
-    return tuple(kept[-20:])
+    announced = sorted(
+        {s.model_copy(update={"episode": 1}) for s in (*schedules, new)},
+        key=lambda s: (s.known_at, 0, s.event_id or "", s.scheduled_release_at),
+    )
+    stamps = [(s.known_at, 0, s.event_id or "") for s in announced]
+    numbered = []
+    for index, seen in enumerate(announced):
+        same = [i for i in range(index + 1) if announced[i].scheduled_release_at == seen.scheduled_release_at]
+        breaks = 0
+        for earlier, later in itertools.pairwise(same):
+            between = [c for c in cancellations if stamps[earlier] < (c.at, 1, c.event_id) < stamps[later]]
+            between += [i for i in range(earlier + 1, later) if i not in same]
+            breaks += bool(between)
+        numbered.append(seen.model_copy(update={"episode": 1 + breaks}))
+    return tuple(numbered[-20:])
 
 
 def test_the_schedules_seen_are_the_rule_written_out_in_full() -> None:
@@ -131,13 +146,21 @@ def test_the_schedules_seen_are_the_rule_written_out_in_full() -> None:
         event("release_scheduled"),
         event("release_scheduled", event_id="evt-0009", scheduled_release_at="2026-11-25T09:00:00-08:00"),
         event("release_scheduled", event_id="evt-0010", occurred_at="2026-11-19T09:00:00-08:00"),
+        event("release_scheduled", event_id="evt-0011", occurred_at="2026-11-23T09:00:00-08:00"),
     ]
-    for first in schedules:
-        assert isinstance(first, ReleaseScheduled)
-        assert _seen((), first) == _seen_in_full((), first)
-        for then in schedules:
-            assert isinstance(then, ReleaseScheduled)
-            assert _seen(_seen((), first), then) == _seen_in_full(_seen_in_full((), first), then)
+    cancelled = (SeenCancellation(at=at("2026-11-22T09:00:00-08:00"), event_id="evt-0004"),)
+    for cancellations in ((), cancelled):
+        for first in schedules:
+            assert isinstance(first, ReleaseScheduled)
+            assert _seen((), first, cancellations) == _seen_in_full((), first, cancellations)
+            for then in schedules:
+                assert isinstance(then, ReleaseScheduled)
+                once = _seen((), first, cancellations)
+                assert _seen(once, then, cancellations) == _seen_in_full(once, then, cancellations)
+                for last in schedules:
+                    assert isinstance(last, ReleaseScheduled)
+                    twice = _seen(once, then, cancellations)
+                    assert _seen(twice, last, cancellations) == _seen_in_full(twice, last, cancellations)
     states = states_of_a_stay()
     for state in states:  # a person on one side only among them (the empty state's, and the booked ones')
         for other in states[:40]:
