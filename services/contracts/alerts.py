@@ -160,6 +160,8 @@ class AlertStep(StrEnum):
     RESCHEDULED = "rescheduled"
     RELEASED = "released"
     RELEASE_TIME_PASSED = "release_time_passed"
+    # The facility corrected the person booked, who is no longer the detainer's subject (releasewatch closed it):
+    IDENTITY_CORRECTED = "identity_corrected"
 
 
 class TimelineEntry(WireModel):
@@ -332,11 +334,14 @@ class AlertReviewed(WireModel):
 
 class AlertUpdated(WireModel):
     """Published on the alert stream, once, when releasewatch changes an alert: a release_scheduled alert's
-    release time stopped standing (cancelled, rescheduled, released, passed) and the alert was closed."""
+    release time stopped standing (cancelled, rescheduled, released, passed) and the alert was closed; or the
+    facility corrected the person booked, who is no longer the detainer's subject, and the alert was closed."""
 
     type: Literal["alert_updated"] = "alert_updated"
     alert: Alert = Field(description="The alert as it is after the change (its timeline ends with the step).")
-    change: AlertStep = Field(description="The step: release_cancelled, rescheduled, released, release_time_passed.")
+    change: AlertStep = Field(
+        description="The step: release_cancelled, rescheduled, released, release_time_passed, identity_corrected."
+    )
 
 
 class OfficerAction(WireModel):

@@ -35,7 +35,8 @@ happens. Each event has
 
 - `id:` the alert stream entry id (the same `X-Releasewatch-Delivery` the webhooks carry),
 - `event:` the message type: `alert_raised`, `alert_reminded`, `alert_escalated`, `alert_updated` (a release
-  schedule closed because its release time stopped standing: `change` says how), or a person's step on an
+  schedule closed because its release time stopped standing, or an alert closed because the facility corrected
+  the person booked to someone else: `change` says how), or a person's step on an
   alert: `alert_acknowledged`, `alert_resolved`, `alert_reviewed` (these on the live feed only),
 - `data:` the message JSON (`type`, the whole `alert` as it is now, and `lead_seconds`, `level` or `change`).
 

@@ -18,9 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from contracts import Alert, AlertTrigger, CustodyEvent, RosterSubmitted
+from contracts import Alert, AlertTrigger, CustodyEvent, Person, RosterSubmitted
 from contracts.envelope import StreamEntry
 from contracts.policies import PolicyMark
+from notifier.domain.corrections import no_longer_matched
 from notifier.domain.custody import (
     BookingState,
     CustodyFact,
@@ -110,6 +111,7 @@ class CustodyEventProcessor:
             {after.key: after for _, after in transitions},
             held_facilities=held,
         )
+        await self._withdraw_corrected(timeline, transitions, reviews)
         # 4. Rosters after the batch's events, so each is judged against every fact we hold (its
         #    as_of, not its place in the stream, decides which bookings it may release).
         for roster in rosters:
@@ -272,6 +274,42 @@ class CustodyEventProcessor:
         timeline = [step for booking in by_booking for step in snapshots[booking]]
         reviews = {booking: stored[booking].reviews for booking in by_booking}
         return timeline, list(transitions.values()), reviews
+
+    async def _withdraw_corrected(
+        self,
+        timeline: Sequence[tuple[CustodyFact, BookingState]],
+        transitions: Sequence[tuple[BookingState, BookingState]],
+        reviews: Mapping[BookingKey, Mapping[str, BookingReview]],
+    ) -> None:
+        """Close what was raised for a detainer on a booking whose person a correction made someone that detainer's
+        subject no longer is (``domain.corrections``): the person as stored before the batch, or as an earlier
+        event of the batch left it, against the person the batch leaves."""
+        earlier: dict[BookingKey, list[Person]] = {}
+        for before, after in transitions:
+            final = after.person
+            if final is not None and before.person is not None and before.person is not final:
+                earlier.setdefault(after.key, []).append(before.person)
+        last_event: dict[BookingKey, str] = {}
+        finals = {after.key: after for _, after in transitions}
+        for event, state in timeline:
+            last_event[state.key] = event.event_id
+            final = finals[state.key].person
+            if state.person is not None and final is not None and state.person is not final:
+                earlier.setdefault(state.key, []).append(state.person)
+        detainers = self._ports.detainers
+        pairs: list[tuple[str, BookingState, str | None]] = []
+        for key, people in earlier.items():
+            after = finals[key]
+            assert after.person is not None
+            others = [person for person in dict.fromkeys(people) if person != after.person]
+            matched_before = {detainer.detainer_ref for person in others for detainer, _ in detainers.matches(person)}
+            if not matched_before:
+                continue
+            matched_now = {detainer.detainer_ref for detainer, _ in detainers.matches(after.person)}
+            for detainer_ref in no_longer_matched(matched_before, matched_now, reviews.get(key)):
+                pairs.append((detainer_ref, after, last_event.get(key)))
+        if pairs:
+            await self._ports.releases.withdraw(pairs)
 
     def _alerts_for(
         self,

@@ -129,7 +129,8 @@ class FollowUps(Protocol):
 
 
 class ReleaseSchedules(Protocol):
-    """Closes the release schedules whose release time stopped standing (``handlers.release_schedules``)."""
+    """Closes the release schedules whose release time stopped standing, and the alerts of a corrected booking
+    for a detainer its person no longer matches (``handlers.release_schedules``)."""
 
     async def close_for(
         self,
@@ -147,6 +148,8 @@ class ReleaseSchedules(Protocol):
         now: datetime | None = ...,
         written: Mapping[str, AlertAsRead] | None = ...,
     ) -> list[Alert]: ...
+
+    async def withdraw(self, pairs: Sequence[tuple[str, BookingState, str | None]]) -> list[Alert]: ...
 
 
 class DeadLetters(Protocol):

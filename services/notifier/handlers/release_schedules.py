@@ -1,4 +1,5 @@
-"""Closing release schedules whose release time stopped standing: once each, however many notifiers try.
+"""Closing release schedules whose release time stopped standing, and a corrected booking's alerts for a detainer
+its person no longer matches: once each, however many notifiers try.
 
 For each ``release_scheduled`` alert and its booking's state, ``domain.release_schedules`` says whether the
 release time still stands; when it does not, the alert is closed (``closed``) by compare-and-swap on its
@@ -15,8 +16,9 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from contracts import Alert, AlertKind, AlertUpdated, ReleaseStatus
+from contracts import Alert, AlertKind, AlertStatus, AlertStep, AlertUpdated, ReleaseStatus
 from notifier.domain.alert_rules import AlertFingerprint
+from notifier.domain.corrections import pair_alert_ids, withdrawn
 from notifier.domain.custody import BookingState
 from notifier.domain.release_schedules import closed, release_change, schedule_alert_ids
 from notifier.metrics import RELEASE_SCHEDULES_CLOSED
@@ -120,6 +122,39 @@ class ReleaseScheduleCloser:
                     "field_office": alert.field_office,
                     "release_status": alert.release_status.value if alert.release_status else "",
                 },
+            )
+        return closed_now
+
+    async def withdraw(self, pairs: Sequence[tuple[str, BookingState, str | None]]) -> list[Alert]:
+        """Close what was raised for each (detainer reference, booking's state, correction's event id) among
+        ``pairs``: the facility corrected the booking's person, who is no longer that detainer's subject
+        (``domain.corrections``). Each alert not resolved yet is closed once, with an ``alert_updated`` for every
+        channel, and its pending reminders and escalations withdrawn; returns those closed now."""
+        why: dict[str, str | None] = {}
+        for detainer_ref, state, event_id in pairs:
+            for alert_id in pair_alert_ids(detainer_ref, state):
+                why.setdefault(alert_id, event_id)
+        if not why:
+            return []
+        at = self._clock()
+
+        def decide(alert_id: str, current: Alert | None) -> tuple[AlertEdit | None, Alert | None]:
+            if current is None or current.status is AlertStatus.RESOLVED:
+                return None, None  # never raised, or closed already (by a person, or a redelivery of this)
+            after = withdrawn(current, at=at, event_id=why[alert_id])
+            edit = AlertEdit(
+                after=after,
+                announce=[AlertUpdated(alert=after, change=AlertStep.IDENTITY_CORRECTED)],
+                withdraw_jobs=list(self._job_ids(current)),
+            )
+            return edit, after
+
+        results = await self._updates.apply(list(why), decide)
+        closed_now = [after for after in results.values() if after is not None]
+        for alert in closed_now:
+            log.info(
+                "alert closed: identity corrected",
+                extra={"alert_id": alert.alert_id, "field_office": alert.field_office, "kind": alert.kind.value},
             )
         return closed_now
 

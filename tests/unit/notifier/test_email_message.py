@@ -15,12 +15,17 @@ from contracts import (
     Alert,
     AlertKind,
     AlertNotice,
+    AlertOutcome,
     AlertRaised,
+    AlertStatus,
+    AlertStep,
     AlertTrigger,
+    AlertUpdated,
     FieldAgreement,
     MatchDecision,
     MatchEvidence,
     ReleaseReason,
+    TimelineEntry,
 )
 from notifier.delivery.email_message import message_id_for, render_email, subject_for
 from notifier.delivery.emails import MailVerdict, OfficeRecipients, parse_recipients, recipients_for, verdict_for_reply
@@ -61,7 +66,7 @@ def text_of(message: EmailMessage) -> str:
     return content
 
 
-def rendered(message: AlertRaised | AlertNotice, **overrides: Any) -> EmailMessage:
+def rendered(message: AlertRaised | AlertNotice | AlertUpdated, **overrides: Any) -> EmailMessage:
     values: dict[str, Any] = {
         "sender": "releasewatch@alerts.example.gov",
         "recipients": ("duty@los.example.gov",),
@@ -277,3 +282,16 @@ def test_recipients_without_an_smtp_server_and_a_sender_are_refused_at_start() -
     assert "hunter2-secret" not in repr(settings)
     assert "hunter2-secret" not in repr(settings.smtp_server())
     assert settings.smtp_server().password == "hunter2-secret"
+
+
+def test_an_alert_withdrawn_for_a_corrected_booking_says_it_was_about_someone_else() -> None:
+    step = TimelineEntry(at=SENT_AT, what=AlertStep.IDENTITY_CORRECTED, detail="corrected", event_id="evt-fix")
+    alert = an_alert(status=AlertStatus.RESOLVED, outcome=AlertOutcome.NOT_THE_PERSON, timeline=(step,))
+    message = AlertUpdated(alert=alert, change=AlertStep.IDENTITY_CORRECTED)
+
+    email = rendered(message)
+
+    assert subject_for(message) == "Not the detainer's subject: in custody withdrawn — CA0194200 booking 2026-004512"
+    assert "UPDATE: The facility corrected the person booked, who is no longer this detainer's subject" in text_of(
+        email
+    )
