@@ -143,14 +143,19 @@ def outcome_report(records: ReportRecords, scope: Scope, *, generated_at: dateti
         figures = _figures(records, period, alerts, matches, located, _only(facility))
         if figures != Outcomes():
             rows.append(FacilityOutcomes(facility_ori=facility, **dict(figures)))
-    total = _figures(records, period, alerts, matches, located, lambda f: f is not None and covered(f))
+    # An office's total is of its own facilities' rows: what other facilities' feeds did (withheld by a policy, their
+    # rosters' discrepancies) is no more its total's than its rows'.
+    in_total = (
+        (lambda f: f is not None and covered(f)) if office is None else (lambda f: f in facilities and covered(f))
+    )
+    total = _figures(records, period, alerts, matches, located, in_total)
     unattributed = Counter(item.what for item in located if item.facility_ori is None and item.what in _LIFT_REASONS)
     return OutcomeReport(
         scope=scope,
         generated_at=generated_at,
         facilities=tuple(rows),
         total=total,
-        lead_times=_lead_times(_notice_leads(matches, period, lambda f: f is not None and covered(f))),
+        lead_times=_lead_times(_notice_leads(matches, period, in_total)),
         unattributed_detainers_lifted=dict(sorted(unattributed.items())) if covered(None) else {},
     )
 

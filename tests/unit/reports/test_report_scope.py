@@ -88,3 +88,20 @@ def test_an_alert_is_read_as_a_record_with_its_notice_and_review() -> None:
         "CA0194200 share.release_scheduled",
         False,
     )
+
+
+def test_an_office_reports_total_is_of_its_own_facilities_only(month: SyntheticMonth, november: OutcomeReport) -> None:
+    # Other facilities' feeds (a policy's withholdings, rosters' discrepancies) are in the whole report's total; an
+    # office, given no row of theirs, is given none of their figures in its total either.
+    for office in ("HOU", "LOS"):
+        report = _report(month, field_office=office)
+
+        withheld: dict[str, int] = {}
+        for row in report.facilities:
+            for rule, count in row.events_withheld_by_policy.items():
+                withheld[rule] = withheld.get(rule, 0) + count
+        assert report.total.events_withheld_by_policy == withheld
+        assert report.total.feed.roster_discrepancies == sum(row.feed.roster_discrepancies for row in report.facilities)
+        assert report.total.feed.events_rejected == sum(row.feed.events_rejected for row in report.facilities)
+        assert report.total.releases == sum(row.releases for row in report.facilities)
+    assert november.total.events_withheld_by_policy  # (the month has withholdings to leave out)
