@@ -272,6 +272,12 @@ class RedisNames:
         to be published with a later event the policy shares). Read by intake alone, never by a consumer."""
         return f"{self.prefix}:facility:{{{facility_ori}}}:policy-booking:{booking_number}"
 
+    def policy_roster_terms(self, facility_ori: str) -> str:
+        """Hash: per booking of the facility that a sharing policy holds (never published) or whose release it
+        withholds, what a roster must say of it (JSON: ``held``, or ``release_withheld_by`` and the rule, and
+        ``until``, when intake forgets the booking). Kept with the booking's record; read by intake alone."""
+        return f"{self.prefix}:facility:{{{facility_ori}}}:policy-roster"
+
     def policy_withheld_receipt(self, facility_ori: str, event_id: str) -> str:
         """Hash: the receipt of an event a sharing policy withheld (``digest``, ``answer`` JSON, ``at``), so a
         retry of the facility's ``event_id`` gets the same answer and is counted once."""

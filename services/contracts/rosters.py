@@ -40,10 +40,27 @@ class Roster(WireModel):
 
 
 class RosterSubmitted(Roster):
-    """A roster accepted for a facility, as it travels on the custody stream."""
+    """A roster accepted for a facility, as it travels on the custody stream.
+
+    Under a sharing policy intake adds what the policy means for it, from what intake alone knows of the
+    facility's bookings (their facts as corrected, withheld events included): bookings it holds, never
+    published, which the notifier cannot know and does not report as unknown; and bookings whose release the
+    policy withholds, whose release the roster implies is withheld too."""
 
     type: Literal["roster"] = "roster"
     facility_ori: Ori
+    held_by_policy: tuple[str, ...] = Field(
+        default=(), description="Set by releasewatch: booking numbers a sharing policy holds (never published)."
+    )
+    releases_withheld: dict[str, str] = Field(
+        default_factory=dict,
+        description="Set by releasewatch: booking numbers whose release the facility's sharing policy withholds, "
+        "each with the rule that does.",
+    )
+
+    def as_sent(self) -> str:
+        """The roster as its source sent it (what its receipt's digest is of): without what intake added."""
+        return self.model_dump_json(exclude={"held_by_policy", "releases_withheld"})
 
 
 class RosterReport(WireModel):

@@ -140,7 +140,9 @@ class CustodyEventPublisher:
         Same script, same guarantees as events; the receipts of rosters are kept apart from those of
         events, so a roster_id never collides with an event_id.
         """
-        payload = roster.model_dump_json()
+        sent = roster.as_sent()
+        # (what a policy added travels with it; a roster without is the same bytes as ever)
+        payload = roster.model_dump_json() if roster.held_by_policy or roster.releases_withheld else sent
         replies = await self._script(
             keys=[
                 self._names.custody_events,
@@ -152,7 +154,7 @@ class CustodyEventPublisher:
                 *self._common_args(),
                 roster.roster_id,
                 roster.type,
-                _digest(payload),
+                _digest(sent),  # a retry is the same roster whatever a policy makes of it by then
                 payload,
                 "",
             ],

@@ -16,13 +16,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import cast
 
+from pydantic import BaseModel, ConfigDict
+
 from contracts import RedisNames
 from contracts.stored_fields import PolicyBookingField, PolicyReceiptField
 from runtime import RedisClient
 from store.policy_counts import count_field
 from store.scripts import SCRIPTS
 
-__all__ = ["KeptOutcome", "PolicyHolds", "StoredDisclosure", "WithheldReceipt"]
+__all__ = ["KeptOutcome", "PolicyHolds", "RosterTerm", "StoredDisclosure", "WithheldReceipt"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,18 @@ class WithheldReceipt:
 
     digest: str
     answer: str
+
+
+class RosterTerm(BaseModel):
+    """What a roster of the facility must say of one booking a sharing policy covers: that the policy holds it
+    (never published: the notifier cannot know it), or the rule withholding its release (a release the roster
+    implies is withheld too). ``until``: when intake forgets the booking (ms since the epoch; set when kept)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    held: bool = False
+    release_withheld_by: str | None = None
+    until: int = 0
 
 
 class KeptOutcome(StrEnum):
@@ -104,16 +118,21 @@ class PolicyHolds:
         rule: str | None = None,
         at: datetime,
         uncount: Sequence[tuple[date, str]] = (),
+        roster_term: RosterTerm | None = None,
     ) -> tuple[KeptOutcome, str | None]:
         """Save the booking's record (None, or no ``forget_at``: forget it) if unchanged since ``read``; for a
         ``withheld`` event also its receipt and a count for ``rule`` on the day of ``at``, once. Returns the
         outcome and, for a withheld event answered before, the answer given then. ``uncount``: (day, rule) of
-        each held event published now, whose count is taken back with the record saved."""
+        each held event published now, whose count is taken back with the record saved. ``roster_term``: what a
+        roster of the facility must say of the booking (``roster_terms``), kept with the record."""
         forget = state is None or forget_at is None
+        until = 0 if forget or forget_at is None else int(forget_at.timestamp() * 1000)
         args: list[str | int] = [
             read.version,
             "" if forget or state is None else state,
-            0 if forget or forget_at is None else int(forget_at.timestamp() * 1000),
+            until,
+            booking_number,
+            "" if forget or roster_term is None else roster_term.model_copy(update={"until": until}).model_dump_json(),
         ]
         if withheld is not None:
             assert rule is not None
@@ -135,6 +154,7 @@ class PolicyHolds:
                     self._names.policy_booking(facility_ori, booking_number),
                     self._names.policy_withheld_receipt(facility_ori, event_id),
                     self._names.policy_withheld_days(facility_ori),
+                    self._names.policy_roster_terms(facility_ori),
                 ],
                 args=args,
             ),
@@ -144,3 +164,15 @@ class PolicyHolds:
             await self._client.sadd(self._names.policy_withheld_facilities, facility_ori)
         answer = reply[1].decode() if len(reply) > 1 else None
         return outcome, answer
+
+    async def roster_terms(self, facility_ori: str, *, now: datetime) -> dict[str, RosterTerm]:
+        """What a roster of the facility must say of each booking a sharing policy holds or withholds the release
+        of (those intake forgot by ``now`` left out, and removed)."""
+        key = self._names.policy_roster_terms(facility_ori)
+        raw = cast(dict[bytes, bytes], await self._client.hgetall(key))
+        terms = {number.decode(): RosterTerm.model_validate_json(term) for number, term in raw.items()}
+        cutoff = int(now.timestamp() * 1000)
+        forgotten = [number for number, term in terms.items() if term.until <= cutoff]
+        if forgotten:
+            await self._client.hdel(key, *forgotten)
+        return {number: term for number, term in terms.items() if term.until > cutoff}

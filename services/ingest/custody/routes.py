@@ -423,6 +423,7 @@ async def submit_roster(
     principal: Annotated[Principal, require_role(Role.SOURCE)],
     settings: Annotated[IngestSettings, Depends(get_settings)],
     publisher: Annotated[CustodyEventPublisher, Depends(get_publisher)],
+    policy_intake: Annotated[PolicyIntake, Depends(get_policy_intake)],
 ) -> RosterAccepted:
     if not principal.may_submit_for(ori):
         EVENTS_RECEIVED.labels(type="roster", outcome="forbidden").inc()
@@ -438,7 +439,7 @@ async def submit_roster(
     except Problem:
         EVENTS_RECEIVED.labels(type="roster", outcome="invalid").inc()
         raise
-    submitted = RosterSubmitted(facility_ori=ori, **dict(roster))
+    submitted = await policy_intake.with_policy(RosterSubmitted(facility_ori=ori, **dict(roster)))
     try:
         outcome = await publisher.publish_roster(submitted)
     except BacklogFullError as full:

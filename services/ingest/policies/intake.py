@@ -22,15 +22,15 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from contracts import Booking, BookingUpdated, CustodyEvent
+from contracts import Booking, BookingUpdated, CustodyEvent, RosterSubmitted
 from contracts.policies import JurisdictionPolicy, Withholding
 from ingest.metrics import EVENTS_WITHHELD
 from ingest.policies.enforcement import PolicyEnforcement
-from policies import BookingDisclosure, Disclosure, HeldCount, disclose, strip_person
+from policies import BookingDisclosure, Disclosure, HeldCount, disclose, judge_inferred_release, strip_person
 from runtime.clock import Clock, utc_now
 from runtime.compare_and_set import COMPARE_AND_SET_ROUNDS, ConcurrentChangeError
 from store.custody_stream import BacklogFullError, CustodyEventPublisher, PublishOutcome, PublishStatus, digest_of
-from store.policy_holds import KeptOutcome, PolicyHolds, WithheldReceipt
+from store.policy_holds import KeptOutcome, PolicyHolds, RosterTerm, WithheldReceipt
 
 __all__ = ["PolicyIntake", "Taken", "WithheldAnswer"]
 
@@ -99,6 +99,23 @@ class PolicyIntake:
         """The policy covering the event's facility; None: it is published as sent."""
         return self._policies.book.policy_for(event.facility_ori)
 
+    async def with_policy(self, roster: RosterSubmitted) -> RosterSubmitted:
+        """``roster`` with what its facility's sharing policy means for it (``RosterSubmitted``): the bookings it
+        lists that the policy holds, and those it leaves out whose release the policy withholds."""
+        if self._policies.book.policy_for(roster.facility_ori) is None:
+            return roster
+        terms = await self._holds.roster_terms(roster.facility_ori, now=self._clock())
+        if not terms:
+            return roster
+        listed = set(roster.booking_numbers)
+        held = tuple(sorted(number for number, term in terms.items() if term.held and number in listed))
+        withheld = {
+            number: term.release_withheld_by
+            for number, term in sorted(terms.items())
+            if term.release_withheld_by is not None and number not in listed
+        }
+        return roster.model_copy(update={"held_by_policy": held, "releases_withheld": withheld})
+
     async def take(self, policy: JurisdictionPolicy, event: CustodyEvent) -> Taken:
         """Publish what ``policy`` allows of ``event`` (and of its booking's hold), or withhold it. A retry gets
         the answer given the first time. Raises ``BacklogFullError`` (nothing of this event published, nothing
@@ -151,6 +168,7 @@ class PolicyIntake:
         kept_state, uncount = _held_counts(decided, event.event_id, now)
         state = kept_state.model_dump_json() if kept_state is not None else None
         forget_at = self._forget_at(kept_state)
+        roster_term = _roster_term(policy, kept_state)
         if withholding is None:  # shared: published first, the record kept after (a replay if decided again)
             outcomes = await self._publisher.publish(decided.publish, mark=decided.mark)
             ours = next(
@@ -170,6 +188,7 @@ class PolicyIntake:
                 event_id=event.event_id,
                 at=now,
                 uncount=uncount,
+                roster_term=roster_term,
             )
             if kept is KeptOutcome.STALE:
                 return None, first
@@ -188,6 +207,7 @@ class PolicyIntake:
             withheld=WithheldReceipt(digest, answer.model_dump_json()),
             rule=withholding.rule,
             at=now,
+            roster_term=roster_term,
         )
         if kept is KeptOutcome.STALE:
             return None, first
@@ -211,6 +231,20 @@ class PolicyIntake:
         if state is None:
             return None
         return state.kept_until(retention=self._retention, longest=self._longest)
+
+
+def _roster_term(policy: JurisdictionPolicy, state: BookingDisclosure | None) -> RosterTerm | None:
+    """What a roster of the facility must say of the booking, by what intake knows of it now: held (never
+    published: the notifier cannot know it), or its release withheld by the policy's ``release`` rule on the
+    booking's facts as corrected, withheld corrections included (the notifier judges on what was published)."""
+    if state is None:
+        return None
+    if not state.identity_published:
+        return RosterTerm(held=True)
+    verdict = judge_inferred_release(policy, state.facts)
+    if verdict.shared or verdict.rule is None:
+        return None
+    return RosterTerm(release_withheld_by=verdict.rule.rule)
 
 
 def _held_counts(

@@ -140,7 +140,12 @@ class CustodyEventProcessor:
         once done, a redelivery finds nothing left to release and keeps the first report."""
         bookings, facility = self._ports.bookings, roster.facility_ori
         filed = await bookings.in_custody_at(facility)
-        timeline, transitions, reviews = await self._apply(inferred_releases(roster, filed), judge=self._withheld_by)
+        withheld = roster.releases_withheld
+
+        def judge(state: BookingState, release: InferredRelease) -> InferredRelease:
+            return self._withheld_by(state, release, withheld.get(state.booking_number))
+
+        timeline, transitions, reviews = await self._apply(inferred_releases(roster, filed), judge=judge)
         released = [(fact, state) for fact, state in timeline if released_by(roster, state)]
         await self._ports.booking_index.record(transitions)  # kept for the retention period from now on
         # The releases it implies count as the facility's (a roster that lost half the jail is a surge).
@@ -156,7 +161,8 @@ class CustodyEventProcessor:
             held_facilities=held,
         )
 
-        unfiled = listed_but_not_held(roster, filed)
+        held_by_policy = set(roster.held_by_policy)  # never published: no booking of ours to know them by
+        unfiled = [number for number in listed_but_not_held(roster, filed) if number not in held_by_policy]
         stored = await bookings.load_many((facility, number) for number in unfiled)
         states = [stored[(facility, number)].state for number in unfiled]
         report = roster_report(
@@ -182,9 +188,20 @@ class CustodyEventProcessor:
         )
         return alerts
 
-    def _withheld_by(self, state: BookingState, release: InferredRelease) -> InferredRelease:
-        """``release`` as the facility's sharing policy judges it: its ``release`` rule, on what is known of the
-        booking (its charges, the person's age when booked)."""
+    def _withheld_by(
+        self, state: BookingState, release: InferredRelease, withheld_at_intake: str | None = None
+    ) -> InferredRelease:
+        """``release`` as the facility's sharing policy judges it: withheld by ``withheld_at_intake`` when intake,
+        which knows the booking's facts as corrected (withheld corrections included), said its release is withheld
+        (the roster's ``releases_withheld``); else its ``release`` rule, on what is known here of the booking (its
+        charges, the person's age when booked)."""
+        if withheld_at_intake is not None:
+            ALERTS_WITHHELD.labels(rule=withheld_at_intake).inc()
+            log.info(
+                "inferred release withheld by a sharing policy",
+                extra={"roster_id": release.event_id, "facility_ori": release.facility_ori, "rule": withheld_at_intake},
+            )
+            return replace(release, withheld_by=withheld_at_intake)
         policies = self._ports.policies
         policy = policies.policy_for(release.facility_ori) if policies is not None else None
         if policy is None:

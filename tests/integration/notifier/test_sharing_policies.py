@@ -208,6 +208,61 @@ async def test_without_the_correction_the_inferred_release_is_told(
     assert await outcome.alert_kinds() == ["release_scheduled", "released"]
 
 
+async def test_a_release_withheld_after_the_booking_was_shared_stays_withheld_when_a_roster_implies_it(
+    api: httpx.AsyncClient,
+    notifier: NotifierInstance,
+    streams: Streams,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+    redis_client: Redis,
+    names: RedisNames,
+) -> None:
+    """The county shares everything but juveniles'. The booking of an adult is shared (the office told he is in
+    custody); the jail corrects his birth date to a juvenile's: that correction, and his release, are withheld, and
+    the notifier never learns of either. A roster then leaves him out: the release it implies is his withheld
+    release, judged on what intake knows of him, and the office hears nothing of it."""
+    warrant = {"court": "U.S. District Court, C.D. Cal.", "reference": "2:26-mj-01234"}
+    await ingest_api.lodge(samples.detainer(judicial_warrant=warrant))  # (the county answers warrants only)
+    at_county = {"facility_ori": COUNTY_FACILITY}
+    juvenile = samples.person(date_of_birth="2010-03-01")
+    assert await submit(api, samples.booking(**at_county)) == ["accepted"]
+    await notifier.catch_up(streams)
+    assert await outcome.alert_kinds() == ["in_custody"]
+    corrected = samples.booking_updated(person=juvenile, **at_county)
+    assert await submit(api, corrected, samples.release(**at_county)) == ["withheld", "withheld"]
+    roster = {"roster_id": "roster-0600", "as_of": "2026-11-25T06:00:00-08:00", "booking_numbers": ["2026-000001"]}
+
+    answer = await api.post(f"/v1/facilities/{COUNTY_FACILITY}/roster", json=roster)
+    await notifier.catch_up(streams)
+
+    assert answer.status_code == 202, answer.text
+    assert await outcome.alert_kinds() == ["in_custody"]  # no released alert: not by the roster either
+    state = await outcome.booking(COUNTY_FACILITY)
+    assert state.release_withheld_by is not None
+    assert state.release_withheld_by.startswith("CA019 never_share")
+    published = [fields for _, fields in await redis_client.xrange(names.custody_events)]
+    assert all(b"2010-03-01" not in fields[b"__data__"] for fields in published)  # the correction stayed at intake
+
+    again = await api.post(f"/v1/facilities/{COUNTY_FACILITY}/roster", json=roster)
+    assert (again.status_code, again.headers.get("Idempotent-Replayed")) == (202, "true")
+
+
+async def test_a_roster_listing_a_booking_the_policy_holds_reports_no_unknown_booking(
+    api: httpx.AsyncClient, notifier: NotifierInstance, streams: Streams
+) -> None:
+    """The strict facility shares no in-custody notice: its bookings are held at intake, never published. Its
+    roster lists them, as it should; the notifier, which cannot know them, is not to count them as unknown."""
+    assert await submit(api, samples.booking(charges=[MISDEMEANOR])) == ["withheld"]
+    roster = {"roster_id": "roster-0600", "as_of": "2026-11-25T06:00:00-08:00", "booking_numbers": ["2026-004512"]}
+
+    answer = await api.post(f"/v1/facilities/{STRICT_FACILITY}/roster", json=roster)
+    await notifier.catch_up(streams)
+
+    assert answer.status_code == 202, answer.text
+    report = (await api.get(f"/v1/ops/rosters/{STRICT_FACILITY}")).json()
+    assert (report["listed"], report["unknown"], report["unknown_booking_numbers"]) == (1, 0, [])
+
+
 def test_the_notifier_refuses_to_start_on_a_bad_policy_file_naming_its_line(tmp_path: Path) -> None:
     bad = write_policies(tmp_path, BAD_POLICIES)
     env = {key: value for key, value in os.environ.items() if not key.startswith("RW_") and key != "REDIS_URL"}

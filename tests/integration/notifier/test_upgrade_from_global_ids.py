@@ -152,7 +152,7 @@ async def test_a_roster_accepted_before_the_upgrade_is_still_answered_as_a_retry
 ) -> None:
     roster = {"roster_id": "roster-1", "as_of": "2026-11-25T06:00:00-08:00", "booking_numbers": ["2026-004512"]}
     submitted = RosterSubmitted.model_validate_json(json.dumps({**roster, "facility_ori": FACILITY}))
-    payload = submitted.model_dump_json()
+    payload = submitted.as_sent()  # the roster as it was written before policies could add to it
     stream_id = (
         await redis_client.xadd(names.custody_events, {"__data__": payload, "type": "roster", "event_id": "roster-1"})
     ).decode()
