@@ -69,6 +69,12 @@ class BacklogFullError(Exception):
         self.published = published
 
 
+# Of the backlog limit, the share a batch's events may fill: the rest is room for single events and rosters, which a
+# facility sends as things happen, so one source's bulk load (a state's first import, a roster's worth of events)
+# never refuses another source's release notice.
+_BULK_SHARE = 0.8
+
+
 class CustodyEventPublisher:
     """Appends events to the custody stream through one atomic script per chunk.
 
@@ -98,19 +104,29 @@ class CustodyEventPublisher:
         self._clock = clock
         self._script = SCRIPTS.on(client, "publish_events")
 
-    async def publish(self, events: Sequence[CustodyEvent], *, mark: PolicyMark | None = None) -> list[PublishOutcome]:
+    async def publish(
+        self, events: Sequence[CustodyEvent], *, mark: PolicyMark | None = None, bulk: bool = False
+    ) -> list[PublishOutcome]:
         """Each event's outcome; raises ``BacklogFullError`` when the backlog has no room for a chunk's new
         events (the script measures and appends at once, so concurrent requests never overshoot it).
-        ``mark``: the sharing policy's mark, published beside each event (field ``policy``)."""
+        ``mark``: the sharing policy's mark, published beside each event (field ``policy``). ``bulk``: a batch's
+        events, which may fill the backlog only to ``bulk_limit``: the rest is kept for single events and rosters,
+        so one source's bulk load never refuses another source's events as they happen."""
         outcomes: list[PublishOutcome] = []
         marked = mark.model_dump_json() if mark is not None else ""
+        limit = self.bulk_limit if bulk else self._max_backlog
         for start in range(0, len(events), self._chunk_size):
             outcomes.extend(
                 await self._publish_chunk(
-                    events[start : start + self._chunk_size], published=len(outcomes), mark=marked
+                    events[start : start + self._chunk_size], published=len(outcomes), mark=marked, limit=limit
                 )
             )
         return outcomes
+
+    @property
+    def bulk_limit(self) -> int:
+        """The backlog a batch's events may fill (0: no limit): ``_BULK_SHARE`` of the whole, at least one."""
+        return max(1, int(self._max_backlog * _BULK_SHARE)) if self._max_backlog else 0
 
     async def answered_digest(self, facility_ori: str, event_id: str, digest: str) -> PublishOutcome | None:
         """The answer given before to the facility's ``event_id``, as a retry whose body has ``digest``
@@ -164,20 +180,20 @@ class CustodyEventPublisher:
             roster.roster_id, PublishStatus(status.decode()), stream_id.decode(), _accepted_at(accepted_at)
         )
 
-    def _common_args(self) -> list[str | int]:
+    def _common_args(self, limit: int | None = None) -> list[str | int]:
         accepted_at = (self._clock() - _EPOCH) // _MICROSECOND  # answered in UTC, as a receipt gives it back
-        return [self._receipt_ttl, accepted_at, self._max_backlog, NOTIFIER_GROUP]
+        return [self._receipt_ttl, accepted_at, self._max_backlog if limit is None else limit, NOTIFIER_GROUP]
 
-    def _admitted(self, replies: list[Any], *, published: int) -> list[Any]:
+    def _admitted(self, replies: list[Any], *, published: int, limit: int | None = None) -> list[Any]:
         if replies and replies[0] == b"backlog_full":
-            raise BacklogFullError(int(replies[1]), self._max_backlog, published)
+            raise BacklogFullError(int(replies[1]), self._max_backlog if limit is None else limit, published)
         return replies
 
     async def _publish_chunk(
-        self, events: Sequence[CustodyEvent], *, published: int, mark: str
+        self, events: Sequence[CustodyEvent], *, published: int, mark: str, limit: int
     ) -> list[PublishOutcome]:
         keys = [self._names.custody_events]
-        args: list[str | int] = self._common_args()
+        args: list[str | int] = self._common_args(limit)
         for event in events:
             payload = event.model_dump_json()
             keys += [
@@ -186,7 +202,7 @@ class CustodyEventPublisher:
                 self._names.legacy_custody_receipt(event.event_id),
             ]
             args += [event.event_id, event.type, _digest(payload), payload, mark]
-        replies = self._admitted(await self._script(keys=keys, args=args), published=published)
+        replies = self._admitted(await self._script(keys=keys, args=args), published=published, limit=limit)
         return [
             PublishOutcome(
                 event.event_id, PublishStatus(status.decode()), stream_id.decode(), _accepted_at(accepted_at)

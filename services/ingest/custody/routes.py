@@ -279,7 +279,7 @@ async def submit_custody_event_batch(
             valid.append((item.index, event))
 
     try:
-        outcomes = await publisher.publish([event for _, event in valid])
+        outcomes = await publisher.publish([event for _, event in valid], bulk=True)
     except BacklogFullError as full:
         for _, unpublished in valid[full.published :]:
             EVENTS_RECEIVED.labels(type=unpublished.type, outcome="backlog_full").inc()
@@ -347,7 +347,7 @@ async def _take_policed(
 ) -> None:
     """The batch's events of facilities a sharing policy covers, each published or withheld (those of one
     booking in turn, the bookings side by side)."""
-    outcomes = await policy_intake.take_many([(policy, event) for _, event, policy in policed])
+    outcomes = await policy_intake.take_many([(policy, event) for _, event, policy in policed], bulk=True)
     stopped = next((outcome for outcome in outcomes if isinstance(outcome, BacklogFullError)), None)
     if stopped is not None:
         done = sum(1 for outcome in outcomes if isinstance(outcome, Taken))

@@ -116,20 +116,20 @@ class PolicyIntake:
         }
         return roster.model_copy(update={"held_by_policy": held, "releases_withheld": withheld})
 
-    async def take(self, policy: JurisdictionPolicy, event: CustodyEvent) -> Taken:
+    async def take(self, policy: JurisdictionPolicy, event: CustodyEvent, *, bulk: bool = False) -> Taken:
         """Publish what ``policy`` allows of ``event`` (and of its booking's hold), or withhold it. A retry gets
         the answer given the first time. Raises ``BacklogFullError`` (nothing of this event published, nothing
-        kept) as publishing does."""
+        kept) as publishing does (``bulk``: a batch's event, as ``CustodyEventPublisher.publish`` says)."""
         digest = digest_of(as_shared(policy, event))
         first: PublishOutcome | None = None  # our event's outcome in the first round that published it
         for _ in range(COMPARE_AND_SET_ROUNDS):
-            taken, first = await self._round(policy, event, digest, first)
+            taken, first = await self._round(policy, event, digest, first, bulk=bulk)
             if taken is not None:
                 return taken
         raise ConcurrentChangeError(f"the booking kept changing concurrently ({COMPARE_AND_SET_ROUNDS} rounds)")
 
     async def take_many(
-        self, items: Sequence[tuple[JurisdictionPolicy, CustodyEvent]]
+        self, items: Sequence[tuple[JurisdictionPolicy, CustodyEvent]], *, bulk: bool = False
     ) -> list[Taken | BacklogFullError | None]:
         """``take`` for each of a batch's events: those of one booking in turn, in the batch's order, the
         bookings side by side (each decided on its own record). Per item: what became of it, the
@@ -145,7 +145,7 @@ class PolicyIntake:
                 for position in positions:
                     policy, event = items[position]
                     try:
-                        taken[position] = await self.take(policy, event)
+                        taken[position] = await self.take(policy, event, bulk=bulk)
                     except BacklogFullError as full:
                         taken[position] = full
                         return
@@ -154,7 +154,13 @@ class PolicyIntake:
         return taken
 
     async def _round(
-        self, policy: JurisdictionPolicy, event: CustodyEvent, digest: str, first: PublishOutcome | None
+        self,
+        policy: JurisdictionPolicy,
+        event: CustodyEvent,
+        digest: str,
+        first: PublishOutcome | None,
+        *,
+        bulk: bool = False,
     ) -> tuple[Taken | None, PublishOutcome | None]:
         """One read-decide-write; no answer when the booking's record changed meanwhile (decided again)."""
         read, receipt = await self._holds.read(event.facility_ori, event.booking_number, event.event_id)
@@ -170,7 +176,7 @@ class PolicyIntake:
         forget_at = self._forget_at(kept_state)
         roster_term = _roster_term(policy, kept_state)
         if withholding is None:  # shared: published first, the record kept after (a replay if decided again)
-            outcomes = await self._publisher.publish(decided.publish, mark=decided.mark)
+            outcomes = await self._publisher.publish(decided.publish, mark=decided.mark, bulk=bulk)
             ours = next(
                 outcome
                 for sent, outcome in zip(decided.publish, outcomes, strict=True)

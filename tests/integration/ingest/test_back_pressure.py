@@ -65,6 +65,35 @@ async def test_over_the_backlog_limit_a_batch_is_refused_whole(
     assert await redis_client.xlen(names.custody_events) == LIMIT
 
 
+@pytest.fixture
+async def ingest_of_ten(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = IngestSettings(redis_url=redis_url, auth="off", log_format="text", max_backlog=10, retry_after_seconds=7)
+    async with serving(settings) as client:
+        yield client
+
+
+async def test_one_sources_bulk_load_leaves_room_for_another_sources_events_as_they_happen(
+    ingest_of_ten: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    # A state's first import fills what a batch may (8 of the 10), and is then asked to come back later; a jail
+    # elsewhere still gets its release notice and its roster in.
+    bulk = [event(number) for number in range(8)]
+    assert (await ingest_of_ten.post("/v1/custody-events:batch", json=bulk)).status_code == 202
+    more = await ingest_of_ten.post("/v1/custody-events:batch", json=[event(8)])
+    assert_problem(more, 503, "backlog-full")
+
+    elsewhere = {"facility_ori": "TX0010000", "booking_number": "T-1"}
+    notice = await ingest_of_ten.post("/v1/custody-events", json=samples.release_scheduled(**elsewhere))
+    roster = {"roster_id": "r-1", "as_of": "2026-11-25T06:00:00-08:00", "booking_numbers": ["T-1"]}
+    listed = await ingest_of_ten.post("/v1/facilities/TX0010000/roster", json=roster)
+
+    assert (notice.status_code, listed.status_code) == (202, 202)
+    assert await redis_client.xlen(names.custody_events) == 10
+    # Past the whole limit, everyone waits: the backlog protects Redis as before.
+    last = await ingest_of_ten.post("/v1/custody-events", json=samples.release(**elsewhere))
+    assert_problem(last, 503, "backlog-full")
+
+
 async def test_a_bad_event_is_still_told_what_is_wrong_when_the_backlog_is_full(
     small_ingest: httpx.AsyncClient,
 ) -> None:
@@ -106,5 +135,6 @@ async def test_concurrent_batches_never_take_the_backlog_over_its_limit(
         *(ingest_limited_to_100.post("/v1/custody-events:batch", json=batch) for batch in batches)
     )
 
-    assert sorted(answer.status_code for answer in answers) == [202, 202, 202, 503, 503, 503, 503, 503]
-    assert await redis_client.xlen(names.custody_events) == 90  # three whole batches: a fourth would pass 100
+    assert sorted(answer.status_code for answer in answers) == [202, 202, 503, 503, 503, 503, 503, 503]
+    # Two whole batches: a third would pass the 80 of the 100 that batches may fill.
+    assert await redis_client.xlen(names.custody_events) == 60
