@@ -47,6 +47,7 @@ _FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("{detainers}:detainer:", "detainer records", "detainer"),
     ("{detainers}:", "detainer indexes and listings", "detainer"),
     ("{alerts}:", "alerts, their listings and stream", "alerts"),
+    ("{audit}:trail", "audit trail (append-only: each alert raised, among others)", "alerts"),
     ("{custody}:events", "custody stream (trimmed to retention)", "stream"),
 )
 

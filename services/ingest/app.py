@@ -98,6 +98,7 @@ def create_app(settings: IngestSettings | None = None, *, policies: PolicyEnforc
             PolicyHolds(redis, names, receipt_ttl_seconds=settings.receipt_ttl_seconds),
             retention=timedelta(days=settings.booking_retention_days),
             longest_hold=timedelta(days=settings.policy_hold_days),
+            audit=audit,
         )
         await enforcement.record_start(audit)
         enforcement.reload_on_hangup(audit)

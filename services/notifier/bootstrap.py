@@ -51,6 +51,7 @@ from runtime import RedisClient, connect_redis
 from runtime.clock import Clock, utc_now
 from store.alert_updates import AlertUpdates
 from store.alerts import AlertStore
+from store.audit import AuditTrail
 from store.consumer_groups import IdleConsumerRemover
 from store.deliveries import DeliveryRecords
 from store.detainers import DetainerStore
@@ -155,6 +156,7 @@ def build_parts(client: RedisClient, names: RedisNames, options: NotifierOptions
         follow_ups=planner,
         feeds=feeds,
         policies=options.policies,
+        audit=AuditTrail(client, names, clock=clock),
     )
     scheduler = None
     if planner is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -13,6 +13,7 @@ from contracts import RedisNames
 from contracts.stored_fields import AuditField
 from runtime import RedisClient
 from runtime.clock import Clock, utc_now
+from runtime.redis import pipelined
 from runtime.stream_ids import exclusive_after, exclusive_before
 
 __all__ = ["AuditEntry", "AuditFilter", "AuditTrail"]
@@ -77,14 +78,35 @@ class AuditTrail:
         self._clock = clock
 
     async def record(self, *, actor: str, action: str, target: str, detail: str = "") -> None:
-        fields = {
-            AuditField.AT: self._clock().isoformat(),
-            AuditField.ACTOR: actor,
-            AuditField.ACTION: action,
-            AuditField.TARGET: target,
-            AuditField.DETAIL: detail,
-        }
-        await self._client.xadd(self._stream, fields)  # type: ignore[arg-type]
+        await self.record_many(actor=actor, action=action, entries=[(target, detail)])
+
+    async def record_many(self, *, actor: str, action: str, entries: Sequence[tuple[str, str]]) -> None:
+        """One entry per (target, detail), in one round trip (shared within ``runtime.redis.together``): what
+        releasewatch did to many at once."""
+        if not entries:
+            return
+        at = self._clock().isoformat()
+        await pipelined(
+            self._client,
+            [
+                (
+                    "XADD",
+                    self._stream,
+                    "*",
+                    AuditField.AT.value,
+                    at,
+                    AuditField.ACTOR.value,
+                    actor,
+                    AuditField.ACTION.value,
+                    action,
+                    AuditField.TARGET.value,
+                    target,
+                    AuditField.DETAIL.value,
+                    detail,
+                )
+                for target, detail in entries
+            ],
+        )
 
     async def newest(
         self, *, limit: int, before: str | None, wanted: AuditFilter | None = None

@@ -33,10 +33,11 @@ __all__ = [
 ]
 
 
-async def append_dead_letters(client: RedisClient, names: RedisNames, letters: Sequence[DeadLetter]) -> None:
-    """Append each letter to the dead-letter stream (one round trip); its consumer acknowledges the message after."""
+async def append_dead_letters(client: RedisClient, names: RedisNames, letters: Sequence[DeadLetter]) -> list[str]:
+    """Append each letter to the dead-letter stream (one round trip); its consumer acknowledges the message after.
+    Returns the letters' entry ids there."""
     if not letters:
-        return
+        return []
     async with client.pipeline(transaction=False) as pipe:
         for letter in letters:
             pipe.xadd(
@@ -48,7 +49,8 @@ async def append_dead_letters(client: RedisClient, names: RedisNames, letters: S
                     EntryField.REASON: letter.reason,
                 },
             )
-        await pipe.execute()
+        ids = await pipe.execute()
+    return [entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id) for entry_id in ids]
 
 
 class DispositionState(StrEnum):

@@ -25,10 +25,11 @@ from pydantic import BaseModel, Field
 from contracts import Booking, BookingUpdated, CustodyEvent, RosterSubmitted
 from contracts.policies import JurisdictionPolicy, Withholding
 from ingest.metrics import EVENTS_WITHHELD
-from ingest.policies.enforcement import PolicyEnforcement
+from ingest.policies.enforcement import AUDIT_ACTOR, PolicyEnforcement
 from policies import BookingDisclosure, Disclosure, HeldCount, disclose, judge_inferred_release, strip_person
 from runtime.clock import Clock, utc_now
 from runtime.compare_and_set import COMPARE_AND_SET_ROUNDS, ConcurrentChangeError
+from store.audit import AuditTrail
 from store.custody_stream import BacklogFullError, CustodyEventPublisher, PublishOutcome, PublishStatus, digest_of
 from store.policy_holds import KeptOutcome, PolicyHolds, RosterTerm, WithheldReceipt
 
@@ -87,10 +88,12 @@ class PolicyIntake:
         retention: timedelta,
         longest_hold: timedelta,
         clock: Clock = utc_now,
+        audit: AuditTrail | None = None,
     ) -> None:
         self._policies = policies
         self._publisher = publisher
         self._holds = holds
+        self._audit = audit
         self._retention = retention
         self._longest = longest_hold
         self._clock = clock
@@ -222,6 +225,13 @@ class PolicyIntake:
             answer = WithheldAnswer.model_validate_json(given)
             return Taken(answer=answer, replayed=True, conflict=kept is KeptOutcome.CONFLICT), first
         EVENTS_WITHHELD.labels(rule=withholding.rule).inc()
+        if self._audit is not None:  # a policy's action on an event: the event's id and the rule, no person
+            await self._audit.record(
+                actor=AUDIT_ACTOR,
+                action="event.withheld",
+                target=f"{event.facility_ori}/{event.event_id}",
+                detail=f"{event.type} withheld by {withholding.rule}" + ("; held" if decided.held else ""),
+            )
         log.info(
             "event withheld by a sharing policy",
             extra={

@@ -12,11 +12,15 @@ from contracts.envelope import StreamEntry
 from notifier.metrics import DEAD_LETTERED
 from runtime import RedisClient
 from runtime.clock import Clock, utc_now
+from store.audit import AuditTrail
 from store.dead_letters import append_dead_letters
 
-__all__ = ["DeadLetterWriter"]
+__all__ = ["AUDIT_ACTOR", "DeadLetterWriter"]
 
 log = logging.getLogger(__name__)
+
+
+AUDIT_ACTOR = "notifier"  # who the audit trail says did what a notifier does on its own
 
 
 class DeadLetterWriter:
@@ -24,6 +28,7 @@ class DeadLetterWriter:
         self._client = client
         self._names = names
         self._clock = clock
+        self._audit = AuditTrail(client, names, clock=clock)
 
     def _label(self, stream: str) -> str:
         labels = {
@@ -71,8 +76,21 @@ class DeadLetterWriter:
             )
             for entry, reason in failures
         ]
-        await append_dead_letters(self._client, self._names, letters)
+        entry_ids = await append_dead_letters(self._client, self._names, letters)
         DEAD_LETTERED.labels(stream=self._label(stream)).inc(len(letters))
+        # In the audit trail too, beside the operators' replays and discards of the same entries (the reason, which
+        # may quote what could not be read, stays in the letter).
+        await self._audit.record_many(
+            actor=AUDIT_ACTOR,
+            action="dead_letter.added",
+            entries=[
+                (
+                    entry_id,
+                    f"{self._label(letter.stream)} {letter.message_id}, group {group}, {letter.attempts} attempt(s)",
+                )
+                for entry_id, letter in zip(entry_ids, letters, strict=True)
+            ],
+        )
         for letter in letters:
             log.warning(
                 "message dead-lettered",

@@ -109,6 +109,12 @@ class ActiveDetainers(Protocol):
     def change_read(self, message_id: str) -> tuple[bool, str] | None: ...
 
 
+class AuditRecorder(Protocol):
+    """The audit trail (``store.audit.AuditTrail``): what the notifier did on its own, many entries at once."""
+
+    async def record_many(self, *, actor: str, action: str, entries: Sequence[tuple[str, str]]) -> None: ...
+
+
 class AlertRecords(Protocol):
     """Alerts created once each (``store.alerts.AlertStore``)."""
 
@@ -192,5 +198,6 @@ class NotifierPorts:
     group: str
     clock: Clock = utc_now
     follow_ups: FollowUps | None = None  # None: no reminders or escalations are planned
+    audit: AuditRecorder | None = None  # None: the alerts raised are not entered in the audit trail
     feeds: FeedWatch | None = None  # None: what facilities send is not counted, and no alert is held
     policies: SharingPolicyLookup | None = None  # None: no sharing policy (every detainer answered)

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from contracts import Alert, AlertTrigger, MatchEvidence
+from notifier.consuming.dead_letters import AUDIT_ACTOR
 from notifier.domain.alert_rules import DetainerRef, alert_conditions, alert_id_of, build_alert
 from notifier.domain.custody import BookingState
 from notifier.handlers.ports import NotifierPorts
 from notifier.metrics import ALERTS_RAISED, ALERTS_WITHHELD
 from policies import judge_detainer
+from runtime.redis import together
 from store.alerts import AlertAsRead
 from store.bookings import BookingKey
 
@@ -120,11 +122,24 @@ async def raise_alerts(
     raised = list(first.values())  # (built with their raised step: as first written)
     written: dict[str, AlertAsRead] = {}
     created = await ports.alerts.create(raised, held_facilities=held_facilities, written=written)
+    # Each alert created now, in the audit trail (a redelivery creates none): office and kind, no person.
+    entered = (
+        ports.audit.record_many(
+            actor=AUDIT_ACTOR,
+            action="alert.raised",
+            entries=[(alert.alert_id, f"{alert.kind.value} for {alert.field_office}") for alert in created],
+        )
+        if ports.audit is not None and created
+        else None
+    )
     if ports.follow_ups is not None:
         # Every alert, created now or before: if a crash came between its creation and its planning, this
         # (a redelivery) is when it gets planned; the planner plans each once. Held alerts are planned when an
-        # operator releases them.
-        await ports.follow_ups.plan([alert for alert in raised if alert.facility_ori not in held_facilities])
+        # operator releases them. (With the audit trail's entries, in one round trip.)
+        planned = ports.follow_ups.plan([alert for alert in raised if alert.facility_ori not in held_facilities])
+        await (together(planned, entered) if entered is not None else planned)
+    elif entered is not None:
+        await entered
     # A release held by feed health closes no schedule until an operator delivers it (see the closer).
     await ports.releases.close_for(alerts, states, written=written)  # those created now: not read back
     # One increment a kind a batch, not a labelled child's lookup an alert.

@@ -69,8 +69,9 @@ async def test_a_replay_puts_the_message_back_once_and_is_recorded(
     assert assert_problem(again, 409, "dead-letter-handled")["disposition"]["state"] == "replayed"
     assert await dead_letter_ids(ops, open="true") == []
     audit = (await ops.get("/v1/ops/audit")).json()["entries"]
-    assert [(e["action"], e["target"], e["actor"]) for e in audit] == [
-        ("dead_letter.replayed", entry_id, "night operator")
+    assert [(e["action"], e["target"], e["actor"]) for e in audit] == [  # newest first
+        ("dead_letter.replayed", entry_id, "night operator"),
+        ("dead_letter.added", entry_id, "notifier"),
     ]
 
 

@@ -81,6 +81,12 @@ async def test_what_the_policy_withholds_reaches_no_stream_no_state_and_no_alert
     await notifier.catch_up(streams)
 
     assert statuses == ["withheld"] * 4
+    # Each a policy action in the audit trail: the event and the rule, never the person.
+    entries = (await api.get("/v1/ops/audit", params={"action": "event.withheld"})).json()["entries"]
+    assert sorted(entry["target"] for entry in entries) == sorted(
+        f"CA0194200/{event_id}" for event_id in ("evt-0001", "evt-0003", "evt-0005", "evt-0006")
+    )
+    assert all(entry["actor"] == "ingest" and "GARCIA" not in entry["detail"] for entry in entries)
     assert await redis_client.xlen(names.custody_events) == 0
     assert await keys_of_the_notifier(redis_client, names) == []
     assert await outcome.booking_if_stored() is None

@@ -72,9 +72,11 @@ async def test_a_dead_letter_is_shown_replayed_and_another_discarded_with_a_reas
     await expect(page.locator("#dead-letters")).to_contain_text("None waiting.", timeout=PATIENCE_MS)
 
     trail = (await served_ops.call("GET", "/v1/ops/audit", params={"action": "dead_letter"})).json()["entries"]
-    assert [(entry["action"], entry["actor"]) for entry in trail] == [
+    assert [(entry["action"], entry["actor"]) for entry in trail] == [  # newest first
         ("dead_letter.discarded", "night operator"),
         ("dead_letter.replayed", "night operator"),
+        ("dead_letter.added", "notifier"),
+        ("dead_letter.added", "notifier"),
     ]
 
 
