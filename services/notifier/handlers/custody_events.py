@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from contracts import Alert, AlertTrigger, CustodyEvent, Person, RosterSubmitted
+from contracts import Alert, AlertTrigger, BookingUpdated, CustodyEvent, Person, RosterSubmitted
 from contracts.envelope import StreamEntry
 from contracts.policies import PolicyMark
 from notifier.domain.corrections import no_longer_matched
@@ -301,18 +301,22 @@ class CustodyEventProcessor:
         """Close what was raised for a detainer on a booking whose person a correction made someone that detainer's
         subject no longer is (``domain.corrections``): the person as stored before the batch, or as an earlier
         event of the batch left it, against the person the batch leaves."""
+        # Only a booking held before with a person, or corrected in the batch, can have changed its person (most
+        # bookings of a batch: neither, and nothing here is compared).
+        finals = {after.key: after for _, after in transitions}
         earlier: dict[BookingKey, list[Person]] = {}
         for before, after in transitions:
             final = after.person
             if final is not None and before.person is not None and before.person is not final:
                 earlier.setdefault(after.key, []).append(before.person)
-        last_event: dict[BookingKey, str] = {}
-        finals = {after.key: after for _, after in transitions}
-        for event, state in timeline:
-            last_event[state.key] = event.event_id
-            final = finals[state.key].person
-            if state.person is not None and final is not None and state.person is not final:
-                earlier.setdefault(state.key, []).append(state.person)
+        if corrected := {state.key for event, state in timeline if type(event) is BookingUpdated}:
+            for _, state in timeline:
+                key = state.key
+                if key in corrected and state.person is not None and state.person is not finals[key].person:
+                    earlier.setdefault(key, []).append(state.person)
+        if not earlier:
+            return
+        last_event = {state.key: event.event_id for event, state in timeline if state.key in earlier}
         detainers = self._ports.detainers
         pairs: list[tuple[str, BookingState, str | None]] = []
         for key, people in earlier.items():
