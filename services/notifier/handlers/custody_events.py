@@ -98,13 +98,13 @@ class CustodyEventProcessor:
                     self._observe(activity), self._apply(events, marks, filing=filing)
                 )
                 matched_at = detainers.generation
-                alerts = self._alerts_for(timeline, reviews)
+                alerts = self._alerts_for(_as_corrected(timeline), reviews)
                 await filing.done()
             except BaseException:
                 await filing.settled()
                 raise
         if detainers.generation != matched_at:
-            alerts = self._alerts_for(timeline, reviews)
+            alerts = self._alerts_for(_as_corrected(timeline), reviews)
         report.alerts = await raise_alerts(
             self._ports,
             alerts,
@@ -366,6 +366,23 @@ class CustodyEventProcessor:
                     built=built,
                 )
         return alerts
+
+
+def _as_corrected(
+    timeline: Sequence[tuple[CustodyFact, BookingState]],
+) -> Sequence[tuple[CustodyFact, BookingState]]:
+    """``timeline`` without the steps of a person a correction later in the same batch replaced: what is raised is
+    for the person the facility says it booked, not for one it corrected away a moment later (nor, redelivered,
+    for one the saved state no longer names)."""
+    corrected = {state.key for event, state in timeline if type(event) is BookingUpdated}
+    if not corrected:
+        return timeline  # most batches
+    last = {state.key: state.person for _, state in timeline if state.key in corrected}
+    return [
+        (event, state)
+        for event, state in timeline
+        if state.key not in corrected or state.person is last[state.key] or state.person == last[state.key]
+    ]
 
 
 class _Filing:
