@@ -189,6 +189,7 @@ class Stack:
         )
         self.services: list[ServiceProcess] = []
         self._client: redis.Redis | None = None
+        self._ports: set[int] = set()  # handed out: free until a process binds it, so never handed out twice
 
     # --- Redis -----------------------------------------------------------------
 
@@ -231,16 +232,22 @@ class Stack:
         self.services.append(service)
         return service
 
+    def _free_port(self) -> int:
+        while (port := free_port()) in self._ports:
+            pass
+        self._ports.add(port)
+        return port
+
     def ingest(self, **env: str) -> ServiceProcess:
         """The API (not started), with auth off: every caller is an operator."""
-        port = free_port()
+        port = self._free_port()
         return self._service(
             "ingest", "ingest", port, {"RW_HOST": "127.0.0.1", "RW_PORT": str(port), "RW_AUTH": "off", **env}
         )
 
     def notifier(self, consumer: str, **env: str) -> ServiceProcess:
         """A notifier (not started) under consumer name ``consumer``."""
-        port = free_port()
+        port = self._free_port()
         settings = {
             **NOTIFIER_ENV,
             "RW_CONSUMER_NAME": consumer,

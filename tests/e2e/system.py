@@ -84,11 +84,15 @@ def redis_major_version(url: str) -> int:
         client.close()
 
 
-def _free_ports_from(count: int) -> int:
-    """A port free with the ``count - 1`` after it (``--notifiers`` counts health ports up from one)."""
+def _free_ports_from(count: int, taken: set[int]) -> int:
+    """A port free with the ``count - 1`` after it (``--notifiers`` counts health ports up from one), none of them
+    among ``taken`` (ports chosen already, free until their process binds them: the system would refuse to share
+    one), which it joins."""
     while True:
         first = free_port()
-        if all(port_is_free("127.0.0.1", first + number) for number in range(1, count)):
+        ports = range(first, first + count)
+        if taken.isdisjoint(ports) and all(port_is_free("127.0.0.1", port) for port in ports[1:]):
+            taken.update(ports)
             return first
 
 
@@ -99,12 +103,14 @@ def start_system(
     (and ``env_extra``, e.g. API keys; ``notifiers``: processes sharing the work, ``--notifiers``)."""
     env = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "RW_REDIS_URL"}}
     env.update(env_extra or {})
+    taken: set[int] = set()
     if redis_url is not None:
         env["REDIS_URL"] = redis_url
     else:
-        embedded_port = free_port()
+        embedded_port = _free_ports_from(1, taken)
         env["RW_EMBEDDED_REDIS_PORT"] = str(embedded_port)
-    api_port, notifier_port = free_port(), _free_ports_from(notifiers)
+    api_port = _free_ports_from(1, taken)
+    notifier_port = _free_ports_from(notifiers, taken)
     env.update({"RW_LOG_FORMAT": "text", "RW_POLL_INTERVAL_MS": "50"})
     process = subprocess.Popen(
         [
