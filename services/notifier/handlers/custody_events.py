@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from contracts import Alert, AlertTrigger, BookingUpdated, CustodyEvent, Person, RosterSubmitted
+from contracts import Alert, AlertTrigger, BookingUpdated, CustodyEvent, RosterSubmitted
 from contracts.envelope import StreamEntry
 from contracts.policies import PolicyMark
 from notifier.domain.corrections import no_longer_matched
@@ -195,27 +195,23 @@ class CustodyEventProcessor:
         which knows the booking's facts as corrected (withheld corrections included), said its release is withheld
         (the roster's ``releases_withheld``); else its ``release`` rule, on what is known here of the booking (its
         charges, the person's age when booked)."""
-        if withheld_at_intake is not None:
-            ALERTS_WITHHELD.labels(rule=withheld_at_intake).inc()
-            log.info(
-                "inferred release withheld by a sharing policy",
-                extra={"roster_id": release.event_id, "facility_ori": release.facility_ori, "rule": withheld_at_intake},
-            )
-            return replace(release, withheld_by=withheld_at_intake)
-        policies = self._ports.policies
-        policy = policies.policy_for(release.facility_ori) if policies is not None else None
-        if policy is None:
-            return release
-        born = state.person.date_of_birth if state.person is not None else None
-        verdict = judge_inferred_release(policy, BookingFacts(state.charges, born, state.booked_at))
-        if verdict.shared or verdict.rule is None:
-            return release
-        ALERTS_WITHHELD.labels(rule=verdict.rule.rule).inc()
+        rule = withheld_at_intake
+        if rule is None:
+            policies = self._ports.policies
+            policy = policies.policy_for(release.facility_ori) if policies is not None else None
+            if policy is None:
+                return release
+            born = state.person.date_of_birth if state.person is not None else None
+            verdict = judge_inferred_release(policy, BookingFacts(state.charges, born, state.booked_at))
+            if verdict.shared or verdict.rule is None:
+                return release
+            rule = verdict.rule.rule
+        ALERTS_WITHHELD.labels(rule=rule).inc()
         log.info(
             "inferred release withheld by a sharing policy",
-            extra={"roster_id": release.event_id, "facility_ori": release.facility_ori, "rule": verdict.rule.rule},
+            extra={"roster_id": release.event_id, "facility_ori": release.facility_ori, "rule": rule},
         )
-        return replace(release, withheld_by=verdict.rule.rule)
+        return replace(release, withheld_by=rule)
 
     async def _apply(
         self,
@@ -299,31 +295,25 @@ class CustodyEventProcessor:
         reviews: Mapping[BookingKey, Mapping[str, BookingReview]],
     ) -> None:
         """Close what was raised for a detainer on a booking whose person a correction made someone that detainer's
-        subject no longer is (``domain.corrections``): the person as stored before the batch, or as an earlier
-        event of the batch left it, against the person the batch leaves."""
-        # Only a booking held before with a person, or corrected in the batch, can have changed its person (most
-        # bookings of a batch: neither, and nothing here is compared).
-        finals = {after.key: after for _, after in transitions}
-        earlier: dict[BookingKey, list[Person]] = {}
-        for before, after in transitions:
-            final = after.person
-            if final is not None and before.person is not None and before.person is not final:
-                earlier.setdefault(after.key, []).append(before.person)
-        if corrected := {state.key for event, state in timeline if type(event) is BookingUpdated}:
-            for _, state in timeline:
-                key = state.key
-                if key in corrected and state.person is not None and state.person is not finals[key].person:
-                    earlier.setdefault(key, []).append(state.person)
-        if not earlier:
+        subject no longer is (``domain.corrections``): the person as stored before the batch against the person the
+        batch leaves. (A person replaced within the batch raised nothing: ``_as_corrected``.)"""
+        # Only a booking held before with a person can have alerts of another (most bookings of a batch: new, or
+        # their person the same object, and nothing here is compared).
+        changed = {
+            after.key: (before.person, after)
+            for before, after in transitions
+            if before.person is not None and after.person is not None and before.person is not after.person
+        }
+        if not changed:
             return
-        last_event = {state.key: event.event_id for event, state in timeline if state.key in earlier}
+        last_event = {state.key: event.event_id for event, state in timeline if state.key in changed}
         detainers = self._ports.detainers
         pairs: list[tuple[str, BookingState, str | None]] = []
-        for key, people in earlier.items():
-            after = finals[key]
+        for key, (earlier, after) in changed.items():
             assert after.person is not None
-            others = [person for person in dict.fromkeys(people) if person != after.person]
-            matched_before = {detainer.detainer_ref for person in others for detainer, _ in detainers.matches(person)}
+            if earlier == after.person:
+                continue  # the same person, read anew
+            matched_before = {detainer.detainer_ref for detainer, _ in detainers.matches(earlier)}
             if not matched_before:
                 continue
             matched_now = {detainer.detainer_ref for detainer, _ in detainers.matches(after.person)}

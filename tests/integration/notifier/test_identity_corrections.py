@@ -11,12 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 
-from contracts import AlertUpdated, RedisNames
 from tests import samples
 from tests.integration.notifier.desks import Desk, booked_with_a_typo
-from tests.integration.notifier.support import NotifierInstance, Streams, as_, catch_up
+from tests.integration.notifier.support import NotifierInstance, Outcome, Streams, as_, catch_up
 
 SOMEONE_ELSE = samples.person(
     last_name="SMITH",
@@ -51,13 +49,8 @@ def office(keyed_api: httpx.AsyncClient) -> Office:
     return Office(keyed_api)
 
 
-async def alerts_updated(client: Redis, names: RedisNames) -> list[AlertUpdated]:
-    entries = await client.xrange(names.alerts_raised)
-    return [AlertUpdated.model_validate_json(f[b"__data__"]) for _, f in entries if f[b"type"] == b"alert_updated"]
-
-
 async def test_a_booking_corrected_to_someone_else_closes_its_alerts_and_tells_the_office_once(
-    office: Office, notifier: NotifierInstance, streams: Streams, redis_client: Redis, names: RedisNames
+    office: Office, notifier: NotifierInstance, streams: Streams, outcome: Outcome
 ) -> None:
     await office.lodge_matching()
     await office.submit(samples.booking(), samples.release_scheduled())
@@ -80,7 +73,7 @@ async def test_a_booking_corrected_to_someone_else_closes_its_alerts_and_tells_t
     assert await office.alerts(status="open") == []
     assert await office.alerts(release_status="scheduled") == []
     assert await office.kinds() == ["in_custody", "release_scheduled"]  # no released alert for the other man
-    updates = await alerts_updated(redis_client, names)
+    updates = await outcome.alerts_updated()
     assert sorted((update.alert.kind.value, update.change.value) for update in updates) == [
         ("in_custody", "identity_corrected"),
         ("release_scheduled", "identity_corrected"),
@@ -88,22 +81,22 @@ async def test_a_booking_corrected_to_someone_else_closes_its_alerts_and_tells_t
 
     await office.submit(corrected())  # the correction again: told once
     await catch_up(notifier, streams)
-    assert len(await alerts_updated(redis_client, names)) == 2
+    assert len(await outcome.alerts_updated()) == 2
 
 
 async def test_a_correction_in_the_same_batch_as_the_booking_raises_nothing_for_the_first_name(
-    office: Office, notifier: NotifierInstance, streams: Streams, redis_client: Redis, names: RedisNames
+    office: Office, notifier: NotifierInstance, streams: Streams, outcome: Outcome
 ) -> None:
     await office.lodge_matching()
     await office.submit(samples.booking(), corrected())
     await catch_up(notifier, streams)
 
     assert await office.alerts() == []  # not raised and withdrawn: never raised
-    assert await alerts_updated(redis_client, names) == []
+    assert await outcome.alerts_updated() == []
 
 
 async def test_a_correction_that_keeps_the_subject_changes_nothing(
-    office: Office, notifier: NotifierInstance, streams: Streams, redis_client: Redis, names: RedisNames
+    office: Office, notifier: NotifierInstance, streams: Streams, outcome: Outcome
 ) -> None:
     await office.lodge_matching()
     await office.submit(samples.booking())
@@ -115,7 +108,7 @@ async def test_a_correction_that_keeps_the_subject_changes_nothing(
 
     (alert,) = await office.alerts(status="open")
     assert alert["kind"] == "in_custody"
-    assert await alerts_updated(redis_client, names) == []
+    assert await outcome.alerts_updated() == []
 
 
 async def test_a_match_a_person_confirmed_stays_whatever_the_correction(
