@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import socket
@@ -21,6 +22,18 @@ from notifier.matching import MatchConfig, fitted_model
 __all__ = ["NotifierSettings"]
 
 _ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+")
+
+
+def _this_host(host: str) -> bool:
+    """Whether ``host`` names this machine (``localhost``, a loopback address): plain text to it never crosses a
+    network."""
+    name = host.strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _default_consumer_name() -> str:
@@ -142,6 +155,10 @@ class NotifierSettings(BaseSettings):
         gt=0,
         description="Wait after a failed post; doubles per attempt, up to RW_RECLAIM_IDLE_SECONDS (seconds).",
     )
+    allow_plaintext_delivery: bool = Field(
+        default=False,
+        description="Let webhooks use http:// and e-mail go unencrypted (RW_SMTP_SECURITY=none) to another host.",
+    )
 
     feed_check_seconds: float = Field(default=30.0, gt=0, description="How often every facility's feed is judged.")
     feed_silent_min_seconds: float = Field(
@@ -232,7 +249,30 @@ class NotifierSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _webhooks_parse(self) -> NotifierSettings:
-        self.webhook_offices()
+        offices = self.webhook_offices()
+        if not self.allow_plaintext_delivery:
+            plain = [
+                f"{office}.{field}"
+                for office, webhook in sorted(offices.items())
+                for field, url in (("url", webhook.url), ("escalation_url", webhook.escalation_url))
+                if url is not None and url.scheme == "http" and not _this_host(url.host or "")
+            ]
+            if plain:
+                raise ValueError(
+                    f"webhooks: {', '.join(plain)} would post alerts (names, dates of birth, A-numbers) in plain "
+                    f"http to another host: use https, or set RW_ALLOW_PLAINTEXT_DELIVERY=true where the network "
+                    f"itself is protected"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_encrypted(self) -> NotifierSettings:
+        host = self.smtp_host
+        if host and self.smtp_security == "none" and not self.allow_plaintext_delivery and not _this_host(host):
+            raise ValueError(
+                "RW_SMTP_SECURITY=none would send alert e-mails (names, A-numbers) unencrypted to another host: "
+                "use starttls or tls, or set RW_ALLOW_PLAINTEXT_DELIVERY=true where the network itself is protected"
+            )
         return self
 
     def webhook_offices(self) -> dict[str, OfficeWebhook]:

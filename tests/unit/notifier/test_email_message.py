@@ -284,6 +284,25 @@ def test_recipients_without_an_smtp_server_and_a_sender_are_refused_at_start() -
     assert settings.smtp_server().password == "hunter2-secret"
 
 
+@pytest.mark.parametrize("host", ["smtp.los.gov", "10.0.0.25"])
+def test_unencrypted_mail_to_another_host_is_refused_at_start_unless_allowed(host: str) -> None:
+    plain = {"smtp_host": host, "smtp_security": "none", "email_from": "rw@los.gov"}
+
+    with pytest.raises(ValidationError, match="RW_SMTP_SECURITY=none") as refused:
+        NotifierSettings(**plain)
+
+    assert "RW_ALLOW_PLAINTEXT_DELIVERY" in str(refused.value)
+    assert NotifierSettings(**plain, allow_plaintext_delivery=True).smtp_server().security == "none"
+    assert NotifierSettings(**{**plain, "smtp_security": "starttls"}).smtp_server().host == host
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1"])
+def test_unencrypted_mail_to_a_relay_on_this_host_is_allowed(host: str) -> None:
+    settings = NotifierSettings(smtp_host=host, smtp_security="none", email_from="rw@los.gov")
+
+    assert settings.smtp_server().security == "none"
+
+
 def test_an_alert_withdrawn_for_a_corrected_booking_says_it_was_about_someone_else() -> None:
     step = TimelineEntry(at=SENT_AT, what=AlertStep.IDENTITY_CORRECTED, detail="corrected", event_id="evt-fix")
     alert = an_alert(status=AlertStatus.RESOLVED, outcome=AlertOutcome.NOT_THE_PERSON, timeline=(step,))

@@ -117,6 +117,29 @@ def test_a_refused_webhook_configuration_never_shows_its_secret() -> None:
     assert "LOS.secret" in str(refused.value)
 
 
+def test_a_plain_http_webhook_to_another_host_is_refused_at_start_unless_allowed() -> None:
+    plain = {
+        "LOS": {"url": "http://los.example/hook", "secret": SECRET},
+        "NYC": {"url": "https://nyc.example/hook", "secret": SECRET, "escalation_url": "http://10.1.2.3/duty"},
+    }
+
+    with pytest.raises(ValidationError) as refused:
+        NotifierSettings(webhooks=json.dumps(plain))
+
+    assert "LOS.url, NYC.escalation_url" in str(refused.value)
+    assert "RW_ALLOW_PLAINTEXT_DELIVERY" in str(refused.value)
+    assert SECRET not in str(refused.value)
+    allowed = NotifierSettings(webhooks=json.dumps(plain), allow_plaintext_delivery=True)
+    assert str(allowed.webhook_offices()["LOS"].url) == "http://los.example/hook"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9000/hook", "http://localhost:9000/hook", "http://[::1]:9000/h"])
+def test_a_plain_http_webhook_to_this_host_is_allowed(url: str) -> None:
+    settings = NotifierSettings(webhooks=json.dumps({"LOS": {"url": url, "secret": SECRET}}))
+
+    assert str(settings.webhook_offices()["LOS"].url) == url
+
+
 def test_webhooks_come_from_the_variable_and_the_file_which_wins_per_office(tmp_path: Path) -> None:
     file = tmp_path / "webhooks.json"
     file.write_text(json.dumps({"NYC": {"url": "https://nyc.example/new", "secret": "from-the-file-0123456"}}))
