@@ -8,10 +8,11 @@ import uvicorn
 
 from ingest.app import create_app
 from ingest.auth import ApiKeys
-from ingest.policies.enforcement import PolicyEnforcement
+from ingest.policies.intake import AUDIT_ACTOR
 from ingest.server import IngestServer
 from ingest.settings import IngestSettings
 from policies import PolicyFileError
+from policies.enforcement import PolicyEnforcement
 from runtime import configure_logging
 
 _MAKE_A_KEY = (
@@ -37,7 +38,7 @@ def main() -> None:
     refusal = _refusal_to_start(settings)
     if refusal is not None:
         sys.exit(f"ingest will not start: {refusal}")
-    policies = PolicyEnforcement(settings.policies_file)
+    policies = PolicyEnforcement(settings.policies_file, actor=AUDIT_ACTOR)
     try:
         policies.load()
     except PolicyFileError as error:  # every problem with its line; no traceback

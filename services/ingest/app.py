@@ -29,12 +29,12 @@ from ingest.openapi import install_openapi
 from ingest.ops.routes import router as ops_router
 from ingest.ops_page.routes import router as ops_page_router
 from ingest.outcomes.routes import router as outcomes_router
-from ingest.policies.enforcement import PolicyEnforcement
-from ingest.policies.intake import PolicyIntake
+from ingest.policies.intake import AUDIT_ACTOR, PolicyIntake
 from ingest.policies.routes import router as policies_router
 from ingest.problems import Problem, install_problem_handlers, problem_response
 from ingest.settings import IngestSettings
 from ingest.stories.routes import router as stories_router
+from policies.enforcement import PolicyEnforcement
 from runtime import connect_redis, heap
 from store.alerts import AlertStore
 from store.audit import AuditTrail
@@ -64,7 +64,7 @@ def create_app(settings: IngestSettings | None = None, *, policies: PolicyEnforc
     """Build the app; it connects to Redis when it starts, not before. ``policies``: the sharing policies, loaded
     already (``python -m ingest`` refuses to start on a bad file); otherwise they are loaded at start."""
     settings = settings or IngestSettings()
-    enforcement = policies or PolicyEnforcement(settings.policies_file)
+    enforcement = policies or PolicyEnforcement(settings.policies_file, actor=AUDIT_ACTOR)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

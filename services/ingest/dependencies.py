@@ -17,8 +17,8 @@ from runtime import RedisClient
 if TYPE_CHECKING:
     from ingest.alerts.actions import AlertLifecycle, AlertReviews
     from ingest.custody.backlog import BacklogGauge
-    from ingest.policies.enforcement import PolicyEnforcement
     from ingest.policies.intake import PolicyIntake
+    from policies.enforcement import PolicyEnforcement
     from store.alerts import AlertStore
     from store.audit import AuditTrail
     from store.custody_stream import CustodyEventPublisher

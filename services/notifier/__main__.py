@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 
 import uvicorn
 
 from notifier.bootstrap import build_notifier
+from notifier.consuming.dead_letters import AUDIT_ACTOR
 from notifier.http import create_http_app
 from notifier.settings import NotifierSettings
-from notifier.sharing_policies import SharingPolicies
 from policies import PolicyFileError
+from policies.enforcement import PolicyEnforcement
 from runtime import configure_logging
 
 
@@ -20,12 +20,11 @@ def main() -> None:
     settings = NotifierSettings()
     configure_logging(settings.log_level, settings.log_format, service="notifier")
     logging.getLogger("notifier.broker").setLevel(logging.WARNING)  # FastStream's per-task chatter
-    policies = SharingPolicies(settings.policies_file)
+    policies = PolicyEnforcement(settings.policies_file, actor=f"{AUDIT_ACTOR} {settings.consumer_name}")
     try:
         policies.load()
     except PolicyFileError as error:  # every problem with its line; no traceback
         sys.exit(f"notifier will not start: RW_POLICIES_FILE is refused.\n{error.describe()}")
-    signal.signal(signal.SIGHUP, lambda _signal, _frame: policies.reload())
     notifier = build_notifier(settings, policies=policies)
     uvicorn.run(
         create_http_app(notifier),

@@ -28,7 +28,9 @@ from notifier.handlers.detainer_index import DetainerIndex
 from notifier.handlers.detainer_lodged import DetainerLodgeProcessor
 from notifier.handlers.ports import BookingsByPerson, BookingStates
 from notifier.settings import NotifierSettings
+from policies.enforcement import PolicyEnforcement
 from runtime import RedisClient, heap, redis_is_reachable
+from store.audit import AuditTrail
 from store.consumer_groups import IdleConsumerRemover, ensure_consumer_group
 
 __all__ = ["Notifier", "Phase"]
@@ -67,12 +69,17 @@ class Notifier:
     bookings: BookingStates | None = None  # what the booking index refiles under its current keys once
     phase: Phase = Phase.WAITING_FOR_REDIS
     webhook_http: httpx.AsyncClient | None = None  # one per process, shared by every webhook post
+    policies: PolicyEnforcement | None = None  # the sharing policies: their loads in the audit trail, SIGHUP reloads
+    audit: AuditTrail | None = None
     _chores: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
 
     async def run(self) -> None:
         """Start: wait for Redis, prepare, then let the subscribers read. ``phase`` says how far it got."""
         try:
             await self.prepare()
+            if self.policies is not None and self.audit is not None:
+                await self.policies.record_start(self.audit)  # the file this notifier enforces, by its digest
+                self.policies.reload_on_hangup(self.audit)
             heap.settle()  # what start-up loaded lives as long as we do: out of the collector's way
             await self.broker.start()
         except Exception:
@@ -102,6 +109,8 @@ class Notifier:
     async def stop(self) -> None:
         """Stop reading; a batch in flight gets RW_SHUTDOWN_GRACE_SECONDS to finish, or stays pending."""
         self.phase = Phase.STOPPING
+        if self.policies is not None:
+            self.policies.stop_reloading()
         for chore in self._chores:
             chore.cancel()
         await asyncio.gather(*self._chores, return_exceptions=True)

@@ -26,7 +26,7 @@ from notifier.chores.scheduler import JobPlanner, Scheduler
 from notifier.chores.trimming import StreamTrimmer
 from notifier.chores.weekly_report import WeeklyReport
 from notifier.consuming.batch_runner import BatchRunner
-from notifier.consuming.dead_letters import DeadLetterWriter
+from notifier.consuming.dead_letters import AUDIT_ACTOR, DeadLetterWriter
 from notifier.consuming.raw_entries import StreamSettings, decode_raw_entries, keep_raw_entries
 from notifier.delivery.email_delivery import EmailDeliveryProcessor, MailSettings
 from notifier.delivery.retry_later import RetryPolicy
@@ -45,7 +45,7 @@ from notifier.handlers.release_schedules import ReleaseScheduleCloser
 from notifier.matching import MatchConfig
 from notifier.metrics import BATCH_SECONDS
 from notifier.settings import NotifierSettings
-from notifier.sharing_policies import SharingPolicies
+from policies.enforcement import PolicyEnforcement
 from reports.stored import StoredReportRecords, WithheldDays
 from runtime import RedisClient, connect_redis
 from runtime.clock import Clock, utc_now
@@ -74,14 +74,14 @@ class NotifierOptions:
     match_config: MatchConfig | None = None
     schedule: SchedulePolicy | None = None  # None: no reminders or escalations planned, no scheduler
     feeds: FeedPolicy | None = None  # None: what facilities send is not counted, no alert is held
-    policies: SharingPolicies | None = None  # None: no sharing policy
+    policies: PolicyEnforcement | None = None  # None: no sharing policy
     clock: Clock = utc_now
 
     @classmethod
-    def from_settings(cls, settings: NotifierSettings, *, policies: SharingPolicies | None = None) -> NotifierOptions:
+    def from_settings(cls, settings: NotifierSettings, *, policies: PolicyEnforcement | None = None) -> NotifierOptions:
         """``policies``: loaded already; otherwise the settings' file is loaded here (``PolicyFileError``)."""
         if policies is None:
-            policies = SharingPolicies(settings.policies_file)
+            policies = PolicyEnforcement(settings.policies_file, actor=f"{AUDIT_ACTOR} {settings.consumer_name}")
             policies.load()
         return cls(
             booking_retention_seconds=settings.booking_retention_days * 24 * 3600,
@@ -164,7 +164,7 @@ def build_parts(client: RedisClient, names: RedisNames, options: NotifierOptions
     return NotifierParts(ports, Processors.over(ports), detainers, scheduler, feeds)
 
 
-def build_notifier(settings: NotifierSettings | None = None, *, policies: SharingPolicies | None = None) -> Notifier:
+def build_notifier(settings: NotifierSettings | None = None, *, policies: PolicyEnforcement | None = None) -> Notifier:
     """The notifier ``python -m notifier`` runs: nothing connects until it starts. ``policies``: the sharing
     policies, loaded already (otherwise loaded here: a file that cannot be used raises ``PolicyFileError``)."""
     settings = settings or NotifierSettings()
@@ -178,7 +178,8 @@ def build_notifier(settings: NotifierSettings | None = None, *, policies: Sharin
         log_level=logging.DEBUG,  # one line per batch is noise at INFO; our processors log what matters
         apply_types=False,  # handlers take the batch's raw entries (decode_raw_entries), nothing to inject
     )
-    parts = build_parts(redis, names, NotifierOptions.from_settings(settings, policies=policies))
+    options = NotifierOptions.from_settings(settings, policies=policies)
+    parts = build_parts(redis, names, options)
     assert parts.scheduler is not None  # the settings give a schedule policy ...
     assert parts.feeds is not None  # ... and a feed policy
     dead_letters = DeadLetterWriter(redis, names)
@@ -315,6 +316,8 @@ def build_notifier(settings: NotifierSettings | None = None, *, policies: Sharin
         webhook_http=webhook_http,
         booking_index=parts.ports.booking_index,
         bookings=parts.ports.bookings,
+        policies=options.policies,
+        audit=AuditTrail(redis, names),
     )
 
 

@@ -1,8 +1,9 @@
 """Sharing policies, evaluated: which policy covers a facility, what of a custody event may be published, what of a
 person may be, whether a detainer is answered, and the policy file read with its errors by line.
 
-Pure but for reading the file (``load_policy_file``), so both deployables call it: ingest at intake (before
-anything is stored or published), the notifier where it raises alerts. Neither imports the other; this
+Pure but for reading the file (``load_policy_file``) and ``policies.enforcement`` (the file in force in a process,
+its loads in the audit trail), so both deployables call it: ingest at intake (before anything is stored or
+published), the notifier where it raises alerts. Neither imports the other; this
 package imports neither. The file's model is ``contracts.policies``.
 """
 

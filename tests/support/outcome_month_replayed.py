@@ -26,7 +26,7 @@ from ingest.settings import IngestSettings
 from notifier.bootstrap import NotifierOptions, build_parts
 from notifier.chores.feed_health import FeedMonitor
 from notifier.domain.feeds import FeedPolicy
-from notifier.sharing_policies import SharingPolicies
+from policies.enforcement import PolicyEnforcement
 from tests.integration.notifier.support import RETENTION_SECONDS, MovableClock, NotifierInstance, Streams
 from tests.integration.serving import serving
 
@@ -131,7 +131,7 @@ async def replayed_month(
         policies_file=policy_file,
         plausible_past_days=PLAUSIBLE_PAST_DAYS,
     )
-    policies = SharingPolicies(policy_file)
+    policies = PolicyEnforcement(policy_file, actor="notifier")
     policies.load()
     clock = MovableClock(month.feed[0]["at"])
     options = NotifierOptions(

@@ -25,17 +25,19 @@ from pydantic import BaseModel, Field
 from contracts import Booking, BookingUpdated, CustodyEvent, RosterSubmitted
 from contracts.policies import JurisdictionPolicy, Withholding
 from ingest.metrics import EVENTS_WITHHELD
-from ingest.policies.enforcement import AUDIT_ACTOR, PolicyEnforcement
 from policies import BookingDisclosure, Disclosure, HeldCount, disclose, judge_inferred_release, strip_person
+from policies.enforcement import PolicyEnforcement
 from runtime.clock import Clock, utc_now
 from runtime.compare_and_set import COMPARE_AND_SET_ROUNDS, ConcurrentChangeError
 from store.audit import AuditTrail
 from store.custody_stream import BacklogFullError, CustodyEventPublisher, PublishOutcome, PublishStatus, digest_of
 from store.policy_holds import KeptOutcome, PolicyHolds, RosterTerm, WithheldReceipt
 
-__all__ = ["PolicyIntake", "Taken", "WithheldAnswer"]
+__all__ = ["AUDIT_ACTOR", "PolicyIntake", "Taken", "WithheldAnswer"]
 
 log = logging.getLogger(__name__)
+
+AUDIT_ACTOR = "ingest"  # who the audit trail says loaded the policies and withheld an event
 
 _BOOKINGS_AT_ONCE = 32  # a batch's bookings decided side by side (each one's events in turn)
 
@@ -227,7 +229,7 @@ class PolicyIntake:
         EVENTS_WITHHELD.labels(rule=withholding.rule).inc()
         if self._audit is not None:  # a policy's action on an event: the event's id and the rule, no person
             await self._audit.record(
-                actor=AUDIT_ACTOR,
+                actor=self._policies.actor,
                 action="event.withheld",
                 target=f"{event.facility_ori}/{event.event_id}",
                 detail=f"{event.type} withheld by {withholding.rule}" + ("; held" if decided.held else ""),

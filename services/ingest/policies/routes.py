@@ -16,9 +16,9 @@ from contracts.policies import JurisdictionPolicy
 from ingest.auth import Principal, Role, require_role
 from ingest.dependencies import get_policies
 from ingest.openapi import problem_responses
-from ingest.policies.enforcement import PolicyEnforcement
 from ingest.problems import FieldError, Problem
 from policies import explain_policy
+from policies.enforcement import PolicyEnforcement
 
 __all__ = ["router"]
 

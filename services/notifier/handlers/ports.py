@@ -179,7 +179,7 @@ class FeedWatch(Protocol):
 
 
 class SharingPolicyLookup(Protocol):
-    """The sharing policies in force (``notifier.sharing_policies.SharingPolicies``)."""
+    """The sharing policies in force (``policies.enforcement.PolicyEnforcement``)."""
 
     def policy_for(self, facility_ori: str) -> JurisdictionPolicy | None: ...
 

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from contracts import AlertKind, RedisNames
 from ingest.settings import IngestSettings
-from notifier.sharing_policies import SharingPolicies
+from policies.enforcement import PolicyEnforcement
 from tests import samples
 from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, build_ports
 from tests.policy_samples import write_policies
@@ -41,7 +41,7 @@ def ingest_settings(redis_url: str, policies_file: Path) -> IngestSettings:
 
 @pytest.fixture
 async def notifier(redis_client: Redis, names: RedisNames, policies_file: Path) -> NotifierInstance:
-    policies = SharingPolicies(policies_file)
+    policies = PolicyEnforcement(policies_file, actor="notifier")
     policies.load()
     return await NotifierInstance.start(build_ports(redis_client, names, policies=policies))
 

@@ -4,8 +4,11 @@ and published with a release notice never raises an in_custody alert."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +20,12 @@ from redis.asyncio import Redis
 
 from contracts import RedisNames
 from ingest.settings import IngestSettings
-from notifier.sharing_policies import SharingPolicies
+from policies.enforcement import PolicyEnforcement
+from releasewatch.redis_server import free_port
+from store.audit import AuditTrail
 from tests import samples
 from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, build_ports
-from tests.policy_samples import BAD_LINE, BAD_POLICIES, COUNTY_FACILITY, STRICT_FACILITY, write_policies
+from tests.policy_samples import BAD_LINE, BAD_POLICIES, COUNTY_FACILITY, POLICIES, STRICT_FACILITY, write_policies
 
 URL = "/v1/custody-events"
 MISDEMEANOR = samples.charge(statute="PC 484", description="Petty theft", severity="misdemeanor", ncic_code="2399")
@@ -39,7 +44,7 @@ def ingest_settings(redis_url: str, policies_file: Path) -> IngestSettings:
 @pytest.fixture
 async def notifier(redis_client: Redis, names: RedisNames, policies_file: Path) -> NotifierInstance:
     """A notifier that loaded the same policy file as ingest."""
-    policies = SharingPolicies(policies_file)
+    policies = PolicyEnforcement(policies_file, actor="notifier")
     policies.load()
     return await NotifierInstance.start(build_ports(redis_client, names, policies=policies))
 
@@ -282,3 +287,75 @@ def test_the_notifier_refuses_to_start_on_a_bad_policy_file_naming_its_line(tmp_
     assert "notifier will not start" in started.stderr
     assert f"line {BAD_LINE}:" in started.stderr
     assert "Traceback" not in started.stderr
+
+
+ONE_POLICY = """\
+policies:
+  - jurisdiction: TX
+    name: "State policy"
+    share: {booking: true, release_scheduled: true, release: true, transfer: false}
+"""
+
+
+def sha256_of(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+async def test_each_notifier_puts_the_policy_file_it_enforces_in_the_audit_trail_and_reloads_it_on_sighup(
+    redis_url: str, redis_client: Redis, names: RedisNames, tmp_path: Path
+) -> None:
+    """A real `python -m notifier`, told SIGHUP as an operator would: an operator reading the trail sees which file
+    each notifier enforces, and one left on an older file (a bad reload) shows as such."""
+    path = write_policies(tmp_path)
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("RW_") and key != "REDIS_URL"}
+    env.update(
+        {
+            "REDIS_URL": redis_url,
+            "RW_LOG_FORMAT": "text",
+            "RW_POLICIES_FILE": str(path),
+            "RW_HEALTH_PORT": str(port),
+            "RW_CONSUMER_NAME": "notifier-a",
+        }
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "notifier",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+    async def policy_entries() -> list[tuple[str, str, str, str]]:
+        entries, _ = await AuditTrail(redis_client, names).newest(limit=100, before=None)
+        return [(e.actor, e.action, e.target, e.detail) for e in reversed(entries) if e.action.startswith("policies.")]
+
+    async def until_entries(count: int) -> list[tuple[str, str, str, str]]:
+        async with asyncio.timeout(30):
+            while len(entries := await policy_entries()) < count:
+                assert process.returncode is None, "the notifier stopped"
+                await asyncio.sleep(0.1)
+        return entries
+
+    try:
+        await until_entries(1)
+        write_policies(tmp_path, ONE_POLICY)
+        process.send_signal(signal.SIGHUP)
+        await until_entries(2)
+        write_policies(tmp_path, BAD_POLICIES)
+        process.send_signal(signal.SIGHUP)
+        entries = await until_entries(3)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            _, stderr = await process.communicate()
+
+    assert [(actor, action, target) for actor, action, target, _ in entries] == [
+        ("notifier notifier-a", "policies.loaded", sha256_of(POLICIES)),
+        ("notifier notifier-a", "policies.reloaded", sha256_of(ONE_POLICY)),
+        ("notifier notifier-a", "policies.refused", sha256_of(ONE_POLICY)),  # the file still in force
+    ]
+    assert f"before: {sha256_of(POLICIES)}" in entries[1][3]
+    assert f"line {BAD_LINE}:" in entries[2][3]
+    assert "NOT reloaded" in stderr.decode()

@@ -1,8 +1,12 @@
-"""The sharing policies ingest enforces: the file loaded at start, reloaded on SIGHUP, each load in the audit trail.
+"""The sharing policies a process enforces: the file loaded at start, reloaded on SIGHUP, each load in the audit trail.
 
-A file that cannot be used stops the start (``python -m ingest`` says which line and why, and exits); on a reload
-it is refused, the policies in force stay, and the log and the audit trail say why. Every load that changes what
-is in force (the first one included) is recorded with the file's digest, so what was enforced when can be shown.
+Ingest enforces them at intake; each notifier enforces what depends on the detainer (its form, a judicial warrant)
+or on a roster (the releases it implies). Both read the same file, and each records its own loads under its own
+name (``actor``), so the trail shows which process enforced which file when.
+
+A file that cannot be used stops the start (``python -m ingest`` and ``python -m notifier`` say which line and why,
+and exit); on a reload it is refused, the policies in force stay, and the log and the audit trail say why. Every
+load that changes what is in force (the first one included) is recorded with the file's digest.
 """
 
 from __future__ import annotations
@@ -13,21 +17,23 @@ import logging
 import signal
 from pathlib import Path
 
-from policies import PoliciesInForce, PolicyBook, PolicyChange, PolicyFileError
+from contracts.policies import JurisdictionPolicy
+from policies.in_force import PoliciesInForce, PolicyChange
+from policies.loading import PolicyFileError
+from policies.selection import PolicyBook
 from store.audit import AuditTrail
 
-__all__ = ["AUDIT_ACTOR", "PolicyEnforcement"]
+__all__ = ["PolicyEnforcement"]
 
 log = logging.getLogger(__name__)
-
-AUDIT_ACTOR = "ingest"
 
 
 class PolicyEnforcement:
     """The policies in force in this process, and their (re)loading."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, *, actor: str) -> None:
         self.path = path
+        self.actor = actor  # who the audit trail says loaded the file: "ingest", "notifier"
         self._in_force = PoliciesInForce(path)
         self._first: PolicyChange | None = None
         self._loaded = False
@@ -41,6 +47,9 @@ class PolicyEnforcement:
     def digest(self) -> str | None:
         return self._in_force.digest
 
+    def policy_for(self, facility_ori: str) -> JurisdictionPolicy | None:
+        return self._in_force.book.policy_for(facility_ori)
+
     def load(self) -> None:
         """The first load (before serving). Raises ``PolicyFileError`` for a file that cannot be used."""
         if self._loaded:
@@ -52,7 +61,7 @@ class PolicyEnforcement:
         """Put the first load in the audit trail (once Redis is there)."""
         change, self._first = self._first, None
         if change is not None:
-            await _record(audit, "policies.loaded", change)
+            await self._record(audit, "policies.loaded", change)
             log.info("sharing policies loaded", extra=_described(change))
 
     async def reload(self, audit: AuditTrail) -> bool:
@@ -69,7 +78,7 @@ class PolicyEnforcement:
                 extra={"policies_file": error.source, "problems": [str(problem) for problem in error.problems]},
             )
             await audit.record(
-                actor=AUDIT_ACTOR,
+                actor=self.actor,
                 action="policies.refused",
                 target=self.digest or "none",
                 detail=f"{error.describe()}\nstill in force: {self.digest or 'no policy file'}",
@@ -78,7 +87,7 @@ class PolicyEnforcement:
         if change is None:
             log.info("SIGHUP: the sharing policy file is unchanged", extra={"digest": self.digest})
             return False
-        await _record(audit, "policies.reloaded", change)
+        await self._record(audit, "policies.reloaded", change)
         log.info("sharing policies reloaded", extra=_described(change))
         return True
 
@@ -100,6 +109,15 @@ class PolicyEnforcement:
         with contextlib.suppress(ValueError, RuntimeError, NotImplementedError, AttributeError):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
 
+    async def _record(self, audit: AuditTrail, action: str, change: PolicyChange) -> None:
+        await audit.record(
+            actor=self.actor,
+            action=action,
+            target=change.digest,
+            detail=f"{change.source}: {change.policies} polic{'y' if change.policies == 1 else 'ies'} in force; "
+            f"before: {change.previous_digest or 'none'}",
+        )
+
 
 def _described(change: PolicyChange) -> dict[str, object]:
     return {
@@ -108,13 +126,3 @@ def _described(change: PolicyChange) -> dict[str, object]:
         "previous_digest": change.previous_digest,
         "policies": change.policies,
     }
-
-
-async def _record(audit: AuditTrail, action: str, change: PolicyChange) -> None:
-    await audit.record(
-        actor=AUDIT_ACTOR,
-        action=action,
-        target=change.digest,
-        detail=f"{change.source}: {change.policies} polic{'y' if change.policies == 1 else 'ies'} in force; "
-        f"before: {change.previous_digest or 'none'}",
-    )
