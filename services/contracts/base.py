@@ -21,3 +21,13 @@ class WireModel(BaseModel):
         validate_default=False,
         use_enum_values=False,
     )
+
+
+# For a wire model whose stray fields intake drops with a warning rather than refuse (a custody event, a person, a
+# charge): its schema says other properties may come, and ``ingest.intake`` says what becomes of them.
+STRAY_FIELDS_IGNORED = ConfigDict(
+    json_schema_extra={
+        "additionalProperties": True,
+        "x-stray-fields": "A field this object does not have is dropped, and the answer warns with a pointer to it.",
+    }
+)

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from contracts.base import WireModel
+from contracts.base import STRAY_FIELDS_IGNORED, WireModel
 from contracts.fields import BookingNumber, EventId, FreeText, NcicCode, Ori, Rfc3339Datetime, ShortText
 from contracts.person import OptionalIdentifier, Person
 
@@ -84,9 +84,19 @@ def _reported_by_a_source(value: Any) -> Any:
 ReportedReleaseReason = Annotated[
     ReleaseReason,
     BeforeValidator(_reported_by_a_source),
-    WithJsonSchema({"type": "string", "enum": list(_REPORTABLE)}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "not": {"const": ReleaseReason.INFERRED_FROM_ROSTER.value},
+            "examples": ["bail_posted"],
+            "description": f"One of {', '.join(_REPORTABLE)}. Also read in words, in any case (Bail Posted, ROR, "
+            "Time Served); any other reason is read as other, with a warning: the release is never refused for it.",
+        }
+    ),
 ]
-"""A release reason as a source reports it: any but the one releasewatch reserves for its inferences."""
+"""A release reason as a source reports it: any but the one releasewatch reserves for its inferences. (Intake
+reads words and unknown reasons into these first: ``ingest.common_forms``.)"""
 
 
 class CustodyEventType(StrEnum):
@@ -99,9 +109,22 @@ class CustodyEventType(StrEnum):
 
 
 class Charge(WireModel):
+    model_config = STRAY_FIELDS_IGNORED
+
     statute: ShortText = Field(examples=["PC 459"])
     description: FreeText = Field(examples=["Burglary, second degree"])
-    severity: ChargeSeverity
+    severity: Annotated[
+        ChargeSeverity,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "minLength": 1,
+                "examples": ["felony"],
+                "description": "felony, misdemeanor or infraction. Also read in any case, and as F, FEL, M, MISD, I "
+                "or INF, with a class or degree after it (F3, M-1, MISD A).",
+            }
+        ),
+    ]
     ncic_code: Annotated[NcicCode | None, OptionalIdentifier] = Field(
         default=None,
         description="Optional: a placeholder for none (UNKNOWN, 0000) reads as absent, and a code that cannot be read "
@@ -113,6 +136,8 @@ MAX_CHARGES = 100
 
 
 class _CustodyEventBase(WireModel):
+    model_config = STRAY_FIELDS_IGNORED
+
     event_id: EventId = Field(description="The source's unique id for this event; the idempotency key.")
     occurred_at: Rfc3339Datetime = Field(description="When it happened at the facility (RFC 3339 with offset).")
     facility_ori: Ori

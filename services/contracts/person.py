@@ -6,10 +6,10 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, GetCoreSchemaHandler, JsonValue
+from pydantic import Field, GetCoreSchemaHandler, JsonValue, WithJsonSchema
 from pydantic_core import core_schema
 
-from contracts.base import WireModel
+from contracts.base import STRAY_FIELDS_IGNORED, WireModel
 from contracts.fields import ANumber, CountryCode, DateOfBirth, FbiNumber, PersonName, StateCode, StateIdNumber
 from contracts.identifiers import is_placeholder, none_for_placeholder
 
@@ -51,12 +51,16 @@ OptionalCountry = _BeforeUnlessNull(none_for_placeholder("country"))
 class StateId(WireModel):
     """A state identification number (SID) with the state that issued it."""
 
+    model_config = STRAY_FIELDS_IGNORED
+
     state: StateCode
     number: StateIdNumber
 
 
 class Alias(WireModel):
     """Another name (and possibly date of birth) the person is known by."""
+
+    model_config = STRAY_FIELDS_IGNORED
 
     last_name: PersonName
     first_name: PersonName
@@ -65,11 +69,26 @@ class Alias(WireModel):
 
 
 class Person(WireModel):
+    model_config = STRAY_FIELDS_IGNORED
+
     last_name: PersonName = Field(description="One or more surnames, e.g. GARCIA LOPEZ.")
     first_name: PersonName
     middle_name: Annotated[PersonName | None, OptionalName] = None
-    date_of_birth: DateOfBirth
-    sex: Sex
+    date_of_birth: DateOfBirth = Field(
+        description="YYYY-MM-DD. Also read: YYYYMMDD, MM/DD/YYYY (month first) and a date-time at midnight."
+    )
+    sex: Annotated[
+        Sex,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "minLength": 1,
+                "examples": ["M"],
+                "description": "M, F, X or U. Also read in any case, and as the words: male, female, non-binary, "
+                "unknown.",
+            }
+        ),
+    ]
     place_of_birth: Annotated[CountryCode | None, OptionalCountry] = Field(
         default=None, description="ISO 3166-1 alpha-2."
     )

@@ -1,10 +1,13 @@
 """Reading a record about a person (a custody event, a detainer) as real feeds write it.
 
-Required fields are the contract's: one that is missing or unreadable refuses the record (422). An
-optional field (the person's, or a charge's NCIC code) never costs the record: identifiers written in a
-common form are read into their canonical one by the contract's types (``contracts.identifiers``), a
-placeholder for "none" reads as absent, and a value still unreadable is dropped, reported as a warning
-(pointer and reason, never the value), and left out of matching. What the sender wrote for each of the
+Required fields are the contract's: one that is missing or unreadable refuses the record (422). Coded fields
+written in a common form (``Male``, ``Felony``, ``Bail Posted``, ``04/17/1990``) are read into the contract's
+first (``ingest.common_forms``). An optional field (the person's, or a charge's NCIC code) never costs the
+record: identifiers written in a common form are read into their canonical one by the contract's types
+(``contracts.identifiers``), a placeholder for "none" reads as absent, and a value still unreadable is dropped,
+reported as a warning (pointer and reason, never the value), and left out of matching. A field a custody event or
+a person does not have (a vendor's own, a misspelt one) is dropped the same way, with a warning naming it; a
+detainer's own stray field refuses it. What the sender wrote for each of the
 person's fields rewritten or dropped is kept in the person's ``as_sent``: in the record, never in a log or
 a metric label.
 """
@@ -21,15 +24,16 @@ from pydantic_core import ErrorDetails
 
 from contracts import Person
 from ingest.body import NOT_PARSED, message_of, parse_json_document, validate_document
+from ingest.common_forms import read_common_forms
 from ingest.problems import FieldError, Problem, field_errors_from_details, json_pointer
 
 __all__ = ["FIELDS_READ", "FieldWarning", "Reading", "read_person_record", "warnings_of"]
 
 FIELDS_READ = Counter(
     "releasewatch_ingest_optional_fields_total",
-    "Optional fields (a person's, a charge's NCIC code) intake rewrote or dropped, by field and outcome "
-    "(normalised: a written form read into the canonical one; placeholder: a value meaning none, dropped "
-    "silently; dropped: unreadable, warned).",
+    "Fields intake rewrote or dropped, by field and outcome (normalised: a written form read into the "
+    "contract's, such as a person's sex, a charge's severity, an identifier; placeholder: a value meaning none, "
+    "dropped silently; dropped: unreadable, warned; not_a_field: a field the record has not, dropped, warned).",
     ["field", "outcome"],
 )
 
@@ -59,20 +63,26 @@ T = TypeVar("T", bound=BaseModel)
 
 @dataclass(frozen=True, slots=True)
 class Reading(Generic[T]):
-    """A record as read: the value, and the optional fields dropped as unreadable (path, reason)."""
+    """A record as read: the value, the optional fields dropped as unreadable and the fields it holds that the
+    record has not (path, reason), and values read otherwise than as sent (path, what was done)."""
 
     value: T
     dropped: list[tuple[Path, str]] = field(default_factory=list)
+    read_as: list[tuple[Path, str]] = field(default_factory=list)
 
     def warnings(self, prefix: Sequence[str | int] = ()) -> list[FieldError]:
-        return [
-            FieldError(json_pointer([*prefix, *path]), f"dropped, not read: {reason}") for path, reason in self.dropped
-        ]
+        found = [(path, f"dropped, not read: {reason}") for path, reason in self.dropped]
+        found += self.read_as
+        found.sort(key=lambda item: [str(part) for part in item[0]])
+        return [FieldError(json_pointer([*prefix, *path]), detail) for path, detail in found]
 
 
-def _droppable(path: Path) -> Path | None:
+def _droppable(path: Path, error_type: str = "", *, custody_event: bool = False) -> Path | None:
     """The optional part of a person (or of a charge) to drop for an error at ``path`` (from the record's root), if
-    any."""
+    any; or a field the record has not (``extra_forbidden``): anywhere in a custody event, within a detainer's person.
+    (A field office sending a detainer's ``status`` or ``lifted_at`` means something by it: that refuses it.)"""
+    if error_type == "extra_forbidden" and path and (custody_event or path[0] == "person"):
+        return path
     if len(path) >= 3 and path[0] == "charges" and isinstance(path[1], int) and path[2] in _OPTIONAL_CHARGE_FIELDS:
         return path[:3]
     if len(path) < 2 or path[0] != "person":
@@ -158,20 +168,30 @@ def read_person_record(
     once, unless ``document`` is the record parsed already (an item of a JSON array)."""
     if document is NOT_PARSED:
         document = parse_json_document(raw, what=what, prefix=prefix)
+    forms = read_common_forms(document, custody_event=tagged_union)
+    for name in forms.rewritten:
+        FIELDS_READ.labels(field=name, outcome="normalised").inc()
     dropped: set[Path] = set()
     reasons: list[tuple[Path, str]] = []
     try:
         value = validate_document(adapter, document)
     except ValidationError as error:
         details = error.errors(include_input=False, include_url=False)
-        fatal = [d for d in details if _droppable(_error_location(d, tagged_union=tagged_union)) is None]
+
+        def droppable(detail: ErrorDetails) -> Path | None:
+            location = _error_location(detail, tagged_union=tagged_union)
+            return _droppable(location, detail["type"], custody_event=tagged_union)
+
+        fatal = [detail for detail in details if droppable(detail) is None]
         if fatal or not isinstance(document, dict):
             raise _refusal(fatal or details, prefix=prefix, tagged_union=tagged_union) from None
         for detail in details:
-            path = _droppable(_error_location(detail, tagged_union=tagged_union))
+            path = droppable(detail)
             if path is not None and path not in dropped:
                 dropped.add(path)
-                reasons.append((path, message_of(detail).removeprefix("Value error, ")))
+                reasons.append((path, _reason(detail)))
+                if detail["type"] == "extra_forbidden":  # counted, never named: the sender chose the name
+                    FIELDS_READ.labels(field="not_a_field", outcome="dropped").inc()
         try:
             value = validate_document(adapter, _drop(_deep_copy(document), dropped))
         except ValidationError as still:
@@ -179,7 +199,13 @@ def read_person_record(
                 still.errors(include_input=False, include_url=False), prefix=prefix, tagged_union=tagged_union
             ) from None
     value = _with_as_sent(value, document, dropped)
-    return Reading(value, sorted(reasons, key=lambda item: [str(part) for part in item[0]]))
+    return Reading(value, sorted(reasons, key=lambda item: [str(part) for part in item[0]]), forms.warnings)
+
+
+def _reason(detail: ErrorDetails) -> str:
+    if detail["type"] == "extra_forbidden":
+        return "is not a field of this object"
+    return message_of(detail).removeprefix("Value error, ")
 
 
 def _deep_copy(document: Any) -> Any:
@@ -192,7 +218,7 @@ def _deep_copy(document: Any) -> Any:
 
 def _with_as_sent(value: T, document: Any, dropped: set[Path]) -> T:
     for path in dropped:
-        if path[0] == "charges":
+        if len(path) == 3 and path[0] == "charges" and path[-1] in _OPTIONAL_CHARGE_FIELDS:
             FIELDS_READ.labels(field=f"charge_{path[-1]}", outcome="dropped").inc()
     person = getattr(value, "person", None)
     sent = document.get("person") if isinstance(document, dict) else None

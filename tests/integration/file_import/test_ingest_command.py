@@ -167,7 +167,7 @@ def test_bad_csv_rows_are_reported_by_line_and_column_while_the_good_rows_are_ac
 def test_the_rejects_file_holds_the_rejected_rows_and_reasons_and_imports_once_fixed(
     served_api: ServedApi, published: redis.Redis, tmp_path: Path
 ) -> None:
-    file = write_csv(tmp_path / "feed.csv", [release_row(1), release_row(2, release_reason="escaped")])
+    file = write_csv(tmp_path / "feed.csv", [release_row(1), release_row(2, release_reason="inferred_from_roster")])
     rejects = tmp_path / "rejects.csv"
 
     first = ingest(served_api, str(file), "--rejects", str(rejects))
@@ -178,7 +178,7 @@ def test_the_rejects_file_holds_the_rejected_rows_and_reasons_and_imports_once_f
     assert row["event_id"] == "evt-2"
     assert row["rejected_line"] == "3"
     assert row["rejected_reason"].startswith("release_reason: ")
-    fixed = rejects.read_text().replace("escaped", "court_order")
+    fixed = rejects.read_text().replace("inferred_from_roster", "court_order")
     rejects.write_text(fixed)
 
     second = ingest(served_api, str(rejects))

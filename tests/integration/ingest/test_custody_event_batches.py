@@ -286,7 +286,7 @@ async def test_batch_where_every_event_is_invalid_is_a_problem_listing_each_erro
     api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
 ) -> None:
     events = small_events(3)
-    events[0]["facility_ori"] = "ca0194200"
+    events[0]["facility_ori"] = "CA-194200"
     events[1]["type"] = "arrest"
     events[2]["occurred_at"] = 1795330821
 

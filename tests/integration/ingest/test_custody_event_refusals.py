@@ -101,7 +101,7 @@ BAD_REQUESTS = [
     pytest.param(BadRequest(lambda: _json([samples.booking()]), 422, "validation-error", ["#"]), id="array"),
     pytest.param(
         BadRequest(
-            lambda: _json(samples.booking(person=samples.person(sex="male"))),
+            lambda: _json(samples.booking(person=samples.person(sex="Q"))),
             422,
             "validation-error",
             ["#/person/sex"],
@@ -135,10 +135,6 @@ BAD_REQUESTS = [
         ),
         id="deeply-nested",
     ),
-    pytest.param(
-        BadRequest(lambda: _json(samples.booking(priority="high")), 422, "validation-error", ["#/priority"]),
-        id="unknown-field",
-    ),
 ]
 
 
@@ -160,7 +156,7 @@ async def test_bad_event_is_refused_with_a_problem_publishes_nothing_and_the_ser
 
 
 async def test_charge_severity_error_points_into_the_first_charge(api: httpx.AsyncClient) -> None:
-    response = await api.post(URL, json=samples.booking(charges=[samples.charge(severity="FELONY")]))
+    response = await api.post(URL, json=samples.booking(charges=[samples.charge(severity="serious")]))
 
     problem = assert_problem(response, 422, "validation-error")
     assert problem["errors"] == [
@@ -172,7 +168,7 @@ async def test_several_errors_in_one_body_are_all_reported(
     api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
 ) -> None:
     payload = samples.booking(
-        facility_ori="ca0194200",
+        facility_ori="CA01942",
         occurred_at="2026-11-20",
         person=samples.person(date_of_birth="17/04/1990", a_number="A1"),
         charges=[samples.charge(severity="violation")],
@@ -207,7 +203,6 @@ async def test_error_details_explain_the_rule_without_echoing_the_input(api: htt
 @pytest.mark.parametrize(
     ("payload", "detail"),
     [
-        pytest.param(samples.booking(priority="high"), "is not a field of this object", id="unknown-field"),
         pytest.param(
             {k: v for k, v in samples.booking().items() if k != "event_id"}, "is required", id="missing-field"
         ),
@@ -250,7 +245,7 @@ async def test_an_event_without_a_type_says_type_is_required(api: httpx.AsyncCli
 
 
 async def test_a_release_reason_error_lists_only_the_reasons_a_source_may_send(api: httpx.AsyncClient) -> None:
-    response = await api.post(URL, json=samples.release(release_reason="escaped"))
+    response = await api.post(URL, json=samples.release(release_reason=""))
 
     problem = assert_problem(response, 422, "validation-error")
     (error,) = problem["errors"]
@@ -298,8 +293,8 @@ async def test_other_methods_are_refused_with_a_problem_naming_the_allowed_one(a
 async def test_pointer_to_a_field_whose_name_holds_slash_or_tilde_is_escaped(api: httpx.AsyncClient) -> None:
     response = await api.post(URL, json=samples.booking(**{"a/b~c": 1}))
 
-    problem = assert_problem(response, 422, "validation-error")
-    assert pointers(problem) == ["#/a~1b~0c"]
+    assert response.status_code == 202, response.text
+    assert [warning["pointer"] for warning in response.json()["warnings"]] == ["#/a~1b~0c"]
 
 
 async def test_booking_updated_without_a_correction_is_reported_on_the_whole_event(api: httpx.AsyncClient) -> None:

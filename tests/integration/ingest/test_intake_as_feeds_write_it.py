@@ -181,7 +181,7 @@ async def test_the_same_event_again_is_answered_as_before_warnings_included(api:
 async def test_a_required_field_still_refuses_the_event_naming_only_what_refused_it(
     api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
 ) -> None:
-    response = await api.post(URL, json=booked_with(date_of_birth="04/17/1990", a_number="A12X"))
+    response = await api.post(URL, json=booked_with(date_of_birth="17/04/1990", a_number="A12X"))  # day first
 
     assert pointers(assert_problem(response, 422, "validation-error")) == ["#/person/date_of_birth"]
     assert await redis_client.xlen(names.custody_events) == 0
@@ -211,6 +211,132 @@ async def test_an_offices_detainer_gets_the_same_tolerance_for_identifiers(api: 
     assert (person["a_number"], person["fbi_number"]) == (None, "123456AB9")
     assert person["as_sent"] == {"/a_number": "A-12-X", "/fbi_number": "123 456 ab9"}
     assert again.headers["Idempotent-Replayed"] == "true"
+
+
+# --- coded fields as booking systems write them ------------------------------------------------------
+
+
+async def test_a_booking_written_as_a_jails_system_writes_it_is_published_in_the_contracts_forms(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    """Sex as a word, the date of birth month first, a severity with its class, a lower-case ORI and a
+    booking number padded by a fixed-width column: every one read, the booking accepted without a warning."""
+    before = fields_read("sex", "normalised")
+    written = samples.booking(
+        type="Booking",
+        facility_ori="ca0194200",
+        booking_number="2026-004512    ",
+        person=samples.person(sex="Male", date_of_birth="4/17/1990", aliases=[]),
+        charges=[samples.charge(severity="F3"), samples.charge(statute="PC 484", severity="Misdemeanor")],
+    )
+
+    response = await api.post(URL, json=written)
+    canonical = await api.post(
+        URL,
+        json=samples.booking(
+            person=samples.person(aliases=[]),
+            charges=[samples.charge(), samples.charge(statute="PC 484", severity="misdemeanor")],
+        ),
+    )
+
+    assert response.status_code == 202, response.text
+    assert "warnings" not in response.json()
+    (published,) = await stream_events(redis_client, names.custody_events)
+    assert (published["type"], published["facility_ori"], published["booking_number"]) == (
+        "booking",
+        "CA0194200",
+        "2026-004512",
+    )
+    assert (published["person"]["sex"], published["person"]["date_of_birth"]) == ("M", "1990-04-17")
+    assert [charge["severity"] for charge in published["charges"]] == ["felony", "misdemeanor"]
+    assert canonical.headers["Idempotent-Replayed"] == "true"  # the same event, written the contract's way
+    assert fields_read("sex", "normalised") - before == 1
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("Bail Posted", "bail_posted"),
+        ("BONDED OUT", "bail_posted"),
+        ("ROR", "own_recognizance"),
+        ("Time Served", "sentence_complete"),
+    ],
+)
+async def test_a_release_reason_in_words_is_read_as_its_code(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames, written: str, read: str
+) -> None:
+    response = await api.post(URL, json=samples.release_scheduled(release_reason=written))
+
+    assert response.status_code == 202, response.text
+    assert "warnings" not in response.json()
+    (published,) = await stream_events(redis_client, names.custody_events)
+    assert published["release_reason"] == read
+
+
+async def test_a_release_reason_releasewatch_does_not_know_costs_a_warning_never_the_release_notice(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    response = await api.post(URL, json=samples.release_scheduled(release_reason="Writ of habeas corpus 12"))
+    reserved = await api.post(
+        URL, json=samples.release_scheduled(event_id="evt-0009", release_reason="inferred_from_roster")
+    )
+
+    assert response.status_code == 202, response.text
+    assert response.json()["warnings"] == [
+        {"pointer": "#/release_reason", "detail": "not a release reason releasewatch knows: read as other"}
+    ]
+    (published,) = await stream_events(redis_client, names.custody_events)
+    assert published["release_reason"] == "other"
+    assert pointers(assert_problem(reserved, 422, "validation-error")) == ["#/release_reason"]
+
+
+async def test_a_field_the_event_has_not_costs_a_warning_never_the_event(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    """A vendor's own fields (or a misspelt one) are named back, so the source sees what was not read."""
+    before = fields_read("not_a_field", "dropped")
+    written = samples.booking(
+        vendor_priority="high",
+        person=samples.person(eye_color="BRO", aliases=[{"last_name": "GARCIA", "first_name": "PEPE", "tattoo": "x"}]),
+        charges=[samples.charge(bail_amount=5000)],
+    )
+
+    response = await api.post(URL, json=written)
+    batch = await api.post(BATCH, json=[samples.release_cancelled(scheduled_release_at="2026-11-24T09:00:00-08:00")])
+
+    assert response.status_code == 202, response.text
+    assert [warning["pointer"] for warning in response.json()["warnings"]] == [
+        "#/charges/0/bail_amount",
+        "#/person/aliases/0/tattoo",
+        "#/person/eye_color",
+        "#/vendor_priority",
+    ]
+    assert {warning["detail"] for warning in response.json()["warnings"]} == {
+        "dropped, not read: is not a field of this object"
+    }
+    published, cancelled = await stream_events(redis_client, names.custody_events)
+    assert "eye_color" not in published["person"]
+    assert "vendor_priority" not in published
+    assert published["person"]["aliases"][0]["first_name"] == "PEPE"  # the alias kept, only its stray field dropped
+    assert cancelled["type"] == "release_cancelled"
+    (item,) = batch.json()["results"]
+    assert [warning["pointer"] for warning in item["warnings"]] == ["#/0/scheduled_release_at"]
+    assert fields_read("not_a_field", "dropped") - before == 5  # four in the event, one in the batch
+
+
+async def test_an_offices_detainer_reads_the_same_common_forms_but_a_stray_field_of_its_own_refuses_it(
+    api: httpx.AsyncClient,
+) -> None:
+    """An office's own system sending ``status`` means something by it: refused, never quietly dropped."""
+    body = samples.detainer(person=samples.person(sex="female", date_of_birth="19900417", eye_color="BRO"))
+
+    lodged = await api.post("/v1/detainers", json=body)
+    stray = await api.post("/v1/detainers", json={**samples.detainer(detainer_id="LOS-2"), "status": "lifted"})
+
+    assert lodged.status_code == 201, lodged.text
+    assert [warning["pointer"] for warning in lodged.json()["warnings"]] == ["#/person/eye_color"]
+    assert (lodged.json()["person"]["sex"], lodged.json()["person"]["date_of_birth"]) == ("F", "1990-04-17")
+    assert pointers(assert_problem(stray, 422, "validation-error")) == ["#/status"]
 
 
 # --- bodies read as little as must be refused ------------------------------------------------------
