@@ -138,6 +138,9 @@ class Observation:
 
     listed: Counter[Fingerprint]  # alerts in GET /v1/alerts
     published: Counter[Fingerprint]  # alert_raised messages on the alert stream
+    # Listed release schedules never raised: stale on arrival (released, cancelled or replaced by then), recorded
+    # closed and never announced, so published never (which ones depends on how the events were batched).
+    unannounced: Counter[Fingerprint]
     other_kinds: Counter[str]  # alert kinds this harness does not model (left out of the comparison)
     dead_letters: list[Json]  # as GET /v1/ops/dead-letters shows them
     stream_event_ids: set[str]  # event ids in the custody stream
@@ -216,6 +219,8 @@ def observe(api: str, client: redis.Redis, names: RedisNames) -> Observation:
         alerts = _all_alerts(http)
         letters = _all_dead_letters(http)
     listed, other = _split([fingerprint_of_alert(a) for a in alerts], [str(a["kind"]) for a in alerts])
+    never_raised = [a for a in alerts if not any(step["what"] == "raised" for step in a["timeline"])]
+    unannounced, _ = _split([fingerprint_of_alert(a) for a in never_raised], [str(a["kind"]) for a in never_raised])
     # Only the first publication of each alert: reminders and escalations are other notices on the same stream.
     raised = [
         json.loads(fields[b"__data__"])["alert"]
@@ -226,7 +231,7 @@ def observe(api: str, client: redis.Redis, names: RedisNames) -> Observation:
     stream_ids = {
         fields[b"event_id"].decode() for _, fields in _stream(client, names.custody_events) if b"event_id" in fields
     }
-    return Observation(listed, published, other, letters, stream_ids)
+    return Observation(listed, published, unannounced, other, letters, stream_ids)
 
 
 def _group_drained(client: redis.Redis, stream: str) -> bool:

@@ -310,7 +310,8 @@ class Alert(WireModel):
 
 
 class AlertRaised(WireModel):
-    """Published on the alert stream once per alert, when it is first raised."""
+    """Published on the alert stream once per alert, when it is first raised (never for a release schedule that
+    no longer stood when it arrived: recorded closed, not announced)."""
 
     type: Literal["alert_raised"] = "alert_raised"
     alert: Alert

@@ -127,7 +127,8 @@ def _describing_broker(names: RedisNames) -> RedisBroker:
     broker.publisher(
         stream=names.alerts_raised,
         title="alerts: the notifiers and ingest append",
-        description="alert_raised once per alert; alert_reminded and alert_escalated once per reminder and level; "
+        description="alert_raised once per alert (never for a release schedule that no longer stood when it "
+        "arrived: recorded closed, unannounced); alert_reminded and alert_escalated once per reminder and level; "
         "alert_updated once when releasewatch closes a release schedule, or an alert whose booking was corrected to "
         "someone else; alert_acknowledged, alert_resolved and "
         f"alert_reviewed when a person acts (for open office pages). {_FRAMING} An entry replayed from a dead "

@@ -15,6 +15,7 @@ __all__ = [
     "FEEDS_BY_STATUS",
     "FEED_ALARMS",
     "RELEASE_SCHEDULES_CLOSED",
+    "STALE_RELEASE_SCHEDULES",
     "WEBHOOK_DELIVERIES",
 ]
 
@@ -39,6 +40,13 @@ RELEASE_SCHEDULES_CLOSED = Counter(
     "releasewatch_notifier_release_schedules_closed_total",
     "Release schedules closed because their release time stopped standing, by what became of it "
     "(rescheduled, cancelled, released, passed).",
+    ["release_status"],
+)
+STALE_RELEASE_SCHEDULES = Counter(
+    "releasewatch_notifier_release_schedules_stale_total",
+    "Release schedules whose release time no longer stood when they arrived (an older schedule delivered after a "
+    "newer one, a schedule delivered after the release or its cancellation): recorded closed, never announced, by "
+    "release status (rescheduled, cancelled, released).",
     ["release_status"],
 )
 WEBHOOK_DELIVERIES = Counter(

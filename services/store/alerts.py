@@ -3,9 +3,10 @@ id, by listing and by story; held while its facility's feed surges.
 
 An alert's record is a string of its JSON under ``RedisNames.alert``; it is listed in four sorted sets by the
 time raised (all, its office's, its status's, its office's and status's), in its story (every alert of one
-detainer) and, for a release schedule, in the listings of its release status. A held alert has its record and
-its place among its facility's held (or discarded) alerts only: no listing, no story, no stream entry, until an
-operator releases the hold. Scripts: ``create_alerts.lua``, ``create_held_alerts.lua``,
+detainer) and, for a release schedule, in the listings of its release status. Listing an alert announces it
+(``alert_raised`` on the alert stream), except a release schedule closed already (``announced``). A held alert
+has its record and its place among its facility's held (or discarded) alerts only: no listing, no story, no
+stream entry, until an operator releases the hold. Scripts: ``create_alerts.lua``, ``create_held_alerts.lua``,
 ``release_held_alerts.lua``, ``discard_held_alerts.lua``. Changes after creation: ``store.alert_updates``;
 deliveries: ``store.deliveries``; reminders and escalations: ``store.jobs``.
 """
@@ -27,6 +28,7 @@ __all__ = [
     "AlertAsRead",
     "AlertStore",
     "HeldRelease",
+    "announced",
     "parse_alert",
     "raised_message",
     "story_of",
@@ -77,8 +79,9 @@ class AlertStore:
     ) -> list[Alert]:
         """Create the alerts that do not exist yet (of two copies of one alert, the first); returns those created
         by this call. Alerts of a facility in ``held_facilities`` are created held: kept, but listed nowhere and
-        sent to no channel. ``written``: given, each alert created gets its record as written here, by id (what
-        ``read`` would answer until the alert next changes)."""
+        sent to no channel. A release schedule created closed is listed, and sent to no channel (``announced``).
+        ``written``: given, each alert created gets its record as written here, by id (what ``read`` would answer
+        until the alert next changes)."""
         unique: dict[str, Alert] = {}
         for alert in alerts:
             unique.setdefault(alert.alert_id, alert)
@@ -96,7 +99,8 @@ class AlertStore:
                 keys.extend(self._names.listings("alerts", alert.field_office, alert.status.value))
                 record = alert.model_dump_json()
                 records.append(record)
-                args += [alert.alert_id, record, epoch_ms(alert.raised_at), raised_message(record)]
+                message = raised_message(record) if announced(alert) else ""  # '': listed, not announced
+                args += [alert.alert_id, record, epoch_ms(alert.raised_at), message]
             for alert in chunk:  # after every alert's own keys and args: each alert's story
                 story_id = story_of(alert)
                 keys += [
@@ -251,8 +255,9 @@ class AlertStore:
 
     async def release_held(self, facility_ori: str) -> HeldRelease:
         """Release up to a chunk of the facility's held alerts onto every channel, as if created now: listed, in
-        their stories, announced. Each waits among the alerts leaving a hold until its reminders and escalations
-        are planned (``leaving_hold``, ``forget_leaving_hold``)."""
+        their stories, announced (a release schedule closed meanwhile is not: ``announced``). Each waits among the
+        alerts leaving a hold until its reminders and escalations are planned (``leaving_hold``,
+        ``forget_leaving_hold``)."""
         alerts = await self.load(await self.held_ids(facility_ori))
         if not alerts:
             return HeldRelease([], 0)
@@ -271,7 +276,7 @@ class AlertStore:
             args += [
                 alert.alert_id,
                 epoch_ms(alert.raised_at),
-                AlertRaised(alert=alert).model_dump_json(),
+                AlertRaised(alert=alert).model_dump_json() if announced(alert) else "",
                 story_id,
                 _release_flag(alert),
             ]
@@ -342,6 +347,14 @@ def updated_message(record: str, change: AlertStep) -> str:
 
 
 _UPDATED_PREFIX = '{"type":"alert_updated","alert":'
+
+
+def announced(alert: Alert) -> bool:
+    """Whether listing ``alert`` announces it (``alert_raised`` on the alert stream, for every channel): every
+    alert but a release schedule closed already, whose release time no longer stood when it was created (or
+    released from a hold). That one is listed and joins its story, but no channel pages an office about a
+    countdown that is over."""
+    return alert.release_status in (None, ReleaseStatus.SCHEDULED)
 
 
 def story_of(alert: Alert) -> str:

@@ -2,7 +2,9 @@
 --
 -- KEYS[1]                     the alert stream
 -- KEYS[2 + 5(i-1) .. +4]      for alert i: the record, then its four listings
--- ARGV[1 + 4(i-1) .. +3]      for alert i: alert_id, record JSON, listing score (ms), stream message JSON
+-- ARGV[1 + 4(i-1) .. +3]      for alert i: alert_id, record JSON, listing score (ms), stream message JSON, or ''
+--                             for an alert created closed (a release schedule that no longer stood): listed, in
+--                             its story, never announced
 -- then, after those of all n alerts:
 -- KEYS[2 + 5n + 3(i-1) .. +2] for alert i: its story's alerts, the story listing, its office's story listing
 -- ARGV[4n + i]                for alert i: its story id
@@ -30,7 +32,9 @@ for i = 1, count do
       redis.call('ZADD', KEYS[r], ARGV[a + 2], ARGV[a])
       redis.call('ZADD', KEYS[r + 1], ARGV[a + 2], ARGV[a])
     end
-    redis.call('XADD', KEYS[1], '*', '__data__', ARGV[a + 3], 'type', 'alert_raised', 'alert_id', ARGV[a])
+    if ARGV[a + 3] ~= '' then
+      redis.call('XADD', KEYS[1], '*', '__data__', ARGV[a + 3], 'type', 'alert_raised', 'alert_id', ARGV[a])
+    end
     created[i] = 1
   else
     created[i] = 0

@@ -1,10 +1,11 @@
 -- Release held alerts: each one still held is listed, joins its story and is published, as a newly
--- created alert is (create_alerts.lua), and waits in the leaving-hold set until its reminders are planned.
+-- created alert is (create_alerts.lua), and waits in the leaving-hold set until its reminders are planned. A
+-- release schedule closed by then (its stream message '') is listed and joins its story, never announced.
 --
 -- KEYS[1] the alert stream   KEYS[2] the facility's held alerts   KEYS[3] the alerts leaving a hold
 -- KEYS[4 + 9(i-1) .. +8]   for alert i: its four listings, its story's alerts, the story listing, its office's,
 --                          the release listings of its release status (all offices', its office's)
--- ARGV[5(i-1) + 1 .. +4]   for alert i: alert_id, listing score (ms raised), stream message JSON, story id,
+-- ARGV[5(i-1) + 1 .. +4]   for alert i: alert_id, listing score (ms raised), stream message JSON (or ''), story id,
 --                          '1' when it is a release schedule (listed in the release listings too), else '0'
 --
 -- Returns one 1 (released now) or 0 (not held: released or discarded before) per alert.
@@ -23,7 +24,9 @@ for i = 1, (#KEYS - 3) / 9 do
       redis.call('ZADD', KEYS[k + 7], ARGV[a + 1], ARGV[a])
       redis.call('ZADD', KEYS[k + 8], ARGV[a + 1], ARGV[a])
     end
-    redis.call('XADD', KEYS[1], '*', '__data__', ARGV[a + 2], 'type', 'alert_raised', 'alert_id', ARGV[a])
+    if ARGV[a + 2] ~= '' then
+      redis.call('XADD', KEYS[1], '*', '__data__', ARGV[a + 2], 'type', 'alert_raised', 'alert_id', ARGV[a])
+    end
     redis.call('ZADD', KEYS[3], ARGV[a + 1], ARGV[a])
     released[i] = 1
   else

@@ -9,7 +9,9 @@ episode of its own with an alert of its own, while the earlier one stays closed.
 clock is passed in.
 
 Leaving ``scheduled`` is final: the alert is closed (resolved as ``release_superseded``, unless a person
-resolved it already, whose outcome stays) and never reopened.
+resolved it already, whose outcome stays) and never reopened. A release schedule whose release time no longer
+stands when it is first created (an older schedule delivered after a newer one, one delivered after the release
+or its cancellation) is created closed (``closed_on_arrival``): recorded, never raised.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from contracts import Alert, AlertKind, AlertOutcome, AlertStatus, AlertStep, Re
 from notifier.domain.alert_rules import AlertFingerprint, schedule_qualifier
 from notifier.domain.custody import BookingState, ScheduleEpisode, schedule_episodes, standing_episode
 
-__all__ = ["ReleaseChange", "closed", "release_change", "schedule_alert_ids"]
+__all__ = ["ReleaseChange", "closed", "closed_on_arrival", "release_change", "schedule_alert_ids"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,3 +189,27 @@ def closed(alert: Alert, change: ReleaseChange, *, at: datetime) -> Alert:
             "outcome": AlertOutcome.RELEASE_SUPERSEDED,
         }
     return alert.model_copy(update=update)
+
+
+def closed_on_arrival(alert: Alert, change: ReleaseChange) -> Alert:
+    """``alert``, as built and not created yet, created closed for ``change``: its release time no longer stood
+    when it arrived. Closed as ``closed`` closes (resolved as ``release_superseded`` by nobody, its release status
+    and ``superseded_by``) at the instant it is recorded; its timeline is the step that closed it alone, naming
+    the event that did, and no ``raised`` step: it was never raised, and no channel announces it."""
+    step = TimelineEntry(
+        at=alert.raised_at,
+        what=change.step,
+        detail=f"{change.detail} (so when it arrived: not announced)",
+        event_id=change.event_id,
+    )
+    return alert.model_copy(
+        update={
+            "release_status": change.status,
+            "superseded_by": change.superseded_by,
+            "timeline": (step,),
+            "status": AlertStatus.RESOLVED,
+            "resolved_at": alert.raised_at,
+            "resolved_by": None,
+            "outcome": AlertOutcome.RELEASE_SUPERSEDED,
+        }
+    )

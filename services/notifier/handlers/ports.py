@@ -138,6 +138,8 @@ class ReleaseSchedules(Protocol):
     """Closes the release schedules whose release time stopped standing, and the alerts of a corrected booking
     for a detainer its person no longer matches (``handlers.release_schedules``)."""
 
+    async def as_created(self, alerts: Sequence[Alert], states: Mapping[BookingKey, BookingState]) -> list[Alert]: ...
+
     async def close_for(
         self,
         alerts: Sequence[Alert],

@@ -4,6 +4,14 @@ Every processor ends the same way: it creates the alerts not created yet, plans 
 (once per alert), and closes the release schedules their booking's facts no longer stand by. Each step is
 idempotent and runs for every alert of the batch, created now or before, so a crash between two of them is
 repaired by the redelivery.
+
+A release schedule the facts already say no longer stands when it is first created (an older schedule delivered
+after a newer one, a schedule delivered after the release or its cancellation) is created closed: its record is
+kept (the alerts of a stay do not depend on the order its events arrived in, and what the facility sent stays on
+the detainer's story), but it is never announced and nothing is planned for it, so no channel pages an office
+about a release time that was stale on arrival (``ReleaseScheduleCloser.as_created``). Deciding it at creation
+rather than closing it right after keeps the pair of messages (raised, then closed) off every channel; a
+redelivery finds the record and creates nothing.
 """
 
 from __future__ import annotations
@@ -14,15 +22,15 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from contracts import Alert, AlertTrigger, MatchEvidence
+from contracts import Alert, AlertTrigger, MatchEvidence, ReleaseStatus
 from notifier.consuming.dead_letters import AUDIT_ACTOR
 from notifier.domain.alert_rules import DetainerRef, alert_conditions, alert_id_of, build_alert
 from notifier.domain.custody import BookingState
 from notifier.handlers.ports import NotifierPorts
-from notifier.metrics import ALERTS_RAISED, ALERTS_WITHHELD
+from notifier.metrics import ALERTS_RAISED, ALERTS_WITHHELD, STALE_RELEASE_SCHEDULES
 from policies import judge_detainer
 from runtime.redis import together
-from store.alerts import AlertAsRead
+from store.alerts import AlertAsRead, announced
 from store.bookings import BookingKey
 
 __all__ = ["BatchReport", "alerts_for_match", "answered_by_policy", "raise_alerts"]
@@ -112,14 +120,16 @@ async def raise_alerts(
     *,
     held_facilities: Set[str] = frozenset(),
 ) -> list[Alert]:
-    """Create the alerts not created yet (those of a facility in ``held_facilities`` held), plan what follows
-    each one that is not held, then close the release schedules among them whose release time no longer stands
-    by ``states``. Returns the alerts created by this call."""
+    """Create the alerts not created yet (those of a facility in ``held_facilities`` held; a release schedule
+    whose release time no longer stands by ``states`` closed, never announced), plan what follows each one that
+    is not held, then close the release schedules among them whose release time no longer stands by ``states``.
+    Returns the alerts created by this call (those created closed included)."""
     alerts = answered_by_policy(ports, alerts)
     first: dict[str, Alert] = {}  # the first copy of each alert (the one created): a batch may call for one twice
     for alert in alerts:
         first.setdefault(alert.alert_id, alert)
-    raised = list(first.values())  # (built with their raised step: as first written)
+    # (built with their raised step: as first written; a schedule stale on arrival closed at once)
+    raised = await ports.releases.as_created(list(first.values()), states)
     written: dict[str, AlertAsRead] = {}
     created = await ports.alerts.create(raised, held_facilities=held_facilities, written=written)
     # Each alert created now, in the audit trail (a redelivery creates none): office and kind, no person.
@@ -127,7 +137,7 @@ async def raise_alerts(
         ports.audit.record_many(
             actor=AUDIT_ACTOR,
             action="alert.raised",
-            entries=[(alert.alert_id, f"{alert.kind.value} for {alert.field_office}") for alert in created],
+            entries=[(alert.alert_id, _audited(alert)) for alert in created],
         )
         if ports.audit is not None and created
         else None
@@ -135,7 +145,8 @@ async def raise_alerts(
     if ports.follow_ups is not None:
         # Every alert, created now or before: if a crash came between its creation and its planning, this
         # (a redelivery) is when it gets planned; the planner plans each once. Held alerts are planned when an
-        # operator releases them. (With the audit trail's entries, in one round trip.)
+        # operator releases them; one created closed plans nothing. (With the audit trail's entries, in one round
+        # trip.)
         planned = ports.follow_ups.plan([alert for alert in raised if alert.facility_ori not in held_facilities])
         await (together(planned, entered) if entered is not None else planned)
     elif entered is not None:
@@ -143,17 +154,42 @@ async def raise_alerts(
     # A release held by feed health closes no schedule until an operator delivers it (see the closer).
     await ports.releases.close_for(alerts, states, written=written)  # those created now: not read back
     # One increment a kind a batch, not a labelled child's lookup an alert.
-    for kind, count in Counter(alert.kind.value for alert in created).items():
+    stale = [alert for alert in created if not announced(alert)]
+    for kind, count in Counter(alert.kind.value for alert in created if announced(alert)).items():
         ALERTS_RAISED.labels(kind=kind).inc(count)
+    for alert in stale:
+        STALE_RELEASE_SCHEDULES.labels(release_status=_release_status(alert)).inc()
+        log.info(
+            "release schedule stale on arrival: recorded closed, not announced",
+            extra={
+                "alert_id": alert.alert_id,
+                "field_office": alert.field_office,
+                "release_status": _release_status(alert),
+            },
+        )
     if log.isEnabledFor(logging.INFO):
         for alert in created:
-            log.info(
-                "alert raised",
-                extra={
-                    "alert_id": alert.alert_id,
-                    "kind": alert.kind.value,
-                    "field_office": alert.field_office,
-                    "held": alert.facility_ori in held_facilities,
-                },
-            )
+            if announced(alert):
+                log.info(
+                    "alert raised",
+                    extra={
+                        "alert_id": alert.alert_id,
+                        "kind": alert.kind.value,
+                        "field_office": alert.field_office,
+                        "held": alert.facility_ori in held_facilities,
+                    },
+                )
     return created
+
+
+def _release_status(alert: Alert) -> str:
+    return alert.release_status.value if alert.release_status is not None else ""
+
+
+def _audited(alert: Alert) -> str:
+    """The audit trail's word on an alert created now: its kind and office (no person), and for a release schedule
+    stale on arrival, what became of it (recorded closed, never announced)."""
+    entry = f"{alert.kind.value} for {alert.field_office}"
+    if alert.release_status not in (None, ReleaseStatus.SCHEDULED):
+        entry += f", closed on arrival ({_release_status(alert)}): not announced"
+    return entry

@@ -1,6 +1,12 @@
 """Closing release schedules whose release time stopped standing, and a corrected booking's alerts for a detainer
 its person no longer matches: once each, however many notifiers try.
 
+A release schedule whose release time no longer stands by the facts when it is first raised (an older schedule
+delivered after a newer one, a schedule delivered after the release, the cancellation or the transfer) is created
+closed instead (``as_created``): the record is kept, as closing it would have left it, so the alerts of a stay
+are the same whatever order its events arrived in, but it is never announced (``store.alerts.announced``) and
+nothing is planned for it: no office is paged about a countdown that was over before it began.
+
 For each ``release_scheduled`` alert and its booking's state, ``domain.release_schedules`` says whether the
 release time still stands; when it does not, the alert is closed (``closed``) by compare-and-swap on its
 record (``store.alert_updates``), together with its moves from the ``scheduled`` listings (and from the open or
@@ -20,7 +26,13 @@ from contracts import Alert, AlertKind, AlertStatus, AlertStep, AlertUpdated, Re
 from notifier.domain.alert_rules import AlertFingerprint
 from notifier.domain.corrections import pair_alert_ids, withdrawn
 from notifier.domain.custody import BookingState
-from notifier.domain.release_schedules import closed, release_change, schedule_alert_ids
+from notifier.domain.release_schedules import (
+    ReleaseChange,
+    closed,
+    closed_on_arrival,
+    release_change,
+    schedule_alert_ids,
+)
 from notifier.metrics import RELEASE_SCHEDULES_CLOSED
 from runtime.clock import Clock, utc_now
 from store.alert_updates import AlertEdit, AlertUpdates
@@ -32,6 +44,8 @@ __all__ = ["DEFAULT_OVERDUE_AFTER", "ReleaseScheduleCloser"]
 log = logging.getLogger(__name__)
 
 DEFAULT_OVERDUE_AFTER = timedelta(minutes=60)  # RW_RELEASE_OVERDUE_MINUTES
+
+_STILL_SCHEDULED = (None, ReleaseStatus.SCHEDULED)  # release statuses a release schedule may still leave
 
 
 class ReleaseScheduleCloser:
@@ -49,6 +63,40 @@ class ReleaseScheduleCloser:
         self._job_ids = job_ids  # every job the planner may have planned for an alert
         self.overdue_after = overdue_after
         self._clock = clock
+
+    async def as_created(self, alerts: Sequence[Alert], states: Mapping[BookingKey, BookingState]) -> list[Alert]:
+        """``alerts`` (as built, not created yet) as they are to be created: each release schedule whose release
+        time no longer stands by its booking's facts in ``states`` closed from the start, as ``close_superseded``
+        would close it (its release status, ``superseded_by``, the step naming the event that superseded it;
+        ``closed_on_arrival``). Such a record is listed (``GET /v1/alerts?release_status=...``, its story) but
+        never announced, and gets no reminder, escalation or release check; one that exists already is not
+        created again, and the closer closes it, announced, as ever. The facts alone are judged: a release time
+        gone by is the release check's to find. A release feed health holds (or an operator discarded) closes no
+        schedule here either."""
+        changes: dict[str, ReleaseChange] = {}
+        for alert in alerts:
+            if alert.kind is not AlertKind.RELEASE_SCHEDULED:
+                continue
+            state = states.get((alert.facility_ori, alert.booking_number))
+            change = None if state is None else release_change(alert, state, now=None, overdue_after=self.overdue_after)
+            if change is not None:
+                changes[alert.alert_id] = change
+        if not changes:
+            return list(alerts)
+        released = [
+            alert
+            for alert in alerts
+            if (change := changes.get(alert.alert_id)) is not None and change.status is ReleaseStatus.RELEASED
+        ]
+        held_releases = await self._held_releases(released, states) if released else set()
+        created: list[Alert] = []
+        for alert in alerts:
+            change = changes.get(alert.alert_id)
+            if change is None or (change.status is ReleaseStatus.RELEASED and change.superseded_by in held_releases):
+                created.append(alert)
+            else:
+                created.append(closed_on_arrival(alert, change))
+        return created
 
     async def close_for(
         self,
@@ -90,7 +138,11 @@ class ReleaseScheduleCloser:
         known = {alert_id: written[alert_id] for alert_id in wanted if alert_id in written} if written else {}
         # Once: for the holds, and what is decided first.
         read = {**await self._alerts.read([a for a in wanted if a not in known]), **known}
-        held_releases = await self._held_releases([r.alert for r in read.values() if r.alert is not None], states)
+        # (only for those still scheduled: one closed already, created closed among them, closes no more)
+        open_schedules = [
+            r.alert for r in read.values() if r.alert is not None and r.alert.release_status in _STILL_SCHEDULED
+        ]
+        held_releases = await self._held_releases(open_schedules, states) if open_schedules else set()
 
         def decide(_alert_id: str, current: Alert | None) -> tuple[AlertEdit | None, Alert | None]:
             if current is None:

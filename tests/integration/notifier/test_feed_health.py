@@ -408,3 +408,36 @@ async def test_a_discarded_surge_never_closes_the_release_schedules_it_would_hav
 
     assert await release_statuses(outcome, schedules) == ["scheduled"] * 3
     assert await outcome.alerts_updated() == []
+
+
+async def test_a_schedule_stale_on_arrival_during_a_hold_is_delivered_with_the_hold_never_announced(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await book_all(watched, streams, ingest_api)
+    newer = samples.release_scheduled(
+        event_id="evt-newer",
+        occurred_at="2026-11-22T10:00:00-08:00",
+        scheduled_release_at="2026-11-26T11:00:00-08:00",
+        booking_number="2026-000002",
+    )
+    await ingest_api.submit(newer)
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    unknown = samples.release(event_id="evt-unknown-release", booking_number="2026-999999")
+    await ingest_api.submit(release_of(0), release_of(1), unknown)  # a surge: the facility's alerts are held
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    assert (await feed(api))["status"] == "surge"
+
+    older = samples.release_scheduled(event_id="evt-older", booking_number="2026-000002")  # before evt-newer
+    await ingest_api.submit(older)
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    decided = await api.post(f"/v1/ops/feeds/{JAIL}/hold", json={"action": "deliver", "note": "real"})
+    assert decided.status_code == 200, decided.text
+    await watched.monitor.check_all()
+    await watched.monitor.check_all()
+
+    (stale,) = [alert for alert in await outcome.alerts("LOS") if alert.event_id == "evt-older"]
+    assert (stale.status.value, stale.release_status) == ("resolved", "rescheduled")
+    raised = [message.alert.alert_id for message in await outcome.alerts_raised()]
+    assert stale.alert_id not in raised
+    assert stale.alert_id not in [message.alert.alert_id for message in await outcome.alerts_updated()]
+    assert released_kinds([message.alert.kind.value for message in await outcome.alerts_raised()]) == 2  # delivered

@@ -131,7 +131,7 @@ async def test_a_detainer_lodged_while_redis_refused_a_script_is_still_matched(
     assert (await outcome.booking()).in_custody
 
 
-async def test_a_schedule_raised_and_closed_in_one_batch_is_not_read_back(
+async def test_a_schedule_created_closed_in_one_batch_with_its_release_costs_no_close(
     lean_client: Redis, names: RedisNames, streams: Streams, ingest_api: IngestApi, outcome: Outcome
 ) -> None:
     notifier = await notifier_on(lean_client, names)
@@ -146,12 +146,14 @@ async def test_a_schedule_raised_and_closed_in_one_batch_is_not_read_back(
 
     await notifier.custody.process(batch)
 
-    # The three of a booking, then the alerts created, their entries in the audit trail (a round trip of their own
-    # here, where no reminders are planned; beside the planning where they are), the releases' holds looked up and
-    # the schedule closed: the schedule's record as just written is what the close compares against, not read back.
-    assert writes.count == 7
+    # The three of a booking, then the releases' holds looked up (the schedule no longer stands: it is created
+    # closed), the alerts created, and their entries in the audit trail (a round trip of their own here, where no
+    # reminders are planned; beside the planning where they are). The schedule as just written is closed already:
+    # nothing read back, no hold looked up again, nothing closed.
+    assert writes.count == 6
     closed = [alert for alert in await outcome.alerts("LOS") if alert.kind.value == "release_scheduled"]
     assert [(alert.status.value, alert.release_status and alert.release_status.value) for alert in closed] == [
         ("resolved", "released")
     ]
-    assert [updated.change.value for updated in await outcome.alerts_updated()] == ["released"]
+    assert await outcome.alerts_updated() == []
+    assert sorted(raised.alert.kind.value for raised in await outcome.alerts_raised()) == ["in_custody", "released"]

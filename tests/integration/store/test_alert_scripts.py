@@ -47,6 +47,22 @@ async def test_create_alerts_answers_1_for_a_new_alert_and_0_for_one_that_exists
     assert await redis_client.xlen(names.alerts_raised) == 1
 
 
+async def test_create_alerts_lists_an_alert_without_a_stream_message_but_announces_nothing(
+    script: Callable[[str], Script], redis_client: Redis, names: RedisNames
+) -> None:
+    create = script("create_alerts")
+    keys, args = _create_call(names, "al_1", schedule=True)
+    args[3] = ""  # created closed: a release schedule that no longer stood
+
+    assert await create(keys=keys, args=args) == [1]
+    assert await create(keys=keys, args=args) == [0]
+
+    assert await _listed(redis_client, names.alert_listing(field_office="LOS", status="open")) == ["al_1"]
+    assert await _listed(redis_client, names.story("st_1")) == ["al_1"]
+    assert await _listed(redis_client, names.release_listing(release_status="scheduled")) == ["al_1"]
+    assert await redis_client.exists(names.alerts_raised) == 0
+
+
 async def test_create_held_alerts_keeps_the_record_and_the_hold_only(
     script: Callable[[str], Script], redis_client: Redis, names: RedisNames
 ) -> None:
@@ -84,6 +100,26 @@ async def test_release_held_alerts_answers_1_for_an_alert_still_held_and_0_for_o
     assert await _listed(redis_client, names.alert_listing()) == ["al_1"]
     assert await _listed(redis_client, names.alerts_leaving_hold) == ["al_1"]
     assert await redis_client.xlen(names.alerts_raised) == 1
+
+
+async def test_release_held_alerts_lists_an_alert_without_a_stream_message_but_announces_nothing(
+    script: Callable[[str], Script], redis_client: Redis, names: RedisNames
+) -> None:
+    held = names.held_alerts("CA0194200")
+    await redis_client.zadd(held, {"al_1": 1000})
+    keys = [names.alerts_raised, held, names.alerts_leaving_hold, *names.listings("alerts", "LOS", "resolved")]
+    keys += [names.story("st_1"), names.story_listing(), names.story_listing(field_office="LOS")]
+    keys += [
+        names.release_listing(release_status="cancelled"),
+        names.release_listing(release_status="cancelled", field_office="LOS"),
+    ]
+
+    assert await script("release_held_alerts")(keys=keys, args=["al_1", 1000, "", "st_1", "1"]) == [1]
+
+    assert await _listed(redis_client, names.alert_listing(field_office="LOS", status="resolved")) == ["al_1"]
+    assert await _listed(redis_client, names.release_listing(release_status="cancelled")) == ["al_1"]
+    assert await _listed(redis_client, names.story("st_1")) == ["al_1"]
+    assert await redis_client.exists(names.alerts_raised) == 0
 
 
 async def test_discard_held_alerts_answers_how_many_it_moved(
