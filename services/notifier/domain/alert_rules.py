@@ -184,7 +184,7 @@ def alert_conditions(
                         release_reason=seen.release_reason,
                     )
                 )
-    if state.released_at is not None and state.release_withheld_by is None:
+    if state.released_at is not None and state.release_withheld_by is None and not state.left_by_transfer:
         conditions.append(AlertCondition(AlertKind.RELEASED, state.released_at))
     if state.transferred_at is not None and state.transferred_to is not None:
         conditions.append(AlertCondition(AlertKind.TRANSFERRED, state.transferred_at, state.transferred_to))
