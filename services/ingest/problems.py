@@ -99,7 +99,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "This detainer conflicts with the one on record",
             409,
             "A detainer_id identifies one detainer of its field office. Lodging it again with a different body, "
-            "or lifting it again for a different reason, is refused. Other offices' ids are their own.",
+            "lodging again a detainer that was lifted (a detainer lodged anew needs a new detainer_id), or lifting "
+            "it again for a different reason, is refused. Other offices' ids are their own.",
         ),
         ProblemType(
             "detainer-id-shared",

@@ -59,7 +59,7 @@ class DetainerNotFoundError(LookupError):
 class LodgeStatus(StrEnum):
     CREATED = "created"  # lodged by this call
     UNCHANGED = "unchanged"  # the office lodged this very detainer before: nothing written
-    CONFLICT = "conflict"  # the office lodged another body under this detainer_id: nothing written
+    CONFLICT = "conflict"  # the office lodged another body under this detainer_id, or lifted it: nothing written
 
 
 class LodgeOutcome:
@@ -136,7 +136,10 @@ class _LodgedJson:
             return LodgeOutcome(LodgeStatus.CREATED, lodged=(request, lodged_at))
         existing = _parse(value)
         asked = LodgeDetainer(**{field: getattr(existing, field) for field in LodgeDetainer.model_fields})
-        return LodgeOutcome(LodgeStatus.UNCHANGED if asked == request else LodgeStatus.CONFLICT, existing)
+        # A lifted detainer lodged again is no retry of its lodge: the office means a detainer in force, which this
+        # one is not any more (its alerts and reminders stopped with the lift).
+        unchanged = asked == request and existing.status is DetainerStatus.ACTIVE
+        return LodgeOutcome(LodgeStatus.UNCHANGED if unchanged else LodgeStatus.CONFLICT, existing)
 
 
 class DetainerConflictError(Exception):
@@ -177,15 +180,22 @@ class DetainerStore:
         """Lodge ``request``; returns the detainer and whether this call lodged it.
 
         Lodging the same detainer again is answered with the record as it is
-        now; a different body under the office's used detainer_id raises a conflict.
+        now; a different body under the office's used detainer_id, or any body under the id of a detainer it
+        lifted, raises a conflict.
         """
         (outcome,) = await self.lodge_many([request])
         if outcome.status is LodgeStatus.CONFLICT:
-            raise DetainerConflictError(
-                f"detainer_id {request.detainer_id!r} is already lodged by {request.field_office} with a different "
-                "body",
-                outcome.detainer,
-            )
+            if outcome.detainer.status is DetainerStatus.LIFTED:
+                message = (
+                    f"detainer_id {request.detainer_id!r} was lifted by {request.field_office}: a detainer lodged anew "
+                    "needs a new detainer_id"
+                )
+            else:
+                message = (
+                    f"detainer_id {request.detainer_id!r} is already lodged by {request.field_office} with a "
+                    "different body"
+                )
+            raise DetainerConflictError(message, outcome.detainer)
         return outcome.detainer, outcome.status is LodgeStatus.CREATED
 
     async def lodge_many(self, requests: Sequence[LodgeDetainer]) -> list[LodgeOutcome]:
@@ -193,7 +203,7 @@ class DetainerStore:
         the script (every key is under the ``{detainers}`` tag), the chunks in one pipeline.
 
         A detainer already lodged by its office with the same body is ``unchanged`` (no changelog entry);
-        with another body, ``conflict`` (the record as it is). Two items of one call with one id: the
+        with another body, or lifted since, ``conflict`` (the record as it is). Two items of one call with one id: the
         first lodges it, the second is decided against it."""
         if not requests:
             return []

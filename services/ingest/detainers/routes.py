@@ -67,8 +67,8 @@ def _not_found(detainer_id: str) -> Problem:
         "Lodges the detainer and, if its subject is in custody now, raises an `in_custody` alert "
         "(and `release_scheduled` when a release time is known). Lodging the same detainer again answers "
         "the record as it is with `Idempotent-Replayed: true`; a different body under the office's used "
-        "`detainer_id` answers 409. Ids are the office's own: another office's detainer of the same id is "
-        "another detainer."
+        "`detainer_id`, or any body under the id of a detainer it lifted, answers 409. Ids are the office's "
+        "own: another office's detainer of the same id is another detainer."
     ),
     openapi_extra=request_body_schema("LodgeDetainer", ["application/json"]),
     responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 503),
@@ -93,7 +93,7 @@ async def lodge_detainer(
         raise Problem(
             "detainer-conflict",
             str(conflict),
-            errors=[FieldError("#/detainer_id", "already lodged with a different body")],
+            errors=[FieldError("#/detainer_id", _conflict_detail(conflict.current))],
         ) from None
     DETAINER_CHANGES.labels(change="lodged", outcome="applied" if created else "replayed").inc()
     if created:
@@ -139,6 +139,12 @@ class DetainerBatchResult(BaseModel):
 
 
 _CONFLICT_DETAIL = "already lodged with a different body"
+_LIFTED_DETAIL = "lifted: a detainer lodged anew needs a new detainer_id"
+
+
+def _conflict_detail(current: Detainer) -> str:
+    """Why a lodge under a used detainer_id is refused: the office lodged another body under it, or lifted it."""
+    return _LIFTED_DETAIL if current.status is DetainerStatus.LIFTED else _CONFLICT_DETAIL
 
 
 @router.post(
@@ -150,7 +156,8 @@ _CONFLICT_DETAIL = "already lodged with a different body"
         "The body is a JSON array of detainers, or NDJSON (`application/x-ndjson`, one per line). Each item is "
         "lodged as `POST /v1/detainers` would lodge it, and answered by index (for NDJSON, the 0-based line "
         "number): `created`, `unchanged` (the office lodged this very detainer before; nothing is written "
-        "again), `conflict` (another body under the office's used `detainer_id`), `invalid` or `forbidden` "
+        "again), `conflict` (another body under the office's used `detainer_id`, or a detainer it lifted), "
+        "`invalid` or `forbidden` "
         "(another office's, for a field office key), with pointers into the batch. Sending the batch again is "
         "safe. Answers 200 when at least one item was created or unchanged, problem+json listing every item's "
         "errors when none was."
@@ -199,7 +206,7 @@ async def lodge_detainer_batch(
     for (index, lodge, warnings), outcome in zip(valid, outcomes, strict=True):
         counted[_OUTCOME_LABELS[outcome.status]] += 1
         if outcome.status is LodgeStatus.CONFLICT:
-            conflict = FieldError(json_pointer([index, "detainer_id"]), _CONFLICT_DETAIL)
+            conflict = FieldError(json_pointer([index, "detainer_id"]), _conflict_detail(outcome.detainer))
             results[index] = _item(index, lodge.detainer_id, "conflict", errors=[conflict])
         else:
             results[index] = _item(index, lodge.detainer_id, outcome.status.value, warnings=warnings)

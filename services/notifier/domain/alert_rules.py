@@ -128,9 +128,19 @@ def _release_notice(state: BookingState) -> dict[str, Any]:
             "released_without_notice": True,
             "schedule_withheld_by": state.schedule_withheld_by,
         }
+    # From the first announcement of the release time as it stands (its episode): the same time sent again told
+    # the office nothing new.
+    scheduled, episode = state.scheduled_release_at, standing_episode(state)
+    known_at = min(
+        (
+            seen.known_at
+            for seen in state.schedules_seen
+            if (seen.scheduled_release_at, seen.episode) == (scheduled, episode)
+        ),
+        default=known_at,
+    )
     lead_hours = round((state.released_at - known_at).total_seconds() / 3600, 1)
     notice: dict[str, Any] = {"notice_given": True, "notice_lead_hours": lead_hours, "released_without_notice": False}
-    scheduled = state.scheduled_release_at
     if scheduled is not None and scheduled - state.released_at > _EARLY:
         notice["released_early_hours"] = round((scheduled - state.released_at).total_seconds() / 3600, 1)
     return notice
@@ -184,7 +194,7 @@ def alert_conditions(
                         release_reason=seen.release_reason,
                     )
                 )
-    if state.released_at is not None and state.release_withheld_by is None:
+    if state.released_at is not None and state.release_withheld_by is None and not state.left_by_transfer:
         conditions.append(AlertCondition(AlertKind.RELEASED, state.released_at))
     if state.transferred_at is not None and state.transferred_to is not None:
         conditions.append(AlertCondition(AlertKind.TRANSFERRED, state.transferred_at, state.transferred_to))

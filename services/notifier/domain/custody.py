@@ -285,6 +285,14 @@ class BookingState(BaseModel):
         return self.booked_at is not None and self.released_at is None and self.transferred_at is None
 
     @property
+    def left_by_transfer(self) -> bool:
+        """Transferred before any release was reported: a release the facility reports after the transfer (closing
+        the booking it moved) is no release from custody, the person being held at the facility moved to."""
+        return self.transfer_stamp is not None and (
+            self.release_stamp is None or self.transfer_stamp < self.release_stamp
+        )
+
+    @property
     def release_pending(self) -> datetime | None:
         """The scheduled release time while the person is still here."""
         return self.scheduled_release_at if self.in_custody else None

@@ -144,7 +144,8 @@ def release_change(
     episode = _episode_of(alert, state)
     if state.scheduled_release_at != scheduled or (episode is not None and episode.episode != standing_episode(state)):
         return _superseded(alert, episode, state)  # another time stands, or this one announced anew
-    if state.released_at is not None and state.release_withheld_by is None:  # a withheld release tells nothing
+    # A withheld release tells nothing; one reported after a transfer is the facility closing the booking it moved.
+    if state.released_at is not None and state.release_withheld_by is None and not state.left_by_transfer:
         return ReleaseChange(
             ReleaseStatus.RELEASED,
             AlertStep.RELEASED,

@@ -169,6 +169,33 @@ async def test_another_body_under_a_used_id_is_a_conflict_pointing_at_the_id_and
     assert len(await changelog_ids(redis_client, names)) == 2
 
 
+async def test_a_lifted_detainer_in_a_batch_again_is_a_conflict_not_unchanged(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    # An office importing its file again after lifting one of its rows: "unchanged" told it that detainer was in
+    # force, where it stays lifted and nothing is raised or reminded for it.
+    await api.post(URL, json=detainers(2))
+    lifted = await api.post("/v1/detainers/LOS-2026-000000/lift", json={"reason": "cancelled"})
+    assert lifted.status_code == 200, lifted.text
+
+    response = await api.post(URL, json=detainers(2))
+
+    assert response.status_code == 200
+    assert response.json()["results"] == [
+        {
+            "index": 0,
+            "detainer_id": "LOS-2026-000000",
+            "status": "conflict",
+            "errors": [
+                {"pointer": "#/0/detainer_id", "detail": "lifted: a detainer lodged anew needs a new detainer_id"}
+            ],
+        },
+        {"index": 1, "detainer_id": "LOS-2026-000001", "status": "unchanged"},
+    ]
+    assert (await api.get("/v1/detainers/LOS-2026-000000")).json()["status"] == "lifted"
+    assert len(await changelog_ids(redis_client, names)) == 3
+
+
 async def test_one_id_twice_in_a_batch_lodges_the_first_and_decides_the_second_against_it(
     api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
 ) -> None:

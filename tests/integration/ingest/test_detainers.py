@@ -298,6 +298,30 @@ async def test_lifts_for_different_reasons_racing_each_other_lift_once(
     assert await redis_client.xlen(names.detainer_changes) == 2
 
 
+async def test_lodging_again_a_lifted_detainer_is_refused_rather_than_answered_as_lodged(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    # The office lifted it, then lodges it again (the same body, or a new one): answering 201 as a replay told it
+    # the detainer was in force, where it stays lifted and nothing is raised or reminded for it.
+    await lodge(api)
+    lifted = (await lift(api, "LOS-2026-000871", reason="citizenship_claim")).json()
+
+    same = await api.post(URL, json=samples.detainer())
+    changed = await api.post(URL, json=samples.detainer(issued_at="2026-11-24T10:00:00-08:00"))
+
+    for response in (same, changed):
+        problem = assert_problem(response, 409, "detainer-conflict")
+        assert problem["errors"] == [
+            {"pointer": "#/detainer_id", "detail": "lifted: a detainer lodged anew needs a new detainer_id"}
+        ]
+        assert "idempotent-replayed" not in response.headers
+    assert (await api.get(f"{URL}/LOS-2026-000871")).json() == lifted
+    assert [change_type for change_type, _ in await changelog(redis_client, names)] == [
+        "detainer_lodged",
+        "detainer_lifted",
+    ]
+
+
 @pytest.mark.parametrize(
     "second",
     [

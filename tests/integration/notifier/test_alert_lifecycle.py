@@ -271,6 +271,21 @@ async def test_a_release_after_a_scheduled_release_says_notice_came_first_and_ho
     assert released["released_early_hours"] is None  # 5 min after the time announced: as told
 
 
+async def test_a_release_time_announced_again_counts_its_notice_from_its_first_announcement(
+    office: Office, notifier: NotifierInstance, streams: Streams
+) -> None:
+    # The jail sends its schedule again on the morning of the release (the same time, a new event): the office was
+    # told 71 h ahead and counted down from then; the second message told it nothing new.
+    again = samples.release_scheduled(event_id="evt-0013", occurred_at="2026-11-24T07:00:00-08:00")
+    await in_custody(office, notifier, streams, samples.release_scheduled(), again, samples.release())
+
+    released = await office.alert("released")
+    schedule = await office.alert("release_scheduled")
+
+    assert (released["notice_given"], released["notice_lead_hours"]) == (True, 71.1)
+    assert schedule["release_status"] == "released"
+
+
 async def test_a_release_well_before_the_time_announced_says_how_early_it_came(
     office: Office, notifier: NotifierInstance, streams: Streams
 ) -> None:

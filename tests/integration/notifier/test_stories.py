@@ -161,6 +161,35 @@ async def test_a_transfer_and_the_booking_at_the_new_facility_continue_one_story
     assert {alert["story_id"] for alert in await desk.alerts()} == {story["story_id"]}
 
 
+@pytest.mark.parametrize("together", [False, True], ids=["one-by-one", "in-one-batch"])
+async def test_a_release_the_old_facility_reports_after_the_transfer_is_no_release(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams, together: bool
+) -> None:
+    # A jail closes a booking it transferred with a release (reason: transfer) minutes after the transfer: the
+    # person left by the transfer and is held at the new facility, not released without notice.
+    closed_out = samples.release(
+        event_id="evt-0007", occurred_at="2026-11-22T07:10:00-08:00", release_reason="transfer"
+    )
+    await desk.lodge_detainer()
+    await desk.submit(samples.booking(), samples.release_scheduled())
+    await catch_up(notifier, streams)
+    if together:
+        await desk.submit_batch(samples.transfer(to_facility_ori=NEW_FACILITY), closed_out)
+    else:
+        await desk.submit(samples.transfer(to_facility_ori=NEW_FACILITY))
+        await catch_up(notifier, streams)
+        await desk.submit(closed_out)
+    await catch_up(notifier, streams)
+
+    (story,) = await desk.stories()
+    assert [alert["kind"] for alert in story["alerts"]] == ["transferred", "release_scheduled", "in_custody"]
+    assert story["now"]["state"] == "transferred"
+    assert story["now"]["facility_ori"] == NEW_FACILITY
+    schedule = story["alerts"][1]
+    assert (schedule["release_status"], schedule["superseded_by"]) == ("cancelled", None)
+    assert schedule["timeline"][-1]["detail"] == f"transferred to {NEW_FACILITY} before the release"
+
+
 async def test_a_detainer_lodged_after_the_transfer_finds_both_bookings_in_one_story(
     desk: StoryDesk, notifier: NotifierInstance, streams: Streams
 ) -> None:
