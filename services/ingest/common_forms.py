@@ -68,6 +68,7 @@ _REASON_SYNONYMS = {
 }
 _TYPES = frozenset(kind.value for kind in CustodyEventType)
 _ORI = re.compile(r"[A-Za-z]{2}[A-Za-z0-9]{7}")
+_CANONICAL_ORI = re.compile(r"[A-Z]{2}[A-Z0-9]{7}")
 _YMD_DIGITS = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _MDY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
@@ -76,7 +77,6 @@ _MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]0
 
 _SEXES = frozenset(sex.value for sex in Sex)
 _SEVERITIES = frozenset(severity.value for severity in ChargeSeverity)
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _sex(value: str) -> str | None:
@@ -90,9 +90,14 @@ def _severity(value: str) -> str | None:
     return None if found is None else found.lastgroup
 
 
+def _iso_shaped(value: str) -> bool:
+    """``YYYY-MM-DD`` in shape: the contract's form, or a date validation refuses as sent."""
+    return len(value) == 10 and value[4] == "-" and value[7] == "-"
+
+
 def _date(value: str) -> str | None:
-    if _ISO_DATE.fullmatch(value):
-        return None  # the contract's form, or a date validation refuses as sent
+    if _iso_shaped(value):
+        return None
     text = value.strip()
     if found := _YMD_DIGITS.fullmatch(text):
         year, month, day = found.groups()
@@ -110,15 +115,21 @@ def _date(value: str) -> str | None:
 
 
 def _ori(value: str) -> str | None:
+    if _CANONICAL_ORI.fullmatch(value):
+        return None
     text = value.strip()
     return text.upper() if _ORI.fullmatch(text) else None
 
 
 def _stripped(value: str) -> str | None:
+    if not (value[:1].isspace() or value[-1:].isspace()):
+        return None
     return value.strip() or None
 
 
 def _type(value: str) -> str | None:
+    if value in _TYPES:
+        return None
     text = value.strip().lower()
     return text if text in _TYPES else None
 
@@ -156,36 +167,41 @@ class CommonForms:
             record["release_reason"] = reason
             self.rewritten.append("release_reason")
 
-    def _person(self, person: dict[str, Any]) -> None:
-        self._set(person, "sex", _sex, "sex")
-        self._set(person, "date_of_birth", _date, "date_of_birth")
-        aliases = person.get("aliases")
-        if isinstance(aliases, list):
-            for alias in aliases:
-                if isinstance(alias, dict):
-                    self._set(alias, "date_of_birth", _date, "alias_date_of_birth")
-
     def read(self, record: dict[str, Any], *, custody_event: bool) -> None:
-        """Rewrite ``record`` in place."""
+        """Rewrite ``record`` in place. Each field is tested for the contract's form first, inline: a record as the
+        contract writes it costs a few lookups, not a call a field."""
+        get = record.get
         if custody_event:
-            self._set(record, "type", _type, "type")
-            self._set(record, "facility_ori", _ori, "facility_ori")
-            self._set(record, "to_facility_ori", _ori, "to_facility_ori")
-            self._set(record, "booking_number", _stripped, "booking_number")
-            self._release_reason(record)
-        person = record.get("person")
-        if isinstance(person, dict):
-            self._person(person)
-        charges = record.get("charges")
-        if isinstance(charges, list):
+            if (value := get("type")).__class__ is str and value not in _TYPES:
+                self._set(record, "type", _type, "type")
+            if (value := get("facility_ori")).__class__ is str and not _CANONICAL_ORI.fullmatch(value):
+                self._set(record, "facility_ori", _ori, "facility_ori")
+            if (value := get("to_facility_ori")).__class__ is str and not _CANONICAL_ORI.fullmatch(value):
+                self._set(record, "to_facility_ori", _ori, "to_facility_ori")
+            if (value := get("booking_number")).__class__ is str and value != value.strip():
+                self._set(record, "booking_number", _stripped, "booking_number")
+            if (value := get("release_reason")) is not None and value not in _REASONS:
+                self._release_reason(record)
+        if (person := get("person")).__class__ is dict:
+            if (value := person.get("sex")).__class__ is str and value not in _SEXES:
+                self._set(person, "sex", _sex, "sex")
+            if (value := person.get("date_of_birth")).__class__ is str and not _iso_shaped(value):
+                self._set(person, "date_of_birth", _date, "date_of_birth")
+            if (aliases := person.get("aliases")).__class__ is list:
+                for alias in aliases:
+                    value = alias.get("date_of_birth") if alias.__class__ is dict else None
+                    if value.__class__ is str and not _iso_shaped(value):
+                        self._set(alias, "date_of_birth", _date, "alias_date_of_birth")
+        if (charges := get("charges")).__class__ is list:
             for charge in charges:
-                if isinstance(charge, dict):
+                value = charge.get("severity") if charge.__class__ is dict else None
+                if value.__class__ is str and value not in _SEVERITIES:
                     self._set(charge, "severity", _severity, "charge_severity")
 
 
 def read_common_forms(document: Any, *, custody_event: bool) -> CommonForms:
     """Read ``document``'s common forms into the contract's, in place; what changed."""
     forms = CommonForms()
-    if isinstance(document, dict):
+    if document.__class__ is dict:
         forms.read(document, custody_event=custody_event)
     return forms
