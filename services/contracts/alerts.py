@@ -162,6 +162,8 @@ class AlertStep(StrEnum):
     RELEASE_TIME_PASSED = "release_time_passed"
     # The facility corrected the person booked, who is no longer the detainer's subject (releasewatch closed it):
     IDENTITY_CORRECTED = "identity_corrected"
+    # The office lifted the detainer (releasewatch closed what was still open of it):
+    DETAINER_LIFTED = "detainer_lifted"
 
 
 class TimelineEntry(WireModel):

@@ -129,8 +129,8 @@ def _describing_broker(names: RedisNames) -> RedisBroker:
         title="alerts: the notifiers and ingest append",
         description="alert_raised once per alert (never for a release schedule that no longer stood when it "
         "arrived: recorded closed, unannounced); alert_reminded and alert_escalated once per reminder and level; "
-        "alert_updated once when releasewatch closes a release schedule, or an alert whose booking was corrected to "
-        "someone else; alert_acknowledged, alert_resolved and "
+        "alert_updated once when releasewatch closes a release schedule, an alert whose booking was corrected to "
+        "someone else, or an alert of a lifted detainer; alert_acknowledged, alert_resolved and "
         f"alert_reviewed when a person acts (for open office pages). {_FRAMING} An entry replayed from a dead "
         "letter names in `for_group` the one group it is for.",
         schema=AlertStreamMessage,

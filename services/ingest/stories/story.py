@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from contracts import Alert, AlertKind, AlertStatus, ReleaseStatus
+from contracts import Alert, AlertKind, AlertStatus, AlertStep, ReleaseStatus
 
 __all__ = ["Story", "StoryNow", "StoryState", "headline_of", "span_in_words", "tell_story"]
 
@@ -38,6 +38,7 @@ class StoryState(StrEnum):
     TRANSFERRED = "transferred"
     IN_CUSTODY = "in_custody"
     TO_REVIEW = "to_review"  # only a possible match so far: nothing is known until a person reviews it
+    DETAINER_LIFTED = "detainer_lifted"  # the office lifted the detainer: nothing to act on
 
 
 class StoryNow(BaseModel):
@@ -128,6 +129,13 @@ def current_state(ordered: Sequence[Alert], headline: Alert, now: datetime) -> S
     def told(state: StoryState, summary: str, where: str, at: datetime | None = None) -> StoryNow:
         return StoryNow(state=state, summary=summary, at=at, facility_ori=where, needs_review=needs_review)
 
+    lifted = next((a for a in ordered if a.timeline and a.timeline[-1].what is AlertStep.DETAINER_LIFTED), None)
+    if lifted is not None:  # releasewatch closed what was open of it: no countdown, nothing to review
+        at = lifted.timeline[-1].at
+        summary = f"detainer lifted {span_in_words(now - at)} ago"
+        return told(StoryState.DETAINER_LIFTED, summary, ordered[0].facility_ori, at).model_copy(
+            update={"needs_review": False}
+        )
     if not facts:
         return told(StoryState.TO_REVIEW, "possible match to review", ordered[0].facility_ori)
     release_at = headline.scheduled_release_at

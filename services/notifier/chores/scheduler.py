@@ -23,7 +23,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from contracts import Alert
+from contracts import Alert, AlertKind
 from notifier.domain.schedule import (
     Job,
     JobKind,
@@ -116,7 +116,7 @@ class Scheduler:
         checks = [job for _, job in jobs if job is not None and job.kind is JobKind.RELEASE_CHECK]
         passed = await self._close_passed(checks, records, now)
         counts["passed"] = len(passed)
-        pending = await self._pending_releases([job for _, job in jobs if job is not None])
+        pending, left = await self._custody_at_bookings([job for _, job in jobs if job is not None], records)
         firings: list[Firing] = []
         meant: list[str] = []
         for job_id, job in jobs:
@@ -136,6 +136,7 @@ class Scheduler:
                 now,
                 release_pending=pending.get((job.facility_ori, job.booking_number)),
                 detainer_active=self._detainers.get(job.detainer_ref or job.detainer_id) is not None,
+                left_custody=(job.facility_ori, job.booking_number) in left,
             )
             after_json = "" if after is None else after.model_dump_json()
             firings.append(Firing(job_id, job.alert_id, read.raw, after_json, notice))
@@ -161,8 +162,25 @@ class Scheduler:
         closed = await self._releases.close_superseded([alert.alert_id for alert in alerts], states, now=now)
         return {alert.alert_id for alert in closed}
 
-    async def _pending_releases(self, jobs: Sequence[Job]) -> dict[tuple[str, str], datetime | None]:
-        """The release time pending now at each booking a reminder among ``jobs`` is about."""
-        wanted = [(job.facility_ori, job.booking_number) for job in jobs if job.kind is JobKind.REMINDER]
-        stored = await self._bookings.load_many(wanted)
-        return {booking: found.state.release_pending for booking, found in stored.items()}
+    async def _custody_at_bookings(
+        self, jobs: Sequence[Job], records: Mapping[str, AlertAsRead]
+    ) -> tuple[dict[tuple[str, str], datetime | None], set[tuple[str, str]]]:
+        """The release time pending now at each booking a reminder among ``jobs`` is about, and which of the
+        bookings an ``in_custody`` alert's escalation is about the person has left (released or moved)."""
+        reminded = {(job.facility_ori, job.booking_number) for job in jobs if job.kind is JobKind.REMINDER}
+        escalated = {
+            (job.facility_ori, job.booking_number)
+            for job in jobs
+            if job.kind is JobKind.ESCALATION
+            and (alert := records[job.alert_id].alert) is not None
+            and alert.kind is AlertKind.IN_CUSTODY
+        }
+        stored = await self._bookings.load_many(sorted(reminded | escalated))
+        pending = {booking: stored[booking].state.release_pending for booking in reminded if booking in stored}
+        left = {
+            booking
+            for booking in escalated
+            if booking in stored
+            and (stored[booking].state.released_at is not None or stored[booking].state.transferred_at is not None)
+        }
+        return pending, left

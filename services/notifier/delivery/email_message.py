@@ -114,15 +114,18 @@ def _headline(alert: Alert) -> str:
     return headline
 
 
-def _corrected(alert: Alert) -> bool:
-    """Whether releasewatch closed ``alert`` because the facility corrected the person booked."""
-    return bool(alert.timeline) and alert.timeline[-1].what is AlertStep.IDENTITY_CORRECTED
+def _closed_by(alert: Alert, step: AlertStep) -> bool:
+    """Whether releasewatch closed ``alert`` by ``step`` (a correction of the person booked, a lift)."""
+    return bool(alert.timeline) and alert.timeline[-1].what is step
 
 
 def _update_headline(alert: Alert) -> str:
-    """e.g. ``Release cancelled (was 2026-12-03 14:00 UTC)``, or ``Not the detainer's subject: ...``."""
-    if _corrected(alert):
+    """e.g. ``Release cancelled (was 2026-12-03 14:00 UTC)``, ``Not the detainer's subject: ...``, or
+    ``Detainer lifted: ... closed``."""
+    if _closed_by(alert, AlertStep.IDENTITY_CORRECTED):
         return f"Not the detainer's subject: {_HEADLINES[alert.kind].lower()} withdrawn"
+    if _closed_by(alert, AlertStep.DETAINER_LIFTED):
+        return f"Detainer lifted: {_HEADLINES[alert.kind].lower()} closed"
     status = alert.release_status or ReleaseStatus.CANCELLED
     was = f" (was {_utc(alert.scheduled_release_at)})" if alert.scheduled_release_at is not None else ""
     return f"{_UPDATE_HEADLINES.get(status, 'Release schedule updated')}{was}"
@@ -182,10 +185,14 @@ def _situation(message: Message) -> str:
     """The first line: what happened and, for a notice or an update, why this message now."""
     alert = message.alert
     if message.type == "alert_updated":
-        if _corrected(alert):
+        if _closed_by(alert, AlertStep.IDENTITY_CORRECTED):
             return (
                 "UPDATE: The facility corrected the person booked, who is no longer this detainer's subject: this "
                 "alert was about someone else. The alert is closed."
+            )
+        if _closed_by(alert, AlertStep.DETAINER_LIFTED):
+            return (
+                "UPDATE: The office lifted this detainer: nothing is to be done about this person. The alert is closed."
             )
         status = alert.release_status or ReleaseStatus.CANCELLED
         return f"UPDATE: {_UPDATE_SITUATIONS.get(status, '')} The alert is closed."

@@ -18,7 +18,12 @@ the check that a release time passed. Pure: the alert, the policy and the time i
   release time, the detainer is active, the alert is not resolved, and the
   release is still ahead: never after the release time;
 - an escalation goes out only while the alert is still ``open`` and the detainer
-  active: acknowledging (or resolving) the alert, or lifting the detainer, stops it.
+  active: acknowledging (or resolving) the alert, or lifting the detainer, stops it;
+  and an ``in_custody`` alert's, only while the person is in custody there: once
+  the booking shows them released or moved, the ``released`` or ``transferred``
+  alert is the one to act on (an ``in_custody`` alert raised late, say when a
+  possible match is confirmed after the release, pages no one about a stay that
+  is over).
 
 A job's id names its alert, its kind and its lead or level, so each is planned once and run once.
 """
@@ -190,10 +195,17 @@ def reminder_still_called_for(
 
 
 def what_a_job_does(
-    job: Job, alert: Alert | None, now: datetime, *, release_pending: datetime | None, detainer_active: bool
+    job: Job,
+    alert: Alert | None,
+    now: datetime,
+    *,
+    release_pending: datetime | None,
+    detainer_active: bool,
+    left_custody: bool = False,
 ) -> tuple[Alert | None, AlertNotice | None]:
     """A due reminder's or escalation's effect at ``now``: the alert with its step appended and the notice to
-    publish, or (None, None) when it is no longer called for (then the job is dropped)."""
+    publish, or (None, None) when it is no longer called for (then the job is dropped). ``left_custody``: the
+    alert's booking shows the person released or moved elsewhere."""
     if alert is None or alert.status is AlertStatus.RESOLVED:
         return None, None
     if job.kind is JobKind.REMINDER:
@@ -204,6 +216,8 @@ def what_a_job_does(
         after = alert.model_copy(update={"timeline": (*alert.timeline, step)})
         return after, AlertNotice(type="alert_reminded", alert=after, lead_seconds=int(lead))
     if alert.status is not AlertStatus.OPEN or not detainer_active:  # acknowledged, or lifted: no escalation
+        return None, None
+    if alert.kind is AlertKind.IN_CUSTODY and left_custody:  # the stay is over: its released/transferred alert
         return None, None
     level = job.level or 1
     step = TimelineEntry(at=now, what=AlertStep.ESCALATED, detail=f"level {level}")

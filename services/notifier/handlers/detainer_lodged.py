@@ -1,4 +1,5 @@
-"""A newly lodged detainer: the alerts its subject calls for, found in custody now or recently left.
+"""A newly lodged detainer: the alerts its subject calls for, found in custody now or recently left; and a lifted
+one: its alerts still open, closed (``domain.lifts``).
 
 Every booking whose person we know is filed by blocking key (``store.booking_index``); a lodged detainer looks
 up its subject's search keys there and decides each candidate booking exactly as that booking's own events
@@ -28,7 +29,8 @@ __all__ = ["DetainerLodgeProcessor"]
 
 
 class DetainerLodgeProcessor:
-    """Raises alerts for a newly lodged detainer whose subject is in custody, or left recently."""
+    """Raises alerts for a newly lodged detainer whose subject is in custody, or left recently; closes a lifted
+    detainer's alerts still open."""
 
     def __init__(self, ports: NotifierPorts) -> None:
         self._ports = ports
@@ -36,6 +38,7 @@ class DetainerLodgeProcessor:
     async def process(self, entries: Sequence[StreamEntry]) -> BatchReport:
         report = BatchReport(entries=len(entries))
         lodged: list[str] = []  # the lodged detainers' references
+        lifts: list[tuple[StreamEntry, str]] = []  # the lifts' entries, with their detainers' references
         unreadable: list[tuple[StreamEntry, str]] = []
         detainers = self._ports.detainers
         # The index reads the changelog first (these entries among them), so each entry is read once: what the
@@ -53,6 +56,8 @@ class DetainerLodgeProcessor:
             is_lodge, detainer_ref = read
             if is_lodge:
                 lodged.append(detainer_ref)
+            else:
+                lifts.append((entry, detainer_ref))
         # A detainer lifted since has nothing to raise. The others' subjects (as the index keeps them: their
         # records made once, when it took the lodges) are looked for in one round trip, every candidate booking of
         # the batch loaded in another, then each lodge is decided as on its own.
@@ -113,6 +118,18 @@ class DetainerLodgeProcessor:
                             raised_at=raised_at,
                         )
         report.alerts = await raise_alerts(self._ports, alerts, states)
+        # A lifted detainer's alerts still open are closed (after the lodges: a lodge and its lift in one batch
+        # raise, then close). Its entry is read again here: lifts are rare, and the index keeps no lift's reason.
+        lifted = []
+        for entry, detainer_ref in lifts:
+            try:
+                change = read_detainer_change(entry)
+            except UnreadableEntryError as error:
+                unreadable.append((entry, str(error)))
+                continue
+            lifted.append((detainer_ref, change.detainer))
+        if lifted:
+            await self._ports.releases.close_lifted(lifted)
         await self._ports.dead_letters.send(self._ports.group, unreadable)
         report.processed = len(entries) - len(unreadable)
         report.dead_lettered = len(unreadable)

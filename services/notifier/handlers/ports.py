@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from contracts import Alert, MatchEvidence, Person, RosterReport
+from contracts import Alert, Detainer, MatchEvidence, Person, RosterReport
 from contracts.envelope import StreamEntry
 from contracts.policies import JurisdictionPolicy
 from notifier.domain.custody import BookingState
@@ -139,6 +139,8 @@ class ReleaseSchedules(Protocol):
     for a detainer its person no longer matches (``handlers.release_schedules``)."""
 
     async def as_created(self, alerts: Sequence[Alert], states: Mapping[BookingKey, BookingState]) -> list[Alert]: ...
+
+    async def close_lifted(self, lifted: Sequence[tuple[str, Detainer]]) -> list[Alert]: ...
 
     async def close_for(
         self,

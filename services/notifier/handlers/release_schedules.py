@@ -1,5 +1,5 @@
-"""Closing release schedules whose release time stopped standing, and a corrected booking's alerts for a detainer
-its person no longer matches: once each, however many notifiers try.
+"""Closing release schedules whose release time stopped standing, a corrected booking's alerts for a detainer
+its person no longer matches, and a lifted detainer's alerts: once each, however many notifiers try.
 
 A release schedule whose release time no longer stands by the facts when it is first raised (an older schedule
 delivered after a newer one, a schedule delivered after the release, the cancellation or the transfer) is created
@@ -22,10 +22,12 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from contracts import Alert, AlertKind, AlertStatus, AlertStep, AlertUpdated, ReleaseStatus
+from contracts import Alert, AlertKind, AlertStatus, AlertStep, AlertUpdated, Detainer, ReleaseStatus
+from contracts.alerts import story_id_for
 from notifier.domain.alert_rules import AlertFingerprint
 from notifier.domain.corrections import pair_alert_ids, withdrawn
 from notifier.domain.custody import BookingState
+from notifier.domain.lifts import closed_by_lift
 from notifier.domain.release_schedules import (
     ReleaseChange,
     closed,
@@ -36,7 +38,7 @@ from notifier.domain.release_schedules import (
 from notifier.metrics import RELEASE_SCHEDULES_CLOSED
 from runtime.clock import Clock, utc_now
 from store.alert_updates import AlertEdit, AlertUpdates
-from store.alerts import AlertAsRead, AlertStore
+from store.alerts import AlertAsRead, AlertStore, story_of
 from store.bookings import BookingKey
 
 __all__ = ["DEFAULT_OVERDUE_AFTER", "ReleaseScheduleCloser"]
@@ -206,6 +208,41 @@ class ReleaseScheduleCloser:
         for alert in closed_now:
             log.info(
                 "alert closed: identity corrected",
+                extra={"alert_id": alert.alert_id, "field_office": alert.field_office, "kind": alert.kind.value},
+            )
+        return closed_now
+
+    async def close_lifted(self, lifted: Sequence[tuple[str, Detainer]]) -> list[Alert]:
+        """Close every alert not resolved yet of each detainer in ``lifted`` (its reference, and the detainer as
+        lifted): the office lifted it (``domain.lifts``). Each is closed once, with an ``alert_updated`` for every
+        channel, and its pending reminders and escalations withdrawn; returns those closed now."""
+        by_story = {story_id_for(detainer_ref): detainer for detainer_ref, detainer in lifted}
+        if not by_story:
+            return []
+        detainer_of: dict[str, Detainer] = {}
+        for alert in await self._alerts.load(await self._alerts.story_alert_ids(list(by_story))):
+            if alert.status is not AlertStatus.RESOLVED:
+                detainer_of[alert.alert_id] = by_story[story_of(alert)]
+        if not detainer_of:
+            return []
+        at = self._clock()
+
+        def decide(alert_id: str, current: Alert | None) -> tuple[AlertEdit | None, Alert | None]:
+            if current is None or current.status is AlertStatus.RESOLVED:
+                return None, None  # closed meanwhile (by a person, or a redelivery of this)
+            after = closed_by_lift(current, detainer_of[alert_id], at=at)
+            edit = AlertEdit(
+                after=after,
+                announce=[AlertUpdated(alert=after, change=AlertStep.DETAINER_LIFTED)],
+                withdraw_jobs=list(self._job_ids(current)),
+            )
+            return edit, after
+
+        results = await self._updates.apply(list(detainer_of), decide)
+        closed_now = [after for after in results.values() if after is not None]
+        for alert in closed_now:
+            log.info(
+                "alert closed: detainer lifted",
                 extra={"alert_id": alert.alert_id, "field_office": alert.field_office, "kind": alert.kind.value},
             )
         return closed_now

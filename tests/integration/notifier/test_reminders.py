@@ -353,6 +353,27 @@ async def test_a_lifted_detainers_alert_does_not_escalate(
     assert (await office.alert("in_custody"))["escalation_level"] is None
 
 
+async def test_an_in_custody_alert_stops_escalating_once_the_person_left_and_the_release_alert_escalates(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    """Nobody acknowledged the booking, and the jail released the person: the supervisor is paged about the
+    release (what the office has to act on now), not about a stay that is over."""
+    notifier = await Notifier.start(redis_client, names, clock, ESCALATE_HOURLY)
+    await story(ingest_api, streams, notifier)
+    in_custody = await office.alert("in_custody")
+    raised = datetime.fromisoformat(in_custody["raised_at"])
+    await run_at(raised + timedelta(minutes=61), clock, notifier)  # level 1, while the person is held
+
+    await ingest_api.submit(samples.release(occurred_at=(raised + timedelta(minutes=90)).isoformat()))
+    await notifier.process(streams)
+    released = await office.alert("released")
+    for minutes in (121, 181, 600):
+        await run_at(raised + timedelta(minutes=minutes), clock, notifier)
+
+    assert await office.steps(in_custody["alert_id"], "escalated") == ["level 1"]
+    assert await office.steps(released["alert_id"], "escalated") != []
+
+
 async def test_escalation_comes_sooner_when_the_release_is_close(
     redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
 ) -> None:

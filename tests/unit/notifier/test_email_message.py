@@ -314,3 +314,14 @@ def test_an_alert_withdrawn_for_a_corrected_booking_says_it_was_about_someone_el
     assert "UPDATE: The facility corrected the person booked, who is no longer this detainer's subject" in text_of(
         email
     )
+
+
+def test_an_alert_closed_by_the_detainers_lift_says_so_and_nothing_is_to_be_done() -> None:
+    step = TimelineEntry(at=SENT_AT, what=AlertStep.DETAINER_LIFTED, detail="detainer lifted: custody_assumed")
+    alert = an_alert(status=AlertStatus.RESOLVED, outcome=AlertOutcome.DETAINER_LIFTED, timeline=(step,))
+    message = AlertUpdated(alert=alert, change=AlertStep.DETAINER_LIFTED)
+
+    email = rendered(message)
+
+    assert subject_for(message) == "Detainer lifted: in custody closed — CA0194200 booking 2026-004512"
+    assert "UPDATE: The office lifted this detainer: nothing is to be done about this person." in text_of(email)

@@ -154,3 +154,21 @@ def test_an_escalation_goes_out_while_the_alert_is_open_and_stops_once_acknowled
     assert what_a_job_does(first, None, due, release_pending=None, detainer_active=True) == (None, None)
     # The office lifted its detainer: nothing left to act on, so no one is paged about it.
     assert what_a_job_does(first, alert, due, release_pending=None, detainer_active=False) == (None, None)
+
+
+def test_an_in_custody_alerts_escalation_stops_once_the_person_left_but_a_released_alerts_goes_out() -> None:
+    in_custody = _alert(AlertKind.IN_CUSTODY)
+    released = in_custody.model_copy(update={"kind": AlertKind.RELEASED, "alert_id": "al_released"})
+    (first, _) = _of(jobs_for(in_custody, RAISED_AT, POLICY), JobKind.ESCALATION)
+    (of_release, _) = _of(jobs_for(released, RAISED_AT, POLICY), JobKind.ESCALATION)
+
+    stopped = what_a_job_does(
+        first, in_custody, first.due_at, release_pending=None, detainer_active=True, left_custody=True
+    )
+    paged = what_a_job_does(
+        of_release, released, of_release.due_at, release_pending=None, detainer_active=True, left_custody=True
+    )
+
+    assert stopped == (None, None)
+    assert paged[1] is not None
+    assert paged[1].type == "alert_escalated"
