@@ -180,7 +180,7 @@ class CommonForms:
                 self._set(record, "to_facility_ori", _ori, "to_facility_ori")
             if (value := get("booking_number")).__class__ is str and value != value.strip():
                 self._set(record, "booking_number", _stripped, "booking_number")
-            if (value := get("release_reason")) is not None and value not in _REASONS:
+            if (value := get("release_reason")).__class__ is str and value not in _REASONS:
                 self._release_reason(record)
         if (person := get("person")).__class__ is dict:
             if (value := person.get("sex")).__class__ is str and value not in _SEXES:

@@ -158,3 +158,16 @@ def test_a_record_in_the_contracts_forms_is_left_as_it_is() -> None:
     forms = read_common_forms(document, custody_event=True)
 
     assert (repr(document), forms.rewritten, forms.warnings) == (before, [], [])
+
+
+@pytest.mark.parametrize("odd", [{"a": 1}, [1], 12, None, True])
+def test_a_value_of_another_json_type_anywhere_is_left_for_validation_to_refuse(odd: Any) -> None:
+    fields = ("type", "facility_ori", "to_facility_ori", "booking_number", "release_reason")
+    document: dict[str, Any] = dict.fromkeys(fields, odd)
+    document["person"] = {"sex": odd, "date_of_birth": odd, "aliases": [{"date_of_birth": odd}, odd]}
+    document["charges"] = [{"severity": odd}, odd]
+    before = repr(document)
+
+    forms = read_common_forms(document, custody_event=True)
+
+    assert (repr(document), forms.rewritten, forms.warnings) == (before, [], [])
