@@ -3,6 +3,7 @@ nothing about juveniles; facilities elsewhere share everything."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 STRICT_FACILITY = "CA0194200"  # booking: false, releases for felonies, no transfers, identity stripped
@@ -47,6 +48,18 @@ policies:
       transfer: true
 """
 BAD_LINE = 7  # the misspelt key
+
+ONE_POLICY = """\
+policies:
+  - jurisdiction: TX
+    name: "State policy"
+    share: {booking: true, release_scheduled: true, release: true, transfer: false}
+"""
+
+
+def sha256_of(text: str) -> str:
+    """A policy file's digest, as the audit trail and ``GET /v1/policies`` name it."""
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def write_policies(directory: Path, text: str = POLICIES, name: str = "policies.yaml") -> Path:

@@ -23,6 +23,8 @@ from typing import Any, Protocol
 from contracts import (
     Alert,
     AlertKind,
+    AlertOutcome,
+    AlertStatus,
     AlertStep,
     AlertTrigger,
     MatchDecision,
@@ -41,6 +43,7 @@ __all__ = [
     "alert_conditions",
     "alert_id_of",
     "build_alert",
+    "closed_by_releasewatch",
     "schedule_qualifier",
 ]
 
@@ -250,3 +253,20 @@ def build_alert(
 
 def _raised_step(at: datetime, trigger: AlertTrigger) -> TimelineEntry:
     return TimelineEntry(at=at, what=AlertStep.RAISED, detail=trigger.value)
+
+
+def closed_by_releasewatch(alert: Alert, step: TimelineEntry, outcome: AlertOutcome) -> Alert:
+    """``alert`` resolved by releasewatch itself (no ``resolved_by``) at ``step``'s time with ``outcome``, ``step``
+    ending its timeline: what was raised no longer calls for anyone (a correction named someone else, the office
+    lifted the detainer). A release schedule among them leaves ``scheduled`` as ``cancelled``: for that office
+    there is no release to act on."""
+    update: dict[str, object] = {
+        "status": AlertStatus.RESOLVED,
+        "resolved_at": step.at,
+        "resolved_by": None,
+        "outcome": outcome,
+        "timeline": (*alert.timeline, step),
+    }
+    if alert.release_status is ReleaseStatus.SCHEDULED:
+        update["release_status"] = ReleaseStatus.CANCELLED
+    return alert.model_copy(update=update)

@@ -18,13 +18,11 @@ from contracts import (
     Alert,
     AlertKind,
     AlertOutcome,
-    AlertStatus,
     AlertStep,
-    ReleaseStatus,
     ReviewDecision,
     TimelineEntry,
 )
-from notifier.domain.alert_rules import AlertFingerprint
+from notifier.domain.alert_rules import AlertFingerprint, closed_by_releasewatch
 from notifier.domain.custody import BookingState
 from notifier.domain.release_schedules import schedule_alert_ids
 from notifier.domain.reviews import BookingReview
@@ -60,13 +58,4 @@ def pair_alert_ids(detainer_ref: str, state: BookingState) -> list[str]:
 def withdrawn(alert: Alert, *, at: datetime, event_id: str | None) -> Alert:
     """``alert`` closed at ``at`` because the correction ``event_id`` made its booking's person someone else."""
     step = TimelineEntry(at=at, what=AlertStep.IDENTITY_CORRECTED, detail=_DETAIL, event_id=event_id)
-    update: dict[str, object] = {
-        "status": AlertStatus.RESOLVED,
-        "resolved_at": at,
-        "resolved_by": None,
-        "outcome": AlertOutcome.NOT_THE_PERSON,
-        "timeline": (*alert.timeline, step),
-    }
-    if alert.release_status is ReleaseStatus.SCHEDULED:
-        update["release_status"] = ReleaseStatus.CANCELLED
-    return alert.model_copy(update=update)
+    return closed_by_releasewatch(alert, step, AlertOutcome.NOT_THE_PERSON)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from contracts import Alert, AlertOutcome, AlertStatus, AlertStep, Detainer, ReleaseStatus, TimelineEntry
+from contracts import Alert, AlertOutcome, AlertStep, Detainer, TimelineEntry
+from notifier.domain.alert_rules import closed_by_releasewatch
 
 __all__ = ["closed_by_lift"]
 
@@ -21,13 +22,4 @@ def closed_by_lift(alert: Alert, lifted: Detainer, *, at: datetime) -> Alert:
     """``alert`` closed at ``at`` because its detainer was lifted (``lifted``, as lifted)."""
     reason = lifted.lift_reason.value if lifted.lift_reason is not None else "lifted"
     step = TimelineEntry(at=at, what=AlertStep.DETAINER_LIFTED, detail=f"detainer lifted: {reason}")
-    update: dict[str, object] = {
-        "status": AlertStatus.RESOLVED,
-        "resolved_at": at,
-        "resolved_by": None,
-        "outcome": AlertOutcome.DETAINER_LIFTED,
-        "timeline": (*alert.timeline, step),
-    }
-    if alert.release_status is ReleaseStatus.SCHEDULED:
-        update["release_status"] = ReleaseStatus.CANCELLED
-    return alert.model_copy(update=update)
+    return closed_by_releasewatch(alert, step, AlertOutcome.DETAINER_LIFTED)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from contracts import Alert, AlertKind, AlertStatus, AlertStep, AlertUpdated, Detainer, ReleaseStatus
 from contracts.alerts import story_id_for
@@ -188,29 +189,11 @@ class ReleaseScheduleCloser:
         for detainer_ref, state, event_id in pairs:
             for alert_id in pair_alert_ids(detainer_ref, state):
                 why.setdefault(alert_id, event_id)
-        if not why:
-            return []
         at = self._clock()
-
-        def decide(alert_id: str, current: Alert | None) -> tuple[AlertEdit | None, Alert | None]:
-            if current is None or current.status is AlertStatus.RESOLVED:
-                return None, None  # never raised, or closed already (by a person, or a redelivery of this)
-            after = withdrawn(current, at=at, event_id=why[alert_id])
-            edit = AlertEdit(
-                after=after,
-                announce=[AlertUpdated(alert=after, change=AlertStep.IDENTITY_CORRECTED)],
-                withdraw_jobs=list(self._job_ids(current)),
-            )
-            return edit, after
-
-        results = await self._updates.apply(list(why), decide)
-        closed_now = [after for after in results.values() if after is not None]
-        for alert in closed_now:
-            log.info(
-                "alert closed: identity corrected",
-                extra={"alert_id": alert.alert_id, "field_office": alert.field_office, "kind": alert.kind.value},
-            )
-        return closed_now
+        return await self._close_unresolved(
+            {alert_id: partial(withdrawn, at=at, event_id=event_id) for alert_id, event_id in why.items()},
+            AlertStep.IDENTITY_CORRECTED,
+        )
 
     async def close_lifted(self, lifted: Sequence[tuple[str, Detainer]]) -> list[Alert]:
         """Close every alert not resolved yet of each detainer in ``lifted`` (its reference, and the detainer as
@@ -223,26 +206,37 @@ class ReleaseScheduleCloser:
         for alert in await self._alerts.load(await self._alerts.story_alert_ids(list(by_story))):
             if alert.status is not AlertStatus.RESOLVED:
                 detainer_of[alert.alert_id] = by_story[story_of(alert)]
-        if not detainer_of:
-            return []
         at = self._clock()
+        closing = {
+            alert_id: partial(closed_by_lift, lifted=detainer, at=at) for alert_id, detainer in detainer_of.items()
+        }
+        return await self._close_unresolved(closing, AlertStep.DETAINER_LIFTED)
+
+    async def _close_unresolved(
+        self, closing: Mapping[str, Callable[[Alert], Alert]], change: AlertStep
+    ) -> list[Alert]:
+        """Close each alert of ``closing`` not resolved yet as its function closes it, by compare-and-swap, once:
+        one ``alert_updated`` (``change``) for every channel, its pending reminders and escalations withdrawn.
+        Returns those closed now (one closed meanwhile, by a person or a redelivery of this, is left)."""
+        if not closing:
+            return []
 
         def decide(alert_id: str, current: Alert | None) -> tuple[AlertEdit | None, Alert | None]:
             if current is None or current.status is AlertStatus.RESOLVED:
-                return None, None  # closed meanwhile (by a person, or a redelivery of this)
-            after = closed_by_lift(current, detainer_of[alert_id], at=at)
+                return None, None  # never raised, or closed already (by a person, or a redelivery of this)
+            after = closing[alert_id](current)
             edit = AlertEdit(
                 after=after,
-                announce=[AlertUpdated(alert=after, change=AlertStep.DETAINER_LIFTED)],
+                announce=[AlertUpdated(alert=after, change=change)],
                 withdraw_jobs=list(self._job_ids(current)),
             )
             return edit, after
 
-        results = await self._updates.apply(list(detainer_of), decide)
+        results = await self._updates.apply(list(closing), decide)
         closed_now = [after for after in results.values() if after is not None]
         for alert in closed_now:
             log.info(
-                "alert closed: detainer lifted",
+                f"alert closed: {change.value.replace('_', ' ')}",
                 extra={"alert_id": alert.alert_id, "field_office": alert.field_office, "kind": alert.kind.value},
             )
         return closed_now

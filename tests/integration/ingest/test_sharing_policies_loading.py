@@ -4,7 +4,6 @@ in force), every load in the audit trail with the file's digest; and read back w
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import signal
 import subprocess
@@ -27,22 +26,13 @@ from tests.policy_samples import (
     BAD_LINE,
     BAD_POLICIES,
     COUNTY_FACILITY,
+    ONE_POLICY,
     POLICIES,
     STRICT_FACILITY,
     UNCOVERED_FACILITY,
+    sha256_of,
     write_policies,
 )
-
-ONE_POLICY = """\
-policies:
-  - jurisdiction: TX
-    name: "State policy"
-    share: {booking: true, release_scheduled: true, release: true, transfer: false}
-"""
-
-
-def sha256_of(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def ingest_env(**variables: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ and published with a release notice never raises an in_custody alert."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 import signal
@@ -25,7 +24,16 @@ from releasewatch.redis_server import free_port
 from store.audit import AuditTrail
 from tests import samples
 from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, build_ports
-from tests.policy_samples import BAD_LINE, BAD_POLICIES, COUNTY_FACILITY, POLICIES, STRICT_FACILITY, write_policies
+from tests.policy_samples import (
+    BAD_LINE,
+    BAD_POLICIES,
+    COUNTY_FACILITY,
+    ONE_POLICY,
+    POLICIES,
+    STRICT_FACILITY,
+    sha256_of,
+    write_policies,
+)
 
 URL = "/v1/custody-events"
 MISDEMEANOR = samples.charge(statute="PC 484", description="Petty theft", severity="misdemeanor", ncic_code="2399")
@@ -287,18 +295,6 @@ def test_the_notifier_refuses_to_start_on_a_bad_policy_file_naming_its_line(tmp_
     assert "notifier will not start" in started.stderr
     assert f"line {BAD_LINE}:" in started.stderr
     assert "Traceback" not in started.stderr
-
-
-ONE_POLICY = """\
-policies:
-  - jurisdiction: TX
-    name: "State policy"
-    share: {booking: true, release_scheduled: true, release: true, transfer: false}
-"""
-
-
-def sha256_of(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 async def test_each_notifier_puts_the_policy_file_it_enforces_in_the_audit_trail_and_reloads_it_on_sighup(
