@@ -129,9 +129,10 @@ def current_state(ordered: Sequence[Alert], headline: Alert, now: datetime) -> S
     def told(state: StoryState, summary: str, where: str, at: datetime | None = None) -> StoryNow:
         return StoryNow(state=state, summary=summary, at=at, facility_ori=where, needs_review=needs_review)
 
-    lifted = next((a for a in ordered if a.timeline and a.timeline[-1].what is AlertStep.DETAINER_LIFTED), None)
-    if lifted is not None:  # releasewatch closed what was open of it: no countdown, nothing to review
-        at = lifted.timeline[-1].at
+    # The lift's step, on an alert releasewatch closed for it (deliveries of the news may follow it):
+    lift = next((step for a in ordered for step in a.timeline if step.what is AlertStep.DETAINER_LIFTED), None)
+    if lift is not None:  # no countdown, nothing to review
+        at = lift.at
         summary = f"detainer lifted {span_in_words(now - at)} ago"
         return told(StoryState.DETAINER_LIFTED, summary, ordered[0].facility_ori, at).model_copy(
             update={"needs_review": False}

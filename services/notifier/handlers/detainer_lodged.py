@@ -118,8 +118,9 @@ class DetainerLodgeProcessor:
                             raised_at=raised_at,
                         )
         report.alerts = await raise_alerts(self._ports, alerts, states)
-        # A lifted detainer's alerts still open are closed (after the lodges: a lodge and its lift in one batch
-        # raise, then close). Its entry is read again here: lifts are rare, and the index keeps no lift's reason.
+        # A lifted detainer's alerts still open are closed (after the lodges; a lodge lifted within the batch
+        # raised nothing, the index having read the lift). Its entry is read again here: lifts are rare, and the
+        # index keeps no lift's reason.
         lifted = []
         for entry, detainer_ref in lifts:
             try:

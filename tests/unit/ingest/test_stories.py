@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from contracts import Alert, AlertKind, AlertStatus, AlertTrigger, MatchDecision, MatchEvidence
+from contracts import (
+    Alert,
+    AlertKind,
+    AlertOutcome,
+    AlertStatus,
+    AlertStep,
+    AlertTrigger,
+    MatchDecision,
+    MatchEvidence,
+    TimelineEntry,
+)
 from ingest.stories.story import headline_of, tell_story
 
 OLD, NEW = ("CA0194200", "2026-004512"), ("CA0190000", "2026-B-0077")
@@ -93,3 +103,30 @@ def test_a_possible_match_elsewhere_does_not_move_the_person() -> None:
 
     assert (story.facility_ori, story.booking_number) == OLD
     assert story.headline == suggestion  # still the newest thing to act on: someone must review it
+
+
+def test_a_lifted_detainers_story_says_so_even_after_the_news_of_it_was_delivered() -> None:
+    """The webhook's delivery of the update appends a step after the lift's: the row still reads lifted, with no
+    countdown and nothing to review."""
+    lifted_at = datetime.fromisoformat("2026-11-23T11:00:00+00:00")
+    steps = (
+        TimelineEntry(at=lifted_at, what=AlertStep.DETAINER_LIFTED, detail="detainer lifted: custody_assumed"),
+        TimelineEntry(at=NOW, what=AlertStep.DELIVERED, detail="webhook alert_updated detainer_lifted"),
+    )
+    closed = {"status": AlertStatus.RESOLVED, "outcome": AlertOutcome.DETAINER_LIFTED, "timeline": steps}
+    story = tell_story(
+        "st_one",
+        [
+            alert(AlertKind.IN_CUSTODY, "2026-11-20T08:00:00+00:00", **closed),
+            schedule("2026-11-21T08:00:00+00:00", "2026-11-24T17:00:00+00:00", **closed),
+            alert(AlertKind.POSSIBLE_MATCH, "2026-11-20T08:00:00+00:00", **closed),
+        ],
+        now=NOW,
+    )
+
+    assert (story.now.state, story.now.summary, story.now.at) == (
+        "detainer_lifted",
+        "detainer lifted 1 h ago",
+        lifted_at,
+    )
+    assert story.now.needs_review is False
