@@ -21,6 +21,7 @@ from contracts.envelope import StreamEntry
 from tests import samples
 from tests.integration.ingest.support import assert_problem, pointers
 from tests.integration.notifier.channels import Channels
+from tests.integration.notifier.schedule_desk import ScheduleDesk as Office
 from tests.integration.notifier.support import (
     DESK,
     RELEASE_AT,
@@ -31,40 +32,6 @@ from tests.integration.notifier.support import (
 )
 
 NEW_RELEASE_AT = "2026-11-26T11:00:00-08:00"
-
-
-class Office:
-    """What the jail sends and the LOS duty desk reads, through the API."""
-
-    def __init__(self, api: httpx.AsyncClient) -> None:
-        self.api = api
-
-    async def lodge(self) -> None:
-        answer = await self.api.post("/v1/detainers", json=samples.detainer(), headers=as_("los"))
-        assert answer.status_code == 201, answer.text
-
-    async def submit(self, *events: dict[str, Any]) -> None:
-        for event in events:
-            answer = await self.api.post("/v1/custody-events", json=event, headers=as_("jail"))
-            assert answer.status_code == 202, answer.text
-
-    async def listed(self, **query: str) -> list[str]:
-        answer = await self.api.get("/v1/alerts", params={"limit": 100, **query}, headers=as_("los"))
-        assert answer.status_code == 200, answer.text
-        return [alert["alert_id"] for alert in answer.json()["alerts"]]
-
-    async def alert(self, alert_id: str) -> dict[str, Any]:
-        answer = await self.api.get(f"/v1/alerts/{alert_id}", headers=as_("los"))
-        assert answer.status_code == 200, answer.text
-        return dict(answer.json())
-
-    async def kind(self, kind: str) -> list[dict[str, Any]]:
-        answer = await self.api.get("/v1/alerts", params={"limit": 100}, headers=as_("los"))
-        return [alert for alert in answer.json()["alerts"] if alert["kind"] == kind]
-
-    async def story_now(self) -> dict[str, Any]:
-        (story,) = (await self.api.get("/v1/stories", headers=as_("los"))).json()["stories"]
-        return dict(story["now"])
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from contracts import RedisNames
 from contracts.envelope import StreamEntry
 from tests import samples
 from tests.integration.notifier.channels import Channels
-from tests.integration.notifier.support import ScheduledNotifier, Streams, as_
+from tests.integration.notifier.schedule_desk import ScheduleDesk as Desk
+from tests.integration.notifier.support import ScheduledNotifier, Streams
 
 NEW_RELEASE_AT = "2026-11-26T11:00:00-08:00"
 
@@ -28,46 +29,6 @@ NEW_RELEASE_AT = "2026-11-26T11:00:00-08:00"
 NEWER = samples.release_scheduled(
     event_id="evt-0007", occurred_at="2026-11-22T10:00:00-08:00", scheduled_release_at=NEW_RELEASE_AT
 )
-
-
-class Desk:
-    """What the jail sends and the LOS duty desk reads, through the API."""
-
-    def __init__(self, api: httpx.AsyncClient) -> None:
-        self.api = api
-
-    async def lodge(self) -> None:
-        answer = await self.api.post("/v1/detainers", json=samples.detainer(), headers=as_("los"))
-        assert answer.status_code == 201, answer.text
-
-    async def submit(self, *events: dict[str, Any]) -> None:
-        answer = await self.api.post("/v1/custody-events:batch", json=list(events), headers=as_("jail"))
-        assert answer.status_code == 202, answer.text
-
-    async def alerts(self, **query: str) -> list[dict[str, Any]]:
-        answer = await self.api.get("/v1/alerts", params={"limit": 100, **query}, headers=as_("los"))
-        assert answer.status_code == 200, answer.text
-        return list(answer.json()["alerts"])
-
-    async def listed(self, **query: str) -> list[str]:
-        return [alert["alert_id"] for alert in await self.alerts(**query)]
-
-    async def alert(self, alert_id: str) -> dict[str, Any]:
-        answer = await self.api.get(f"/v1/alerts/{alert_id}", headers=as_("los"))
-        assert answer.status_code == 200, answer.text
-        return dict(answer.json())
-
-    async def schedule_of(self, event_id: str) -> dict[str, Any]:
-        """The release_scheduled alert raised for the schedule ``event_id`` sent."""
-        (schedule,) = [
-            alert
-            for alert in await self.alerts()
-            if alert["kind"] == "release_scheduled" and alert["event_id"] == event_id
-        ]
-        return await self.alert(schedule["alert_id"])
-
-    async def of_kind(self, kind: str) -> list[dict[str, Any]]:
-        return [await self.alert(alert["alert_id"]) for alert in await self.alerts() if alert["kind"] == kind]
 
 
 @pytest.fixture
@@ -79,7 +40,7 @@ async def sent(
     desk: Desk, notifier: ScheduledNotifier, streams: Streams, channels: Channels, *events: dict[str, Any]
 ) -> None:
     """The jail sends ``events`` (one batch); the notifier processes them; every channel delivers."""
-    await desk.submit(*events)
+    await desk.submit_batch(*events)
     await notifier.catch_up(streams)
     await channels.deliver()
 
