@@ -138,6 +138,37 @@ async def test_an_acknowledgement_made_through_the_api_shows_on_an_open_page(
     await expect(typing).to_have_value("half a note")  # and what they were typing stays
 
 
+async def test_a_note_being_typed_keeps_the_focus_through_a_live_update_with_no_moment_without_it(
+    browser: Browser, served_office: ServedOffice
+) -> None:
+    """A live update swaps the row while the officer types a resolution note: the new row's note has the focus by
+    the time anything else can run (a keystroke the browser delivers next), not a moment later."""
+    page = await a_release_five_hours_ahead(browser, served_office)
+    row = page.locator("details.story")
+    await row.locator("summary").click()
+    typing = row.locator("li.alert.kind-in_custody input[name=note]")
+    await typing.fill("picked up")
+    await typing.press("End")
+    await page.evaluate(
+        """() => {
+            window.focusSeen = [];
+            new MutationObserver(() => {  // runs before any timer or input the browser has queued
+                const active = document.activeElement;
+                window.focusSeen.push(active && active.isConnected ? active.name || active.tagName : "nothing");
+            }).observe(document.querySelector("details.story").parentElement, { childList: true });
+        }"""
+    )
+    (alert,) = await served_office.alerts(release_status="scheduled")
+
+    answer = await served_office.api.post(f"/v1/alerts/{alert['alert_id']}/ack")
+
+    assert answer.status_code == 200
+    await expect(row.locator(".badge.open")).to_have_text("1 open", timeout=PATIENCE_MS)
+    assert await page.evaluate("window.focusSeen") == ["note"]
+    await page.keyboard.type(" at the sally port")
+    await expect(typing).to_have_value("picked up at the sally port")
+
+
 async def test_acknowledging_and_resolving_on_the_page_change_the_alert_for_everyone(
     browser: Browser, served_office: ServedOffice
 ) -> None:

@@ -131,21 +131,26 @@
     if (!fresh) return;
     const row = document.importNode(fresh, true);
     const existing = document.getElementById(row.id);
+    let refocus = null;
     if (existing) {
       row.open = existing.open;
-      keepWhatWasTyped(existing, row);
+      refocus = keepWhatWasTyped(existing, row);
       if (existing.classList.contains("fresh")) row.classList.add("fresh");
       existing.remove();
     } else {
       row.classList.add("fresh");
     }
     place(row);
+    // In the same task as the swap: a keystroke the browser delivers next lands in the new row, never nowhere.
+    if (refocus) refocus();
     tick();
   }
 
-  // A row swapped in while the officer fills in a resolution keeps what they chose and typed, and the focus.
+  // A row swapped in while the officer fills in a resolution keeps what they chose and typed, and the focus
+  // (returned as what to do once the new row is in the page: focus it, the caret where it was).
   function keepWhatWasTyped(from, to) {
     const focused = document.activeElement;
+    let refocus = null;
     for (const form of from.querySelectorAll("form.resolve")) {
       const again = to.querySelector(`form.resolve[data-alert-id="${CSS.escape(form.dataset.alertId)}"]`);
       if (!again) continue;
@@ -153,9 +158,16 @@
         const before = form.elements.namedItem(name);
         const after = again.elements.namedItem(name);
         after.value = before.value;
-        if (before === focused) setTimeout(() => after.focus(), 0);
+        if (before === focused) {
+          const caret = "selectionStart" in before ? [before.selectionStart, before.selectionEnd] : null;
+          refocus = () => {
+            after.focus();
+            if (caret && caret[0] !== null) after.setSelectionRange(caret[0], caret[1]);
+          };
+        }
       }
     }
+    return refocus;
   }
 
   function storyChanged(storyId) {
