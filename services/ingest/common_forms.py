@@ -80,12 +80,10 @@ _SEVERITIES = frozenset(severity.value for severity in ChargeSeverity)
 
 
 def _sex(value: str) -> str | None:
-    return None if value in _SEXES else _SEX.get(value.strip().upper())
+    return _SEX.get(value.strip().upper())
 
 
 def _severity(value: str) -> str | None:
-    if value in _SEVERITIES:
-        return None
     found = _SEVERITY.fullmatch(value.strip().upper())
     return None if found is None else found.lastgroup
 
@@ -96,8 +94,6 @@ def _iso_shaped(value: str) -> bool:
 
 
 def _date(value: str) -> str | None:
-    if _iso_shaped(value):
-        return None
     text = value.strip()
     if found := _YMD_DIGITS.fullmatch(text):
         year, month, day = found.groups()
@@ -115,21 +111,15 @@ def _date(value: str) -> str | None:
 
 
 def _ori(value: str) -> str | None:
-    if _CANONICAL_ORI.fullmatch(value):
-        return None
     text = value.strip()
     return text.upper() if _ORI.fullmatch(text) else None
 
 
 def _stripped(value: str) -> str | None:
-    if not (value[:1].isspace() or value[-1:].isspace()):
-        return None
     return value.strip() or None
 
 
 def _type(value: str) -> str | None:
-    if value in _TYPES:
-        return None
     text = value.strip().lower()
     return text if text in _TYPES else None
 
@@ -153,7 +143,7 @@ class CommonForms:
 
     def _release_reason(self, record: dict[str, Any]) -> None:
         value = record.get("release_reason")
-        if not isinstance(value, str) or value in _REASONS or not value.strip():
+        if not isinstance(value, str) or not value.strip():
             return  # missing or empty: validation says it is required
         words = _REASON_WORDS.sub("_", value.strip().lower())
         reason = words if words in _REASONS else _REASON_SYNONYMS.get(words)

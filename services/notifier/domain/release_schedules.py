@@ -16,7 +16,7 @@ or its cancellation) is created closed (``closed_on_arrival``): recorded, never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from contracts import Alert, AlertKind, AlertOutcome, AlertStatus, AlertStep, ReleaseStatus, TimelineEntry
@@ -194,23 +194,8 @@ def closed(alert: Alert, change: ReleaseChange, *, at: datetime) -> Alert:
 
 def closed_on_arrival(alert: Alert, change: ReleaseChange) -> Alert:
     """``alert``, as built and not created yet, created closed for ``change``: its release time no longer stood
-    when it arrived. Closed as ``closed`` closes (resolved as ``release_superseded`` by nobody, its release status
-    and ``superseded_by``) at the instant it is recorded; its timeline is the step that closed it alone, naming
-    the event that did, and no ``raised`` step: it was never raised, and no channel announces it."""
-    step = TimelineEntry(
-        at=alert.raised_at,
-        what=change.step,
-        detail=f"{change.detail} (so when it arrived: not announced)",
-        event_id=change.event_id,
-    )
-    return alert.model_copy(
-        update={
-            "release_status": change.status,
-            "superseded_by": change.superseded_by,
-            "timeline": (step,),
-            "status": AlertStatus.RESOLVED,
-            "resolved_at": alert.raised_at,
-            "resolved_by": None,
-            "outcome": AlertOutcome.RELEASE_SUPERSEDED,
-        }
-    )
+    when it arrived. Closed as ``closed`` closes it (resolved as ``release_superseded`` by nobody, its release
+    status and ``superseded_by``) at the instant it is recorded; its timeline is the step that closed it alone,
+    naming the event that did, and no ``raised`` step: it was never raised, and no channel announces it."""
+    arrived = replace(change, detail=f"{change.detail} (so when it arrived: not announced)")
+    return closed(alert.model_copy(update={"timeline": ()}), arrived, at=alert.raised_at)

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from contracts import Alert, AlertTrigger, MatchEvidence, ReleaseStatus
+from contracts import Alert, AlertTrigger, MatchEvidence
 from notifier.consuming.dead_letters import AUDIT_ACTOR
 from notifier.domain.alert_rules import DetainerRef, alert_conditions, alert_id_of, build_alert
 from notifier.domain.custody import BookingState
@@ -190,6 +190,6 @@ def _audited(alert: Alert) -> str:
     """The audit trail's word on an alert created now: its kind and office (no person), and for a release schedule
     stale on arrival, what became of it (recorded closed, never announced)."""
     entry = f"{alert.kind.value} for {alert.field_office}"
-    if alert.release_status not in (None, ReleaseStatus.SCHEDULED):
+    if not announced(alert):
         entry += f", closed on arrival ({_release_status(alert)}): not announced"
     return entry
