@@ -141,7 +141,14 @@ def build_parts(client: RedisClient, names: RedisNames, options: NotifierOptions
             surge_window_seconds=options.feeds.surge_window_seconds,
         )
         feeds = FeedMonitor(
-            stats, options.feeds, alerts=alerts, bookings=bookings, releases=releases, follow_ups=planner, clock=clock
+            stats,
+            options.feeds,
+            alerts=alerts,
+            bookings=bookings,
+            releases=releases,
+            follow_ups=planner,
+            detainers=detainers,
+            clock=clock,
         )
     ports = NotifierPorts(
         bookings=bookings,

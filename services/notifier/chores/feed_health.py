@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from contracts import Alert
 from contracts.feeds import DecidedHold, FeedHealth, FeedHold, FeedStatus
 from notifier.domain.feeds import FeedPolicy, in_words, judge_feed, should_hold
-from notifier.handlers.ports import BookingStates, FollowUps, ReleaseSchedules
+from notifier.handlers.ports import ActiveDetainers, BookingStates, FollowUps, ReleaseSchedules
 from notifier.metrics import FEED_ALARMS, FEEDS_BY_STATUS
 from runtime.clock import Clock, epoch_ms, utc_now
 from store.alerts import AlertStore
@@ -38,6 +39,7 @@ class FeedMonitor:
         bookings: BookingStates,
         releases: ReleaseSchedules,
         follow_ups: FollowUps | None = None,
+        detainers: ActiveDetainers | None = None,
         clock: Clock = utc_now,
     ) -> None:
         self._stats = stats
@@ -46,6 +48,7 @@ class FeedMonitor:
         self._bookings = bookings  # to close the release schedules a delivered hold held back
         self._releases = releases
         self._follow_ups = follow_ups
+        self._detainers = detainers  # to close what a detainer lifted during a hold kept back
         self._clock = clock
 
     async def observe(self, activity: Mapping[str, FeedActivity]) -> set[str]:
@@ -79,13 +82,26 @@ class FeedMonitor:
         """Apply an operator's decision to a chunk of the facility's held alerts; returns how many."""
         if decision.action != "deliver":
             return await self._alerts.discard_held(facility)
+        # What a detainer lifted during the hold kept back is closed first, on its record alone, so delivering it
+        # pages no office; one lifted while this delivers is closed right after, as a lift racing a batch is.
+        await self._close_lifted(await self._alerts.load(await self._alerts.held_ids(facility)), held=True)
         release = await self._alerts.release_held(facility)
         await self._plan_leaving_hold()
+        await self._close_lifted(release.alerts, held=False)
         if release.alerts:  # the facts the hold kept from closing release schedules, now delivered
             wanted = {(alert.facility_ori, alert.booking_number) for alert in release.alerts}
             stored = await self._bookings.load_many(wanted)
             await self._releases.close_for(release.alerts, {key: found.state for key, found in stored.items()})
         return release.released
+
+    async def _close_lifted(self, alerts: Sequence[Alert], *, held: bool) -> None:
+        """Close ``alerts`` (held still, or delivered) whose detainer is lifted by now."""
+        if self._detainers is None or not alerts:
+            return
+        await self._detainers.sync()
+        lifted = await self._detainers.lifted_among({alert.detainer_ref or alert.detainer_id for alert in alerts})
+        if lifted:
+            await self._releases.close_lifted(lifted, held=[alert.alert_id for alert in alerts] if held else ())
 
     async def _plan_leaving_hold(self) -> None:
         """Plan the reminders and escalations of alerts released from a hold (once each, by the planner)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from contracts import Detainer, DetainerForm, DetainerLodged, DetainerStatus, MatchEvidence, Person, RedisNames
@@ -130,6 +130,21 @@ class DetainerIndex:
     def generation(self) -> int:
         """Moves on with every change to the index: a match found at one generation stands while it does not."""
         return self._generation
+
+    async def lifted_among(self, detainer_refs: Collection[str]) -> list[tuple[str, Detainer]]:
+        """Those of ``detainer_refs`` lifted as far as the changelog was read (``sync``), each with its record as
+        lifted (its reason): no round trip while none of them is. Asked after a sync that read the changelog after
+        alerts for them were written, it finds a lift that came in between; a lift that came later finds those
+        alerts (its processor reads them after the lift was written)."""
+        gone = sorted(ref for ref in detainer_refs if self._people.tag(ref) is None)
+        if not gone:
+            return []
+        records = await self._detainers.records(gone)
+        return [
+            (ref, detainer)
+            for ref, detainer in records.items()
+            if detainer is not None and detainer.status is DetainerStatus.LIFTED
+        ]
 
     def change_read(self, message_id: str) -> tuple[bool, str] | None:
         """What the changelog entry ``message_id`` was, as this index read it lately: whether a lodge (else a

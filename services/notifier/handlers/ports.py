@@ -105,6 +105,10 @@ class ActiveDetainers(Protocol):
 
     def could_match(self, person: Person | MatchRecord, detainer_ref: str) -> bool: ...  # False: not in matches
 
+    # Those lifted as far as the changelog was read, each as lifted: what was raised for them before a lift that
+    # came meanwhile is to be closed.
+    async def lifted_among(self, detainer_refs: Collection[str]) -> list[tuple[str, Detainer]]: ...
+
     # A changelog entry as synced lately: (a lodge, its detainer's reference); None: read it yourself.
     def change_read(self, message_id: str) -> tuple[bool, str] | None: ...
 
@@ -140,7 +144,9 @@ class ReleaseSchedules(Protocol):
 
     async def as_created(self, alerts: Sequence[Alert], states: Mapping[BookingKey, BookingState]) -> list[Alert]: ...
 
-    async def close_lifted(self, lifted: Sequence[tuple[str, Detainer]]) -> list[Alert]: ...
+    async def close_lifted(
+        self, lifted: Sequence[tuple[str, Detainer]], *, held: Collection[str] = ...
+    ) -> list[Alert]: ...
 
     async def close_for(
         self,

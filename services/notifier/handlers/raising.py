@@ -94,7 +94,7 @@ def answered_by_policy(ports: NotifierPorts, alerts: Sequence[Alert]) -> list[Al
         if policy is None or (policy.detainer_forms is None and not policy.require_judicial_warrant):
             kept.append(alert)
             continue
-        detainer = ports.detainers.get(alert.detainer_ref or alert.detainer_id)
+        detainer = ports.detainers.get(_detainer_of(alert))
         verdict = judge_detainer(policy, detainer) if detainer is not None else None
         if verdict is not None and verdict.shared:
             kept.append(alert)
@@ -131,7 +131,10 @@ async def raise_alerts(
     # (built with their raised step: as first written; a schedule stale on arrival closed at once)
     raised = await ports.releases.as_created(list(first.values()), states)
     written: dict[str, AlertAsRead] = {}
-    created = await ports.alerts.create(raised, held_facilities=held_facilities, written=written)
+    creating = ports.alerts.create(raised, held_facilities=held_facilities, written=written)
+    # The detainer changelog read after the alerts are written, in the same round trip: a lift that came since
+    # they were matched is found here (see the end), one that comes later finds them.
+    (created,) = await together(creating, then=ports.detainers.sync) if raised else (await creating,)
     # Each alert created now, in the audit trail (a redelivery creates none): office and kind, no person.
     entered = (
         ports.audit.record_many(
@@ -153,6 +156,11 @@ async def raise_alerts(
         await entered
     # A release held by feed health closes no schedule until an operator delivers it (see the closer).
     await ports.releases.close_for(alerts, states, written=written)  # those created now: not read back
+    # Matched while their detainers were active, and a lift may have come since (racing this batch, on another
+    # notifier or this one): its processor closes the alerts of the detainer it finds; those written after it
+    # looked are closed here, the changelog having been read after they were written.
+    if raised and (lifted := await ports.detainers.lifted_among({_detainer_of(alert) for alert in raised})):
+        await ports.releases.close_lifted(lifted)
     # One increment a kind a batch, not a labelled child's lookup an alert.
     stale = [alert for alert in created if not announced(alert)]
     for kind, count in Counter(alert.kind.value for alert in created if announced(alert)).items():
@@ -180,6 +188,10 @@ async def raise_alerts(
                     },
                 )
     return created
+
+
+def _detainer_of(alert: Alert) -> str:
+    return alert.detainer_ref or alert.detainer_id
 
 
 def _release_status(alert: Alert) -> str:

@@ -19,7 +19,7 @@ final, so a redelivery, or a second notifier reading the same facts, finds nothi
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -195,16 +195,19 @@ class ReleaseScheduleCloser:
             AlertStep.IDENTITY_CORRECTED,
         )
 
-    async def close_lifted(self, lifted: Sequence[tuple[str, Detainer]]) -> list[Alert]:
+    async def close_lifted(self, lifted: Sequence[tuple[str, Detainer]], *, held: Collection[str] = ()) -> list[Alert]:
         """Close every alert not resolved yet of each detainer in ``lifted`` (its reference, and the detainer as
         lifted): the office lifted it (``domain.lifts``). Each is closed once, with an ``alert_updated`` for every
-        channel, and its pending reminders and escalations withdrawn; returns those closed now."""
+        channel, and its pending reminders and escalations withdrawn; returns those closed now. ``held``: alerts a
+        feed hold keeps out of their stories, looked at too (closed on their record alone, and never announced
+        when an operator delivers them: ``store.alerts.announced``)."""
         by_story = {story_id_for(detainer_ref): detainer for detainer_ref, detainer in lifted}
         if not by_story:
             return []
         detainer_of: dict[str, Detainer] = {}
-        for alert in await self._alerts.load(await self._alerts.story_alert_ids(list(by_story))):
-            if alert.status is not AlertStatus.RESOLVED:
+        alert_ids = [*await self._alerts.story_alert_ids(list(by_story)), *held]
+        for alert in await self._alerts.load(alert_ids):
+            if alert.status is not AlertStatus.RESOLVED and story_of(alert) in by_story:
                 detainer_of[alert.alert_id] = by_story[story_of(alert)]
         at = self._clock()
         closing = {

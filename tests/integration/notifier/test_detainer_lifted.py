@@ -4,12 +4,15 @@ countdowns; what a person had resolved already stays as they left it."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence, Set
+
 import httpx
 from redis.asyncio import Redis
 
-from contracts import AlertKind, AlertOutcome, AlertStatus, AlertStep, RedisNames, ReleaseStatus
+from contracts import Alert, AlertKind, AlertOutcome, AlertStatus, AlertStep, RedisNames, ReleaseStatus
+from store.alerts import AlertAsRead, AlertStore
 from tests import samples
-from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams
+from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, build_ports
 
 DETAINER_ID = samples.detainer()["detainer_id"]
 
@@ -82,3 +85,61 @@ async def test_a_lift_seen_again_closes_nothing_more_and_a_persons_resolution_st
     assert alerts[AlertKind.RELEASE_SCHEDULED].outcome is AlertOutcome.DETAINER_LIFTED
     assert [message.alert.kind for message in await outcome.alerts_updated()] == [AlertKind.RELEASE_SCHEDULED]
     assert await redis_client.xlen(names.dead_letters) == 0
+
+
+class AlertsCreatedAfter(AlertStore):
+    """Runs ``meanwhile`` once, just before the alerts are written: after the batch matched, before it raised."""
+
+    def __init__(self, client: Redis, names: RedisNames, *, meanwhile: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(client, names)
+        self._meanwhile: Callable[[], Awaitable[None]] | None = meanwhile
+
+    async def create(
+        self,
+        alerts: Sequence[Alert],
+        *,
+        held_facilities: Set[str] = frozenset(),
+        written: dict[str, AlertAsRead] | None = None,
+    ) -> list[Alert]:
+        if self._meanwhile is not None:
+            meanwhile, self._meanwhile = self._meanwhile, None
+            await meanwhile()
+        return await super().create(alerts, held_facilities=held_facilities, written=written)
+
+
+async def test_a_lift_another_notifier_processes_while_a_booking_is_raised_leaves_no_alert_open(
+    api: httpx.AsyncClient,
+    ingest_api: IngestApi,
+    streams: Streams,
+    outcome: Outcome,
+    redis_client: Redis,
+    second_client: Redis,
+    names: RedisNames,
+) -> None:
+    """The booking's batch matched the detainer while it was active; the office lifts it, and the other notifier
+    closes what it finds of it, before the batch writes its alerts: the office must not be left with an open alert
+    (and a countdown) on a detainer it lifted."""
+    await ingest_api.lodge(samples.detainer())
+    await streams.new_detainer_changes()
+    lifting_notifier = await NotifierInstance.start(build_ports(second_client, names))
+
+    async def lift_and_process_it() -> None:
+        await ingest_api.lift(DETAINER_ID, reason="custody_assumed")
+        await lifting_notifier.lodges.process(await streams.new_detainer_changes())
+
+    booking_notifier = await NotifierInstance.start(
+        build_ports(redis_client, names, alerts=AlertsCreatedAfter(redis_client, names, meanwhile=lift_and_process_it))
+    )
+    await ingest_api.submit(samples.booking(), samples.release_scheduled())
+
+    await booking_notifier.custody.process(await streams.new_custody_events())
+
+    alerts = {alert.kind: alert for alert in await outcome.alerts()}
+    assert set(alerts) == {AlertKind.IN_CUSTODY, AlertKind.RELEASE_SCHEDULED}  # the facts came before the lift
+    for alert in alerts.values():
+        assert (alert.status, alert.outcome) == (AlertStatus.RESOLVED, AlertOutcome.DETAINER_LIFTED)
+        assert alert.timeline[-1].detail == "detainer lifted: custody_assumed"
+    assert alerts[AlertKind.RELEASE_SCHEDULED].release_status is ReleaseStatus.CANCELLED
+    assert (await api.get("/v1/alerts", params={"release_status": "scheduled"})).json()["alerts"] == []
+    (story,) = (await api.get("/v1/stories")).json()["stories"]
+    assert (story["now"]["state"], story["open_alerts"]) == ("detainer_lifted", 0)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from contracts import AlertKind, RedisNames
+from contracts import AlertKind, AlertOutcome, AlertStatus, RedisNames
 from contracts.envelope import StreamEntry
 from ingest.settings import IngestSettings
 from notifier.bootstrap import NotifierOptions, build_parts
@@ -257,6 +257,35 @@ async def test_discarded_held_alerts_are_never_sent_and_other_facilities_are_not
     assert len(await outcome.alerts_raised()) == raised_before + 1
     after = await feed(api)
     assert (after["hold"], after["held_alert_ids"]) == (None, [])
+
+
+async def test_a_held_release_whose_detainer_the_office_lifted_meanwhile_is_delivered_closed_and_pages_no_one(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await book_all(watched, streams, ingest_api)
+    await ingest_api.submit(*(release_of(index) for index in range(3)))
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    held = (await feed(api))["held_alert_ids"]
+    lifted_id = subject(0)[0]["detainer_id"]
+    await ingest_api.lift(lifted_id, reason="no_longer_in_custody")  # the office learnt of it another way
+    await watched.notifier.lodges.process(await streams.new_detainer_changes())
+    raised_before = len(await outcome.alerts_raised())
+    updated_before = len(await outcome.alerts_updated())
+
+    decided = await api.post(f"/v1/ops/feeds/{JAIL}/hold", json={"action": "deliver", "note": "real"})
+    assert decided.status_code == 200, decided.text
+    await watched.monitor.check_all()
+    await watched.monitor.check_all()
+
+    released = {alert.detainer_id: alert for alert in await outcome.alerts("LOS") if alert.kind is AlertKind.RELEASED}
+    assert len(held) == len(released) == 3
+    lifted = released.pop(lifted_id)
+    assert (lifted.status, lifted.outcome) == (AlertStatus.RESOLVED, AlertOutcome.DETAINER_LIFTED)
+    assert lifted.timeline[-1].detail == "detainer lifted: no_longer_in_custody"
+    assert {alert.status for alert in released.values()} == {AlertStatus.OPEN}
+    sent = [message.alert.detainer_id for message in (await outcome.alerts_raised())[raised_before:]]
+    assert sorted(sent) == sorted(released)  # the lifted one paged no office
+    assert len(await outcome.alerts_updated()) == updated_before  # nor was any told it closed
 
 
 async def test_a_roster_that_lost_half_the_jail_holds_the_alerts_of_the_releases_it_implies(
