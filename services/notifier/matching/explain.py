@@ -22,7 +22,10 @@ _HARD_RULE_FIELDS = ("given_name", "surname", "date_of_birth")
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """The thresholds a decision was made with (bits), and among how many active detainers (0: one pair)."""
+    """The thresholds a decision was made with (bits), and among how many active detainers (0: one pair).
+
+    The words name no number: the active detainers are every office's, and how many another office holds is not
+    this office's to read."""
 
     auto: float
     review: float
@@ -30,7 +33,7 @@ class Thresholds:
     detainers: int = 0
 
     def among(self) -> str:
-        return f" among {self.detainers:,} active detainers" if self.detainers else ""
+        return " among every office's active detainers" if self.detainers else ""
 
 
 def _identifier(field: str, value: str) -> str:
