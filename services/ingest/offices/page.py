@@ -21,6 +21,7 @@ from contracts import (
     MatchEvidence,
     OfficerOutcome,
     Person,
+    ReleaseReason,
     ReleaseStatus,
 )
 from ingest.browser_session import html_head
@@ -246,6 +247,8 @@ def _what(alert: Alert) -> str:
         status = alert.release_status or ReleaseStatus.SCHEDULED
         when = _time(alert.scheduled_release_at)
         return f'release {when} <span class="release-status rs-{escape(status.value)}">{_RELEASE_LABELS[status]}</span>'
+    if alert.kind is AlertKind.RELEASED and alert.release_reason is ReleaseReason.TRANSFER:
+        return f"transferred out {_time(alert.released_at)}, destination not reported"
     if alert.kind is AlertKind.RELEASED:
         notice = "with notice" if alert.notice_given else "without notice"
         if alert.notice_given and alert.notice_lead_hours is not None:

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from contracts import Alert, AlertKind, AlertStatus, AlertStep, ReleaseStatus
+from contracts import Alert, AlertKind, AlertStatus, AlertStep, ReleaseReason, ReleaseStatus
 
 __all__ = ["Story", "StoryNow", "StoryState", "headline_of", "span_in_words", "tell_story"]
 
@@ -151,6 +151,12 @@ def current_state(ordered: Sequence[Alert], headline: Alert, now: datetime) -> S
         passed = f"release time passed {span_in_words(now - release_at)} ago"
         return told(StoryState.RELEASE_TIME_PASSED, passed, headline.facility_ori, release_at)
     latest = facts[0]
+    if _left_on_a_transfer(latest) and latest.released_at is not None:
+        # Released to another custody (a state prison, another county) whose place the facility did not give: the
+        # detainer follows the person, and no notice was owed (the outcome report counts it as a transfer too).
+        ago = span_in_words(now - latest.released_at)
+        summary = f"transferred out of {latest.facility_ori} {ago} ago, destination not reported"
+        return told(StoryState.TRANSFERRED, summary, latest.facility_ori, latest.released_at)
     if latest.kind is AlertKind.RELEASED and latest.released_at is not None:
         notice = "with notice" if latest.notice_given else "without notice"
         if latest.released_early_hours is not None:
@@ -169,6 +175,11 @@ def current_state(ordered: Sequence[Alert], headline: Alert, now: datetime) -> S
     booked = min((a.occurred_at for a in here if a.kind is AlertKind.IN_CUSTODY), default=latest.occurred_at)
     summary = f"in custody at {latest.facility_ori} since {_utc(booked)}"
     return told(StoryState.IN_CUSTODY, summary, latest.facility_ori, booked)
+
+
+def _left_on_a_transfer(alert: Alert) -> bool:
+    """A ``released`` alert of a release whose reason is a transfer (no ``transfer`` event: no destination)."""
+    return alert.kind is AlertKind.RELEASED and alert.release_reason is ReleaseReason.TRANSFER
 
 
 def tell_story(story_id: str, alerts: Sequence[Alert], *, now: datetime) -> Story:

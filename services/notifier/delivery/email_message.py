@@ -30,6 +30,7 @@ from contracts import (
     Detainer,
     MatchEvidence,
     Person,
+    ReleaseReason,
     ReleaseStatus,
 )
 
@@ -108,6 +109,8 @@ def _headline(alert: Alert) -> str:
         return f"{headline} {_utc(alert.scheduled_release_at)}"
     if alert.kind is AlertKind.RELEASED:
         when = f" {_utc(alert.released_at)}" if alert.released_at is not None else ""
+        if alert.release_reason is ReleaseReason.TRANSFER:  # to another custody: no notice was owed
+            return f"Transferred out{when}, destination not reported"
         return f"{headline}{when}" + (" without notice" if alert.released_without_notice else "")
     if alert.kind is AlertKind.TRANSFERRED and alert.to_facility_ori is not None:
         return f"{headline} to {alert.to_facility_ori}"
@@ -226,7 +229,9 @@ def _facts(alert: Alert, detainer: Detainer | None) -> list[tuple[str, str]]:
         facts.append(("Release reason", alert.release_reason.value.replace("_", " ")))
     if alert.released_at is not None:
         facts.append(("Released", _with_local(alert.released_at)))
-    if alert.kind is AlertKind.RELEASED:
+    if alert.kind is AlertKind.RELEASED and alert.release_reason is ReleaseReason.TRANSFER:
+        facts.append(("Moved to", "another custody; the facility did not say where"))
+    elif alert.kind is AlertKind.RELEASED:
         if alert.released_without_notice:
             facts.append(("Notice", "none: released without notice"))
         elif alert.notice_given:

@@ -190,6 +190,26 @@ async def test_a_release_the_old_facility_reports_after_the_transfer_is_no_relea
     assert schedule["timeline"][-1]["detail"] == f"transferred to {NEW_FACILITY} before the release"
 
 
+async def test_a_release_to_another_custody_with_no_transfer_event_reads_as_a_transfer_out(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    # The jail sends only a release whose reason is a transfer (to a state prison, another county): the person is
+    # in someone's custody, the detainer follows them, and no notice was owed.
+    await desk.lodge_detainer()
+    await desk.submit(samples.booking())
+    await catch_up(notifier, streams)
+    await desk.submit(samples.release(release_reason="transfer"))
+    await catch_up(notifier, streams)
+
+    (story,) = await desk.stories()
+    assert [alert["kind"] for alert in story["alerts"]] == ["released", "in_custody"]
+    assert story["alerts"][0]["release_reason"] == "transfer"
+    assert story["now"]["state"] == "transferred"
+    assert story["now"]["summary"].startswith(f"transferred out of {OLD_FACILITY} ")
+    assert story["now"]["summary"].endswith(" ago, destination not reported")
+    assert story["now"]["facility_ori"] == OLD_FACILITY
+
+
 async def test_a_detainer_lodged_after_the_transfer_finds_both_bookings_in_one_story(
     desk: StoryDesk, notifier: NotifierInstance, streams: Streams
 ) -> None:

@@ -21,6 +21,7 @@ from contracts import (
     MatchDecision,
     MatchEvidence,
     Person,
+    ReleaseReason,
     ReleaseStatus,
     Sex,
 )
@@ -93,6 +94,26 @@ def test_a_release_well_before_the_time_announced_says_so_beside_its_notice() ->
     )
 
     assert "released 3 h ago, with notice, 42 h before the announced time" in released
+
+
+def test_a_release_to_another_custody_reads_as_a_transfer_not_a_release_without_notice() -> None:
+    """A release whose reason is a transfer, with no transfer event to name where to: the person is in someone's
+    custody and the detainer follows them; no notice was owed, and the outcome report counts it as a transfer."""
+    page = page_of(
+        alert_named(
+            "GARCIA",
+            kind=AlertKind.RELEASED,
+            released_at=NOW - timedelta(hours=3),
+            release_reason=ReleaseReason.TRANSFER,
+            notice_given=False,
+            released_without_notice=True,
+        )
+    )
+
+    assert "transferred out of CA0194200 3 h ago, destination not reported" in page
+    assert "without notice" not in page
+    assert "transferred out <time" in page  # the alert's own line too
+    assert 'class="state transferred"' in page
 
 
 def test_a_persons_alerts_are_one_row_with_every_alert_inside_it() -> None:

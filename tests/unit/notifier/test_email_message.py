@@ -178,6 +178,23 @@ def test_a_released_alert_says_whether_notice_came_first() -> None:
     assert "none: released without notice" in text_of(rendered(AlertRaised(alert=without)))
 
 
+def test_a_release_to_another_custody_says_transferred_out_not_released_without_notice() -> None:
+    alert = an_alert(
+        AlertKind.RELEASED,
+        released_at=at("2026-12-03T14:05:00+00:00"),
+        release_reason=ReleaseReason.TRANSFER,
+        notice_given=False,
+        released_without_notice=True,
+    )
+
+    message = rendered(AlertRaised(alert=alert))
+
+    assert "Transferred out 2026-12-03 14:05 UTC, destination not reported" in message["Subject"]
+    assert "without notice" not in message["Subject"]
+    assert "another custody; the facility did not say where" in text_of(message)
+    assert "released without notice" not in text_of(message)
+
+
 def test_a_reminder_and_an_escalation_open_with_why_this_message_now() -> None:
     alert = an_alert(AlertKind.RELEASE_SCHEDULED, scheduled_release_at=at("2026-12-03T14:00:00+00:00"))
 
