@@ -243,8 +243,11 @@ class AlertStore:
         """The facility's held alerts, oldest first."""
         return await self._oldest(self._names.held_alerts(facility_ori), limit)
 
-    async def held_or_discarded(self, alert_ids: Mapping[str, Collection[str]]) -> set[str]:
-        """Those of ``alert_ids`` (by facility) that their facility holds, or whose hold an operator discarded."""
+    async def held_or_discarded(
+        self, alert_ids: Mapping[str, Collection[str]], *, delivering: str | None = None
+    ) -> set[str]:
+        """Those of ``alert_ids`` (by facility) that their facility holds, or whose hold an operator discarded
+        (of the facility ``delivering``, whose hold an operator is delivering, only those discarded)."""
         wanted = [(ori, sorted(ids)) for ori, ids in alert_ids.items() if ids]
         if not wanted:
             return set()
@@ -254,7 +257,9 @@ class AlertStore:
                 pipe.zmscore(self._names.discarded_alerts(ori), ids)
             replies: list[list[float | None]] = await pipe.execute()
         found: set[str] = set()
-        for (_, ids), held, discarded in zip(wanted, replies[::2], replies[1::2], strict=True):
+        for (ori, ids), held, discarded in zip(wanted, replies[::2], replies[1::2], strict=True):
+            if ori == delivering:
+                held = [None] * len(ids)
             found |= {alert_id for alert_id, h, d in zip(ids, held, discarded, strict=True) if (h, d) != (None, None)}
         return found
 

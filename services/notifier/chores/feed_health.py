@@ -15,13 +15,15 @@ import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 
-from contracts import Alert
+from contracts import Alert, AlertKind
 from contracts.feeds import DecidedHold, FeedHealth, FeedHold, FeedStatus
+from notifier.domain.custody import BookingState
 from notifier.domain.feeds import FeedPolicy, in_words, judge_feed, should_hold
 from notifier.handlers.ports import ActiveDetainers, BookingStates, FollowUps, ReleaseSchedules
 from notifier.metrics import FEED_ALARMS, FEEDS_BY_STATUS
 from runtime.clock import Clock, epoch_ms, utc_now
 from store.alerts import AlertStore
+from store.bookings import BookingKey
 from store.feeds import FeedActivity, FeedState, FeedStats
 
 __all__ = ["FeedMonitor"]
@@ -82,17 +84,26 @@ class FeedMonitor:
         """Apply an operator's decision to a chunk of the facility's held alerts; returns how many."""
         if decision.action != "deliver":
             return await self._alerts.discard_held(facility)
-        # What a detainer lifted during the hold kept back is closed first, on its record alone, so delivering it
-        # pages no office; one lifted while this delivers is closed right after, as a lift racing a batch is.
-        await self._close_lifted(await self._alerts.load(await self._alerts.held_ids(facility)), held=True)
+        # Closed first, on their records alone, so delivering them pages no office: what a detainer lifted during
+        # the hold kept back, and a release schedule the hold kept back with the facts that end it (its release,
+        # held too): the office hears of the release, not of a countdown already over. One lifted while this
+        # delivers is closed right after, as a lift racing a batch is.
+        held = await self._alerts.load(await self._alerts.held_ids(facility))
+        await self._close_lifted(held, held=True)
+        schedules = [alert.alert_id for alert in held if alert.kind is AlertKind.RELEASE_SCHEDULED]
+        if schedules:
+            await self._releases.close_superseded(schedules, await self._states_of(held), delivering=facility)
         release = await self._alerts.release_held(facility)
         await self._plan_leaving_hold()
         await self._close_lifted(release.alerts, held=False)
-        if release.alerts:  # the facts the hold kept from closing release schedules, now delivered
-            wanted = {(alert.facility_ori, alert.booking_number) for alert in release.alerts}
-            stored = await self._bookings.load_many(wanted)
-            await self._releases.close_for(release.alerts, {key: found.state for key, found in stored.items()})
+        if release.alerts:  # the facts the hold kept from closing release schedules sent before, now delivered
+            await self._releases.close_for(release.alerts, await self._states_of(release.alerts))
         return release.released
+
+    async def _states_of(self, alerts: Sequence[Alert]) -> dict[BookingKey, BookingState]:
+        """The states of the bookings ``alerts`` are about."""
+        stored = await self._bookings.load_many({(alert.facility_ori, alert.booking_number) for alert in alerts})
+        return {key: found.state for key, found in stored.items()}
 
     async def _close_lifted(self, alerts: Sequence[Alert], *, held: bool) -> None:
         """Close ``alerts`` (held still, or delivered) whose detainer is lifted by now."""

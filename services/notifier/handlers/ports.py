@@ -163,6 +163,7 @@ class ReleaseSchedules(Protocol):
         *,
         now: datetime | None = ...,
         written: Mapping[str, AlertAsRead] | None = ...,
+        delivering: str | None = ...,
     ) -> list[Alert]: ...
 
     async def withdraw(self, pairs: Sequence[tuple[str, BookingState, str | None]]) -> list[Alert]: ...

@@ -128,12 +128,14 @@ class ReleaseScheduleCloser:
         *,
         now: datetime | None = None,
         written: Mapping[str, AlertAsRead] | None = None,
+        delivering: str | None = None,
     ) -> list[Alert]:
         """Close each release schedule among ``alert_ids`` (those not created are skipped) whose release time no
         longer stands by its booking's state in ``states``; returns the alerts closed now. ``now``: also judge
         whether the time passed (the scheduler's check); without it, only the facts are (a time passing is the
         check's to find, once). ``written``: records just written, by alert id: taken as read (a change since
-        is refused by the compare-and-swap all the same, and read then)."""
+        is refused by the compare-and-swap all the same, and read then). ``delivering``: the facility whose hold
+        an operator is delivering: its held releases close schedules as delivered ones do."""
         wanted = list(dict.fromkeys(alert_ids))
         if not wanted or not states:
             return []
@@ -145,7 +147,7 @@ class ReleaseScheduleCloser:
         open_schedules = [
             r.alert for r in read.values() if r.alert is not None and r.alert.release_status in _STILL_SCHEDULED
         ]
-        held_releases = await self._held_releases(open_schedules, states) if open_schedules else set()
+        held_releases = await self._held_releases(open_schedules, states, delivering) if open_schedules else set()
 
         def decide(_alert_id: str, current: Alert | None) -> tuple[AlertEdit | None, Alert | None]:
             if current is None:
@@ -244,9 +246,12 @@ class ReleaseScheduleCloser:
             )
         return closed_now
 
-    async def _held_releases(self, schedules: Sequence[Alert], states: Mapping[BookingKey, BookingState]) -> set[str]:
+    async def _held_releases(
+        self, schedules: Sequence[Alert], states: Mapping[BookingKey, BookingState], delivering: str | None = None
+    ) -> set[str]:
         """The released alerts, among those that would close these ``schedules``, that feed health holds or an
-        operator discarded: a release that may be a data error closes no schedule until it is delivered."""
+        operator discarded: a release that may be a data error closes no schedule until it is delivered (those
+        of ``delivering``, being delivered, only if discarded)."""
         if not any(state.released_at is not None for state in states.values()):
             return set()
         candidates: dict[str, set[str]] = {}
@@ -255,4 +260,4 @@ class ReleaseScheduleCloser:
                 AlertKind.RELEASED, alert.detainer_ref, alert.facility_ori, alert.booking_number
             ).alert_id
             candidates.setdefault(alert.facility_ori, set()).add(released)
-        return await self._alerts.held_or_discarded(candidates)
+        return await self._alerts.held_or_discarded(candidates, delivering=delivering)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from contracts import AlertKind, AlertOutcome, AlertStatus, RedisNames
+from contracts import AlertKind, AlertOutcome, AlertStatus, RedisNames, ReleaseStatus
 from contracts.envelope import StreamEntry
 from ingest.settings import IngestSettings
 from notifier.bootstrap import NotifierOptions, build_parts
@@ -286,6 +286,38 @@ async def test_a_held_release_whose_detainer_the_office_lifted_meanwhile_is_deli
     sent = [message.alert.detainer_id for message in (await outcome.alerts_raised())[raised_before:]]
     assert sorted(sent) == sorted(released)  # the lifted one paged no office
     assert len(await outcome.alerts_updated()) == updated_before  # nor was any told it closed
+
+
+async def test_a_schedule_held_with_its_release_is_delivered_closed_and_only_the_release_pages_the_office(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await book_all(watched, streams, ingest_api)
+    stranger = samples.booking(
+        event_id="evt-stranger", booking_number="2026-000099", person=samples.person(last_name="ZAMORA", a_number=None)
+    )
+    await ingest_api.submit(stranger)
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    stranger_released = samples.release(event_id="evt-stranger-out", booking_number="2026-000099")
+    await ingest_api.submit(release_of(1), release_of(2), stranger_released)  # a surge: the facility is held
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    schedule = samples.release_scheduled(event_id=f"evt-{JAIL}-schedule-0", booking_number="2026-000000")
+    await ingest_api.submit(schedule)  # held: its countdown reaches no one yet ...
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    await ingest_api.submit(release_of(0))  # ... and by the time it is delivered, the release ended it
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    assert len((await feed(api))["held_alert_ids"]) == 4
+    raised_before = len(await outcome.alerts_raised())
+
+    decided = await api.post(f"/v1/ops/feeds/{JAIL}/hold", json={"action": "deliver", "note": "real"})
+    assert decided.status_code == 200, decided.text
+    await watched.monitor.check_all()
+    await watched.monitor.check_all()
+
+    (closed,) = [alert for alert in await outcome.alerts("LOS") if alert.kind is AlertKind.RELEASE_SCHEDULED]
+    assert (closed.status, closed.release_status) == (AlertStatus.RESOLVED, ReleaseStatus.RELEASED)
+    sent = sorted(message.alert.kind.value for message in (await outcome.alerts_raised())[raised_before:])
+    assert sent == ["released"] * 3  # the releases, late; no countdown already over
+    assert await outcome.alerts_updated() == []  # and nothing sent to be taken back
 
 
 async def test_a_roster_that_lost_half_the_jail_holds_the_alerts_of_the_releases_it_implies(
