@@ -36,6 +36,7 @@ from notifier.domain.release_schedules import (
     release_change,
     schedule_alert_ids,
 )
+from notifier.domain.reviews import BookingReview, withdrawn_on_rejection
 from notifier.metrics import RELEASE_SCHEDULES_CLOSED
 from runtime.clock import Clock, utc_now
 from store.alert_updates import AlertEdit, AlertUpdates
@@ -194,6 +195,19 @@ class ReleaseScheduleCloser:
             {alert_id: partial(withdrawn, at=at, event_id=event_id) for alert_id, event_id in why.items()},
             AlertStep.IDENTITY_CORRECTED,
         )
+
+    async def withdraw_rejected(self, rejected: Sequence[tuple[BookingReview, BookingState]]) -> list[Alert]:
+        """Close what was raised for each pair a person rejected (the review, and its booking's state): the booked
+        person is not the detainer's subject (``domain.reviews``). Each alert not resolved yet, the possible match
+        decided on aside, is closed once, with an ``alert_updated`` for every channel, and its pending reminders
+        and escalations withdrawn; returns those closed now."""
+        at = self._clock()
+        closing: dict[str, Callable[[Alert], Alert]] = {}
+        for review, state in rejected:
+            for alert_id in pair_alert_ids(review.detainer_ref, state):
+                if alert_id != review.alert_id:
+                    closing.setdefault(alert_id, partial(withdrawn_on_rejection, review=review, at=at))
+        return await self._close_unresolved(closing, AlertStep.REVIEWED)
 
     async def close_lifted(self, lifted: Sequence[tuple[str, Detainer]]) -> list[Alert]:
         """Close every alert not resolved yet of each detainer in ``lifted`` (its reference, and the detainer as
