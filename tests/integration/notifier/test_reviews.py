@@ -270,6 +270,25 @@ async def test_rejecting_a_possible_match_a_correction_since_made_outright_close
     assert (await desk.alert("in_custody"))["outcome"] == "not_the_person"
 
 
+async def test_one_offices_rejection_leaves_another_offices_alerts_on_the_same_booking_as_they_were(
+    desk: Desk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    nyc_detainer = samples.detainer(detainer_id="NYC-2026-000042", field_office="NYC", person=wanted_person())
+    assert (await desk.api.post("/v1/detainers", json=nyc_detainer, headers=as_("nyc"))).status_code == 201
+    await desk.lodge()
+    await desk.submit(samples.booking(person=wanted_person()))
+    await catch_up(notifier, streams)
+    await desk.submit(samples.booking_updated(person=booked_with_a_typo(), charges=None))
+    await catch_up(notifier, streams)
+    assert await desk.kinds("nyc", status="open") == ["in_custody", "possible_match"]
+
+    assert (await desk.reject((await desk.possible_match())["alert_id"])).status_code == 200
+    await catch_up(notifier, streams)
+
+    assert await desk.kinds(status="open") == []
+    assert await desk.kinds("nyc", status="open") == ["in_custody", "possible_match"]
+
+
 async def test_a_rejection_also_holds_when_the_detainer_lodge_is_processed_after_it(
     desk: Desk, notifier: NotifierInstance, streams: Streams
 ) -> None:
