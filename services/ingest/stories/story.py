@@ -134,7 +134,12 @@ def _utc(moment: datetime) -> str:
 
 def current_state(ordered: Sequence[Alert], headline: Alert, now: datetime) -> StoryNow:
     """What matters now (``ordered``: the story's alerts newest first)."""
-    needs_review = any(a.kind is AlertKind.POSSIBLE_MATCH and a.review is None for a in ordered)
+    # (a possible match releasewatch closed unreviewed, the facility having corrected the person booked, waits for
+    # no one)
+    needs_review = any(
+        a.kind is AlertKind.POSSIBLE_MATCH and a.review is None and a.status is not AlertStatus.RESOLVED
+        for a in ordered
+    )
     about_subject = [a for a in ordered if not about_someone_else(a)]
     facts = [a for a in about_subject if a.kind is not AlertKind.POSSIBLE_MATCH]
 

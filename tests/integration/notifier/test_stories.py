@@ -319,3 +319,19 @@ async def test_a_rejected_possible_match_no_longer_reads_as_one_to_review(
     (story,) = await desk.stories()
     assert (story["now"]["state"], story["now"]["summary"]) == ("not_the_person", "not the detainer's subject")
     assert story["now"]["needs_review"] is False
+
+
+async def test_a_possible_match_withdrawn_by_a_correction_no_longer_reads_as_one_to_review(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    someone_else = samples.person(
+        last_name="NGUYEN", first_name="THANH", middle_name=None, date_of_birth="1978-02-03", aliases=[],
+        fbi_number="987654CD1", state_id={"state": "CA", "number": "B7654321"}, a_number="A098765432",
+    )  # fmt: skip
+    await booked_for_review(desk, notifier, streams)
+    await desk.submit(samples.booking_updated(person=someone_else, charges=None))
+    await catch_up(notifier, streams)
+
+    (story,) = await desk.stories()
+    assert story["alerts"][0]["outcome"] == "not_the_person"
+    assert (story["now"]["state"], story["now"]["needs_review"]) == ("not_the_person", False)

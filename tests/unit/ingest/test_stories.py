@@ -157,3 +157,13 @@ def test_a_story_of_alerts_all_about_someone_else_has_nothing_to_act_on_or_revie
 
         assert (story.now.state, story.now.summary) == ("not_the_person", "not the detainer's subject")
         assert story.now.at is None
+
+
+def test_a_possible_match_withdrawn_by_a_correction_is_no_longer_one_to_review() -> None:
+    """Closed by releasewatch when the facility corrected the person booked: nobody reviewed it, and nobody is to."""
+    booked = alert(AlertKind.IN_CUSTODY, "2026-11-20T08:00:00+00:00")
+    step = TimelineEntry(at=NOW, what=AlertStep.IDENTITY_CORRECTED, detail="corrected", event_id="evt-fix")
+    withdrawn = alert(AlertKind.POSSIBLE_MATCH, "2026-11-22T08:00:00+00:00", NEW, **_not_the_person(timeline=(step,)))
+
+    assert tell_story(now=NOW, story_id="st_one", alerts=[booked, withdrawn]).now.needs_review is False
+    assert tell_story(now=NOW, story_id="st_one", alerts=[withdrawn]).now.needs_review is False
