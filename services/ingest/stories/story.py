@@ -4,8 +4,9 @@ Several alerts on one person at once (a booking and a scheduled release in one b
 the booking at the new facility) are one story, not several pages of noise. An alert found to be about someone
 else (closed as ``not_the_person``: the facility corrected the person booked, or an officer rejected the possible
 match or resolved the alert so) stays in the story as its record, but says nothing of where the subject is or
-what matters now: an officer reading the row must not be sent to the jail of a mistake. Pure: a function of the
-story's alerts alone.
+what matters now: an officer reading the row must not be sent to the jail of a mistake. Nor does a ``released``
+alert releasewatch withdrew when the transfer it followed arrived (a release that only closed the booking the
+facility moved). Pure: a function of the story's alerts alone.
 """
 
 from __future__ import annotations
@@ -86,6 +87,11 @@ def about_someone_else(alert: Alert) -> bool:
     return alert.outcome is AlertOutcome.NOT_THE_PERSON
 
 
+def _withdrawn_release(alert: Alert) -> bool:
+    """A ``released`` alert releasewatch closed: the release closed a booking the facility had moved."""
+    return alert.kind is AlertKind.RELEASED and alert.outcome is AlertOutcome.RELEASE_SUPERSEDED
+
+
 def _newest_first_key(alert: Alert) -> tuple[datetime, int, datetime, str]:
     return (alert.occurred_at, _WEIGHT[alert.kind], alert.raised_at, alert.alert_id)
 
@@ -141,7 +147,7 @@ def current_state(ordered: Sequence[Alert], headline: Alert, now: datetime) -> S
         for a in ordered
     )
     about_subject = [a for a in ordered if not about_someone_else(a)]
-    facts = [a for a in about_subject if a.kind is not AlertKind.POSSIBLE_MATCH]
+    facts = [a for a in about_subject if a.kind is not AlertKind.POSSIBLE_MATCH and not _withdrawn_release(a)]
 
     def told(state: StoryState, summary: str, where: str, at: datetime | None = None) -> StoryNow:
         return StoryNow(state=state, summary=summary, at=at, facility_ori=where, needs_review=needs_review)
@@ -196,7 +202,10 @@ def tell_story(story_id: str, alerts: Sequence[Alert], *, now: datetime) -> Stor
     # Where the person is: the latest alert about them, not a suggestion still to be reviewed, nor one found to be
     # about someone else.
     about_subject = [alert for alert in ordered if not about_someone_else(alert)] or ordered
-    latest = next((alert for alert in about_subject if alert.kind is not AlertKind.POSSIBLE_MATCH), about_subject[0])
+    latest = next(
+        (a for a in about_subject if a.kind is not AlertKind.POSSIBLE_MATCH and not _withdrawn_release(a)),
+        about_subject[0],
+    )
     moved_to = latest.to_facility_ori if latest.kind is AlertKind.TRANSFERRED else None
     headline = headline_of(ordered)
     return Story(

@@ -127,6 +127,8 @@ def _update_headline(alert: Alert) -> str:
         return f"Not the detainer's subject: {_HEADLINES[alert.kind].lower()} withdrawn"
     if _closed_by(alert, AlertStep.DETAINER_LIFTED):
         return f"Detainer lifted: {_HEADLINES[alert.kind].lower()} closed"
+    if alert.kind is AlertKind.RELEASED:  # (closed when the transfer it followed arrived)
+        return "Not released: transferred before the release"
     status = alert.release_status or ReleaseStatus.CANCELLED
     was = f" (was {_utc(alert.scheduled_release_at)})" if alert.scheduled_release_at is not None else ""
     return f"{_UPDATE_HEADLINES.get(status, 'Release schedule updated')}{was}"
@@ -199,6 +201,12 @@ def _situation(message: Message) -> str:
         if _closed_by(alert, AlertStep.DETAINER_LIFTED):
             return (
                 "UPDATE: The office lifted this detainer: nothing is to be done about this person. The alert is closed."
+            )
+        if alert.kind is AlertKind.RELEASED:
+            return (
+                "UPDATE: The facility had transferred the person before this release, which only closed the booking "
+                "it moved: the person was not released from custody (the transferred alert says where they went). "
+                "The alert is closed."
             )
         status = alert.release_status or ReleaseStatus.CANCELLED
         return f"UPDATE: {_UPDATE_SITUATIONS.get(status, '')} The alert is closed."

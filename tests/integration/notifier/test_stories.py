@@ -190,6 +190,47 @@ async def test_a_release_the_old_facility_reports_after_the_transfer_is_no_relea
     assert schedule["timeline"][-1]["detail"] == f"transferred to {NEW_FACILITY} before the release"
 
 
+@pytest.mark.parametrize("closed_by", ["release", "roster"])
+async def test_a_release_that_arrived_before_the_transfer_it_followed_is_withdrawn_once_the_transfer_arrives(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams, outcome: Outcome, closed_by: str
+) -> None:
+    """The jail closes the booking it moved (a release with reason transfer, or a roster without it) and its
+    feed delivers that before the transfer itself. Once the transfer arrives the office sees what it sees when
+    they come in order: the person moved, and no release from custody, nor a release with notice in its report."""
+    await desk.lodge_detainer()
+    await desk.submit(samples.booking(), samples.release_scheduled())
+    await catch_up(notifier, streams)
+    if closed_by == "release":
+        await desk.submit(
+            samples.release(event_id="evt-0007", occurred_at="2026-11-22T07:10:00-08:00", release_reason="transfer")
+        )
+    else:
+        roster = {"roster_id": "roster-1122", "as_of": "2026-11-22T08:00:00-08:00", "booking_numbers": ["2026-000001"]}
+        answer = await desk.api.post(f"/v1/facilities/{OLD_FACILITY}/roster", json=roster, headers=as_("jail"))
+        assert answer.status_code == 202, answer.text
+    await catch_up(notifier, streams)
+    assert "released" in await desk.kinds(status="open")  # the release, as first told
+
+    await desk.submit(samples.transfer(to_facility_ori=NEW_FACILITY))
+    await catch_up(notifier, streams)
+    await catch_up(notifier, streams)  # (nothing new: closes nothing twice)
+
+    assert await desk.kinds(status="open") == ["in_custody", "transferred"]
+    released = await desk.alert("released")
+    assert (released["status"], released["outcome"]) == ("resolved", "release_superseded")
+    step = released["timeline"][-1]
+    assert (step["what"], step["event_id"]) == ("release_cancelled", "evt-0006")
+    assert step["detail"] == f"transferred to {NEW_FACILITY} before the release: no release from custody"
+    assert [update.alert.kind.value for update in await outcome.alerts_updated()].count("released") == 1
+    (story,) = await desk.stories()
+    assert (story["now"]["state"], story["now"]["facility_ori"]) == ("transferred", NEW_FACILITY)
+    report = await desk.api.get(
+        "/v1/reports/outcomes", params={"from": "2026-11-01", "to": "2026-11-30"}, headers=as_("los")
+    )
+    (row,) = report.json()["facilities"]
+    assert (row["facility_ori"], row["releases"], row["transferred"]) == (OLD_FACILITY, 0, 1)
+
+
 async def test_a_detainer_lodged_after_the_transfer_finds_both_bookings_in_one_story(
     desk: StoryDesk, notifier: NotifierInstance, streams: Streams
 ) -> None:

@@ -329,6 +329,19 @@ def test_an_alert_withdrawn_when_its_possible_match_was_rejected_says_it_was_abo
     )
 
 
+def test_a_release_withdrawn_when_the_transfer_it_followed_arrived_says_the_person_was_not_released() -> None:
+    step = TimelineEntry(at=SENT_AT, what=AlertStep.RELEASE_CANCELLED, detail="transferred to CA0190000")
+    alert = an_alert(
+        kind=AlertKind.RELEASED, status=AlertStatus.RESOLVED, outcome=AlertOutcome.RELEASE_SUPERSEDED, timeline=(step,)
+    )
+    message = AlertUpdated(alert=alert, change=AlertStep.RELEASE_CANCELLED)
+
+    email = rendered(message)
+
+    assert subject_for(message) == "Not released: transferred before the release — CA0194200 booking 2026-004512"
+    assert "the person was not released from custody" in text_of(email)
+
+
 def test_an_alert_closed_by_the_detainers_lift_says_so_and_nothing_is_to_be_done() -> None:
     step = TimelineEntry(at=SENT_AT, what=AlertStep.DETAINER_LIFTED, detail="detainer lifted: custody_assumed")
     alert = an_alert(status=AlertStatus.RESOLVED, outcome=AlertOutcome.DETAINER_LIFTED, timeline=(step,))
