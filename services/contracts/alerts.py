@@ -338,12 +338,14 @@ class AlertReviewed(WireModel):
 class AlertUpdated(WireModel):
     """Published on the alert stream, once, when releasewatch changes an alert: a release_scheduled alert's
     release time stopped standing (cancelled, rescheduled, released, passed) and the alert was closed; or the
-    facility corrected the person booked, who is no longer the detainer's subject, and the alert was closed."""
+    facility corrected the person booked, who is no longer the detainer's subject, or an officer rejected the
+    possible match on the booking, and the alert was closed."""
 
     type: Literal["alert_updated"] = "alert_updated"
     alert: Alert = Field(description="The alert as it is after the change (its timeline ends with the step).")
     change: AlertStep = Field(
-        description="The step: release_cancelled, rescheduled, released, release_time_passed, identity_corrected."
+        description="The step: release_cancelled, rescheduled, released, release_time_passed, identity_corrected, "
+        "detainer_lifted, reviewed (a possible match on the booking rejected)."
     )
 
 

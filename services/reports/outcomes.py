@@ -5,7 +5,8 @@ Attribution is what the report exists to get right:
 - **By ORI, never by name.** Two counties with similar names are two ORIs.
 - **A transfer is never a decline.** A matched booking transferred out counts
   as ``transferred`` at the facility it left (so does a release reported with
-  the reason ``transfer``); what happens next (a release, custody assumed, a
+  the reason ``transfer``, and a release releasewatch withdrew when the transfer
+  it followed arrived); what happens next (a release, custody assumed, a
   lift) counts where the person went.
 - **A lift counts where the person was.** A detainer lifted (or whose subject
   was taken into custody) counts at the facility where its subject was last
@@ -198,9 +199,13 @@ def _located(
 
 
 def _releases(matches: list[AlertRecord], period: _Period, here: Callable[[str], bool]) -> dict[Booking, AlertRecord]:
-    """Each matched booking released here in the period (one record per booking, whichever detainers matched)."""
+    """Each matched booking released here in the period (one record per booking, whichever detainers matched); not
+    a release releasewatch withdrew once the transfer it followed arrived (the person moved: counted as transferred
+    by the transfer's alert)."""
     released: dict[Booking, AlertRecord] = {}
     for alert in matches:
+        if alert.kind is AlertKind.RELEASED and alert.outcome is AlertOutcome.RELEASE_SUPERSEDED:
+            continue
         if alert.kind is AlertKind.RELEASED and here(alert.facility_ori) and period.holds(alert.occurred_at):
             released.setdefault((alert.facility_ori, alert.booking_number), alert)
     return released

@@ -25,7 +25,7 @@ from contracts import (
     ReleaseStatus,
 )
 from ingest.browser_session import html_head
-from ingest.stories.story import Story, StoryState
+from ingest.stories.story import Story, StoryState, about_someone_else
 from runtime.clock import epoch_ms
 
 __all__ = [
@@ -125,8 +125,10 @@ def _time(at: datetime | None) -> str:
 
 
 def _subject(story: Story) -> Person | None:
-    """The person as booked: the latest alert about them (a suggestion's only if there is nothing else)."""
+    """The person as booked: the latest alert about them (a suggestion's only if there is nothing else; one found
+    to be about someone else only if every alert was)."""
     named = [alert for alert in story.alerts if alert.person is not None]
+    named = [alert for alert in named if not about_someone_else(alert)] or named
     facts = [alert for alert in named if alert.kind is not AlertKind.POSSIBLE_MATCH]
     latest = (facts or named)[:1]
     return latest[0].person if latest else None

@@ -1,8 +1,12 @@
 """A story: every alert of one detainer, read as one account of its subject's time in custody.
 
 Several alerts on one person at once (a booking and a scheduled release in one batch, a transfer and
-the booking at the new facility) are one story, not several pages of noise. Pure: a function of the
-story's alerts alone.
+the booking at the new facility) are one story, not several pages of noise. An alert found to be about someone
+else (closed as ``not_the_person``: the facility corrected the person booked, or an officer rejected the possible
+match or resolved the alert so) stays in the story as its record, but says nothing of where the subject is or
+what matters now: an officer reading the row must not be sent to the jail of a mistake. Nor does a ``released``
+alert releasewatch withdrew when the transfer it followed arrived (a release that only closed the booking the
+facility moved). Pure: a function of the story's alerts alone.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from contracts import Alert, AlertKind, AlertStatus, AlertStep, ReleaseReason, ReleaseStatus
+from contracts import Alert, AlertKind, AlertOutcome, AlertStatus, AlertStep, ReleaseReason, ReleaseStatus
 
-__all__ = ["Story", "StoryNow", "StoryState", "headline_of", "span_in_words", "tell_story"]
+__all__ = ["Story", "StoryNow", "StoryState", "about_someone_else", "headline_of", "span_in_words", "tell_story"]
 
 # Of alerts that arose at the same instant, which says more about where the story stands now.
 _WEIGHT = {
@@ -39,6 +43,7 @@ class StoryState(StrEnum):
     IN_CUSTODY = "in_custody"
     TO_REVIEW = "to_review"  # only a possible match so far: nothing is known until a person reviews it
     DETAINER_LIFTED = "detainer_lifted"  # the office lifted the detainer: nothing to act on
+    NOT_THE_PERSON = "not_the_person"  # every alert so far was about someone else: nothing to act on
 
 
 class StoryNow(BaseModel):
@@ -61,7 +66,7 @@ class Story(BaseModel):
     detainer_id: str
     facility_ori: str = Field(
         description="Where the person is, or was last known to be: the latest alert's facility "
-        "(for a transfer, the facility they were moved to)."
+        "(for a transfer, the facility they were moved to), an alert found to be about someone else aside."
     )
     booking_number: str | None = Field(
         description="Their booking there; none after a transfer, until the new facility books them."
@@ -74,6 +79,17 @@ class Story(BaseModel):
     )
     alerts: list[Alert] = Field(description="Newest first, by when each arose at the facility.")
     now: StoryNow = Field(description="What matters now, as the office page's row shows it.")
+
+
+def about_someone_else(alert: Alert) -> bool:
+    """Whether ``alert`` was found to be about someone other than the detainer's subject (a correction of the
+    person booked, a rejected possible match, an officer's ``not_the_person``)."""
+    return alert.outcome is AlertOutcome.NOT_THE_PERSON
+
+
+def _withdrawn_release(alert: Alert) -> bool:
+    """A ``released`` alert releasewatch closed: the release closed a booking the facility had moved."""
+    return alert.kind is AlertKind.RELEASED and alert.outcome is AlertOutcome.RELEASE_SUPERSEDED
 
 
 def _newest_first_key(alert: Alert) -> tuple[datetime, int, datetime, str]:
@@ -103,7 +119,8 @@ def headline_of(alerts: Sequence[Alert]) -> Alert:
             standing[booking] = alert
     if standing:
         return min(standing.values(), key=lambda alert: (alert.scheduled_release_at, alert.alert_id))
-    return max(unresolved or alerts, key=_newest_first_key)
+    about_subject = [alert for alert in alerts if not about_someone_else(alert)]
+    return max(unresolved or about_subject or alerts, key=_newest_first_key)
 
 
 def span_in_words(span: timedelta) -> str:
@@ -123,8 +140,14 @@ def _utc(moment: datetime) -> str:
 
 def current_state(ordered: Sequence[Alert], headline: Alert, now: datetime) -> StoryNow:
     """What matters now (``ordered``: the story's alerts newest first)."""
-    needs_review = any(a.kind is AlertKind.POSSIBLE_MATCH and a.review is None for a in ordered)
-    facts = [a for a in ordered if a.kind is not AlertKind.POSSIBLE_MATCH]
+    # (a possible match releasewatch closed unreviewed, the facility having corrected the person booked, waits for
+    # no one)
+    needs_review = any(
+        a.kind is AlertKind.POSSIBLE_MATCH and a.review is None and a.status is not AlertStatus.RESOLVED
+        for a in ordered
+    )
+    about_subject = [a for a in ordered if not about_someone_else(a)]
+    facts = [a for a in about_subject if a.kind is not AlertKind.POSSIBLE_MATCH and not _withdrawn_release(a)]
 
     def told(state: StoryState, summary: str, where: str, at: datetime | None = None) -> StoryNow:
         return StoryNow(state=state, summary=summary, at=at, facility_ori=where, needs_review=needs_review)
@@ -137,8 +160,10 @@ def current_state(ordered: Sequence[Alert], headline: Alert, now: datetime) -> S
         return told(StoryState.DETAINER_LIFTED, summary, ordered[0].facility_ori, at).model_copy(
             update={"needs_review": False}
         )
+    if not about_subject:
+        return told(StoryState.NOT_THE_PERSON, "not the detainer's subject", ordered[0].facility_ori)
     if not facts:
-        return told(StoryState.TO_REVIEW, "possible match to review", ordered[0].facility_ori)
+        return told(StoryState.TO_REVIEW, "possible match to review", about_subject[0].facility_ori)
     release_at = headline.scheduled_release_at
     if release_at is not None and _stands(headline) and headline.status is not AlertStatus.RESOLVED:
         if now < release_at:
@@ -185,8 +210,13 @@ def _left_on_a_transfer(alert: Alert) -> bool:
 def tell_story(story_id: str, alerts: Sequence[Alert], *, now: datetime) -> Story:
     """The story of ``alerts`` (not empty, all of one detainer), as of ``now``."""
     ordered = sorted(alerts, key=_newest_first_key, reverse=True)
-    # Where the person is: the latest alert about them, not a suggestion still to be reviewed.
-    latest = next((alert for alert in ordered if alert.kind is not AlertKind.POSSIBLE_MATCH), ordered[0])
+    # Where the person is: the latest alert about them, not a suggestion still to be reviewed, nor one found to be
+    # about someone else.
+    about_subject = [alert for alert in ordered if not about_someone_else(alert)] or ordered
+    latest = next(
+        (a for a in about_subject if a.kind is not AlertKind.POSSIBLE_MATCH and not _withdrawn_release(a)),
+        about_subject[0],
+    )
     moved_to = latest.to_facility_ori if latest.kind is AlertKind.TRANSFERRED else None
     headline = headline_of(ordered)
     return Story(

@@ -118,17 +118,20 @@ def _headline(alert: Alert) -> str:
 
 
 def _closed_by(alert: Alert, step: AlertStep) -> bool:
-    """Whether releasewatch closed ``alert`` by ``step`` (a correction of the person booked, a lift)."""
+    """Whether releasewatch closed ``alert`` by ``step`` (a correction of the person booked, a rejected possible
+    match, a lift)."""
     return bool(alert.timeline) and alert.timeline[-1].what is step
 
 
 def _update_headline(alert: Alert) -> str:
     """e.g. ``Release cancelled (was 2026-12-03 14:00 UTC)``, ``Not the detainer's subject: ...``, or
     ``Detainer lifted: ... closed``."""
-    if _closed_by(alert, AlertStep.IDENTITY_CORRECTED):
+    if _closed_by(alert, AlertStep.IDENTITY_CORRECTED) or _closed_by(alert, AlertStep.REVIEWED):
         return f"Not the detainer's subject: {_HEADLINES[alert.kind].lower()} withdrawn"
     if _closed_by(alert, AlertStep.DETAINER_LIFTED):
         return f"Detainer lifted: {_HEADLINES[alert.kind].lower()} closed"
+    if alert.kind is AlertKind.RELEASED:  # (closed when the transfer it followed arrived)
+        return "Not released: transferred before the release"
     status = alert.release_status or ReleaseStatus.CANCELLED
     was = f" (was {_utc(alert.scheduled_release_at)})" if alert.scheduled_release_at is not None else ""
     return f"{_UPDATE_HEADLINES.get(status, 'Release schedule updated')}{was}"
@@ -193,9 +196,20 @@ def _situation(message: Message) -> str:
                 "UPDATE: The facility corrected the person booked, who is no longer this detainer's subject: this "
                 "alert was about someone else. The alert is closed."
             )
+        if _closed_by(alert, AlertStep.REVIEWED):
+            return (
+                "UPDATE: The office rejected the possible match on this booking: the person booked is not this "
+                "detainer's subject, and this alert was about someone else. The alert is closed."
+            )
         if _closed_by(alert, AlertStep.DETAINER_LIFTED):
             return (
                 "UPDATE: The office lifted this detainer: nothing is to be done about this person. The alert is closed."
+            )
+        if alert.kind is AlertKind.RELEASED:
+            return (
+                "UPDATE: The facility had transferred the person before this release, which only closed the booking "
+                "it moved: the person was not released from custody (the transferred alert says where they went). "
+                "The alert is closed."
             )
         status = alert.release_status or ReleaseStatus.CANCELLED
         return f"UPDATE: {_UPDATE_SITUATIONS.get(status, '')} The alert is closed."

@@ -34,7 +34,7 @@ from contracts import (
     TimelineEntry,
 )
 from contracts.alerts import digest_id, story_id_for
-from notifier.domain.custody import BookingState, schedule_episodes, standing_episode
+from notifier.domain.custody import BookingState, episode_when_left, schedule_episodes, standing_episode
 
 __all__ = [
     "AlertCondition",
@@ -121,30 +121,24 @@ _EARLY = timedelta(hours=1)
 
 def _release_notice(state: BookingState) -> dict[str, Any]:
     """For a ``released`` alert: whether notice came first, how many hours ahead of the release, and how early the
-    release came against the time announced, when it came more than ``_EARLY`` before it."""
+    release came against the time announced, when it came more than ``_EARLY`` before it. Judged by the release
+    time that stood when the person left (``episode_when_left``): a cancellation or a schedule the jail sent after
+    the release, arrived before it or not, changes neither."""
     if state.released_at is None:
         return {}
-    known_at = state.schedule_known_at
-    if not _schedule_known_before_leaving(state) or known_at is None:
+    stood = episode_when_left(state)
+    if stood is None:
         return {
             "notice_given": False,
             "released_without_notice": True,
             "schedule_withheld_by": state.schedule_withheld_by,
         }
-    # From the first announcement of the release time as it stands (its episode): the same time sent again told
-    # the office nothing new.
-    scheduled, episode = state.scheduled_release_at, standing_episode(state)
-    known_at = min(
-        (
-            seen.known_at
-            for seen in state.schedules_seen
-            if (seen.scheduled_release_at, seen.episode) == (scheduled, episode)
-        ),
-        default=known_at,
-    )
+    # From the first announcement of that release time's episode: the same time sent again told the office nothing
+    # new.
+    scheduled, known_at = stood.scheduled_release_at, stood.known_at
     lead_hours = round((state.released_at - known_at).total_seconds() / 3600, 1)
     notice: dict[str, Any] = {"notice_given": True, "notice_lead_hours": lead_hours, "released_without_notice": False}
-    if scheduled is not None and scheduled - state.released_at > _EARLY:
+    if scheduled - state.released_at > _EARLY:
         notice["released_early_hours"] = round((scheduled - state.released_at).total_seconds() / 3600, 1)
     return notice
 

@@ -48,6 +48,7 @@ __all__ = [
     "SeenSchedule",
     "apply_event",
     "apply_policy_mark",
+    "episode_when_left",
     "same_state",
     "schedule_episodes",
     "standing_episode",
@@ -196,6 +197,41 @@ def standing_episode(state: BookingState) -> int:
     its kind), the first for a time of which no announcement is kept."""
     time = state.scheduled_release_at
     return max((seen.episode for seen in state.schedules_seen if seen.scheduled_release_at == time), default=1)
+
+
+def episode_when_left(state: BookingState) -> ScheduleEpisode | None:
+    """The episode of the release time that stood when the person left (released or moved, whichever came first):
+    the latest schedule or cancellation stamped before leaving decides, not what came after it. None: they have
+    not left, or no release time stood then (none announced, or cancelled).
+
+    A jail's system often cancels the release it had pending once the person is out, or sends the schedule again:
+    what it sends after the release says nothing of the notice the release came with, in whatever order it
+    arrives."""
+    left = min((at for at in (state.released_at, state.transferred_at) if at is not None), default=None)
+    if left is None:
+        return None
+    if not state.schedules_seen and not state.cancellations_seen:  # (a state saved before they were kept)
+        stamp = state.schedule_stamp
+        if state.scheduled_release_at is None or stamp is None or stamp[0] > left:
+            return None
+        return ScheduleEpisode(
+            state.scheduled_release_at, 1, stamp[0], stamp[2] or None, state.scheduled_release_reason
+        )
+    # Known by the time they left (at that instant included), ordered as the fold orders them.
+    facts: list[tuple[tuple[datetime, int, str], SeenSchedule | None]] = [
+        (seen.stamp, seen) for seen in state.schedules_seen if seen.known_at <= left
+    ]
+    facts += [(cancelled.stamp, None) for cancelled in state.cancellations_seen if cancelled.at <= left]
+    if not facts:
+        return None
+    _, last = max(facts, key=lambda fact: fact[0])
+    if last is None:
+        return None  # cancelled before the person left
+    return next(
+        episode
+        for episode in schedule_episodes(state)
+        if (episode.scheduled_release_at, episode.episode) == (last.scheduled_release_at, last.episode)
+    )
 
 
 @dataclass(frozen=True, slots=True)

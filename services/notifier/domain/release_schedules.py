@@ -4,7 +4,9 @@ A release time stops standing when the facility cancels it, replaces it with ano
 (or transfers them before it), or when it goes by, plus a grace, with no release reported. Which of these
 happened is a function of the booking's facts, not of the order the notifier saw them in: the release
 time's successor is the first fact stamped after it was announced (a cancellation, or another release
-time), else the schedule as it stands now. A time announced again after that is announced anew: an
+time), else the schedule as it stands now; but a release time that still stood when the person left ends
+with their leaving, whatever the facility sent after it (a jail cancels the release it had pending once the
+person is out). A time announced again after that is announced anew: an
 episode of its own with an alert of its own, while the earlier one stays closed. Pure: no I/O, and the
 clock is passed in.
 
@@ -21,7 +23,13 @@ from datetime import UTC, datetime, timedelta
 
 from contracts import Alert, AlertKind, AlertOutcome, AlertStatus, AlertStep, ReleaseStatus, TimelineEntry
 from notifier.domain.alert_rules import AlertFingerprint, schedule_qualifier
-from notifier.domain.custody import BookingState, ScheduleEpisode, schedule_episodes, standing_episode
+from notifier.domain.custody import (
+    BookingState,
+    ScheduleEpisode,
+    episode_when_left,
+    schedule_episodes,
+    standing_episode,
+)
 
 __all__ = ["ReleaseChange", "closed", "closed_on_arrival", "release_change", "schedule_alert_ids"]
 
@@ -142,10 +150,18 @@ def release_change(
     if state.booked_at is None and not state.schedules_seen:
         return None  # nothing known of the booking (not kept any more): nothing to conclude
     episode = _episode_of(alert, state)
-    if state.scheduled_release_at != scheduled or (episode is not None and episode.episode != standing_episode(state)):
+    released = state.released_at is not None and state.release_withheld_by is None and not state.left_by_transfer
+    stood = episode_when_left(state) if released or state.transferred_at is not None else None
+    stood_when_left = stood is not None and (stood.scheduled_release_at, stood.episode) == (
+        scheduled,
+        episode.episode if episode is not None else stood.episode,
+    )
+    if not stood_when_left and (
+        state.scheduled_release_at != scheduled or (episode is not None and episode.episode != standing_episode(state))
+    ):
         return _superseded(alert, episode, state)  # another time stands, or this one announced anew
     # A withheld release tells nothing; one reported after a transfer is the facility closing the booking it moved.
-    if state.released_at is not None and state.release_withheld_by is None and not state.left_by_transfer:
+    if released and state.released_at is not None:
         return ReleaseChange(
             ReleaseStatus.RELEASED,
             AlertStep.RELEASED,

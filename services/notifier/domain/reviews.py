@@ -5,8 +5,10 @@ booking) pair. The decision is kept with the booking and outranks the matcher
 for that pair from then on: a confirmed pair is a match (its alerts are the
 ordinary ones, with the ordinary fingerprints, so nothing is raised twice), a
 rejected pair is nothing at all, whatever the matcher says of the person
-later. Pure: the caller brings the matches, the decisions and the active
-detainers.
+later: what was raised for it before (the booking matched outright until a
+correction made it a possible match, or the other way round) and is not
+resolved yet is closed (``withdrawn_on_rejection``). Pure: the caller brings
+the matches, the decisions and the active detainers.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts import Alert, MatchDecision, MatchEvidence, ReviewDecision
-from notifier.domain.alert_rules import DetainerRef
+from contracts import Alert, AlertOutcome, AlertStep, MatchDecision, MatchEvidence, ReviewDecision, TimelineEntry
+from notifier.domain.alert_rules import DetainerRef, closed_by_releasewatch
 
-__all__ = ["CONFIRMED_RULE", "BookingReview", "reviewed_matches"]
+__all__ = ["CONFIRMED_RULE", "BookingReview", "reviewed_matches", "withdrawn_on_rejection"]
 
 CONFIRMED_RULE = "confirmed"  # the evidence rule of a match a person confirmed
 
@@ -84,3 +86,14 @@ def reviewed_matches(
         if review.decision is ReviewDecision.CONFIRMED and (detainer := active(review.detainer_ref)) is not None:
             decided.append((detainer, review.confirmed_evidence))
     return decided
+
+
+_REJECTED = "possible match rejected: not the detainer's subject"
+
+
+def withdrawn_on_rejection(alert: Alert, review: BookingReview, *, at: datetime) -> Alert:
+    """``alert``, raised for the pair ``review`` rejected, closed at ``at``: resolved as ``not_the_person`` by
+    releasewatch (the person decided on the possible match, not on this alert), a ``reviewed`` step naming who
+    rejected it; a release schedule among them leaves ``scheduled`` as ``cancelled``."""
+    step = TimelineEntry(at=at, what=AlertStep.REVIEWED, by=review.reviewed_by, detail=_REJECTED)
+    return closed_by_releasewatch(alert, step, AlertOutcome.NOT_THE_PERSON)

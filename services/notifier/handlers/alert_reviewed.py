@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from contracts import Alert, AlertTrigger
+from contracts import Alert, AlertTrigger, ReviewDecision
 from contracts.envelope import StreamEntry
 from notifier.domain.custody import BookingState
 from notifier.domain.reviews import BookingReview, reviewed_matches
@@ -27,7 +27,8 @@ class AlertReviewProcessor:
     booking's state is read: a custody event saved concurrently either comes before (and its state is
     read here) or fails its save and reads the decision. A confirmation raises the alerts a match calls
     for (the normal fingerprints: a redelivered review, or a later automatic match, raises none twice);
-    a rejection raises nothing, and from now on the other processors never raise for the pair.
+    a rejection raises nothing, closes what was raised for the pair before (a match a correction since
+    made a possible one), and from now on the other processors never raise for the pair.
     """
 
     def __init__(self, ports: NotifierPorts) -> None:
@@ -46,11 +47,14 @@ class AlertReviewProcessor:
         raised_at = self._ports.clock()
         alerts: list[Alert] = []
         states: dict[BookingKey, BookingState] = {}
+        rejected: list[tuple[BookingReview, BookingState]] = []
         for review in reviews:
             stored = await self._keep_with_booking(review)
             states[stored.state.key] = stored.state
             # This pair only, as the booking now holds it (the first decision on a pair stands).
             decided = {review.detainer_ref: stored.reviews[review.detainer_ref]}
+            if decided[review.detainer_ref].decision is ReviewDecision.REJECTED:
+                rejected.append((decided[review.detainer_ref], stored.state))
             for detainer, evidence in reviewed_matches([], decided, self._ports.detainers.get):
                 alerts += alerts_for_match(
                     stored.state,
@@ -61,6 +65,8 @@ class AlertReviewProcessor:
                     raised_at=raised_at,
                 )
         report.alerts = await raise_alerts(self._ports, alerts, states)
+        if rejected:
+            await self._ports.releases.withdraw_rejected(rejected)
         await self._ports.dead_letters.send(self._ports.group, unreadable)
         report.processed = len(reviews)
         report.dead_lettered = len(unreadable)

@@ -168,6 +168,8 @@ class ReleaseSchedules(Protocol):
 
     async def withdraw(self, pairs: Sequence[tuple[str, BookingState, str | None]]) -> list[Alert]: ...
 
+    async def withdraw_rejected(self, rejected: Sequence[tuple[BookingReview, BookingState]]) -> list[Alert]: ...
+
 
 class DeadLetters(Protocol):
     """Moves entries no processor can read to the dead letters (``consuming.dead_letters.DeadLetterWriter``)."""

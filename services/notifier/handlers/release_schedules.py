@@ -36,6 +36,8 @@ from notifier.domain.release_schedules import (
     release_change,
     schedule_alert_ids,
 )
+from notifier.domain.reviews import BookingReview, withdrawn_on_rejection
+from notifier.domain.transfers import closed_by_transfer, release_after_transfer_id
 from notifier.metrics import RELEASE_SCHEDULES_CLOSED
 from runtime.clock import Clock, utc_now
 from store.alert_updates import AlertEdit, AlertUpdates
@@ -110,7 +112,8 @@ class ReleaseScheduleCloser:
     ) -> list[Alert]:
         """Close the release schedules of each (detainer, booking) among ``alerts`` whose release time no longer
         stands by ``states``: every release time of the booking, raised now or before (a release reported late
-        but dated before a schedule no longer calls for that schedule's alert, which may exist all the same).
+        but dated before a schedule no longer calls for that schedule's alert, which may exist all the same);
+        and a ``released`` alert raised before the transfer its release followed arrived (``domain.transfers``).
         ``written``: records the caller has just written (``AlertStore.create``), by alert id, taken as read."""
         pairs = {(alert.detainer_ref, (alert.facility_ori, alert.booking_number)) for alert in alerts}
         schedules = [
@@ -119,7 +122,17 @@ class ReleaseScheduleCloser:
             if booking in states
             for alert_id in schedule_alert_ids(detainer_ref, states[booking])
         ]
-        return await self.close_superseded(schedules, states, written=written)
+        closed_now = await self.close_superseded(schedules, states, written=written)
+        moved = {
+            alert_id: states[booking]
+            for detainer_ref, booking in sorted(pairs)
+            if booking in states and (alert_id := release_after_transfer_id(detainer_ref, states[booking])) is not None
+        }
+        if moved:  # (rare: a release that arrived before the transfer it followed)
+            at = self._clock()
+            closing = {alert_id: partial(closed_by_transfer, state=state, at=at) for alert_id, state in moved.items()}
+            closed_now += await self._close_unresolved(closing, AlertStep.RELEASE_CANCELLED)
+        return closed_now
 
     async def close_superseded(
         self,
@@ -196,6 +209,19 @@ class ReleaseScheduleCloser:
             {alert_id: partial(withdrawn, at=at, event_id=event_id) for alert_id, event_id in why.items()},
             AlertStep.IDENTITY_CORRECTED,
         )
+
+    async def withdraw_rejected(self, rejected: Sequence[tuple[BookingReview, BookingState]]) -> list[Alert]:
+        """Close what was raised for each pair a person rejected (the review, and its booking's state): the booked
+        person is not the detainer's subject (``domain.reviews``). Each alert not resolved yet, the possible match
+        decided on aside, is closed once, with an ``alert_updated`` for every channel, and its pending reminders
+        and escalations withdrawn; returns those closed now."""
+        at = self._clock()
+        closing: dict[str, Callable[[Alert], Alert]] = {}
+        for review, state in rejected:
+            for alert_id in pair_alert_ids(review.detainer_ref, state):
+                if alert_id != review.alert_id:
+                    closing.setdefault(alert_id, partial(withdrawn_on_rejection, review=review, at=at))
+        return await self._close_unresolved(closing, AlertStep.REVIEWED)
 
     async def close_lifted(self, lifted: Sequence[tuple[str, Detainer]], *, held: Collection[str] = ()) -> list[Alert]:
         """Close every alert not resolved yet of each detainer in ``lifted`` (its reference, and the detainer as

@@ -275,6 +275,42 @@ async def test_a_release_reported_later_but_earlier_than_the_schedule_still_clos
     assert told_once_closed(await each_channel(channels, alert_id))
 
 
+@pytest.mark.parametrize("arrival", ["release-first", "together", "cleanup-first"])
+async def test_a_release_the_jail_cancelled_after_it_happened_came_with_the_notice_given(
+    office: Office, scheduled_notifier: ScheduledNotifier, streams: Streams, channels: Channels, arrival: str
+) -> None:
+    """Once the person is out, the jail's system cancels the release it had pending (cleanup, minutes after the
+    release). The release happened at the time announced three days earlier: the office reads it released with
+    notice, and so does the outcome report, whatever the order the two arrive in. The schedule reads released
+    too, unless the cancellation came first: then it was closed as cancelled when it came (leaving scheduled is
+    final), as the office was told then."""
+    alert_id = await scheduled(office, scheduled_notifier, streams, channels)
+    cleanup = samples.release_cancelled(occurred_at="2026-11-24T09:10:00-08:00")  # the release: 09:05
+    if arrival == "together":
+        await office.submit_batch(samples.release(), cleanup)
+        await scheduled_notifier.catch_up(streams)
+        await channels.deliver()
+    for event in {"release-first": (samples.release(), cleanup), "cleanup-first": (cleanup, samples.release())}.get(
+        arrival, ()
+    ):
+        await then(office, scheduled_notifier, streams, channels, event)
+
+    (released,) = await office.kind("released")
+    assert (released["notice_given"], released["released_without_notice"]) == (True, False)
+    assert released["notice_lead_hours"] == 71.1  # from 2026-11-21 10:00 to 2026-11-24 09:05 (-08:00)
+    alert = await office.alert(alert_id)
+    if arrival == "cleanup-first":
+        assert (alert["release_status"], alert["superseded_by"]) == ("cancelled", None)
+    else:
+        assert (alert["release_status"], alert["superseded_by"]) == ("released", released["alert_id"])
+    assert told_once_closed(await each_channel(channels, alert_id))
+    report = await office.api.get(
+        "/v1/reports/outcomes", params={"from": "2026-11-01", "to": "2026-11-30"}, headers=as_("los")
+    )
+    (row,) = report.json()["facilities"]
+    assert (row["releases"], row["releases_with_notice"]) == (1, 1)
+
+
 async def test_a_schedule_cancelled_then_replaced_reads_cancelled_whether_seen_apart_or_together(
     office: Office, scheduled_notifier: ScheduledNotifier, streams: Streams, channels: Channels
 ) -> None:

@@ -221,6 +221,74 @@ async def test_after_a_rejection_nothing_is_raised_for_that_detainer_on_that_boo
     assert len(await outcome.alerts_raised()) == 1
 
 
+async def test_rejecting_a_possible_match_closes_what_was_raised_for_that_detainer_on_the_booking_once(
+    desk: Desk, notifier: NotifierInstance, streams: Streams, outcome: Outcome
+) -> None:
+    """The booking first matched outright (in custody, a release scheduled); the jail then corrected the birth date
+    and the matcher only possibly matches it. The officer rejects: the person booked is not the detainer's subject,
+    so nothing raised for that detainer on that booking is left counting down or waiting to be acknowledged."""
+    await desk.lodge()
+    await desk.submit(samples.booking(person=wanted_person()), samples.release_scheduled())
+    await catch_up(notifier, streams)
+    await desk.submit(samples.booking_updated(person=booked_with_a_typo(), charges=None))
+    await catch_up(notifier, streams)
+    assert await desk.kinds(status="open") == ["in_custody", "possible_match", "release_scheduled"]
+
+    assert (await desk.reject((await desk.possible_match())["alert_id"])).status_code == 200
+    await catch_up(notifier, streams)
+    await notifier.reviews.process(await streams.new_alert_reviews())  # nothing new: closes nothing twice
+
+    assert await desk.kinds(status="open") == []
+    for kind in ("in_custody", "release_scheduled"):
+        closed = await desk.alert(kind)
+        assert (closed["status"], closed["outcome"], closed["resolved_by"]) == ("resolved", "not_the_person", None)
+        step = closed["timeline"][-1]
+        assert (step["what"], step["by"]) == ("reviewed", DESK)
+        assert step["detail"] == "possible match rejected: not the detainer's subject"
+    assert (await desk.alert("release_scheduled"))["release_status"] == "cancelled"
+    updates = await outcome.alerts_updated()
+    assert sorted((update.alert.kind.value, update.change.value) for update in updates) == [
+        ("in_custody", "reviewed"),
+        ("release_scheduled", "reviewed"),
+    ]
+
+
+async def test_rejecting_a_possible_match_a_correction_since_made_outright_closes_the_in_custody_it_raised(
+    desk: Desk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    """The jail corrected the birth date while the possible match waited: the matcher now matches outright and
+    raised in custody. The officer's rejection outranks the matcher: the in custody is closed with it."""
+    alert_id = await booked_for_review(desk, notifier, streams)
+    await desk.submit(samples.booking_updated(person=wanted_person(), charges=None))
+    await catch_up(notifier, streams)
+    assert await desk.kinds(status="open") == ["in_custody", "possible_match"]
+
+    assert (await desk.reject(alert_id)).status_code == 200
+    await catch_up(notifier, streams)
+
+    assert await desk.kinds(status="open") == []
+    assert (await desk.alert("in_custody"))["outcome"] == "not_the_person"
+
+
+async def test_one_offices_rejection_leaves_another_offices_alerts_on_the_same_booking_as_they_were(
+    desk: Desk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    nyc_detainer = samples.detainer(detainer_id="NYC-2026-000042", field_office="NYC", person=wanted_person())
+    assert (await desk.api.post("/v1/detainers", json=nyc_detainer, headers=as_("nyc"))).status_code == 201
+    await desk.lodge()
+    await desk.submit(samples.booking(person=wanted_person()))
+    await catch_up(notifier, streams)
+    await desk.submit(samples.booking_updated(person=booked_with_a_typo(), charges=None))
+    await catch_up(notifier, streams)
+    assert await desk.kinds("nyc", status="open") == ["in_custody", "possible_match"]
+
+    assert (await desk.reject((await desk.possible_match())["alert_id"])).status_code == 200
+    await catch_up(notifier, streams)
+
+    assert await desk.kinds(status="open") == []
+    assert await desk.kinds("nyc", status="open") == ["in_custody", "possible_match"]
+
+
 async def test_a_rejection_also_holds_when_the_detainer_lodge_is_processed_after_it(
     desk: Desk, notifier: NotifierInstance, streams: Streams
 ) -> None:

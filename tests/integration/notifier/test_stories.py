@@ -16,7 +16,7 @@ import pytest
 
 from tests import samples
 from tests.integration.ingest.support import assert_problem
-from tests.integration.notifier.desks import Desk
+from tests.integration.notifier.desks import Desk, booked_for_review
 from tests.integration.notifier.support import (
     FIXED_NOW,
     NotifierInstance,
@@ -210,6 +210,47 @@ async def test_a_release_to_another_custody_with_no_transfer_event_reads_as_a_tr
     assert story["now"]["facility_ori"] == OLD_FACILITY
 
 
+@pytest.mark.parametrize("closed_by", ["release", "roster"])
+async def test_a_release_that_arrived_before_the_transfer_it_followed_is_withdrawn_once_the_transfer_arrives(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams, outcome: Outcome, closed_by: str
+) -> None:
+    """The jail closes the booking it moved (a release with reason transfer, or a roster without it) and its
+    feed delivers that before the transfer itself. Once the transfer arrives the office sees what it sees when
+    they come in order: the person moved, and no release from custody, nor a release with notice in its report."""
+    await desk.lodge_detainer()
+    await desk.submit(samples.booking(), samples.release_scheduled())
+    await catch_up(notifier, streams)
+    if closed_by == "release":
+        await desk.submit(
+            samples.release(event_id="evt-0007", occurred_at="2026-11-22T07:10:00-08:00", release_reason="transfer")
+        )
+    else:
+        roster = {"roster_id": "roster-1122", "as_of": "2026-11-22T08:00:00-08:00", "booking_numbers": ["2026-000001"]}
+        answer = await desk.api.post(f"/v1/facilities/{OLD_FACILITY}/roster", json=roster, headers=as_("jail"))
+        assert answer.status_code == 202, answer.text
+    await catch_up(notifier, streams)
+    assert "released" in await desk.kinds(status="open")  # the release, as first told
+
+    await desk.submit(samples.transfer(to_facility_ori=NEW_FACILITY))
+    await catch_up(notifier, streams)
+    await catch_up(notifier, streams)  # (nothing new: closes nothing twice)
+
+    assert await desk.kinds(status="open") == ["in_custody", "transferred"]
+    released = await desk.alert("released")
+    assert (released["status"], released["outcome"]) == ("resolved", "release_superseded")
+    step = released["timeline"][-1]
+    assert (step["what"], step["event_id"]) == ("release_cancelled", "evt-0006")
+    assert step["detail"] == f"transferred to {NEW_FACILITY} before the release: no release from custody"
+    assert [update.alert.kind.value for update in await outcome.alerts_updated()].count("released") == 1
+    (story,) = await desk.stories()
+    assert (story["now"]["state"], story["now"]["facility_ori"]) == ("transferred", NEW_FACILITY)
+    report = await desk.api.get(
+        "/v1/reports/outcomes", params={"from": "2026-11-01", "to": "2026-11-30"}, headers=as_("los")
+    )
+    (row,) = report.json()["facilities"]
+    assert (row["facility_ori"], row["releases"], row["transferred"]) == (OLD_FACILITY, 0, 1)
+
+
 async def test_a_detainer_lodged_after_the_transfer_finds_both_bookings_in_one_story(
     desk: StoryDesk, notifier: NotifierInstance, streams: Streams
 ) -> None:
@@ -275,3 +316,83 @@ async def test_another_office_does_not_see_the_story(
     assert [entry["story_id"] for entry in await desk.stories("ops", field_office="LOS")] == [story["story_id"]]
     assert await desk.stories("ops", field_office="NYC") == []
     assert_problem(await desk.stories_answer("jail"), 403, "forbidden")
+
+
+async def test_a_booking_corrected_to_someone_else_neither_moves_the_person_nor_reads_in_custody(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    """The subject is held at the old facility; a booking at another jail named them by mistake and was corrected
+    to the person really booked there. The row still says where the subject is, not the jail of the mistake."""
+    someone_else = samples.person(
+        last_name="NGUYEN", first_name="THANH", middle_name=None, date_of_birth="1978-02-03", aliases=[],
+        fbi_number="987654CD1", state_id={"state": "CA", "number": "B7654321"}, a_number="A098765432",
+    )  # fmt: skip
+    mistaken = {"facility_ori": NEW_FACILITY, "booking_number": NEW_BOOKING}
+    await desk.lodge_detainer()
+    await desk.submit(
+        samples.booking(),
+        samples.booking(event_id="evt-0100", occurred_at="2026-11-22T11:30:00-08:00", **mistaken),
+    )
+    await catch_up(notifier, streams)
+    await desk.submit(
+        samples.booking_updated(
+            event_id="evt-0101", occurred_at="2026-11-22T12:00:00-08:00", person=someone_else, charges=None, **mistaken
+        )
+    )
+    await catch_up(notifier, streams)
+
+    (story,) = await desk.stories()
+    assert kinds_and_places(story)[0] == ("in_custody", NEW_FACILITY, NEW_BOOKING)  # kept, closed: the record
+    assert story["alerts"][0]["outcome"] == "not_the_person"
+    assert (story["facility_ori"], story["booking_number"]) == (OLD_FACILITY, "2026-004512")
+    assert (story["now"]["state"], story["now"]["facility_ori"]) == ("in_custody", OLD_FACILITY)
+    assert story["headline"]["booking_number"] == "2026-004512"
+
+
+async def test_a_story_whose_every_alert_was_about_someone_else_says_so(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    """The only booking that matched was corrected to someone else: the row no longer says the subject is in
+    custody there."""
+    someone_else = samples.person(
+        last_name="NGUYEN", first_name="THANH", middle_name=None, date_of_birth="1978-02-03", aliases=[],
+        fbi_number="987654CD1", state_id={"state": "CA", "number": "B7654321"}, a_number="A098765432",
+    )  # fmt: skip
+    await desk.lodge_detainer()
+    await desk.submit(samples.booking(), samples.release_scheduled())
+    await catch_up(notifier, streams)
+    await desk.submit(samples.booking_updated(person=someone_else, charges=None))
+    await catch_up(notifier, streams)
+
+    (story,) = await desk.stories()
+    assert {alert["outcome"] for alert in story["alerts"]} == {"not_the_person"}
+    assert (story["now"]["state"], story["now"]["summary"]) == ("not_the_person", "not the detainer's subject")
+    assert story["now"]["needs_review"] is False
+
+
+async def test_a_rejected_possible_match_no_longer_reads_as_one_to_review(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    alert_id = await booked_for_review(desk, notifier, streams)
+    assert (await desk.reject(alert_id)).status_code == 200
+    await catch_up(notifier, streams)
+
+    (story,) = await desk.stories()
+    assert (story["now"]["state"], story["now"]["summary"]) == ("not_the_person", "not the detainer's subject")
+    assert story["now"]["needs_review"] is False
+
+
+async def test_a_possible_match_withdrawn_by_a_correction_no_longer_reads_as_one_to_review(
+    desk: StoryDesk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    someone_else = samples.person(
+        last_name="NGUYEN", first_name="THANH", middle_name=None, date_of_birth="1978-02-03", aliases=[],
+        fbi_number="987654CD1", state_id={"state": "CA", "number": "B7654321"}, a_number="A098765432",
+    )  # fmt: skip
+    await booked_for_review(desk, notifier, streams)
+    await desk.submit(samples.booking_updated(person=someone_else, charges=None))
+    await catch_up(notifier, streams)
+
+    (story,) = await desk.stories()
+    assert story["alerts"][0]["outcome"] == "not_the_person"
+    assert (story["now"]["state"], story["now"]["needs_review"]) == ("not_the_person", False)

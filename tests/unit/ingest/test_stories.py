@@ -130,3 +130,40 @@ def test_a_lifted_detainers_story_says_so_even_after_the_news_of_it_was_delivere
         lifted_at,
     )
     assert story.now.needs_review is False
+
+
+def _not_the_person(**fields: Any) -> dict[str, Any]:
+    return {"status": AlertStatus.RESOLVED, "outcome": AlertOutcome.NOT_THE_PERSON, **fields}
+
+
+def test_an_alert_found_to_be_about_someone_else_does_not_move_the_person() -> None:
+    booked = alert(AlertKind.IN_CUSTODY, "2026-11-20T08:00:00+00:00", status=AlertStatus.RESOLVED)
+    mistaken = alert(AlertKind.IN_CUSTODY, "2026-11-22T11:00:00+00:00", NEW, **_not_the_person())
+
+    story = tell_story(now=NOW, story_id="st_one", alerts=[booked, mistaken])
+
+    assert (story.facility_ori, story.booking_number) == OLD
+    assert (story.now.state, story.now.facility_ori) == ("in_custody", OLD[0])
+    assert story.headline == booked  # every alert resolved: the latest about the subject
+
+
+def test_a_story_of_alerts_all_about_someone_else_has_nothing_to_act_on_or_review() -> None:
+    rejected = alert(AlertKind.POSSIBLE_MATCH, "2026-11-20T08:00:00+00:00", **_not_the_person())
+    booked = alert(AlertKind.IN_CUSTODY, "2026-11-20T08:00:00+00:00", **_not_the_person())
+    withdrawn = schedule("2026-11-21T10:00:00+00:00", "2026-11-24T09:00:00+00:00", **_not_the_person())
+
+    for alerts in ([rejected], [withdrawn, booked]):
+        story = tell_story(now=NOW, story_id="st_one", alerts=alerts)
+
+        assert (story.now.state, story.now.summary) == ("not_the_person", "not the detainer's subject")
+        assert story.now.at is None
+
+
+def test_a_possible_match_withdrawn_by_a_correction_is_no_longer_one_to_review() -> None:
+    """Closed by releasewatch when the facility corrected the person booked: nobody reviewed it, and nobody is to."""
+    booked = alert(AlertKind.IN_CUSTODY, "2026-11-20T08:00:00+00:00")
+    step = TimelineEntry(at=NOW, what=AlertStep.IDENTITY_CORRECTED, detail="corrected", event_id="evt-fix")
+    withdrawn = alert(AlertKind.POSSIBLE_MATCH, "2026-11-22T08:00:00+00:00", NEW, **_not_the_person(timeline=(step,)))
+
+    assert tell_story(now=NOW, story_id="st_one", alerts=[booked, withdrawn]).now.needs_review is False
+    assert tell_story(now=NOW, story_id="st_one", alerts=[withdrawn]).now.needs_review is False

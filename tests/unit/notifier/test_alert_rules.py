@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from contracts import Alert, AlertKind, AlertTrigger, FieldAgreement, MatchDecision, MatchEvidence
+from contracts import Alert, AlertKind, AlertTrigger, CustodyEvent, FieldAgreement, MatchDecision, MatchEvidence
 from contracts.alerts import story_id_for
 from notifier.domain.alert_rules import AlertCondition, alert_conditions, build_alert
 from notifier.domain.custody import BookingState
@@ -233,3 +233,37 @@ def test_every_alert_of_one_detainer_tells_one_story_across_bookings_and_facilit
     assert {alert.story_id for alert in told} == {story_id_for("LOS/LOS-2026-000871")}
     assert len({alert.alert_id for alert in told}) == 3  # one story, still one alert per condition
     assert elsewhere.story_id == story_id_for("LOS/LOS-2026-000999") != story_id_for("LOS/LOS-2026-000871")
+
+
+@pytest.mark.parametrize(
+    "after_the_release",
+    [
+        pytest.param(event("release_cancelled", occurred_at="2026-11-24T09:10:00-08:00"), id="cancelled"),
+        pytest.param(
+            event(
+                "release_scheduled",
+                event_id="evt-0009",
+                occurred_at="2026-11-24T09:20:00-08:00",
+                scheduled_release_at="2026-11-28T09:00:00-08:00",
+            ),
+            id="another-time-sent",
+        ),
+    ],
+)
+def test_what_the_jail_sends_about_the_schedule_after_the_release_changes_nothing_of_its_notice(
+    after_the_release: CustodyEvent,
+) -> None:
+    in_order = fold(event("booking"), event("release_scheduled"), event("release"))
+    afterwards = fold(event("booking"), event("release_scheduled"), after_the_release, event("release"))
+
+    told = alerts(in_order)[AlertKind.RELEASED]
+    later = alerts(afterwards)[AlertKind.RELEASED]
+
+    assert (later.notice_given, later.notice_lead_hours, later.released_without_notice) == (True, 71.1, False)
+    assert (later.notice_given, later.notice_lead_hours) == (told.notice_given, told.notice_lead_hours)
+
+
+def test_a_release_after_its_schedule_was_cancelled_came_without_notice() -> None:
+    cancelled_first = fold(event("booking"), event("release_scheduled"), event("release_cancelled"), event("release"))
+
+    assert alerts(cancelled_first)[AlertKind.RELEASED].released_without_notice is True

@@ -333,6 +333,32 @@ def test_an_alert_withdrawn_for_a_corrected_booking_says_it_was_about_someone_el
     )
 
 
+def test_an_alert_withdrawn_when_its_possible_match_was_rejected_says_it_was_about_someone_else() -> None:
+    step = TimelineEntry(at=SENT_AT, what=AlertStep.REVIEWED, by="LOS duty desk", detail="possible match rejected")
+    alert = an_alert(status=AlertStatus.RESOLVED, outcome=AlertOutcome.NOT_THE_PERSON, timeline=(step,))
+    message = AlertUpdated(alert=alert, change=AlertStep.REVIEWED)
+
+    email = rendered(message)
+
+    assert subject_for(message) == "Not the detainer's subject: in custody withdrawn — CA0194200 booking 2026-004512"
+    assert "UPDATE: The office rejected the possible match on this booking: the person booked is not this " in text_of(
+        email
+    )
+
+
+def test_a_release_withdrawn_when_the_transfer_it_followed_arrived_says_the_person_was_not_released() -> None:
+    step = TimelineEntry(at=SENT_AT, what=AlertStep.RELEASE_CANCELLED, detail="transferred to CA0190000")
+    alert = an_alert(
+        kind=AlertKind.RELEASED, status=AlertStatus.RESOLVED, outcome=AlertOutcome.RELEASE_SUPERSEDED, timeline=(step,)
+    )
+    message = AlertUpdated(alert=alert, change=AlertStep.RELEASE_CANCELLED)
+
+    email = rendered(message)
+
+    assert subject_for(message) == "Not released: transferred before the release — CA0194200 booking 2026-004512"
+    assert "the person was not released from custody" in text_of(email)
+
+
 def test_an_alert_closed_by_the_detainers_lift_says_so_and_nothing_is_to_be_done() -> None:
     step = TimelineEntry(at=SENT_AT, what=AlertStep.DETAINER_LIFTED, detail="detainer lifted: custody_assumed")
     alert = an_alert(status=AlertStatus.RESOLVED, outcome=AlertOutcome.DETAINER_LIFTED, timeline=(step,))
