@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
@@ -33,6 +33,7 @@ from notifier.handlers.detainer_index import DetainerIndex
 from notifier.handlers.detainer_lodged import DetainerLodgeProcessor
 from notifier.handlers.ports import NotifierPorts
 from notifier.settings import NotifierSettings
+from store.alerts import AlertAsRead, AlertStore
 from store.bookings import STATE_FORMAT
 from store.consumer_groups import ensure_consumer_group
 from tests.integration.serving import Served
@@ -58,6 +59,27 @@ def build_ports(client: Redis, names: RedisNames, **replacing: Any) -> NotifierP
     adapters named in ``replacing`` (``bookings=...``) replaced by a test's own."""
     options = NotifierOptions(booking_retention_seconds=RETENTION_SECONDS, clock=fixed_clock)
     return dataclasses.replace(build_parts(client, names, options).ports, **replacing)
+
+
+class AlertStoreWithAWindow(AlertStore):
+    """Runs ``before`` once, just before the first alerts are written: after a batch matched, before it raised (what
+    a crash or another notifier may do in between)."""
+
+    def __init__(self, client: Redis, names: RedisNames, *, before: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(client, names)
+        self._before: Callable[[], Awaitable[None]] | None = before
+
+    async def create(
+        self,
+        alerts: Sequence[Alert],
+        *,
+        held_facilities: Set[str] = frozenset(),
+        written: dict[str, AlertAsRead] | None = None,
+    ) -> list[Alert]:
+        if self._before is not None:
+            before, self._before = self._before, None
+            await before()
+        return await super().create(alerts, held_facilities=held_facilities, written=written)
 
 
 @dataclass

@@ -8,40 +8,31 @@ time), yet the redelivery must raise exactly the alerts an uninterrupted run rai
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence, Set
 from datetime import datetime
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
-from contracts import Alert, RedisNames
+from contracts import RedisNames
 from notifier.handlers.custody_events import CustodyEventProcessor
-from store.alerts import AlertAsRead, AlertStore
 from tests import samples
-from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, build_ports
+from tests.integration.notifier.support import (
+    AlertStoreWithAWindow,
+    IngestApi,
+    NotifierInstance,
+    Outcome,
+    Streams,
+    build_ports,
+)
 
 
 class Killed(Exception):
     """The process died here (as SIGKILL would: nothing after this point happened)."""
 
 
-class DiesBeforeTheFirstAlertWrite(AlertStore):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.died = False
-
-    async def create(
-        self,
-        alerts: Sequence[Alert],
-        *,
-        held_facilities: Set[str] = frozenset(),
-        written: dict[str, AlertAsRead] | None = None,
-    ) -> list[Alert]:
-        if not self.died:
-            self.died = True
-            raise Killed
-        return await super().create(alerts, held_facilities=held_facilities, written=written)
+async def die() -> None:
+    raise Killed
 
 
 RESCHEDULED = samples.release_scheduled(
@@ -67,7 +58,7 @@ async def test_a_batch_processed_again_after_a_crash_raises_what_an_uninterrupte
     await ingest_api.lodge(samples.detainer())
     await ingest_api.submit(*events)
     batch = await streams.new_custody_events()
-    dying = DiesBeforeTheFirstAlertWrite(redis_client, names)
+    dying = AlertStoreWithAWindow(redis_client, names, before=die)
     ports = dataclasses.replace(build_ports(redis_client, names), alerts=dying)
     notifier = await NotifierInstance.start(ports)
 

@@ -4,15 +4,19 @@ countdowns; what a person had resolved already stays as they left it."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence, Set
-
 import httpx
 from redis.asyncio import Redis
 
-from contracts import Alert, AlertKind, AlertOutcome, AlertStatus, AlertStep, RedisNames, ReleaseStatus
-from store.alerts import AlertAsRead, AlertStore
+from contracts import AlertKind, AlertOutcome, AlertStatus, AlertStep, RedisNames, ReleaseStatus
 from tests import samples
-from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, build_ports
+from tests.integration.notifier.support import (
+    AlertStoreWithAWindow,
+    IngestApi,
+    NotifierInstance,
+    Outcome,
+    Streams,
+    build_ports,
+)
 
 DETAINER_ID = samples.detainer()["detainer_id"]
 
@@ -87,26 +91,6 @@ async def test_a_lift_seen_again_closes_nothing_more_and_a_persons_resolution_st
     assert await redis_client.xlen(names.dead_letters) == 0
 
 
-class AlertsCreatedAfter(AlertStore):
-    """Runs ``meanwhile`` once, just before the alerts are written: after the batch matched, before it raised."""
-
-    def __init__(self, client: Redis, names: RedisNames, *, meanwhile: Callable[[], Awaitable[None]]) -> None:
-        super().__init__(client, names)
-        self._meanwhile: Callable[[], Awaitable[None]] | None = meanwhile
-
-    async def create(
-        self,
-        alerts: Sequence[Alert],
-        *,
-        held_facilities: Set[str] = frozenset(),
-        written: dict[str, AlertAsRead] | None = None,
-    ) -> list[Alert]:
-        if self._meanwhile is not None:
-            meanwhile, self._meanwhile = self._meanwhile, None
-            await meanwhile()
-        return await super().create(alerts, held_facilities=held_facilities, written=written)
-
-
 async def test_a_lift_another_notifier_processes_while_a_booking_is_raised_leaves_no_alert_open(
     api: httpx.AsyncClient,
     ingest_api: IngestApi,
@@ -128,7 +112,7 @@ async def test_a_lift_another_notifier_processes_while_a_booking_is_raised_leave
         await lifting_notifier.lodges.process(await streams.new_detainer_changes())
 
     booking_notifier = await NotifierInstance.start(
-        build_ports(redis_client, names, alerts=AlertsCreatedAfter(redis_client, names, meanwhile=lift_and_process_it))
+        build_ports(redis_client, names, alerts=AlertStoreWithAWindow(redis_client, names, before=lift_and_process_it))
     )
     await ingest_api.submit(samples.booking(), samples.release_scheduled())
 
