@@ -21,11 +21,10 @@ from contracts import (
     MatchEvidence,
     OfficerOutcome,
     Person,
-    ReleaseReason,
     ReleaseStatus,
 )
 from ingest.browser_session import html_head
-from ingest.stories.story import Story, StoryState, about_someone_else
+from ingest.stories.story import Story, StoryState, about_someone_else, left_on_a_transfer
 from runtime.clock import epoch_ms
 
 __all__ = [
@@ -249,7 +248,7 @@ def _what(alert: Alert) -> str:
         status = alert.release_status or ReleaseStatus.SCHEDULED
         when = _time(alert.scheduled_release_at)
         return f'release {when} <span class="release-status rs-{escape(status.value)}">{_RELEASE_LABELS[status]}</span>'
-    if alert.kind is AlertKind.RELEASED and alert.release_reason is ReleaseReason.TRANSFER:
+    if left_on_a_transfer(alert):
         return f"transferred out {_time(alert.released_at)}, destination not reported"
     if alert.kind is AlertKind.RELEASED:
         notice = "with notice" if alert.notice_given else "without notice"

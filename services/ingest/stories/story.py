@@ -19,7 +19,16 @@ from pydantic import BaseModel, Field
 
 from contracts import Alert, AlertKind, AlertOutcome, AlertStatus, AlertStep, ReleaseReason, ReleaseStatus
 
-__all__ = ["Story", "StoryNow", "StoryState", "about_someone_else", "headline_of", "span_in_words", "tell_story"]
+__all__ = [
+    "Story",
+    "StoryNow",
+    "StoryState",
+    "about_someone_else",
+    "headline_of",
+    "left_on_a_transfer",
+    "span_in_words",
+    "tell_story",
+]
 
 # Of alerts that arose at the same instant, which says more about where the story stands now.
 _WEIGHT = {
@@ -176,7 +185,7 @@ def current_state(ordered: Sequence[Alert], headline: Alert, now: datetime) -> S
         passed = f"release time passed {span_in_words(now - release_at)} ago"
         return told(StoryState.RELEASE_TIME_PASSED, passed, headline.facility_ori, release_at)
     latest = facts[0]
-    if _left_on_a_transfer(latest) and latest.released_at is not None:
+    if left_on_a_transfer(latest) and latest.released_at is not None:
         # Released to another custody (a state prison, another county) whose place the facility did not give: the
         # detainer follows the person, and no notice was owed (the outcome report counts it as a transfer too).
         ago = span_in_words(now - latest.released_at)
@@ -202,7 +211,7 @@ def current_state(ordered: Sequence[Alert], headline: Alert, now: datetime) -> S
     return told(StoryState.IN_CUSTODY, summary, latest.facility_ori, booked)
 
 
-def _left_on_a_transfer(alert: Alert) -> bool:
+def left_on_a_transfer(alert: Alert) -> bool:
     """A ``released`` alert of a release whose reason is a transfer (no ``transfer`` event: no destination)."""
     return alert.kind is AlertKind.RELEASED and alert.release_reason is ReleaseReason.TRANSFER
 

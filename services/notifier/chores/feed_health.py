@@ -110,7 +110,7 @@ class FeedMonitor:
         if self._detainers is None or not alerts:
             return
         await self._detainers.sync()
-        lifted = await self._detainers.lifted_among({alert.detainer_ref or alert.detainer_id for alert in alerts})
+        lifted = await self._detainers.lifted_among({alert.detainer_ref for alert in alerts})
         if lifted:
             await self._releases.close_lifted(lifted, held=[alert.alert_id for alert in alerts] if held else ())
 

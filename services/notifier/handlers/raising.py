@@ -94,7 +94,7 @@ def answered_by_policy(ports: NotifierPorts, alerts: Sequence[Alert]) -> list[Al
         if policy is None or (policy.detainer_forms is None and not policy.require_judicial_warrant):
             kept.append(alert)
             continue
-        detainer = ports.detainers.get(_detainer_of(alert))
+        detainer = ports.detainers.get(alert.detainer_ref)
         verdict = judge_detainer(policy, detainer) if detainer is not None else None
         if verdict is not None and verdict.shared:
             kept.append(alert)
@@ -159,7 +159,7 @@ async def raise_alerts(
     # Matched while their detainers were active, and a lift may have come since (racing this batch, on another
     # notifier or this one): its processor closes the alerts of the detainer it finds; those written after it
     # looked are closed here, the changelog having been read after they were written.
-    if raised and (lifted := await ports.detainers.lifted_among({_detainer_of(alert) for alert in raised})):
+    if raised and (lifted := await ports.detainers.lifted_among({alert.detainer_ref for alert in raised})):
         await ports.releases.close_lifted(lifted)
     # One increment a kind a batch, not a labelled child's lookup an alert.
     stale = [alert for alert in created if not announced(alert)]
@@ -188,10 +188,6 @@ async def raise_alerts(
                     },
                 )
     return created
-
-
-def _detainer_of(alert: Alert) -> str:
-    return alert.detainer_ref or alert.detainer_id
 
 
 def _release_status(alert: Alert) -> str:
