@@ -17,9 +17,10 @@ callbacks, for a write that almost never waits: the socket's buffer has room).
 Several stores' round trips in one (``together``): steps that do not depend on each other (each a call of a store,
 which keeps its keys, scripts and replies) run at once, and the ``pipelined`` exchanges they make on a single Redis
 are held until every step has one ready (or is done), then go as one, in the order of the steps; a step's next
-exchange goes with the others' next ones. A step meant to read what the others wrote (``then``) starts once they
-have their commands ready, so its own go after theirs in the same exchange; should one of them write later (a script
-Redis did not have, loaded and called again), it runs again after. The steps are driven by the task awaiting them,
+exchange goes with the others' next ones. A step meant to read what the others wrote (``then``: one, or several
+that do not depend on each other) starts once they have their commands ready, so its own go after theirs in the same
+exchange; should one of them write later (a script Redis did not have, loaded and called again), it runs again
+after. The steps are driven by the task awaiting them,
 not a task each: a task, its scheduling and the loop's turns between them cost the client about what the round trip
 saved. On a cluster each step's round trips are its own, as without ``together``, and ``then`` runs after the others.
 
@@ -451,11 +452,11 @@ class Together(Generic[T]):
     The steps are driven here, in the task that awaits this (no task a step): each runs until it waits, on its
     exchange or on something else; once every step has an exchange queued (or is done), they go as one."""
 
-    def __init__(self, steps: Sequence[Awaitable[Any]], then: Callable[[], Awaitable[object]] | None) -> None:
+    def __init__(self, steps: Sequence[Awaitable[Any]], then: Sequence[Callable[[], Awaitable[object]]]) -> None:
         self.finished = False
         self._steps = [_Step(self, step) for step in steps]
         self._then = then
-        self._then_step = _Step(self, None) if then is not None else None
+        self._then_steps = [_Step(self, None) for _ in then]
         self._sent = 0  # exchanges sent
         self._wakeup: asyncio.Future[None] | None = None
         self._under_way: asyncio.Future[None] | None = None
@@ -495,14 +496,14 @@ class Together(Generic[T]):
         finally:
             # The steps and their contexts refer to each other and to this: freed now rather than by the cyclic
             # garbage collector, with all a batch's states their frames held.
-            for step in (*self._steps, *((self._then_step,) if self._then_step is not None else ())):
+            for step in (*self._steps, *self._then_steps):
                 step.context = step.run = step.waits_on = None
-            self._steps, self._then_step = [], None
+            self._steps, self._then_steps = [], []
 
     async def _drive_steps(self) -> T:
         steps = self._steps
-        then = self._then_step
-        every = [*steps, then] if then is not None else steps  # then last: its commands after the others'
+        thens = self._then_steps
+        every = [*steps, *thens]  # then last: its commands after the others'
         try:
             while True:
                 for step in every:
@@ -511,11 +512,11 @@ class Together(Generic[T]):
                 if all(step.done or step.run is None for step in every):
                     break
                 if all(step.waiting for step in steps):
-                    if then is not None and then.run is None and any(step.queued for step in steps):
-                        assert self._then is not None
-                        then.run = self._then().__await__()  # its commands go after the others', in this exchange
+                    if thens and thens[0].run is None and any(step.queued for step in steps):
+                        for then, read in zip(thens, self._then, strict=True):
+                            then.run = read().__await__()  # its commands go after the others', in this exchange
                         continue
-                    if (then is None or then.waiting) and await self._send():
+                    if all(then.waiting for then in thens) and await self._send():
                         continue
                 if any(step.runnable for step in every):
                     continue
@@ -536,13 +537,14 @@ class Together(Generic[T]):
         if failed is not None:
             self.finished = True
             raise failed
-        if self._then is not None and then is not None:
+        if thens:
             wrote_last = max(step.last_sent for step in steps)
-            if then.run is None or wrote_last > then.last_sent or then.last_sent < 0:
-                # never started (nothing went together: a cluster, nothing to write), or the others wrote after
-                # it read: it reads now, after all of it
-                self.finished = True
-                await self._then()
+            for then, read in zip(thens, self._then, strict=True):
+                if then.run is None or wrote_last > then.last_sent or then.last_sent < 0:
+                    # never started (nothing went together: a cluster, nothing to write), or the others wrote after
+                    # it read: it reads now, after all of it
+                    self.finished = True
+                    await read()
         self.finished = True
         return cast(T, tuple(step.result for step in steps))
 
@@ -552,7 +554,7 @@ class Together(Generic[T]):
         task of its own would be, and its timeout takes it back (a step's own timeout, then, not a cancellation)."""
         task = asyncio.current_task()
         assert task is not None
-        for step in self._steps if self._then_step is None else (*self._steps, self._then_step):
+        for step in (*self._steps, *self._then_steps):
             waits_on = step.waits_on
             if step.done or step.run is None or waits_on is None or waits_on.done() or step.queued:
                 continue
@@ -569,7 +571,7 @@ class Together(Generic[T]):
 
     async def _send(self) -> bool:
         """One exchange of what the steps queued (one per Redis, should steps use several); False: nothing queued."""
-        steps = [*self._steps, *((self._then_step,) if self._then_step is not None else ())]
+        steps = [*self._steps, *self._then_steps]
         batch = [queued for step in steps for queued in step.queued]
         if not batch:
             return False
@@ -618,26 +620,30 @@ async def _hand_out(exchange: Awaitable[list[Any]], batch: list[_Queued]) -> Non
         start = end
 
 
+Then = Callable[[], Awaitable[object]]
+
+
 @overload
-def together(first: Awaitable[A], /, *, then: Callable[[], Awaitable[object]] | None = None) -> Together[tuple[A]]: ...
+def together(first: Awaitable[A], /, *, then: Then | Sequence[Then] = ()) -> Together[tuple[A]]: ...
 
 
 @overload
 def together(
-    first: Awaitable[A], second: Awaitable[B], /, *, then: Callable[[], Awaitable[object]] | None = None
+    first: Awaitable[A], second: Awaitable[B], /, *, then: Then | Sequence[Then] = ()
 ) -> Together[tuple[A, B]]: ...
 
 
-def together(*steps: Awaitable[Any], then: Callable[[], Awaitable[object]] | None = None) -> Together[Any]:
+def together(*steps: Awaitable[Any], then: Then | Sequence[Then] = ()) -> Together[Any]:
     """Run ``steps`` at once, their round trips on a single Redis shared: one exchange carries each step's first,
-    in the order of the steps, and so on. ``then`` (called once the steps have their first exchange ready, and
-    again after them if one of them wrote after it read) sees everything they wrote: on one connection Redis runs
-    commands in the order sent. Results in step order; a step that fails fails the whole, once the others are done.
+    in the order of the steps, and so on. ``then`` (each, if several: called once the steps have their first exchange
+    ready, and again after them if one of them wrote after it read) sees everything they wrote: on one connection
+    Redis runs commands in the order sent. Results in step order; a step that fails fails the whole, once the others
+    are done.
 
     The steps start when the result is awaited, or on a task of their own with ``under_way()``. A step's commands
     outside ``pipelined`` (and a cluster's) go on their own, unordered with the others'; steps must not wait for
     each other (their exchange would wait for the one waiting)."""
-    return Together(steps, then)
+    return Together(steps, (then,) if callable(then) else tuple(then))
 
 
 async def redis_is_reachable(client: RedisClient, *, within_seconds: float = 1.0) -> bool:

@@ -195,6 +195,30 @@ class BookingStore(Generic[State, Review]):
             loaded[key] = self._stored(fields, self._state_type.model_validate_json(state_json))
         return loaded
 
+    async def reviews_of(self, pairs: Iterable[tuple[BookingKey, str]]) -> dict[tuple[BookingKey, str], Review]:
+        """The decision kept on each (booking, detainer reference) among ``pairs`` that has one; one round trip (a
+        command a booking)."""
+        wanted: dict[BookingKey, list[str]] = {}
+        for booking, detainer_ref in pairs:
+            refs = wanted.setdefault(booking, [])
+            if detainer_ref not in refs:
+                refs.append(detainer_ref)
+        if not wanted:
+            return {}
+        replies = await pipelined(
+            self._client,
+            [
+                ("HMGET", self.key_of(booking), *(REVIEW_FIELD_PREFIX + ref for ref in refs))
+                for booking, refs in wanted.items()
+            ],
+        )
+        return {
+            (booking, ref): self._review_type.model_validate_json(value)
+            for (booking, refs), values in zip(wanted.items(), replies, strict=True)
+            for ref, value in zip(refs, values, strict=True)
+            if value is not None
+        }
+
     async def save_review(self, stored: StoredBooking[State, Review], review: Review) -> bool:
         """Keep ``review`` with the booking read as ``stored``; False where the booking moved on since."""
         reply = await self._record_review(

@@ -28,7 +28,9 @@ class AlertReviewProcessor:
     read here) or fails its save and reads the decision. A confirmation raises the alerts a match calls
     for (the normal fingerprints: a redelivered review, or a later automatic match, raises none twice);
     a rejection raises nothing, closes what was raised for the pair before (a match a correction since
-    made a possible one), and from now on the other processors never raise for the pair.
+    made a possible one), and from now on the other processors never raise for the pair. A batch that matched the
+    pair before the decision was kept, and writes its alerts after this looked for them, closes them itself: it
+    reads the booking's decisions after writing its alerts (``raise_alerts``).
     """
 
     def __init__(self, ports: NotifierPorts) -> None:

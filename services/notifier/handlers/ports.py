@@ -56,6 +56,9 @@ class BookingStates(Protocol):
 
     async def save_review(self, stored: Stored, review: BookingReview) -> bool: ...
 
+    async def reviews_of(self, pairs: Iterable[tuple[BookingKey, str]]) -> dict[tuple[BookingKey, str], BookingReview]:
+        """The decision kept on each (booking, detainer reference) among ``pairs`` that has one."""
+
     async def file_custody(self, states: Iterable[BookingState]) -> None: ...
 
     async def in_custody_at(self, facility_ori: str) -> set[str]: ...

@@ -22,10 +22,11 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from contracts import Alert, AlertTrigger, MatchEvidence
+from contracts import Alert, AlertTrigger, MatchEvidence, ReviewDecision
 from notifier.consuming.dead_letters import AUDIT_ACTOR
 from notifier.domain.alert_rules import DetainerRef, alert_conditions, alert_id_of, build_alert
 from notifier.domain.custody import BookingState
+from notifier.domain.reviews import BookingReview
 from notifier.handlers.ports import NotifierPorts
 from notifier.metrics import ALERTS_RAISED, ALERTS_WITHHELD, STALE_RELEASE_SCHEDULES
 from policies import judge_detainer
@@ -132,9 +133,19 @@ async def raise_alerts(
     raised = await ports.releases.as_created(list(first.values()), states)
     written: dict[str, AlertAsRead] = {}
     creating = ports.alerts.create(raised, held_facilities=held_facilities, written=written)
-    # The detainer changelog read after the alerts are written, in the same round trip: a lift that came since
-    # they were matched is found here (see the end), one that comes later finds them.
-    (created,) = await together(creating, then=ports.detainers.sync) if raised else (await creating,)
+    reviews: dict[tuple[BookingKey, str], BookingReview] = {}
+
+    async def read_reviews() -> None:
+        reviews.update(
+            await ports.bookings.reviews_of(
+                ((alert.facility_ori, alert.booking_number), alert.detainer_ref) for alert in raised
+            )
+        )
+
+    # The detainer changelog, and the decisions kept on the alerts' bookings, read after the alerts are written, in
+    # the same round trip: a lift or a rejection that came since they were matched is found here (see the end), one
+    # that comes later finds them.
+    (created,) = await together(creating, then=(ports.detainers.sync, read_reviews)) if raised else (await creating,)
     # Each alert created now, in the audit trail (a redelivery creates none): office and kind, no person.
     entered = (
         ports.audit.record_many(
@@ -161,6 +172,15 @@ async def raise_alerts(
     # looked are closed here, the changelog having been read after they were written.
     if raised and (lifted := await ports.detainers.lifted_among({alert.detainer_ref for alert in raised})):
         await ports.releases.close_lifted(lifted)
+    # The same for an officer rejecting the pair's possible match meanwhile: its processor closes what it finds of
+    # the pair; what this batch wrote after it looked is closed here.
+    rejected = [
+        (review, states[booking])
+        for (booking, _), review in reviews.items()
+        if review.decision is ReviewDecision.REJECTED and booking in states
+    ]
+    if rejected:
+        await ports.releases.withdraw_rejected(rejected)
     # One increment a kind a batch, not a labelled child's lookup an alert.
     stale = [alert for alert in created if not announced(alert)]
     for kind, count in Counter(alert.kind.value for alert in created if announced(alert)).items():

@@ -28,6 +28,7 @@ from tests.integration.notifier.desks import Desk, booked_for_review, booked_wit
 from tests.integration.notifier.support import (
     DESK,
     RETENTION_SECONDS,
+    AlertStoreWithAWindow,
     NotifierInstance,
     Outcome,
     Streams,
@@ -470,6 +471,34 @@ async def test_a_release_saved_while_a_confirmation_is_being_kept_still_raises_r
     await other.reviews.process(confirmation)
 
     assert await desk.kinds() == ["in_custody", "possible_match", "released"]
+
+
+async def test_a_rejection_another_notifier_processes_while_a_correction_is_raised_leaves_no_alert_open(
+    desk: Desk, notifier: NotifierInstance, streams: Streams, second_client: Redis, names: RedisNames
+) -> None:
+    """The jail corrects the birth date, and the batch matches the booking outright (in custody) while the pair is
+    not decided yet; the officer rejects the possible match, and the other notifier closes what it finds of the
+    pair, before the batch writes its in custody: the office must not be left with an open alert about a person it
+    said is not the detainer's subject."""
+    alert_id = await booked_for_review(desk, notifier, streams)
+    await desk.submit(samples.booking_updated(person=wanted_person(), charges=None))
+    correction = await streams.new_custody_events()
+
+    async def reject_and_process_it() -> None:
+        assert (await desk.reject(alert_id)).status_code == 200
+        await notifier.reviews.process(await streams.new_alert_reviews())
+
+    correcting = await NotifierInstance.start(
+        build_ports(
+            second_client, names, alerts=AlertStoreWithAWindow(second_client, names, before=reject_and_process_it)
+        )
+    )
+    await correcting.custody.process(correction)
+
+    assert await desk.kinds(status="open") == []
+    closed = await desk.alert("in_custody")
+    assert (closed["status"], closed["outcome"]) == ("resolved", "not_the_person")
+    assert closed["timeline"][-1]["detail"] == "possible match rejected: not the detainer's subject"
 
 
 # --- the notifier as it runs ----------------------------------------------------------------------

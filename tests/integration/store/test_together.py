@@ -58,6 +58,39 @@ async def test_what_then_reads_was_written_first_in_the_same_round_trip(lean_cli
     assert writes.count == 1
 
 
+async def test_several_thens_each_read_what_was_written_in_the_same_round_trip(lean_client: Redis) -> None:
+    seen: dict[str, Any] = {}
+
+    async def read(key: str) -> None:
+        seen[key] = (await pipelined(lean_client, [("GET", key)]))[0]
+
+    writes = await Writes.connected(lean_client)
+
+    await together(
+        pipelined(lean_client, [("SET", "rw:t:a", "a written")]),
+        pipelined(lean_client, [("SET", "rw:t:b", "b written")]),
+        then=(lambda: read("rw:t:a"), lambda: read("rw:t:b")),
+    )
+
+    assert seen == {"rw:t:a": b"a written", "rw:t:b": b"b written"}
+    assert writes.count == 1
+
+
+async def test_several_thens_each_read_again_after_a_step_that_wrote_after_they_read(lean_client: Redis) -> None:
+    seen: list[tuple[str, Any]] = []
+
+    async def read(key: str) -> None:
+        seen.append((key, (await pipelined(lean_client, [("GET", key)]))[0]))
+
+    async def write_twice() -> None:
+        await pipelined(lean_client, [("SET", "rw:t:a", "first"), ("SET", "rw:t:b", "first")])
+        await pipelined(lean_client, [("SET", "rw:t:a", "second"), ("SET", "rw:t:b", "second")])
+
+    await together(write_twice(), then=(lambda: read("rw:t:a"), lambda: read("rw:t:b")))
+
+    assert seen[-2:] == [("rw:t:a", b"second"), ("rw:t:b", b"second")]
+
+
 async def test_then_reads_again_after_a_step_that_wrote_after_it_read(lean_client: Redis) -> None:
     seen: list[Any] = []
 
