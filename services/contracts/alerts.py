@@ -164,6 +164,9 @@ class AlertStep(StrEnum):
     IDENTITY_CORRECTED = "identity_corrected"
     # The office lifted the detainer (releasewatch closed what was still open of it):
     DETAINER_LIFTED = "detainer_lifted"
+    # A release inferred from a roster that the facility's later facts withdrew: the person was still held
+    # (releasewatch closed the released alert):
+    RELEASE_WITHDRAWN = "release_withdrawn"
 
 
 class TimelineEntry(WireModel):

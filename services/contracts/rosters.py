@@ -85,3 +85,13 @@ class RosterReport(WireModel):
     listed_after_leaving_booking_numbers: tuple[str, ...] = Field(
         default=(), description=f"Those, sorted (the first {REPORTED_BOOKING_NUMBERS:,})."
     )
+    listed_again: int = Field(
+        default=0,
+        description=(
+            "Bookings an earlier roster released by inference that this one lists: the person was still held, so "
+            "that release was withdrawn (its released alert closed) and the booking is in custody again."
+        ),
+    )
+    listed_again_booking_numbers: tuple[str, ...] = Field(
+        default=(), description=f"Those, sorted (the first {REPORTED_BOOKING_NUMBERS:,})."
+    )

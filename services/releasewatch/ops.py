@@ -60,6 +60,7 @@ def roster_command(
         ("released (inferred_from_roster)", "released", "released_booking_numbers"),
         ("unknown to us", "unknown", "unknown_booking_numbers"),
         ("listed after leaving, by our state", "listed_after_leaving", "listed_after_leaving_booking_numbers"),
+        ("listed again (an inferred release withdrawn)", "listed_again", "listed_again_booking_numbers"),
     ):
         shown = ", ".join(report[numbers])
         more = report[count] - len(report[numbers])

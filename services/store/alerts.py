@@ -362,10 +362,14 @@ _UPDATED_PREFIX = '{"type":"alert_updated","alert":'
 def announced(alert: Alert) -> bool:
     """Whether listing ``alert`` announces it (``alert_raised`` on the alert stream, for every channel): every
     alert but a release schedule closed already, whose release time no longer stood when it was created (or
-    released from a hold), and an alert a hold kept back while its office lifted the detainer. Those are listed
-    and join their story, but no channel pages an office about a countdown that is over, or about a detainer it
-    no longer acts on."""
-    return alert.release_status in (None, ReleaseStatus.SCHEDULED) and alert.outcome is not AlertOutcome.DETAINER_LIFTED
+    released from a hold), an alert a hold kept back while its office lifted the detainer, and a release a hold
+    kept back that releasewatch withdrew meanwhile (the person was transferred before it, or still held). Those are
+    listed and join their story, but no channel pages an office about a countdown that is over, a detainer it no
+    longer acts on, or a release that did not happen."""
+    return alert.release_status in (None, ReleaseStatus.SCHEDULED) and alert.outcome not in _NOT_ANNOUNCED
+
+
+_NOT_ANNOUNCED = (AlertOutcome.DETAINER_LIFTED, AlertOutcome.RELEASE_SUPERSEDED)
 
 
 def story_of(alert: Alert) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from contracts import (
     Alert,
     AlertKind,
+    AlertOutcome,
     AlertStatus,
     MatchEvidence,
     OfficerOutcome,
@@ -248,6 +249,10 @@ def _what(alert: Alert) -> str:
         status = alert.release_status or ReleaseStatus.SCHEDULED
         when = _time(alert.scheduled_release_at)
         return f'release {when} <span class="release-status rs-{escape(status.value)}">{_RELEASE_LABELS[status]}</span>'
+    if alert.kind is AlertKind.RELEASED and alert.outcome is AlertOutcome.RELEASE_SUPERSEDED:
+        # Withdrawn by releasewatch (the person transferred before it, or still held): what the facts say instead.
+        why = alert.timeline[-1].detail if alert.timeline else None
+        return f"not released{': ' + escape(why) if why else ''}"
     if left_on_a_transfer(alert):
         return f"transferred out {_time(alert.released_at)}, destination not reported"
     if alert.kind is AlertKind.RELEASED:

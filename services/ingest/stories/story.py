@@ -97,7 +97,8 @@ def about_someone_else(alert: Alert) -> bool:
 
 
 def _withdrawn_release(alert: Alert) -> bool:
-    """A ``released`` alert releasewatch closed: the release closed a booking the facility had moved."""
+    """A ``released`` alert releasewatch closed: the release closed a booking the facility had moved, or was inferred
+    from a roster and the facility still held the person."""
     return alert.kind is AlertKind.RELEASED and alert.outcome is AlertOutcome.RELEASE_SUPERSEDED
 
 

@@ -130,6 +130,8 @@ def _update_headline(alert: Alert) -> str:
         return f"Not the detainer's subject: {_HEADLINES[alert.kind].lower()} withdrawn"
     if _closed_by(alert, AlertStep.DETAINER_LIFTED):
         return f"Detainer lifted: {_HEADLINES[alert.kind].lower()} closed"
+    if _closed_by(alert, AlertStep.RELEASE_WITHDRAWN):  # (a release inferred from a roster, withdrawn)
+        return f"Not released: still held at {alert.facility_ori}, the release inferred from its roster withdrawn"
     if alert.kind is AlertKind.RELEASED:  # (closed when the transfer it followed arrived)
         return "Not released: transferred before the release"
     status = alert.release_status or ReleaseStatus.CANCELLED
@@ -204,6 +206,12 @@ def _situation(message: Message) -> str:
         if _closed_by(alert, AlertStep.DETAINER_LIFTED):
             return (
                 "UPDATE: The office lifted this detainer: nothing is to be done about this person. The alert is closed."
+            )
+        if _closed_by(alert, AlertStep.RELEASE_WITHDRAWN):
+            return (
+                "UPDATE: This release was inferred from a roster that did not list the booking, but the facility "
+                "still held the person after it (its next roster listed the booking): the person was not released. "
+                "The alert is closed; a release time that stands is announced again."
             )
         if alert.kind is AlertKind.RELEASED:
             return (

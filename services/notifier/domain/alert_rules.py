@@ -34,7 +34,13 @@ from contracts import (
     TimelineEntry,
 )
 from contracts.alerts import digest_id, story_id_for
-from notifier.domain.custody import BookingState, episode_when_left, schedule_episodes, standing_episode
+from notifier.domain.custody import (
+    BookingState,
+    episode_when_left,
+    release_qualifier,
+    schedule_episodes,
+    standing_episode,
+)
 
 __all__ = [
     "AlertCondition",
@@ -44,6 +50,7 @@ __all__ = [
     "alert_id_of",
     "build_alert",
     "closed_by_releasewatch",
+    "released_alert_id",
     "schedule_qualifier",
 ]
 
@@ -192,10 +199,18 @@ def alert_conditions(
                     )
                 )
     if state.released_at is not None and state.release_withheld_by is None and not state.left_by_transfer:
-        conditions.append(AlertCondition(AlertKind.RELEASED, state.released_at))
+        conditions.append(AlertCondition(AlertKind.RELEASED, state.released_at, release_qualifier(state)))
     if state.transferred_at is not None and state.transferred_to is not None:
         conditions.append(AlertCondition(AlertKind.TRANSFERRED, state.transferred_at, state.transferred_to))
     return conditions
+
+
+def released_alert_id(detainer_ref: str, state: BookingState) -> str:
+    """The id of the ``released`` alert the booking's release as it stands calls for (or would) with the detainer
+    ``detainer_ref``: its first, or the one after releases inferred from rosters were withdrawn."""
+    return AlertFingerprint(
+        AlertKind.RELEASED, detainer_ref, state.facility_ori, state.booking_number, release_qualifier(state)
+    ).alert_id
 
 
 def alert_id_of(condition: AlertCondition, state: BookingState, detainer: DetainerRef) -> str:

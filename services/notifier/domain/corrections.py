@@ -22,9 +22,10 @@ from contracts import (
     ReviewDecision,
     TimelineEntry,
 )
-from notifier.domain.alert_rules import AlertFingerprint, closed_by_releasewatch
+from notifier.domain.alert_rules import AlertFingerprint, closed_by_releasewatch, released_alert_id
 from notifier.domain.custody import BookingState
 from notifier.domain.release_schedules import schedule_alert_ids
+from notifier.domain.retractions import withdrawn_release_ids
 from notifier.domain.reviews import BookingReview
 
 __all__ = ["no_longer_matched", "pair_alert_ids", "withdrawn"]
@@ -46,8 +47,9 @@ def no_longer_matched(
 def pair_alert_ids(detainer_ref: str, state: BookingState) -> list[str]:
     """Every alert the booking may have been raised for with ``detainer_ref``, whether or not it was."""
     facility, booking = state.facility_ori, state.booking_number
-    kinds = (AlertKind.IN_CUSTODY, AlertKind.POSSIBLE_MATCH, AlertKind.RELEASED)
+    kinds = (AlertKind.IN_CUSTODY, AlertKind.POSSIBLE_MATCH)
     ids = [AlertFingerprint(kind, detainer_ref, facility, booking, "").alert_id for kind in kinds]
+    ids += [*withdrawn_release_ids(detainer_ref, state), released_alert_id(detainer_ref, state)]
     if state.transferred_to is not None:
         ids.append(
             AlertFingerprint(AlertKind.TRANSFERRED, detainer_ref, facility, booking, state.transferred_to).alert_id

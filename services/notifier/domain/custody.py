@@ -11,7 +11,13 @@ twice changes nothing.
 An ``InferredRelease`` is not an event of the booking but releasewatch's
 conclusion from a roster: it ends a stay only where no release or transfer is
 known and the booking is older than the roster, so it never overrides what a
-source reported (a reported release earlier than it still replaces it).
+source reported (a reported release earlier than it still replaces it). Nor does
+it stand against a later roster of the facility listing the booking again
+(``ListedOnRoster``): the person was still held, and the inferred release is
+withdrawn (``BookingState.releases_retracted``); one from a roster drawn up
+before such a listing never applies. Only a roster refutes a roster: a jail
+often cancels (or sends again) the release it had pending after the person
+left, so what it sends about release times says nothing of who is still held.
 """
 
 from __future__ import annotations
@@ -43,12 +49,15 @@ __all__ = [
     "CustodyFact",
     "FactStamp",
     "InferredRelease",
+    "ListedOnRoster",
+    "RetractedRelease",
     "ScheduleEpisode",
     "SeenCancellation",
     "SeenSchedule",
     "apply_event",
     "apply_policy_mark",
     "episode_when_left",
+    "release_qualifier",
     "same_state",
     "schedule_episodes",
     "standing_episode",
@@ -251,7 +260,34 @@ class InferredRelease:
         return (self.facility_ori, self.booking_number)
 
 
-CustodyFact = CustodyEvent | InferredRelease
+@dataclass(frozen=True, slots=True)
+class ListedOnRoster:
+    """The booking was on its facility's roster as of ``occurred_at``, after a release inferred from an earlier
+    roster: the person was still held there then."""
+
+    event_id: str  # the roster's id
+    occurred_at: datetime  # the roster's as_of
+    facility_ori: str
+    booking_number: str
+    type: Literal["roster_listing"] = "roster_listing"
+
+    @property
+    def booking_key(self) -> tuple[str, str]:
+        return (self.facility_ori, self.booking_number)
+
+
+class RetractedRelease(BaseModel):
+    """A release inferred from a roster that a later roster contradicted: the person was still held."""
+
+    model_config = ConfigDict(frozen=True)
+
+    released_at: datetime  # the inferred release's time (its roster's as_of)
+    roster_id: str  # the roster it was inferred from
+    held_at: datetime  # when the person was still held: the later roster's as_of
+    event_id: str  # the later roster, listing the booking
+
+
+CustodyFact = CustodyEvent | InferredRelease | ListedOnRoster
 
 
 class BookingState(BaseModel):
@@ -295,6 +331,11 @@ class BookingState(BaseModel):
     # The sharing-policy rule that withheld the booking's release schedule (from the marks): a release without
     # notice then says so, rather than passing for one nobody scheduled.
     schedule_withheld_by: str | None = None
+    # The latest roster that listed the booking after a release inferred from an earlier one: its as_of.
+    listed_at: datetime | None = None
+    # Releases inferred from a roster that a later roster withdrew, oldest first: each one's released
+    # alert is closed, and a release after them is an alert of its own (``release_qualifier``).
+    releases_retracted: tuple[RetractedRelease, ...] = ()
 
     @classmethod
     def empty(cls, facility_ori: str, booking_number: str) -> BookingState:
@@ -411,13 +452,67 @@ def _earlier(stamp: FactStamp, current: FactStamp | None) -> bool:
     return current is None or stamp <= current
 
 
+def release_qualifier(state: BookingState) -> str:
+    """The qualifier of the ``released`` alert of the booking's release: none for its first, ``#2`` for one after
+    a release inferred from a roster was withdrawn, and so on (that one's alert keeps its id, closed)."""
+    return f"#{len(state.releases_retracted) + 1}" if state.releases_retracted else ""
+
+
+def _still_held(state: BookingState, at: datetime, event_id: str) -> BookingState:
+    """``state`` once the roster ``event_id`` listed the booking as of ``at``: a release inferred from a roster drawn
+    up before then is withdrawn (a release the facility reported stands). A release time that stood when that
+    release was inferred (its alert closed by it) stands again as its next episode: an alert of its own, the
+    countdown the office lost."""
+    if (
+        state.release_reason is not ReleaseReason.INFERRED_FROM_ROSTER
+        or state.released_at is None
+        or state.released_at >= at
+        or state.release_stamp is None
+    ):
+        return state
+    retracted = RetractedRelease(
+        released_at=state.released_at, roster_id=state.release_stamp[2], held_at=at, event_id=event_id
+    )
+    update: dict[str, Any] = {
+        "released_at": None,
+        "release_reason": None,
+        "release_stamp": None,
+        "release_withheld_by": None,
+        "releases_retracted": (*state.releases_retracted, retracted),
+    }
+    if (time := state.scheduled_release_at) is not None:
+        episode = standing_episode(state)
+        announced = [
+            seen for seen in state.schedules_seen if (seen.scheduled_release_at, seen.episode) == (time, episode)
+        ]
+        if announced and min(seen.known_at for seen in announced) <= retracted.released_at:
+            # Announced before the release was inferred: from the listing on, the time's next episode.
+            renewed = SeenSchedule(
+                scheduled_release_at=time,
+                release_reason=state.scheduled_release_reason,
+                known_at=at,
+                event_id=event_id,
+                episode=episode + 1,
+            )
+            update["schedules_seen"] = tuple(sorted([*state.schedules_seen, renewed], key=_schedule_order))[
+                -_SEEN_SCHEDULES_KEPT:
+            ]
+    return _updated(state, update)
+
+
 def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
     """The state after ``event``, whatever order the booking's events arrive in."""
+    if type(event) is ListedOnRoster:
+        if state.booked_at is None or (state.listed_at is not None and state.listed_at >= event.occurred_at):
+            return state
+        return _still_held(_updated(state, {"listed_at": event.occurred_at}), event.occurred_at, event.event_id)
     stamp = fact_stamp(event)
     match event:
         case InferredRelease():
             if not state.in_custody or state.booked_at is None or state.booked_at >= event.occurred_at:
                 return state  # left already (as reported), or booked after the roster was drawn up
+            if state.listed_at is not None and state.listed_at >= event.occurred_at:
+                return state  # a roster listed the booking when (or after) this one was drawn up
             return _updated(
                 state,
                 {

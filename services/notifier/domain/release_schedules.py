@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from contracts import Alert, AlertKind, AlertOutcome, AlertStatus, AlertStep, ReleaseStatus, TimelineEntry
-from notifier.domain.alert_rules import AlertFingerprint, schedule_qualifier
+from notifier.domain.alert_rules import AlertFingerprint, released_alert_id, schedule_qualifier
 from notifier.domain.custody import (
     BookingState,
     ScheduleEpisode,
@@ -134,6 +134,20 @@ def schedule_alert_ids(detainer_ref: str, state: BookingState) -> list[str]:
     )
 
 
+def _renewed_by_withdrawal(state: BookingState, time: datetime, episode: int) -> bool:
+    """Whether the release time's standing episode follows ``episode`` only because a release inferred from a roster
+    was withdrawn (``domain.custody``): the time stood all along, so an alert of ``episode`` that release did not
+    close (it was held by feed health) still stands."""
+    if not state.releases_retracted or standing_episode(state) != episode + 1:
+        return False
+    withdrawals = {(retracted.held_at, retracted.event_id) for retracted in state.releases_retracted}
+    return any(
+        (seen.scheduled_release_at, seen.episode) == (time, episode + 1)
+        and (seen.known_at, seen.event_id) in withdrawals
+        for seen in state.schedules_seen
+    )
+
+
 def release_change(
     alert: Alert, state: BookingState, *, now: datetime | None, overdue_after: timedelta
 ) -> ReleaseChange | None:
@@ -157,7 +171,12 @@ def release_change(
         episode.episode if episode is not None else stood.episode,
     )
     if not stood_when_left and (
-        state.scheduled_release_at != scheduled or (episode is not None and episode.episode != standing_episode(state))
+        state.scheduled_release_at != scheduled
+        or (
+            episode is not None
+            and episode.episode != standing_episode(state)
+            and not _renewed_by_withdrawal(state, scheduled, episode.episode)
+        )
     ):
         return _superseded(alert, episode, state)  # another time stands, or this one announced anew
     # A withheld release tells nothing; one reported after a transfer is the facility closing the booking it moved.
@@ -166,7 +185,7 @@ def release_change(
             ReleaseStatus.RELEASED,
             AlertStep.RELEASED,
             state.release_stamp[2] if state.release_stamp is not None else None,
-            _alert_id(alert, AlertKind.RELEASED),
+            released_alert_id(alert.detainer_ref, state),
             f"released {_iso(state.released_at)}",
         )
     if state.transferred_at is not None:

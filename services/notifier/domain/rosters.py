@@ -3,8 +3,10 @@ the releases it implies and its report out.
 
 A roster lists every booking in custody at the facility as of a time. A booking we hold as in custody there,
 booked before that time and missing from the roster, left: it is released by inference (``InferredRelease``,
-which never overrides a release a source reported). Listed bookings we never saw booked are unknown to us;
-listed bookings we know left are listed after leaving. Both go to the operators' report.
+which never overrides a release a source reported). A listed booking an earlier roster released by inference was
+still held: that release is withdrawn (``ListedOnRoster``), and the booking is listed again. Listed bookings we
+never saw booked are unknown to us; listed bookings we know left (as a source reported) are listed after leaving.
+All three go to the operators' report.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from datetime import datetime
 
 from contracts import ReleaseReason, RosterReport, RosterSubmitted
 from contracts.rosters import REPORTED_BOOKING_NUMBERS
-from notifier.domain.custody import BookingState, InferredRelease
+from notifier.domain.custody import BookingState, InferredRelease, ListedOnRoster
 
-__all__ = ["inferred_releases", "listed_but_not_held", "released_by", "roster_report"]
+__all__ = ["inferred_releases", "listed_again", "listed_but_not_held", "released_by", "roster_report"]
 
 
 def inferred_releases(roster: RosterSubmitted, held: Set[str]) -> list[InferredRelease]:
@@ -31,6 +33,18 @@ def inferred_releases(roster: RosterSubmitted, held: Set[str]) -> list[InferredR
 def listed_but_not_held(roster: RosterSubmitted, held: Set[str]) -> list[str]:
     """The booking numbers the roster lists that we do not hold in custody there (unknown, or left)."""
     return sorted(set(roster.booking_numbers) - held)
+
+
+def listed_again(roster: RosterSubmitted, listed_not_held: Sequence[BookingState]) -> list[ListedOnRoster]:
+    """A fact for each listed booking we do not hold in custody (``listed_not_held``, their states) because a roster
+    drawn up before this one released it by inference: the person was still held as of this one."""
+    return [
+        ListedOnRoster(roster.roster_id, roster.as_of, roster.facility_ori, state.booking_number)
+        for state in listed_not_held
+        if state.release_reason is ReleaseReason.INFERRED_FROM_ROSTER
+        and state.released_at is not None
+        and state.released_at < roster.as_of
+    ]
 
 
 def released_by(roster: RosterSubmitted, state: BookingState) -> bool:
@@ -49,10 +63,12 @@ def roster_report(
     released: Sequence[str],
     listed_not_held: Sequence[BookingState],
     processed_at: datetime,
+    listed_again: Sequence[str] = (),
 ) -> RosterReport:
-    """The operators' report of ``roster``: how many it listed, the bookings it released (``released``), and,
-    among the listed bookings we did not hold in custody (``listed_not_held``, their states), those we never saw
-    booked (unknown) and those that had left (listed after leaving); a few booking numbers of each."""
+    """The operators' report of ``roster``: how many it listed, the bookings it released (``released``), those an
+    earlier roster released whose release it withdrew (``listed_again``), and, among the other listed bookings we
+    did not hold in custody (``listed_not_held``, their states), those we never saw booked (unknown) and those that
+    had left (listed after leaving); a few booking numbers of each."""
     unknown = [state.booking_number for state in listed_not_held if state.booked_at is None]
     left = [state.booking_number for state in listed_not_held if state.booked_at is not None and not state.in_custody]
     return RosterReport(
@@ -67,4 +83,6 @@ def roster_report(
         unknown_booking_numbers=tuple(unknown[:REPORTED_BOOKING_NUMBERS]),
         listed_after_leaving=len(left),
         listed_after_leaving_booking_numbers=tuple(left[:REPORTED_BOOKING_NUMBERS]),
+        listed_again=len(listed_again),
+        listed_again_booking_numbers=tuple(sorted(listed_again)[:REPORTED_BOOKING_NUMBERS]),
     )

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from contracts import Alert, AlertKind, AlertOutcome, AlertStep, TimelineEntry
-from notifier.domain.alert_rules import AlertFingerprint, closed_by_releasewatch
+from contracts import Alert, AlertOutcome, AlertStep, TimelineEntry
+from notifier.domain.alert_rules import closed_by_releasewatch, released_alert_id
 from notifier.domain.custody import BookingState
 
 __all__ = ["closed_by_transfer", "release_after_transfer_id"]
@@ -28,7 +28,7 @@ def release_after_transfer_id(detainer_ref: str, state: BookingState) -> str | N
     none."""
     if state.released_at is None or not state.left_by_transfer:
         return None
-    return AlertFingerprint(AlertKind.RELEASED, detainer_ref, state.facility_ori, state.booking_number).alert_id
+    return released_alert_id(detainer_ref, state)
 
 
 def closed_by_transfer(alert: Alert, state: BookingState, *, at: datetime) -> Alert:

@@ -26,12 +26,13 @@ from notifier.domain.custody import (
     BookingState,
     CustodyFact,
     InferredRelease,
+    ListedOnRoster,
     apply_event,
     apply_policy_mark,
     same_state,
 )
 from notifier.domain.reviews import BookingReview, reviewed_matches
-from notifier.domain.rosters import inferred_releases, listed_but_not_held, released_by, roster_report
+from notifier.domain.rosters import inferred_releases, listed_again, listed_but_not_held, released_by, roster_report
 from notifier.handlers.ports import NotifierPorts, Stored
 from notifier.handlers.raising import BatchReport, alerts_for_match, raise_alerts
 from notifier.handlers.reading import UnreadableEntryError, read_custody_stream_entry, read_policy_mark
@@ -141,12 +142,21 @@ class CustodyEventProcessor:
         bookings, facility = self._ports.bookings, roster.facility_ori
         filed = await bookings.in_custody_at(facility)
         withheld = roster.releases_withheld
+        held_by_policy = set(roster.held_by_policy)  # never published: no booking of ours to know them by
+        unfiled = [number for number in listed_but_not_held(roster, filed) if number not in held_by_policy]
+        stored = await bookings.load_many((facility, number) for number in unfiled)
+        states = [stored[(facility, number)].state for number in unfiled]
+        # Listed, and released by an earlier roster's inference: still held, that release withdrawn.
+        relisted = listed_again(roster, states)
 
         def judge(state: BookingState, release: InferredRelease) -> InferredRelease:
             return self._withheld_by(state, release, withheld.get(state.booking_number))
 
-        timeline, transitions, reviews = await self._apply(inferred_releases(roster, filed), judge=judge)
+        timeline, transitions, reviews = await self._apply([*inferred_releases(roster, filed), *relisted], judge=judge)
         released = [(fact, state) for fact, state in timeline if released_by(roster, state)]
+        held_again = [
+            (fact, state) for fact, state in timeline if isinstance(fact, ListedOnRoster) and state.in_custody
+        ]
         await self._ports.booking_index.record(transitions)  # kept for the retention period from now on
         # The releases it implies count as the facility's (a roster that lost half the jail is a surge).
         implied = FeedActivity(
@@ -154,27 +164,28 @@ class CustodyEventProcessor:
         )
         if implied.releases:
             held |= await self._observe({facility: implied})
+        # (a booking held again: what is raised for it now, and closed of what its withdrawn release raised)
         alerts = await raise_alerts(
             self._ports,
-            self._alerts_for(released, reviews),
+            self._alerts_for([*released, *held_again], reviews),
             {after.key: after for _, after in transitions},
             held_facilities=held,
         )
 
-        held_by_policy = set(roster.held_by_policy)  # never published: no booking of ours to know them by
-        unfiled = [number for number in listed_but_not_held(roster, filed) if number not in held_by_policy]
-        stored = await bookings.load_many((facility, number) for number in unfiled)
-        states = [stored[(facility, number)].state for number in unfiled]
+        again = {state.booking_number for _, state in held_again}
         report = roster_report(
             roster,
             released=[state.booking_number for _, state in released],
-            listed_not_held=states,
+            listed_not_held=[state for state in states if state.booking_number not in again],
             processed_at=self._ports.clock(),
+            listed_again=sorted(again),
         )
         await self._ports.roster_reports.keep(report)
         # Last: out of the set go the bookings released now (and any that had left already), in go the
-        # listed bookings in custody that were missing from it.
-        await bookings.file_custody([after for _, after in transitions] + states)
+        # listed bookings in custody that were missing from it (those held again among them).
+        await bookings.file_custody(
+            [after for _, after in transitions] + [state for state in states if state.booking_number not in again]
+        )
         log.info(
             "roster reconciled",
             extra={
@@ -184,6 +195,7 @@ class CustodyEventProcessor:
                 "released": report.released,
                 "unknown": report.unknown,
                 "listed_after_leaving": report.listed_after_leaving,
+                "listed_again": report.listed_again,
             },
         )
         return alerts
@@ -349,7 +361,9 @@ class CustodyEventProcessor:
                     state,
                     detainer,
                     evidence,
-                    trigger=AlertTrigger.ROSTER if isinstance(event, InferredRelease) else AlertTrigger.CUSTODY_EVENT,
+                    trigger=AlertTrigger.ROSTER
+                    if isinstance(event, InferredRelease | ListedOnRoster)
+                    else AlertTrigger.CUSTODY_EVENT,
                     event_id=event.event_id,
                     raised_at=raised_at,
                     every_schedule_seen=True,  # what these events announced, however often they are processed

@@ -25,7 +25,7 @@ from functools import partial
 
 from contracts import Alert, AlertKind, AlertStatus, AlertStep, AlertUpdated, Detainer, ReleaseStatus
 from contracts.alerts import story_id_for
-from notifier.domain.alert_rules import AlertFingerprint
+from notifier.domain.alert_rules import released_alert_id
 from notifier.domain.corrections import pair_alert_ids, withdrawn
 from notifier.domain.custody import BookingState
 from notifier.domain.lifts import closed_by_lift
@@ -36,6 +36,7 @@ from notifier.domain.release_schedules import (
     release_change,
     schedule_alert_ids,
 )
+from notifier.domain.retractions import closed_as_still_held, withdrawn_release_ids
 from notifier.domain.reviews import BookingReview, withdrawn_on_rejection
 from notifier.domain.transfers import closed_by_transfer, release_after_transfer_id
 from notifier.metrics import RELEASE_SCHEDULES_CLOSED
@@ -132,6 +133,16 @@ class ReleaseScheduleCloser:
             at = self._clock()
             closing = {alert_id: partial(closed_by_transfer, state=state, at=at) for alert_id, state in moved.items()}
             closed_now += await self._close_unresolved(closing, AlertStep.RELEASE_CANCELLED)
+        still_held = {
+            alert_id: partial(closed_as_still_held, retracted=retracted, state=states[booking])
+            for detainer_ref, booking in sorted(pairs)
+            if booking in states and states[booking].releases_retracted
+            for alert_id, retracted in withdrawn_release_ids(detainer_ref, states[booking]).items()
+        }
+        if still_held:  # (rare: a release inferred from a roster, withdrawn since)
+            at = self._clock()
+            closing = {alert_id: partial(close, at=at) for alert_id, close in still_held.items()}
+            closed_now += await self._close_unresolved(closing, AlertStep.RELEASE_WITHDRAWN)
         return closed_now
 
     async def close_superseded(
@@ -282,8 +293,7 @@ class ReleaseScheduleCloser:
             return set()
         candidates: dict[str, set[str]] = {}
         for alert in schedules:
-            released = AlertFingerprint(
-                AlertKind.RELEASED, alert.detainer_ref, alert.facility_ori, alert.booking_number
-            ).alert_id
-            candidates.setdefault(alert.facility_ori, set()).add(released)
+            if (state := states.get((alert.facility_ori, alert.booking_number))) is not None:
+                released = released_alert_id(alert.detainer_ref, state)
+                candidates.setdefault(alert.facility_ori, set()).add(released)
         return await self._alerts.held_or_discarded(candidates, delivering=delivering)

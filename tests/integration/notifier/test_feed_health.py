@@ -502,3 +502,35 @@ async def test_a_schedule_stale_on_arrival_during_a_hold_is_delivered_with_the_h
     assert stale.alert_id not in raised
     assert stale.alert_id not in [message.alert.alert_id for message in await outcome.alerts_updated()]
     assert released_kinds([message.alert.kind.value for message in await outcome.alerts_raised()]) == 2  # delivered
+
+
+async def test_held_releases_a_later_roster_withdraws_are_closed_where_they_are_held_and_page_no_one_when_delivered(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    """A roster that lost every booking (a bad export) releases them all by inference, a surge the feed holds; the
+    next roster lists them again. The releases did not happen: delivering the hold must page no office about them."""
+    await book_all(watched, streams, ingest_api)
+    numbers = [subject(index)[1]["booking_number"] for index in range(len(SUBJECTS))]
+    lost = {"roster_id": "roster-lost", "as_of": "2026-11-25T06:00:00-08:00", "booking_numbers": ["2026-999999"]}
+    assert (await api.post(f"/v1/facilities/{JAIL}/roster", json=lost)).status_code == 202
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    assert len((await feed(api))["held_alert_ids"]) == 3
+    raised_before, updated_before = len(await outcome.alerts_raised()), len(await outcome.alerts_updated())
+
+    listed = {"roster_id": "roster-back", "as_of": "2026-11-25T12:00:00-08:00", "booking_numbers": numbers}
+    assert (await api.post(f"/v1/facilities/{JAIL}/roster", json=listed)).status_code == 202
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    decided = await api.post(f"/v1/ops/feeds/{JAIL}/hold", json={"action": "deliver", "note": "checking"})
+    assert decided.status_code == 200, decided.text
+    await watched.monitor.check_all()
+    await watched.monitor.check_all()
+
+    released = [alert for alert in await outcome.alerts("LOS") if alert.kind is AlertKind.RELEASED]
+    assert len(released) == 3
+    for alert in released:
+        assert (alert.status, alert.outcome) == (AlertStatus.RESOLVED, AlertOutcome.RELEASE_SUPERSEDED)
+        assert alert.timeline[-1].what.value == "release_withdrawn"
+    assert len(await outcome.alerts_raised()) == raised_before  # no release paged anyone
+    assert len(await outcome.alerts_updated()) == updated_before  # nor a withdrawal of one never announced
+    for number in numbers:
+        assert (await outcome.booking(JAIL, number)).in_custody

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from contracts import Alert, AlertKind, AlertTrigger, RedisNames, ReleaseReason
+from contracts import Alert, AlertKind, AlertTrigger, RedisNames, ReleaseReason, ReleaseStatus
 from tests import samples
 from tests.integration.notifier.support import (
     BOOKING_NUMBER,
@@ -259,3 +259,134 @@ async def test_an_unreadable_roster_entry_goes_to_the_dead_letters(
     ((_, letter),) = await outcome.dead_letters()
     assert letter.message_id == entry_id
     assert letter.reason.startswith("not a valid roster")
+
+
+# --- a release inferred from a roster, withdrawn: the person was still held ------------------------------------------
+
+# Announced before the roster that omits the subject, for a time still to come as the office reads the story.
+RELEASE_TIME = "2027-03-01T09:00:00-08:00"
+
+
+async def told_released_by_a_roster(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient
+) -> None:
+    """A release announced on the 21st, then a roster of the 25th omitting the subject: released by inference."""
+    await ingest_api.submit(samples.release_scheduled(scheduled_release_at=RELEASE_TIME))
+    await notifier.custody.process(await streams.new_custody_events())
+    await send_roster(api, roster(*OTHERS))
+    await notifier.custody.process(await streams.new_custody_events())
+
+
+def by_kind(alerts: list[Alert]) -> dict[str, list[Alert]]:
+    kinds: dict[str, list[Alert]] = {}
+    for alert in alerts:
+        kinds.setdefault(alert.kind.value, []).append(alert)
+    return kinds
+
+
+@pytest.mark.usefixtures("three_in_custody")
+async def test_a_later_roster_listing_the_booking_withdraws_the_inferred_release_and_brings_back_the_countdown(
+    notifier: NotifierInstance,
+    streams: Streams,
+    ingest_api: IngestApi,
+    api: httpx.AsyncClient,
+    outcome: Outcome,
+    redis_client: Redis,
+    names: RedisNames,
+) -> None:
+    await told_released_by_a_roster(notifier, streams, ingest_api, api)
+    (told,) = by_kind(await outcome.alerts())["released"]
+    assert told.status.value == "open"
+
+    await send_roster(api, roster(BOOKING_NUMBER, *OTHERS, roster_id="roster-1200", as_of="2026-11-25T12:00:00-08:00"))
+    again = await notifier.custody.process(await streams.new_custody_events())
+
+    alerts = by_kind(await outcome.alerts())
+    (released,) = alerts["released"]
+    assert (released.status.value, released.outcome and released.outcome.value) == ("resolved", "release_superseded")
+    step = released.timeline[-1]
+    assert (step.what.value, step.event_id) == ("release_withdrawn", "roster-1200")
+    assert step.detail == (
+        f"still held at {FACILITY} at 2026-11-25 20:00 UTC: the release inferred from its roster of "
+        "2026-11-25 14:00 UTC withdrawn"
+    )
+    # The countdown the inferred release closed is back, as an alert of its own.
+    schedules = {alert.release_status: alert for alert in alerts["release_scheduled"]}
+    assert set(schedules) == {ReleaseStatus.RELEASED, ReleaseStatus.SCHEDULED}
+    standing = schedules[ReleaseStatus.SCHEDULED]
+    assert standing.status.value == "open"
+    assert standing.scheduled_release_at == datetime(2027, 3, 1, 17, 0, tzinfo=UTC)
+    assert [alert.kind.value for alert in again.alerts] == ["release_scheduled"]
+    updates = [(update.alert.kind.value, update.change.value) for update in await outcome.alerts_updated()]
+    assert updates[-1:] == [("released", "release_withdrawn")]
+    # Where the person is, as the office reads it, and as the operators' report and the next roster see it.
+    (story,) = (await api.get("/v1/stories")).json()["stories"]
+    assert story["now"]["state"] == "release_scheduled"
+    report = (await api.get(f"/v1/ops/rosters/{FACILITY}")).json()
+    assert (report["listed_again"], report["listed_again_booking_numbers"]) == (1, [BOOKING_NUMBER])
+    assert report["listed_after_leaving"] == 0
+    assert (await outcome.booking()).in_custody
+    assert BOOKING_NUMBER.encode() in await redis_client.smembers(names.facility_in_custody(FACILITY))
+
+
+@pytest.mark.usefixtures("three_in_custody")
+async def test_the_release_after_a_withdrawn_one_is_alerted_with_the_notice_it_had(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await told_released_by_a_roster(notifier, streams, ingest_api, api)
+    await send_roster(api, roster(BOOKING_NUMBER, *OTHERS, roster_id="roster-1200", as_of="2026-11-25T12:00:00-08:00"))
+    await notifier.custody.process(await streams.new_custody_events())
+
+    await ingest_api.submit(samples.release(occurred_at="2026-11-27T09:05:00-08:00"))
+    await notifier.custody.process(await streams.new_custody_events())
+
+    released = by_kind(await outcome.alerts())["released"]
+    (now,) = [alert for alert in released if alert.status.value == "open"]
+    assert now.release_reason is ReleaseReason.BAIL_POSTED
+    assert now.released_at == datetime(2026, 11, 27, 17, 5, tzinfo=UTC)
+    assert now.notice_given is True
+    (story,) = (await api.get("/v1/stories")).json()["stories"]
+    assert story["now"]["state"] == "released"
+
+
+@pytest.mark.usefixtures("three_in_custody")
+async def test_a_release_scheduled_after_the_roster_is_announced_once_the_next_roster_lists_the_booking(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    """A release time sent after the roster that omitted the booking does not withdraw the release by itself (a jail
+    often sends release times after the person left); the next roster listing the booking does, and that time is
+    announced then."""
+    await send_roster(api, roster(*OTHERS))
+    await notifier.custody.process(await streams.new_custody_events())
+    await ingest_api.submit(
+        samples.release_scheduled(occurred_at="2026-11-25T10:00:00-08:00", scheduled_release_at=RELEASE_TIME)
+    )
+    await notifier.custody.process(await streams.new_custody_events())
+    assert await outcome.alert_kinds("HOU") == ["in_custody", "released"]
+
+    await send_roster(api, roster(BOOKING_NUMBER, *OTHERS, roster_id="roster-1200", as_of="2026-11-25T12:00:00-08:00"))
+    await notifier.custody.process(await streams.new_custody_events())
+
+    alerts = by_kind(await outcome.alerts())
+    (released,) = alerts["released"]
+    assert (released.status.value, released.timeline[-1].what.value) == ("resolved", "release_withdrawn")
+    (scheduled,) = alerts["release_scheduled"]
+    assert (scheduled.status.value, scheduled.release_status) == ("open", ReleaseStatus.SCHEDULED)
+    (story,) = (await api.get("/v1/stories")).json()["stories"]
+    assert story["now"]["state"] == "release_scheduled"
+
+
+@pytest.mark.usefixtures("three_in_custody")
+async def test_a_roster_listing_a_booking_whose_release_the_facility_reported_withdraws_nothing(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await ingest_api.submit(samples.release(occurred_at="2026-11-25T05:00:00-08:00"))
+    await notifier.custody.process(await streams.new_custody_events())
+
+    await send_roster(api, roster(BOOKING_NUMBER, *OTHERS))
+    await notifier.custody.process(await streams.new_custody_events())
+
+    (released,) = by_kind(await outcome.alerts())["released"]
+    assert released.status.value == "open"
+    report = (await api.get(f"/v1/ops/rosters/{FACILITY}")).json()
+    assert (report["listed_again"], report["listed_after_leaving"]) == (0, 1)

@@ -16,6 +16,7 @@ from contracts import (
     AlertKind,
     AlertOutcome,
     AlertStatus,
+    AlertStep,
     AlertTrigger,
     FieldAgreement,
     MatchDecision,
@@ -24,6 +25,7 @@ from contracts import (
     ReleaseReason,
     ReleaseStatus,
     Sex,
+    TimelineEntry,
 )
 from ingest.live.sse import sse_event
 from ingest.offices.page import PageFilters, render_office_page, render_sign_in
@@ -114,6 +116,35 @@ def test_a_release_to_another_custody_reads_as_a_transfer_not_a_release_without_
     assert "without notice" not in page
     assert "transferred out <time" in page  # the alert's own line too
     assert 'class="state transferred"' in page
+
+
+def test_a_release_releasewatch_withdrew_reads_as_no_release_and_the_person_as_in_custody() -> None:
+    """A release inferred from a roster the facility's later facts withdrew: the person was still held."""
+    withdrawn = TimelineEntry(
+        at=NOW - timedelta(hours=1),
+        what=AlertStep.RELEASE_WITHDRAWN,
+        detail="still held at CA0194200 at 2026-11-22 11:00 UTC: the release inferred from its roster of "
+        "2026-11-22 09:00 UTC withdrawn",
+    )
+    page = page_of(
+        alert_named("GARCIA", kind=AlertKind.IN_CUSTODY, occurred_at=NOW - timedelta(days=2)),
+        alert_named(
+            "GARCIA",
+            kind=AlertKind.RELEASED,
+            released_at=NOW - timedelta(hours=3),
+            release_reason=ReleaseReason.INFERRED_FROM_ROSTER,
+            notice_given=False,
+            released_without_notice=True,
+            status=AlertStatus.RESOLVED,
+            outcome=AlertOutcome.RELEASE_SUPERSEDED,
+            timeline=(withdrawn,),
+        ),
+    )
+
+    assert "not released: still held at CA0194200 at 2026-11-22 11:00 UTC" in page
+    assert "released 3 h ago" not in page
+    assert "without notice" not in page
+    assert 'class="state in_custody"' in page
 
 
 def test_a_persons_alerts_are_one_row_with_every_alert_inside_it() -> None:

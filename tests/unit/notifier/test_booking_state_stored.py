@@ -10,11 +10,11 @@ from collections.abc import Callable
 import pytest
 import zstandard
 
-from notifier.domain.custody import BookingState, stored_person
+from notifier.domain.custody import BookingState, RetractedRelease, stored_person
 from store.bookings import _STATE_WORDS_1, STATE_FORMAT
 from store.compact_json import CompactJson, DeflatedJson, ZstdJson
 from tests import samples
-from tests.unit.notifier.builders import empty, event, fold
+from tests.unit.notifier.builders import at, empty, event, fold
 
 
 def stored(state: BookingState | bytes) -> bytes:
@@ -44,8 +44,20 @@ def every_fact() -> BookingState:
         event("transfer"),
         event("release"),
     )
+    withdrawn = RetractedRelease(
+        released_at=at("2026-11-22T06:00:00-08:00"),
+        roster_id="roster-1122",
+        held_at=at("2026-11-23T06:00:00-08:00"),
+        event_id="roster-1123",
+    )
     return state.model_copy(
-        update={"release_withheld_by": "no-releases", "in_custody_notice": False, "schedule_withheld_by": "quiet"}
+        update={
+            "release_withheld_by": "no-releases",
+            "in_custody_notice": False,
+            "schedule_withheld_by": "quiet",
+            "listed_at": withdrawn.held_at,
+            "releases_retracted": (withdrawn,),
+        }
     )
 
 

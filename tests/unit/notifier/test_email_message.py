@@ -359,6 +359,23 @@ def test_a_release_withdrawn_when_the_transfer_it_followed_arrived_says_the_pers
     assert "the person was not released from custody" in text_of(email)
 
 
+def test_a_release_inferred_from_a_roster_and_withdrawn_says_the_person_was_still_held() -> None:
+    step = TimelineEntry(at=SENT_AT, what=AlertStep.RELEASE_WITHDRAWN, detail="still held", event_id="roster-1200")
+    alert = an_alert(
+        kind=AlertKind.RELEASED, status=AlertStatus.RESOLVED, outcome=AlertOutcome.RELEASE_SUPERSEDED, timeline=(step,)
+    )
+    message = AlertUpdated(alert=alert, change=AlertStep.RELEASE_WITHDRAWN)
+
+    email = rendered(message)
+
+    assert subject_for(message) == (
+        "Not released: still held at CA0194200, the release inferred from its roster withdrawn"
+        " — CA0194200 booking 2026-004512"
+    )
+    assert "the facility still held the person after it" in text_of(email)
+    assert "transferred" not in text_of(email)
+
+
 def test_an_alert_closed_by_the_detainers_lift_says_so_and_nothing_is_to_be_done() -> None:
     step = TimelineEntry(at=SENT_AT, what=AlertStep.DETAINER_LIFTED, detail="detainer lifted: custody_assumed")
     alert = an_alert(status=AlertStatus.RESOLVED, outcome=AlertOutcome.DETAINER_LIFTED, timeline=(step,))
