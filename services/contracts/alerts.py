@@ -167,6 +167,9 @@ class AlertStep(StrEnum):
     # A release inferred from a roster that the facility's later facts withdrew: the person was still held
     # (releasewatch closed the released alert):
     RELEASE_WITHDRAWN = "release_withdrawn"
+    # A release inferred from a roster that the facility then reported (an earlier time, its reason): the released
+    # alert now says what the facility reported (it stays open):
+    RELEASE_REPORTED = "release_reported"
 
 
 class TimelineEntry(WireModel):

@@ -118,8 +118,8 @@ def _headline(alert: Alert) -> str:
 
 
 def _closed_by(alert: Alert, step: AlertStep) -> bool:
-    """Whether releasewatch closed ``alert`` by ``step`` (a correction of the person booked, a rejected possible
-    match, a lift)."""
+    """Whether ``step`` is the last thing releasewatch did to ``alert``: what closed it (a correction of the person
+    booked, a rejected possible match, a lift, a release withdrawn), or what it changed (a release reported)."""
     return bool(alert.timeline) and alert.timeline[-1].what is step
 
 
@@ -130,6 +130,8 @@ def _update_headline(alert: Alert) -> str:
         return f"Not the detainer's subject: {_HEADLINES[alert.kind].lower()} withdrawn"
     if _closed_by(alert, AlertStep.DETAINER_LIFTED):
         return f"Detainer lifted: {_HEADLINES[alert.kind].lower()} closed"
+    if _closed_by(alert, AlertStep.RELEASE_REPORTED):  # (not closed: the release as the facility reported it)
+        return f"Release reported by the facility: {_headline(alert)}"
     if _closed_by(alert, AlertStep.RELEASE_WITHDRAWN):  # (a release inferred from a roster, withdrawn)
         return f"Not released: still held at {alert.facility_ori}, the release inferred from its roster withdrawn"
     if alert.kind is AlertKind.RELEASED:  # (closed when the transfer it followed arrived)
@@ -206,6 +208,11 @@ def _situation(message: Message) -> str:
         if _closed_by(alert, AlertStep.DETAINER_LIFTED):
             return (
                 "UPDATE: The office lifted this detainer: nothing is to be done about this person. The alert is closed."
+            )
+        if _closed_by(alert, AlertStep.RELEASE_REPORTED):
+            return (
+                "UPDATE: The facility reported this release, which releasewatch had inferred from a roster that no "
+                "longer listed the booking: its time, reason and notice are now as the facility reported them."
             )
         if _closed_by(alert, AlertStep.RELEASE_WITHDRAWN):
             return (

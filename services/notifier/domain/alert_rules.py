@@ -50,6 +50,7 @@ __all__ = [
     "alert_id_of",
     "build_alert",
     "closed_by_releasewatch",
+    "release_notice",
     "released_alert_id",
     "schedule_qualifier",
 ]
@@ -126,7 +127,7 @@ def _schedule_known_before_leaving(state: BookingState) -> bool:
 _EARLY = timedelta(hours=1)
 
 
-def _release_notice(state: BookingState) -> dict[str, Any]:
+def release_notice(state: BookingState) -> dict[str, Any]:
     """For a ``released`` alert: whether notice came first, how many hours ahead of the release, and how early the
     release came against the time announced, when it came more than ``_EARLY`` before it. Judged by the release
     time that stood when the person left (``episode_when_left``): a cancellation or a schedule the jail sent after
@@ -256,7 +257,7 @@ def build_alert(
         person=state.person,
         match=evidence,
         timeline=(_raised_step(raised_at, trigger),),
-        **(_release_notice(state) if is_release else {}),
+        **(release_notice(state) if is_release else {}),
     )
 
 

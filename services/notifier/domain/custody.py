@@ -333,6 +333,9 @@ class BookingState(BaseModel):
     schedule_withheld_by: str | None = None
     # The latest roster that listed the booking after a release inferred from an earlier one: its as_of.
     listed_at: datetime | None = None
+    # The roster whose inferred release a release the facility reported replaced (an earlier one): the released
+    # alert raised for the inference is brought to what the facility reported.
+    inferred_release_replaced: str | None = None
     # Releases inferred from a roster that a later roster withdrew, oldest first: each one's released
     # alert is closed, and a release after them is an alert of its own (``release_qualifier``).
     releases_retracted: tuple[RetractedRelease, ...] = ()
@@ -552,15 +555,15 @@ def apply_event(state: BookingState, event: CustodyFact) -> BookingState:
         case Release():
             if not _earlier(stamp, state.release_stamp):
                 return state  # the first release ends the stay; a later one changes nothing
-            return _updated(
-                state,
-                {
-                    "released_at": event.occurred_at,
-                    "release_reason": event.release_reason,
-                    "release_stamp": stamp,
-                    "release_withheld_by": None,  # reported by the facility, as its policy allowed
-                },
-            )
+            update = {
+                "released_at": event.occurred_at,
+                "release_reason": event.release_reason,
+                "release_stamp": stamp,
+                "release_withheld_by": None,  # reported by the facility, as its policy allowed
+            }
+            if state.release_reason is ReleaseReason.INFERRED_FROM_ROSTER and state.release_stamp is not None:
+                update["inferred_release_replaced"] = state.release_stamp[2]  # (its alert told of the inference)
+            return _updated(state, update)
         case Transfer():
             if not _earlier(stamp, state.transfer_stamp):
                 return state

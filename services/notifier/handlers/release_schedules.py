@@ -36,7 +36,7 @@ from notifier.domain.release_schedules import (
     release_change,
     schedule_alert_ids,
 )
-from notifier.domain.retractions import closed_as_still_held, withdrawn_release_ids
+from notifier.domain.retractions import as_reported, closed_as_still_held, withdrawn_release_ids
 from notifier.domain.reviews import BookingReview, withdrawn_on_rejection
 from notifier.domain.transfers import closed_by_transfer, release_after_transfer_id
 from notifier.metrics import RELEASE_SCHEDULES_CLOSED
@@ -143,7 +143,36 @@ class ReleaseScheduleCloser:
             at = self._clock()
             closing = {alert_id: partial(close, at=at) for alert_id, close in still_held.items()}
             closed_now += await self._close_unresolved(closing, AlertStep.RELEASE_WITHDRAWN)
+        reported = {
+            released_alert_id(detainer_ref, states[booking]): states[booking]
+            for detainer_ref, booking in sorted(pairs)
+            if booking in states and states[booking].inferred_release_replaced is not None
+        }
+        if reported:  # (rare: a release inferred from a roster, then reported by the facility)
+            await self._as_reported(reported)
         return closed_now
+
+    async def _as_reported(self, reported: Mapping[str, BookingState]) -> None:
+        """Bring each ``released`` alert among ``reported`` (by id, with its booking's state) that still tells of a
+        release inferred from a roster to the release the facility reported since (``domain.retractions``): once,
+        with one ``alert_updated`` for every channel; it stays as open (or acknowledged) as it was."""
+        at = self._clock()
+
+        def decide(alert_id: str, current: Alert | None) -> tuple[AlertEdit | None, Alert | None]:
+            after = None if current is None else as_reported(current, reported[alert_id], at=at)
+            if after is None:
+                return None, None
+            return AlertEdit(
+                after=after, announce=[AlertUpdated(alert=after, change=AlertStep.RELEASE_REPORTED)]
+            ), after
+
+        results = await self._updates.apply(list(reported), decide)
+        for alert in results.values():
+            if alert is not None:
+                log.info(
+                    "released alert brought to the release the facility reported",
+                    extra={"alert_id": alert.alert_id, "field_office": alert.field_office},
+                )
 
     async def close_superseded(
         self,

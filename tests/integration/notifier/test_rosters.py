@@ -390,3 +390,42 @@ async def test_a_roster_listing_a_booking_whose_release_the_facility_reported_wi
     assert released.status.value == "open"
     report = (await api.get(f"/v1/ops/rosters/{FACILITY}")).json()
     assert (report["listed_again"], report["listed_after_leaving"]) == (0, 1)
+
+
+@pytest.mark.usefixtures("three_in_custody")
+async def test_a_release_reported_late_brings_the_inferred_released_alert_to_what_the_facility_reported(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    """The roster caught a release whose event came late: the person left on bail on the 24th, on the release
+    announced for that day; the office was first told of a release inferred from the roster of the 25th. Once the
+    facility's release arrives, the alert says what the facility reported, and the office is told once."""
+    await ingest_api.submit(samples.release_scheduled())  # announced on the 21st for the 24th 09:00
+    await notifier.custody.process(await streams.new_custody_events())
+    await send_roster(api, roster(*OTHERS))
+    await notifier.custody.process(await streams.new_custody_events())
+    (inferred,) = by_kind(await outcome.alerts())["released"]
+    assert (inferred.release_reason, inferred.notice_lead_hours) == (ReleaseReason.INFERRED_FROM_ROSTER, 92.0)
+
+    await ingest_api.submit(samples.release())  # 2026-11-24T09:05-08:00, bail posted
+    entries = await streams.new_custody_events()
+    await notifier.custody.process(entries)
+    await notifier.custody.process(entries)  # redelivered: nothing twice
+
+    (released,) = by_kind(await outcome.alerts())["released"]
+    assert released.alert_id == inferred.alert_id
+    assert released.status.value == "open"
+    assert released.release_reason is ReleaseReason.BAIL_POSTED
+    assert released.released_at == datetime(2026, 11, 24, 17, 5, tzinfo=UTC)
+    assert (released.notice_given, released.notice_lead_hours) == (True, 71.1)
+    step = released.timeline[-1]
+    assert (step.what.value, step.event_id) == ("release_reported", "evt-0005")
+    assert step.detail == (
+        "release reported by the facility: bail_posted at 2026-11-24 17:05 UTC (inferred from its roster of "
+        "2026-11-25 14:00 UTC before)"
+    )
+    updates = [(u.alert.kind.value, u.change.value) for u in await outcome.alerts_updated()]
+    assert updates.count(("released", "release_reported")) == 1
+    (story,) = (await api.get("/v1/stories")).json()["stories"]
+    assert story["now"]["state"] == "released"
+    assert "with notice" in story["now"]["summary"]
+    assert "without notice" not in story["now"]["summary"]

@@ -57,6 +57,7 @@ def every_fact() -> BookingState:
             "schedule_withheld_by": "quiet",
             "listed_at": withdrawn.held_at,
             "releases_retracted": (withdrawn,),
+            "inferred_release_replaced": "roster-1121",
         }
     )
 

@@ -376,6 +376,26 @@ def test_a_release_inferred_from_a_roster_and_withdrawn_says_the_person_was_stil
     assert "transferred" not in text_of(email)
 
 
+def test_a_release_the_facility_reported_after_a_roster_inferred_it_says_what_changed_and_not_that_it_closed() -> None:
+    step = TimelineEntry(at=SENT_AT, what=AlertStep.RELEASE_REPORTED, detail="release reported", event_id="evt-0005")
+    alert = an_alert(
+        kind=AlertKind.RELEASED,
+        released_at=datetime(2026, 11, 24, 17, 5, tzinfo=UTC),
+        notice_given=True,
+        released_without_notice=False,
+        timeline=(step,),
+    )
+    message = AlertUpdated(alert=alert, change=AlertStep.RELEASE_REPORTED)
+
+    email = rendered(message)
+
+    assert subject_for(message) == (
+        "Release reported by the facility: Released 2026-11-24 17:05 UTC — CA0194200 booking 2026-004512"
+    )
+    assert "UPDATE: The facility reported this release, which releasewatch had inferred from a roster" in text_of(email)
+    assert "closed" not in text_of(email).split("UPDATE:")[1].split("\n")[0]
+
+
 def test_an_alert_closed_by_the_detainers_lift_says_so_and_nothing_is_to_be_done() -> None:
     step = TimelineEntry(at=SENT_AT, what=AlertStep.DETAINER_LIFTED, detail="detainer lifted: custody_assumed")
     alert = an_alert(status=AlertStatus.RESOLVED, outcome=AlertOutcome.DETAINER_LIFTED, timeline=(step,))

@@ -63,8 +63,9 @@ def test_a_reported_release_earlier_than_the_roster_replaces_the_inferred_one() 
 
     reported_later = apply_event(inferred_first, event("release", occurred_at="2026-11-24T09:05:00-08:00"))
 
-    assert reported_later == reported_only
+    assert reported_later.model_copy(update={"inferred_release_replaced": None}) == reported_only
     assert reported_later.release_reason is ReleaseReason.BAIL_POSTED
+    assert reported_later.inferred_release_replaced == "roster-0600"  # its alert is brought to the reported release
 
 
 # --- withdrawn when the facility says the person was still held -------------------------------------------------
