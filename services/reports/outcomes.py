@@ -92,11 +92,15 @@ def _in_scope(scope: Scope) -> Callable[[str | None], bool]:
 
 
 class _Whereabouts:
-    """Where each detainer's subject was at any moment, from its matches, followed through transfers."""
+    """Where each detainer's subject was at any moment, from its matches, followed through transfers (a release
+    releasewatch withdrew once the transfer it followed arrived places no one: it is stamped after the transfer, at
+    the facility the person had left)."""
 
     def __init__(self, matches: Iterable[AlertRecord], detainers: dict[str, DetainerRecord]) -> None:
         steps: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
         for alert in matches:
+            if alert.kind is AlertKind.RELEASED and alert.outcome is AlertOutcome.RELEASE_SUPERSEDED:
+                continue  # it closed the booking the facility had moved: the person was where the transfer took them
             after = alert.facility_ori
             if alert.kind is AlertKind.TRANSFERRED and alert.to_facility_ori is not None:
                 after = alert.to_facility_ori
