@@ -31,6 +31,7 @@ from notifier.domain.schedule import (
     job_ids_of,
     jobs_for,
     marker_seconds,
+    reminders_nearer_due,
     what_a_job_does,
 )
 from notifier.handlers.ports import ActiveDetainers, BookingStates, ReleaseSchedules
@@ -117,6 +118,8 @@ class Scheduler:
         passed = await self._close_passed(checks, records, now)
         counts["passed"] = len(passed)
         pending, left = await self._custody_at_bookings([job for _, job in jobs if job is not None], records)
+        # (after an outage: a reminder due with a nearer one of its alert goes no more)
+        pointless = reminders_nearer_due([job for _, job in jobs if job is not None])
         firings: list[Firing] = []
         meant: list[str] = []
         for job_id, job in jobs:
@@ -125,7 +128,7 @@ class Scheduler:
                     firings.append(Firing(job_id, job.alert_id, "", ""))
                     meant.append("dropped")
                 continue
-            if job is None:  # planned by hand or half-removed: nothing to do
+            if job is None or job_id in pointless:  # planned by hand or half-removed, or a nearer one goes out
                 firings.append(Firing(job_id, "", "", ""))
                 meant.append("dropped")
                 continue

@@ -33,6 +33,7 @@ from contracts import (
     ReleaseReason,
     ReleaseStatus,
 )
+from notifier.domain.schedule import time_left_words
 
 __all__ = ["EmailContent", "message_id_for", "render_email", "subject_for"]
 
@@ -117,6 +118,16 @@ def _headline(alert: Alert) -> str:
     return headline
 
 
+def _late_reminder(message: Message) -> str | None:
+    """For a reminder sent more than a little after its time (the notifier was down when it was due): how far the
+    release really was when it went out, in words; None for one sent on time, whose lead says it."""
+    alert = message.alert
+    if message.type != "alert_reminded" or message.lead_seconds is None or alert.scheduled_release_at is None:
+        return None
+    sent = next((step.at for step in reversed(alert.timeline) if step.what is AlertStep.REMINDED), None)
+    return None if sent is None else time_left_words(message.lead_seconds, alert.scheduled_release_at, sent)
+
+
 def _closed_by(alert: Alert, step: AlertStep) -> bool:
     """Whether ``step`` is the last thing releasewatch did to ``alert``: what closed it (a correction of the person
     booked, a rejected possible match, a lift, a release withdrawn), or what it changed (a release reported)."""
@@ -149,6 +160,8 @@ def subject_for(message: Message) -> str:
         return f"{_update_headline(alert)} — {alert.facility_ori} booking {alert.booking_number}"
     subject = f"{_headline(alert)} — {alert.facility_ori} booking {alert.booking_number}"
     if message.type == "alert_reminded":
+        if (left := _late_reminder(message)) is not None:
+            return f"Reminder, release in {left}: {subject}"
         lead = f" {_duration(message.lead_seconds)} before release" if message.lead_seconds is not None else ""
         return f"Reminder{lead}: {subject}"
     if message.type == "alert_escalated":
@@ -229,7 +242,9 @@ def _situation(message: Message) -> str:
         status = alert.release_status or ReleaseStatus.CANCELLED
         return f"UPDATE: {_UPDATE_SITUATIONS.get(status, '')} The alert is closed."
     if message.type == "alert_reminded":
-        lead = _duration(message.lead_seconds) if message.lead_seconds is not None else "soon"
+        lead = _late_reminder(message) or (
+            _duration(message.lead_seconds) if message.lead_seconds is not None else "soon"
+        )
         return f"REMINDER: the release is {lead} away. {_ACTIONS[alert.kind]}"
     if message.type == "alert_escalated":
         return f"ESCALATION level {message.level or 1}: nobody acknowledged this alert in time. {_ACTIONS[alert.kind]}"

@@ -205,6 +205,20 @@ def test_a_reminder_and_an_escalation_open_with_why_this_message_now() -> None:
     assert "ESCALATION level 1: nobody acknowledged this alert in time." in escalation
 
 
+def test_a_reminder_sent_late_says_how_far_the_release_really_is_not_its_lead() -> None:
+    # The 4 h reminder went out 1 h 20 min before the release (the notifier was down when it was due).
+    release_at = at("2026-12-03T14:00:00+00:00")
+    reminded = TimelineEntry(at=at("2026-12-03T12:40:00+00:00"), what=AlertStep.REMINDED, detail="late")
+    alert = an_alert(AlertKind.RELEASE_SCHEDULED, scheduled_release_at=release_at, timeline=(reminded,))
+    notice = AlertNotice(type="alert_reminded", alert=alert, lead_seconds=4 * 3600)
+
+    email = rendered(notice)
+
+    assert email["Subject"].startswith("Reminder, release in 1h20m: Release scheduled 2026-12-03 14:00 UTC")
+    assert "REMINDER: the release is 1h20m away." in text_of(email)
+    assert "4h" not in email["Subject"] + text_of(email)
+
+
 def test_the_headers_name_the_message_the_same_way_on_every_sending_and_thread_notices_under_the_alert() -> None:
     alert = an_alert()
     raised = rendered(AlertRaised(alert=alert))
