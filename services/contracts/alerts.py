@@ -262,6 +262,12 @@ class Alert(WireModel):
     event_id: EventId | None = Field(default=None, description="The custody event that raised it, if one did.")
     scheduled_release_at: datetime | None = None
     released_at: datetime | None = None
+    left_custody_at: datetime | None = Field(
+        default=None,
+        description="For in_custody: when the person left the stay it tells of (released or moved), if they had "
+        "left by the time it was raised (a detainer lodged after the release, a possible match confirmed late, a "
+        "booking arriving with its release): the released or transferred alert is the one to act on.",
+    )
     release_reason: ReleaseReason | None = None
     to_facility_ori: Ori | None = None
     person: Person | None = Field(default=None, description="The person as the facility booked them.")

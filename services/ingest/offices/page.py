@@ -265,7 +265,8 @@ def _what(alert: Alert) -> str:
     if alert.kind is AlertKind.TRANSFERRED:
         return f"transferred to {escape(alert.to_facility_ori or '')} {_time(alert.occurred_at)}"
     if alert.kind is AlertKind.IN_CUSTODY:
-        return f"booked {_time(alert.occurred_at)}"
+        left = f", left custody {_time(alert.left_custody_at)}" if alert.left_custody_at is not None else ""
+        return f"booked {_time(alert.occurred_at)}{left}"
     return f"booked {_time(alert.occurred_at)}, to review"
 
 

@@ -104,8 +104,18 @@ def _duration(seconds: int) -> str:
     return f"{seconds}s"
 
 
+# An in_custody alert raised once the person had left (a detainer lodged after the release, a possible match
+# confirmed late, a booking arriving with its release): nobody is there to take into custody.
+_LEFT_ACTION = (
+    "The person was booked here and has left custody since (released or moved): the released or transferred alert "
+    "says how. There is no one here to take into custody."
+)
+
+
 def _headline(alert: Alert) -> str:
     headline = _HEADLINES[alert.kind]
+    if alert.kind is AlertKind.IN_CUSTODY and alert.left_custody_at is not None:
+        return f"Booked, left custody since {_utc(alert.left_custody_at)}"
     if alert.kind is AlertKind.RELEASE_SCHEDULED and alert.scheduled_release_at is not None:
         return f"{headline} {_utc(alert.scheduled_release_at)}"
     if alert.kind is AlertKind.RELEASED:
@@ -245,9 +255,15 @@ def _situation(message: Message) -> str:
         lead = _late_reminder(message) or (
             _duration(message.lead_seconds) if message.lead_seconds is not None else "soon"
         )
-        return f"REMINDER: the release is {lead} away. {_ACTIONS[alert.kind]}"
+        return f"REMINDER: the release is {lead} away. {_action(alert)}"
     if message.type == "alert_escalated":
-        return f"ESCALATION level {message.level or 1}: nobody acknowledged this alert in time. {_ACTIONS[alert.kind]}"
+        return f"ESCALATION level {message.level or 1}: nobody acknowledged this alert in time. {_action(alert)}"
+    return _action(alert)
+
+
+def _action(alert: Alert) -> str:
+    if alert.kind is AlertKind.IN_CUSTODY and alert.left_custody_at is not None:
+        return _LEFT_ACTION
     return _ACTIONS[alert.kind]
 
 
@@ -273,6 +289,8 @@ def _facts(alert: Alert, detainer: Detainer | None) -> list[tuple[str, str]]:
         facts.append(("Release reason", alert.release_reason.value.replace("_", " ")))
     if alert.released_at is not None:
         facts.append(("Released", _with_local(alert.released_at)))
+    if alert.left_custody_at is not None:
+        facts.append(("Left custody", _with_local(alert.left_custody_at)))
     if alert.kind is AlertKind.RELEASED and alert.release_reason is ReleaseReason.TRANSFER:
         facts.append(("Moved to", "another custody; the facility did not say where"))
     elif alert.kind is AlertKind.RELEASED:

@@ -147,6 +147,20 @@ def test_a_release_releasewatch_withdrew_reads_as_no_release_and_the_person_as_i
     assert 'class="state in_custody"' in page
 
 
+def test_an_in_custody_alert_raised_once_the_person_had_left_says_when_they_left() -> None:
+    """A detainer lodged after the release: the booking's alert is raised beside the released one, and its own
+    line says the person left, not only that they were booked."""
+    left = NOW - timedelta(hours=3)
+    page = page_of(
+        alert_named("GARCIA", kind=AlertKind.IN_CUSTODY, occurred_at=NOW - timedelta(days=2), left_custody_at=left),
+        alert_named("GARCIA", kind=AlertKind.RELEASED, occurred_at=left, released_at=left, notice_given=False),
+    )
+
+    assert re.search(
+        r"booked <time[^>]*>2026-11-20 12:00 UTC</time>, left custody <time[^>]*>2026-11-22 09:00 UTC", page
+    )
+
+
 def test_a_persons_alerts_are_one_row_with_every_alert_inside_it() -> None:
     page = page_of(
         alert_named("GARCIA", kind=AlertKind.IN_CUSTODY, occurred_at=NOW - timedelta(days=1)),

@@ -21,6 +21,7 @@ from contracts import (
     AlertStep,
     AlertTrigger,
     AlertUpdated,
+    CustodyEvent,
     FieldAgreement,
     MatchDecision,
     MatchEvidence,
@@ -29,8 +30,9 @@ from contracts import (
 )
 from notifier.delivery.email_message import message_id_for, render_email, subject_for
 from notifier.delivery.emails import MailVerdict, OfficeRecipients, parse_recipients, recipients_for, verdict_for_reply
+from notifier.domain.alert_rules import alert_conditions, build_alert
 from notifier.settings import NotifierSettings
-from tests.unit.notifier.builders import at, detainer, person
+from tests.unit.notifier.builders import active_detainer, at, detainer, event, fold, person
 
 SENT_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -217,6 +219,42 @@ def test_a_reminder_sent_late_says_how_far_the_release_really_is_not_its_lead() 
     assert email["Subject"].startswith("Reminder, release in 1h20m: Release scheduled 2026-12-03 14:00 UTC")
     assert "REMINDER: the release is 1h20m away." in text_of(email)
     assert "4h" not in email["Subject"] + text_of(email)
+
+
+@pytest.mark.parametrize(
+    ("left", "left_at"),
+    [
+        pytest.param(event("release"), "2026-11-24 17:05 UTC", id="released"),
+        pytest.param(
+            event("transfer", occurred_at="2026-11-23T06:00:00-08:00"), "2026-11-23 14:00 UTC", id="transferred"
+        ),
+    ],
+)
+def test_an_in_custody_alert_raised_once_the_person_had_left_says_they_left_not_that_they_are_held(
+    left: CustodyEvent, left_at: str
+) -> None:
+    # The detainer was lodged after the person left (or the booking and its release came in one batch): the alert
+    # of the booking is raised all the same, beside the released or transferred one.
+    state = fold(event("booking"), left)
+    (condition,) = [c for c in alert_conditions(state) if c.kind is AlertKind.IN_CUSTODY]
+    alert = build_alert(
+        condition,
+        state,
+        active_detainer(),
+        MatchEvidence(decision=MatchDecision.MATCH, rule="identifier"),
+        trigger=AlertTrigger.DETAINER_LODGED,
+        event_id=None,
+        raised_at=at("2026-11-25T12:00:00+00:00"),
+    )
+
+    email = rendered(AlertRaised(alert=alert))
+
+    assert email["Subject"] == f"Booked, left custody since {left_at} — CA0194200 booking 2026-004512"
+    text = text_of(email)
+    assert "The person is in custody" not in text
+    assert "Decide whether to assume custody" not in text
+    assert "Left custody:" in text
+    assert left_at in text
 
 
 def test_the_headers_name_the_message_the_same_way_on_every_sending_and_thread_notices_under_the_alert() -> None:
