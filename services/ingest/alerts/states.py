@@ -103,8 +103,16 @@ def decided(alert: Alert, decision: ReviewDecision, *, by: str, at: datetime) ->
 
 
 def _closed_by(alert: Alert) -> str:
+    """Who closed ``alert``, and for releasewatch why: a release schedule a lift or a correction closed also reads
+    ``cancelled``, which is not why it was closed."""
     if alert.resolved_by is not None:
         return f" by {alert.resolved_by}"
+    if alert.outcome is AlertOutcome.DETAINER_LIFTED:
+        return " by releasewatch: the detainer was lifted"
+    if alert.outcome is AlertOutcome.NOT_THE_PERSON:
+        return " by releasewatch: the person booked is not the detainer's subject"
+    if alert.kind is AlertKind.RELEASED and alert.outcome is AlertOutcome.RELEASE_SUPERSEDED:
+        return " by releasewatch: the person was transferred before the release"
     if alert.release_status is not None:  # releasewatch closed it: the release time stopped standing
         return f" by releasewatch: the release is {alert.release_status.value}"
     return ""

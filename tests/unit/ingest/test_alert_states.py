@@ -11,12 +11,15 @@ from contracts import (
     AlertKind,
     AlertOutcome,
     AlertStatus,
+    AlertStep,
     AlertTrigger,
     MatchDecision,
     MatchEvidence,
     Person,
+    ReleaseStatus,
     ReviewDecision,
     Sex,
+    TimelineEntry,
 )
 from ingest.alerts.states import (
     AlertLifecycleConflictError,
@@ -26,6 +29,7 @@ from ingest.alerts.states import (
     decided,
     resolved,
 )
+from notifier.domain.alert_rules import closed_by_releasewatch
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 LATER = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
@@ -125,3 +129,45 @@ def test_a_confirmation_never_moves_a_resolved_possible_match_back() -> None:
 
     assert confirmed is not None
     assert confirmed.status is AlertStatus.RESOLVED
+
+
+@pytest.mark.parametrize(
+    ("step", "outcome", "said", "not_said"),
+    [
+        pytest.param(
+            AlertStep.DETAINER_LIFTED,
+            AlertOutcome.DETAINER_LIFTED,
+            "by releasewatch: the detainer was lifted",
+            "the release is cancelled",
+            id="lifted",
+        ),
+        pytest.param(
+            AlertStep.IDENTITY_CORRECTED,
+            AlertOutcome.NOT_THE_PERSON,
+            "by releasewatch: the person booked is not the detainer's subject",
+            "the release is cancelled",
+            id="corrected",
+        ),
+        pytest.param(
+            AlertStep.RELEASE_CANCELLED,
+            AlertOutcome.RELEASE_SUPERSEDED,
+            "by releasewatch: the release is cancelled",
+            "lifted",
+            id="cancelled",
+        ),
+    ],
+)
+def test_a_release_schedule_releasewatch_closed_is_refused_saying_why_it_was_closed(
+    step: AlertStep, outcome: AlertOutcome, said: str, not_said: str
+) -> None:
+    # An officer acknowledges from a row the live feed had not refreshed yet.
+    schedule = _alert(AlertKind.RELEASE_SCHEDULED).model_copy(
+        update={"release_status": ReleaseStatus.SCHEDULED, "scheduled_release_at": LATER}
+    )
+    closed = closed_by_releasewatch(schedule, TimelineEntry(at=LATER, what=step), outcome)
+
+    with pytest.raises(AlertLifecycleConflictError) as refused:
+        acknowledged(closed, by="desk", at=LATER)
+
+    assert said in str(refused.value)
+    assert not_said not in str(refused.value)
