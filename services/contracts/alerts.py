@@ -162,6 +162,8 @@ class AlertStep(StrEnum):
     RELEASE_TIME_PASSED = "release_time_passed"
     # The facility corrected the person booked, who is no longer the detainer's subject (releasewatch closed it):
     IDENTITY_CORRECTED = "identity_corrected"
+    # The facility corrected the person booked back to the detainer's subject (releasewatch reopened what it closed):
+    IDENTITY_RESTORED = "identity_restored"
     # The office lifted the detainer (releasewatch closed what was still open of it):
     DETAINER_LIFTED = "detainer_lifted"
     # A release inferred from a roster that the facility's later facts withdrew: the person was still held
@@ -357,6 +359,7 @@ class AlertUpdated(WireModel):
     alert: Alert = Field(description="The alert as it is after the change (its timeline ends with the step).")
     change: AlertStep = Field(
         description="The step: release_cancelled, rescheduled, released, release_time_passed, identity_corrected, "
+        "identity_restored (the alert reopened: the person booked is the detainer's subject again), "
         "detainer_lifted, reviewed (a possible match on the booking rejected)."
     )
 

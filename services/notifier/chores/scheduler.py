@@ -23,7 +23,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from contracts import Alert, AlertKind
+from contracts import Alert, AlertKind, AlertStatus
 from notifier.domain.schedule import (
     Job,
     JobKind,
@@ -75,6 +75,24 @@ class JobPlanner:
             jobs = jobs_for(alert, now, self._policy)
             if jobs:
                 plans.append(PlannedJobs(alert.alert_id, jobs, marker_seconds(jobs, now)))
+        return await self._jobs.plan(plans)
+
+    async def plan_again(self, alerts: Sequence[Alert]) -> int:
+        """Plan anew what follows alerts releasewatch reopened (their jobs were withdrawn when it closed them): the
+        reminders not passed yet, the release check, and escalations counted from now (the reopening is what the
+        office has not acknowledged), whether or not they were planned before."""
+        now = self._clock()
+        plans: list[PlannedJobs[Job]] = []
+        for alert in alerts:
+            anew = alert.model_copy(update={"status": AlertStatus.OPEN, "raised_at": now})
+            jobs = [
+                job
+                for job in jobs_for(anew, now, self._policy)
+                if job.kind is not JobKind.ESCALATION or alert.status is AlertStatus.OPEN
+            ]
+            if jobs:
+                plans.append(PlannedJobs(alert.alert_id, jobs, marker_seconds(jobs, now)))
+        await self._jobs.forget_planned([plan.alert_id for plan in plans])
         return await self._jobs.plan(plans)
 
 

@@ -140,13 +140,16 @@ def _late_reminder(message: Message) -> str | None:
 
 def _closed_by(alert: Alert, step: AlertStep) -> bool:
     """Whether ``step`` is the last thing releasewatch did to ``alert``: what closed it (a correction of the person
-    booked, a rejected possible match, a lift, a release withdrawn), or what it changed (a release reported)."""
+    booked, a rejected possible match, a lift, a release withdrawn), what it changed (a release reported), or what
+    reopened it (a correction taken back)."""
     return bool(alert.timeline) and alert.timeline[-1].what is step
 
 
 def _update_headline(alert: Alert) -> str:
     """e.g. ``Release cancelled (was 2026-12-03 14:00 UTC)``, ``Not the detainer's subject: ...``, or
     ``Detainer lifted: ... closed``."""
+    if _closed_by(alert, AlertStep.IDENTITY_RESTORED):
+        return f"The detainer's subject after all: {_headline(alert)[0].lower()}{_headline(alert)[1:]} reopened"
     if _closed_by(alert, AlertStep.IDENTITY_CORRECTED) or _closed_by(alert, AlertStep.REVIEWED):
         return f"Not the detainer's subject: {_HEADLINES[alert.kind].lower()} withdrawn"
     if _closed_by(alert, AlertStep.DETAINER_LIFTED):
@@ -218,6 +221,11 @@ def _situation(message: Message) -> str:
     """The first line: what happened and, for a notice or an update, why this message now."""
     alert = message.alert
     if message.type == "alert_updated":
+        if _closed_by(alert, AlertStep.IDENTITY_RESTORED):
+            return (
+                "UPDATE: The facility corrected the person booked back: they are this detainer's subject after all, "
+                f"and this alert, withdrawn when the booking named someone else, is open again. {_action(alert)}"
+            )
         if _closed_by(alert, AlertStep.IDENTITY_CORRECTED):
             return (
                 "UPDATE: The facility corrected the person booked, who is no longer this detainer's subject: this "

@@ -421,3 +421,25 @@ async def test_a_notifier_back_after_an_outage_sends_the_nearest_reminder_due_sa
         "48h before release, sent late: the release is 46h30m away",
         "4h before release, sent late: the release is 1h away",
     ]
+
+
+async def test_reminders_withdrawn_by_a_correction_the_jail_takes_back_come_again(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    notifier = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
+    await story(ingest_api, streams, notifier, scheduled())
+    alert_id = (await office.alert("release_scheduled"))["alert_id"]
+    someone_else = samples.person(
+        last_name="SMITH", first_name="JOHN", middle_name=None, date_of_birth="1971-02-03", aliases=[]
+    ) | {"a_number": "A099999999", "fbi_number": "654321CD7", "state_id": {"state": "CA", "number": "B7654321"}}
+    await ingest_api.submit(samples.booking_updated(event_id="evt-fix", person=someone_else))
+    await notifier.process(streams)
+    await ingest_api.submit(
+        samples.booking_updated(event_id="evt-undo", occurred_at="2026-11-20T10:00:00-08:00", person=samples.person())
+    )
+    await notifier.process(streams)
+
+    for hours_before in (71.9, 47.9):
+        await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, notifier)
+
+    assert await office.steps(alert_id, "reminded") == ["72h before release", "48h before release"]

@@ -257,6 +257,20 @@ def test_an_in_custody_alert_raised_once_the_person_had_left_says_they_left_not_
     assert left_at in text
 
 
+def test_an_alert_reopened_when_the_jail_took_its_correction_back_says_so() -> None:
+    withdrawn = TimelineEntry(at=at("2026-11-25T13:00:00+00:00"), what=AlertStep.IDENTITY_CORRECTED)
+    restored = TimelineEntry(at=at("2026-11-25T14:00:00+00:00"), what=AlertStep.IDENTITY_RESTORED)
+    alert = an_alert(timeline=(withdrawn, restored))
+
+    email = rendered(AlertUpdated(alert=alert, change=AlertStep.IDENTITY_RESTORED))
+
+    assert email["Subject"] == ("The detainer's subject after all: in custody reopened — CA0194200 booking 2026-004512")
+    text = text_of(email)
+    assert "is open again" in text
+    assert "Decide whether to assume custody" in text
+    assert "Release cancelled" not in text
+
+
 def test_the_headers_name_the_message_the_same_way_on_every_sending_and_thread_notices_under_the_alert() -> None:
     alert = an_alert()
     raised = rendered(AlertRaised(alert=alert))
