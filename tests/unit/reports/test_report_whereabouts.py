@@ -1,10 +1,11 @@
-"""Where a lift counts when the facility closed, after moving the person, the booking it moved with a release."""
+"""Where and when the outcome report counts what happened: a lift after a release that closed a moved booking, a
+match made after the booking it found."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from contracts import AlertKind, AlertOutcome, LiftReason, ReleaseReason
+from contracts import AlertKind, AlertOutcome, AlertTrigger, LiftReason, ReleaseReason
 from reports import AlertRecord, DetainerRecord, ReportRecords, Scope, outcome_report
 
 GENERATED_AT = datetime(2026, 12, 1, tzinfo=UTC)
@@ -80,3 +81,30 @@ def test_custody_assumed_after_a_withdrawn_release_counts_where_the_person_was_m
     rows = {row.facility_ori: row for row in report.facilities}
     assert rows[NEW].custody_assumed == 1
     assert rows[OLD].custody_assumed == 0
+
+
+def test_a_detainer_lodged_on_someone_held_since_an_earlier_month_is_matched_the_month_it_was_lodged() -> None:
+    # Booked on October 10 and still held; the office lodges its detainer on December 5 and is alerted then.
+    in_custody = AlertRecord(
+        alert_id="al_c",
+        kind=AlertKind.IN_CUSTODY,
+        field_office="LOS",
+        detainer_ref="LOS/LOS-2",
+        facility_ori=OLD,
+        booking_number="B-2",
+        occurred_at=datetime(2026, 10, 10, 8, tzinfo=UTC),
+        trigger=AlertTrigger.DETAINER_LODGED,
+        raised_at=datetime(2026, 12, 5, 15, tzinfo=UTC),
+    )
+    records = ReportRecords(alerts=(in_custody,), detainers=(DetainerRecord("LOS/LOS-2", "LOS"),))
+
+    october = outcome_report(
+        records, Scope(period_from=date(2026, 10, 1), period_to=date(2026, 10, 31)), generated_at=GENERATED_AT
+    )
+    december = outcome_report(
+        records, Scope(period_from=date(2026, 12, 1), period_to=date(2026, 12, 31)), generated_at=GENERATED_AT
+    )
+
+    assert (october.total.detainers_matched, october.total.bookings_matched) == (0, 0)
+    assert (december.total.detainers_matched, december.total.bookings_matched) == (1, 1)
+    assert [row.facility_ori for row in december.facilities] == [OLD]
