@@ -92,13 +92,20 @@ def reviewed(alert: Alert, decision: ReviewDecision, *, by: str, at: datetime) -
 def decided(alert: Alert, decision: ReviewDecision, *, by: str, at: datetime) -> Alert | None:
     """The possible_match alert once ``by`` decided on it; None when it was decided that way already.
 
-    Only a possible match is decided on; deciding it the other way than before is a conflict."""
+    Only a possible match is decided on; deciding it the other way than before is a conflict, and so is deciding
+    one releasewatch closed unreviewed (the facility corrected the person booked to someone else, the office lifted
+    the detainer): a confirmation would raise alerts about whoever the booking now names."""
     if alert.kind is not AlertKind.POSSIBLE_MATCH:
         raise AlertNotReviewableError(alert)
     if alert.review is not None:
         if alert.review.decision is decision:
             return None
         raise AlertReviewConflictError(alert, alert.review)
+    if alert.status is AlertStatus.RESOLVED:
+        raise AlertLifecycleConflictError(
+            alert,
+            f"possible match {alert.alert_id!r} is already resolved{_closed_by(alert)}: nothing is left to review",
+        )
     return reviewed(alert, decision, by=by, at=at)
 
 

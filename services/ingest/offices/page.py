@@ -272,7 +272,7 @@ def _what(alert: Alert) -> str:
 
 def _actions(alert: Alert) -> str:
     alert_id = escape(alert.alert_id)
-    if alert.kind is AlertKind.POSSIBLE_MATCH and alert.review is None:
+    if alert.kind is AlertKind.POSSIBLE_MATCH and alert.review is None and alert.status is not AlertStatus.RESOLVED:
         return (
             f'<button type="button" class="confirm" data-alert-id="{alert_id}">Confirm</button> '
             f'<button type="button" class="reject" data-alert-id="{alert_id}">Reject</button>'

@@ -122,13 +122,15 @@ def test_deciding_the_other_way_or_on_an_alert_that_is_no_possible_match_is_refu
         decided(_alert(AlertKind.IN_CUSTODY), ReviewDecision.CONFIRMED, by="desk", at=LATER)
 
 
-def test_a_confirmation_never_moves_a_resolved_possible_match_back() -> None:
-    resolved_already = _alert(AlertKind.POSSIBLE_MATCH, status=AlertStatus.RESOLVED)
+def test_a_possible_match_releasewatch_closed_unreviewed_is_neither_confirmed_nor_rejected() -> None:
+    # (the facility corrected the person booked to someone else: a confirmation would raise alerts about them)
+    resolved_already = _alert(AlertKind.POSSIBLE_MATCH, status=AlertStatus.RESOLVED).model_copy(
+        update={"outcome": AlertOutcome.NOT_THE_PERSON}
+    )
 
-    confirmed = decided(resolved_already, ReviewDecision.CONFIRMED, by="desk", at=LATER)
-
-    assert confirmed is not None
-    assert confirmed.status is AlertStatus.RESOLVED
+    for decision in ReviewDecision:
+        with pytest.raises(AlertLifecycleConflictError, match="not the detainer's subject: nothing is left to review"):
+            decided(resolved_already, decision, by="desk", at=LATER)
 
 
 @pytest.mark.parametrize(

@@ -161,6 +161,24 @@ def test_an_in_custody_alert_raised_once_the_person_had_left_says_when_they_left
     )
 
 
+def test_a_possible_match_releasewatch_withdrew_offers_no_confirm_or_reject() -> None:
+    """The facility corrected the person booked: the possible match is about someone else, and confirming it would
+    raise alerts about them."""
+    withdrawn = alert_named(
+        "SMITH",
+        kind=AlertKind.POSSIBLE_MATCH,
+        status=AlertStatus.RESOLVED,
+        outcome=AlertOutcome.NOT_THE_PERSON,
+        resolved_at=NOW,
+        match=MatchEvidence(decision=MatchDecision.POSSIBLE_MATCH, rule="score"),
+    )
+
+    page = page_of(withdrawn)
+
+    assert 'class="confirm"' not in page
+    assert 'class="reject"' not in page
+
+
 def test_a_persons_alerts_are_one_row_with_every_alert_inside_it() -> None:
     page = page_of(
         alert_named("GARCIA", kind=AlertKind.IN_CUSTODY, occurred_at=NOW - timedelta(days=1)),
