@@ -50,6 +50,7 @@ __all__ = [
     "alert_id_of",
     "build_alert",
     "closed_by_releasewatch",
+    "noting_departure",
     "release_notice",
     "released_alert_id",
     "schedule_qualifier",
@@ -226,6 +227,16 @@ def _left_custody_at(state: BookingState) -> datetime | None:
     they have left: an ``in_custody`` alert raised after that says so, not that they are held."""
     released = state.released_at if state.release_withheld_by is None else None
     return min((at for at in (released, state.transferred_at) if at is not None), default=None)
+
+
+def noting_departure(alert: Alert, state: BookingState) -> Alert:
+    """``alert`` as built, and if it is an ``in_custody`` alert of a stay ``state`` (the booking as the batch leaves
+    it) shows over, saying when the person left: a booking and its release in one batch build the alert at the
+    booking, yet the office hears of both at once."""
+    if alert.kind is not AlertKind.IN_CUSTODY or alert.left_custody_at is not None:
+        return alert
+    left = _left_custody_at(state)
+    return alert if left is None else alert.model_copy(update={"left_custody_at": left})
 
 
 def build_alert(

@@ -21,6 +21,7 @@ from typing import Any
 from contracts import Alert, AlertTrigger, BookingUpdated, CustodyEvent, RosterSubmitted
 from contracts.envelope import StreamEntry
 from contracts.policies import PolicyMark
+from notifier.domain.alert_rules import noting_departure
 from notifier.domain.corrections import no_longer_matched
 from notifier.domain.custody import (
     BookingState,
@@ -106,12 +107,9 @@ class CustodyEventProcessor:
                 raise
         if detainers.generation != matched_at:
             alerts = self._alerts_for(_as_corrected(timeline), reviews)
-        report.alerts = await raise_alerts(
-            self._ports,
-            alerts,
-            {after.key: after for _, after in transitions},
-            held_facilities=held,
-        )
+        states = {after.key: after for _, after in transitions}
+        alerts = _noting_departures(alerts, states)
+        report.alerts = await raise_alerts(self._ports, alerts, states, held_facilities=held)
         await self._withdraw_corrected(timeline, transitions, reviews, alerts)
         # 4. Rosters after the batch's events, so each is judged against every fact we hold (its
         #    as_of, not its place in the stream, decides which bookings it may release).
@@ -399,6 +397,19 @@ class CustodyEventProcessor:
                     built=built,
                 )
         return alerts
+
+
+def _noting_departures(alerts: list[Alert], states: Mapping[BookingKey, BookingState]) -> list[Alert]:
+    """``alerts``, each ``in_custody`` one of a stay the batch ended saying when the person left (built at the booking's
+    event, it did not know; one copy per alert, as built)."""
+    if not any(state.released_at is not None or state.transferred_at is not None for state in states.values()):
+        return alerts  # most batches: no one left
+    noted: dict[str, Alert] = {}
+    for alert in alerts:
+        if alert.alert_id not in noted:
+            state = states.get((alert.facility_ori, alert.booking_number))
+            noted[alert.alert_id] = alert if state is None else noting_departure(alert, state)
+    return [noted[alert.alert_id] for alert in alerts]
 
 
 def _as_corrected(
