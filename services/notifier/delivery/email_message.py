@@ -24,6 +24,7 @@ from contracts import (
     Alert,
     AlertKind,
     AlertNotice,
+    AlertOutcome,
     AlertRaised,
     AlertStep,
     AlertUpdated,
@@ -295,13 +296,16 @@ def _facts(alert: Alert, detainer: Detainer | None) -> list[tuple[str, str]]:
         facts.append(("Superseded by", alert.superseded_by))
     if alert.release_reason is not None:
         facts.append(("Release reason", alert.release_reason.value.replace("_", " ")))
+    # A release releasewatch withdrew (it closed the booking of a person the facility had moved, or a later roster
+    # listed the booking again) was no release: neither its time nor its notice is one.
+    withdrawn = alert.kind is AlertKind.RELEASED and alert.outcome is AlertOutcome.RELEASE_SUPERSEDED
     if alert.released_at is not None:
-        facts.append(("Released", _with_local(alert.released_at)))
+        facts.append(("Release (withdrawn)" if withdrawn else "Released", _with_local(alert.released_at)))
     if alert.left_custody_at is not None:
         facts.append(("Left custody", _with_local(alert.left_custody_at)))
     if alert.kind is AlertKind.RELEASED and alert.release_reason is ReleaseReason.TRANSFER:
         facts.append(("Moved to", "another custody; the facility did not say where"))
-    elif alert.kind is AlertKind.RELEASED:
+    elif alert.kind is AlertKind.RELEASED and not withdrawn:
         if alert.released_without_notice:
             facts.append(("Notice", "none: released without notice"))
         elif alert.notice_given:

@@ -179,6 +179,37 @@ def test_a_possible_match_releasewatch_withdrew_offers_no_confirm_or_reject() ->
     assert 'class="reject"' not in page
 
 
+def test_a_release_withdrawn_once_the_transfer_it_followed_arrived_does_not_read_as_a_release() -> None:
+    """The facility closed the booking it had moved with a release, which reached releasewatch before the transfer:
+    its released alert was withdrawn; its own line must not say the person was released without notice."""
+    moved_at, closed_at = NOW - timedelta(hours=4), NOW - timedelta(hours=3)
+    withdrawn = alert_named(
+        "GARCIA",
+        kind=AlertKind.RELEASED,
+        occurred_at=closed_at,
+        released_at=closed_at,
+        release_reason=ReleaseReason.OTHER,
+        notice_given=False,
+        released_without_notice=True,
+        status=AlertStatus.RESOLVED,
+        outcome=AlertOutcome.RELEASE_SUPERSEDED,
+        resolved_at=NOW,
+        timeline=(
+            TimelineEntry(
+                at=NOW,
+                what=AlertStep.RELEASE_CANCELLED,
+                detail="transferred to CA0190000 before the release: no release from custody",
+            ),
+        ),
+    )
+    transferred = alert_named("GARCIA", kind=AlertKind.TRANSFERRED, occurred_at=moved_at, to_facility_ori="CA0190000")
+
+    page = page_of(withdrawn, transferred)
+
+    assert "without notice" not in page
+    assert "not released: transferred to CA0190000 before the release" in page
+
+
 def test_a_persons_alerts_are_one_row_with_every_alert_inside_it() -> None:
     page = page_of(
         alert_named("GARCIA", kind=AlertKind.IN_CUSTODY, occurred_at=NOW - timedelta(days=1)),

@@ -415,14 +415,24 @@ def test_an_alert_withdrawn_when_its_possible_match_was_rejected_says_it_was_abo
 def test_a_release_withdrawn_when_the_transfer_it_followed_arrived_says_the_person_was_not_released() -> None:
     step = TimelineEntry(at=SENT_AT, what=AlertStep.RELEASE_CANCELLED, detail="transferred to CA0190000")
     alert = an_alert(
-        kind=AlertKind.RELEASED, status=AlertStatus.RESOLVED, outcome=AlertOutcome.RELEASE_SUPERSEDED, timeline=(step,)
+        kind=AlertKind.RELEASED,
+        status=AlertStatus.RESOLVED,
+        outcome=AlertOutcome.RELEASE_SUPERSEDED,
+        timeline=(step,),
+        released_at=at("2026-11-25T04:00:00-08:00"),
+        release_reason=ReleaseReason.OTHER,
+        notice_given=False,
+        released_without_notice=True,
     )
     message = AlertUpdated(alert=alert, change=AlertStep.RELEASE_CANCELLED)
 
     email = rendered(message)
 
     assert subject_for(message) == "Not released: transferred before the release — CA0194200 booking 2026-004512"
-    assert "the person was not released from custody" in text_of(email)
+    text = text_of(email)
+    assert "the person was not released from custody" in text
+    assert "released without notice" not in text  # the release it was raised for was no release
+    assert "Release (withdrawn):" in text
 
 
 def test_a_release_inferred_from_a_roster_and_withdrawn_says_the_person_was_still_held() -> None:
