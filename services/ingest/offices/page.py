@@ -22,6 +22,7 @@ from contracts import (
     MatchEvidence,
     OfficerOutcome,
     Person,
+    ReleaseReason,
     ReleaseStatus,
 )
 from ingest.browser_session import html_head
@@ -261,6 +262,8 @@ def _what(alert: Alert) -> str:
             notice += f" ({alert.notice_lead_hours:g} h ahead)"
         if alert.released_early_hours is not None:
             notice += f", {alert.released_early_hours:g} h before the announced time"
+        if alert.release_reason is ReleaseReason.INFERRED_FROM_ROSTER:  # when they left is not known
+            return f"missing from the roster of {_time(alert.released_at)}: left by then, {notice}"
         return f"released {_time(alert.released_at)}, {notice}"
     if alert.kind is AlertKind.TRANSFERRED:
         return f"transferred to {escape(alert.to_facility_ori or '')} {_time(alert.occurred_at)}"

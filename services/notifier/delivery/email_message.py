@@ -123,6 +123,9 @@ def _headline(alert: Alert) -> str:
         when = f" {_utc(alert.released_at)}" if alert.released_at is not None else ""
         if alert.release_reason is ReleaseReason.TRANSFER:  # to another custody: no notice was owed
             return f"Transferred out{when}, destination not reported"
+        if alert.release_reason is ReleaseReason.INFERRED_FROM_ROSTER:  # no release reported: when is not known
+            notice = ", without notice" if alert.released_without_notice else ""
+            return f"Missing from the roster of{when}: left custody by then{notice}"
         return f"{headline}{when}" + (" without notice" if alert.released_without_notice else "")
     if alert.kind is AlertKind.TRANSFERRED and alert.to_facility_ori is not None:
         return f"{headline} to {alert.to_facility_ori}"
@@ -300,7 +303,9 @@ def _facts(alert: Alert, detainer: Detainer | None) -> list[tuple[str, str]]:
     # listed the booking again) was no release: neither its time nor its notice is one.
     withdrawn = alert.kind is AlertKind.RELEASED and alert.outcome is AlertOutcome.RELEASE_SUPERSEDED
     if alert.released_at is not None:
-        facts.append(("Release (withdrawn)" if withdrawn else "Released", _with_local(alert.released_at)))
+        inferred = alert.release_reason is ReleaseReason.INFERRED_FROM_ROSTER
+        label = "Release (withdrawn)" if withdrawn else "Missing from roster of" if inferred else "Released"
+        facts.append((label, _with_local(alert.released_at)))
     if alert.left_custody_at is not None:
         facts.append(("Left custody", _with_local(alert.left_custody_at)))
     if alert.kind is AlertKind.RELEASED and alert.release_reason is ReleaseReason.TRANSFER:

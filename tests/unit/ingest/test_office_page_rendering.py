@@ -210,6 +210,22 @@ def test_a_release_withdrawn_once_the_transfer_it_followed_arrived_does_not_read
     assert "not released: transferred to CA0190000 before the release" in page
 
 
+def test_a_release_inferred_from_a_roster_reads_as_missing_from_it_on_its_line() -> None:
+    inferred = alert_named(
+        "GARCIA",
+        kind=AlertKind.RELEASED,
+        released_at=NOW - timedelta(hours=3),
+        release_reason=ReleaseReason.INFERRED_FROM_ROSTER,
+        notice_given=False,
+        released_without_notice=True,
+    )
+
+    page = page_of(inferred)
+
+    assert re.search(r"missing from the roster of <time[^>]*>2026-11-22 09:00 UTC</time>: left by then", page)
+    assert "released <time" not in page
+
+
 def test_a_persons_alerts_are_one_row_with_every_alert_inside_it() -> None:
     page = page_of(
         alert_named("GARCIA", kind=AlertKind.IN_CUSTODY, occurred_at=NOW - timedelta(days=1)),

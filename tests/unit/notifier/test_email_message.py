@@ -180,6 +180,26 @@ def test_a_released_alert_says_whether_notice_came_first() -> None:
     assert "none: released without notice" in text_of(rendered(AlertRaised(alert=without)))
 
 
+def test_a_release_inferred_from_a_roster_says_when_the_roster_missed_the_person_not_when_they_left() -> None:
+    alert = an_alert(
+        AlertKind.RELEASED,
+        released_at=at("2026-12-03T14:00:00+00:00"),
+        release_reason=ReleaseReason.INFERRED_FROM_ROSTER,
+        notice_given=False,
+        released_without_notice=True,
+    )
+
+    email = rendered(AlertRaised(alert=alert))
+
+    assert email["Subject"] == (
+        "Missing from the roster of 2026-12-03 14:00 UTC: left custody by then, without notice "
+        "— CA0194200 booking 2026-004512"
+    )
+    text = text_of(email)
+    assert "Released:" not in text
+    assert "Missing from roster of:" in text
+
+
 def test_a_release_to_another_custody_says_transferred_out_not_released_without_notice() -> None:
     alert = an_alert(
         AlertKind.RELEASED,
