@@ -26,6 +26,7 @@ from contracts import (
     AlertNotice,
     AlertOutcome,
     AlertRaised,
+    AlertStatus,
     AlertStep,
     AlertUpdated,
     Detainer,
@@ -276,6 +277,8 @@ def _situation(message: Message) -> str:
 def _action(alert: Alert) -> str:
     if alert.kind is AlertKind.IN_CUSTODY and alert.left_custody_at is not None:
         return _LEFT_ACTION
+    if alert.status is not AlertStatus.OPEN:  # (a reminder of an alert someone acknowledged: not to be asked again)
+        return _ACTIONS[alert.kind].replace(", and acknowledge the alert.", ".")
     return _ACTIONS[alert.kind]
 
 

@@ -291,6 +291,21 @@ def test_an_alert_reopened_when_the_jail_took_its_correction_back_says_so() -> N
     assert "Release cancelled" not in text
 
 
+def test_a_reminder_of_an_alert_someone_acknowledged_does_not_ask_to_acknowledge_it() -> None:
+    alert = an_alert(
+        AlertKind.RELEASE_SCHEDULED,
+        scheduled_release_at=at("2026-12-03T14:00:00+00:00"),
+        status=AlertStatus.ACKNOWLEDGED,
+        acknowledged_by="LOS duty desk",
+        acknowledged_at=at("2026-12-01T09:00:00+00:00"),
+    )
+
+    text = text_of(rendered(AlertNotice(type="alert_reminded", alert=alert, lead_seconds=24 * 3600)))
+
+    assert "Arrange to assume custody before it." in text
+    assert "acknowledge the alert" not in text
+
+
 def test_the_headers_name_the_message_the_same_way_on_every_sending_and_thread_notices_under_the_alert() -> None:
     alert = an_alert()
     raised = rendered(AlertRaised(alert=alert))
