@@ -119,6 +119,8 @@ def _closed_by(alert: Alert) -> str:
     if alert.outcome is AlertOutcome.NOT_THE_PERSON:
         return " by releasewatch: the person booked is not the detainer's subject"
     if alert.kind is AlertKind.RELEASED and alert.outcome is AlertOutcome.RELEASE_SUPERSEDED:
+        if any(step.what is AlertStep.RELEASE_WITHDRAWN for step in alert.timeline):
+            return " by releasewatch: the person was still held, the release inferred from a roster withdrawn"
         return " by releasewatch: the person was transferred before the release"
     if alert.release_status is not None:  # releasewatch closed it: the release time stopped standing
         return f" by releasewatch: the release is {alert.release_status.value}"

@@ -173,3 +173,18 @@ def test_a_release_schedule_releasewatch_closed_is_refused_saying_why_it_was_clo
 
     assert said in str(refused.value)
     assert not_said not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("step", "said"),
+    [
+        pytest.param(AlertStep.RELEASE_CANCELLED, "the person was transferred before the release", id="transfer"),
+        pytest.param(AlertStep.RELEASE_WITHDRAWN, "the person was still held", id="roster"),
+    ],
+)
+def test_a_release_releasewatch_withdrew_is_refused_saying_why(step: AlertStep, said: str) -> None:
+    released = _alert(AlertKind.RELEASED)
+    closed = closed_by_releasewatch(released, TimelineEntry(at=LATER, what=step), AlertOutcome.RELEASE_SUPERSEDED)
+
+    with pytest.raises(AlertLifecycleConflictError, match=said):
+        acknowledged(closed, by="desk", at=LATER)
