@@ -162,6 +162,8 @@ class AlertStep(StrEnum):
     RELEASE_TIME_PASSED = "release_time_passed"
     # The facility corrected the person booked, who is no longer the detainer's subject (releasewatch closed it):
     IDENTITY_CORRECTED = "identity_corrected"
+    # The facility corrected the person booked back to the detainer's subject (releasewatch reopened what it closed):
+    IDENTITY_RESTORED = "identity_restored"
     # The office lifted the detainer (releasewatch closed what was still open of it):
     DETAINER_LIFTED = "detainer_lifted"
     # A release inferred from a roster that the facility's later facts withdrew: the person was still held
@@ -262,6 +264,12 @@ class Alert(WireModel):
     event_id: EventId | None = Field(default=None, description="The custody event that raised it, if one did.")
     scheduled_release_at: datetime | None = None
     released_at: datetime | None = None
+    left_custody_at: datetime | None = Field(
+        default=None,
+        description="For in_custody: when the person left the stay it tells of (released or moved), if they had "
+        "left by the time it was raised (a detainer lodged after the release, a possible match confirmed late, a "
+        "booking arriving with its release): the released or transferred alert is the one to act on.",
+    )
     release_reason: ReleaseReason | None = None
     to_facility_ori: Ori | None = None
     person: Person | None = Field(default=None, description="The person as the facility booked them.")
@@ -351,6 +359,7 @@ class AlertUpdated(WireModel):
     alert: Alert = Field(description="The alert as it is after the change (its timeline ends with the step).")
     change: AlertStep = Field(
         description="The step: release_cancelled, rescheduled, released, release_time_passed, identity_corrected, "
+        "identity_restored (the alert reopened: the person booked is the detainer's subject again), "
         "detainer_lifted, reviewed (a possible match on the booking rejected)."
     )
 

@@ -22,7 +22,10 @@ Attribution is what the report exists to get right:
   (a rejected possible match, an alert resolved ``not_the_person``).
 
 A record counts in the period when the date it happened, at the offset it
-was reported with, falls within it (both days included).
+was reported with, falls within it (both days included); a match, when it was
+made: a detainer lodged on a person held since an earlier month (or a possible
+match confirmed later) is matched when the office was alerted, not when the
+person was booked.
 """
 
 from __future__ import annotations
@@ -92,11 +95,15 @@ def _in_scope(scope: Scope) -> Callable[[str | None], bool]:
 
 
 class _Whereabouts:
-    """Where each detainer's subject was at any moment, from its matches, followed through transfers."""
+    """Where each detainer's subject was at any moment, from its matches, followed through transfers (a release
+    releasewatch withdrew once the transfer it followed arrived places no one: it is stamped after the transfer, at
+    the facility the person had left)."""
 
     def __init__(self, matches: Iterable[AlertRecord], detainers: dict[str, DetainerRecord]) -> None:
         steps: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
         for alert in matches:
+            if alert.kind is AlertKind.RELEASED and alert.outcome is AlertOutcome.RELEASE_SUPERSEDED:
+                continue  # it closed the booking the facility had moved: the person was where the transfer took them
             after = alert.facility_ori
             if alert.kind is AlertKind.TRANSFERRED and alert.to_facility_ori is not None:
                 after = alert.to_facility_ori
@@ -236,6 +243,8 @@ def _figures(
     here: Callable[[str | None], bool],
 ) -> Outcomes:
     in_period = [a for a in matches if here(a.facility_ori) and period.holds(a.occurred_at)]
+    # (matched when the match was made: a detainer lodged on someone held since an earlier month matches now)
+    matched = [a for a in matches if here(a.facility_ori) and period.holds(a.matched_at)]
     released = _releases(matches, period, here)
     releases = {key: a for key, a in released.items() if a.release_reason is not ReleaseReason.TRANSFER}
     transferred_out = {key for key, a in released.items() if a.release_reason is ReleaseReason.TRANSFER}
@@ -263,8 +272,8 @@ def _figures(
         if here(item.facility_ori) and item.what in {LiftReason.CUSTODY_ASSUMED.value, _RESOLVED_CUSTODY_ASSUMED}
     }
     return Outcomes(
-        detainers_matched=len({a.detainer_ref for a in in_period}),
-        bookings_matched=len({(a.facility_ori, a.booking_number) for a in in_period}),
+        detainers_matched=len({a.detainer_ref for a in matched}),
+        bookings_matched=len({(a.facility_ori, a.booking_number) for a in matched}),
         releases=len(releases),
         releases_with_notice=len(with_notice),
         releases_without_notice=len(releases) - len(with_notice),

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from contracts import Alert, AlertKind, AlertOutcome, Detainer, LiftReason, ReleaseReason, ReviewDecision
+from contracts import Alert, AlertKind, AlertOutcome, AlertTrigger, Detainer, LiftReason, ReleaseReason, ReviewDecision
 
 __all__ = [
     "AlertRecord",
@@ -52,6 +52,17 @@ class AlertRecord:
     schedule_withheld_by: str | None = None
     # held by feed health and discarded by an operator as a data error: nothing happened
     discarded: bool = False
+    trigger: AlertTrigger = AlertTrigger.CUSTODY_EVENT
+    raised_at: datetime | None = None
+
+    @property
+    def matched_at(self) -> datetime:
+        """When the booking was matched to the detainer: when the condition arose, unless the match came later (a
+        detainer lodged on someone booked before, a possible match a person confirmed): then when it was raised."""
+        later = self.trigger in (AlertTrigger.DETAINER_LODGED, AlertTrigger.MATCH_CONFIRMED)
+        if later and self.raised_at is not None and self.raised_at > self.occurred_at:
+            return self.raised_at
+        return self.occurred_at
 
     @classmethod
     def of(cls, alert: Alert, *, schedule_withheld_by: str | None = None, discarded: bool = False) -> AlertRecord:
@@ -74,6 +85,8 @@ class AlertRecord:
             reviewed_at=review.reviewed_at if review is not None else None,
             schedule_withheld_by=schedule_withheld_by,
             discarded=discarded,
+            trigger=alert.trigger,
+            raised_at=alert.raised_at,
         )
 
 

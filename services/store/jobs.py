@@ -103,6 +103,12 @@ class JobStore(Generic[Job]):
             calls.append((keys, args))
         return sum(1 for replies in await self._plan.many(calls) for reply in replies if int(reply) == 1)
 
+    async def forget_planned(self, alert_ids: Sequence[str]) -> None:
+        """Forget that these alerts' jobs were planned, so that ``plan`` plans them again (an alert reopened after
+        releasewatch closed it, withdrawing its jobs)."""
+        if alert_ids:
+            await self._client.delete(*(self._names.alert_jobs_planned(alert_id) for alert_id in alert_ids))
+
     async def due(self, now: datetime, *, limit: int) -> list[tuple[str, Job | None]]:
         """Up to ``limit`` jobs due at ``now``, soonest first, each with its job (None when its JSON is gone)."""
         names = self._names

@@ -138,8 +138,9 @@ async def get_alert(
         "The booked person is the detainer's subject: the `possible_match` alert is acknowledged with a `review`, "
         "and the alerts a match calls for (`in_custody`, `release_scheduled`, `released`, `transferred`) are "
         "raised for the booking, now and as its later events arrive. Confirming again answers the alert as it is "
-        "with `Idempotent-Replayed: true`; confirming a rejected possible match, or an alert that is not a "
-        "possible match, answers 409. The office page confirms with its sign-in cookie and "
+        "with `Idempotent-Replayed: true`; confirming a rejected possible match, one releasewatch closed unreviewed "
+        "(the facility corrected the person booked to someone else, the detainer was lifted), or an alert that is "
+        "not a possible match, answers 409. The office page confirms with its sign-in cookie and "
         "`X-Requested-With: releasewatch`."
     ),
     responses=problem_responses(401, 403, 404, 409),
@@ -163,8 +164,8 @@ async def confirm_alert(
         "The booked person is not the detainer's subject: the `possible_match` alert is resolved as "
         "`not_the_person` with a `review`, and this detainer is never suggested again for this booking. "
         "Rejecting again answers the alert as it is with `Idempotent-Replayed: true`; rejecting a confirmed "
-        "possible match, or an alert that is not a possible match, answers 409. The office page rejects with its "
-        "sign-in cookie and `X-Requested-With: releasewatch`."
+        "possible match, one releasewatch closed unreviewed, or an alert that is not a possible match, answers "
+        "409. The office page rejects with its sign-in cookie and `X-Requested-With: releasewatch`."
     ),
     responses=problem_responses(401, 403, 404, 409),
 )
@@ -196,6 +197,11 @@ async def _review(
     except AlertNotReviewableError as refused:
         ALERT_REVIEWS.labels(decision=decision.value, outcome="conflict").inc()
         raise Problem("not-reviewable", f"{refused}; only a possible match is confirmed or rejected.") from None
+    except AlertLifecycleConflictError as conflict:  # closed by releasewatch unreviewed
+        ALERT_REVIEWS.labels(decision=decision.value, outcome="conflict").inc()
+        raise Problem(
+            "alert-lifecycle-conflict", f"{conflict}.", extra={"alert": conflict.current.model_dump(mode="json")}
+        ) from None
     except AlertReviewConflictError as conflict:
         ALERT_REVIEWS.labels(decision=decision.value, outcome="conflict").inc()
         raise Problem(

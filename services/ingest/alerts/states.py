@@ -92,19 +92,36 @@ def reviewed(alert: Alert, decision: ReviewDecision, *, by: str, at: datetime) -
 def decided(alert: Alert, decision: ReviewDecision, *, by: str, at: datetime) -> Alert | None:
     """The possible_match alert once ``by`` decided on it; None when it was decided that way already.
 
-    Only a possible match is decided on; deciding it the other way than before is a conflict."""
+    Only a possible match is decided on; deciding it the other way than before is a conflict, and so is deciding
+    one releasewatch closed unreviewed (the facility corrected the person booked to someone else, the office lifted
+    the detainer): a confirmation would raise alerts about whoever the booking now names."""
     if alert.kind is not AlertKind.POSSIBLE_MATCH:
         raise AlertNotReviewableError(alert)
     if alert.review is not None:
         if alert.review.decision is decision:
             return None
         raise AlertReviewConflictError(alert, alert.review)
+    if alert.status is AlertStatus.RESOLVED:
+        raise AlertLifecycleConflictError(
+            alert,
+            f"possible match {alert.alert_id!r} is already resolved{_closed_by(alert)}: nothing is left to review",
+        )
     return reviewed(alert, decision, by=by, at=at)
 
 
 def _closed_by(alert: Alert) -> str:
+    """Who closed ``alert``, and for releasewatch why: a release schedule a lift or a correction closed also reads
+    ``cancelled``, which is not why it was closed."""
     if alert.resolved_by is not None:
         return f" by {alert.resolved_by}"
+    if alert.outcome is AlertOutcome.DETAINER_LIFTED:
+        return " by releasewatch: the detainer was lifted"
+    if alert.outcome is AlertOutcome.NOT_THE_PERSON:
+        return " by releasewatch: the person booked is not the detainer's subject"
+    if alert.kind is AlertKind.RELEASED and alert.outcome is AlertOutcome.RELEASE_SUPERSEDED:
+        if any(step.what is AlertStep.RELEASE_WITHDRAWN for step in alert.timeline):
+            return " by releasewatch: the person was still held, the release inferred from a roster withdrawn"
+        return " by releasewatch: the person was transferred before the release"
     if alert.release_status is not None:  # releasewatch closed it: the release time stopped standing
         return f" by releasewatch: the release is {alert.release_status.value}"
     return ""

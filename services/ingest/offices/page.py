@@ -22,6 +22,7 @@ from contracts import (
     MatchEvidence,
     OfficerOutcome,
     Person,
+    ReleaseReason,
     ReleaseStatus,
 )
 from ingest.browser_session import html_head
@@ -261,17 +262,20 @@ def _what(alert: Alert) -> str:
             notice += f" ({alert.notice_lead_hours:g} h ahead)"
         if alert.released_early_hours is not None:
             notice += f", {alert.released_early_hours:g} h before the announced time"
+        if alert.release_reason is ReleaseReason.INFERRED_FROM_ROSTER:  # when they left is not known
+            return f"missing from the roster of {_time(alert.released_at)}: left by then, {notice}"
         return f"released {_time(alert.released_at)}, {notice}"
     if alert.kind is AlertKind.TRANSFERRED:
         return f"transferred to {escape(alert.to_facility_ori or '')} {_time(alert.occurred_at)}"
     if alert.kind is AlertKind.IN_CUSTODY:
-        return f"booked {_time(alert.occurred_at)}"
+        left = f", left custody {_time(alert.left_custody_at)}" if alert.left_custody_at is not None else ""
+        return f"booked {_time(alert.occurred_at)}{left}"
     return f"booked {_time(alert.occurred_at)}, to review"
 
 
 def _actions(alert: Alert) -> str:
     alert_id = escape(alert.alert_id)
-    if alert.kind is AlertKind.POSSIBLE_MATCH and alert.review is None:
+    if alert.kind is AlertKind.POSSIBLE_MATCH and alert.review is None and alert.status is not AlertStatus.RESOLVED:
         return (
             f'<button type="button" class="confirm" data-alert-id="{alert_id}">Confirm</button> '
             f'<button type="button" class="reject" data-alert-id="{alert_id}">Reject</button>'

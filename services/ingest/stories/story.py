@@ -196,7 +196,12 @@ def current_state(ordered: Sequence[Alert], headline: Alert, now: datetime) -> S
         notice = "with notice" if latest.notice_given else "without notice"
         if latest.released_early_hours is not None:
             notice += f", {latest.released_early_hours:g} h before the announced time"
-        summary = f"released {span_in_words(now - latest.released_at)} ago, {notice}"
+        ago = span_in_words(now - latest.released_at)
+        summary = f"released {ago} ago, {notice}"
+        if latest.release_reason is ReleaseReason.INFERRED_FROM_ROSTER:
+            # No release was reported: a roster drawn up then no longer listed the booking. When they left is not
+            # known, only that they had by then.
+            summary = f"missing from the roster of {ago} ago: left by then, {notice}"
         released = told(StoryState.RELEASED, summary, latest.facility_ori, latest.released_at)
         return released.model_copy(update={"notice_given": bool(latest.notice_given)})
     if latest.kind is AlertKind.TRANSFERRED:

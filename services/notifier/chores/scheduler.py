@@ -23,7 +23,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from contracts import Alert, AlertKind
+from contracts import Alert, AlertKind, AlertStatus
 from notifier.domain.schedule import (
     Job,
     JobKind,
@@ -31,6 +31,7 @@ from notifier.domain.schedule import (
     job_ids_of,
     jobs_for,
     marker_seconds,
+    reminders_nearer_due,
     what_a_job_does,
 )
 from notifier.handlers.ports import ActiveDetainers, BookingStates, ReleaseSchedules
@@ -76,6 +77,24 @@ class JobPlanner:
                 plans.append(PlannedJobs(alert.alert_id, jobs, marker_seconds(jobs, now)))
         return await self._jobs.plan(plans)
 
+    async def plan_again(self, alerts: Sequence[Alert]) -> int:
+        """Plan anew what follows alerts releasewatch reopened (their jobs were withdrawn when it closed them): the
+        reminders not passed yet, the release check, and escalations counted from now (the reopening is what the
+        office has not acknowledged), whether or not they were planned before."""
+        now = self._clock()
+        plans: list[PlannedJobs[Job]] = []
+        for alert in alerts:
+            anew = alert.model_copy(update={"status": AlertStatus.OPEN, "raised_at": now})
+            jobs = [
+                job
+                for job in jobs_for(anew, now, self._policy)
+                if job.kind is not JobKind.ESCALATION or alert.status is AlertStatus.OPEN
+            ]
+            if jobs:
+                plans.append(PlannedJobs(alert.alert_id, jobs, marker_seconds(jobs, now)))
+        await self._jobs.forget_planned([plan.alert_id for plan in plans])
+        return await self._jobs.plan(plans)
+
 
 class Scheduler:
     """Runs the jobs that are due (see the module docstring)."""
@@ -117,6 +136,8 @@ class Scheduler:
         passed = await self._close_passed(checks, records, now)
         counts["passed"] = len(passed)
         pending, left = await self._custody_at_bookings([job for _, job in jobs if job is not None], records)
+        # (after an outage: a reminder due with a nearer one of its alert goes no more)
+        pointless = reminders_nearer_due([job for _, job in jobs if job is not None])
         firings: list[Firing] = []
         meant: list[str] = []
         for job_id, job in jobs:
@@ -125,7 +146,7 @@ class Scheduler:
                     firings.append(Firing(job_id, job.alert_id, "", ""))
                     meant.append("dropped")
                 continue
-            if job is None:  # planned by hand or half-removed: nothing to do
+            if job is None or job_id in pointless:  # planned by hand or half-removed, or a nearer one goes out
                 firings.append(Firing(job_id, "", "", ""))
                 meant.append("dropped")
                 continue

@@ -24,7 +24,9 @@ from contracts import (
     Alert,
     AlertKind,
     AlertNotice,
+    AlertOutcome,
     AlertRaised,
+    AlertStatus,
     AlertStep,
     AlertUpdated,
     Detainer,
@@ -33,6 +35,7 @@ from contracts import (
     ReleaseReason,
     ReleaseStatus,
 )
+from notifier.domain.schedule import time_left_words
 
 __all__ = ["EmailContent", "message_id_for", "render_email", "subject_for"]
 
@@ -103,29 +106,55 @@ def _duration(seconds: int) -> str:
     return f"{seconds}s"
 
 
+# An in_custody alert raised once the person had left (a detainer lodged after the release, a possible match
+# confirmed late, a booking arriving with its release): nobody is there to take into custody.
+_LEFT_ACTION = (
+    "The person was booked here and has left custody since (released or moved): the released or transferred alert "
+    "says how. There is no one here to take into custody."
+)
+
+
 def _headline(alert: Alert) -> str:
     headline = _HEADLINES[alert.kind]
+    if alert.kind is AlertKind.IN_CUSTODY and alert.left_custody_at is not None:
+        return f"Booked, left custody since {_utc(alert.left_custody_at)}"
     if alert.kind is AlertKind.RELEASE_SCHEDULED and alert.scheduled_release_at is not None:
         return f"{headline} {_utc(alert.scheduled_release_at)}"
     if alert.kind is AlertKind.RELEASED:
         when = f" {_utc(alert.released_at)}" if alert.released_at is not None else ""
         if alert.release_reason is ReleaseReason.TRANSFER:  # to another custody: no notice was owed
             return f"Transferred out{when}, destination not reported"
+        if alert.release_reason is ReleaseReason.INFERRED_FROM_ROSTER:  # no release reported: when is not known
+            notice = ", without notice" if alert.released_without_notice else ""
+            return f"Missing from the roster of{when}: left custody by then{notice}"
         return f"{headline}{when}" + (" without notice" if alert.released_without_notice else "")
     if alert.kind is AlertKind.TRANSFERRED and alert.to_facility_ori is not None:
         return f"{headline} to {alert.to_facility_ori}"
     return headline
 
 
+def _late_reminder(message: Message) -> str | None:
+    """For a reminder sent more than a little after its time (the notifier was down when it was due): how far the
+    release really was when it went out, in words; None for one sent on time, whose lead says it."""
+    alert = message.alert
+    if message.type != "alert_reminded" or message.lead_seconds is None or alert.scheduled_release_at is None:
+        return None
+    sent = next((step.at for step in reversed(alert.timeline) if step.what is AlertStep.REMINDED), None)
+    return None if sent is None else time_left_words(message.lead_seconds, alert.scheduled_release_at, sent)
+
+
 def _closed_by(alert: Alert, step: AlertStep) -> bool:
     """Whether ``step`` is the last thing releasewatch did to ``alert``: what closed it (a correction of the person
-    booked, a rejected possible match, a lift, a release withdrawn), or what it changed (a release reported)."""
+    booked, a rejected possible match, a lift, a release withdrawn), what it changed (a release reported), or what
+    reopened it (a correction taken back)."""
     return bool(alert.timeline) and alert.timeline[-1].what is step
 
 
 def _update_headline(alert: Alert) -> str:
     """e.g. ``Release cancelled (was 2026-12-03 14:00 UTC)``, ``Not the detainer's subject: ...``, or
     ``Detainer lifted: ... closed``."""
+    if _closed_by(alert, AlertStep.IDENTITY_RESTORED):
+        return f"The detainer's subject after all: {_headline(alert)[0].lower()}{_headline(alert)[1:]} reopened"
     if _closed_by(alert, AlertStep.IDENTITY_CORRECTED) or _closed_by(alert, AlertStep.REVIEWED):
         return f"Not the detainer's subject: {_HEADLINES[alert.kind].lower()} withdrawn"
     if _closed_by(alert, AlertStep.DETAINER_LIFTED):
@@ -149,6 +178,8 @@ def subject_for(message: Message) -> str:
         return f"{_update_headline(alert)} — {alert.facility_ori} booking {alert.booking_number}"
     subject = f"{_headline(alert)} — {alert.facility_ori} booking {alert.booking_number}"
     if message.type == "alert_reminded":
+        if (left := _late_reminder(message)) is not None:
+            return f"Reminder, release in {left}: {subject}"
         lead = f" {_duration(message.lead_seconds)} before release" if message.lead_seconds is not None else ""
         return f"Reminder{lead}: {subject}"
     if message.type == "alert_escalated":
@@ -195,6 +226,11 @@ def _situation(message: Message) -> str:
     """The first line: what happened and, for a notice or an update, why this message now."""
     alert = message.alert
     if message.type == "alert_updated":
+        if _closed_by(alert, AlertStep.IDENTITY_RESTORED):
+            return (
+                "UPDATE: The facility corrected the person booked back: they are this detainer's subject after all, "
+                f"and this alert, withdrawn when the booking named someone else, is open again. {_action(alert)}"
+            )
         if _closed_by(alert, AlertStep.IDENTITY_CORRECTED):
             return (
                 "UPDATE: The facility corrected the person booked, who is no longer this detainer's subject: this "
@@ -229,10 +265,20 @@ def _situation(message: Message) -> str:
         status = alert.release_status or ReleaseStatus.CANCELLED
         return f"UPDATE: {_UPDATE_SITUATIONS.get(status, '')} The alert is closed."
     if message.type == "alert_reminded":
-        lead = _duration(message.lead_seconds) if message.lead_seconds is not None else "soon"
-        return f"REMINDER: the release is {lead} away. {_ACTIONS[alert.kind]}"
+        lead = _late_reminder(message) or (
+            _duration(message.lead_seconds) if message.lead_seconds is not None else "soon"
+        )
+        return f"REMINDER: the release is {lead} away. {_action(alert)}"
     if message.type == "alert_escalated":
-        return f"ESCALATION level {message.level or 1}: nobody acknowledged this alert in time. {_ACTIONS[alert.kind]}"
+        return f"ESCALATION level {message.level or 1}: nobody acknowledged this alert in time. {_action(alert)}"
+    return _action(alert)
+
+
+def _action(alert: Alert) -> str:
+    if alert.kind is AlertKind.IN_CUSTODY and alert.left_custody_at is not None:
+        return _LEFT_ACTION
+    if alert.status is not AlertStatus.OPEN:  # (a reminder of an alert someone acknowledged: not to be asked again)
+        return _ACTIONS[alert.kind].replace(", and acknowledge the alert.", ".")
     return _ACTIONS[alert.kind]
 
 
@@ -256,11 +302,18 @@ def _facts(alert: Alert, detainer: Detainer | None) -> list[tuple[str, str]]:
         facts.append(("Superseded by", alert.superseded_by))
     if alert.release_reason is not None:
         facts.append(("Release reason", alert.release_reason.value.replace("_", " ")))
+    # A release releasewatch withdrew (it closed the booking of a person the facility had moved, or a later roster
+    # listed the booking again) was no release: neither its time nor its notice is one.
+    withdrawn = alert.kind is AlertKind.RELEASED and alert.outcome is AlertOutcome.RELEASE_SUPERSEDED
     if alert.released_at is not None:
-        facts.append(("Released", _with_local(alert.released_at)))
+        inferred = alert.release_reason is ReleaseReason.INFERRED_FROM_ROSTER
+        label = "Release (withdrawn)" if withdrawn else "Missing from roster of" if inferred else "Released"
+        facts.append((label, _with_local(alert.released_at)))
+    if alert.left_custody_at is not None:
+        facts.append(("Left custody", _with_local(alert.left_custody_at)))
     if alert.kind is AlertKind.RELEASED and alert.release_reason is ReleaseReason.TRANSFER:
         facts.append(("Moved to", "another custody; the facility did not say where"))
-    elif alert.kind is AlertKind.RELEASED:
+    elif alert.kind is AlertKind.RELEASED and not withdrawn:
         if alert.released_without_notice:
             facts.append(("Notice", "none: released without notice"))
         elif alert.notice_given:

@@ -50,6 +50,7 @@ __all__ = [
     "alert_id_of",
     "build_alert",
     "closed_by_releasewatch",
+    "noting_departure",
     "release_notice",
     "released_alert_id",
     "schedule_qualifier",
@@ -221,6 +222,23 @@ def alert_id_of(condition: AlertCondition, state: BookingState, detainer: Detain
     ).alert_id
 
 
+def _left_custody_at(state: BookingState) -> datetime | None:
+    """When the person left the stay, as the office may be told it (a release a sharing policy withholds aside), if
+    they have left: an ``in_custody`` alert raised after that says so, not that they are held."""
+    released = state.released_at if state.release_withheld_by is None else None
+    return min((at for at in (released, state.transferred_at) if at is not None), default=None)
+
+
+def noting_departure(alert: Alert, state: BookingState) -> Alert:
+    """``alert`` as built, and if it is an ``in_custody`` alert of a stay ``state`` (the booking as the batch leaves
+    it) shows over, saying when the person left: a booking and its release in one batch build the alert at the
+    booking, yet the office hears of both at once."""
+    if alert.kind is not AlertKind.IN_CUSTODY or alert.left_custody_at is not None:
+        return alert
+    left = _left_custody_at(state)
+    return alert if left is None else alert.model_copy(update={"left_custody_at": left})
+
+
 def build_alert(
     condition: AlertCondition,
     state: BookingState,
@@ -233,7 +251,9 @@ def build_alert(
     alert_id: str | None = None,
 ) -> Alert:
     """The alert ``condition`` calls for (``alert_id``: its id, when known already; see ``alert_id_of``), as first
-    written: its timeline starts with being raised (the record is its own history)."""
+    written: its timeline starts with being raised (the record is its own history). An ``in_custody`` alert of a
+    stay already over when it is raised carries when the person left (``left_custody_at``): it tells of a booking,
+    and must not read as if the person were held."""
     is_schedule = condition.kind is AlertKind.RELEASE_SCHEDULED
     is_release = condition.kind is AlertKind.RELEASED
     return Alert(
@@ -254,6 +274,7 @@ def build_alert(
         release_reason=(condition.release_reason if is_schedule else state.release_reason if is_release else None),
         released_at=state.released_at if is_release else None,
         to_facility_ori=state.transferred_to if condition.kind is AlertKind.TRANSFERRED else None,
+        left_custody_at=_left_custody_at(state) if condition.kind is AlertKind.IN_CUSTODY else None,
         person=state.person,
         match=evidence,
         timeline=(_raised_step(raised_at, trigger),),

@@ -6,7 +6,13 @@ no longer matches, and no one confirmed the match, what was raised for that deta
 wrong person: each of those alerts not resolved yet is closed (resolved as ``not_the_person`` by releasewatch, a
 ``identity_corrected`` step naming the correction), its reminders and escalations withdrawn, and the office told
 once (``alert_updated``). A release schedule among them leaves ``scheduled`` as ``cancelled``: for that office
-there is no release to act on. Pure: no I/O.
+there is no release to act on.
+
+A correction the facility takes back (a clerk edited the wrong booking, then put it back) makes the person booked
+the detainer's subject again, and the alerts it closed are what the pair calls for again, under the same ids: each
+is reopened (``restored``: open, or acknowledged if it was, a release schedule ``scheduled`` again, an
+``identity_restored`` step naming the event), and the office told once; a release schedule whose time stopped
+standing meanwhile is then closed as ever. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from contracts import (
     Alert,
     AlertKind,
     AlertOutcome,
+    AlertStatus,
     AlertStep,
+    ReleaseStatus,
     ReviewDecision,
     TimelineEntry,
 )
@@ -28,7 +36,7 @@ from notifier.domain.release_schedules import schedule_alert_ids
 from notifier.domain.retractions import withdrawn_release_ids
 from notifier.domain.reviews import BookingReview
 
-__all__ = ["no_longer_matched", "pair_alert_ids", "withdrawn"]
+__all__ = ["closed_by_correction", "no_longer_matched", "pair_alert_ids", "restored", "withdrawn"]
 
 _DETAIL = "the facility corrected the person booked: no longer this detainer's subject"
 
@@ -61,3 +69,35 @@ def withdrawn(alert: Alert, *, at: datetime, event_id: str | None) -> Alert:
     """``alert`` closed at ``at`` because the correction ``event_id`` made its booking's person someone else."""
     step = TimelineEntry(at=at, what=AlertStep.IDENTITY_CORRECTED, detail=_DETAIL, event_id=event_id)
     return closed_by_releasewatch(alert, step, AlertOutcome.NOT_THE_PERSON)
+
+
+_RESTORED = "the facility corrected the person booked back: this detainer's subject again"
+
+
+def closed_by_correction(alert: Alert) -> bool:
+    """Whether releasewatch closed ``alert`` because a correction made the person booked someone else (not a person's
+    decision, nor anything since)."""
+    return (
+        alert.status is AlertStatus.RESOLVED
+        and alert.resolved_by is None
+        and alert.outcome is AlertOutcome.NOT_THE_PERSON
+        and bool(alert.timeline)
+        and alert.timeline[-1].what is AlertStep.IDENTITY_CORRECTED
+    )
+
+
+def restored(alert: Alert, *, at: datetime, event_id: str | None) -> Alert:
+    """``alert`` (closed by a correction) reopened at ``at``: the correction ``event_id`` made the person booked the
+    detainer's subject again. Open, or acknowledged if someone had acknowledged it; a release schedule the
+    correction left ``cancelled`` is ``scheduled`` again (whether its time still stands is judged after)."""
+    step = TimelineEntry(at=at, what=AlertStep.IDENTITY_RESTORED, detail=_RESTORED, event_id=event_id)
+    update: dict[str, object] = {
+        "status": AlertStatus.ACKNOWLEDGED if alert.acknowledged_at is not None else AlertStatus.OPEN,
+        "resolved_at": None,
+        "resolved_by": None,
+        "outcome": None,
+        "timeline": (*alert.timeline, step),
+    }
+    if alert.kind is AlertKind.RELEASE_SCHEDULED and alert.release_status is ReleaseStatus.CANCELLED:
+        update["release_status"] = ReleaseStatus.SCHEDULED
+    return alert.model_copy(update=update)

@@ -11,7 +11,11 @@ episode of its own with an alert of its own, while the earlier one stays closed.
 clock is passed in.
 
 Leaving ``scheduled`` is final: the alert is closed (resolved as ``release_superseded``, unless a person
-resolved it already, whose outcome stays) and never reopened. A release schedule whose release time no longer
+resolved it already, whose outcome stays) and never reopened. One step more is taken from ``passed`` alone: a
+time gone by with no release reported that the facility then cancels, or replaces with another (it held the
+person past it, on the detainer say), reads ``cancelled`` or ``rescheduled``, as it would had the facility said
+so within the grace: "no release reported" would keep an office asking whether the person is held, which the
+facility has answered. A release schedule whose release time no longer
 stands when it is first created (an older schedule delivered after a newer one, one delivered after the release
 or its cancellation) is created closed (``closed_on_arrival``): recorded, never raised.
 """
@@ -152,14 +156,16 @@ def release_change(
     alert: Alert, state: BookingState, *, now: datetime | None, overdue_after: timedelta
 ) -> ReleaseChange | None:
     """What became of ``alert``'s release time by ``state`` (its booking's) as of ``now``; None while it stands,
-    for an alert that is not a release schedule, or one whose release time left ``scheduled`` already.
+    for an alert that is not a release schedule, or one whose release time left ``scheduled`` already (save a
+    time that ``passed`` and was cancelled or replaced since).
 
     ``overdue_after``: how long after the release time a person still reported in custody, with no release
     reported, makes the time ``passed``. ``now`` None: the facts alone are judged, not the time passing."""
     scheduled = alert.scheduled_release_at
     if alert.kind is not AlertKind.RELEASE_SCHEDULED or scheduled is None:
         return None
-    if alert.release_status not in (None, ReleaseStatus.SCHEDULED):
+    passed = alert.release_status is ReleaseStatus.PASSED
+    if alert.release_status not in (None, ReleaseStatus.SCHEDULED) and not passed:
         return None  # final
     if state.booked_at is None and not state.schedules_seen:
         return None  # nothing known of the booking (not kept any more): nothing to conclude
@@ -179,6 +185,8 @@ def release_change(
         )
     ):
         return _superseded(alert, episode, state)  # another time stands, or this one announced anew
+    if passed:
+        return None  # (only a cancellation or another time tells more of a time gone by: the release, its own alert)
     # A withheld release tells nothing; one reported after a transfer is the facility closing the booking it moved.
     if released and state.released_at is not None:
         return ReleaseChange(

@@ -17,6 +17,11 @@ the check that a release time passed. Pure: the alert, the policy and the time i
 - a reminder goes out only while the person is still in custody with that very
   release time, the detainer is active, the alert is not resolved, and the
   release is still ahead: never after the release time;
+- a reminder due together with a nearer one of the same alert (the notifier was
+  down when both fell due) is dropped: the nearer one goes out alone; and one
+  that goes out more than ``_LATE`` after its time says how far the release
+  really is, not its lead (``time_left_words``): an office told "4 h" when one
+  is left would plan on hours it does not have;
 - an escalation goes out only while the alert is still ``open`` and the detainer
   active: acknowledging (or resolving) the alert, or lifting the detainer, stops it;
   and an ``in_custody`` alert's, only while the person is in custody there: once
@@ -49,10 +54,14 @@ __all__ = [
     "marker_seconds",
     "parse_durations",
     "reminder_still_called_for",
+    "reminders_nearer_due",
+    "time_left_words",
     "what_a_job_does",
 ]
 
 _MARKER_SLACK = timedelta(days=7)  # the planned marker outlives the alert's last job by this much
+# A reminder sent this much after its time (the notifier was down) says how far the release really is.
+_LATE = timedelta(minutes=15)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -182,6 +191,35 @@ def marker_seconds(jobs: list[Job], now: datetime) -> int:
     return max(int((last_due - now + _MARKER_SLACK).total_seconds()), 1)
 
 
+def time_left_words(lead_seconds: float, release_at: datetime, sent_at: datetime) -> str | None:
+    """How far the release is, in words (``46h30m``, ``1h``, ``20m``), for a reminder of ``lead_seconds`` sent at
+    ``sent_at`` more than ``_LATE`` after its time; None for one sent on time (its lead says it). Rounded down to
+    the minute: an office is never told it has more time than it has."""
+    left = (release_at - sent_at).total_seconds()
+    if lead_seconds - left <= _LATE.total_seconds():
+        return None
+    minutes = max(int(left // 60), 0)
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes}m"
+    return f"{hours}h" if not minutes else f"{hours}h{minutes:02d}m"
+
+
+def reminders_nearer_due(jobs: list[Job]) -> set[str]:
+    """The ids of the reminders among ``jobs`` (those due now) that a nearer reminder of the same alert, due too,
+    makes pointless: after an outage the 72 h and the 48 h reminders fall due together, and only the nearer one
+    tells the office where the release stands."""
+    nearest: dict[str, float] = {}
+    for job in jobs:
+        if job.kind is JobKind.REMINDER and job.lead_seconds is not None:
+            nearest[job.alert_id] = min(job.lead_seconds, nearest.get(job.alert_id, job.lead_seconds))
+    return {
+        job.job_id
+        for job in jobs
+        if job.kind is JobKind.REMINDER and job.lead_seconds is not None and job.lead_seconds > nearest[job.alert_id]
+    }
+
+
 def reminder_still_called_for(
     job: Job, now: datetime, *, release_pending: datetime | None, detainer_active: bool
 ) -> bool:
@@ -212,7 +250,10 @@ def what_a_job_does(
         if not reminder_still_called_for(job, now, release_pending=release_pending, detainer_active=detainer_active):
             return None, None
         lead = job.lead_seconds or 0
-        step = TimelineEntry(at=now, what=AlertStep.REMINDED, detail=f"{describe_duration(lead)} before release")
+        detail = f"{describe_duration(lead)} before release"
+        if job.release_at is not None and (left := time_left_words(lead, job.release_at, now)) is not None:
+            detail += f", sent late: the release is {left} away"
+        step = TimelineEntry(at=now, what=AlertStep.REMINDED, detail=detail)
         after = alert.model_copy(update={"timeline": (*alert.timeline, step)})
         return after, AlertNotice(type="alert_reminded", alert=after, lead_seconds=int(lead))
     if alert.status is not AlertStatus.OPEN or not detainer_active:  # acknowledged, or lifted: no escalation

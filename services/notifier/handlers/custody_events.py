@@ -21,6 +21,7 @@ from typing import Any
 from contracts import Alert, AlertTrigger, BookingUpdated, CustodyEvent, RosterSubmitted
 from contracts.envelope import StreamEntry
 from contracts.policies import PolicyMark
+from notifier.domain.alert_rules import noting_departure
 from notifier.domain.corrections import no_longer_matched
 from notifier.domain.custody import (
     BookingState,
@@ -106,13 +107,10 @@ class CustodyEventProcessor:
                 raise
         if detainers.generation != matched_at:
             alerts = self._alerts_for(_as_corrected(timeline), reviews)
-        report.alerts = await raise_alerts(
-            self._ports,
-            alerts,
-            {after.key: after for _, after in transitions},
-            held_facilities=held,
-        )
-        await self._withdraw_corrected(timeline, transitions, reviews)
+        states = {after.key: after for _, after in transitions}
+        alerts = _noting_departures(alerts, states)
+        report.alerts = await raise_alerts(self._ports, alerts, states, held_facilities=held)
+        await self._withdraw_corrected(timeline, transitions, reviews, alerts)
         # 4. Rosters after the batch's events, so each is judged against every fact we hold (its
         #    as_of, not its place in the stream, decides which bookings it may release).
         for roster in rosters:
@@ -305,10 +303,13 @@ class CustodyEventProcessor:
         timeline: Sequence[tuple[CustodyFact, BookingState]],
         transitions: Sequence[tuple[BookingState, BookingState]],
         reviews: Mapping[BookingKey, Mapping[str, BookingReview]],
+        alerts: Sequence[Alert],
     ) -> None:
         """Close what was raised for a detainer on a booking whose person a correction made someone that detainer's
         subject no longer is (``domain.corrections``): the person as stored before the batch against the person the
-        batch leaves. (A person replaced within the batch raised nothing: ``_as_corrected``.)"""
+        batch leaves. (A person replaced within the batch raised nothing: ``_as_corrected``.) And the other way:
+        reopen what a correction closed for a detainer whose subject the person booked is again (``alerts``: those
+        the batch calls for)."""
         # Only a booking held before with a person can have alerts of another (most bookings of a batch: new, or
         # their person the same object, and nothing here is compared).
         changed = {
@@ -321,18 +322,44 @@ class CustodyEventProcessor:
         last_event = {state.key: event.event_id for event, state in timeline if state.key in changed}
         detainers = self._ports.detainers
         pairs: list[tuple[str, BookingState, str | None]] = []
+        again: dict[tuple[str, BookingKey], str | None] = {}  # (detainer, booking) the person matches anew: the event
         for key, (earlier, after) in changed.items():
             assert after.person is not None
             if earlier == after.person:
                 continue  # the same person, read anew
             matched_before = {detainer.detainer_ref for detainer, _ in detainers.matches(earlier)}
+            matched_now = {detainer.detainer_ref for detainer, _ in detainers.matches(after.person)}
+            for detainer_ref in matched_now - matched_before:
+                again[detainer_ref, key] = last_event.get(key)
             if not matched_before:
                 continue
-            matched_now = {detainer.detainer_ref for detainer, _ in detainers.matches(after.person)}
             for detainer_ref in no_longer_matched(matched_before, matched_now, reviews.get(key)):
                 pairs.append((detainer_ref, after, last_event.get(key)))
         if pairs:
             await self._ports.releases.withdraw(pairs)
+        if again:
+            await self._restore(again, alerts, {after.key: after for _, after in transitions})
+
+    async def _restore(
+        self,
+        again: Mapping[tuple[str, BookingKey], str | None],
+        alerts: Sequence[Alert],
+        states: Mapping[BookingKey, BookingState],
+    ) -> None:
+        """Reopen, among the alerts the batch calls for, those of a pair matched anew that a correction had closed
+        (rare: a correction taken back), plan what follows them again, and close a release schedule among them
+        whose time stopped standing meanwhile."""
+        called_for = {
+            alert.alert_id: again[pair]
+            for alert in alerts
+            if (pair := (alert.detainer_ref, (alert.facility_ori, alert.booking_number))) in again
+        }
+        reopened = await self._ports.releases.restore(called_for)
+        if not reopened:
+            return
+        if self._ports.follow_ups is not None:
+            await self._ports.follow_ups.plan_again(reopened)
+        await self._ports.releases.close_for(reopened, states)
 
     def _alerts_for(
         self,
@@ -370,6 +397,19 @@ class CustodyEventProcessor:
                     built=built,
                 )
         return alerts
+
+
+def _noting_departures(alerts: list[Alert], states: Mapping[BookingKey, BookingState]) -> list[Alert]:
+    """``alerts``, each ``in_custody`` one of a stay the batch ended saying when the person left (built at the booking's
+    event, it did not know; one copy per alert, as built)."""
+    if not any(state.released_at is not None or state.transferred_at is not None for state in states.values()):
+        return alerts  # most batches: no one left
+    noted: dict[str, Alert] = {}
+    for alert in alerts:
+        if alert.alert_id not in noted:
+            state = states.get((alert.facility_ori, alert.booking_number))
+            noted[alert.alert_id] = alert if state is None else noting_departure(alert, state)
+    return [noted[alert.alert_id] for alert in alerts]
 
 
 def _as_corrected(

@@ -140,6 +140,8 @@ class FollowUps(Protocol):
 
     async def plan(self, alerts: Sequence[Alert]) -> int: ...
 
+    async def plan_again(self, alerts: Sequence[Alert]) -> int: ...
+
 
 class ReleaseSchedules(Protocol):
     """Closes the release schedules whose release time stopped standing, and the alerts of a corrected booking
@@ -172,6 +174,8 @@ class ReleaseSchedules(Protocol):
     async def withdraw(self, pairs: Sequence[tuple[str, BookingState, str | None]]) -> list[Alert]: ...
 
     async def withdraw_rejected(self, rejected: Sequence[tuple[BookingReview, BookingState]]) -> list[Alert]: ...
+
+    async def restore(self, alert_ids: Mapping[str, str | None]) -> list[Alert]: ...
 
 
 class DeadLetters(Protocol):

@@ -26,7 +26,7 @@ from functools import partial
 from contracts import Alert, AlertKind, AlertStatus, AlertStep, AlertUpdated, Detainer, ReleaseStatus
 from contracts.alerts import story_id_for
 from notifier.domain.alert_rules import released_alert_id
-from notifier.domain.corrections import pair_alert_ids, withdrawn
+from notifier.domain.corrections import closed_by_correction, pair_alert_ids, restored, withdrawn
 from notifier.domain.custody import BookingState
 from notifier.domain.lifts import closed_by_lift
 from notifier.domain.release_schedules import (
@@ -249,6 +249,32 @@ class ReleaseScheduleCloser:
             {alert_id: partial(withdrawn, at=at, event_id=event_id) for alert_id, event_id in why.items()},
             AlertStep.IDENTITY_CORRECTED,
         )
+
+    async def restore(self, alert_ids: Mapping[str, str | None]) -> list[Alert]:
+        """Reopen each alert among ``alert_ids`` (with the event that made the person booked the detainer's subject
+        again) that releasewatch closed because a correction had made them someone else (``domain.corrections``):
+        once, with an ``alert_updated`` for every channel; returns those reopened now (the caller plans their jobs
+        again and closes a release schedule whose time stopped standing meanwhile)."""
+        if not alert_ids:
+            return []
+        at = self._clock()
+
+        def decide(alert_id: str, current: Alert | None) -> tuple[AlertEdit | None, Alert | None]:
+            if current is None or not closed_by_correction(current):
+                return None, None  # never raised, open, or closed for another reason (a person's, a lift)
+            after = restored(current, at=at, event_id=alert_ids[alert_id])
+            return AlertEdit(
+                after=after, announce=[AlertUpdated(alert=after, change=AlertStep.IDENTITY_RESTORED)]
+            ), after
+
+        results = await self._updates.apply(list(alert_ids), decide)
+        reopened = [after for after in results.values() if after is not None]
+        for alert in reopened:
+            log.info(
+                "alert reopened: identity restored",
+                extra={"alert_id": alert.alert_id, "field_office": alert.field_office, "kind": alert.kind.value},
+            )
+        return reopened
 
     async def withdraw_rejected(self, rejected: Sequence[tuple[BookingReview, BookingState]]) -> list[Alert]:
         """Close what was raised for each pair a person rejected (the review, and its booking's state): the booked

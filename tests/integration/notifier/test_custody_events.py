@@ -293,3 +293,19 @@ async def test_the_events_metric_counts_each_processed_event_by_its_type(
         "release_scheduled": 1,
         "release": 1,
     }
+
+
+async def test_a_booking_arriving_with_its_release_raises_an_in_custody_alert_saying_the_person_left(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, outcome: Outcome
+) -> None:
+    # A short stay in one batch file: booked and released before releasewatch heard of either.
+    await ingest_api.lodge(HOU_DETAINER)
+    await ingest_api.submit(samples.booking(), samples.release())
+
+    await process_new_events(notifier, streams)
+
+    alerts = {alert.kind: alert for alert in await outcome.alerts()}
+    assert set(alerts) == {AlertKind.IN_CUSTODY, AlertKind.RELEASED}
+    assert alerts[AlertKind.IN_CUSTODY].left_custody_at == alerts[AlertKind.RELEASED].released_at
+    (raised,) = [m for m in await outcome.alerts_raised() if m.alert.kind is AlertKind.IN_CUSTODY]
+    assert raised.alert.left_custody_at is not None  # what every channel is told

@@ -127,3 +127,34 @@ async def test_a_match_a_person_confirmed_stays_whatever_the_correction(
     await catch_up(notifier, streams)
 
     assert "in_custody" in [alert["kind"] for alert in await office.alerts(status="open")]
+
+
+async def test_a_correction_the_jail_takes_back_tells_the_office_the_subject_is_held_again(
+    office: Office, notifier: NotifierInstance, streams: Streams, outcome: Outcome, keyed_api: httpx.AsyncClient
+) -> None:
+    # A clerk edits the wrong booking to another man, then puts it back: the detainer's subject never left.
+    await office.lodge_matching()
+    await office.submit(samples.booking(), samples.release_scheduled())
+    await catch_up(notifier, streams)
+    await office.submit(corrected())
+    await catch_up(notifier, streams)
+
+    undo = samples.booking_updated(
+        event_id="evt-undo", occurred_at="2026-11-20T10:00:00-08:00", person=samples.person()
+    )
+    await office.submit(undo)
+    await catch_up(notifier, streams)
+
+    assert sorted(alert["kind"] for alert in await office.alerts(status="open")) == ["in_custody", "release_scheduled"]
+    assert await office.alerts(release_status="scheduled") != []
+    (story,) = (await keyed_api.get("/v1/stories", headers=as_("los"))).json()["stories"]
+    # (told as of the reader's clock: the release time of the samples stands, gone by or not)
+    assert story["now"]["state"] in ("release_scheduled", "release_time_passed")
+    assert story["headline"]["kind"] == "release_scheduled"
+    updates = await outcome.alerts_updated()
+    assert sorted((update.alert.kind.value, update.change.value) for update in updates) == [
+        ("in_custody", "identity_corrected"),
+        ("in_custody", "identity_restored"),
+        ("release_scheduled", "identity_corrected"),
+        ("release_scheduled", "identity_restored"),
+    ]

@@ -196,6 +196,37 @@ async def test_a_release_time_gone_by_shows_as_passed_then_after_the_grace_close
     assert (now["state"], now["summary"]) == ("no_release_reported", "release time passed, no release reported")
 
 
+async def test_a_release_the_jail_cancels_after_its_time_passed_reads_cancelled_and_the_person_in_custody(
+    office: Office, scheduled_notifier: ScheduledNotifier, streams: Streams, channels: Channels
+) -> None:
+    # The jail held the person past the release time (on the detainer, say) and cancels the release hours later.
+    alert_id = await scheduled(office, scheduled_notifier, streams, channels)
+    await scheduled_notifier.run_due_at(RELEASE_AT + timedelta(minutes=61))
+    await channels.deliver()
+    assert (await office.story_now())["state"] == "no_release_reported"
+
+    cancelled_at = (RELEASE_AT + timedelta(hours=3)).isoformat()
+    await then(office, scheduled_notifier, streams, channels, samples.release_cancelled(occurred_at=cancelled_at))
+
+    now = await office.story_now()
+    assert (now["state"], now["summary"]) == ("in_custody", "in custody at CA0194200 since 2026-11-20 16:15 UTC")
+    alert = await office.alert(alert_id)
+    assert (alert["release_status"], alert["status"], alert["outcome"]) == (
+        "cancelled",
+        "resolved",
+        "release_superseded",
+    )
+    assert steps(alert)[-2:] == [("release_time_passed", None, None), ("release_cancelled", None, "evt-0004")]
+    told = await each_channel(channels, alert_id)
+    assert all(events.count("alert_updated") == 2 for events in told.values()), told
+    assert await office.listed(release_status="passed") == []
+    assert await office.listed(release_status="cancelled") == [alert_id]
+
+    # Told once: the cancellation delivered again changes nothing more.
+    await then(office, scheduled_notifier, streams, channels, samples.release_cancelled(occurred_at=cancelled_at))
+    assert await each_channel(channels, alert_id) == told
+
+
 async def test_a_redelivered_cancellation_changes_nothing_twice(
     office: Office, scheduled_notifier: ScheduledNotifier, streams: Streams, channels: Channels
 ) -> None:

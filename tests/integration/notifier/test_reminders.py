@@ -117,7 +117,7 @@ async def test_a_release_10_hours_ahead_gets_only_the_4_hour_reminder(
     await story(ingest_api, streams, notifier, scheduled())
     alert_id = (await office.alert("release_scheduled"))["alert_id"]
 
-    for hours_before in (9, 5, 3.5, 0.5):
+    for hours_before in (9, 5, 3.9, 0.5):
         await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, notifier)
 
     assert await office.steps(alert_id, "reminded") == ["4h before release"]
@@ -170,10 +170,10 @@ async def test_no_further_reminder_once(
     notifier = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
     await story(ingest_api, streams, notifier, scheduled())
     alert_id = (await office.alert("release_scheduled"))["alert_id"]
-    await run_at(RELEASE_AT - timedelta(hours=71), clock, notifier)
+    await run_at(RELEASE_AT - timedelta(hours=71.9), clock, notifier)
 
     await withdraw(Scene(ingest_api, streams, notifier, office, clock, alert_id))
-    for hours_before in (47, 23, 3):
+    for hours_before in (47.9, 23.9, 3.9):
         await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, notifier)
 
     assert await office.steps(alert_id, "reminded") == ["72h before release"]
@@ -190,7 +190,7 @@ async def test_a_rescheduled_release_is_reminded_of_at_its_new_time_only(
     )
     await notifier.process(streams)
 
-    for moment in (RELEASE_AT - timedelta(hours=3), later - timedelta(hours=3)):
+    for moment in (RELEASE_AT - timedelta(hours=3.9), later - timedelta(hours=3.9)):
         await run_at(moment, clock, notifier)
 
     reminded = {
@@ -216,7 +216,7 @@ async def test_a_release_time_announced_again_after_its_cancellation_is_reminded
     )
     await notifier.process(streams)
 
-    await run_at(RELEASE_AT - timedelta(hours=3), clock, notifier)
+    await run_at(RELEASE_AT - timedelta(hours=3.9), clock, notifier)
 
     reminded = {
         alert["alert_id"]: await office.steps(alert["alert_id"], "reminded")
@@ -232,12 +232,12 @@ async def test_a_notifier_restarted_between_two_reminders_loses_none_and_repeats
     first = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
     await story(ingest_api, streams, first, scheduled())
     alert_id = (await office.alert("release_scheduled"))["alert_id"]
-    await run_at(RELEASE_AT - timedelta(hours=71), clock, first)
+    await run_at(RELEASE_AT - timedelta(hours=71.9), clock, first)
     del first  # killed: all it knew was in Redis
 
-    clock.now = RELEASE_AT - timedelta(hours=47)
+    clock.now = RELEASE_AT - timedelta(hours=47.9)
     restarted = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
-    for hours_before in (47, 23, 23, 3, 3):
+    for hours_before in (47.9, 23.9, 23.9, 3.9, 3.9):
         await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, restarted)
 
     assert await office.steps(alert_id, "reminded") == [
@@ -262,7 +262,7 @@ async def test_two_notifiers_send_each_reminder_once(
     await story(ingest_api, streams, first, scheduled())
     alert_id = (await office.alert("release_scheduled"))["alert_id"]
 
-    for hours_before in (71, 47, 23, 3):
+    for hours_before in (71.9, 47.9, 23.9, 3.9):
         await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, first, second)
 
     assert await office.steps(alert_id, "reminded") == [
@@ -403,3 +403,43 @@ async def test_a_reminder_and_an_escalation_of_one_alert_due_together_both_go_ou
 
     assert await office.steps(alert_id, "reminded") == ["4h before release"]
     assert await office.steps(alert_id, "escalated") == ["level 1"]
+
+
+async def test_a_notifier_back_after_an_outage_sends_the_nearest_reminder_due_saying_how_far_the_release_really_is(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    notifier = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
+    await story(ingest_api, streams, notifier, scheduled())
+    alert_id = (await office.alert("release_scheduled"))["alert_id"]
+
+    # Down from 80 h before the release until 46 h 30 min before it: the 72 h and 48 h reminders are both due.
+    await run_at(RELEASE_AT - timedelta(hours=46, minutes=30), clock, notifier)
+    # Down again from then until 1 h before it: the 24 h and 4 h reminders are both due.
+    await run_at(RELEASE_AT - timedelta(hours=1), clock, notifier)
+
+    assert await office.steps(alert_id, "reminded") == [
+        "48h before release, sent late: the release is 46h30m away",
+        "4h before release, sent late: the release is 1h away",
+    ]
+
+
+async def test_reminders_withdrawn_by_a_correction_the_jail_takes_back_come_again(
+    redis_client: Redis, names: RedisNames, ingest_api: IngestApi, streams: Streams, office: Office, clock: Clock
+) -> None:
+    notifier = await Notifier.start(redis_client, names, clock, NO_ESCALATION)
+    await story(ingest_api, streams, notifier, scheduled())
+    alert_id = (await office.alert("release_scheduled"))["alert_id"]
+    someone_else = samples.person(
+        last_name="SMITH", first_name="JOHN", middle_name=None, date_of_birth="1971-02-03", aliases=[]
+    ) | {"a_number": "A099999999", "fbi_number": "654321CD7", "state_id": {"state": "CA", "number": "B7654321"}}
+    await ingest_api.submit(samples.booking_updated(event_id="evt-fix", person=someone_else))
+    await notifier.process(streams)
+    await ingest_api.submit(
+        samples.booking_updated(event_id="evt-undo", occurred_at="2026-11-20T10:00:00-08:00", person=samples.person())
+    )
+    await notifier.process(streams)
+
+    for hours_before in (71.9, 47.9):
+        await run_at(RELEASE_AT - timedelta(hours=hours_before), clock, notifier)
+
+    assert await office.steps(alert_id, "reminded") == ["72h before release", "48h before release"]

@@ -90,6 +90,28 @@ async def test_confirming_a_possible_match_raises_the_alerts_of_a_match_with_the
     assert (await desk.alert("release_scheduled"))["scheduled_release_at"] == "2026-11-24T09:00:00-08:00"
 
 
+async def test_a_possible_match_withdrawn_by_a_correction_cannot_be_confirmed_into_alerts_about_someone_else(
+    desk: Desk, notifier: NotifierInstance, streams: Streams
+) -> None:
+    # The facility corrects the booking to another man; an officer clicks Confirm on a row the page had not
+    # refreshed yet. Confirming it would raise in_custody about the other man.
+    alert_id = await booked_for_review(desk, notifier, streams)
+    someone_else = samples.person(
+        last_name="SMITH", first_name="JOHN", middle_name=None, date_of_birth="1971-02-03", aliases=[]
+    ) | {"a_number": "A099999999", "fbi_number": "654321CD7", "state_id": {"state": "CA", "number": "B7654321"}}
+    await desk.submit(samples.booking_updated(event_id="evt-fix", person=someone_else))
+    await catch_up(notifier, streams)
+    assert (await desk.possible_match())["outcome"] == "not_the_person"
+
+    answer = await desk.confirm(alert_id)
+    await catch_up(notifier, streams)
+
+    problem = assert_problem(answer, 409, "alert-lifecycle-conflict")
+    assert "not the detainer's subject" in problem["detail"]
+    assert await desk.kinds() == ["possible_match"]
+    assert (await desk.possible_match())["review"] is None
+
+
 async def test_after_a_confirmation_a_later_release_raises_released(
     desk: Desk, notifier: NotifierInstance, streams: Streams
 ) -> None:

@@ -11,12 +11,15 @@ from contracts import (
     AlertKind,
     AlertOutcome,
     AlertStatus,
+    AlertStep,
     AlertTrigger,
     MatchDecision,
     MatchEvidence,
     Person,
+    ReleaseStatus,
     ReviewDecision,
     Sex,
+    TimelineEntry,
 )
 from ingest.alerts.states import (
     AlertLifecycleConflictError,
@@ -26,6 +29,7 @@ from ingest.alerts.states import (
     decided,
     resolved,
 )
+from notifier.domain.alert_rules import closed_by_releasewatch
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 LATER = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
@@ -118,10 +122,69 @@ def test_deciding_the_other_way_or_on_an_alert_that_is_no_possible_match_is_refu
         decided(_alert(AlertKind.IN_CUSTODY), ReviewDecision.CONFIRMED, by="desk", at=LATER)
 
 
-def test_a_confirmation_never_moves_a_resolved_possible_match_back() -> None:
-    resolved_already = _alert(AlertKind.POSSIBLE_MATCH, status=AlertStatus.RESOLVED)
+def test_a_possible_match_releasewatch_closed_unreviewed_is_neither_confirmed_nor_rejected() -> None:
+    # (the facility corrected the person booked to someone else: a confirmation would raise alerts about them)
+    resolved_already = _alert(AlertKind.POSSIBLE_MATCH, status=AlertStatus.RESOLVED).model_copy(
+        update={"outcome": AlertOutcome.NOT_THE_PERSON}
+    )
 
-    confirmed = decided(resolved_already, ReviewDecision.CONFIRMED, by="desk", at=LATER)
+    for decision in ReviewDecision:
+        with pytest.raises(AlertLifecycleConflictError, match="not the detainer's subject: nothing is left to review"):
+            decided(resolved_already, decision, by="desk", at=LATER)
 
-    assert confirmed is not None
-    assert confirmed.status is AlertStatus.RESOLVED
+
+@pytest.mark.parametrize(
+    ("step", "outcome", "said", "not_said"),
+    [
+        pytest.param(
+            AlertStep.DETAINER_LIFTED,
+            AlertOutcome.DETAINER_LIFTED,
+            "by releasewatch: the detainer was lifted",
+            "the release is cancelled",
+            id="lifted",
+        ),
+        pytest.param(
+            AlertStep.IDENTITY_CORRECTED,
+            AlertOutcome.NOT_THE_PERSON,
+            "by releasewatch: the person booked is not the detainer's subject",
+            "the release is cancelled",
+            id="corrected",
+        ),
+        pytest.param(
+            AlertStep.RELEASE_CANCELLED,
+            AlertOutcome.RELEASE_SUPERSEDED,
+            "by releasewatch: the release is cancelled",
+            "lifted",
+            id="cancelled",
+        ),
+    ],
+)
+def test_a_release_schedule_releasewatch_closed_is_refused_saying_why_it_was_closed(
+    step: AlertStep, outcome: AlertOutcome, said: str, not_said: str
+) -> None:
+    # An officer acknowledges from a row the live feed had not refreshed yet.
+    schedule = _alert(AlertKind.RELEASE_SCHEDULED).model_copy(
+        update={"release_status": ReleaseStatus.SCHEDULED, "scheduled_release_at": LATER}
+    )
+    closed = closed_by_releasewatch(schedule, TimelineEntry(at=LATER, what=step), outcome)
+
+    with pytest.raises(AlertLifecycleConflictError) as refused:
+        acknowledged(closed, by="desk", at=LATER)
+
+    assert said in str(refused.value)
+    assert not_said not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("step", "said"),
+    [
+        pytest.param(AlertStep.RELEASE_CANCELLED, "the person was transferred before the release", id="transfer"),
+        pytest.param(AlertStep.RELEASE_WITHDRAWN, "the person was still held", id="roster"),
+    ],
+)
+def test_a_release_releasewatch_withdrew_is_refused_saying_why(step: AlertStep, said: str) -> None:
+    released = _alert(AlertKind.RELEASED)
+    closed = closed_by_releasewatch(released, TimelineEntry(at=LATER, what=step), AlertOutcome.RELEASE_SUPERSEDED)
+
+    with pytest.raises(AlertLifecycleConflictError, match=said):
+        acknowledged(closed, by="desk", at=LATER)

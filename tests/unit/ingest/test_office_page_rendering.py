@@ -147,6 +147,85 @@ def test_a_release_releasewatch_withdrew_reads_as_no_release_and_the_person_as_i
     assert 'class="state in_custody"' in page
 
 
+def test_an_in_custody_alert_raised_once_the_person_had_left_says_when_they_left() -> None:
+    """A detainer lodged after the release: the booking's alert is raised beside the released one, and its own
+    line says the person left, not only that they were booked."""
+    left = NOW - timedelta(hours=3)
+    page = page_of(
+        alert_named("GARCIA", kind=AlertKind.IN_CUSTODY, occurred_at=NOW - timedelta(days=2), left_custody_at=left),
+        alert_named("GARCIA", kind=AlertKind.RELEASED, occurred_at=left, released_at=left, notice_given=False),
+    )
+
+    assert re.search(
+        r"booked <time[^>]*>2026-11-20 12:00 UTC</time>, left custody <time[^>]*>2026-11-22 09:00 UTC", page
+    )
+
+
+def test_a_possible_match_releasewatch_withdrew_offers_no_confirm_or_reject() -> None:
+    """The facility corrected the person booked: the possible match is about someone else, and confirming it would
+    raise alerts about them."""
+    withdrawn = alert_named(
+        "SMITH",
+        kind=AlertKind.POSSIBLE_MATCH,
+        status=AlertStatus.RESOLVED,
+        outcome=AlertOutcome.NOT_THE_PERSON,
+        resolved_at=NOW,
+        match=MatchEvidence(decision=MatchDecision.POSSIBLE_MATCH, rule="score"),
+    )
+
+    page = page_of(withdrawn)
+
+    assert 'class="confirm"' not in page
+    assert 'class="reject"' not in page
+
+
+def test_a_release_withdrawn_once_the_transfer_it_followed_arrived_does_not_read_as_a_release() -> None:
+    """The facility closed the booking it had moved with a release, which reached releasewatch before the transfer:
+    its released alert was withdrawn; its own line must not say the person was released without notice."""
+    moved_at, closed_at = NOW - timedelta(hours=4), NOW - timedelta(hours=3)
+    withdrawn = alert_named(
+        "GARCIA",
+        kind=AlertKind.RELEASED,
+        occurred_at=closed_at,
+        released_at=closed_at,
+        release_reason=ReleaseReason.OTHER,
+        notice_given=False,
+        released_without_notice=True,
+        status=AlertStatus.RESOLVED,
+        outcome=AlertOutcome.RELEASE_SUPERSEDED,
+        resolved_at=NOW,
+        timeline=(
+            TimelineEntry(
+                at=NOW,
+                what=AlertStep.RELEASE_CANCELLED,
+                detail="transferred to CA0190000 before the release: no release from custody",
+            ),
+        ),
+    )
+    transferred = alert_named("GARCIA", kind=AlertKind.TRANSFERRED, occurred_at=moved_at, to_facility_ori="CA0190000")
+
+    page = page_of(withdrawn, transferred)
+
+    assert "without notice" not in page
+    assert "not released: transferred to CA0190000 before the release" in page
+
+
+def test_a_release_inferred_from_a_roster_reads_as_missing_from_it_on_its_line() -> None:
+    inferred = alert_named(
+        "GARCIA",
+        kind=AlertKind.RELEASED,
+        released_at=NOW - timedelta(hours=3),
+        release_reason=ReleaseReason.INFERRED_FROM_ROSTER,
+        notice_given=False,
+        released_without_notice=True,
+    )
+
+    page = page_of(inferred)
+
+    assert re.search(r"missing from the roster of <time[^>]*>2026-11-22 09:00 UTC</time>: left by then", page)
+    assert "released <time" not in page
+
+
 def test_a_persons_alerts_are_one_row_with_every_alert_inside_it() -> None:
     page = page_of(
         alert_named("GARCIA", kind=AlertKind.IN_CUSTODY, occurred_at=NOW - timedelta(days=1)),

@@ -14,6 +14,7 @@ from contracts import (
     AlertTrigger,
     MatchDecision,
     MatchEvidence,
+    ReleaseReason,
     TimelineEntry,
 )
 from ingest.stories.story import headline_of, tell_story
@@ -167,3 +168,22 @@ def test_a_possible_match_withdrawn_by_a_correction_is_no_longer_one_to_review()
 
     assert tell_story(now=NOW, story_id="st_one", alerts=[booked, withdrawn]).now.needs_review is False
     assert tell_story(now=NOW, story_id="st_one", alerts=[withdrawn]).now.needs_review is False
+
+
+def test_a_release_inferred_from_a_roster_says_the_person_was_missing_from_it_not_when_they_left() -> None:
+    # The roster drawn up 3 h ago no longer listed the booking: the person left by then, when is not known.
+    booked = alert(AlertKind.IN_CUSTODY, "2026-11-20T08:00:00+00:00")
+    inferred = alert(
+        AlertKind.RELEASED,
+        "2026-11-23T09:00:00+00:00",
+        released_at=datetime.fromisoformat("2026-11-23T09:00:00+00:00"),
+        release_reason=ReleaseReason.INFERRED_FROM_ROSTER,
+        notice_given=False,
+        released_without_notice=True,
+    )
+
+    story = tell_story(now=NOW, story_id="st_one", alerts=[booked, inferred])
+
+    assert story.now.state.value == "released"
+    assert story.now.summary == "missing from the roster of 3 h ago: left by then, without notice"
+    assert "released 3 h ago" not in story.now.summary

@@ -21,6 +21,7 @@ from contracts import (
     AlertStep,
     AlertTrigger,
     AlertUpdated,
+    CustodyEvent,
     FieldAgreement,
     MatchDecision,
     MatchEvidence,
@@ -29,8 +30,9 @@ from contracts import (
 )
 from notifier.delivery.email_message import message_id_for, render_email, subject_for
 from notifier.delivery.emails import MailVerdict, OfficeRecipients, parse_recipients, recipients_for, verdict_for_reply
+from notifier.domain.alert_rules import alert_conditions, build_alert
 from notifier.settings import NotifierSettings
-from tests.unit.notifier.builders import at, detainer, person
+from tests.unit.notifier.builders import active_detainer, at, detainer, event, fold, person
 
 SENT_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -178,6 +180,26 @@ def test_a_released_alert_says_whether_notice_came_first() -> None:
     assert "none: released without notice" in text_of(rendered(AlertRaised(alert=without)))
 
 
+def test_a_release_inferred_from_a_roster_says_when_the_roster_missed_the_person_not_when_they_left() -> None:
+    alert = an_alert(
+        AlertKind.RELEASED,
+        released_at=at("2026-12-03T14:00:00+00:00"),
+        release_reason=ReleaseReason.INFERRED_FROM_ROSTER,
+        notice_given=False,
+        released_without_notice=True,
+    )
+
+    email = rendered(AlertRaised(alert=alert))
+
+    assert email["Subject"] == (
+        "Missing from the roster of 2026-12-03 14:00 UTC: left custody by then, without notice "
+        "— CA0194200 booking 2026-004512"
+    )
+    text = text_of(email)
+    assert "Released:" not in text
+    assert "Missing from roster of:" in text
+
+
 def test_a_release_to_another_custody_says_transferred_out_not_released_without_notice() -> None:
     alert = an_alert(
         AlertKind.RELEASED,
@@ -203,6 +225,85 @@ def test_a_reminder_and_an_escalation_open_with_why_this_message_now() -> None:
 
     assert "REMINDER: the release is 1d away." in reminder
     assert "ESCALATION level 1: nobody acknowledged this alert in time." in escalation
+
+
+def test_a_reminder_sent_late_says_how_far_the_release_really_is_not_its_lead() -> None:
+    # The 4 h reminder went out 1 h 20 min before the release (the notifier was down when it was due).
+    release_at = at("2026-12-03T14:00:00+00:00")
+    reminded = TimelineEntry(at=at("2026-12-03T12:40:00+00:00"), what=AlertStep.REMINDED, detail="late")
+    alert = an_alert(AlertKind.RELEASE_SCHEDULED, scheduled_release_at=release_at, timeline=(reminded,))
+    notice = AlertNotice(type="alert_reminded", alert=alert, lead_seconds=4 * 3600)
+
+    email = rendered(notice)
+
+    assert email["Subject"].startswith("Reminder, release in 1h20m: Release scheduled 2026-12-03 14:00 UTC")
+    assert "REMINDER: the release is 1h20m away." in text_of(email)
+    assert "4h" not in email["Subject"] + text_of(email)
+
+
+@pytest.mark.parametrize(
+    ("left", "left_at"),
+    [
+        pytest.param(event("release"), "2026-11-24 17:05 UTC", id="released"),
+        pytest.param(
+            event("transfer", occurred_at="2026-11-23T06:00:00-08:00"), "2026-11-23 14:00 UTC", id="transferred"
+        ),
+    ],
+)
+def test_an_in_custody_alert_raised_once_the_person_had_left_says_they_left_not_that_they_are_held(
+    left: CustodyEvent, left_at: str
+) -> None:
+    # The detainer was lodged after the person left (or the booking and its release came in one batch): the alert
+    # of the booking is raised all the same, beside the released or transferred one.
+    state = fold(event("booking"), left)
+    (condition,) = [c for c in alert_conditions(state) if c.kind is AlertKind.IN_CUSTODY]
+    alert = build_alert(
+        condition,
+        state,
+        active_detainer(),
+        MatchEvidence(decision=MatchDecision.MATCH, rule="identifier"),
+        trigger=AlertTrigger.DETAINER_LODGED,
+        event_id=None,
+        raised_at=at("2026-11-25T12:00:00+00:00"),
+    )
+
+    email = rendered(AlertRaised(alert=alert))
+
+    assert email["Subject"] == f"Booked, left custody since {left_at} — CA0194200 booking 2026-004512"
+    text = text_of(email)
+    assert "The person is in custody" not in text
+    assert "Decide whether to assume custody" not in text
+    assert "Left custody:" in text
+    assert left_at in text
+
+
+def test_an_alert_reopened_when_the_jail_took_its_correction_back_says_so() -> None:
+    withdrawn = TimelineEntry(at=at("2026-11-25T13:00:00+00:00"), what=AlertStep.IDENTITY_CORRECTED)
+    restored = TimelineEntry(at=at("2026-11-25T14:00:00+00:00"), what=AlertStep.IDENTITY_RESTORED)
+    alert = an_alert(timeline=(withdrawn, restored))
+
+    email = rendered(AlertUpdated(alert=alert, change=AlertStep.IDENTITY_RESTORED))
+
+    assert email["Subject"] == ("The detainer's subject after all: in custody reopened — CA0194200 booking 2026-004512")
+    text = text_of(email)
+    assert "is open again" in text
+    assert "Decide whether to assume custody" in text
+    assert "Release cancelled" not in text
+
+
+def test_a_reminder_of_an_alert_someone_acknowledged_does_not_ask_to_acknowledge_it() -> None:
+    alert = an_alert(
+        AlertKind.RELEASE_SCHEDULED,
+        scheduled_release_at=at("2026-12-03T14:00:00+00:00"),
+        status=AlertStatus.ACKNOWLEDGED,
+        acknowledged_by="LOS duty desk",
+        acknowledged_at=at("2026-12-01T09:00:00+00:00"),
+    )
+
+    text = text_of(rendered(AlertNotice(type="alert_reminded", alert=alert, lead_seconds=24 * 3600)))
+
+    assert "Arrange to assume custody before it." in text
+    assert "acknowledge the alert" not in text
 
 
 def test_the_headers_name_the_message_the_same_way_on_every_sending_and_thread_notices_under_the_alert() -> None:
@@ -349,14 +450,24 @@ def test_an_alert_withdrawn_when_its_possible_match_was_rejected_says_it_was_abo
 def test_a_release_withdrawn_when_the_transfer_it_followed_arrived_says_the_person_was_not_released() -> None:
     step = TimelineEntry(at=SENT_AT, what=AlertStep.RELEASE_CANCELLED, detail="transferred to CA0190000")
     alert = an_alert(
-        kind=AlertKind.RELEASED, status=AlertStatus.RESOLVED, outcome=AlertOutcome.RELEASE_SUPERSEDED, timeline=(step,)
+        kind=AlertKind.RELEASED,
+        status=AlertStatus.RESOLVED,
+        outcome=AlertOutcome.RELEASE_SUPERSEDED,
+        timeline=(step,),
+        released_at=at("2026-11-25T04:00:00-08:00"),
+        release_reason=ReleaseReason.OTHER,
+        notice_given=False,
+        released_without_notice=True,
     )
     message = AlertUpdated(alert=alert, change=AlertStep.RELEASE_CANCELLED)
 
     email = rendered(message)
 
     assert subject_for(message) == "Not released: transferred before the release — CA0194200 booking 2026-004512"
-    assert "the person was not released from custody" in text_of(email)
+    text = text_of(email)
+    assert "the person was not released from custody" in text
+    assert "released without notice" not in text  # the release it was raised for was no release
+    assert "Release (withdrawn):" in text
 
 
 def test_a_release_inferred_from_a_roster_and_withdrawn_says_the_person_was_still_held() -> None:
