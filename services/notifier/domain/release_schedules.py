@@ -35,7 +35,7 @@ from notifier.domain.custody import (
     standing_episode,
 )
 
-__all__ = ["ReleaseChange", "closed", "closed_on_arrival", "release_change", "schedule_alert_ids"]
+__all__ = ["ReleaseChange", "closed", "closed_on_arrival", "release_change", "renewed_from", "schedule_alert_ids"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +150,19 @@ def _renewed_by_withdrawal(state: BookingState, time: datetime, episode: int) ->
         and (seen.known_at, seen.event_id) in withdrawals
         for seen in state.schedules_seen
     )
+
+
+def renewed_from(alert: Alert, state: BookingState) -> str | None:
+    """For a release schedule (``alert``) whose episode began only because a release inferred from a roster was
+    withdrawn: the id of the alert of the episode before, which that release closed, or, held by feed health, may
+    still stand (then it is the countdown, and this one is not raised beside it). None for any other alert."""
+    time = alert.scheduled_release_at
+    if alert.kind is not AlertKind.RELEASE_SCHEDULED or time is None or not state.releases_retracted:
+        return None
+    episode = _episode_of(alert, state)
+    if episode is None or episode.episode < 2 or not _renewed_by_withdrawal(state, time, episode.episode - 1):
+        return None
+    return _alert_id(alert, AlertKind.RELEASE_SCHEDULED, schedule_qualifier(time, episode.episode - 1))
 
 
 def release_change(

@@ -34,6 +34,7 @@ from notifier.domain.release_schedules import (
     closed,
     closed_on_arrival,
     release_change,
+    renewed_from,
     schedule_alert_ids,
 )
 from notifier.domain.retractions import as_reported, closed_as_still_held, withdrawn_release_ids
@@ -78,7 +79,10 @@ class ReleaseScheduleCloser:
         never announced, and gets no reminder, escalation or release check; one that exists already is not
         created again, and the closer closes it, announced, as ever. The facts alone are judged: a release time
         gone by is the release check's to find. A release feed health holds (or an operator discarded) closes no
-        schedule here either."""
+        schedule here either. A release schedule renewed when a roster's release was withdrawn is not created while
+        the episode before it, which that release did not close (held by feed health), still stands: that one is the
+        countdown."""
+        alerts = await self._without_renewals_of_standing(alerts, states)
         changes: dict[str, ReleaseChange] = {}
         for alert in alerts:
             if alert.kind is not AlertKind.RELEASE_SCHEDULED:
@@ -103,6 +107,27 @@ class ReleaseScheduleCloser:
             else:
                 created.append(closed_on_arrival(alert, change))
         return created
+
+    async def _without_renewals_of_standing(
+        self, alerts: Sequence[Alert], states: Mapping[BookingKey, BookingState]
+    ) -> Sequence[Alert]:
+        """``alerts`` without each release schedule renewed by a withdrawn release (``renewed_from``) whose episode
+        before is still scheduled."""
+        renewals = {
+            alert.alert_id: before
+            for alert in alerts
+            if (state := states.get((alert.facility_ori, alert.booking_number))) is not None
+            and (before := renewed_from(alert, state)) is not None
+        }
+        if not renewals:  # (all but a few batches)
+            return alerts
+        read = await self._alerts.read(list(dict.fromkeys(renewals.values())))
+        standing = {
+            alert_id
+            for alert_id, record in read.items()
+            if record.alert is not None and record.alert.release_status in _STILL_SCHEDULED
+        }
+        return [alert for alert in alerts if renewals.get(alert.alert_id) not in standing]
 
     async def close_for(
         self,

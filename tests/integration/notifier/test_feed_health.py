@@ -511,6 +511,12 @@ async def test_held_releases_a_later_roster_withdraws_are_closed_where_they_are_
     next roster lists them again. The releases did not happen: delivering the hold must page no office about them."""
     await book_all(watched, streams, ingest_api)
     numbers = [subject(index)[1]["booking_number"] for index in range(len(SUBJECTS))]
+    # The first subject's release is announced for a time still to come: held, the surge's release closes nothing.
+    scheduled = samples.release_scheduled(
+        event_id="evt-schedule-0", booking_number=numbers[0], scheduled_release_at="2027-03-01T09:00:00-08:00"
+    )
+    await ingest_api.submit(scheduled)
+    await watched.notifier.custody.process(await streams.new_custody_events())
     lost = {"roster_id": "roster-lost", "as_of": "2026-11-25T06:00:00-08:00", "booking_numbers": ["2026-999999"]}
     assert (await api.post(f"/v1/facilities/{JAIL}/roster", json=lost)).status_code == 202
     await watched.notifier.custody.process(await streams.new_custody_events())
@@ -530,7 +536,9 @@ async def test_held_releases_a_later_roster_withdraws_are_closed_where_they_are_
     for alert in released:
         assert (alert.status, alert.outcome) == (AlertStatus.RESOLVED, AlertOutcome.RELEASE_SUPERSEDED)
         assert alert.timeline[-1].what.value == "release_withdrawn"
-    assert len(await outcome.alerts_raised()) == raised_before  # no release paged anyone
+    assert len(await outcome.alerts_raised()) == raised_before  # no release paged anyone, no countdown twice
     assert len(await outcome.alerts_updated()) == updated_before  # nor a withdrawal of one never announced
+    (countdown,) = [alert for alert in await outcome.alerts("LOS") if alert.kind is AlertKind.RELEASE_SCHEDULED]
+    assert (countdown.status, countdown.release_status) == (AlertStatus.OPEN, ReleaseStatus.SCHEDULED)
     for number in numbers:
         assert (await outcome.booking(JAIL, number)).in_custody
