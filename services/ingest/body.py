@@ -25,15 +25,17 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import TypeAdapter, ValidationError
-from pydantic_core import ErrorDetails, to_json
+from pydantic_core import ErrorDetails, PydanticSerializationError, to_json
 
 from ingest.problems import FieldError, Problem, field_errors_from_validation, json_pointer
 
 __all__ = [
+    "MAX_NESTING",
     "NOT_PARSED",
     "BodyItem",
     "media_type_of",
     "message_of",
+    "nesting_refusal",
     "parse_json_document",
     "read_batch",
     "read_body",
@@ -127,12 +129,59 @@ def _repeated_key_refusal(path: tuple[str | int, ...]) -> Problem:
     )
 
 
+MAX_NESTING = 32
+"""The deepest arrays and objects of a request body may nest (a custody event nests four levels): deeper, a value
+kept as sent (``Person.as_sent``) would make a stream entry a notifier's JSON parser refuses (past 200 levels), or
+one that cannot be written at all (past 255)."""
+
+
+def _too_deep_at(document: Any) -> tuple[str | int, ...] | None:
+    """Where ``document`` nests arrays and objects more than ``MAX_NESTING`` levels deep: the path of the field
+    (the last object key on the way) holding the first such value; None when it does not. Walked without recursion,
+    however deep."""
+    stack: list[tuple[Any, tuple[str | int, ...], int]] = [(document, (), 1)]
+    while stack:
+        node, path, depth = stack.pop()
+        children: Any = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in children:
+            if not isinstance(child, dict | list):
+                continue
+            if depth >= MAX_NESTING:
+                field = (*path, key)
+                while field and not isinstance(field[-1], str):
+                    field = field[:-1]
+                return field
+            stack.append((child, (*path, key), depth + 1))
+    return None
+
+
+def nesting_refusal(raw: bytes, document: Any, prefix: tuple[str | int, ...] = ()) -> Problem | None:
+    """422 naming the field that nests more than ``MAX_NESTING`` levels deep, if one does. (A document holding
+    fewer brackets than that, in strings or not, nests no deeper: it is not walked.)"""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_NESTING:
+        return None
+    path = _too_deep_at(document)
+    if path is None:
+        return None
+    return Problem(
+        "validation-error",
+        f"Arrays and objects nest more than {MAX_NESTING} levels deep.",
+        errors=[
+            FieldError(json_pointer((*prefix, *path)), f"nests arrays or objects more than {MAX_NESTING} levels deep")
+        ],
+    )
+
+
 def parse_json_document(raw: bytes, *, what: str = "The body", prefix: tuple[str | int, ...] = ()) -> Any:
     """The document as Python values: 400 when it is not UTF-8 JSON, 422 naming a key given twice in one
-    object (the parsers on the way would each keep a different one)."""
+    object (the parsers on the way would each keep a different one) or a field nested more than
+    ``MAX_NESTING`` levels deep."""
     document, repeated = _parse(raw, what=what)
     if repeated:
         raise _repeated_key_refusal((*prefix, *(_first_repeated_key(document) or ())))
+    too_deep = nesting_refusal(raw, document, prefix)
+    if too_deep is not None:
+        raise too_deep
     return document
 
 
@@ -284,7 +333,11 @@ def split_batch(body: bytes, media_type: str, *, what: str = "events") -> list[B
 def _array_item(index: int, item: Any, any_repeated: bool) -> BodyItem:
     path = _first_repeated_key(item) if any_repeated else None
     refusal = None if path is None else _repeated_key_refusal((index, *path))
-    return BodyItem(index, to_json(item), refusal, item)
+    try:
+        raw = to_json(item)
+    except PydanticSerializationError:  # nested past what can be written: too deep, certainly
+        raw = b"[" * (MAX_NESTING + 1)
+    return BodyItem(index, raw, refusal or nesting_refusal(raw, item, (index,)), item)
 
 
 async def read_batch(request: Request, *, limit_bytes: int, limit_items: int, what: str) -> list[BodyItem]:
