@@ -76,7 +76,7 @@ def _reported_by_a_source(value: Any) -> Any:
             "inferred_from_roster is reserved for releases releasewatch infers from a roster; send the actual reason "
             "(other, if none fits)",
         )
-    if isinstance(value, str) and value not in _REPORTABLE:
+    if not isinstance(value, str) or value not in _REPORTABLE:  # (a number, null: pydantic's list has the reserved)
         raise PydanticCustomError("release_reason", "must be one of: " + ", ".join(_REPORTABLE))
     return value
 
