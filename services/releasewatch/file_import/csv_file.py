@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from releasewatch.file_import.json_text import NotJsonError, read_json_text
 from releasewatch.file_import.rows import FieldError, RejectedRow, SourceRow, UnusableFile
 
 __all__ = [
@@ -86,10 +87,10 @@ class RowNotConvertible(Exception):
 
 def _json_array(cells: Mapping[str, str], column: str) -> list[Any]:
     try:
-        value = json.loads(cells[column])
-    except json.JSONDecodeError as error:
-        # The decoder's message names a position, never the text, so no personal data is echoed.
-        raise RowNotConvertible([FieldError(column, f"is not JSON: {error.msg} at character {error.pos}")]) from None
+        value = read_json_text(cells[column])
+    except NotJsonError as error:
+        # The reason names a position, never the text, so no personal data is echoed.
+        raise RowNotConvertible([FieldError(column, f"is not JSON: {error}")]) from None
     if not isinstance(value, list):
         raise RowNotConvertible([FieldError(column, "must be a JSON array")])
     return value

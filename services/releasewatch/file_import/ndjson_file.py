@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from releasewatch.file_import.json_text import NotJsonError, read_json_text
 from releasewatch.file_import.rows import FieldError, RejectedRow, SourceRow
 
 __all__ = ["NdjsonFormat"]
@@ -52,9 +53,9 @@ class NdjsonFormat:
                 yield SourceRow(line, None, None, text.decode("utf-8", errors="replace"), unreadable=(reason,))
                 continue
             try:
-                document = json.loads(decoded)
-            except json.JSONDecodeError as error:
-                reason = FieldError("#", f"is not JSON: {error.msg} at character {error.pos}")
+                document = read_json_text(decoded)
+            except NotJsonError as error:
+                reason = FieldError("#", f"is not JSON: {error}")
                 yield SourceRow(line, None, None, decoded, unreadable=(reason,))
                 continue
             yield SourceRow(line, _id_of(document, self._id_field), text, decoded)
