@@ -311,7 +311,8 @@ async def get_feed(
     description=(
         "While a facility's alerts are held (a surge of releases), its alerts are raised and kept but reach no "
         "office. `deliver`: the releases are real; the held alerts go out, late, in the order raised, with "
-        "their reminders. `discard`: a data error; they are kept for the record and never sent. The notifier "
+        "their reminders. `discard`: a data error; they are kept for the record and never sent (those held when "
+        "the decision is taken: an alert held after it is held anew, for a decision of its own). The notifier "
         "carries the decision out at its next check, and the hold ends. One decision per hold (409 after)."
     ),
     openapi_extra=request_body_schema("HoldDecision", ["application/json"]),
