@@ -167,6 +167,14 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "A dead letter is replayed once or discarded once; the answer says what was done, by whom and when.",
         ),
         ProblemType(
+            "dead-letter-policy-changed",
+            "The facility's sharing policy changed since this event was accepted",
+            409,
+            "Intake judges a custody event by the sharing policy covering its facility before it is published; a "
+            "dead letter judged under another policy (or none) is not replayed past the one in force. It stays "
+            "open: discard it with a reason, and have the source send the event again under a new event_id.",
+        ),
+        ProblemType(
             "no-hold",
             "The facility's alerts are not held",
             409,

@@ -13,12 +13,14 @@ from contracts.feeds import DecidedHold, FeedHealth, FeedStatus, HoldDecision
 from contracts.fields import Ori, Rfc3339Datetime
 from ingest.auth import Principal, require_role
 from ingest.body import read_body, validate_json_body
-from ingest.dependencies import get_audit, get_redis, get_settings
+from ingest.dependencies import get_audit, get_policies, get_redis, get_settings
 from ingest.openapi import DiscardDeadLetter, problem_responses, request_body_schema
 from ingest.ops.audit_export import AuditFormat, export_lines, format_asked, media_type_of
+from ingest.ops.replay_terms import replay_refused_by_policy
 from ingest.problems import FieldError, Problem
 from ingest.settings import IngestSettings
 from ingest.stream_ids import StreamId
+from policies.enforcement import PolicyEnforcement
 from runtime import RedisClient
 from runtime.clock import utc_now
 from store.audit import AuditEntry, AuditFilter, AuditTrail
@@ -27,6 +29,7 @@ from store.dead_letters import (
     DeadLetterNotFoundError,
     DeadLetterOperations,
     DeadLetterView,
+    DispositionState,
 )
 from store.feeds import FeedReader, HoldNotDecidableError
 from store.queues import QueueReport, describe_queues
@@ -127,8 +130,19 @@ async def replay_dead_letter(
     entry_id: Annotated[StreamId, Path(description="The dead letter's id in its stream.")],
     operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
+    policies: Annotated[PolicyEnforcement, Depends(get_policies)],
+    settings: Annotated[IngestSettings, Depends(get_settings)],
     force: bool = False,
 ) -> DeadLetterView:
+    try:
+        letter = await operations.get(entry_id)
+    except DeadLetterNotFoundError:
+        raise _not_found(entry_id) from None
+    custody = RedisNames(settings.key_prefix).custody_events
+    refused = replay_refused_by_policy(letter.dead_letter, custody_stream=custody, policy_for=policies.policy_for)
+    unhandled = letter.disposition is None or letter.disposition.state is DispositionState.REPLAYING
+    if refused is not None and unhandled:  # (one replayed or discarded already is answered as such)
+        raise Problem("dead-letter-policy-changed", refused)
     try:
         view = await operations.replay(entry_id, actor=operator.name, force=force)
     except DeadLetterNotFoundError:
