@@ -321,11 +321,22 @@ def field_errors_from_validation(
 def field_errors_from_details(
     details: Sequence[ErrorDetails], *, prefix: Sequence[str | int] = (), tagged_union: bool = False
 ) -> list[FieldError]:
-    """pydantic's error details (read without their input) as pointers and messages."""
+    """pydantic's error details (read without their input) as pointers and messages. A list too short only for the
+    items refused within it (pydantic counts the items it kept: a roster whose one booking number is refused is
+    "empty" too) is not reported as such: the items are."""
     return [
         FieldError(json_pointer([*prefix, *_error_path(detail, tagged_union=tagged_union)]), _error_detail(detail))
         for detail in details
+        if detail["type"] != "too_short" or not _holds_another(detail, details)
     ]
+
+
+def _holds_another(detail: ErrorDetails, details: Sequence[ErrorDetails]) -> bool:
+    """Whether another error lies within ``detail``'s location."""
+    location = tuple(detail["loc"])
+    return any(
+        len(other["loc"]) > len(location) and tuple(other["loc"][: len(location)]) == location for other in details
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
