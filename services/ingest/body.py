@@ -340,9 +340,12 @@ def _array_item(index: int, item: Any, any_repeated: bool) -> BodyItem:
     return BodyItem(index, raw, refusal or nesting_refusal(raw, item, (index,)), item)
 
 
-async def read_batch(request: Request, *, limit_bytes: int, limit_items: int, what: str) -> list[BodyItem]:
+async def read_batch(
+    request: Request, *, limit_bytes: int, limit_items: int, limit_item_bytes: int, what: str
+) -> list[BodyItem]:
     """A batch endpoint's items (a JSON array, or NDJSON by its Content-Type), refused whole when the body is
-    over ``limit_bytes``, holds more than ``limit_items`` items, or none."""
+    over ``limit_bytes``, holds more than ``limit_items`` items, or none. An item over ``limit_item_bytes`` (what
+    the endpoint for one takes) refuses itself: a batch takes nothing its endpoint for one would refuse."""
     media_type = media_type_of(request)
     ndjson = media_type in NDJSON_TYPES
     body = await read_body(request, limit=limit_bytes, accept=JSON_TYPES | NDJSON_TYPES, whole_utf8=not ndjson)
@@ -354,4 +357,13 @@ async def read_batch(request: Request, *, limit_bytes: int, limit_items: int, wh
         )
     if not items:
         raise Problem("malformed-body", f"The batch holds no {what}.")
-    return items
+    return [_within(item, limit_item_bytes) for item in items]
+
+
+def _within(item: BodyItem, limit: int) -> BodyItem:
+    """``item``, refused when larger than one record may be (its line as sent; an array item as compact JSON)."""
+    if item.refusal is not None or len(item.raw) <= limit:
+        return item
+    too_large = FieldError(json_pointer([item.index]), f"is {len(item.raw)} bytes; one takes at most {limit} bytes")
+    refusal = Problem("validation-error", f"Item {item.index} is too large.", errors=[too_large])
+    return BodyItem(item.index, item.raw, refusal, item.document)
