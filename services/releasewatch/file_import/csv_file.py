@@ -96,9 +96,8 @@ def _json_array(cells: Mapping[str, str], column: str) -> list[Any]:
     return value
 
 
-def person_from_cells(present: Mapping[str, str], errors: list[FieldError]) -> dict[str, Any]:
-    """The person of a row from its non-empty cells (empty: no person column filled); what cannot be put
-    together goes to ``errors``."""
+def person_from_cells(present: Mapping[str, str]) -> dict[str, Any]:
+    """The person of a row from its non-empty cells (empty: no person column filled)."""
     person: dict[str, Any] = {column: present[column] for column in PERSON_COLUMNS if column in present}
     state_id = {field: present[column] for column, field in STATE_ID_COLUMNS.items() if column in present}
     if state_id:
@@ -106,8 +105,9 @@ def person_from_cells(present: Mapping[str, str], errors: list[FieldError]) -> d
     if ALIASES_COLUMN in present:
         try:
             person["aliases"] = _json_array(present, ALIASES_COLUMN)
-        except RowNotConvertible as error:
-            errors.extend(error.errors)
+        except RowNotConvertible:
+            # Aliases are optional: ones the API cannot read cost it a warning (kept as sent), never the row.
+            person["aliases"] = present[ALIASES_COLUMN]
     return person
 
 
@@ -121,7 +121,7 @@ def event_from_cells(cells: Mapping[str, str]) -> tuple[dict[str, Any], bool]:
     errors: list[FieldError] = []
     event: dict[str, Any] = {column: present[column] for column in COMMON_COLUMNS if column in present}
 
-    person = person_from_cells(present, errors)
+    person = person_from_cells(present)
     if person:
         event["person"] = person
 

@@ -413,13 +413,13 @@ def test_ndjson_lines_nested_too_deeply_or_holding_nan_are_rejected_alone_and_th
     assert [event["event_id"] for event in stream_events(published)] == ["evt-1", "evt-4"]
 
 
-def test_a_csv_json_column_nested_too_deeply_or_holding_nan_rejects_its_row_alone(
+def test_a_csv_charges_cell_nested_too_deeply_or_holding_nan_rejects_its_row_alone(
     served_api: ServedApi, published: redis.Redis, tmp_path: Path
 ) -> None:
     rows = [
         booking_row(1),
-        booking_row(2, aliases="[" * 5000 + "]" * 5000),
-        booking_row(3, aliases='[{"last_name": NaN}]'),
+        booking_row(2, charges="[" * 5000 + "]" * 5000),
+        booking_row(3, charges='[{"statute": NaN}]'),
         booking_row(4),
     ]
     file = write_csv(tmp_path / "feed.csv", rows)
@@ -429,6 +429,23 @@ def test_a_csv_json_column_nested_too_deeply_or_holding_nan_rejects_its_row_alon
     assert result.exit_code == 1, result.output
     assert "accepted: 2" in result.stdout
     assert "rejected: 2" in result.stdout
-    assert reported(result.stdout, 3, "evt-2", "aliases")
-    assert reported(result.stdout, 4, "evt-3", "aliases")
+    assert reported(result.stdout, 3, "evt-2", "charges")
+    assert reported(result.stdout, 4, "evt-3", "charges")
     assert [event["event_id"] for event in stream_events(published)] == ["evt-1", "evt-4"]
+
+
+def test_an_aliases_cell_that_is_not_a_json_array_costs_a_warning_never_the_row(
+    served_api: ServedApi, published: redis.Redis, tmp_path: Path
+) -> None:
+    rows = [booking_row(1, aliases="GARCIA, PEPE"), booking_row(2, aliases="[" * 5000 + "]" * 5000)]
+    file = write_csv(tmp_path / "feed.csv", rows)
+
+    result = ingest(served_api, str(file))
+
+    assert result.exit_code == 0, result.output
+    assert "accepted: 2" in result.stdout
+    assert "accepted with warnings: 2" in result.stdout
+    assert reported(result.stdout, 2, "evt-1", "aliases")
+    assert reported(result.stdout, 3, "evt-2", "aliases")
+    assert "PEPE" not in result.output
+    assert [event["person"]["aliases"] for event in stream_events(published)] == [[], []]
