@@ -175,6 +175,13 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "open: discard it with a reason, and have the source send the event again under a new event_id.",
         ),
         ProblemType(
+            "dead-letter-superseded",
+            "What this dead letter says was overtaken since",
+            409,
+            "A replay appends the message as it was. A detainer's lodge whose detainer was lifted since would make "
+            "it active again: it is not replayed. It stays open: discard it; the lift stands.",
+        ),
+        ProblemType(
             "no-hold",
             "The facility's alerts are not held",
             409,

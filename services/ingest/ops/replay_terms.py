@@ -1,4 +1,9 @@
-"""Whether a dead letter may go back on its stream under the sharing policies in force.
+"""Whether a dead letter may go back on its stream: a replay appends the message as it was, so one that the
+facts have overtaken since would make the notifiers act on what is no longer true.
+
+A detainer's lodge, dead-lettered, then the detainer lifted: the notifiers' index of active detainers applies its
+changelog in order, and a lodge appended after the lift would make the detainer active again, raising alerts the
+office ended. A lift is final (a detainer lodged anew takes a new id), so such a replay is refused.
 
 Intake judges every custody event by the sharing policy covering its facility before anything is published, and
 publishes its verdict beside the event (the policy's mark): the notifier honours the mark, and judges nothing of
@@ -14,11 +19,11 @@ from collections.abc import Callable
 
 from pydantic import ValidationError
 
-from contracts import DeadLetter
+from contracts import DeadLetter, Detainer, DetainerStatus
 from contracts.policies import JurisdictionPolicy, PolicyMark
 from contracts.stored_fields import EntryField
 
-__all__ = ["replay_refused_by_policy"]
+__all__ = ["lodged_detainer_ref", "replay_refused_by_lift", "replay_refused_by_policy"]
 
 
 def _facility_of(letter: DeadLetter) -> str | None:
@@ -64,4 +69,31 @@ def replay_refused_by_policy(
         f"({policy.jurisdiction}), which intake judges events by before anything is published. Replayed, it would "
         "reach the notifier unjudged by it. Discard it with a reason; the source may send the event again under a "
         "new event_id, to be judged under the policy in force."
+    )
+
+
+def lodged_detainer_ref(letter: DeadLetter, *, detainer_changes: str) -> str | None:
+    """The reference of the detainer whose lodge ``letter`` is (None: not a lodge of the detainer changelog)."""
+    if letter.stream != detainer_changes or letter.fields.get(EntryField.TYPE) != "detainer_lodged":
+        return None
+    reference = letter.fields.get(EntryField.DETAINER_REF)
+    if reference is not None:
+        return reference
+    try:
+        message = json.loads(letter.fields.get(EntryField.DATA, ""))
+        detainer_id = message["detainer"]["detainer_id"]
+    except (ValueError, RecursionError, KeyError, TypeError):
+        return None
+    return detainer_id if isinstance(detainer_id, str) else None  # (a lodge of before references: its id)
+
+
+def replay_refused_by_lift(reference: str, current: Detainer | None) -> str | None:
+    """Why replaying the lodge of the detainer ``reference`` (its record now: ``current``) would make a lifted
+    detainer active again; None when it is not lifted."""
+    if current is None or current.status is not DetainerStatus.LIFTED:
+        return None
+    when = f" at {current.lifted_at.isoformat()}" if current.lifted_at is not None else ""
+    return (
+        f"The detainer {reference} was lifted{when}, after this lodge was dead-lettered. Replayed, the lodge would "
+        "make it active again in the notifiers, raising alerts the office ended. Discard it: the lift stands."
     )

@@ -13,10 +13,10 @@ from contracts.feeds import DecidedHold, FeedHealth, FeedStatus, HoldDecision
 from contracts.fields import Ori, Rfc3339Datetime
 from ingest.auth import Principal, require_role
 from ingest.body import read_body, validate_json_body
-from ingest.dependencies import get_audit, get_policies, get_redis, get_settings
+from ingest.dependencies import get_audit, get_detainers, get_policies, get_redis, get_settings
 from ingest.openapi import DiscardDeadLetter, problem_responses, request_body_schema
 from ingest.ops.audit_export import AuditFormat, export_lines, format_asked, media_type_of
-from ingest.ops.replay_terms import replay_refused_by_policy
+from ingest.ops.replay_terms import lodged_detainer_ref, replay_refused_by_lift, replay_refused_by_policy
 from ingest.problems import FieldError, Problem
 from ingest.settings import IngestSettings
 from ingest.stream_ids import StreamId
@@ -31,6 +31,7 @@ from store.dead_letters import (
     DeadLetterView,
     DispositionState,
 )
+from store.detainers import DetainerStore
 from store.feeds import FeedReader, HoldNotDecidableError
 from store.queues import QueueReport, describe_queues
 from store.roster_reports import RosterReports
@@ -131,6 +132,7 @@ async def replay_dead_letter(
     operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
     policies: Annotated[PolicyEnforcement, Depends(get_policies)],
+    detainers: Annotated[DetainerStore, Depends(get_detainers)],
     settings: Annotated[IngestSettings, Depends(get_settings)],
     force: bool = False,
 ) -> DeadLetterView:
@@ -143,6 +145,11 @@ async def replay_dead_letter(
     unhandled = letter.disposition is None or letter.disposition.state is DispositionState.REPLAYING
     if refused is not None and unhandled:  # (one replayed or discarded already is answered as such)
         raise Problem("dead-letter-policy-changed", refused)
+    lodged = lodged_detainer_ref(letter.dead_letter, detainer_changes=RedisNames(settings.key_prefix).detainer_changes)
+    if lodged is not None and unhandled:
+        superseded = replay_refused_by_lift(lodged, (await detainers.records([lodged])).get(lodged))
+        if superseded is not None:
+            raise Problem("dead-letter-superseded", superseded)
     try:
         view = await operations.replay(entry_id, actor=operator.name, force=force)
     except DeadLetterNotFoundError:
