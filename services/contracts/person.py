@@ -6,10 +6,10 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, GetCoreSchemaHandler, JsonValue, WithJsonSchema
+from pydantic import Field, GetCoreSchemaHandler, JsonValue, WithJsonSchema
 from pydantic_core import core_schema
 
-from contracts.base import STRAY_FIELDS_IGNORED, WireModel
+from contracts.base import ALSO_NULL, EMPTY_FOR_NULL, STRAY_FIELDS_IGNORED, WireModel
 from contracts.fields import ANumber, CountryCode, DateOfBirth, FbiNumber, PersonName, StateCode, StateIdNumber
 from contracts.identifiers import is_placeholder, none_for_placeholder
 
@@ -49,19 +49,6 @@ OptionalCountry = _BeforeUnlessNull(none_for_placeholder("country"))
 
 
 MAX_ALIASES = 20
-
-
-def _none_for_null(value: Any) -> Any:
-    """Aliases sent as null (as many systems write an empty list) are no aliases. (An array, parsed as a list
-    before this runs, is handed on as the tuple a strict reading takes.)"""
-    if value is None:
-        return ()
-    return tuple(value) if type(value) is list else value
-
-
-def _also_null(schema: dict[str, Any]) -> None:
-    """The field's JSON schema, admitting null as well (read as none)."""
-    schema["type"] = [schema["type"], "null"]
 
 
 class StateId(WireModel):
@@ -108,10 +95,10 @@ class Person(WireModel):
     place_of_birth: Annotated[CountryCode | None, OptionalCountry] = Field(
         default=None, description="ISO 3166-1 alpha-2."
     )
-    aliases: Annotated[tuple[Alias, ...], BeforeValidator(_none_for_null)] = Field(
+    aliases: Annotated[tuple[Alias, ...], EMPTY_FOR_NULL] = Field(
         default=(),
         max_length=MAX_ALIASES,
-        json_schema_extra=_also_null,
+        json_schema_extra=ALSO_NULL,
         description="Other names (and dates of birth) the person is known by; null reads as none.",
     )
     fbi_number: Annotated[FbiNumber | None, OptionalIdentifier] = None

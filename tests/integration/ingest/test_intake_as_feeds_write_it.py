@@ -169,6 +169,17 @@ async def test_an_offices_detainer_is_lodged_without_aliases_it_cannot_read(api:
     assert (lodged.json()["person"]["aliases"], without.json()["person"]["aliases"]) == ([], [])
 
 
+async def test_a_booking_whose_charges_are_null_is_booked_without_charges(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    response = await api.post(URL, json=samples.booking(charges=None))
+
+    assert response.status_code == 202, response.text
+    assert "warnings" not in response.json()
+    (published,) = await stream_events(redis_client, names.custody_events)
+    assert published["charges"] == []
+
+
 async def test_a_charge_code_that_cannot_be_read_costs_a_warning_never_the_booking(
     api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
 ) -> None:
