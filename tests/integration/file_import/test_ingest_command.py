@@ -449,3 +449,19 @@ def test_an_aliases_cell_that_is_not_a_json_array_costs_a_warning_never_the_row(
     assert reported(result.stdout, 3, "evt-2", "aliases")
     assert "PEPE" not in result.output
     assert [event["person"]["aliases"] for event in stream_events(published)] == [[], []]
+
+
+def test_an_ndjson_line_naming_half_a_character_is_rejected_alone_and_kept_in_the_rejects_file(
+    served_api: ServedApi, published: redis.Redis, tmp_path: Path
+) -> None:
+    half = json.dumps(samples.release(event_id="evt-2")).replace('"bail_posted"', '"bail\\ud800"')
+    file = write_ndjson(tmp_path / "feed.jsonl", samples.release(event_id="evt-1"), half)
+    rejects = tmp_path / "rejects.ndjson"
+
+    result = ingest(served_api, str(file), "--rejects", str(rejects))
+
+    assert result.exit_code == 1, result.output
+    assert "rejected: 1" in result.stdout
+    (written,) = [strict_json(line) for line in rejects.read_text().splitlines()]
+    assert (written["line"], written["raw"]) == (2, half)
+    assert [event["event_id"] for event in stream_events(published)] == ["evt-1"]
