@@ -202,22 +202,25 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_object_once, parse_constant=_no_c
 _BOM = "\ufeff"
 
 
-def _parse(raw: bytes, *, what: str) -> tuple[Any, bool]:
-    """The document, and whether some object in it has a key twice (marked for ``_first_repeated_key``)."""
+def _parse(raw: bytes, *, what: str, halves_refused: bool = True) -> tuple[Any, bool]:
+    """The document, and whether some object in it has a key twice (marked for ``_first_repeated_key``).
+    ``halves_refused=False`` leaves a \\u escape naming half of a character to the caller (a batch's items,
+    each refused alone)."""
     text = _text(raw, what=what)
     if text.startswith(_BOM):  # json.loads refuses it (as a JSONDecodeError); the decoder alone would not
-        return _parse_marked(text, what=what)
+        return _parse_marked(text, what=what, halves_refused=halves_refused)
     try:
         document = _DECODER.decode(text)
     except _KeyRepeated:
-        return _parse_marked(text, what=what)
+        return _parse_marked(text, what=what, halves_refused=halves_refused)
     except (json.JSONDecodeError, ValueError, RecursionError) as error:
         raise _malformed(error, what=what) from None
-    _refuse_lone_surrogates(text, document, what=what)
+    if halves_refused:
+        _refuse_lone_surrogates(text, document, what=what)
     return document, False
 
 
-def _parse_marked(text: str, *, what: str) -> tuple[Any, bool]:
+def _parse_marked(text: str, *, what: str, halves_refused: bool = True) -> tuple[Any, bool]:
     """``_parse`` of ``text`` by ``json.loads``, each object with a key twice marked (``_Repeated``)."""
     repeated: list[_Repeated] = []
 
@@ -235,7 +238,8 @@ def _parse_marked(text: str, *, what: str) -> tuple[Any, bool]:
         document = json.loads(text, object_pairs_hook=object_of, parse_constant=_no_constant)
     except (json.JSONDecodeError, ValueError, RecursionError) as error:
         raise _malformed(error, what=what) from None
-    _refuse_lone_surrogates(text, document, what=what)
+    if halves_refused:
+        _refuse_lone_surrogates(text, document, what=what)
     return document, bool(repeated)
 
 
@@ -251,19 +255,29 @@ def _malformed(error: ValueError | RecursionError, *, what: str) -> Problem:
 def _refuse_lone_surrogates(text: str, document: Any, *, what: str) -> None:
     if _SURROGATE_ESCAPE.search(text) and _holds_a_lone_surrogate(document):
         # json.loads keeps "\\ud800" as half a character, which no UTF-8 can carry (pydantic's parser refuses it).
-        raise Problem("malformed-body", f"{what} is not JSON: a \\u escape names half of a character.")
+        raise _half_a_character(what)
+
+
+def _half_a_character(what: str) -> Problem:
+    return Problem("malformed-body", f"{what} is not JSON: a \\u escape names half of a character.")
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a surrogate written as an escape; a pair is one character
 
 
 def _holds_a_lone_surrogate(document: Any) -> bool:
-    if isinstance(document, str):
-        return any("\ud800" <= character <= "\udfff" for character in document)
-    if isinstance(document, dict):
-        return any(_holds_a_lone_surrogate(key) or _holds_a_lone_surrogate(value) for key, value in document.items())
-    if isinstance(document, list):
-        return any(_holds_a_lone_surrogate(item) for item in document)
+    """Whether a key or a string of ``document`` holds half a character (walked without recursion, however deep)."""
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if any("\ud800" <= character <= "\udfff" for character in node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
     return False
 
 
@@ -320,17 +334,25 @@ def split_batch(body: bytes, media_type: str, *, what: str = "events") -> list[B
     array is one document, read whole: an item with a key given twice is refused, the others kept."""
     if media_type in NDJSON_TYPES:
         return [BodyItem(index, line) for index, line in enumerate(body.split(b"\n")) if line.strip()]
-    document, repeated = _parse(body, what="The body")
+    document, repeated = _parse(body, what="The body", halves_refused=False)
     if not isinstance(document, list):
+        if _SURROGATE_ESCAPE_BYTES.search(body) and _holds_a_lone_surrogate(document):
+            raise _half_a_character("The body")
         raise Problem(
             "malformed-body",
             f"The batch must be a JSON array of {what} (or NDJSON, one per line).",
             errors=[FieldError("#", "must be an array")],
         )
-    return [_array_item(index, item, repeated) for index, item in enumerate(document)]
+    halves = _SURROGATE_ESCAPE_BYTES.search(body) is not None
+    return [_array_item(index, item, repeated, halves) for index, item in enumerate(document)]
 
 
-def _array_item(index: int, item: Any, any_repeated: bool) -> BodyItem:
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _array_item(index: int, item: Any, any_repeated: bool, any_halves: bool) -> BodyItem:
+    if any_halves and _holds_a_lone_surrogate(item):  # refused alone, as an NDJSON line would be
+        return BodyItem(index, b"", _half_a_character(f"Item {index}"), item)
     path = _first_repeated_key(item) if any_repeated else None
     refusal = None if path is None else _repeated_key_refusal((index, *path))
     try:

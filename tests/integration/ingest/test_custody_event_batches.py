@@ -361,3 +361,20 @@ async def test_an_event_larger_than_one_event_may_be_refuses_itself_in_a_batch_a
     assert [error["pointer"] for error in refused["errors"]] == ["#/1"]
     assert "at most 262144 bytes" in refused["errors"][0]["detail"]
     assert [event["event_id"] for event in await stream_events(redis_client, names.custody_events)] == ["evt-small"]
+
+
+@pytest.mark.parametrize("media_type", ["application/json", NDJSON])
+async def test_an_event_naming_half_a_character_refuses_itself_and_keeps_the_others(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames, media_type: str
+) -> None:
+    good = json.dumps(samples.release_cancelled(event_id="evt-good"))
+    half = json.dumps(samples.release_cancelled(event_id="evt-half", x="@")).replace('"@"', '"\\ud800"')
+    body = f"[{good},{half}]" if media_type == "application/json" else f"{good}\n{half}\n"
+
+    response = await api.post(URL, content=body.encode(), headers={"content-type": media_type})
+
+    assert response.status_code == 202, response.text
+    first, second = response.json()["results"]
+    assert (first["status"], second["status"]) == ("accepted", "invalid")
+    assert [error["pointer"] for error in second["errors"]] == ["#/1"]
+    assert [event["event_id"] for event in await stream_events(redis_client, names.custody_events)] == ["evt-good"]
