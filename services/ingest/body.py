@@ -333,7 +333,9 @@ def split_batch(body: bytes, media_type: str, *, what: str = "events") -> list[B
     NDJSON lines are not read here: one that is not UTF-8 or not JSON refuses itself, not the batch. A JSON
     array is one document, read whole: an item with a key given twice is refused, the others kept."""
     if media_type in NDJSON_TYPES:
-        return [BodyItem(index, line) for index, line in enumerate(body.split(b"\n")) if line.strip()]
+        # (each line without a byte order mark of its own: NDJSON files from Windows tools joined end to end)
+        lines = enumerate(body.split(b"\n"))
+        return [BodyItem(index, line.removeprefix(_UTF8_BOM)) for index, line in lines if line.strip()]
     document, repeated = _parse(body, what="The body", halves_refused=False)
     if not isinstance(document, list):
         if _SURROGATE_ESCAPE_BYTES.search(body) and _holds_a_lone_surrogate(document):

@@ -42,7 +42,7 @@ class NdjsonFormat:
     def read_rows(self, stream: BinaryIO) -> Iterator[SourceRow]:
         """Every non-blank line; blank lines are skipped but counted, so line numbers are the file's."""
         for line, raw in enumerate(stream, start=1):
-            text = raw.removeprefix(_UTF8_BOM) if line == 1 else raw
+            text = raw.removeprefix(_UTF8_BOM)  # (any line's: files from Windows tools joined end to end)
             text = text.rstrip(b"\r\n")
             if not text.strip():
                 continue

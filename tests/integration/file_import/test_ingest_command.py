@@ -465,3 +465,19 @@ def test_an_ndjson_line_naming_half_a_character_is_rejected_alone_and_kept_in_th
     (written,) = [strict_json(line) for line in rejects.read_text().splitlines()]
     assert (written["line"], written["raw"]) == (2, half)
     assert [event["event_id"] for event in stream_events(published)] == ["evt-1"]
+
+
+def test_ndjson_files_joined_end_to_end_each_with_its_byte_order_mark_import_every_line(
+    served_api: ServedApi, published: redis.Redis, tmp_path: Path
+) -> None:
+    bom = b"\xef\xbb\xbf"
+    file = tmp_path / "joined.jsonl"
+    file.write_bytes(
+        b"".join(bom + json.dumps(samples.release(event_id=f"evt-{n}")).encode() + b"\r\n" for n in (1, 2))
+    )
+
+    result = ingest(served_api, str(file))
+
+    assert result.exit_code == 0, result.output
+    assert "accepted: 2" in result.stdout
+    assert [event["event_id"] for event in stream_events(published)] == ["evt-1", "evt-2"]

@@ -378,3 +378,20 @@ async def test_an_event_naming_half_a_character_refuses_itself_and_keeps_the_oth
     assert (first["status"], second["status"]) == ("accepted", "invalid")
     assert [error["pointer"] for error in second["errors"]] == ["#/1"]
     assert [event["event_id"] for event in await stream_events(redis_client, names.custody_events)] == ["evt-good"]
+
+
+async def test_ndjson_files_joined_end_to_end_each_with_its_byte_order_mark_are_read_line_by_line(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    bom = b"\xef\xbb\xbf"
+    first = bom + json.dumps(samples.release_cancelled(event_id="evt-a")).encode() + b"\r\n"
+    second = bom + json.dumps(samples.release_cancelled(event_id="evt-b")).encode() + b"\r\n"  # `cat a.jsonl b.jsonl`
+
+    response = await post_ndjson(api, first + second)
+
+    assert response.status_code == 202, response.text
+    assert [item["status"] for item in response.json()["results"]] == ["accepted", "accepted"]
+    assert [event["event_id"] for event in await stream_events(redis_client, names.custody_events)] == [
+        "evt-a",
+        "evt-b",
+    ]
