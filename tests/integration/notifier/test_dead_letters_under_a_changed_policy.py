@@ -8,45 +8,26 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 from redis.asyncio import Redis
 
 from contracts import NOTIFIER_GROUP, RedisNames
-from ingest.app import create_app
-from ingest.settings import IngestSettings
 from notifier.consuming.dead_letters import DeadLetterWriter
 from policies.enforcement import PolicyEnforcement
-from store.audit import AuditTrail
 from tests import samples
 from tests.integration.ingest.support import assert_problem
 from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, build_ports, fixed_clock
-from tests.integration.serving import BASE_URL
 from tests.policy_samples import ONE_POLICY, POLICIES, STRICT_FACILITY, write_policies
-
-
-class Intake:
-    """The ingest app and the policy file it enforces, reloaded as SIGHUP reloads it."""
-
-    def __init__(self, api: httpx.AsyncClient, policies: PolicyEnforcement, path: Path, audit: AuditTrail) -> None:
-        self.api, self.policies, self.path, self.audit = api, policies, path, audit
-
-    async def adopt(self, text: str) -> None:
-        self.path.write_text(text)
-        assert await self.policies.reload(self.audit)
+from tests.support.intake_under_policies import IntakeUnderPolicies, intake_under_policies
 
 
 @pytest.fixture
-async def intake(redis_url: str, redis_client: Redis, names: RedisNames, tmp_path: Path) -> AsyncIterator[Intake]:
+async def intake(
+    redis_url: str, redis_client: Redis, names: RedisNames, tmp_path: Path
+) -> AsyncIterator[IntakeUnderPolicies]:
     path = write_policies(tmp_path, ONE_POLICY)  # Texas only: the facility shares everything
-    settings = IngestSettings(redis_url=redis_url, log_format="text", auth="off", policies_file=path)
-    policies = PolicyEnforcement(path, actor="ingest")
-    app = create_app(settings, policies=policies)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
-    ):
-        yield Intake(client, policies, path, AuditTrail(redis_client, names))
+    async with intake_under_policies(redis_url, redis_client, names, path) as intake:
+        yield intake
 
 
 async def dead_letter_of_every_new_custody_event(redis_client: Redis, names: RedisNames, streams: Streams) -> str:
@@ -61,7 +42,12 @@ async def dead_letter_of_every_new_custody_event(redis_client: Redis, names: Red
 
 
 async def test_a_booking_dead_lettered_before_a_policy_withholding_bookings_is_not_replayed_past_it(
-    intake: Intake, redis_client: Redis, names: RedisNames, streams: Streams, outcome: Outcome, tmp_path: Path
+    intake: IntakeUnderPolicies,
+    redis_client: Redis,
+    names: RedisNames,
+    streams: Streams,
+    outcome: Outcome,
+    tmp_path: Path,
 ) -> None:
     ingest_api = IngestApi(intake.api)
     await ingest_api.lodge(samples.detainer())
@@ -86,7 +72,7 @@ async def test_a_booking_dead_lettered_before_a_policy_withholding_bookings_is_n
 
 
 async def test_a_dead_letter_judged_under_the_policy_in_force_is_replayed(
-    intake: Intake, redis_client: Redis, names: RedisNames, streams: Streams
+    intake: IntakeUnderPolicies, redis_client: Redis, names: RedisNames, streams: Streams
 ) -> None:
     await intake.adopt(POLICIES)
     release = samples.release(facility_ori=STRICT_FACILITY, event_id="evt-felony-release")
