@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 
 class WireModel(BaseModel):
@@ -31,3 +33,21 @@ STRAY_FIELDS_IGNORED = ConfigDict(
         "x-stray-fields": "A field this object does not have is dropped, and the answer warns with a pointer to it.",
     }
 )
+
+
+def _empty_for_null(value: Any) -> Any:
+    """Null, as many systems write an empty list, is an empty one. (An array, parsed as a list before this runs, is
+    handed on as the tuple a strict reading takes.)"""
+    if value is None:
+        return ()
+    return tuple(value) if type(value) is list else value
+
+
+def _also_null(schema: dict[str, Any]) -> None:
+    schema["type"] = [schema["type"], "null"]
+
+
+EMPTY_FOR_NULL = BeforeValidator(_empty_for_null)
+"""For an optional list field (a tuple, empty by default): null reads as empty. With ``ALSO_NULL`` in its
+``Field(json_schema_extra=...)``, so its schema admits null."""
+ALSO_NULL = _also_null

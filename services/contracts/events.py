@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from contracts.base import STRAY_FIELDS_IGNORED, WireModel
+from contracts.base import ALSO_NULL, EMPTY_FOR_NULL, STRAY_FIELDS_IGNORED, WireModel
 from contracts.fields import BookingNumber, EventId, FreeText, NcicCode, Ori, Rfc3339Datetime, ShortText
 from contracts.person import OptionalIdentifier, Person
 
@@ -76,7 +76,7 @@ def _reported_by_a_source(value: Any) -> Any:
             "inferred_from_roster is reserved for releases releasewatch infers from a roster; send the actual reason "
             "(other, if none fits)",
         )
-    if isinstance(value, str) and value not in _REPORTABLE:
+    if not isinstance(value, str) or value not in _REPORTABLE:  # (a number, null: pydantic's list has the reserved)
         raise PydanticCustomError("release_reason", "must be one of: " + ", ".join(_REPORTABLE))
     return value
 
@@ -153,7 +153,9 @@ class Booking(_CustodyEventBase):
 
     type: Literal["booking"] = "booking"
     person: Person
-    charges: tuple[Charge, ...] = Field(default=(), max_length=MAX_CHARGES)
+    charges: Annotated[tuple[Charge, ...], EMPTY_FOR_NULL] = Field(
+        default=(), max_length=MAX_CHARGES, json_schema_extra=ALSO_NULL, description="null reads as none."
+    )
 
 
 class BookingUpdated(_CustodyEventBase):

@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from pydantic import Field, GetCoreSchemaHandler, JsonValue, WithJsonSchema
 from pydantic_core import core_schema
 
-from contracts.base import STRAY_FIELDS_IGNORED, WireModel
+from contracts.base import ALSO_NULL, EMPTY_FOR_NULL, STRAY_FIELDS_IGNORED, WireModel
 from contracts.fields import ANumber, CountryCode, DateOfBirth, FbiNumber, PersonName, StateCode, StateIdNumber
 from contracts.identifiers import is_placeholder, none_for_placeholder
 
-__all__ = ["Alias", "Person", "Sex", "StateId"]
+__all__ = ["MAX_ALIASES", "Alias", "Person", "Sex", "StateId"]
 
 
 class Sex(StrEnum):
@@ -46,6 +46,9 @@ class _BeforeUnlessNull:
 OptionalIdentifier = _BeforeUnlessNull(none_for_placeholder("identifier"))
 OptionalName = _BeforeUnlessNull(none_for_placeholder("name"))
 OptionalCountry = _BeforeUnlessNull(none_for_placeholder("country"))
+
+
+MAX_ALIASES = 20
 
 
 class StateId(WireModel):
@@ -92,7 +95,12 @@ class Person(WireModel):
     place_of_birth: Annotated[CountryCode | None, OptionalCountry] = Field(
         default=None, description="ISO 3166-1 alpha-2."
     )
-    aliases: tuple[Alias, ...] = Field(default=(), max_length=20)
+    aliases: Annotated[tuple[Alias, ...], EMPTY_FOR_NULL] = Field(
+        default=(),
+        max_length=MAX_ALIASES,
+        json_schema_extra=ALSO_NULL,
+        description="Other names (and dates of birth) the person is known by; null reads as none.",
+    )
     fbi_number: Annotated[FbiNumber | None, OptionalIdentifier] = None
     state_id: Annotated[StateId | None, _BeforeUnlessNull(_none_for_a_placeholder_number)] = None
     a_number: Annotated[ANumber | None, OptionalIdentifier] = Field(

@@ -25,15 +25,17 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import TypeAdapter, ValidationError
-from pydantic_core import ErrorDetails, to_json
+from pydantic_core import ErrorDetails, PydanticSerializationError, to_json
 
 from ingest.problems import FieldError, Problem, field_errors_from_validation, json_pointer
 
 __all__ = [
+    "MAX_NESTING",
     "NOT_PARSED",
     "BodyItem",
     "media_type_of",
     "message_of",
+    "nesting_refusal",
     "parse_json_document",
     "read_batch",
     "read_body",
@@ -127,12 +129,59 @@ def _repeated_key_refusal(path: tuple[str | int, ...]) -> Problem:
     )
 
 
+MAX_NESTING = 32
+"""The deepest arrays and objects of a request body may nest (a custody event nests four levels): deeper, a value
+kept as sent (``Person.as_sent``) would make a stream entry a notifier's JSON parser refuses (past 200 levels), or
+one that cannot be written at all (past 255)."""
+
+
+def _too_deep_at(document: Any) -> tuple[str | int, ...] | None:
+    """Where ``document`` nests arrays and objects more than ``MAX_NESTING`` levels deep: the path of the field
+    (the last object key on the way) holding the first such value; None when it does not. Walked without recursion,
+    however deep."""
+    stack: list[tuple[Any, tuple[str | int, ...], int]] = [(document, (), 1)]
+    while stack:
+        node, path, depth = stack.pop()
+        children: Any = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in children:
+            if not isinstance(child, dict | list):
+                continue
+            if depth >= MAX_NESTING:
+                field = (*path, key)
+                while field and not isinstance(field[-1], str):
+                    field = field[:-1]
+                return field
+            stack.append((child, (*path, key), depth + 1))
+    return None
+
+
+def nesting_refusal(raw: bytes, document: Any, prefix: tuple[str | int, ...] = ()) -> Problem | None:
+    """422 naming the field that nests more than ``MAX_NESTING`` levels deep, if one does. (A document holding
+    fewer brackets than that, in strings or not, nests no deeper: it is not walked.)"""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_NESTING:
+        return None
+    path = _too_deep_at(document)
+    if path is None:
+        return None
+    return Problem(
+        "validation-error",
+        f"Arrays and objects nest more than {MAX_NESTING} levels deep.",
+        errors=[
+            FieldError(json_pointer((*prefix, *path)), f"nests arrays or objects more than {MAX_NESTING} levels deep")
+        ],
+    )
+
+
 def parse_json_document(raw: bytes, *, what: str = "The body", prefix: tuple[str | int, ...] = ()) -> Any:
     """The document as Python values: 400 when it is not UTF-8 JSON, 422 naming a key given twice in one
-    object (the parsers on the way would each keep a different one)."""
+    object (the parsers on the way would each keep a different one) or a field nested more than
+    ``MAX_NESTING`` levels deep."""
     document, repeated = _parse(raw, what=what)
     if repeated:
         raise _repeated_key_refusal((*prefix, *(_first_repeated_key(document) or ())))
+    too_deep = nesting_refusal(raw, document, prefix)
+    if too_deep is not None:
+        raise too_deep
     return document
 
 
@@ -153,22 +202,25 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_object_once, parse_constant=_no_c
 _BOM = "\ufeff"
 
 
-def _parse(raw: bytes, *, what: str) -> tuple[Any, bool]:
-    """The document, and whether some object in it has a key twice (marked for ``_first_repeated_key``)."""
+def _parse(raw: bytes, *, what: str, halves_refused: bool = True) -> tuple[Any, bool]:
+    """The document, and whether some object in it has a key twice (marked for ``_first_repeated_key``).
+    ``halves_refused=False`` leaves a \\u escape naming half of a character to the caller (a batch's items,
+    each refused alone)."""
     text = _text(raw, what=what)
     if text.startswith(_BOM):  # json.loads refuses it (as a JSONDecodeError); the decoder alone would not
-        return _parse_marked(text, what=what)
+        return _parse_marked(text, what=what, halves_refused=halves_refused)
     try:
         document = _DECODER.decode(text)
     except _KeyRepeated:
-        return _parse_marked(text, what=what)
+        return _parse_marked(text, what=what, halves_refused=halves_refused)
     except (json.JSONDecodeError, ValueError, RecursionError) as error:
         raise _malformed(error, what=what) from None
-    _refuse_lone_surrogates(text, document, what=what)
+    if halves_refused:
+        _refuse_lone_surrogates(text, document, what=what)
     return document, False
 
 
-def _parse_marked(text: str, *, what: str) -> tuple[Any, bool]:
+def _parse_marked(text: str, *, what: str, halves_refused: bool = True) -> tuple[Any, bool]:
     """``_parse`` of ``text`` by ``json.loads``, each object with a key twice marked (``_Repeated``)."""
     repeated: list[_Repeated] = []
 
@@ -186,7 +238,8 @@ def _parse_marked(text: str, *, what: str) -> tuple[Any, bool]:
         document = json.loads(text, object_pairs_hook=object_of, parse_constant=_no_constant)
     except (json.JSONDecodeError, ValueError, RecursionError) as error:
         raise _malformed(error, what=what) from None
-    _refuse_lone_surrogates(text, document, what=what)
+    if halves_refused:
+        _refuse_lone_surrogates(text, document, what=what)
     return document, bool(repeated)
 
 
@@ -202,19 +255,29 @@ def _malformed(error: ValueError | RecursionError, *, what: str) -> Problem:
 def _refuse_lone_surrogates(text: str, document: Any, *, what: str) -> None:
     if _SURROGATE_ESCAPE.search(text) and _holds_a_lone_surrogate(document):
         # json.loads keeps "\\ud800" as half a character, which no UTF-8 can carry (pydantic's parser refuses it).
-        raise Problem("malformed-body", f"{what} is not JSON: a \\u escape names half of a character.")
+        raise _half_a_character(what)
+
+
+def _half_a_character(what: str) -> Problem:
+    return Problem("malformed-body", f"{what} is not JSON: a \\u escape names half of a character.")
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a surrogate written as an escape; a pair is one character
 
 
 def _holds_a_lone_surrogate(document: Any) -> bool:
-    if isinstance(document, str):
-        return any("\ud800" <= character <= "\udfff" for character in document)
-    if isinstance(document, dict):
-        return any(_holds_a_lone_surrogate(key) or _holds_a_lone_surrogate(value) for key, value in document.items())
-    if isinstance(document, list):
-        return any(_holds_a_lone_surrogate(item) for item in document)
+    """Whether a key or a string of ``document`` holds half a character (walked without recursion, however deep)."""
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if any("\ud800" <= character <= "\udfff" for character in node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
     return False
 
 
@@ -270,26 +333,43 @@ def split_batch(body: bytes, media_type: str, *, what: str = "events") -> list[B
     NDJSON lines are not read here: one that is not UTF-8 or not JSON refuses itself, not the batch. A JSON
     array is one document, read whole: an item with a key given twice is refused, the others kept."""
     if media_type in NDJSON_TYPES:
-        return [BodyItem(index, line) for index, line in enumerate(body.split(b"\n")) if line.strip()]
-    document, repeated = _parse(body, what="The body")
+        # (each line without a byte order mark of its own: NDJSON files from Windows tools joined end to end)
+        lines = enumerate(body.split(b"\n"))
+        return [BodyItem(index, line.removeprefix(_UTF8_BOM)) for index, line in lines if line.strip()]
+    document, repeated = _parse(body, what="The body", halves_refused=False)
     if not isinstance(document, list):
+        if _SURROGATE_ESCAPE_BYTES.search(body) and _holds_a_lone_surrogate(document):
+            raise _half_a_character("The body")
         raise Problem(
             "malformed-body",
             f"The batch must be a JSON array of {what} (or NDJSON, one per line).",
             errors=[FieldError("#", "must be an array")],
         )
-    return [_array_item(index, item, repeated) for index, item in enumerate(document)]
+    halves = _SURROGATE_ESCAPE_BYTES.search(body) is not None
+    return [_array_item(index, item, repeated, halves) for index, item in enumerate(document)]
 
 
-def _array_item(index: int, item: Any, any_repeated: bool) -> BodyItem:
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _array_item(index: int, item: Any, any_repeated: bool, any_halves: bool) -> BodyItem:
+    if any_halves and _holds_a_lone_surrogate(item):  # refused alone, as an NDJSON line would be
+        return BodyItem(index, b"", _half_a_character(f"Item {index}"), item)
     path = _first_repeated_key(item) if any_repeated else None
     refusal = None if path is None else _repeated_key_refusal((index, *path))
-    return BodyItem(index, to_json(item), refusal, item)
+    try:
+        raw = to_json(item)
+    except PydanticSerializationError:  # nested past what can be written: too deep, certainly
+        raw = b"[" * (MAX_NESTING + 1)
+    return BodyItem(index, raw, refusal or nesting_refusal(raw, item, (index,)), item)
 
 
-async def read_batch(request: Request, *, limit_bytes: int, limit_items: int, what: str) -> list[BodyItem]:
+async def read_batch(
+    request: Request, *, limit_bytes: int, limit_items: int, limit_item_bytes: int, what: str
+) -> list[BodyItem]:
     """A batch endpoint's items (a JSON array, or NDJSON by its Content-Type), refused whole when the body is
-    over ``limit_bytes``, holds more than ``limit_items`` items, or none."""
+    over ``limit_bytes``, holds more than ``limit_items`` items, or none. An item over ``limit_item_bytes`` (what
+    the endpoint for one takes) refuses itself: a batch takes nothing its endpoint for one would refuse."""
     media_type = media_type_of(request)
     ndjson = media_type in NDJSON_TYPES
     body = await read_body(request, limit=limit_bytes, accept=JSON_TYPES | NDJSON_TYPES, whole_utf8=not ndjson)
@@ -301,4 +381,13 @@ async def read_batch(request: Request, *, limit_bytes: int, limit_items: int, wh
         )
     if not items:
         raise Problem("malformed-body", f"The batch holds no {what}.")
-    return items
+    return [_within(item, limit_item_bytes) for item in items]
+
+
+def _within(item: BodyItem, limit: int) -> BodyItem:
+    """``item``, refused when larger than one record may be (its line as sent; an array item as compact JSON)."""
+    if item.refusal is not None or len(item.raw) <= limit:
+        return item
+    too_large = FieldError(json_pointer([item.index]), f"is {len(item.raw)} bytes; one takes at most {limit} bytes")
+    refusal = Problem("validation-error", f"Item {item.index} is too large.", errors=[too_large])
+    return BodyItem(item.index, item.raw, refusal, item.document)

@@ -89,6 +89,8 @@ def _droppable(path: Path, error_type: str = "", *, custody_event: bool = False)
         return None
     if path[1] in _OPTIONAL_PERSON_FIELDS:
         return path[:2]
+    if path[1] == "aliases" and len(path) == 2:
+        return path  # not a list of at most 20: none of them is read
     if path[1] == "aliases" and len(path) >= 3 and isinstance(path[2], int):
         if len(path) >= 4 and path[3] in _OPTIONAL_ALIAS_FIELDS:
             return path[:4]
@@ -141,7 +143,10 @@ def _rewritten(sent: dict[str, Any], read: Person, dropped: set[Path]) -> dict[s
         FIELDS_READ.labels(field=name, outcome=outcome).inc()
         as_sent[f"/{name}"] = sent[name]
     aliases = sent.get("aliases")
-    if isinstance(aliases, list):
+    if ("person", "aliases") in dropped:
+        FIELDS_READ.labels(field="aliases", outcome="dropped").inc()
+        as_sent["/aliases"] = aliases
+    elif isinstance(aliases, list):
         for index, alias in enumerate(aliases):
             if ("person", "aliases", index) in dropped:
                 FIELDS_READ.labels(field="alias", outcome="dropped").inc()

@@ -167,6 +167,21 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "A dead letter is replayed once or discarded once; the answer says what was done, by whom and when.",
         ),
         ProblemType(
+            "dead-letter-policy-changed",
+            "The facility's sharing policy changed since this event was accepted",
+            409,
+            "Intake judges a custody event by the sharing policy covering its facility before it is published; a "
+            "dead letter judged under another policy (or none) is not replayed past the one in force. It stays "
+            "open: discard it with a reason, and have the source send the event again under a new event_id.",
+        ),
+        ProblemType(
+            "dead-letter-superseded",
+            "What this dead letter says was overtaken since",
+            409,
+            "A replay appends the message as it was. A detainer's lodge whose detainer was lifted since would make "
+            "it active again: it is not replayed. It stays open: discard it; the lift stands.",
+        ),
+        ProblemType(
             "no-hold",
             "The facility's alerts are not held",
             409,
@@ -313,11 +328,22 @@ def field_errors_from_validation(
 def field_errors_from_details(
     details: Sequence[ErrorDetails], *, prefix: Sequence[str | int] = (), tagged_union: bool = False
 ) -> list[FieldError]:
-    """pydantic's error details (read without their input) as pointers and messages."""
+    """pydantic's error details (read without their input) as pointers and messages. A list too short only for the
+    items refused within it (pydantic counts the items it kept: a roster whose one booking number is refused is
+    "empty" too) is not reported as such: the items are."""
     return [
         FieldError(json_pointer([*prefix, *_error_path(detail, tagged_union=tagged_union)]), _error_detail(detail))
         for detail in details
+        if detail["type"] != "too_short" or not _holds_another(detail, details)
     ]
+
+
+def _holds_another(detail: ErrorDetails, details: Sequence[ErrorDetails]) -> bool:
+    """Whether another error lies within ``detail``'s location."""
+    location = tuple(detail["loc"])
+    return any(
+        len(other["loc"]) > len(location) and tuple(other["loc"][: len(location)]) == location for other in details
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -64,7 +64,9 @@ def audit_command(
     action: Annotated[
         str | None, typer.Option(help="An action (dead_letter.replayed) or a family of them (dead_letter).")
     ] = None,
-    target: Annotated[str | None, typer.Option(help="The id acted on (a detainer as OFFICE/ID, an ORI, ...).")] = None,
+    target: Annotated[
+        str | None, typer.Option(help="The id acted on (a detainer as OFFICE/ID, or its ID in every office; an ORI).")
+    ] = None,
     output_format: Annotated[Output, typer.Option("--format", help="table (newest 100), csv or ndjson (all).")] = (
         Output.TABLE
     ),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from contracts import Alert, AlertOutcome, AlertRaised, AlertStatus, AlertStep, RedisNames, ReleaseStatus
@@ -293,9 +294,19 @@ class AlertStore:
         flags = await self._release_held(keys=keys, args=args)
         return HeldRelease(alerts, sum(int(flag) for flag in flags))
 
-    async def discard_held(self, facility_ori: str) -> int:
-        """Move up to a chunk of the facility's held alerts to its discarded ones (kept, never sent)."""
-        ids = await self.held_ids(facility_ori)
+    async def discard_held(self, facility_ori: str, *, raised_by: datetime) -> int:
+        """Move up to a chunk of the facility's alerts held that were raised by ``raised_by`` (when an operator
+        judged them a data error) to its discarded ones (kept, never sent). One raised after is not the operator's
+        to have judged: it stays held."""
+        ids = [
+            member.decode()
+            for member in cast(
+                list[bytes],
+                await self._client.zrangebyscore(
+                    self._names.held_alerts(facility_ori), "-inf", epoch_ms(raised_by), start=0, num=_CHUNK
+                ),
+            )
+        ]
         if not ids:
             return 0
         keys = [self._names.held_alerts(facility_ori), self._names.discarded_alerts(facility_ori)]

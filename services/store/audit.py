@@ -36,7 +36,9 @@ class AuditEntry(BaseModel):
 @dataclass(frozen=True, slots=True)
 class AuditFilter:
     """Which entries an operator asked for: each given criterion must hold. ``action`` names an action
-    (``dead_letter.replayed``) or a family of them (``dead_letter``); ``since`` is inclusive, ``until`` not."""
+    (``dead_letter.replayed``) or a family of them (``dead_letter``); ``target`` the id acted on, or the owner's
+    own id within it (``LOS-2026-000871`` finds ``LOS/LOS-2026-000871``, as the office knows its detainer; an
+    event withheld, ``CA0194200/evt-1``, by its event id); ``since`` is inclusive, ``until`` not."""
 
     actor: str | None = None
     action: str | None = None
@@ -48,7 +50,7 @@ class AuditFilter:
         return (
             (self.actor is None or entry.actor == self.actor)
             and (self.action is None or entry.action == self.action or entry.action.startswith(f"{self.action}."))
-            and (self.target is None or entry.target == self.target)
+            and (self.target is None or entry.target == self.target or entry.target.endswith(f"/{self.target}"))
             and (self.since is None or entry.at >= self.since)
             and (self.until is None or entry.at < self.until)
         )

@@ -116,8 +116,9 @@ async def store_month(client: RedisClient, names: RedisNames, month: SyntheticMo
     alerts = AlertStore(client, names)
     await alerts.create([_alert(a) for a in month.alerts if not a.discarded])
     for ori in sorted({a.facility_ori for a in month.alerts if a.discarded}):
-        await alerts.create([_alert(a) for a in month.alerts if a.discarded], held_facilities={ori})
-        assert await alerts.discard_held(ori) > 0
+        discarded = [_alert(a) for a in month.alerts if a.discarded]
+        await alerts.create(discarded, held_facilities={ori})
+        assert await alerts.discard_held(ori, raised_by=max(alert.raised_at for alert in discarded)) > 0
 
     feed_days = FeedDays(client, names)
     for day in month.feed_days:

@@ -34,7 +34,7 @@ def facility_named_by(raw: bytes) -> str | None:
         document = json.loads(raw)
         named = document.get("facility_ori") if isinstance(document, dict) else None
         return _ori.validate_python(named) if isinstance(named, str) else None
-    except (ValueError, ValidationError):
+    except (ValueError, ValidationError, RecursionError):  # (nested past what json.loads reads)
         return None
 
 

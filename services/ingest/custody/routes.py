@@ -233,7 +233,11 @@ async def submit_custody_event_batch(
     policy_intake: Annotated[PolicyIntake, Depends(get_policy_intake)],
 ) -> JSONResponse:
     items = await read_batch(
-        request, limit_bytes=settings.max_batch_bytes, limit_items=settings.max_batch_events, what="events"
+        request,
+        limit_bytes=settings.max_batch_bytes,
+        limit_items=settings.max_batch_events,
+        limit_item_bytes=settings.max_event_bytes,
+        what="events",
     )
 
     now, window = utc_now(), settings.time_window

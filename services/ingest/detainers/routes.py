@@ -173,7 +173,11 @@ async def lodge_detainer_batch(
     audit: Annotated[AuditTrail, Depends(get_audit)],
 ) -> Response:
     items = await read_batch(
-        request, limit_bytes=settings.max_batch_bytes, limit_items=settings.max_batch_events, what="detainers"
+        request,
+        limit_bytes=settings.max_batch_bytes,
+        limit_items=settings.max_batch_events,
+        limit_item_bytes=settings.max_detainer_bytes,
+        what="detainers",
     )
 
     now, window, scope = utc_now(), settings.time_window, principal.office_scope()

@@ -13,12 +13,14 @@ from contracts.feeds import DecidedHold, FeedHealth, FeedStatus, HoldDecision
 from contracts.fields import Ori, Rfc3339Datetime
 from ingest.auth import Principal, require_role
 from ingest.body import read_body, validate_json_body
-from ingest.dependencies import get_audit, get_redis, get_settings
+from ingest.dependencies import get_audit, get_detainers, get_policies, get_redis, get_settings
 from ingest.openapi import DiscardDeadLetter, problem_responses, request_body_schema
 from ingest.ops.audit_export import AuditFormat, export_lines, format_asked, media_type_of
+from ingest.ops.replay_terms import lodged_detainer_ref, replay_refused_by_lift, replay_refused_by_policy
 from ingest.problems import FieldError, Problem
 from ingest.settings import IngestSettings
 from ingest.stream_ids import StreamId
+from policies.enforcement import PolicyEnforcement
 from runtime import RedisClient
 from runtime.clock import utc_now
 from store.audit import AuditEntry, AuditFilter, AuditTrail
@@ -27,7 +29,9 @@ from store.dead_letters import (
     DeadLetterNotFoundError,
     DeadLetterOperations,
     DeadLetterView,
+    DispositionState,
 )
+from store.detainers import DetainerStore
 from store.feeds import FeedReader, HoldNotDecidableError
 from store.queues import QueueReport, describe_queues
 from store.roster_reports import RosterReports
@@ -127,8 +131,25 @@ async def replay_dead_letter(
     entry_id: Annotated[StreamId, Path(description="The dead letter's id in its stream.")],
     operations: Annotated[DeadLetterOperations, Depends(_dead_letters)],
     audit: Annotated[AuditTrail, Depends(get_audit)],
+    policies: Annotated[PolicyEnforcement, Depends(get_policies)],
+    detainers: Annotated[DetainerStore, Depends(get_detainers)],
+    settings: Annotated[IngestSettings, Depends(get_settings)],
     force: bool = False,
 ) -> DeadLetterView:
+    try:
+        letter = await operations.get(entry_id)
+    except DeadLetterNotFoundError:
+        raise _not_found(entry_id) from None
+    custody = RedisNames(settings.key_prefix).custody_events
+    refused = replay_refused_by_policy(letter.dead_letter, custody_stream=custody, policy_for=policies.policy_for)
+    unhandled = letter.disposition is None or letter.disposition.state is DispositionState.REPLAYING
+    if refused is not None and unhandled:  # (one replayed or discarded already is answered as such)
+        raise Problem("dead-letter-policy-changed", refused)
+    lodged = lodged_detainer_ref(letter.dead_letter, detainer_changes=RedisNames(settings.key_prefix).detainer_changes)
+    if lodged is not None and unhandled:
+        superseded = replay_refused_by_lift(lodged, (await detainers.records([lodged])).get(lodged))
+        if superseded is not None:
+            raise Problem("dead-letter-superseded", superseded)
     try:
         view = await operations.replay(entry_id, actor=operator.name, force=force)
     except DeadLetterNotFoundError:
@@ -311,7 +332,8 @@ async def get_feed(
     description=(
         "While a facility's alerts are held (a surge of releases), its alerts are raised and kept but reach no "
         "office. `deliver`: the releases are real; the held alerts go out, late, in the order raised, with "
-        "their reminders. `discard`: a data error; they are kept for the record and never sent. The notifier "
+        "their reminders. `discard`: a data error; they are kept for the record and never sent (those held when "
+        "the decision is taken: an alert held after it is held anew, for a decision of its own). The notifier "
         "carries the decision out at its next check, and the hold ends. One decision per hold (409 after)."
     ),
     openapi_extra=request_body_schema("HoldDecision", ["application/json"]),

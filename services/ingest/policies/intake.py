@@ -188,6 +188,9 @@ class PolicyIntake:
                 if sent.event_id == event.event_id  # the event as published (stripped), beside what was held
             )
             if ours.status is PublishStatus.CONFLICT:
+                before = await self._answered_before(event, digest)
+                if before is not None and before.status is PublishStatus.DUPLICATE:
+                    return Taken(outcome=before, replayed=True), first
                 return Taken(outcome=ours, conflict=True), first
             first = first or ours
             kept, _ = await self._holds.keep(
@@ -204,7 +207,7 @@ class PolicyIntake:
             if kept is KeptOutcome.STALE:
                 return None, first
             return Taken(outcome=first, replayed=first.status is PublishStatus.DUPLICATE), first
-        published = await self._publisher.answered_digest(event.facility_ori, event.event_id, digest)
+        published = await self._answered_before(event, digest)
         if published is not None:  # accepted before (the policy judged it otherwise then): that answer stands
             return Taken(outcome=published, replayed=True, conflict=published.status is PublishStatus.CONFLICT), first
         answer = WithheldAnswer(event_id=event.event_id, accepted_at=now.isoformat(), withheld=withholding)
@@ -244,6 +247,19 @@ class PolicyIntake:
             },
         )
         return Taken(answer=answer), first
+
+    async def _answered_before(self, event: CustodyEvent, digest: str) -> PublishOutcome | None:
+        """The answer given before to the event's id, for this event (``digest``: of it as the policy shares it):
+        a replay when it was accepted before with the same body, whether as the policy shares it now or, before
+        the facility came under a policy that strips the person, as sent."""
+        published = await self._publisher.answered_digest(event.facility_ori, event.event_id, digest)
+        if published is None or published.status is not PublishStatus.CONFLICT:
+            return published
+        as_sent = digest_of(event)
+        if as_sent == digest:
+            return published
+        before = await self._publisher.answered_digest(event.facility_ori, event.event_id, as_sent)
+        return before if before is not None and before.status is PublishStatus.DUPLICATE else published
 
     def _forget_at(self, state: BookingDisclosure | None) -> datetime | None:
         if state is None:

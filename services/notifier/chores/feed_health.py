@@ -83,7 +83,7 @@ class FeedMonitor:
     async def _carry_out(self, facility: str, decision: DecidedHold) -> int:
         """Apply an operator's decision to a chunk of the facility's held alerts; returns how many."""
         if decision.action != "deliver":
-            return await self._alerts.discard_held(facility)
+            return await self._alerts.discard_held(facility, raised_by=decision.at)
         # Closed first, on their records alone, so delivering them pages no office: what a detainer lifted during
         # the hold kept back, and a release schedule the hold kept back with the facts that end it (its release,
         # held too): the office hears of the release, not of a countdown already over. One lifted while this
@@ -145,7 +145,24 @@ class FeedMonitor:
                 await self._stats.end_hold(facility, decision)
                 states[facility] = dataclasses.replace(state, hold=None)
                 log.info("feed hold ended", extra={"facility_ori": facility, "action": decision.action})
+            if not moved and held[facility] > 0 and decision.action == "discard":
+                await self._hold_what_the_decision_did_not_see(facility, decision, held[facility], states)
         return held
+
+    async def _hold_what_the_decision_did_not_see(
+        self, facility: str, decision: DecidedHold, waiting: int, states: dict[str, FeedState]
+    ) -> None:
+        """Alerts held after an operator discarded a hold's alerts (raised later, by a batch the hold was in force
+        for) were not among those judged a data error: they are neither discarded unseen nor sent unjudged, but
+        held anew, for a decision of their own."""
+        hold = FeedHold(
+            since=self._clock(),
+            reason=f"{waiting} alert(s) held after the decision of {decision.at.isoformat(timespec='seconds')} "
+            f"to {decision.action} those held before: decide on them",
+        )
+        if await self._stats.hold(facility, hold):
+            states[facility] = dataclasses.replace(states[facility], hold=hold)
+            log.warning("feed hold renewed for alerts held after a decision", extra={"facility_ori": facility})
 
     async def check_all(self) -> list[FeedHealth]:
         """Carry out operators' decisions on holds, judge every feed now; keep and return the judgements."""

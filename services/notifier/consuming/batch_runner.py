@@ -23,9 +23,12 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol, cast
 
+from pydantic import ValidationError
+
 from contracts.envelope import StreamEntry
 from notifier.consuming.dead_letters import DeadLetterWriter
 from runtime import RedisClient
+from runtime.validation import describe_validation_error
 
 __all__ = ["BatchProcessor", "BatchRunner"]
 
@@ -120,8 +123,11 @@ class BatchRunner:
         )
         if deliveries < self._max_deliveries:
             return
-        # Exception text is ours or the driver's; pydantic errors were caught earlier without their input.
-        reason = f"processing failed on {deliveries} deliveries; last error: {type(error).__name__}: {error}"[:1000]
+        # Exception text is ours or the driver's, but for pydantic's, which quotes what it refused: a record stored
+        # that no longer validates (a booking's state, an alert) would put its person into the reason an operator
+        # reads. Those say where and why only.
+        said = describe_validation_error(error) if isinstance(error, ValidationError) else str(error)
+        reason = f"processing failed on {deliveries} deliveries; last error: {type(error).__name__}: {said}"[:1000]
         await self._dead_letters.send(self._group, [(entry, reason)], attempts={entry.message_id: deliveries})
         await self._ack([entry])
 

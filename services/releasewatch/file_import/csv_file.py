@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from releasewatch.file_import.json_text import NotJsonError, read_json_text
 from releasewatch.file_import.rows import FieldError, RejectedRow, SourceRow, UnusableFile
 
 __all__ = [
@@ -86,18 +87,17 @@ class RowNotConvertible(Exception):
 
 def _json_array(cells: Mapping[str, str], column: str) -> list[Any]:
     try:
-        value = json.loads(cells[column])
-    except json.JSONDecodeError as error:
-        # The decoder's message names a position, never the text, so no personal data is echoed.
-        raise RowNotConvertible([FieldError(column, f"is not JSON: {error.msg} at character {error.pos}")]) from None
+        value = read_json_text(cells[column])
+    except NotJsonError as error:
+        # The reason names a position, never the text, so no personal data is echoed.
+        raise RowNotConvertible([FieldError(column, f"is not JSON: {error}")]) from None
     if not isinstance(value, list):
         raise RowNotConvertible([FieldError(column, "must be a JSON array")])
     return value
 
 
-def person_from_cells(present: Mapping[str, str], errors: list[FieldError]) -> dict[str, Any]:
-    """The person of a row from its non-empty cells (empty: no person column filled); what cannot be put
-    together goes to ``errors``."""
+def person_from_cells(present: Mapping[str, str]) -> dict[str, Any]:
+    """The person of a row from its non-empty cells (empty: no person column filled)."""
     person: dict[str, Any] = {column: present[column] for column in PERSON_COLUMNS if column in present}
     state_id = {field: present[column] for column, field in STATE_ID_COLUMNS.items() if column in present}
     if state_id:
@@ -105,8 +105,9 @@ def person_from_cells(present: Mapping[str, str], errors: list[FieldError]) -> d
     if ALIASES_COLUMN in present:
         try:
             person["aliases"] = _json_array(present, ALIASES_COLUMN)
-        except RowNotConvertible as error:
-            errors.extend(error.errors)
+        except RowNotConvertible:
+            # Aliases are optional: ones the API cannot read cost it a warning (kept as sent), never the row.
+            person["aliases"] = present[ALIASES_COLUMN]
     return person
 
 
@@ -120,7 +121,7 @@ def event_from_cells(cells: Mapping[str, str]) -> tuple[dict[str, Any], bool]:
     errors: list[FieldError] = []
     event: dict[str, Any] = {column: present[column] for column in COMMON_COLUMNS if column in present}
 
-    person = person_from_cells(present, errors)
+    person = person_from_cells(present)
     if person:
         event["person"] = person
 

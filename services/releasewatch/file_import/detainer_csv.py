@@ -15,12 +15,10 @@ from releasewatch.file_import.csv_file import (
     PERSON_COLUMNS,
     STATE_ID_COLUMNS,
     CsvLayout,
-    RowNotConvertible,
     person_column,
     person_from_cells,
     pointer_path,
 )
-from releasewatch.file_import.rows import FieldError
 
 __all__ = ["DETAINER_COLUMNS", "DETAINER_LAYOUT", "detainer_column_of_pointer", "detainer_from_cells"]
 
@@ -32,19 +30,16 @@ _COLUMN_OF_WARRANT_FIELD = {field: column for column, field in WARRANT_COLUMNS.i
 
 
 def detainer_from_cells(cells: Mapping[str, str]) -> tuple[dict[str, Any], bool]:
-    """The lodge request's JSON from one row's cells (column -> text); raises ``RowNotConvertible`` when the
-    ``aliases`` cell is not a JSON array. (The second value, a custody event's charge flag, is always False.)"""
+    """The lodge request's JSON from one row's cells (column -> text). (The second value, a custody event's charge
+    flag, is always False.)"""
     present = {column: value for column, value in cells.items() if value.strip()}
-    errors: list[FieldError] = []
     detainer: dict[str, Any] = {column: present[column] for column in DETAINER_FIELD_COLUMNS if column in present}
-    person = person_from_cells(present, errors)
+    person = person_from_cells(present)
     if person:
         detainer["person"] = person
     warrant = {field: present[column] for column, field in WARRANT_COLUMNS.items() if column in present}
     if warrant:
         detainer["judicial_warrant"] = warrant
-    if errors:
-        raise RowNotConvertible(errors)
     return detainer, False
 
 

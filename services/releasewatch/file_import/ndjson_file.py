@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from releasewatch.file_import.json_text import NotJsonError, read_json_text
 from releasewatch.file_import.rows import FieldError, RejectedRow, SourceRow
 
 __all__ = ["NdjsonFormat"]
@@ -41,7 +42,7 @@ class NdjsonFormat:
     def read_rows(self, stream: BinaryIO) -> Iterator[SourceRow]:
         """Every non-blank line; blank lines are skipped but counted, so line numbers are the file's."""
         for line, raw in enumerate(stream, start=1):
-            text = raw.removeprefix(_UTF8_BOM) if line == 1 else raw
+            text = raw.removeprefix(_UTF8_BOM)  # (any line's: files from Windows tools joined end to end)
             text = text.rstrip(b"\r\n")
             if not text.strip():
                 continue
@@ -52,9 +53,9 @@ class NdjsonFormat:
                 yield SourceRow(line, None, None, text.decode("utf-8", errors="replace"), unreadable=(reason,))
                 continue
             try:
-                document = json.loads(decoded)
-            except json.JSONDecodeError as error:
-                reason = FieldError("#", f"is not JSON: {error.msg} at character {error.pos}")
+                document = read_json_text(decoded)
+            except NotJsonError as error:
+                reason = FieldError("#", f"is not JSON: {error}")
                 yield SourceRow(line, None, None, decoded, unreadable=(reason,))
                 continue
             yield SourceRow(line, _id_of(document, self._id_field), text, decoded)

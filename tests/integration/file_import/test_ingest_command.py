@@ -384,3 +384,100 @@ def test_a_row_that_is_not_utf8_is_rejected_naming_its_line_and_the_rest_is_impo
     assert result.exit_code == 1, result.output
     assert "line 3 is not UTF-8" in " ".join(result.stdout.split())
     assert [event["event_id"] for event in stream_events(published)] == ["evt-1", "evt-3"]
+
+
+def strict_json(text: str) -> Any:
+    def refuse(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_ndjson_lines_nested_too_deeply_or_holding_nan_are_rejected_alone_and_the_rejects_file_stays_json(
+    served_api: ServedApi, published: redis.Redis, tmp_path: Path
+) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    nan = '{"event_id": "evt-3", "type": "release", "release_reason": NaN}'
+    file = write_ndjson(
+        tmp_path / "feed.jsonl", samples.release(event_id="evt-1"), deep, nan, samples.release(event_id="evt-4")
+    )
+    rejects = tmp_path / "rejects.ndjson"
+
+    result = ingest(served_api, str(file), "--rejects", str(rejects))
+
+    assert result.exit_code == 1, result.output
+    assert "accepted: 2" in result.stdout
+    assert "rejected: 2" in result.stdout
+    written = [strict_json(line) for line in rejects.read_text().splitlines()]
+    assert [(record["line"], record["raw"]) for record in written] == [(2, deep), (3, nan)]
+    assert [event["event_id"] for event in stream_events(published)] == ["evt-1", "evt-4"]
+
+
+def test_a_csv_charges_cell_nested_too_deeply_or_holding_nan_rejects_its_row_alone(
+    served_api: ServedApi, published: redis.Redis, tmp_path: Path
+) -> None:
+    rows = [
+        booking_row(1),
+        booking_row(2, charges="[" * 5000 + "]" * 5000),
+        booking_row(3, charges='[{"statute": NaN}]'),
+        booking_row(4),
+    ]
+    file = write_csv(tmp_path / "feed.csv", rows)
+
+    result = ingest(served_api, str(file))
+
+    assert result.exit_code == 1, result.output
+    assert "accepted: 2" in result.stdout
+    assert "rejected: 2" in result.stdout
+    assert reported(result.stdout, 3, "evt-2", "charges")
+    assert reported(result.stdout, 4, "evt-3", "charges")
+    assert [event["event_id"] for event in stream_events(published)] == ["evt-1", "evt-4"]
+
+
+def test_an_aliases_cell_that_is_not_a_json_array_costs_a_warning_never_the_row(
+    served_api: ServedApi, published: redis.Redis, tmp_path: Path
+) -> None:
+    rows = [booking_row(1, aliases="GARCIA, PEPE"), booking_row(2, aliases="[" * 5000 + "]" * 5000)]
+    file = write_csv(tmp_path / "feed.csv", rows)
+
+    result = ingest(served_api, str(file))
+
+    assert result.exit_code == 0, result.output
+    assert "accepted: 2" in result.stdout
+    assert "accepted with warnings: 2" in result.stdout
+    assert reported(result.stdout, 2, "evt-1", "aliases")
+    assert reported(result.stdout, 3, "evt-2", "aliases")
+    assert "PEPE" not in result.output
+    assert [event["person"]["aliases"] for event in stream_events(published)] == [[], []]
+
+
+def test_an_ndjson_line_naming_half_a_character_is_rejected_alone_and_kept_in_the_rejects_file(
+    served_api: ServedApi, published: redis.Redis, tmp_path: Path
+) -> None:
+    half = json.dumps(samples.release(event_id="evt-2")).replace('"bail_posted"', '"bail\\ud800"')
+    file = write_ndjson(tmp_path / "feed.jsonl", samples.release(event_id="evt-1"), half)
+    rejects = tmp_path / "rejects.ndjson"
+
+    result = ingest(served_api, str(file), "--rejects", str(rejects))
+
+    assert result.exit_code == 1, result.output
+    assert "rejected: 1" in result.stdout
+    (written,) = [strict_json(line) for line in rejects.read_text().splitlines()]
+    assert (written["line"], written["raw"]) == (2, half)
+    assert [event["event_id"] for event in stream_events(published)] == ["evt-1"]
+
+
+def test_ndjson_files_joined_end_to_end_each_with_its_byte_order_mark_import_every_line(
+    served_api: ServedApi, published: redis.Redis, tmp_path: Path
+) -> None:
+    bom = b"\xef\xbb\xbf"
+    file = tmp_path / "joined.jsonl"
+    file.write_bytes(
+        b"".join(bom + json.dumps(samples.release(event_id=f"evt-{n}")).encode() + b"\r\n" for n in (1, 2))
+    )
+
+    result = ingest(served_api, str(file))
+
+    assert result.exit_code == 0, result.output
+    assert "accepted: 2" in result.stdout
+    assert [event["event_id"] for event in stream_events(published)] == ["evt-1", "evt-2"]

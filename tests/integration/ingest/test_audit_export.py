@@ -65,6 +65,8 @@ async def test_a_filtered_json_page_is_newest_first_and_pages_on(
         ({"action": "dead_letter.replayed"}, ["1-0"]),
         ({"action": "dead"}, []),  # a family is a whole word
         ({"target": "LOS/D-1"}, ["LOS/D-1", "LOS/D-1"]),
+        ({"target": "D-1"}, ["LOS/D-1", "LOS/D-1"]),  # the office's own id for its detainer
+        ({"target": "OS/D-1"}, []),
         ({"since": "2026-11-20T08:10:00Z", "until": "2026-11-20T08:30:00Z"}, ["2-0", "LOS/D-1"]),
         ({"since": "2026-11-20T00:25:00-08:00"}, ["LOS/D-1", "CA0194200"]),  # offsets are honoured
         ({"until": "2026-11-20T08:10:00+00:00", "actor": "LOS desk"}, []),

@@ -341,3 +341,57 @@ async def test_batch_over_the_byte_limit_is_refused(
 
     assert_problem(response, 413, "body-too-large")
     assert await redis_client.xlen(names.custody_events) == 0
+
+
+@pytest.mark.parametrize("media_type", ["application/json", NDJSON])
+async def test_an_event_larger_than_one_event_may_be_refuses_itself_in_a_batch_as_it_would_alone(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames, media_type: str
+) -> None:
+    large = samples.booking(event_id="evt-large", person=samples.person(middle_name="A" * 300_000))
+    events = [samples.release_cancelled(event_id="evt-small"), large]
+    body = json.dumps(events).encode() if media_type == "application/json" else ndjson(*events)
+    alone = await api.post("/v1/custody-events", json=large)
+
+    response = await api.post(URL, content=body, headers={"content-type": media_type})
+
+    assert_problem(alone, 413, "body-too-large")
+    assert response.status_code == 202, response.text
+    small, refused = response.json()["results"]
+    assert (small["status"], refused["status"]) == ("accepted", "invalid")
+    assert [error["pointer"] for error in refused["errors"]] == ["#/1"]
+    assert "at most 262144 bytes" in refused["errors"][0]["detail"]
+    assert [event["event_id"] for event in await stream_events(redis_client, names.custody_events)] == ["evt-small"]
+
+
+@pytest.mark.parametrize("media_type", ["application/json", NDJSON])
+async def test_an_event_naming_half_a_character_refuses_itself_and_keeps_the_others(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames, media_type: str
+) -> None:
+    good = json.dumps(samples.release_cancelled(event_id="evt-good"))
+    half = json.dumps(samples.release_cancelled(event_id="evt-half", x="@")).replace('"@"', '"\\ud800"')
+    body = f"[{good},{half}]" if media_type == "application/json" else f"{good}\n{half}\n"
+
+    response = await api.post(URL, content=body.encode(), headers={"content-type": media_type})
+
+    assert response.status_code == 202, response.text
+    first, second = response.json()["results"]
+    assert (first["status"], second["status"]) == ("accepted", "invalid")
+    assert [error["pointer"] for error in second["errors"]] == ["#/1"]
+    assert [event["event_id"] for event in await stream_events(redis_client, names.custody_events)] == ["evt-good"]
+
+
+async def test_ndjson_files_joined_end_to_end_each_with_its_byte_order_mark_are_read_line_by_line(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    bom = b"\xef\xbb\xbf"
+    first = bom + json.dumps(samples.release_cancelled(event_id="evt-a")).encode() + b"\r\n"
+    second = bom + json.dumps(samples.release_cancelled(event_id="evt-b")).encode() + b"\r\n"  # `cat a.jsonl b.jsonl`
+
+    response = await post_ndjson(api, first + second)
+
+    assert response.status_code == 202, response.text
+    assert [item["status"] for item in response.json()["results"]] == ["accepted", "accepted"]
+    assert [event["event_id"] for event in await stream_events(redis_client, names.custody_events)] == [
+        "evt-a",
+        "evt-b",
+    ]

@@ -244,8 +244,11 @@ async def test_an_event_without_a_type_says_type_is_required(api: httpx.AsyncCli
     assert problem["errors"] == [{"pointer": "#/type", "detail": "is required"}]
 
 
-async def test_a_release_reason_error_lists_only_the_reasons_a_source_may_send(api: httpx.AsyncClient) -> None:
-    response = await api.post(URL, json=samples.release(release_reason=""))
+@pytest.mark.parametrize("sent", ["", 3, None, ["bail_posted"]], ids=["empty", "a-number", "null", "an-array"])
+async def test_a_release_reason_error_lists_only_the_reasons_a_source_may_send(
+    api: httpx.AsyncClient, sent: object
+) -> None:
+    response = await api.post(URL, json=samples.release(release_reason=sent))
 
     problem = assert_problem(response, 422, "validation-error")
     (error,) = problem["errors"]

@@ -125,6 +125,61 @@ async def test_an_unreadable_optional_field_costs_a_warning_never_the_event(
     assert "G4RCIA" not in caplog.text
 
 
+async def test_aliases_sent_as_null_read_as_none(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    response = await api.post(URL, json=booked_with(aliases=None))
+
+    assert response.status_code == 202, response.text
+    assert "warnings" not in response.json()
+    (published,) = await stream_events(redis_client, names.custody_events)
+    assert published["person"]["aliases"] == []
+
+
+@pytest.mark.parametrize(
+    "aliases",
+    [
+        {"last_name": "GARCIA", "first_name": "PEPE"},
+        "GARCIA, PEPE",
+        [{"last_name": "GARCIA", "first_name": f"PEPE{'I' * number}"} for number in range(21)],
+    ],
+    ids=["an-object", "a-string", "21-aliases"],
+)
+async def test_aliases_that_cannot_be_read_as_a_list_cost_a_warning_never_the_event(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames, aliases: Any
+) -> None:
+    response = await api.post(URL, json=booked_with(aliases=aliases))
+
+    assert response.status_code == 202, response.text
+    assert pointers({"errors": response.json()["warnings"]}) == ["#/person/aliases"]
+    (published,) = await stream_events(redis_client, names.custody_events)
+    assert published["person"]["aliases"] == []
+    assert published["person"]["as_sent"] == {"/aliases": aliases}
+
+
+async def test_an_offices_detainer_is_lodged_without_aliases_it_cannot_read(api: httpx.AsyncClient) -> None:
+    lodged = await api.post("/v1/detainers", json=samples.detainer(person=samples.person(aliases="GARCIA, PEPE")))
+    without = await api.post(
+        "/v1/detainers", json=samples.detainer(detainer_id="LOS-2026-000872", person=samples.person(aliases=None))
+    )
+
+    assert lodged.status_code == 201, lodged.text
+    assert [warning["pointer"] for warning in lodged.json()["warnings"]] == ["#/person/aliases"]
+    assert without.status_code == 201, without.text
+    assert (lodged.json()["person"]["aliases"], without.json()["person"]["aliases"]) == ([], [])
+
+
+async def test_a_booking_whose_charges_are_null_is_booked_without_charges(
+    api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
+) -> None:
+    response = await api.post(URL, json=samples.booking(charges=None))
+
+    assert response.status_code == 202, response.text
+    assert "warnings" not in response.json()
+    (published,) = await stream_events(redis_client, names.custody_events)
+    assert published["charges"] == []
+
+
 async def test_a_charge_code_that_cannot_be_read_costs_a_warning_never_the_booking(
     api: httpx.AsyncClient, redis_client: Redis, names: RedisNames
 ) -> None:

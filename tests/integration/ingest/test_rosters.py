@@ -113,6 +113,7 @@ async def test_a_roster_id_and_an_event_id_never_collide(api: httpx.AsyncClient)
             ["#/booking_numbers/1", "#/booking_numbers/2"],
             id="bad-entries",
         ),
+        pytest.param(roster(booking_numbers=[" 2026-004513 "]), ["#/booking_numbers/0"], id="its-one-entry-bad"),
         pytest.param({k: v for k, v in roster().items() if k != "roster_id"}, ["#/roster_id"], id="missing-id"),
         pytest.param(roster(facility_ori="CA0194200"), ["#/facility_ori"], id="unknown-field"),
         pytest.param(roster(booking_numbers=[f"B{n}" for n in range(50_001)]), ["#/booking_numbers"], id="50001"),

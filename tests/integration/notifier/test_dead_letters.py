@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 
+from redis.asyncio import Redis
+
 from contracts import NOTIFIER_GROUP, FieldAgreement, RedisNames
+from notifier.consuming.batch_runner import BatchRunner
+from notifier.consuming.dead_letters import DeadLetterWriter
 from tests import samples
-from tests.integration.notifier.support import FIXED_NOW, IngestApi, NotifierInstance, Outcome, Streams
+from tests.integration.notifier.support import FIXED_NOW, IngestApi, NotifierInstance, Outcome, Streams, fixed_clock
 
 NOT_UTF8 = b"\xff\xfe{"
 
@@ -111,3 +115,30 @@ async def test_an_unreadable_detainer_change_is_dead_lettered_while_a_lodge_in_t
     assert (letter.stream, letter.message_id) == (names.detainer_changes, foreign_id)
     assert letter.fields == {"foo": "bar"}
     assert letter.reason.startswith("not a valid detainer change")
+
+
+async def test_an_event_whose_stored_booking_cannot_be_read_is_dead_lettered_with_a_reason_quoting_none_of_it(
+    notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, redis_client: Redis, names: RedisNames
+) -> None:
+    await ingest_api.lodge(samples.detainer())
+    runner = BatchRunner(
+        client=redis_client,
+        stream=names.custody_events,
+        group=NOTIFIER_GROUP,
+        stream_label="custody",
+        processor=notifier.custody,
+        dead_letters=DeadLetterWriter(redis_client, names, clock=fixed_clock),
+        max_deliveries=1,
+    )
+    stored = {"facility_ori": "CA0194200", "person": {"last_name": "ZARAGOZA", "date_of_birth": "1987-06-05"}}
+    await redis_client.hset(names.booking("CA0194200", "2026-004512"), mapping={"state": json.dumps(stored)})
+    await ingest_api.submit(samples.release())
+
+    await runner.run(await streams.new_custody_events())
+
+    ((_, letter),) = await redis_client.xrange(names.dead_letters)
+    reason = letter[b"reason"].decode()
+    assert "ValidationError" in reason
+    assert "person.first_name" in reason  # where and why ...
+    assert "ZARAGOZA" not in reason  # ... never what the record held
+    assert "1987-06-05" not in reason

@@ -259,6 +259,43 @@ async def test_discarded_held_alerts_are_never_sent_and_other_facilities_are_not
     assert (after["hold"], after["held_alert_ids"]) == (None, [])
 
 
+async def test_a_discard_covers_the_alerts_held_when_the_operator_decided_and_one_held_after_waits_for_a_decision(
+    watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    await book_all(watched, streams, ingest_api)
+    detainer, booking = subject(0)
+    person = {**booking["person"], "last_name": "DIAZ", "first_name": "ANA", "a_number": "A012345699"}
+    await ingest_api.lodge({**detainer, "detainer_id": "LOS-2026-late", "person": person})
+    await ingest_api.submit({**booking, "event_id": "evt-book-late", "booking_number": "2026-000099", "person": person})
+    await watched.notifier.custody.process(await streams.new_custody_events())
+    await ingest_api.submit(*(release_of(index) for index in range(3)))
+    looked_at = (await watched.notifier.custody.process(await streams.new_custody_events())).alerts
+    decided = await api.post(f"/v1/ops/feeds/{JAIL}/hold", json={"action": "discard", "note": "bad export"})
+    assert decided.status_code == 200, decided.text
+
+    # Before the next check, the facility reports a release the operator has not seen: it is held too.
+    watched.clock.advance(60)
+    late_release = samples.release(event_id="evt-release-late", facility_ori=JAIL, booking_number="2026-000099")
+    await ingest_api.submit(late_release)
+    (late,) = (await watched.notifier.custody.process(await streams.new_custody_events())).alerts
+    for _ in range(3):
+        await watched.monitor.check_all()
+
+    assert released_kinds(await outcome.alert_kinds("LOS")) == 0  # nothing delivered ...
+    after = await feed(api)
+    assert after["held_alert_ids"] == [late.alert_id]  # ... and the late release not discarded unseen:
+    assert after["hold"] is not None  # it waits for a decision of its own
+    assert after["hold"]["decision"] is None
+    assert late.alert_id not in {alert.alert_id for alert in looked_at}
+
+    delivered = await api.post(f"/v1/ops/feeds/{JAIL}/hold", json={"action": "deliver", "note": "real release"})
+    assert delivered.status_code == 200, delivered.text
+    await watched.monitor.check_all()
+    assert [alert.alert_id for alert in await outcome.alerts("LOS") if alert.kind is AlertKind.RELEASED] == [
+        late.alert_id
+    ]
+
+
 async def test_a_held_release_whose_detainer_the_office_lifted_meanwhile_is_delivered_closed_and_pages_no_one(
     watched: Watched, streams: Streams, ingest_api: IngestApi, api: httpx.AsyncClient, outcome: Outcome
 ) -> None:

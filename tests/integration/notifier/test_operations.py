@@ -195,3 +195,32 @@ async def test_a_dead_letter_id_out_of_range_is_a_422_not_an_outage(ops: httpx.A
     response = await ops.get("/v1/ops/dead-letters/18446744073709551616-0")
 
     assert_problem(response, 422, "validation-error")
+
+
+async def test_a_dead_lettered_lodge_of_a_detainer_lifted_since_is_not_replayed_to_make_it_active_again(
+    ops: httpx.AsyncClient,
+    notifier: NotifierInstance,
+    streams: Streams,
+    ingest_api: IngestApi,
+    outcome: Outcome,
+    redis_client: Redis,
+    names: RedisNames,
+) -> None:
+    await ingest_api.lodge(samples.detainer())
+    (lodge,) = await streams.new_detainer_changes()  # the lodge processor kept failing on it
+    await DeadLetterWriter(redis_client, names, clock=fixed_clock).send(
+        NOTIFIER_GROUP, [(lodge, "test: kept failing")], attempts={lodge.message_id: 5}
+    )
+    await redis_client.xack(names.detainer_changes, NOTIFIER_GROUP, lodge.message_id)
+    (entry_id,) = await dead_letter_ids(ops)
+    await ingest_api.lift(samples.detainer()["detainer_id"])  # the office lifts it
+    await notifier.catch_up(streams)
+
+    replay = await ops.post(f"/v1/ops/dead-letters/{entry_id}/replay")
+    await notifier.catch_up(streams)
+    await ingest_api.submit(samples.booking())  # the subject is booked
+    await notifier.catch_up(streams)
+
+    assert_problem(replay, 409, "dead-letter-superseded")
+    assert await outcome.alerts("LOS") == []  # no alert for a detainer the office lifted
+    assert (await ops.get(f"/v1/ops/dead-letters/{entry_id}")).json()["disposition"] is None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from releasewatch.file_import.csv_file import RowNotConvertible
 from releasewatch.file_import.detainer_csv import detainer_column_of_pointer, detainer_from_cells
 
 
@@ -36,9 +35,10 @@ def test_a_row_becomes_the_lodge_request_with_its_person_and_warrant_and_empty_c
     assert charge_from_columns is False
 
 
-def test_an_aliases_cell_that_is_not_a_json_array_makes_the_row_unsendable() -> None:
-    with pytest.raises(RowNotConvertible, match="aliases: must be a JSON array"):
-        detainer_from_cells({"detainer_id": "LOS-1", "aliases": '{"last_name": "G"}'})
+def test_an_aliases_cell_that_is_not_a_json_array_is_sent_as_written_for_the_api_to_warn_on() -> None:
+    detainer, _ = detainer_from_cells({"detainer_id": "LOS-1", "last_name": "G", "aliases": '{"last_name": "G"}'})
+
+    assert detainer["person"]["aliases"] == '{"last_name": "G"}'
 
 
 @pytest.mark.parametrize(
