@@ -5,6 +5,7 @@ misdemeanor booking's release stays withheld; a booking releasewatch never saw i
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -116,3 +117,22 @@ async def test_a_booking_releasewatch_never_saw_is_judged_as_before(intake: Inta
 
     assert answer.json()["status"] == "withheld"
     assert "no charge is known for the booking" in answer.json()["withheld"]["reason"]
+
+
+async def test_a_state_intake_cannot_read_is_passed_over_without_a_word_of_it(
+    intake: IntakeUnderPolicies, redis_client: Redis, names: RedisNames, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The booking is judged as one of which nothing is known, and the log names the event, not the person."""
+    key = names.booking(STRICT_FACILITY, samples.booking()["booking_number"])
+    await redis_client.hset(key, "state", b'{"person": {"date_of_birth": "GARCIA 1990"}, "charges": 7}')
+    await intake.adopt(POLICIES)
+
+    with caplog.at_level(logging.WARNING, logger="ingest"):
+        answer = await intake.api.post(URL, json=samples.release(facility_ori=STRICT_FACILITY))
+
+    assert answer.json()["status"] == "withheld"
+    assert "no charge is known for the booking" in answer.json()["withheld"]["reason"]
+    (warning,) = [record for record in caplog.records if "could not be read" in record.getMessage()]
+    assert getattr(warning, "event_id", None) == "evt-0005"
+    assert "GARCIA" not in caplog.text
+    assert all("GARCIA" not in str(value) for record in caplog.records for value in vars(record).values())
