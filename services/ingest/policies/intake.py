@@ -1,7 +1,8 @@
 """Custody events of facilities a sharing policy covers, taken at intake before anything is published.
 
 For each such event, in order: a retry is answered as the first time (a withheld event keeps a receipt like an
-accepted one); otherwise the booking's record is read, ``policies.disclose`` decides, what it allows is published
+accepted one); otherwise the booking's record is read (none yet: started from what the notifier knows of the
+booking, ``known``), ``policies.disclose`` decides, what it allows is published
 (stripped to the policy's identity fields, with the policy's mark beside each event), and the record is kept by
 compare-and-set with, for a withheld event, its receipt and its count per day and rule. A record that changed
 meanwhile is read and decided again: what was published already comes back as a replay, never twice.
@@ -272,7 +273,7 @@ class PolicyIntake:
         return before if before is not None and before.status is PublishStatus.DUPLICATE else published
 
     async def _known_before(self, event: CustodyEvent) -> BookingDisclosure | None:
-        """The record to start the booking's from: its facts as the notifier knows them (sent before its facility
+        """The record to start the booking with: its facts as the notifier knows them (sent before its facility
         came under the policy, or before intake forgot its record), or None (nothing known: judged as such).
         A state that cannot be read is passed over, said without a word of it (it holds personal data)."""
         if self._known is None:
