@@ -38,6 +38,7 @@ from policies.enforcement import PolicyEnforcement
 from runtime import connect_redis, heap
 from store.alerts import AlertStore
 from store.audit import AuditTrail
+from store.bookings import StoredStates
 from store.custody_stream import CustodyEventPublisher
 from store.dead_letters import DeadLetterOperations
 from store.detainers import DetainerStore
@@ -99,6 +100,7 @@ def create_app(settings: IngestSettings | None = None, *, policies: PolicyEnforc
             retention=timedelta(days=settings.booking_retention_days),
             longest_hold=timedelta(days=settings.policy_hold_days),
             audit=audit,
+            known=StoredStates(redis, names),
         )
         await enforcement.record_start(audit)
         enforcement.reload_on_hangup(audit)

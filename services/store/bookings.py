@@ -37,7 +37,15 @@ from runtime.scripts import ScriptCall
 from store.compact_json import CompactJson, DeflatedJson, ZstdJson
 from store.scripts import SCRIPTS
 
-__all__ = ["STATE_FORMAT", "BookingKey", "BookingRecord", "BookingStore", "ReviewRecord", "StoredBooking"]
+__all__ = [
+    "STATE_FORMAT",
+    "BookingKey",
+    "BookingRecord",
+    "BookingStore",
+    "ReviewRecord",
+    "StoredBooking",
+    "StoredStates",
+]
 
 BookingKey = tuple[str, str]  # (facility ORI, booking number)
 
@@ -115,6 +123,22 @@ class StoredBooking(Generic[State, Review]):
     state: State
     version: int  # 0: never saved
     reviews: Mapping[str, Review] = field(default_factory=dict)  # by detainer reference
+
+
+class StoredStates:
+    """The bookings' states as the notifier last saved them, read as JSON (``BookingRecord.stored_json``: the
+    fields at their defaults left out) by a reader outside the notifier that needs a few of their fields and
+    parses those with a model of its own. Reads only: one command on the booking's own key."""
+
+    def __init__(self, client: RedisClient, names: RedisNames) -> None:
+        self._client = client
+        self._names = names
+
+    async def json_of(self, facility_ori: str, booking_number: str) -> bytes | None:
+        """The JSON of the booking's state; None when none was saved (or it was forgotten since)."""
+        key = self._names.booking(facility_ori, booking_number)
+        raw = cast(bytes | None, await self._client.hget(key, BookingField.STATE))
+        return None if raw is None else STATE_FORMAT.decode(raw)
 
 
 class BookingStore(Generic[State, Review]):

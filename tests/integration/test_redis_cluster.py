@@ -6,6 +6,7 @@ import asyncio
 import gc
 import warnings
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,8 +19,11 @@ from ingest.settings import IngestSettings
 from notifier.app import Notifier
 from notifier.bootstrap import build_notifier
 from notifier.settings import NotifierSettings
+from policies.enforcement import PolicyEnforcement
 from releasewatch.redis_server import embedded_redis_server, redis_server_on_path
+from store.audit import AuditTrail
 from tests import samples
+from tests.policy_samples import ONE_POLICY, POLICIES, write_policies
 from tests.redis_cluster_for_tests import redis_cluster_for_tests
 from tests.redis_for_tests import RedisForTests
 
@@ -188,3 +192,30 @@ async def test_reviewing_possible_matches_on_a_cluster_raises_or_suppresses_the_
         ("possible_match", "open"),
         ("possible_match", "resolved"),
     ]
+
+
+async def test_a_booking_taken_before_a_policy_is_judged_on_its_charges_on_a_cluster(
+    cluster_url: str, cluster_api: httpx.AsyncClient, cluster_notifier: Notifier, tmp_path: Path
+) -> None:
+    """Intake reads the booking's state from its own slot, apart from its record under the facility's tag."""
+    path = write_policies(tmp_path, ONE_POLICY)  # the facility under no policy yet
+    settings = IngestSettings(
+        redis_url=cluster_url, redis_cluster=True, log_format="text", auth="off", policies_file=path
+    )
+    policies = PolicyEnforcement(path, actor="ingest")
+    app = create_app(settings, policies=policies)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest.test") as api,
+    ):
+        assert (await api.post("/v1/detainers", json=samples.detainer())).status_code == 201
+        assert (await api.post("/v1/custody-events", json=samples.booking())).status_code == 202  # a felony
+        await wait_for_alerts(api, "LOS", 1)
+        path.write_text(POLICIES)  # releases shared for felonies only
+        assert await policies.reload(AuditTrail(app.state.redis, RedisNames()))
+
+        answer = await api.post("/v1/custody-events", json=samples.release())
+
+        assert answer.json()["status"] == "accepted", answer.text
+        alerts = await wait_for_alerts(api, "LOS", 2)
+        assert sorted(alert["kind"] for alert in alerts) == ["in_custody", "released"]

@@ -1,7 +1,8 @@
 """Custody events of facilities a sharing policy covers, taken at intake before anything is published.
 
 For each such event, in order: a retry is answered as the first time (a withheld event keeps a receipt like an
-accepted one); otherwise the booking's record is read, ``policies.disclose`` decides, what it allows is published
+accepted one); otherwise the booking's record is read (none yet: started from what the notifier knows of the
+booking, ``known``), ``policies.disclose`` decides, what it allows is published
 (stripped to the policy's identity fields, with the policy's mark beside each event), and the record is kept by
 compare-and-set with, for a withheld event, its receipt and its count per day and rule. A record that changed
 meanwhile is read and decided again: what was published already comes back as a replay, never twice.
@@ -25,11 +26,13 @@ from pydantic import BaseModel, Field
 from contracts import Booking, BookingUpdated, CustodyEvent, RosterSubmitted
 from contracts.policies import JurisdictionPolicy, Withholding
 from ingest.metrics import EVENTS_WITHHELD
+from ingest.policies.known import seed
 from policies import BookingDisclosure, Disclosure, HeldCount, disclose, judge_inferred_release, strip_person
 from policies.enforcement import PolicyEnforcement
 from runtime.clock import Clock, utc_now
 from runtime.compare_and_set import COMPARE_AND_SET_ROUNDS, ConcurrentChangeError
 from store.audit import AuditTrail
+from store.bookings import StoredStates
 from store.custody_stream import BacklogFullError, CustodyEventPublisher, PublishOutcome, PublishStatus, digest_of
 from store.policy_holds import KeptOutcome, PolicyHolds, RosterTerm, WithheldReceipt
 
@@ -91,8 +94,12 @@ class PolicyIntake:
         longest_hold: timedelta,
         clock: Clock = utc_now,
         audit: AuditTrail | None = None,
+        known: StoredStates | None = None,
     ) -> None:
+        """``known``: the notifier's states of the bookings, what a booking intake has no record of is judged on
+        (None: such a booking is judged as one of which nothing is known)."""
         self._policies = policies
+        self._known = known
         self._publisher = publisher
         self._holds = holds
         self._audit = audit
@@ -172,7 +179,11 @@ class PolicyIntake:
         if receipt is not None:  # withheld before: the same answer (or a conflict, for another body)
             answer = WithheldAnswer.model_validate_json(receipt.answer)
             return Taken(answer=answer, replayed=True, conflict=receipt.digest != digest), first
-        known = BookingDisclosure.model_validate_json(read.state) if read.state is not None else None
+        known: BookingDisclosure | None
+        if read.state is not None:
+            known = BookingDisclosure.model_validate_json(read.state)
+        else:  # no record (yet): what releasewatch knew of the booking before, if anything
+            known = await self._known_before(event)
         decided = disclose(policy, known, event)
         now = self._clock()
         withholding = decided.verdict.withholding
@@ -260,6 +271,24 @@ class PolicyIntake:
             return published
         before = await self._publisher.answered_digest(event.facility_ori, event.event_id, as_sent)
         return before if before is not None and before.status is PublishStatus.DUPLICATE else published
+
+    async def _known_before(self, event: CustodyEvent) -> BookingDisclosure | None:
+        """The record to start the booking with: its facts as the notifier knows them (sent before its facility
+        came under the policy, or before intake forgot its record), or None (nothing known: judged as such).
+        A state that cannot be read is passed over, said without a word of it (it holds personal data)."""
+        if self._known is None:
+            return None
+        state_json = await self._known.json_of(event.facility_ori, event.booking_number)
+        if state_json is None:
+            return None
+        try:
+            return seed(event.facility_ori, event.booking_number, state_json)
+        except ValueError as unreadable:  # a ValidationError's message quotes the input: only its kind is told
+            log.warning(
+                "the stored state of a booking could not be read: the event is judged without it",
+                extra={"event_id": event.event_id, "error": type(unreadable).__name__},
+            )
+            return None
 
     def _forget_at(self, state: BookingDisclosure | None) -> datetime | None:
         if state is None:
