@@ -33,6 +33,7 @@ __all__ = [
     "MAX_NESTING",
     "NOT_PARSED",
     "BodyItem",
+    "holds_a_lone_surrogate",
     "media_type_of",
     "message_of",
     "nesting_refusal",
@@ -253,7 +254,7 @@ def _malformed(error: ValueError | RecursionError, *, what: str) -> Problem:
 
 
 def _refuse_lone_surrogates(text: str, document: Any, *, what: str) -> None:
-    if _SURROGATE_ESCAPE.search(text) and _holds_a_lone_surrogate(document):
+    if _SURROGATE_ESCAPE.search(text) and holds_a_lone_surrogate(document):
         # json.loads keeps "\\ud800" as half a character, which no UTF-8 can carry (pydantic's parser refuses it).
         raise _half_a_character(what)
 
@@ -265,7 +266,7 @@ def _half_a_character(what: str) -> Problem:
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a surrogate written as an escape; a pair is one character
 
 
-def _holds_a_lone_surrogate(document: Any) -> bool:
+def holds_a_lone_surrogate(document: Any) -> bool:
     """Whether a key or a string of ``document`` holds half a character (walked without recursion, however deep)."""
     stack = [document]
     while stack:
@@ -338,7 +339,7 @@ def split_batch(body: bytes, media_type: str, *, what: str = "events") -> list[B
         return [BodyItem(index, line.removeprefix(_UTF8_BOM)) for index, line in lines if line.strip()]
     document, repeated = _parse(body, what="The body", halves_refused=False)
     if not isinstance(document, list):
-        if _SURROGATE_ESCAPE_BYTES.search(body) and _holds_a_lone_surrogate(document):
+        if _SURROGATE_ESCAPE_BYTES.search(body) and holds_a_lone_surrogate(document):
             raise _half_a_character("The body")
         raise Problem(
             "malformed-body",
@@ -353,7 +354,7 @@ _SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _array_item(index: int, item: Any, any_repeated: bool, any_halves: bool) -> BodyItem:
-    if any_halves and _holds_a_lone_surrogate(item):  # refused alone, as an NDJSON line would be
+    if any_halves and holds_a_lone_surrogate(item):  # refused alone, as an NDJSON line would be
         return BodyItem(index, b"", _half_a_character(f"Item {index}"), item)
     path = _first_repeated_key(item) if any_repeated else None
     refusal = None if path is None else _repeated_key_refusal((index, *path))

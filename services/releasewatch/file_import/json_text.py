@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ingest.body import holds_a_lone_surrogate
+
 __all__ = ["NotJsonError", "read_json_text"]
 
 
@@ -17,29 +19,12 @@ def _no_constant(name: str) -> Any:
     raise NotJsonError(f"{name} is not a JSON value")
 
 
-def _holds_half_a_character(document: Any) -> bool:
-    """Whether a string of ``document`` (a key or a value) holds a surrogate alone: ``"\\ud800"`` read by
-    ``json.loads``, which no UTF-8 can carry."""
-    stack = [document]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, str):
-            if any("\ud800" <= character <= "\udfff" for character in node):
-                return True
-        elif isinstance(node, dict):
-            stack.extend(node.keys())
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
-
-
 def read_json_text(text: str) -> Any:
     """The value ``text`` holds; ``NotJsonError`` when it is not JSON: broken, holding NaN or Infinity (which
     Python's reader takes and no JSON reader does), a \\u escape naming half of a character (which Python's
     reader takes, and no UTF-8 writer writes), or nested deeper than it reads."""
     document = _read(text)
-    if "\\u" in text and _holds_half_a_character(document):
+    if "\\u" in text and holds_a_lone_surrogate(document):
         raise NotJsonError("a \\u escape names half of a character")
     return document
 
