@@ -360,7 +360,9 @@ class AlertUpdated(WireModel):
     change: AlertStep = Field(
         description="The step: release_cancelled, rescheduled, released, release_time_passed, identity_corrected, "
         "identity_restored (the alert reopened: the person booked is the detainer's subject again), "
-        "detainer_lifted, reviewed (a possible match on the booking rejected)."
+        "detainer_lifted, reviewed (a possible match on the booking rejected), release_withdrawn (a release "
+        "inferred from a roster that a later roster contradicted: closed), release_reported (a release inferred "
+        "from a roster that the facility then reported: the alert, still open, now says what it reported)."
     )
 
 
