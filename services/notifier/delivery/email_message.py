@@ -143,7 +143,7 @@ def _late_reminder(message: Message) -> str | None:
     return None if sent is None else time_left_words(message.lead_seconds, alert.scheduled_release_at, sent)
 
 
-def _closed_by(alert: Alert, step: AlertStep) -> bool:
+def _last_step_is(alert: Alert, step: AlertStep) -> bool:
     """Whether ``step`` is the last thing releasewatch did to ``alert``: what closed it (a correction of the person
     booked, a rejected possible match, a lift, a release withdrawn), what it changed (a release reported), or what
     reopened it (a correction taken back)."""
@@ -153,15 +153,15 @@ def _closed_by(alert: Alert, step: AlertStep) -> bool:
 def _update_headline(alert: Alert) -> str:
     """e.g. ``Release cancelled (was 2026-12-03 14:00 UTC)``, ``Not the detainer's subject: ...``, or
     ``Detainer lifted: ... closed``."""
-    if _closed_by(alert, AlertStep.IDENTITY_RESTORED):
+    if _last_step_is(alert, AlertStep.IDENTITY_RESTORED):
         return f"The detainer's subject after all: {_headline(alert)[0].lower()}{_headline(alert)[1:]} reopened"
-    if _closed_by(alert, AlertStep.IDENTITY_CORRECTED) or _closed_by(alert, AlertStep.REVIEWED):
+    if _last_step_is(alert, AlertStep.IDENTITY_CORRECTED) or _last_step_is(alert, AlertStep.REVIEWED):
         return f"Not the detainer's subject: {_HEADLINES[alert.kind].lower()} withdrawn"
-    if _closed_by(alert, AlertStep.DETAINER_LIFTED):
+    if _last_step_is(alert, AlertStep.DETAINER_LIFTED):
         return f"Detainer lifted: {_HEADLINES[alert.kind].lower()} closed"
-    if _closed_by(alert, AlertStep.RELEASE_REPORTED):  # (not closed: the release as the facility reported it)
+    if _last_step_is(alert, AlertStep.RELEASE_REPORTED):  # (not closed: the release as the facility reported it)
         return f"Release reported by the facility: {_headline(alert)}"
-    if _closed_by(alert, AlertStep.RELEASE_WITHDRAWN):  # (a release inferred from a roster, withdrawn)
+    if _last_step_is(alert, AlertStep.RELEASE_WITHDRAWN):  # (a release inferred from a roster, withdrawn)
         return f"Not released: still held at {alert.facility_ori}, the release inferred from its roster withdrawn"
     if alert.kind is AlertKind.RELEASED:  # (closed when the transfer it followed arrived)
         return "Not released: transferred before the release"
@@ -226,31 +226,31 @@ def _situation(message: Message) -> str:
     """The first line: what happened and, for a notice or an update, why this message now."""
     alert = message.alert
     if message.type == "alert_updated":
-        if _closed_by(alert, AlertStep.IDENTITY_RESTORED):
+        if _last_step_is(alert, AlertStep.IDENTITY_RESTORED):
             return (
                 "UPDATE: The facility corrected the person booked back: they are this detainer's subject after all, "
                 f"and this alert, withdrawn when the booking named someone else, is open again. {_action(alert)}"
             )
-        if _closed_by(alert, AlertStep.IDENTITY_CORRECTED):
+        if _last_step_is(alert, AlertStep.IDENTITY_CORRECTED):
             return (
                 "UPDATE: The facility corrected the person booked, who is no longer this detainer's subject: this "
                 "alert was about someone else. The alert is closed."
             )
-        if _closed_by(alert, AlertStep.REVIEWED):
+        if _last_step_is(alert, AlertStep.REVIEWED):
             return (
                 "UPDATE: The office rejected the possible match on this booking: the person booked is not this "
                 "detainer's subject, and this alert was about someone else. The alert is closed."
             )
-        if _closed_by(alert, AlertStep.DETAINER_LIFTED):
+        if _last_step_is(alert, AlertStep.DETAINER_LIFTED):
             return (
                 "UPDATE: The office lifted this detainer: nothing is to be done about this person. The alert is closed."
             )
-        if _closed_by(alert, AlertStep.RELEASE_REPORTED):
+        if _last_step_is(alert, AlertStep.RELEASE_REPORTED):
             return (
                 "UPDATE: The facility reported this release, which releasewatch had inferred from a roster that no "
                 "longer listed the booking: its time, reason and notice are now as the facility reported them."
             )
-        if _closed_by(alert, AlertStep.RELEASE_WITHDRAWN):
+        if _last_step_is(alert, AlertStep.RELEASE_WITHDRAWN):
             return (
                 "UPDATE: This release was inferred from a roster that did not list the booking, but the facility "
                 "still held the person after it (its next roster listed the booking): the person was not released. "

@@ -207,11 +207,12 @@ def alert_conditions(
     return conditions
 
 
-def released_alert_id(detainer_ref: str, state: BookingState) -> str:
+def released_alert_id(detainer_ref: str, state: BookingState, number: int | None = None) -> str:
     """The id of the ``released`` alert the booking's release as it stands calls for (or would) with the detainer
-    ``detainer_ref``: its first, or the one after releases inferred from rosters were withdrawn."""
+    ``detainer_ref``: its first, or the one after releases inferred from rosters were withdrawn (``number``: of the
+    stay's ``number``-th release instead, 1 the first)."""
     return AlertFingerprint(
-        AlertKind.RELEASED, detainer_ref, state.facility_ori, state.booking_number, release_qualifier(state)
+        AlertKind.RELEASED, detainer_ref, state.facility_ori, state.booking_number, release_qualifier(state, number)
     ).alert_id
 
 

@@ -455,10 +455,12 @@ def _earlier(stamp: FactStamp, current: FactStamp | None) -> bool:
     return current is None or stamp <= current
 
 
-def release_qualifier(state: BookingState) -> str:
+def release_qualifier(state: BookingState, number: int | None = None) -> str:
     """The qualifier of the ``released`` alert of the booking's release: none for its first, ``#2`` for one after
-    a release inferred from a roster was withdrawn, and so on (that one's alert keeps its id, closed)."""
-    return f"#{len(state.releases_retracted) + 1}" if state.releases_retracted else ""
+    a release inferred from a roster was withdrawn, and so on (that one's alert keeps its id, closed). ``number``:
+    of the stay's ``number``-th release (1: the first), rather than of the release as it stands."""
+    number = len(state.releases_retracted) + 1 if number is None else number
+    return f"#{number}" if number > 1 else ""
 
 
 def _still_held(state: BookingState, at: datetime, event_id: str) -> BookingState:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from contracts import Alert, AlertKind, AlertOutcome, AlertStep, ReleaseReason, TimelineEntry
-from notifier.domain.alert_rules import AlertFingerprint, closed_by_releasewatch, release_notice
+from contracts import Alert, AlertOutcome, AlertStep, ReleaseReason, TimelineEntry
+from notifier.domain.alert_rules import closed_by_releasewatch, release_notice, released_alert_id
 from notifier.domain.custody import BookingState, RetractedRelease
 
 __all__ = ["as_reported", "closed_as_still_held", "withdrawn_release_ids"]
@@ -30,13 +30,7 @@ def withdrawn_release_ids(detainer_ref: str, state: BookingState) -> dict[str, R
     """The ids of the ``released`` alerts of the pair whose releases the booking's facts withdrew (whether or not
     each was raised), each with what withdrew it."""
     return {
-        AlertFingerprint(
-            AlertKind.RELEASED,
-            detainer_ref,
-            state.facility_ori,
-            state.booking_number,
-            f"#{number}" if number > 1 else "",
-        ).alert_id: retracted
+        released_alert_id(detainer_ref, state, number): retracted
         for number, retracted in enumerate(state.releases_retracted, start=1)
     }
 
