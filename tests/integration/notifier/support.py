@@ -25,6 +25,8 @@ from ingest.auth import ApiKeyEntry, Role, digest_of
 from notifier.app import Notifier
 from notifier.bootstrap import NotifierOptions, Processors, build_parts
 from notifier.chores.scheduler import Scheduler
+from notifier.consuming.batch_runner import BatchProcessor, BatchRunner
+from notifier.consuming.dead_letters import DeadLetterWriter
 from notifier.domain.custody import BookingState
 from notifier.domain.schedule import SchedulePolicy
 from notifier.handlers.alert_reviewed import AlertReviewProcessor
@@ -59,6 +61,22 @@ def build_ports(client: Redis, names: RedisNames, **replacing: Any) -> NotifierP
     adapters named in ``replacing`` (``bookings=...``) replaced by a test's own."""
     options = NotifierOptions(booking_retention_seconds=RETENTION_SECONDS, clock=fixed_clock)
     return dataclasses.replace(build_parts(client, names, options).ports, **replacing)
+
+
+def custody_runner(
+    client: Redis, names: RedisNames, processor: BatchProcessor, *, max_deliveries: int = 1
+) -> BatchRunner:
+    """The custody stream's runner as a notifier runs it, in the notifier group, around ``processor``: an entry it
+    fails on ``max_deliveries`` times goes to the dead letters (on the fixed clock)."""
+    return BatchRunner(
+        client=client,
+        stream=names.custody_events,
+        group=NOTIFIER_GROUP,
+        stream_label="custody",
+        processor=processor,
+        dead_letters=DeadLetterWriter(client, names, clock=fixed_clock),
+        max_deliveries=max_deliveries,
+    )
 
 
 class AlertStoreWithAWindow(AlertStore):

@@ -7,10 +7,15 @@ import json
 from redis.asyncio import Redis
 
 from contracts import NOTIFIER_GROUP, FieldAgreement, RedisNames
-from notifier.consuming.batch_runner import BatchRunner
-from notifier.consuming.dead_letters import DeadLetterWriter
 from tests import samples
-from tests.integration.notifier.support import FIXED_NOW, IngestApi, NotifierInstance, Outcome, Streams, fixed_clock
+from tests.integration.notifier.support import (
+    FIXED_NOW,
+    IngestApi,
+    NotifierInstance,
+    Outcome,
+    Streams,
+    custody_runner,
+)
 
 NOT_UTF8 = b"\xff\xfe{"
 
@@ -121,15 +126,7 @@ async def test_an_event_whose_stored_booking_cannot_be_read_is_dead_lettered_wit
     notifier: NotifierInstance, streams: Streams, ingest_api: IngestApi, redis_client: Redis, names: RedisNames
 ) -> None:
     await ingest_api.lodge(samples.detainer())
-    runner = BatchRunner(
-        client=redis_client,
-        stream=names.custody_events,
-        group=NOTIFIER_GROUP,
-        stream_label="custody",
-        processor=notifier.custody,
-        dead_letters=DeadLetterWriter(redis_client, names, clock=fixed_clock),
-        max_deliveries=1,
-    )
+    runner = custody_runner(redis_client, names, notifier.custody)
     stored = {"facility_ori": "CA0194200", "person": {"last_name": "ZARAGOZA", "date_of_birth": "1987-06-05"}}
     await redis_client.hset(names.booking("CA0194200", "2026-004512"), mapping={"state": json.dumps(stored)})
     await ingest_api.submit(samples.release())

@@ -12,7 +12,6 @@ from contracts import NOTIFIER_GROUP, AlertKind, RedisNames
 from contracts.envelope import StreamEntry
 from notifier.bootstrap import build_notifier
 from notifier.consuming.batch_runner import BatchRunner
-from notifier.consuming.dead_letters import DeadLetterWriter
 from notifier.handlers.custody_events import BatchReport, CustodyEventProcessor
 from notifier.settings import NotifierSettings
 from tests import samples
@@ -22,8 +21,8 @@ from tests.integration.notifier.support import (
     Outcome,
     Streams,
     WiredNotifier,
+    custody_runner,
     eventually,
-    fixed_clock,
     pending_on,
 )
 
@@ -45,15 +44,7 @@ class PoisonedProcessor:
 
 @pytest.fixture
 def runner(notifier: NotifierInstance, redis_client: Redis, names: RedisNames) -> BatchRunner:
-    return BatchRunner(
-        client=redis_client,
-        stream=names.custody_events,
-        group=NOTIFIER_GROUP,
-        stream_label="custody",
-        processor=PoisonedProcessor(notifier.custody),
-        dead_letters=DeadLetterWriter(redis_client, names, clock=fixed_clock),
-        max_deliveries=MAX_DELIVERIES,
-    )
+    return custody_runner(redis_client, names, PoisonedProcessor(notifier.custody), max_deliveries=MAX_DELIVERIES)
 
 
 async def redeliver(redis_client: Redis, names: RedisNames) -> list[StreamEntry]:

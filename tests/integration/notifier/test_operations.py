@@ -10,11 +10,17 @@ from redis.asyncio import Redis
 
 from contracts import NOTIFIER_GROUP, RedisNames
 from contracts.envelope import StreamEntry
-from notifier.consuming.batch_runner import BatchRunner
 from notifier.consuming.dead_letters import DeadLetterWriter
 from tests import samples
 from tests.integration.ingest.support import OFFICE_KEY, OPERATOR_KEY, assert_problem, operators_api
-from tests.integration.notifier.support import IngestApi, NotifierInstance, Outcome, Streams, fixed_clock
+from tests.integration.notifier.support import (
+    IngestApi,
+    NotifierInstance,
+    Outcome,
+    Streams,
+    custody_runner,
+    fixed_clock,
+)
 
 OPERATOR, OFFICE = OPERATOR_KEY, OFFICE_KEY
 
@@ -123,15 +129,7 @@ async def test_a_poison_message_fixed_at_its_cause_and_replayed_raises_its_alert
     booking_key = names.booking("CA0194200", "2026-004512")
     await redis_client.hset(booking_key, mapping={"version": "1", "state": "{corrupt"})  # a broken stored state
     await ingest_api.submit(samples.booking())
-    runner = BatchRunner(
-        client=redis_client,
-        stream=names.custody_events,
-        group=NOTIFIER_GROUP,
-        stream_label="custody",
-        processor=notifier.custody,
-        dead_letters=DeadLetterWriter(redis_client, names, clock=fixed_clock),
-        max_deliveries=1,
-    )
+    runner = custody_runner(redis_client, names, notifier.custody)
     await runner.run(await streams.new_custody_events())
     (entry_id,) = await dead_letter_ids(ops)
     assert await outcome.alerts() == []

@@ -19,11 +19,10 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from contracts import EMAILS_GROUP, NOTIFIER_GROUP, RedisNames
+from contracts import EMAILS_GROUP, RedisNames
 from contracts.envelope import StreamEntry
 from ingest.app import create_app
 from ingest.settings import IngestSettings
-from notifier.consuming.batch_runner import BatchRunner
 from notifier.consuming.dead_letters import DeadLetterWriter
 from notifier.delivery.email_delivery import EmailDeliveryProcessor, MailSettings
 from notifier.delivery.emails import OfficeRecipients
@@ -33,7 +32,7 @@ from runtime import configure_logging
 from store.consumer_groups import ensure_consumer_group
 from store.deliveries import DeliveryRecords
 from tests import samples
-from tests.integration.notifier.support import IngestApi, NotifierInstance, Streams, fixed_clock
+from tests.integration.notifier.support import IngestApi, NotifierInstance, Streams, custody_runner, fixed_clock
 
 PERSONAL_DATA = (
     "GARCIA",
@@ -148,15 +147,7 @@ async def test_logs_name_no_personal_data_whatever_happens(
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://t") as raw:
         assert (await raw.get("/v1/detainers/LOS-2026-000871")).status_code == 500
     await ingest_api.submit(samples.booking(event_id="evt-later", booking_number="2026-000777"))
-    runner = BatchRunner(
-        client=redis_client,
-        stream=names.custody_events,
-        group=NOTIFIER_GROUP,
-        stream_label="custody",
-        processor=FailsOnce(),
-        dead_letters=DeadLetterWriter(redis_client, names, clock=fixed_clock),
-        max_deliveries=1,
-    )
+    runner = custody_runner(redis_client, names, FailsOnce())
     await runner.run(await streams.new_custody_events())
     smtp = await _email_the_alerts(redis_client, names)
 
